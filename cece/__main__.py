@@ -1,0 +1,5 @@
+"""``python -m cece``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,277 @@
+"""The command line: Typer commands that parse options, run the engine and render.
+
+``main()`` is the one place where errors become exit codes (CONTRACT §6): a CeceError or a
+usage error prints ``cece: error: ...`` (+ at most one hint) and exits 2; a failed check exits 1;
+Ctrl-C exits 130; anything else is a bug: one line asking for a report, exit 3, and the
+traceback only with ``--debug`` or ``CECE_DEBUG=1``.
+
+Start-up matters: this module imports only Typer and the standard library; numpy, pandas and
+rich are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .errors import CeceError, ExitCode
+
+app = typer.Typer(
+    name="cece",
+    help="Cross-entropy from files: exact, explained, and safe in pipelines and CI.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+
+
+class Kind(str, Enum):
+    auto = "auto"
+    logits = "logits"
+    probs = "probs"
+    log_probs = "log-probs"
+
+
+class Reduction(str, Enum):
+    mean = "mean"
+    sum = "sum"
+    none = "none"
+
+
+class Base(str, Enum):
+    e = "e"
+    two = "2"
+    ten = "10"
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class StdinFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    npy = "npy"
+
+
+IN = "Input"
+LOSS = "Loss"
+OUT = "Output"
+CI = "Checks (CI)"
+
+PredsArg = Annotated[str, typer.Argument(
+    metavar="PREDS", help="Predictions: .csv/.tsv/.txt[.gz|.bz2|.xz|.zst], .npy, .npz[:key], "
+    ".parquet, .feather, '-' for stdin, or a JSON literal.", show_default=False)]
+LabelsArg = Annotated[Optional[str], typer.Argument(
+    metavar="[LABELS]", help="Labels: class indices, class names, or dense target rows "
+    "(omit with --label-col).", show_default=False)]
+FromOpt = Annotated[Kind, typer.Option(
+    "--from", help="What PREDS holds; auto decides from the values and says so.",
+    rich_help_panel=IN)]
+PredColsOpt = Annotated[Optional[str], typer.Option(
+    "--pred-cols", metavar="SPEC", help="Prediction columns: names, 0-based indices, ranges "
+    "like 2:12 (half-open).", rich_help_panel=IN)]
+LabelColOpt = Annotated[Optional[str], typer.Option(
+    "--label-col", metavar="COL", help="Label column (name or index); without LABELS it is "
+    "taken from the PREDS table.", rich_help_panel=IN)]
+ClassesOpt = Annotated[Optional[str], typer.Option(
+    "--classes", metavar="A,B,C", help="Class names, in column order.", rich_help_panel=IN)]
+ClassAxisOpt = Annotated[int, typer.Option(
+    "--class-axis", help="The class axis of arrays with more than two dimensions.",
+    rich_help_panel=IN)]
+StdinOpt = Annotated[StdinFormat, typer.Option(
+    "--stdin-format", help="Format of '-' (standard input).", rich_help_panel=IN)]
+ReductionOpt = Annotated[Reduction, typer.Option(
+    "--reduction", "-r", help="mean (PyTorch's weighted mean), sum, or none (per sample).",
+    rich_help_panel=LOSS)]
+BaseOpt = Annotated[Base, typer.Option(
+    "--base", "-b", help="Log base: e (nats), 2 (bits), 10 (hartleys).", rich_help_panel=LOSS)]
+SampleWeightOpt = Annotated[Optional[str], typer.Option(
+    "--sample-weight", metavar="FILE|COL", help="Per-sample weights: a file, a literal, or a "
+    "PREDS column; mean = Σwℓ/Σw.", rich_help_panel=LOSS)]
+SmoothingOpt = Annotated[float, typer.Option(
+    "--label-smoothing", metavar="EPS", help="Label smoothing ε in [0, 1].",
+    rich_help_panel=LOSS)]
+GammaOpt = Annotated[Optional[float], typer.Option(
+    "--focal-gamma", metavar="G", help="Focal loss exponent γ ≥ 0.", rich_help_panel=LOSS)]
+AlphaOpt = Annotated[Optional[float], typer.Option(
+    "--focal-alpha", metavar="A", help="Focal loss weight α (default 1: none).",
+    rich_help_panel=LOSS)]
+EpsOpt = Annotated[Optional[float], typer.Option(
+    "--eps", help="Clip probabilities to [eps, 1-eps]; default: machine epsilon of the dtype; "
+    "0 = off.", rich_help_panel=LOSS)]
+FormatOpt = Annotated[Format, typer.Option(
+    "--format", "-f", help="table for people; json, jsonl, csv for machines.",
+    rich_help_panel=OUT)]
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="Print only the reduced value.", rich_help_panel=OUT)]
+RowsOpt = Annotated[str, typer.Option(
+    "--rows", metavar="N|all", help="Per-sample rows to show in the table.",
+    rich_help_panel=OUT)]
+WorstOpt = Annotated[Optional[int], typer.Option(
+    "--worst", metavar="K", help="Show the K highest-loss samples instead of the first rows.",
+    rich_help_panel=OUT)]
+PerClassOpt = Annotated[bool, typer.Option(
+    "--per-class", help="Break the loss down by true class.", rich_help_panel=OUT)]
+SamplesOpt = Annotated[bool, typer.Option(
+    "--samples", help="Add per-sample records to JSON output.", rich_help_panel=OUT)]
+OutputOpt = Annotated[Optional[str], typer.Option(
+    "--output", "-o", metavar="FILE", help="Write results to FILE (atomically).",
+    rich_help_panel=OUT)]
+FailAboveOpt = Annotated[Optional[float], typer.Option(
+    "--fail-above", metavar="X", help="Exit 1 when the loss exceeds X.", rich_help_panel=CI)]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="Turn warnings into errors (exit 2).", rich_help_panel=CI)]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cece {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="Show tracebacks (also CECE_DEBUG=1); allowed anywhere.")] = False,
+) -> None:
+    """Cross-entropy from files: exact, explained, and safe in pipelines and CI.
+
+    Examples:
+
+      cece categorical preds.csv labels.csv
+
+      cece categorical dump.npy tokens.npy -q --fail-above 2.9
+    """
+
+
+@app.command(epilog="Examples:\n\n"
+             "  cece categorical sample_data/catdogpig_logits.csv sample_data/catdogpig_labels.csv\n\n"
+             "  cece categorical '[[1,2,3],[2,4,6]]' '[0,2]' -f json\n\n"
+             "  cece categorical probs.csv onehot.csv --from probs --renormalize -q\n\n"
+             "  cece categorical eval.csv --label-col label --per-class --worst 5")
+def categorical(
+    preds: PredsArg,
+    labels: LabelsArg = None,
+    kind: FromOpt = Kind.auto,
+    reduction: ReductionOpt = Reduction.mean,
+    base: BaseOpt = Base.e,
+    weight: Annotated[Optional[str], typer.Option(
+        "--weight", "-w", metavar="W1,W2,..", help="Class weights, one per class (PyTorch "
+        "weight=).", rich_help_panel=LOSS)] = None,
+    ignore_index: Annotated[Optional[int], typer.Option(
+        "--ignore-index", metavar="I", help="Skip samples with this label (PyTorch "
+        "ignore_index).", rich_help_panel=LOSS)] = None,
+    label_smoothing: SmoothingOpt = 0.0,
+    sample_weight: SampleWeightOpt = None,
+    focal_gamma: GammaOpt = None,
+    focal_alpha: AlphaOpt = None,
+    eps: EpsOpt = None,
+    renormalize: Annotated[bool, typer.Option(
+        "--renormalize", help="Divide probability rows by their sum first (Keras).",
+        rich_help_panel=LOSS)] = False,
+    pred_cols: PredColsOpt = None,
+    label_col: LabelColOpt = None,
+    classes: ClassesOpt = None,
+    class_axis: ClassAxisOpt = -1,
+    stdin_format: StdinOpt = StdinFormat.csv,
+    fmt: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
+    rows: RowsOpt = "20",
+    worst: WorstOpt = None,
+    per_class: PerClassOpt = False,
+    samples: SamplesOpt = False,
+    output: OutputOpt = None,
+    fail_above: FailAboveOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    """Softmax (multi-class) cross-entropy, a.k.a. log loss / NLL, as PyTorch computes it.
+
+    Labels may be class indices, class names (through the PREDS header or --classes), or
+    dense rows (one-hot or soft targets). Values match torch.nn.functional.cross_entropy for
+    --weight, --ignore-index and --label-smoothing, including its weighted mean.
+    """
+    from . import commands
+
+    code = commands.run_categorical(
+        preds, labels,
+        loss=dict(kind=kind.value, reduction=reduction.value, base=base.value, weight=weight,
+                  ignore_index=ignore_index, label_smoothing=label_smoothing,
+                  sample_weight=sample_weight, focal_gamma=focal_gamma,
+                  focal_alpha=focal_alpha, eps=eps, renormalize=renormalize,
+                  pred_cols=pred_cols, label_col=label_col, classes=classes,
+                  class_axis=class_axis, stdin_format=stdin_format.value),
+        out=dict(fmt=fmt.value, quiet=quiet, rows=rows, worst=worst, per_class=per_class,
+                 samples=samples, output=output, fail_above=fail_above, strict=strict),
+    )
+    if code:
+        raise typer.Exit(code)
+
+
+# -- the one place errors become exit codes --------------------------------------------------------
+
+_CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    cut = args.index("--") if "--" in args else len(args)
+    debug = "--debug" in args[:cut] or os.environ.get("CECE_DEBUG", "") not in ("", "0")
+    args = [a for i, a in enumerate(args) if a != "--debug" or i >= cut]
+    if argv is None and hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `cece ... | head` ends quietly
+    try:
+        code = app(args=args, prog_name="cece", standalone_mode=False)
+        code = code if isinstance(code, int) else 0
+    except CeceError as exc:
+        code = _error(exc.message, exc.hint, exc.exit_code, debug)
+    except _CLICK_ERRORS as exc:  # usage errors: unknown option, bad value, missing argument
+        code = _usage_error(exc, debug)
+    except KeyboardInterrupt:
+        print("cece: interrupted", file=sys.stderr)
+        code = ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        code = ExitCode.OK
+    except Exception as exc:  # a bug in cece
+        if debug:
+            raise
+        code = _error(f"internal error ({type(exc).__name__}: {exc}); this is a bug in cece, "
+                      "please report it with the command you ran", "rerun with --debug for "
+                      "the traceback", ExitCode.INTERNAL_ERROR, False)
+    sys.exit(int(code))
+
+
+def _error(message: str, hint: str | None, code: int, debug: bool) -> int:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    print(f"cece: error: {message}", file=sys.stderr)
+    if hint:
+        print(f"  hint: {hint}", file=sys.stderr)
+    return code
+
+
+def _usage_error(exc: Exception, debug: bool) -> int:
+    message = exc.format_message()  # type: ignore[attr-defined]
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        print(message)
+        return ExitCode.OK
+    message = message[0].lower() + message[1:] if message else message
+    ctx = getattr(exc, "ctx", None)
+    where = f"{ctx.command_path} --help" if ctx is not None else "cece --help"
+    return _error(message.rstrip("."), f"see {where}", ExitCode.INPUT_ERROR, debug)

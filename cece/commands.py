@@ -1,0 +1,126 @@
+"""What each command does once its options are parsed: engine → renderer → exit code.
+
+Kept apart from :mod:`cece.cli` so that the CLI module stays free of numpy and rich (start-up
+time) and so that every command can be called from Python and tested without Typer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable
+
+import numpy as np
+
+from . import engine, readers, render
+from .checks import Diagnostics
+from .errors import CeceError, ExitCode, OptionError
+from .output import open_output
+
+
+def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
+    """``cece categorical``; returns the exit code (0, or 1 when a check failed)."""
+    opts = engine.Options(
+        kind=loss["kind"], reduction=loss["reduction"], base=loss["base"],
+        weight=parse_numbers(loss["weight"], "--weight"), ignore_index=loss["ignore_index"],
+        label_smoothing=loss["label_smoothing"], sample_weight=loss["sample_weight"],
+        focal_gamma=loss["focal_gamma"], focal_alpha=loss["focal_alpha"], eps=loss["eps"],
+        renormalize=loss["renormalize"], pred_cols=loss["pred_cols"],
+        label_col=loss["label_col"], classes=parse_names(loss["classes"]),
+        class_axis=loss["class_axis"], stdin_format=loss["stdin_format"])
+    return run(engine.categorical, preds, labels, opts, out)
+
+
+def run(compute: Callable, preds: str, labels: str | None, opts: engine.Options,
+        out: dict) -> int:
+    """Compute, render in the chosen format, then apply the CI checks."""
+    fmt, quiet = out["fmt"], out["quiet"]
+    if [preds, labels, opts.sample_weight].count("-") > 1:
+        raise OptionError("only one input can come from standard input ('-')")
+    opts.head = _rows(out["rows"])
+    opts.worst = out["worst"] or 0
+    opts.per_class = out["per_class"]
+    streaming = quiet and opts.reduction == "none" or (not quiet and fmt in ("jsonl", "csv"))
+    opts.keep_all = not streaming and (out["samples"] or opts.reduction == "none" and fmt == "json")
+    if streaming:
+        opts.head = 0
+    diag = Diagnostics(strict=out["strict"], quiet_notes=quiet)
+    with open_output(out["output"], [preds, labels, opts.sample_weight]) as stream:
+        writer = None
+        if quiet and opts.reduction == "none":
+            writer = _loss_lines(stream)
+        elif streaming:
+            writer = render.RecordWriter(stream, fmt)
+        result = compute(preds, labels, opts, diag, on_records=writer)
+        diag.flush()
+        if writer is not None:
+            pass  # records went out as they were computed
+        elif quiet:
+            render.quiet(result, stream)
+        elif fmt == "json":
+            render.write_json(result, stream)
+        else:
+            width = None if stream.isatty() else 100
+            render.console(stream, width=width).print(render.tables(result, worst=bool(opts.worst)))
+    return gate(result, out.get("fail_above"))
+
+
+def gate(result: engine.Result, fail_above: float | None) -> int:
+    """--fail-above: exit 1, with one line on stderr, when the loss is above X or nan."""
+    if fail_above is None:
+        return ExitCode.OK
+    value = result.loss if result.loss is not None else result.summary.mean
+    if math.isnan(value) or value > fail_above:
+        print(f"cece: check failed: loss {render.number(value)} {result.unit} > {fail_above:g} "
+              "(--fail-above)", file=sys.stderr)
+        return ExitCode.CHECK_FAILED
+    return ExitCode.OK
+
+
+def _loss_lines(stream):
+    def write(records: engine.Records) -> None:
+        stream.writelines(render.number(v) + "\n" for v in records["loss"].tolist())
+    return write
+
+
+def _rows(text: str) -> int:
+    if text.strip().lower() == "all":
+        return sys.maxsize
+    try:
+        rows = int(text)
+    except ValueError:
+        raise OptionError(f"--rows must be a number or 'all', not {text!r}") from None
+    if rows < 0:
+        raise OptionError(f"--rows must be ≥ 0, not {rows}")
+    return rows
+
+
+def parse_numbers(text: str | None, option: str) -> list[float] | None:
+    """``1,2,3``, ``[1, 2, 3]``, ``1 2 3``, or a file holding one number per row."""
+    if text is None:
+        return None
+    if readers.exists(text):
+        data = readers.load(readers.resolve(text))
+        if isinstance(data, readers.ArrayInput):
+            return np.asarray(data.array, dtype=np.float64).ravel().tolist()
+        blocks = list(data.blocks(list(range(data.ncols)), []))
+        return np.concatenate([b.floats for b in blocks]).ravel().tolist()
+    stripped = text.strip().strip("[]")
+    try:
+        return [float(v) for v in stripped.replace(",", " ").split()]
+    except ValueError:
+        try:
+            value = json.loads(text)
+            return [float(v) for v in (value if isinstance(value, list) else [value])]
+        except (ValueError, TypeError):
+            raise CeceError(f"{option} {text!r}: expected numbers like 1,2,3 or a file") from None
+
+
+def parse_names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [n.strip() for n in text.split(",")]
+    if len(set(names)) != len(names) or not all(names):
+        raise OptionError(f"--classes {text!r}: class names must be distinct and non-empty")
+    return names

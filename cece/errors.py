@@ -1,0 +1,94 @@
+"""Errors a user can act on, and the exit codes they map to.
+
+Every problem with the input or the options is a :class:`CeceError`: one line that names the
+file, where in it (line/row, column), what was found and what was expected, plus at most one
+hint. ``cece.cli.main`` is the one place that turns them into ``cece: error: ...`` and exit 2.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes (CONTRACT §6)."""
+
+    OK = 0
+    CHECK_FAILED = 1  # computed, and --fail-above / --baseline failed
+    INPUT_ERROR = 2  # usage or input error: nothing computed
+    INTERNAL_ERROR = 3  # a bug in cece
+    INTERRUPTED = 130
+
+
+class CeceError(Exception):
+    """A usage or input error: a one-line message and an optional hint."""
+
+    exit_code = ExitCode.INPUT_ERROR
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = " ".join(message.split("\n"))
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(CeceError):
+    """Something wrong inside an input: names the source and the place in it.
+
+    ``line`` is a 1-based line of a text file (as an editor shows it); ``row`` a 0-based
+    sample index (as cece's own output numbers samples); ``column`` a name or 0-based index.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        message: str,
+        *,
+        line: int | None = None,
+        row: int | None = None,
+        column: int | str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.source = source
+        super().__init__(f"{where(source, line=line, row=row, column=column)}: {message}", hint=hint)
+
+
+class OptionError(CeceError):
+    """An option value that cannot be used (out of range, wrong length, conflicting)."""
+
+
+class StrictError(CeceError):
+    """A warning turned into an error by --strict."""
+
+
+def where(
+    source: str,
+    *,
+    line: int | None = None,
+    row: int | None = None,
+    column: int | str | None = None,
+) -> str:
+    """``preds.csv: line 4, column 2 ('dog')`` — the place an input problem sits."""
+    parts = []
+    if line is not None:
+        parts.append(f"line {line}")
+    if row is not None:
+        parts.append(f"row {row}")
+    if column is not None:
+        parts.append(f"column {column}")
+    return f"{source}: " + ", ".join(parts) if parts else source
+
+
+def column_label(index: int, names: list[str] | None) -> str:
+    """``2 ('dog')`` when the column has a name, else ``2`` (0-based, like --pred-cols)."""
+    if names and index < len(names) and names[index]:
+        return f"{index} ({names[index]!r})"
+    return str(index)
+
+
+def describe(value: object, limit: int = 40) -> str:
+    """A short, quoted rendering of a found value for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

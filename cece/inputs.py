@@ -1,0 +1,390 @@
+"""Predictions, labels and sample weights as aligned row blocks.
+
+This is where the arguments' files meet: columns are chosen (``--pred-cols``, ``--label-col``),
+the class axis is moved last and the other axes flattened into samples in C order
+(``--class-axis``), labels are classified (indices, names, dense rows), and the sources are read
+together in blocks of at most ``ROWS`` samples, so memory does not grow with the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import readers
+from .errors import CeceError, InputError, OptionError
+from .readers import ArrayInput, ArrowTable
+from .text import TextTable, parse_number
+
+ROWS = 1 << 16  # samples per block at most
+BLOCK_BYTES = 4 << 20  # and about this many bytes of predictions
+LABEL_NAMES = ("label", "labels", "target", "targets", "y", "y_true", "class", "truth")
+
+
+@dataclass
+class Source:
+    """One opened input and what is taken from it: part name → columns (None: the array)."""
+
+    name: str
+    data: ArrayInput | TextTable | ArrowTable
+    parts: dict[str, list[int] | None] = field(default_factory=dict)
+    text_parts: set[str] = field(default_factory=set)
+    rows: int | None = None
+
+
+@dataclass
+class Predictions:
+    name: str
+    shape: tuple[int, ...] | None  # as stored, when known before reading
+    n_classes: int
+    classes: list[str] | None
+    dtype: np.dtype
+    source: Source
+    sample_shape: tuple[int, ...] | None = None
+    class_axis: int = -1
+
+
+@dataclass
+class Labels:
+    name: str
+    form: str  # "index" | "name" | "dense"
+    source: Source
+
+
+# -- predictions ----------------------------------------------------------------------------------
+
+
+def open_predictions(arg: str, *, class_axis: int = -1, pred_cols: str | None = None,
+                     label_col: str | None = None, weight_col: str | None = None,
+                     classes: list[str] | None = None, stdin_format: str = "csv") -> Predictions:
+    """Open PREDS; ``label_col``/``weight_col`` name columns of the same table."""
+    data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    if isinstance(data, ArrayInput):
+        if weight_col is not None:
+            raise OptionError(f"--sample-weight {weight_col!r}: no such file, and {data.name} "
+                              "is an array without named columns")
+        preds = _array_predictions(data, class_axis, pred_cols, label_col)
+    else:
+        preds = _table_predictions(data, pred_cols, label_col, weight_col)
+    if classes is not None:
+        if len(classes) != preds.n_classes:
+            raise OptionError(f"--classes names {len(classes)} classes, but {preds.name} has "
+                              f"{preds.n_classes} prediction columns")
+        preds.classes = classes
+    return preds
+
+
+def _array_predictions(data: ArrayInput, class_axis: int, pred_cols: str | None,
+                       label_col: str | None) -> Predictions:
+    arr, name = data.array, data.name
+    if arr.dtype.kind not in "iufb":
+        raise InputError(name, f"holds {arr.dtype} values; expected numbers")
+    shape = arr.shape
+    if arr.ndim == 0:
+        arr = arr.reshape(1, 1)
+    elif arr.ndim == 1:
+        arr = arr[None, :]  # a single sample: one row of class scores
+    if not -arr.ndim <= class_axis < arr.ndim:
+        raise OptionError(f"--class-axis {class_axis} is out of range for {name} with "
+                          f"{arr.ndim} dimensions (shape {shape})")
+    if class_axis % arr.ndim != arr.ndim - 1:
+        arr = np.moveaxis(arr, class_axis, -1)
+    source = Source(name, ArrayInput(name, arr), rows=int(np.prod(arr.shape[:-1])))
+    cols = list(range(arr.shape[-1]))
+    if label_col is not None:
+        if arr.ndim != 2:
+            raise OptionError(f"--label-col needs a 2-D table; {name} has shape {shape}")
+        label = parse_cols(label_col, None, arr.shape[1], name, "--label-col")
+        source.parts["labels"] = label[:1]
+        cols = [c for c in cols if c != label[0]]
+    if pred_cols is not None:
+        if arr.ndim != 2:
+            raise OptionError(f"--pred-cols needs a 2-D table; {name} has shape {shape}")
+        cols = parse_cols(pred_cols, None, arr.shape[1], name, "--pred-cols")
+    source.parts["preds"] = None if len(cols) == arr.shape[-1] else cols
+    return Predictions(name, shape, len(cols), None, arr.dtype, source,
+                       sample_shape=arr.shape[:-1], class_axis=class_axis)
+
+
+def _table_predictions(table: TextTable | ArrowTable, pred_cols: str | None,
+                       label_col: str | None, weight_col: str | None) -> Predictions:
+    name, header = table.name, table.header
+    skip: set[int] = set()
+    if header and header[0] in ("", "Unnamed: 0") and pred_cols is None:
+        skip.add(0)  # a row-index column, as DataFrame.to_csv writes it
+    source = Source(name, table)
+    if label_col is not None:
+        label = parse_cols(label_col, header, table.ncols, name, "--label-col")[0]
+        source.parts["labels"] = [label]
+        if not _numeric_column(table, label):
+            source.text_parts.add("labels")
+        skip.add(label)
+    if weight_col is not None:
+        weight = parse_cols(weight_col, header, table.ncols, name, "--sample-weight")[0]
+        source.parts["weights"] = [weight]
+        skip.add(weight)
+    if pred_cols is not None:
+        cols = parse_cols(pred_cols, header, table.ncols, name, "--pred-cols")
+    else:
+        cols = [c for c in range(table.ncols) if c not in skip]
+    for c in cols:
+        if not _numeric_column(table, c):
+            col = header[c] if header else c
+            raise InputError(name, f"column {col!r} holds text, not prediction scores",
+                             hint=f"choose columns with --pred-cols, or pass --label-col {col}")
+    source.parts["preds"] = cols
+    classes = [header[c] for c in cols] if header else None
+    return Predictions(name, None, len(cols), classes, np.dtype(np.float64), source)
+
+
+def _numeric_column(table: TextTable | ArrowTable, col: int) -> bool:
+    if isinstance(table, ArrowTable):
+        return True  # typed columns: checked when read
+    rows = table.sample_rows + ([table.first_fields] if table.header is None else [])
+    values = [r[col] for r in rows if col < len(r)]
+    return all(parse_number(v) is not None for v in values) if values else True
+
+
+def parse_cols(spec: str, header: list[str] | None, ncols: int, name: str,
+               option: str) -> list[int]:
+    """``a,b``, ``0,3``, ``2:12`` (half-open, like Python) or a mix → 0-based column indices."""
+    cols: list[int] = []
+    for item in (part.strip() for part in spec.split(",")):
+        if header and item in header:
+            cols.append(header.index(item))
+        elif ":" in item:
+            lo, _, hi = item.partition(":")
+            try:
+                cols.extend(range(ncols)[slice(int(lo) if lo else None, int(hi) if hi else None)])
+            except ValueError:
+                raise OptionError(f"{option} {spec!r}: {item!r} is not a range like 2:12") from None
+        elif item.lstrip("-").isdigit() and -ncols <= int(item) < ncols:
+            cols.append(int(item) % ncols)
+        else:
+            known = f"; columns are {', '.join(header)}" if header else ""
+            raise OptionError(f"{option} {spec!r}: {name} has no column {item!r} "
+                              f"({ncols} columns{known})")
+    if not cols:
+        raise OptionError(f"{option} {spec!r} selects no columns")
+    return cols
+
+
+# -- labels ---------------------------------------------------------------------------------------
+
+
+def open_labels(arg: str | None, preds: Predictions, *, label_col: str | None = None,
+                stdin_format: str = "csv") -> Labels:
+    if arg is None:
+        if "labels" not in preds.source.parts:
+            raise CeceError("no labels: pass a LABELS file or name the label column with "
+                            "--label-col", hint=_label_col_hint(preds))
+        form = "name" if "labels" in preds.source.text_parts else "index"
+        return Labels(preds.name, form, preds.source)
+    data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    if isinstance(data, ArrayInput):
+        return _array_labels(data, preds)
+    return _table_labels(data, preds, label_col)
+
+
+def _array_labels(data: ArrayInput, preds: Predictions) -> Labels:
+    arr, name = data.array, data.name
+    samples = preds.sample_shape
+    n = int(np.prod(samples)) if samples is not None else None
+    text = arr.dtype.kind in "US"
+    if not text and arr.dtype.kind not in "iufb":
+        raise InputError(name, f"holds {arr.dtype} values; expected class indices or targets")
+    if arr.ndim == 0 or (samples is not None and arr.shape == samples):
+        vec = arr.reshape(-1)
+    elif arr.ndim == 2 and arr.shape[1] == 1:
+        vec = arr[:, 0]
+    elif arr.ndim == 1 and (n is None or len(arr) == n):
+        vec = arr
+    elif not text and samples is not None and arr.shape == samples + (preds.n_classes,):
+        dense = arr.reshape(-1, preds.n_classes)
+        source = Source(name, ArrayInput(name, dense), {"labels": None}, rows=len(dense))
+        return Labels(name, "dense", source)
+    elif not text and preds.shape is not None and len(preds.shape) == 1 and arr.shape == preds.shape:
+        source = Source(name, ArrayInput(name, arr[None, :]), {"labels": None}, rows=1)
+        return Labels(name, "dense", source)  # one sample, one dense target row
+    elif not text and samples is None and arr.ndim == 2 and arr.shape[1] == preds.n_classes:
+        return Labels(name, "dense", Source(name, data, {"labels": None}, rows=len(arr)))
+    else:
+        raise _shape_mismatch(name, arr.shape, preds)
+    source = Source(name, ArrayInput(name, vec), {"labels": None}, rows=len(vec))
+    return Labels(name, "name" if text else "index", source)
+
+
+def _table_labels(table: TextTable | ArrowTable, preds: Predictions,
+                  label_col: str | None) -> Labels:
+    name = table.name
+    if label_col is not None:
+        cols = parse_cols(label_col, table.header, table.ncols, name, "--label-col")[:1]
+    elif table.ncols == 1:
+        cols = [0]
+    elif table.ncols == preds.n_classes:
+        source = Source(name, table, {"labels": list(range(table.ncols))})
+        return Labels(name, "dense", source)
+    else:
+        raise InputError(name, f"{table.ncols} columns; expected 1 (class indices or names) or "
+                         f"{preds.n_classes} (one target column per class)",
+                         hint="pick the label column with --label-col")
+    source = Source(name, table, {"labels": cols})
+    numeric = _numeric_column(table, cols[0])
+    if isinstance(table, TextTable) and table.header and table.ncols == 1:
+        first = table.header[0]
+        # A lone column of class names has no header unless its first cell is not a class.
+        if not numeric and preds.classes and first in preds.classes:
+            table.header_is_data = True
+    if not numeric:
+        source.text_parts.add("labels")
+    return Labels(name, "index" if numeric else "name", source)
+
+
+def _shape_mismatch(name: str, shape: tuple, preds: Predictions) -> InputError:
+    samples = preds.sample_shape
+    want = f"shape {samples} (one label per sample)" if samples else "one label per row"
+    return InputError(name, f"labels have shape {shape}; expected {want} or {samples or '(N,)'} "
+                      f"+ ({preds.n_classes},) for dense targets (predictions: "
+                      f"{preds.shape or 'a table'} in {preds.name})")
+
+
+def _label_col_hint(preds: Predictions) -> str | None:
+    if preds.classes:
+        for c in preds.classes:
+            if c.strip().lower() in LABEL_NAMES:
+                return f"{preds.name} has a column {c!r}: pass --label-col {c}"
+    return None
+
+
+def open_sample_weights(spec: str, preds: Predictions, *, stdin_format: str = "csv"
+                        ) -> Source | None:
+    """``--sample-weight FILE|COL``: a separate source, or None when it is a PREDS column."""
+    if "weights" in preds.source.parts:
+        return None
+    data = readers.load(readers.resolve(spec), stdin_format=stdin_format)
+    if isinstance(data, ArrayInput):
+        arr = data.array
+        if arr.dtype.kind not in "iufb":
+            raise InputError(data.name, f"holds {arr.dtype} values; expected sample weights")
+        vec = arr.reshape(-1) if arr.ndim != 2 or arr.shape[1] == 1 else None
+        if vec is None:
+            raise InputError(data.name, f"sample weights have shape {arr.shape}; expected one "
+                             "weight per sample")
+        return Source(data.name, ArrayInput(data.name, vec), {"weights": None}, rows=len(vec))
+    if data.ncols != 1:
+        raise InputError(data.name, f"{data.ncols} columns; expected 1 column of sample weights")
+    return Source(data.name, data, {"weights": [0]})
+
+
+def is_column_spec(spec: str) -> bool:
+    """True when --sample-weight names no file and no JSON list: a PREDS column then."""
+    if spec == "-" or readers.exists(spec) or readers.looks_like_path(spec):
+        return False
+    try:
+        readers.resolve(spec)
+    except CeceError:
+        return True
+    return spec.strip().lstrip("-").isdigit()  # a bare integer is a column index
+
+
+# -- reading in aligned blocks ---------------------------------------------------------------------
+
+
+def source_blocks(src: Source, rows: int) -> Iterator[dict[str, np.ndarray]]:
+    """The source's parts, block by block (each block at most ``rows`` samples)."""
+    data = src.data
+    if isinstance(data, ArrayInput):
+        for block in _array_rows(data.array, rows):
+            yield {part: block if cols is None else _take(block, cols, part)
+                   for part, cols in src.parts.items()}
+        return
+    float_cols = sorted({c for p, cs in src.parts.items() if p not in src.text_parts for c in cs})
+    text_cols = sorted({c for p in src.text_parts for c in src.parts[p]})
+    for parsed in data.blocks(float_cols, text_cols):
+        out = {}
+        for part, cols in src.parts.items():
+            if part in src.text_parts:
+                out[part] = parsed.texts[text_cols.index(cols[0])]
+            else:
+                out[part] = parsed.floats[:, [float_cols.index(c) for c in cols]]
+        if "labels" in out and out["labels"].ndim == 2 and len(src.parts["labels"]) == 1:
+            out["labels"] = out["labels"][:, 0]
+        if "weights" in out and out["weights"].ndim == 2:
+            out["weights"] = out["weights"][:, 0]
+        for start in range(0, len(parsed.floats), rows):
+            yield {k: v[start : start + rows] for k, v in out.items()}
+
+
+def _take(block: np.ndarray, cols: list[int], part: str) -> np.ndarray:
+    if part in ("labels", "weights") and len(cols) == 1:
+        return block[:, cols[0]]
+    return block[:, cols]
+
+
+def _array_rows(arr: np.ndarray, rows: int) -> Iterator[np.ndarray]:
+    """Blocks of ≤ rows samples of ``arr`` (class axis last), flattened in C order."""
+    if arr.ndim <= 1:
+        for i in range(0, len(arr), rows):
+            yield np.asarray(arr[i : i + rows])
+        return
+    width = arr.shape[-1]
+    if arr.ndim == 2:
+        for i in range(0, len(arr), rows):
+            yield np.asarray(arr[i : i + rows])
+        return
+    inner = int(np.prod(arr.shape[1:-1]))
+    if inner <= rows:
+        step = max(1, rows // inner)
+        for i in range(0, arr.shape[0], step):
+            yield np.asarray(arr[i : i + step]).reshape(-1, width)
+    else:
+        for i in range(arr.shape[0]):
+            yield from _array_rows(arr[i], rows)
+
+
+def rows_per_block(n_classes: int, itemsize: int) -> int:
+    return max(1, min(ROWS, BLOCK_BYTES // max(1, n_classes * itemsize)))
+
+
+def aligned_blocks(sources: list[Source], rows: int) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
+    """Blocks of the same rows from every source, merged: (first row, part → block)."""
+    known = [(s.name, s.rows) for s in sources if s.rows is not None]
+    if len({n for _, n in known}) > 1:
+        raise _row_mismatch(known)
+    iters = [source_blocks(s, rows) for s in sources]
+    pending: list[dict[str, np.ndarray] | None] = [None] * len(sources)
+    start = 0
+    while True:
+        for i, it in enumerate(iters):
+            if pending[i] is None or _len(pending[i]) == 0:
+                pending[i] = next(it, None)
+        ended = [p is None for p in pending]
+        if all(ended):
+            return
+        if any(ended):
+            counts = [(s.name, start + _rest(pending[i], iters[i]))
+                      for i, s in enumerate(sources)]
+            raise _row_mismatch(counts)
+        n = min(_len(p) for p in pending)  # type: ignore[arg-type]
+        merged: dict[str, np.ndarray] = {}
+        for i, p in enumerate(pending):
+            merged.update({k: v[:n] for k, v in p.items()})  # type: ignore[union-attr]
+            pending[i] = {k: v[n:] for k, v in p.items()}  # type: ignore[union-attr]
+        yield start, merged
+        start += n
+
+
+def _len(part: dict[str, np.ndarray]) -> int:
+    return len(next(iter(part.values())))
+
+
+def _rest(pending: dict[str, np.ndarray] | None, it: Iterator) -> int:
+    return (0 if pending is None else _len(pending)) + sum(_len(b) for b in it)
+
+
+def _row_mismatch(counts: list[tuple[str, int | None]]) -> CeceError:
+    described = ", ".join(f"{name} has {n} rows" for name, n in counts)
+    return CeceError(f"row counts differ: {described}",
+                     hint="every input needs one row per sample, in the same order")

@@ -1,0 +1,92 @@
+"""Shared fixtures: run cece in-process through its real entry point, and write inputs."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cece.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_data"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.strip()]
+
+    def error_line(self) -> str:
+        """The single `cece: error:` line (asserts the error shape of CONTRACT §6)."""
+        lines = [line for line in self.err_lines if not line.startswith("cece: note:")]
+        assert self.code == 2, (self.code, self.out, self.err)
+        assert self.out == "", self.out
+        assert lines and lines[0].startswith("cece: error: "), self.err
+        assert len(lines) <= 2, self.err  # the error and at most one hint
+        assert len(lines) == 1 or lines[1].startswith("  hint: "), self.err
+        assert "Traceback" not in self.err
+        return lines[0]
+
+
+class _Stdin(io.TextIOWrapper):
+    def isatty(self) -> bool:
+        return False
+
+
+def run_cece(*args: str, stdin: bytes | None = None) -> Run:
+    """Call cece.cli.main(argv) in-process, capturing stdout, stderr and the exit code."""
+    out, err = io.StringIO(), io.StringIO()
+    old_stdin = sys.stdin
+    sys.stdin = _Stdin(io.BytesIO(stdin or b""))
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main([str(a) for a in args])
+                code = 0
+            except SystemExit as exc:
+                code = int(exc.code or 0)
+    finally:
+        sys.stdin = old_stdin
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cece():
+    return run_cece
+
+
+@pytest.fixture
+def write(tmp_path):
+    """write("name.csv", text_or_bytes_or_array) → path; arrays become .npy."""
+
+    def _write(name: str, content) -> str:
+        path = tmp_path / name
+        if isinstance(content, np.ndarray):
+            np.save(path, content)
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+        return str(path)
+
+    return _write
+
+
+def csv_text(array: np.ndarray, header: list[str] | None = None) -> str:
+    """Full-precision CSV (repr round-trips float64 exactly)."""
+    lines = [",".join(header)] if header else []
+    rows = np.atleast_2d(array) if array.ndim > 1 else array[:, None]
+    lines += [",".join(repr(float(v)) if array.dtype.kind == "f" else str(v) for v in row)
+              for row in rows]
+    return "\n".join(lines) + "\n"

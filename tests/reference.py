@@ -1,0 +1,84 @@
+"""A naive reference, written straight from the formulas with Python floats and loops.
+
+Slow and simple on purpose: it shares no code with cece, so a sign slip or a wrong denominator
+in cece shows up as a mismatch. Formulas (PyTorch's cross_entropy docs; Keras'
+CategoricalFocalCrossentropy; scikit-learn's log_loss for sample weights):
+
+    q        = softmax(x) | p (clipped to [eps, 1-eps]) | exp(log p)
+    t        = (1 - ε)·t + ε/C            (t = one-hot(y) for index targets)
+    f_c      = α (1 - q_c)^γ · (-log q_c)  (focal; γ = 0, α = 1 gives plain -log q_c)
+    ℓ_n      = Σ_c w_c t_c f_c              (0 for ignored samples)
+    mean     = Σ s_n ℓ_n / Σ s_n·w[y_n]     (index targets) or Σ s_n ℓ_n / Σ s_n (dense)
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def _q(row: list[float], kind: str, eps: float, renormalize: bool) -> list[float]:
+    if kind == "logits" or (kind == "log-probs" and renormalize):
+        m = max(row)
+        z = sum(math.exp(v - m) for v in row)
+        return [math.exp(v - m) / z for v in row]
+    if kind == "log-probs":
+        return [math.exp(v) for v in row]
+    p = list(row)
+    if renormalize:
+        total = sum(p)
+        p = [v / total for v in p]
+    if eps > 0:
+        p = [min(max(v, eps), 1 - eps) for v in p]
+    return p
+
+
+def _neg_log(row: list[float], q: list[float], kind: str, renormalize: bool) -> list[float]:
+    if kind == "logits" or (kind == "log-probs" and renormalize):
+        m = max(row)
+        lse = m + math.log(sum(math.exp(v - m) for v in row))
+        return [lse - v for v in row]
+    if kind == "log-probs":
+        return [-v for v in row]
+    return [-math.log(v) if v > 0 else math.inf for v in q]
+
+
+def categorical(preds, targets, *, kind="logits", weight=None, ignore_index=None,
+                label_smoothing=0.0, sample_weight=None, focal_gamma=None, focal_alpha=None,
+                eps=2.220446049250313e-16, renormalize=False, reduction="mean"):
+    preds = [[float(v) for v in row] for row in preds]
+    n, c = len(preds), len(preds[0])
+    w = [1.0] * c if weight is None else [float(v) for v in weight]
+    s = [1.0] * n if sample_weight is None else [float(v) for v in sample_weight]
+    gamma = 0.0 if focal_gamma is None else focal_gamma
+    alpha = 1.0 if focal_alpha is None else focal_alpha
+    losses, numer, denom = [], [], []
+    for i in range(n):
+        target = targets[i]
+        dense = hasattr(target, "__len__")
+        if not dense and ignore_index is not None and int(target) == ignore_index:
+            losses.append(0.0)
+            continue
+        t = [float(v) for v in target] if dense else [1.0 if k == int(target) else 0.0
+                                                       for k in range(c)]
+        t = [(1 - label_smoothing) * v + label_smoothing / c for v in t]
+        q = _q(preds[i], kind, eps, renormalize)
+        nlq = _neg_log(preds[i], q, kind, renormalize)
+        loss = 0.0
+        for k in range(c):
+            if t[k] == 0:
+                continue  # 0 · log 0 = 0
+            f = alpha * (1 - q[k]) ** gamma * nlq[k] if gamma or alpha != 1 else nlq[k]
+            loss += w[k] * t[k] * f
+        losses.append(loss)
+        numer.append(s[i] * loss)
+        denom.append(s[i] * (1.0 if dense else w[int(target)]))
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return math.fsum(numer)
+    total = math.fsum(denom)
+    return math.fsum(numer) / total if total else math.nan
+
+
+def entropy(t: list[float]) -> float:
+    return -math.fsum(v * math.log(v) for v in t if v > 0)
