@@ -271,6 +271,7 @@ def _usage_error(exc: Exception, debug: bool) -> int:
     if type(exc).__name__ == "NoArgsIsHelpError":
         print(message)
         return ExitCode.OK
+    message = message.replace("Value error, ", "")
     message = message[0].lower() + message[1:] if message else message
     ctx = getattr(exc, "ctx", None)
     where = f"{ctx.command_path} --help" if ctx is not None else "cece --help"

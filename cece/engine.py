@@ -295,8 +295,10 @@ class _Pass:
                       f"to 1 (row {row} sums to {total:.9g})")
         if s.clipped_low or s.clipped_high:
             eps = self.options_eps()
-            diag.warn(f"{name}: clipped {s.clipped_low} target-class probabilities below eps and "
-                      f"{s.clipped_high} above 1 − eps (eps = {eps:.3g})",
+            parts = [f"{s.clipped_low} below eps"] if s.clipped_low else []
+            parts += [f"{s.clipped_high} above 1 − eps"] if s.clipped_high else []
+            diag.warn(f"{name}: clipped target-class probabilities into [eps, 1 − eps] "
+                      f"(eps = {eps:.3g}): {' and '.join(parts)}",
                       hint="--eps sets the clip; --eps 0 turns it off")
         if s.count == 0 and self.opts.reduction == "mean":
             diag.warn("every sample is ignored; the mean loss is nan")

@@ -130,7 +130,7 @@ def _table_predictions(table: TextTable | ArrowTable, pred_cols: str | None,
     else:
         cols = [c for c in range(table.ncols) if c not in skip]
     for c in cols:
-        if not _numeric_column(table, c):
+        if _text_column(table, c):
             col = header[c] if header else c
             raise InputError(name, f"column {col!r} holds text, not prediction scores",
                              hint=f"choose columns with --pred-cols, or pass --label-col {col}")
@@ -139,12 +139,27 @@ def _table_predictions(table: TextTable | ArrowTable, pred_cols: str | None,
     return Predictions(name, None, len(cols), classes, np.dtype(np.float64), source)
 
 
-def _numeric_column(table: TextTable | ArrowTable, col: int) -> bool:
+def _sampled(table: TextTable | ArrowTable, col: int) -> list[str]:
+    """The first data cells of a column (text tables; typed tables are checked when read)."""
     if isinstance(table, ArrowTable):
-        return True  # typed columns: checked when read
+        return []
     rows = table.sample_rows + ([table.first_fields] if table.header is None else [])
-    values = [r[col] for r in rows if col < len(r)]
-    return all(parse_number(v) is not None for v in values) if values else True
+    return [r[col] for r in rows if col < len(r)]
+
+
+def _numeric_column(table: TextTable | ArrowTable, col: int) -> bool:
+    """Every sampled cell is a number (a label column of indices, not of class names)."""
+    if isinstance(table, ArrowTable):
+        return table.is_numeric(col)
+    return all(parse_number(v) is not None for v in _sampled(table, col))
+
+
+def _text_column(table: TextTable | ArrowTable, col: int) -> bool:
+    """No sampled cell is a number (an id or name column); one odd cell is a cell error."""
+    if isinstance(table, ArrowTable):
+        return not table.is_numeric(col)
+    values = _sampled(table, col)
+    return bool(values) and all(parse_number(v) is None for v in values)
 
 
 def parse_cols(spec: str, header: list[str] | None, ncols: int, name: str,

@@ -98,7 +98,7 @@ def load(spec: Spec, *, stdin_format: str = "csv") -> ArrayInput | TextTable | A
     magic = _sniff_magic(path)
     if compression is None and magic in COMPRESSIONS.values():
         compression = magic  # compressed data under a plain name: read it anyway
-    elif compression is not None and magic is not None and magic != compression:
+    elif compression is not None and magic != compression:
         raise InputError(name, f"not a {compression} file (its first bytes are not {compression}'s)",
                          hint="rename it without the compression suffix if it is plain text")
     if fmt == "sniff":
@@ -360,6 +360,12 @@ class ArrowTable:
 
     def line_of(self, row: int) -> int | None:
         return None
+
+    def is_numeric(self, col: int) -> bool:
+        import pyarrow.types as types
+
+        kind = self._table.schema.field(col).type  # type: ignore[attr-defined]
+        return types.is_integer(kind) or types.is_floating(kind) or types.is_boolean(kind)
 
     def blocks(self, float_cols: list[int], text_cols: list[int]) -> Iterator[ParsedBlock]:
         start = 0

@@ -189,12 +189,13 @@ class TextTable:
     ) -> ParsedBlock:
         import pandas as pd
 
-        usecols = sorted(set(float_cols) | set(text_cols))
-        dtypes = {c: np.float64 for c in float_cols}
-        dtypes.update({c: str for c in text_cols})
+        # Every column is parsed (no usecols): with usecols, pandas silently drops extra
+        # fields, where a row with too many fields must be an error. Unused columns: text.
+        dtypes: dict = {c: str for c in range(self.ncols)}
+        dtypes.update({c: np.float64 for c in float_cols})
         try:
             frame = pd.read_csv(
-                io.BytesIO(raw), header=None, names=range(self.ncols), usecols=usecols,
+                io.BytesIO(raw), header=None, names=range(self.ncols),
                 dtype=dtypes, sep=r"\s+" if self.delimiter == " " else self.delimiter,
                 engine="c", skip_blank_lines=False, keep_default_na=False,
                 na_values=[""], encoding="utf-8",

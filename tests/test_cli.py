@@ -201,7 +201,8 @@ def test_clipping_is_counted_and_reported(write):
     doc, _ = as_json("categorical", probs, "[1,1]", "--from", "probs")
     assert doc["stats"]["clipped"] == {"below_eps": 1, "above_one_minus_eps": 1}
     assert doc["loss"] == pytest.approx((36.04365338911715 + 2.220446049250313e-16) / 2)  # h1
-    assert "clipped 1 target-class probabilities below eps" in doc["warnings"][0]
+    assert doc["warnings"][0] == ("{}: clipped target-class probabilities into [eps, 1 − eps] "
+                                  "(eps = 2.22e-16): 1 below eps and 1 above 1 − eps".format(probs))
     doc, _ = as_json("categorical", probs, "[1,1]", "--from", "probs", "--eps", "0")
     assert doc["loss"] == "inf" and doc["stats"]["max"] == "inf"
     assert doc["options"]["eps"] == 0.0

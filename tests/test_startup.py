@@ -1,0 +1,34 @@
+"""Start-up stays light: `cece --help` and small NPY or CSV runs never import pandas."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+from conftest import ROOT
+
+
+def imported(*args: str) -> set[str]:
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "cece", *args],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    return {line.split("|")[-1].strip() for line in proc.stderr.splitlines()
+            if line.startswith("import time:")}
+
+
+def test_help_imports_neither_numpy_nor_pandas():
+    modules = imported("--help")
+    assert "pandas" not in modules and "numpy" not in modules
+    assert "typer" in modules  # the check sees imports at all
+
+
+def test_small_npy_and_csv_runs_do_not_import_pandas(tmp_path):
+    np.save(tmp_path / "x.npy", np.array([[1.0, 2, 3], [2, 4, 6]], dtype=np.float32))
+    np.save(tmp_path / "y.npy", np.array([0, 2]))
+    modules = imported("categorical", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "-q")
+    assert "numpy" in modules and "pandas" not in modules
+    modules = imported("categorical", "sample_data/catdogpig_logits.csv",
+                       "sample_data/catdogpig_labels.csv")
+    assert "rich" in modules and "pandas" not in modules
