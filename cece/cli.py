@@ -109,8 +109,8 @@ AlphaOpt = Annotated[Optional[float], typer.Option(
     "--focal-alpha", metavar="A", help="Focal loss weight α (default 1: none).",
     rich_help_panel=LOSS)]
 EpsOpt = Annotated[Optional[float], typer.Option(
-    "--eps", help="Clip probabilities to [eps, 1-eps]; default: machine epsilon of the dtype; "
-    "0 = off.", rich_help_panel=LOSS)]
+    "--eps", help="Clip probabilities to \\[eps, 1-eps]; default: machine epsilon of the "
+    "dtype; 0 = off.", rich_help_panel=LOSS)]
 FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="table for people; json, jsonl, csv for machines.",
     rich_help_panel=OUT)]
@@ -135,34 +135,49 @@ StrictOpt = Annotated[bool, typer.Option(
     "--strict", help="Turn warnings into errors (exit 2).", rich_help_panel=CI)]
 
 
+def _help(*paragraphs: str) -> str:
+    """Help text: paragraphs joined by blank lines (rich keeps single line breaks)."""
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+def _examples(*lines: str) -> str:
+    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"cece {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(epilog=_examples(
+    "cece categorical preds.csv labels.csv",
+    "cece categorical dump.npy tokens.npy -q --fail-above 2.9",
+))
 def _root(
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
     debug: Annotated[bool, typer.Option(
         "--debug", help="Show tracebacks (also CECE_DEBUG=1); allowed anywhere.")] = False,
 ) -> None:
-    """Cross-entropy from files: exact, explained, and safe in pipelines and CI.
-
-    Examples:
-
-      cece categorical preds.csv labels.csv
-
-      cece categorical dump.npy tokens.npy -q --fail-above 2.9
-    """
+    """Cross-entropy from files: exact, explained, and safe in pipelines and CI."""
 
 
-@app.command(epilog="Examples:\n\n"
-             "  cece categorical sample_data/catdogpig_logits.csv sample_data/catdogpig_labels.csv\n\n"
-             "  cece categorical '[[1,2,3],[2,4,6]]' '[0,2]' -f json\n\n"
-             "  cece categorical probs.csv onehot.csv --from probs --renormalize -q\n\n"
-             "  cece categorical eval.csv --label-col label --per-class --worst 5")
+@app.command(
+    help=_help(
+        "Softmax (multi-class) cross-entropy, a.k.a. log loss / NLL, as PyTorch computes it.",
+        """Labels may be class indices, class names (through the PREDS header or --classes),
+        or dense rows (one-hot or soft targets). Values match
+        torch.nn.functional.cross_entropy for --weight, --ignore-index and
+        --label-smoothing, including its weighted mean.""",
+    ),
+    epilog=_examples(
+        "cece categorical sample_data/catdogpig_logits.csv sample_data/catdogpig_labels.csv",
+        "cece categorical '[[1,2,3],[2,4,6]]' '[0,2]' -f json",
+        "cece categorical probs.csv onehot.csv --from probs --renormalize -q",
+        "cece categorical eval.csv --label-col label --per-class --worst 5",
+    ),
+)
 def categorical(
     preds: PredsArg,
     labels: LabelsArg = None,
@@ -198,12 +213,6 @@ def categorical(
     fail_above: FailAboveOpt = None,
     strict: StrictOpt = False,
 ) -> None:
-    """Softmax (multi-class) cross-entropy, a.k.a. log loss / NLL, as PyTorch computes it.
-
-    Labels may be class indices, class names (through the PREDS header or --classes), or
-    dense rows (one-hot or soft targets). Values match torch.nn.functional.cross_entropy for
-    --weight, --ignore-index and --label-smoothing, including its weighted mean.
-    """
     from . import commands
 
     code = commands.run_categorical(

@@ -93,6 +93,8 @@ def document(result: Result) -> dict:
         doc["per_class"] = result.per_class
     if result.samples is not None:
         doc["samples"] = [_named(r, result) for r in result.samples]
+    if result.worst:
+        doc["worst"] = [_named(r, result) for r in result.worst]
     doc["warnings"] = result.warnings
     doc["summary"] = result.summary.to_dict()  # the mergeable sums (cece merge)
     return doc

@@ -106,6 +106,8 @@ def test_rows_worst_and_per_class():
     run = run_cece("categorical", LOGITS, LABELS, "--worst", "1")
     sample_lines = [line for line in run.out.splitlines() if line.strip()[:2] in ("0 ", "1 ")]
     assert len(sample_lines) == 1 and sample_lines[0].split()[0] == "0"  # the cat: 2.4076
+    doc, _ = as_json("categorical", LOGITS, LABELS, "--worst", "1")
+    assert [r["index"] for r in doc["worst"]] == [0]
     doc, _ = as_json("categorical", LOGITS, LABELS, "--per-class")
     by_class = {row["class"]: row for row in doc["per_class"]}
     assert by_class["cat"]["count"] == 1 and by_class["cat"]["accuracy"] == 0.0
