@@ -8,6 +8,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "binary_cross_entropy",
+    "binary_terms",
     "categorical_cross_entropy",
     "categorical_terms",
 ]

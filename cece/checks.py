@@ -63,9 +63,10 @@ class Diagnostics:
 class KindDetector:
     """Rules out kinds block by block; ``kind`` is the first still possible."""
 
-    def __init__(self, *, rows_sum_to_one: bool = True) -> None:
+    def __init__(self, *, rows_sum_to_one: bool = True,
+                 kinds: tuple[str, ...] = ("probs", "log-probs")) -> None:
         self.rows_sum_to_one = rows_sum_to_one
-        self.possible = {"probs": True, "log-probs": True}
+        self.possible = {k: k in kinds for k in ("probs", "log-probs")}
         self.lo, self.hi = np.inf, -np.inf
         self.bad_sum: tuple[int, float] | None = None  # first row off 1, for the message
 

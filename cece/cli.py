@@ -40,6 +40,12 @@ class Kind(str, Enum):
     log_probs = "log-probs"
 
 
+class BinaryKind(str, Enum):
+    auto = "auto"
+    logits = "logits"
+    probs = "probs"
+
+
 class Reduction(str, Enum):
     mean = "mean"
     sum = "sum"
@@ -223,6 +229,74 @@ def categorical(
                   focal_alpha=focal_alpha, eps=eps, renormalize=renormalize,
                   pred_cols=pred_cols, label_col=label_col, classes=classes,
                   class_axis=class_axis, stdin_format=stdin_format.value),
+        out=dict(fmt=fmt.value, quiet=quiet, rows=rows, worst=worst, per_class=per_class,
+                 samples=samples, output=output, fail_above=fail_above, strict=strict),
+    )
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command(
+    help=_help(
+        "Sigmoid (binary) cross-entropy, element-wise: binary, multi-label and soft targets.",
+        """PREDS is one column (binary) or N×K (multi-label, each column its own sigmoid);
+        targets have the same shape, hard (0/1) or soft (in [0, 1]). A sample's loss is the
+        mean over its K columns; --reduction mean averages all elements, sum adds them (as
+        PyTorch's binary_cross_entropy[_with_logits]). For soft targets cece also reports the
+        targets' entropy (the least loss any prediction can reach) and the KL excess.""",
+    ),
+    epilog=_examples(
+        "cece binary 0.7 0.6",
+        "cece binary sample_data/seed004_logits.csv sample_data/seed004_labels.csv --pos-weight 3",
+        "cece binary scores.npy targets.npy --from logits -f json",
+        "cece binary probs.csv targets.csv --label-smoothing 0.1 --focal-gamma 2",
+    ),
+)
+def binary(
+    preds: PredsArg,
+    labels: LabelsArg = None,
+    kind: Annotated[BinaryKind, typer.Option(
+        "--from", help="What PREDS holds; auto: probabilities when every value is in \\[0, 1].",
+        rich_help_panel=IN)] = BinaryKind.auto,
+    reduction: ReductionOpt = Reduction.mean,
+    base: BaseOpt = Base.e,
+    pos_weight: Annotated[Optional[str], typer.Option(
+        "--pos-weight", metavar="W|W1,W2,..", help="Weight of the positive term: one value, or "
+        "one per column (PyTorch pos_weight=).", rich_help_panel=LOSS)] = None,
+    label_smoothing: Annotated[float, typer.Option(
+        "--label-smoothing", metavar="EPS", help="Targets become y(1-ε) + ε/2 (Keras).",
+        rich_help_panel=LOSS)] = 0.0,
+    sample_weight: SampleWeightOpt = None,
+    focal_gamma: GammaOpt = None,
+    focal_alpha: Annotated[Optional[float], typer.Option(
+        "--focal-alpha", metavar="A", help="Focal class balance: α for positives, 1-α for "
+        "negatives (Keras apply_class_balancing).", rich_help_panel=LOSS)] = None,
+    eps: EpsOpt = None,
+    threshold: Annotated[float, typer.Option(
+        "--threshold", help="Probability above which a prediction counts as positive "
+        "(accuracy).", rich_help_panel=LOSS)] = 0.5,
+    pred_cols: PredColsOpt = None,
+    label_col: LabelColOpt = None,
+    stdin_format: StdinOpt = StdinFormat.csv,
+    fmt: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
+    rows: RowsOpt = "20",
+    worst: WorstOpt = None,
+    per_class: PerClassOpt = False,
+    samples: SamplesOpt = False,
+    output: OutputOpt = None,
+    fail_above: FailAboveOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    from . import commands
+
+    code = commands.run_binary(
+        preds, labels,
+        loss=dict(kind=kind.value, reduction=reduction.value, base=base.value,
+                  pos_weight=pos_weight, label_smoothing=label_smoothing,
+                  sample_weight=sample_weight, focal_gamma=focal_gamma,
+                  focal_alpha=focal_alpha, eps=eps, threshold=threshold,
+                  pred_cols=pred_cols, label_col=label_col, stdin_format=stdin_format.value),
         out=dict(fmt=fmt.value, quiet=quiet, rows=rows, worst=worst, per_class=per_class,
                  samples=samples, output=output, fail_above=fail_above, strict=strict),
     )

@@ -9,30 +9,40 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable
-
 import numpy as np
 
-from . import engine, readers, render
+from . import engine, readers, render, specs
 from .checks import Diagnostics
 from .errors import CeceError, ExitCode, OptionError
 from .output import open_output
 
 
-def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
-    """``cece categorical``; returns the exit code (0, or 1 when a check failed)."""
-    opts = engine.Options(
+def _options(loss: dict, **extra) -> engine.Options:
+    """Options shared by the loss commands, from the CLI's parsed values."""
+    return engine.Options(
         kind=loss["kind"], reduction=loss["reduction"], base=loss["base"],
-        weight=parse_numbers(loss["weight"], "--weight"), ignore_index=loss["ignore_index"],
         label_smoothing=loss["label_smoothing"], sample_weight=loss["sample_weight"],
         focal_gamma=loss["focal_gamma"], focal_alpha=loss["focal_alpha"], eps=loss["eps"],
-        renormalize=loss["renormalize"], pred_cols=loss["pred_cols"],
-        label_col=loss["label_col"], classes=parse_names(loss["classes"]),
-        class_axis=loss["class_axis"], stdin_format=loss["stdin_format"])
-    return run(engine.categorical, preds, labels, opts, out)
+        pred_cols=loss["pred_cols"], label_col=loss["label_col"],
+        stdin_format=loss["stdin_format"], **extra)
 
 
-def run(compute: Callable, preds: str, labels: str | None, opts: engine.Options,
+def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
+    """``cece categorical``; returns the exit code (0, or 1 when a check failed)."""
+    opts = _options(loss, weight=parse_numbers(loss["weight"], "--weight"),
+                    ignore_index=loss["ignore_index"], renormalize=loss["renormalize"],
+                    classes=parse_names(loss["classes"]), class_axis=loss["class_axis"])
+    return run(specs.Categorical, preds, labels, opts, out)
+
+
+def run_binary(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
+    """``cece binary``; returns the exit code (0, or 1 when a check failed)."""
+    opts = _options(loss, pos_weight=parse_numbers(loss["pos_weight"], "--pos-weight"),
+                    threshold=loss["threshold"])
+    return run(specs.Binary, preds, labels, opts, out)
+
+
+def run(task_class: type[engine.Task], preds: str, labels: str | None, opts: engine.Options,
         out: dict) -> int:
     """Compute, render in the chosen format, then apply the CI checks."""
     fmt, quiet = out["fmt"], out["quiet"]
@@ -52,7 +62,7 @@ def run(compute: Callable, preds: str, labels: str | None, opts: engine.Options,
             writer = _loss_lines(stream)
         elif streaming:
             writer = render.RecordWriter(stream, fmt)
-        result = compute(preds, labels, opts, diag, on_records=writer)
+        result = engine.run(task_class(opts, diag), preds, labels, on_records=writer)
         diag.flush()
         if writer is not None:
             pass  # records went out as they were computed

@@ -58,14 +58,24 @@ class Labels:
 
 def open_predictions(arg: str, *, class_axis: int = -1, pred_cols: str | None = None,
                      label_col: str | None = None, weight_col: str | None = None,
-                     classes: list[str] | None = None, stdin_format: str = "csv") -> Predictions:
-    """Open PREDS; ``label_col``/``weight_col`` name columns of the same table."""
+                     classes: list[str] | None = None, stdin_format: str = "csv",
+                     binary: bool = False) -> Predictions:
+    """Open PREDS; ``label_col``/``weight_col`` name columns of the same table.
+
+    ``binary``: a 1-D array is N samples of one column (not one sample of C classes), and an
+    array of higher rank is one sample per entry of its first axis.
+    """
     data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
     if isinstance(data, ArrayInput):
         if weight_col is not None:
             raise OptionError(f"--sample-weight {weight_col!r}: no such file, and {data.name} "
                               "is an array without named columns")
+        stored = data.array.shape
+        if binary:
+            data = ArrayInput(data.name, _as_columns(data.array))
+            class_axis = -1
         preds = _array_predictions(data, class_axis, pred_cols, label_col)
+        preds.shape = stored
     else:
         preds = _table_predictions(data, pred_cols, label_col, weight_col)
     if classes is not None:
@@ -74,6 +84,15 @@ def open_predictions(arg: str, *, class_axis: int = -1, pred_cols: str | None = 
                               f"{preds.n_classes} prediction columns")
         preds.classes = classes
     return preds
+
+
+def _as_columns(arr: np.ndarray) -> np.ndarray:
+    """Binary layout: (N,) → (N, 1); (N, d1, d2, ...) → (N, d1·d2·...); a scalar → (1, 1)."""
+    if arr.ndim == 0:
+        return arr.reshape(1, 1)
+    if arr.ndim == 1:
+        return arr[:, None]
+    return arr.reshape(arr.shape[0], -1) if arr.ndim > 2 else arr
 
 
 def _array_predictions(data: ArrayInput, class_axis: int, pred_cols: str | None,
@@ -116,11 +135,11 @@ def _table_predictions(table: TextTable | ArrowTable, pred_cols: str | None,
         skip.add(0)  # a row-index column, as DataFrame.to_csv writes it
     source = Source(name, table)
     if label_col is not None:
-        label = parse_cols(label_col, header, table.ncols, name, "--label-col")[0]
-        source.parts["labels"] = [label]
-        if not _numeric_column(table, label):
+        labels = parse_cols(label_col, header, table.ncols, name, "--label-col")
+        source.parts["labels"] = labels
+        if len(labels) == 1 and not _numeric_column(table, labels[0]):
             source.text_parts.add("labels")
-        skip.add(label)
+        skip.update(labels)
     if weight_col is not None:
         weight = parse_cols(weight_col, header, table.ncols, name, "--sample-weight")[0]
         source.parts["weights"] = [weight]
@@ -302,6 +321,65 @@ def is_column_spec(spec: str) -> bool:
     except CeceError:
         return True
     return spec.strip().lstrip("-").isdigit()  # a bare integer is a column index
+
+
+def open_binary_targets(arg: str | None, preds: Predictions, *, label_col: str | None = None,
+                        stdin_format: str = "csv") -> Labels:
+    """Targets for binary cross-entropy: numbers of the predictions' shape, (N, K)."""
+    k = preds.n_classes
+    if arg is None:
+        if "labels" not in preds.source.parts:
+            raise CeceError("no targets: pass a LABELS file or name the target column(s) with "
+                            "--label-col", hint=_label_col_hint(preds))
+        if "labels" in preds.source.text_parts:
+            raise InputError(preds.name, "the target column holds text; binary targets are "
+                             "numbers in [0, 1]")
+        _check_width(len(preds.source.parts["labels"]), k, preds.name, preds)
+        return Labels(preds.name, "binary", preds.source)
+    data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    if isinstance(data, ArrayInput):
+        arr = data.array
+        if arr.dtype.kind not in "iufb":
+            raise InputError(data.name, f"holds {arr.dtype} values; binary targets are numbers "
+                             "in [0, 1]")
+        cols = _target_columns(arr, preds)
+        if cols is None:
+            want = preds.shape if preds.shape is not None else f"(N, {k})"
+            raise InputError(data.name, f"targets have shape {arr.shape}; expected the "
+                             f"predictions' shape {want} (from {preds.name})")
+        return Labels(data.name, "binary",
+                      Source(data.name, ArrayInput(data.name, cols), {"labels": None},
+                             rows=len(cols)))
+    if label_col is not None:
+        cols = parse_cols(label_col, data.header, data.ncols, data.name, "--label-col")
+    else:
+        cols = list(range(data.ncols))
+    _check_width(len(cols), k, data.name, preds)
+    for c in cols:
+        if _text_column(data, c):
+            raise InputError(data.name, f"column {c} holds text; binary targets are numbers "
+                             "in [0, 1]")
+    return Labels(data.name, "binary", Source(data.name, data, {"labels": cols}))
+
+
+def _target_columns(arr: np.ndarray, preds: Predictions) -> np.ndarray | None:
+    """Targets as (N, K) when their shape fits the predictions', else None."""
+    n, k = preds.source.rows, preds.n_classes
+    if preds.shape is not None and arr.shape == preds.shape:
+        return _as_columns(arr)
+    if arr.ndim <= 1 and k == 1 and (n is None or arr.size == n):
+        return arr.reshape(-1, 1)
+    if arr.ndim == 1 and n == 1 and arr.size == k:
+        return arr[None, :]  # one sample of K labels
+    if arr.ndim >= 2 and (n is None or arr.shape[0] == n) and arr[0].size == k:
+        return arr.reshape(arr.shape[0], k)
+    return None
+
+
+def _check_width(width: int, k: int, name: str, preds: Predictions) -> None:
+    if width != k:
+        raise InputError(name, f"{width} target column(s); expected {k}, one per prediction "
+                         f"column of {preds.name}")
 
 
 # -- reading in aligned blocks ---------------------------------------------------------------------

@@ -21,11 +21,11 @@ from rich.text import Text
 from . import __version__
 from .engine import Records, Result
 
-HEADINGS = {"index": "#", "target": "target", "predicted": "predicted", "p_target": "p(target)",
-            "loss": "loss", "entropy": "entropy", "kl": "KL", "weight": "weight",
-            "ignored": "ignored"}
-TABLE_ORDER = ["index", "target", "predicted", "p_target", "weight", "ignored", "entropy", "kl",
-               "loss"]
+HEADINGS = {"index": "#", "target": "target", "p": "p", "predicted": "predicted",
+            "p_target": "p(target)", "accuracy": "accuracy", "loss": "loss",
+            "entropy": "entropy", "kl": "KL", "weight": "weight", "ignored": "ignored"}
+TABLE_ORDER = ["index", "target", "p", "predicted", "p_target", "accuracy", "weight", "ignored",
+               "entropy", "kl", "loss"]
 
 
 # -- numbers --------------------------------------------------------------------------------------
@@ -112,8 +112,8 @@ def _named(record: dict, result: Result) -> dict:
 # -- streams of records ---------------------------------------------------------------------------
 
 
-FIELD_ORDER = ["index", "loss", "target", "target_class", "predicted", "predicted_class",
-               "p_target", "entropy", "kl", "weight", "ignored"]
+FIELD_ORDER = ["index", "loss", "target", "target_class", "p", "predicted", "predicted_class",
+               "p_target", "accuracy", "entropy", "kl", "weight", "ignored"]
 
 
 class RecordWriter:
@@ -170,6 +170,9 @@ def tables(result: Result, *, worst: bool = False) -> RenderableType:
                               "row; --worst K the highest losses)", style="dim"))
     parts.append(Text(heading(result), style="bold"))
     parts.append(aggregate_table(result))
+    excess = excess_line(result)
+    if excess:
+        parts.append(Text(excess))
     if result.per_class:
         parts.append(per_class_table(result))
     return Group(*parts)
@@ -221,6 +224,21 @@ def aggregate_table(result: Result) -> Table:
             label = {"entropy": "mean entropy H(t)", "kl": "mean KL(t‖q)"}.get(key, key)
             table.add_row(label, fmt(s[key]))
     return table
+
+
+def excess_line(result: Result) -> str | None:
+    """For soft targets: the loss as the achievable minimum H(t) plus the KL excess."""
+    s = stats(result)
+    if "entropy" not in s or not s["count"]:
+        return None
+    h, kl, unit = s["entropy"], s["kl"], result.unit
+    line = (f"The least loss any prediction could reach here is the targets' entropy, "
+            f"{fmt(h)} {unit} a sample; these predictions are {fmt(kl)} {unit} above it (KL)")
+    plain_ce = h + kl
+    if not math.isclose(plain_ce, s["mean"], rel_tol=1e-9, abs_tol=1e-12):
+        line += (f". With the options in force the loss is not H + KL; the plain "
+                 f"cross-entropy is {fmt(plain_ce)}")
+    return line + "."
 
 
 def per_class_table(result: Result) -> Table:

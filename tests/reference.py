@@ -82,3 +82,47 @@ def categorical(preds, targets, *, kind="logits", weight=None, ignore_index=None
 
 def entropy(t: list[float]) -> float:
     return -math.fsum(v * math.log(v) for v in t if v > 0)
+
+
+def _softplus(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def binary(preds, targets, *, kind="logits", pos_weight=None, label_smoothing=0.0,
+           sample_weight=None, focal_gamma=None, focal_alpha=None,
+           eps=2.220446049250313e-16, reduction="mean"):
+    """Element-wise BCE (PyTorch), Keras' smoothing y(1-ε)+ε/2 and focal factor (1-p_t)^γ with
+    α-balancing α·y + (1-α)(1-y); a sample's loss is the mean over its K elements."""
+    rows = [[float(v) for v in row] for row in preds]
+    n, k = len(rows), len(rows[0])
+    pw = [1.0] * k if pos_weight is None else (
+        [float(pos_weight)] * k if not hasattr(pos_weight, "__len__") else list(pos_weight))
+    s = [1.0] * n if sample_weight is None else [float(v) for v in sample_weight]
+    per_sample, numer, denom = [], [], []
+    for i in range(n):
+        elements = []
+        for j in range(k):
+            y = float(targets[i][j]) * (1 - label_smoothing) + label_smoothing / 2
+            x = rows[i][j]
+            if kind == "logits":
+                neg_log_p, neg_log_q = _softplus(-x), _softplus(x)
+                p = 1 / (1 + math.exp(-x)) if x > -700 else 0.0
+            else:
+                p = min(max(x, eps), 1 - eps) if eps > 0 else x
+                neg_log_p = -math.log(p) if p > 0 else math.inf
+                neg_log_q = -math.log(1 - p) if p < 1 else math.inf
+            loss = (pw[j] * y * neg_log_p if y else 0.0) + ((1 - y) * neg_log_q if y < 1 else 0.0)
+            if focal_gamma is not None or focal_alpha is not None:
+                p_t = y * p + (1 - y) * (1 - p)
+                loss *= (1 - p_t) ** (focal_gamma or 0.0)
+                if focal_alpha is not None:
+                    loss *= focal_alpha * y + (1 - focal_alpha) * (1 - y)
+            elements.append(loss)
+        per_sample.append(math.fsum(elements) / k)
+        numer.append(s[i] * math.fsum(elements))
+        denom.append(s[i] * k)
+    if reduction == "none":
+        return per_sample
+    if reduction == "sum":
+        return math.fsum(numer)
+    return math.fsum(numer) / math.fsum(denom)

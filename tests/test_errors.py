@@ -207,7 +207,7 @@ def test_internal_errors_exit_3_with_one_line_and_debug_shows_the_traceback(monk
     def boom(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(cece.engine, "categorical", boom)
+    monkeypatch.setattr(cece.engine, "run", boom)
     run = run_cece("categorical", "[[1,2]]", "[0]")
     assert run.code == 3 and run.out == ""
     assert run.err_lines[0] == ("cece: error: internal error (ZeroDivisionError: boom); this is "

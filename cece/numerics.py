@@ -1,0 +1,61 @@
+"""Shared numerics: compute dtypes, default eps, per-sample terms and their reduction."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+KINDS = ("logits", "probs", "log-probs")
+
+
+def compute_dtype(dtype: np.dtype) -> type:
+    """float32 for float16/float32 inputs, float64 for everything else."""
+    return np.float32 if dtype in (np.float16, np.float32) else np.float64
+
+
+def default_eps(dtype: np.dtype) -> float:
+    """The machine epsilon of the predictions' dtype (scikit-learn ≥ 1.5 ``log_loss``)."""
+    return float(np.finfo(compute_dtype(dtype)).eps)
+
+
+@dataclass
+class Terms:
+    """Per-sample results for one block; the engine reduces and renders them.
+
+    ``loss`` is PyTorch's ``reduction="none"`` value (class weights applied, 0 where ignored);
+    the mean is ``Σ s·loss / Σ weight`` with ``s`` the sample weights and ``weight`` each
+    sample's share of the denominator. ``entropy``/``kl`` are set for dense or smoothed
+    targets, with ``entropy + kl`` the plain (unweighted, unmodulated) cross-entropy.
+    ``target`` is the true class (for dense targets: the arg-max of the target row).
+    """
+
+    loss: np.ndarray
+    numerator: np.ndarray  # each sample's share of the sum: s·loss (binary: s·Σ over K)
+    weight: np.ndarray  # each sample's share of the mean's denominator
+    valid: np.ndarray
+    predicted: np.ndarray
+    correct: np.ndarray  # 1/0 per sample (binary: the share of its K elements right)
+    sample_weight: np.ndarray | None = None
+    p: np.ndarray | None = None  # binary, one column: the predicted probability
+    p_target: np.ndarray | None = None
+    target: np.ndarray | None = None
+    entropy: np.ndarray | None = None
+    kl: np.ndarray | None = None
+    clipped_low: int = 0
+    clipped_high: int = 0
+    columns: np.ndarray | None = None  # binary --per-class: (3, K) count, loss sum, correct
+
+
+def reduce_terms(terms: Terms, reduction: str):
+    """``none`` → per-sample array; ``sum`` → Σ numerator; ``mean`` → Σ numerator / Σ weight."""
+    if reduction == "none":
+        return terms.loss
+    total = float(np.sum(terms.numerator))
+    if reduction == "sum":
+        return total
+    if reduction == "mean":
+        denom = float(np.sum(terms.weight))
+        return total / denom if denom else math.nan
+    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', not {reduction!r}")

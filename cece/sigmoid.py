@@ -1,0 +1,154 @@
+"""Sigmoid (binary) cross-entropy, element-wise: binary, multi-label and soft targets.
+
+For an element with logit ``x`` (or probability ``p``) and target ``y`` in [0, 1]:
+
+.. math::
+
+    \\ell = -\\big(w_+\\, y \\log p + (1 - y) \\log (1 - p)\\big),\\qquad p = \\sigma(x)
+
+with ``w_+`` the positive-class weight (PyTorch's ``pos_weight``). A sample's loss is the mean of
+its K elements (as Keras reports it); the ``mean`` reduction is the mean over all N·K elements
+and ``sum`` their sum (as PyTorch reduces).
+
+Numerical choices:
+
+* From logits, ``−log σ(x) = softplus(−x)`` and ``−log(1 − σ(x)) = softplus(x)``, both as
+  ``max(±x, 0) + log1p(e^{−|x|})``: finite and exact for logits of any size (x = ±100 gives
+  exactly 100, x = 1e4 gives 1e4), and the loss is a sum of non-negative terms, so small losses
+  keep their relative precision. This is PyTorch's ``(1 − y)·x + (1 + (w₊ − 1)·y)·softplus(−x)``
+  regrouped as ``w₊·y·softplus(−x) + (1 − y)·softplus(x)``.
+* From probabilities, ``p`` is clipped to ``[eps, 1 − eps]`` and ``log(1 − p)`` is taken as
+  ``log1p(−p)``.
+* Label smoothing moves targets toward ½: ``y ← y(1 − ε) + ε/2`` (Keras ``BinaryCrossentropy``).
+* Focal loss multiplies each element by ``(1 − p_t)^γ`` with ``1 − p_t = (1 − y)p + y(1 − p)``,
+  computed in log space as ``log((1 − y)·σ(x) + y·σ(−x))`` (optax ≥ 0.2.5), so large logits stay
+  exact; with ``alpha`` the element is also weighted by ``α·y + (1 − α)(1 − y)`` (Keras'
+  ``apply_class_balancing``).
+* ``0 · log 0 = 0``: a term whose target weight is zero contributes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .numerics import Terms, compute_dtype, default_eps
+
+
+def _softplus_pair(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(−log σ(x), −log(1 − σ(x))) = (softplus(−x), softplus(x)), stably."""
+    tail = np.log1p(np.exp(-np.abs(x)))
+    return np.maximum(-x, 0) + tail, np.maximum(x, 0) + tail
+
+
+def _xmul(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """y·v with 0·inf = 0."""
+    out = y * v
+    if not np.isfinite(v).all():
+        out[y == 0] = 0
+    return out
+
+
+def binary_terms(
+    preds: np.ndarray,
+    targets: np.ndarray,
+    *,
+    kind: str = "logits",
+    pos_weight: float | np.ndarray | None = None,
+    label_smoothing: float = 0.0,
+    sample_weight: np.ndarray | None = None,
+    focal_gamma: float | None = None,
+    focal_alpha: float | None = None,
+    eps: float | None = None,
+    threshold: float = 0.5,
+    per_column: bool = False,
+) -> Terms:
+    """Per-sample binary cross-entropy of ``preds`` (N, K) against ``targets`` (N, K).
+
+    ``loss`` is each sample's mean over its K elements; ``weight`` is K·s (its share of the
+    element-wise mean); ``correct`` the share of its K elements on the right side of
+    ``threshold``; ``entropy``/``kl`` (means over K) are set when any target is soft.
+    ``per_column`` adds ``columns``: per column, the count, loss sum and correct count.
+    """
+    n, k = preds.shape
+    dtype = compute_dtype(preds.dtype)
+    x = preds.astype(dtype, copy=False)
+    y_raw = targets.astype(dtype, copy=False)
+    y = y_raw * (1 - label_smoothing) + label_smoothing / 2 if label_smoothing else y_raw
+    clipped_low = clipped_high = 0
+    if kind == "logits":
+        nlp, nlq = _softplus_pair(x)  # −log p, −log(1 − p)
+        predicted = x > _logit(threshold)
+    elif kind == "probs":
+        eps = default_eps(preds.dtype) if eps is None else eps
+        if eps > 0:
+            clipped_low = int(np.count_nonzero((x < eps) & (y > 0)))
+            clipped_high = int(np.count_nonzero((x > 1 - eps) & (y < 1)))
+            p = np.clip(x, eps, 1 - eps)
+        else:
+            p = x
+        with np.errstate(divide="ignore"):
+            nlp, nlq = -np.log(p), -np.log1p(-p)
+        predicted = x > threshold
+    else:
+        raise ValueError(f"kind must be 'logits' or 'probs', not {kind!r}")
+    pw = 1.0 if pos_weight is None else np.asarray(pos_weight, dtype=dtype)
+    ce = _xmul(y, nlp) + _xmul(1 - y, nlq)
+    loss = ce if pos_weight is None else _xmul(pw * y, nlp) + _xmul(1 - y, nlq)
+    if focal_gamma is not None or focal_alpha is not None:
+        loss = _focal(loss, y, nlp, nlq, focal_gamma or 0.0, focal_alpha)
+    s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    out: dict = {}
+    soft = not np.all((y == 0) | (y == 1))
+    if soft:
+        h = _binary_entropy(y)
+        out["entropy"] = h.mean(axis=1, dtype=np.float64)
+        out["kl"] = np.maximum(ce - h, 0).mean(axis=1, dtype=np.float64)
+    if k == 1:
+        p_pos = np.exp(-nlp[:, 0].astype(np.float64))
+        out["p"] = p_pos
+        out["target"] = y_raw[:, 0].astype(np.float64)
+        out["p_target"] = np.where(y_raw[:, 0] >= 0.5, p_pos, 1 - p_pos)
+    right = predicted == (y_raw >= 0.5)
+    correct = right.mean(axis=1, dtype=np.float64)
+    if per_column:
+        out["columns"] = np.stack([np.full(k, float(n)), loss.sum(axis=0, dtype=np.float64),
+                                   right.sum(axis=0, dtype=np.float64)])
+    weight = np.full(n, float(k)) if s is None else k * s
+    total = loss.sum(axis=1, dtype=np.float64)
+    return Terms(
+        loss=total / k, numerator=total if s is None else s * total, weight=weight,
+        valid=np.ones(n, bool),
+        predicted=predicted[:, 0].astype(np.intp) if k == 1 else predicted.sum(axis=1),
+        correct=correct, sample_weight=s, clipped_low=clipped_low, clipped_high=clipped_high,
+        **out,
+    )
+
+
+def _focal(loss, y, nlp, nlq, gamma: float, alpha: float | None) -> np.ndarray:
+    # log(1 − p_t) = log((1 − y)·p + y·(1 − p)), in log space: exact for large |logits|
+    with np.errstate(divide="ignore"):
+        log_a = np.where(y < 1, np.log1p(-y) - nlp, -np.inf)
+        log_b = np.where(y > 0, np.log(np.where(y > 0, y, 1)) - nlq, -np.inf)
+    log_one_minus_pt = np.logaddexp(log_a, log_b)
+    out = loss * np.exp(gamma * log_one_minus_pt) if gamma else loss
+    if alpha is not None:
+        out = out * (alpha * y + (1 - alpha) * (1 - y))
+    return out
+
+
+def _binary_entropy(y: np.ndarray) -> np.ndarray:
+    """H(y) = −(y log y + (1 − y) log(1 − y)), the least loss a prediction can reach."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(y > 0, y * np.log(np.where(y > 0, y, 1)), 0.0)
+        b = np.where(y < 1, (1 - y) * np.log1p(-np.where(y < 1, y, 0)), 0.0)
+    return -(a + b)
+
+
+def _logit(p: float) -> float:
+    if p <= 0:
+        return -math.inf
+    if p >= 1:
+        return math.inf
+    return math.log(p) - math.log1p(-p)
