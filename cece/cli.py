@@ -150,6 +150,13 @@ def _examples(*lines: str) -> str:
     return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
 
 
+def _output(fmt: Format, quiet: bool, rows: str, worst: int | None, per_class: bool,
+            samples: bool, output: str | None, fail_above: float | None, strict: bool) -> dict:
+    """The output and CI options every loss command shares."""
+    return dict(fmt=fmt.value, quiet=quiet, rows=rows, worst=worst, per_class=per_class,
+                samples=samples, output=output, fail_above=fail_above, strict=strict)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"cece {__version__}")
@@ -229,8 +236,7 @@ def categorical(
                   focal_alpha=focal_alpha, eps=eps, renormalize=renormalize,
                   pred_cols=pred_cols, label_col=label_col, classes=classes,
                   class_axis=class_axis, stdin_format=stdin_format.value),
-        out=dict(fmt=fmt.value, quiet=quiet, rows=rows, worst=worst, per_class=per_class,
-                 samples=samples, output=output, fail_above=fail_above, strict=strict),
+        out=_output(fmt, quiet, rows, worst, per_class, samples, output, fail_above, strict),
     )
     if code:
         raise typer.Exit(code)
@@ -297,8 +303,7 @@ def binary(
                   sample_weight=sample_weight, focal_gamma=focal_gamma,
                   focal_alpha=focal_alpha, eps=eps, threshold=threshold,
                   pred_cols=pred_cols, label_col=label_col, stdin_format=stdin_format.value),
-        out=dict(fmt=fmt.value, quiet=quiet, rows=rows, worst=worst, per_class=per_class,
-                 samples=samples, output=output, fail_above=fail_above, strict=strict),
+        out=_output(fmt, quiet, rows, worst, per_class, samples, output, fail_above, strict),
     )
     if code:
         raise typer.Exit(code)

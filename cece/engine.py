@@ -18,7 +18,7 @@ import numpy as np
 from . import checks, inputs
 from .checks import Diagnostics, KindDetector
 from .errors import CeceError
-from .numerics import Terms
+from .numerics import Terms, default_eps
 from .reduce import LossLog, Summary, Worst, reduced
 
 BASES = {"e": (1.0, "nats"), "2": (math.log(2), "bits"), "10": (math.log(10), "hartleys")}
@@ -119,6 +119,12 @@ class Task:
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         """Warnings that need the whole input."""
+
+    def eps(self, kind: str) -> float | None:
+        """The probability clip in force (None for logits)."""
+        if kind != "probs":
+            return None
+        return default_eps(self.preds.dtype) if self.opts.eps is None else self.opts.eps
 
     def describe(self, kind: str, detected: bool, rows: int) -> dict:
         raise NotImplementedError

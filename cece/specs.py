@@ -179,11 +179,6 @@ class Categorical(Task):
         if opts.renormalize and kind == "logits":
             diag.note("--renormalize has no effect on logits (softmax normalizes them)")
 
-    def eps(self, kind: str) -> float | None:
-        if kind != "probs":
-            return None
-        return default_eps(self.preds.dtype) if self.opts.eps is None else self.opts.eps
-
     def describe(self, kind: str, detected: bool, rows: int) -> dict:
         preds = self.preds
         shape = list(preds.shape) if preds.shape is not None else [rows, preds.n_classes]
@@ -322,11 +317,6 @@ class Binary(Task):
                       "sigmoid probability",
                       hint="for one distribution per row use cece categorical; for "
                       "independent labels the model needs sigmoid outputs")
-
-    def eps(self, kind: str) -> float | None:
-        if kind != "probs":
-            return None
-        return default_eps(self.preds.dtype) if self.opts.eps is None else self.opts.eps
 
     def describe(self, kind: str, detected: bool, rows: int) -> dict:
         preds = self.preds
