@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InputError, OptionError, StrictError
+from .errors import InputError, OptionError, StrictError, stderr_prefix
 
 ROW_SUM_TOL = 1e-3  # detection tolerance (CONTRACT §2)
 
@@ -42,7 +42,7 @@ class Diagnostics:
             raise StrictError(f"{message} (--strict)", hint=hint)
         if message not in self.warnings:
             self.warnings.append(message)
-            self._lines.append(f"cece: warning: {message}")
+            self._lines.append(f"{stderr_prefix('warning')} {message}")
             if hint:
                 self._lines.append(f"  hint: {hint}")
 

@@ -20,7 +20,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
-from .errors import CeceError, ExitCode
+from .errors import CeceError, ExitCode, stderr_prefix
 
 app = typer.Typer(
     name="cece",
@@ -137,6 +137,12 @@ OutputOpt = Annotated[Optional[str], typer.Option(
     rich_help_panel=OUT)]
 FailAboveOpt = Annotated[Optional[float], typer.Option(
     "--fail-above", metavar="X", help="Exit 1 when the loss exceeds X.", rich_help_panel=CI)]
+BaselineOpt = Annotated[Optional[str], typer.Option(
+    "--baseline", metavar="FILE.json", help="Exit 1 when the loss exceeds this earlier cece "
+    "JSON result by more than --tolerance.", rich_help_panel=CI)]
+ToleranceOpt = Annotated[Optional[str], typer.Option(
+    "--tolerance", metavar="T|T%", help="Allowed increase over --baseline: absolute (0.01) or "
+    "relative (2%); default 0.", rich_help_panel=CI)]
 StrictOpt = Annotated[bool, typer.Option(
     "--strict", help="Turn warnings into errors (exit 2).", rich_help_panel=CI)]
 
@@ -151,10 +157,12 @@ def _examples(*lines: str) -> str:
 
 
 def _output(fmt: Format, quiet: bool, rows: str, worst: int | None, per_class: bool,
-            samples: bool, output: str | None, fail_above: float | None, strict: bool) -> dict:
+            samples: bool, output: str | None, fail_above: float | None,
+            baseline: str | None, tolerance: str | None, strict: bool) -> dict:
     """The output and CI options every loss command shares."""
     return dict(fmt=fmt.value, quiet=quiet, rows=rows, worst=worst, per_class=per_class,
-                samples=samples, output=output, fail_above=fail_above, strict=strict)
+                samples=samples, output=output, fail_above=fail_above, baseline=baseline,
+                tolerance=tolerance, strict=strict)
 
 
 def _version(value: bool) -> None:
@@ -224,6 +232,8 @@ def categorical(
     samples: SamplesOpt = False,
     output: OutputOpt = None,
     fail_above: FailAboveOpt = None,
+    baseline: BaselineOpt = None,
+    tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
 ) -> None:
     from . import commands
@@ -236,7 +246,8 @@ def categorical(
                   focal_alpha=focal_alpha, eps=eps, renormalize=renormalize,
                   pred_cols=pred_cols, label_col=label_col, classes=classes,
                   class_axis=class_axis, stdin_format=stdin_format.value),
-        out=_output(fmt, quiet, rows, worst, per_class, samples, output, fail_above, strict),
+        out=_output(fmt, quiet, rows, worst, per_class, samples, output, fail_above, baseline,
+                    tolerance, strict),
     )
     if code:
         raise typer.Exit(code)
@@ -292,6 +303,8 @@ def binary(
     samples: SamplesOpt = False,
     output: OutputOpt = None,
     fail_above: FailAboveOpt = None,
+    baseline: BaselineOpt = None,
+    tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
 ) -> None:
     from . import commands
@@ -303,8 +316,42 @@ def binary(
                   sample_weight=sample_weight, focal_gamma=focal_gamma,
                   focal_alpha=focal_alpha, eps=eps, threshold=threshold,
                   pred_cols=pred_cols, label_col=label_col, stdin_format=stdin_format.value),
-        out=_output(fmt, quiet, rows, worst, per_class, samples, output, fail_above, strict),
+        out=_output(fmt, quiet, rows, worst, per_class, samples, output, fail_above, baseline,
+                    tolerance, strict),
     )
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command(
+    help=_help(
+        "Combine the JSON summaries of shards into the summary of their union, exactly.",
+        """Each input is a document written by cece ... -f json (or by cece merge). Count,
+        sum, mean, std, min, max, accuracy and perplexity of the union are exact, from the
+        mergeable sums every document carries; the median needs every sample and is not
+        kept. Shards must be the same loss with the same options.""",
+    ),
+    epilog=_examples(
+        "cece merge shard-0.json shard-1.json shard-2.json",
+        "cece merge shards/*.json -f json -o all.json",
+        "cece merge shards/*.json -q --baseline baseline.json --tolerance 1%",
+    ),
+)
+def merge(
+    summaries: Annotated[list[str], typer.Argument(
+        metavar="SUMMARY.json...", help="JSON documents written by cece -f json.",
+        show_default=False)],
+    fmt: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
+    output: OutputOpt = None,
+    fail_above: FailAboveOpt = None,
+    baseline: BaselineOpt = None,
+    tolerance: ToleranceOpt = None,
+) -> None:
+    from . import commands
+
+    code = commands.run_merge(summaries, _output(fmt, quiet, "0", None, False, False, output,
+                                                 fail_above, baseline, tolerance, False))
     if code:
         raise typer.Exit(code)
 
@@ -325,6 +372,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = app(args=args, prog_name="cece", standalone_mode=False)
         code = code if isinstance(code, int) else 0
+        if code == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
+            print("cece: interrupted", file=sys.stderr)
     except CeceError as exc:
         code = _error(exc.message, exc.hint, exc.exit_code, debug)
     except _CLICK_ERRORS as exc:  # usage errors: unknown option, bad value, missing argument
@@ -348,7 +397,7 @@ def _error(message: str, hint: str | None, code: int, debug: bool) -> int:
         import traceback
 
         traceback.print_exc()
-    print(f"cece: error: {message}", file=sys.stderr)
+    print(f"{stderr_prefix('error')} {message}", file=sys.stderr)
     if hint:
         print(f"  hint: {hint}", file=sys.stderr)
     return code

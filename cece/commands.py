@@ -7,13 +7,12 @@ time) and so that every command can be called from Python and tested without Typ
 from __future__ import annotations
 
 import json
-import math
 import sys
 import numpy as np
 
-from . import engine, readers, render, specs
+from . import engine, readers, render, specs, summaries
 from .checks import Diagnostics
-from .errors import CeceError, ExitCode, OptionError
+from .errors import CeceError, ExitCode, OptionError, stderr_prefix
 from .output import open_output
 
 
@@ -53,8 +52,8 @@ def run(task_class: type[engine.Task], preds: str, labels: str | None, opts: eng
     opts.per_class = out["per_class"]
     streaming = quiet and opts.reduction == "none" or (not quiet and fmt in ("jsonl", "csv"))
     opts.keep_all = not streaming and (out["samples"] or opts.reduction == "none" and fmt == "json")
-    if streaming:
-        opts.head = 0
+    if streaming:  # records go out as computed; nothing per sample is kept
+        opts.head, opts.keep_losses = 0, False
     diag = Diagnostics(strict=out["strict"], quiet_notes=quiet)
     with open_output(out["output"], [preds, labels, opts.sample_weight]) as stream:
         writer = None
@@ -64,28 +63,50 @@ def run(task_class: type[engine.Task], preds: str, labels: str | None, opts: eng
             writer = render.RecordWriter(stream, fmt)
         result = engine.run(task_class(opts, diag), preds, labels, on_records=writer)
         diag.flush()
-        if writer is not None:
-            pass  # records went out as they were computed
-        elif quiet:
-            render.quiet(result, stream)
-        elif fmt == "json":
-            render.write_json(result, stream)
-        else:
-            width = None if stream.isatty() else 100
-            render.console(stream, width=width).print(render.tables(result, worst=bool(opts.worst)))
-    return gate(result, out.get("fail_above"))
+        if writer is None:  # else the records went out as they were computed
+            _render(result, stream, fmt, quiet, bool(opts.worst))
+    return gate(result, out)
 
 
-def gate(result: engine.Result, fail_above: float | None) -> int:
-    """--fail-above: exit 1, with one line on stderr, when the loss is above X or nan."""
-    if fail_above is None:
-        return ExitCode.OK
+def _render(result: engine.Result, stream, fmt: str, quiet: bool, worst: bool) -> None:
+    if quiet:
+        render.quiet(result, stream)
+    elif fmt == "json":
+        render.write_json(result, stream)
+    else:
+        width = None if stream.isatty() else 100
+        render.console(stream, width=width).print(render.tables(result, worst=worst))
+
+
+def run_merge(paths: list[str], out: dict) -> int:
+    """``cece merge``: the union of shard summaries."""
+    if out["fmt"] in ("jsonl", "csv"):
+        raise OptionError("cece merge writes a summary: use -f table or -f json")
+    result = summaries.merge(paths)
+    with open_output(out["output"], paths) as stream:
+        _render(result, stream, out["fmt"], out["quiet"], False)
+    return gate(result, out)
+
+
+def gate(result: engine.Result, out: dict) -> int:
+    """--fail-above and --baseline: exit 1, with one line on stderr each, when a check fails.
+
+    A nan loss fails every check.
+    """
+    failures = []
     value = result.loss if result.loss is not None else result.summary.mean
-    if math.isnan(value) or value > fail_above:
-        print(f"cece: check failed: loss {render.number(value)} {result.unit} > {fail_above:g} "
-              "(--fail-above)", file=sys.stderr)
-        return ExitCode.CHECK_FAILED
-    return ExitCode.OK
+    limit = out.get("fail_above")
+    if limit is not None and not value <= limit:
+        failures.append(f"loss {render.number(value)} {result.unit} > {limit:g} (--fail-above)")
+    if out.get("baseline") is not None:
+        reason = summaries.check_baseline(result, out["baseline"], out.get("tolerance") or "0")
+        if reason:
+            failures.append(reason)
+    elif out.get("tolerance") is not None:
+        raise OptionError("--tolerance goes with --baseline FILE.json")
+    for failure in failures:
+        print(f"{stderr_prefix('check failed')} {failure}", file=sys.stderr)
+    return ExitCode.CHECK_FAILED if failures else ExitCode.OK
 
 
 def _loss_lines(stream):

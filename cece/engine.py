@@ -50,6 +50,7 @@ class Options:
     head: int = 20  # per-sample records kept from the start
     worst: int = 0  # highest-loss records kept
     keep_all: bool = False  # keep every record (JSON "samples")
+    keep_losses: bool = True  # keep per-sample losses (8 bytes each) for the median
     per_class: bool = False
 
 
@@ -225,7 +226,8 @@ class _Pass:
             kl=None if t.kl is None else t.kl[valid] / self.scale)
         self.summary.clipped_low += t.clipped_low
         self.summary.clipped_high += t.clipped_high
-        self.log.add(loss[valid])
+        if opts.keep_losses:
+            self.log.add(loss[valid])
         if opts.per_class:
             counts = self.task.class_counts(t, loss, self.scale)
             if counts is not None:

@@ -92,3 +92,15 @@ def describe(value: object, limit: int = 40) -> str:
     """A short, quoted rendering of a found value for an error message."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def stderr_prefix(kind: str) -> str:
+    """``cece: error:`` — red (warnings yellow) on a terminal, plain otherwise or with NO_COLOR."""
+    import os
+    import sys
+
+    text = f"cece: {kind}:"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" or not sys.stderr.isatty():
+        return text
+    colour = {"error": "31", "warning": "33", "check failed": "31"}.get(kind)
+    return f"\x1b[1;{colour}m{text}\x1b[0m" if colour else text

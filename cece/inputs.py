@@ -33,6 +33,8 @@ class Source:
     text_parts: set[str] = field(default_factory=set)
     rows: int | None = None
 
+    file_rows: readers.NpyRows | None = None  # plain reads of a C-ordered .npy file
+
 
 @dataclass
 class Predictions:
@@ -70,12 +72,15 @@ def open_predictions(arg: str, *, class_axis: int = -1, pred_cols: str | None = 
         if weight_col is not None:
             raise OptionError(f"--sample-weight {weight_col!r}: no such file, and {data.name} "
                               "is an array without named columns")
-        stored = data.array.shape
+        original = data.array
         if binary:
             data = ArrayInput(data.name, _as_columns(data.array))
             class_axis = -1
         preds = _array_predictions(data, class_axis, pred_cols, label_col)
-        preds.shape = stored
+        preds.shape = original.shape
+        if preds.class_axis % max(1, original.ndim) == max(1, original.ndim) - 1 or binary:
+            width = preds.source.data.array.shape[-1]
+            preds.source.file_rows = readers.NpyRows.of(original, width, (width,))
     else:
         preds = _table_predictions(data, pred_cols, label_col, weight_col)
     if classes is not None:
@@ -237,16 +242,20 @@ def _array_labels(data: ArrayInput, preds: Predictions) -> Labels:
         vec = arr
     elif not text and samples is not None and arr.shape == samples + (preds.n_classes,):
         dense = arr.reshape(-1, preds.n_classes)
-        source = Source(name, ArrayInput(name, dense), {"labels": None}, rows=len(dense))
+        source = Source(name, ArrayInput(name, dense), {"labels": None}, rows=len(dense),
+                        file_rows=readers.NpyRows.of(arr, preds.n_classes, (preds.n_classes,)))
         return Labels(name, "dense", source)
     elif not text and preds.shape is not None and len(preds.shape) == 1 and arr.shape == preds.shape:
         source = Source(name, ArrayInput(name, arr[None, :]), {"labels": None}, rows=1)
         return Labels(name, "dense", source)  # one sample, one dense target row
     elif not text and samples is None and arr.ndim == 2 and arr.shape[1] == preds.n_classes:
-        return Labels(name, "dense", Source(name, data, {"labels": None}, rows=len(arr)))
+        return Labels(name, "dense", Source(
+            name, data, {"labels": None}, rows=len(arr),
+            file_rows=readers.NpyRows.of(arr, preds.n_classes, (preds.n_classes,))))
     else:
         raise _shape_mismatch(name, arr.shape, preds)
-    source = Source(name, ArrayInput(name, vec), {"labels": None}, rows=len(vec))
+    source = Source(name, ArrayInput(name, vec), {"labels": None}, rows=len(vec),
+                    file_rows=readers.NpyRows.of(arr, 1, ()))
     return Labels(name, "name" if text else "index", source)
 
 
@@ -306,7 +315,8 @@ def open_sample_weights(spec: str, preds: Predictions, *, stdin_format: str = "c
         if vec is None:
             raise InputError(data.name, f"sample weights have shape {arr.shape}; expected one "
                              "weight per sample")
-        return Source(data.name, ArrayInput(data.name, vec), {"weights": None}, rows=len(vec))
+        return Source(data.name, ArrayInput(data.name, vec), {"weights": None}, rows=len(vec),
+                      file_rows=readers.NpyRows.of(arr, 1, ()))
     if data.ncols != 1:
         raise InputError(data.name, f"{data.ncols} columns; expected 1 column of sample weights")
     return Source(data.name, data, {"weights": [0]})
@@ -349,7 +359,7 @@ def open_binary_targets(arg: str | None, preds: Predictions, *, label_col: str |
                              f"predictions' shape {want} (from {preds.name})")
         return Labels(data.name, "binary",
                       Source(data.name, ArrayInput(data.name, cols), {"labels": None},
-                             rows=len(cols)))
+                             rows=len(cols), file_rows=readers.NpyRows.of(arr, k, (k,))))
     if label_col is not None:
         cols = parse_cols(label_col, data.header, data.ncols, data.name, "--label-col")
     else:
@@ -389,7 +399,8 @@ def source_blocks(src: Source, rows: int) -> Iterator[dict[str, np.ndarray]]:
     """The source's parts, block by block (each block at most ``rows`` samples)."""
     data = src.data
     if isinstance(data, ArrayInput):
-        for block in _array_rows(data.array, rows):
+        blocks = src.file_rows.blocks(rows) if src.file_rows else _array_rows(data.array, rows)
+        for block in blocks:
             yield {part: block if cols is None else _take(block, cols, part)
                    for part, cols in src.parts.items()}
         return

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import mmap
 import os
 import stat
 import sys
@@ -227,7 +228,7 @@ def _read_stdin() -> bytes:
     if sys.stdin is None:
         raise CeceError("<stdin>: no standard input")
     if sys.stdin.isatty():
-        print("cece: reading standard input (press Ctrl-D when done)...", file=sys.stderr)
+        print("cece: waiting for standard input (end it with Ctrl-D)...", file=sys.stderr)
     return sys.stdin.buffer.read()
 
 
@@ -274,6 +275,44 @@ def _npy_mmap(path: Path, name: str) -> np.ndarray:
         return np.zeros(shape, dtype)
     return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
                      order="F" if fortran else "C")
+
+
+class NpyRows:
+    """Blocks of rows of a C-ordered .npy file, read with plain reads into fresh buffers.
+
+    The file is seen as (n_rows, row_length) elements; blocks come out shaped
+    ``(k,) + out_shape``. Memory stays one block, where a memory map would count every page
+    it touched toward the process's RSS.
+    """
+
+    def __init__(self, array: np.memmap, row_length: int, out_shape: tuple[int, ...]) -> None:
+        self.path, self.offset, self.dtype = array.filename, array.offset, array.dtype
+        self.row_length = max(1, row_length)
+        self.n_rows = array.size // self.row_length
+        self.out_shape = out_shape
+
+    @classmethod
+    def of(cls, array: np.ndarray, row_length: int, out_shape: tuple[int, ...]) -> NpyRows | None:
+        """A reader for the whole of a .npy memory map in C order, else None."""
+        if isinstance(array, np.memmap) and isinstance(array.base, mmap.mmap) \
+                and array.flags.c_contiguous and array.size:
+            return cls(array, row_length, out_shape)
+        return None
+
+    def blocks(self, rows: int) -> Iterator[np.ndarray]:
+        with open(self.path, "rb") as fh:
+            fh.seek(self.offset)
+            for start in range(0, self.n_rows, rows):
+                k = min(rows, self.n_rows - start)
+                block = np.empty(k * self.row_length, self.dtype)
+                view = memoryview(block).cast("B")
+                got = 0
+                while got < len(view):
+                    n = fh.readinto(view[got:])
+                    if not n:
+                        raise InputError(str(self.path), f"truncated at row {start}")
+                    got += n
+                yield block.reshape((k,) + self.out_shape)
 
 
 def _npy_from_bytes(data: bytes, name: str) -> np.ndarray:

@@ -75,7 +75,8 @@ def stats(result: Result) -> dict:
     s = result.summary
     out = {"count": s.count, "ignored": s.ignored, "mean": s.mean, "sum": s.weighted_sum,
            "std": s.std, "min": s.min if s.count else math.nan,
-           "max": s.max if s.count else math.nan, "median": result.median,
+           "max": s.max if s.count else math.nan,
+           "median": None if result.command == "merge" else result.median,
            "perplexity": result.perplexity, "accuracy": s.accuracy}
     if "entropy" in result.fields and s.count:
         out["entropy"] = s.entropy_sum / s.count
@@ -134,7 +135,8 @@ class RecordWriter:
             self._csv.writerows([_cell(v) for v in row] for row in zip(*columns))
         else:
             dumps, fields = json.dumps, self.fields
-            self.out.writelines(dumps(plain(dict(zip(fields, row))), allow_nan=False) + "\n"
+            self.out.writelines(dumps(plain(dict(zip(fields, row))), allow_nan=False,
+                                      separators=(",", ":")) + "\n"
                                 for row in zip(*columns))
 
 
@@ -184,7 +186,7 @@ def sample_table(result: Result, records: list[dict], *, worst: bool) -> Table:
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     for f in cols:
         table.add_column(HEADINGS[f], justify="left" if f in ("target", "predicted") else "right",
-                         style="bold" if f == "loss" else None)
+                         style="bold cyan" if f == "loss" else None)
     for rec in records:
         ignored = rec.get("ignored", False)
         row = []
@@ -204,6 +206,10 @@ def sample_table(result: Result, records: list[dict], *, worst: bool) -> Table:
 
 def heading(result: Result) -> str:
     """``categorical cross-entropy · logits (detected) · index targets · nats``."""
+    if result.command == "merge":
+        shards = result.input.get("shards", [])
+        return (f"{result.input.get('command')} cross-entropy · merged from {len(shards)} "
+                f"shard summaries · {result.unit}")
     kind = result.input.get("kind")
     detected = " (detected)" if result.input.get("kind_detected") else ""
     return (f"{result.command} cross-entropy · {kind}{detected} · "
@@ -217,7 +223,7 @@ def aggregate_table(result: Result) -> Table:
     table.add_column("value", justify="right")
     loss = result.loss
     table.add_row(Text(f"loss ({result.reduction})", style="bold"),
-                  Text(fmt(loss) if loss is not None else "per sample", style="bold"))
+                  Text(fmt(loss) if loss is not None else "per sample", style="bold cyan"))
     for key in ("count", "ignored", "mean", "sum", "std", "min", "max", "median", "perplexity",
                 "accuracy", "entropy", "kl"):
         if key in s and not (key == "ignored" and not s[key]):

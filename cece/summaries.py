@@ -1,0 +1,142 @@
+"""cece's JSON documents read back: baselines for CI gates, and shard summaries to merge.
+
+Every JSON document cece writes carries ``summary``, the mergeable sums of its run (count,
+Σweight, Σweighted loss, Σloss and Σ(loss − mean)², min, max, correct count, …). Merging shard
+summaries with :meth:`Summary.merge` (Chan et al.'s pairwise update for the spread) gives the
+statistics of the union exactly, to rounding; only the median, which needs every sample, is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from .engine import BASES, Result
+from .errors import CeceError, InputError
+from .reduce import Summary
+
+# options that must agree for shards to be one computation (inputs and kinds may differ)
+_SAME = ("reduction", "base", "weight", "ignore_index", "pos_weight", "label_smoothing",
+         "focal_gamma", "focal_alpha", "threshold", "eps", "renormalize")
+
+
+def load(path: str) -> dict:
+    """A JSON document written by cece (``-f json``)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise InputError(path, f"not a JSON document ({exc})",
+                         hint="use a file written by cece ... -f json") from None
+    if not isinstance(doc, dict) or "summary" not in doc or "unit" not in doc:
+        raise InputError(path, "not a cece JSON document (no 'summary')",
+                         hint="use a file written by cece ... -f json")
+    return doc
+
+
+def loss_command(doc: dict) -> str | None:
+    """The loss a document measured: its command, or for a merge its shards' command."""
+    if doc.get("command") == "merge":
+        return doc.get("input", {}).get("command")
+    return doc.get("command")
+
+
+def value(doc: dict) -> float:
+    """The document's loss: its reduced value, or the mean for ``--reduction none``."""
+    loss = doc.get("loss")
+    if loss is None:
+        loss = doc.get("stats", {}).get("mean")
+    return float(loss) if loss is not None else math.nan
+
+
+def in_unit(loss: float, unit: str, target_unit: str) -> float:
+    """Convert a loss between nats, bits and hartleys."""
+    scale = {u: s for s, u in BASES.values()}
+    return loss * scale[unit] / scale[target_unit]
+
+
+def parse_tolerance(text: str) -> tuple[float, bool]:
+    """``0.01`` (absolute) or ``2%`` (relative) → (value, is_relative)."""
+    relative = text.strip().endswith("%")
+    try:
+        tol = float(text.strip().rstrip("%"))
+    except ValueError:
+        raise CeceError(f"--tolerance {text!r}: expected a number like 0.01 or a percentage "
+                        "like 2%") from None
+    if not tol >= 0:
+        raise CeceError(f"--tolerance must be ≥ 0; got {text}")
+    return tol, relative
+
+
+def check_baseline(result: Result, path: str, tolerance: str) -> str | None:
+    """None when the loss is within tolerance of the baseline's, else the reason it is not."""
+    doc = load(path)
+    mine = result.input.get("command") if result.command == "merge" else result.command
+    if loss_command(doc) != mine:
+        raise InputError(path, f"is a baseline for '{loss_command(doc)}', not '{mine}'")
+    tol, relative = parse_tolerance(tolerance)
+    base = in_unit(value(doc), doc["unit"], result.unit)
+    loss = result.loss if result.loss is not None else result.summary.mean
+    limit = base * (1 + tol / 100) if relative else base + tol
+    if loss <= limit:  # False for nan on either side
+        return None
+    delta = loss - base
+    shown = f"{tol:g}%" if relative else f"{tol:g}"
+    change = f" ({100 * delta / base:+.3g}%)" if base and math.isfinite(delta) else ""
+    return (f"loss {loss:.10g} {result.unit} exceeds the baseline {base:.10g} ({path}) by "
+            f"{delta:.3g}{change}, more than the tolerance {shown}")
+
+
+def merge(paths: list[str]) -> Result:
+    """The union of shard summaries, as a Result the renderers can show."""
+    docs = [load(p) for p in paths]
+    first, name = docs[0], paths[0]
+    for doc, path in zip(docs[1:], paths[1:]):
+        if loss_command(doc) != loss_command(first) or doc.get("unit") != first.get("unit"):
+            raise InputError(path, f"is a {loss_command(doc)} loss in {doc.get('unit')}, but "
+                             f"{name} a {loss_command(first)} loss in {first.get('unit')}; "
+                             "shards must be one computation")
+        for key in _SAME:
+            a, b = first.get("options", {}).get(key), doc.get("options", {}).get(key)
+            if a != b:
+                raise InputError(path, f"was computed with {key} = {b!r}, but {name} with "
+                                 f"{a!r}; shards must use the same options")
+    total = Summary()
+    for doc in docs:
+        total.merge(Summary.from_dict(doc["summary"]))
+    options = dict(first.get("options", {}))
+    warnings = [w for doc in docs for w in doc.get("warnings", [])]
+    return Result(
+        command="merge",
+        input={"command": loss_command(first), "shards": paths,
+               "rows": sum(int(d.get("input", {}).get("rows", 0) or 0) for d in docs),
+               "kind": _common(docs, "kind"), "target": _common(docs, "target")},
+        options=options, unit=first["unit"], reduction=first.get("reduction", "mean"),
+        summary=total, median=math.nan, fields=[], per_class=_merge_per_class(docs),
+        warnings=list(dict.fromkeys(warnings)), rows=0)
+
+
+def _common(docs: list[dict], key: str) -> str | None:
+    values = {d.get("input", {}).get(key) for d in docs}
+    return values.pop() if len(values) == 1 else "mixed"
+
+
+def _merge_per_class(docs: list[dict]) -> list[dict] | None:
+    """Per-class rows of every shard combined (counts add; means and accuracies weight)."""
+    if not all(d.get("per_class") for d in docs):
+        return None
+    rows: dict[str, list[float]] = {}
+    for doc in docs:
+        for row in doc["per_class"]:
+            n = row["count"]
+            acc = rows.setdefault(row["class"], [0, 0.0, 0.0])
+            if n:
+                acc[0] += n
+                acc[1] += float(row["mean"]) * n
+                acc[2] += float(row["accuracy"]) * n
+    return [{"class": c, "count": int(n), "mean": s / n if n else math.nan,
+             "accuracy": a / n if n else math.nan} for c, (n, s, a) in rows.items()]

@@ -1,0 +1,242 @@
+"""Pipelines and CI, end to end: the installed `cece` run by a real shell (`bash -c`), pipes,
+standard input, terminals, exit codes 0/1/2/130, atomic -o, baselines and shard merges."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+ENV.pop("NO_COLOR", None)
+LOGITS, LABELS = "sample_data/catdogpig_logits.csv", "sample_data/catdogpig_labels.csv"
+
+
+def sh(command: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-c", command], cwd=ROOT, env=ENV, capture_output=True,
+                          text=True, timeout=60, **kwargs)
+
+
+def test_head_closes_the_pipe_quietly(tmp_path):
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).standard_normal((200_000, 4)))
+    np.save(tmp_path / "y.npy", np.zeros(200_000, dtype=np.int64))
+    proc = sh(f"set -o pipefail; cece categorical {tmp_path}/x.npy {tmp_path}/y.npy "
+              "--from logits -f jsonl | head -1; echo status=${PIPESTATUS[0]}")
+    lines = proc.stdout.splitlines()
+    assert json.loads(lines[0])["index"] == 0
+    assert lines[1] in ("status=0", "status=141")  # done, or ended by SIGPIPE like `yes | head`
+    assert proc.stderr == ""  # no traceback, no "Broken pipe"
+
+
+def test_exit_codes_through_the_shell():
+    ok = sh(f"cece categorical {LOGITS} {LABELS} -q")
+    failed = sh(f"cece categorical {LOGITS} {LABELS} -q --fail-above 1")
+    bad = sh(f"cece categorical {LOGITS} nope.csv -q")
+    usage = sh("cece categorical --no-such-option")
+    assert (ok.returncode, failed.returncode, bad.returncode, usage.returncode) == (0, 1, 2, 2)
+    assert failed.stdout == ok.stdout == "1.2752687964721399\n"
+    assert failed.stderr.startswith("cece: check failed: loss 1.2752687964721399 nats > 1")
+    assert bad.stdout == "" and bad.stderr == "cece: error: nope.csv: no such file\n"
+
+
+def test_stdin_from_a_pipe_and_a_heredoc():
+    piped = sh(f"cat {LABELS} | cece categorical {LOGITS} - -q")
+    heredoc = sh(f"cece categorical - {LABELS} -q <<'EOF'\ncat,dog,pig\n1,2,3\n2,4,6\nEOF")
+    assert piped.stdout == heredoc.stdout == "1.2752687964721399\n"
+
+
+def _run_on_pty(args: list[str], env: dict, stdin_data: bytes | None = None) -> tuple[str, int]:
+    """Run cece with a pseudo-terminal as stdin, stdout and stderr; return what it printed."""
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen([str(BIN / "cece"), *args], stdin=secondary, stdout=secondary,
+                            stderr=secondary, cwd=ROOT, env=env, close_fds=True)
+    os.close(secondary)
+    out = b""
+    sent = False
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        ready, _, _ = select.select([main], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if stdin_data is not None and not sent and b"waiting for standard input" in out:
+            os.write(main, stdin_data + b"\x04")  # the data, then Ctrl-D
+            sent = True
+        if proc.poll() is not None and not ready:
+            break
+    proc.wait(timeout=10)
+    os.close(main)
+    return out.decode(errors="replace"), proc.returncode
+
+
+def test_a_terminal_gets_colour_and_the_stdin_hint_and_no_color_is_respected():
+    out, code = _run_on_pty(["categorical", LOGITS, "-", "--from", "logits"], ENV,
+                            stdin_data=b"0\n2\n")
+    assert code == 0
+    assert "cece: waiting for standard input (end it with Ctrl-D)..." in out
+    assert "\x1b[" in out and "36m" in out  # cyan loss figures
+    plain, code = _run_on_pty(["categorical", LOGITS, LABELS, "--from", "logits"],
+                              {**ENV, "NO_COLOR": "1"})
+    assert code == 0 and "1.275269" in plain
+    assert "36m" not in plain and "31m" not in plain and "33m" not in plain
+    piped = sh(f"cece categorical {LOGITS} {LABELS} --from logits")
+    assert "\x1b[" not in piped.stdout + piped.stderr  # nothing but text into a pipe
+
+
+def test_errors_are_red_only_on_a_terminal():
+    out, code = _run_on_pty(["categorical", LOGITS, "nope.csv"], ENV)
+    assert code == 2 and "\x1b[1;31mcece: error:\x1b[0m nope.csv: no such file" in out
+    out, code = _run_on_pty(["categorical", LOGITS, "nope.csv"], {**ENV, "NO_COLOR": "1"})
+    assert "cece: error: nope.csv: no such file" in out and "\x1b[" not in out
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path, existing):
+    target = tmp_path / "out.json"
+    if existing:
+        target.write_text("old\n")
+    proc = subprocess.Popen([str(BIN / "cece"), "categorical", "-", str(ROOT / LABELS), "-f",
+                             "json", "-o", str(target)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    proc.stdin.write(b"1,2,3\n")  # and then nothing: cece waits for the rest
+    proc.stdin.flush()
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert err.decode().strip() == "cece: interrupted"
+    assert [p.name for p in tmp_path.iterdir()] == (["out.json"] if existing else [])
+    if existing:
+        assert target.read_text() == "old\n"
+
+
+def test_output_file_is_atomic_and_inputs_are_safe(tmp_path):
+    out = tmp_path / "r.csv"
+    proc = sh(f"cece categorical {LOGITS} {LABELS} -f csv -o {out}")
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert out.read_text().startswith("index,loss,target,target_class")
+    proc = sh(f"cp {LABELS} {tmp_path}/l.csv && cece categorical {LOGITS} {tmp_path}/l.csv "
+              f"-o {tmp_path}/l.csv")
+    assert proc.returncode == 2 and "refusing to overwrite the input file" in proc.stderr
+    assert (tmp_path / "l.csv").read_text() == (ROOT / LABELS).read_text()
+
+
+# -- baselines ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def baseline(tmp_path):
+    path = tmp_path / "base.json"
+    sh(f"cece categorical {LOGITS} {LABELS} -f json -o {path}")
+    return path
+
+
+@pytest.mark.parametrize("smoothing, tolerance, code", [
+    ("0", None, 0),  # equal to the baseline
+    ("0.1", None, 1),  # 1.32527 > 1.27527
+    ("0.1", "0.049", 1),  # golden d2 − a2 = 0.05
+    ("0.1", "0.051", 0),
+    ("0.1", "3%", 1),  # +3.9%
+    ("0.1", "4%", 0),
+])
+def test_baseline_with_absolute_and_relative_tolerance(baseline, smoothing, tolerance, code):
+    extra = f"--tolerance {tolerance}" if tolerance else ""
+    proc = sh(f"cece categorical {LOGITS} {LABELS} -q --label-smoothing {smoothing} "
+              f"--baseline {baseline} {extra}")
+    assert proc.returncode == code, proc.stderr
+    if code:
+        assert proc.stderr == (f"cece: check failed: loss 1.325268796 nats exceeds the "
+                               f"baseline 1.275268796 ({baseline}) by 0.05 (+3.92%), more than "
+                               f"the tolerance {tolerance or 0}\n")
+
+
+def test_baseline_in_other_units_and_of_another_loss(baseline, tmp_path):
+    bits = sh(f"cece categorical {LOGITS} {LABELS} -q -b 2 --baseline {baseline}")
+    assert bits.returncode == 0, bits.stderr  # 1.8398 bits is the baseline's 1.2753 nats
+    wrong = sh(f"cece binary 0.7 0.6 -q --baseline {baseline}")
+    assert wrong.returncode == 2
+    assert wrong.stderr.strip().endswith("is a baseline for 'categorical', not 'binary'")
+
+
+def test_nan_fails_every_check(baseline, tmp_path):
+    (tmp_path / "ignored.csv").write_text("-1\n-1\n")
+    proc = sh(f"cece categorical {LOGITS} {tmp_path}/ignored.csv --ignore-index -1 -q "
+              f"--baseline {baseline} --tolerance 100%")
+    assert proc.returncode == 1 and proc.stdout == "nan\n"
+    assert "check failed: loss nan nats exceeds the baseline" in proc.stderr
+
+
+# -- merges ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["npy", "csv"])
+def test_merging_shards_equals_the_whole_file(tmp_path, fmt):
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3001, 7)) * 3
+    y = rng.integers(0, 7, 3001)
+    cuts = [0, 17, 1200, 1201, 3001]
+
+    def save(name, a):
+        path = tmp_path / f"{name}.{fmt}"
+        if fmt == "npy":
+            np.save(path, a)
+        else:
+            np.savetxt(path, a, delimiter=",", fmt="%.17g")
+        return path
+
+    whole = sh(f"cece categorical {save('x', x)} {save('y', y)} --from logits -f json "
+               "--per-class")
+    shards = []
+    for i, (a, b) in enumerate(zip(cuts, cuts[1:])):
+        out = tmp_path / f"s{i}.json"
+        proc = sh(f"cece categorical {save(f'x{i}', x[a:b])} {save(f'y{i}', y[a:b])} "
+                  f"--from logits -f json -o {out} --per-class")
+        assert proc.returncode == 0, proc.stderr
+        shards.append(str(out))
+    merged = sh(f"cece merge {' '.join(shards)} -f json")
+    assert merged.returncode == 0, merged.stderr
+    want, got = json.loads(whole.stdout), json.loads(merged.stdout)
+    for key, value in want["stats"].items():
+        if key == "median":
+            assert got["stats"]["median"] is None
+        else:
+            assert got["stats"][key] == pytest.approx(value, rel=1e-12, abs=0), key
+    for a, b in zip(want["per_class"], got["per_class"]):
+        assert b == {**a, "mean": pytest.approx(a["mean"], rel=1e-12),
+                     "accuracy": pytest.approx(a["accuracy"], rel=1e-12)}
+    (tmp_path / "m1.json").write_text(sh(f"cece merge {shards[0]} {shards[1]} -f json").stdout)
+    again = sh(f"cece merge {tmp_path}/m1.json {shards[2]} {shards[3]} -q")
+    assert float(again.stdout) == pytest.approx(want["loss"], rel=1e-12)  # merges merge again
+
+
+def test_merge_refuses_shards_of_different_computations(tmp_path):
+    a, b, c = (tmp_path / f"{n}.json" for n in "abc")
+    sh(f"cece categorical {LOGITS} {LABELS} -f json -o {a}")
+    sh(f"cece categorical {LOGITS} {LABELS} -f json -o {b} --label-smoothing 0.1")
+    sh(f"cece categorical {LOGITS} {LABELS} -f json -o {c} -b 2")
+    smooth = sh(f"cece merge {a} {b}")
+    assert smooth.returncode == 2 and smooth.stderr.strip() == (
+        f"cece: error: {b}: was computed with label_smoothing = 0.1, but {a} with 0.0; shards "
+        "must use the same options")
+    units = sh(f"cece merge {a} {c}")
+    assert units.returncode == 2 and "a categorical loss in bits" in units.stderr
+    garbage = tmp_path / "g.json"
+    garbage.write_text("[1, 2]")
+    assert "not a cece JSON document" in sh(f"cece merge {a} {garbage}").stderr
