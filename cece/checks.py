@@ -9,6 +9,7 @@ by block: a kind once ruled out stays ruled out, so streaming gives the whole-fi
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -70,9 +71,14 @@ class KindDetector:
         self.lo, self.hi = np.inf, -np.inf
         self.bad_sum: tuple[int, float] | None = None  # first row off 1, for the message
 
+    @property
+    def settled(self) -> bool:
+        """Only logits remain possible: nothing left to learn, and nothing to pay for."""
+        return not (self.possible["probs"] or self.possible["log-probs"])
+
     def update(self, block: np.ndarray, start: int) -> None:
-        if not (self.possible["probs"] or self.possible["log-probs"]):
-            return  # logits: nothing left to learn, and nothing to pay for
+        if self.settled:
+            return
         lo, hi = float(block.min()), float(block.max())
         self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
         if self.possible["probs"]:
@@ -134,17 +140,25 @@ def check_explicit_kind(kind: str, block: np.ndarray, start: int, name: str,
 
 @dataclass
 class RowSums:
-    """How many rows of probabilities do not sum to 1 (within ``tol``), and the first."""
+    """How many rows of probabilities do not sum to 1 (within ``tol``), and the first.
+
+    Blocks may be checked by several threads at once, in any order: updates are locked and
+    ``first`` is the lowest row seen, whatever the order.
+    """
 
     tol: float
     count: int = 0
     first: tuple[int, float] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def update(self, sums: np.ndarray, start: int) -> None:
         off = np.flatnonzero(np.abs(sums - 1) > self.tol)
         if off.size:
-            self.count += int(off.size)
-            self.first = self.first or (start + int(off[0]), float(sums[off[0]]))
+            found = (start + int(off[0]), float(sums[off[0]]))
+            with self.lock:
+                self.count += int(off.size)
+                if self.first is None or found[0] < self.first[0]:
+                    self.first = found
 
 
 # -- values ---------------------------------------------------------------------------------------
@@ -174,7 +188,9 @@ def index_targets(values: np.ndarray, start: int, name: str, n_classes: int,
                              row=start + r, hint="labels must be whole numbers 0..C-1")
     elif values.dtype.kind not in "iub":
         raise InputError(name, f"expected class indices, found {values.dtype} values")
-    y = values.astype(np.intp)
+    y = values if values.dtype == np.intp else values.astype(np.intp)
+    if len(y) and 0 <= y.min() and y.max() < n_classes:
+        return y  # the common case, in two fast reductions
     bad = (y < 0) | (y >= n_classes)
     if ignore_index is not None:
         bad &= y != ignore_index

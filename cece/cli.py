@@ -28,8 +28,8 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    rich_markup_mode=None,  # plain help: rich's formatter would double `cece --help`'s start-up
 )
 
 
@@ -115,7 +115,7 @@ AlphaOpt = Annotated[Optional[float], typer.Option(
     "--focal-alpha", metavar="A", help="Focal loss weight α (default 1: none).",
     rich_help_panel=LOSS)]
 EpsOpt = Annotated[Optional[float], typer.Option(
-    "--eps", help="Clip probabilities to \\[eps, 1-eps]; default: machine epsilon of the "
+    "--eps", help="Clip probabilities to [eps, 1-eps]; default: machine epsilon of the "
     "dtype; 0 = off.", rich_help_panel=LOSS)]
 FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="table for people; json, jsonl, csv for machines.",
@@ -273,7 +273,7 @@ def binary(
     preds: PredsArg,
     labels: LabelsArg = None,
     kind: Annotated[BinaryKind, typer.Option(
-        "--from", help="What PREDS holds; auto: probabilities when every value is in \\[0, 1].",
+        "--from", help="What PREDS holds; auto: probabilities when every value is in [0, 1].",
         rich_help_panel=IN)] = BinaryKind.auto,
     reduction: ReductionOpt = Reduction.mean,
     base: BaseOpt = Base.e,

@@ -54,6 +54,10 @@ def run(task_class: type[engine.Task], preds: str, labels: str | None, opts: eng
     opts.keep_all = not streaming and (out["samples"] or opts.reduction == "none" and fmt == "json")
     if streaming:  # records go out as computed; nothing per sample is kept
         opts.head, opts.keep_losses = 0, False
+    elif quiet or fmt == "json" and not out["samples"]:
+        opts.head = 0  # no per-sample table to fill
+    if quiet and opts.reduction != "none":
+        opts.keep_losses = False  # -q prints the reduced value: no median to compute
     diag = Diagnostics(strict=out["strict"], quiet_notes=quiet)
     with open_output(out["output"], [preds, labels, opts.sample_weight]) as stream:
         writer = None

@@ -10,12 +10,14 @@ between commands (which inputs, which targets, which loss) is a :class:`Task` (s
 from __future__ import annotations
 
 import math
+import os
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import checks, inputs
+from . import checks, inputs, kernels
 from .checks import Diagnostics, KindDetector
 from .errors import CeceError
 from .numerics import Terms, default_eps
@@ -109,11 +111,15 @@ class Task:
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         """Checks of the values under an explicit (or decided) kind."""
 
+    def compiled(self, kind: str, p: np.ndarray) -> bool:
+        """Whether this block goes to the compiled kernels (which also check finiteness)."""
+        return False
+
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         raise NotImplementedError
 
-    def records(self, rec: Records, t: Terms, scale: float) -> None:
-        """Add the task's own per-sample fields to ``rec``."""
+    def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
+        """Add the task's own per-sample fields of ``rows`` (a slice or indices) to ``rec``."""
 
     def fields(self) -> list[str]:
         raise NotImplementedError
@@ -157,6 +163,26 @@ class _KindChanged(Exception):
     pass
 
 
+@dataclass
+class _Done:
+    """A computed block: its terms, losses in the output unit, and summary."""
+
+    terms: Terms
+    loss: np.ndarray
+    counted: np.ndarray
+    summary: Summary
+    class_counts: np.ndarray | None
+
+
+def threads() -> int:
+    """Worker threads for blocks: the cores (numpy releases the GIL in its loops), or
+    ``CECE_THREADS``."""
+    try:
+        return max(1, int(os.environ.get("CECE_THREADS", "") or (os.cpu_count() or 1)))
+    except ValueError:
+        return 1
+
+
 def run(task: Task, preds_arg: str, labels_arg: str | None,
         on_records: Callable[[Records], None] | None = None) -> Result:
     """Open the inputs, then one pass (two if auto-detection must revise its verdict)."""
@@ -177,7 +203,9 @@ class _Pass:
 
     def __init__(self, task: Task, on_records) -> None:
         self.task, self.opts, self.on_records = task, task.opts, on_records
-        self.summary, self.log, self.worst = Summary(), LossLog(), Worst(task.opts.worst)
+        rows = sum(src.rows or 0 for src in task.sources[:1]) or None
+        self.summary, self.worst = Summary(), Worst(task.opts.worst)
+        self.log = LossLog(rows if task.opts.keep_losses else None)
         self.head: list[dict] = []
         self.samples: list[dict] | None = [] if task.opts.keep_all else None
         self.scale = BASES[task.opts.base][0]
@@ -187,62 +215,116 @@ class _Pass:
         self.streamed = False
 
     def go(self, detector: KindDetector | None) -> None:
+        """Blocks are checked and computed by ``threads()`` workers and folded in order, so
+        the result is the same, to the bit, as a one-thread run."""
         task, preds = self.task, self.task.preds
         rows = inputs.rows_per_block(preds.n_classes, preds.dtype.itemsize)
-        kind = None if detector is not None else self.kind
-        spy = task.detector() if kind == "logits" else None  # probabilities fed as logits?
-        for start, block in inputs.aligned_blocks(task.sources, rows):
-            p = block["preds"]
-            checks.check_finite(p, start, preds.name)
-            if detector is not None:
-                detector.update(p, start)
-                if kind is None:
-                    kind = self.kind = detector.kind
-                    task.diag.note(f"{preds.name}: treating predictions as {kind} "
-                                   f"({detector.reason()}); --from sets the kind")
-                elif detector.kind != kind:
-                    if self.streamed:
-                        raise CeceError(f"{preds.name}: rows from {start} on rule out {kind}, "
-                                        "which the first rows suggested",
-                                        hint="pass --from to say what the predictions are")
-                    raise _KindChanged
-            elif spy is not None:
-                spy.update(p, start)
-            task.verify(kind, p, start)
-            self._block(start, task.terms(start, p, block, kind))
+        self.kind = None if detector is not None else self.kind
+        spy = task.detector() if self.kind == "logits" else None  # probabilities as logits?
+        workers = threads()
+        pool = None
+        if workers > 1 and (task.preds.source.rows or rows + 1) > rows:  # more than one block
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(workers)
+        pending: deque = deque()
+        try:
+            for start, block in inputs.aligned_blocks(task.sources, rows):
+                p = block["preds"]
+                self._detect(detector, spy, p, start)
+                if pool is None:
+                    self._block(start, self._compute(start, p, block, self.kind))
+                    continue
+                pending.append((start, pool.submit(self._compute, start, p, block, self.kind)))
+                while len(pending) > workers:
+                    first, future = pending.popleft()
+                    self._block(first, future.result())
+            while pending:
+                first, future = pending.popleft()
+                self._block(first, future.result())
+        finally:
+            if pool is not None:
+                for _, future in pending:
+                    future.cancel()
+                pool.shutdown(wait=True)
         if spy is not None and spy.kind == "probs":
             task.diag.warn(f"{preds.name} looks like probabilities ({spy.reason()}), but "
                            f"--from logits applies {task.squash} to them again",
                            hint="use --from probs (or auto)")
 
-    def _block(self, start: int, t: Terms) -> None:
-        opts, valid = self.opts, t.valid
-        loss = t.loss / self.scale
-        self.summary.add(
-            loss[valid], weighted_sum=float(t.numerator.sum()) / self.scale,
-            weight_sum=float(t.weight.sum()), ignored=int((~valid).sum()),
-            correct=float(t.correct.sum()),
-            entropy=None if t.entropy is None else t.entropy[valid] / self.scale,
-            kl=None if t.kl is None else t.kl[valid] / self.scale)
-        self.summary.clipped_low += t.clipped_low
-        self.summary.clipped_high += t.clipped_high
+    def _detect(self, detector: KindDetector | None, spy: KindDetector | None, p: np.ndarray,
+                start: int) -> None:
+        """Auto-detection, block by block, in order (in the main thread)."""
+        if detector is None:
+            if spy is not None:
+                spy.update(p, start)
+            return
+        if not detector.settled:
+            checks.check_finite(p, start, self.task.preds.name)
+            detector.update(p, start)
+        if self.kind is None:
+            self.kind = detector.kind
+            self.task.diag.note(f"{self.task.preds.name}: treating predictions as {self.kind} "
+                                f"({detector.reason()}); --from sets the kind")
+        elif detector.kind != self.kind:
+            if self.streamed:
+                raise CeceError(f"{self.task.preds.name}: rows from {start} on rule out "
+                                f"{self.kind}, which the first rows suggested",
+                                hint="pass --from to say what the predictions are")
+            raise _KindChanged
+
+    def _compute(self, start: int, p: np.ndarray, block: dict, kind: str) -> _Done:
+        """A block's terms and its summary (in a worker thread when there are several)."""
+        compiled = self.task.compiled(kind, p)  # the compiled kernels check finiteness
+        if not compiled:
+            checks.check_finite(p, start, self.task.preds.name)
+        self.task.verify(kind, p, start)
+        t = self.task.terms(start, p, block, kind)
+        if not t.finite and compiled:
+            checks.check_finite(p, start, self.task.preds.name)  # raises, naming the place
+        valid, scale = t.valid, self.scale
+        loss = t.loss / scale if scale != 1.0 else t.loss
+        every = valid is kernels.ones(len(valid), bool) or bool(valid.all())
+        counted = loss if every else loss[valid]
+        weights = t.weight
+        summary = Summary.of(
+            counted, weighted_sum=float(t.numerator.sum()) / scale,
+            weight_sum=float(len(weights) if weights is kernels.ones(len(weights))
+                             else weights.sum()),
+            ignored=0 if every else int((~valid).sum()),
+            correct=float(np.count_nonzero(t.correct) if t.correct.dtype == bool
+                          else t.correct.sum()),
+            entropy=None if t.entropy is None else t.entropy[valid] / scale,
+            kl=None if t.kl is None else t.kl[valid] / scale,
+            clipped_low=t.clipped_low, clipped_high=t.clipped_high)
+        counts = self.task.class_counts(t, loss, scale) if self.opts.per_class else None
+        return _Done(t, loss, counted, summary, counts)
+
+    def _block(self, start: int, done: _Done) -> None:
+        """Fold one computed block into the run, in block order (main thread)."""
+        opts, t, loss, valid = self.opts, done.terms, done.loss, done.terms.valid
+        self.summary.merge(done.summary)
         if opts.keep_losses:
-            self.log.add(loss[valid])
-        if opts.per_class:
-            counts = self.task.class_counts(t, loss, self.scale)
-            if counts is not None:
-                self.per_class += counts
-        rec: Records = {"index": np.arange(start, start + len(loss)), "loss": loss}
-        self.task.records(rec, t, self.scale)
-        self.worst.add(rec, valid)
+            self.log.add(done.counted)
+        if done.class_counts is not None:
+            self.per_class += done.class_counts
+
+        def records(rows) -> Records:
+            rec: Records = {"index": start + kernels.arange(len(loss))[rows], "loss": loss[rows]}
+            self.task.records(rec, t, rows, self.scale)
+            return rec
+
+        self.worst.add(loss, valid, records)
         need = opts.head - len(self.head)
         if need > 0:
-            self.head.extend(_rows(rec, need))
-        if self.samples is not None:
-            self.samples.extend(_rows(rec, len(loss)))
-        if self.on_records is not None:
-            self.streamed = True
-            self.on_records(rec)
+            self.head.extend(_rows(records(slice(0, need))))
+        if self.samples is not None or self.on_records is not None:
+            every = records(slice(None))
+            if self.samples is not None:
+                self.samples.extend(_rows(every))
+            if self.on_records is not None:
+                self.streamed = True
+                self.on_records(every)
         self.rows = start + len(loss)
 
     def result(self, detector: KindDetector | None) -> Result:
@@ -259,7 +341,7 @@ class _Pass:
             warnings=list(task.diag.warnings), classes=task.classes, rows=self.rows)
 
 
-def _rows(records: Records, n: int) -> list[dict]:
-    """The first n records as dicts of Python scalars."""
-    cols = {k: v[:n].tolist() for k, v in records.items()}
+def _rows(records: Records) -> list[dict]:
+    """Records as dicts of Python scalars."""
+    cols = {k: v.tolist() for k, v in records.items()}
     return [dict(zip(cols, row)) for row in zip(*cols.values())]

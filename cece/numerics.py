@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,13 +12,15 @@ KINDS = ("logits", "probs", "log-probs")
 
 
 def compute_dtype(dtype: np.dtype) -> type:
-    """float32 for float16/float32 inputs, float64 for everything else."""
-    return np.float32 if dtype in (np.float16, np.float32) else np.float64
+    """float64, whatever the input: a block is converted when it is computed, so float32 data
+    stay float32 in memory and still get float64 results (as the compiled kernels give)."""
+    return np.float64
 
 
 def default_eps(dtype: np.dtype) -> float:
-    """The machine epsilon of the predictions' dtype (scikit-learn ≥ 1.5 ``log_loss``)."""
-    return float(np.finfo(compute_dtype(dtype)).eps)
+    """The machine epsilon of the predictions' dtype (scikit-learn ≥ 1.5 ``log_loss``):
+    float32's for float16/float32 inputs, float64's otherwise."""
+    return float(np.finfo(np.float32 if dtype in (np.float16, np.float32) else np.float64).eps)
 
 
 @dataclass
@@ -29,23 +32,24 @@ class Terms:
     sample's share of the denominator. ``entropy``/``kl`` are set for dense or smoothed
     targets, with ``entropy + kl`` the plain (unweighted, unmodulated) cross-entropy.
     ``target`` is the true class (for dense targets: the arg-max of the target row).
+    ``details(rows)`` computes the fields that only shown or streamed rows need.
     """
 
     loss: np.ndarray
     numerator: np.ndarray  # each sample's share of the sum: s·loss (binary: s·Σ over K)
     weight: np.ndarray  # each sample's share of the mean's denominator
     valid: np.ndarray
-    predicted: np.ndarray
     correct: np.ndarray  # 1/0 per sample (binary: the share of its K elements right)
     sample_weight: np.ndarray | None = None
-    p: np.ndarray | None = None  # binary, one column: the predicted probability
-    p_target: np.ndarray | None = None
     target: np.ndarray | None = None
+    # per-row fields (predicted class, p_target, ...) for just the rows shown or streamed
+    details: Callable[[slice | np.ndarray], dict[str, np.ndarray]] | None = None
     entropy: np.ndarray | None = None
     kl: np.ndarray | None = None
     clipped_low: int = 0
     clipped_high: int = 0
     columns: np.ndarray | None = None  # binary --per-class: (3, K) count, loss sum, correct
+    finite: bool | None = None  # set by the compiled kernels: were all predictions finite?
 
 
 def reduce_terms(terms: Terms, reduction: str):

@@ -17,6 +17,7 @@ import mmap
 import os
 import stat
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,12 +279,15 @@ def _npy_mmap(path: Path, name: str) -> np.ndarray:
 
 
 class NpyRows:
-    """Blocks of rows of a C-ordered .npy file, read with plain reads into fresh buffers.
+    """Blocks of rows of a C-ordered .npy file, as views of a memory map read in order.
 
     The file is seen as (n_rows, row_length) elements; blocks come out shaped
-    ``(k,) + out_shape``. Memory stays one block, where a memory map would count every page
-    it touched toward the process's RSS.
+    ``(k,) + out_shape``. Pages a few blocks behind the reader are handed back to the kernel
+    (``MADV_DONTNEED``: they stay in the page cache, and a late reader would simply fault them
+    in again), so the process's RSS stays a few blocks, not the file.
     """
+
+    LAG = 16  # blocks kept mapped behind the reader (≥ blocks in flight)
 
     def __init__(self, array: np.memmap, row_length: int, out_shape: tuple[int, ...]) -> None:
         self.path, self.offset, self.dtype = array.filename, array.offset, array.dtype
@@ -301,18 +305,28 @@ class NpyRows:
 
     def blocks(self, rows: int) -> Iterator[np.ndarray]:
         with open(self.path, "rb") as fh:
-            fh.seek(self.offset)
-            for start in range(0, self.n_rows, rows):
-                k = min(rows, self.n_rows - start)
-                block = np.empty(k * self.row_length, self.dtype)
-                view = memoryview(block).cast("B")
-                got = 0
-                while got < len(view):
-                    n = fh.readinto(view[got:])
-                    if not n:
-                        raise InputError(str(self.path), f"truncated at row {start}")
-                    got += n
-                yield block.reshape((k,) + self.out_shape)
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        step = self.row_length * self.dtype.itemsize
+        behind: deque[tuple[int, int]] = deque()
+        for start in range(0, self.n_rows, rows):
+            k = min(rows, self.n_rows - start)
+            offset = self.offset + start * step
+            yield np.frombuffer(mapped, self.dtype, count=k * self.row_length,
+                                offset=offset).reshape((k,) + self.out_shape)
+            behind.append((offset, k * step))
+            if len(behind) > self.LAG:
+                _release(mapped, *behind.popleft())
+
+
+def _release(mapped: mmap.mmap, offset: int, length: int) -> None:
+    """Drop a read range's pages from this process (they stay in the page cache)."""
+    if not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    page = mmap.PAGESIZE
+    lo = offset - offset % page
+    hi = offset + length - (offset + length) % page
+    if hi > lo:
+        mapped.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
 
 def _npy_from_bytes(data: bytes, name: str) -> np.ndarray:

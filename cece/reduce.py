@@ -33,20 +33,23 @@ class Summary:
     clipped_low: int = 0
     clipped_high: int = 0
 
-    def add(self, loss: np.ndarray, *, weighted_sum: float, weight_sum: float, ignored: int,
-            correct: int, entropy: np.ndarray | None = None, kl: np.ndarray | None = None
-            ) -> None:
-        """Fold in one block; ``loss`` holds the losses of the samples that count."""
+    @classmethod
+    def of(cls, loss: np.ndarray, *, weighted_sum: float, weight_sum: float, ignored: int,
+           correct: float, entropy: np.ndarray | None = None, kl: np.ndarray | None = None,
+           clipped_low: int = 0, clipped_high: int = 0) -> Summary:
+        """The summary of one block; ``loss`` holds the losses of the samples that count."""
         block = Summary(count=len(loss), ignored=ignored, weighted_sum=weighted_sum,
-                        weight_sum=weight_sum, correct=correct)
+                        weight_sum=weight_sum, correct=correct, clipped_low=clipped_low,
+                        clipped_high=clipped_high)
         if len(loss):
             block.loss_sum = float(loss.sum())
             with np.errstate(invalid="ignore"):  # an inf loss: the spread is undefined (nan)
-                block.loss_m2 = float(np.square(loss - block.loss_sum / len(loss)).sum())
+                dev = loss - block.loss_sum / len(loss)
+                block.loss_m2 = float(np.dot(dev, dev))
             block.min, block.max = float(loss.min()), float(loss.max())
         if entropy is not None and kl is not None:
             block.entropy_sum, block.kl_sum = float(entropy.sum()), float(kl.sum())
-        self.merge(block)
+        return block
 
     def merge(self, other: Summary) -> None:
         n, m = self.count, other.count
@@ -94,20 +97,41 @@ def reduced(summary: Summary, reduction: str) -> float | None:
 
 
 class LossLog:
-    """Per-sample losses kept for the median and for the worst-K view."""
+    """Per-sample losses kept for the median (8 bytes a sample).
 
-    def __init__(self) -> None:
-        self._parts: list[np.ndarray] = []
+    With the row count known up front (arrays), losses go straight into one preallocated
+    array; the median is then one in-place partition, without numpy.median's copy.
+    """
+
+    def __init__(self, rows: int | None = None) -> None:
+        self._array = np.empty(rows) if rows else np.empty(0)
+        self._filled = 0  # losses in _array
+        self._parts: list[np.ndarray] = []  # losses beyond it (row count unknown up front)
 
     def add(self, loss: np.ndarray) -> None:
-        self._parts.append(np.asarray(loss, dtype=np.float64))
+        end = self._filled + len(loss)
+        if not self._parts and end <= len(self._array):
+            self._array[self._filled : end] = loss
+            self._filled = end
+        else:
+            self._parts.append(np.array(loss, dtype=np.float64))
 
     def all(self) -> np.ndarray:
-        return np.concatenate(self._parts) if self._parts else np.empty(0)
+        """Every loss, in one array the caller may reorder."""
+        if not self._parts:
+            return self._array[: self._filled]
+        return np.concatenate([self._array[: self._filled], *self._parts])
 
     def median(self) -> float:
         values = self.all()
-        return float(np.median(values)) if len(values) else math.nan
+        n = len(values)
+        if not n:
+            return math.nan
+        if np.isnan(values).any():
+            return math.nan
+        half = n // 2
+        values.partition([half - 1, half] if n % 2 == 0 else [half])
+        return float(values[half]) if n % 2 else float((values[half - 1] + values[half]) / 2)
 
 
 class Worst:
@@ -117,18 +141,23 @@ class Worst:
         self.k = k
         self._heap: list[tuple[float, int, dict]] = []
 
-    def add(self, records: dict[str, np.ndarray], keep: np.ndarray) -> None:
-        """Offer one block's records; only rows where ``keep`` is true are candidates."""
-        loss = np.where(keep, records["loss"], -np.inf)
+    def add(self, loss: np.ndarray, keep: np.ndarray, records) -> None:
+        """Offer one block: ``records(rows)`` builds the records of the rows that make it."""
         if self.k <= 0 or not keep.any():
             return
-        top = np.argsort(-loss, kind="stable")[: self.k] if len(loss) <= 4 * self.k else \
-            np.argpartition(-loss, self.k - 1)[: self.k]
-        for i in top:
-            if not keep[i]:
-                continue
-            item = (float(loss[i]), -int(records["index"][i]),
-                    {k: v[i] for k, v in records.items()})
+        loss = np.where(keep, loss, -np.inf)
+        if len(loss) > self.k:
+            top = np.argpartition(-loss, self.k - 1)[: self.k]
+        else:
+            top = np.arange(len(loss))
+        if self._heap:  # only rows that beat the current K-th best can enter
+            top = top[loss[top] >= self._heap[0][0]]
+        top = top[keep[top]]
+        if not top.size:
+            return
+        rec = records(top)
+        for j, i in enumerate(top):
+            item = (float(loss[i]), -int(rec["index"][j]), {k: v[j] for k, v in rec.items()})
             if len(self._heap) < self.k:
                 heapq.heappush(self._heap, item)
             elif item[:2] > self._heap[0][:2]:

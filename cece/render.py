@@ -1,6 +1,6 @@
 """Renderers: rich tables for people; JSON, JSONL, CSV and bare numbers for machines.
 
-The only module that imports rich. Tables use fixed precision and right-aligned numbers; JSON
+The only module that imports rich, and only in the functions that draw tables. Tables use fixed precision and right-aligned numbers; JSON
 carries full-precision floats, with ``inf``/``nan`` as the strings ``"inf"``/``"nan"`` because
 JSON has neither (CONTRACT §4).
 """
@@ -12,14 +12,16 @@ import json
 import math
 from typing import TextIO
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from rich import box
-from rich.console import Console, Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
 from . import __version__
 from .engine import Records, Result
+
+if TYPE_CHECKING:  # rich is imported by the table functions only: -q and JSON runs skip it
+    from rich.console import Console, RenderableType
+    from rich.table import Table
 
 HEADINGS = {"index": "#", "target": "target", "p": "p", "predicted": "predicted",
             "p_target": "p(target)", "accuracy": "accuracy", "loss": "loss",
@@ -162,6 +164,9 @@ def quiet(result: Result, out: TextIO) -> None:
 
 def tables(result: Result, *, worst: bool = False) -> RenderableType:
     """The per-sample table (first rows, or the worst K), the aggregate table, per class."""
+    from rich.console import Group
+    from rich.text import Text
+
     parts: list[RenderableType] = []
     records = result.worst if worst else result.head
     if records:
@@ -181,6 +186,9 @@ def tables(result: Result, *, worst: bool = False) -> RenderableType:
 
 
 def sample_table(result: Result, records: list[dict], *, worst: bool) -> Table:
+    from rich import box
+    from rich.table import Table
+
     cols = [f for f in TABLE_ORDER if f in result.fields]
     title = f"worst {len(records)} samples (highest loss first)" if worst else "per sample"
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
@@ -217,6 +225,10 @@ def heading(result: Result) -> str:
 
 
 def aggregate_table(result: Result) -> Table:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     s = stats(result)
     table = Table(box=box.SIMPLE_HEAD, show_header=False)
     table.add_column("statistic")
@@ -248,6 +260,9 @@ def excess_line(result: Result) -> str | None:
 
 
 def per_class_table(result: Result) -> Table:
+    from rich import box
+    from rich.table import Table
+
     table = Table(title="per class (by true class)", box=box.SIMPLE_HEAD, title_justify="left")
     for name, justify in (("class", "left"), ("count", "right"), ("mean loss", "right"),
                           ("accuracy", "right")):
@@ -259,4 +274,6 @@ def per_class_table(result: Result) -> Table:
 
 def console(out: TextIO, *, width: int | None = None) -> Console:
     """A console that colours only a terminal and honours NO_COLOR (rich does both)."""
+    from rich.console import Console
+
     return Console(file=out, width=width, highlight=False, soft_wrap=False)

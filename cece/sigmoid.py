@@ -33,6 +33,7 @@ import math
 
 import numpy as np
 
+from . import kernels
 from .numerics import Terms, compute_dtype, default_eps
 
 
@@ -77,6 +78,9 @@ def binary_terms(
     y_raw = targets.astype(dtype, copy=False)
     y = y_raw * (1 - label_smoothing) + label_smoothing / 2 if label_smoothing else y_raw
     clipped_low = clipped_high = 0
+    if (kind == "logits" and focal_gamma is None and focal_alpha is None and not per_column
+            and kernels.compiled(preds)):
+        return _logits_compiled(preds, y, y_raw, pos_weight, sample_weight, threshold)
     if kind == "logits":
         nlp, nlq = _softplus_pair(x)  # −log p, −log(1 − p)
         predicted = x > _logit(threshold)
@@ -106,10 +110,15 @@ def binary_terms(
         out["entropy"] = h.mean(axis=1, dtype=np.float64)
         out["kl"] = np.maximum(ce - h, 0).mean(axis=1, dtype=np.float64)
     if k == 1:
-        p_pos = np.exp(-nlp[:, 0].astype(np.float64))
-        out["p"] = p_pos
         out["target"] = y_raw[:, 0].astype(np.float64)
-        out["p_target"] = np.where(y_raw[:, 0] >= 0.5, p_pos, 1 - p_pos)
+
+        def details(rows) -> dict[str, np.ndarray]:
+            p_pos = np.exp(-nlp[rows, 0].astype(np.float64))
+            positive = y_raw[rows, 0] >= 0.5
+            return {"p": p_pos, "predicted": predicted[rows, 0].astype(np.intp),
+                    "p_target": np.where(positive, p_pos, 1 - p_pos)}
+
+        out["details"] = details
     right = predicted == (y_raw >= 0.5)
     correct = right.mean(axis=1, dtype=np.float64)
     if per_column:
@@ -119,11 +128,36 @@ def binary_terms(
     total = loss.sum(axis=1, dtype=np.float64)
     return Terms(
         loss=total / k, numerator=total if s is None else s * total, weight=weight,
-        valid=np.ones(n, bool),
-        predicted=predicted[:, 0].astype(np.intp) if k == 1 else predicted.sum(axis=1),
-        correct=correct, sample_weight=s, clipped_low=clipped_low, clipped_high=clipped_high,
-        **out,
+        valid=np.ones(n, bool), correct=correct, sample_weight=s, clipped_low=clipped_low,
+        clipped_high=clipped_high, **out,
     )
+
+
+def _logits_compiled(x: np.ndarray, y: np.ndarray, y_raw: np.ndarray, pos_weight,
+                     sample_weight, threshold: float) -> Terms:
+    """Plain BCE from logits in one fused pass (cece/_fast.c); the rest as in binary_terms."""
+    n, k = x.shape
+    total, right, finite = kernels.fast_bce_logits(x, y, pos_weight, _logit(threshold))
+    s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    out: dict = {}
+    if not np.all((y == 0) | (y == 1)):
+        nlp, nlq = _softplus_pair(x.astype(np.float64))
+        h = _binary_entropy(y.astype(np.float64))
+        out["entropy"] = h.mean(axis=1)
+        out["kl"] = np.maximum(_xmul(y, nlp) + _xmul(1 - y, nlq) - h, 0).mean(axis=1)
+    if k == 1:
+        out["target"] = y_raw[:, 0].astype(np.float64)
+
+        def details(rows) -> dict[str, np.ndarray]:
+            xr = x[rows, 0].astype(np.float64)
+            p_pos = np.exp(-_softplus_pair(xr)[0])
+            return {"p": p_pos, "predicted": (xr > _logit(threshold)).astype(np.intp),
+                    "p_target": np.where(y_raw[rows, 0] >= 0.5, p_pos, 1 - p_pos)}
+
+        out["details"] = details
+    return Terms(loss=total / k, numerator=total if s is None else s * total,
+                 weight=np.full(n, float(k)) if s is None else k * s, valid=np.ones(n, bool),
+                 correct=right / k, sample_weight=s, finite=finite, **out)
 
 
 def _focal(loss, y, nlp, nlq, gamma: float, alpha: float | None) -> np.ndarray:

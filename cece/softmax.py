@@ -8,8 +8,8 @@ Numerical choices, stated where they are made:
   ``−log softmax(x)_c = log1p(Σ_{c'≠argmax} e^{d_c'}) − d_c``. Leaving the arg-max term out of
   the sum and taking ``log1p`` keeps full *relative* precision for confident, correct
   predictions, where the loss is tiny (PyTorch's ``log(Σ)`` loses it).
-* Row-wide work (exp, sums) runs in the input's precision (float32 stays float32: numpy's
-  float32 ``exp`` is ~3.6× faster here); per-sample assembly and all sums are float64.
+* Everything is computed in float64; float16/float32 inputs are converted a block at a time
+  (the compiled kernels convert as they read).
 * Probabilities are clipped to ``[eps, 1 − eps]`` before the log (scikit-learn's rule);
   ``eps = 0`` turns clipping off, and a zero probability on a target class then gives ``inf``.
 * ``0 · log 0 = 0``: classes with zero target mass contribute nothing, even where ``log q`` is
@@ -22,38 +22,36 @@ import math
 
 import numpy as np
 
+from . import kernels
 from .numerics import Terms, compute_dtype, default_eps
 
 # -- −log q for one block of predictions -----------------------------------------------------------
 
 
 class _FromLogits:
-    """−log softmax(x), computed from the max-shifted logits (see module docstring)."""
+    """−log softmax(x) = log_z + (m − x), from the row maxima ``m`` and ``log_z`` (kernels)."""
 
     def __init__(self, x: np.ndarray) -> None:
-        rows = np.arange(len(x))
-        self.predicted = np.argmax(x, axis=1)
-        self.m = x[rows, self.predicted].astype(np.float64)
-        try:
-            with np.errstate(over="raise"):
-                self.d = x - x[rows, self.predicted][:, None]
-        except FloatingPointError:  # float32 logits spanning more than ±1.7e38
-            x = x.astype(np.float64)
-            self.d = x - self.m[:, None]
-        e = np.exp(self.d)
-        e[rows, self.predicted] = 0
-        rest = e.sum(axis=1, dtype=np.float64)  # Σ_{c≠argmax} e^{d_c}
-        if x.dtype == np.float32:
-            # Rounding d to float32 costs up to |d|·6e-8 relative in e^d; that matters only
-            # when terms with |d| > 6 dominate the sum (rest < e^-6): redo those rows in float64.
-            fix = np.flatnonzero(rest < _F32_EXACT_BELOW)
-            if fix.size:
-                rest[fix] = _rest_f64(x[fix], self.predicted[fix])
-        self.log_z = np.log1p(rest)  # lse(x) − max(x), ≥ 0
         self.x = x
+        self.m, self.log_z, self.s = kernels.lse_parts(x)
+        self._d: np.ndarray | None = None
+        self._xy: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _take(self, y: np.ndarray) -> np.ndarray:
+        """x[i, y[i]], gathered once per target vector (the loss and accuracy both need it)."""
+        if self._xy is None or self._xy[0] is not y:
+            self._xy = (y, kernels.take(self.x, y))
+        return self._xy[1]
+
+    @property
+    def d(self) -> np.ndarray:
+        """x − m, row by row (only the dense-target, smoothing and focal paths need it)."""
+        if self._d is None:
+            self._d = self.x - self.m[:, None]
+        return self._d
 
     def at(self, y: np.ndarray) -> np.ndarray:
-        return self.log_z + (self.m - self.x[np.arange(len(y)), y])
+        return self.log_z + (self.m - self._take(y))
 
     def matrix(self) -> np.ndarray:
         return self.log_z[:, None] - self.d
@@ -62,20 +60,17 @@ class _FromLogits:
         """Σ_c t_c · (−log q_c), as two sums of non-negative terms (no cancellation)."""
         return self.log_z * t.sum(axis=1, dtype=np.float64) - _xdot(t, self.d)
 
-    def q_at(self, y: np.ndarray) -> np.ndarray:
-        return np.exp(-self.at(y))
+    def correct(self, y: np.ndarray) -> np.ndarray:
+        # a row with tied maxima has two terms e^0 = 1 in its sum: only those can be ties
+        return kernels.argmax_correct(self.x, self.m, self._take(y), y,
+                                      maybe_tied=self.s >= 2.0)
 
+    def predicted(self, rows) -> np.ndarray:
+        return np.argmax(self.x[rows], axis=1)
 
-_F32_EXACT_BELOW = math.exp(-6.0)  # below it, float32 rounding of d could exceed 3.6e-7
-
-
-def _rest_f64(x: np.ndarray, predicted: np.ndarray) -> np.ndarray:
-    """Σ_{c≠argmax} e^{x_c − max} in float64, for rows where float32 is not precise enough."""
-    rows = np.arange(len(x))
-    x = x.astype(np.float64)
-    e = np.exp(x - x[rows, predicted][:, None])
-    e[rows, predicted] = 0
-    return e.sum(axis=1)
+    def q_at_rows(self, rows, y: np.ndarray) -> np.ndarray:
+        x, yr = self.x[rows], y[rows]
+        return np.exp(-(self.log_z[rows] + (self.m[rows] - x[kernels.arange(len(x)), yr])))
 
 
 class _FromProbs:
@@ -83,7 +78,6 @@ class _FromProbs:
 
     def __init__(self, p: np.ndarray, eps: float) -> None:
         self.p, self.eps = p, eps
-        self.predicted = np.argmax(p, axis=1)
         self.clipped_low = self.clipped_high = 0
 
     def _clip(self, v: np.ndarray) -> np.ndarray:
@@ -97,7 +91,7 @@ class _FromProbs:
             self.clipped_high += int(np.count_nonzero(v > 1 - self.eps))
 
     def at(self, y: np.ndarray) -> np.ndarray:
-        v = self.p[np.arange(len(y)), y].astype(np.float64)
+        v = kernels.take(self.p, y).astype(np.float64)
         self.count_clipped(v)
         with np.errstate(divide="ignore"):
             return -np.log(self._clip(v))
@@ -110,8 +104,15 @@ class _FromProbs:
         self.count_clipped(self.p[t > 0])
         return _xdot(t, self.matrix())
 
-    def q_at(self, y: np.ndarray) -> np.ndarray:
-        return self.p[np.arange(len(y)), y].astype(np.float64)
+    def q_at_rows(self, rows, y: np.ndarray) -> np.ndarray:
+        p = self.p[rows]
+        return p[kernels.arange(len(p)), y[rows]].astype(np.float64)
+
+    def correct(self, y: np.ndarray) -> np.ndarray:
+        return _correct(self.p, y)
+
+    def predicted(self, rows) -> np.ndarray:
+        return np.argmax(self.p[rows], axis=1)
 
 
 class _FromLogProbs:
@@ -119,10 +120,15 @@ class _FromLogProbs:
 
     def __init__(self, lp: np.ndarray) -> None:
         self.lp = lp
-        self.predicted = np.argmax(lp, axis=1)
 
     def at(self, y: np.ndarray) -> np.ndarray:
-        return -self.lp[np.arange(len(y)), y].astype(np.float64)
+        return -kernels.take(self.lp, y).astype(np.float64)
+
+    def correct(self, y: np.ndarray) -> np.ndarray:
+        return _correct(self.lp, y)
+
+    def predicted(self, rows) -> np.ndarray:
+        return np.argmax(self.lp[rows], axis=1)
 
     def matrix(self) -> np.ndarray:
         return -self.lp
@@ -130,8 +136,9 @@ class _FromLogProbs:
     def dot(self, t: np.ndarray) -> np.ndarray:
         return _xdot(t, self.matrix())
 
-    def q_at(self, y: np.ndarray) -> np.ndarray:
-        return np.exp(-self.at(y))
+    def q_at_rows(self, rows, y: np.ndarray) -> np.ndarray:
+        lp = self.lp[rows]
+        return np.exp(lp[kernels.arange(len(lp)), y[rows]].astype(np.float64))
 
 
 class _Focal:
@@ -140,7 +147,7 @@ class _Focal:
     def __init__(self, base: _FromLogits | _FromProbs | _FromLogProbs, gamma: float,
                  alpha: float) -> None:
         self.base, self.gamma, self.alpha = base, gamma, alpha
-        self.predicted = base.predicted
+        self.correct, self.predicted = base.correct, base.predicted
 
     def _f(self, nll: np.ndarray) -> np.ndarray:
         # 1 − q = −expm1(−nll): exact where q is close to 1 (Keras: 1 − clip(p)).
@@ -157,6 +164,10 @@ class _Focal:
 
     def dot(self, t: np.ndarray) -> np.ndarray:
         return _xdot(t, self.matrix())
+
+
+def _correct(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return kernels.argmax_correct(x, kernels.row_max(x), kernels.take(x, y), y)
 
 
 def _xdot(t: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -211,6 +222,9 @@ def categorical_terms(
     With ``focal_gamma`` each ``−log q_c`` becomes ``α (1 − q_c)^γ (−log q_c)``.
     """
     n, n_classes = preds.shape
+    if (targets.ndim == 1 and kind == "logits" and not label_smoothing and focal_gamma is None
+            and focal_alpha is None and kernels.compiled(preds)):
+        return _index_logits_compiled(preds, targets, weight, ignore_index, sample_weight)
     eps = default_eps(preds.dtype) if eps is None else eps
     nlq = _neg_log_q(preds, kind, eps=eps, renormalize=renormalize)
     plain = nlq
@@ -221,47 +235,81 @@ def categorical_terms(
     out: dict = {}
     if targets.ndim == 1:
         y = targets.astype(np.intp, copy=False)
-        valid = np.ones(n, bool) if ignore_index is None else y != ignore_index
-        y = np.where(valid, y, 0)
-        wy = np.ones(n) if w is None else w[y]
-        loss = wy * nlq.at(y)
+        valid = None if ignore_index is None else y != ignore_index
+        if valid is not None:
+            y = np.where(valid, y, 0)
+        wy = None if w is None else w[y]
+        loss = nlq.at(y) if wy is None else wy * nlq.at(y)
         if eps_ls:
             smooth = _weighted_row_sum(nlq, np.ones(n_classes) if w is None else w)
             loss = (1 - eps_ls) * loss + (eps_ls / n_classes) * smooth
             out.update(_smoothed_index_info(plain, y, eps_ls, n_classes))
-        denom = wy * valid
-        loss = np.where(valid, loss, 0.0)
-        out["p_target"] = plain.q_at(y)
-        out["target"] = y
-        correct = (nlq.predicted == y) & valid
+        denom = np.ones(n) if wy is None else wy
+        correct = nlq.correct(y)
+        if valid is not None:
+            loss, denom, correct = np.where(valid, loss, 0.0), denom * valid, correct & valid
+        target = y
     else:
-        valid = np.ones(n, bool)
+        valid = None
         t = targets.astype(np.float64, copy=False)
         if eps_ls:
             t = (1 - eps_ls) * t + eps_ls / n_classes
         loss = nlq.dot(t if w is None else t * w)
         denom = np.ones(n)
-        target_class = np.argmax(t, axis=1)
-        correct = nlq.predicted == target_class
-        out["p_target"] = plain.q_at(target_class)
-        out["target"] = target_class
+        target = np.argmax(t, axis=1)
+        correct = nlq.correct(target)
         ce = loss if (w is None and nlq is plain) else plain.dot(t)
         out.update(_entropy_kl(t, ce))
     s = None
     if sample_weight is not None:
         s = np.asarray(sample_weight, dtype=np.float64)
         denom = denom * s
+
+    def details(rows) -> dict[str, np.ndarray]:
+        """Per-row fields for the rows shown or streamed (computed only for those)."""
+        return {"predicted": nlq.predicted(rows), "p_target": plain.q_at_rows(rows, target)}
+
     return Terms(
-        loss=loss, numerator=loss if s is None else s * loss, weight=denom, valid=valid,
-        predicted=nlq.predicted, correct=correct, sample_weight=s, clipped_low=getattr(plain, "clipped_low", 0),
+        loss=loss, numerator=loss if s is None else s * loss, weight=denom,
+        valid=np.ones(n, bool) if valid is None else valid,
+        correct=correct, target=target, sample_weight=s, details=details,
+        clipped_low=getattr(plain, "clipped_low", 0),
         clipped_high=getattr(plain, "clipped_high", 0), **out,
     )
+
+
+def _index_logits_compiled(x: np.ndarray, targets: np.ndarray, weight, ignore_index,
+                           sample_weight) -> Terms:
+    """The common case — logits, class indices — in one fused pass (cece/_fast.c)."""
+    y = targets.astype(np.intp, copy=False)
+    valid = None if ignore_index is None else y != ignore_index
+    if valid is not None:
+        y = np.where(valid, y, 0)
+    nll, correct, finite = kernels.fast_softmax_index(x, y)
+    w = None if weight is None else np.asarray(weight, dtype=np.float64)
+    loss = nll if w is None else w[y] * nll
+    denom = kernels.ones(len(y)) if w is None else w[y]
+    if valid is not None:
+        loss, denom, correct = np.where(valid, loss, 0.0), denom * valid, correct & valid
+    s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    if s is not None:
+        denom = denom * s
+
+    def details(rows) -> dict[str, np.ndarray]:
+        nlq = _FromLogits(x[rows] if isinstance(rows, slice) else x[rows])
+        yr = y[rows]
+        return {"predicted": nlq.predicted(slice(None)),
+                "p_target": nlq.q_at_rows(slice(None), yr)}
+
+    return Terms(loss=loss, numerator=loss if s is None else s * loss, weight=denom,
+                 valid=kernels.ones(len(y), bool) if valid is None else valid, correct=correct,
+                 target=y, sample_weight=s, details=details, finite=finite)
 
 
 def _weighted_row_sum(nlq, w: np.ndarray) -> np.ndarray:
     """Σ_c w_c · (−log q_c) per row; for logits without the (N, C) float64 matrix."""
     if isinstance(nlq, _FromLogits):
-        return nlq.log_z * w.sum() - nlq.d.astype(np.float64) @ w  # float64 accumulation
+        return nlq.log_z * w.sum() - nlq.d @ w
     return nlq.matrix() @ w
 
 

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from . import checks, inputs
+from . import checks, inputs, kernels
 from .checks import KindDetector, RowSums
 from .engine import Options, Records, Task
 from .errors import CeceError, InputError, OptionError
@@ -100,6 +100,12 @@ class Categorical(Task):
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         checks.check_explicit_kind(kind, p, start, self.preds.name, self.pred_sums)
 
+    def compiled(self, kind: str, p: np.ndarray) -> bool:
+        o = self.opts
+        return (kind == "logits" and self.labels.form in ("index", "name")
+                and not o.label_smoothing and o.focal_gamma is None and o.focal_alpha is None
+                and kernels.compiled(p))
+
     def _targets(self, start: int, raw: np.ndarray) -> np.ndarray:
         name, n = self.labels.name, self.n_columns
         if self.labels.form == "name":
@@ -119,22 +125,20 @@ class Categorical(Task):
             sample_weight=_sample_weights(block), focal_gamma=o.focal_gamma,
             focal_alpha=o.focal_alpha, eps=o.eps, renormalize=o.renormalize)
 
-    def records(self, rec: Records, t: Terms, scale: float) -> None:
-        if t.target is not None:
-            rec["target"] = t.target
-        rec["predicted"] = t.predicted
+    def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
+        details = t.details(rows)
+        rec["target"] = target = t.target[rows]
+        rec["predicted"] = predicted = details["predicted"]
         if self.names is not None:
-            if t.target is not None:
-                rec["target_class"] = self.names[t.target]
-            rec["predicted_class"] = self.names[t.predicted]
-        if t.p_target is not None:
-            rec["p_target"] = t.p_target
+            rec["target_class"] = self.names[target]
+            rec["predicted_class"] = self.names[predicted]
+        rec["p_target"] = details["p_target"]
         if t.entropy is not None:
-            rec["entropy"], rec["kl"] = t.entropy / scale, t.kl / scale
+            rec["entropy"], rec["kl"] = t.entropy[rows] / scale, t.kl[rows] / scale
         if self.weight is not None or t.sample_weight is not None:
-            rec["weight"] = t.weight
+            rec["weight"] = t.weight[rows]
         if self.opts.ignore_index is not None:
-            rec["ignored"] = ~t.valid
+            rec["ignored"] = ~t.valid[rows]
 
     def form(self) -> str:
         if self.labels.form != "dense":
@@ -241,10 +245,16 @@ class Binary(Task):
     def detector(self) -> KindDetector:
         return KindDetector(rows_sum_to_one=False, kinds=("probs",))
 
+    def compiled(self, kind: str, p: np.ndarray) -> bool:
+        o = self.opts
+        return (kind == "logits" and o.focal_gamma is None and o.focal_alpha is None
+                and not (o.per_class and self.k > 1) and kernels.compiled(p))
+
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         if kind == "probs":
             checks.check_explicit_kind(kind, p, start, self.preds.name, self.row_sums)
-            self.rows_seen += len(p)
+            with self.row_sums.lock:
+                self.rows_seen += len(p)
 
     def _targets(self, start: int, raw: np.ndarray) -> np.ndarray:
         y = raw.reshape(len(raw), -1)
@@ -272,16 +282,16 @@ class Binary(Task):
             focal_gamma=o.focal_gamma, focal_alpha=o.focal_alpha, eps=o.eps,
             threshold=o.threshold, per_column=o.per_class and self.k > 1)
 
-    def records(self, rec: Records, t: Terms, scale: float) -> None:
+    def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
         if self.k == 1:
-            rec["target"], rec["p"] = t.target, t.p
-            rec["predicted"], rec["p_target"] = t.predicted, t.p_target
+            rec["target"] = t.target[rows]
+            rec.update(t.details(rows))
         else:
-            rec["accuracy"] = t.correct
+            rec["accuracy"] = t.correct[rows]
         if t.entropy is not None:
-            rec["entropy"], rec["kl"] = t.entropy / scale, t.kl / scale
+            rec["entropy"], rec["kl"] = t.entropy[rows] / scale, t.kl[rows] / scale
         if t.sample_weight is not None:
-            rec["weight"] = t.sample_weight
+            rec["weight"] = t.sample_weight[rows]
 
     def fields(self) -> list[str]:
         out = ["index", "loss"]
