@@ -90,3 +90,13 @@ def csv_text(array: np.ndarray, header: list[str] | None = None) -> str:
     lines += [",".join(repr(float(v)) if array.dtype.kind == "f" else str(v) for v in row)
               for row in rows]
     return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(params=["compiled", "numpy"])
+def kernel_path(request, monkeypatch):
+    """Run a test on the compiled kernels (where built) and on the numpy path."""
+    import cece.kernels
+
+    if request.param == "numpy":
+        monkeypatch.setattr(cece.kernels, "FAST", False)
+    return request.param

@@ -39,7 +39,7 @@ E_LABELS = np.array([0, 1, 1, 0, 1.0])
     ({"focal_gamma": 2.0, "focal_alpha": 0.25}, [0.0050271351949317426, 0.025098318872149269,
                                                  0.00045089070881009384, 75.0, 25.0]),  # e7
 ])
-def test_golden_case_e(kwargs, expected):
+def test_golden_case_e(kwargs, expected, kernel_path):
     np.testing.assert_allclose(bce(E_LOGITS, E_LABELS, reduction="none", **kwargs), expected,
                                rtol=1e-12)
 
@@ -81,7 +81,7 @@ def _tolerance(case: dict) -> float:
 
 
 @pytest.mark.parametrize("case", ORACLES["cases"], ids=lambda c: c["id"])
-def test_matches_oracles(case):
+def test_matches_oracles(case, kernel_path):
     x = np.array(case["preds"], dtype=case["dtype"])
     got = bce(x, np.array(case["target"]), kind=case["kind"], **_kwargs(case))
     np.testing.assert_allclose(got, case["expected"], rtol=_tolerance(case), atol=1e-13)
@@ -121,7 +121,7 @@ COMBOS = list(itertools.product(["logits", "probs"], [1, 3], [None, "scalar", "v
 
 
 @pytest.mark.parametrize("kind, k, pw, smooth, focal, sw, soft, reduction", COMBOS)
-def test_matches_naive_reference(kind, k, pw, smooth, focal, sw, soft, reduction):
+def test_matches_naive_reference(kind, k, pw, smooth, focal, sw, soft, reduction, kernel_path):
     seed = zlib.crc32(repr((kind, k, pw, smooth, focal, sw, soft)).encode())
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((6, k)) * 3

@@ -45,7 +45,7 @@ ORACLES = json.loads((Path(__file__).parent / "data" / "categorical_oracles.json
     ("mean", {"ignore_index": 2, "label_smoothing": 0.1}, G.D10_SMOOTH_IGNORE_MEAN),
     ("none", {"focal_gamma": 2.0, "focal_alpha": 0.25}, G.G1_FOCAL_NONE),
 ])
-def test_case_a_golden(reduction, kwargs, expected):
+def test_case_a_golden(reduction, kwargs, expected, kernel_path):
     got = cce(G.CASE_A_LOGITS, G.CASE_A_LABELS, reduction=reduction, **kwargs)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
 
@@ -91,7 +91,7 @@ def test_all_ignored_mean_is_nan_and_sum_zero():
 
 
 @pytest.mark.parametrize("case", ORACLES["cases"], ids=lambda c: c["id"])
-def test_matches_pytorch_and_sklearn_oracles(case):
+def test_matches_pytorch_and_sklearn_oracles(case, kernel_path):
     x = np.array(case["preds"], dtype=case["dtype"])
     options = dict(case["options"])
     got = cce(x, np.array(case["target"]), kind=case["kind"], **options)
@@ -123,7 +123,7 @@ def _case(rng, kind, form, n=7, c=4):
 
 
 @pytest.mark.parametrize("kind, form, weight, smooth, sw, focal, reduction", COMBOS)
-def test_matches_naive_reference(kind, form, weight, smooth, sw, focal, reduction):
+def test_matches_naive_reference(kind, form, weight, smooth, sw, focal, reduction, kernel_path):
     rng = np.random.default_rng(zlib.crc32(repr((kind, form, weight, smooth, sw, focal)).encode()))
     x, target = _case(rng, kind, form)
     kw = {"weight": rng.uniform(0.5, 2, x.shape[1]) if weight else None,

@@ -1,0 +1,113 @@
+"""The compiled kernels (cece/_fast.c) against libm, against the numpy path, and under threads.
+
+Where the kernels are not built or the CPU lacks AVX2/FMA/F16C, cece uses numpy; these tests
+then check that the fallback is in force instead of skipping (a skipped check proves nothing).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import cece.kernels as kernels
+from cece import binary_cross_entropy as bce
+from cece import categorical_cross_entropy as cce
+from conftest import run_cece
+
+FAST = kernels.FAST
+
+
+@pytest.fixture
+def numpy_path(monkeypatch):
+    monkeypatch.setattr(kernels, "FAST", False)
+
+
+def test_the_kernels_are_in_use_or_the_fallback_is():
+    if kernels._fast is None or not kernels._fast.available():
+        assert not FAST and not kernels.compiled(np.zeros((2, 2), np.float32))
+    else:
+        assert kernels.compiled(np.zeros((2, 2), np.float32)) == FAST
+
+
+@pytest.mark.skipif(not FAST, reason="the compiled kernels are not built here")
+def test_exp_and_log_are_within_2_ulp_of_libm():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.uniform(-745, 0, 200_000), rng.uniform(-1, 1, 200_000),
+                        rng.uniform(0, 709, 100_000)])
+    e, lg = np.empty_like(x), np.empty_like(x)
+    kernels._fast.exp_log(x, e, lg)
+    ref = np.exp(x)
+    normal = ref > np.finfo(float).tiny
+    assert np.max(np.abs(e[normal] - ref[normal]) / np.spacing(ref[normal])) <= 2
+    pos = np.concatenate([rng.uniform(1e-300, 1e300, 100_000), rng.uniform(0.5, 2, 100_000)])
+    e, lg = np.empty_like(pos), np.empty_like(pos)
+    kernels._fast.exp_log(pos, e, lg)
+    ref = np.log(pos)
+    nonzero = ref != 0
+    assert np.max(np.abs(lg[nonzero] - ref[nonzero]) / np.spacing(np.abs(ref[nonzero]))) <= 2
+
+
+CASES = [(c, scale, dtype) for c in (2, 3, 10, 63, 64, 65, 1000)
+         for scale in (0.3, 5, 300, 1e4) for dtype in ("float16", "float32", "float64")]
+
+
+@pytest.mark.parametrize("c, scale, dtype", CASES)
+def test_compiled_and_numpy_paths_agree(c, scale, dtype, monkeypatch):
+    rng = np.random.default_rng(c * 7 + int(scale))
+    x = rng.standard_normal((300, c)) * scale
+    if dtype == "float16":
+        x = np.clip(x, -6e4, 6e4)
+    x = x.astype(dtype)
+    x[:20, 1] = x[:20, 0]  # ties at the maximum, sometimes
+    y = np.where(rng.random(300) < 0.5, np.argmax(x, 1), rng.integers(0, c, 300))
+    fast = cce(x, y, reduction="none")
+    from cece.softmax import categorical_terms
+
+    fast_correct = categorical_terms(x, y).correct
+    monkeypatch.setattr(kernels, "FAST", False)
+    slow = cce(x, y, reduction="none")
+    slow_correct = categorical_terms(x, y).correct
+    rtol = 1e-14 if dtype == "float64" or not FAST else 1.2e-7
+    np.testing.assert_allclose(fast, slow, rtol=rtol, atol=0)
+    assert np.array_equal(fast_correct, slow_correct)
+    assert np.array_equal(slow_correct, np.argmax(x, 1) == y)  # numpy's arg-max semantics
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 64])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_binary_paths_agree(k, dtype, monkeypatch):
+    rng = np.random.default_rng(k)
+    x = (rng.standard_normal((257, k)) * 20).astype(dtype)
+    y = np.where(rng.random((257, k)) < 0.5, rng.random((257, k)), rng.integers(0, 2, (257, k)))
+    pw = rng.uniform(0.5, 3, k)
+    fast = bce(x, y, reduction="none", pos_weight=pw)
+    monkeypatch.setattr(kernels, "FAST", False)
+    slow = bce(x, y, reduction="none", pos_weight=pw)
+    np.testing.assert_allclose(fast, slow, rtol=1e-13 if dtype == "float64" else 1e-6)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("c", [10, 200])
+def test_non_finite_logits_are_an_error_on_both_paths(value, c, write, monkeypatch):
+    x = np.ones((300, c), np.float32)
+    x[123, c - 2] = value
+    path = write("x.npy", x)
+    for fast in (True, False):
+        monkeypatch.setattr(kernels, "FAST", fast and FAST)
+        line = run_cece("categorical", path, write("y.npy", np.zeros(300, int)), "--from",
+                        "logits").error_line()
+        assert line.endswith(f"x.npy: row 123, column {c - 2}: found {value} value; expected a "
+                             "finite number")
+
+
+def test_results_do_not_depend_on_the_thread_count(write, monkeypatch):
+    rng = np.random.default_rng(9)
+    px = write("x.npy", rng.standard_normal((200_000, 12)).astype(np.float32))
+    py = write("y.npy", rng.integers(0, 12, 200_000))
+    outs = []
+    for threads in ("1", "2", "3"):
+        monkeypatch.setenv("CECE_THREADS", threads)
+        outs.append(json.loads(run_cece("categorical", px, py, "-f", "json").out)["stats"])
+    assert outs[0] == outs[1] == outs[2]  # blocks are folded in order: identical, to the bit
