@@ -1,11 +1,13 @@
 /*
  * cece._fast: the two hot loops of cece, fused, in double precision, for AVX2 CPUs.
  *
- *   softmax_index(x, y, nll, correct) -> number of non-finite values seen
+ *   softmax_index(x, c, y, nll, correct, predicted) -> number of non-finite rows seen
  *       x: (n, c) float16/float32/float64 logits, C order; y: (n,) int64 class indices
  *       nll[i] = log1p(sum_{j != argmax} exp(x_ij - m_i)) + (m_i - x_{i,y_i}), in float64
- *       correct[i] = argmax_j x_ij == y_i (first index of the maximum, as numpy/PyTorch)
- *   bce_logits(x, y, pos_weight, threshold_logit, loss, correct) -> non-finite count
+ *       predicted[i] = argmax_j x_ij (first index of the maximum, as numpy/PyTorch)
+ *       correct[i] = predicted[i] == y_i
+ *   bce_logits(x, y, pos_weight, threshold_logit, loss, correct) -> (non-finite count,
+ *                                                                        any soft target)
  *       x, y: (n, k) float16/32/64 logits and float32/64 targets in [0, 1]
  *       loss[i] = sum_j w_j y_ij softplus(-x_ij) + (1 - y_ij) softplus(x_ij)
  *       correct[i] = #{j : (x_ij > threshold_logit) == (y_ij >= 0.5)}
@@ -220,7 +222,7 @@ TARGET static inline __m256d load_tail(const void *p, Py_ssize_t i, Py_ssize_t n
 
 #define SOFTMAX_ROWS(NAME, T, KIND)                                                              \
 TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int64_t *y,         \
-                              double *nll, uint8_t *correct) {                                  \
+                              double *nll, uint8_t *correct, int64_t *pred) {                   \
     Py_ssize_t bad = 0;                                                                          \
     double rest[4], base[4];                                                                     \
     const __m256d lane = _mm256_set_pd(3.0, 2.0, 1.0, 0.0);                                      \
@@ -257,10 +259,12 @@ TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int6
                 rest[r] = 0.0;                                                                   \
                 base[r] = NAN;                                                                   \
                 correct[i] = 0;                                                                  \
+                pred[i] = 0;                                                                     \
                 continue;                                                                        \
             }                                                                                    \
             rest[r] = hsum4(s);                                                                  \
             base[r] = m - elem(row, y[i], KIND);                                                 \
+            pred[i] = top;                                                                       \
             correct[i] = top == y[i];                                                            \
         }                                                                                        \
         for (Py_ssize_t r = rows; r < 4; r++) rest[r] = base[r] = 0.0;                           \
@@ -342,7 +346,7 @@ static double rest_exact_row(const char *row, int kind, Py_ssize_t c, Py_ssize_t
 /* Few classes: a tile of rows is transposed into t[c][TILE], and each step works on 8 rows. */
 TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
                                         const int64_t *y, double *nll, uint8_t *correct,
-                                        float *t) {
+                                        int64_t *pred, float *t) {
     Py_ssize_t bad = 0;
     for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
         Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
@@ -409,10 +413,12 @@ TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, P
                     rest[r] = 0.0;
                     base[r] = NAN;
                     correct[i] = 0;
+                    pred[i] = 0;
                     continue;
                 }
                 base[r] = (double)mf[r] - (double)t[y[i] * TILE + g + r];
-                correct[i] = (int64_t)tf[r] == y[i];
+                pred[i] = (int64_t)tf[r];
+                correct[i] = pred[i] == y[i];
                 if (rest[r] < UNDERFLOW_RISK)
                     rest[r] = rest_exact_row(x + (size_t)i * c * kind, kind, c, (Py_ssize_t)tf[r],
                                              (double)mf[r]);
@@ -428,7 +434,8 @@ TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, P
 
 /* Many classes: row by row, 8 lanes at a time. */
 TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
-                                        const int64_t *y, double *nll, uint8_t *correct) {
+                                        const int64_t *y, double *nll, uint8_t *correct,
+                                        int64_t *pred) {
     Py_ssize_t bad = 0;
     double rest[4], base[4];
     const __m256 lane = _mm256_set_ps(7, 6, 5, 4, 3, 2, 1, 0);
@@ -462,6 +469,7 @@ TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, P
                 bad++;
                 base[r] = NAN;
                 correct[i] = 0;
+                pred[i] = 0;
                 continue;
             }
             Py_ssize_t top = 0;
@@ -480,6 +488,7 @@ TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, P
                 if (j != top) s += exp((double)(float)elem(row, j, kind) - (double)m);
             rest[r] = s < UNDERFLOW_RISK ? rest_exact_row(row, kind, c, top, (double)m) : s;
             base[r] = (double)m - (double)(float)elem(row, y[i], kind);
+            pred[i] = top;
             correct[i] = top == y[i];
         }
         finish4(rest, base, nll + i0, rows);
@@ -488,12 +497,12 @@ TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, P
 }
 
 static Py_ssize_t softmax_rows(const char *x, Py_ssize_t n, Py_ssize_t c, int kind,
-                               const int64_t *y, double *nll, uint8_t *correct) {
-    if (kind == F64) return softmax_rows_f64((const double *)x, n, c, y, nll, correct);
-    if (c >= 64) return softmax_rows_f(x, kind, n, c, y, nll, correct);
+                               const int64_t *y, double *nll, uint8_t *correct, int64_t *pred) {
+    if (kind == F64) return softmax_rows_f64((const double *)x, n, c, y, nll, correct, pred);
+    if (c >= 64) return softmax_rows_f(x, kind, n, c, y, nll, correct, pred);
     float *t = malloc(sizeof(float) * TILE * (size_t)c);
     if (!t) return -1;
-    Py_ssize_t bad = softmax_cols_f(x, kind, n, c, y, nll, correct, t);
+    Py_ssize_t bad = softmax_cols_f(x, kind, n, c, y, nll, correct, pred, t);
     free(t);
     return bad;
 }
@@ -501,7 +510,7 @@ static Py_ssize_t softmax_rows(const char *x, Py_ssize_t n, Py_ssize_t c, int ki
 /* -- binary cross-entropy from logits -------------------------------------------------------- */
 
 TARGET static inline void bce4(__m256d x, __m256d y, __m256d w, __m256d thr, __m256d *loss,
-                               __m256d *right) {
+                               __m256d *right, __m256d *soft) {
     const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
     __m256d ax = _mm256_andnot_pd(_mm256_set1_pd(-0.0), x);
     __m256d t = log1p4(exp4(_mm256_sub_pd(zero, ax)));          /* log1p(exp(-|x|)) */
@@ -514,13 +523,17 @@ TARGET static inline void bce4(__m256d x, __m256d y, __m256d w, __m256d thr, __m
     __m256d pos = _mm256_cmp_pd(y, _mm256_set1_pd(0.5), _CMP_GE_OQ);
     __m256d same = _mm256_xor_pd(_mm256_xor_pd(pred, pos), _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
     *right = _mm256_add_pd(*right, _mm256_and_pd(same, one));
+    /* a target strictly between 0 and 1 */
+    __m256d inside = _mm256_and_pd(_mm256_cmp_pd(y, zero, _CMP_GT_OQ), _mm256_cmp_pd(y, one, _CMP_LT_OQ));
+    *soft = _mm256_or_pd(*soft, inside);
 }
 
 TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int ykind,
                                   const double *pw, Py_ssize_t n, Py_ssize_t k, double thr_logit,
-                                  double *loss, double *correct) {
+                                  double *loss, double *correct, int *any_soft) {
     Py_ssize_t bad = 0;
     const __m256d thr = _mm256_set1_pd(thr_logit), zero = _mm256_setzero_pd();
+    __m256d soft = zero;
     if (k == 1) {  /* one column: rows are elements, four at a time */
         Py_ssize_t i = 0;
         const __m256d w = _mm256_set1_pd(pw ? pw[0] : 1.0);
@@ -528,8 +541,11 @@ TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int y
             Py_ssize_t m = n - i < 4 ? n - i : 4;
             __m256d xv = m == 4 ? load4(x, i, xkind) : load_tail(x, i, m, xkind, 0.0);
             __m256d yv = m == 4 ? load4(y, i, ykind) : load_tail(y, i, m, ykind, 0.0);
-            __m256d l = zero, r = zero;
-            bce4(xv, yv, w, thr, &l, &r);
+            __m256d l = zero, r = zero, sf = zero;
+            bce4(xv, yv, w, thr, &l, &r, &sf);
+            if (m < 4) sf = _mm256_and_pd(sf, _mm256_cmp_pd(_mm256_set_pd(3, 2, 1, 0),
+                                                            _mm256_set1_pd((double)m), _CMP_LT_OQ));
+            soft = _mm256_or_pd(soft, sf);
             double lo[4], ro[4];
             _mm256_storeu_pd(lo, l);
             _mm256_storeu_pd(ro, r);
@@ -539,6 +555,7 @@ TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int y
                 correct[i + j] = ro[j];
             }
         }
+        *any_soft = _mm256_movemask_pd(soft) != 0;
         return bad;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -547,13 +564,14 @@ TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int y
         Py_ssize_t j = 0;
         for (; j + 4 <= k; j += 4)
             bce4(load4(xr, j, xkind), load4(yr, j, ykind),
-                 pw ? _mm256_loadu_pd(pw + j) : _mm256_set1_pd(1.0), thr, &l, &r);
+                 pw ? _mm256_loadu_pd(pw + j) : _mm256_set1_pd(1.0), thr, &l, &r, &soft);
         if (j < k) {
-            __m256d lt = zero, rt = zero;
+            __m256d lt = zero, rt = zero, st = zero;
             double wt[4] = {1.0, 1.0, 1.0, 1.0};
             if (pw) for (Py_ssize_t q = 0; q < k - j; q++) wt[q] = pw[j + q];
             bce4(load_tail(xr, j, k - j, xkind, 0.0), load_tail(yr, j, k - j, ykind, 0.0),
-                 _mm256_loadu_pd(wt), thr, &lt, &rt);
+                 _mm256_loadu_pd(wt), thr, &lt, &rt, &st);
+            soft = _mm256_or_pd(soft, st);  /* padded lanes hold y = 0: never soft */
             double lo[4], ro[4];
             _mm256_storeu_pd(lo, lt);
             _mm256_storeu_pd(ro, rt);
@@ -567,6 +585,7 @@ TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int y
         for (j = 0; j < k; j++)
             if (!isfinite(elem(xr, j, xkind))) { bad++; break; }
     }
+    *any_soft = _mm256_movemask_pd(soft) != 0;
     return bad;
 }
 
@@ -602,32 +621,38 @@ static int get(PyObject *o, Py_buffer *b, int writable) {
 }
 
 static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
-    PyObject *xo, *yo, *no, *co;
+    PyObject *xo, *yo, *no, *co, *po;
     Py_ssize_t c;
-    if (!PyArg_ParseTuple(args, "OnOOO", &xo, &c, &yo, &no, &co)) return NULL;
-    Py_buffer x, y, nll, cor;
+    if (!PyArg_ParseTuple(args, "OnOOOO", &xo, &c, &yo, &no, &co, &po)) return NULL;
+    Py_buffer x, y, nll, cor, pred;
     if (get(xo, &x, 0)) return NULL;
     if (get(yo, &y, 0)) { PyBuffer_Release(&x); return NULL; }
     if (get(no, &nll, 1)) { PyBuffer_Release(&x); PyBuffer_Release(&y); return NULL; }
     if (get(co, &cor, 1)) {
         PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&nll); return NULL;
     }
+    if (get(po, &pred, 1)) {
+        PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&nll);
+        PyBuffer_Release(&cor); return NULL;
+    }
     int kind = kind_of(&x);
     Py_ssize_t n = c > 0 && kind ? x.len / kind / c : 0;
     PyObject *result = NULL;
     if (!kind || c <= 0 || x.len != n * c * kind || y.itemsize != 8 || y.len != n * 8 ||
-        nll.len != n * 8 || cor.itemsize != 1 || cor.len != n) {
+        nll.len != n * 8 || cor.itemsize != 1 || cor.len != n || pred.itemsize != 8 ||
+        pred.len != n * 8) {
         PyErr_SetString(PyExc_ValueError, "softmax_index: bad shapes or dtypes");
     } else {
         Py_ssize_t bad = 0;
 #if CECE_X86
         Py_BEGIN_ALLOW_THREADS
-        bad = softmax_rows(x.buf, n, c, kind, y.buf, nll.buf, cor.buf);
+        bad = softmax_rows(x.buf, n, c, kind, y.buf, nll.buf, cor.buf, pred.buf);
         Py_END_ALLOW_THREADS
 #endif
         result = PyLong_FromSsize_t(bad);
     }
     PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&nll); PyBuffer_Release(&cor);
+    PyBuffer_Release(&pred);
     return result;
 }
 
@@ -657,12 +682,14 @@ static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "bce_logits: bad shapes or dtypes");
     } else {
         Py_ssize_t bad = 0;
+        int soft = 0;
 #if CECE_X86
         Py_BEGIN_ALLOW_THREADS
-        bad = bce_rows(x.buf, xk, y.buf, yk, have_w ? w.buf : NULL, n, k, thr, loss.buf, cor.buf);
+        bad = bce_rows(x.buf, xk, y.buf, yk, have_w ? w.buf : NULL, n, k, thr, loss.buf, cor.buf,
+                       &soft);
         Py_END_ALLOW_THREADS
 #endif
-        result = PyLong_FromSsize_t(bad);
+        result = Py_BuildValue("(ni)", bad, soft);
     }
     PyBuffer_Release(&x); PyBuffer_Release(&y); if (have_w) PyBuffer_Release(&w);
     PyBuffer_Release(&loss); PyBuffer_Release(&cor);

@@ -130,24 +130,26 @@ def compiled(x: np.ndarray) -> bool:
     return FAST and x.dtype in (np.float16, np.float32, np.float64) and x.flags.c_contiguous
 
 
-def fast_softmax_index(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(nll, correct, finite) from the compiled kernel: see cece/_fast.c."""
+def fast_softmax_index(x: np.ndarray, y: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """(nll, correct, predicted, finite) from the compiled kernel: see cece/_fast.c."""
     n, c = x.shape
-    nll, correct = np.empty(n), np.empty(n, dtype=np.bool_)
-    bad = _fast.softmax_index(x, c, y.astype(np.int64, copy=False), nll, correct.view(np.uint8))
+    nll, correct, predicted = np.empty(n), np.empty(n, dtype=np.bool_), np.empty(n, np.int64)
+    bad = _fast.softmax_index(x, c, y.astype(np.int64, copy=False), nll,
+                              correct.view(np.uint8), predicted)
     if bad < 0:
         raise MemoryError("cece: the compiled kernel could not allocate its work buffer")
-    return nll, correct, bad == 0
+    return nll, correct, predicted, bad == 0
 
 
 def fast_bce_logits(x: np.ndarray, y: np.ndarray, pos_weight, threshold_logit: float
-                    ) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(Σ loss per row, right per row, finite) from the compiled kernel: see cece/_fast.c."""
+                    ) -> tuple[np.ndarray, np.ndarray, bool, bool]:
+    """(Σ loss per row, right per row, finite, any soft target) from the compiled kernel."""
     n, k = x.shape
     loss, right = np.empty(n), np.empty(n)
     w = None if pos_weight is None else np.ascontiguousarray(
         np.broadcast_to(np.asarray(pos_weight, dtype=np.float64), (k,)))
     if y.dtype not in (np.float32, np.float64) or not y.flags.c_contiguous:
         y = np.ascontiguousarray(y, dtype=np.float64)
-    bad = _fast.bce_logits(x, k, y, w, threshold_logit, loss, right)
-    return loss, right, bad == 0
+    bad, soft = _fast.bce_logits(x, k, y, w, threshold_logit, loss, right)
+    return loss, right, bad == 0, bool(soft)

@@ -2,7 +2,8 @@
 
 ``-o FILE`` is written to a temporary file beside it and renamed into place only when the run
 succeeds, so an interrupted or failed run leaves the old FILE (or none), never half of one. It
-refuses to replace any of the run's input files.
+refuses to replace any of the run's input files. A FILE that is not a regular file (/dev/null,
+a FIFO) is written directly: renaming over it would replace the device.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ def open_output(path: str | None, inputs: list[str | None]) -> Iterator[TextIO]:
             raise OptionError(f"--output {path}: refusing to overwrite the input file {arg}")
     if target.is_dir():
         raise OptionError(f"--output {path}: is a directory")
+    if target.exists() and not target.is_file():  # /dev/null, a FIFO: no rename over those
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            yield out
+        return
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise OptionError(f"--output {path}: directory {directory} does not exist")

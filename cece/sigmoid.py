@@ -73,14 +73,17 @@ def binary_terms(
     ``per_column`` adds ``columns``: per column, the count, loss sum and correct count.
     """
     n, k = preds.shape
+    if (kind == "logits" and focal_gamma is None and focal_alpha is None and not per_column
+            and kernels.compiled(preds)):
+        y = targets if targets.dtype in (np.float32, np.float64) else targets.astype(np.float64)
+        if label_smoothing:
+            y = y * (1 - label_smoothing) + label_smoothing / 2
+        return _logits_compiled(preds, y, targets, pos_weight, sample_weight, threshold)
     dtype = compute_dtype(preds.dtype)
     x = preds.astype(dtype, copy=False)
     y_raw = targets.astype(dtype, copy=False)
     y = y_raw * (1 - label_smoothing) + label_smoothing / 2 if label_smoothing else y_raw
     clipped_low = clipped_high = 0
-    if (kind == "logits" and focal_gamma is None and focal_alpha is None and not per_column
-            and kernels.compiled(preds)):
-        return _logits_compiled(preds, y, y_raw, pos_weight, sample_weight, threshold)
     if kind == "logits":
         nlp, nlq = _softplus_pair(x)  # −log p, −log(1 − p)
         predicted = x > _logit(threshold)
@@ -137,16 +140,17 @@ def _logits_compiled(x: np.ndarray, y: np.ndarray, y_raw: np.ndarray, pos_weight
                      sample_weight, threshold: float) -> Terms:
     """Plain BCE from logits in one fused pass (cece/_fast.c); the rest as in binary_terms."""
     n, k = x.shape
-    total, right, finite = kernels.fast_bce_logits(x, y, pos_weight, _logit(threshold))
+    total, right, finite, soft = kernels.fast_bce_logits(x, y, pos_weight, _logit(threshold))
     s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     out: dict = {}
-    if not np.all((y == 0) | (y == 1)):
+    if soft:
+        yf = y.astype(np.float64)
         nlp, nlq = _softplus_pair(x.astype(np.float64))
-        h = _binary_entropy(y.astype(np.float64))
+        h = _binary_entropy(yf)
         out["entropy"] = h.mean(axis=1)
-        out["kl"] = np.maximum(_xmul(y, nlp) + _xmul(1 - y, nlq) - h, 0).mean(axis=1)
+        out["kl"] = np.maximum(_xmul(yf, nlp) + _xmul(1 - yf, nlq) - h, 0).mean(axis=1)
     if k == 1:
-        out["target"] = y_raw[:, 0].astype(np.float64)
+        out["target"] = y_raw[:, 0]
 
         def details(rows) -> dict[str, np.ndarray]:
             xr = x[rows, 0].astype(np.float64)
@@ -155,9 +159,10 @@ def _logits_compiled(x: np.ndarray, y: np.ndarray, y_raw: np.ndarray, pos_weight
                     "p_target": np.where(y_raw[rows, 0] >= 0.5, p_pos, 1 - p_pos)}
 
         out["details"] = details
-    return Terms(loss=total / k, numerator=total if s is None else s * total,
-                 weight=np.full(n, float(k)) if s is None else k * s, valid=np.ones(n, bool),
-                 correct=right / k, sample_weight=s, finite=finite, **out)
+    return Terms(loss=total / k if k > 1 else total, numerator=total if s is None else s * total,
+                 weight=(kernels.ones(n) if k == 1 else np.full(n, float(k))) if s is None
+                 else k * s, valid=kernels.ones(n, bool), correct=right / k if k > 1 else right,
+                 sample_weight=s, finite=finite, **out)
 
 
 def _focal(loss, y, nlp, nlq, gamma: float, alpha: float | None) -> np.ndarray:

@@ -285,7 +285,7 @@ def _index_logits_compiled(x: np.ndarray, targets: np.ndarray, weight, ignore_in
     valid = None if ignore_index is None else y != ignore_index
     if valid is not None:
         y = np.where(valid, y, 0)
-    nll, correct, finite = kernels.fast_softmax_index(x, y)
+    nll, correct, predicted, finite = kernels.fast_softmax_index(x, y)
     w = None if weight is None else np.asarray(weight, dtype=np.float64)
     loss = nll if w is None else w[y] * nll
     denom = kernels.ones(len(y)) if w is None else w[y]
@@ -296,10 +296,7 @@ def _index_logits_compiled(x: np.ndarray, targets: np.ndarray, weight, ignore_in
         denom = denom * s
 
     def details(rows) -> dict[str, np.ndarray]:
-        nlq = _FromLogits(x[rows] if isinstance(rows, slice) else x[rows])
-        yr = y[rows]
-        return {"predicted": nlq.predicted(slice(None)),
-                "p_target": nlq.q_at_rows(slice(None), yr)}
+        return {"predicted": predicted[rows], "p_target": np.exp(-nll[rows])}
 
     return Terms(loss=loss, numerator=loss if s is None else s * loss, weight=denom,
                  valid=kernels.ones(len(y), bool) if valid is None else valid, correct=correct,

@@ -260,7 +260,10 @@ class Binary(Task):
         y = raw.reshape(len(raw), -1)
         name = self.labels.name
         checks.check_finite(y, start, name, "target")
-        bad = np.argwhere((y < 0) | (y > 1))
+        if len(y) and 0 <= y.min() and y.max() <= 1:  # the common case, in two reductions
+            bad = np.empty((0, 2), np.intp)
+        else:
+            bad = np.argwhere((y < 0) | (y > 1))
         if bad.size:
             r, c = (int(v) for v in bad[0])
             raise InputError(
@@ -270,17 +273,19 @@ class Binary(Task):
         if self.one_hot and not np.all(((y[:, 0] == 1) & (y[:, 1] == 0)) |
                                        ((y[:, 0] == 0) & (y[:, 1] == 1))):
             self.one_hot = False
-        if not self.soft and not np.all((y == 0) | (y == 1)):
-            self.soft = True
         return y
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         o = self.opts
-        return binary_terms(
+        t = binary_terms(
             p, self._targets(start, block["labels"]), kind=kind, pos_weight=self.pos_weight,
             label_smoothing=o.label_smoothing, sample_weight=_sample_weights(block),
             focal_gamma=o.focal_gamma, focal_alpha=o.focal_alpha, eps=o.eps,
             threshold=o.threshold, per_column=o.per_class and self.k > 1)
+        if not self.soft and t.entropy is not None:  # smoothing alone does not make them soft
+            raw = block["labels"]
+            self.soft = not o.label_smoothing or bool(np.any((raw > 0) & (raw < 1)))
+        return t
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
         if self.k == 1:

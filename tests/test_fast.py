@@ -65,7 +65,9 @@ def test_compiled_and_numpy_paths_agree(c, scale, dtype, monkeypatch):
     fast = cce(x, y, reduction="none")
     from cece.softmax import categorical_terms
 
-    fast_correct = categorical_terms(x, y).correct
+    fast_terms = categorical_terms(x, y)
+    fast_correct = fast_terms.correct
+    assert np.array_equal(fast_terms.details(slice(None))["predicted"], np.argmax(x, 1))
     monkeypatch.setattr(kernels, "FAST", False)
     slow = cce(x, y, reduction="none")
     slow_correct = categorical_terms(x, y).correct

@@ -240,3 +240,14 @@ def test_merge_refuses_shards_of_different_computations(tmp_path):
     garbage = tmp_path / "g.json"
     garbage.write_text("[1, 2]")
     assert "not a cece JSON document" in sh(f"cece merge {a} {garbage}").stderr
+
+
+def test_output_to_a_device_or_fifo_is_written_in_place(tmp_path):
+    proc = sh(f"cece categorical {LOGITS} {LABELS} -q -o /dev/null")
+    assert proc.returncode == 0 and Path("/dev/null").is_char_device()
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    proc = sh(f"cat {fifo} > {tmp_path}/got & cece categorical {LOGITS} {LABELS} -q -o {fifo}; "
+              "wait")
+    assert proc.returncode == 0 and (tmp_path / "got").read_text() == "1.2752687964721399\n"
+    assert fifo.is_fifo()
