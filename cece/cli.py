@@ -367,8 +367,10 @@ def main(argv: list[str] | None = None) -> None:
     cut = args.index("--") if "--" in args else len(args)
     debug = "--debug" in args[:cut] or os.environ.get("CECE_DEBUG", "") not in ("", "0")
     args = [a for i, a in enumerate(args) if a != "--debug" or i >= cut]
-    if argv is None and hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `cece ... | head` ends quietly
+    if argv is None:
+        if hasattr(signal, "SIGPIPE"):
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `cece ... | head` ends quietly
+        _keep_freed_memory()
     try:
         code = app(args=args, prog_name="cece", standalone_mode=False)
         code = code if isinstance(code, int) else 0
@@ -390,6 +392,26 @@ def main(argv: list[str] | None = None) -> None:
                       "please report it with the command you ran", "rerun with --debug for "
                       "the traceback", ExitCode.INTERNAL_ERROR, False)
     sys.exit(int(code))
+
+
+def _keep_freed_memory() -> None:
+    """Ask glibc to keep freed blocks for reuse instead of returning them to the kernel.
+
+    numpy arrays of a few hundred KiB are otherwise mmap-ed and unmapped block after block:
+    each costs page faults, and the memory-map lock it takes stalls the other workers. Measured
+    here: a 1e7-logit binary run went from 0.31 to 0.16 s. Best effort (glibc only), and only
+    for the command-line process, never when cece is imported as a library.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 64 << 20)  # M_MMAP_THRESHOLD: serve blocks < 64 MiB from the heap
+        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: keep up to 1 GiB of freed heap
+    except (OSError, AttributeError):
+        pass
 
 
 def _error(message: str, hint: str | None, code: int, debug: bool) -> int:

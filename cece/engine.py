@@ -10,7 +10,6 @@ between commands (which inputs, which targets, which loss) is a :class:`Task` (s
 from __future__ import annotations
 
 import math
-import os
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from .checks import Diagnostics, KindDetector
 from .errors import CeceError
 from .numerics import Terms, default_eps
 from .reduce import LossLog, Summary, Worst, reduced
+from .text import worker_threads
 
 BASES = {"e": (1.0, "nats"), "2": (math.log(2), "bits"), "10": (math.log(10), "hartleys")}
 Records = dict[str, np.ndarray]
@@ -165,22 +165,19 @@ class _KindChanged(Exception):
 
 @dataclass
 class _Done:
-    """A computed block: its terms, losses in the output unit, and summary."""
+    """What the run keeps of a computed block."""
 
-    terms: Terms
-    loss: np.ndarray
-    counted: np.ndarray
     summary: Summary
-    class_counts: np.ndarray | None
+    n: int
+    class_counts: np.ndarray | None = None
+    head: list[dict] = field(default_factory=list)
+    worst: list = field(default_factory=list)
+    every: Records | None = None
 
 
 def threads() -> int:
-    """Worker threads for blocks: the cores (numpy releases the GIL in its loops), or
-    ``CECE_THREADS``."""
-    try:
-        return max(1, int(os.environ.get("CECE_THREADS", "") or (os.cpu_count() or 1)))
-    except ValueError:
-        return 1
+    """Worker threads for blocks (numpy and the compiled kernels release the GIL)."""
+    return worker_threads()
 
 
 def run(task: Task, preds_arg: str, labels_arg: str | None,
@@ -274,7 +271,19 @@ class _Pass:
             raise _KindChanged
 
     def _compute(self, start: int, p: np.ndarray, block: dict, kind: str) -> _Done:
-        """A block's terms and its summary (in a worker thread when there are several)."""
+        """Compute and reduce one block (in a worker thread when there are several).
+
+        Everything the run keeps of the block is extracted here — its summary, per-class counts,
+        losses for the median, head and worst-K rows, streamed records — so no per-block array
+        leaves this call, and the kernels may write into reused per-thread buffers.
+        """
+        kernels.reuse_outputs(True)
+        try:
+            return self._reduce(start, self._terms(start, p, block, kind))
+        finally:
+            kernels.reuse_outputs(False)
+
+    def _terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         compiled = self.task.compiled(kind, p)  # the compiled kernels check finiteness
         if not compiled:
             checks.check_finite(p, start, self.task.preds.name)
@@ -282,50 +291,57 @@ class _Pass:
         t = self.task.terms(start, p, block, kind)
         if not t.finite and compiled:
             checks.check_finite(p, start, self.task.preds.name)  # raises, naming the place
-        valid, scale = t.valid, self.scale
-        loss = t.loss / scale if scale != 1.0 else t.loss
-        every = valid is kernels.ones(len(valid), bool) or bool(valid.all())
+        return t
+
+    def _reduce(self, start: int, t: Terms) -> _Done:
+        opts, valid, scale = self.opts, t.valid, self.scale
+        n = len(t.loss)
+        loss = t.loss if scale == 1.0 else np.divide(
+            t.loss, scale, out=kernels.output("scaled", n, np.float64))
+        every = valid is kernels.ones(n, bool) or bool(valid.all())
         counted = loss if every else loss[valid]
         weights = t.weight
         summary = Summary.of(
             counted, weighted_sum=float(t.numerator.sum()) / scale,
-            weight_sum=float(len(weights) if weights is kernels.ones(len(weights))
-                             else weights.sum()),
+            weight_sum=float(n if weights is kernels.ones(n) else weights.sum()),
             ignored=0 if every else int((~valid).sum()),
             correct=float(np.count_nonzero(t.correct) if t.correct.dtype == bool
                           else t.correct.sum()),
             entropy=None if t.entropy is None else t.entropy[valid] / scale,
             kl=None if t.kl is None else t.kl[valid] / scale,
             clipped_low=t.clipped_low, clipped_high=t.clipped_high)
-        counts = self.task.class_counts(t, loss, scale) if self.opts.per_class else None
-        return _Done(t, loss, counted, summary, counts)
+        if opts.keep_losses:
+            self.log.put(start, loss, None if every else valid)
+        done = _Done(summary, n)
+        if opts.per_class:
+            done.class_counts = self.task.class_counts(t, loss, scale)
+
+        def records(rows) -> Records:  # copies: the kernels' buffers are reused
+            rec: Records = {"index": start + kernels.arange(n)[rows], "loss": loss[rows]}
+            self.task.records(rec, t, rows, scale)
+            return {k: np.array(v) for k, v in rec.items()}
+
+        if start < opts.head:
+            done.head = _rows(records(slice(0, opts.head - start)))
+        done.worst = Worst.candidates(loss, valid, records, opts.worst)
+        if self.samples is not None or self.on_records is not None:
+            done.every = records(slice(None))
+        return done
 
     def _block(self, start: int, done: _Done) -> None:
-        """Fold one computed block into the run, in block order (main thread)."""
-        opts, t, loss, valid = self.opts, done.terms, done.loss, done.terms.valid
+        """Fold one reduced block into the run, in block order (main thread)."""
         self.summary.merge(done.summary)
-        if opts.keep_losses:
-            self.log.add(done.counted)
         if done.class_counts is not None:
             self.per_class += done.class_counts
-
-        def records(rows) -> Records:
-            rec: Records = {"index": start + kernels.arange(len(loss))[rows], "loss": loss[rows]}
-            self.task.records(rec, t, rows, self.scale)
-            return rec
-
-        self.worst.add(loss, valid, records)
-        need = opts.head - len(self.head)
-        if need > 0:
-            self.head.extend(_rows(records(slice(0, need))))
-        if self.samples is not None or self.on_records is not None:
-            every = records(slice(None))
+        self.head.extend(done.head[: max(0, self.opts.head - len(self.head))])
+        self.worst.offer(done.worst)
+        if done.every is not None:
             if self.samples is not None:
-                self.samples.extend(_rows(every))
+                self.samples.extend(_rows(done.every))
             if self.on_records is not None:
                 self.streamed = True
-                self.on_records(every)
-        self.rows = start + len(loss)
+                self.on_records(done.every)
+        self.rows = start + done.n
 
     def result(self, detector: KindDetector | None) -> Result:
         task, opts = self.task, self.opts

@@ -18,8 +18,8 @@ from .errors import CeceError, InputError, OptionError
 from .readers import ArrayInput, ArrowTable
 from .text import TextTable, parse_number
 
-ROWS = 1 << 16  # samples per block at most
-BLOCK_BYTES = 4 << 20  # and about this many bytes of predictions
+ROWS = 1 << 18  # samples per block at most (fewer, larger blocks: less Python per sample)
+BLOCK_BYTES = 16 << 20  # and about this many bytes of predictions
 LABEL_NAMES = ("label", "labels", "target", "targets", "y", "y_true", "class", "truth")
 
 

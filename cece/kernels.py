@@ -31,6 +31,31 @@ _ARANGE: dict[int, np.ndarray] = {}
 _LOCAL = threading.local()
 
 
+def reuse_outputs(on: bool = True) -> None:
+    """In this thread, let kernels write their per-block outputs into reused buffers.
+
+    The engine's workers turn this on: they reduce each block before taking the next, so no
+    output outlives its block, and fresh multi-hundred-KiB arrays (mmap, page faults, and the
+    process's memory-map lock, which stalls the other workers) are avoided. Library calls
+    keep it off and get arrays of their own.
+    """
+    _LOCAL.reuse = on
+
+
+def output(name: str, n: int, dtype) -> np.ndarray:
+    """An output array of n values: a reused per-thread buffer inside workers, else fresh."""
+    if not getattr(_LOCAL, "reuse", False):
+        return np.empty(n, dtype)
+    dtype = np.dtype(dtype)
+    pool = getattr(_LOCAL, "outputs", None)
+    if pool is None:
+        pool = _LOCAL.outputs = {}
+    buf = pool.get(name)
+    if buf is None or buf.nbytes < n * dtype.itemsize:
+        buf = pool[name] = np.empty(max(n, 1 << 16) * dtype.itemsize, np.uint8)
+    return buf[: n * dtype.itemsize].view(dtype)
+
+
 def scratch(shape: tuple[int, ...], dtype) -> np.ndarray:
     """A per-thread work buffer, reused from block to block: fresh multi-MiB arrays cost as
     much in page faults as the pass that fills them. Never returned to callers."""
@@ -134,7 +159,8 @@ def fast_softmax_index(x: np.ndarray, y: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """(nll, correct, predicted, finite) from the compiled kernel: see cece/_fast.c."""
     n, c = x.shape
-    nll, correct, predicted = np.empty(n), np.empty(n, dtype=np.bool_), np.empty(n, np.int64)
+    nll, correct = output("nll", n, np.float64), output("correct", n, np.bool_)
+    predicted = output("predicted", n, np.int64)
     bad = _fast.softmax_index(x, c, y.astype(np.int64, copy=False), nll,
                               correct.view(np.uint8), predicted)
     if bad < 0:
@@ -146,7 +172,7 @@ def fast_bce_logits(x: np.ndarray, y: np.ndarray, pos_weight, threshold_logit: f
                     ) -> tuple[np.ndarray, np.ndarray, bool, bool]:
     """(Σ loss per row, right per row, finite, any soft target) from the compiled kernel."""
     n, k = x.shape
-    loss, right = np.empty(n), np.empty(n)
+    loss, right = output("loss", n, np.float64), output("right", n, np.float64)
     w = None if pos_weight is None else np.ascontiguousarray(
         np.broadcast_to(np.asarray(pos_weight, dtype=np.float64), (k,)))
     if y.dtype not in (np.float32, np.float64) or not y.flags.c_contiguous:

@@ -288,6 +288,7 @@ class NpyRows:
     """
 
     LAG = 16  # blocks kept mapped behind the reader (≥ blocks in flight)
+    RELEASE = 128 << 20  # hand pages back in batches this large
 
     def __init__(self, array: np.memmap, row_length: int, out_shape: tuple[int, ...]) -> None:
         self.path, self.offset, self.dtype = array.filename, array.offset, array.dtype
@@ -308,6 +309,7 @@ class NpyRows:
             mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         step = self.row_length * self.dtype.itemsize
         behind: deque[tuple[int, int]] = deque()
+        done_from = self.offset  # pages before this were handed back already
         for start in range(0, self.n_rows, rows):
             k = min(rows, self.n_rows - start)
             offset = self.offset + start * step
@@ -315,7 +317,12 @@ class NpyRows:
                                 offset=offset).reshape((k,) + self.out_shape)
             behind.append((offset, k * step))
             if len(behind) > self.LAG:
-                _release(mapped, *behind.popleft())
+                end = sum(behind.popleft())
+                # Batched: each release interrupts every CPU running this process (a TLB
+                # shootdown), which costs far more than the pages do in a VM.
+                if end - done_from >= self.RELEASE:
+                    _release(mapped, done_from, end - done_from)
+                    done_from = end
 
 
 def _release(mapped: mmap.mmap, offset: int, length: int) -> None:

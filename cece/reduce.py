@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from . import kernels
+
 
 @dataclass
 class Summary:
@@ -44,7 +46,8 @@ class Summary:
         if len(loss):
             block.loss_sum = float(loss.sum())
             with np.errstate(invalid="ignore"):  # an inf loss: the spread is undefined (nan)
-                dev = loss - block.loss_sum / len(loss)
+                dev = np.subtract(loss, block.loss_sum / len(loss),
+                                  out=kernels.output("deviation", len(loss), np.float64))
                 block.loss_m2 = float(np.dot(dev, dev))
             block.min, block.max = float(loss.min()), float(loss.max())
         if entropy is not None and kl is not None:
@@ -99,35 +102,41 @@ def reduced(summary: Summary, reduction: str) -> float | None:
 class LossLog:
     """Per-sample losses kept for the median (8 bytes a sample).
 
-    With the row count known up front (arrays), losses go straight into one preallocated
-    array; the median is then one in-place partition, without numpy.median's copy.
+    With the row count known up front (arrays), each block's losses go straight into their rows
+    of one preallocated array — from whichever worker computed the block — with ignored samples
+    marked NaN; otherwise blocks are collected in order. The median is then one in-place
+    partition, without numpy.median's copy.
     """
 
     def __init__(self, rows: int | None = None) -> None:
-        self._array = np.empty(rows) if rows else np.empty(0)
-        self._filled = 0  # losses in _array
-        self._parts: list[np.ndarray] = []  # losses beyond it (row count unknown up front)
+        self.rows = rows
+        self._array = np.empty(rows) if rows else None
+        self._parts: dict[int, np.ndarray] = {}
 
-    def add(self, loss: np.ndarray) -> None:
-        end = self._filled + len(loss)
-        if not self._parts and end <= len(self._array):
-            self._array[self._filled : end] = loss
-            self._filled = end
+    def put(self, start: int, loss: np.ndarray, valid: np.ndarray | None) -> None:
+        """Losses of rows start.. (``valid`` false where a sample is ignored)."""
+        if self._array is not None and start + len(loss) <= len(self._array):
+            out = self._array[start : start + len(loss)]
+            out[:] = loss
+            if valid is not None:
+                out[~valid] = np.nan
         else:
-            self._parts.append(np.array(loss, dtype=np.float64))
+            self._parts[start] = np.array(loss if valid is None else loss[valid], np.float64)
 
     def all(self) -> np.ndarray:
-        """Every loss, in one array the caller may reorder."""
-        if not self._parts:
-            return self._array[: self._filled]
-        return np.concatenate([self._array[: self._filled], *self._parts])
+        """Every loss that counts, in one array the caller may reorder."""
+        if self._array is not None and not self._parts:
+            values = self._array
+        else:
+            head = [] if self._array is None else [self._array]
+            values = np.concatenate(head + [self._parts[k] for k in sorted(self._parts)]) \
+                if head or self._parts else np.empty(0)
+        return values[~np.isnan(values)] if np.isnan(values).any() else values
 
     def median(self) -> float:
         values = self.all()
         n = len(values)
         if not n:
-            return math.nan
-        if np.isnan(values).any():
             return math.nan
         half = n // 2
         values.partition([half - 1, half] if n % 2 == 0 else [half])
@@ -141,23 +150,22 @@ class Worst:
         self.k = k
         self._heap: list[tuple[float, int, dict]] = []
 
-    def add(self, loss: np.ndarray, keep: np.ndarray, records) -> None:
-        """Offer one block: ``records(rows)`` builds the records of the rows that make it."""
-        if self.k <= 0 or not keep.any():
-            return
+    @staticmethod
+    def candidates(loss: np.ndarray, keep: np.ndarray, records, k: int) -> list:
+        """One block's K highest-loss rows (as heap items) — computed where the block is."""
+        if k <= 0 or not keep.any():
+            return []
         loss = np.where(keep, loss, -np.inf)
-        if len(loss) > self.k:
-            top = np.argpartition(-loss, self.k - 1)[: self.k]
-        else:
-            top = np.arange(len(loss))
-        if self._heap:  # only rows that beat the current K-th best can enter
-            top = top[loss[top] >= self._heap[0][0]]
+        top = np.argpartition(-loss, k - 1)[:k] if len(loss) > k else np.arange(len(loss))
         top = top[keep[top]]
         if not top.size:
-            return
+            return []
         rec = records(top)
-        for j, i in enumerate(top):
-            item = (float(loss[i]), -int(rec["index"][j]), {k: v[j] for k, v in rec.items()})
+        return [(float(loss[i]), -int(rec["index"][j]), {key: v[j] for key, v in rec.items()})
+                for j, i in enumerate(top)]
+
+    def offer(self, items: list) -> None:
+        for item in items:
             if len(self._heap) < self.k:
                 heapq.heappush(self._heap, item)
             elif item[:2] > self._heap[0][:2]:

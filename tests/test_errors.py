@@ -215,3 +215,16 @@ def test_internal_errors_exit_3_with_one_line_and_debug_shows_the_traceback(monk
     assert "Traceback" not in run.err
     with pytest.raises(ZeroDivisionError):
         run_cece("categorical", "[[1,2]]", "[0]", "--debug")
+
+
+def test_a_blank_line_before_a_later_block_of_data_is_an_error(write, monkeypatch):
+    """Blocks are parsed in parallel; the blank-line rule still holds across blocks."""
+    monkeypatch.setattr(cece.text, "SMALL", 0)
+    monkeypatch.setattr(cece.text, "BLOCK", 64)
+    monkeypatch.setenv("CECE_THREADS", "2")
+    rows = "".join(f"{i},{i + 1},{i + 2}\n" for i in range(30))
+    path = write("gap.csv", rows + "\n" + rows)
+    assert run_cece("categorical", path, "[0]").error_line().endswith(
+        "gap.csv: line 31: empty line inside the table")
+    ok = write("tail.csv", rows + "\n\n")
+    assert run_cece("categorical", ok, write("y.npy", np.zeros(30, int)), "-q").code == 0
