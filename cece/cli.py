@@ -130,6 +130,9 @@ WorstOpt = Annotated[Optional[int], typer.Option(
     rich_help_panel=OUT)]
 PerClassOpt = Annotated[bool, typer.Option(
     "--per-class", help="Break the loss down by true class.", rich_help_panel=OUT)]
+HistOpt = Annotated[bool, typer.Option(
+    "--hist", help="Draw a histogram of the per-sample losses under the tables (JSON: "
+    "\"histogram\").", rich_help_panel=OUT)]
 SamplesOpt = Annotated[bool, typer.Option(
     "--samples", help="Add per-sample records to JSON output.", rich_help_panel=OUT)]
 OutputOpt = Annotated[Optional[str], typer.Option(
@@ -158,11 +161,12 @@ def _examples(*lines: str) -> str:
 
 def _output(fmt: Format, quiet: bool, rows: str, worst: int | None, per_class: bool,
             samples: bool, output: str | None, fail_above: float | None,
-            baseline: str | None, tolerance: str | None, strict: bool) -> dict:
+            baseline: str | None, tolerance: str | None, strict: bool,
+            hist: bool = False) -> dict:
     """The output and CI options every loss command shares."""
     return dict(fmt=fmt.value, quiet=quiet, rows=rows, worst=worst, per_class=per_class,
                 samples=samples, output=output, fail_above=fail_above, baseline=baseline,
-                tolerance=tolerance, strict=strict)
+                tolerance=tolerance, strict=strict, hist=hist)
 
 
 def _version(value: bool) -> None:
@@ -229,6 +233,7 @@ def categorical(
     rows: RowsOpt = "20",
     worst: WorstOpt = None,
     per_class: PerClassOpt = False,
+    hist: HistOpt = False,
     samples: SamplesOpt = False,
     output: OutputOpt = None,
     fail_above: FailAboveOpt = None,
@@ -247,7 +252,7 @@ def categorical(
                   pred_cols=pred_cols, label_col=label_col, classes=classes,
                   class_axis=class_axis, stdin_format=stdin_format.value),
         out=_output(fmt, quiet, rows, worst, per_class, samples, output, fail_above, baseline,
-                    tolerance, strict),
+                    tolerance, strict, hist),
     )
     if code:
         raise typer.Exit(code)
@@ -300,6 +305,7 @@ def binary(
     rows: RowsOpt = "20",
     worst: WorstOpt = None,
     per_class: PerClassOpt = False,
+    hist: HistOpt = False,
     samples: SamplesOpt = False,
     output: OutputOpt = None,
     fail_above: FailAboveOpt = None,
@@ -317,7 +323,7 @@ def binary(
                   focal_alpha=focal_alpha, eps=eps, threshold=threshold,
                   pred_cols=pred_cols, label_col=label_col, stdin_format=stdin_format.value),
         out=_output(fmt, quiet, rows, worst, per_class, samples, output, fail_above, baseline,
-                    tolerance, strict),
+                    tolerance, strict, hist),
     )
     if code:
         raise typer.Exit(code)
@@ -355,6 +361,8 @@ def merge(
     if code:
         raise typer.Exit(code)
 
+
+from . import cli_tools  # noqa: E402,F401  (registers entropy, kl, explain, curve, inspect)
 
 # -- the one place errors become exit codes --------------------------------------------------------
 

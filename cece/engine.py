@@ -44,6 +44,7 @@ class Options:
     focal_alpha: float | None = None
     eps: float | None = None
     renormalize: bool = False
+    q_kind: str | None = None  # kl: what Q is (None: as --from)
     pred_cols: str | None = None
     label_col: str | None = None
     classes: list[str] | None = None
@@ -54,6 +55,7 @@ class Options:
     keep_all: bool = False  # keep every record (JSON "samples")
     keep_losses: bool = True  # keep per-sample losses (8 bytes each) for the median
     per_class: bool = False
+    hist: bool = False  # a histogram of the per-sample losses (needs keep_losses)
 
 
 @dataclass
@@ -75,6 +77,9 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     classes: list[str] | None = None
     rows: int = 0
+    has_accuracy: bool = True
+    has_perplexity: bool = True
+    histogram: dict | None = None
 
     @property
     def loss(self) -> float | None:
@@ -93,6 +98,9 @@ class Task:
 
     command = ""
     squash = "softmax"  # what turns logits into probabilities, for messages
+    noun = "predictions"  # what PREDS is called in messages
+    accuracy = True  # the arg-max can be right or wrong (not for entropy and KL)
+    perplexity = True  # base^mean means something (not for KL)
 
     def __init__(self, opts: Options, diag: Diagnostics) -> None:
         self.opts, self.diag = opts, diag
@@ -261,7 +269,7 @@ class _Pass:
             detector.update(p, start)
         if self.kind is None:
             self.kind = detector.kind
-            self.task.diag.note(f"{self.task.preds.name}: treating predictions as {self.kind} "
+            self.task.diag.note(f"{self.task.preds.name}: treating {self.task.noun} as {self.kind} "
                                 f"({detector.reason()}); --from sets the kind")
         elif detector.kind != self.kind:
             if self.streamed:
@@ -351,10 +359,20 @@ class _Pass:
             input=task.describe(self.kind, detector is not None, self.rows),
             options=task.options_dict(self.kind), unit=BASES[opts.base][1],
             reduction=opts.reduction, summary=self.summary, median=self.log.median(),
+            histogram=self._histogram(),
             fields=task.fields(), head=self.head, worst=self.worst.records(),
             samples=self.samples,
             per_class=task.per_class_rows(self.per_class) if opts.per_class else None,
-            warnings=list(task.diag.warnings), classes=task.classes, rows=self.rows)
+            warnings=list(task.diag.warnings), classes=task.classes, rows=self.rows,
+            has_accuracy=task.accuracy, has_perplexity=task.perplexity)
+
+
+    def _histogram(self) -> dict | None:
+        if not self.opts.hist:
+            return None
+        from .textplot import histogram
+
+        return histogram(self.log.all())
 
 
 def _rows(records: Records) -> list[dict]:

@@ -25,9 +25,11 @@ if TYPE_CHECKING:  # rich is imported by the table functions only: -q and JSON r
 
 HEADINGS = {"index": "#", "target": "target", "p": "p", "predicted": "predicted",
             "p_target": "p(target)", "accuracy": "accuracy", "loss": "loss",
-            "entropy": "entropy", "kl": "KL", "weight": "weight", "ignored": "ignored"}
+            "entropy": "entropy", "kl": "KL", "cross_entropy": "H(P,Q)", "weight": "weight",
+            "ignored": "ignored"}
+VALUE_HEADINGS = {"entropy": "H(P)", "kl": "KL(P‖Q)"}  # what "loss" is for these commands
 TABLE_ORDER = ["index", "target", "p", "predicted", "p_target", "accuracy", "weight", "ignored",
-               "entropy", "kl", "loss"]
+               "entropy", "cross_entropy", "kl", "loss"]
 
 
 # -- numbers --------------------------------------------------------------------------------------
@@ -78,8 +80,11 @@ def stats(result: Result) -> dict:
     out = {"count": s.count, "ignored": s.ignored, "mean": s.mean, "sum": s.weighted_sum,
            "std": s.std, "min": s.min if s.count else math.nan,
            "max": s.max if s.count else math.nan,
-           "median": None if result.command == "merge" else result.median,
-           "perplexity": result.perplexity, "accuracy": s.accuracy}
+           "median": None if result.command == "merge" else result.median}
+    if result.has_perplexity:
+        out["perplexity"] = result.perplexity
+    if result.has_accuracy:
+        out["accuracy"] = s.accuracy
     if "entropy" in result.fields and s.count:
         out["entropy"] = s.entropy_sum / s.count
         out["kl"] = s.kl_sum / s.count
@@ -98,6 +103,8 @@ def document(result: Result) -> dict:
         doc["samples"] = [_named(r, result) for r in result.samples]
     if result.worst:
         doc["worst"] = [_named(r, result) for r in result.worst]
+    if result.histogram is not None:
+        doc["histogram"] = result.histogram
     doc["warnings"] = result.warnings
     doc["summary"] = result.summary.to_dict()  # the mergeable sums (cece merge)
     return doc
@@ -116,7 +123,7 @@ def _named(record: dict, result: Result) -> dict:
 
 
 FIELD_ORDER = ["index", "loss", "target", "target_class", "p", "predicted", "predicted_class",
-               "p_target", "accuracy", "entropy", "kl", "weight", "ignored"]
+               "p_target", "accuracy", "entropy", "kl", "cross_entropy", "weight", "ignored"]
 
 
 class RecordWriter:
@@ -206,6 +213,8 @@ def tables(result: Result, *, worst: bool = False) -> RenderableType:
         parts.append(Text(excess))
     if result.per_class:
         parts.append(per_class_table(result))
+    if result.histogram is not None:
+        parts.extend(histogram_block(result))
     return Group(*parts)
 
 
@@ -217,7 +226,10 @@ def sample_table(result: Result, records: list[dict], *, worst: bool) -> Table:
     title = f"worst {len(records)} samples (highest loss first)" if worst else "per sample"
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     for f in cols:
-        table.add_column(HEADINGS[f], justify="left" if f in ("target", "predicted") else "right",
+        name = VALUE_HEADINGS.get(result.command, "loss") if f == "loss" else HEADINGS[f]
+        if f == "entropy" and result.command == "kl":
+            name = "H(P)"
+        table.add_column(name, justify="left" if f in ("target", "predicted") else "right",
                          style="bold cyan" if f == "loss" else None)
     for rec in records:
         ignored = rec.get("ignored", False)
@@ -236,16 +248,26 @@ def sample_table(result: Result, records: list[dict], *, worst: bool) -> Table:
     return table
 
 
+TITLES = {"categorical": "categorical cross-entropy", "binary": "binary cross-entropy",
+          "entropy": "entropy H(P)", "kl": "KL divergence KL(P‖Q)"}
+
+
 def heading(result: Result) -> str:
     """``categorical cross-entropy · logits (detected) · index targets · nats``."""
     if result.command == "merge":
         shards = result.input.get("shards", [])
-        return (f"{result.input.get('command')} cross-entropy · merged from {len(shards)} "
-                f"shard summaries · {result.unit}")
+        return (f"{TITLES.get(result.input.get('command'), 'loss')} · merged from "
+                f"{len(shards)} shard summaries · {result.unit}")
     kind = result.input.get("kind")
     detected = " (detected)" if result.input.get("kind_detected") else ""
-    return (f"{result.command} cross-entropy · {kind}{detected} · "
-            f"{result.input.get('target')} targets · {result.unit}")
+    kinds = f"{kind}{detected}"
+    if result.input.get("q_kind"):  # cece kl: the kinds of both
+        q_detected = " (detected)" if result.input.get("q_kind_detected") else ""
+        kinds = f"P {kinds}, Q {result.input['q_kind']}{q_detected}"
+    parts = [TITLES.get(result.command, result.command), kinds]
+    if result.input.get("target"):
+        parts.append(f"{result.input['target']} targets")
+    return " · ".join(parts + [result.unit])
 
 
 def aggregate_table(result: Result) -> Table:
@@ -258,12 +280,17 @@ def aggregate_table(result: Result) -> Table:
     table.add_column("statistic")
     table.add_column("value", justify="right")
     loss = result.loss
-    table.add_row(Text(f"loss ({result.reduction})", style="bold"),
+    name = VALUE_HEADINGS.get(result.command, "loss")
+    table.add_row(Text(f"{name} ({result.reduction})", style="bold"),
                   Text(fmt(loss) if loss is not None else "per sample", style="bold cyan"))
     for key in ("count", "ignored", "mean", "sum", "std", "min", "max", "median", "perplexity",
                 "accuracy", "entropy", "kl"):
         if key in s and not (key == "ignored" and not s[key]):
-            label = {"entropy": "mean entropy H(t)", "kl": "mean KL(t‖q)"}.get(key, key)
+            if result.command == "kl" and key == "kl":  # the mean already; H(P,Q) instead
+                table.add_row("mean H(P,Q)", fmt(s["entropy"] + s["kl"]))
+                continue
+            label = ({"entropy": "mean H(P)"} if result.command == "kl"
+                     else {"entropy": "mean entropy H(t)", "kl": "mean KL(t‖q)"}).get(key, key)
             table.add_row(label, fmt(s[key]))
     return table
 
@@ -271,7 +298,7 @@ def aggregate_table(result: Result) -> Table:
 def excess_line(result: Result) -> str | None:
     """For soft targets: the loss as the achievable minimum H(t) plus the KL excess."""
     s = stats(result)
-    if "entropy" not in s or not s["count"]:
+    if "entropy" not in s or not s["count"] or result.command not in ("categorical", "binary"):
         return None
     h, kl, unit = s["entropy"], s["kl"], result.unit
     line = (f"The least loss any prediction could reach here is the targets' entropy, "
@@ -301,3 +328,153 @@ def console(out: TextIO, *, width: int | None = None) -> Console:
     from rich.console import Console
 
     return Console(file=out, width=width, highlight=False, soft_wrap=False)
+
+
+# -- cece explain -----------------------------------------------------------------------------------
+
+
+def explanation(ex, result: Result, row: int, out: TextIO) -> None:
+    """The steps as a two-column grid: rich colours on a terminal, plain text in a pipe."""
+    from rich.table import Table
+    from rich.text import Text
+
+    con = console(out, width=None if out.isatty() else 200)
+    kind = result.input.get("kind")
+    detected = " (detected)" if result.input.get("kind_detected") else ""
+    rows = result.rows
+    where = f"row {row} of {rows}" if rows > 1 else "the only sample"
+    con.print(Text(f"{ex.title}, step by step · {where} · {kind}{detected} · {ex.unit}",
+                   style="bold"))
+    con.print()
+    grid = Table(box=None, show_header=False, padding=(0, 1), pad_edge=True)
+    grid.add_column("step", style="cyan", no_wrap=True)
+    grid.add_column("formula", overflow="fold")
+    for step in ex.steps:
+        style = "bold" if step.name.startswith(("negate", "dot product", "mean over",
+                                                "sum over", "sample weight", "unit")) else None
+        grid.add_row(step.name, Text(step.formula, style=style or ""))
+    con.print(grid)
+    con.print()
+    con.print(Text.assemble(("loss", "bold"), f" of row {row} = ",
+                            (f"{fmt(ex.value)} {ex.unit}", "bold cyan")))
+    if rows > 1 and result.loss is not None:
+        con.print(Text.assemble((f"loss ({result.reduction})", "bold"), f" over {rows} samples"
+                                " = ", (f"{fmt(result.loss)} {result.unit}", "bold cyan")))
+    for note in ex.notes:
+        con.print(Text(f"note: {note}", style="dim"))
+
+
+def write_explanation_json(ex, result: Result, row: int, out: TextIO) -> None:
+    doc = {"cece_version": __version__, "command": "explain", "loss_type": result.command,
+           "row": row, "input": result.input, "options": result.options, "unit": ex.unit,
+           "steps": [{"name": s.name, "formula": s.formula, "value": s.value} for s in ex.steps],
+           "sample_loss": ex.value, "notes": ex.notes, "reduction": result.reduction,
+           "loss": result.loss, "warnings": result.warnings}
+    out.write(json.dumps(plain(doc), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
+
+
+# -- cece curve and --hist --------------------------------------------------------------------------
+
+
+def curve_lines(fig, *, width: int, height: int) -> list[str]:
+    from . import curve, textplot
+
+    series = [textplot.Series(fig.label(c), c.p, c.loss) for c in fig.curves]
+    marks = [(c.target, f"minimum of {fig.label(c)}: H = {fmt(c.minimum[1], 4)} {fig.unit} at "
+              f"p = {c.target:g}") for c in fig.curves if 0 < c.target < 1]
+    return [fig.title + f" ({fig.unit})", ""] + textplot.line_plot(
+        series, width=width, height=height, y_max=curve._y_top(fig), x_label=fig.x_label,
+        y_label=fig.y_label, marks=marks, levels=fig.levels)
+
+
+def write_curve(fig, out: TextIO, fmt_: str, *, width: int, height: int) -> None:
+    from . import curve
+
+    if fmt_ == "json":
+        doc = {"cece_version": __version__, "command": "curve",
+               "loss": "binary" if fig.binary else "categorical", "unit": fig.unit,
+               "x": fig.x_label, "curves": [
+                   {"target": c.target, "minimum": {"p": c.minimum[0], "loss": c.minimum[1]},
+                    "p": c.p.tolist(), "loss": c.loss.tolist()} for c in fig.curves]}
+        out.write(json.dumps(plain(doc), indent=2, allow_nan=False) + "\n")
+    elif fmt_ == "csv":
+        out.write("target,p,loss\n")
+        out.writelines(f"{number(r['target'])},{number(r['p'])},{number(r['loss'])}\n"
+                       for r in curve.to_records(fig))
+    else:
+        con = console(out, width=None if out.isatty() else 200)
+        for line in curve_lines(fig, width=width, height=height):
+            con.print(line, markup=False, highlight=False, crop=False)
+
+
+def histogram_block(result: Result):
+    """The --hist drawing under the tables."""
+    from rich.text import Text
+
+    from . import textplot
+
+    hist = result.histogram or {}
+    lines = textplot.histogram_lines(hist, width=40)
+    total = sum(hist.get("counts", [])) + hist.get("infinite", 0)
+    head = Text(f"histogram of {total:,} per-sample losses ({result.unit})", style="bold")
+    return [head, Text("\n".join(lines))]
+
+
+# -- cece inspect -----------------------------------------------------------------------------------
+
+
+def inspect_report(report, out: TextIO) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    d = report.to_dict()
+    con = console(out, width=None if out.isatty() else 120)
+    table = Table(box=box.SIMPLE_HEAD, show_header=False, title=Text(report.name, style="bold"),
+                  title_justify="left")
+    table.add_column("what", style="cyan", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    shape = " × ".join(f"{v:,}" for v in d["shape"])
+    table.add_row("format", d["format"])
+    if d["columns"] > 1:
+        table.add_row("shape", f"{shape}  ({d['rows']:,} samples × {d['columns']:,} values)")
+    else:
+        table.add_row("shape", f"{shape}  ({d['rows']:,} samples)")
+    table.add_row("dtype", d["dtype"])
+    if d["header"]:
+        header = d["header"]
+        table.add_row("header", ", ".join(header[:12]) + (" …" if len(header) > 12 else ""))
+    if d["label_column"]:
+        table.add_row("label column", d["label_column"])
+    if d["text_columns"]:
+        table.add_row("text columns", ", ".join(d["text_columns"]))
+    v = d.get("values")
+    if v:
+        g = lambda x: "-" if x is None else f"{x:.6g}"  # noqa: E731
+        table.add_row("values", f"min {g(v['min'])}, max {g(v['max'])}, mean {g(v['mean'])}"
+                      + ("  (all integers)" if v["integers"] else ""))
+        bad = v["nan"] + v["inf"] + v["-inf"]
+        where = v["first_non_finite"]
+        table.add_row("NaN / inf / −inf", f"{v['nan']:,} / {v['inf']:,} / {v['-inf']:,}" + (
+            f"  (first at row {where['row']}, column {where['column']})" if bad else "  (none)"))
+    sums = d.get("row_sums")
+    if sums:
+        table.add_row("row sums", f"min {sums['min']:.6g}, max {sums['max']:.6g}, mean "
+                      f"{sums['mean']:.6g}; {sums['rows_summing_to_1']:,} of {d['rows']:,} rows "
+                      f"sum to 1 (±{sums['tolerance']:g})")
+    labels = d.get("labels")
+    if labels:
+        shown = ", ".join(map(str, labels.get("values", [])))
+        extra = f" ({labels['distinct']} distinct: {shown})" if "distinct" in labels else ""
+        table.add_row("labels", f"{labels['form']}{extra}")
+    table.add_row(Text("detected", style="bold cyan"), Text(d["kind"], style="bold"))
+    table.add_row("because", d["why"])
+    table.add_row(Text("suggested", style="bold cyan"), Text(d["suggestion"], style="bold"))
+    for note in d["notes"]:
+        table.add_row("note", note)
+    con.print(table)
+
+
+def write_inspect_json(report, out: TextIO) -> None:
+    doc = {"cece_version": __version__, "command": "inspect", **report.to_dict()}
+    out.write(json.dumps(plain(doc), indent=2, allow_nan=False, ensure_ascii=False) + "\n")

@@ -117,7 +117,9 @@ def merge(paths: list[str]) -> Result:
                "kind": _common(docs, "kind"), "target": _common(docs, "target")},
         options=options, unit=first["unit"], reduction=first.get("reduction", "mean"),
         summary=total, median=math.nan, fields=[], per_class=_merge_per_class(docs),
-        warnings=list(dict.fromkeys(warnings)), rows=0)
+        warnings=list(dict.fromkeys(warnings)), rows=0,
+        has_accuracy=loss_command(first) in ("categorical", "binary"),
+        has_perplexity=loss_command(first) != "kl")
 
 
 def _common(docs: list[dict], key: str) -> str | None:

@@ -126,3 +126,14 @@ def binary(preds, targets, *, kind="logits", pos_weight=None, label_smoothing=0.
     if reduction == "sum":
         return math.fsum(numer)
     return math.fsum(numer) / math.fsum(denom)
+
+
+def kl(p: list[float], q: list[float]) -> float:
+    """KL(p‖q) = Σ p log(p/q): 0 where p = 0, inf where q = 0 < p (nats)."""
+    total = 0.0
+    for a, b in zip(p, q):
+        if a > 0:
+            if b == 0:
+                return math.inf
+            total += a * math.log(a / b)
+    return total

@@ -1,0 +1,312 @@
+"""What cece sees in a file (``cece inspect``): shape, dtype, values, row sums, kind, advice.
+
+The file is read the way the loss commands read it (same readers, same header rule, same
+class axis), block by block, so a 10 GB dump is inspected in bounded memory. Non-finite
+values are counted (with the first one's place) instead of stopping the run; detection uses
+the loss commands' own rules (:class:`cece.checks.KindDetector`) on the finite rows.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import readers
+from .checks import ROW_SUM_TOL, KindDetector
+from .inputs import LABEL_NAMES, ROWS, _numeric_column, _text_column
+from .readers import ArrayInput
+from .text import TextTable
+
+DISTINCT_CAP = 1000  # distinct label values tracked, at most
+
+
+@dataclass
+class Values:
+    """Streaming statistics of a numeric block sequence (N × C)."""
+
+    count: int = 0
+    rows: int = 0
+    lo: float = math.inf
+    hi: float = -math.inf
+    total: float = 0.0
+    nan: int = 0
+    posinf: int = 0
+    neginf: int = 0
+    first_bad: tuple[int, int, float] | None = None  # row, column, value
+    integers: bool = True
+    distinct: set = field(default_factory=set)
+    sums: list[float] = field(default_factory=lambda: [math.inf, -math.inf, 0.0, 0])  # min max Σ n
+    rows_sum_to_one: int = 0
+    one_hot: bool = True
+    detector: KindDetector = field(default_factory=KindDetector)
+    detector_open: KindDetector = field(
+        default_factory=lambda: KindDetector(rows_sum_to_one=False, kinds=("probs",)))
+
+    def update(self, block: np.ndarray, start: int) -> None:
+        block = np.asarray(block)
+        if block.dtype != np.float64:
+            block = block.astype(np.float64)
+        n, c = block.shape
+        self.rows += n
+        self.count += block.size
+        finite = np.isfinite(block)
+        if not finite.all():
+            nan = np.isnan(block)
+            self.nan += int(nan.sum())
+            self.posinf += int((block == np.inf).sum())
+            self.neginf += int((block == -np.inf).sum())
+            if self.first_bad is None:
+                r, col = (int(v) for v in np.argwhere(~finite)[0])
+                self.first_bad = (start + r, col, float(block[r, col]))
+            good_rows = finite.all(axis=1)
+            block = block[good_rows]
+            if not len(block):
+                return
+        self.lo = min(self.lo, float(block.min()))
+        self.hi = max(self.hi, float(block.max()))
+        self.total += float(block.sum())
+        if self.integers:
+            self.integers = bool(np.all(block == np.round(block)))
+            if self.integers and len(self.distinct) <= DISTINCT_CAP:
+                self.distinct.update(np.unique(block).tolist())
+        if c > 1:
+            s = block.sum(axis=1)
+            self.sums[0] = min(self.sums[0], float(s.min()))
+            self.sums[1] = max(self.sums[1], float(s.max()))
+            self.sums[2] += float(s.sum())
+            self.sums[3] += len(s)
+            self.rows_sum_to_one += int(np.count_nonzero(np.abs(s - 1) <= ROW_SUM_TOL))
+            if self.one_hot:
+                self.one_hot = bool(np.all((block == 0) | (block == 1)) and np.all(s == 1))
+        self.detector.update(block, start)
+        self.detector_open.update(block, start)
+
+    @property
+    def finite_count(self) -> int:
+        return self.count - self.nan - self.posinf - self.neginf
+
+
+@dataclass
+class Report:
+    name: str
+    format: str
+    shape: list[int]
+    dtype: str
+    rows: int
+    columns: int
+    header: list[str] | None = None
+    label_column: str | None = None
+    text_columns: list[str] = field(default_factory=list)
+    values: Values | None = None
+    labels: dict | None = None  # a text label column: distinct names
+    kind: str = ""
+    why: str = ""
+    suggestion: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        v = self.values
+        out = {"file": self.name, "format": self.format, "shape": self.shape,
+               "dtype": self.dtype, "rows": self.rows, "columns": self.columns,
+               "header": self.header, "label_column": self.label_column,
+               "text_columns": self.text_columns or None}
+        if v is not None:
+            out["values"] = {"min": v.lo if v.finite_count else None,
+                             "max": v.hi if v.finite_count else None,
+                             "mean": v.total / v.finite_count if v.finite_count else None,
+                             "nan": v.nan, "inf": v.posinf, "-inf": v.neginf,
+                             "first_non_finite": None if v.first_bad is None else {
+                                 "row": v.first_bad[0], "column": v.first_bad[1],
+                                 "value": v.first_bad[2]},
+                             "integers": v.integers and bool(v.finite_count)}
+            if self.columns > 1 and v.sums[3]:
+                out["row_sums"] = {"min": v.sums[0], "max": v.sums[1],
+                                   "mean": v.sums[2] / v.sums[3],
+                                   "rows_summing_to_1": v.rows_sum_to_one,
+                                   "tolerance": ROW_SUM_TOL}
+        if self.labels is not None:
+            out["labels"] = self.labels
+        out.update({"kind": self.kind, "why": self.why, "suggestion": self.suggestion,
+                    "notes": self.notes})
+        return out
+
+
+def inspect(arg: str, *, class_axis: int = -1, stdin_format: str = "csv") -> Report:
+    data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    if isinstance(data, ArrayInput):
+        report = _array(data, class_axis)
+    else:
+        report = _table(data)
+    _classify(report, arg)
+    return report
+
+
+def _array(data: ArrayInput, class_axis: int) -> Report:
+    arr, name = data.array, data.name
+    shape = list(arr.shape)
+    fmt = "array (" + ("literal" if name.startswith("literal") else "NumPy") + ")"
+    if arr.dtype.kind in "US":
+        flat = arr.reshape(-1)
+        report = Report(name, fmt, shape, str(arr.dtype), len(flat), 1)
+        report.labels = _names(flat.tolist())
+        return report
+    if arr.dtype.kind not in "iufb":
+        from .errors import InputError
+
+        raise InputError(name, f"holds {arr.dtype} values; expected numbers")
+    if arr.ndim == 0:
+        arr = arr.reshape(1, 1)
+    elif arr.ndim == 1:
+        arr = arr[:, None]
+    elif arr.ndim > 2:
+        if not -arr.ndim <= class_axis < arr.ndim:
+            from .errors import OptionError
+
+            raise OptionError(f"--class-axis {class_axis} is out of range for {name} with "
+                              f"{arr.ndim} dimensions (shape {tuple(shape)})")
+        arr = np.moveaxis(arr, class_axis, -1).reshape(-1, arr.shape[class_axis])
+    n, c = arr.shape
+    report = Report(name, fmt, shape, str(data.array.dtype), n, c)
+    values = Values()
+    step = max(1, min(ROWS, (16 << 20) // max(1, c * arr.itemsize)))
+    for start in range(0, n, step):
+        values.update(arr[start : start + step], start)
+    report.values = values
+    return report
+
+
+def _table(table) -> Report:
+    name, header = table.name, table.header
+    fmt = "text table" if isinstance(table, TextTable) else "Arrow table"
+    if isinstance(table, TextTable):
+        sep = {",": "comma", "\t": "tab", ";": "semicolon", " ": "whitespace"}.get(
+            table.delimiter, repr(table.delimiter))
+        fmt = f"text table ({sep}-separated{', with a header' if header else ', no header'})"
+    text_cols = [c for c in range(table.ncols) if _text_column(table, c)]
+    label_col = None
+    if header:
+        for c, h in enumerate(header):
+            if h.strip().lower() in LABEL_NAMES:
+                label_col = c
+                break
+    skip = {0} if header and header[0] in ("", "Unnamed: 0") else set()
+    if label_col is not None and not [c for c in range(table.ncols)
+                                      if c not in text_cols and c != label_col and c not in skip]:
+        if label_col not in text_cols:
+            label_col = None  # a file of labels alone: its one column is the values
+    float_cols = [c for c in range(table.ncols)
+                  if c not in text_cols and c != label_col and c not in skip]
+    label_numeric = label_col is not None and label_col not in text_cols
+    names: list = []
+    values, label_values = Values(), Values()
+    rows = 0
+    for block in table.blocks(float_cols + ([label_col] if label_numeric else []),
+                              [c for c in text_cols]):
+        f = block.floats
+        if float_cols:
+            values.update(f[:, : len(float_cols)], block.start_row)
+        if label_numeric:
+            label_values.update(f[:, -1:], block.start_row)
+        if text_cols and len(names) < DISTINCT_CAP * 10:
+            names.extend(block.texts[text_cols.index(label_col)].tolist()
+                         if label_col in text_cols else block.texts[0].tolist())
+        rows += len(f) if f.size or not text_cols else len(block.texts[0])
+    report = Report(name, fmt, [rows, table.ncols], "float64 (parsed)" if float_cols else "text",
+                    rows, len(float_cols), header=header)
+    report.values = values if float_cols else None
+    if label_col is not None:
+        report.label_column = header[label_col]
+    report.text_columns = [header[c] if header else str(c) for c in text_cols
+                           if c != label_col]
+    if label_numeric:
+        report.labels = _index_labels(label_values)
+    elif text_cols:
+        report.labels = _names(names)
+    return report
+
+
+def _names(values: list) -> dict:
+    distinct = sorted(set(map(str, values)))
+    return {"form": "class names", "distinct": len(distinct),
+            "values": distinct[:20] + (["…"] if len(distinct) > 20 else [])}
+
+
+def _index_labels(v: Values) -> dict:
+    if v.integers and v.finite_count and v.lo >= 0:
+        distinct = sorted(int(x) for x in v.distinct)
+        return {"form": "class indices", "distinct": len(distinct), "min": int(v.lo),
+                "max": int(v.hi), "values": distinct[:20] + (["…"] if len(distinct) > 20 else [])}
+    return {"form": "numbers", "min": v.lo, "max": v.hi}
+
+
+def _classify(r: Report, arg: str) -> None:
+    """Decide what the file holds, why, and what to run on it."""
+    f = shlex.quote(arg)
+    v = r.values
+    if v is None or not v.finite_count:
+        if r.labels is not None:
+            r.kind = "labels (class names)"
+            r.why = f"text values, {r.labels['distinct']} distinct"
+            r.suggestion = f"cece categorical PREDS {f}  (the header of PREDS names the classes)"
+        else:
+            r.kind = "nothing numeric"
+            r.why = "every value is NaN or infinite" if v is not None else "no numeric columns"
+            r.suggestion = "—"
+        return
+    if v.nan or v.posinf or v.neginf:
+        row, col, value = v.first_bad  # type: ignore[misc]
+        r.notes.append(f"{v.nan + v.posinf + v.neginf} non-finite value(s), first {value} at "
+                       f"row {row}, column {col}: the loss commands stop there (exit 2)")
+    c = r.columns
+    label_hint = ""
+    if r.label_column is not None:
+        label_hint = f" --label-col {shlex.quote(r.label_column)}"
+    labels = "" if label_hint else " LABELS"
+    distinct = sorted(v.distinct)
+    if c == 1:
+        if v.integers and set(distinct) <= {0.0, 1.0}:
+            r.kind, r.why = "labels (0/1)", "one column of 0s and 1s"
+            r.suggestion = (f"cece binary PREDS {f}  (as targets; or as class indices: "
+                            f"cece categorical PREDS {f})")
+        elif v.integers and v.lo >= 0:
+            r.kind = "labels (class indices)"
+            r.why = f"one column of integers {int(v.lo)}..{int(v.hi)} ({len(distinct)} distinct)"
+            r.suggestion = f"cece categorical PREDS {f}"
+        elif v.lo >= 0 and v.hi <= 1:
+            r.kind, r.why = "probabilities (binary)", "one column, all values in [0, 1]"
+            r.suggestion = f"cece binary {f}{label_hint or ' LABELS'}"
+        else:
+            r.kind = "logits (binary)"
+            r.why = f"one column, values range over [{v.lo:.6g}, {v.hi:.6g}]"
+            r.suggestion = f"cece binary {f}{label_hint or ' LABELS'}"
+        return
+    if v.one_hot:
+        r.kind, r.why = "one-hot targets", f"every row is {c} values of 0/1 with a single 1"
+        r.suggestion = f"cece categorical PREDS {f}  (dense targets)"
+        return
+    kind = v.detector.kind
+    if kind == "probs":
+        r.kind, r.why = "probabilities", v.detector.reason()
+        r.suggestion = f"cece categorical {f}{label_hint}{labels}"
+        r.notes.append(f"as soft targets: cece categorical PREDS {f}; as distributions: "
+                       f"cece entropy {f}")
+    elif kind == "log-probs":
+        r.kind, r.why = "log-probabilities", v.detector.reason()
+        r.suggestion = f"cece categorical {f} --from log-probs{label_hint}{labels}"
+    elif v.detector_open.kind == "probs":
+        r.kind = "independent probabilities (multi-label)"
+        r.why = (f"all values lie in [0, 1], but {v.rows - v.rows_sum_to_one} of {v.rows} rows "
+                 f"do not sum to 1")
+        r.suggestion = f"cece binary {f}{label_hint or ' TARGETS'}"
+        r.notes.append(f"if these are probabilities of one distribution per row: "
+                       f"cece categorical {f}{labels} --renormalize")
+        if v.integers:
+            r.kind, r.why = "multi-label targets (0/1)", "values are 0 and 1, several 1s a row"
+            r.suggestion = f"cece binary PREDS {f}"
+    else:
+        r.kind, r.why = "logits", v.detector.reason()
+        r.suggestion = f"cece categorical {f}{label_hint}{labels}"
+        r.notes.append(f"for independent sigmoid outputs: cece binary {f}{labels}")

@@ -1,0 +1,164 @@
+"""``cece entropy`` and ``cece kl`` as tasks of the shared engine (row-wise H(P), KL(P‖Q)).
+
+Each row is a distribution (or logits, softmax-ed). Values are in the chosen base; the per-row
+"loss" of the engine is H(P) or KL(P‖Q), so reductions, tables, JSON, gates and merges are the
+same as for the losses. KL rows also carry H(P) and the cross-entropy H(P, Q) = H(P) + KL.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+
+from . import checks, divergence, inputs, kernels
+from .checks import KindDetector, RowSums
+from .engine import Records, Task
+from .errors import InputError, OptionError
+from .numerics import Terms, default_eps
+from .reduce import Summary
+
+
+def _rows_warning(task: Task, name: str, sums: RowSums) -> None:
+    if sums.count:
+        row, total = sums.first  # type: ignore[misc]
+        used = "renormalized (--renormalize)" if task.opts.renormalize else "used as given"
+        task.diag.warn(f"{name}: {sums.count} row(s) do not sum to 1 (row {row} sums to "
+                       f"{total:.9g}); {used}",
+                       hint=None if task.opts.renormalize else "--renormalize divides each row "
+                       "by its sum first (as scipy.stats.entropy does)")
+
+
+class Entropy(Task):
+    """``cece entropy P``: H(P) of each row."""
+
+    command = "entropy"
+    noun = "P"
+    accuracy = False
+
+    def open(self, preds_arg: str, labels_arg: str | None) -> None:
+        o = self.opts
+        self.preds = inputs.open_predictions(preds_arg, class_axis=o.class_axis,
+                                             pred_cols=o.pred_cols, stdin_format=o.stdin_format)
+        self.n_columns, self.classes = self.preds.n_classes, self.preds.classes
+        self.sources = [self.preds.source]
+        self.sums = RowSums(tol=math.sqrt(default_eps(self.preds.dtype)))
+
+    def verify(self, kind: str, p: np.ndarray, start: int) -> None:
+        checks.check_explicit_kind(kind, p, start, self.preds.name, self.sums)
+
+    def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
+        h = divergence.entropy(p, kind=kind, renormalize=self.opts.renormalize)
+        n = len(h)
+        return Terms(loss=h, numerator=h, weight=kernels.ones(n), valid=kernels.ones(n, bool),
+                     correct=np.zeros(n, bool))
+
+    def fields(self) -> list[str]:
+        return ["index", "loss"]
+
+    def class_counts(self, t: Terms, loss: np.ndarray, scale: float) -> None:
+        return None
+
+    def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
+        if kind == "probs":
+            _rows_warning(self, self.preds.name, self.sums)
+
+    def describe(self, kind: str, detected: bool, rows: int) -> dict:
+        p = self.preds
+        return {"p": p.name, "kind": kind, "kind_detected": detected, "rows": rows,
+                "shape": list(p.shape) if p.shape is not None else [rows, p.n_classes],
+                "classes": self.classes}
+
+    def options_dict(self, kind: str) -> dict:
+        o = self.opts
+        out = {"from": o.kind, "reduction": o.reduction, "base": o.base,
+               "renormalize": o.renormalize}
+        if self.command == "kl":
+            out["q_from"] = o.q_kind or o.kind
+        return out
+
+
+class KL(Entropy):
+    """``cece kl P Q``: KL(P‖Q) of each pair of rows, with H(P) and H(P, Q)."""
+
+    command = "kl"
+    perplexity = False
+
+    def open(self, preds_arg: str, labels_arg: str | None) -> None:
+        super().open(preds_arg, None)
+        o = self.opts
+        q = inputs.open_predictions(labels_arg, class_axis=o.class_axis, pred_cols=o.pred_cols,
+                                    stdin_format=o.stdin_format)
+        if q.n_classes != self.n_columns or (
+                q.sample_shape is not None and self.preds.sample_shape is not None
+                and q.sample_shape != self.preds.sample_shape):
+            raise InputError(q.name, f"shape {q.shape or f'(N, {q.n_classes})'} does not match "
+                             f"P's {self.preds.shape or f'(N, {self.n_columns})'} "
+                             f"({self.preds.name})", hint="P and Q need the same rows and columns")
+        q.source.parts = {"q" if k == "preds" else k: v for k, v in q.source.parts.items()}
+        self.q = q
+        self.sources.append(q.source)
+        self.q_sums = RowSums(tol=math.sqrt(default_eps(q.dtype)))
+        self.q_note = None
+        self.lock = threading.Lock()
+        self.infinite: list = [0, None]  # rows with KL = inf, and the first of them
+        q_kind = o.q_kind or o.kind
+        self.q_kind = q_kind if q_kind != "auto" else self._detect_q()
+
+    def _detect_q(self) -> str:
+        rows = inputs.rows_per_block(self.n_columns, self.q.dtype.itemsize)
+        first = next(inputs.source_blocks(self.q.source, rows))["q"]
+        checks.check_finite(first, 0, self.q.name)
+        detector = KindDetector()
+        detector.update(first, 0)
+        self.q_note = (f"{self.q.name}: treating Q as {detector.kind} ({detector.reason()}); "
+                       "--from sets the kind")
+        return detector.kind
+
+    def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
+        q = block["q"]
+        checks.check_finite(q, start, self.q.name)
+        checks.check_explicit_kind(self.q_kind, q, start, self.q.name, self.q_sums)
+        kl = divergence.kl_divergence(p, q, kind_p=kind, kind_q=self.q_kind,
+                                      renormalize=self.opts.renormalize)
+        h = divergence.entropy(p, kind=kind, renormalize=self.opts.renormalize)
+        infinite = np.flatnonzero(np.isinf(kl))
+        if len(infinite):
+            with self.lock:
+                first = start + int(infinite[0])
+                self.infinite[0] += len(infinite)
+                self.infinite[1] = min(first, self.infinite[1] if self.infinite[1] is not None
+                                       else first)
+        n = len(kl)
+        return Terms(loss=kl, numerator=kl, weight=kernels.ones(n), valid=kernels.ones(n, bool),
+                     correct=np.zeros(n, bool), entropy=h, kl=kl)
+
+    def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
+        rec["entropy"] = t.entropy[rows] / scale
+        rec["cross_entropy"] = (t.entropy[rows] + t.kl[rows]) / scale
+
+    def fields(self) -> list[str]:
+        return ["index", "loss", "entropy", "cross_entropy"]
+
+    def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
+        super().finish(kind, detector, summary)
+        if self.q_note:
+            self.diag.note(self.q_note)  # after P's
+        if self.q_kind == "probs":
+            _rows_warning(self, self.q.name, self.q_sums)
+        count, first = self.infinite
+        if count:
+            self.diag.warn(f"KL is infinite in {count} row(s) (first: row {first}), where Q "
+                           f"({self.q.name}) gives probability 0 to a class P does not")
+
+    def describe(self, kind: str, detected: bool, rows: int) -> dict:
+        out = super().describe(kind, detected, rows)
+        out.update({"q": self.q.name, "q_kind": self.q_kind,
+                    "q_kind_detected": (self.opts.q_kind or self.opts.kind) == "auto"})
+        return out
+
+
+def check_kind(kind: str | None, option: str = "--from") -> None:
+    if kind is not None and kind not in ("auto", "probs", "logits", "log-probs"):
+        raise OptionError(f"{option} must be auto, probs, logits or log-probs; got {kind!r}")

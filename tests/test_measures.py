@@ -1,0 +1,240 @@
+"""`cece entropy` and `cece kl`: SciPy's values (scipy.stats.entropy, scipy.special.rel_entr),
+the golden cases f3/f4, a naive loop, properties, and the CLI around them."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import scipy.special
+import scipy.stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import golden as G
+import reference
+from cece.divergence import entropy, kl_divergence
+from conftest import run_cece
+
+BASES = {"e": None, "2": 2, "10": 10}
+
+
+@st.composite
+def distributions(draw, rows=None, cols=None, zeros=True):
+    """Probability rows (float64) with exact zeros, as a float64 array summing to 1 per row."""
+    n = rows or draw(st.integers(1, 6))
+    c = cols or draw(st.integers(1, 9))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    scale = draw(st.sampled_from([1e-12, 1e-3, 1.0, 1e3]))
+    x = rng.random((n, c)) * rng.choice([scale, 1.0], size=(n, c))
+    if zeros:
+        x[rng.random((n, c)) < draw(st.sampled_from([0.0, 0.3, 0.6]))] = 0.0
+        empty = x.sum(axis=1) == 0
+        x[empty, rng.integers(0, c, size=int(empty.sum()))] = 1.0
+    return x / x.sum(axis=1, keepdims=True)
+
+
+# -- golden (../shared/golden.md §2: f3, f4) ----------------------------------------------------
+
+
+def test_golden_f4_entropy_nats_and_bits():
+    t = np.array([[0.2, 0.3, 0.5]])
+    assert entropy(t)[0] == pytest.approx(G.F4_H_NATS, rel=1e-12)
+    run = run_cece("entropy", "[[0.2, 0.3, 0.5]]", "-b", "2", "-q")
+    assert float(run.out) == pytest.approx(G.F4_H_BITS, rel=1e-12)
+
+
+def test_golden_f3_kl_against_softmax_of_logits():
+    got = kl_divergence(np.array([[0.2, 0.3, 0.5]]), np.array([[1.0, 2, 3]]), kind_q="logits")
+    assert got[0] == pytest.approx(G.F3_KL, rel=1e-12)
+    run = run_cece("kl", "[[0.2, 0.3, 0.5]]", "[[1, 2, 3]]", "--q-from", "logits", "-q")
+    assert run.code == 0, run.err
+    assert float(run.out) == pytest.approx(G.F3_KL, rel=1e-12)
+
+
+# -- SciPy, on random distributions with zeros --------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(distributions(), st.sampled_from(list(BASES)))
+def test_entropy_equals_scipy(p, base):
+    want = scipy.stats.entropy(p, base=BASES[base], axis=1)
+    got = entropy(p) / (math.log(float(base)) if base != "e" else 1.0)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_kl_equals_rel_entr_sums(data):
+    p = data.draw(distributions())
+    q = data.draw(distributions(rows=len(p), cols=p.shape[1]))
+    want = scipy.special.rel_entr(p, q).sum(axis=1)
+    got = kl_divergence(p, q)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    # and scipy.stats.entropy(p, q), which divides each row by its sum: --renormalize
+    np.testing.assert_allclose(kl_divergence(p, q, renormalize=True),
+                               scipy.stats.entropy(p, q, axis=1), rtol=1e-12, atol=1e-15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), base=st.sampled_from(list(BASES)))
+def test_cli_matches_scipy_through_files(tmp_path_factory, data, base):
+    """The whole path: files (NPY and CSV), the engine, the unit, -r none -q."""
+    p = data.draw(distributions())
+    q = data.draw(distributions(rows=len(p), cols=p.shape[1]))
+    d = tmp_path_factory.mktemp("kl")
+    np.save(d / "p.npy", p)
+    np.savetxt(d / "q.csv", q, delimiter=",", fmt="%.17g")
+    run = run_cece("kl", d / "p.npy", d / "q.csv", "--from", "probs", "-b", base, "-r", "none",
+                   "-q")
+    assert run.code == 0, run.err
+    got = np.array([float(v) for v in run.out.split()])
+    scale = math.log(float(base)) if base != "e" else 1.0
+    np.testing.assert_allclose(got, scipy.special.rel_entr(p, q).sum(axis=1) / scale,
+                               rtol=1e-12, atol=1e-15)
+    run = run_cece("entropy", d / "p.npy", "--from", "probs", "-b", base, "-r", "none", "-q")
+    got = np.array([float(v) for v in run.out.split()])
+    np.testing.assert_allclose(got, scipy.stats.entropy(p, base=BASES[base], axis=1),
+                               rtol=1e-12, atol=1e-15)
+
+
+def test_float32_rows_match_scipy_on_the_same_values(write):
+    rng = np.random.default_rng(3)
+    p = rng.dirichlet(np.ones(7), size=50).astype(np.float32)
+    run = run_cece("entropy", write("p.npy", p), "-r", "none", "-q")
+    got = np.array([float(v) for v in run.out.split()])
+    np.testing.assert_allclose(got, scipy.stats.entropy(p.astype(np.float64), axis=1) * 1.0,
+                               rtol=1e-6)  # scipy normalizes the float32 row sums (≈1 ± 1e-7)
+    np.testing.assert_allclose(got, scipy.special.entr(p.astype(np.float64)).sum(axis=1),
+                               rtol=1e-12)
+
+
+# -- a naive loop, and properties ---------------------------------------------------------------
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_naive_reference(data):
+    p = data.draw(distributions())
+    q = data.draw(distributions(rows=len(p), cols=p.shape[1]))
+    for row_p, row_q, h, d in zip(p, q, entropy(p), kl_divergence(p, q)):
+        assert h == pytest.approx(reference.entropy(row_p.tolist()), rel=1e-12, abs=1e-15)
+        want = reference.kl(row_p.tolist(), row_q.tolist())
+        assert d == want or d == pytest.approx(want, rel=1e-12, abs=1e-15)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_cross_entropy_is_entropy_plus_kl_and_kl_is_not_negative(data):
+    p = data.draw(distributions())
+    x = data.draw(st.integers(0, 2**32 - 1))
+    logits = np.random.default_rng(x).normal(scale=3, size=p.shape)
+    q = scipy.special.softmax(logits, axis=1)
+    kl = kl_divergence(p, logits, kind_q="logits")
+    assert (kl >= -1e-15).all()
+    cross = -(p * scipy.special.log_softmax(logits, axis=1)).sum(axis=1)
+    np.testing.assert_allclose(entropy(p) + kl, cross, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(kl, scipy.special.rel_entr(p, q).sum(axis=1), rtol=1e-9,
+                               atol=1e-14)
+    assert np.allclose(kl_divergence(p, p), 0.0, atol=1e-15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(-1e4, 1e4))
+def test_logits_shift_invariance(seed, shift):
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(size=(2, 4, 5)) * 4
+    base = kl_divergence(a, b, kind_p="logits", kind_q="logits")
+    moved = kl_divergence(a + shift, b - shift, kind_p="logits", kind_q="logits")
+    np.testing.assert_allclose(moved, base, rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(entropy(a + shift, kind="logits"), entropy(a, kind="logits"),
+                               rtol=1e-8, atol=1e-9)
+
+
+def test_zero_conventions():
+    p = np.array([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    q = np.array([[0.5, 0.0, 0.5], [0.5, 0.5, 0.0], [0.0, 1.0, 0.0]])
+    assert entropy(p).tolist() == [math.log(2), 0.0, 0.0]
+    got = kl_divergence(p, q)
+    assert got[0] == math.inf  # q = 0 where p = 0.5
+    assert got[1] == pytest.approx(math.log(2), rel=1e-15)  # p = 0 where q = 0.5: 0·log 0 = 0
+    assert got[2] == 0.0
+
+
+# -- the CLI ------------------------------------------------------------------------------------
+
+
+def test_infinite_kl_is_reported_with_its_rows():
+    run = run_cece("kl", "[[0.5,0.5],[1,0],[0.5,0.5]]", "[[1,0],[0.5,0.5],[0,1]]", "-r", "none",
+                   "-q")
+    assert run.code == 0
+    assert run.out.split() == ["inf", repr(math.log(2)), "inf"]
+    assert ("cece: warning: KL is infinite in 2 row(s) (first: row 0), where Q (literal "
+            "'[[1,0],[0.5,0.5],[0,1]]') gives probability 0 to a class P does not") in run.err
+
+
+def test_json_document(write):
+    p = write("p.csv", "a,b,c\n0.2,0.3,0.5\n0.1,0.1,0.8\n")
+    q = write("q.csv", "1,2,3\n2,4,6\n")
+    doc = json.loads(run_cece("kl", p, q, "--q-from", "logits", "-f", "json", "--samples").out)
+    assert doc["command"] == "kl"
+    assert doc["input"]["kind"] == "probs" and doc["input"]["kind_detected"] is True
+    assert doc["input"]["q_kind"] == "logits" and doc["input"]["q_kind_detected"] is False
+    assert doc["input"]["classes"] == ["a", "b", "c"]
+    assert doc["options"]["q_from"] == "logits"
+    assert "accuracy" not in doc["stats"] and "perplexity" not in doc["stats"]
+    s0 = doc["samples"][0]
+    assert s0["loss"] == pytest.approx(G.F3_KL, rel=1e-12)
+    assert s0["entropy"] == pytest.approx(G.F4_H_NATS, rel=1e-12)
+    assert s0["cross_entropy"] == pytest.approx(G.F1_CE, rel=1e-12)
+    assert doc["loss"] == pytest.approx(doc["stats"]["mean"])
+
+
+def test_entropy_perplexity_is_base_to_the_mean():
+    doc = json.loads(run_cece("entropy", "[[0.25,0.25,0.25,0.25]]", "-b", "2", "-f",
+                              "json").out)
+    assert doc["loss"] == pytest.approx(2.0, rel=1e-15)
+    assert doc["stats"]["perplexity"] == pytest.approx(4.0, rel=1e-12)  # 2 bits: 4 choices
+
+
+def test_rows_that_do_not_sum_to_one_warn_and_renormalize(write):
+    p = write("p.csv", "0.2,0.2\n0.5,0.5\n")
+    run = run_cece("entropy", p, "--from", "probs", "-q")
+    assert run.code == 0
+    assert "1 row(s) do not sum to 1 (row 0 sums to 0.4); used as given" in run.err
+    assert float(run.out) == pytest.approx((-0.4 * math.log(0.2) + math.log(2)) / 2, rel=1e-12)
+    run = run_cece("entropy", p, "--from", "probs", "--renormalize", "-q")
+    assert float(run.out) == pytest.approx(math.log(2), rel=1e-12)
+    assert "renormalized (--renormalize)" in run.err
+
+
+def test_shape_mismatch_is_an_error():
+    line = run_cece("kl", "[[0.5,0.5]]", "[[0.2,0.3,0.5]]").error_line()
+    assert "does not match P's" in line and "literal '[[0.2,0.3,0.5]]'" in line
+
+
+def test_probabilities_outside_0_1_are_an_error_under_from_probs():
+    line = run_cece("entropy", "[[1.5,-0.5]]", "--from", "probs").error_line()
+    assert "1.5 is not a probability" in line
+
+
+def test_kl_gate_and_merge(write, tmp_path):
+    a = tmp_path / "a.json"
+    b = tmp_path / "b.json"
+    assert run_cece("kl", "[[0.2,0.3,0.5]]", "[[1,2,3]]", "--q-from", "logits", "-f", "json",
+                    "-o", a).code == 0
+    assert run_cece("kl", "[[0.1,0.1,0.8]]", "[[2,4,6]]", "--q-from", "logits", "-f", "json",
+                    "-o", b).code == 0
+    run = run_cece("merge", a, b, "-q")
+    assert float(run.out) == pytest.approx(0.09092635961476468, rel=1e-12)  # mpmath
+    run = run_cece("kl", "[[0.2,0.3,0.5]]", "[[1,2,3]]", "--q-from", "logits", "-q",
+                   "--fail-above", "0.05")
+    assert run.code == 1 and "check failed" in run.err
+
+
+def test_bad_q_from_value():
+    run = run_cece("kl", "[[0.5,0.5]]", "[[0.5,0.5]]", "--q-from", "odds")
+    assert run.code == 2 and "cece: error:" in run.err
