@@ -12,10 +12,16 @@ __all__ = [
     "binary_terms",
     "categorical_cross_entropy",
     "categorical_terms",
+    "entropy",
+    "kl_divergence",
 ]
 
 
 def __getattr__(name: str):
+    if name in ("entropy", "kl_divergence"):
+        from . import divergence
+
+        return getattr(divergence, name)
     if name in __all__:
         from . import losses
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import warnings
 from enum import Enum
 from typing import Annotated, Optional
 
@@ -189,6 +190,7 @@ def _root(
 
 
 @app.command(
+    short_help="Softmax (multi-class) cross-entropy, as PyTorch computes it.",
     help=_help(
         "Softmax (multi-class) cross-entropy, a.k.a. log loss / NLL, as PyTorch computes it.",
         """Labels may be class indices, class names (through the PREDS header or --classes),
@@ -259,6 +261,7 @@ def categorical(
 
 
 @app.command(
+    short_help="Sigmoid (binary) cross-entropy: binary, multi-label, soft.",
     help=_help(
         "Sigmoid (binary) cross-entropy, element-wise: binary, multi-label and soft targets.",
         """PREDS is one column (binary) or N×K (multi-label, each column its own sigmoid);
@@ -330,6 +333,7 @@ def binary(
 
 
 @app.command(
+    short_help="Combine shard JSON summaries into one exact summary.",
     help=_help(
         "Combine the JSON summaries of shards into the summary of their union, exactly.",
         """Each input is a document written by cece ... -f json (or by cece merge). Count,
@@ -375,6 +379,8 @@ def main(argv: list[str] | None = None) -> None:
     cut = args.index("--") if "--" in args else len(args)
     debug = "--debug" in args[:cut] or os.environ.get("CECE_DEBUG", "") not in ("", "0")
     args = [a for i, a in enumerate(args) if a != "--debug" or i >= cut]
+    if not debug:  # numpy's RuntimeWarnings are not for users: cece reports what they mean
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
     if argv is None:
         if hasattr(signal, "SIGPIPE"):
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `cece ... | head` ends quietly

@@ -50,6 +50,7 @@ def _measure(command: str, p: str, q: str | None, kind: Kind, reduction: Reducti
 
 
 @app.command(
+    short_help="Shannon entropy H(P) of each row.",
     help=_help("Shannon entropy H(P) of each row: −Σ p·log p (0·log 0 = 0).",
                """As scipy.stats.entropy(p, base=…, axis=1). The table adds the mean, sum and
                spread over rows, and the perplexity base^H."""),
@@ -83,6 +84,7 @@ def entropy(
 
 
 @app.command(
+    short_help="KL divergence KL(P‖Q) of each pair of rows.",
     help=_help("Kullback–Leibler divergence KL(P‖Q) of each pair of rows: Σ p·log(p/q).",
                """As the row sums of scipy.special.rel_entr(p, q): infinite where Q gives
                probability 0 to a class P does not. Rows also carry H(P) and the
@@ -138,6 +140,7 @@ def _loss_type(binary: bool, categorical: bool) -> str | None:
 
 
 @app.command(
+    short_help="One sample's loss, step by step, with its numbers.",
     help=_help("The loss of one sample, step by step, with its numbers.",
                """Categorical: logits → exp → sum → softmax → log → the true class's term →
                negate (dense targets: the dot product −Σ t·log p; label smoothing: the
@@ -211,6 +214,7 @@ class CurveFormat(str, Enum):
 
 
 @app.command(
+    short_help="The loss as a function of the predicted probability (a plot).",
     help=_help("The loss as a function of the predicted probability, drawn in the terminal.",
                """Categorical (the default): −log p, with p the probability given to the true
                class; --classes C adds the loss of a uniform guess, log C. Binary: for each
@@ -256,6 +260,7 @@ def curve(
 
 
 @app.command(
+    short_help="What cece sees in a file: shape, values, kind, advice.",
     name="inspect",
     help=_help("What cece sees in a file: shape, dtype, values, row sums, NaN/inf, kind.",
                """Reads the file as the loss commands do (header rule, class axis last), block

@@ -217,13 +217,7 @@ def categorical(x, target, *, kind: str = "logits", weight=None, label_smoothing
                 h = -float(np.where(t > 0, t * np.log(t), 0.0).sum())
             ex.add("split", f"= H(t) + KL(t‖p) = {n_(h)} + {n_(loss - h)} (the least any "
                    f"prediction can reach is H(t))", [h, loss - h])
-    if sample_weight is not None:
-        weighted = float(sample_weight) * loss
-        ex.add("sample weight", f"s · loss = {given(sample_weight, digits)} · {n_(loss)} = "
-               f"{n_(weighted)}", weighted)
-        loss = weighted
-    ex.nats = loss
-    return ex
+    return _weighted(ex, loss, sample_weight, digits)
 
 
 # -- binary -----------------------------------------------------------------------------------------
@@ -293,10 +287,16 @@ def binary(x, y, *, kind: str = "logits", pos_weight=None, label_smoothing: floa
     if k > 1:
         ex.add("mean over columns", f"loss = ({' + '.join(n_(v) for v in losses[:SHOWN])}"
                f"{' + …' if k > SHOWN else ''}) / {k} = {n_(loss)}", loss)
+    return _weighted(ex, loss, sample_weight, digits)
+
+
+def _weighted(ex: Explanation, loss: float, sample_weight: float | None,
+              digits: int) -> Explanation:
+    """The sample weight's step (scikit-learn's ``sample_weight``), then the result."""
     if sample_weight is not None:
         weighted = float(sample_weight) * loss
-        ex.add("sample weight", f"s · loss = {g_(sample_weight)} · {n_(loss)} = "
-               f"{n_(weighted)}", weighted)
+        ex.add("sample weight", f"s · loss = {given(sample_weight, digits)} · "
+               f"{num(loss, digits)} = {num(weighted, digits)}", weighted)
         loss = weighted
     ex.nats = loss
     return ex

@@ -4,6 +4,10 @@
 succeeds, so an interrupted or failed run leaves the old FILE (or none), never half of one. It
 refuses to replace any of the run's input files. A FILE that is not a regular file (/dev/null,
 a FIFO) is written directly: renaming over it would replace the device.
+
+Where the file system allows (Linux ``O_TMPFILE``), the temporary file has no name while it is
+written: even a run killed by SIGKILL or a power cut mid-write leaves nothing behind. It gets a
+name only once complete and synced, and is renamed over FILE at once.
 """
 
 from __future__ import annotations
@@ -41,18 +45,53 @@ def open_output(path: str | None, inputs: list[str | None]) -> Iterator[TextIO]:
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise OptionError(f"--output {path}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    fd = _anonymous(directory)
+    tmp = None
+    if fd is None:  # no O_TMPFILE here: a named temporary file, removed on failure
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
+            if tmp is None:  # name the finished file, then rename it over FILE
+                tmp = _link(out.fileno(), directory, target.name)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
+
+
+def _anonymous(directory: Path) -> int | None:
+    """A file with no name in ``directory`` (it vanishes if the process dies), or None."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        return os.open(directory, flag | os.O_WRONLY, 0o600)
+    except OSError:  # a file system without O_TMPFILE support
+        return None
+
+
+def _link(fd: int, directory: Path, name: str) -> str:
+    """Give the anonymous file a (temporary) name: linkat(AT_SYMLINK_FOLLOW) of its
+    /proc/self/fd entry (os.link calls plain link(), which would not follow it, unless given
+    a directory descriptor)."""
+    dir_fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        for attempt in range(100):
+            tmp = f".{name}.{os.getpid()}.{attempt}.tmp"
+            try:
+                os.link(f"/proc/self/fd/{fd}", tmp, dst_dir_fd=dir_fd, follow_symlinks=True)
+                return str(directory / tmp)
+            except FileExistsError:
+                continue
+    finally:
+        os.close(dir_fd)
+    raise OSError(f"could not name the temporary file for {name}")
 
 
 def _same_file(a: Path, b: Path) -> bool:

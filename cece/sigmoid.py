@@ -45,7 +45,8 @@ def _softplus_pair(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _xmul(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     """y·v with 0·inf = 0."""
-    out = y * v
+    with np.errstate(invalid="ignore"):
+        out = y * v
     if not np.isfinite(v).all():
         out[y == 0] = 0
     return out

@@ -1,0 +1,120 @@
+"""Data safety: inputs are only read, `-o` never replaces an input and never leaves half a file
+(not even when the process is killed with SIGKILL mid-write), and nothing is unpickled."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, run_cece
+
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """Inputs whose JSONL output takes seconds to write."""
+    d = tmp_path_factory.mktemp("big")
+    rng = np.random.default_rng(0)
+    np.save(d / "x.npy", rng.normal(size=3_000_000).astype(np.float32))
+    np.save(d / "y.npy", rng.integers(0, 2, 3_000_000).astype(np.int8))
+    return d
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_sigkill_mid_write_leaves_the_old_file_or_none(big, tmp_path, existing):
+    target = tmp_path / "out.jsonl"
+    if existing:
+        target.write_text("old\n")
+    proc = subprocess.Popen([str(BIN / "cece"), "binary", str(big / "x.npy"), str(big / "y.npy"),
+                             "--from", "logits", "-f", "jsonl", "-o", str(target)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    time.sleep(1.5)
+    assert proc.poll() is None, "the run ended before it could be killed: make it bigger"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert [p.name for p in tmp_path.iterdir()] == (["out.jsonl"] if existing else [])
+    if existing:
+        assert target.read_text() == "old\n"
+
+
+def _fingerprint(paths: list[Path]) -> list[tuple]:
+    return [(p.stat().st_mtime_ns, p.stat().st_mode, hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in paths]
+
+
+def test_inputs_are_only_read(tmp_path):
+    rng = np.random.default_rng(1)
+    x, y, q = tmp_path / "x.npy", tmp_path / "y.csv", tmp_path / "q.npz"
+    np.save(x, rng.normal(size=(50, 4)))
+    y.write_text("label\n" + "\n".join(str(v) for v in rng.integers(0, 4, 50)) + "\n")
+    np.savez(q, logits=rng.normal(size=(50, 4)))
+    paths = [x, y, q]
+    for p in paths:
+        p.chmod(0o444)  # read-only: a write attempt would fail the run
+    before = _fingerprint(paths)
+    for args in (["categorical", x, y], ["categorical", f"{q}:logits", y, "-f", "json", "-o",
+                                         tmp_path / "r.json"],
+                 ["kl", x, f"{q}:logits", "--from", "logits"], ["inspect", x],
+                 ["explain", x, y, "--row", "3"], ["entropy", x, "--from", "logits"]):
+        run = run_cece(*args)
+        assert run.code == 0, (args, run.err)
+    assert _fingerprint(paths) == before
+
+
+@pytest.mark.parametrize("how", ["same path", "npz key", "symlink", "relative"])
+def test_output_never_replaces_an_input(tmp_path, how, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    np.savez(tmp_path / "d.npz", x=np.eye(3), y=np.arange(3))
+    np.save(tmp_path / "x.npy", np.eye(3))
+    (tmp_path / "link.npy").symlink_to(tmp_path / "x.npy")
+    preds, out = {"same path": (str(tmp_path / "x.npy"), str(tmp_path / "x.npy")),
+                  "npz key": (f"{tmp_path / 'd.npz'}:x", str(tmp_path / "d.npz")),
+                  "symlink": (str(tmp_path / "x.npy"), str(tmp_path / "link.npy")),
+                  "relative": ("x.npy", "./x.npy")}[how]
+    before = _fingerprint(sorted(tmp_path.iterdir()))
+    line = run_cece("categorical", preds, "[0,1,2]", "-f", "json", "-o", out).error_line()
+    assert "refusing to overwrite the input file" in line
+    assert _fingerprint(sorted(tmp_path.iterdir())) == before
+
+
+def test_a_failed_run_leaves_no_file(tmp_path):
+    out = tmp_path / "out.json"
+    run = run_cece("categorical", "[[1,2,3]]", "[7]", "-f", "json", "-o", out)
+    assert run.code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_pickle_anywhere():
+    source = "\n".join(p.read_text() for p in (ROOT / "cece").glob("*.py"))
+    assert not re.search(r"allow_pickle\s*=\s*True", source)
+    assert not re.search(r"^\s*(import|from)\s+(c?pickle|dill|joblib)\b", source, re.M)
+    assert "np.load(" not in source or "allow_pickle=False" in source
+
+
+def test_pickled_arrays_are_refused_without_running_them(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    arr = np.empty(2, dtype=object)
+    arr[:] = [Payload(), Payload()]
+    np.save(tmp_path / "evil.npy", arr, allow_pickle=True)
+    np.savez(tmp_path / "evil.npz", a=arr)
+    for path in ("evil.npy", "evil.npz"):
+        line = run_cece("categorical", tmp_path / path, "[0,1]").error_line()
+        assert "pickle" in line or "object" in line, line
+    assert not marker.exists()
