@@ -106,8 +106,8 @@ def histogram(values: np.ndarray, *, bins: int = 20, width: int = 40) -> dict:
     if not len(finite):
         return {"edges": [], "counts": [], "infinite": infinite}
     lo, hi = float(finite.min()), float(finite.max())
-    if hi == lo:
-        hi = lo + 1e-12 if lo == 0 else lo + abs(lo) * 1e-9
+    if hi == lo:  # every loss the same: one bin
+        return {"edges": [lo, hi], "counts": [len(finite)], "infinite": infinite}
     counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
     return {"edges": edges.tolist(), "counts": counts.tolist(), "infinite": infinite}
 
@@ -120,7 +120,7 @@ def histogram_lines(hist: dict, *, width: int = 40, unit: str = "") -> list[str]
             [f"inf: {hist['infinite']}"] if hist.get("infinite") else [])
     most = max(counts) or 1
     step = (edges[-1] - edges[0]) / len(counts)
-    decimals = min(8, max(0, 1 - math.floor(math.log10(step)))) if step > 0 else 3
+    decimals = min(8, max(0, 1 - math.floor(math.log10(step)))) if step > 0 else 6
     lo = [f"{edges[i]:.{decimals}f}" for i in range(len(counts))]
     hi = [f"{edges[i + 1]:.{decimals}f}" for i in range(len(counts))]
     wl, wh = max(map(len, lo)), max(map(len, hi))

@@ -137,3 +137,9 @@ def test_hist_counts_infinite_losses_apart():
 def test_hist_needs_the_tables():
     line = run_cece("binary", "0.7", "0.6", "--hist", "-q").error_line()
     assert "--hist draws under the tables" in line
+
+
+def test_hist_of_equal_losses_is_one_bin():
+    doc = json.loads(run_cece("entropy", "[[0.5,0.5],[0.5,0.5]]", "--hist", "-f", "json").out)
+    assert doc["histogram"]["counts"] == [2]
+    assert doc["histogram"]["edges"] == [math.log(2)] * 2
