@@ -14,7 +14,6 @@ fixed seed under a temporary directory (``--keep DIR`` keeps them).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess

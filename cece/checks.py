@@ -188,6 +188,12 @@ def index_targets(values: np.ndarray, start: int, name: str, n_classes: int,
                              row=start + r, hint="labels must be whole numbers 0..C-1")
     elif values.dtype.kind not in "iub":
         raise InputError(name, f"expected class indices, found {values.dtype} values")
+    if values.dtype.kind == "u" and values.dtype.itemsize >= np.dtype(np.intp).itemsize:
+        huge = np.flatnonzero(values > n_classes - 1)  # would wrap around as intp
+        if huge.size and int(values[huge[0]]) > np.iinfo(np.intp).max:
+            r = int(huge[0])
+            raise InputError(name, f"label {int(values[r])} is out of range for {n_classes} "
+                             f"classes (expected 0..{n_classes - 1})", row=start + r)
     y = values if values.dtype == np.intp else values.astype(np.intp)
     if len(y) and 0 <= y.min() and y.max() < n_classes:
         return y  # the common case, in two fast reductions
@@ -242,6 +248,18 @@ def weights_vector(values: np.ndarray, what: str, name: str) -> np.ndarray:
     if neg.size:
         raise OptionError(f"{name}: {what} must be ≥ 0; found {w[neg[0]]:g} at position "
                           f"{int(neg[0])}")
+    return w
+
+
+def sample_weights(values: np.ndarray, start: int, name: str) -> np.ndarray:
+    """Sample weights read from a file or column: finite and ≥ 0, as float64."""
+    w = np.asarray(values, dtype=np.float64).ravel()
+    check_finite(w, start, name, "sample weight")
+    neg = np.flatnonzero(w < 0)
+    if neg.size:
+        r = int(neg[0])
+        raise InputError(name, f"sample weight {w[r]:g} is negative; expected weights ≥ 0",
+                         row=start + r)
     return w
 
 

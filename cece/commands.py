@@ -7,6 +7,7 @@ time) and so that every command can be called from Python and tested without Typ
 from __future__ import annotations
 
 import json
+import math
 import sys
 import numpy as np
 
@@ -30,14 +31,15 @@ def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) ->
     """``cece categorical``; returns the exit code (0, or 1 when a check failed)."""
     opts = _options(loss, weight=parse_numbers(loss["weight"], "--weight"),
                     ignore_index=loss["ignore_index"], renormalize=loss["renormalize"],
-                    classes=parse_names(loss["classes"]), class_axis=loss["class_axis"])
+                    classes=parse_names(loss["classes"]), class_axis=loss["class_axis"],
+                    weight_file=_file(loss["weight"]))
     return run(specs.Categorical, preds, labels, opts, out)
 
 
 def run_binary(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
     """``cece binary``; returns the exit code (0, or 1 when a check failed)."""
     opts = _options(loss, pos_weight=parse_numbers(loss["pos_weight"], "--pos-weight"),
-                    threshold=loss["threshold"])
+                    threshold=loss["threshold"], weight_file=_file(loss["pos_weight"]))
     return run(specs.Binary, preds, labels, opts, out)
 
 
@@ -60,6 +62,7 @@ def run(task_class: type[engine.Task], preds: str, labels: str | None, opts: eng
     fmt, quiet = out["fmt"], out["quiet"]
     if [preds, labels, opts.sample_weight].count("-") > 1:
         raise OptionError("only one input can come from standard input ('-')")
+    _check_output_options(out, task_class.command)
     opts.head = _rows(out["rows"])
     opts.worst = out["worst"] or 0
     opts.per_class = out["per_class"]
@@ -104,9 +107,24 @@ def run_merge(paths: list[str], out: dict) -> int:
     if out["fmt"] in ("jsonl", "csv"):
         raise OptionError("cece merge writes a summary: use -f table or -f json")
     result = summaries.merge(paths)
+    _check_output_options(out, result.input.get("command"))
     with open_output(out["output"], paths) as stream:
         _render(result, stream, out["fmt"], out["quiet"], False)
     return gate(result, out)
+
+
+def _check_output_options(out: dict, command: str | None) -> None:
+    """Options that can be wrong, checked before anything is computed or printed."""
+    worst, limit = out.get("worst"), out.get("fail_above")
+    if worst is not None and worst < 0:
+        raise OptionError(f"--worst must be ≥ 0, not {worst}")
+    if limit is not None and math.isnan(limit):
+        raise OptionError(f"--fail-above must be a number; got {limit}")
+    if out.get("baseline") is not None:
+        out["baseline_doc"] = summaries.open_baseline(out["baseline"], command,
+                                                      out.get("tolerance"))
+    elif out.get("tolerance") is not None:
+        raise OptionError("--tolerance goes with --baseline FILE.json")
 
 
 def gate(result: engine.Result, out: dict) -> int:
@@ -120,7 +138,8 @@ def gate(result: engine.Result, out: dict) -> int:
     if limit is not None and not value <= limit:
         failures.append(f"loss {render.number(value)} {result.unit} > {limit:g} (--fail-above)")
     if out.get("baseline") is not None:
-        reason = summaries.check_baseline(result, out["baseline"], out.get("tolerance") or "0")
+        reason = summaries.check_baseline(result, out["baseline"], out.get("tolerance") or "0",
+                                          out.get("baseline_doc"))
         if reason:
             failures.append(reason)
     elif out.get("tolerance") is not None:
@@ -167,6 +186,10 @@ def parse_numbers(text: str | None, option: str) -> list[float] | None:
             return [float(v) for v in (value if isinstance(value, list) else [value])]
         except (ValueError, TypeError):
             raise CeceError(f"{option} {text!r}: expected numbers like 1,2,3 or a file") from None
+
+
+def _file(text: str | None) -> str | None:
+    return text if text is not None and readers.exists(text) else None
 
 
 def parse_names(text: str | None) -> list[str] | None:

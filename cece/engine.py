@@ -35,6 +35,7 @@ class Options:
     reduction: str = "mean"
     base: str = "e"
     weight: list[float] | None = None  # categorical: class weights
+    weight_file: str | None = None  # the file --weight / --pos-weight named, for messages
     ignore_index: int | None = None
     pos_weight: list[float] | None = None  # binary: positive-class weight(s)
     threshold: float = 0.5  # binary: for accuracy

@@ -83,7 +83,7 @@ def where(
 
 def column_label(index: int, names: list[str] | None) -> str:
     """``2 ('dog')`` when the column has a name, else ``2`` (0-based, like --pred-cols)."""
-    if names and index < len(names) and names[index]:
+    if names and index < len(names):
         return f"{index} ({names[index]!r})"
     return str(index)
 

@@ -16,7 +16,7 @@ import numpy as np
 from . import readers
 from .errors import CeceError, InputError, OptionError
 from .readers import ArrayInput, ArrowTable
-from .text import TextTable, parse_number
+from .text import TextTable, looks_like_number, parse_number
 
 ROWS = 1 << 18  # samples per block at most (fewer, larger blocks: less Python per sample)
 BLOCK_BYTES = 16 << 20  # and about this many bytes of predictions
@@ -73,6 +73,7 @@ def open_predictions(arg: str, *, class_axis: int = -1, pred_cols: str | None = 
             raise OptionError(f"--sample-weight {weight_col!r}: no such file, and {data.name} "
                               "is an array without named columns")
         original = data.array
+        _check_not_empty(original, data.name)
         if binary:
             data = ArrayInput(data.name, _as_columns(data.array))
             class_axis = -1
@@ -89,6 +90,15 @@ def open_predictions(arg: str, *, class_axis: int = -1, pred_cols: str | None = 
                               f"{preds.n_classes} prediction columns")
         preds.classes = classes
     return preds
+
+
+def _check_not_empty(arr: np.ndarray, name: str) -> None:
+    if arr.size or arr.ndim == 0:
+        return
+    shape = tuple(arr.shape)
+    if arr.ndim == 1 or 0 in shape[:-1]:
+        raise InputError(name, f"no samples: shape {shape}; expected at least one row")
+    raise InputError(name, f"no prediction columns: shape {shape}")
 
 
 def _as_columns(arr: np.ndarray) -> np.ndarray:
@@ -153,11 +163,23 @@ def _table_predictions(table: TextTable | ArrowTable, pred_cols: str | None,
         cols = parse_cols(pred_cols, header, table.ncols, name, "--pred-cols")
     else:
         cols = [c for c in range(table.ncols) if c not in skip]
+        if not cols and 0 in skip:
+            raise InputError(name, "no columns left: column 0, without a name, is taken for a "
+                             "row index")
     for c in cols:
         if _text_column(table, c):
             col = header[c] if header else c
             raise InputError(name, f"column {col!r} holds text, not prediction scores",
-                             hint=f"choose columns with --pred-cols, or pass --label-col {col}")
+                             hint="choose columns with --pred-cols, or pass --label-col "
+                             f"{_shell_word(col, c)}")
+    if header:
+        seen: dict[str, int] = {}
+        for c in cols:
+            if header[c] in seen:
+                raise InputError(name, f"class name {header[c]!r} appears twice in the header "
+                                 f"(columns {seen[header[c]]} and {c})",
+                                 line=getattr(table, "header_line", None))
+            seen[header[c]] = c
     source.parts["preds"] = cols
     classes = [header[c] for c in cols] if header else None
     return Predictions(name, None, len(cols), classes, np.dtype(np.float64), source)
@@ -179,11 +201,21 @@ def _numeric_column(table: TextTable | ArrowTable, col: int) -> bool:
 
 
 def _text_column(table: TextTable | ArrowTable, col: int) -> bool:
-    """No sampled cell is a number (an id or name column); one odd cell is a cell error."""
+    """No sampled cell is a number (an id or name column); one odd cell is a cell error, and
+    so are cells meant as numbers in a form cece does not read ('0,5', '20%', empty)."""
     if isinstance(table, ArrowTable):
         return not table.is_numeric(col)
     values = _sampled(table, col)
-    return bool(values) and all(parse_number(v) is None for v in values)
+    return (bool(values) and all(parse_number(v) is None for v in values)
+            and not all(looks_like_number(v) for v in values))
+
+
+def _shell_word(name: object, index: int) -> str:
+    """A column name as a shell word for a hint (its index when the name is unprintable)."""
+    import shlex
+
+    text = str(name)
+    return shlex.quote(text) if text and text.isprintable() else str(index)
 
 
 def parse_cols(spec: str, header: list[str] | None, ncols: int, name: str,
@@ -207,6 +239,10 @@ def parse_cols(spec: str, header: list[str] | None, ncols: int, name: str,
                               f"({ncols} columns{known})")
     if not cols:
         raise OptionError(f"{option} {spec!r} selects no columns")
+    if len(set(cols)) != len(cols):
+        twice = next(c for i, c in enumerate(cols) if c in cols[:i])
+        shown = header[twice] if header else twice
+        raise OptionError(f"{option} {spec!r}: column {shown!r} is selected twice")
     return cols
 
 
@@ -297,7 +333,7 @@ def _label_col_hint(preds: Predictions) -> str | None:
     if preds.classes:
         for c in preds.classes:
             if c.strip().lower() in LABEL_NAMES:
-                return f"{preds.name} has a column {c!r}: pass --label-col {c}"
+                return f"{preds.name} has a column {c!r}: pass --label-col {_shell_word(c, 0)}"
     return None
 
 

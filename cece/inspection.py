@@ -16,7 +16,7 @@ import numpy as np
 
 from . import readers
 from .checks import ROW_SUM_TOL, KindDetector
-from .inputs import LABEL_NAMES, ROWS, _numeric_column, _text_column
+from .inputs import LABEL_NAMES, ROWS, _text_column
 from .readers import ArrayInput
 from .text import TextTable
 

@@ -20,12 +20,13 @@ from .numerics import Terms, default_eps
 from .reduce import Summary
 
 
-def _rows_warning(task: Task, name: str, sums: RowSums) -> None:
+def _rows_warning(task: Task, name: str, sums: RowSums, kind: str) -> None:
     if sums.count:
         row, total = sums.first  # type: ignore[misc]
         used = "renormalized (--renormalize)" if task.opts.renormalize else "used as given"
         task.diag.warn(f"{name}: {sums.count} row(s) do not sum to 1 (row {row} sums to "
-                       f"{total:.9g}); {used}",
+                       f"{total:.9g}{' in probability' if kind == 'log-probs' else ''}"
+                       f"); {used}",
                        hint=None if task.opts.renormalize else "--renormalize divides each row "
                        "by its sum first (as scipy.stats.entropy does)")
 
@@ -61,8 +62,8 @@ class Entropy(Task):
         return None
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
-        if kind == "probs":
-            _rows_warning(self, self.preds.name, self.sums)
+        if kind in ("probs", "log-probs"):
+            _rows_warning(self, self.preds.name, self.sums, kind)
 
     def describe(self, kind: str, detected: bool, rows: int) -> dict:
         p = self.preds
@@ -145,8 +146,8 @@ class KL(Entropy):
         super().finish(kind, detector, summary)
         if self.q_note:
             self.diag.note(self.q_note)  # after P's
-        if self.q_kind == "probs":
-            _rows_warning(self, self.q.name, self.q_sums)
+        if self.q_kind in ("probs", "log-probs"):
+            _rows_warning(self, self.q.name, self.q_sums, self.q_kind)
         count, first = self.infinite
         if count:
             self.diag.warn(f"KL is infinite in {count} row(s) (first: row {first}), where Q "

@@ -11,8 +11,10 @@ and never unpickled; tables (text, Parquet, Feather) as objects with ``header``,
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import math
 import mmap
 import os
 import stat
@@ -157,8 +159,16 @@ def _check_readable(path: Path, name: str) -> None:
         raise InputError(name, f"cannot read: {exc.strerror}") from None
     if stat.S_ISDIR(mode):
         raise InputError(name, "is a directory; expected a file")
+    for test, what in ((stat.S_ISSOCK, "a socket"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            raise InputError(name, f"is {what}; expected a file")
     if not os.access(path, os.R_OK):
         raise InputError(name, "cannot read: permission denied")
+    try:  # access(2) asks for the real user, open(2) for the effective one
+        os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
+    except OSError as exc:
+        reason = "permission denied" if exc.errno == errno.EACCES else exc.strerror
+        raise InputError(name, f"cannot read: {reason}") from None
 
 
 def _format_of(path: Path) -> tuple[str, str | None]:
@@ -237,6 +247,10 @@ def _table_from_bytes(name: str, data: bytes, fmt: str) -> TextTable | ArrayInpu
     """Standard input or a pipe, read whole: NPY by its magic bytes, else a text table."""
     if data.startswith(b"\x93NUMPY"):
         return ArrayInput(name, _npy_from_bytes(data, name))
+    magic = next((fmt for m, fmt in MAGIC if data.startswith(m)), None)
+    if magic in ("npz", "parquet", "feather"):
+        raise InputError(name, f"holds .{magic} data; standard input takes CSV/TSV text or .npy",
+                         hint="pass the file by its name")
     if data.startswith(b"\x1f\x8b"):
         import gzip
 
@@ -257,17 +271,28 @@ def _npy_header(fh: BinaryIO, name: str) -> tuple[tuple[int, ...], bool, np.dtyp
         shape, fortran, dtype = reader(fh, max_header_size=1 << 20)
     except ValueError as exc:
         raise InputError(name, f"not a valid .npy file ({exc})") from None
+    except Exception:  # tokenize.TokenError, SyntaxError, ... from a mangled header
+        raise InputError(name, "not a valid .npy file (its header is not a Python literal)") \
+            from None
+    if any(d < 0 for d in shape):
+        raise InputError(name, f"not a valid .npy file (shape {shape} has a negative "
+                         "dimension)")
     if dtype.hasobject:
         raise InputError(name, "holds Python objects (dtype object); cece never unpickles",
                          hint="save a numeric array, e.g. np.save(path, arr.astype(np.float32))")
     return shape, fortran, dtype
 
 
+def _data_bytes(shape: tuple[int, ...], dtype: np.dtype) -> int:
+    """Bytes of data an array of this shape needs (Python ints: no int64 overflow)."""
+    return math.prod(shape) * dtype.itemsize
+
+
 def _npy_mmap(path: Path, name: str) -> np.ndarray:
     with open(path, "rb") as fh:
         shape, fortran, dtype = _npy_header(fh, name)
         offset = fh.tell()
-    need = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    need = _data_bytes(shape, dtype)
     have = path.stat().st_size - offset
     if have < need:
         raise InputError(name, f"truncated: shape {shape} of {dtype} needs {need} bytes of "
@@ -339,12 +364,12 @@ def _release(mapped: mmap.mmap, offset: int, length: int) -> None:
 def _npy_from_bytes(data: bytes, name: str) -> np.ndarray:
     fh = io.BytesIO(data)
     shape, fortran, dtype = _npy_header(fh, name)
-    need = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    need = _data_bytes(shape, dtype)
     body = data[fh.tell():]
     if len(body) < need:
         raise InputError(name, f"truncated: shape {shape} of {dtype} needs {need} bytes of "
                          f"data, found {len(body)}")
-    array = np.frombuffer(body, dtype=dtype, count=int(np.prod(shape, dtype=np.int64)))
+    array = np.frombuffer(body, dtype=dtype, count=math.prod(shape))
     return array.reshape(shape, order="F" if fortran else "C")
 
 
@@ -361,13 +386,20 @@ def _npz(path: Path, name: str, key: str | None) -> np.ndarray:
                 key = keys[0]
             if key not in keys:
                 raise InputError(name, f"has no array {key!r}; it has {', '.join(keys) or 'none'}")
-            return npz[key]
+            array = npz[key]
+            if not isinstance(array, np.ndarray):  # a member that is not .npy data
+                raise InputError(name, f"member {key!r} is not a .npy array")
+            return array
+    except CeceError:
+        raise
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise InputError(name, f"not a readable .npz file ({exc})") from None
     except ValueError as exc:
         if "allow_pickle" in str(exc):
             raise InputError(name, f"array {key!r} holds Python objects; cece never unpickles")
         raise InputError(name, f"not a readable .npz file ({exc})") from None
+    except Exception:  # a mangled member header (tokenize.TokenError, ...)
+        raise InputError(name, f"array {key!r} is not a valid .npy member") from None
 
 
 def _literal_array(spec: Spec) -> np.ndarray:

@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from . import kernels
-from .numerics import Terms, compute_dtype, default_eps
+from .numerics import KINDS, Terms, compute_dtype, default_eps
 
 # -- −log q for one block of predictions -----------------------------------------------------------
 

@@ -40,9 +40,14 @@ def _weight_col(opts: Options) -> str | None:
     return spec if spec is not None and inputs.is_column_spec(spec) else None
 
 
-def _sample_weights(block: dict) -> np.ndarray | None:
+def _sample_weights(task: Task, block: dict, start: int) -> np.ndarray | None:
     sw = block.get("weights")
-    return None if sw is None else checks.weights_vector(sw, "sample weights", "--sample-weight")
+    if sw is None:
+        return None
+    name = next(s.name for s in task.sources if "weights" in s.parts)
+    if name.startswith("literal"):  # an option's value: no file, no rows to name
+        return checks.weights_vector(sw, "sample weights", "--sample-weight")
+    return checks.sample_weights(sw, start, name)
 
 
 def _clip_warning(task: Task, summary: Summary, eps: float | None) -> None:
@@ -93,7 +98,9 @@ class Categorical(Task):
             return None
         w = checks.weights_vector(np.asarray(self.opts.weight), "class weights", "--weight")
         if len(w) != self.n_columns:
-            raise OptionError(f"--weight has {len(w)} values; expected one per class "
+            where = f"--weight {self.opts.weight_file}:" if self.opts.weight_file else \
+                "--weight has"
+            raise OptionError(f"{where} {len(w)} values; expected one per class "
                               f"({self.n_columns})")
         return w
 
@@ -122,7 +129,7 @@ class Categorical(Task):
         return categorical_terms(
             p, self._targets(start, block["labels"]), kind=kind, weight=self.weight,
             ignore_index=o.ignore_index, label_smoothing=o.label_smoothing,
-            sample_weight=_sample_weights(block), focal_gamma=o.focal_gamma,
+            sample_weight=_sample_weights(self, block, start), focal_gamma=o.focal_gamma,
             focal_alpha=o.focal_alpha, eps=o.eps, renormalize=o.renormalize)
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
@@ -209,6 +216,7 @@ class Binary(Task):
         opts = self.opts
         _check_common(opts)
         checks.check_range(opts.threshold, 0.0, 1.0, "--threshold")
+        checks.check_range(opts.focal_alpha, 0.0, 1.0, "--focal-alpha")  # α and 1 − α ≥ 0
         if opts.kind == "log-probs":
             raise OptionError("binary cross-entropy takes logits or probabilities "
                               "(--from auto|logits|probs)")
@@ -238,7 +246,9 @@ class Binary(Task):
         if not np.isfinite(w).all() or (w <= 0).any():
             raise OptionError(f"--pos-weight must be > 0; got {', '.join(f'{v:g}' for v in w)}")
         if len(w) not in (1, self.k):
-            raise OptionError(f"--pos-weight has {len(w)} values; expected 1 or one per column "
+            where = f"--pos-weight {self.opts.weight_file}:" if self.opts.weight_file else \
+                "--pos-weight has"
+            raise OptionError(f"{where} {len(w)} values; expected 1 or one per column "
                               f"({self.k})")
         return float(w[0]) if len(w) == 1 else w
 
@@ -279,7 +289,7 @@ class Binary(Task):
         o = self.opts
         t = binary_terms(
             p, self._targets(start, block["labels"]), kind=kind, pos_weight=self.pos_weight,
-            label_smoothing=o.label_smoothing, sample_weight=_sample_weights(block),
+            label_smoothing=o.label_smoothing, sample_weight=_sample_weights(self, block, start),
             focal_gamma=o.focal_gamma, focal_alpha=o.focal_alpha, eps=o.eps,
             threshold=o.threshold, per_column=o.per_class and self.k > 1)
         if not self.soft and t.entropy is not None:  # smoothing alone does not make them soft

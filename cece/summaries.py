@@ -24,9 +24,15 @@ _SAME = ("reduction", "base", "weight", "ignore_index", "pos_weight", "label_smo
 def load(path: str) -> dict:
     """A JSON document written by cece (``-f json``)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not a JSON document (byte 0x{data[exc.start]:02x} at offset "
+                         f"{exc.start} is not UTF-8)",
+                         hint="use a file written by cece ... -f json") from None
     try:
         doc = json.loads(text)
     except ValueError as exc:
@@ -72,9 +78,19 @@ def parse_tolerance(text: str) -> tuple[float, bool]:
     return tol, relative
 
 
-def check_baseline(result: Result, path: str, tolerance: str) -> str | None:
-    """None when the loss is within tolerance of the baseline's, else the reason it is not."""
+def open_baseline(path: str, command: str | None, tolerance: str | None) -> dict:
+    """Read and check a baseline before anything is computed (so a bad one prints nothing)."""
     doc = load(path)
+    if command is not None and loss_command(doc) != command:
+        raise InputError(path, f"is a baseline for '{loss_command(doc)}', not '{command}'")
+    parse_tolerance(tolerance or "0")
+    return doc
+
+
+def check_baseline(result: Result, path: str, tolerance: str,
+                   doc: dict | None = None) -> str | None:
+    """None when the loss is within tolerance of the baseline's, else the reason it is not."""
+    doc = doc if doc is not None else load(path)
     mine = result.input.get("command") if result.command == "merge" else result.command
     if loss_command(doc) != mine:
         raise InputError(path, f"is a baseline for '{loss_command(doc)}', not '{mine}'")

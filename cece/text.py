@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -27,6 +28,7 @@ SMALL = 1 << 20  # inputs below this size are parsed without pandas
 BLOCK = 16 << 20  # bytes of text per block for large inputs
 PEEK = 1 << 16
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
+_NUMBERISH = re.compile(r"[+-]?(?=[\d.,' ]*\d)[\d.,' ]+%?|[+-]?\d+(\.\d*)?%")
 
 
 @dataclass
@@ -86,6 +88,7 @@ class TextTable:
         if not data.strip():
             raise InputError(self.name, "empty file; expected a table of numbers")
         text = _decode(data[: data.rfind(b"\n") + 1] or data, self.name)
+        _check_line_ends(data, self.name)
         lines = text.split("\n")
         skipped = 0
         while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
@@ -102,6 +105,11 @@ class TextTable:
         if self.delimiter == " ":
             return line.split()
         return next(csv.reader([line], delimiter=self.delimiter), [""])
+
+    @property
+    def header_line(self) -> int | None:
+        """1-based line number of the header, if there is one."""
+        return self._first_line_no if self.header is not None else None
 
     @property
     def data_line(self) -> int:
@@ -182,6 +190,11 @@ class TextTable:
             if blank_at is not None:
                 raise InputError(self.name, "empty line inside the table", line=blank_at,
                                  hint="blank lines are allowed only at the end of a file")
+            if '"' in line and line.count('"') % 2:
+                raise InputError(self.name, "a quoted field is not closed on its line (quoted "
+                                 "fields may not span lines)", line=line_no)
+            if "\r" in line.rstrip("\r"):
+                raise InputError(self.name, BARE_CR, line=line_no)
             fields = self.split(line)
             if len(fields) != self.ncols:
                 raise self._ragged(line_no, len(fields))
@@ -196,6 +209,8 @@ class TextTable:
     ) -> ParsedBlock:
         import pandas as pd
 
+        if _needs_python(raw):  # a bare \r or an unclosed quote: the Python parser says where
+            return self._parse_python(start, raw, float_cols, text_cols)
         # Every column is parsed (no usecols): with usecols, pandas silently drops extra
         # fields, where a row with too many fields must be an error. Unused columns: text.
         dtypes: dict = {c: str for c in range(self.ncols)}
@@ -286,6 +301,39 @@ def _is_header(first: list[str], below: list[list[str]]) -> bool:
     )
 
 
+BARE_CR = "lines end in a bare carriage return (\\r); expected \\n or \\r\\n line ends"
+
+
+def _check_line_ends(data: bytes, name: str) -> None:
+    """Classic-Mac line ends (a lone \\r) are refused, naming the first such line."""
+    cr = data.find(b"\r")
+    while 0 <= cr < len(data) - 1:
+        if data[cr + 1 : cr + 2] != b"\n":
+            raise InputError(name, BARE_CR, line=data.count(b"\n", 0, cr) + 1)
+        cr = data.find(b"\r", cr + 1)
+
+
+def _needs_python(raw: bytes) -> bool:
+    """Whether a block holds a lone \\r or a line with an odd number of quotes (pandas would
+    take either for a line break inside a field)."""
+    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
+        return True
+    if b'"' not in raw:
+        return False
+    buf = np.frombuffer(raw, np.uint8)
+    quotes = np.flatnonzero(buf == 34)
+    newlines = np.flatnonzero(buf == 10)
+    per_line = np.bincount(np.searchsorted(newlines, quotes), minlength=len(newlines) + 1)
+    return bool((per_line % 2).any())
+
+
+def looks_like_number(text: str) -> bool:
+    """A cell meant as a number that is not one: '0,5', '1,234.5', '20%', '' (so a column of
+    them is reported cell by cell, not taken for a column of text)."""
+    text = text.strip()
+    return not text or bool(_NUMBERISH.fullmatch(text))
+
+
 def _sniff(line: str) -> str:
     """The delimiter of a table from its first line: tab, comma, semicolon or whitespace."""
     for delim in ("\t", ",", ";"):
@@ -307,10 +355,14 @@ def _decode(data: bytes, name: str, line: int | None = None) -> str:
 
 def _number_hint(text: str, delimiter: str) -> str | None:
     text = text.strip()
-    if "," in text and text.replace(",", "").replace(".", "").lstrip("-").isdigit():
-        if delimiter == ";" and text.count(",") == 1 and "." not in text:
+    if "," in text and text.replace(",", "").replace(".", "").lstrip("+-").isdigit():
+        whole, _, frac = text.lstrip("+-").partition(",")
+        if text.count(",") == 1 and "." not in text and (
+                delimiter == ";" or whole == "0" or len(frac) != 3):
             return "this looks like a decimal comma; write numbers with a decimal point"
         return "this looks like a thousands separator; write plain numbers like 1234.5"
+    if text.endswith("%"):
+        return "write probabilities as numbers in [0, 1]: 0.2, not 20%"
     if "_" in text:
         return "write plain numbers without underscores"
     if not text:
