@@ -312,8 +312,8 @@ class NpyRows:
     in again), so the process's RSS stays a few blocks, not the file.
     """
 
-    LAG = 16  # blocks kept mapped behind the reader (≥ blocks in flight)
-    RELEASE = 128 << 20  # hand pages back in batches this large
+    LAG = 3  # blocks kept mapped behind the reader (≥ blocks in flight)
+    RELEASE = 16 << 20  # hand pages back in batches this large
 
     def __init__(self, array: np.memmap, row_length: int, out_shape: tuple[int, ...]) -> None:
         self.path, self.offset, self.dtype = array.filename, array.offset, array.dtype
