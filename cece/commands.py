@@ -85,7 +85,9 @@ def run(task_class: type[engine.Task], preds: str, labels: str | None, opts: eng
             writer = _loss_lines(stream)
         elif streaming:
             writer = render.RecordWriter(stream, fmt)
-        result = engine.run(task_class(opts, diag), preds, labels, on_records=writer)
+        with render.Progress() as progress:
+            result = engine.run(task_class(opts, diag), preds, labels, on_records=writer,
+                                on_progress=progress.update)
         diag.flush()
         if writer is None:  # else the records went out as they were computed
             _render(result, stream, fmt, quiet, bool(opts.worst))

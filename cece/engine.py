@@ -190,12 +190,14 @@ def threads() -> int:
 
 
 def run(task: Task, preds_arg: str, labels_arg: str | None,
-        on_records: Callable[[Records], None] | None = None) -> Result:
+        on_records: Callable[[Records], None] | None = None,
+        on_progress: Callable[[int, int | None], None] | None = None) -> Result:
     """Open the inputs, then one pass (two if auto-detection must revise its verdict)."""
     task.open(preds_arg, labels_arg)
     detector = task.detector() if task.opts.kind == "auto" else None
     for _ in range(3):
         loop = _Pass(task, on_records)
+        loop.on_progress = on_progress
         try:
             loop.go(detector)
             break
@@ -209,6 +211,7 @@ class _Pass:
 
     def __init__(self, task: Task, on_records) -> None:
         self.task, self.opts, self.on_records = task, task.opts, on_records
+        self.on_progress: Callable[[int, int | None], None] | None = None
         rows = sum(src.rows or 0 for src in task.sources[:1]) or None
         self.summary, self.worst = Summary(), Worst(task.opts.worst)
         self.log = LossLog(rows if task.opts.keep_losses else None)
@@ -351,6 +354,8 @@ class _Pass:
                 self.streamed = True
                 self.on_records(done.every)
         self.rows = start + done.n
+        if self.on_progress is not None:
+            self.on_progress(self.rows, self.task.preds.source.rows)
 
     def result(self, detector: KindDetector | None) -> Result:
         task, opts = self.task, self.opts

@@ -277,6 +277,10 @@ def _npy_header(fh: BinaryIO, name: str) -> tuple[tuple[int, ...], bool, np.dtyp
     if any(d < 0 for d in shape):
         raise InputError(name, f"not a valid .npy file (shape {shape} has a negative "
                          "dimension)")
+    if math.prod(max(d, 1) for d in shape) * max(dtype.itemsize, 1) > sys.maxsize:
+        # numpy refuses such a shape even with a zero dimension ("array is too big").
+        raise InputError(name, f"not a valid .npy file (shape {shape} of {dtype} is larger "
+                         "than any array can be)")
     if dtype.hasobject:
         raise InputError(name, "holds Python objects (dtype object); cece never unpickles",
                          hint="save a numeric array, e.g. np.save(path, arr.astype(np.float32))")

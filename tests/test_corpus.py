@@ -268,8 +268,14 @@ CASES = [
          "header_cut.npy: not a valid .npy file (EOF: reading array header, expected 118 bytes "
          "got 10)"),
     case("npy-huge-shape", "categorical huge_shape.npy labels3.csv",
-         "huge_shape.npy: truncated: shape (4611686018427387904, 4) of float64 needs "
-         "147573952589676412928 bytes of data, the file has 64"),
+         "huge_shape.npy: not a valid .npy file (shape (4611686018427387904, 4) of float64 "
+         "is larger than any array can be)"),
+    case("npy-empty-but-huge-shape", "categorical zero_by_huge.npy [1,0]",
+         "zero_by_huge.npy: not a valid .npy file (shape (0, 4611686018427387904) of float64 "
+         "is larger than any array can be)"),
+    case("npy-empty-but-huge-shape-stdin", "categorical - [1,0]",
+         "<stdin>: not a valid .npy file (shape (0, 4611686018427387904) of float64 "
+         "is larger than any array can be)", stdin="zero_by_huge.npy"),
     case("npy-negative-shape", "categorical negative_shape.npy labels3.csv",
          "negative_shape.npy: not a valid .npy file (shape (-1, 3) has a negative dimension)"),
     case("npy-header-unclosed", "categorical header_unclosed.npy labels3.csv",

@@ -251,3 +251,16 @@ def test_output_to_a_device_or_fifo_is_written_in_place(tmp_path):
               "wait")
     assert proc.returncode == 0 and (tmp_path / "got").read_text() == "1.2752687964721399\n"
     assert fifo.is_fifo()
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path):
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "x.npy", rng.normal(size=(600_000, 3)).astype(np.float32))
+    np.save(tmp_path / "y.npy", rng.integers(0, 3, 600_000))
+    args = ["categorical", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "-q"]
+    env = {**ENV, "CECE_PROGRESS_DELAY": "0", "CECE_THREADS": "1"}
+    out, code = _run_on_pty(args, env)
+    assert code == 0 and "cece: samples" in out and "600000/600000" in out
+    proc = subprocess.run([str(BIN / "cece"), *args], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0 and "samples" not in proc.stderr
+    assert proc.stdout.strip() in out  # the same result, the bar gone (transient)

@@ -163,6 +163,7 @@ def files() -> dict[str, bytes]:
     f["pickled.npy"] = pickled_npy()
     f["truncated.npy"] = npy(X3)[:-10]
     f["huge_shape.npy"] = npy_header("<f8", (2**62, 4), b"\x00" * 64)
+    f["zero_by_huge.npy"] = npy_header("<f8", (0, 2**62))  # empty, yet numpy cannot make it
     f["negative_shape.npy"] = npy_header("<f8", (-1, 3), b"\x00" * 64)
     f["header_cut.npy"] = npy(X3)[:20]
     f["header_unclosed.npy"] = npy_header("<f8", (), b"\x00" * 8).replace(b"(), }", b"()  ")
