@@ -264,3 +264,19 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     proc = subprocess.run([str(BIN / "cece"), *args], env=env, capture_output=True, text=True)
     assert proc.returncode == 0 and "samples" not in proc.stderr
     assert proc.stdout.strip() in out  # the same result, the bar gone (transient)
+
+
+@pytest.mark.parametrize("preset, expected", [(None, "1"), ("2", "2")])
+def test_blas_keeps_to_one_thread_unless_the_user_says_otherwise(preset, expected):
+    # cece's block workers use the cores; OpenBLAS's spinning pool would take them (cli.py).
+    probe = ("import os, sys\nfrom cece.cli import main\n"
+             f"sys.argv = ['cece', 'categorical', {LOGITS!r}, {LABELS!r}, '-q']\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "import numpy\nprint(os.environ['OPENBLAS_NUM_THREADS'], 'numpy' in sys.modules)")
+    env = {k: v for k, v in ENV.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset is not None:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split()[-2:] == [expected, "True"]
