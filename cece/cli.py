@@ -9,7 +9,6 @@ Start-up matters: this module imports only Typer and the standard library; numpy
 rich are imported inside the commands that need them.
 """
 
-from __future__ import annotations
 
 import contextlib
 import os
@@ -420,10 +419,26 @@ def _only_the_command(args: list[str]):
     chosen = [c for c in commands if (c.name or c.callback.__name__) == first]
     if chosen:
         app.registered_commands[:] = chosen
+    else:  # the list of commands (or a misspelt one): names and help lines only
+        app.registered_commands[:] = [_listed(c) for c in commands]
     try:
         yield
     finally:
         app.registered_commands[:] = commands
+
+
+def _listed(command):
+    """A copy of a registered command whose callback takes no options: enough for a list of
+    commands, and Typer skips introspecting ~150 options (a third of ``cece --help``)."""
+    import copy
+
+    def listed() -> None:
+        pass
+
+    listed.__doc__, listed.__name__ = command.callback.__doc__, command.callback.__name__
+    shown = copy.copy(command)
+    shown.callback = listed
+    return shown
 
 
 def _keep_freed_memory() -> None:

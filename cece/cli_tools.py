@@ -4,7 +4,6 @@ Registered on the same Typer app as the loss commands (``cece.cli``), which also
 ``main()``; like them, each command only parses its options and calls ``cece.commands``.
 """
 
-from __future__ import annotations
 
 from enum import Enum
 from typing import Annotated, Optional
