@@ -25,6 +25,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <float.h>
+#include <locale.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -267,11 +269,9 @@ TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int6
             pred[i] = top;                                                                       \
             correct[i] = top == y[i];                                                            \
         }                                                                                        \
-        for (Py_ssize_t r = rows; r < 4; r++) rest[r] = base[r] = 0.0;                           \
-        __m256d out = _mm256_add_pd(log1p4(_mm256_loadu_pd(rest)), _mm256_loadu_pd(base));      \
-        double o[4];                                                                             \
-        _mm256_storeu_pd(o, out);                                                                \
-        for (Py_ssize_t r = 0; r < rows; r++) nll[i0 + r] = o[r];                                \
+        /* float64 logits: libm's log1p (correctly rounded in practice), so results match the \
+           numpy path and PyTorch to the last bit more often than the vector log would */      \
+        for (Py_ssize_t r = 0; r < rows; r++) nll[i0 + r] = log1p(rest[r]) + base[r];          \
     }                                                                                            \
     return bad;                                                                                  \
 }
@@ -604,6 +604,107 @@ TARGET static void vec_exp_log(const double *x, double *e, double *lg, Py_ssize_
 
 #endif /* CECE_X86 */
 
+
+/* -- plain numeric text --------------------------------------------------------------------- */
+
+/* Rows of numbers separated by `delim`, parsed straight into doubles: the common CSV of
+ * model outputs, ~4x faster than pandas' C parser per core and without importing pandas.
+ * Only the plain case is taken: [spaces] [+-] digits [. digits] [e [+-] digits] [spaces], at
+ * most 2^53 in the digits and a decimal exponent within +-22 are Clinger's fast path (the
+ * integer and the power of ten are both exact doubles, so one IEEE multiplication or division
+ * gives the correctly rounded value); longer numbers (np.savetxt's %.18e) go to strtod, also
+ * correctly rounded. Python's float() rounds correctly too, so both parsers agree to the bit.
+ * Anything else -- a blank line, a quote, a bare CR, nan, a field count that differs, a value
+ * beyond the float64 range -- returns -1 and the caller
+ * parses the block the careful way, which also says exactly what is wrong and where. */
+static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
+                                 1e22};
+
+static int point_is_dot(void) {
+    const struct lconv *lc = localeconv();
+    return lc && lc->decimal_point && lc->decimal_point[0] == '.' && !lc->decimal_point[1];
+}
+
+static Py_ssize_t parse_plain(const char *s, Py_ssize_t len, Py_ssize_t ncols, char delim,
+                              double *out, Py_ssize_t cap) {
+#if FLT_EVAL_METHOD != 0
+    return -1; /* x87-style excess precision would double-round */
+#endif
+    const char *p = s, *end = s + len;
+    Py_ssize_t rows = 0;
+    const char blank2 = delim == '\t' ? ' ' : '\t';
+    while (p < end) {
+        if (rows >= cap) return -1;
+        double *row = out + rows * ncols;
+        for (Py_ssize_t col = 0; col < ncols; col++) {
+            while (p < end && (*p == ' ' || *p == blank2)) p++;
+            const char *field = p;
+            int neg = 0;
+            if (p < end && (*p == '-' || *p == '+')) neg = *p++ == '-';
+            uint64_t w = 0;
+            int digits = 0, sig = 0, e10 = 0;
+            while (p < end && (unsigned)(*p - '0') < 10) {
+                if (w || *p != '0') { if (++sig <= 19) w = w * 10 + (uint64_t)(*p - '0'); }
+                p++; digits++;
+            }
+            if (p < end && *p == '.') {
+                p++;
+                while (p < end && (unsigned)(*p - '0') < 10) {
+                    if (w || *p != '0') { if (++sig <= 19) { w = w * 10 + (uint64_t)(*p - '0'); e10--; } }
+                    else e10--;
+                    p++; digits++;
+                }
+            }
+            if (!digits) return -1;
+            if (p < end && (*p == 'e' || *p == 'E')) {
+                p++;
+                int eneg = 0, ed = 0, ev = 0;
+                if (p < end && (*p == '-' || *p == '+')) eneg = *p++ == '-';
+                while (p < end && (unsigned)(*p - '0') < 10) {
+                    if (ev < 100000) ev = ev * 10 + (*p - '0');
+                    p++; ed++;
+                }
+                if (!ed) return -1;
+                e10 += eneg ? -ev : ev;
+            }
+            if (w == 0) {
+                row[col] = neg ? -0.0 : 0.0;
+            } else if (sig <= 19 && w <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
+                double v = e10 < 0 ? (double)w / POW10[-e10] : (double)w * POW10[e10];
+                row[col] = neg ? -v : v;
+            } else {  /* long mantissa or large exponent: glibc's strtod, correctly rounded */
+                char buf[80];
+                size_t n = (size_t)(p - field);
+                if (n >= sizeof buf || !point_is_dot()) return -1;
+                memcpy(buf, field, n);
+                buf[n] = 0;
+                double v = strtod(buf, NULL);
+                if (!isfinite(v)) return -1;  /* 1e400: the careful parser reports it */
+                row[col] = v;
+            }
+            while (p < end && (*p == ' ' || *p == blank2)) p++;
+            if (col + 1 < ncols) {
+                if (p >= end || *p != delim) return -1;
+                p++;
+            } else if (p < end) {
+                if (*p == '\r') p++;
+                if (p >= end || *p != '\n') return -1;
+                p++;
+            }
+        }
+        rows++;
+    }
+    return rows;
+}
+
+static Py_ssize_t count_byte(const char *s, Py_ssize_t len, char c) {
+    Py_ssize_t n = 0;
+    const char *p = s, *end = s + len;
+    while ((p = memchr(p, c, (size_t)(end - p))) != NULL) { n++; p++; }
+    return n;
+}
+
 /* -- Python glue ------------------------------------------------------------------------------ */
 
 static int kind_of(const Py_buffer *b) {
@@ -718,6 +819,45 @@ static PyObject *py_exp_log(PyObject *self, PyObject *args) {
     return result;
 }
 
+static PyObject *py_parse_plain(PyObject *self, PyObject *args) {
+    /* parse_plain(text, ncols, delimiter, out) -> rows parsed into out (float64, C order,
+       capacity len(out) // ncols rows), or -1 when the text is not plain (see above) */
+    PyObject *to, *oo;
+    Py_ssize_t ncols;
+    int delim;
+    if (!PyArg_ParseTuple(args, "OnCO", &to, &ncols, &delim, &oo)) return NULL;
+    Py_buffer t, o;
+    if (PyObject_GetBuffer(to, &t, PyBUF_SIMPLE)) return NULL;
+    if (get(oo, &o, 1)) { PyBuffer_Release(&t); return NULL; }
+    PyObject *result = NULL;
+    if (kind_of(&o) != 8 || ncols <= 0 || delim > 127) {
+        PyErr_SetString(PyExc_ValueError, "parse_plain: bad arguments");
+    } else {
+        Py_ssize_t rows;
+        Py_BEGIN_ALLOW_THREADS
+        rows = parse_plain(t.buf, t.len, ncols, (char)delim, o.buf, o.len / 8 / ncols);
+        Py_END_ALLOW_THREADS
+        result = PyLong_FromSsize_t(rows);
+    }
+    PyBuffer_Release(&t); PyBuffer_Release(&o);
+    return result;
+}
+
+static PyObject *py_count_byte(PyObject *self, PyObject *args) {
+    /* count_byte(text, byte) -> occurrences, without holding the GIL */
+    PyObject *to;
+    int c;
+    if (!PyArg_ParseTuple(args, "OC", &to, &c)) return NULL;
+    Py_buffer t;
+    if (PyObject_GetBuffer(to, &t, PyBUF_SIMPLE)) return NULL;
+    Py_ssize_t n;
+    Py_BEGIN_ALLOW_THREADS
+    n = count_byte(t.buf, t.len, (char)c);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&t);
+    return PyLong_FromSsize_t(n);
+}
+
 static PyObject *py_available(PyObject *self, PyObject *noargs) {
     return PyBool_FromLong(cpu_ok());
 }
@@ -726,6 +866,8 @@ static PyMethodDef methods[] = {
     {"available", py_available, METH_NOARGS, "True when this CPU can run the kernels."},
     {"softmax_index", py_softmax_index, METH_VARARGS, "Softmax cross-entropy, index targets."},
     {"bce_logits", py_bce_logits, METH_VARARGS, "Binary cross-entropy from logits."},
+    {"parse_plain", py_parse_plain, METH_VARARGS, "Plain numeric text into float64 rows."},
+    {"count_byte", py_count_byte, METH_VARARGS, "Occurrences of a byte, GIL released."},
     {"exp_log", py_exp_log, METH_VARARGS, "exp and log of float64 values (for tests)."},
     {NULL, NULL, 0, NULL},
 };

@@ -448,13 +448,21 @@ def source_blocks(src: Source, rows: int) -> Iterator[dict[str, np.ndarray]]:
             if part in src.text_parts:
                 out[part] = parsed.texts[text_cols.index(cols[0])]
             else:
-                out[part] = parsed.floats[:, [float_cols.index(c) for c in cols]]
+                out[part] = _columns(parsed.floats, [float_cols.index(c) for c in cols])
         if "labels" in out and out["labels"].ndim == 2 and len(src.parts["labels"]) == 1:
             out["labels"] = out["labels"][:, 0]
         if "weights" in out and out["weights"].ndim == 2:
             out["weights"] = out["weights"][:, 0]
         for start in range(0, len(parsed.floats), rows):
             yield {k: v[start : start + rows] for k, v in out.items()}
+
+
+def _columns(floats: np.ndarray, idx: list[int]) -> np.ndarray:
+    """Some columns of a parsed block, in C order (the kernels' layout); all of them: as is.
+    (``floats[:, idx]`` would come back in column order.)"""
+    if idx == list(range(floats.shape[1])):
+        return floats
+    return np.ascontiguousarray(np.take(floats, idx, axis=1))
 
 
 def _take(block: np.ndarray, cols: list[int], part: str) -> np.ndarray:

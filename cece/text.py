@@ -24,7 +24,13 @@ import numpy as np
 
 from .errors import InputError, column_label, describe
 
+try:  # the compiled parser of plain numeric text (cece/_fast.c), where it could be built
+    from . import _fast
+except ImportError:  # pragma: no cover - depends on the build
+    _fast = None
+
 SMALL = 1 << 20  # inputs below this size are parsed without pandas
+PLAIN = _fast is not None  # plain numbers go through the compiled parser first
 BLOCK = 16 << 20  # bytes of text per block for large inputs
 PEEK = 1 << 16
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
@@ -146,9 +152,10 @@ class TextTable:
                 if cut < 0:
                     rest = data
                     continue
-                block, rest = data[: cut + 1], data[cut + 1 :]
+                # A view, not a 16 MiB copy; the parsers copy only when they must.
+                block, rest = memoryview(data)[: cut + 1], data[cut + 1 :]
                 yield row, block
-                row += block.count(b"\n")
+                row += _count_lines(block)
 
     def blocks(self, float_cols: list[int], text_cols: list[int]) -> Iterator[ParsedBlock]:
         """Parse the table block by block, keeping the given columns.
@@ -156,9 +163,8 @@ class TextTable:
         Large inputs are parsed ahead by a few threads (pandas' C parser releases the GIL:
         two threads parse twice as fast here), and blocks come out in order.
         """
-        parse = self._parse_python if self.small else self._parse_pandas
         got_any, blank_at = False, None
-        for parsed in _in_order(self._raw_blocks(), parse, float_cols, text_cols,
+        for parsed in _in_order(self._raw_blocks(), self._parse, float_cols, text_cols,
                                 threads=1 if self.small else worker_threads()):
             rows = len(parsed.floats) or any(len(t) for t in parsed.texts)
             if rows and blank_at is not None:  # a blank line, then more data
@@ -172,6 +178,22 @@ class TextTable:
             raise InputError(self.name, "a header but no data rows")
 
     # -- parsers -------------------------------------------------------------------------------
+
+    def _parse(
+        self, start: int, raw: bytes | memoryview, float_cols: list[int], text_cols: list[int]
+    ) -> ParsedBlock:
+        """Plain numbers by the compiled parser; anything else, or any doubt, by the careful
+        parsers (pure Python for small inputs, pandas for large), which say what is wrong."""
+        if PLAIN and not text_cols and self.delimiter != " ":
+            values = _plain_numbers(raw, self.ncols, self.delimiter)
+            if values is not None:
+                if float_cols != list(range(self.ncols)):
+                    values = np.ascontiguousarray(values[:, float_cols])
+                return ParsedBlock(start, values, [])
+        raw = bytes(raw)
+        if self.small:
+            return self._parse_python(start, raw, float_cols, text_cols)
+        return self._parse_pandas(start, raw, float_cols, text_cols)
 
     def _parse_python(
         self, start: int, raw: bytes, float_cols: list[int], text_cols: list[int]
@@ -222,7 +244,9 @@ class TextTable:
                 engine="c", skip_blank_lines=False, keep_default_na=False,
                 na_values=[""], encoding="utf-8",
             )
-            values = frame[float_cols].to_numpy(dtype=np.float64) if float_cols else None
+            # C order, as the kernels take it (pandas hands back the transposed layout).
+            values = np.ascontiguousarray(frame[float_cols].to_numpy(dtype=np.float64)) \
+                if float_cols else None
             texts = [frame[c].to_numpy(dtype=object) for c in text_cols]
         except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
             return self._parse_python(start, raw, float_cols, text_cols)
@@ -251,6 +275,18 @@ class TextTable:
             self.name, f"{found} fields, expected {self.ncols} like line {self._first_line_no}",
             line=line_no, hint=f"fields are separated by {sep}; every row needs the same count",
         )
+
+
+def _plain_numbers(raw: bytes | memoryview, ncols: int, delimiter: str) -> np.ndarray | None:
+    """The block as (rows, ncols) float64 when it is plain numbers, else None (cece/_fast.c:
+    correctly rounded, the same doubles as Python's float())."""
+    out = np.empty((_fast.count_byte(raw, "\n") + 1, ncols))
+    rows = _fast.parse_plain(raw, ncols, delimiter, out)
+    return out[:rows] if rows >= 0 else None
+
+
+def _count_lines(raw: bytes | memoryview) -> int:
+    return _fast.count_byte(raw, "\n") if _fast is not None else bytes(raw).count(b"\n")
 
 
 def worker_threads() -> int:

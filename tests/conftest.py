@@ -100,3 +100,16 @@ def kernel_path(request, monkeypatch):
     if request.param == "numpy":
         monkeypatch.setattr(cece.kernels, "FAST", False)
     return request.param
+
+
+@pytest.fixture(params=["plain", "python", "pandas"])
+def parser(request, monkeypatch):
+    """Text inputs through each parser: the compiled one for plain numbers (where built), pure
+    Python (small files), pandas (large files). They must agree, and fail identically."""
+    import cece.text
+
+    if request.param != "plain":
+        monkeypatch.setattr(cece.text, "PLAIN", False)
+    if request.param == "pandas":
+        monkeypatch.setattr(cece.text, "SMALL", 0)
+    return request.param

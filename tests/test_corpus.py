@@ -5,8 +5,8 @@ tests/corpus/make_corpus.py) and checks the whole error contract: exit code 2, n
 standard output, exactly one ``cece: error: FILE: ...`` line, equal to the expected one
 (plus at most one ``  hint:`` line, equal to the expected hint where the table gives one), no
 traceback, and no file created, changed or removed in the working directory or the temporary
-directory. Text inputs go through both parsers (pure Python for small files, pandas for large
-ones), which must fail identically.
+directory. Text inputs go through every parser (the compiled one for plain numbers, pure Python
+for small files, pandas for large ones), which must fail identically.
 
 A case may be marked ``bug="..."`` where cece misbehaves (a traceback / exit 3, a wrong number,
 a vague or misleading message, an input accepted that should not be): it then carries the
@@ -461,14 +461,6 @@ def _snapshot(*dirs: Path) -> dict[str, tuple[int, int, int]]:
                 st = os.lstat(os.path.join(dirpath, name))
                 seen[os.path.join(dirpath, name)] = (st.st_mode, st.st_size, st.st_mtime_ns)
     return seen
-
-
-@pytest.fixture(params=["python", "pandas"])
-def parser(request, monkeypatch):
-    """Text inputs through either parser: small files in pure Python, large ones with pandas."""
-    if request.param == "pandas":
-        monkeypatch.setattr(cece.text, "SMALL", 0)
-    return request.param
 
 
 @pytest.fixture

@@ -12,14 +12,6 @@ from conftest import run_cece
 X3 = np.arange(9, dtype=np.float64).reshape(3, 3)
 
 
-@pytest.fixture(params=["python", "pandas"])
-def parser(request, monkeypatch):
-    """Run text-file cases through both parsers: they must fail identically."""
-    if request.param == "pandas":
-        monkeypatch.setattr(cece.text, "SMALL", 0)
-    return request.param
-
-
 TEXT_CASES = [
     ("empty.csv", "", "empty.csv: empty file; expected a table of numbers"),
     ("header.csv", "a,b,c\n", "header.csv: a header but no data rows"),

@@ -113,3 +113,73 @@ def test_results_do_not_depend_on_the_thread_count(write, monkeypatch):
         monkeypatch.setenv("CECE_THREADS", threads)
         outs.append(json.loads(run_cece("categorical", px, py, "-f", "json").out)["stats"])
     assert outs[0] == outs[1] == outs[2]  # blocks are folded in order: identical, to the bit
+
+
+# -- the plain-text parser ------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import cece.text  # noqa: E402
+
+PARSER = cece.text._fast
+
+
+def plain(text: str, ncols: int = 1, delimiter: str = ",") -> np.ndarray | None:
+    return cece.text._plain_numbers(text.encode(), ncols, delimiter)
+
+
+def test_the_plain_parser_is_built_where_the_kernels_are():
+    assert PARSER is not None or not FAST
+    assert cece.text.PLAIN == (PARSER is not None)
+
+
+NUMBER_FORMATS = ["{!r}", "{:.18e}", "{:.17g}", "{:.7g}", "{:.3f}", "{:g}", "{:E}", "{:+.10e}",
+                  "{:.30f}", "{:.0f}", "{:.1e}"]
+
+
+@pytest.mark.skipif(PARSER is None, reason="no compiled parser: the careful parsers read all")
+@settings(max_examples=3000, deadline=None, derandomize=True)
+@given(x=st.one_of(st.floats(allow_nan=False, allow_infinity=False),
+                   st.floats(-1e3, 1e3), st.floats(-1e-3, 1e-3).map(lambda v: v / 7),
+                   st.integers(-10**25, 10**25).map(float)),
+       fmt=st.sampled_from(NUMBER_FORMATS), pad=st.sampled_from(["", " ", "\t", "  "]))
+def test_plain_numbers_are_read_as_python_reads_them(x, fmt, pad):
+    text = fmt.format(x)
+    want = float(text)
+    got = plain(f"{pad}{text}{pad}\n")
+    if got is None:  # only what the careful parsers must see: non-finite after rounding
+        assert not np.isfinite(want) or len(text) >= 79, text
+        return
+    assert got.shape == (1, 1)
+    assert got[0, 0] == want and np.signbit(got[0, 0]) == np.signbit(want), text
+
+
+@pytest.mark.skipif(PARSER is None, reason="no compiled parser: the careful parsers read all")
+@pytest.mark.parametrize("text, rows", [
+    ("1,2,3\n4,5,6\n", [[1, 2, 3], [4, 5, 6]]),
+    ("1,2,3\r\n4,5,6", [[1, 2, 3], [4, 5, 6]]),  # CRLF; no newline at the end
+    (" -1 , +.5 ,7.\n", [[-1, 0.5, 7]]),
+    ("1e3,1E-3,-0e0\n", [[1000, 0.001, -0.0]]),
+    ("00012,0.000,1e+22\n", [[12, 0, 1e22]]),
+])
+def test_plain_rows(text, rows):
+    got = plain(text, 3)
+    assert got is not None and got.tolist() == rows
+
+
+@pytest.mark.skipif(PARSER is None, reason="no compiled parser: the careful parsers read all")
+@pytest.mark.parametrize("text", [
+    "1,2\n",  # too few fields
+    "1,2,3,4\n",  # too many
+    "1,2,3\n\n",  # a blank line (allowed at the end only: the careful parsers decide)
+    "1,2,3\r4,5,6\n",  # a bare CR
+    '"1",2,3\n',  # quotes
+    "nan,2,3\n", "inf,2,3\n", "1,-inf,3\n",  # not finite
+    "1e400,2,3\n",  # overflows to inf
+    "0x1,2,3\n", "1_000,2,3\n", "1,2,3%\n", "1;2;3\n", "1,2,3 4\n",  # not plain numbers
+    "1e,2,3\n", ".,2,3\n", "-,2,3\n", ",2,3\n", "1,2,\n",  # incomplete
+    "# note\n1,2,3\n",  # a comment
+])
+def test_anything_but_plain_numbers_goes_to_the_careful_parsers(text):
+    assert plain(text, 3) is None

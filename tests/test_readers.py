@@ -26,13 +26,6 @@ def loss(*args, stdin=None) -> float:
     return float(run.out)
 
 
-@pytest.fixture(params=["python", "pandas"])
-def parser(request, monkeypatch):
-    if request.param == "pandas":
-        monkeypatch.setattr(cece.text, "SMALL", 0)
-    return request.param
-
-
 @pytest.mark.parametrize("name, content", [
     ("p.csv", CSV),
     ("p.tsv", CSV.replace(",", "\t")),
@@ -142,16 +135,23 @@ def test_dense_targets_from_csv_with_header(write):
         pytest.approx(G.A2_MEAN, rel=1e-15)
 
 
-def test_pandas_and_python_parsers_agree_on_values(write, monkeypatch):
+FORMATS = ["{!r}", "{:.18e}", "{:.7g}", "{:.3f}", "{:g}", "{:E}", "{:+.10e}", "{:.25f}"]
+
+
+def test_the_three_parsers_agree_on_values_to_the_bit(write, monkeypatch):
     rng = np.random.default_rng(4)
-    x = rng.standard_normal((300, 5)) * 7
-    text = "\n".join(",".join(repr(v) for v in row) for row in x) + "\n"
+    x = rng.standard_normal((300, 5)) * 10.0 ** rng.integers(-30, 30, (300, 5))
+    text = "\n".join(",".join(FORMATS[(i + j) % len(FORMATS)].format(v)
+                              for j, v in enumerate(row)) for i, row in enumerate(x)) + "\n"
     path = write("big.csv", text)
     labels = write("y.csv", "\n".join(str(v) for v in rng.integers(0, 5, 300)) + "\n")
-    python = run_cece("categorical", path, labels, "-r", "none", "-f", "csv").out
+    args = ("categorical", path, labels, "-r", "none", "-f", "csv")  # values in full (repr)
+    plain = run_cece(*args).out
+    monkeypatch.setattr(cece.text, "PLAIN", False)
+    python = run_cece(*args).out
     monkeypatch.setattr(cece.text, "SMALL", 0)
     monkeypatch.setattr(cece.text, "BLOCK", 1000)  # many blocks, cut mid-file
-    assert run_cece("categorical", path, labels, "-r", "none", "-f", "csv").out == python
+    assert run_cece(*args).out == python == plain
 
 
 def test_blocks_give_the_same_result_at_any_size(write, monkeypatch):
