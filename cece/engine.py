@@ -196,8 +196,7 @@ def run(task: Task, preds_arg: str, labels_arg: str | None,
     task.open(preds_arg, labels_arg)
     detector = task.detector() if task.opts.kind == "auto" else None
     for _ in range(3):
-        loop = _Pass(task, on_records)
-        loop.on_progress = on_progress
+        loop = _Pass(task, on_records, on_progress)
         try:
             loop.go(detector)
             break
@@ -209,9 +208,10 @@ def run(task: Task, preds_arg: str, labels_arg: str | None,
 class _Pass:
     """One pass over the inputs under one prediction kind."""
 
-    def __init__(self, task: Task, on_records) -> None:
+    def __init__(self, task: Task, on_records,
+                 on_progress: Callable[[int, int | None], None] | None = None) -> None:
         self.task, self.opts, self.on_records = task, task.opts, on_records
-        self.on_progress: Callable[[int, int | None], None] | None = None
+        self.on_progress = on_progress
         rows = sum(src.rows or 0 for src in task.sources[:1]) or None
         self.summary, self.worst = Summary(), Worst(task.opts.worst)
         self.log = LossLog(rows if task.opts.keep_losses else None)

@@ -10,8 +10,11 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cece.kernels as kernels
+import cece.text
 from cece import binary_cross_entropy as bce
 from cece import categorical_cross_entropy as cce
 from conftest import run_cece
@@ -116,11 +119,6 @@ def test_results_do_not_depend_on_the_thread_count(write, monkeypatch):
 
 
 # -- the plain-text parser ------------------------------------------------------------------------
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-import cece.text  # noqa: E402
 
 PARSER = cece.text._fast
 
