@@ -19,11 +19,11 @@ __all__ = [
 
 def __getattr__(name: str):
     if name in ("entropy", "kl_divergence"):
-        from . import divergence
+        from cece.losses import divergence
 
         return getattr(divergence, name)
     if name in __all__:
-        from . import losses
+        from cece import losses
 
         return getattr(losses, name)
     raise AttributeError(f"module 'cece' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """``python -m cece``."""
 
-from .cli import main
+from cece.cli import main
 
 main()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InputError, OptionError, StrictError, stderr_prefix
+from cece.errors import InputError, OptionError, StrictError, stderr_prefix
 
 ROW_SUM_TOL = 1e-3  # detection tolerance (CONTRACT §2)
 

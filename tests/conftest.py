@@ -95,10 +95,10 @@ def csv_text(array: np.ndarray, header: list[str] | None = None) -> str:
 @pytest.fixture(params=["compiled", "numpy"])
 def kernel_path(request, monkeypatch):
     """Run a test on the compiled kernels (where built) and on the numpy path."""
-    import cece.kernels
+    import cece._native
 
     if request.param == "numpy":
-        monkeypatch.setattr(cece.kernels, "FAST", False)
+        monkeypatch.setattr(cece._native, "FAST", False)
     return request.param
 
 
@@ -106,10 +106,10 @@ def kernel_path(request, monkeypatch):
 def parser(request, monkeypatch):
     """Text inputs through each parser: the compiled one for plain numbers (where built), pure
     Python (small files), pandas (large files). They must agree, and fail identically."""
-    import cece.text
+    import cece.io.text
 
     if request.param != "plain":
-        monkeypatch.setattr(cece.text, "PLAIN", False)
+        monkeypatch.setattr(cece.io.text, "PLAIN", False)
     if request.param == "pandas":
-        monkeypatch.setattr(cece.text, "SMALL", 0)
+        monkeypatch.setattr(cece.io.text, "SMALL", 0)
     return request.param

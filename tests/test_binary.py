@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 
 import reference
 from cece import binary_cross_entropy as bce
-from cece.sigmoid import binary_terms
+from cece.losses.sigmoid import binary_terms
 from conftest import ROOT, csv_text, run_cece
 
 ORACLES = json.loads((Path(__file__).parent / "data" / "binary_oracles.json").read_text())

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import cece.text
+import cece.io.text
 from conftest import run_cece
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

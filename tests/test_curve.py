@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from cece import curve
+from cece.tools import curve
 from conftest import run_cece
 
 

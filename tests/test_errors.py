@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import cece.text
+import cece.io.text
 from conftest import run_cece
 
 X3 = np.arange(9, dtype=np.float64).reshape(3, 3)
@@ -194,12 +194,12 @@ def test_strict_turns_warnings_into_errors(write):
 
 
 def test_internal_errors_exit_3_with_one_line_and_debug_shows_the_traceback(monkeypatch):
-    import cece.engine
+    import cece.engine.pipeline
 
     def boom(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(cece.engine, "run", boom)
+    monkeypatch.setattr(cece.engine.pipeline, "run", boom)
     run = run_cece("categorical", "[[1,2]]", "[0]")
     assert run.code == 3 and run.out == ""
     assert run.err_lines[0] == ("cece: error: internal error (ZeroDivisionError: boom); this is "
@@ -211,8 +211,8 @@ def test_internal_errors_exit_3_with_one_line_and_debug_shows_the_traceback(monk
 
 def test_a_blank_line_before_a_later_block_of_data_is_an_error(write, monkeypatch):
     """Blocks are parsed in parallel; the blank-line rule still holds across blocks."""
-    monkeypatch.setattr(cece.text, "SMALL", 0)
-    monkeypatch.setattr(cece.text, "BLOCK", 64)
+    monkeypatch.setattr(cece.io.text, "SMALL", 0)
+    monkeypatch.setattr(cece.io.text, "BLOCK", 64)
     monkeypatch.setenv("CECE_THREADS", "2")
     rows = "".join(f"{i},{i + 1},{i + 2}\n" for i in range(30))
     path = write("gap.csv", rows + "\n" + rows)

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cece import binary_cross_entropy, categorical_cross_entropy, explain
+from cece import binary_cross_entropy, categorical_cross_entropy
+from cece.tools import explain
 from conftest import run_cece
 
 

@@ -1,4 +1,4 @@
-"""The compiled kernels (cece/_fast.c) against libm, against the numpy path, and under threads.
+"""The compiled kernels (cece/_native/_fast.c) against libm, against the numpy path, and under threads.
 
 Where the kernels are not built or the CPU lacks AVX2/FMA/F16C, cece uses numpy; these tests
 then check that the fallback is in force instead of skipping (a skipped check proves nothing).
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import cece.kernels as kernels
-import cece.text
+import cece._native as kernels
+import cece.io.text
 from cece import binary_cross_entropy as bce
 from cece import categorical_cross_entropy as cce
 from conftest import run_cece
@@ -66,7 +66,7 @@ def test_compiled_and_numpy_paths_agree(c, scale, dtype, monkeypatch):
     x[:20, 1] = x[:20, 0]  # ties at the maximum, sometimes
     y = np.where(rng.random(300) < 0.5, np.argmax(x, 1), rng.integers(0, c, 300))
     fast = cce(x, y, reduction="none")
-    from cece.softmax import categorical_terms
+    from cece.losses.softmax import categorical_terms
 
     fast_terms = categorical_terms(x, y)
     fast_correct = fast_terms.correct
@@ -120,16 +120,16 @@ def test_results_do_not_depend_on_the_thread_count(write, monkeypatch):
 
 # -- the plain-text parser ------------------------------------------------------------------------
 
-PARSER = cece.text._fast
+PARSER = cece.io.text._fast
 
 
 def plain(text: str, ncols: int = 1, delimiter: str = ",") -> np.ndarray | None:
-    return cece.text._plain_numbers(text.encode(), ncols, delimiter)
+    return cece.io.text._plain_numbers(text.encode(), ncols, delimiter)
 
 
 def test_the_plain_parser_is_built_where_the_kernels_are():
     assert PARSER is not None or not FAST
-    assert cece.text.PLAIN == (PARSER is not None)
+    assert cece.io.text.PLAIN == (PARSER is not None)
 
 
 NUMBER_FORMATS = ["{!r}", "{:.18e}", "{:.17g}", "{:.7g}", "{:.3f}", "{:g}", "{:E}", "{:+.10e}",

@@ -32,7 +32,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import cece.text
+import cece.io.text
 from conftest import run_cece
 
 EXAMPLES = int(os.environ.get("CECE_FUZZ_EXAMPLES", "150"))
@@ -94,12 +94,12 @@ def workdir():
 @contextlib.contextmanager
 def text_parser(pandas: bool):
     """Small inputs go through pandas too when ``pandas`` (as files over 1 MiB would)."""
-    old = cece.text.SMALL
-    cece.text.SMALL = 0 if pandas else old
+    old = cece.io.text.SMALL
+    cece.io.text.SMALL = 0 if pandas else old
     try:
         yield
     finally:
-        cece.text.SMALL = old
+        cece.io.text.SMALL = old
 
 
 def run_checked(args: list[str], work: Path, *, stdin: bytes | None = None, pandas: bool = False):

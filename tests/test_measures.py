@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import golden as G
 import reference
-from cece.divergence import entropy, kl_divergence
+from cece.losses.divergence import entropy, kl_divergence
 from conftest import run_cece
 
 BASES = {"e": None, "2": 2, "10": 10}

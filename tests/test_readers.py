@@ -11,10 +11,10 @@ import lzma
 import numpy as np
 import pytest
 
-import cece.inputs
-import cece.text
+import cece.io.inputs
+import cece.io.text
 import golden as G
-from cece import inputs, readers
+from cece.io import inputs, readers
 from conftest import run_cece
 
 CSV = "cat,dog,pig\n1,2,3\n2,4,6\n"
@@ -105,10 +105,10 @@ def test_float32_stays_float32_and_memory_maps(write):
 
 
 def test_header_rules():
-    table = cece.text.TextTable("t", lambda: __import__("io").BytesIO(b"0.1,0.2,cat\n0.3,0.4,dog\n"),
+    table = cece.io.text.TextTable("t", lambda: __import__("io").BytesIO(b"0.1,0.2,cat\n0.3,0.4,dog\n"),
                                 fmt="csv", size=30)
     assert table.header is None  # a text column under data is data, not a header
-    table = cece.text.TextTable("t", lambda: __import__("io").BytesIO(b"a,b\n1,2\n"), fmt="csv",
+    table = cece.io.text.TextTable("t", lambda: __import__("io").BytesIO(b"a,b\n1,2\n"), fmt="csv",
                                 size=10)
     assert table.header == ["a", "b"]
 
@@ -147,10 +147,10 @@ def test_the_three_parsers_agree_on_values_to_the_bit(write, monkeypatch):
     labels = write("y.csv", "\n".join(str(v) for v in rng.integers(0, 5, 300)) + "\n")
     args = ("categorical", path, labels, "-r", "none", "-f", "csv")  # values in full (repr)
     plain = run_cece(*args).out
-    monkeypatch.setattr(cece.text, "PLAIN", False)
+    monkeypatch.setattr(cece.io.text, "PLAIN", False)
     python = run_cece(*args).out
-    monkeypatch.setattr(cece.text, "SMALL", 0)
-    monkeypatch.setattr(cece.text, "BLOCK", 1000)  # many blocks, cut mid-file
+    monkeypatch.setattr(cece.io.text, "SMALL", 0)
+    monkeypatch.setattr(cece.io.text, "BLOCK", 1000)  # many blocks, cut mid-file
     assert run_cece(*args).out == python == plain
 
 
@@ -161,7 +161,7 @@ def test_blocks_give_the_same_result_at_any_size(write, monkeypatch):
     px, py = write("x.npy", x), write("y.npy", y)
     whole = json.loads(run_cece("categorical", px, py, "-f", "json", "--samples").out)
     for rows in (1, 7, 64):
-        monkeypatch.setattr(cece.inputs, "ROWS", rows)
+        monkeypatch.setattr(cece.io.inputs, "ROWS", rows)
         doc = json.loads(run_cece("categorical", px, py, "-f", "json", "--samples").out)
         assert doc["samples"] == whole["samples"]  # per-sample values: identical
         for key, value in whole["stats"].items():  # sums: equal to rounding

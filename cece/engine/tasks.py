@@ -10,14 +10,18 @@ import math
 
 import numpy as np
 
-from . import checks, inputs, kernels
-from .checks import KindDetector, RowSums
-from .engine import Options, Records, Task
-from .errors import CeceError, InputError, OptionError
-from .numerics import Terms, default_eps
-from .reduce import Summary
-from .sigmoid import binary_terms
-from .softmax import categorical_terms
+from cece import checks
+
+from cece.io import inputs
+
+from cece import _native as kernels
+from cece.checks import KindDetector, RowSums
+from cece.engine.pipeline import Options, Records, Task
+from cece.errors import CeceError, InputError, OptionError
+from cece.losses.terms import Terms, default_eps
+from cece.engine.reduce import Summary
+from cece.losses.sigmoid import binary_terms
+from cece.losses.softmax import categorical_terms
 
 
 def _check_common(opts: Options) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import kernels
+from cece import _native as kernels
 
 
 def distribution(x: np.ndarray, kind: str = "probs", *, renormalize: bool = False

@@ -20,8 +20,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import __version__
-from .errors import CeceError, ExitCode, stderr_prefix
+from cece import __version__
+from cece.errors import CeceError, ExitCode, stderr_prefix
 
 app = typer.Typer(
     name="cece",
@@ -243,7 +243,7 @@ def categorical(
     tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
 ) -> None:
-    from . import commands
+    from cece.cli import run as commands
 
     code = commands.run_categorical(
         preds, labels,
@@ -316,7 +316,7 @@ def binary(
     tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
 ) -> None:
-    from . import commands
+    from cece.cli import run as commands
 
     code = commands.run_binary(
         preds, labels,
@@ -358,7 +358,7 @@ def merge(
     baseline: BaselineOpt = None,
     tolerance: ToleranceOpt = None,
 ) -> None:
-    from . import commands
+    from cece.cli import run as commands
 
     code = commands.run_merge(summaries, _output(fmt, quiet, "0", None, False, False, output,
                                                  fail_above, baseline, tolerance, False))
@@ -366,7 +366,7 @@ def merge(
         raise typer.Exit(code)
 
 
-from . import cli_tools  # noqa: E402,F401  (registers entropy, kl, explain, curve, inspect)
+from cece.cli import tools as cli_tools
 
 # -- the one place errors become exit codes --------------------------------------------------------
 

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import (
+from cece.cli.app import (
     IN, LOSS, OUT, BaselineOpt, Base, BaseOpt, ClassAxisOpt, ClassesOpt, EpsOpt, FailAboveOpt,
     Format, FormatOpt, FromOpt, HistOpt, Kind, LabelColOpt, LabelsArg, OutputOpt, PredColsOpt, PredsArg,
     QuietOpt, Reduction, ReductionOpt, RowsOpt, SampleWeightOpt, SamplesOpt, SmoothingOpt,
@@ -36,7 +36,7 @@ MeasureFromOpt = Annotated[Kind, typer.Option(
 def _measure(command: str, p: str, q: str | None, kind: Kind, reduction: Reduction, base: Base,
              renormalize: bool, pred_cols, class_axis: int, stdin_format: StdinFormat,
              out: dict, q_kind: Kind | None = None) -> None:
-    from . import commands
+    from cece.cli import run as commands
 
     code = commands.run_measure(
         command, p, q, out=out,
@@ -193,7 +193,7 @@ def explain(
     output: OutputOpt = None,
     strict: StrictOpt = False,
 ) -> None:
-    from . import commands
+    from cece.cli import run as commands
 
     commands.run_explain(
         preds, labels, loss_type=_loss_type(binary, categorical), row=row, digits=digits,
@@ -251,7 +251,7 @@ def curve(
         "--output", "-o", metavar="FILE", help="Write there: .png/.svg/.pdf as an image "
         "(matplotlib), anything else as text.", rich_help_panel=OUT)] = None,
 ) -> None:
-    from . import commands
+    from cece.cli import run as commands
 
     commands.run_curve(_loss_type(binary, categorical) == "binary", target, classes=classes,
                        base=base.value, points=points, width=width, height=height,
@@ -280,7 +280,7 @@ def inspect_(
         rich_help_panel=OUT)] = ExplainFormat.table,
     output: OutputOpt = None,
 ) -> None:
-    from . import commands
+    from cece.cli import run as commands
 
     commands.run_inspect(file, class_axis=class_axis, stdin_format=stdin_format.value,
                          fmt=fmt.value, output=output)

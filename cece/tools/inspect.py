@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import readers
-from .checks import ROW_SUM_TOL, KindDetector
-from .inputs import LABEL_NAMES, ROWS, _text_column
-from .readers import ArrayInput
-from .text import TextTable
+from cece.io import readers
+from cece.checks import ROW_SUM_TOL, KindDetector
+from cece.io.inputs import LABEL_NAMES, ROWS, _text_column
+from cece.io.readers import ArrayInput
+from cece.io.text import TextTable
 
 DISTINCT_CAP = 1000  # distinct label values tracked, at most
 
@@ -154,7 +154,7 @@ def _array(data: ArrayInput, class_axis: int) -> Report:
         report.labels = _names(flat.tolist())
         return report
     if arr.dtype.kind not in "iufb":
-        from .errors import InputError
+        from cece.errors import InputError
 
         raise InputError(name, f"holds {arr.dtype} values; expected numbers")
     if arr.ndim == 0:
@@ -163,7 +163,7 @@ def _array(data: ArrayInput, class_axis: int) -> Report:
         arr = arr[:, None]
     elif arr.ndim > 2:
         if not -arr.ndim <= class_axis < arr.ndim:
-            from .errors import OptionError
+            from cece.errors import OptionError
 
             raise OptionError(f"--class-axis {class_axis} is out of range for {name} with "
                               f"{arr.ndim} dimensions (shape {tuple(shape)})")

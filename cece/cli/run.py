@@ -11,10 +11,18 @@ import math
 import sys
 import numpy as np
 
-from . import engine, readers, render, specs, summaries
-from .checks import Diagnostics
-from .errors import CeceError, ExitCode, OptionError, stderr_prefix
-from .output import open_output
+from cece.engine import pipeline as engine
+
+from cece.io import readers
+
+from cece.report import render
+
+from cece.engine import tasks as specs
+
+from cece.engine import documents as summaries
+from cece.checks import Diagnostics
+from cece.errors import CeceError, ExitCode, OptionError, stderr_prefix
+from cece.report.output import open_output
 
 
 def _options(loss: dict, **extra) -> engine.Options:
@@ -45,7 +53,7 @@ def run_binary(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
 
 def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -> int:
     """``cece entropy`` and ``cece kl``; returns the exit code."""
-    from . import measures
+    from cece.engine import measures
 
     measures.check_kind(loss["kind"])
     measures.check_kind(loss.get("q_kind"), "--q-from")
@@ -254,7 +262,7 @@ def _explain_binary(loss_type: str | None, preds: str, labels: str | None, loss:
         return loss_type == "binary"
     if preds == "-":
         return False
-    from . import inputs
+    from cece.io import inputs
 
     p = inputs.open_predictions(preds, class_axis=loss["class_axis"], pred_cols=loss["pred_cols"],
                                 label_col=loss["label_col"] if labels is None else None,
@@ -284,7 +292,7 @@ def _capturing(base: type[engine.Task]) -> type[engine.Task]:
 
 
 def _explanation(task, result: engine.Result, binary: bool, digits: int):
-    from . import explain
+    from cece.tools import explain
 
     x, block, engine_loss, valid, sw, kind, row = task.captured
     o = task.opts
@@ -343,7 +351,7 @@ def run_curve(binary: bool, targets: list[float] | None, *, classes: int | None,
     import os
     import shutil
 
-    from . import curve
+    from cece.tools import curve
 
     targets = targets or ([1.0, 0.0] if binary else [1.0])
     fig = curve.figure(targets, binary=binary, base=base, points=points, classes=classes,
@@ -378,7 +386,7 @@ def run_curve(binary: bool, targets: list[float] | None, *, classes: int | None,
 
 def run_inspect(file: str, *, class_axis: int, stdin_format: str, fmt: str,
                 output: str | None) -> int:
-    from .inspection import inspect
+    from cece.tools.inspect import inspect
 
     report = inspect(file, class_axis=class_axis, stdin_format=stdin_format)
     with open_output(output, [file]) as stream:

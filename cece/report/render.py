@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import __version__
-from .engine import Records, Result
+from cece import __version__
+from cece.engine.pipeline import Records, Result
 
 if TYPE_CHECKING:  # rich is imported by the table functions only: -q and JSON runs skip it
     from rich.console import Console, RenderableType
@@ -378,7 +378,8 @@ def write_explanation_json(ex, result: Result, row: int, out: TextIO) -> None:
 
 
 def curve_lines(fig, *, width: int, height: int) -> list[str]:
-    from . import curve, textplot
+    from cece.tools import curve
+    from cece.report import textplot
 
     series = [textplot.Series(fig.label(c), c.p, c.loss) for c in fig.curves]
     marks = [(c.target, f"minimum of {fig.label(c)}: H = {fmt(c.minimum[1], 4)} {fig.unit} at "
@@ -389,7 +390,7 @@ def curve_lines(fig, *, width: int, height: int) -> list[str]:
 
 
 def write_curve(fig, out: TextIO, fmt_: str, *, width: int, height: int) -> None:
-    from . import curve
+    from cece.tools import curve
 
     if fmt_ == "json":
         doc = {"cece_version": __version__, "command": "curve",
@@ -412,7 +413,7 @@ def histogram_block(result: Result):
     """The --hist drawing under the tables."""
     from rich.text import Text
 
-    from . import textplot
+    from cece.report import textplot
 
     hist = result.histogram or {}
     lines = textplot.histogram_lines(hist, width=40)

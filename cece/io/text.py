@@ -22,10 +22,10 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .errors import InputError, column_label, describe
+from cece.errors import InputError, column_label, describe
 
-try:  # the compiled parser of plain numeric text (cece/_fast.c), where it could be built
-    from . import _fast
+try:  # the compiled parser of plain numeric text (cece/_native/_fast.c), where it could be built
+    from cece._native import _fast
 except ImportError:  # pragma: no cover - depends on the build
     _fast = None
 
@@ -278,7 +278,7 @@ class TextTable:
 
 
 def _plain_numbers(raw: bytes | memoryview, ncols: int, delimiter: str) -> np.ndarray | None:
-    """The block as (rows, ncols) float64 when it is plain numbers, else None (cece/_fast.c:
+    """The block as (rows, ncols) float64 when it is plain numbers, else None (cece/_native/_fast.c:
     correctly rounded, the same doubles as Python's float())."""
     out = np.empty((_fast.count_byte(raw, "\n") + 1, ncols))
     rows = _fast.parse_plain(raw, ncols, delimiter, out)

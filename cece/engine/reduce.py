@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from . import kernels
+from cece import _native as kernels
 
 
 @dataclass

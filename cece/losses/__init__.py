@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .numerics import KINDS, Terms, compute_dtype, default_eps, reduce_terms
-from .sigmoid import binary_terms
-from .softmax import categorical_terms
+from cece.losses.terms import KINDS, Terms, compute_dtype, default_eps, reduce_terms
+from cece.losses.sigmoid import binary_terms
+from cece.losses.softmax import categorical_terms
 
 __all__ = ["KINDS", "Terms", "binary_cross_entropy", "binary_terms", "categorical_cross_entropy",
            "categorical_terms", "compute_dtype", "default_eps", "reduce_terms"]

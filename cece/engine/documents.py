@@ -12,9 +12,9 @@ import json
 import math
 from pathlib import Path
 
-from .engine import BASES, Result
-from .errors import CeceError, InputError
-from .reduce import Summary
+from cece.engine.pipeline import BASES, Result
+from cece.errors import CeceError, InputError
+from cece.engine.reduce import Summary
 
 # options that must agree for shards to be one computation (inputs and kinds may differ)
 _SAME = ("reduction", "base", "weight", "ignore_index", "pos_weight", "label_smoothing",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import OptionError
+from cece.errors import OptionError
 
 
 @dataclass

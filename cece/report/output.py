@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from .errors import OptionError
+from cece.errors import OptionError
 
 
 @contextlib.contextmanager

@@ -16,12 +16,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import checks, inputs, kernels
-from .checks import Diagnostics, KindDetector
-from .errors import CeceError
-from .numerics import Terms, default_eps
-from .reduce import LossLog, Summary, Worst, reduced
-from .text import worker_threads
+from cece import checks
+
+from cece.io import inputs
+
+from cece import _native as kernels
+from cece.checks import Diagnostics, KindDetector
+from cece.errors import CeceError
+from cece.losses.terms import Terms, default_eps
+from cece.engine.reduce import LossLog, Summary, Worst, reduced
+from cece.io.text import worker_threads
 
 BASES = {"e": (1.0, "nats"), "2": (math.log(2), "bits"), "10": (math.log(10), "hartleys")}
 Records = dict[str, np.ndarray]
@@ -376,7 +380,7 @@ class _Pass:
     def _histogram(self) -> dict | None:
         if not self.opts.hist:
             return None
-        from .textplot import histogram
+        from cece.report.textplot import histogram
 
         return histogram(self.log.all())
 

@@ -27,8 +27,8 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .errors import CeceError, InputError
-from .text import ParsedBlock, TextTable
+from cece.errors import CeceError, InputError
+from cece.io.text import ParsedBlock, TextTable
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "txt", ".npy": "npy", ".npz": "npz",

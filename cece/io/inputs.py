@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import readers
-from .errors import CeceError, InputError, OptionError
-from .readers import ArrayInput, ArrowTable
-from .text import TextTable, looks_like_number, parse_number
+from cece.io import readers
+from cece.errors import CeceError, InputError, OptionError
+from cece.io.readers import ArrayInput, ArrowTable
+from cece.io.text import TextTable, looks_like_number, parse_number
 
 ROWS = 1 << 18  # samples per block at most (fewer, larger blocks: less Python per sample)
 BLOCK_BYTES = 16 << 20  # and about this many bytes of predictions

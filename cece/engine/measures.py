@@ -12,12 +12,18 @@ import threading
 
 import numpy as np
 
-from . import checks, divergence, inputs, kernels
-from .checks import KindDetector, RowSums
-from .engine import Records, Task
-from .errors import InputError, OptionError
-from .numerics import Terms, default_eps
-from .reduce import Summary
+from cece import checks
+
+from cece.losses import divergence
+
+from cece.io import inputs
+
+from cece import _native as kernels
+from cece.checks import KindDetector, RowSums
+from cece.engine.pipeline import Records, Task
+from cece.errors import InputError, OptionError
+from cece.losses.terms import Terms, default_eps
+from cece.engine.reduce import Summary
 
 
 def _rows_warning(task: Task, name: str, sums: RowSums, kind: str) -> None:

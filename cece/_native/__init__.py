@@ -1,6 +1,6 @@
 """The hot loops of the losses: the compiled kernels where available, numpy otherwise.
 
-The compiled kernels (``cece/_fast.c``) fuse a block's work into one pass per row, in double
+The compiled kernels (``cece/_native/_fast.c``) fuse a block's work into one pass per row, in double
 precision, on all cores; they need an x86-64 CPU with AVX2, FMA and F16C and a C compiler at
 install time, and ``CECE_NO_FAST=1`` turns them off. The numpy path computes in float64 too,
 so both give the same results to float64 rounding.
@@ -18,8 +18,8 @@ import threading
 
 import numpy as np
 
-try:  # the compiled kernels (cece/_fast.c), where they could be built and this CPU runs them
-    from . import _fast
+try:  # the compiled kernels (cece/_native/_fast.c), where they could be built and this CPU runs them
+    from cece._native import _fast
 except ImportError:  # pragma: no cover - depends on the build
     _fast = None
 
@@ -157,7 +157,7 @@ def compiled(x: np.ndarray) -> bool:
 
 def fast_softmax_index(x: np.ndarray, y: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """(nll, correct, predicted, finite) from the compiled kernel: see cece/_fast.c."""
+    """(nll, correct, predicted, finite) from the compiled kernel: see cece/_native/_fast.c."""
     n, c = x.shape
     nll, correct = output("nll", n, np.float64), output("correct", n, np.bool_)
     predicted = output("predicted", n, np.int64)

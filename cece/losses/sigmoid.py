@@ -33,8 +33,8 @@ import math
 
 import numpy as np
 
-from . import kernels
-from .numerics import Terms, compute_dtype, default_eps
+from cece import _native as kernels
+from cece.losses.terms import Terms, compute_dtype, default_eps
 
 
 def _softplus_pair(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,7 +139,7 @@ def binary_terms(
 
 def _logits_compiled(x: np.ndarray, y: np.ndarray, y_raw: np.ndarray, pos_weight,
                      sample_weight, threshold: float) -> Terms:
-    """Plain BCE from logits in one fused pass (cece/_fast.c); the rest as in binary_terms."""
+    """Plain BCE from logits in one fused pass (cece/_native/_fast.c); the rest as in binary_terms."""
     n, k = x.shape
     total, right, finite, soft = kernels.fast_bce_logits(x, y, pos_weight, _logit(threshold))
     s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)

@@ -22,8 +22,8 @@ import math
 
 import numpy as np
 
-from . import kernels
-from .numerics import KINDS, Terms, compute_dtype, default_eps
+from cece import _native as kernels
+from cece.losses.terms import KINDS, Terms, compute_dtype, default_eps
 
 # -- −log q for one block of predictions -----------------------------------------------------------
 
@@ -280,7 +280,7 @@ def categorical_terms(
 
 def _index_logits_compiled(x: np.ndarray, targets: np.ndarray, weight, ignore_index,
                            sample_weight) -> Terms:
-    """The common case — logits, class indices — in one fused pass (cece/_fast.c)."""
+    """The common case — logits, class indices — in one fused pass (cece/_native/_fast.c)."""
     y = targets.astype(np.intp, copy=False)
     valid = None if ignore_index is None else y != ignore_index
     if valid is not None:

@@ -1,0 +1,6 @@
+"""The command line: Typer parameters and commands, and ``main()``, the one place errors
+become exit codes. Only this package imports Typer."""
+
+from cece.cli.app import main
+
+__all__ = ["main"]
