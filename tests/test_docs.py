@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cece.cli.app import app
+from cece.cli.entry import app
 from conftest import ROOT, run_cece
 
 README = (ROOT / "README.md").read_text()

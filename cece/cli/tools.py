@@ -1,7 +1,7 @@
 """The commands that explain cross-entropy: entropy, kl, explain, curve, inspect.
 
-Registered on the same Typer app as the loss commands (``cece.cli``), which also owns
-``main()``; like them, each command only parses its options and calls ``cece.commands``.
+Registered on the same Typer app as the loss commands (:mod:`cece.cli.loss`); like them, each
+command only parses its options and calls :mod:`cece.cli.run`.
 """
 
 
@@ -10,11 +10,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from cece.cli.app import (
-    IN, LOSS, OUT, BaselineOpt, Base, BaseOpt, ClassAxisOpt, ClassesOpt, EpsOpt, FailAboveOpt,
+from cece.cli.app import app
+from cece.cli.params import (
+    IN, LOSS, OUT, Base, BaselineOpt, BaseOpt, ClassAxisOpt, ClassesOpt, EpsOpt, FailAboveOpt,
     Format, FormatOpt, FromOpt, HistOpt, Kind, LabelColOpt, LabelsArg, OutputOpt, PredColsOpt, PredsArg,
     QuietOpt, Reduction, ReductionOpt, RowsOpt, SampleWeightOpt, SamplesOpt, SmoothingOpt,
-    StdinFormat, StdinOpt, StrictOpt, ToleranceOpt, WorstOpt, _examples, _help, _output, app,
+    StdinFormat, StdinOpt, StrictOpt, ToleranceOpt, WorstOpt, examples, help_text,
+    output_options,
 )
 
 
@@ -50,10 +52,10 @@ def _measure(command: str, p: str, q: str | None, kind: Kind, reduction: Reducti
 
 @app.command(
     short_help="Shannon entropy H(P) of each row.",
-    help=_help("Shannon entropy H(P) of each row: −Σ p·log p (0·log 0 = 0).",
+    help=help_text("Shannon entropy H(P) of each row: −Σ p·log p (0·log 0 = 0).",
                """As scipy.stats.entropy(p, base=…, axis=1). The table adds the mean, sum and
                spread over rows, and the perplexity base^H."""),
-    epilog=_examples("cece entropy sample_data/soft_targets.csv",
+    epilog=examples("cece entropy sample_data/soft_targets.csv",
                      "cece entropy '[[0.5, 0.5], [0.9, 0.1]]' -b 2 -r none -q"),
 )
 def entropy(
@@ -78,17 +80,17 @@ def entropy(
     strict: StrictOpt = False,
 ) -> None:
     _measure("entropy", p, None, kind, reduction, base, renormalize, pred_cols, class_axis,
-             stdin_format, _output(fmt, quiet, rows, worst, False, samples, output, fail_above,
+             stdin_format, output_options(fmt, quiet, rows, worst, False, samples, output, fail_above,
                                    baseline, tolerance, strict, hist))
 
 
 @app.command(
     short_help="KL divergence KL(P‖Q) of each pair of rows.",
-    help=_help("Kullback–Leibler divergence KL(P‖Q) of each pair of rows: Σ p·log(p/q).",
+    help=help_text("Kullback–Leibler divergence KL(P‖Q) of each pair of rows: Σ p·log(p/q).",
                """As the row sums of scipy.special.rel_entr(p, q): infinite where Q gives
                probability 0 to a class P does not. Rows also carry H(P) and the
                cross-entropy H(P, Q) = H(P) + KL(P‖Q)."""),
-    epilog=_examples("cece kl sample_data/soft_targets.csv sample_data/soft_probs.csv",
+    epilog=examples("cece kl sample_data/soft_targets.csv sample_data/soft_probs.csv",
                      "cece kl sample_data/soft_targets.csv sample_data/soft_logits.csv "
                      "--q-from logits",
                      "cece kl teacher_logits.npy student_logits.npy --from logits -q"),
@@ -120,7 +122,7 @@ def kl(
     strict: StrictOpt = False,
 ) -> None:
     _measure("kl", p, q, kind, reduction, base, renormalize, pred_cols, class_axis,
-             stdin_format, _output(fmt, quiet, rows, worst, False, samples, output, fail_above,
+             stdin_format, output_options(fmt, quiet, rows, worst, False, samples, output, fail_above,
                                    baseline, tolerance, strict, hist), q_kind)
 
 
@@ -140,14 +142,14 @@ def _loss_type(binary: bool, categorical: bool) -> str | None:
 
 @app.command(
     short_help="One sample's loss, step by step, with its numbers.",
-    help=_help("The loss of one sample, step by step, with its numbers.",
+    help=help_text("The loss of one sample, step by step, with its numbers.",
                """Categorical: logits → exp → sum → softmax → log → the true class's term →
                negate (dense targets: the dot product −Σ t·log p; label smoothing: the
                smoothed target; class weights: the weighting). Binary: the two terms
                y·log p and (1 − y)·log(1 − p). With several samples, the reduction over all
                of them follows. Which loss: --categorical or --binary; by default binary when
                PREDS has one column, categorical otherwise."""),
-    epilog=_examples("cece explain '[1,2,3]' 0",
+    epilog=examples("cece explain '[1,2,3]' 0",
                      "cece explain 0.7 0.6",
                      "cece explain '[1,2,3]' '[0.2,0.3,0.5]' --label-smoothing 0.1",
                      "cece explain sample_data/catdogpig_eval.csv --label-col label --row 1 "
@@ -214,14 +216,14 @@ class CurveFormat(str, Enum):
 
 @app.command(
     short_help="The loss as a function of the predicted probability (a plot).",
-    help=_help("The loss as a function of the predicted probability, drawn in the terminal.",
+    help=help_text("The loss as a function of the predicted probability, drawn in the terminal.",
                """Categorical (the default): −log p, with p the probability given to the true
                class; --classes C adds the loss of a uniform guess, log C. Binary: for each
                --target y, −(y·log p + (1 − y)·log(1 − p)), lowest at p = y, where it equals the
                target's entropy H(y) (zero only for hard targets). --output FILE.png|svg|pdf
                writes an image (needs matplotlib: pip install 'cece[plot]'); -f csv|json gives
                the points."""),
-    epilog=_examples("cece curve",
+    epilog=examples("cece curve",
                      "cece curve --binary --target 1 --target 0 --target 0.3",
                      "cece curve --classes 10 -b 2",
                      "cece curve --binary --target 0.3 -f csv --points 11"),
@@ -261,12 +263,12 @@ def curve(
 @app.command(
     short_help="What cece sees in a file: shape, values, kind, advice.",
     name="inspect",
-    help=_help("What cece sees in a file: shape, dtype, values, row sums, NaN/inf, kind.",
+    help=help_text("What cece sees in a file: shape, dtype, values, row sums, NaN/inf, kind.",
                """Reads the file as the loss commands do (header rule, class axis last), block
                by block, and says what it holds — logits, probabilities, log-probabilities,
                one-hot or soft targets, class indices or names — why, and the command to run
                on it."""),
-    epilog=_examples("cece inspect sample_data/catdogpig_logits.csv",
+    epilog=examples("cece inspect sample_data/catdogpig_logits.csv",
                      "cece inspect sample_data/catdogpig_eval.csv",
                      "cece inspect sample_data/pixels_softmax.csv -f json"),
 )

@@ -1,0 +1,196 @@
+"""The loss commands: ``cece categorical``, ``cece binary`` and ``cece merge``.
+
+Each parses its options and calls :mod:`cece.cli.run`; numpy, pandas and rich are imported
+there, not here (start-up).
+"""
+
+from typing import Annotated, Optional
+
+import typer
+
+from cece.cli.app import app
+from cece.cli.params import (
+    CI, IN, LOSS, OUT, AlphaOpt, Base, BaselineOpt, BaseOpt, BinaryKind, ClassAxisOpt,
+    ClassesOpt, EpsOpt, FailAboveOpt, Format, FormatOpt, FromOpt, GammaOpt, HistOpt, Kind,
+    LabelColOpt, LabelsArg, OutputOpt, PerClassOpt, PredColsOpt, PredsArg, QuietOpt, Reduction,
+    ReductionOpt, RowsOpt, SampleWeightOpt, SamplesOpt, SmoothingOpt, StdinFormat, StdinOpt,
+    StrictOpt, ToleranceOpt, WorstOpt, examples, help_text, output_options,
+)
+
+@app.command(
+    short_help="Softmax (multi-class) cross-entropy, as PyTorch computes it.",
+    help=help_text(
+        "Softmax (multi-class) cross-entropy, a.k.a. log loss / NLL, as PyTorch computes it.",
+        """Labels may be class indices, class names (through the PREDS header or --classes),
+        or dense rows (one-hot or soft targets). Values match
+        torch.nn.functional.cross_entropy for --weight, --ignore-index and
+        --label-smoothing, including its weighted mean.""",
+    ),
+    epilog=examples(
+        "cece categorical sample_data/catdogpig_logits.csv sample_data/catdogpig_labels.csv",
+        "cece categorical '[[1,2,3],[2,4,6]]' '[0,2]' -f json",
+        "cece categorical probs.csv onehot.csv --from probs --renormalize -q",
+        "cece categorical eval.csv --label-col label --per-class --worst 5",
+    ),
+)
+def categorical(
+    preds: PredsArg,
+    labels: LabelsArg = None,
+    kind: FromOpt = Kind.auto,
+    reduction: ReductionOpt = Reduction.mean,
+    base: BaseOpt = Base.e,
+    weight: Annotated[Optional[str], typer.Option(
+        "--weight", "-w", metavar="W1,W2,..", help="Class weights, one per class (PyTorch "
+        "weight=).", rich_help_panel=LOSS)] = None,
+    ignore_index: Annotated[Optional[int], typer.Option(
+        "--ignore-index", metavar="I", help="Skip samples with this label (PyTorch "
+        "ignore_index).", rich_help_panel=LOSS)] = None,
+    label_smoothing: SmoothingOpt = 0.0,
+    sample_weight: SampleWeightOpt = None,
+    focal_gamma: GammaOpt = None,
+    focal_alpha: AlphaOpt = None,
+    eps: EpsOpt = None,
+    renormalize: Annotated[bool, typer.Option(
+        "--renormalize", help="Divide probability rows by their sum first (Keras).",
+        rich_help_panel=LOSS)] = False,
+    pred_cols: PredColsOpt = None,
+    label_col: LabelColOpt = None,
+    classes: ClassesOpt = None,
+    class_axis: ClassAxisOpt = -1,
+    stdin_format: StdinOpt = StdinFormat.csv,
+    fmt: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
+    rows: RowsOpt = "20",
+    worst: WorstOpt = None,
+    per_class: PerClassOpt = False,
+    hist: HistOpt = False,
+    samples: SamplesOpt = False,
+    output: OutputOpt = None,
+    fail_above: FailAboveOpt = None,
+    baseline: BaselineOpt = None,
+    tolerance: ToleranceOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    from cece.cli import run as commands
+
+    code = commands.run_categorical(
+        preds, labels,
+        loss=dict(kind=kind.value, reduction=reduction.value, base=base.value, weight=weight,
+                  ignore_index=ignore_index, label_smoothing=label_smoothing,
+                  sample_weight=sample_weight, focal_gamma=focal_gamma,
+                  focal_alpha=focal_alpha, eps=eps, renormalize=renormalize,
+                  pred_cols=pred_cols, label_col=label_col, classes=classes,
+                  class_axis=class_axis, stdin_format=stdin_format.value),
+        out=output_options(fmt, quiet, rows, worst, per_class, samples, output, fail_above, baseline,
+                    tolerance, strict, hist),
+    )
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command(
+    short_help="Sigmoid (binary) cross-entropy: binary, multi-label, soft.",
+    help=help_text(
+        "Sigmoid (binary) cross-entropy, element-wise: binary, multi-label and soft targets.",
+        """PREDS is one column (binary) or N×K (multi-label, each column its own sigmoid);
+        targets have the same shape, hard (0/1) or soft (in [0, 1]). A sample's loss is the
+        mean over its K columns; --reduction mean averages all elements, sum adds them (as
+        PyTorch's binary_cross_entropy[_with_logits]). For soft targets cece also reports the
+        targets' entropy (the least loss any prediction can reach) and the KL excess.""",
+    ),
+    epilog=examples(
+        "cece binary 0.7 0.6",
+        "cece binary sample_data/seed004_logits.csv sample_data/seed004_labels.csv --pos-weight 3",
+        "cece binary scores.npy targets.npy --from logits -f json",
+        "cece binary probs.csv targets.csv --label-smoothing 0.1 --focal-gamma 2",
+    ),
+)
+def binary(
+    preds: PredsArg,
+    labels: LabelsArg = None,
+    kind: Annotated[BinaryKind, typer.Option(
+        "--from", help="What PREDS holds; auto: probabilities when every value is in [0, 1].",
+        rich_help_panel=IN)] = BinaryKind.auto,
+    reduction: ReductionOpt = Reduction.mean,
+    base: BaseOpt = Base.e,
+    pos_weight: Annotated[Optional[str], typer.Option(
+        "--pos-weight", metavar="W|W1,W2,..", help="Weight of the positive term: one value, or "
+        "one per column (PyTorch pos_weight=).", rich_help_panel=LOSS)] = None,
+    label_smoothing: Annotated[float, typer.Option(
+        "--label-smoothing", metavar="EPS", help="Targets become y(1-ε) + ε/2 (Keras).",
+        rich_help_panel=LOSS)] = 0.0,
+    sample_weight: SampleWeightOpt = None,
+    focal_gamma: GammaOpt = None,
+    focal_alpha: Annotated[Optional[float], typer.Option(
+        "--focal-alpha", metavar="A", help="Focal class balance: α for positives, 1-α for "
+        "negatives (Keras apply_class_balancing).", rich_help_panel=LOSS)] = None,
+    eps: EpsOpt = None,
+    threshold: Annotated[float, typer.Option(
+        "--threshold", help="Probability above which a prediction counts as positive "
+        "(accuracy).", rich_help_panel=LOSS)] = 0.5,
+    pred_cols: PredColsOpt = None,
+    label_col: LabelColOpt = None,
+    stdin_format: StdinOpt = StdinFormat.csv,
+    fmt: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
+    rows: RowsOpt = "20",
+    worst: WorstOpt = None,
+    per_class: PerClassOpt = False,
+    hist: HistOpt = False,
+    samples: SamplesOpt = False,
+    output: OutputOpt = None,
+    fail_above: FailAboveOpt = None,
+    baseline: BaselineOpt = None,
+    tolerance: ToleranceOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    from cece.cli import run as commands
+
+    code = commands.run_binary(
+        preds, labels,
+        loss=dict(kind=kind.value, reduction=reduction.value, base=base.value,
+                  pos_weight=pos_weight, label_smoothing=label_smoothing,
+                  sample_weight=sample_weight, focal_gamma=focal_gamma,
+                  focal_alpha=focal_alpha, eps=eps, threshold=threshold,
+                  pred_cols=pred_cols, label_col=label_col, stdin_format=stdin_format.value),
+        out=output_options(fmt, quiet, rows, worst, per_class, samples, output, fail_above, baseline,
+                    tolerance, strict, hist),
+    )
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command(
+    short_help="Combine shard JSON summaries into one exact summary.",
+    help=help_text(
+        "Combine the JSON summaries of shards into the summary of their union, exactly.",
+        """Each input is a document written by cece ... -f json (or by cece merge). Count,
+        sum, mean, std, min, max, accuracy and perplexity of the union are exact, from the
+        mergeable sums every document carries; the median needs every sample and is not
+        kept. Shards must be the same loss with the same options.""",
+    ),
+    epilog=examples(
+        "cece merge shard-0.json shard-1.json shard-2.json",
+        "cece merge shards/*.json -f json -o all.json",
+        "cece merge shards/*.json -q --baseline baseline.json --tolerance 1%",
+    ),
+)
+def merge(
+    summaries: Annotated[list[str], typer.Argument(
+        metavar="SUMMARY.json...", help="JSON documents written by cece -f json.",
+        show_default=False)],
+    fmt: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
+    output: OutputOpt = None,
+    fail_above: FailAboveOpt = None,
+    baseline: BaselineOpt = None,
+    tolerance: ToleranceOpt = None,
+) -> None:
+    from cece.cli import run as commands
+
+    code = commands.run_merge(summaries, output_options(fmt, quiet, "0", None, False, False, output,
+                                                 fail_above, baseline, tolerance, False))
+    if code:
+        raise typer.Exit(code)
+
+
