@@ -15,7 +15,8 @@ from cece.engine import pipeline as engine
 
 from cece.io import readers
 
-from cece.report import render
+from cece.report import documents, numbers, progress, records, tables
+from cece.report import tools as views
 
 from cece.engine import tasks as specs
 
@@ -92,10 +93,10 @@ def run(task_class: type[engine.Task], preds: str, labels: str | None, opts: eng
         if quiet and opts.reduction == "none":
             writer = _loss_lines(stream)
         elif streaming:
-            writer = render.RecordWriter(stream, fmt)
-        with render.Progress() as progress:
+            writer = records.RecordWriter(stream, fmt)
+        with progress.Progress() as bar:
             result = engine.run(task_class(opts, diag), preds, labels, on_records=writer,
-                                on_progress=progress.update)
+                                on_progress=bar.update)
         diag.flush()
         if writer is None:  # else the records went out as they were computed
             _render(result, stream, fmt, quiet, bool(opts.worst))
@@ -104,12 +105,12 @@ def run(task_class: type[engine.Task], preds: str, labels: str | None, opts: eng
 
 def _render(result: engine.Result, stream, fmt: str, quiet: bool, worst: bool) -> None:
     if quiet:
-        render.quiet(result, stream)
+        records.quiet(result, stream)
     elif fmt == "json":
-        render.write_json(result, stream)
+        documents.write_json(result, stream)
     else:
         width = None if stream.isatty() else 100
-        render.console(stream, width=width).print(render.tables(result, worst=worst))
+        tables.console(stream, width=width).print(tables.tables(result, worst=worst))
 
 
 def run_merge(paths: list[str], out: dict) -> int:
@@ -146,7 +147,7 @@ def gate(result: engine.Result, out: dict) -> int:
     value = result.loss if result.loss is not None else result.summary.mean
     limit = out.get("fail_above")
     if limit is not None and not value <= limit:
-        failures.append(f"loss {render.number(value)} {result.unit} > {limit:g} (--fail-above)")
+        failures.append(f"loss {numbers.number(value)} {result.unit} > {limit:g} (--fail-above)")
     if out.get("baseline") is not None:
         reason = summaries.check_baseline(result, out["baseline"], out.get("tolerance") or "0",
                                           out.get("baseline_doc"))
@@ -161,7 +162,7 @@ def gate(result: engine.Result, out: dict) -> int:
 
 def _loss_lines(stream):
     def write(records: engine.Records) -> None:
-        stream.writelines(render.number(v) + "\n" for v in records["loss"].tolist())
+        stream.writelines(numbers.number(v) + "\n" for v in records["loss"].tolist())
     return write
 
 
@@ -250,9 +251,9 @@ def run_explain(preds: str, labels: str | None, *, loss_type: str | None, row: i
     diag.flush()
     with open_output(out["output"], [preds, labels, opts.sample_weight]) as stream:
         if out["fmt"] == "json":
-            render.write_explanation_json(ex, result, row, stream)
+            views.write_explanation_json(ex, result, row, stream)
         else:
-            render.explanation(ex, result, row, stream)
+            views.explanation(ex, result, row, stream)
     return ExitCode.OK
 
 
@@ -377,7 +378,7 @@ def run_curve(binary: bool, targets: list[float] | None, *, classes: int | None,
     if not 10 <= width <= 1000 or not 5 <= height <= 200:
         raise OptionError("--width must be 10..1000 and --height 5..200")
     with open_output(output, []) as stream:
-        render.write_curve(fig, stream, fmt, width=width, height=height)
+        views.write_curve(fig, stream, fmt, width=width, height=height)
     return ExitCode.OK
 
 
@@ -391,7 +392,7 @@ def run_inspect(file: str, *, class_axis: int, stdin_format: str, fmt: str,
     report = inspect(file, class_axis=class_axis, stdin_format=stdin_format)
     with open_output(output, [file]) as stream:
         if fmt == "json":
-            render.write_inspect_json(report, stream)
+            views.write_inspect_json(report, stream)
         else:
-            render.inspect_report(report, stream)
+            views.inspect_report(report, stream)
     return ExitCode.OK

@@ -24,7 +24,7 @@ from cece import _native as kernels
 from cece.checks import Diagnostics, KindDetector
 from cece.errors import CeceError
 from cece.losses.terms import Terms, default_eps
-from cece.engine.reduce import LossLog, Summary, Worst, reduced
+from cece.engine.reduce import LossLog, Summary, Worst, histogram, reduced
 from cece.io.text import worker_threads
 
 BASES = {"e": (1.0, "nats"), "2": (math.log(2), "bits"), "10": (math.log(10), "hartleys")}
@@ -380,8 +380,6 @@ class _Pass:
     def _histogram(self) -> dict | None:
         if not self.opts.hist:
             return None
-        from cece.report.textplot import histogram
-
         return histogram(self.log.all())
 
 

@@ -174,3 +174,17 @@ class Worst:
     def records(self) -> list[dict]:
         """Highest loss first; ties keep file order."""
         return [rec for _, _, rec in sorted(self._heap, key=lambda t: t[:2], reverse=True)]
+
+
+def histogram(values: np.ndarray, *, bins: int = 20) -> dict:
+    """Counts of finite values in ``bins`` equal bins over [min, max], plus the inf count."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    infinite = int(np.count_nonzero(np.isinf(values)))
+    if not len(finite):
+        return {"edges": [], "counts": [], "infinite": infinite}
+    lo, hi = float(finite.min()), float(finite.max())
+    if hi == lo:  # every loss the same: one bin
+        return {"edges": [lo, hi], "counts": [len(finite)], "infinite": infinite}
+    counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
+    return {"edges": edges.tolist(), "counts": counts.tolist(), "infinite": infinite}

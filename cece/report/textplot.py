@@ -98,20 +98,6 @@ def line_plot(series: list[Series], *, width: int = 60, height: int = 15, y_max:
     return lines if y_label else lines[1:]
 
 
-def histogram(values: np.ndarray, *, bins: int = 20, width: int = 40) -> dict:
-    """Counts of finite values in ``bins`` equal bins over [min, max], plus the inf count."""
-    values = np.asarray(values, dtype=np.float64)
-    finite = values[np.isfinite(values)]
-    infinite = int(np.count_nonzero(np.isinf(values)))
-    if not len(finite):
-        return {"edges": [], "counts": [], "infinite": infinite}
-    lo, hi = float(finite.min()), float(finite.max())
-    if hi == lo:  # every loss the same: one bin
-        return {"edges": [lo, hi], "counts": [len(finite)], "infinite": infinite}
-    counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
-    return {"edges": edges.tolist(), "counts": counts.tolist(), "infinite": infinite}
-
-
 def histogram_lines(hist: dict, *, width: int = 40, unit: str = "") -> list[str]:
     """``[0.10, 0.20)  ████▍   123`` lines, one per bin, bars scaled to the fullest."""
     counts, edges = hist["counts"], hist["edges"]

@@ -1,0 +1,61 @@
+"""JSON documents: the result of a run (``-f json``), with stats and the mergeable summary.
+
+Plain ``json.dumps`` to the stream (pipes need plain bytes); numbers at full precision.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TextIO
+
+from cece import __version__
+from cece.engine.pipeline import Result
+from cece.report.numbers import plain
+
+def stats(result: Result) -> dict:
+    s = result.summary
+    out = {"count": s.count, "ignored": s.ignored, "mean": s.mean, "sum": s.weighted_sum,
+           "std": s.std, "min": s.min if s.count else math.nan,
+           "max": s.max if s.count else math.nan,
+           "median": None if result.command == "merge" else result.median}
+    if result.has_perplexity:
+        out["perplexity"] = result.perplexity
+    if result.has_accuracy:
+        out["accuracy"] = s.accuracy
+    if "entropy" in result.fields and s.count:
+        out["entropy"] = s.entropy_sum / s.count
+        out["kl"] = s.kl_sum / s.count
+    if s.clipped_low or s.clipped_high:
+        out["clipped"] = {"below_eps": s.clipped_low, "above_one_minus_eps": s.clipped_high}
+    return out
+
+
+def document(result: Result) -> dict:
+    doc = {"cece_version": __version__, "command": result.command, "input": result.input,
+           "options": result.options, "unit": result.unit, "reduction": result.reduction,
+           "loss": result.loss, "stats": stats(result)}
+    if result.per_class is not None:
+        doc["per_class"] = result.per_class
+    if result.samples is not None:
+        doc["samples"] = [_named(r, result) for r in result.samples]
+    if result.worst:
+        doc["worst"] = [_named(r, result) for r in result.worst]
+    if result.histogram is not None:
+        doc["histogram"] = result.histogram
+    doc["warnings"] = result.warnings
+    doc["summary"] = result.summary.to_dict()  # the mergeable sums (cece merge)
+    return doc
+
+
+def write_json(result: Result, out: TextIO) -> None:
+    out.write(json.dumps(plain(document(result)), indent=2, allow_nan=False) + "\n")
+
+
+FIELD_ORDER = ["index", "loss", "target", "target_class", "p", "predicted", "predicted_class",
+               "p_target", "accuracy", "entropy", "kl", "cross_entropy", "weight", "ignored"]
+
+
+def _named(record: dict, result: Result) -> dict:
+    """A record with the fields that apply, in the documented order."""
+    return {k: record[k] for k in FIELD_ORDER if k in record and k in result.fields}

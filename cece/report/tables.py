@@ -1,0 +1,180 @@
+"""Rich tables for people: the per-sample table, the aggregate table, per class, --hist.
+
+The only place (with :mod:`cece.report.tools` and :mod:`cece.report.progress`) that imports
+rich, and only inside the functions that draw: ``-q`` and JSON runs never load it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, TextIO
+
+from cece.engine.pipeline import Result
+from cece.report.documents import stats
+from cece.report.numbers import fmt
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.table import Table
+
+HEADINGS = {"index": "#", "target": "target", "p": "p", "predicted": "predicted",
+            "p_target": "p(target)", "accuracy": "accuracy", "loss": "loss",
+            "entropy": "entropy", "kl": "KL", "cross_entropy": "H(P,Q)", "weight": "weight",
+            "ignored": "ignored"}
+
+
+VALUE_HEADINGS = {"entropy": "H(P)", "kl": "KL(P‖Q)"}  # what "loss" is for these commands
+
+
+TABLE_ORDER = ["index", "target", "p", "predicted", "p_target", "accuracy", "weight", "ignored",
+               "entropy", "cross_entropy", "kl", "loss"]
+
+
+def tables(result: Result, *, worst: bool = False) -> RenderableType:
+    """The per-sample table (first rows, or the worst K), the aggregate table, per class."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts: list[RenderableType] = []
+    records = result.worst if worst else result.head
+    if records:
+        parts.append(sample_table(result, records, worst=worst))
+        shown = len(records)
+        if not worst and result.rows > shown:
+            parts.append(Text(f"… {result.rows - shown:,} more rows (--rows all shows every "
+                              "row; --worst K the highest losses)", style="dim"))
+    parts.append(Text(heading(result), style="bold"))
+    parts.append(aggregate_table(result))
+    excess = excess_line(result)
+    if excess:
+        parts.append(Text(excess))
+    if result.per_class:
+        parts.append(per_class_table(result))
+    if result.histogram is not None:
+        parts.extend(histogram_block(result))
+    return Group(*parts)
+
+
+def sample_table(result: Result, records: list[dict], *, worst: bool) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    cols = [f for f in TABLE_ORDER if f in result.fields]
+    title = f"worst {len(records)} samples (highest loss first)" if worst else "per sample"
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    for f in cols:
+        name = VALUE_HEADINGS.get(result.command, "loss") if f == "loss" else HEADINGS[f]
+        if f == "entropy" and result.command == "kl":
+            name = "H(P)"
+        table.add_column(name, justify="left" if f in ("target", "predicted") else "right",
+                         style="bold cyan" if f == "loss" else None)
+    for rec in records:
+        ignored = rec.get("ignored", False)
+        row = []
+        for f in cols:
+            value = rec.get(f)
+            if f in ("target", "predicted"):
+                row.append(str(rec.get(f"{f}_class", "-" if value is None else value)))
+            elif f == "index":
+                row.append(str(value))
+            elif ignored and f in ("loss", "p_target", "weight"):
+                row.append("-")
+            else:
+                row.append(fmt(value))
+        table.add_row(*row, style="dim" if ignored else None)
+    return table
+
+
+TITLES = {"categorical": "categorical cross-entropy", "binary": "binary cross-entropy",
+          "entropy": "entropy H(P)", "kl": "KL divergence KL(P‖Q)"}
+
+
+def heading(result: Result) -> str:
+    """``categorical cross-entropy · logits (detected) · index targets · nats``."""
+    if result.command == "merge":
+        shards = result.input.get("shards", [])
+        return (f"{TITLES.get(result.input.get('command'), 'loss')} · merged from "
+                f"{len(shards)} shard summaries · {result.unit}")
+    kind = result.input.get("kind")
+    detected = " (detected)" if result.input.get("kind_detected") else ""
+    kinds = f"{kind}{detected}"
+    if result.input.get("q_kind"):  # cece kl: the kinds of both
+        q_detected = " (detected)" if result.input.get("q_kind_detected") else ""
+        kinds = f"P {kinds}, Q {result.input['q_kind']}{q_detected}"
+    parts = [TITLES.get(result.command, result.command), kinds]
+    if result.input.get("target"):
+        parts.append(f"{result.input['target']} targets")
+    return " · ".join(parts + [result.unit])
+
+
+def aggregate_table(result: Result) -> Table:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    s = stats(result)
+    table = Table(box=box.SIMPLE_HEAD, show_header=False)
+    table.add_column("statistic")
+    table.add_column("value", justify="right")
+    loss = result.loss
+    name = VALUE_HEADINGS.get(result.command, "loss")
+    table.add_row(Text(f"{name} ({result.reduction})", style="bold"),
+                  Text(fmt(loss) if loss is not None else "per sample", style="bold cyan"))
+    for key in ("count", "ignored", "mean", "sum", "std", "min", "max", "median", "perplexity",
+                "accuracy", "entropy", "kl"):
+        if key in s and not (key == "ignored" and not s[key]):
+            if result.command == "kl" and key == "kl":  # the mean already; H(P,Q) instead
+                table.add_row("mean H(P,Q)", fmt(s["entropy"] + s["kl"]))
+                continue
+            label = ({"entropy": "mean H(P)"} if result.command == "kl"
+                     else {"entropy": "mean entropy H(t)", "kl": "mean KL(t‖q)"}).get(key, key)
+            table.add_row(label, fmt(s[key]))
+    return table
+
+
+def excess_line(result: Result) -> str | None:
+    """For soft targets: the loss as the achievable minimum H(t) plus the KL excess."""
+    s = stats(result)
+    if "entropy" not in s or not s["count"] or result.command not in ("categorical", "binary"):
+        return None
+    h, kl, unit = s["entropy"], s["kl"], result.unit
+    line = (f"The least loss any prediction could reach here is the targets' entropy, "
+            f"{fmt(h)} {unit} a sample; these predictions are {fmt(kl)} {unit} above it (KL)")
+    plain_ce = h + kl
+    if not math.isclose(plain_ce, s["mean"], rel_tol=1e-9, abs_tol=1e-12):
+        line += (f". With the options in force the loss is not H + KL; the plain "
+                 f"cross-entropy is {fmt(plain_ce)}")
+    return line + "."
+
+
+def per_class_table(result: Result) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title="per class (by true class)", box=box.SIMPLE_HEAD, title_justify="left")
+    for name, justify in (("class", "left"), ("count", "right"), ("mean loss", "right"),
+                          ("accuracy", "right")):
+        table.add_column(name, justify=justify)
+    for row in result.per_class or []:
+        table.add_row(str(row["class"]), fmt(row["count"]), fmt(row["mean"]), fmt(row["accuracy"]))
+    return table
+
+
+def console(out: TextIO, *, width: int | None = None) -> Console:
+    """A console that colours only a terminal and honours NO_COLOR (rich does both)."""
+    from rich.console import Console
+
+    return Console(file=out, width=width, highlight=False, soft_wrap=False)
+
+
+def histogram_block(result: Result):
+    """The --hist drawing under the tables."""
+    from rich.text import Text
+
+    from cece.report import textplot
+
+    hist = result.histogram or {}
+    lines = textplot.histogram_lines(hist, width=40)
+    total = sum(hist.get("counts", [])) + hist.get("infinite", 0)
+    head = Text(f"histogram of {total:,} per-sample losses ({result.unit})", style="bold")
+    return [head, Text("\n".join(lines))]
