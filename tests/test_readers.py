@@ -14,7 +14,7 @@ import pytest
 import cece.io.inputs
 import cece.io.text
 import golden as G
-from cece.io import inputs, readers
+from cece.io import arrow, inputs, readers
 from conftest import run_cece
 
 CSV = "cat,dog,pig\n1,2,3\n2,4,6\n"
@@ -82,7 +82,7 @@ def test_parquet_and_feather(tmp_path):
         assert loss(str(tmp_path / name), "--label-col", "label") == pytest.approx(G.A2_MEAN)
     f32 = pa.table({"a": pa.array([1, 2], pa.float32()), "b": pa.array([2, 4], pa.float32())})
     pyarrow.parquet.write_table(f32, tmp_path / "f.parquet")
-    block = next(readers.ArrowTable.open(tmp_path / "f.parquet", "f", "parquet").blocks([0, 1], []))
+    block = next(arrow.ArrowTable.open(tmp_path / "f.parquet", "f", "parquet").blocks([0, 1], []))
     assert block.floats.dtype == np.float32
 
 

@@ -10,7 +10,7 @@ import typer
 
 from cece.cli.app import app
 from cece.cli.params import (
-    CI, IN, LOSS, OUT, AlphaOpt, Base, BaselineOpt, BaseOpt, BinaryKind, ClassAxisOpt,
+    IN, LOSS, AlphaOpt, Base, BaselineOpt, BaseOpt, BinaryKind, ClassAxisOpt,
     ClassesOpt, EpsOpt, FailAboveOpt, Format, FormatOpt, FromOpt, GammaOpt, HistOpt, Kind,
     LabelColOpt, LabelsArg, OutputOpt, PerClassOpt, PredColsOpt, PredsArg, QuietOpt, Reduction,
     ReductionOpt, RowsOpt, SampleWeightOpt, SamplesOpt, SmoothingOpt, StdinFormat, StdinOpt,

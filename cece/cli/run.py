@@ -13,7 +13,7 @@ import numpy as np
 
 from cece.engine import pipeline as engine
 
-from cece.io import readers
+from cece.io import arrays, readers
 
 from cece.report import documents, numbers, progress, records, tables
 from cece.report import tools as views
@@ -184,7 +184,7 @@ def parse_numbers(text: str | None, option: str) -> list[float] | None:
         return None
     if readers.exists(text):
         data = readers.load(readers.resolve(text))
-        if isinstance(data, readers.ArrayInput):
+        if isinstance(data, arrays.ArrayInput):
             return np.asarray(data.array, dtype=np.float64).ravel().tolist()
         blocks = list(data.blocks(list(range(data.ncols)), []))
         return np.concatenate([b.floats for b in blocks]).ravel().tolist()

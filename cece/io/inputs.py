@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cece.io import readers
+from cece.io import arrays, readers
 from cece.errors import CeceError, InputError, OptionError
-from cece.io.readers import ArrayInput, ArrowTable
+from cece.io.arrays import ArrayInput
+from cece.io.arrow import ArrowTable
 from cece.io.text import TextTable, looks_like_number, parse_number
 
 ROWS = 1 << 18  # samples per block at most (fewer, larger blocks: less Python per sample)
@@ -33,7 +34,7 @@ class Source:
     text_parts: set[str] = field(default_factory=set)
     rows: int | None = None
 
-    file_rows: readers.NpyRows | None = None  # plain reads of a C-ordered .npy file
+    file_rows: arrays.NpyRows | None = None  # plain reads of a C-ordered .npy file
 
 
 @dataclass
@@ -81,7 +82,7 @@ def open_predictions(arg: str, *, class_axis: int = -1, pred_cols: str | None = 
         preds.shape = original.shape
         if preds.class_axis % max(1, original.ndim) == max(1, original.ndim) - 1 or binary:
             width = preds.source.data.array.shape[-1]
-            preds.source.file_rows = readers.NpyRows.of(original, width, (width,))
+            preds.source.file_rows = arrays.NpyRows.of(original, width, (width,))
     else:
         preds = _table_predictions(data, pred_cols, label_col, weight_col)
     if classes is not None:
@@ -279,7 +280,7 @@ def _array_labels(data: ArrayInput, preds: Predictions) -> Labels:
     elif not text and samples is not None and arr.shape == samples + (preds.n_classes,):
         dense = arr.reshape(-1, preds.n_classes)
         source = Source(name, ArrayInput(name, dense), {"labels": None}, rows=len(dense),
-                        file_rows=readers.NpyRows.of(arr, preds.n_classes, (preds.n_classes,)))
+                        file_rows=arrays.NpyRows.of(arr, preds.n_classes, (preds.n_classes,)))
         return Labels(name, "dense", source)
     elif not text and preds.shape is not None and len(preds.shape) == 1 and arr.shape == preds.shape:
         source = Source(name, ArrayInput(name, arr[None, :]), {"labels": None}, rows=1)
@@ -287,11 +288,11 @@ def _array_labels(data: ArrayInput, preds: Predictions) -> Labels:
     elif not text and samples is None and arr.ndim == 2 and arr.shape[1] == preds.n_classes:
         return Labels(name, "dense", Source(
             name, data, {"labels": None}, rows=len(arr),
-            file_rows=readers.NpyRows.of(arr, preds.n_classes, (preds.n_classes,))))
+            file_rows=arrays.NpyRows.of(arr, preds.n_classes, (preds.n_classes,))))
     else:
         raise _shape_mismatch(name, arr.shape, preds)
     source = Source(name, ArrayInput(name, vec), {"labels": None}, rows=len(vec),
-                    file_rows=readers.NpyRows.of(arr, 1, ()))
+                    file_rows=arrays.NpyRows.of(arr, 1, ()))
     return Labels(name, "name" if text else "index", source)
 
 
@@ -352,7 +353,7 @@ def open_sample_weights(spec: str, preds: Predictions, *, stdin_format: str = "c
             raise InputError(data.name, f"sample weights have shape {arr.shape}; expected one "
                              "weight per sample")
         return Source(data.name, ArrayInput(data.name, vec), {"weights": None}, rows=len(vec),
-                      file_rows=readers.NpyRows.of(arr, 1, ()))
+                      file_rows=arrays.NpyRows.of(arr, 1, ()))
     if data.ncols != 1:
         raise InputError(data.name, f"{data.ncols} columns; expected 1 column of sample weights")
     return Source(data.name, data, {"weights": [0]})
@@ -395,7 +396,7 @@ def open_binary_targets(arg: str | None, preds: Predictions, *, label_col: str |
                              f"predictions' shape {want} (from {preds.name})")
         return Labels(data.name, "binary",
                       Source(data.name, ArrayInput(data.name, cols), {"labels": None},
-                             rows=len(cols), file_rows=readers.NpyRows.of(arr, k, (k,))))
+                             rows=len(cols), file_rows=arrays.NpyRows.of(arr, k, (k,))))
     if label_col is not None:
         cols = parse_cols(label_col, data.header, data.ncols, data.name, "--label-col")
     else:

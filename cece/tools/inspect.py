@@ -17,7 +17,7 @@ import numpy as np
 from cece.io import readers
 from cece.checks import ROW_SUM_TOL, KindDetector
 from cece.io.inputs import LABEL_NAMES, ROWS, _text_column
-from cece.io.readers import ArrayInput
+from cece.io.arrays import ArrayInput
 from cece.io.text import TextTable
 
 DISTINCT_CAP = 1000  # distinct label values tracked, at most

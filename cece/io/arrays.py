@@ -1,0 +1,203 @@
+"""Arrays: .npy (memory-mapped, read in row blocks), .npz members, JSON literals.
+
+Nothing is ever unpickled: object arrays are refused with a clear error (CONTRACT §2).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import mmap
+import sys
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from cece.errors import CeceError, InputError
+
+@dataclass
+class ArrayInput:
+    """An N-dimensional array from .npy/.npz/a literal (numeric, or str for class names)."""
+
+    name: str
+    array: np.ndarray
+
+
+def is_literal(value: object) -> bool:
+    """JSON numbers, class names, or (nested) lists of them."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float, str)):
+        return not isinstance(value, str) or bool(value)
+    return isinstance(value, list) and bool(value) and all(is_literal(v) for v in value)
+
+
+def _npy_header(fh: BinaryIO, name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    from numpy.lib import format as npy
+
+    try:
+        version = npy.read_magic(fh)
+        reader = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+        shape, fortran, dtype = reader(fh, max_header_size=1 << 20)
+    except ValueError as exc:
+        raise InputError(name, f"not a valid .npy file ({exc})") from None
+    except Exception:  # tokenize.TokenError, SyntaxError, ... from a mangled header
+        raise InputError(name, "not a valid .npy file (its header is not a Python literal)") \
+            from None
+    if any(d < 0 for d in shape):
+        raise InputError(name, f"not a valid .npy file (shape {shape} has a negative "
+                         "dimension)")
+    if math.prod(max(d, 1) for d in shape) * max(dtype.itemsize, 1) > sys.maxsize:
+        # numpy refuses such a shape even with a zero dimension ("array is too big").
+        raise InputError(name, f"not a valid .npy file (shape {shape} of {dtype} is larger "
+                         "than any array can be)")
+    if dtype.hasobject:
+        raise InputError(name, "holds Python objects (dtype object); cece never unpickles",
+                         hint="save a numeric array, e.g. np.save(path, arr.astype(np.float32))")
+    return shape, fortran, dtype
+
+
+def _data_bytes(shape: tuple[int, ...], dtype: np.dtype) -> int:
+    """Bytes of data an array of this shape needs (Python ints: no int64 overflow)."""
+    return math.prod(shape) * dtype.itemsize
+
+
+def npy_mmap(path: Path, name: str) -> np.ndarray:
+    with open(path, "rb") as fh:
+        shape, fortran, dtype = _npy_header(fh, name)
+        offset = fh.tell()
+    need = _data_bytes(shape, dtype)
+    have = path.stat().st_size - offset
+    if have < need:
+        raise InputError(name, f"truncated: shape {shape} of {dtype} needs {need} bytes of "
+                         f"data, the file has {have}")
+    if need == 0:
+        return np.zeros(shape, dtype)
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
+                     order="F" if fortran else "C")
+
+
+class NpyRows:
+    """Blocks of rows of a C-ordered .npy file, as views of a memory map read in order.
+
+    The file is seen as (n_rows, row_length) elements; blocks come out shaped
+    ``(k,) + out_shape``. Pages a few blocks behind the reader are handed back to the kernel
+    (``MADV_DONTNEED``: they stay in the page cache, and a late reader would simply fault them
+    in again), so the process's RSS stays a few blocks, not the file.
+    """
+
+    LAG = 3  # blocks kept mapped behind the reader (≥ blocks in flight)
+    RELEASE = 16 << 20  # hand pages back in batches this large
+
+    def __init__(self, array: np.memmap, row_length: int, out_shape: tuple[int, ...]) -> None:
+        self.path, self.offset, self.dtype = array.filename, array.offset, array.dtype
+        self.row_length = max(1, row_length)
+        self.n_rows = array.size // self.row_length
+        self.out_shape = out_shape
+
+    @classmethod
+    def of(cls, array: np.ndarray, row_length: int, out_shape: tuple[int, ...]) -> NpyRows | None:
+        """A reader for the whole of a .npy memory map in C order, else None."""
+        if isinstance(array, np.memmap) and isinstance(array.base, mmap.mmap) \
+                and array.flags.c_contiguous and array.size:
+            return cls(array, row_length, out_shape)
+        return None
+
+    def blocks(self, rows: int) -> Iterator[np.ndarray]:
+        with open(self.path, "rb") as fh:
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        step = self.row_length * self.dtype.itemsize
+        behind: deque[tuple[int, int]] = deque()
+        done_from = self.offset  # pages before this were handed back already
+        for start in range(0, self.n_rows, rows):
+            k = min(rows, self.n_rows - start)
+            offset = self.offset + start * step
+            yield np.frombuffer(mapped, self.dtype, count=k * self.row_length,
+                                offset=offset).reshape((k,) + self.out_shape)
+            behind.append((offset, k * step))
+            if len(behind) > self.LAG:
+                end = sum(behind.popleft())
+                # Batched: each release interrupts every CPU running this process (a TLB
+                # shootdown), which costs far more than the pages do in a VM.
+                if end - done_from >= self.RELEASE:
+                    _release(mapped, done_from, end - done_from)
+                    done_from = end
+
+
+def _release(mapped: mmap.mmap, offset: int, length: int) -> None:
+    """Drop a read range's pages from this process (they stay in the page cache)."""
+    if not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    page = mmap.PAGESIZE
+    lo = offset - offset % page
+    hi = offset + length - (offset + length) % page
+    if hi > lo:
+        mapped.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+
+def npy_from_bytes(data: bytes, name: str) -> np.ndarray:
+    fh = io.BytesIO(data)
+    shape, fortran, dtype = _npy_header(fh, name)
+    need = _data_bytes(shape, dtype)
+    body = data[fh.tell():]
+    if len(body) < need:
+        raise InputError(name, f"truncated: shape {shape} of {dtype} needs {need} bytes of "
+                         f"data, found {len(body)}")
+    array = np.frombuffer(body, dtype=dtype, count=math.prod(shape))
+    return array.reshape(shape, order="F" if fortran else "C")
+
+
+def npz(path: Path, name: str, key: str | None) -> np.ndarray:
+    import zipfile
+
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            keys = list(npz.files)
+            if key is None:
+                if len(keys) != 1:
+                    raise InputError(name, f"holds {len(keys)} arrays ({', '.join(keys)}); "
+                                     "say which one", hint=f"use {name}:{keys[0] if keys else 'KEY'}")
+                key = keys[0]
+            if key not in keys:
+                raise InputError(name, f"has no array {key!r}; it has {', '.join(keys) or 'none'}")
+            array = npz[key]
+            if not isinstance(array, np.ndarray):  # a member that is not .npy data
+                raise InputError(name, f"member {key!r} is not a .npy array")
+            return array
+    except CeceError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise InputError(name, f"not a readable .npz file ({exc})") from None
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise InputError(name, f"array {key!r} holds Python objects; cece never unpickles")
+        raise InputError(name, f"not a readable .npz file ({exc})") from None
+    except Exception:  # a mangled member header (tokenize.TokenError, ...)
+        raise InputError(name, f"array {key!r} is not a valid .npy member") from None
+
+
+def literal_array(name: str, value: object) -> np.ndarray:
+    """A JSON literal (numbers or class names, nested lists of them) as an array."""
+    try:
+        array = np.array(value)
+    except ValueError:
+        raise InputError(name, "rows of different lengths",
+                         hint="every row of a nested list needs the same length") from None
+    if array.dtype.kind not in "iufU":
+        raise InputError(name, "mixes numbers and text; expected numbers or class names")
+    return array
+
+
+def json_file(path: Path, name: str) -> np.ndarray:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(name, f"not valid JSON ({exc})") from None
+    if not is_literal(value):
+        raise InputError(name, "expected a JSON array of numbers or class names")
+    return literal_array(name, value)
