@@ -31,7 +31,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import cece.io.text
 from conftest import run_cece
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -11,10 +11,11 @@ import lzma
 import numpy as np
 import pytest
 
+import cece.io.blocks
 import cece.io.inputs
 import cece.io.text
 import golden as G
-from cece.io import arrow, inputs, readers
+from cece.io import arrow, blocks, inputs
 from conftest import run_cece
 
 CSV = "cat,dog,pig\n1,2,3\n2,4,6\n"
@@ -100,7 +101,7 @@ def test_float32_stays_float32_and_memory_maps(write):
     preds = inputs.open_predictions(write("x.npy", x))
     assert preds.dtype == np.float32
     assert isinstance(preds.source.data.array, np.memmap)
-    block = next(inputs.source_blocks(preds.source, 10))["preds"]
+    block = next(blocks.source_blocks(preds.source, 10))["preds"]
     assert block.dtype == np.float32
 
 
@@ -161,7 +162,7 @@ def test_blocks_give_the_same_result_at_any_size(write, monkeypatch):
     px, py = write("x.npy", x), write("y.npy", y)
     whole = json.loads(run_cece("categorical", px, py, "-f", "json", "--samples").out)
     for rows in (1, 7, 64):
-        monkeypatch.setattr(cece.io.inputs, "ROWS", rows)
+        monkeypatch.setattr(cece.io.blocks, "ROWS", rows)
         doc = json.loads(run_cece("categorical", px, py, "-f", "json", "--samples").out)
         assert doc["samples"] == whole["samples"]  # per-sample values: identical
         for key, value in whole["stats"].items():  # sums: equal to rounding

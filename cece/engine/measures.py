@@ -16,7 +16,7 @@ from cece import checks
 
 from cece.losses import divergence
 
-from cece.io import inputs
+from cece.io import blocks, inputs
 
 from cece import _native as kernels
 from cece.checks import KindDetector, RowSums
@@ -114,8 +114,8 @@ class KL(Entropy):
         self.q_kind = q_kind if q_kind != "auto" else self._detect_q()
 
     def _detect_q(self) -> str:
-        rows = inputs.rows_per_block(self.n_columns, self.q.dtype.itemsize)
-        first = next(inputs.source_blocks(self.q.source, rows))["q"]
+        rows = blocks.rows_per_block(self.n_columns, self.q.dtype.itemsize)
+        first = next(blocks.source_blocks(self.q.source, rows))["q"]
         checks.check_finite(first, 0, self.q.name)
         detector = KindDetector()
         detector.update(first, 0)

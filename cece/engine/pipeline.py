@@ -18,7 +18,7 @@ import numpy as np
 
 from cece import checks
 
-from cece.io import inputs
+from cece.io import blocks, inputs
 
 from cece import _native as kernels
 from cece.checks import Diagnostics, KindDetector
@@ -110,7 +110,7 @@ class Task:
     def __init__(self, opts: Options, diag: Diagnostics) -> None:
         self.opts, self.diag = opts, diag
         self.preds: inputs.Predictions
-        self.sources: list[inputs.Source] = []
+        self.sources: list[blocks.Source] = []
         self.n_columns = 0  # classes (categorical) or labels per sample (binary)
         self.classes: list[str] | None = None
         self.soft = False
@@ -231,7 +231,7 @@ class _Pass:
         """Blocks are checked and computed by ``threads()`` workers and folded in order, so
         the result is the same, to the bit, as a one-thread run."""
         task, preds = self.task, self.task.preds
-        rows = inputs.rows_per_block(preds.n_classes, preds.dtype.itemsize)
+        rows = blocks.rows_per_block(preds.n_classes, preds.dtype.itemsize)
         self.kind = None if detector is not None else self.kind
         spy = task.detector() if self.kind == "logits" else None  # probabilities as logits?
         workers = threads()
@@ -242,7 +242,7 @@ class _Pass:
             pool = ThreadPoolExecutor(workers)
         pending: deque = deque()
         try:
-            for start, block in inputs.aligned_blocks(task.sources, rows):
+            for start, block in blocks.aligned_blocks(task.sources, rows):
                 p = block["preds"]
                 self._detect(detector, spy, p, start)
                 if pool is None:

@@ -12,7 +12,7 @@ import numpy as np
 
 from cece import checks
 
-from cece.io import inputs
+from cece.io import blocks, inputs
 
 from cece import _native as kernels
 from cece.checks import KindDetector, RowSums
@@ -33,7 +33,7 @@ def _check_common(opts: Options) -> None:
         raise OptionError(f"--base must be e, 2 or 10; got {opts.base!r}")
 
 
-def _weight_source(opts: Options, preds: inputs.Predictions) -> list[inputs.Source]:
+def _weight_source(opts: Options, preds: inputs.Predictions) -> list[blocks.Source]:
     if opts.sample_weight is None or "weights" in preds.source.parts:
         return []
     return [inputs.open_sample_weights(opts.sample_weight, preds, stdin_format=opts.stdin_format)]

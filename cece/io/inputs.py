@@ -2,14 +2,13 @@
 
 This is where the arguments' files meet: columns are chosen (``--pred-cols``, ``--label-col``),
 the class axis is moved last and the other axes flattened into samples in C order
-(``--class-axis``), labels are classified (indices, names, dense rows), and the sources are read
-together in blocks of at most ``ROWS`` samples, so memory does not grow with the input.
+(``--class-axis``), and labels are classified (indices, names, dense rows). The sources are then
+read together by :mod:`cece.io.blocks`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,24 +16,10 @@ from cece.io import arrays, readers
 from cece.errors import CeceError, InputError, OptionError
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
+from cece.io.blocks import Source
 from cece.io.text import TextTable, looks_like_number, parse_number
 
-ROWS = 1 << 18  # samples per block at most (fewer, larger blocks: less Python per sample)
-BLOCK_BYTES = 16 << 20  # and about this many bytes of predictions
 LABEL_NAMES = ("label", "labels", "target", "targets", "y", "y_true", "class", "truth")
-
-
-@dataclass
-class Source:
-    """One opened input and what is taken from it: part name → columns (None: the array)."""
-
-    name: str
-    data: ArrayInput | TextTable | ArrowTable
-    parts: dict[str, list[int] | None] = field(default_factory=dict)
-    text_parts: set[str] = field(default_factory=set)
-    rows: int | None = None
-
-    file_rows: arrays.NpyRows | None = None  # plain reads of a C-ordered .npy file
 
 
 @dataclass
@@ -54,9 +39,6 @@ class Labels:
     name: str
     form: str  # "index" | "name" | "dense"
     source: Source
-
-
-# -- predictions ----------------------------------------------------------------------------------
 
 
 def open_predictions(arg: str, *, class_axis: int = -1, pred_cols: str | None = None,
@@ -168,7 +150,7 @@ def _table_predictions(table: TextTable | ArrowTable, pred_cols: str | None,
             raise InputError(name, "no columns left: column 0, without a name, is taken for a "
                              "row index")
     for c in cols:
-        if _text_column(table, c):
+        if text_column(table, c):
             col = header[c] if header else c
             raise InputError(name, f"column {col!r} holds text, not prediction scores",
                              hint="choose columns with --pred-cols, or pass --label-col "
@@ -201,7 +183,7 @@ def _numeric_column(table: TextTable | ArrowTable, col: int) -> bool:
     return all(parse_number(v) is not None for v in _sampled(table, col))
 
 
-def _text_column(table: TextTable | ArrowTable, col: int) -> bool:
+def text_column(table: TextTable | ArrowTable, col: int) -> bool:
     """No sampled cell is a number (an id or name column); one odd cell is a cell error, and
     so are cells meant as numbers in a form cece does not read ('0,5', '20%', empty)."""
     if isinstance(table, ArrowTable):
@@ -245,9 +227,6 @@ def parse_cols(spec: str, header: list[str] | None, ncols: int, name: str,
         shown = header[twice] if header else twice
         raise OptionError(f"{option} {spec!r}: column {shown!r} is selected twice")
     return cols
-
-
-# -- labels ---------------------------------------------------------------------------------------
 
 
 def open_labels(arg: str | None, preds: Predictions, *, label_col: str | None = None,
@@ -403,7 +382,7 @@ def open_binary_targets(arg: str | None, preds: Predictions, *, label_col: str |
         cols = list(range(data.ncols))
     _check_width(len(cols), k, data.name, preds)
     for c in cols:
-        if _text_column(data, c):
+        if text_column(data, c):
             raise InputError(data.name, f"column {c} holds text; binary targets are numbers "
                              "in [0, 1]")
     return Labels(data.name, "binary", Source(data.name, data, {"labels": cols}))
@@ -427,113 +406,3 @@ def _check_width(width: int, k: int, name: str, preds: Predictions) -> None:
     if width != k:
         raise InputError(name, f"{width} target column(s); expected {k}, one per prediction "
                          f"column of {preds.name}")
-
-
-# -- reading in aligned blocks ---------------------------------------------------------------------
-
-
-def source_blocks(src: Source, rows: int) -> Iterator[dict[str, np.ndarray]]:
-    """The source's parts, block by block (each block at most ``rows`` samples)."""
-    data = src.data
-    if isinstance(data, ArrayInput):
-        blocks = src.file_rows.blocks(rows) if src.file_rows else _array_rows(data.array, rows)
-        for block in blocks:
-            yield {part: block if cols is None else _take(block, cols, part)
-                   for part, cols in src.parts.items()}
-        return
-    float_cols = sorted({c for p, cs in src.parts.items() if p not in src.text_parts for c in cs})
-    text_cols = sorted({c for p in src.text_parts for c in src.parts[p]})
-    for parsed in data.blocks(float_cols, text_cols):
-        out = {}
-        for part, cols in src.parts.items():
-            if part in src.text_parts:
-                out[part] = parsed.texts[text_cols.index(cols[0])]
-            else:
-                out[part] = _columns(parsed.floats, [float_cols.index(c) for c in cols])
-        if "labels" in out and out["labels"].ndim == 2 and len(src.parts["labels"]) == 1:
-            out["labels"] = out["labels"][:, 0]
-        if "weights" in out and out["weights"].ndim == 2:
-            out["weights"] = out["weights"][:, 0]
-        for start in range(0, len(parsed.floats), rows):
-            yield {k: v[start : start + rows] for k, v in out.items()}
-
-
-def _columns(floats: np.ndarray, idx: list[int]) -> np.ndarray:
-    """Some columns of a parsed block, in C order (the kernels' layout); all of them: as is.
-    (``floats[:, idx]`` would come back in column order.)"""
-    if idx == list(range(floats.shape[1])):
-        return floats
-    return np.ascontiguousarray(np.take(floats, idx, axis=1))
-
-
-def _take(block: np.ndarray, cols: list[int], part: str) -> np.ndarray:
-    if part in ("labels", "weights") and len(cols) == 1:
-        return block[:, cols[0]]
-    return block[:, cols]
-
-
-def _array_rows(arr: np.ndarray, rows: int) -> Iterator[np.ndarray]:
-    """Blocks of ≤ rows samples of ``arr`` (class axis last), flattened in C order."""
-    if arr.ndim <= 1:
-        for i in range(0, len(arr), rows):
-            yield np.asarray(arr[i : i + rows])
-        return
-    width = arr.shape[-1]
-    if arr.ndim == 2:
-        for i in range(0, len(arr), rows):
-            yield np.asarray(arr[i : i + rows])
-        return
-    inner = int(np.prod(arr.shape[1:-1]))
-    if inner <= rows:
-        step = max(1, rows // inner)
-        for i in range(0, arr.shape[0], step):
-            yield np.asarray(arr[i : i + step]).reshape(-1, width)
-    else:
-        for i in range(arr.shape[0]):
-            yield from _array_rows(arr[i], rows)
-
-
-def rows_per_block(n_classes: int, itemsize: int) -> int:
-    return max(1, min(ROWS, BLOCK_BYTES // max(1, n_classes * itemsize)))
-
-
-def aligned_blocks(sources: list[Source], rows: int) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
-    """Blocks of the same rows from every source, merged: (first row, part → block)."""
-    known = [(s.name, s.rows) for s in sources if s.rows is not None]
-    if len({n for _, n in known}) > 1:
-        raise _row_mismatch(known)
-    iters = [source_blocks(s, rows) for s in sources]
-    pending: list[dict[str, np.ndarray] | None] = [None] * len(sources)
-    start = 0
-    while True:
-        for i, it in enumerate(iters):
-            if pending[i] is None or _len(pending[i]) == 0:
-                pending[i] = next(it, None)
-        ended = [p is None for p in pending]
-        if all(ended):
-            return
-        if any(ended):
-            counts = [(s.name, start + _rest(pending[i], iters[i]))
-                      for i, s in enumerate(sources)]
-            raise _row_mismatch(counts)
-        n = min(_len(p) for p in pending)  # type: ignore[arg-type]
-        merged: dict[str, np.ndarray] = {}
-        for i, p in enumerate(pending):
-            merged.update({k: v[:n] for k, v in p.items()})  # type: ignore[union-attr]
-            pending[i] = {k: v[n:] for k, v in p.items()}  # type: ignore[union-attr]
-        yield start, merged
-        start += n
-
-
-def _len(part: dict[str, np.ndarray]) -> int:
-    return len(next(iter(part.values())))
-
-
-def _rest(pending: dict[str, np.ndarray] | None, it: Iterator) -> int:
-    return (0 if pending is None else _len(pending)) + sum(_len(b) for b in it)
-
-
-def _row_mismatch(counts: list[tuple[str, int | None]]) -> CeceError:
-    described = ", ".join(f"{name} has {n} rows" for name, n in counts)
-    return CeceError(f"row counts differ: {described}",
-                     hint="every input needs one row per sample, in the same order")

@@ -16,7 +16,8 @@ import numpy as np
 
 from cece.io import readers
 from cece.checks import ROW_SUM_TOL, KindDetector
-from cece.io.inputs import LABEL_NAMES, ROWS, _text_column
+from cece.io.blocks import ROWS
+from cece.io.inputs import LABEL_NAMES, text_column
 from cece.io.arrays import ArrayInput
 from cece.io.text import TextTable
 
@@ -185,7 +186,7 @@ def _table(table) -> Report:
         sep = {",": "comma", "\t": "tab", ";": "semicolon", " ": "whitespace"}.get(
             table.delimiter, repr(table.delimiter))
         fmt = f"text table ({sep}-separated{', with a header' if header else ', no header'})"
-    text_cols = [c for c in range(table.ncols) if _text_column(table, c)]
+    text_cols = [c for c in range(table.ncols) if text_column(table, c)]
     label_col = None
     if header:
         for c, h in enumerate(header):

@@ -1,0 +1,144 @@
+"""Aligned row blocks: the opened sources read together, at most ``ROWS`` samples at a time.
+
+Every source (predictions, labels, sample weights) yields its rows in blocks; blocks are cut
+to the same row ranges so a block of predictions always meets its own labels, and memory does
+not grow with the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cece.errors import CeceError
+from cece.io import arrays
+from cece.io.arrays import ArrayInput
+from cece.io.arrow import ArrowTable
+from cece.io.text import TextTable
+
+ROWS = 1 << 18  # samples per block at most (fewer, larger blocks: less Python per sample)
+
+
+BLOCK_BYTES = 16 << 20  # and about this many bytes of predictions
+
+
+@dataclass
+class Source:
+    """One opened input and what is taken from it: part name → columns (None: the array)."""
+
+    name: str
+    data: ArrayInput | TextTable | ArrowTable
+    parts: dict[str, list[int] | None] = field(default_factory=dict)
+    text_parts: set[str] = field(default_factory=set)
+    rows: int | None = None
+
+    file_rows: arrays.NpyRows | None = None  # plain reads of a C-ordered .npy file
+
+
+def source_blocks(src: Source, rows: int) -> Iterator[dict[str, np.ndarray]]:
+    """The source's parts, block by block (each block at most ``rows`` samples)."""
+    data = src.data
+    if isinstance(data, ArrayInput):
+        blocks = src.file_rows.blocks(rows) if src.file_rows else _array_rows(data.array, rows)
+        for block in blocks:
+            yield {part: block if cols is None else _take(block, cols, part)
+                   for part, cols in src.parts.items()}
+        return
+    float_cols = sorted({c for p, cs in src.parts.items() if p not in src.text_parts for c in cs})
+    text_cols = sorted({c for p in src.text_parts for c in src.parts[p]})
+    for parsed in data.blocks(float_cols, text_cols):
+        out = {}
+        for part, cols in src.parts.items():
+            if part in src.text_parts:
+                out[part] = parsed.texts[text_cols.index(cols[0])]
+            else:
+                out[part] = _columns(parsed.floats, [float_cols.index(c) for c in cols])
+        if "labels" in out and out["labels"].ndim == 2 and len(src.parts["labels"]) == 1:
+            out["labels"] = out["labels"][:, 0]
+        if "weights" in out and out["weights"].ndim == 2:
+            out["weights"] = out["weights"][:, 0]
+        for start in range(0, len(parsed.floats), rows):
+            yield {k: v[start : start + rows] for k, v in out.items()}
+
+
+def _columns(floats: np.ndarray, idx: list[int]) -> np.ndarray:
+    """Some columns of a parsed block, in C order (the kernels' layout); all of them: as is.
+    (``floats[:, idx]`` would come back in column order.)"""
+    if idx == list(range(floats.shape[1])):
+        return floats
+    return np.ascontiguousarray(np.take(floats, idx, axis=1))
+
+
+def _take(block: np.ndarray, cols: list[int], part: str) -> np.ndarray:
+    if part in ("labels", "weights") and len(cols) == 1:
+        return block[:, cols[0]]
+    return block[:, cols]
+
+
+def _array_rows(arr: np.ndarray, rows: int) -> Iterator[np.ndarray]:
+    """Blocks of ≤ rows samples of ``arr`` (class axis last), flattened in C order."""
+    if arr.ndim <= 1:
+        for i in range(0, len(arr), rows):
+            yield np.asarray(arr[i : i + rows])
+        return
+    width = arr.shape[-1]
+    if arr.ndim == 2:
+        for i in range(0, len(arr), rows):
+            yield np.asarray(arr[i : i + rows])
+        return
+    inner = int(np.prod(arr.shape[1:-1]))
+    if inner <= rows:
+        step = max(1, rows // inner)
+        for i in range(0, arr.shape[0], step):
+            yield np.asarray(arr[i : i + step]).reshape(-1, width)
+    else:
+        for i in range(arr.shape[0]):
+            yield from _array_rows(arr[i], rows)
+
+
+def rows_per_block(n_classes: int, itemsize: int) -> int:
+    return max(1, min(ROWS, BLOCK_BYTES // max(1, n_classes * itemsize)))
+
+
+def aligned_blocks(sources: list[Source], rows: int) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
+    """Blocks of the same rows from every source, merged: (first row, part → block)."""
+    known = [(s.name, s.rows) for s in sources if s.rows is not None]
+    if len({n for _, n in known}) > 1:
+        raise _row_mismatch(known)
+    iters = [source_blocks(s, rows) for s in sources]
+    pending: list[dict[str, np.ndarray] | None] = [None] * len(sources)
+    start = 0
+    while True:
+        for i, it in enumerate(iters):
+            if pending[i] is None or _len(pending[i]) == 0:
+                pending[i] = next(it, None)
+        ended = [p is None for p in pending]
+        if all(ended):
+            return
+        if any(ended):
+            counts = [(s.name, start + _rest(pending[i], iters[i]))
+                      for i, s in enumerate(sources)]
+            raise _row_mismatch(counts)
+        n = min(_len(p) for p in pending)  # type: ignore[arg-type]
+        merged: dict[str, np.ndarray] = {}
+        for i, p in enumerate(pending):
+            merged.update({k: v[:n] for k, v in p.items()})  # type: ignore[union-attr]
+            pending[i] = {k: v[n:] for k, v in p.items()}  # type: ignore[union-attr]
+        yield start, merged
+        start += n
+
+
+def _len(part: dict[str, np.ndarray]) -> int:
+    return len(next(iter(part.values())))
+
+
+def _rest(pending: dict[str, np.ndarray] | None, it: Iterator) -> int:
+    return (0 if pending is None else _len(pending)) + sum(_len(b) for b in it)
+
+
+def _row_mismatch(counts: list[tuple[str, int | None]]) -> CeceError:
+    described = ", ".join(f"{name} has {n} rows" for name, n in counts)
+    return CeceError(f"row counts differ: {described}",
+                     hint="every input needs one row per sample, in the same order")
