@@ -18,7 +18,10 @@ from cece.io import arrays, readers
 from cece.report import documents, numbers, progress, records, tables
 from cece.report import tools as views
 
-from cece.engine import tasks as specs
+from cece.engine.binary import Binary
+from cece.engine.categorical import Categorical
+from cece.engine.task import Records, Task
+from cece.options import BASES, Options
 
 from cece.engine import documents as summaries
 from cece.checks import Diagnostics
@@ -26,9 +29,9 @@ from cece.errors import CeceError, ExitCode, OptionError, stderr_prefix
 from cece.report.output import open_output
 
 
-def _options(loss: dict, **extra) -> engine.Options:
+def _options(loss: dict, **extra) -> Options:
     """Options shared by the loss commands, from the CLI's parsed values."""
-    return engine.Options(
+    return Options(
         kind=loss["kind"], reduction=loss["reduction"], base=loss["base"],
         label_smoothing=loss["label_smoothing"], sample_weight=loss["sample_weight"],
         focal_gamma=loss["focal_gamma"], focal_alpha=loss["focal_alpha"], eps=loss["eps"],
@@ -42,14 +45,14 @@ def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) ->
                     ignore_index=loss["ignore_index"], renormalize=loss["renormalize"],
                     classes=parse_names(loss["classes"]), class_axis=loss["class_axis"],
                     weight_file=_file(loss["weight"]))
-    return run(specs.Categorical, preds, labels, opts, out)
+    return run(Categorical, preds, labels, opts, out)
 
 
 def run_binary(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
     """``cece binary``; returns the exit code (0, or 1 when a check failed)."""
     opts = _options(loss, pos_weight=parse_numbers(loss["pos_weight"], "--pos-weight"),
                     threshold=loss["threshold"], weight_file=_file(loss["pos_weight"]))
-    return run(specs.Binary, preds, labels, opts, out)
+    return run(Binary, preds, labels, opts, out)
 
 
 def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -> int:
@@ -58,14 +61,14 @@ def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -
 
     measures.check_kind(loss["kind"])
     measures.check_kind(loss.get("q_kind"), "--q-from")
-    opts = engine.Options(kind=loss["kind"], q_kind=loss.get("q_kind"),
+    opts = Options(kind=loss["kind"], q_kind=loss.get("q_kind"),
                           reduction=loss["reduction"], base=loss["base"],
                           renormalize=loss["renormalize"], pred_cols=loss["pred_cols"],
                           class_axis=loss["class_axis"], stdin_format=loss["stdin_format"])
     return run(measures.KL if command == "kl" else measures.Entropy, p, q, opts, out)
 
 
-def run(task_class: type[engine.Task], preds: str, labels: str | None, opts: engine.Options,
+def run(task_class: type[Task], preds: str, labels: str | None, opts: Options,
         out: dict) -> int:
     """Compute, render in the chosen format, then apply the CI checks."""
     fmt, quiet = out["fmt"], out["quiet"]
@@ -161,7 +164,7 @@ def gate(result: engine.Result, out: dict) -> int:
 
 
 def _loss_lines(stream):
-    def write(records: engine.Records) -> None:
+    def write(records: Records) -> None:
         stream.writelines(numbers.number(v) + "\n" for v in records["loss"].tolist())
     return write
 
@@ -240,7 +243,7 @@ def run_explain(preds: str, labels: str | None, *, loss_type: str | None, row: i
                         ignore_index=loss["ignore_index"], renormalize=loss["renormalize"],
                         classes=parse_names(loss["classes"]), class_axis=loss["class_axis"])
     opts.head, opts.keep_losses = 6, False
-    task = _capturing(specs.Binary if binary else specs.Categorical)(
+    task = _capturing(Binary if binary else Categorical)(
         opts, diag := Diagnostics(strict=out["strict"]))
     task.wanted = row
     result = engine.run(task, preds, labels)
@@ -271,7 +274,7 @@ def _explain_binary(loss_type: str | None, preds: str, labels: str | None, loss:
     return p.n_classes == 1
 
 
-def _capturing(base: type[engine.Task]) -> type[engine.Task]:
+def _capturing(base: type[Task]) -> type[Task]:
     """The task, keeping the raw inputs and the computed loss of one row as the run passes it."""
 
     class Capturing(base):  # type: ignore[valid-type,misc]
@@ -317,7 +320,7 @@ def _explanation(task, result: engine.Result, binary: bool, digits: int):
         if not np.isclose(ex.nats, expected, rtol=1e-9, atol=1e-12, equal_nan=True):
             ex.notes.append(f"cece's stable computation of this sample gives "
                             f"{explain.num(expected, 10)} nats")
-    unit = engine.BASES[o.base][1]
+    unit = BASES[o.base][1]
     explain.in_base(ex, o.base, digits)
     if result.rows > 1:
         s = result.summary

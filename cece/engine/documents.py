@@ -12,7 +12,8 @@ import json
 import math
 from pathlib import Path
 
-from cece.engine.pipeline import BASES, Result
+from cece.engine.pipeline import Result
+from cece.options import BASES
 from cece.errors import CeceError, InputError
 from cece.engine.reduce import Summary
 

@@ -20,7 +20,7 @@ from cece.io import blocks, inputs
 
 from cece import _native as kernels
 from cece.checks import KindDetector, RowSums
-from cece.engine.pipeline import Records, Task
+from cece.engine.task import Records, Task
 from cece.errors import InputError, OptionError
 from cece.losses.terms import Terms, default_eps
 from cece.engine.reduce import Summary

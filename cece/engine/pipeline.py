@@ -18,50 +18,16 @@ import numpy as np
 
 from cece import checks
 
-from cece.io import blocks, inputs
+from cece.io import blocks
 
 from cece import _native as kernels
-from cece.checks import Diagnostics, KindDetector
+from cece.checks import KindDetector
 from cece.errors import CeceError
-from cece.losses.terms import Terms, default_eps
+from cece.engine.task import Records, Task
+from cece.losses.terms import Terms
+from cece.options import BASES
 from cece.engine.reduce import LossLog, Summary, Worst, histogram, reduced
 from cece.io.text import worker_threads
-
-BASES = {"e": (1.0, "nats"), "2": (math.log(2), "bits"), "10": (math.log(10), "hartleys")}
-Records = dict[str, np.ndarray]
-
-
-@dataclass
-class Options:
-    """Everything a loss run needs besides its input arguments."""
-
-    kind: str = "auto"
-    reduction: str = "mean"
-    base: str = "e"
-    weight: list[float] | None = None  # categorical: class weights
-    weight_file: str | None = None  # the file --weight / --pos-weight named, for messages
-    ignore_index: int | None = None
-    pos_weight: list[float] | None = None  # binary: positive-class weight(s)
-    threshold: float = 0.5  # binary: for accuracy
-    label_smoothing: float = 0.0
-    sample_weight: str | None = None
-    focal_gamma: float | None = None
-    focal_alpha: float | None = None
-    eps: float | None = None
-    renormalize: bool = False
-    q_kind: str | None = None  # kl: what Q is (None: as --from)
-    pred_cols: str | None = None
-    label_col: str | None = None
-    classes: list[str] | None = None
-    class_axis: int = -1
-    stdin_format: str = "csv"
-    head: int = 20  # per-sample records kept from the start
-    worst: int = 0  # highest-loss records kept
-    keep_all: bool = False  # keep every record (JSON "samples")
-    keep_losses: bool = True  # keep per-sample losses (8 bytes each) for the median
-    per_class: bool = False
-    hist: bool = False  # a histogram of the per-sample losses (needs keep_losses)
-
 
 @dataclass
 class Result:
@@ -96,80 +62,6 @@ class Result:
         if not self.summary.count or math.isnan(nats):
             return math.nan
         return math.exp(nats) if nats < 709.78 else math.inf  # e^709.78 is float64's max
-
-
-class Task:
-    """One loss command: its inputs, checks and loss. Subclasses fill in the hooks."""
-
-    command = ""
-    squash = "softmax"  # what turns logits into probabilities, for messages
-    noun = "predictions"  # what PREDS is called in messages
-    accuracy = True  # the arg-max can be right or wrong (not for entropy and KL)
-    perplexity = True  # base^mean means something (not for KL)
-
-    def __init__(self, opts: Options, diag: Diagnostics) -> None:
-        self.opts, self.diag = opts, diag
-        self.preds: inputs.Predictions
-        self.sources: list[blocks.Source] = []
-        self.n_columns = 0  # classes (categorical) or labels per sample (binary)
-        self.classes: list[str] | None = None
-        self.soft = False
-
-    def open(self, preds_arg: str, labels_arg: str | None) -> None:
-        raise NotImplementedError
-
-    def detector(self) -> KindDetector:
-        return KindDetector()
-
-    def verify(self, kind: str, p: np.ndarray, start: int) -> None:
-        """Checks of the values under an explicit (or decided) kind."""
-
-    def compiled(self, kind: str, p: np.ndarray) -> bool:
-        """Whether this block goes to the compiled kernels (which also check finiteness)."""
-        return False
-
-    def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
-        raise NotImplementedError
-
-    def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
-        """Add the task's own per-sample fields of ``rows`` (a slice or indices) to ``rec``."""
-
-    def fields(self) -> list[str]:
-        raise NotImplementedError
-
-    def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
-        """Warnings that need the whole input."""
-
-    def eps(self, kind: str) -> float | None:
-        """The probability clip in force (None for logits)."""
-        if kind != "probs":
-            return None
-        return default_eps(self.preds.dtype) if self.opts.eps is None else self.opts.eps
-
-    def describe(self, kind: str, detected: bool, rows: int) -> dict:
-        raise NotImplementedError
-
-    def options_dict(self, kind: str) -> dict:
-        raise NotImplementedError
-
-    def per_class_rows(self, counts: np.ndarray) -> list[dict]:
-        names = self.classes or [str(i) for i in range(self.n_columns)]
-        count, total, correct = counts
-        return [{"class": names[c], "count": int(count[c]),
-                 "mean": total[c] / count[c] if count[c] else math.nan,
-                 "accuracy": correct[c] / count[c] if count[c] else math.nan}
-                for c in range(len(names))]
-
-    def class_counts(self, t: Terms, loss: np.ndarray, scale: float) -> np.ndarray | None:
-        """(3, n_columns): count, loss sum and correct count by true class, or None."""
-        if t.target is None:
-            return None
-        valid = t.valid
-        cls = t.target[valid].astype(np.intp)
-        n = self.n_columns
-        return np.stack([np.bincount(cls, minlength=n),
-                         np.bincount(cls, weights=loss[valid], minlength=n),
-                         np.bincount(cls, weights=t.correct[valid], minlength=n)])
 
 
 class _KindChanged(Exception):

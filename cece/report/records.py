@@ -8,7 +8,8 @@ from typing import TextIO
 
 import numpy as np
 
-from cece.engine.pipeline import Records, Result
+from cece.engine.pipeline import Result
+from cece.engine.task import Records
 from cece.report.documents import FIELD_ORDER
 from cece.report.numbers import number, plain
 

@@ -1,0 +1,167 @@
+"""``cece categorical`` as a task: softmax cross-entropy (PyTorch's ``cross_entropy``).
+
+Opens PREDS and the labels (indices, names or dense rows), checks each block of targets,
+computes the per-sample terms and says what the classic confusions look like.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from cece import checks
+from cece import _native as kernels
+from cece.checks import KindDetector, RowSums
+from cece.engine.reduce import Summary
+from cece.engine.task import Records, Task, check_common, clip_warning, sample_weights, weight_column, weight_sources
+from cece.errors import CeceError, OptionError
+from cece.io import inputs
+from cece.losses.softmax import categorical_terms
+from cece.losses.terms import Terms, default_eps
+
+class Categorical(Task):
+    """``cece categorical``: softmax cross-entropy (PyTorch's ``cross_entropy``)."""
+
+    command = "categorical"
+
+    def open(self, preds_arg: str, labels_arg: str | None) -> None:
+        opts = self.opts
+        check_common(opts)
+        self.preds = preds = inputs.open_predictions(
+            preds_arg, class_axis=opts.class_axis, pred_cols=opts.pred_cols,
+            label_col=opts.label_col if labels_arg is None else None,
+            weight_col=weight_column(opts), classes=opts.classes, stdin_format=opts.stdin_format)
+        if preds.n_classes < 2:
+            raise CeceError(f"{preds.name}: {preds.n_classes} prediction column; categorical "
+                            "cross-entropy needs 2 or more classes",
+                            hint="for one column of scores or probabilities use cece binary")
+        if labels_arg is None and len(preds.source.parts.get("labels", [0])) > 1:
+            raise OptionError("--label-col names one column for categorical labels")
+        self.labels = inputs.open_labels(labels_arg, preds, label_col=opts.label_col,
+                                         stdin_format=opts.stdin_format)
+        self.n_columns, self.classes = preds.n_classes, preds.classes
+        self.weight = self._class_weights()
+        if self.labels.form == "dense" and opts.ignore_index is not None:
+            raise OptionError("--ignore-index applies to class-index labels, not to dense "
+                              f"targets ({self.labels.name} has one target column per class)")
+        self.sources = [preds.source]
+        if self.labels.source is not preds.source:
+            self.sources.append(self.labels.source)
+        self.sources += weight_sources(opts, preds)
+        self.pred_sums = RowSums(tol=math.sqrt(default_eps(preds.dtype)))  # scikit-learn
+        self.target_sums = RowSums(tol=1e-6)
+        self.soft = opts.label_smoothing > 0
+        self.names = None if self.classes is None else np.asarray(self.classes, dtype=object)
+
+    def _class_weights(self) -> np.ndarray | None:
+        if self.opts.weight is None:
+            return None
+        w = checks.weights_vector(np.asarray(self.opts.weight), "class weights", "--weight")
+        if len(w) != self.n_columns:
+            where = f"--weight {self.opts.weight_file}:" if self.opts.weight_file else \
+                "--weight has"
+            raise OptionError(f"{where} {len(w)} values; expected one per class "
+                              f"({self.n_columns})")
+        return w
+
+    def verify(self, kind: str, p: np.ndarray, start: int) -> None:
+        checks.check_explicit_kind(kind, p, start, self.preds.name, self.pred_sums)
+
+    def compiled(self, kind: str, p: np.ndarray) -> bool:
+        o = self.opts
+        return (kind == "logits" and self.labels.form in ("index", "name")
+                and not o.label_smoothing and o.focal_gamma is None and o.focal_alpha is None
+                and kernels.compiled(p))
+
+    def _targets(self, start: int, raw: np.ndarray) -> np.ndarray:
+        name, n = self.labels.name, self.n_columns
+        if self.labels.form == "name":
+            return checks.name_targets(raw, start, name, self.classes)
+        if self.labels.form == "index":
+            return checks.index_targets(raw, start, name, n, self.opts.ignore_index)
+        checks.dense_targets(raw, start, name, self.target_sums)
+        if not self.soft and not np.all((raw == 0) | (raw == 1)):
+            self.soft = True
+        return raw
+
+    def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
+        o = self.opts
+        return categorical_terms(
+            p, self._targets(start, block["labels"]), kind=kind, weight=self.weight,
+            ignore_index=o.ignore_index, label_smoothing=o.label_smoothing,
+            sample_weight=sample_weights(self, block, start), focal_gamma=o.focal_gamma,
+            focal_alpha=o.focal_alpha, eps=o.eps, renormalize=o.renormalize)
+
+    def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
+        details = t.details(rows)
+        rec["target"] = target = t.target[rows]
+        rec["predicted"] = predicted = details["predicted"]
+        if self.names is not None:
+            rec["target_class"] = self.names[target]
+            rec["predicted_class"] = self.names[predicted]
+        rec["p_target"] = details["p_target"]
+        if t.entropy is not None:
+            rec["entropy"], rec["kl"] = t.entropy[rows] / scale, t.kl[rows] / scale
+        if self.weight is not None or t.sample_weight is not None:
+            rec["weight"] = t.weight[rows]
+        if self.opts.ignore_index is not None:
+            rec["ignored"] = ~t.valid[rows]
+
+    def form(self) -> str:
+        if self.labels.form != "dense":
+            return self.labels.form
+        return "soft" if self.soft else "one-hot"
+
+    def fields(self) -> list[str]:
+        form = self.form()
+        out = ["index", "loss", "target", "predicted"]
+        if form in ("index", "name", "one-hot"):
+            out.append("p_target")
+        if form == "soft" or self.opts.label_smoothing > 0:
+            out += ["entropy", "kl"]
+        if self.names is not None:
+            out += ["target_class", "predicted_class"]
+        if self.weight is not None or self.opts.sample_weight is not None:
+            out.append("weight")
+        if self.opts.ignore_index is not None:
+            out.append("ignored")
+        return out
+
+    def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
+        diag, name, opts = self.diag, self.preds.name, self.opts
+        if detector is not None and kind == "logits" and detector.bad_sum \
+                and detector.lo >= 0 and detector.hi <= 1:
+            diag.warn(f"{name}: {detector.reason()}, so they were treated as logits",
+                      hint="if they are probabilities, pass --from probs")
+        if kind == "probs" and self.pred_sums.count:
+            row, total = self.pred_sums.first  # type: ignore[misc]
+            used = "renormalized (--renormalize)" if opts.renormalize else "used as given"
+            diag.warn(f"{name}: {self.pred_sums.count} probability row(s) do not sum to 1 "
+                      f"(row {row} sums to {total:.9g}); {used}",
+                      hint=None if opts.renormalize else
+                      "--renormalize divides each row by its sum first (as Keras does)")
+        if self.target_sums.count:
+            row, total = self.target_sums.first  # type: ignore[misc]
+            diag.warn(f"{self.labels.name}: {self.target_sums.count} target row(s) do not sum "
+                      f"to 1 (row {row} sums to {total:.9g})")
+        clip_warning(self, summary, self.eps(kind))
+        if summary.count == 0 and opts.reduction == "mean":
+            diag.warn("every sample is ignored; the mean loss is nan")
+        if opts.renormalize and kind == "logits":
+            diag.note("--renormalize has no effect on logits (softmax normalizes them)")
+
+    def describe(self, kind: str, detected: bool, rows: int) -> dict:
+        preds = self.preds
+        shape = list(preds.shape) if preds.shape is not None else [rows, preds.n_classes]
+        return {"preds": preds.name, "labels": self.labels.name, "kind": kind,
+                "kind_detected": detected, "target": self.form(), "shape": shape,
+                "classes": self.classes, "rows": rows}
+
+    def options_dict(self, kind: str) -> dict:
+        o = self.opts
+        return {"from": o.kind, "reduction": o.reduction, "base": o.base, "eps": self.eps(kind),
+                "weight": None if self.weight is None else self.weight.tolist(),
+                "ignore_index": o.ignore_index, "label_smoothing": o.label_smoothing,
+                "sample_weight": o.sample_weight, "focal_gamma": o.focal_gamma,
+                "focal_alpha": o.focal_alpha, "renormalize": o.renormalize}

@@ -1,0 +1,138 @@
+"""The hooks a command fills in for the engine: :class:`Task`, and what the loss tasks share.
+
+A task says which inputs it opens, how it checks and computes a block, which per-sample fields
+it reports and which warnings need the whole input; :mod:`cece.engine.pipeline` runs the block
+loop they all share.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from cece import checks
+from cece.checks import Diagnostics, KindDetector
+from cece.engine.reduce import Summary
+from cece.errors import OptionError
+from cece.io import blocks, inputs
+from cece.losses.terms import Terms, default_eps
+from cece.options import Options
+
+Records = dict[str, np.ndarray]
+
+
+class Task:
+    """One loss command: its inputs, checks and loss. Subclasses fill in the hooks."""
+
+    command = ""
+    squash = "softmax"  # what turns logits into probabilities, for messages
+    noun = "predictions"  # what PREDS is called in messages
+    accuracy = True  # the arg-max can be right or wrong (not for entropy and KL)
+    perplexity = True  # base^mean means something (not for KL)
+
+    def __init__(self, opts: Options, diag: Diagnostics) -> None:
+        self.opts, self.diag = opts, diag
+        self.preds: inputs.Predictions
+        self.sources: list[blocks.Source] = []
+        self.n_columns = 0  # classes (categorical) or labels per sample (binary)
+        self.classes: list[str] | None = None
+        self.soft = False
+
+    def open(self, preds_arg: str, labels_arg: str | None) -> None:
+        raise NotImplementedError
+
+    def detector(self) -> KindDetector:
+        return KindDetector()
+
+    def verify(self, kind: str, p: np.ndarray, start: int) -> None:
+        """Checks of the values under an explicit (or decided) kind."""
+
+    def compiled(self, kind: str, p: np.ndarray) -> bool:
+        """Whether this block goes to the compiled kernels (which also check finiteness)."""
+        return False
+
+    def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
+        raise NotImplementedError
+
+    def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
+        """Add the task's own per-sample fields of ``rows`` (a slice or indices) to ``rec``."""
+
+    def fields(self) -> list[str]:
+        raise NotImplementedError
+
+    def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
+        """Warnings that need the whole input."""
+
+    def eps(self, kind: str) -> float | None:
+        """The probability clip in force (None for logits)."""
+        if kind != "probs":
+            return None
+        return default_eps(self.preds.dtype) if self.opts.eps is None else self.opts.eps
+
+    def describe(self, kind: str, detected: bool, rows: int) -> dict:
+        raise NotImplementedError
+
+    def options_dict(self, kind: str) -> dict:
+        raise NotImplementedError
+
+    def per_class_rows(self, counts: np.ndarray) -> list[dict]:
+        names = self.classes or [str(i) for i in range(self.n_columns)]
+        count, total, correct = counts
+        return [{"class": names[c], "count": int(count[c]),
+                 "mean": total[c] / count[c] if count[c] else math.nan,
+                 "accuracy": correct[c] / count[c] if count[c] else math.nan}
+                for c in range(len(names))]
+
+    def class_counts(self, t: Terms, loss: np.ndarray, scale: float) -> np.ndarray | None:
+        """(3, n_columns): count, loss sum and correct count by true class, or None."""
+        if t.target is None:
+            return None
+        valid = t.valid
+        cls = t.target[valid].astype(np.intp)
+        n = self.n_columns
+        return np.stack([np.bincount(cls, minlength=n),
+                         np.bincount(cls, weights=loss[valid], minlength=n),
+                         np.bincount(cls, weights=t.correct[valid], minlength=n)])
+
+
+# -- what the loss tasks share ---------------------------------------------------------------------
+
+
+def check_common(opts: Options) -> None:
+    checks.check_range(opts.eps, 0.0, 0.5, "--eps", high_open=True)
+    checks.check_range(opts.label_smoothing, 0.0, 1.0, "--label-smoothing")
+    checks.check_range(opts.focal_gamma, 0.0, math.inf, "--focal-gamma")
+    checks.check_range(opts.focal_alpha, 0.0, math.inf, "--focal-alpha")
+    if opts.base not in ("e", "2", "10"):
+        raise OptionError(f"--base must be e, 2 or 10; got {opts.base!r}")
+
+
+def weight_sources(opts: Options, preds: inputs.Predictions) -> list[blocks.Source]:
+    if opts.sample_weight is None or "weights" in preds.source.parts:
+        return []
+    return [inputs.open_sample_weights(opts.sample_weight, preds, stdin_format=opts.stdin_format)]
+
+
+def weight_column(opts: Options) -> str | None:
+    spec = opts.sample_weight
+    return spec if spec is not None and inputs.is_column_spec(spec) else None
+
+
+def sample_weights(task: Task, block: dict, start: int) -> np.ndarray | None:
+    sw = block.get("weights")
+    if sw is None:
+        return None
+    name = next(s.name for s in task.sources if "weights" in s.parts)
+    if name.startswith("literal"):  # an option's value: no file, no rows to name
+        return checks.weights_vector(sw, "sample weights", "--sample-weight")
+    return checks.sample_weights(sw, start, name)
+
+
+def clip_warning(task: Task, summary: Summary, eps: float | None) -> None:
+    if summary.clipped_low or summary.clipped_high:
+        parts = [f"{summary.clipped_low} below eps"] if summary.clipped_low else []
+        parts += [f"{summary.clipped_high} above 1 − eps"] if summary.clipped_high else []
+        task.diag.warn(f"{task.preds.name}: clipped target-class probabilities into "
+                       f"[eps, 1 − eps] (eps = {eps:.3g}): {' and '.join(parts)}",
+                       hint="--eps sets the clip; --eps 0 turns it off")
