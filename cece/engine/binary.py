@@ -14,7 +14,7 @@ from cece.checks import KindDetector, RowSums
 from cece.engine.reduce import Summary
 from cece.engine.task import Records, Task, check_common, clip_warning, sample_weights, weight_column, weight_sources
 from cece.errors import InputError, OptionError
-from cece.io import inputs
+from cece.io import inputs, labels
 from cece.losses.sigmoid import binary_terms
 from cece.losses.terms import Terms
 
@@ -36,7 +36,7 @@ class Binary(Task):
             preds_arg, pred_cols=opts.pred_cols,
             label_col=opts.label_col if labels_arg is None else None,
             weight_col=weight_column(opts), stdin_format=opts.stdin_format, binary=True)
-        self.labels = inputs.open_binary_targets(
+        self.labels = labels.open_binary_targets(
             labels_arg, preds, label_col=opts.label_col if labels_arg is not None else None,
             stdin_format=opts.stdin_format)
         self.k = k = preds.n_classes

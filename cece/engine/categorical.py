@@ -16,7 +16,7 @@ from cece.checks import KindDetector, RowSums
 from cece.engine.reduce import Summary
 from cece.engine.task import Records, Task, check_common, clip_warning, sample_weights, weight_column, weight_sources
 from cece.errors import CeceError, OptionError
-from cece.io import inputs
+from cece.io import inputs, labels
 from cece.losses.softmax import categorical_terms
 from cece.losses.terms import Terms, default_eps
 
@@ -38,7 +38,7 @@ class Categorical(Task):
                             hint="for one column of scores or probabilities use cece binary")
         if labels_arg is None and len(preds.source.parts.get("labels", [0])) > 1:
             raise OptionError("--label-col names one column for categorical labels")
-        self.labels = inputs.open_labels(labels_arg, preds, label_col=opts.label_col,
+        self.labels = labels.open_labels(labels_arg, preds, label_col=opts.label_col,
                                          stdin_format=opts.stdin_format)
         self.n_columns, self.classes = preds.n_classes, preds.classes
         self.weight = self._class_weights()

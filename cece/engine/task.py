@@ -15,7 +15,7 @@ from cece import checks
 from cece.checks import Diagnostics, KindDetector
 from cece.engine.reduce import Summary
 from cece.errors import OptionError
-from cece.io import blocks, inputs
+from cece.io import blocks, inputs, labels
 from cece.losses.terms import Terms, default_eps
 from cece.options import Options
 
@@ -111,12 +111,12 @@ def check_common(opts: Options) -> None:
 def weight_sources(opts: Options, preds: inputs.Predictions) -> list[blocks.Source]:
     if opts.sample_weight is None or "weights" in preds.source.parts:
         return []
-    return [inputs.open_sample_weights(opts.sample_weight, preds, stdin_format=opts.stdin_format)]
+    return [labels.open_sample_weights(opts.sample_weight, preds, stdin_format=opts.stdin_format)]
 
 
 def weight_column(opts: Options) -> str | None:
     spec = opts.sample_weight
-    return spec if spec is not None and inputs.is_column_spec(spec) else None
+    return spec if spec is not None and labels.is_column_spec(spec) else None
 
 
 def sample_weights(task: Task, block: dict, start: int) -> np.ndarray | None:

@@ -1,0 +1,206 @@
+"""Labels, binary targets and sample weights, opened against the predictions they go with.
+
+Labels are classified (class indices, class names, dense rows) and their shape checked against
+PREDS; a label column of the PREDS table (``--label-col``) is found or suggested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cece.errors import CeceError, InputError
+from cece.io import arrays, readers
+from cece.io.arrays import ArrayInput
+from cece.io.arrow import ArrowTable
+from cece.io.blocks import Source
+from cece.io.inputs import (
+    LABEL_NAMES, Predictions, as_columns, numeric_column, parse_cols, shell_word, text_column,
+)
+from cece.io.text import TextTable
+
+@dataclass
+class Labels:
+    name: str
+    form: str  # "index" | "name" | "dense"
+    source: Source
+
+
+def open_labels(arg: str | None, preds: Predictions, *, label_col: str | None = None,
+                stdin_format: str = "csv") -> Labels:
+    if arg is None:
+        if "labels" not in preds.source.parts:
+            raise CeceError("no labels: pass a LABELS file or name the label column with "
+                            "--label-col", hint=_label_col_hint(preds))
+        form = "name" if "labels" in preds.source.text_parts else "index"
+        return Labels(preds.name, form, preds.source)
+    data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    if isinstance(data, ArrayInput):
+        return _array_labels(data, preds)
+    return _table_labels(data, preds, label_col)
+
+
+def _array_labels(data: ArrayInput, preds: Predictions) -> Labels:
+    arr, name = data.array, data.name
+    samples = preds.sample_shape
+    n = int(np.prod(samples)) if samples is not None else None
+    text = arr.dtype.kind in "US"
+    if not text and arr.dtype.kind not in "iufb":
+        raise InputError(name, f"holds {arr.dtype} values; expected class indices or targets")
+    if arr.ndim == 0 or (samples is not None and arr.shape == samples):
+        vec = arr.reshape(-1)
+    elif arr.ndim == 2 and arr.shape[1] == 1:
+        vec = arr[:, 0]
+    elif arr.ndim == 1 and (n is None or len(arr) == n):
+        vec = arr
+    elif not text and samples is not None and arr.shape == samples + (preds.n_classes,):
+        dense = arr.reshape(-1, preds.n_classes)
+        source = Source(name, ArrayInput(name, dense), {"labels": None}, rows=len(dense),
+                        file_rows=arrays.NpyRows.of(arr, preds.n_classes, (preds.n_classes,)))
+        return Labels(name, "dense", source)
+    elif not text and preds.shape is not None and len(preds.shape) == 1 and arr.shape == preds.shape:
+        source = Source(name, ArrayInput(name, arr[None, :]), {"labels": None}, rows=1)
+        return Labels(name, "dense", source)  # one sample, one dense target row
+    elif not text and samples is None and arr.ndim == 2 and arr.shape[1] == preds.n_classes:
+        return Labels(name, "dense", Source(
+            name, data, {"labels": None}, rows=len(arr),
+            file_rows=arrays.NpyRows.of(arr, preds.n_classes, (preds.n_classes,))))
+    else:
+        raise _shape_mismatch(name, arr.shape, preds)
+    source = Source(name, ArrayInput(name, vec), {"labels": None}, rows=len(vec),
+                    file_rows=arrays.NpyRows.of(arr, 1, ()))
+    return Labels(name, "name" if text else "index", source)
+
+
+def _table_labels(table: TextTable | ArrowTable, preds: Predictions,
+                  label_col: str | None) -> Labels:
+    name = table.name
+    if label_col is not None:
+        cols = parse_cols(label_col, table.header, table.ncols, name, "--label-col")[:1]
+    elif table.ncols == 1:
+        cols = [0]
+    elif table.ncols == preds.n_classes:
+        source = Source(name, table, {"labels": list(range(table.ncols))})
+        return Labels(name, "dense", source)
+    else:
+        raise InputError(name, f"{table.ncols} columns; expected 1 (class indices or names) or "
+                         f"{preds.n_classes} (one target column per class)",
+                         hint="pick the label column with --label-col")
+    source = Source(name, table, {"labels": cols})
+    numeric = numeric_column(table, cols[0])
+    if isinstance(table, TextTable) and table.header and table.ncols == 1:
+        first = table.header[0]
+        # A lone column of class names has no header unless its first cell is not a class.
+        if not numeric and preds.classes and first in preds.classes:
+            table.header_is_data = True
+    if not numeric:
+        source.text_parts.add("labels")
+    return Labels(name, "index" if numeric else "name", source)
+
+
+def _shape_mismatch(name: str, shape: tuple, preds: Predictions) -> InputError:
+    samples = preds.sample_shape
+    want = f"shape {samples} (one label per sample)" if samples else "one label per row"
+    return InputError(name, f"labels have shape {shape}; expected {want} or {samples or '(N,)'} "
+                      f"+ ({preds.n_classes},) for dense targets (predictions: "
+                      f"{preds.shape or 'a table'} in {preds.name})")
+
+
+def _label_col_hint(preds: Predictions) -> str | None:
+    if preds.classes:
+        for c in preds.classes:
+            if c.strip().lower() in LABEL_NAMES:
+                return f"{preds.name} has a column {c!r}: pass --label-col {shell_word(c, 0)}"
+    return None
+
+
+def open_sample_weights(spec: str, preds: Predictions, *, stdin_format: str = "csv"
+                        ) -> Source | None:
+    """``--sample-weight FILE|COL``: a separate source, or None when it is a PREDS column."""
+    if "weights" in preds.source.parts:
+        return None
+    data = readers.load(readers.resolve(spec), stdin_format=stdin_format)
+    if isinstance(data, ArrayInput):
+        arr = data.array
+        if arr.dtype.kind not in "iufb":
+            raise InputError(data.name, f"holds {arr.dtype} values; expected sample weights")
+        vec = arr.reshape(-1) if arr.ndim != 2 or arr.shape[1] == 1 else None
+        if vec is None:
+            raise InputError(data.name, f"sample weights have shape {arr.shape}; expected one "
+                             "weight per sample")
+        return Source(data.name, ArrayInput(data.name, vec), {"weights": None}, rows=len(vec),
+                      file_rows=arrays.NpyRows.of(arr, 1, ()))
+    if data.ncols != 1:
+        raise InputError(data.name, f"{data.ncols} columns; expected 1 column of sample weights")
+    return Source(data.name, data, {"weights": [0]})
+
+
+def is_column_spec(spec: str) -> bool:
+    """True when --sample-weight names no file and no JSON list: a PREDS column then."""
+    if spec == "-" or readers.exists(spec) or readers.looks_like_path(spec):
+        return False
+    try:
+        readers.resolve(spec)
+    except CeceError:
+        return True
+    return spec.strip().lstrip("-").isdigit()  # a bare integer is a column index
+
+
+def open_binary_targets(arg: str | None, preds: Predictions, *, label_col: str | None = None,
+                        stdin_format: str = "csv") -> Labels:
+    """Targets for binary cross-entropy: numbers of the predictions' shape, (N, K)."""
+    k = preds.n_classes
+    if arg is None:
+        if "labels" not in preds.source.parts:
+            raise CeceError("no targets: pass a LABELS file or name the target column(s) with "
+                            "--label-col", hint=_label_col_hint(preds))
+        if "labels" in preds.source.text_parts:
+            raise InputError(preds.name, "the target column holds text; binary targets are "
+                             "numbers in [0, 1]")
+        _check_width(len(preds.source.parts["labels"]), k, preds.name, preds)
+        return Labels(preds.name, "binary", preds.source)
+    data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    if isinstance(data, ArrayInput):
+        arr = data.array
+        if arr.dtype.kind not in "iufb":
+            raise InputError(data.name, f"holds {arr.dtype} values; binary targets are numbers "
+                             "in [0, 1]")
+        cols = _target_columns(arr, preds)
+        if cols is None:
+            want = preds.shape if preds.shape is not None else f"(N, {k})"
+            raise InputError(data.name, f"targets have shape {arr.shape}; expected the "
+                             f"predictions' shape {want} (from {preds.name})")
+        return Labels(data.name, "binary",
+                      Source(data.name, ArrayInput(data.name, cols), {"labels": None},
+                             rows=len(cols), file_rows=arrays.NpyRows.of(arr, k, (k,))))
+    if label_col is not None:
+        cols = parse_cols(label_col, data.header, data.ncols, data.name, "--label-col")
+    else:
+        cols = list(range(data.ncols))
+    _check_width(len(cols), k, data.name, preds)
+    for c in cols:
+        if text_column(data, c):
+            raise InputError(data.name, f"column {c} holds text; binary targets are numbers "
+                             "in [0, 1]")
+    return Labels(data.name, "binary", Source(data.name, data, {"labels": cols}))
+
+
+def _target_columns(arr: np.ndarray, preds: Predictions) -> np.ndarray | None:
+    """Targets as (N, K) when their shape fits the predictions', else None."""
+    n, k = preds.source.rows, preds.n_classes
+    if preds.shape is not None and arr.shape == preds.shape:
+        return as_columns(arr)
+    if arr.ndim <= 1 and k == 1 and (n is None or arr.size == n):
+        return arr.reshape(-1, 1)
+    if arr.ndim == 1 and n == 1 and arr.size == k:
+        return arr[None, :]  # one sample of K labels
+    if arr.ndim >= 2 and (n is None or arr.shape[0] == n) and arr[0].size == k:
+        return arr.reshape(arr.shape[0], k)
+    return None
+
+
+def _check_width(width: int, k: int, name: str, preds: Predictions) -> None:
+    if width != k:
+        raise InputError(name, f"{width} target column(s); expected {k}, one per prediction "
+                         f"column of {preds.name}")
