@@ -16,12 +16,11 @@ from cece.engine import pipeline as engine
 from cece.io import arrays, readers
 
 from cece.report import documents, numbers, progress, records, tables
-from cece.report import tools as views
 
 from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
 from cece.engine.task import Records, Task
-from cece.options import BASES, Options
+from cece.options import Options
 
 from cece.engine import documents as summaries
 from cece.checks import Diagnostics
@@ -29,7 +28,7 @@ from cece.errors import CeceError, ExitCode, OptionError, stderr_prefix
 from cece.report.output import open_output
 
 
-def _options(loss: dict, **extra) -> Options:
+def options_from(loss: dict, **extra) -> Options:
     """Options shared by the loss commands, from the CLI's parsed values."""
     return Options(
         kind=loss["kind"], reduction=loss["reduction"], base=loss["base"],
@@ -41,7 +40,7 @@ def _options(loss: dict, **extra) -> Options:
 
 def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
     """``cece categorical``; returns the exit code (0, or 1 when a check failed)."""
-    opts = _options(loss, weight=parse_numbers(loss["weight"], "--weight"),
+    opts = options_from(loss, weight=parse_numbers(loss["weight"], "--weight"),
                     ignore_index=loss["ignore_index"], renormalize=loss["renormalize"],
                     classes=parse_names(loss["classes"]), class_axis=loss["class_axis"],
                     weight_file=_file(loss["weight"]))
@@ -50,7 +49,7 @@ def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) ->
 
 def run_binary(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
     """``cece binary``; returns the exit code (0, or 1 when a check failed)."""
-    opts = _options(loss, pos_weight=parse_numbers(loss["pos_weight"], "--pos-weight"),
+    opts = options_from(loss, pos_weight=parse_numbers(loss["pos_weight"], "--pos-weight"),
                     threshold=loss["threshold"], weight_file=_file(loss["pos_weight"]))
     return run(Binary, preds, labels, opts, out)
 
@@ -213,189 +212,3 @@ def parse_names(text: str | None) -> list[str] | None:
     if len(set(names)) != len(names) or not all(names):
         raise OptionError(f"--classes {text!r}: class names must be distinct and non-empty")
     return names
-
-
-# -- cece explain -----------------------------------------------------------------------------------
-
-
-def run_explain(preds: str, labels: str | None, *, loss_type: str | None, row: int, digits: int,
-                loss: dict, out: dict) -> int:
-    """``cece explain``: one sample step by step, then the reduction over all of them."""
-    if row < 0:
-        raise OptionError(f"--row must be ≥ 0, not {row}")
-    if not 1 <= digits <= 12:
-        raise OptionError(f"--digits must be between 1 and 12, not {digits}")
-    binary = _explain_binary(loss_type, preds, labels, loss)
-    if binary:
-        if loss["kind"] == "log-probs":
-            raise OptionError("binary cross-entropy takes logits or probabilities "
-                              "(--from auto|logits|probs)")
-        for option, value in (("--weight", loss["weight"]), ("--ignore-index",
-                              loss["ignore_index"]), ("--renormalize", loss["renormalize"])):
-            if value:
-                raise OptionError(f"{option} applies to categorical cross-entropy, not binary")
-        opts = _options(loss, pos_weight=parse_numbers(loss["pos_weight"], "--pos-weight"))
-    else:
-        if loss["pos_weight"] is not None:
-            raise OptionError("--pos-weight applies to binary cross-entropy; for categorical "
-                              "class weights use --weight")
-        opts = _options(loss, weight=parse_numbers(loss["weight"], "--weight"),
-                        ignore_index=loss["ignore_index"], renormalize=loss["renormalize"],
-                        classes=parse_names(loss["classes"]), class_axis=loss["class_axis"])
-    opts.head, opts.keep_losses = 6, False
-    task = _capturing(Binary if binary else Categorical)(
-        opts, diag := Diagnostics(strict=out["strict"]))
-    task.wanted = row
-    result = engine.run(task, preds, labels)
-    if task.captured is None:
-        raise OptionError(f"--row {row} is out of range: {task.preds.name} has {result.rows} "
-                          f"sample{'s' if result.rows != 1 else ''} (rows 0..{result.rows - 1})")
-    ex = _explanation(task, result, binary, digits)
-    diag.flush()
-    with open_output(out["output"], [preds, labels, opts.sample_weight]) as stream:
-        if out["fmt"] == "json":
-            views.write_explanation_json(ex, result, row, stream)
-        else:
-            views.explanation(ex, result, row, stream)
-    return ExitCode.OK
-
-
-def _explain_binary(loss_type: str | None, preds: str, labels: str | None, loss: dict) -> bool:
-    """--binary / --categorical, or from the width of PREDS: one column means binary."""
-    if loss_type is not None:
-        return loss_type == "binary"
-    if preds == "-":
-        return False
-    from cece.io import inputs
-
-    p = inputs.open_predictions(preds, class_axis=loss["class_axis"], pred_cols=loss["pred_cols"],
-                                label_col=loss["label_col"] if labels is None else None,
-                                stdin_format=loss["stdin_format"])
-    return p.n_classes == 1
-
-
-def _capturing(base: type[Task]) -> type[Task]:
-    """The task, keeping the raw inputs and the computed loss of one row as the run passes it."""
-
-    class Capturing(base):  # type: ignore[valid-type,misc]
-        wanted = 0
-        captured: tuple | None = None
-
-        def terms(self, start, p, block, kind):
-            t = super().terms(start, p, block, kind)
-            r = self.wanted - start
-            if 0 <= r < len(p):
-                sw = None if t.sample_weight is None else float(t.sample_weight[r])
-                self.captured = (np.array(p[r]), {k: np.array(v[r : r + 1])
-                                                  for k, v in block.items()},
-                                 float(t.loss[r]), bool(t.valid[r]), sw, kind, start + r)
-            return t
-
-    Capturing.__name__ = base.__name__
-    return Capturing
-
-
-def _explanation(task, result: engine.Result, binary: bool, digits: int):
-    from cece.tools import explain
-
-    x, block, engine_loss, valid, sw, kind, row = task.captured
-    o = task.opts
-    eps = task.eps(kind)
-    if binary:
-        y = task._targets(row, block["labels"])[0]
-        ex = explain.binary(x, y, kind=kind, pos_weight=task.pos_weight,
-                            label_smoothing=o.label_smoothing, sample_weight=sw, eps=eps,
-                            digits=digits)
-    else:
-        target = task._targets(row, block["labels"])[0]
-        ex = explain.categorical(x, target, kind=kind, weight=task.weight,
-                                 label_smoothing=o.label_smoothing, sample_weight=sw, eps=eps,
-                                 renormalize=o.renormalize, ignored=not valid,
-                                 classes=task.classes, digits=digits)
-    if o.focal_gamma is not None or o.focal_alpha is not None:
-        ex.notes.append("the focal terms (--focal-gamma/--focal-alpha) are not drawn out here; "
-                        "the steps show the cross-entropy they modulate")
-    else:
-        expected = engine_loss * (1.0 if sw is None else sw)
-        if not np.isclose(ex.nats, expected, rtol=1e-9, atol=1e-12, equal_nan=True):
-            ex.notes.append(f"cece's stable computation of this sample gives "
-                            f"{explain.num(expected, 10)} nats")
-    unit = BASES[o.base][1]
-    explain.in_base(ex, o.base, digits)
-    if result.rows > 1:
-        s = result.summary
-        explain.reduction_step(ex, [r["loss"] for r in result.head], s.count + s.ignored,
-                               s.weighted_sum, s.weight_sum, o.reduction,
-                               _mean_of(task, s), unit, digits,
-                               columns=task.k if binary else 1)
-    return ex
-
-
-def _mean_of(task, s) -> str:
-    """What the mean divides by, in words (PyTorch's definitions)."""
-    o = task.opts
-    if task.command == "categorical" and task.weight is not None and task.labels.form != "dense":
-        return "Σ sᵢ·w[yᵢ]" if o.sample_weight else "Σ w[yᵢ]"
-    if o.sample_weight:
-        return "Σ sᵢ"
-    if s.ignored:
-        return "(N − ignored)"  # PyTorch: ignored samples leave the denominator too
-    return "N"
-
-
-# -- cece curve -------------------------------------------------------------------------------------
-
-IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
-
-
-def run_curve(binary: bool, targets: list[float] | None, *, classes: int | None, base: str,
-              points: int, width: int | None, height: int, fmt: str,
-              output: str | None) -> int:
-    """``cece curve``: the terminal plot, the points, or an image file."""
-    import os
-    import shutil
-
-    from cece.tools import curve
-
-    targets = targets or ([1.0, 0.0] if binary else [1.0])
-    fig = curve.figure(targets, binary=binary, base=base, points=points, classes=classes,
-                       even=fmt != "table")
-    if output is not None and output.lower().endswith(IMAGE_SUFFIXES):
-        if fmt != "table":
-            raise OptionError(f"--output {output} writes an image; -f {fmt} writes text")
-        directory = os.path.dirname(os.path.abspath(output))
-        if not os.path.isdir(directory):
-            raise OptionError(f"--output {output}: no such directory {directory}")
-        tmp = os.path.join(directory, f".{os.path.basename(output)}.cece-tmp"
-                           f"{os.path.splitext(output)[1]}")
-        try:
-            curve.save_image(fig, tmp)
-            os.replace(tmp, output)  # atomically, as every -o
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        print(f"cece: wrote {output}", file=sys.stderr)
-        return ExitCode.OK
-    if width is None:
-        width = max(30, min(100, shutil.get_terminal_size((80, 24)).columns - 12))
-    if not 10 <= width <= 1000 or not 5 <= height <= 200:
-        raise OptionError("--width must be 10..1000 and --height 5..200")
-    with open_output(output, []) as stream:
-        views.write_curve(fig, stream, fmt, width=width, height=height)
-    return ExitCode.OK
-
-
-# -- cece inspect -----------------------------------------------------------------------------------
-
-
-def run_inspect(file: str, *, class_axis: int, stdin_format: str, fmt: str,
-                output: str | None) -> int:
-    from cece.tools.inspect import inspect
-
-    report = inspect(file, class_axis=class_axis, stdin_format=stdin_format)
-    with open_output(output, [file]) as stream:
-        if fmt == "json":
-            views.write_inspect_json(report, stream)
-        else:
-            views.inspect_report(report, stream)
-    return ExitCode.OK

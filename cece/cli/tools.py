@@ -195,9 +195,9 @@ def explain(
     output: OutputOpt = None,
     strict: StrictOpt = False,
 ) -> None:
-    from cece.cli import run as commands
+    from cece.cli import run_tools
 
-    commands.run_explain(
+    run_tools.run_explain(
         preds, labels, loss_type=_loss_type(binary, categorical), row=row, digits=digits,
         loss=dict(kind=kind.value, reduction=reduction.value, base=base.value, weight=weight,
                   ignore_index=ignore_index, pos_weight=pos_weight,
@@ -253,9 +253,9 @@ def curve(
         "--output", "-o", metavar="FILE", help="Write there: .png/.svg/.pdf as an image "
         "(matplotlib), anything else as text.", rich_help_panel=OUT)] = None,
 ) -> None:
-    from cece.cli import run as commands
+    from cece.cli import run_tools
 
-    commands.run_curve(_loss_type(binary, categorical) == "binary", target, classes=classes,
+    run_tools.run_curve(_loss_type(binary, categorical) == "binary", target, classes=classes,
                        base=base.value, points=points, width=width, height=height,
                        fmt=fmt.value, output=output)
 
@@ -282,7 +282,7 @@ def inspect_(
         rich_help_panel=OUT)] = ExplainFormat.table,
     output: OutputOpt = None,
 ) -> None:
-    from cece.cli import run as commands
+    from cece.cli import run_tools
 
-    commands.run_inspect(file, class_axis=class_axis, stdin_format=stdin_format.value,
+    run_tools.run_inspect(file, class_axis=class_axis, stdin_format=stdin_format.value,
                          fmt=fmt.value, output=output)

@@ -27,7 +27,7 @@ from cece.engine.task import Records, Task
 from cece.losses.terms import Terms
 from cece.options import BASES
 from cece.engine.reduce import LossLog, Summary, Worst, histogram, reduced
-from cece.io.text import worker_threads
+from cece.parallel import worker_threads
 
 @dataclass
 class Result:

@@ -23,6 +23,7 @@ from typing import BinaryIO
 import numpy as np
 
 from cece.errors import InputError, column_label, describe
+from cece.parallel import in_order, worker_threads
 
 try:  # the compiled parser of plain numeric text (cece/_native/_fast.c), where it could be built
     from cece._native import _fast
@@ -164,7 +165,7 @@ class TextTable:
         two threads parse twice as fast here), and blocks come out in order.
         """
         got_any, blank_at = False, None
-        for parsed in _in_order(self._raw_blocks(), self._parse, float_cols, text_cols,
+        for parsed in in_order(self._raw_blocks(), self._parse, float_cols, text_cols,
                                 threads=1 if self.small else worker_threads()):
             rows = len(parsed.floats) or any(len(t) for t in parsed.texts)
             if rows and blank_at is not None:  # a blank line, then more data
@@ -287,39 +288,6 @@ def _plain_numbers(raw: bytes | memoryview, ncols: int, delimiter: str) -> np.nd
 
 def _count_lines(raw: bytes | memoryview) -> int:
     return _fast.count_byte(raw, "\n") if _fast is not None else bytes(raw).count(b"\n")
-
-
-def worker_threads() -> int:
-    """Threads that compute (and parse) blocks: the cores, or ``CECE_THREADS``."""
-    import os
-
-    try:
-        return max(1, int(os.environ.get("CECE_THREADS", "") or (os.cpu_count() or 1)))
-    except ValueError:
-        return 1
-
-
-def _in_order(raw_blocks, parse, *args, threads: int) -> Iterator[ParsedBlock]:
-    """parse(start, raw, *args) for each raw block, by ``threads`` threads, in order."""
-    if threads <= 1:
-        for start, raw in raw_blocks:
-            yield parse(start, raw, *args)
-        return
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-
-    pending: deque = deque()
-    with ThreadPoolExecutor(threads) as pool:
-        try:
-            for start, raw in raw_blocks:
-                pending.append(pool.submit(parse, start, raw, *args))
-                if len(pending) > threads:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
 
 
 def _is_header(first: list[str], below: list[list[str]]) -> bool:

@@ -58,7 +58,7 @@ def curve_lines(fig, *, width: int, height: int) -> list[str]:
     marks = [(c.target, f"minimum of {fig.label(c)}: H = {fmt(c.minimum[1], 4)} {fig.unit} at "
               f"p = {c.target:g}") for c in fig.curves if 0 < c.target < 1]
     return [fig.title + f" ({fig.unit})", ""] + textplot.line_plot(
-        series, width=width, height=height, y_max=curve._y_top(fig), x_label=fig.x_label,
+        series, width=width, height=height, y_max=curve.y_top(fig), x_label=fig.x_label,
         y_label=fig.y_label, marks=marks, levels=fig.levels)
 
 

@@ -115,7 +115,7 @@ def save_image(fig: Figure, path: str) -> None:
         raise OptionError(f"writing {path} needs matplotlib, which is not installed",
                           hint="pip install 'cece[plot]'") from None
     figure_, ax = plt.subplots(figsize=(7, 4.5), dpi=150, layout="constrained")
-    top = _y_top(fig)
+    top = y_top(fig)
     for c in fig.curves:
         ax.plot(c.p, np.minimum(c.loss, top * 1.05), lw=2, label=fig.label(c))
         if 0 < c.target < 1:
@@ -139,7 +139,7 @@ def save_image(fig: Figure, path: str) -> None:
     plt.close(figure_)
 
 
-def _y_top(fig: Figure) -> float:
+def y_top(fig: Figure) -> float:
     """Where to cut the y axis: the loss at p = 0.01 for the hardest target, at least 1."""
     worst = max(float(loss_at(np.array([0.01, 0.99]), c.target).max()) for c in fig.curves)
     scale = {"nats": 1.0, "bits": math.log(2), "hartleys": math.log(10)}[fig.unit]
