@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 
 BASES = {"e": (1.0, "nats"), "2": (math.log(2), "bits"), "10": (math.log(10), "hartleys")}
+SCALES = {unit: scale for scale, unit in BASES.values()}  # nats per unit, by the unit's name
 
 
 @dataclass

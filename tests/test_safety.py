@@ -118,3 +118,41 @@ def test_pickled_arrays_are_refused_without_running_them(tmp_path):
         line = run_cece("categorical", tmp_path / path, "[0,1]").error_line()
         assert "pickle" in line or "object" in line, line
     assert not marker.exists()
+
+
+def test_output_through_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("old\n")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    run = run_cece("categorical", "[[1,2,3]]", "[0]", "-q", "-o", str(link))
+    assert run.code == 0, run.err
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text() == run_cece("categorical", "[[1,2,3]]", "[0]", "-q").out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "real.json"]
+
+
+def test_output_keeps_the_old_files_permissions(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    assert run_cece("categorical", "[[1,2,3]]", "[0]", "-q", "-o", str(target)).code == 0
+    assert target.stat().st_mode & 0o7777 == 0o640 and target.read_text() != "old\n"
+
+
+def test_images_go_through_the_same_atomic_writer(tmp_path, monkeypatch):
+    """A failing image write leaves the old file and no temporary file behind."""
+    pytest.importorskip("matplotlib")
+    from cece.report import image
+
+    target = tmp_path / "plot.png"
+    target.write_bytes(b"old")
+
+    def broken(fig, stream, fmt):
+        stream.write(b"half a picture")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(image, "save_image", broken)
+    run = run_cece("curve", "-o", str(target))
+    assert run.code == 3 and target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["plot.png"]

@@ -159,7 +159,6 @@ def run_curve(binary: bool, targets: list[float] | None, *, classes: int | None,
               points: int, width: int | None, height: int, fmt: str,
               output: str | None) -> int:
     """``cece curve``: the terminal plot, the points, or an image file."""
-    import os
     import shutil
 
     from cece.tools import curve
@@ -170,17 +169,11 @@ def run_curve(binary: bool, targets: list[float] | None, *, classes: int | None,
     if output is not None and output.lower().endswith(IMAGE_SUFFIXES):
         if fmt != "table":
             raise OptionError(f"--output {output} writes an image; -f {fmt} writes text")
-        directory = os.path.dirname(os.path.abspath(output))
-        if not os.path.isdir(directory):
-            raise OptionError(f"--output {output}: no such directory {directory}")
-        tmp = os.path.join(directory, f".{os.path.basename(output)}.cece-tmp"
-                           f"{os.path.splitext(output)[1]}")
-        try:
-            curve.save_image(fig, tmp)
-            os.replace(tmp, output)  # atomically, as every -o
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        from cece.report import image
+
+        draw = image.drawer(output)  # matplotlib, or one line saying how to get it
+        with open_output(output, [], binary=True) as stream:  # atomically, as every -o
+            draw(fig, stream)
         print(f"cece: wrote {output}", file=sys.stderr)
         return ExitCode.OK
     if width is None:

@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 
 from cece.engine.pipeline import Result
-from cece.options import BASES
+from cece.options import SCALES
 from cece.errors import CeceError, InputError
 from cece.engine.reduce import Summary
 
@@ -62,8 +62,7 @@ def value(doc: dict) -> float:
 
 def in_unit(loss: float, unit: str, target_unit: str) -> float:
     """Convert a loss between nats, bits and hartleys."""
-    scale = {u: s for s, u in BASES.values()}
-    return loss * scale[unit] / scale[target_unit]
+    return loss * SCALES[unit] / SCALES[target_unit]
 
 
 def parse_tolerance(text: str) -> tuple[float, bool]:

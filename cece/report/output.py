@@ -8,6 +8,11 @@ a FIFO) is written directly: renaming over it would replace the device.
 Where the file system allows (Linux ``O_TMPFILE``), the temporary file has no name while it is
 written: even a run killed by SIGKILL or a power cut mid-write leaves nothing behind. It gets a
 name only once complete and synced, and is renamed over FILE at once.
+
+A FILE that is a symbolic link is written through it: the link stays, and the file it points to
+is replaced (as ``>`` in a shell would write through it). A FILE that exists keeps its
+permission bits; a new one gets the usual ``0o666 & ~umask``. This is the one writer of results:
+text (tables, JSON, records) and images (``cece curve -o plot.png``) alike.
 """
 
 from __future__ import annotations
@@ -18,19 +23,23 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
 from cece.errors import OptionError
 
 
 @contextlib.contextmanager
-def open_output(path: str | None, inputs: list[str | None]) -> Iterator[TextIO]:
-    """Yield a text stream for results; with ``path``, commit it only on success."""
+def open_output(
+    path: str | None, inputs: list[str | None], *, binary: bool = False
+) -> Iterator[IO]:
+    """Yield a text (or, with ``binary``, a byte) stream for results; with ``path``, commit
+    it only on success."""
     if path is None or path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
+        stream = sys.stdout.buffer if binary else sys.stdout
+        yield stream
+        stream.flush()
         return
-    target = Path(path)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     for arg in inputs:
         if arg and arg != "-" and _same_file(target, Path(arg.rsplit(":", 1)[0]) if
                                              arg.lower().rsplit(":", 1)[0].endswith(".npz")
@@ -38,10 +47,13 @@ def open_output(path: str | None, inputs: list[str | None]) -> Iterator[TextIO]:
             raise OptionError(f"--output {path}: refusing to overwrite the input file {arg}")
     if target.is_dir():
         raise OptionError(f"--output {path}: is a directory")
+    mode = "wb" if binary else "w"
+    text = {} if binary else {"encoding": "utf-8", "newline": ""}
     if target.exists() and not target.is_file():  # /dev/null, a FIFO: no rename over those
-        with open(target, "w", encoding="utf-8", newline="") as out:
+        with open(target, mode, **text) as out:  # type: ignore[call-overload]
             yield out
         return
+    permissions = _permissions(target)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise OptionError(f"--output {path}: directory {directory} does not exist")
@@ -50,13 +62,13 @@ def open_output(path: str | None, inputs: list[str | None]) -> Iterator[TextIO]:
     if fd is None:  # no O_TMPFILE here: a named temporary file, removed on failure
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        with os.fdopen(fd, mode, **text) as out:  # type: ignore[call-overload]
             yield out
             out.flush()
             os.fsync(out.fileno())
             if tmp is None:  # name the finished file, then rename it over FILE
                 tmp = _link(out.fileno(), directory, target.name)
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, permissions)
         os.replace(tmp, target)
     except BaseException:
         if tmp is not None:
@@ -101,7 +113,11 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _permissions(target: Path) -> int:
+    """The old file's permission bits, or those of a new file under the umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask

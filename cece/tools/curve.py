@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cece.errors import OptionError
+from cece.options import BASES, SCALES
 
 
 @dataclass
@@ -77,8 +78,7 @@ def figure(targets: list[float], *, binary: bool, base: str = "e", points: int =
             raise OptionError(f"--target {y:g} is outside [0, 1]; it is the target probability")
     if classes is not None and classes < 2:
         raise OptionError(f"--classes must be ≥ 2, not {classes}")
-    scale, unit = {"e": (1.0, "nats"), "2": (math.log(2), "bits"),
-                   "10": (math.log(10), "hartleys")}[base]
+    scale, unit = BASES[base]
     # p = 0 and 1 would be infinite for most targets: sample the open interval, denser at ends
     if even:
         p = np.linspace(0.0, 1.0, points)
@@ -104,44 +104,9 @@ def to_records(fig: Figure) -> list[dict]:
             for c in fig.curves for p, v in zip(c.p, c.loss)]
 
 
-def save_image(fig: Figure, path: str) -> None:
-    """Write the figure as PNG/SVG/PDF with matplotlib (the ``plot`` extra)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise OptionError(f"writing {path} needs matplotlib, which is not installed",
-                          hint="pip install 'cece[plot]'") from None
-    figure_, ax = plt.subplots(figsize=(7, 4.5), dpi=150, layout="constrained")
-    top = y_top(fig)
-    for c in fig.curves:
-        ax.plot(c.p, np.minimum(c.loss, top * 1.05), lw=2, label=fig.label(c))
-        if 0 < c.target < 1:
-            ax.plot([c.minimum[0]], [c.minimum[1]], "o", color=ax.lines[-1].get_color())
-            ax.annotate(f"minimum H({c.target:g}) = {c.minimum[1]:.3g} at p = {c.target:g}",
-                        c.minimum, textcoords="offset points", xytext=(8, -14), fontsize=8,
-                        bbox={"fc": "white", "ec": "none", "alpha": 0.8})
-    for level, text in fig.levels:
-        ax.axhline(level, color="grey", ls="--", lw=1)
-        ax.annotate(text, (0.99, level), xycoords=("axes fraction", "data"), ha="right",
-                    va="bottom", fontsize=8, color="grey",
-                    bbox={"fc": "white", "ec": "none", "alpha": 0.8})
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, top)
-    ax.set_xlabel(fig.x_label)
-    ax.set_ylabel(fig.y_label)
-    ax.set_title(fig.title)
-    ax.grid(alpha=0.3)
-    ax.legend(title="target")
-    figure_.savefig(path)
-    plt.close(figure_)
-
-
 def y_top(fig: Figure) -> float:
     """Where to cut the y axis: the loss at p = 0.01 for the hardest target, at least 1."""
     worst = max(float(loss_at(np.array([0.01, 0.99]), c.target).max()) for c in fig.curves)
-    scale = {"nats": 1.0, "bits": math.log(2), "hartleys": math.log(10)}[fig.unit]
+    scale = SCALES[fig.unit]
     levels = [v for v, _ in fig.levels]
     return max([worst / scale, 1.0 / scale] + levels)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cece.options import BASES
+
 MINUS = "−"  # U+2212, as the formulas in the seeds write it
 SHOWN = 8  # vectors longer than this are shown by their ends
 
@@ -319,9 +321,9 @@ def in_base(ex: Explanation, base: str, digits: int = 4) -> float:
     ex.value = ex.nats
     if base == "e":
         return ex.nats
-    scale = math.log(float(base))
+    scale, unit = BASES[base]
     ex.value = value = ex.nats / scale
-    ex.unit = unit = {"2": "bits", "10": "hartleys"}[base]
+    ex.unit = unit
     ex.add("unit", f"in {unit}: {num(ex.nats, digits)} / ln {base} = {num(value, digits)}",
            value)
     return value
