@@ -51,6 +51,7 @@ class Result:
     has_accuracy: bool = True
     has_perplexity: bool = True
     histogram: dict | None = None
+    ran: dict = field(default_factory=dict)  # which kernels and text parsers computed the run
 
     @property
     def loss(self) -> float | None:
@@ -118,6 +119,7 @@ class _Pass:
         self.rows = 0
         self.kind = task.opts.kind
         self.streamed = False
+        self.kernels: set[str] = set()
 
     def go(self, detector: KindDetector | None) -> None:
         """Blocks are checked and computed by ``threads()`` workers and folded in order, so
@@ -193,6 +195,7 @@ class _Pass:
 
     def _terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         compiled = self.task.compiled(kind, p)  # the compiled kernels check finiteness
+        self.kernels.add("compiled" if compiled else "numpy")
         if not compiled:
             checks.check_finite(p, start, self.task.preds.name)
         self.task.verify(kind, p, start)
@@ -266,7 +269,13 @@ class _Pass:
             samples=self.samples,
             per_class=task.per_class_rows(self.per_class) if opts.per_class else None,
             warnings=list(task.diag.warnings), classes=task.classes, rows=self.rows,
-            has_accuracy=task.accuracy, has_perplexity=task.perplexity)
+            has_accuracy=task.accuracy, has_perplexity=task.perplexity, ran=self._ran())
+
+    def _ran(self) -> dict:
+        """The kernels and text parsers that computed this pass (``+``-joined where several)."""
+        parsers = set().union(*(getattr(s.data, "parsers", set()) for s in self.task.sources))
+        return {"kernels": "+".join(sorted(self.kernels)) or None,
+                "parser": "+".join(sorted(parsers)) or None}
 
 
     def _histogram(self) -> dict | None:

@@ -69,6 +69,7 @@ class TextTable:
         self._open = open_stream
         self.small = size is not None and size < SMALL
         self.header_is_data = False  # set by callers that know the first row is data
+        self.parsers: set[str] = set()  # which parsers read blocks: compiled, python, pandas
         head, self._head_lines = self._peek(fmt)
         self.delimiter = _DELIMITERS.get(fmt) or _sniff(head[0])
         if self.delimiter in (",", ";") and fmt == "csv" and "," not in head[0]:
@@ -188,6 +189,7 @@ class TextTable:
         if PLAIN and not text_cols and self.delimiter != " ":
             values = _plain_numbers(raw, self.ncols, self.delimiter)
             if values is not None:
+                self.parsers.add("compiled")
                 if float_cols != list(range(self.ncols)):
                     values = np.ascontiguousarray(values[:, float_cols])
                 return ParsedBlock(start, values, [])
@@ -199,6 +201,7 @@ class TextTable:
     def _parse_python(
         self, start: int, raw: bytes, float_cols: list[int], text_cols: list[int]
     ) -> ParsedBlock:
+        self.parsers.add("python")
         lines = _decode(raw, self.name, line=self.line_of(start)).split("\n")
         if lines and lines[-1] == "":
             lines.pop()
@@ -255,6 +258,7 @@ class TextTable:
             values = np.empty((len(frame), 0))
         if not np.isfinite(values).all() or any(pd.isna(t).any() for t in texts):
             return self._parse_python(start, raw, float_cols, text_cols)
+        self.parsers.add("pandas")
         return ParsedBlock(start, values, texts)
 
     # -- messages ------------------------------------------------------------------------------

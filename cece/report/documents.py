@@ -1,6 +1,9 @@
 """JSON documents: the result of a run (``-f json``), with stats and the mergeable summary.
 
-Plain ``json.dumps`` to the stream (pipes need plain bytes); numbers at full precision.
+Plain ``json.dumps`` to the stream (pipes need plain bytes); numbers at full precision. Every
+document says which schema it follows (``schema_version``; the JSON Schema of a result is
+``cece/report/result.schema.json``) and where it came from (``environment``: cece, Python and
+numpy versions, the platform, and which kernels and text parsers ran).
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import math
 from typing import TextIO
 
 from cece import __version__
+
+SCHEMA_VERSION = 1  # bumped when a key changes meaning; keys are only ever added
 from cece.engine.pipeline import Result
 from cece.report.numbers import plain
 
@@ -31,8 +36,27 @@ def stats(result: Result) -> dict:
     return out
 
 
+def environment(ran: dict | None = None) -> dict:
+    """Where a result came from: versions, platform, and which kernels and parsers ran."""
+    import platform
+    import sys
+
+    import numpy as np
+
+    from cece import _native
+
+    return {"cece": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "platform": f"{sys.platform}-{platform.machine()}",
+            "compiled_kernels": bool(_native.FAST), **(ran or {})}
+
+
+def header(command: str) -> dict:
+    """The first keys of every document cece writes."""
+    return {"cece_version": __version__, "schema_version": SCHEMA_VERSION, "command": command}
+
+
 def document(result: Result) -> dict:
-    doc = {"cece_version": __version__, "command": result.command, "input": result.input,
+    doc = {**header(result.command), "input": result.input,
            "options": result.options, "unit": result.unit, "reduction": result.reduction,
            "loss": result.loss, "stats": stats(result)}
     if result.per_class is not None:
@@ -45,6 +69,7 @@ def document(result: Result) -> dict:
         doc["histogram"] = result.histogram
     doc["warnings"] = result.warnings
     doc["summary"] = result.summary.to_dict()  # the mergeable sums (cece merge)
+    doc["environment"] = environment(result.ran)
     return doc
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from cece import __version__
 from cece.engine.pipeline import Result
+from cece.report.documents import environment, header
 from cece.report.numbers import fmt, number, plain
 from cece.report.tables import console
 
@@ -42,11 +42,12 @@ def explanation(ex, result: Result, row: int, out: TextIO) -> None:
 
 
 def write_explanation_json(ex, result: Result, row: int, out: TextIO) -> None:
-    doc = {"cece_version": __version__, "command": "explain", "loss_type": result.command,
+    doc = {**header("explain"), "loss_type": result.command,
            "row": row, "input": result.input, "options": result.options, "unit": ex.unit,
            "steps": [{"name": s.name, "formula": s.formula, "value": s.value} for s in ex.steps],
            "sample_loss": ex.value, "notes": ex.notes, "reduction": result.reduction,
-           "loss": result.loss, "warnings": result.warnings}
+           "loss": result.loss, "warnings": result.warnings,
+           "environment": environment(result.ran)}
     out.write(json.dumps(plain(doc), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
 
 
@@ -66,11 +67,12 @@ def write_curve(fig, out: TextIO, fmt_: str, *, width: int, height: int) -> None
     from cece.tools import curve
 
     if fmt_ == "json":
-        doc = {"cece_version": __version__, "command": "curve",
+        doc = {**header("curve"),
                "loss": "binary" if fig.binary else "categorical", "unit": fig.unit,
                "x": fig.x_label, "curves": [
                    {"target": c.target, "minimum": {"p": c.minimum[0], "loss": c.minimum[1]},
-                    "p": c.p.tolist(), "loss": c.loss.tolist()} for c in fig.curves]}
+                    "p": c.p.tolist(), "loss": c.loss.tolist()} for c in fig.curves],
+               "environment": environment()}
         out.write(json.dumps(plain(doc), indent=2, allow_nan=False) + "\n")
     elif fmt_ == "csv":
         out.write("target,p,loss\n")
@@ -135,5 +137,5 @@ def inspect_report(report, out: TextIO) -> None:
 
 
 def write_inspect_json(report, out: TextIO) -> None:
-    doc = {"cece_version": __version__, "command": "inspect", **report.to_dict()}
+    doc = {**header("inspect"), **report.to_dict(), "environment": environment()}
     out.write(json.dumps(plain(doc), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
