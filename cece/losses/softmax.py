@@ -304,10 +304,14 @@ def _index_logits_compiled(x: np.ndarray, targets: np.ndarray, weight, ignore_in
 
 
 def _weighted_row_sum(nlq, w: np.ndarray) -> np.ndarray:
-    """Σ_c w_c · (−log q_c) per row; for logits without the (N, C) float64 matrix."""
+    """Σ_c w_c · (−log q_c) per row; for logits without the (N, C) float64 matrix.
+
+    A multiply and numpy's own row sums, not ``@``: BLAS's matrix-vector product may sum in an
+    order that depends on its thread count, and results must not.
+    """
     if isinstance(nlq, _FromLogits):
-        return nlq.log_z * w.sum() - nlq.d @ w
-    return nlq.matrix() @ w
+        return nlq.log_z * w.sum() - np.add.reduce(np.multiply(nlq.d, w), axis=1)
+    return np.add.reduce(np.multiply(nlq.matrix(), w), axis=1)
 
 
 def _entropy_kl(t: np.ndarray, ce: np.ndarray) -> dict:
