@@ -1,28 +1,33 @@
 /*
- * cece._native._fast: the two hot loops of cece, fused, in double precision, for AVX2 CPUs.
+ * cece._native._fast: the hot loops of cece, fused, in double precision, for AVX2 CPUs; and
+ * the Python glue of the whole extension (the plain-text parser is in parse.c, the SIMD
+ * building blocks in simd.h).
  *
  *   softmax_index(x, c, y, nll, correct, predicted) -> number of non-finite rows seen
  *       x: (n, c) float16/float32/float64 logits, C order; y: (n,) int64 class indices
  *       nll[i] = log1p(sum_{j != argmax} exp(x_ij - m_i)) + (m_i - x_{i,y_i}), in float64
  *       predicted[i] = argmax_j x_ij (first index of the maximum, as numpy/PyTorch)
  *       correct[i] = predicted[i] == y_i
- *   bce_logits(x, y, pos_weight, threshold_logit, loss, correct) -> (non-finite count,
- *                                                                        any soft target)
+ *     The labels are checked before any row is read: if some y[i] is outside 0..c-1, nothing
+ *     is computed and the result is -2 - i for the first such row i (-1: out of memory).
+ *   bce_logits(x, k, y, pos_weight, threshold_logit, loss, correct) -> (non-finite count,
+ *                                                                         any soft target)
  *       x, y: (n, k) float16/32/64 logits and float32/64 targets in [0, 1]
  *       loss[i] = sum_j w_j y_ij softplus(-x_ij) + (1 - y_ij) softplus(x_ij)
  *       correct[i] = #{j : (x_ij > threshold_logit) == (y_ij >= 0.5)}
+ *   exp_log(x, e, lg): exp and log of float64 values (the tests hold them to libm)
+ *   parse_plain(text, ncols, delimiter, out), count_byte(text, byte): parse.c
+ *   available() -> whether this CPU runs the kernels (x86-64 with AVX2, FMA and F16C)
  *
  * Why: numpy's float32 exp runs at ~0.46 G elements/s per core on the AVX2 machines cece
  * targets and every numpy pass is a trip through memory; this file makes one pass per row,
  * computes exp/log in double precision (so float32 inputs get float64-grade results and no
  * float32 rounding of x - m), converts float16 on the fly (F16C), and releases the GIL so
- * blocks run on all cores. exp: Cody-Waite range reduction and the Taylor series to r^13 by
- * Estrin's scheme (no division); log: Cephes (S. L. Moshier). Both within 2 ulp of libm,
- * checked in tests/test_fast.py.
+ * blocks run on all cores.
  *
- * Only used when available() is true (x86-64 with AVX2, FMA and F16C); cece falls back to
- * numpy otherwise, or when CECE_NO_FAST=1. The SIMD building blocks are in simd.h, the
- * plain-text parser in parse.c; this file holds the loss kernels and the Python glue.
+ * softmax_index, bce_logits and exp_log raise RuntimeError where available() is false; the
+ * parser runs anywhere. cece/_native/__init__.py is the one place that chooses between these
+ * and the numpy versions (cece/_native/_numpy.py, the same signatures).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -33,6 +38,22 @@
 
 #include "parse.h"
 #include "simd.h"
+
+static int CPU_OK;  /* cpu_ok(), once, when the module loads */
+
+static int cpu_ready(void) {
+    if (!CPU_OK)
+        PyErr_SetString(PyExc_RuntimeError,
+                        "cece's compiled kernels are not available on this CPU");
+    return CPU_OK;
+}
+
+/* The first row whose label is outside 0..c-1, or -1: checked before any row is read. */
+static Py_ssize_t first_bad_label(const int64_t *y, Py_ssize_t n, Py_ssize_t c) {
+    for (Py_ssize_t i = 0; i < n; i++)
+        if ((uint64_t)y[i] >= (uint64_t)c) return i;
+    return -1;
+}
 
 #if CECE_X86
 
@@ -444,6 +465,7 @@ static int get(PyObject *o, Py_buffer *b, int writable) {
 static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
     PyObject *xo, *yo, *no, *co, *po;
     Py_ssize_t c;
+    if (!cpu_ready()) return NULL;
     if (!PyArg_ParseTuple(args, "OnOOOO", &xo, &c, &yo, &no, &co, &po)) return NULL;
     Py_buffer x, y, nll, cor, pred;
     if (get(xo, &x, 0)) return NULL;
@@ -465,11 +487,16 @@ static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "softmax_index: bad shapes or dtypes");
     } else {
         Py_ssize_t bad = 0;
-#if CECE_X86
         Py_BEGIN_ALLOW_THREADS
-        bad = softmax_rows(x.buf, n, c, kind, y.buf, nll.buf, cor.buf, pred.buf);
-        Py_END_ALLOW_THREADS
+        Py_ssize_t row = first_bad_label(y.buf, n, c);
+        if (row >= 0) {
+            bad = -2 - row;
+        } else {
+#if CECE_X86
+            bad = softmax_rows(x.buf, n, c, kind, y.buf, nll.buf, cor.buf, pred.buf);
 #endif
+        }
+        Py_END_ALLOW_THREADS
         result = PyLong_FromSsize_t(bad);
     }
     PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&nll); PyBuffer_Release(&cor);
@@ -481,6 +508,7 @@ static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
     PyObject *xo, *yo, *wo, *lo, *co;
     Py_ssize_t k;
     double thr;
+    if (!cpu_ready()) return NULL;
     if (!PyArg_ParseTuple(args, "OnOOdOO", &xo, &k, &yo, &wo, &thr, &lo, &co)) return NULL;
     Py_buffer x, y, w = {0}, loss, cor;
     int have_w = wo != Py_None;
@@ -520,6 +548,7 @@ static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
 static PyObject *py_exp_log(PyObject *self, PyObject *args) {
     /* exp and log of float64 values: lets the tests hold the approximations to libm */
     PyObject *xo, *eo, *lo;
+    if (!cpu_ready()) return NULL;
     if (!PyArg_ParseTuple(args, "OOO", &xo, &eo, &lo)) return NULL;
     Py_buffer x, e, l;
     if (get(xo, &x, 0)) return NULL;
@@ -579,7 +608,7 @@ static PyObject *py_count_byte(PyObject *self, PyObject *args) {
 }
 
 static PyObject *py_available(PyObject *self, PyObject *noargs) {
-    return PyBool_FromLong(cpu_ok());
+    return PyBool_FromLong(CPU_OK);
 }
 
 static PyMethodDef methods[] = {
@@ -594,4 +623,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fast", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__fast(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__fast(void) {
+    CPU_OK = cpu_ok();
+    return PyModule_Create(&module);
+}

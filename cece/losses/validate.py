@@ -101,8 +101,7 @@ def label_error(label: float, row: int, name: str, n_classes: int, *,
         hint = f"to skip samples labelled {int(label)}, pass {ignore_option.format(int(label))}"
     elif label == n_classes:
         hint = "labels count from 0; if yours start at 1, subtract 1"
-    shown = label if isinstance(label, int) or abs(label) >= 2.0**63 else int(label)
-    shown = f"{shown:g}" if isinstance(shown, float) else shown
+    shown = str(int(label)) if isinstance(label, int) or abs(label) < 2.0**63 else f"{label:g}"
     return InputError(name, f"label {shown} is out of range for {n_classes} classes "
                       f"(expected 0..{n_classes - 1})", row=row, hint=hint)
 
