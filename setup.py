@@ -1,14 +1,19 @@
-"""Build hook for the optional compiled kernels (cece/_native/_fast.c); metadata is in pyproject.toml.
+"""Build hook for the optional compiled kernels (cece/_native/); metadata is in pyproject.toml.
 
-``optional=True``: where the extension cannot be built (no C compiler, a non-x86 CPU), the
-install still succeeds and cece computes with numpy alone.
+One extension, ``cece._native._fast``, from three parts: the loss kernels and the Python glue
+(``_fast.c``), the SIMD helpers they share (``simd.h``) and the plain-text parser
+(``parse.c`` / ``parse.h``). ``optional=True``: where it cannot be built (no C compiler, a
+non-x86 CPU), the install still succeeds and cece computes with numpy alone; CI sets
+``CECE_REQUIRE_FAST=1`` so that a missing build fails there instead (cece/_native/__init__.py).
 """
 
 from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("cece._native._fast", sources=["cece/_native/_fast.c"], extra_compile_args=["-O3"],
-                  optional=True),
+        Extension("cece._native._fast",
+                  sources=["cece/_native/_fast.c", "cece/_native/parse.c"],
+                  depends=["cece/_native/simd.h", "cece/_native/parse.h"],
+                  extra_compile_args=["-O3"], optional=True),
     ],
 )

@@ -9,21 +9,20 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "binary_cross_entropy",
-    "binary_terms",
+    "binary_cross_entropy_with_logits",
     "categorical_cross_entropy",
-    "categorical_terms",
     "entropy",
     "kl_divergence",
 ]
 
 
 def __getattr__(name: str):
-    if name in ("entropy", "kl_divergence"):
-        from cece.losses import divergence
-
-        return getattr(divergence, name)
     if name in __all__:
         from cece import losses
 
         return getattr(losses, name)
     raise AttributeError(f"module 'cece' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,5 +1,9 @@
 """Input-kind detection, validation and the diagnostics users must not miss.
 
+The rules that the library functions share (finite values, class indices, target ranges,
+weights, option ranges) live in :mod:`cece.losses.validate`, with their wording; this module
+adds the file names, the CLI's hints and the streaming statistics.
+
 Detection (CONTRACT §2): predictions are *probabilities* when every value is in [0, 1] and,
 for ``categorical``, every row sums to 1 within 1e-3; *log-probabilities* when every value is
 ≤ 0 and every row's log-sum-exp is 0 within 1e-3; *logits* otherwise. Evidence accumulates block
@@ -15,7 +19,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cece.errors import InputError, OptionError, StrictError, stderr_prefix
+from cece.errors import InputError, StrictError, stderr_prefix
+from cece.losses import validate
+from cece.losses.validate import check_finite, check_range, sample_weights, weights_vector
+
+__all__ = ["ROW_SUM_TOL", "Diagnostics", "KindDetector", "RowSums", "check_explicit_kind",
+           "check_finite", "check_range", "dense_targets", "index_targets", "name_targets",
+           "sample_weights", "weights_vector"]
 
 ROW_SUM_TOL = 1e-3  # detection tolerance (CONTRACT §2)
 
@@ -117,24 +127,16 @@ def _logsumexp(block: np.ndarray) -> np.ndarray:
     return (m + np.log(np.exp(block - m).sum(axis=1, keepdims=True))).ravel()
 
 
+FROM_LOGITS_HINT = "these look like logits: use --from logits (or auto)"
+
+
 def check_explicit_kind(kind: str, block: np.ndarray, start: int, name: str,
                         stats: RowSums) -> None:
     """Errors for values impossible under an explicit --from; row sums for the warning."""
+    validate.kind_values(kind, block, start, name, hint=FROM_LOGITS_HINT)
     if kind == "probs":
-        bad = np.argwhere((block < 0) | (block > 1))
-        if bad.size:
-            r, c = bad[0]
-            raise InputError(name, f"{block[r, c]:.6g} is not a probability (expected a value "
-                             "in [0, 1])", row=start + int(r), column=int(c),
-                             hint="these look like logits: use --from logits (or auto)")
         stats.update(block.sum(axis=1, dtype=np.float64), start)
     elif kind == "log-probs":
-        bad = np.argwhere(block > 0)
-        if bad.size:
-            r, c = bad[0]
-            raise InputError(name, f"{block[r, c]:.6g} is not a log-probability (expected a "
-                             "value ≤ 0)", row=start + int(r), column=int(c),
-                             hint="these look like logits: use --from logits (or auto)")
         stats.update(np.exp(_logsumexp(block)), start)
 
 
@@ -164,52 +166,11 @@ class RowSums:
 # -- values ---------------------------------------------------------------------------------------
 
 
-def check_finite(block: np.ndarray, start: int, name: str, what: str = "value") -> None:
-    """NaN or ±inf anywhere is an input error naming the first row and column."""
-    if block.dtype.kind != "f" or np.isfinite(block).all():
-        return
-    bad = np.argwhere(~np.isfinite(block.reshape(len(block), -1)))
-    r, c = (int(v) for v in bad[0])
-    value = block.reshape(len(block), -1)[r, c]
-    raise InputError(name, f"found {value} {what}; expected a finite number", row=start + r,
-                     column=c if block.ndim > 1 else None,
-                     hint="remove or impute non-finite values first")
-
-
 def index_targets(values: np.ndarray, start: int, name: str, n_classes: int,
                   ignore_index: int | None) -> np.ndarray:
     """Class indices as intp: integral, and in [0, C) unless equal to ignore_index."""
-    if values.dtype.kind == "f":
-        check_finite(values, start, name, "label")
-        frac = np.flatnonzero(values != np.round(values))
-        if frac.size:
-            r = int(frac[0])
-            raise InputError(name, f"expected a class index, found {values[r]:g}",
-                             row=start + r, hint="labels must be whole numbers 0..C-1")
-    elif values.dtype.kind not in "iub":
-        raise InputError(name, f"expected class indices, found {values.dtype} values")
-    if values.dtype.kind == "u" and values.dtype.itemsize >= np.dtype(np.intp).itemsize:
-        huge = np.flatnonzero(values > n_classes - 1)  # would wrap around as intp
-        if huge.size and int(values[huge[0]]) > np.iinfo(np.intp).max:
-            r = int(huge[0])
-            raise InputError(name, f"label {int(values[r])} is out of range for {n_classes} "
-                             f"classes (expected 0..{n_classes - 1})", row=start + r)
-    y = values if values.dtype == np.intp else values.astype(np.intp)
-    if len(y) and 0 <= y.min() and y.max() < n_classes:
-        return y  # the common case, in two fast reductions
-    bad = (y < 0) | (y >= n_classes)
-    if ignore_index is not None:
-        bad &= y != ignore_index
-    if bad.any():
-        r = int(np.flatnonzero(bad)[0])
-        hint = None
-        if y[r] < 0:
-            hint = f"to skip samples labelled {y[r]}, pass --ignore-index {y[r]}"
-        elif y[r] == n_classes:
-            hint = "labels count from 0; if yours start at 1, subtract 1"
-        raise InputError(name, f"label {y[r]} is out of range for {n_classes} classes "
-                         f"(expected 0..{n_classes - 1})", row=start + r, hint=hint)
-    return y
+    return validate.index_targets(values, start, name, n_classes, ignore_index,
+                                  ignore_option="--ignore-index {}")
 
 
 def name_targets(values: np.ndarray, start: int, name: str, classes: list[str] | None) -> np.ndarray:
@@ -230,43 +191,5 @@ def name_targets(values: np.ndarray, start: int, name: str, classes: list[str] |
 
 def dense_targets(block: np.ndarray, start: int, name: str, stats: RowSums) -> None:
     """Dense (one-hot or soft) target rows: finite, in [0, 1]; row sums tracked."""
-    check_finite(block, start, name, "target")
-    bad = np.argwhere((block < 0) | (block > 1))
-    if bad.size:
-        r, c = (int(v) for v in bad[0])
-        raise InputError(name, f"target {block[r, c]:g} is outside [0, 1]", row=start + r,
-                         column=c, hint="dense targets are one-hot rows or probability rows")
+    validate.unit_interval(block, start, name, hint=validate.DENSE_HINT)
     stats.update(block.sum(axis=1, dtype=np.float64), start)
-
-
-def weights_vector(values: np.ndarray, what: str, name: str) -> np.ndarray:
-    """Finite, non-negative weights as float64."""
-    w = np.asarray(values, dtype=np.float64).ravel()
-    if not np.isfinite(w).all():
-        raise OptionError(f"{name}: {what} must be finite numbers")
-    neg = np.flatnonzero(w < 0)
-    if neg.size:
-        raise OptionError(f"{name}: {what} must be ≥ 0; found {w[neg[0]]:g} at position "
-                          f"{int(neg[0])}")
-    return w
-
-
-def sample_weights(values: np.ndarray, start: int, name: str) -> np.ndarray:
-    """Sample weights read from a file or column: finite and ≥ 0, as float64."""
-    w = np.asarray(values, dtype=np.float64).ravel()
-    check_finite(w, start, name, "sample weight")
-    neg = np.flatnonzero(w < 0)
-    if neg.size:
-        r = int(neg[0])
-        raise InputError(name, f"sample weight {w[r]:g} is negative; expected weights ≥ 0",
-                         row=start + r)
-    return w
-
-
-def check_range(value: float | None, low: float, high: float, option: str, *,
-                high_open: bool = False) -> None:
-    if value is None:
-        return
-    if not (low <= value < high if high_open else low <= value <= high) or value != value:
-        bracket = ")" if high_open else "]"
-        raise OptionError(f"{option} must be in [{low:g}, {high:g}{bracket}; got {value:g}")

@@ -3,6 +3,11 @@
 Every problem with the input or the options is a :class:`CeceError`: one line that names the
 file, where in it (line/row, column), what was found and what was expected, plus at most one
 hint. ``cece.cli.main`` is the one place that turns them into ``cece: error: ...`` and exit 2.
+
+``CeceError`` is a ``ValueError``: the library functions (``cece.categorical_cross_entropy``
+and the others) raise the same errors, with the same wording, and callers that catch
+``ValueError`` catch them. Every error survives pickling (a worker process can hand one back):
+it is rebuilt from its message and attributes, not by calling ``__init__`` again.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
-class CeceError(Exception):
+class CeceError(ValueError):
     """A usage or input error: a one-line message and an optional hint."""
 
     exit_code = ExitCode.INPUT_ERROR
@@ -32,6 +37,12 @@ class CeceError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self):
+        # BaseException's default calls cls(*self.args), which fails for subclasses whose
+        # __init__ takes other arguments (InputError(source, message, ...)); rebuild instead
+        # from args and the instance's attributes (message, hint, source, ...).
+        return _rebuild, (type(self), self.args), self.__dict__.copy()
 
 
 class InputError(CeceError):
@@ -61,6 +72,13 @@ class OptionError(CeceError):
 
 class StrictError(CeceError):
     """A warning turned into an error by --strict."""
+
+
+def _rebuild(cls: type[CeceError], args: tuple) -> CeceError:
+    """The unpickled error, before pickle restores its attributes (``CeceError.__reduce__``)."""
+    error = cls.__new__(cls)
+    error.args = args
+    return error
 
 
 def where(

@@ -16,9 +16,16 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import reference
-from cece import binary_cross_entropy as bce
+from cece import binary_cross_entropy, binary_cross_entropy_with_logits
 from cece.losses.sigmoid import binary_terms
 from conftest import ROOT, csv_text, run_cece
+
+
+def bce(preds, targets, *, kind="logits", **kwargs):
+    """The library function for the kind of predictions, as PyTorch names them."""
+    if kind == "probs":
+        return binary_cross_entropy(preds, targets, **kwargs)
+    return binary_cross_entropy_with_logits(preds, targets, **kwargs)
 
 ORACLES = json.loads((Path(__file__).parent / "data" / "binary_oracles.json").read_text())
 E_LOGITS = np.array([-1.5, 0.3, 2, 100, -100])  # golden case e (../shared/golden.md §2.1)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import cece._native as kernels
 import cece.io.text
-from cece import binary_cross_entropy as bce
+from cece import binary_cross_entropy_with_logits as bce
 from cece import categorical_cross_entropy as cce
 from conftest import run_cece
 

@@ -1,219 +1,61 @@
 /*
- * cece._fast: the two hot loops of cece, fused, in double precision, for AVX2 CPUs.
+ * cece._native._fast: the hot loops of cece, fused, in double precision, for AVX2 CPUs; and
+ * the Python glue of the whole extension (the plain-text parser is in parse.c, the SIMD
+ * building blocks in simd.h).
  *
  *   softmax_index(x, c, y, nll, correct, predicted) -> number of non-finite rows seen
  *       x: (n, c) float16/float32/float64 logits, C order; y: (n,) int64 class indices
  *       nll[i] = log1p(sum_{j != argmax} exp(x_ij - m_i)) + (m_i - x_{i,y_i}), in float64
  *       predicted[i] = argmax_j x_ij (first index of the maximum, as numpy/PyTorch)
  *       correct[i] = predicted[i] == y_i
- *   bce_logits(x, y, pos_weight, threshold_logit, loss, correct) -> (non-finite count,
- *                                                                        any soft target)
+ *     The labels are checked before any row is read: if some y[i] is outside 0..c-1, nothing
+ *     is computed and the result is -2 - i for the first such row i (-1: out of memory).
+ *   bce_logits(x, k, y, pos_weight, threshold_logit, loss, correct) -> (non-finite count,
+ *                                                                         any soft target)
  *       x, y: (n, k) float16/32/64 logits and float32/64 targets in [0, 1]
  *       loss[i] = sum_j w_j y_ij softplus(-x_ij) + (1 - y_ij) softplus(x_ij)
  *       correct[i] = #{j : (x_ij > threshold_logit) == (y_ij >= 0.5)}
+ *   exp_log(x, e, lg): exp and log of float64 values (the tests hold them to libm)
+ *   parse_plain(text, ncols, delimiter, out), count_byte(text, byte): parse.c
+ *   available() -> whether this CPU runs the kernels (x86-64 with AVX2, FMA and F16C)
  *
  * Why: numpy's float32 exp runs at ~0.46 G elements/s per core on the AVX2 machines cece
  * targets and every numpy pass is a trip through memory; this file makes one pass per row,
  * computes exp/log in double precision (so float32 inputs get float64-grade results and no
  * float32 rounding of x - m), converts float16 on the fly (F16C), and releases the GIL so
- * blocks run on all cores. exp: Cody-Waite range reduction and the Taylor series to r^13 by
- * Estrin's scheme (no division); log: Cephes (S. L. Moshier). Both within 2 ulp of libm,
- * checked in tests/test_fast.py.
+ * blocks run on all cores.
  *
- * Only used when available() is true (x86-64 with AVX2, FMA and F16C); cece falls back to
- * numpy otherwise, or when CECE_NO_FAST=1.
+ * softmax_index, bce_logits and exp_log raise RuntimeError where available() is false; the
+ * parser runs anywhere. cece/_native/__init__.py is the one place that chooses between these
+ * and the numpy versions (cece/_native/_numpy.py, the same signatures).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <float.h>
-#include <locale.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define CECE_X86 1
-#include <immintrin.h>
-#define TARGET __attribute__((target("avx2,fma,f16c")))
-#else
-#define CECE_X86 0
-#endif
+#include "parse.h"
+#include "simd.h"
 
-static int cpu_ok(void) {
-#if CECE_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-           __builtin_cpu_supports("f16c");
-#else
-    return 0;
-#endif
+static int CPU_OK;  /* cpu_ok(), once, when the module loads */
+
+static int cpu_ready(void) {
+    if (!CPU_OK)
+        PyErr_SetString(PyExc_RuntimeError,
+                        "cece's compiled kernels are not available on this CPU");
+    return CPU_OK;
+}
+
+/* The first row whose label is outside 0..c-1, or -1: checked before any row is read. */
+static Py_ssize_t first_bad_label(const int64_t *y, Py_ssize_t n, Py_ssize_t c) {
+    for (Py_ssize_t i = 0; i < n; i++)
+        if ((uint64_t)y[i] >= (uint64_t)c) return i;
+    return -1;
 }
 
 #if CECE_X86
-
-/* -- exp and log, 4 doubles at a time (Cephes exp.c and log.c) ------------------------------ */
-
-TARGET static inline __m256d pow2i(__m256d n) {
-    /* 2^n for integral n in [-1022, 1023], built from the exponent bits */
-    __m128i ni = _mm256_cvtpd_epi32(n);
-    __m256i e = _mm256_add_epi64(_mm256_cvtepi32_epi64(ni), _mm256_set1_epi64x(1023));
-    return _mm256_castsi256_pd(_mm256_slli_epi64(e, 52));
-}
-
-TARGET static inline __m256d exp4(__m256d x) {
-    /* e^x = 2^n e^r, n = round(x / ln 2), |r| <= ln(2)/2 (Cody-Waite, two-part ln 2);
-       e^r by its Taylor series to r^13 (remainder < 2e-17), evaluated by Estrin's scheme:
-       no division, short dependency chains. */
-    const __m256d minlog = _mm256_set1_pd(-745.1332191019412);
-    const __m256d maxlog = _mm256_set1_pd(709.782712893384);
-    __m256d under = _mm256_cmp_pd(x, minlog, _CMP_LT_OQ);
-    x = _mm256_min_pd(_mm256_max_pd(x, minlog), maxlog);
-    __m256d n = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(1.4426950408889634073599)),
-                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(6.93147180369123816490e-01), x);
-    r = _mm256_fnmadd_pd(n, _mm256_set1_pd(1.90821492927058770002e-10), r);
-#define C(v) _mm256_set1_pd(v)
-    __m256d r2 = _mm256_mul_pd(r, r), r4 = _mm256_mul_pd(r2, r2), r8 = _mm256_mul_pd(r4, r4);
-    __m256d a01 = _mm256_fmadd_pd(r, C(1.0), C(1.0));
-    __m256d a23 = _mm256_fmadd_pd(r, C(1.0 / 6), C(0.5));
-    __m256d a45 = _mm256_fmadd_pd(r, C(1.0 / 120), C(1.0 / 24));
-    __m256d a67 = _mm256_fmadd_pd(r, C(1.0 / 5040), C(1.0 / 720));
-    __m256d a89 = _mm256_fmadd_pd(r, C(1.0 / 362880), C(1.0 / 40320));
-    __m256d a1011 = _mm256_fmadd_pd(r, C(1.0 / 39916800), C(1.0 / 3628800));
-    __m256d a1213 = _mm256_fmadd_pd(r, C(1.0 / 6227020800.0), C(1.0 / 479001600));
-#undef C
-    __m256d b0 = _mm256_fmadd_pd(r2, a23, a01);
-    __m256d b1 = _mm256_fmadd_pd(r2, a67, a45);
-    __m256d b2 = _mm256_fmadd_pd(r2, a1011, a89);
-    __m256d lo = _mm256_fmadd_pd(r4, b1, b0);
-    __m256d hi = _mm256_fmadd_pd(r4, a1213, b2);
-    __m256d p = _mm256_fmadd_pd(r8, hi, lo);
-    /* 2^n in two halves, so that results down to the subnormals stay right */
-    __m256d n1 = _mm256_floor_pd(_mm256_mul_pd(n, _mm256_set1_pd(0.5)));
-    p = _mm256_mul_pd(_mm256_mul_pd(p, pow2i(n1)), pow2i(_mm256_sub_pd(n, n1)));
-    return _mm256_andnot_pd(under, p);
-}
-
-TARGET static inline __m256d log4(__m256d x) {
-    /* x > 0, finite. x = f 2^e with f in [0.5, 1) */
-    const __m256i bits = _mm256_castpd_si256(x);
-    const __m256d magic = _mm256_set1_pd(4503599627370496.0); /* 2^52 */
-    __m256i eb = _mm256_srli_epi64(bits, 52);
-    __m256d e = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(eb, _mm256_castpd_si256(magic))),
-                              magic);
-    e = _mm256_sub_pd(e, _mm256_set1_pd(1022.0));
-    __m256d f = _mm256_castsi256_pd(_mm256_or_si256(
-        _mm256_and_si256(bits, _mm256_set1_epi64x(0x000FFFFFFFFFFFFFLL)),
-        _mm256_set1_epi64x(0x3FE0000000000000LL)));
-    __m256d small = _mm256_cmp_pd(f, _mm256_set1_pd(0.70710678118654752440), _CMP_LT_OQ);
-    e = _mm256_sub_pd(e, _mm256_and_pd(small, _mm256_set1_pd(1.0)));
-    f = _mm256_sub_pd(_mm256_add_pd(f, _mm256_and_pd(small, f)), _mm256_set1_pd(1.0));
-    __m256d z = _mm256_mul_pd(f, f);
-    __m256d p = _mm256_set1_pd(1.01875663804580931796E-4);
-    p = _mm256_fmadd_pd(p, f, _mm256_set1_pd(4.97494994976747001425E-1));
-    p = _mm256_fmadd_pd(p, f, _mm256_set1_pd(4.70579119878881725854E0));
-    p = _mm256_fmadd_pd(p, f, _mm256_set1_pd(1.44989225341610930846E1));
-    p = _mm256_fmadd_pd(p, f, _mm256_set1_pd(1.79368678507819816313E1));
-    p = _mm256_fmadd_pd(p, f, _mm256_set1_pd(7.70838733755885391666E0));
-    __m256d q = _mm256_add_pd(f, _mm256_set1_pd(1.12873587189167450590E1));
-    q = _mm256_fmadd_pd(q, f, _mm256_set1_pd(4.52279145837532221105E1));
-    q = _mm256_fmadd_pd(q, f, _mm256_set1_pd(8.29875266912776603211E1));
-    q = _mm256_fmadd_pd(q, f, _mm256_set1_pd(7.11544750618563894466E1));
-    q = _mm256_fmadd_pd(q, f, _mm256_set1_pd(2.31251620126765340583E1));
-    __m256d y = _mm256_mul_pd(_mm256_mul_pd(f, z), _mm256_div_pd(p, q));
-    y = _mm256_fnmadd_pd(e, _mm256_set1_pd(2.121944400546905827679E-4), y);
-    y = _mm256_fnmadd_pd(z, _mm256_set1_pd(0.5), y);
-    z = _mm256_add_pd(f, y);
-    return _mm256_fmadd_pd(e, _mm256_set1_pd(0.693359375), z);
-}
-
-TARGET static inline __m256d log1p4(__m256d r) {
-    /* r >= 0: log(u) + (r - (u - 1)) / u with u = 1 + r (the classic log1p correction) */
-    const __m256d one = _mm256_set1_pd(1.0);
-    __m256d u = _mm256_add_pd(one, r);
-    __m256d corr = _mm256_div_pd(_mm256_sub_pd(r, _mm256_sub_pd(u, one)), u);
-    return _mm256_add_pd(log4(u), corr);
-}
-
-/* e^x for 8 floats, x <= 88 (Cephes expf: Cody-Waite reduction, degree-5 polynomial;
-   max relative error 7.8e-8 on [-87, 0], measured against libm's exp). Values below -87.3
-   give 0. */
-TARGET static inline __m256 exp8(__m256 x) {
-    __m256 under = _mm256_cmp_ps(x, _mm256_set1_ps(-87.33654f), _CMP_LT_OQ);
-    x = _mm256_max_ps(x, _mm256_set1_ps(-87.33654f));
-    __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f),
-                                                _mm256_set1_ps(0.5f)));
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
-    __m256 y = _mm256_set1_ps(1.9875691500E-4f);
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507E-3f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073E-3f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894E-2f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
-    y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), x);
-    y = _mm256_add_ps(y, _mm256_set1_ps(1.0f));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx),
-                                                   _mm256_set1_epi32(127)), 23);
-    return _mm256_andnot_ps(under, _mm256_mul_ps(y, _mm256_castsi256_ps(e)));
-}
-
-/* e^(x - m) for floats x and m, without rounding x - m first: the difference is split exactly
-   (TwoSum) into hi + lo, and e^hi (1 + lo) is within ~1e-7 of e^(x - m) however large |x - m|.
-   A plain float32 x - m would cost up to |x - m| * 6e-8 relative. */
-TARGET static inline __m256 exp_diff8(__m256 x, __m256 neg_m) {
-    __m256 hi = _mm256_add_ps(x, neg_m);
-    __m256 b = _mm256_sub_ps(hi, x);
-    __m256 a = _mm256_sub_ps(hi, b);
-    __m256 lo = _mm256_add_ps(_mm256_sub_ps(x, a), _mm256_sub_ps(neg_m, b));
-    __m256 e = exp8(hi);
-    /* where e^hi is 0 the term is 0, even if x - m overflowed and lo is NaN */
-    return _mm256_and_ps(_mm256_fmadd_ps(e, lo, e),
-                         _mm256_cmp_ps(e, _mm256_setzero_ps(), _CMP_GT_OQ));
-}
-
-TARGET static inline double hsum4(__m256d v) {
-    __m128d lo = _mm256_castpd256_pd128(v), hi = _mm256_extractf128_pd(v, 1);
-    lo = _mm_add_pd(lo, hi);
-    return _mm_cvtsd_f64(_mm_add_sd(lo, _mm_unpackhi_pd(lo, lo)));
-}
-
-/* -- loading rows as doubles ----------------------------------------------------------------- */
-
-enum { F16 = 2, F32 = 4, F64 = 8 };
-
-static inline double half_to_double(uint16_t h) {
-    int e = (h >> 10) & 0x1f, f = h & 0x3ff;
-    double v = e == 0 ? ldexp(f, -24) : e == 31 ? (f ? NAN : INFINITY) : ldexp(f + 1024, e - 25);
-    return (h & 0x8000) ? -v : v;
-}
-
-static inline double elem_plain(const void *p, Py_ssize_t i, int kind) {
-    if (kind == F64) return ((const double *)p)[i];
-    if (kind == F32) return ((const float *)p)[i];
-    return half_to_double(((const uint16_t *)p)[i]);
-}
-
-TARGET static inline double elem(const void *p, Py_ssize_t i, int kind) {
-    if (kind == F64) return ((const double *)p)[i];
-    if (kind == F32) return ((const float *)p)[i];
-    return _cvtsh_ss(((const uint16_t *)p)[i]);
-}
-
-TARGET static inline __m256d load4(const void *p, Py_ssize_t i, int kind) {
-    if (kind == F64) return _mm256_loadu_pd((const double *)p + i);
-    if (kind == F32) return _mm256_cvtps_pd(_mm_loadu_ps((const float *)p + i));
-    return _mm256_cvtps_pd(_mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)((const uint16_t *)p + i))));
-}
-
-/* the tail of a row (fewer than 4 values), padded with `pad` */
-TARGET static inline __m256d load_tail(const void *p, Py_ssize_t i, Py_ssize_t n, int kind,
-                                       double pad) {
-    double t[4] = {pad, pad, pad, pad};
-    for (Py_ssize_t j = 0; j < n; j++) t[j] = elem(p, i + j, kind);
-    return _mm256_loadu_pd(t);
-}
 
 /* -- softmax cross-entropy, index targets ---------------------------------------------------- */
 
@@ -604,107 +446,6 @@ TARGET static void vec_exp_log(const double *x, double *e, double *lg, Py_ssize_
 
 #endif /* CECE_X86 */
 
-
-/* -- plain numeric text --------------------------------------------------------------------- */
-
-/* Rows of numbers separated by `delim`, parsed straight into doubles: the common CSV of
- * model outputs, ~4x faster than pandas' C parser per core and without importing pandas.
- * Only the plain case is taken: [spaces] [+-] digits [. digits] [e [+-] digits] [spaces], at
- * most 2^53 in the digits and a decimal exponent within +-22 are Clinger's fast path (the
- * integer and the power of ten are both exact doubles, so one IEEE multiplication or division
- * gives the correctly rounded value); longer numbers (np.savetxt's %.18e) go to strtod, also
- * correctly rounded. Python's float() rounds correctly too, so both parsers agree to the bit.
- * Anything else -- a blank line, a quote, a bare CR, nan, a field count that differs, a value
- * beyond the float64 range -- returns -1 and the caller
- * parses the block the careful way, which also says exactly what is wrong and where. */
-static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
-                                 1e22};
-
-static int point_is_dot(void) {
-    const struct lconv *lc = localeconv();
-    return lc && lc->decimal_point && lc->decimal_point[0] == '.' && !lc->decimal_point[1];
-}
-
-static Py_ssize_t parse_plain(const char *s, Py_ssize_t len, Py_ssize_t ncols, char delim,
-                              double *out, Py_ssize_t cap) {
-#if FLT_EVAL_METHOD != 0
-    return -1; /* x87-style excess precision would double-round */
-#endif
-    const char *p = s, *end = s + len;
-    Py_ssize_t rows = 0;
-    const char blank2 = delim == '\t' ? ' ' : '\t';
-    while (p < end) {
-        if (rows >= cap) return -1;
-        double *row = out + rows * ncols;
-        for (Py_ssize_t col = 0; col < ncols; col++) {
-            while (p < end && (*p == ' ' || *p == blank2)) p++;
-            const char *field = p;
-            int neg = 0;
-            if (p < end && (*p == '-' || *p == '+')) neg = *p++ == '-';
-            uint64_t w = 0;
-            int digits = 0, sig = 0, e10 = 0;
-            while (p < end && (unsigned)(*p - '0') < 10) {
-                if (w || *p != '0') { if (++sig <= 19) w = w * 10 + (uint64_t)(*p - '0'); }
-                p++; digits++;
-            }
-            if (p < end && *p == '.') {
-                p++;
-                while (p < end && (unsigned)(*p - '0') < 10) {
-                    if (w || *p != '0') { if (++sig <= 19) { w = w * 10 + (uint64_t)(*p - '0'); e10--; } }
-                    else e10--;
-                    p++; digits++;
-                }
-            }
-            if (!digits) return -1;
-            if (p < end && (*p == 'e' || *p == 'E')) {
-                p++;
-                int eneg = 0, ed = 0, ev = 0;
-                if (p < end && (*p == '-' || *p == '+')) eneg = *p++ == '-';
-                while (p < end && (unsigned)(*p - '0') < 10) {
-                    if (ev < 100000) ev = ev * 10 + (*p - '0');
-                    p++; ed++;
-                }
-                if (!ed) return -1;
-                e10 += eneg ? -ev : ev;
-            }
-            if (w == 0) {
-                row[col] = neg ? -0.0 : 0.0;
-            } else if (sig <= 19 && w <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
-                double v = e10 < 0 ? (double)w / POW10[-e10] : (double)w * POW10[e10];
-                row[col] = neg ? -v : v;
-            } else {  /* long mantissa or large exponent: glibc's strtod, correctly rounded */
-                char buf[80];
-                size_t n = (size_t)(p - field);
-                if (n >= sizeof buf || !point_is_dot()) return -1;
-                memcpy(buf, field, n);
-                buf[n] = 0;
-                double v = strtod(buf, NULL);
-                if (!isfinite(v)) return -1;  /* 1e400: the careful parser reports it */
-                row[col] = v;
-            }
-            while (p < end && (*p == ' ' || *p == blank2)) p++;
-            if (col + 1 < ncols) {
-                if (p >= end || *p != delim) return -1;
-                p++;
-            } else if (p < end) {
-                if (*p == '\r') p++;
-                if (p >= end || *p != '\n') return -1;
-                p++;
-            }
-        }
-        rows++;
-    }
-    return rows;
-}
-
-static Py_ssize_t count_byte(const char *s, Py_ssize_t len, char c) {
-    Py_ssize_t n = 0;
-    const char *p = s, *end = s + len;
-    while ((p = memchr(p, c, (size_t)(end - p))) != NULL) { n++; p++; }
-    return n;
-}
-
 /* -- Python glue ------------------------------------------------------------------------------ */
 
 static int kind_of(const Py_buffer *b) {
@@ -724,6 +465,7 @@ static int get(PyObject *o, Py_buffer *b, int writable) {
 static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
     PyObject *xo, *yo, *no, *co, *po;
     Py_ssize_t c;
+    if (!cpu_ready()) return NULL;
     if (!PyArg_ParseTuple(args, "OnOOOO", &xo, &c, &yo, &no, &co, &po)) return NULL;
     Py_buffer x, y, nll, cor, pred;
     if (get(xo, &x, 0)) return NULL;
@@ -745,11 +487,16 @@ static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "softmax_index: bad shapes or dtypes");
     } else {
         Py_ssize_t bad = 0;
-#if CECE_X86
         Py_BEGIN_ALLOW_THREADS
-        bad = softmax_rows(x.buf, n, c, kind, y.buf, nll.buf, cor.buf, pred.buf);
-        Py_END_ALLOW_THREADS
+        Py_ssize_t row = first_bad_label(y.buf, n, c);
+        if (row >= 0) {
+            bad = -2 - row;
+        } else {
+#if CECE_X86
+            bad = softmax_rows(x.buf, n, c, kind, y.buf, nll.buf, cor.buf, pred.buf);
 #endif
+        }
+        Py_END_ALLOW_THREADS
         result = PyLong_FromSsize_t(bad);
     }
     PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&nll); PyBuffer_Release(&cor);
@@ -761,6 +508,7 @@ static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
     PyObject *xo, *yo, *wo, *lo, *co;
     Py_ssize_t k;
     double thr;
+    if (!cpu_ready()) return NULL;
     if (!PyArg_ParseTuple(args, "OnOOdOO", &xo, &k, &yo, &wo, &thr, &lo, &co)) return NULL;
     Py_buffer x, y, w = {0}, loss, cor;
     int have_w = wo != Py_None;
@@ -800,6 +548,7 @@ static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
 static PyObject *py_exp_log(PyObject *self, PyObject *args) {
     /* exp and log of float64 values: lets the tests hold the approximations to libm */
     PyObject *xo, *eo, *lo;
+    if (!cpu_ready()) return NULL;
     if (!PyArg_ParseTuple(args, "OOO", &xo, &eo, &lo)) return NULL;
     Py_buffer x, e, l;
     if (get(xo, &x, 0)) return NULL;
@@ -835,7 +584,7 @@ static PyObject *py_parse_plain(PyObject *self, PyObject *args) {
     } else {
         Py_ssize_t rows;
         Py_BEGIN_ALLOW_THREADS
-        rows = parse_plain(t.buf, t.len, ncols, (char)delim, o.buf, o.len / 8 / ncols);
+        rows = cece_parse_plain(t.buf, t.len, ncols, (char)delim, o.buf, o.len / 8 / ncols);
         Py_END_ALLOW_THREADS
         result = PyLong_FromSsize_t(rows);
     }
@@ -852,14 +601,14 @@ static PyObject *py_count_byte(PyObject *self, PyObject *args) {
     if (PyObject_GetBuffer(to, &t, PyBUF_SIMPLE)) return NULL;
     Py_ssize_t n;
     Py_BEGIN_ALLOW_THREADS
-    n = count_byte(t.buf, t.len, (char)c);
+    n = cece_count_byte(t.buf, t.len, (char)c);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&t);
     return PyLong_FromSsize_t(n);
 }
 
 static PyObject *py_available(PyObject *self, PyObject *noargs) {
-    return PyBool_FromLong(cpu_ok());
+    return PyBool_FromLong(CPU_OK);
 }
 
 static PyMethodDef methods[] = {
@@ -874,4 +623,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fast", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__fast(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__fast(void) {
+    CPU_OK = cpu_ok();
+    return PyModule_Create(&module);
+}

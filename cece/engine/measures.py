@@ -56,7 +56,7 @@ class Entropy(Task):
         checks.check_explicit_kind(kind, p, start, self.preds.name, self.sums)
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
-        h = divergence.entropy(p, kind=kind, renormalize=self.opts.renormalize)
+        h = divergence.row_entropy(p, kind, renormalize=self.opts.renormalize)
         n = len(h)
         return Terms(loss=h, numerator=h, weight=kernels.ones(n), valid=kernels.ones(n, bool),
                      correct=np.zeros(n, bool))
@@ -127,9 +127,9 @@ class KL(Entropy):
         q = block["q"]
         checks.check_finite(q, start, self.q.name)
         checks.check_explicit_kind(self.q_kind, q, start, self.q.name, self.q_sums)
-        kl = divergence.kl_divergence(p, q, kind_p=kind, kind_q=self.q_kind,
-                                      renormalize=self.opts.renormalize)
-        h = divergence.entropy(p, kind=kind, renormalize=self.opts.renormalize)
+        kl = divergence.row_kl(p, q, kind, self.q_kind,
+                               renormalize=self.opts.renormalize)
+        h = divergence.row_entropy(p, kind, renormalize=self.opts.renormalize)
         infinite = np.flatnonzero(np.isinf(kl))
         if len(infinite):
             with self.lock:

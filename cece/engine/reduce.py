@@ -48,7 +48,7 @@ class Summary:
             with np.errstate(invalid="ignore"):  # an inf loss: the spread is undefined (nan)
                 dev = np.subtract(loss, block.loss_sum / len(loss),
                                   out=kernels.output("deviation", len(loss), np.float64))
-                block.loss_m2 = float(np.dot(dev, dev))
+                block.loss_m2 = float(np.add.reduce(np.multiply(dev, dev, out=dev)))  # no BLAS
             block.min, block.max = float(loss.min()), float(loss.max())
         if entropy is not None and kl is not None:
             block.entropy_sum, block.kl_sum = float(entropy.sum()), float(kl.sum())

@@ -25,10 +25,7 @@ import numpy as np
 from cece.errors import InputError, column_label, describe
 from cece.parallel import in_order, worker_threads
 
-try:  # the compiled parser of plain numeric text (cece/_native/_fast.c), where it could be built
-    from cece._native import _fast
-except ImportError:  # pragma: no cover - depends on the build
-    _fast = None
+from cece._native import PARSER as _fast  # the compiled plain-text parser, or None (_native)
 
 SMALL = 1 << 20  # inputs below this size are parsed without pandas
 PLAIN = _fast is not None  # plain numbers go through the compiled parser first

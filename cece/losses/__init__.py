@@ -1,20 +1,29 @@
 """The losses as plain functions over NumPy arrays (the library API).
 
 Each returns one value per sample (``reduction="none"``) or its reduction, in nats (divide by
-``log(base)`` for other units). The math lives in :mod:`cece.softmax` and :mod:`cece.sigmoid`;
-these wrappers add the reduction, with PyTorch's definitions of the mean.
+``log(base)`` for other units). The math lives in :mod:`cece.losses.softmax`,
+:mod:`cece.losses.sigmoid` and :mod:`cece.losses.divergence`; these wrappers check their
+arguments (:mod:`cece.losses.validate`, the rules and wording the command line uses) and add
+the reduction, with PyTorch's definitions of the mean.
+
+Invalid input raises :class:`cece.errors.CeceError`, a ``ValueError``: a wrong shape, a label
+outside 0..C-1, NaN or ±inf, a probability outside [0, 1], an option outside its domain.
+No function returns a number for input it cannot give a meaningful number for.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from cece.losses.terms import KINDS, Terms, compute_dtype, default_eps, reduce_terms
+from cece.losses import validate
+from cece.losses.divergence import entropy, kl_divergence
 from cece.losses.sigmoid import binary_terms
 from cece.losses.softmax import categorical_terms
+from cece.losses.terms import KINDS, Terms, compute_dtype, default_eps, reduce_terms
 
-__all__ = ["KINDS", "Terms", "binary_cross_entropy", "binary_terms", "categorical_cross_entropy",
-           "categorical_terms", "compute_dtype", "default_eps", "reduce_terms"]
+__all__ = ["KINDS", "Terms", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+           "categorical_cross_entropy", "compute_dtype", "default_eps", "entropy",
+           "kl_divergence", "reduce_terms"]
 
 
 def categorical_cross_entropy(
@@ -31,29 +40,61 @@ def categorical_cross_entropy(
     focal_alpha: float | None = None,
     eps: float | None = None,
     renormalize: bool = False,
-):
-    """Categorical cross-entropy in nats, as ``torch.nn.functional.cross_entropy``.
+) -> float | np.ndarray:
+    """Categorical (softmax) cross-entropy in nats, as ``torch.nn.functional.cross_entropy``.
+
+    Shapes: ``preds`` is (N, C) with C ≥ 2 (one row per sample; no unbatched (C,) input and no
+    extra dimensions: reshape to (N, C) first); ``targets`` is (N,) class indices or (N, C)
+    dense rows (one-hot or probabilities).
+
+    .. math::
+
+        \\ell_n = -\\sum_c w_c\\, t_{n,c} \\log q_{n,c},\\qquad
+        t_n = (1-\\varepsilon)\\,t_n + \\varepsilon / C
+
+    with ``q = softmax(preds)`` for ``kind="logits"`` (through the max shift, so any finite
+    logits work), ``q = clip(preds, eps, 1 − eps)`` for ``kind="probs"`` and
+    ``log q = preds`` for ``kind="log-probs"``; ``0 · log 0 = 0``. The ``mean`` divides by
+    ``Σ_n s_n w_{y_n}`` over the samples not ignored (index targets, PyTorch) or by
+    ``Σ_n s_n`` (dense targets; PyTorch: N); it is NaN when every sample is ignored. Focal loss
+    (Keras ``CategoricalFocalCrossentropy``) replaces each ``−log q_c`` by
+    ``α (1 − q_c)^γ (−log q_c)``.
 
     Args:
-        preds: (N, C) logits, probabilities or log-probabilities (``kind``).
-        targets: (N,) class indices, or (N, C) one-hot / probability rows.
+        preds: (N, C) logits, probabilities or log-probabilities, finite.
+        targets: (N,) integral class indices in 0..C-1 (or equal to ``ignore_index``), or
+            (N, C) target rows with values in [0, 1].
+        kind: what ``preds`` hold: ``"logits"`` (the default, as PyTorch), ``"probs"`` (values
+            in [0, 1]) or ``"log-probs"`` (values ≤ 0).
         reduction: ``"mean"`` (PyTorch's weighted mean), ``"sum"`` or ``"none"``.
-        weight: (C,) class weights. ignore_index: a class index to skip (index targets).
-        label_smoothing: ε in [0, 1]; targets become (1 − ε)·t + ε/C.
-        sample_weight: (N,) weights; the mean becomes Σ sᵢℓᵢ / Σ sᵢwᵢ (scikit-learn).
-        focal_gamma, focal_alpha: Keras ``CategoricalFocalCrossentropy`` (α defaults to 1).
-        eps: probability clip (default: machine epsilon of the dtype); 0 turns it off.
+        weight: (C,) finite class weights (negative ones allowed, as in PyTorch).
+        ignore_index: a label whose samples are skipped (index targets only).
+        label_smoothing: ε in [0, 1].
+        sample_weight: (N,) finite weights ≥ 0; the mean becomes Σ sᵢℓᵢ / Σ sᵢwᵢ (scikit-learn).
+        focal_gamma: γ ≥ 0. focal_alpha: α ≥ 0 (default 1; Keras' default is 0.25).
+        eps: probability clip in [0, 0.5) (default: the machine epsilon of the dtype,
+            scikit-learn's rule); 0 turns it off.
         renormalize: divide probability rows by their sum first (Keras).
 
     Returns:
-        A float for ``mean``/``sum``; an (N,) array for ``none``.
+        A float for ``mean``/``sum``; an (N,) float64 array for ``none``.
+
+    Raises:
+        ValueError (:class:`cece.errors.CeceError`): for any invalid argument.
 
     >>> x = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0]])
     >>> round(categorical_cross_entropy(x, np.array([0, 2])), 12)
     1.275268796472
+    >>> categorical_cross_entropy(x, np.array([5, 0]))
+    Traceback (most recent call last):
+    ...
+    cece.errors.InputError: targets: row 0: label 5 is out of range for 3 classes (expected 0..2)
     """
-    preds = np.asarray(preds)
-    targets = np.asarray(targets)
+    preds, targets, weight, sample_weight = validate.categorical_args(
+        preds, targets, kind=kind, reduction=reduction, weight=weight,
+        ignore_index=ignore_index, label_smoothing=label_smoothing,
+        sample_weight=sample_weight, focal_gamma=focal_gamma, focal_alpha=focal_alpha, eps=eps,
+        renormalize=renormalize)
     terms = categorical_terms(
         preds, targets, kind=kind, weight=weight, ignore_index=ignore_index,
         label_smoothing=label_smoothing, sample_weight=sample_weight, focal_gamma=focal_gamma,
@@ -63,10 +104,9 @@ def categorical_cross_entropy(
 
 
 def binary_cross_entropy(
-    preds: np.ndarray,
+    probs: np.ndarray,
     targets: np.ndarray,
     *,
-    kind: str = "logits",
     reduction: str = "mean",
     pos_weight: float | np.ndarray | None = None,
     label_smoothing: float = 0.0,
@@ -74,28 +114,91 @@ def binary_cross_entropy(
     focal_gamma: float | None = None,
     focal_alpha: float | None = None,
     eps: float | None = None,
-):
-    """Binary cross-entropy in nats, as ``binary_cross_entropy_with_logits`` (or, for
-    probabilities, ``binary_cross_entropy`` with cece's eps clipping).
+) -> float | np.ndarray:
+    """Binary cross-entropy of probabilities in nats, as ``torch.nn.functional.
+    binary_cross_entropy`` (with scikit-learn's clipping of ``p`` to [eps, 1 − eps]).
+
+    Shapes: ``probs`` and ``targets`` are both (N,) or both (N, K) (K independent labels per
+    sample, multi-label).
+
+    .. math::
+
+        \\ell = -\\big(w_+\\, y \\log p + (1 - y) \\log (1 - p)\\big),\\qquad
+        p \\leftarrow \\mathrm{clip}(p, \\varepsilon, 1 - \\varepsilon)
+
+    with ``log(1 − p)`` taken as ``log1p(−p)`` and ``0 · log 0 = 0``. A sample's loss is the
+    mean over its K elements; ``mean`` is the mean over all N·K elements, ``sum`` their sum.
 
     Args:
-        preds: (N,) or (N, K) logits or probabilities (``kind``).
+        probs: probabilities in [0, 1].
         targets: the same shape, values in [0, 1] (hard 0/1 or soft).
-        reduction: ``"mean"`` over all elements, ``"sum"`` of all elements, or ``"none"``:
-            one value per sample, the mean over its K elements.
-        pos_weight: weight of the positive term, a scalar or one per column (PyTorch).
-        label_smoothing: targets become y(1 − ε) + ε/2 (Keras).
-        sample_weight: (N,) weights; the mean becomes Σ sᵢΣₖℓᵢₖ / (K Σ sᵢ).
-        focal_gamma, focal_alpha: Keras ``BinaryFocalCrossentropy`` (α: class balancing).
-        eps: probability clip (default: machine epsilon of the dtype); 0 turns it off.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per sample).
+        pos_weight: weight of the positive term, > 0: a scalar or one per column (PyTorch).
+        label_smoothing: ε in [0, 1]; targets become y(1 − ε) + ε/2 (Keras).
+        sample_weight: (N,) weights ≥ 0; the mean becomes Σ sᵢΣₖℓᵢₖ / (K Σ sᵢ).
+        focal_gamma: γ ≥ 0; focal_alpha: α in [0, 1] (Keras ``BinaryFocalCrossentropy``).
+        eps: the clip, in [0, 0.5) (default: the machine epsilon of the dtype); 0 turns it off.
 
-    >>> round(binary_cross_entropy(np.array([0.7]), np.array([0.6]), kind="probs"), 12)
+    Returns:
+        A float for ``mean``/``sum``; an (N,) float64 array for ``none``.
+
+    >>> round(binary_cross_entropy(np.array([0.7]), np.array([0.6])), 12)
     0.695594088094
-    >>> binary_cross_entropy(np.array([100.0, -100.0]), np.array([0.0, 1.0]), reduction="none")
+    """
+    return _binary(probs, targets, "probs", reduction=reduction, pos_weight=pos_weight,
+                   label_smoothing=label_smoothing, sample_weight=sample_weight,
+                   focal_gamma=focal_gamma, focal_alpha=focal_alpha, eps=eps)
+
+
+def binary_cross_entropy_with_logits(
+    logits: np.ndarray,
+    targets: np.ndarray,
+    *,
+    reduction: str = "mean",
+    pos_weight: float | np.ndarray | None = None,
+    label_smoothing: float = 0.0,
+    sample_weight: np.ndarray | None = None,
+    focal_gamma: float | None = None,
+    focal_alpha: float | None = None,
+) -> float | np.ndarray:
+    """Binary cross-entropy of logits in nats, as ``torch.nn.functional.
+    binary_cross_entropy_with_logits``.
+
+    Shapes: ``logits`` and ``targets`` are both (N,) or both (N, K).
+
+    .. math::
+
+        \\ell = w_+\\, y\\, \\mathrm{softplus}(-x) + (1 - y)\\, \\mathrm{softplus}(x),
+        \\qquad \\mathrm{softplus}(x) = \\max(x, 0) + \\mathrm{log1p}(e^{-|x|})
+
+    exact for logits of any size (x = ±100 gives exactly 100); ``0 · log 0 = 0``. Reductions,
+    smoothing, sample weights and focal loss as in :func:`binary_cross_entropy`.
+
+    Args:
+        logits: finite logits.
+        targets: the same shape, values in [0, 1].
+        reduction, pos_weight, label_smoothing, sample_weight, focal_gamma, focal_alpha: as in
+            :func:`binary_cross_entropy`.
+
+    Returns:
+        A float for ``mean``/``sum``; an (N,) float64 array for ``none``.
+
+    >>> binary_cross_entropy_with_logits(np.array([100.0, -100.0]), np.array([0.0, 1.0]),
+    ...                                  reduction="none")
     array([100., 100.])
     """
-    preds, targets = np.asarray(preds), np.asarray(targets)
-    if preds.ndim <= 1:
+    return _binary(logits, targets, "logits", reduction=reduction, pos_weight=pos_weight,
+                   label_smoothing=label_smoothing, sample_weight=sample_weight,
+                   focal_gamma=focal_gamma, focal_alpha=focal_alpha, eps=None)
+
+
+def _binary(preds, targets, kind: str, *, reduction: str, pos_weight, label_smoothing: float,
+            sample_weight, focal_gamma, focal_alpha, eps) -> float | np.ndarray:
+    preds, targets, pos_weight, sample_weight = validate.binary_args(
+        preds, targets, name=kind, kind=kind, reduction=reduction, pos_weight=pos_weight,
+        label_smoothing=label_smoothing, sample_weight=sample_weight, focal_gamma=focal_gamma,
+        focal_alpha=focal_alpha, eps=eps)
+    if preds.ndim == 1:
         preds, targets = preds.reshape(-1, 1), targets.reshape(-1, 1)
     terms = binary_terms(
         preds, targets, kind=kind, pos_weight=pos_weight, label_smoothing=label_smoothing,

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from cece import _native as kernels
+from cece.errors import InputError
+from cece.losses import validate
 
 
 def distribution(x: np.ndarray, kind: str = "probs", *, renormalize: bool = False
@@ -40,24 +42,60 @@ def distribution(x: np.ndarray, kind: str = "probs", *, renormalize: bool = Fals
 
 
 def entropy(p: np.ndarray, *, kind: str = "probs", renormalize: bool = False) -> np.ndarray:
-    """H(p) of each row, in nats.
+    """H(p) of each row, in nats: ``H(p) = −Σ_c p_c log p_c`` with ``0 · log 0 = 0``.
+
+    Args:
+        p: (N, C) rows: probabilities in [0, 1] (as given, or divided by their sum with
+            ``renormalize``), logits (softmax-ed) or log-probabilities (values ≤ 0), by ``kind``.
+        kind: ``"probs"`` (the default, as scipy), ``"logits"`` or ``"log-probs"``.
+        renormalize: divide probability rows by their sum first (scipy.stats.entropy does).
+
+    Returns:
+        An (N,) float64 array.
 
     >>> entropy(np.array([[0.5, 0.5], [1.0, 0.0]])).round(6).tolist()
     [0.693147, 0.0]
     """
+    p = validate.distribution_arg(p, "p", kind, "kind", renormalize=renormalize)
+    return row_entropy(p, kind, renormalize=renormalize)
+
+
+def kl_divergence(p: np.ndarray, q: np.ndarray, *, kind_p: str = "probs",
+                  kind_q: str = "probs", renormalize: bool = False) -> np.ndarray:
+    """KL(p‖q) of each pair of rows, in nats: ``Σ_c p_c log(p_c / q_c)``.
+
+    ``0 · log(0 / q) = 0``; ``inf`` where q is 0 and p is not (scipy.special ``rel_entr``).
+
+    Args:
+        p, q: (N, C) rows of the same shape, each of its kind (``kind_p``, ``kind_q``:
+            ``"probs"``, ``"logits"`` or ``"log-probs"``), as in :func:`entropy`.
+        renormalize: divide probability rows by their sum first (scipy.stats.entropy does).
+
+    Returns:
+        An (N,) float64 array.
+
+    >>> kl_divergence(np.array([[0.5, 0.5]]), np.array([[0.9, 0.1]])).round(6).tolist()
+    [0.510826]
+    """
+    p = validate.distribution_arg(p, "p", kind_p, "kind_p", renormalize=renormalize)
+    q = validate.distribution_arg(q, "q", kind_q, "kind_q", renormalize=renormalize)
+    if q.shape != p.shape:
+        raise InputError("q", f"shape {q.shape} does not match P's {p.shape} (p)",
+                         hint="P and Q need the same rows and columns")
+    return row_kl(p, q, kind_p, kind_q, renormalize=renormalize)
+
+
+def row_entropy(p: np.ndarray, kind: str = "probs", *, renormalize: bool = False) -> np.ndarray:
+    """:func:`entropy` without the argument checks (the engine checks its blocks itself)."""
     p, lp = distribution(p, kind, renormalize=renormalize)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, -p * (np.log(p) if lp is None else lp), 0.0)
     return terms.sum(axis=1)
 
 
-def kl_divergence(p: np.ndarray, q: np.ndarray, *, kind_p: str = "probs",
-                  kind_q: str = "probs", renormalize: bool = False) -> np.ndarray:
-    """KL(p‖q) of each pair of rows, in nats (``inf`` where q is 0 and p is not).
-
-    >>> kl_divergence(np.array([[0.5, 0.5]]), np.array([[0.9, 0.1]])).round(6).tolist()
-    [0.510826]
-    """
+def row_kl(p: np.ndarray, q: np.ndarray, kind_p: str = "probs", kind_q: str = "probs", *,
+           renormalize: bool = False) -> np.ndarray:
+    """:func:`kl_divergence` without the argument checks (the engine checks its blocks)."""
     p, lp = distribution(p, kind_p, renormalize=renormalize)
     q, lq = distribution(q, kind_q, renormalize=renormalize)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -74,12 +74,11 @@ def binary_terms(
     ``per_column`` adds ``columns``: per column, the count, loss sum and correct count.
     """
     n, k = preds.shape
-    if (kind == "logits" and focal_gamma is None and focal_alpha is None and not per_column
-            and kernels.compiled(preds)):
+    if kind == "logits" and focal_gamma is None and focal_alpha is None and not per_column:
         y = targets if targets.dtype in (np.float32, np.float64) else targets.astype(np.float64)
         if label_smoothing:
             y = y * (1 - label_smoothing) + label_smoothing / 2
-        return _logits_compiled(preds, y, targets, pos_weight, sample_weight, threshold)
+        return _logits_fused(preds, y, targets, pos_weight, sample_weight, threshold)
     dtype = compute_dtype(preds.dtype)
     x = preds.astype(dtype, copy=False)
     y_raw = targets.astype(dtype, copy=False)
@@ -137,11 +136,12 @@ def binary_terms(
     )
 
 
-def _logits_compiled(x: np.ndarray, y: np.ndarray, y_raw: np.ndarray, pos_weight,
-                     sample_weight, threshold: float) -> Terms:
-    """Plain BCE from logits in one fused pass (cece/_native/_fast.c); the rest as in binary_terms."""
+def _logits_fused(x: np.ndarray, y: np.ndarray, y_raw: np.ndarray, pos_weight,
+                  sample_weight, threshold: float) -> Terms:
+    """Plain BCE from logits in one fused pass (``kernels.bce_logits``: compiled or numpy, the
+    same numbers); the rest as in binary_terms."""
     n, k = x.shape
-    total, right, finite, soft = kernels.fast_bce_logits(x, y, pos_weight, _logit(threshold))
+    total, right, finite, soft = kernels.bce_logits(x, y, pos_weight, _logit(threshold))
     s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     out: dict = {}
     if soft:

@@ -223,8 +223,8 @@ def categorical_terms(
     """
     n, n_classes = preds.shape
     if (targets.ndim == 1 and kind == "logits" and not label_smoothing and focal_gamma is None
-            and focal_alpha is None and kernels.compiled(preds)):
-        return _index_logits_compiled(preds, targets, weight, ignore_index, sample_weight)
+            and focal_alpha is None):
+        return _index_logits(preds, targets, weight, ignore_index, sample_weight)
     eps = default_eps(preds.dtype) if eps is None else eps
     nlq = _neg_log_q(preds, kind, eps=eps, renormalize=renormalize)
     plain = nlq
@@ -278,14 +278,15 @@ def categorical_terms(
     )
 
 
-def _index_logits_compiled(x: np.ndarray, targets: np.ndarray, weight, ignore_index,
-                           sample_weight) -> Terms:
-    """The common case — logits, class indices — in one fused pass (cece/_native/_fast.c)."""
+def _index_logits(x: np.ndarray, targets: np.ndarray, weight, ignore_index,
+                  sample_weight) -> Terms:
+    """The common case — logits, class indices — in one fused pass (``kernels.softmax_index``:
+    compiled or numpy, the same numbers; either refuses a label outside 0..C-1)."""
     y = targets.astype(np.intp, copy=False)
     valid = None if ignore_index is None else y != ignore_index
     if valid is not None:
         y = np.where(valid, y, 0)
-    nll, correct, predicted, finite = kernels.fast_softmax_index(x, y)
+    nll, correct, predicted, finite = kernels.softmax_index(x, y)
     w = None if weight is None else np.asarray(weight, dtype=np.float64)
     loss = nll if w is None else w[y] * nll
     denom = kernels.ones(len(y)) if w is None else w[y]
@@ -304,10 +305,14 @@ def _index_logits_compiled(x: np.ndarray, targets: np.ndarray, weight, ignore_in
 
 
 def _weighted_row_sum(nlq, w: np.ndarray) -> np.ndarray:
-    """Σ_c w_c · (−log q_c) per row; for logits without the (N, C) float64 matrix."""
+    """Σ_c w_c · (−log q_c) per row; for logits without the (N, C) float64 matrix.
+
+    A multiply and numpy's own row sums, not ``@``: BLAS's matrix-vector product may sum in an
+    order that depends on its thread count, and results must not.
+    """
     if isinstance(nlq, _FromLogits):
-        return nlq.log_z * w.sum() - nlq.d @ w
-    return nlq.matrix() @ w
+        return nlq.log_z * w.sum() - np.add.reduce(np.multiply(nlq.d, w), axis=1)
+    return np.add.reduce(np.multiply(nlq.matrix(), w), axis=1)
 
 
 def _entropy_kl(t: np.ndarray, ce: np.ndarray) -> dict:

@@ -1,0 +1,39 @@
+"""Types of the compiled extension (cece/_native/_fast.c, parse.c, simd.h).
+
+cece/_native/_numpy.py has the same functions with the same signatures; cece/_native/__init__.py
+chooses between the two. Arrays are C-ordered buffers; outputs are written in place.
+"""
+
+from typing import Any, TypeAlias
+
+import numpy as np
+
+_Buffer: TypeAlias = np.ndarray[Any, Any] | bytes | bytearray | memoryview
+
+def available() -> bool:
+    """Whether this CPU runs the kernels (x86-64 with AVX2, FMA and F16C)."""
+
+def softmax_index(x: np.ndarray, c: int, y: np.ndarray, nll: np.ndarray, correct: np.ndarray,
+                  predicted: np.ndarray, /) -> int:
+    """(n, c) float16/32/64 logits and (n,) int64 labels into nll (float64), correct (uint8)
+    and predicted (int64). Returns the count of rows holding NaN or ±inf, -1 when out of
+    memory, or -2 - i when row i's label is outside 0..c-1 (nothing computed). RuntimeError
+    where available() is false."""
+
+def bce_logits(x: np.ndarray, k: int, y: np.ndarray, pos_weight: np.ndarray | None,
+               threshold_logit: float, loss: np.ndarray, correct: np.ndarray, /
+               ) -> tuple[int, int]:
+    """(n, k) logits and float32/64 targets into per-row loss sums and right counts (float64).
+    Returns (rows holding NaN or ±inf, any soft target). RuntimeError where available() is
+    false."""
+
+def exp_log(x: np.ndarray, e: np.ndarray, lg: np.ndarray, /) -> None:
+    """exp and log of float64 values (the tests hold them to libm). RuntimeError where
+    available() is false."""
+
+def parse_plain(text: _Buffer, ncols: int, delimiter: str, out: np.ndarray, /) -> int:
+    """Plain numeric text into float64 rows of ``out``: the row count, or -1 when the text is
+    anything but plain numbers. Any CPU."""
+
+def count_byte(text: _Buffer, byte: str, /) -> int:
+    """Occurrences of a byte, with the GIL released. Any CPU."""

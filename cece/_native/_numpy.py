@@ -1,0 +1,175 @@
+"""The numpy versions of cece's compiled kernels: the same functions, with the same signatures
+and results to float64 rounding, as ``cece/_native/_fast.c`` (typed in ``_fast.pyi``).
+
+:mod:`cece._native` chooses between the two, once; nothing else imports this module for its
+kernels. It also holds the numpy building blocks the losses use on every path (``lse_parts``,
+``take``, ``argmax_correct``).
+
+numpy reduces long contiguous runs quickly and short rows slowly (the row maxima of a
+65,536 × 10 block take 2.8 ms with ``x.max(axis=1)`` but 0.5 ms as column maxima of the
+transposed block, copy included, on the 2-core AVX2 machines cece is built on), so blocks with
+few classes are transposed once and reduced along axis 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cece._native.buffers import arange, scratch
+
+SMALL_C = 64  # up to this many classes, work on the transposed block
+
+
+def take(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x[i, y[i]] for every row (a flat gather on C-ordered blocks: 2× faster)."""
+    n, c = x.shape
+    if x.flags.c_contiguous:
+        return x.ravel()[arange(n) * c + y]
+    return x[arange(n), y]
+
+
+def row_max(x: np.ndarray) -> np.ndarray:
+    c = x.shape[1]
+    if c <= SMALL_C:
+        m = x[:, 0].copy()
+        for j in range(1, c):
+            np.maximum(m, x[:, j], out=m)
+        return m
+    return x.max(axis=1)
+
+
+def lse_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(m, log_z, s) for float64 rows: the row maxima, log Σ e^{x − m} and Σ e^{x − m} (≥ 1).
+
+    The maximal terms (e^0 = 1) are left out of the sum and added back as a count, and
+    ``log_z = log1p(rest)``: a confident, correct prediction keeps its tiny loss to full
+    relative precision.
+    """
+    n, c = x.shape
+    if c <= SMALL_C:
+        xt = scratch((c, n), x.dtype)
+        np.copyto(xt, x.T)
+        m = xt.max(axis=0)
+        np.subtract(xt, m, out=xt)
+        tops = xt == 0
+        np.exp(xt, out=xt)
+        np.putmask(xt, tops, 0.0)
+        rest = np.add.reduce(xt, axis=0) + (np.add.reduce(tops, axis=0) - 1)
+    else:
+        m = x.max(axis=1)
+        d = np.subtract(x, m[:, None], out=scratch(x.shape, x.dtype))
+        tops = d == 0
+        np.exp(d, out=d)
+        np.putmask(d, tops, 0.0)
+        rest = d.sum(axis=1) + (tops.sum(axis=1) - 1)
+    return m, np.log1p(rest), rest + 1.0
+
+
+def argmax_correct(x: np.ndarray, m: np.ndarray, xy: np.ndarray, y: np.ndarray,
+                   maybe_tied: np.ndarray | None = None) -> np.ndarray:
+    """argmax(x[i]) == y[i] for every row, without an arg-max over the block.
+
+    The target is the arg-max when it attains the row maximum and no earlier class ties it;
+    ties are rare, so only rows that may have one (``maybe_tied``; default: all that attain
+    the maximum) are checked with a real arg-max.
+    """
+    correct = xy == m
+    suspects = correct if maybe_tied is None else correct & maybe_tied
+    rows = np.flatnonzero(suspects)
+    if rows.size:
+        correct[rows] = np.argmax(x[rows], axis=1) == y[rows]
+    return correct
+
+
+# -- the compiled module's functions ----------------------------------------------------------------
+
+
+def available() -> bool:
+    """The numpy versions run everywhere."""
+    return True
+
+
+def _first_bad_label(y: np.ndarray, c: int) -> int:
+    """The first row whose label is outside 0..c-1, or -1 (checked before any row is read)."""
+    if not len(y) or (y.min() >= 0 and y.max() < c):
+        return -1
+    return int(np.flatnonzero((y < 0) | (y >= c))[0])
+
+
+def softmax_index(x: np.ndarray, c: int, y: np.ndarray, nll: np.ndarray, correct: np.ndarray,
+                  predicted: np.ndarray) -> int:
+    """Softmax cross-entropy of (n, c) logits against int64 class indices, into the outputs.
+
+    ``nll = log1p(Σ_{j≠argmax} e^{x_j − m}) + (m − x_y)``; ``predicted`` the first arg-max;
+    ``correct`` (uint8) whether it is the label. Returns the number of rows holding NaN or
+    ±inf (their outputs are NaN, 0, 0), -2 − i when row i's label is outside 0..c-1 (nothing
+    computed), as the compiled kernel does.
+    """
+    row = _first_bad_label(y, c)
+    if row >= 0:
+        return -2 - row
+    x = np.asarray(x).reshape(len(y), c).astype(np.float64, copy=False)
+    m, log_z, s = lse_parts(x)
+    xy = take(x, y)
+    np.add(log_z, m - xy, out=nll)
+    right = argmax_correct(x, m, xy, y, maybe_tied=s >= 2.0)
+    correct[:] = right
+    predicted[:] = y
+    wrong = np.flatnonzero(~right)
+    if wrong.size:  # the arg-max only where the label is not it
+        predicted[wrong] = np.argmax(x[wrong], axis=1)
+    if np.isfinite(x).all():
+        return 0
+    bad = ~np.isfinite(x).all(axis=1)
+    nll[bad], correct[bad], predicted[bad] = np.nan, 0, 0
+    return int(np.count_nonzero(bad))
+
+
+def bce_logits(x: np.ndarray, k: int, y: np.ndarray, pos_weight: np.ndarray | None,
+               threshold_logit: float, loss: np.ndarray, correct: np.ndarray
+               ) -> tuple[int, int]:
+    """Binary cross-entropy of (n, k) logits, each row summed, into ``loss``.
+
+    ``loss_i = Σ_j w_j y_ij softplus(−x_ij) + (1 − y_ij) softplus(x_ij)`` with
+    ``softplus(x) = max(x, 0) + log1p(e^{−|x|})``; ``correct_i`` counts the elements on the
+    right side of ``threshold_logit``. Returns (rows holding NaN or ±inf, any target strictly
+    between 0 and 1).
+    """
+    n = len(loss)
+    x = np.asarray(x).reshape(n, k).astype(np.float64, copy=False)
+    y = np.asarray(y).reshape(n, k).astype(np.float64, copy=False)
+    tail = np.log1p(np.exp(-np.abs(x)))
+    nlp, nlq = np.maximum(-x, 0) + tail, np.maximum(x, 0) + tail  # −log σ(x), −log(1 − σ(x))
+    wy = y if pos_weight is None else pos_weight * y
+    with np.errstate(invalid="ignore"):
+        terms = _xmul(wy, nlp) + _xmul(1 - y, nlq)
+    np.sum(terms, axis=1, dtype=np.float64, out=loss)
+    right = (x > threshold_logit) == (y >= 0.5)
+    np.sum(right, axis=1, dtype=np.float64, out=correct)
+    bad = 0 if np.isfinite(x).all() else int(np.count_nonzero(~np.isfinite(x).all(axis=1)))
+    return bad, int(bool(np.any((y > 0) & (y < 1))))
+
+
+def _xmul(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """y·v with 0·inf = 0."""
+    out = y * v
+    if not np.isfinite(v).all():
+        out[y == 0] = 0
+    return out
+
+
+def exp_log(x: np.ndarray, e: np.ndarray, lg: np.ndarray) -> None:
+    """exp and log of float64 values, into ``e`` and ``lg``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.exp(x, out=e)
+        np.log(x, out=lg)
+
+
+def parse_plain(text: bytes, ncols: int, delimiter: str, out: np.ndarray) -> int:
+    """-1: "not handled here", so the careful parsers (cece/io/text.py) read every block."""
+    return -1
+
+
+def count_byte(text: bytes, byte: str) -> int:
+    """Occurrences of ``byte`` in ``text``."""
+    return bytes(text).count(byte.encode("latin-1"))

@@ -1,0 +1,74 @@
+"""Per-thread output buffers and cached constants, for the kernels of both paths.
+
+On the 2-core machines cece is built on, each first touch of fresh memory is expensive: a fresh
+multi-hundred-KiB array costs page faults and the process's memory-map lock (which stalls the
+other workers) about as much as the pass that fills it. Inside the engine's workers, kernels
+write into buffers reused from block to block; library calls get arrays of their own.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+_ARANGE: dict[int, np.ndarray] = {}
+_LOCAL = threading.local()
+
+
+def reuse_outputs(on: bool = True) -> None:
+    """In this thread, let kernels write their per-block outputs into reused buffers.
+
+    The engine's workers turn this on: they reduce each block before taking the next, so no
+    output outlives its block, and fresh multi-hundred-KiB arrays (mmap, page faults, and the
+    process's memory-map lock, which stalls the other workers) are avoided. Library calls
+    keep it off and get arrays of their own.
+    """
+    _LOCAL.reuse = on
+
+
+def output(name: str, n: int, dtype) -> np.ndarray:
+    """An output array of n values: a reused per-thread buffer inside workers, else fresh."""
+    if not getattr(_LOCAL, "reuse", False):
+        return np.empty(n, dtype)
+    dtype = np.dtype(dtype)
+    pool = getattr(_LOCAL, "outputs", None)
+    if pool is None:
+        pool = _LOCAL.outputs = {}
+    buf = pool.get(name)
+    if buf is None or buf.nbytes < n * dtype.itemsize:
+        buf = pool[name] = np.empty(max(n, 1 << 16) * dtype.itemsize, np.uint8)
+    return buf[: n * dtype.itemsize].view(dtype)
+
+
+def scratch(shape: tuple[int, ...], dtype) -> np.ndarray:
+    """A per-thread work buffer, reused from block to block: fresh multi-MiB arrays cost as
+    much in page faults as the pass that fills them. Never returned to callers."""
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape)) * dtype.itemsize
+    buf = getattr(_LOCAL, "buf", None)
+    if buf is None or buf.nbytes < size:
+        buf = _LOCAL.buf = np.empty(size, np.uint8)
+    return buf[:size].view(dtype).reshape(shape)
+
+
+def arange(n: int) -> np.ndarray:
+    """0..n-1, cached (read-only): blocks come in a handful of sizes."""
+    rows = _ARANGE.get(n)
+    if rows is None:
+        rows = _ARANGE[n] = np.arange(n)
+        rows.setflags(write=False)
+    return rows
+
+
+_CONST: dict[tuple[int, str], np.ndarray] = {}
+
+
+def ones(n: int, dtype=np.float64) -> np.ndarray:
+    """n ones, cached and read-only (a fresh 0.5 MiB array costs its page faults each block)."""
+    key = (n, np.dtype(dtype).str)
+    value = _CONST.get(key)
+    if value is None:
+        value = _CONST[key] = np.ones(n, dtype)
+        value.setflags(write=False)
+    return value
