@@ -122,3 +122,20 @@ def stderr_prefix(kind: str) -> str:
         return text
     colour = {"error": "31", "warning": "33", "check failed": "31"}.get(kind)
     return f"\x1b[1;{colour}m{text}\x1b[0m" if colour else text
+
+
+def label_error(label: float, row: int, name: str, n_classes: int, *,
+                ignore_option: str = "ignore_index={}") -> InputError:
+    """``label 5 is out of range for 3 classes (expected 0..2)``, with a hint where one helps.
+
+    The one wording of an out-of-range label: the library's checks, the CLI's and the compiled
+    kernels' own bounds check (:mod:`cece._native`) all raise this.
+    """
+    hint = None
+    if label < 0 and label == int(label):
+        hint = f"to skip samples labelled {int(label)}, pass {ignore_option.format(int(label))}"
+    elif label == n_classes:
+        hint = "labels count from 0; if yours start at 1, subtract 1"
+    shown = str(int(label)) if isinstance(label, int) or abs(label) < 2.0**63 else f"{label:g}"
+    return InputError(name, f"label {shown} is out of range for {n_classes} classes "
+                      f"(expected 0..{n_classes - 1})", row=row, hint=hint)

@@ -23,6 +23,8 @@ import os
 
 import numpy as np
 
+from cece.errors import label_error
+
 from cece._native import _numpy
 from cece._native._numpy import SMALL_C, argmax_correct, lse_parts, row_max, take
 from cece._native.buffers import arange, ones, output, reuse_outputs, scratch
@@ -83,8 +85,6 @@ def softmax_index(x: np.ndarray, y: np.ndarray
     if code == -1:
         raise MemoryError("cece: the compiled kernel could not allocate its work buffer")
     if code <= -2:
-        from cece.losses.validate import label_error
-
         raise label_error(int(y64[-2 - code]), -2 - code, "targets", c)
     return nll, correct, predicted, code == 0
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from cece.errors import InputError, OptionError, describe
+from cece.errors import InputError, OptionError, describe, label_error
 
 KINDS = ("logits", "probs", "log-probs")
 REDUCTIONS = ("mean", "sum", "none")
@@ -88,22 +88,6 @@ BINARY_HINT = "binary targets are 0/1 labels or probabilities in [0, 1]"
 
 
 # -- class indices --------------------------------------------------------------------------------
-
-
-def label_error(label: float, row: int, name: str, n_classes: int, *,
-                ignore_option: str = "ignore_index={}") -> InputError:
-    """``label 5 is out of range for 3 classes (expected 0..2)``, with a hint where one helps.
-
-    Also how the compiled kernel's own bounds check is reported (:mod:`cece._native`).
-    """
-    hint = None
-    if label < 0 and label == int(label):
-        hint = f"to skip samples labelled {int(label)}, pass {ignore_option.format(int(label))}"
-    elif label == n_classes:
-        hint = "labels count from 0; if yours start at 1, subtract 1"
-    shown = str(int(label)) if isinstance(label, int) or abs(label) < 2.0**63 else f"{label:g}"
-    return InputError(name, f"label {shown} is out of range for {n_classes} classes "
-                      f"(expected 0..{n_classes - 1})", row=row, hint=hint)
 
 
 def index_targets(values: np.ndarray, start: int, name: str, n_classes: int,
