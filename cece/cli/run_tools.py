@@ -15,7 +15,7 @@ from cece.cli.run import options_from, parse_names, parse_numbers
 from cece.engine import pipeline as engine
 from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
-from cece.engine.task import Task
+from cece.losses.terms import Terms
 from cece.errors import ExitCode, OptionError
 from cece.options import BASES
 from cece.report import tools as views
@@ -50,14 +50,13 @@ def run_explain(preds: str, labels: str | None, *, loss_type: str | None, row: i
                         ignore_index=loss["ignore_index"], renormalize=loss["renormalize"],
                         classes=parse_names(loss["classes"]), class_axis=loss["class_axis"])
     opts.head, opts.keep_losses = 6, False
-    task = _capturing(Binary if binary else Categorical)(
-        opts, diag := Diagnostics(strict=out["strict"]))
-    task.wanted = row
-    result = engine.run(task, preds, labels)
-    if task.captured is None:
+    task = (Binary if binary else Categorical)(opts, diag := Diagnostics(strict=out["strict"]))
+    capture = _Capture(row)
+    result = engine.run(task, preds, labels, on_terms=capture)
+    if capture.found is None:
         raise OptionError(f"--row {row} is out of range: {task.preds.name} has {result.rows} "
                           f"sample{'s' if result.rows != 1 else ''} (rows 0..{result.rows - 1})")
-    ex = _explanation(task, result, binary, digits)
+    ex = _explanation(task, capture.found, result, binary, digits)
     diag.flush()
     with open_output(out["output"], [preds, labels, opts.sample_weight]) as stream:
         if out["fmt"] == "json":
@@ -81,40 +80,34 @@ def _explain_binary(loss_type: str | None, preds: str, labels: str | None, loss:
     return p.n_classes == 1
 
 
-def _capturing(base: type[Task]) -> type[Task]:
-    """The task, keeping the raw inputs and the computed loss of one row as the run passes it."""
+class _Capture:
+    """The raw inputs and computed loss of one row, kept as the engine passes its block."""
 
-    class Capturing(base):  # type: ignore[valid-type,misc]
-        wanted = 0
-        captured: tuple | None = None
+    def __init__(self, row: int) -> None:
+        self.row = row
+        self.found: tuple | None = None
 
-        def terms(self, start, p, block, kind):
-            t = super().terms(start, p, block, kind)
-            r = self.wanted - start
-            if 0 <= r < len(p):
-                sw = None if t.sample_weight is None else float(t.sample_weight[r])
-                self.captured = (np.array(p[r]), {k: np.array(v[r : r + 1])
-                                                  for k, v in block.items()},
-                                 float(t.loss[r]), bool(t.valid[r]), sw, kind, start + r)
-            return t
-
-    Capturing.__name__ = base.__name__
-    return Capturing
+    def __call__(self, start: int, p: np.ndarray, block: dict, t: Terms, kind: str) -> None:
+        r = self.row - start
+        if 0 <= r < len(p):  # copies: the kernels reuse their buffers
+            sw = None if t.sample_weight is None else float(t.sample_weight[r])
+            self.found = (np.array(p[r]), {k: np.array(v[r : r + 1]) for k, v in block.items()},
+                          float(t.loss[r]), bool(t.valid[r]), sw, kind, start + r)
 
 
-def _explanation(task, result: engine.Result, binary: bool, digits: int):
+def _explanation(task, found: tuple, result: engine.Result, binary: bool, digits: int):
     from cece.tools import explain
 
-    x, block, engine_loss, valid, sw, kind, row = task.captured
+    x, block, engine_loss, valid, sw, kind, row = found
     o = task.opts
     eps = task.eps(kind)
     if binary:
-        y = task._targets(row, block["labels"])[0]
+        y = task.targets(row, block["labels"])[0]
         ex = explain.binary(x, y, kind=kind, pos_weight=task.pos_weight,
                             label_smoothing=o.label_smoothing, sample_weight=sw, eps=eps,
                             digits=digits)
     else:
-        target = task._targets(row, block["labels"])[0]
+        target = task.targets(row, block["labels"])[0]
         ex = explain.categorical(x, target, kind=kind, weight=task.weight,
                                  label_smoothing=o.label_smoothing, sample_weight=sw, eps=eps,
                                  renormalize=o.renormalize, ignored=not valid,

@@ -78,7 +78,7 @@ class Binary(Task):
             with self.row_sums.lock:
                 self.rows_seen += len(p)
 
-    def _targets(self, start: int, raw: np.ndarray) -> np.ndarray:
+    def targets(self, start: int, raw: np.ndarray) -> np.ndarray:
         y = raw.reshape(len(raw), -1)
         name = self.labels.name
         checks.check_finite(y, start, name, "target")
@@ -100,7 +100,7 @@ class Binary(Task):
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         o = self.opts
         t = binary_terms(
-            p, self._targets(start, block["labels"]), kind=kind, pos_weight=self.pos_weight,
+            p, self.targets(start, block["labels"]), kind=kind, pos_weight=self.pos_weight,
             label_smoothing=o.label_smoothing, sample_weight=sample_weights(self, block, start),
             focal_gamma=o.focal_gamma, focal_alpha=o.focal_alpha, eps=o.eps,
             threshold=o.threshold, per_column=o.per_class and self.k > 1)

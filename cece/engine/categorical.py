@@ -74,7 +74,7 @@ class Categorical(Task):
                 and not o.label_smoothing and o.focal_gamma is None and o.focal_alpha is None
                 and kernels.compiled(p))
 
-    def _targets(self, start: int, raw: np.ndarray) -> np.ndarray:
+    def targets(self, start: int, raw: np.ndarray) -> np.ndarray:
         name, n = self.labels.name, self.n_columns
         if self.labels.form == "name":
             return checks.name_targets(raw, start, name, self.classes)
@@ -88,7 +88,7 @@ class Categorical(Task):
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         o = self.opts
         return categorical_terms(
-            p, self._targets(start, block["labels"]), kind=kind, weight=self.weight,
+            p, self.targets(start, block["labels"]), kind=kind, weight=self.weight,
             ignore_index=o.ignore_index, label_smoothing=o.label_smoothing,
             sample_weight=sample_weights(self, block, start), focal_gamma=o.focal_gamma,
             focal_alpha=o.focal_alpha, eps=o.eps, renormalize=o.renormalize)

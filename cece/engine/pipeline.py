@@ -88,12 +88,20 @@ def threads() -> int:
 
 def run(task: Task, preds_arg: str, labels_arg: str | None,
         on_records: Callable[[Records], None] | None = None,
-        on_progress: Callable[[int, int | None], None] | None = None) -> Result:
-    """Open the inputs, then one pass (two if auto-detection must revise its verdict)."""
+        on_progress: Callable[[int, int | None], None] | None = None,
+        on_terms: Callable[[int, np.ndarray, dict, Terms, str], None] | None = None) -> Result:
+    """Open the inputs, then one pass (two if auto-detection must revise its verdict).
+
+    Hooks: ``on_records(records)`` gets every block's per-sample records, in order (streamed
+    output); ``on_progress(rows_done, rows_total)`` after each block; ``on_terms(start, preds,
+    block, terms, kind)`` every block's raw inputs and per-sample terms, from the worker thread
+    that computed them (``cece explain`` keeps one row; copy what you keep, the kernels reuse
+    their buffers).
+    """
     task.open(preds_arg, labels_arg)
     detector = task.detector() if task.opts.kind == "auto" else None
     for _ in range(3):
-        loop = _Pass(task, on_records, on_progress)
+        loop = _Pass(task, on_records, on_progress, on_terms)
         try:
             loop.go(detector)
             break
@@ -106,9 +114,11 @@ class _Pass:
     """One pass over the inputs under one prediction kind."""
 
     def __init__(self, task: Task, on_records,
-                 on_progress: Callable[[int, int | None], None] | None = None) -> None:
+                 on_progress: Callable[[int, int | None], None] | None = None,
+                 on_terms: Callable[[int, np.ndarray, dict, Terms, str], None] | None = None
+                 ) -> None:
         self.task, self.opts, self.on_records = task, task.opts, on_records
-        self.on_progress = on_progress
+        self.on_progress, self.on_terms = on_progress, on_terms
         rows = sum(src.rows or 0 for src in task.sources[:1]) or None
         self.summary, self.worst = Summary(), Worst(task.opts.worst)
         self.log = LossLog(rows if task.opts.keep_losses else None)
@@ -189,7 +199,10 @@ class _Pass:
         """
         kernels.reuse_outputs(True)
         try:
-            return self._reduce(start, self._terms(start, p, block, kind))
+            t = self._terms(start, p, block, kind)
+            if self.on_terms is not None:
+                self.on_terms(start, p, block, t, kind)
+            return self._reduce(start, t)
         finally:
             kernels.reuse_outputs(False)
 
