@@ -1,28 +1,38 @@
-"""What a run is asked to do: the options of a loss command, and the units of the result.
+"""What a run is asked to do: typed, frozen option objects, built once by the CLI.
 
-One place for the unit table (``--base``): the scale that turns nats into the unit, and its name.
+* :class:`LossOptions`: what to compute (the loss commands' options, as parsed);
+* :class:`OutputOptions`: how to show it and which CI checks to apply;
+* :class:`Keep`: what the engine keeps of each sample, derived from the two.
+
+JSON ``options`` are derived from :class:`LossOptions` (:meth:`LossOptions.to_json`), and the
+unit table (``--base``: the scale that turns nats into the unit, and its name) lives here,
+once.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
+
+from cece.errors import OptionError
 
 BASES = {"e": (1.0, "nats"), "2": (math.log(2), "bits"), "10": (math.log(10), "hartleys")}
 SCALES = {unit: scale for scale, unit in BASES.values()}  # nats per unit, by the unit's name
+JSON_NAMES = {"from": "kind", "q_from": "q_kind"}  # JSON key → attribute, where they differ
 
 
-@dataclass
-class Options:
+@dataclass(frozen=True)
+class LossOptions:
     """Everything a loss run needs besides its input arguments."""
 
     kind: str = "auto"
     reduction: str = "mean"
     base: str = "e"
-    weight: list[float] | None = None  # categorical: class weights
+    weight: tuple[float, ...] | None = None  # categorical: class weights
     weight_file: str | None = None  # the file --weight / --pos-weight named, for messages
     ignore_index: int | None = None
-    pos_weight: list[float] | None = None  # binary: positive-class weight(s)
+    pos_weight: tuple[float, ...] | None = None  # binary: positive-class weight(s)
     threshold: float = 0.5  # binary: for accuracy
     label_smoothing: float = 0.0
     sample_weight: str | None = None
@@ -33,12 +43,97 @@ class Options:
     q_kind: str | None = None  # kl: what Q is (None: as --from)
     pred_cols: str | None = None
     label_col: str | None = None
-    classes: list[str] | None = None
+    classes: tuple[str, ...] | None = None
     class_axis: int = -1
     stdin_format: str = "csv"
-    head: int = 20  # per-sample records kept from the start
-    worst: int = 0  # highest-loss records kept
-    keep_all: bool = False  # keep every record (JSON "samples")
-    keep_losses: bool = True  # keep per-sample losses (8 bytes each) for the median
+
+    @property
+    def scale(self) -> float:
+        """Nats per unit of the chosen base."""
+        return BASES[self.base][0]
+
+    @property
+    def unit(self) -> str:
+        return BASES[self.base][1]
+
+    def to_json(self, keys: tuple[str, ...], **in_force: object) -> dict:
+        """The JSON ``options`` record: ``keys`` in order, with the values in force (the eps
+        actually used, the weights as parsed) where the task knows better than the flags."""
+        return {k: in_force[k] if k in in_force else _plain(getattr(self, JSON_NAMES.get(k, k)))
+                for k in keys}
+
+
+def _plain(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+@dataclass(frozen=True)
+class Keep:
+    """What the engine keeps of each sample: the first rows, the worst K, every record, the
+    losses (8 bytes a sample, for the median and --hist), the per-class counts."""
+
+    head: int = 20
+    worst: int = 0
+    every: bool = False
+    losses: bool = True
     per_class: bool = False
-    hist: bool = False  # a histogram of the per-sample losses (needs keep_losses)
+    hist: bool = False
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """How results are shown and checked: format, rows, output file, CI gates."""
+
+    fmt: str = "table"
+    quiet: bool = False
+    rows: str = "20"
+    worst: int | None = None
+    per_class: bool = False
+    samples: bool = False
+    output: str | None = None
+    fail_above: float | None = None
+    baseline: str | None = None
+    tolerance: str | None = None
+    strict: bool = False
+    hist: bool = False
+
+    @property
+    def streaming(self) -> bool:
+        """Records go out as they are computed (nothing per sample is kept)."""
+        return self.fmt in ("jsonl", "csv") and not self.quiet
+
+    def check(self) -> None:
+        """Options that can be wrong on their own, checked before anything is read."""
+        if self.worst is not None and self.worst < 0:
+            raise OptionError(f"--worst must be ≥ 0, not {self.worst}")
+        if self.fail_above is not None and math.isnan(self.fail_above):
+            raise OptionError(f"--fail-above must be a number; got {self.fail_above}")
+        if self.baseline is None and self.tolerance is not None:
+            raise OptionError("--tolerance goes with --baseline FILE.json")
+        if self.hist and (self.quiet or self.fmt in ("jsonl", "csv")):
+            raise OptionError("--hist draws under the tables (or adds \"histogram\" to -f json); "
+                              "it does not go with -q, -f jsonl or -f csv")
+
+    def keep(self, reduction: str) -> Keep:
+        """What a run must keep per sample to show what these options ask for."""
+        streaming = self.streaming or (self.quiet and reduction == "none")
+        head = _rows(self.rows)
+        if streaming or self.quiet or (self.fmt == "json" and not self.samples):
+            head = 0  # no per-sample table to fill
+        every = not streaming and (self.samples or (reduction == "none" and self.fmt == "json"))
+        # the losses feed the median and --hist; -q prints the reduced value alone
+        losses = not streaming and not (self.quiet and reduction != "none")
+        return Keep(head=head, worst=self.worst or 0, every=every, losses=losses,
+                    per_class=self.per_class, hist=self.hist)
+
+
+def _rows(text: str) -> int:
+    if text.strip().lower() == "all":
+        return sys.maxsize
+    try:
+        rows = int(text)
+    except ValueError:
+        raise OptionError(f"--rows must be a number or 'all', not {text!r}") from None
+    if rows < 0:
+        raise OptionError(f"--rows must be ≥ 0, not {rows}")
+    return rows

@@ -7,7 +7,6 @@ time) and so that every command can be called from Python and tested without Typ
 from __future__ import annotations
 
 import json
-import math
 import sys
 import numpy as np
 
@@ -20,7 +19,7 @@ from cece.report import documents, numbers, progress, records, tables
 from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
 from cece.engine.task import Records, Task
-from cece.options import Options
+from cece.options import LossOptions, OutputOptions
 
 from cece.engine import documents as summaries
 from cece.checks import Diagnostics
@@ -28,9 +27,9 @@ from cece.errors import CeceError, ExitCode, OptionError, stderr_prefix
 from cece.report.output import open_output
 
 
-def options_from(loss: dict, **extra) -> Options:
-    """Options shared by the loss commands, from the CLI's parsed values."""
-    return Options(
+def options_from(loss: dict, **extra) -> LossOptions:
+    """The loss options shared by the loss commands, from the CLI's parsed values."""
+    return LossOptions(
         kind=loss["kind"], reduction=loss["reduction"], base=loss["base"],
         label_smoothing=loss["label_smoothing"], sample_weight=loss["sample_weight"],
         focal_gamma=loss["focal_gamma"], focal_alpha=loss["focal_alpha"], eps=loss["eps"],
@@ -38,20 +37,25 @@ def options_from(loss: dict, **extra) -> Options:
         stdin_format=loss["stdin_format"], **extra)
 
 
+def output_from(out: dict) -> OutputOptions:
+    """The output and CI options, from the CLI's parsed values."""
+    return OutputOptions(**out)
+
+
 def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
     """``cece categorical``; returns the exit code (0, or 1 when a check failed)."""
     opts = options_from(loss, weight=parse_numbers(loss["weight"], "--weight"),
-                    ignore_index=loss["ignore_index"], renormalize=loss["renormalize"],
-                    classes=parse_names(loss["classes"]), class_axis=loss["class_axis"],
-                    weight_file=_file(loss["weight"]))
-    return run(Categorical, preds, labels, opts, out)
+                        ignore_index=loss["ignore_index"], renormalize=loss["renormalize"],
+                        classes=parse_names(loss["classes"]), class_axis=loss["class_axis"],
+                        weight_file=_file(loss["weight"]))
+    return run(Categorical, preds, labels, opts, output_from(out))
 
 
 def run_binary(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
     """``cece binary``; returns the exit code (0, or 1 when a check failed)."""
     opts = options_from(loss, pos_weight=parse_numbers(loss["pos_weight"], "--pos-weight"),
-                    threshold=loss["threshold"], weight_file=_file(loss["pos_weight"]))
-    return run(Binary, preds, labels, opts, out)
+                        threshold=loss["threshold"], weight_file=_file(loss["pos_weight"]))
+    return run(Binary, preds, labels, opts, output_from(out))
 
 
 def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -> int:
@@ -60,103 +64,82 @@ def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -
 
     measures.check_kind(loss["kind"])
     measures.check_kind(loss.get("q_kind"), "--q-from")
-    opts = Options(kind=loss["kind"], q_kind=loss.get("q_kind"),
-                          reduction=loss["reduction"], base=loss["base"],
-                          renormalize=loss["renormalize"], pred_cols=loss["pred_cols"],
-                          class_axis=loss["class_axis"], stdin_format=loss["stdin_format"])
-    return run(measures.KL if command == "kl" else measures.Entropy, p, q, opts, out)
+    opts = LossOptions(kind=loss["kind"], q_kind=loss.get("q_kind"),
+                       reduction=loss["reduction"], base=loss["base"],
+                       renormalize=loss["renormalize"], pred_cols=loss["pred_cols"],
+                       class_axis=loss["class_axis"], stdin_format=loss["stdin_format"])
+    return run(measures.KL if command == "kl" else measures.Entropy, p, q, opts,
+               output_from(out))
 
 
-def run(task_class: type[Task], preds: str, labels: str | None, opts: Options,
-        out: dict) -> int:
+def run(task_class: type[Task], preds: str, labels: str | None, opts: LossOptions,
+        out: OutputOptions) -> int:
     """Compute, render in the chosen format, then apply the CI checks."""
-    fmt, quiet = out["fmt"], out["quiet"]
     if [preds, labels, opts.sample_weight].count("-") > 1:
         raise OptionError("only one input can come from standard input ('-')")
-    _check_output_options(out, task_class.command)
-    opts.head = _rows(out["rows"])
-    opts.worst = out["worst"] or 0
-    opts.per_class = out["per_class"]
-    opts.hist = out.get("hist", False)
-    if opts.hist and (quiet or fmt in ("jsonl", "csv")):
-        raise OptionError("--hist draws under the tables (or adds \"histogram\" to -f json); "
-                          "it does not go with -q, -f jsonl or -f csv")
-    streaming = quiet and opts.reduction == "none" or (not quiet and fmt in ("jsonl", "csv"))
-    opts.keep_all = not streaming and (out["samples"] or opts.reduction == "none" and fmt == "json")
-    if streaming:  # records go out as computed; nothing per sample is kept
-        opts.head, opts.keep_losses = 0, False
-    elif quiet or fmt == "json" and not out["samples"]:
-        opts.head = 0  # no per-sample table to fill
-    if quiet and opts.reduction != "none":
-        opts.keep_losses = False  # -q prints the reduced value: no median to compute
-    diag = Diagnostics(strict=out["strict"], quiet_notes=quiet)
-    with open_output(out["output"], [preds, labels, opts.sample_weight]) as stream:
+    baseline = _check_output_options(out, task_class.command)
+    keep = out.keep(opts.reduction)
+    diag = Diagnostics(strict=out.strict, quiet_notes=out.quiet)
+    with open_output(out.output, [preds, labels, opts.sample_weight]) as stream:
         writer = None
-        if quiet and opts.reduction == "none":
+        if out.quiet and opts.reduction == "none":
             writer = _loss_lines(stream)
-        elif streaming:
-            writer = records.RecordWriter(stream, fmt)
+        elif out.streaming:
+            writer = records.RecordWriter(stream, out.fmt)
         with progress.Progress() as bar:
-            result = engine.run(task_class(opts, diag), preds, labels, on_records=writer,
+            result = engine.run(task_class(opts, diag, keep), preds, labels, on_records=writer,
                                 on_progress=bar.update)
         diag.flush()
         if writer is None:  # else the records went out as they were computed
-            _render(result, stream, fmt, quiet, bool(opts.worst))
-    return gate(result, out)
+            _render(result, stream, out)
+    return gate(result, out, baseline)
 
 
-def _render(result: engine.Result, stream, fmt: str, quiet: bool, worst: bool) -> None:
-    if quiet:
+def _render(result: engine.Result, stream, out: OutputOptions) -> None:
+    if out.quiet:
         records.quiet(result, stream)
-    elif fmt == "json":
+    elif out.fmt == "json":
         documents.write_json(result, stream)
     else:
         width = None if stream.isatty() else 100
-        tables.console(stream, width=width).print(tables.tables(result, worst=worst))
+        tables.console(stream, width=width).print(tables.tables(result, worst=bool(out.worst)))
 
 
 def run_merge(paths: list[str], out: dict) -> int:
     """``cece merge``: the union of shard summaries."""
-    if out["fmt"] in ("jsonl", "csv"):
+    output = output_from(out)
+    if output.fmt in ("jsonl", "csv"):
         raise OptionError("cece merge writes a summary: use -f table or -f json")
     result = summaries.merge(paths)
-    _check_output_options(out, result.input.get("command"))
-    with open_output(out["output"], paths) as stream:
-        _render(result, stream, out["fmt"], out["quiet"], False)
-    return gate(result, out)
+    baseline = _check_output_options(output, result.input.get("command"))
+    with open_output(output.output, paths) as stream:
+        _render(result, stream, output)
+    return gate(result, output, baseline)
 
 
-def _check_output_options(out: dict, command: str | None) -> None:
-    """Options that can be wrong, checked before anything is computed or printed."""
-    worst, limit = out.get("worst"), out.get("fail_above")
-    if worst is not None and worst < 0:
-        raise OptionError(f"--worst must be ≥ 0, not {worst}")
-    if limit is not None and math.isnan(limit):
-        raise OptionError(f"--fail-above must be a number; got {limit}")
-    if out.get("baseline") is not None:
-        out["baseline_doc"] = summaries.open_baseline(out["baseline"], command,
-                                                      out.get("tolerance"))
-    elif out.get("tolerance") is not None:
-        raise OptionError("--tolerance goes with --baseline FILE.json")
+def _check_output_options(out: OutputOptions, command: str | None) -> dict | None:
+    """Options that can be wrong, checked before anything is computed or printed; returns
+    the baseline document, read once."""
+    out.check()
+    if out.baseline is None:
+        return None
+    return summaries.open_baseline(out.baseline, command, out.tolerance)
 
 
-def gate(result: engine.Result, out: dict) -> int:
+def gate(result: engine.Result, out: OutputOptions, baseline: dict | None = None) -> int:
     """--fail-above and --baseline: exit 1, with one line on stderr each, when a check fails.
 
     A nan loss fails every check.
     """
     failures = []
     value = result.loss if result.loss is not None else result.summary.mean
-    limit = out.get("fail_above")
+    limit = out.fail_above
     if limit is not None and not value <= limit:
         failures.append(f"loss {numbers.number(value)} {result.unit} > {limit:g} (--fail-above)")
-    if out.get("baseline") is not None:
-        reason = summaries.check_baseline(result, out["baseline"], out.get("tolerance") or "0",
-                                          out.get("baseline_doc"))
+    if out.baseline is not None:
+        reason = summaries.check_baseline(result, out.baseline, out.tolerance or "0", baseline)
         if reason:
             failures.append(reason)
-    elif out.get("tolerance") is not None:
-        raise OptionError("--tolerance goes with --baseline FILE.json")
     for failure in failures:
         print(f"{stderr_prefix('check failed')} {failure}", file=sys.stderr)
     return ExitCode.CHECK_FAILED if failures else ExitCode.OK
@@ -168,35 +151,23 @@ def _loss_lines(stream):
     return write
 
 
-def _rows(text: str) -> int:
-    if text.strip().lower() == "all":
-        return sys.maxsize
-    try:
-        rows = int(text)
-    except ValueError:
-        raise OptionError(f"--rows must be a number or 'all', not {text!r}") from None
-    if rows < 0:
-        raise OptionError(f"--rows must be ≥ 0, not {rows}")
-    return rows
-
-
-def parse_numbers(text: str | None, option: str) -> list[float] | None:
+def parse_numbers(text: str | None, option: str) -> tuple[float, ...] | None:
     """``1,2,3``, ``[1, 2, 3]``, ``1 2 3``, or a file holding one number per row."""
     if text is None:
         return None
     if readers.exists(text):
         data = readers.load(readers.resolve(text))
         if isinstance(data, arrays.ArrayInput):
-            return np.asarray(data.array, dtype=np.float64).ravel().tolist()
+            return tuple(np.asarray(data.array, dtype=np.float64).ravel().tolist())
         blocks = list(data.blocks(list(range(data.ncols)), []))
-        return np.concatenate([b.floats for b in blocks]).ravel().tolist()
+        return tuple(np.concatenate([b.floats for b in blocks]).ravel().tolist())
     stripped = text.strip().strip("[]")
     try:
-        return [float(v) for v in stripped.replace(",", " ").split()]
+        return tuple(float(v) for v in stripped.replace(",", " ").split())
     except ValueError:
         try:
             value = json.loads(text)
-            return [float(v) for v in (value if isinstance(value, list) else [value])]
+            return tuple(float(v) for v in (value if isinstance(value, list) else [value]))
         except (ValueError, TypeError):
             raise CeceError(f"{option} {text!r}: expected numbers like 1,2,3 or a file") from None
 
@@ -205,10 +176,11 @@ def _file(text: str | None) -> str | None:
     return text if text is not None and readers.exists(text) else None
 
 
-def parse_names(text: str | None) -> list[str] | None:
+def parse_names(text: str | None) -> tuple[str, ...] | None:
+    """``--classes a,b,c``: distinct, non-empty names."""
     if text is None:
         return None
-    names = [n.strip() for n in text.split(",")]
+    names = tuple(n.strip() for n in text.split(","))
     if len(set(names)) != len(names) or not all(names):
         raise OptionError(f"--classes {text!r}: class names must be distinct and non-empty")
     return names

@@ -17,7 +17,7 @@ from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
 from cece.losses.terms import Terms
 from cece.errors import ExitCode, OptionError
-from cece.options import BASES
+from cece.options import BASES, Keep
 from cece.report import tools as views
 from cece.report.output import open_output
 
@@ -49,8 +49,8 @@ def run_explain(preds: str, labels: str | None, *, loss_type: str | None, row: i
         opts = options_from(loss, weight=parse_numbers(loss["weight"], "--weight"),
                         ignore_index=loss["ignore_index"], renormalize=loss["renormalize"],
                         classes=parse_names(loss["classes"]), class_axis=loss["class_axis"])
-    opts.head, opts.keep_losses = 6, False
-    task = (Binary if binary else Categorical)(opts, diag := Diagnostics(strict=out["strict"]))
+    task = (Binary if binary else Categorical)(opts, diag := Diagnostics(strict=out["strict"]),
+                                               Keep(head=6, losses=False))
     capture = _Capture(row)
     result = engine.run(task, preds, labels, on_terms=capture)
     if capture.found is None:

@@ -70,7 +70,7 @@ class Binary(Task):
     def compiled(self, kind: str, p: np.ndarray) -> bool:
         o = self.opts
         return (kind == "logits" and o.focal_gamma is None and o.focal_alpha is None
-                and not (o.per_class and self.k > 1) and kernels.compiled(p))
+                and not (self.keep.per_class and self.k > 1) and kernels.compiled(p))
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         if kind == "probs":
@@ -103,7 +103,7 @@ class Binary(Task):
             p, self.targets(start, block["labels"]), kind=kind, pos_weight=self.pos_weight,
             label_smoothing=o.label_smoothing, sample_weight=sample_weights(self, block, start),
             focal_gamma=o.focal_gamma, focal_alpha=o.focal_alpha, eps=o.eps,
-            threshold=o.threshold, per_column=o.per_class and self.k > 1)
+            threshold=o.threshold, per_column=self.keep.per_class and self.k > 1)
         if not self.soft and t.entropy is not None:  # smoothing alone does not make them soft
             raw = block["labels"]
             self.soft = not o.label_smoothing or bool(np.any((raw > 0) & (raw < 1)))
@@ -163,9 +163,8 @@ class Binary(Task):
                 "shape": shape, "columns": self.k, "classes": preds.classes, "rows": rows}
 
     def options_dict(self, kind: str) -> dict:
-        o, pw = self.opts, self.pos_weight
-        return {"from": o.kind, "reduction": o.reduction, "base": o.base, "eps": self.eps(kind),
-                "pos_weight": pw.tolist() if isinstance(pw, np.ndarray) else pw,
-                "label_smoothing": o.label_smoothing, "sample_weight": o.sample_weight,
-                "focal_gamma": o.focal_gamma, "focal_alpha": o.focal_alpha,
-                "threshold": o.threshold}
+        pw = self.pos_weight
+        return self.opts.to_json(
+            ("from", "reduction", "base", "eps", "pos_weight", "label_smoothing",
+             "sample_weight", "focal_gamma", "focal_alpha", "threshold"),
+            eps=self.eps(kind), pos_weight=pw.tolist() if isinstance(pw, np.ndarray) else pw)

@@ -31,7 +31,7 @@ class Categorical(Task):
         self.preds = preds = inputs.open_predictions(
             preds_arg, class_axis=opts.class_axis, pred_cols=opts.pred_cols,
             label_col=opts.label_col if labels_arg is None else None,
-            weight_col=weight_column(opts), classes=opts.classes, stdin_format=opts.stdin_format)
+            weight_col=weight_column(opts), classes=None if opts.classes is None else list(opts.classes), stdin_format=opts.stdin_format)
         if preds.n_classes < 2:
             raise CeceError(f"{preds.name}: {preds.n_classes} prediction column; categorical "
                             "cross-entropy needs 2 or more classes",
@@ -159,9 +159,7 @@ class Categorical(Task):
                 "classes": self.classes, "rows": rows}
 
     def options_dict(self, kind: str) -> dict:
-        o = self.opts
-        return {"from": o.kind, "reduction": o.reduction, "base": o.base, "eps": self.eps(kind),
-                "weight": None if self.weight is None else self.weight.tolist(),
-                "ignore_index": o.ignore_index, "label_smoothing": o.label_smoothing,
-                "sample_weight": o.sample_weight, "focal_gamma": o.focal_gamma,
-                "focal_alpha": o.focal_alpha, "renormalize": o.renormalize}
+        return self.opts.to_json(
+            ("from", "reduction", "base", "eps", "weight", "ignore_index", "label_smoothing",
+             "sample_weight", "focal_gamma", "focal_alpha", "renormalize"),
+            eps=self.eps(kind), weight=None if self.weight is None else self.weight.tolist())

@@ -78,12 +78,10 @@ class Entropy(Task):
                 "classes": self.classes}
 
     def options_dict(self, kind: str) -> dict:
-        o = self.opts
-        out = {"from": o.kind, "reduction": o.reduction, "base": o.base,
-               "renormalize": o.renormalize}
-        if self.command == "kl":
-            out["q_from"] = o.q_kind or o.kind
-        return out
+        keys = ("from", "reduction", "base", "renormalize")
+        if self.command != "kl":
+            return self.opts.to_json(keys)
+        return self.opts.to_json((*keys, "q_from"), q_from=self.opts.q_kind or self.opts.kind)
 
 
 class KL(Entropy):

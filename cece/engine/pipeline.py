@@ -120,11 +120,11 @@ class _Pass:
         self.task, self.opts, self.on_records = task, task.opts, on_records
         self.on_progress, self.on_terms = on_progress, on_terms
         rows = sum(src.rows or 0 for src in task.sources[:1]) or None
-        self.summary, self.worst = Summary(), Worst(task.opts.worst)
-        self.log = LossLog(rows if task.opts.keep_losses else None)
+        self.summary, self.worst = Summary(), Worst(task.keep.worst)
+        self.log = LossLog(rows if task.keep.losses else None)
         self.head: list[dict] = []
-        self.samples: list[dict] | None = [] if task.opts.keep_all else None
-        self.scale = BASES[task.opts.base][0]
+        self.samples: list[dict] | None = [] if task.keep.every else None
+        self.scale = task.opts.scale
         self.per_class = np.zeros((3, task.n_columns))
         self.rows = 0
         self.kind = task.opts.kind
@@ -218,7 +218,7 @@ class _Pass:
         return t
 
     def _reduce(self, start: int, t: Terms) -> _Done:
-        opts, valid, scale = self.opts, t.valid, self.scale
+        keep, valid, scale = self.task.keep, t.valid, self.scale
         n = len(t.loss)
         loss = t.loss if scale == 1.0 else np.divide(
             t.loss, scale, out=kernels.output("scaled", n, np.float64))
@@ -234,10 +234,10 @@ class _Pass:
             entropy=None if t.entropy is None else t.entropy[valid] / scale,
             kl=None if t.kl is None else t.kl[valid] / scale,
             clipped_low=t.clipped_low, clipped_high=t.clipped_high)
-        if opts.keep_losses:
+        if keep.losses:
             self.log.put(start, loss, None if every else valid)
         done = _Done(summary, n)
-        if opts.per_class:
+        if keep.per_class:
             done.class_counts = self.task.class_counts(t, loss, scale)
 
         def records(rows) -> Records:  # copies: the kernels' buffers are reused
@@ -245,9 +245,9 @@ class _Pass:
             self.task.records(rec, t, rows, scale)
             return {k: np.array(v) for k, v in rec.items()}
 
-        if start < opts.head:
-            done.head = _rows(records(slice(0, opts.head - start)))
-        done.worst = Worst.candidates(loss, valid, records, opts.worst)
+        if start < keep.head:
+            done.head = _rows(records(slice(0, keep.head - start)))
+        done.worst = Worst.candidates(loss, valid, records, keep.worst)
         if self.samples is not None or self.on_records is not None:
             done.every = records(slice(None))
         return done
@@ -257,7 +257,7 @@ class _Pass:
         self.summary.merge(done.summary)
         if done.class_counts is not None:
             self.per_class += done.class_counts
-        self.head.extend(done.head[: max(0, self.opts.head - len(self.head))])
+        self.head.extend(done.head[: max(0, self.task.keep.head - len(self.head))])
         self.worst.offer(done.worst)
         if done.every is not None:
             if self.samples is not None:
@@ -275,12 +275,12 @@ class _Pass:
         return Result(
             command=task.command,
             input=task.describe(self.kind, detector is not None, self.rows),
-            options=task.options_dict(self.kind), unit=BASES[opts.base][1],
+            options=task.options_dict(self.kind), unit=opts.unit,
             reduction=opts.reduction, summary=self.summary, median=self.log.median(),
             histogram=self._histogram(),
             fields=task.fields(), head=self.head, worst=self.worst.records(),
             samples=self.samples,
-            per_class=task.per_class_rows(self.per_class) if opts.per_class else None,
+            per_class=task.per_class_rows(self.per_class) if task.keep.per_class else None,
             warnings=list(task.diag.warnings), classes=task.classes, rows=self.rows,
             has_accuracy=task.accuracy, has_perplexity=task.perplexity, ran=self._ran())
 
@@ -292,7 +292,7 @@ class _Pass:
 
 
     def _histogram(self) -> dict | None:
-        if not self.opts.hist:
+        if not self.task.keep.hist:
             return None
         return histogram(self.log.all())
 

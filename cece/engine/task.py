@@ -17,7 +17,7 @@ from cece.engine.reduce import Summary
 from cece.errors import OptionError
 from cece.io import blocks, inputs, labels
 from cece.losses.terms import Terms, default_eps
-from cece.options import Options
+from cece.options import Keep, LossOptions
 
 Records = dict[str, np.ndarray]
 
@@ -31,8 +31,9 @@ class Task:
     accuracy = True  # the arg-max can be right or wrong (not for entropy and KL)
     perplexity = True  # base^mean means something (not for KL)
 
-    def __init__(self, opts: Options, diag: Diagnostics) -> None:
+    def __init__(self, opts: LossOptions, diag: Diagnostics, keep: Keep | None = None) -> None:
         self.opts, self.diag = opts, diag
+        self.keep = keep if keep is not None else Keep()
         self.preds: inputs.Predictions
         self.sources: list[blocks.Source] = []
         self.n_columns = 0  # classes (categorical) or labels per sample (binary)
@@ -99,7 +100,7 @@ class Task:
 # -- what the loss tasks share ---------------------------------------------------------------------
 
 
-def check_common(opts: Options) -> None:
+def check_common(opts: LossOptions) -> None:
     checks.check_range(opts.eps, 0.0, 0.5, "--eps", high_open=True)
     checks.check_range(opts.label_smoothing, 0.0, 1.0, "--label-smoothing")
     checks.check_range(opts.focal_gamma, 0.0, math.inf, "--focal-gamma")
@@ -108,13 +109,13 @@ def check_common(opts: Options) -> None:
         raise OptionError(f"--base must be e, 2 or 10; got {opts.base!r}")
 
 
-def weight_sources(opts: Options, preds: inputs.Predictions) -> list[blocks.Source]:
+def weight_sources(opts: LossOptions, preds: inputs.Predictions) -> list[blocks.Source]:
     if opts.sample_weight is None or "weights" in preds.source.parts:
         return []
     return [labels.open_sample_weights(opts.sample_weight, preds, stdin_format=opts.stdin_format)]
 
 
-def weight_column(opts: Options) -> str | None:
+def weight_column(opts: LossOptions) -> str | None:
     spec = opts.sample_weight
     return spec if spec is not None and labels.is_column_spec(spec) else None
 
