@@ -1,5 +1,5 @@
 """What the package promises about itself: a missing pandas is an input error, not a crash;
-the golden values match their in-repo source."""
+one version; the type marker ships; the golden values match their in-repo source."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ import gzip
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
-import golden as G
 import pytest
+
+import cece
+
+import golden as G
 from conftest import ROOT, run_cece
 
 # Runs cece's real entry point in a fresh interpreter where `import pandas` fails, as in an
@@ -86,6 +90,30 @@ def test_plain_numbers_and_npy_need_no_pandas(tmp_path):
         "categorical", "sample_data/catdogpig_logits.npy", "sample_data/catdogpig_labels.npy", "-q"
     )
     assert proc.returncode == 0 and float(proc.stdout) == pytest.approx(G.A2_MEAN, rel=1e-6)
+
+
+# -- metadata -------------------------------------------------------------------------------------
+
+
+def test_one_version():
+    """pyproject takes the version from cece.__version__ (`dynamic = ["version"]`)."""
+    from importlib.metadata import version
+
+    assert version("cece") == cece.__version__
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    dynamic = pyproject["tool"]["setuptools"]["dynamic"]["version"]
+    assert dynamic == {"attr": "cece.__version__"}
+
+
+def test_the_changelog_has_the_current_version():
+    text = (ROOT / "CHANGELOG.md").read_text()
+    assert "## [Unreleased]" in text
+    assert f"## [{cece.__version__}]" in text
+
+
+def test_the_type_marker_ships():
+    assert (Path(cece.__file__).parent / "py.typed").is_file()
 
 
 # -- golden values --------------------------------------------------------------------------------
