@@ -1,4 +1,4 @@
-"""Golden values from ../shared/golden.md §2.1 (oracle: mpmath at 120 digits, rounded once to
+"""Golden values from tests/data/golden.md §2.1 (oracle: mpmath at 120 digits, rounded once to
 float64; peers checked there: PyTorch 2.13.0, Keras 3.15.1, scikit-learn 1.9.1, optax 0.2.8).
 The id of each case is the row id in that table."""
 

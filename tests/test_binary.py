@@ -28,7 +28,7 @@ def bce(preds, targets, *, kind="logits", **kwargs):
     return binary_cross_entropy_with_logits(preds, targets, **kwargs)
 
 ORACLES = json.loads((Path(__file__).parent / "data" / "binary_oracles.json").read_text())
-E_LOGITS = np.array([-1.5, 0.3, 2, 100, -100])  # golden case e (../shared/golden.md §2.1)
+E_LOGITS = np.array([-1.5, 0.3, 2, 100, -100])  # golden case e (tests/data/golden.md §2.1)
 E_LABELS = np.array([0, 1, 1, 0, 1.0])
 
 
@@ -83,7 +83,7 @@ def _kwargs(case: dict) -> dict:
 
 def _tolerance(case: dict) -> float:
     if case["id"].startswith("k"):
-        return 2e-7  # Keras 3.15.1 rounds its float64 results to float32 (golden.md §1)
+        return 2e-7  # Keras 3.15.1 rounds float64 results to float32 (tests/data/golden.md §1)
     return 1e-6 if case["dtype"] == "float32" else 1e-10
 
 

@@ -23,7 +23,7 @@ from cece.losses import categorical_terms
 ORACLES = json.loads((Path(__file__).parent / "data" / "categorical_oracles.json").read_text())
 
 
-# -- golden values (../shared/golden.md §2.1) ------------------------------------------------------
+# -- golden values (tests/data/golden.md §2.1) -----------------------------------------------------
 
 
 @pytest.mark.parametrize("reduction, kwargs, expected", [

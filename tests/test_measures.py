@@ -37,7 +37,7 @@ def distributions(draw, rows=None, cols=None, zeros=True):
     return x / x.sum(axis=1, keepdims=True)
 
 
-# -- golden (../shared/golden.md §2: f3, f4) ----------------------------------------------------
+# -- golden (tests/data/golden.md §2: f3, f4) ----------------------------------------------------
 
 
 def test_golden_f4_entropy_nats_and_bits():
