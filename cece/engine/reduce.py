@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from cece.losses.terms import reduce, weighted_mean
+
 from cece import _native as kernels
 
 
@@ -69,7 +71,7 @@ class Summary:
     @property
     def mean(self) -> float:
         """The ``mean`` reduction: Σ sᵢℓᵢ / Σ weight (nan when nothing counts)."""
-        return self.weighted_sum / self.weight_sum if self.weight_sum else math.nan
+        return weighted_mean(self.weighted_sum, self.weight_sum)
 
     @property
     def std(self) -> float:
@@ -92,11 +94,7 @@ class Summary:
 
 def reduced(summary: Summary, reduction: str) -> float | None:
     """The value ``--reduction`` asks for (None for ``none``)."""
-    if reduction == "mean":
-        return summary.mean
-    if reduction == "sum":
-        return summary.weighted_sum
-    return None
+    return reduce(summary.weighted_sum, summary.weight_sum, reduction)
 
 
 class LossLog:

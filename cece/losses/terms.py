@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cece.losses.validate import REDUCTIONS, check_choice
+
 KINDS = ("logits", "probs", "log-probs")
 
 
@@ -52,14 +54,23 @@ class Terms:
     finite: bool | None = None  # set by the compiled kernels: were all predictions finite?
 
 
-def reduce_terms(terms: Terms, reduction: str):
-    """``none`` → per-sample array; ``sum`` → Σ numerator; ``mean`` → Σ numerator / Σ weight."""
+def weighted_mean(numerator: float, denominator: float) -> float:
+    """The ``mean`` reduction, ``Σ sᵢℓᵢ / Σ weightᵢ``; ``nan`` when nothing counts (every
+    sample ignored or weighted 0), as PyTorch gives (Keras gives 0)."""
+    return numerator / denominator if denominator else math.nan
+
+
+def reduce(numerator: float, denominator: float, reduction: str) -> float | None:
+    """The one reduction, from a run's sums: ``sum`` → Σ numerator, ``mean`` → the weighted
+    mean, ``none`` → None (the per-sample values are the result). Used by the library, the
+    streaming engine (:class:`cece.engine.reduce.Summary`) and ``cece explain`` alike."""
+    check_choice(reduction, REDUCTIONS, "reduction")
     if reduction == "none":
-        return terms.loss
-    total = float(np.sum(terms.numerator))
-    if reduction == "sum":
-        return total
-    if reduction == "mean":
-        denom = float(np.sum(terms.weight))
-        return total / denom if denom else math.nan
-    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
+        return None
+    return numerator if reduction == "sum" else weighted_mean(numerator, denominator)
+
+
+def reduce_terms(terms: Terms, reduction: str) -> float | np.ndarray:
+    """``none`` → per-sample array; ``sum`` → Σ numerator; ``mean`` → Σ numerator / Σ weight."""
+    value = reduce(float(np.sum(terms.numerator)), float(np.sum(terms.weight)), reduction)
+    return terms.loss if value is None else value

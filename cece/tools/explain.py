@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cece.losses.terms import weighted_mean
 from cece.options import BASES
 
 MINUS = "−"  # U+2212, as the formulas in the seeds write it
@@ -345,7 +346,7 @@ def reduction_step(ex: Explanation, losses: list[float], count: int, numerator: 
         else:
             ex.add("sum over samples", f"Σ ℓᵢ = {shown} = {n_(numerator)} {unit}", numerator)
         return numerator
-    mean = numerator / denominator if denominator else math.nan
+    mean = weighted_mean(numerator, denominator)
     if how == "N":
         formula = f"Σ ℓᵢ / N = ({shown}) / {count} = {n_(mean)} {unit}"
     else:
