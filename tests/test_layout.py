@@ -8,8 +8,11 @@ Layers, lowest first (a module may import its own layer and the ones below it):
     2  cece.losses, cece.io      the library; reading inputs
     3  cece.checks               kind detection, validation, diagnostics
     4  cece.engine               blocks → per-sample terms → mergeable aggregates
-    5  cece.tools                explain, curve, inspect (no Typer, no rich)
-    6  cece.report               numbers, JSON, records, tables, atomic output
+    5  cece.report               numbers, JSON, records, tables, atomic output
+    6  cece.tools                explain, curve, inspect (no Typer, no rich): data, worded
+                                 with report's number formatter, drawn by report
+
+Imports under ``if TYPE_CHECKING:`` (annotations only) are not counted.
     7  cece.cli, cece.__main__   Typer: parameters, commands, main()
 """
 
@@ -23,7 +26,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent / "cece"
 LAYERS = {
     "cece": 0, "cece.errors": 0, "cece.options": 0, "cece.parallel": 0, "cece._native": 1, "cece.losses": 2,
-    "cece.io": 2, "cece.checks": 3, "cece.engine": 4, "cece.tools": 5, "cece.report": 6,
+    "cece.io": 2, "cece.checks": 3, "cece.engine": 4, "cece.report": 5, "cece.tools": 6,
     "cece.cli": 7, "cece.__main__": 7,
 }
 MAX_LINES = 400
@@ -43,10 +46,23 @@ def _layer(module: str) -> int:
     return LAYERS[best]
 
 
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """ids of the import nodes under ``if TYPE_CHECKING:`` (annotations, never run)."""
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            skip.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return skip
+
+
 def _imports(path: Path) -> list[tuple[str, list[str], int]]:
     """(module, names, line) for every import in the file, at any depth (lazy ones too)."""
     out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _type_checking_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.Import):
             out += [(a.name, [], node.lineno) for a in node.names]
         elif isinstance(node, ast.ImportFrom):

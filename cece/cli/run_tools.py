@@ -19,6 +19,7 @@ from cece.losses.terms import Terms
 from cece.errors import ExitCode, OptionError
 from cece.options import BASES, Keep
 from cece.report import tools as views
+from cece.report.numbers import num
 from cece.report.output import open_output
 
 
@@ -119,7 +120,7 @@ def _explanation(task, found: tuple, result: engine.Result, binary: bool, digits
         expected = engine_loss * (1.0 if sw is None else sw)
         if not np.isclose(ex.nats, expected, rtol=1e-9, atol=1e-12, equal_nan=True):
             ex.notes.append(f"cece's stable computation of this sample gives "
-                            f"{explain.num(expected, 10)} nats")
+                            f"{num(expected, 10)} nats")
     unit = BASES[o.base][1]
     explain.in_base(ex, o.base, digits)
     if result.rows > 1:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
 from cece.errors import OptionError
-from cece.tools.curve import Figure, y_top
+if TYPE_CHECKING:
+    from cece.tools.curve import Figure
 
 
 def drawer(path: str) -> Callable[[Figure, IO[bytes]], None]:
@@ -33,7 +34,7 @@ def save_image(fig: Figure, stream: IO[bytes], fmt: str) -> None:
     import matplotlib.pyplot as plt
 
     figure_, ax = plt.subplots(figsize=(7, 4.5), dpi=150, layout="constrained")
-    top = y_top(fig)
+    top = fig.y_top
     for c in fig.curves:
         ax.plot(c.p, np.minimum(c.loss, top * 1.05), lw=2, label=fig.label(c))
         if 0 < c.target < 1:

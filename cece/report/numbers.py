@@ -1,7 +1,12 @@
-"""The one number formatter: fixed precision for tables, full precision for machines.
+"""The one number formatter: every number cece shows goes through a function here.
 
-Tables use fixed precision; JSON, JSONL, CSV and ``-q`` carry full-precision floats, with
-``inf``/``nan`` as the strings ``"inf"``/``"nan"`` in JSON, which has neither (CONTRACT §4).
+* :func:`fmt`: tables, fixed precision (scientific when tiny or huge);
+* :func:`number`, :func:`plain`: machines (``-q``, CSV, JSON), full precision, with
+  ``inf``/``nan`` as the strings ``"inf"``/``"nan"`` in JSON, which has neither;
+* :func:`num`, :func:`given`: the steps of ``cece explain`` (a real minus sign, as the
+  formulas are written);
+* :func:`short`: plot axes, three significant digits;
+* :func:`sig`: a value quoted in a sentence (``min 0.0123457``).
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+MINUS = "\u2212"  # −, as the formulas in the seeds write it
 
 
 def fmt(x: float | int | None, digits: int = 6) -> str:
@@ -46,3 +53,42 @@ def number(x: float) -> str:
     if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
         return str(int(x))
     return str(plain(float(x)))
+
+
+def num(v: float, digits: int = 4) -> str:
+    """A computed value: fixed decimals (0.0900), scientific when tiny or huge."""
+    v = float(v)
+    if math.isnan(v) or math.isinf(v):
+        text = "inf" if v > 0 else f"{MINUS}inf" if v < 0 else "nan"
+        return text
+    if v != 0 and not 10.0 ** -digits <= abs(v) < 1e7:
+        text = f"{abs(v):.{digits}e}"
+    else:
+        text = f"{abs(v):.{digits}f}"
+    return (MINUS if v < 0 and float(text.replace("e", "0e")) != 0 else "") + text
+
+
+def given(v: float, digits: int = 4) -> str:
+    """A value the user gave (or a simple derived one, 1 − 0.7): as short as it is exact."""
+    v = float(v)
+    if not math.isfinite(v) or abs(v) >= 1e7:
+        return num(v, digits)
+    r = round(v, digits)
+    if abs(v - r) <= 1e-12 * max(1.0, abs(v)):
+        text = f"{abs(r):.{digits}f}".rstrip("0").rstrip(".")
+        return (MINUS if r < 0 else "") + text
+    return num(v, digits)
+
+
+def short(v: float) -> str:
+    """An axis label: 3 significant digits, no trailing zeros."""
+    if v == 0 or not math.isfinite(v):
+        return "0" if v == 0 else str(v)
+    if 1e-3 <= abs(v) < 1e5:
+        return f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
+    return f"{v:.2e}"
+
+
+def sig(v: float | None, digits: int = 6) -> str:
+    """A value quoted in a sentence: ``digits`` significant digits; ``-`` for none."""
+    return "-" if v is None else f"{v:.{digits}g}"

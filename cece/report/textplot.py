@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cece.report.numbers import short
+
 MARKERS = "●○◆×+"
 BAR = "█"
 PARTIAL = " ▏▎▍▌▋▊▉"  # eighths of a bar
@@ -21,15 +23,6 @@ class Series:
     label: str
     x: np.ndarray
     y: np.ndarray
-
-
-def short(v: float) -> str:
-    """An axis label: 3 significant digits, no trailing zeros."""
-    if v == 0 or not math.isfinite(v):
-        return "0" if v == 0 else str(v)
-    if 1e-3 <= abs(v) < 1e5:
-        return f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
-    return f"{v:.2e}"
 
 
 def line_plot(series: list[Series], *, width: int = 60, height: int = 15, y_max: float | None = None,

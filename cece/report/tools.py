@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
 
 from cece.engine.pipeline import Result
 from cece.report.documents import environment, header
-from cece.report.numbers import fmt, number, plain
+from cece.report.numbers import fmt, number, plain, sig
 from cece.report.tables import console
+
+if TYPE_CHECKING:
+    from cece.tools.curve import Figure
 
 def explanation(ex, result: Result, row: int, out: TextIO) -> None:
     """The steps as a two-column grid: rich colours on a terminal, plain text in a pipe."""
@@ -52,19 +56,17 @@ def write_explanation_json(ex, result: Result, row: int, out: TextIO) -> None:
 
 
 def curve_lines(fig, *, width: int, height: int) -> list[str]:
-    from cece.tools import curve
     from cece.report import textplot
 
     series = [textplot.Series(fig.label(c), c.p, c.loss) for c in fig.curves]
     marks = [(c.target, f"minimum of {fig.label(c)}: H = {fmt(c.minimum[1], 4)} {fig.unit} at "
               f"p = {c.target:g}") for c in fig.curves if 0 < c.target < 1]
     return [fig.title + f" ({fig.unit})", ""] + textplot.line_plot(
-        series, width=width, height=height, y_max=curve.y_top(fig), x_label=fig.x_label,
+        series, width=width, height=height, y_max=fig.y_top, x_label=fig.x_label,
         y_label=fig.y_label, marks=marks, levels=fig.levels)
 
 
 def write_curve(fig, out: TextIO, fmt_: str, *, width: int, height: int) -> None:
-    from cece.tools import curve
 
     if fmt_ == "json":
         doc = {**header("curve"),
@@ -77,7 +79,7 @@ def write_curve(fig, out: TextIO, fmt_: str, *, width: int, height: int) -> None
     elif fmt_ == "csv":
         out.write("target,p,loss\n")
         out.writelines(f"{number(r['target'])},{number(r['p'])},{number(r['loss'])}\n"
-                       for r in curve.to_records(fig))
+                       for r in to_records(fig))
     else:
         con = console(out, width=None if out.isatty() else 200)
         for line in curve_lines(fig, width=width, height=height):
@@ -111,8 +113,7 @@ def inspect_report(report, out: TextIO) -> None:
         table.add_row("text columns", ", ".join(d["text_columns"]))
     v = d.get("values")
     if v:
-        g = lambda x: "-" if x is None else f"{x:.6g}"  # noqa: E731
-        table.add_row("values", f"min {g(v['min'])}, max {g(v['max'])}, mean {g(v['mean'])}"
+        table.add_row("values", f"min {sig(v['min'])}, max {sig(v['max'])}, mean {sig(v['mean'])}"
                       + ("  (all integers)" if v["integers"] else ""))
         bad = v["nan"] + v["inf"] + v["-inf"]
         where = v["first_non_finite"]
@@ -120,8 +121,8 @@ def inspect_report(report, out: TextIO) -> None:
             f"  (first at row {where['row']}, column {where['column']})" if bad else "  (none)"))
     sums = d.get("row_sums")
     if sums:
-        table.add_row("row sums", f"min {sums['min']:.6g}, max {sums['max']:.6g}, mean "
-                      f"{sums['mean']:.6g}; {sums['rows_summing_to_1']:,} of {d['rows']:,} rows "
+        table.add_row("row sums", f"min {sig(sums['min'])}, max {sig(sums['max'])}, mean "
+                      f"{sig(sums['mean'])}; {sums['rows_summing_to_1']:,} of {d['rows']:,} rows "
                       f"sum to 1 (±{sums['tolerance']:g})")
     labels = d.get("labels")
     if labels:
@@ -139,3 +140,12 @@ def inspect_report(report, out: TextIO) -> None:
 def write_inspect_json(report, out: TextIO) -> None:
     doc = {**header("inspect"), **report.to_dict(), "environment": environment()}
     out.write(json.dumps(plain(doc), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
+
+
+# -- curve figures ----------------------------------------------------------------------------------
+
+
+def to_records(fig: Figure) -> list[dict]:
+    """One record per (target, p): for -f csv / json."""
+    return [{"target": c.target, "p": float(p), "loss": float(v)}
+            for c in fig.curves for p, v in zip(c.p, c.loss)]

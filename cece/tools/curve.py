@@ -53,6 +53,13 @@ class Figure:
     def y_label(self) -> str:
         return f"loss ({self.unit})"
 
+    @property
+    def y_top(self) -> float:
+        """Where to cut the y axis: the loss at p = 0.01 for the hardest target, at least 1."""
+        worst = max(float(loss_at(np.array([0.01, 0.99]), c.target).max()) for c in self.curves)
+        scale = SCALES[self.unit]
+        return max([worst / scale, 1.0 / scale] + [v for v, _ in self.levels])
+
     def label(self, c: Curve) -> str:
         return f"{'y' if self.binary else 't'} = {c.target:g}"
 
@@ -96,17 +103,3 @@ def figure(targets: list[float], *, binary: bool, base: str = "e", points: int =
         fig.levels.append((math.log(classes) / scale, f"uniform guess over {classes} classes: "
                            f"log {classes} = {math.log(classes) / scale:.4g} {unit}"))
     return fig
-
-
-def to_records(fig: Figure) -> list[dict]:
-    """One record per (target, p): for -f csv / json."""
-    return [{"target": c.target, "p": float(p), "loss": float(v)}
-            for c in fig.curves for p, v in zip(c.p, c.loss)]
-
-
-def y_top(fig: Figure) -> float:
-    """Where to cut the y axis: the loss at p = 0.01 for the hardest target, at least 1."""
-    worst = max(float(loss_at(np.array([0.01, 0.99]), c.target).max()) for c in fig.curves)
-    scale = SCALES[fig.unit]
-    levels = [v for v, _ in fig.levels]
-    return max([worst / scale, 1.0 / scale] + levels)

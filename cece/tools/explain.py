@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cece.losses.terms import weighted_mean
+from cece.report.numbers import MINUS, given, num
 from cece.options import BASES
 
-MINUS = "−"  # U+2212, as the formulas in the seeds write it
 SHOWN = 8  # vectors longer than this are shown by their ends
 
 
@@ -47,31 +47,6 @@ class Explanation:
 
 
 # -- numbers as the steps print them ----------------------------------------------------------------
-
-
-def num(v: float, digits: int = 4) -> str:
-    """A computed value: fixed decimals (0.0900), scientific when tiny or huge."""
-    v = float(v)
-    if math.isnan(v) or math.isinf(v):
-        text = "inf" if v > 0 else f"{MINUS}inf" if v < 0 else "nan"
-        return text
-    if v != 0 and not 10.0 ** -digits <= abs(v) < 1e7:
-        text = f"{abs(v):.{digits}e}"
-    else:
-        text = f"{abs(v):.{digits}f}"
-    return (MINUS if v < 0 and float(text.replace("e", "0e")) != 0 else "") + text
-
-
-def given(v: float, digits: int = 4) -> str:
-    """A value the user gave (or a simple derived one, 1 − 0.7): as short as it is exact."""
-    v = float(v)
-    if not math.isfinite(v) or abs(v) >= 1e7:
-        return num(v, digits)
-    r = round(v, digits)
-    if abs(v - r) <= 1e-12 * max(1.0, abs(v)):
-        text = f"{abs(r):.{digits}f}".rstrip("0").rstrip(".")
-        return (MINUS if r < 0 else "") + text
-    return num(v, digits)
 
 
 def vector(values, fmt=num, digits: int = 4, mark: int | None = None) -> str:
