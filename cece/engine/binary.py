@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from cece import checks
-from cece import _native as kernels
 from cece.checks import KindDetector, RowSums
 from cece.engine.reduce import Summary
 from cece.engine.task import Records, Task, check_common, clip_warning, sample_weights, weight_column, weight_sources
 from cece.errors import InputError, OptionError
 from cece.io import inputs, labels
+from cece.losses import sigmoid
 from cece.losses.sigmoid import binary_terms
 from cece.losses.terms import Terms
 
@@ -67,10 +67,10 @@ class Binary(Task):
     def detector(self) -> KindDetector:
         return KindDetector(rows_sum_to_one=False, kinds=("probs",))
 
-    def compiled(self, kind: str, p: np.ndarray) -> bool:
+    def fused(self, kind: str) -> bool:
         o = self.opts
-        return (kind == "logits" and o.focal_gamma is None and o.focal_alpha is None
-                and not (self.keep.per_class and self.k > 1) and kernels.compiled(p))
+        return sigmoid.fused(kind, focal_gamma=o.focal_gamma, focal_alpha=o.focal_alpha,
+                             per_column=self.keep.per_class and self.k > 1)
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         if kind == "probs":

@@ -11,12 +11,12 @@ import math
 import numpy as np
 
 from cece import checks
-from cece import _native as kernels
 from cece.checks import KindDetector, RowSums
 from cece.engine.reduce import Summary
 from cece.engine.task import Records, Task, check_common, clip_warning, sample_weights, weight_column, weight_sources
 from cece.errors import CeceError, OptionError
 from cece.io import inputs, labels
+from cece.losses import softmax
 from cece.losses.softmax import categorical_terms
 from cece.losses.terms import Terms, default_eps
 
@@ -68,11 +68,11 @@ class Categorical(Task):
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         checks.check_explicit_kind(kind, p, start, self.preds.name, self.pred_sums)
 
-    def compiled(self, kind: str, p: np.ndarray) -> bool:
+    def fused(self, kind: str) -> bool:
         o = self.opts
-        return (kind == "logits" and self.labels.form in ("index", "name")
-                and not o.label_smoothing and o.focal_gamma is None and o.focal_alpha is None
-                and kernels.compiled(p))
+        return softmax.fused(kind, index_targets=self.labels.form in ("index", "name"),
+                             label_smoothing=o.label_smoothing, focal_gamma=o.focal_gamma,
+                             focal_alpha=o.focal_alpha)
 
     def targets(self, start: int, raw: np.ndarray) -> np.ndarray:
         name, n = self.labels.name, self.n_columns

@@ -207,13 +207,13 @@ class _Pass:
             kernels.reuse_outputs(False)
 
     def _terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
-        compiled = self.task.compiled(kind, p)  # the compiled kernels check finiteness
-        self.kernels.add("compiled" if compiled else "numpy")
-        if not compiled:
+        fused = self.task.fused(kind)  # the fused kernels check finiteness themselves
+        self.kernels.add("compiled" if fused and kernels.compiled(p) else "numpy")
+        if not fused:
             checks.check_finite(p, start, self.task.preds.name)
         self.task.verify(kind, p, start)
         t = self.task.terms(start, p, block, kind)
-        if not t.finite and compiled:
+        if not t.finite and fused:
             checks.check_finite(p, start, self.task.preds.name)  # raises, naming the place
         return t
 

@@ -49,8 +49,8 @@ class Task:
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         """Checks of the values under an explicit (or decided) kind."""
 
-    def compiled(self, kind: str, p: np.ndarray) -> bool:
-        """Whether this block goes to the compiled kernels (which also check finiteness)."""
+    def fused(self, kind: str) -> bool:
+        """Whether blocks go to a fused kernel, which also checks that they are finite."""
         return False
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:

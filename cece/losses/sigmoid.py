@@ -52,6 +52,13 @@ def _xmul(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     return out
 
 
+def fused(kind: str, *, focal_gamma: float | None = None, focal_alpha: float | None = None,
+          per_column: bool = False) -> bool:
+    """Whether :func:`binary_terms` takes the fused one-pass kernel (logits, no focal terms,
+    no per-column counts), which also checks that the logits are finite."""
+    return kind == "logits" and focal_gamma is None and focal_alpha is None and not per_column
+
+
 def binary_terms(
     preds: np.ndarray,
     targets: np.ndarray,
@@ -74,7 +81,7 @@ def binary_terms(
     ``per_column`` adds ``columns``: per column, the count, loss sum and correct count.
     """
     n, k = preds.shape
-    if kind == "logits" and focal_gamma is None and focal_alpha is None and not per_column:
+    if fused(kind, focal_gamma=focal_gamma, focal_alpha=focal_alpha, per_column=per_column):
         y = targets if targets.dtype in (np.float32, np.float64) else targets.astype(np.float64)
         if label_smoothing:
             y = y * (1 - label_smoothing) + label_smoothing / 2

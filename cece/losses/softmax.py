@@ -194,6 +194,14 @@ def _neg_log_q(preds: np.ndarray, kind: str, *, eps: float, renormalize: bool):
 # -- the categorical loss ---------------------------------------------------------------------------
 
 
+def fused(kind: str, *, index_targets: bool, label_smoothing: float = 0.0,
+          focal_gamma: float | None = None, focal_alpha: float | None = None) -> bool:
+    """Whether :func:`categorical_terms` takes the fused one-pass kernel (logits against class
+    indices, no smoothing, no focal terms), which also checks that the logits are finite."""
+    return (index_targets and kind == "logits" and not label_smoothing and focal_gamma is None
+            and focal_alpha is None)
+
+
 def categorical_terms(
     preds: np.ndarray,
     targets: np.ndarray,
@@ -222,8 +230,8 @@ def categorical_terms(
     With ``focal_gamma`` each ``−log q_c`` becomes ``α (1 − q_c)^γ (−log q_c)``.
     """
     n, n_classes = preds.shape
-    if (targets.ndim == 1 and kind == "logits" and not label_smoothing and focal_gamma is None
-            and focal_alpha is None):
+    if fused(kind, index_targets=targets.ndim == 1, label_smoothing=label_smoothing,
+             focal_gamma=focal_gamma, focal_alpha=focal_alpha):
         return _index_logits(preds, targets, weight, ignore_index, sample_weight)
     eps = default_eps(preds.dtype) if eps is None else eps
     nlq = _neg_log_q(preds, kind, eps=eps, renormalize=renormalize)
