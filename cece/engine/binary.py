@@ -111,11 +111,13 @@ class Binary(Task):
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
         if self.k == 1:
+            assert t.target is not None and t.details is not None  # set for one column
             rec["target"] = t.target[rows]
             rec.update(t.details(rows))
         else:
             rec["accuracy"] = t.correct[rows]
         if t.entropy is not None:
+            assert t.kl is not None  # set with entropy
             rec["entropy"], rec["kl"] = t.entropy[rows] / scale, t.kl[rows] / scale
         if t.sample_weight is not None:
             rec["weight"] = t.sample_weight[rows]
@@ -132,6 +134,7 @@ class Binary(Task):
     def class_counts(self, t: Terms, loss: np.ndarray, scale: float) -> np.ndarray | None:
         if self.k > 1:
             return None if t.columns is None else t.columns / [[1.0], [scale], [1.0]]
+        assert t.target is not None  # set for one column
         cls = (t.target >= 0.5).astype(np.intp)
         return np.stack([np.bincount(cls, minlength=2),
                          np.bincount(cls, weights=loss, minlength=2),

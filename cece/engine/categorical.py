@@ -36,7 +36,7 @@ class Categorical(Task):
             raise CeceError(f"{preds.name}: {preds.n_classes} prediction column; categorical "
                             "cross-entropy needs 2 or more classes",
                             hint="for one column of scores or probabilities use cece binary")
-        if labels_arg is None and len(preds.source.parts.get("labels", [0])) > 1:
+        if labels_arg is None and len(preds.source.parts.get("labels") or [0]) > 1:
             raise OptionError("--label-col names one column for categorical labels")
         self.labels = labels.open_labels(labels_arg, preds, label_col=opts.label_col,
                                          stdin_format=opts.stdin_format)
@@ -94,6 +94,7 @@ class Categorical(Task):
             focal_alpha=o.focal_alpha, eps=o.eps, renormalize=o.renormalize)
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
+        assert t.details is not None and t.target is not None  # categorical_terms sets both
         details = t.details(rows)
         rec["target"] = target = t.target[rows]
         rec["predicted"] = predicted = details["predicted"]
@@ -102,6 +103,7 @@ class Categorical(Task):
             rec["predicted_class"] = self.names[predicted]
         rec["p_target"] = details["p_target"]
         if t.entropy is not None:
+            assert t.kl is not None  # set with entropy
             rec["entropy"], rec["kl"] = t.entropy[rows] / scale, t.kl[rows] / scale
         if self.weight is not None or t.sample_weight is not None:
             rec["weight"] = t.weight[rows]

@@ -92,6 +92,7 @@ class KL(Entropy):
 
     def open(self, preds_arg: str, labels_arg: str | None) -> None:
         super().open(preds_arg, None)
+        assert labels_arg is not None  # Q, a required argument of cece kl
         o = self.opts
         q = inputs.open_predictions(labels_arg, class_axis=o.class_axis, pred_cols=o.pred_cols,
                                     stdin_format=o.stdin_format)
@@ -105,7 +106,7 @@ class KL(Entropy):
         self.q = q
         self.sources.append(q.source)
         self.q_sums = RowSums(tol=math.sqrt(default_eps(q.dtype)))
-        self.q_note = None
+        self.q_note: str | None = None
         self.lock = threading.Lock()
         self.infinite: list = [0, None]  # rows with KL = inf, and the first of them
         q_kind = o.q_kind or o.kind
@@ -140,6 +141,7 @@ class KL(Entropy):
                      correct=np.zeros(n, bool), entropy=h, kl=kl)
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
+        assert t.entropy is not None and t.kl is not None  # set by terms()
         rec["entropy"] = t.entropy[rows] / scale
         rec["cross_entropy"] = (t.entropy[rows] + t.kl[rows]) / scale
 

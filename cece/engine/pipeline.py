@@ -127,7 +127,7 @@ class _Pass:
         self.scale = task.opts.scale
         self.per_class = np.zeros((3, task.n_columns))
         self.rows = 0
-        self.kind = task.opts.kind
+        self.kind: str | None = task.opts.kind  # None until auto-detection decides
         self.streamed = False
         self.kernels: set[str] = set()
 
@@ -149,6 +149,7 @@ class _Pass:
             for start, block in blocks.aligned_blocks(task.sources, rows):
                 p = block["preds"]
                 self._detect(detector, spy, p, start)
+                assert self.kind is not None  # decided by _detect on the first block
                 if pool is None:
                     self._block(start, self._compute(start, p, block, self.kind))
                     continue
@@ -271,6 +272,7 @@ class _Pass:
 
     def result(self, detector: KindDetector | None) -> Result:
         task, opts = self.task, self.opts
+        assert self.kind is not None  # every input has a first block (empty ones are errors)
         task.finish(self.kind, detector, self.summary)
         return Result(
             command=task.command,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +32,7 @@ class Summary:
     loss_m2: float = 0.0  # Σ (ℓᵢ − mean ℓ)², unweighted
     min: float = math.inf
     max: float = -math.inf
-    correct: int = 0
+    correct: float = 0  # binary counts the share of a sample's K elements right
     entropy_sum: float = 0.0
     kl_sum: float = 0.0
     clipped_low: int = 0
@@ -88,8 +89,9 @@ class Summary:
     @classmethod
     def from_dict(cls, data: dict) -> Summary:
         names = {f.name for f in fields(cls)}
-        return cls(**{k: float(v) if isinstance(v, str) else v
-                      for k, v in data.items() if k in names})
+        values: dict[str, Any] = {k: float(v) if isinstance(v, str) else v  # from JSON
+                                  for k, v in data.items() if k in names}
+        return cls(**values)
 
 
 def reduced(summary: Summary, reduction: str) -> float | None:

@@ -112,7 +112,9 @@ def check_common(opts: LossOptions) -> None:
 def weight_sources(opts: LossOptions, preds: inputs.Predictions) -> list[blocks.Source]:
     if opts.sample_weight is None or "weights" in preds.source.parts:
         return []
-    return [labels.open_sample_weights(opts.sample_weight, preds, stdin_format=opts.stdin_format)]
+    source = labels.open_sample_weights(opts.sample_weight, preds, stdin_format=opts.stdin_format)
+    assert source is not None  # None only for a PREDS column, ruled out above
+    return [source]
 
 
 def weight_column(opts: LossOptions) -> str | None:

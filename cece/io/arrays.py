@@ -109,6 +109,7 @@ class NpyRows:
         return None
 
     def blocks(self, rows: int) -> Iterator[np.ndarray]:
+        assert self.path is not None  # a memory map of a file (NpyRows.of)
         with open(self.path, "rb") as fh:
             mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         step = self.row_length * self.dtype.itemsize

@@ -52,6 +52,7 @@ class ArrowTable:
             floats = np.empty((batch.num_rows, len(float_cols)), dtype=dtype)
             for j, (c, col) in enumerate(zip(float_cols, columns)):
                 if col.dtype.kind not in "iufb":
+                    assert self.header is not None  # a pyarrow table always names its columns
                     raise InputError(self.name, f"column {self.header[c]!r} holds "
                                      f"{col.dtype} values; expected numbers")
                 floats[:, j] = col

@@ -7,8 +7,9 @@ not grow with the input.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -46,16 +47,17 @@ def source_blocks(src: Source, rows: int) -> Iterator[dict[str, np.ndarray]]:
             yield {part: block if cols is None else _take(block, cols, part)
                    for part, cols in src.parts.items()}
         return
-    float_cols = sorted({c for p, cs in src.parts.items() if p not in src.text_parts for c in cs})
-    text_cols = sorted({c for p in src.text_parts for c in src.parts[p]})
+    parts = cast(dict[str, list[int]], src.parts)  # a table's parts are columns, never None
+    float_cols = sorted({c for p, cs in parts.items() if p not in src.text_parts for c in cs})
+    text_cols = sorted({c for p in src.text_parts for c in parts[p]})
     for parsed in data.blocks(float_cols, text_cols):
         out = {}
-        for part, cols in src.parts.items():
+        for part, cols in parts.items():
             if part in src.text_parts:
                 out[part] = parsed.texts[text_cols.index(cols[0])]
             else:
                 out[part] = _columns(parsed.floats, [float_cols.index(c) for c in cols])
-        if "labels" in out and out["labels"].ndim == 2 and len(src.parts["labels"]) == 1:
+        if "labels" in out and out["labels"].ndim == 2 and len(parts["labels"]) == 1:
             out["labels"] = out["labels"][:, 0]
         if "weights" in out and out["weights"].ndim == 2:
             out["weights"] = out["weights"][:, 0]
@@ -112,7 +114,7 @@ def aligned_blocks(sources: list[Source], rows: int) -> Iterator[tuple[int, dict
     start = 0
     while True:
         for i, it in enumerate(iters):
-            if pending[i] is None or _len(pending[i]) == 0:
+            if (p := pending[i]) is None or _len(p) == 0:
                 pending[i] = next(it, None)
         ended = [p is None for p in pending]
         if all(ended):
@@ -138,7 +140,7 @@ def _rest(pending: dict[str, np.ndarray] | None, it: Iterator) -> int:
     return (0 if pending is None else _len(pending)) + sum(_len(b) for b in it)
 
 
-def _row_mismatch(counts: list[tuple[str, int | None]]) -> CeceError:
+def _row_mismatch(counts: Sequence[tuple[str, int | None]]) -> CeceError:
     described = ", ".join(f"{name} has {n} rows" for name, n in counts)
     return CeceError(f"row counts differ: {described}",
                      hint="every input needs one row per sample, in the same order")

@@ -5,14 +5,28 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from types import TracebackType
+from typing import Protocol, Self
 
 from cece.errors import CeceError, InputError
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
 
 
-def opener(path: Path, compression: str | None) -> Callable[[], BinaryIO]:
+class ByteStream(Protocol):
+    """What inputs are read from: a file, a BytesIO, a decompressing stream, a :class:`Guarded`."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None, /) -> None: ...
+
+
+def opener(path: Path, compression: str | None) -> Callable[[], ByteStream]:
     """A function that opens the (decompressed) byte stream, read-only, as often as needed."""
     if compression is None:
         return lambda: open(path, "rb")
@@ -39,7 +53,7 @@ def opener(path: Path, compression: str | None) -> Callable[[], BinaryIO]:
 class Guarded(io.RawIOBase):
     """Wraps a decompressing stream so that corrupt or truncated data is an InputError."""
 
-    def __init__(self, stream: BinaryIO, name: str, kind: str) -> None:
+    def __init__(self, stream: ByteStream, name: str, kind: str) -> None:
         self._s, self._name, self._kind = stream, name, kind
 
     def read(self, size: int = -1) -> bytes:

@@ -56,6 +56,7 @@ def open_predictions(arg: str, *, class_axis: int = -1, pred_cols: str | None = 
         preds = _array_predictions(data, class_axis, pred_cols, label_col)
         preds.shape = original.shape
         if preds.class_axis % max(1, original.ndim) == max(1, original.ndim) - 1 or binary:
+            assert isinstance(preds.source.data, ArrayInput)  # from _array_predictions
             width = preds.source.data.array.shape[-1]
             preds.source.file_rows = arrays.NpyRows.of(original, width, (width,))
     else:

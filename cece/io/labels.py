@@ -158,9 +158,11 @@ def open_binary_targets(arg: str | None, preds: Predictions, *, label_col: str |
         if "labels" in preds.source.text_parts:
             raise InputError(preds.name, "the target column holds text; binary targets are "
                              "numbers in [0, 1]")
+        assert preds.source.parts["labels"] is not None  # columns of PREDS (inputs.py)
         _check_width(len(preds.source.parts["labels"]), k, preds.name, preds)
         return Labels(preds.name, "binary", preds.source)
     data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    cols: np.ndarray | list[int] | None  # the array's targets, or the table's target columns
     if isinstance(data, ArrayInput):
         arr = data.array
         if arr.dtype.kind not in "iufb":

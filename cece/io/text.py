@@ -18,11 +18,12 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any
 
 import numpy as np
 
 from cece.errors import InputError, column_label, describe
+from cece.io.compression import ByteStream
 from cece.parallel import in_order, worker_threads
 
 from cece._native import PARSER as _fast  # the compiled plain-text parser, or None (_native)
@@ -60,7 +61,7 @@ class TextTable:
     """A delimited text table read in blocks; ``header`` holds its column names, if any."""
 
     def __init__(
-        self, name: str, open_stream: Callable[[], BinaryIO], *, fmt: str, size: int | None
+        self, name: str, open_stream: Callable[[], ByteStream], *, fmt: str, size: int | None
     ) -> None:
         self.name = name
         self._open = open_stream
@@ -126,7 +127,7 @@ class TextTable:
 
     # -- blocks --------------------------------------------------------------------------------
 
-    def _raw_blocks(self) -> Iterator[tuple[int, bytes]]:
+    def _raw_blocks(self) -> Iterator[tuple[int, bytes | memoryview]]:
         """(first data row, bytes of whole lines), from the first data line to the end."""
         skip = self.data_line - 1
         row = 0
@@ -271,7 +272,7 @@ class TextTable:
 
     def _number(self, text: str, line_no: int, col: int) -> float:
         value = parse_number(text)
-        where = {"line": line_no, "column": column_label(col, self.header)}
+        where: dict[str, Any] = {"line": line_no, "column": column_label(col, self.header)}
         if value is None:
             raise InputError(self.name, f"expected a number, found {describe(text)}",
                              hint=_number_hint(text, self.delimiter), **where)

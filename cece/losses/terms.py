@@ -13,7 +13,7 @@ from cece.losses.validate import REDUCTIONS, check_choice
 KINDS = ("logits", "probs", "log-probs")
 
 
-def compute_dtype(dtype: np.dtype) -> type:
+def compute_dtype(dtype: np.dtype) -> type[np.float64]:
     """float64, whatever the input: a block is converted when it is computed, so float32 data
     stay float32 in memory and still get float64 results (as the compiled kernels give)."""
     return np.float64

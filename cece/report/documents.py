@@ -20,6 +20,7 @@ from cece.report.numbers import plain
 
 def stats(result: Result) -> dict:
     s = result.summary
+    out: dict[str, object]  # counts, floats, None, the clipped counts
     out = {"count": s.count, "ignored": s.ignored, "mean": s.mean, "sum": s.weighted_sum,
            "std": s.std, "min": s.min if s.count else math.nan,
            "max": s.max if s.count else math.nan,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from cece.report.tables import console
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as Bar, TaskID
 
 class Progress:
     """A progress bar on standard error for runs longer than about a second, on a terminal only.
@@ -24,8 +28,8 @@ class Progress:
         except ValueError:
             self._delay = 1.0
         self._on = sys.stderr is not None and sys.stderr.isatty()
-        self._bar = None
-        self._task = None
+        self._bar: Bar | None = None
+        self._task: TaskID | None = None
 
     def update(self, done: int, total: int | None) -> None:
         if not self._on or self._clock() - self._start < self._delay:
@@ -43,6 +47,7 @@ class Progress:
             self._bar = Bar(*columns, console=console(sys.stderr), transient=True)
             self._bar.start()
             self._task = self._bar.add_task("samples", total=total)
+        assert self._task is not None  # added with the bar
         self._bar.update(self._task, completed=done)
 
     def __enter__(self) -> Progress:

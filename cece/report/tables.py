@@ -14,7 +14,7 @@ from cece.report.documents import stats
 from cece.report.numbers import fmt
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
+    from rich.console import Console, JustifyMethod, RenderableType
     from rich.table import Table
 
 HEADINGS = {"index": "#", "target": "target", "p": "p", "predicted": "predicted",
@@ -93,7 +93,7 @@ def heading(result: Result) -> str:
     """``categorical cross-entropy · logits (detected) · index targets · nats``."""
     if result.command == "merge":
         shards = result.input.get("shards", [])
-        return (f"{TITLES.get(result.input.get('command'), 'loss')} · merged from "
+        return (f"{TITLES.get(result.input.get('command', ''), 'loss')} · merged from "
                 f"{len(shards)} shard summaries · {result.unit}")
     kind = result.input.get("kind")
     detected = " (detected)" if result.input.get("kind_detected") else ""
@@ -152,6 +152,7 @@ def per_class_table(result: Result) -> Table:
     from rich.table import Table
 
     table = Table(title="per class (by true class)", box=box.SIMPLE_HEAD, title_justify="left")
+    justify: JustifyMethod
     for name, justify in (("class", "left"), ("count", "right"), ("mean loss", "right"),
                           ("accuracy", "right")):
         table.add_column(name, justify=justify)

@@ -7,6 +7,7 @@ and in a test; colour is added by :mod:`cece.render`, which also owns the image 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +27,8 @@ class Series:
 
 
 def line_plot(series: list[Series], *, width: int = 60, height: int = 15, y_max: float | None = None,
-              x_label: str = "", y_label: str = "", marks: list[tuple[float, str]] = (),
-              levels: list[tuple[float, str]] = (),
+              x_label: str = "", y_label: str = "", marks: Sequence[tuple[float, str]] = (),
+              levels: Sequence[tuple[float, str]] = (),
               x_range: tuple[float, float] = (0.0, 1.0)) -> list[str]:
     """Curves on a ``width``×``height`` grid of characters, with axes, ticks and a legend.
 

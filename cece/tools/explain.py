@@ -155,6 +155,7 @@ def categorical(x, target, *, kind: str = "logits", weight=None, label_smoothing
     # 2. the target, smoothed if asked, and the term(s) it picks
     w = None if weight is None else np.asarray(weight, dtype=np.float64)
     if not dense and not label_smoothing:
+        assert y is not None  # a class index when the target is not dense
         ex.add("true class", f"y = {name(y)} → p[{y}] = {n_(p[y])}", float(p[y]))
         loss = -float(logp[y])
         ex.add("negate", f"loss = {MINUS}log({n_(p[y])}) = {n_(loss)}", loss)
@@ -239,6 +240,7 @@ def binary(x, y, *, kind: str = "logits", pos_weight=None, label_smoothing: floa
                        f"{n_(clipped)} (eps = {eps:.3g})", clipped)
                 p, lp, l1p = clipped, math.log(clipped), math.log1p(-clipped)
                 ps, p1s = n_(p), n_(1 - p)
+        ys: float | str  # the smoothed target, then the text of the target
         if label_smoothing:
             ys = yj * (1 - label_smoothing) + label_smoothing / 2
             ex.add(f"smooth{tag}", f"y = y·(1 {MINUS} ε) + ε/2 = {g_(yj)}·{g_(1 - label_smoothing)}"
