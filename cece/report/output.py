@@ -21,17 +21,34 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal, TextIO, overload
 
 from cece.errors import OptionError
 
 
-@contextlib.contextmanager
+@overload
 def open_output(
-    path: str | None, inputs: list[str | None], *, binary: bool = False
-) -> Iterator[IO]:
+    path: str | None, inputs: Sequence[str | None], *, binary: Literal[False] = False
+) -> contextlib.AbstractContextManager[TextIO]: ...
+
+
+@overload
+def open_output(
+    path: str | None, inputs: Sequence[str | None], *, binary: Literal[True]
+) -> contextlib.AbstractContextManager[IO[bytes]]: ...
+
+
+def open_output(
+    path: str | None, inputs: Sequence[str | None], *, binary: bool = False
+) -> contextlib.AbstractContextManager[IO]:
+    """A stream for results (text, or bytes with ``binary``) that commits only on success."""
+    return _open_output(path, inputs, binary)
+
+
+@contextlib.contextmanager
+def _open_output(path: str | None, inputs: Sequence[str | None], binary: bool) -> Iterator[IO]:
     """Yield a text (or, with ``binary``, a byte) stream for results; with ``path``, commit
     it only on success."""
     if path is None or path == "-":
