@@ -23,9 +23,20 @@ from cece.errors import InputError, StrictError, stderr_prefix
 from cece.losses import validate
 from cece.losses.validate import check_finite, check_range, sample_weights, weights_vector
 
-__all__ = ["ROW_SUM_TOL", "Diagnostics", "KindDetector", "RowSums", "check_explicit_kind",
-           "check_finite", "check_range", "dense_targets", "index_targets", "name_targets",
-           "sample_weights", "weights_vector"]
+__all__ = [
+    "ROW_SUM_TOL",
+    "Diagnostics",
+    "KindDetector",
+    "RowSums",
+    "check_explicit_kind",
+    "check_finite",
+    "check_range",
+    "dense_targets",
+    "index_targets",
+    "name_targets",
+    "sample_weights",
+    "weights_vector",
+]
 
 ROW_SUM_TOL = 1e-3  # detection tolerance (CONTRACT §2)
 
@@ -74,8 +85,9 @@ class Diagnostics:
 class KindDetector:
     """Rules out kinds block by block; ``kind`` is the first still possible."""
 
-    def __init__(self, *, rows_sum_to_one: bool = True,
-                 kinds: tuple[str, ...] = ("probs", "log-probs")) -> None:
+    def __init__(
+        self, *, rows_sum_to_one: bool = True, kinds: tuple[str, ...] = ("probs", "log-probs")
+    ) -> None:
         self.rows_sum_to_one = rows_sum_to_one
         self.possible = {k: k in kinds for k in ("probs", "log-probs")}
         self.lo, self.hi = np.inf, -np.inf
@@ -130,8 +142,9 @@ def _logsumexp(block: np.ndarray) -> np.ndarray:
 FROM_LOGITS_HINT = "these look like logits: use --from logits (or auto)"
 
 
-def check_explicit_kind(kind: str, block: np.ndarray, start: int, name: str,
-                        stats: RowSums) -> None:
+def check_explicit_kind(
+    kind: str, block: np.ndarray, start: int, name: str, stats: RowSums
+) -> None:
     """Errors for values impossible under an explicit --from; row sums for the warning."""
     validate.kind_values(kind, block, start, name, hint=FROM_LOGITS_HINT)
     if kind == "probs":
@@ -166,26 +179,34 @@ class RowSums:
 # -- values ---------------------------------------------------------------------------------------
 
 
-def index_targets(values: np.ndarray, start: int, name: str, n_classes: int,
-                  ignore_index: int | None) -> np.ndarray:
+def index_targets(
+    values: np.ndarray, start: int, name: str, n_classes: int, ignore_index: int | None
+) -> np.ndarray:
     """Class indices as intp: integral, and in [0, C) unless equal to ignore_index."""
-    return validate.index_targets(values, start, name, n_classes, ignore_index,
-                                  ignore_option="--ignore-index {}")
+    return validate.index_targets(
+        values, start, name, n_classes, ignore_index, ignore_option="--ignore-index {}"
+    )
 
 
-def name_targets(values: np.ndarray, start: int, name: str, classes: list[str] | None) -> np.ndarray:
+def name_targets(
+    values: np.ndarray, start: int, name: str, classes: list[str] | None
+) -> np.ndarray:
     """Class names → indices through the PREDS header or --classes."""
     if not classes:
-        raise InputError(name, "labels are class names, but the classes are not named",
-                         hint="give PREDS a header row, or pass --classes a,b,c")
+        raise InputError(
+            name,
+            "labels are class names, but the classes are not named",
+            hint="give PREDS a header row, or pass --classes a,b,c",
+        )
     lookup = {c: i for i, c in enumerate(classes)}
     y = np.fromiter((lookup.get(str(v).strip(), -1) for v in values), np.intp, len(values))
     missing = np.flatnonzero(y < 0)
     if missing.size:
         r = int(missing[0])
         shown = ", ".join(classes[:8]) + (", ..." if len(classes) > 8 else "")
-        raise InputError(name, f"class {str(values[r])!r} is not one of the classes ({shown})",
-                         row=start + r)
+        raise InputError(
+            name, f"class {str(values[r])!r} is not one of the classes ({shown})", row=start + r
+        )
     return y
 
 

@@ -63,7 +63,9 @@ class InputError(CeceError):
         hint: str | None = None,
     ) -> None:
         self.source = source
-        super().__init__(f"{where(source, line=line, row=row, column=column)}: {message}", hint=hint)
+        super().__init__(
+            f"{where(source, line=line, row=row, column=column)}: {message}", hint=hint
+        )
 
 
 class OptionError(CeceError):
@@ -124,8 +126,9 @@ def stderr_prefix(kind: str) -> str:
     return f"\x1b[1;{colour}m{text}\x1b[0m" if colour else text
 
 
-def label_error(label: float, row: int, name: str, n_classes: int, *,
-                ignore_option: str = "ignore_index={}") -> InputError:
+def label_error(
+    label: float, row: int, name: str, n_classes: int, *, ignore_option: str = "ignore_index={}"
+) -> InputError:
     """``label 5 is out of range for 3 classes (expected 0..2)``, with a hint where one helps.
 
     The one wording of an out-of-range label: the library's checks, the CLI's and the compiled
@@ -137,5 +140,9 @@ def label_error(label: float, row: int, name: str, n_classes: int, *,
     elif label == n_classes:
         hint = "labels count from 0; if yours start at 1, subtract 1"
     shown = str(int(label)) if isinstance(label, int) or abs(label) < 2.0**63 else f"{label:g}"
-    return InputError(name, f"label {shown} is out of range for {n_classes} classes "
-                      f"(expected 0..{n_classes - 1})", row=row, hint=hint)
+    return InputError(
+        name,
+        f"label {shown} is out of range for {n_classes} classes (expected 0..{n_classes - 1})",
+        row=row,
+        hint=hint,
+    )

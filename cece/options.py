@@ -59,8 +59,10 @@ class LossOptions:
     def to_json(self, keys: tuple[str, ...], **in_force: object) -> dict:
         """The JSON ``options`` record: ``keys`` in order, with the values in force (the eps
         actually used, the weights as parsed) where the task knows better than the flags."""
-        return {k: in_force[k] if k in in_force else _plain(getattr(self, JSON_NAMES.get(k, k)))
-                for k in keys}
+        return {
+            k: in_force[k] if k in in_force else _plain(getattr(self, JSON_NAMES.get(k, k)))
+            for k in keys
+        }
 
 
 def _plain(value: object) -> object:
@@ -111,8 +113,10 @@ class OutputOptions:
         if self.baseline is None and self.tolerance is not None:
             raise OptionError("--tolerance goes with --baseline FILE.json")
         if self.hist and (self.quiet or self.fmt in ("jsonl", "csv")):
-            raise OptionError("--hist draws under the tables (or adds \"histogram\" to -f json); "
-                              "it does not go with -q, -f jsonl or -f csv")
+            raise OptionError(
+                '--hist draws under the tables (or adds "histogram" to -f json); '
+                "it does not go with -q, -f jsonl or -f csv"
+            )
 
     def keep(self, reduction: str) -> Keep:
         """What a run must keep per sample to show what these options ask for."""
@@ -123,8 +127,14 @@ class OutputOptions:
         every = not streaming and (self.samples or (reduction == "none" and self.fmt == "json"))
         # the losses feed the median and --hist; -q prints the reduced value alone
         losses = not streaming and not (self.quiet and reduction != "none")
-        return Keep(head=head, worst=self.worst or 0, every=every, losses=losses,
-                    per_class=self.per_class, hist=self.hist)
+        return Keep(
+            head=head,
+            worst=self.worst or 0,
+            every=every,
+            losses=losses,
+            per_class=self.per_class,
+            hist=self.hist,
+        )
 
 
 def _rows(text: str) -> int:

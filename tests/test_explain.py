@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cece import binary_cross_entropy, binary_cross_entropy_with_logits, categorical_cross_entropy
-from cece.tools import explain
+from cece.tools import explain, explain_binary
 from conftest import run_cece
 
 
@@ -89,7 +89,7 @@ def test_binary_steps_equal_the_library(seed, k, kind, soft, smoothing, pos, sca
     x = rng.normal(scale=scale, size=k) if kind == "logits" else rng.random(k)
     y = rng.random(k) if soft else rng.integers(0, 2, size=k).astype(float)
     eps = float(np.finfo(np.float64).eps) if kind == "probs" else None
-    ex = explain.binary(x, y, kind=kind, pos_weight=pos, label_smoothing=smoothing, eps=eps)
+    ex = explain_binary.binary(x, y, kind=kind, pos_weight=pos, label_smoothing=smoothing, eps=eps)
     loss = binary_cross_entropy if kind == "probs" else binary_cross_entropy_with_logits
     want = loss(x[None], y[None], pos_weight=pos, label_smoothing=smoothing, reduction="none")[0]
     assert ex.nats == pytest.approx(want, rel=1e-9, abs=1e-12)

@@ -23,15 +23,30 @@ import os
 
 import numpy as np
 
-from cece.errors import label_error
-
 from cece._native import _numpy
 from cece._native._numpy import SMALL_C, argmax_correct, lse_parts, row_max, take
 from cece._native.buffers import arange, ones, output, reuse_outputs, scratch
+from cece.errors import label_error
 
-__all__ = ["AVAILABLE", "FAST", "PARSER", "SMALL_C", "arange", "argmax_correct", "bce_logits", "compiled",
-           "describe", "lse_parts", "ones", "output", "reuse_outputs", "row_max", "scratch",
-           "softmax_index", "take"]
+__all__ = [
+    "AVAILABLE",
+    "FAST",
+    "PARSER",
+    "SMALL_C",
+    "arange",
+    "argmax_correct",
+    "bce_logits",
+    "compiled",
+    "describe",
+    "lse_parts",
+    "ones",
+    "output",
+    "reuse_outputs",
+    "row_max",
+    "scratch",
+    "softmax_index",
+    "take",
+]
 
 UNAVAILABLE = "cece's compiled kernels are not available on this CPU"
 
@@ -49,9 +64,11 @@ def _load():
 
 _fast, _WHY_NOT = _load()
 if _WHY_NOT and os.environ.get("CECE_REQUIRE_FAST", "") not in ("", "0"):
-    raise ImportError(f"CECE_REQUIRE_FAST=1, but cece's compiled kernels {_WHY_NOT}; reinstall "
-                      "with a C compiler (pip install -v shows the build) on an AVX2 CPU, or "
-                      "unset CECE_REQUIRE_FAST to compute with numpy")
+    raise ImportError(
+        f"CECE_REQUIRE_FAST=1, but cece's compiled kernels {_WHY_NOT}; reinstall "
+        "with a C compiler (pip install -v shows the build) on an AVX2 CPU, or "
+        "unset CECE_REQUIRE_FAST to compute with numpy"
+    )
 
 AVAILABLE = _WHY_NOT is None  # built, and this CPU runs them (whatever CECE_NO_FAST says)
 FAST = AVAILABLE and os.environ.get("CECE_NO_FAST", "") in ("", "0")
@@ -65,12 +82,13 @@ def compiled(x: np.ndarray) -> bool:
 
 def describe() -> dict[str, str]:
     """What computes here, for the JSON ``environment`` record and bug reports."""
-    return {"kernels": "compiled (AVX2)" if FAST else "numpy",
-            "csv_parser": "compiled" if PARSER is not None else "python/pandas"}
+    return {
+        "kernels": "compiled (AVX2)" if FAST else "numpy",
+        "csv_parser": "compiled" if PARSER is not None else "python/pandas",
+    }
 
 
-def softmax_index(x: np.ndarray, y: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+def softmax_index(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """(nll, correct, predicted, finite) of (n, c) logits against class indices, in one pass.
 
     Both versions check every label (0 ≤ y < c) before reading a row; a bad one is reported
@@ -89,13 +107,17 @@ def softmax_index(x: np.ndarray, y: np.ndarray
     return nll, correct, predicted, code == 0
 
 
-def bce_logits(x: np.ndarray, y: np.ndarray, pos_weight, threshold_logit: float
-               ) -> tuple[np.ndarray, np.ndarray, bool, bool]:
+def bce_logits(
+    x: np.ndarray, y: np.ndarray, pos_weight, threshold_logit: float
+) -> tuple[np.ndarray, np.ndarray, bool, bool]:
     """(Σ loss per row, right per row, finite, any soft target) of (n, k) logits, one pass."""
     n, k = x.shape
     loss, right = output("loss", n, np.float64), output("right", n, np.float64)
-    w = None if pos_weight is None else np.ascontiguousarray(
-        np.broadcast_to(np.asarray(pos_weight, dtype=np.float64), (k,)))
+    w = (
+        None
+        if pos_weight is None
+        else np.ascontiguousarray(np.broadcast_to(np.asarray(pos_weight, dtype=np.float64), (k,)))
+    )
     if compiled(x):
         kernels = _fast
         if y.dtype not in (np.float32, np.float64) or not y.flags.c_contiguous:

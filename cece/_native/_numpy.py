@@ -65,8 +65,13 @@ def lse_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return m, np.log1p(rest), rest + 1.0
 
 
-def argmax_correct(x: np.ndarray, m: np.ndarray, xy: np.ndarray, y: np.ndarray,
-                   maybe_tied: np.ndarray | None = None) -> np.ndarray:
+def argmax_correct(
+    x: np.ndarray,
+    m: np.ndarray,
+    xy: np.ndarray,
+    y: np.ndarray,
+    maybe_tied: np.ndarray | None = None,
+) -> np.ndarray:
     """argmax(x[i]) == y[i] for every row, without an arg-max over the block.
 
     The target is the arg-max when it attains the row maximum and no earlier class ties it;
@@ -96,8 +101,14 @@ def _first_bad_label(y: np.ndarray, c: int) -> int:
     return int(np.flatnonzero((y < 0) | (y >= c))[0])
 
 
-def softmax_index(x: np.ndarray, c: int, y: np.ndarray, nll: np.ndarray, correct: np.ndarray,
-                  predicted: np.ndarray) -> int:
+def softmax_index(
+    x: np.ndarray,
+    c: int,
+    y: np.ndarray,
+    nll: np.ndarray,
+    correct: np.ndarray,
+    predicted: np.ndarray,
+) -> int:
     """Softmax cross-entropy of (n, c) logits against int64 class indices, into the outputs.
 
     ``nll = log1p(Σ_{j≠argmax} e^{x_j − m}) + (m − x_y)``; ``predicted`` the first arg-max;
@@ -125,9 +136,15 @@ def softmax_index(x: np.ndarray, c: int, y: np.ndarray, nll: np.ndarray, correct
     return int(np.count_nonzero(bad))
 
 
-def bce_logits(x: np.ndarray, k: int, y: np.ndarray, pos_weight: np.ndarray | None,
-               threshold_logit: float, loss: np.ndarray, correct: np.ndarray
-               ) -> tuple[int, int]:
+def bce_logits(
+    x: np.ndarray,
+    k: int,
+    y: np.ndarray,
+    pos_weight: np.ndarray | None,
+    threshold_logit: float,
+    loss: np.ndarray,
+    correct: np.ndarray,
+) -> tuple[int, int]:
     """Binary cross-entropy of (n, k) logits, each row summed, into ``loss``.
 
     ``loss_i = Σ_j w_j y_ij softplus(−x_ij) + (1 − y_ij) softplus(x_ij)`` with

@@ -97,14 +97,14 @@ class _Capture:
 
 
 def _explanation(task, found: tuple, result: engine.Result, binary: bool, digits: int):
-    from cece.tools import explain
+    from cece.tools import explain, explain_binary
 
     x, block, engine_loss, valid, sw, kind, row = found
     o = task.opts
     eps = task.eps(kind)
     if binary:
         y = task.targets(row, block["labels"])[0]
-        ex = explain.binary(x, y, kind=kind, pos_weight=task.pos_weight,
+        ex = explain_binary.binary(x, y, kind=kind, pos_weight=task.pos_weight,
                             label_smoothing=o.label_smoothing, sample_weight=sw, eps=eps,
                             digits=digits)
     else:

@@ -11,12 +11,21 @@ import numpy as np
 from cece import checks
 from cece.checks import KindDetector, RowSums
 from cece.engine.reduce import Summary
-from cece.engine.task import Records, Task, check_common, clip_warning, sample_weights, weight_column, weight_sources
+from cece.engine.task import (
+    Records,
+    Task,
+    check_common,
+    clip_warning,
+    sample_weights,
+    weight_column,
+    weight_sources,
+)
 from cece.errors import InputError, OptionError
 from cece.io import inputs, labels
 from cece.losses import sigmoid
 from cece.losses.sigmoid import binary_terms
 from cece.losses.terms import Terms
+
 
 class Binary(Task):
     """``cece binary``: sigmoid cross-entropy (``binary_cross_entropy[_with_logits]``)."""
@@ -30,15 +39,23 @@ class Binary(Task):
         checks.check_range(opts.threshold, 0.0, 1.0, "--threshold")
         checks.check_range(opts.focal_alpha, 0.0, 1.0, "--focal-alpha")  # α and 1 − α ≥ 0
         if opts.kind == "log-probs":
-            raise OptionError("binary cross-entropy takes logits or probabilities "
-                              "(--from auto|logits|probs)")
+            raise OptionError(
+                "binary cross-entropy takes logits or probabilities (--from auto|logits|probs)"
+            )
         self.preds = preds = inputs.open_predictions(
-            preds_arg, pred_cols=opts.pred_cols,
+            preds_arg,
+            pred_cols=opts.pred_cols,
             label_col=opts.label_col if labels_arg is None else None,
-            weight_col=weight_column(opts), stdin_format=opts.stdin_format, binary=True)
+            weight_col=weight_column(opts),
+            stdin_format=opts.stdin_format,
+            binary=True,
+        )
         self.labels = labels.open_binary_targets(
-            labels_arg, preds, label_col=opts.label_col if labels_arg is not None else None,
-            stdin_format=opts.stdin_format)
+            labels_arg,
+            preds,
+            label_col=opts.label_col if labels_arg is not None else None,
+            stdin_format=opts.stdin_format,
+        )
         self.k = k = preds.n_classes
         self.pos_weight = self._pos_weight()
         self.n_columns = 2 if k == 1 else k
@@ -58,10 +75,12 @@ class Binary(Task):
         if not np.isfinite(w).all() or (w <= 0).any():
             raise OptionError(f"--pos-weight must be > 0; got {', '.join(f'{v:g}' for v in w)}")
         if len(w) not in (1, self.k):
-            where = f"--pos-weight {self.opts.weight_file}:" if self.opts.weight_file else \
-                "--pos-weight has"
-            raise OptionError(f"{where} {len(w)} values; expected 1 or one per column "
-                              f"({self.k})")
+            where = (
+                f"--pos-weight {self.opts.weight_file}:"
+                if self.opts.weight_file
+                else "--pos-weight has"
+            )
+            raise OptionError(f"{where} {len(w)} values; expected 1 or one per column ({self.k})")
         return float(w[0]) if len(w) == 1 else w
 
     def detector(self) -> KindDetector:
@@ -69,8 +88,12 @@ class Binary(Task):
 
     def fused(self, kind: str) -> bool:
         o = self.opts
-        return sigmoid.fused(kind, focal_gamma=o.focal_gamma, focal_alpha=o.focal_alpha,
-                             per_column=self.keep.per_class and self.k > 1)
+        return sigmoid.fused(
+            kind,
+            focal_gamma=o.focal_gamma,
+            focal_alpha=o.focal_alpha,
+            per_column=self.keep.per_class and self.k > 1,
+        )
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         if kind == "probs":
@@ -82,28 +105,40 @@ class Binary(Task):
         y = raw.reshape(len(raw), -1)
         name = self.labels.name
         checks.check_finite(y, start, name, "target")
-        if len(y) and 0 <= y.min() and y.max() <= 1:  # the common case, in two reductions
+        if len(y) and y.min() >= 0 and y.max() <= 1:  # the common case, in two reductions
             bad = np.empty((0, 2), np.intp)
         else:
             bad = np.argwhere((y < 0) | (y > 1))
         if bad.size:
             r, c = (int(v) for v in bad[0])
             raise InputError(
-                name, f"target {y[r, c]:g} is outside [0, 1]", row=start + r,
+                name,
+                f"target {y[r, c]:g} is outside [0, 1]",
+                row=start + r,
                 column=c if self.k > 1 else None,
-                hint="binary targets are 0/1 labels or probabilities in [0, 1]")
-        if self.one_hot and not np.all(((y[:, 0] == 1) & (y[:, 1] == 0)) |
-                                       ((y[:, 0] == 0) & (y[:, 1] == 1))):
+                hint="binary targets are 0/1 labels or probabilities in [0, 1]",
+            )
+        if self.one_hot and not np.all(
+            ((y[:, 0] == 1) & (y[:, 1] == 0)) | ((y[:, 0] == 0) & (y[:, 1] == 1))
+        ):
             self.one_hot = False
         return y
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         o = self.opts
         t = binary_terms(
-            p, self.targets(start, block["labels"]), kind=kind, pos_weight=self.pos_weight,
-            label_smoothing=o.label_smoothing, sample_weight=sample_weights(self, block, start),
-            focal_gamma=o.focal_gamma, focal_alpha=o.focal_alpha, eps=o.eps,
-            threshold=o.threshold, per_column=self.keep.per_class and self.k > 1)
+            p,
+            self.targets(start, block["labels"]),
+            kind=kind,
+            pos_weight=self.pos_weight,
+            label_smoothing=o.label_smoothing,
+            sample_weight=sample_weights(self, block, start),
+            focal_gamma=o.focal_gamma,
+            focal_alpha=o.focal_alpha,
+            eps=o.eps,
+            threshold=o.threshold,
+            per_column=self.keep.per_class and self.k > 1,
+        )
         if not self.soft and t.entropy is not None:  # smoothing alone does not make them soft
             raw = block["labels"]
             self.soft = not o.label_smoothing or bool(np.any((raw > 0) & (raw < 1)))
@@ -136,38 +171,67 @@ class Binary(Task):
             return None if t.columns is None else t.columns / [[1.0], [scale], [1.0]]
         assert t.target is not None  # set for one column
         cls = (t.target >= 0.5).astype(np.intp)
-        return np.stack([np.bincount(cls, minlength=2),
-                         np.bincount(cls, weights=loss, minlength=2),
-                         np.bincount(cls, weights=t.correct, minlength=2)])
+        return np.stack(
+            [
+                np.bincount(cls, minlength=2),
+                np.bincount(cls, weights=loss, minlength=2),
+                np.bincount(cls, weights=t.correct, minlength=2),
+            ]
+        )
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         diag, name = self.diag, self.preds.name
         clip_warning(self, summary, self.eps(kind))
-        rows_sum_to_one = kind == "probs" and self.k >= 2 and self.rows_seen \
-            and self.row_sums.count == 0
+        rows_sum_to_one = (
+            kind == "probs" and self.k >= 2 and self.rows_seen and self.row_sums.count == 0
+        )
         if rows_sum_to_one and self.k == 2 and self.one_hot:
-            diag.warn(f"{name}: two probability columns that sum to 1, with one-hot targets, "
-                      "look like [P(class 0), P(class 1)]; binary cross-entropy scores each "
-                      "column as its own sigmoid, counting every sample twice",
-                      hint="use cece categorical for one two-class distribution per row, or "
-                      "give cece binary only the P(class 1) column")
+            diag.warn(
+                f"{name}: two probability columns that sum to 1, with one-hot targets, "
+                "look like [P(class 0), P(class 1)]; binary cross-entropy scores each "
+                "column as its own sigmoid, counting every sample twice",
+                hint="use cece categorical for one two-class distribution per row, or "
+                "give cece binary only the P(class 1) column",
+            )
         elif rows_sum_to_one:
-            diag.warn(f"{name}: every row of {self.k} probabilities sums to 1, like softmax "
-                      "output; binary cross-entropy treats each column as an independent "
-                      "sigmoid probability",
-                      hint="for one distribution per row use cece categorical; for "
-                      "independent labels the model needs sigmoid outputs")
+            diag.warn(
+                f"{name}: every row of {self.k} probabilities sums to 1, like softmax "
+                "output; binary cross-entropy treats each column as an independent "
+                "sigmoid probability",
+                hint="for one distribution per row use cece categorical; for "
+                "independent labels the model needs sigmoid outputs",
+            )
 
     def describe(self, kind: str, detected: bool, rows: int) -> dict:
         preds = self.preds
         shape = list(preds.shape) if preds.shape is not None else [rows, self.k]
-        return {"preds": preds.name, "labels": self.labels.name, "kind": kind,
-                "kind_detected": detected, "target": "soft" if self.soft else "hard",
-                "shape": shape, "columns": self.k, "classes": preds.classes, "rows": rows}
+        return {
+            "preds": preds.name,
+            "labels": self.labels.name,
+            "kind": kind,
+            "kind_detected": detected,
+            "target": "soft" if self.soft else "hard",
+            "shape": shape,
+            "columns": self.k,
+            "classes": preds.classes,
+            "rows": rows,
+        }
 
     def options_dict(self, kind: str) -> dict:
         pw = self.pos_weight
         return self.opts.to_json(
-            ("from", "reduction", "base", "eps", "pos_weight", "label_smoothing",
-             "sample_weight", "focal_gamma", "focal_alpha", "threshold"),
-            eps=self.eps(kind), pos_weight=pw.tolist() if isinstance(pw, np.ndarray) else pw)
+            (
+                "from",
+                "reduction",
+                "base",
+                "eps",
+                "pos_weight",
+                "label_smoothing",
+                "sample_weight",
+                "focal_gamma",
+                "focal_alpha",
+                "threshold",
+            ),
+            eps=self.eps(kind),
+            pos_weight=pw.tolist() if isinstance(pw, np.ndarray) else pw,
+        )

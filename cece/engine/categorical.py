@@ -13,12 +13,21 @@ import numpy as np
 from cece import checks
 from cece.checks import KindDetector, RowSums
 from cece.engine.reduce import Summary
-from cece.engine.task import Records, Task, check_common, clip_warning, sample_weights, weight_column, weight_sources
+from cece.engine.task import (
+    Records,
+    Task,
+    check_common,
+    clip_warning,
+    sample_weights,
+    weight_column,
+    weight_sources,
+)
 from cece.errors import CeceError, OptionError
 from cece.io import inputs, labels
 from cece.losses import softmax
 from cece.losses.softmax import categorical_terms
 from cece.losses.terms import Terms, default_eps
+
 
 class Categorical(Task):
     """``cece categorical``: softmax cross-entropy (PyTorch's ``cross_entropy``)."""
@@ -29,22 +38,32 @@ class Categorical(Task):
         opts = self.opts
         check_common(opts)
         self.preds = preds = inputs.open_predictions(
-            preds_arg, class_axis=opts.class_axis, pred_cols=opts.pred_cols,
+            preds_arg,
+            class_axis=opts.class_axis,
+            pred_cols=opts.pred_cols,
             label_col=opts.label_col if labels_arg is None else None,
-            weight_col=weight_column(opts), classes=None if opts.classes is None else list(opts.classes), stdin_format=opts.stdin_format)
+            weight_col=weight_column(opts),
+            classes=None if opts.classes is None else list(opts.classes),
+            stdin_format=opts.stdin_format,
+        )
         if preds.n_classes < 2:
-            raise CeceError(f"{preds.name}: {preds.n_classes} prediction column; categorical "
-                            "cross-entropy needs 2 or more classes",
-                            hint="for one column of scores or probabilities use cece binary")
+            raise CeceError(
+                f"{preds.name}: {preds.n_classes} prediction column; categorical "
+                "cross-entropy needs 2 or more classes",
+                hint="for one column of scores or probabilities use cece binary",
+            )
         if labels_arg is None and len(preds.source.parts.get("labels") or [0]) > 1:
             raise OptionError("--label-col names one column for categorical labels")
-        self.labels = labels.open_labels(labels_arg, preds, label_col=opts.label_col,
-                                         stdin_format=opts.stdin_format)
+        self.labels = labels.open_labels(
+            labels_arg, preds, label_col=opts.label_col, stdin_format=opts.stdin_format
+        )
         self.n_columns, self.classes = preds.n_classes, preds.classes
         self.weight = self._class_weights()
         if self.labels.form == "dense" and opts.ignore_index is not None:
-            raise OptionError("--ignore-index applies to class-index labels, not to dense "
-                              f"targets ({self.labels.name} has one target column per class)")
+            raise OptionError(
+                "--ignore-index applies to class-index labels, not to dense "
+                f"targets ({self.labels.name} has one target column per class)"
+            )
         self.sources = [preds.source]
         if self.labels.source is not preds.source:
             self.sources.append(self.labels.source)
@@ -59,10 +78,10 @@ class Categorical(Task):
             return None
         w = checks.weights_vector(np.asarray(self.opts.weight), "class weights", "--weight")
         if len(w) != self.n_columns:
-            where = f"--weight {self.opts.weight_file}:" if self.opts.weight_file else \
-                "--weight has"
-            raise OptionError(f"{where} {len(w)} values; expected one per class "
-                              f"({self.n_columns})")
+            where = (
+                f"--weight {self.opts.weight_file}:" if self.opts.weight_file else "--weight has"
+            )
+            raise OptionError(f"{where} {len(w)} values; expected one per class ({self.n_columns})")
         return w
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
@@ -70,9 +89,13 @@ class Categorical(Task):
 
     def fused(self, kind: str) -> bool:
         o = self.opts
-        return softmax.fused(kind, index_targets=self.labels.form in ("index", "name"),
-                             label_smoothing=o.label_smoothing, focal_gamma=o.focal_gamma,
-                             focal_alpha=o.focal_alpha)
+        return softmax.fused(
+            kind,
+            index_targets=self.labels.form in ("index", "name"),
+            label_smoothing=o.label_smoothing,
+            focal_gamma=o.focal_gamma,
+            focal_alpha=o.focal_alpha,
+        )
 
     def targets(self, start: int, raw: np.ndarray) -> np.ndarray:
         name, n = self.labels.name, self.n_columns
@@ -88,10 +111,18 @@ class Categorical(Task):
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         o = self.opts
         return categorical_terms(
-            p, self.targets(start, block["labels"]), kind=kind, weight=self.weight,
-            ignore_index=o.ignore_index, label_smoothing=o.label_smoothing,
-            sample_weight=sample_weights(self, block, start), focal_gamma=o.focal_gamma,
-            focal_alpha=o.focal_alpha, eps=o.eps, renormalize=o.renormalize)
+            p,
+            self.targets(start, block["labels"]),
+            kind=kind,
+            weight=self.weight,
+            ignore_index=o.ignore_index,
+            label_smoothing=o.label_smoothing,
+            sample_weight=sample_weights(self, block, start),
+            focal_gamma=o.focal_gamma,
+            focal_alpha=o.focal_alpha,
+            eps=o.eps,
+            renormalize=o.renormalize,
+        )
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
         assert t.details is not None and t.target is not None  # categorical_terms sets both
@@ -132,21 +163,33 @@ class Categorical(Task):
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         diag, name, opts = self.diag, self.preds.name, self.opts
-        if detector is not None and kind == "logits" and detector.bad_sum \
-                and detector.lo >= 0 and detector.hi <= 1:
-            diag.warn(f"{name}: {detector.reason()}, so they were treated as logits",
-                      hint="if they are probabilities, pass --from probs")
+        if (
+            detector is not None
+            and kind == "logits"
+            and detector.bad_sum
+            and detector.lo >= 0
+            and detector.hi <= 1
+        ):
+            diag.warn(
+                f"{name}: {detector.reason()}, so they were treated as logits",
+                hint="if they are probabilities, pass --from probs",
+            )
         if kind == "probs" and self.pred_sums.count:
             row, total = self.pred_sums.first  # type: ignore[misc]
             used = "renormalized (--renormalize)" if opts.renormalize else "used as given"
-            diag.warn(f"{name}: {self.pred_sums.count} probability row(s) do not sum to 1 "
-                      f"(row {row} sums to {total:.9g}); {used}",
-                      hint=None if opts.renormalize else
-                      "--renormalize divides each row by its sum first (as Keras does)")
+            diag.warn(
+                f"{name}: {self.pred_sums.count} probability row(s) do not sum to 1 "
+                f"(row {row} sums to {total:.9g}); {used}",
+                hint=None
+                if opts.renormalize
+                else "--renormalize divides each row by its sum first (as Keras does)",
+            )
         if self.target_sums.count:
             row, total = self.target_sums.first  # type: ignore[misc]
-            diag.warn(f"{self.labels.name}: {self.target_sums.count} target row(s) do not sum "
-                      f"to 1 (row {row} sums to {total:.9g})")
+            diag.warn(
+                f"{self.labels.name}: {self.target_sums.count} target row(s) do not sum "
+                f"to 1 (row {row} sums to {total:.9g})"
+            )
         clip_warning(self, summary, self.eps(kind))
         if summary.count == 0 and opts.reduction == "mean":
             diag.warn("every sample is ignored; the mean loss is nan")
@@ -156,12 +199,32 @@ class Categorical(Task):
     def describe(self, kind: str, detected: bool, rows: int) -> dict:
         preds = self.preds
         shape = list(preds.shape) if preds.shape is not None else [rows, preds.n_classes]
-        return {"preds": preds.name, "labels": self.labels.name, "kind": kind,
-                "kind_detected": detected, "target": self.form(), "shape": shape,
-                "classes": self.classes, "rows": rows}
+        return {
+            "preds": preds.name,
+            "labels": self.labels.name,
+            "kind": kind,
+            "kind_detected": detected,
+            "target": self.form(),
+            "shape": shape,
+            "classes": self.classes,
+            "rows": rows,
+        }
 
     def options_dict(self, kind: str) -> dict:
         return self.opts.to_json(
-            ("from", "reduction", "base", "eps", "weight", "ignore_index", "label_smoothing",
-             "sample_weight", "focal_gamma", "focal_alpha", "renormalize"),
-            eps=self.eps(kind), weight=None if self.weight is None else self.weight.tolist())
+            (
+                "from",
+                "reduction",
+                "base",
+                "eps",
+                "weight",
+                "ignore_index",
+                "label_smoothing",
+                "sample_weight",
+                "focal_gamma",
+                "focal_alpha",
+                "renormalize",
+            ),
+            eps=self.eps(kind),
+            weight=None if self.weight is None else self.weight.tolist(),
+        )

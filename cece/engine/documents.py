@@ -13,13 +13,24 @@ import math
 from pathlib import Path
 
 from cece.engine.pipeline import Result
-from cece.options import SCALES
-from cece.errors import CeceError, InputError
 from cece.engine.reduce import Summary
+from cece.errors import CeceError, InputError
+from cece.options import SCALES
 
 # options that must agree for shards to be one computation (inputs and kinds may differ)
-_SAME = ("reduction", "base", "weight", "ignore_index", "pos_weight", "label_smoothing",
-         "focal_gamma", "focal_alpha", "threshold", "eps", "renormalize")
+_SAME = (
+    "reduction",
+    "base",
+    "weight",
+    "ignore_index",
+    "pos_weight",
+    "label_smoothing",
+    "focal_gamma",
+    "focal_alpha",
+    "threshold",
+    "eps",
+    "renormalize",
+)
 
 
 def load(path: str) -> dict:
@@ -31,17 +42,24 @@ def load(path: str) -> dict:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(path, f"not a JSON document (byte 0x{data[exc.start]:02x} at offset "
-                         f"{exc.start} is not UTF-8)",
-                         hint="use a file written by cece ... -f json") from None
+        raise InputError(
+            path,
+            f"not a JSON document (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start} is not UTF-8)",
+            hint="use a file written by cece ... -f json",
+        ) from None
     try:
         doc = json.loads(text)
     except ValueError as exc:
-        raise InputError(path, f"not a JSON document ({exc})",
-                         hint="use a file written by cece ... -f json") from None
+        raise InputError(
+            path, f"not a JSON document ({exc})", hint="use a file written by cece ... -f json"
+        ) from None
     if not isinstance(doc, dict) or "summary" not in doc or "unit" not in doc:
-        raise InputError(path, "not a cece JSON document (no 'summary')",
-                         hint="use a file written by cece ... -f json")
+        raise InputError(
+            path,
+            "not a cece JSON document (no 'summary')",
+            hint="use a file written by cece ... -f json",
+        )
     return doc
 
 
@@ -71,8 +89,9 @@ def parse_tolerance(text: str) -> tuple[float, bool]:
     try:
         tol = float(text.strip().rstrip("%"))
     except ValueError:
-        raise CeceError(f"--tolerance {text!r}: expected a number like 0.01 or a percentage "
-                        "like 2%") from None
+        raise CeceError(
+            f"--tolerance {text!r}: expected a number like 0.01 or a percentage like 2%"
+        ) from None
     if not tol >= 0:
         raise CeceError(f"--tolerance must be ≥ 0; got {text}")
     return tol, relative
@@ -87,8 +106,9 @@ def open_baseline(path: str, command: str | None, tolerance: str | None) -> dict
     return doc
 
 
-def check_baseline(result: Result, path: str, tolerance: str,
-                   doc: dict | None = None) -> str | None:
+def check_baseline(
+    result: Result, path: str, tolerance: str, doc: dict | None = None
+) -> str | None:
     """None when the loss is within tolerance of the baseline's, else the reason it is not."""
     doc = doc if doc is not None else load(path)
     mine = result.input.get("command") if result.command == "merge" else result.command
@@ -103,8 +123,10 @@ def check_baseline(result: Result, path: str, tolerance: str,
     delta = loss - base
     shown = f"{tol:g}%" if relative else f"{tol:g}"
     change = f" ({100 * delta / base:+.3g}%)" if base and math.isfinite(delta) else ""
-    return (f"loss {loss:.10g} {result.unit} exceeds the baseline {base:.10g} ({path}) by "
-            f"{delta:.3g}{change}, more than the tolerance {shown}")
+    return (
+        f"loss {loss:.10g} {result.unit} exceeds the baseline {base:.10g} ({path}) by "
+        f"{delta:.3g}{change}, more than the tolerance {shown}"
+    )
 
 
 def merge(paths: list[str]) -> Result:
@@ -113,14 +135,20 @@ def merge(paths: list[str]) -> Result:
     first, name = docs[0], paths[0]
     for doc, path in zip(docs[1:], paths[1:]):
         if loss_command(doc) != loss_command(first) or doc.get("unit") != first.get("unit"):
-            raise InputError(path, f"is a {loss_command(doc)} loss in {doc.get('unit')}, but "
-                             f"{name} a {loss_command(first)} loss in {first.get('unit')}; "
-                             "shards must be one computation")
+            raise InputError(
+                path,
+                f"is a {loss_command(doc)} loss in {doc.get('unit')}, but "
+                f"{name} a {loss_command(first)} loss in {first.get('unit')}; "
+                "shards must be one computation",
+            )
         for key in _SAME:
             a, b = first.get("options", {}).get(key), doc.get("options", {}).get(key)
             if a != b:
-                raise InputError(path, f"was computed with {key} = {b!r}, but {name} with "
-                                 f"{a!r}; shards must use the same options")
+                raise InputError(
+                    path,
+                    f"was computed with {key} = {b!r}, but {name} with "
+                    f"{a!r}; shards must use the same options",
+                )
     total = Summary()
     for doc in docs:
         total.merge(Summary.from_dict(doc["summary"]))
@@ -128,14 +156,25 @@ def merge(paths: list[str]) -> Result:
     warnings = [w for doc in docs for w in doc.get("warnings", [])]
     return Result(
         command="merge",
-        input={"command": loss_command(first), "shards": paths,
-               "rows": sum(int(d.get("input", {}).get("rows", 0) or 0) for d in docs),
-               "kind": _common(docs, "kind"), "target": _common(docs, "target")},
-        options=options, unit=first["unit"], reduction=first.get("reduction", "mean"),
-        summary=total, median=math.nan, fields=[], per_class=_merge_per_class(docs),
-        warnings=list(dict.fromkeys(warnings)), rows=0,
+        input={
+            "command": loss_command(first),
+            "shards": paths,
+            "rows": sum(int(d.get("input", {}).get("rows", 0) or 0) for d in docs),
+            "kind": _common(docs, "kind"),
+            "target": _common(docs, "target"),
+        },
+        options=options,
+        unit=first["unit"],
+        reduction=first.get("reduction", "mean"),
+        summary=total,
+        median=math.nan,
+        fields=[],
+        per_class=_merge_per_class(docs),
+        warnings=list(dict.fromkeys(warnings)),
+        rows=0,
         has_accuracy=loss_command(first) in ("categorical", "binary"),
-        has_perplexity=loss_command(first) != "kl")
+        has_perplexity=loss_command(first) != "kl",
+    )
 
 
 def _common(docs: list[dict], key: str) -> str | None:
@@ -156,5 +195,12 @@ def _merge_per_class(docs: list[dict]) -> list[dict] | None:
                 acc[0] += n
                 acc[1] += float(row["mean"]) * n
                 acc[2] += float(row["accuracy"]) * n
-    return [{"class": c, "count": int(n), "mean": s / n if n else math.nan,
-             "accuracy": a / n if n else math.nan} for c, (n, s, a) in rows.items()]
+    return [
+        {
+            "class": c,
+            "count": int(n),
+            "mean": s / n if n else math.nan,
+            "accuracy": a / n if n else math.nan,
+        }
+        for c, (n, s, a) in rows.items()
+    ]

@@ -12,29 +12,29 @@ import threading
 
 import numpy as np
 
-from cece import checks
-
-from cece.losses import divergence
-
-from cece.io import blocks, inputs
-
 from cece import _native as kernels
+from cece import checks
 from cece.checks import KindDetector, RowSums
+from cece.engine.reduce import Summary
 from cece.engine.task import Records, Task
 from cece.errors import InputError, OptionError
+from cece.io import blocks, inputs
+from cece.losses import divergence
 from cece.losses.terms import Terms, default_eps
-from cece.engine.reduce import Summary
 
 
 def _rows_warning(task: Task, name: str, sums: RowSums, kind: str) -> None:
     if sums.count:
         row, total = sums.first  # type: ignore[misc]
         used = "renormalized (--renormalize)" if task.opts.renormalize else "used as given"
-        task.diag.warn(f"{name}: {sums.count} row(s) do not sum to 1 (row {row} sums to "
-                       f"{total:.9g}{' in probability' if kind == 'log-probs' else ''}"
-                       f"); {used}",
-                       hint=None if task.opts.renormalize else "--renormalize divides each row "
-                       "by its sum first (as scipy.stats.entropy does)")
+        task.diag.warn(
+            f"{name}: {sums.count} row(s) do not sum to 1 (row {row} sums to "
+            f"{total:.9g}{' in probability' if kind == 'log-probs' else ''}"
+            f"); {used}",
+            hint=None
+            if task.opts.renormalize
+            else "--renormalize divides each row by its sum first (as scipy.stats.entropy does)",
+        )
 
 
 class Entropy(Task):
@@ -46,8 +46,9 @@ class Entropy(Task):
 
     def open(self, preds_arg: str, labels_arg: str | None) -> None:
         o = self.opts
-        self.preds = inputs.open_predictions(preds_arg, class_axis=o.class_axis,
-                                             pred_cols=o.pred_cols, stdin_format=o.stdin_format)
+        self.preds = inputs.open_predictions(
+            preds_arg, class_axis=o.class_axis, pred_cols=o.pred_cols, stdin_format=o.stdin_format
+        )
         self.n_columns, self.classes = self.preds.n_classes, self.preds.classes
         self.sources = [self.preds.source]
         self.sums = RowSums(tol=math.sqrt(default_eps(self.preds.dtype)))
@@ -58,8 +59,13 @@ class Entropy(Task):
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         h = divergence.row_entropy(p, kind, renormalize=self.opts.renormalize)
         n = len(h)
-        return Terms(loss=h, numerator=h, weight=kernels.ones(n), valid=kernels.ones(n, bool),
-                     correct=np.zeros(n, bool))
+        return Terms(
+            loss=h,
+            numerator=h,
+            weight=kernels.ones(n),
+            valid=kernels.ones(n, bool),
+            correct=np.zeros(n, bool),
+        )
 
     def fields(self) -> list[str]:
         return ["index", "loss"]
@@ -73,9 +79,14 @@ class Entropy(Task):
 
     def describe(self, kind: str, detected: bool, rows: int) -> dict:
         p = self.preds
-        return {"p": p.name, "kind": kind, "kind_detected": detected, "rows": rows,
-                "shape": list(p.shape) if p.shape is not None else [rows, p.n_classes],
-                "classes": self.classes}
+        return {
+            "p": p.name,
+            "kind": kind,
+            "kind_detected": detected,
+            "rows": rows,
+            "shape": list(p.shape) if p.shape is not None else [rows, p.n_classes],
+            "classes": self.classes,
+        }
 
     def options_dict(self, kind: str) -> dict:
         keys = ("from", "reduction", "base", "renormalize")
@@ -94,14 +105,21 @@ class KL(Entropy):
         super().open(preds_arg, None)
         assert labels_arg is not None  # Q, a required argument of cece kl
         o = self.opts
-        q = inputs.open_predictions(labels_arg, class_axis=o.class_axis, pred_cols=o.pred_cols,
-                                    stdin_format=o.stdin_format)
+        q = inputs.open_predictions(
+            labels_arg, class_axis=o.class_axis, pred_cols=o.pred_cols, stdin_format=o.stdin_format
+        )
         if q.n_classes != self.n_columns or (
-                q.sample_shape is not None and self.preds.sample_shape is not None
-                and q.sample_shape != self.preds.sample_shape):
-            raise InputError(q.name, f"shape {q.shape or f'(N, {q.n_classes})'} does not match "
-                             f"P's {self.preds.shape or f'(N, {self.n_columns})'} "
-                             f"({self.preds.name})", hint="P and Q need the same rows and columns")
+            q.sample_shape is not None
+            and self.preds.sample_shape is not None
+            and q.sample_shape != self.preds.sample_shape
+        ):
+            raise InputError(
+                q.name,
+                f"shape {q.shape or f'(N, {q.n_classes})'} does not match "
+                f"P's {self.preds.shape or f'(N, {self.n_columns})'} "
+                f"({self.preds.name})",
+                hint="P and Q need the same rows and columns",
+            )
         q.source.parts = {"q" if k == "preds" else k: v for k, v in q.source.parts.items()}
         self.q = q
         self.sources.append(q.source)
@@ -118,27 +136,36 @@ class KL(Entropy):
         checks.check_finite(first, 0, self.q.name)
         detector = KindDetector()
         detector.update(first, 0)
-        self.q_note = (f"{self.q.name}: treating Q as {detector.kind} ({detector.reason()}); "
-                       "--from sets the kind")
+        self.q_note = (
+            f"{self.q.name}: treating Q as {detector.kind} ({detector.reason()}); "
+            "--from sets the kind"
+        )
         return detector.kind
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         q = block["q"]
         checks.check_finite(q, start, self.q.name)
         checks.check_explicit_kind(self.q_kind, q, start, self.q.name, self.q_sums)
-        kl = divergence.row_kl(p, q, kind, self.q_kind,
-                               renormalize=self.opts.renormalize)
+        kl = divergence.row_kl(p, q, kind, self.q_kind, renormalize=self.opts.renormalize)
         h = divergence.row_entropy(p, kind, renormalize=self.opts.renormalize)
         infinite = np.flatnonzero(np.isinf(kl))
         if len(infinite):
             with self.lock:
                 first = start + int(infinite[0])
                 self.infinite[0] += len(infinite)
-                self.infinite[1] = min(first, self.infinite[1] if self.infinite[1] is not None
-                                       else first)
+                self.infinite[1] = min(
+                    first, self.infinite[1] if self.infinite[1] is not None else first
+                )
         n = len(kl)
-        return Terms(loss=kl, numerator=kl, weight=kernels.ones(n), valid=kernels.ones(n, bool),
-                     correct=np.zeros(n, bool), entropy=h, kl=kl)
+        return Terms(
+            loss=kl,
+            numerator=kl,
+            weight=kernels.ones(n),
+            valid=kernels.ones(n, bool),
+            correct=np.zeros(n, bool),
+            entropy=h,
+            kl=kl,
+        )
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
         assert t.entropy is not None and t.kl is not None  # set by terms()
@@ -156,13 +183,20 @@ class KL(Entropy):
             _rows_warning(self, self.q.name, self.q_sums, self.q_kind)
         count, first = self.infinite
         if count:
-            self.diag.warn(f"KL is infinite in {count} row(s) (first: row {first}), where Q "
-                           f"({self.q.name}) gives probability 0 to a class P does not")
+            self.diag.warn(
+                f"KL is infinite in {count} row(s) (first: row {first}), where Q "
+                f"({self.q.name}) gives probability 0 to a class P does not"
+            )
 
     def describe(self, kind: str, detected: bool, rows: int) -> dict:
         out = super().describe(kind, detected, rows)
-        out.update({"q": self.q.name, "q_kind": self.q_kind,
-                    "q_kind_detected": (self.opts.q_kind or self.opts.kind) == "auto"})
+        out.update(
+            {
+                "q": self.q.name,
+                "q_kind": self.q_kind,
+                "q_kind_detected": (self.opts.q_kind or self.opts.kind) == "auto",
+            }
+        )
         return out
 
 

@@ -16,18 +16,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cece import checks
-
-from cece.io import blocks
-
 from cece import _native as kernels
+from cece import checks
 from cece.checks import KindDetector
-from cece.errors import CeceError
+from cece.engine.reduce import LossLog, Summary, Worst, histogram, reduced
 from cece.engine.task import Records, Task
+from cece.errors import CeceError
+from cece.io import blocks
 from cece.losses.terms import Terms
 from cece.options import BASES
-from cece.engine.reduce import LossLog, Summary, Worst, histogram, reduced
 from cece.parallel import worker_threads
+
 
 @dataclass
 class Result:
@@ -86,10 +85,14 @@ def threads() -> int:
     return worker_threads()
 
 
-def run(task: Task, preds_arg: str, labels_arg: str | None,
-        on_records: Callable[[Records], None] | None = None,
-        on_progress: Callable[[int, int | None], None] | None = None,
-        on_terms: Callable[[int, np.ndarray, dict, Terms, str], None] | None = None) -> Result:
+def run(
+    task: Task,
+    preds_arg: str,
+    labels_arg: str | None,
+    on_records: Callable[[Records], None] | None = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
+    on_terms: Callable[[int, np.ndarray, dict, Terms, str], None] | None = None,
+) -> Result:
     """Open the inputs, then one pass (two if auto-detection must revise its verdict).
 
     Hooks: ``on_records(records)`` gets every block's per-sample records, in order (streamed
@@ -113,10 +116,13 @@ def run(task: Task, preds_arg: str, labels_arg: str | None,
 class _Pass:
     """One pass over the inputs under one prediction kind."""
 
-    def __init__(self, task: Task, on_records,
-                 on_progress: Callable[[int, int | None], None] | None = None,
-                 on_terms: Callable[[int, np.ndarray, dict, Terms, str], None] | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        task: Task,
+        on_records,
+        on_progress: Callable[[int, int | None], None] | None = None,
+        on_terms: Callable[[int, np.ndarray, dict, Terms, str], None] | None = None,
+    ) -> None:
         self.task, self.opts, self.on_records = task, task.opts, on_records
         self.on_progress, self.on_terms = on_progress, on_terms
         rows = sum(src.rows or 0 for src in task.sources[:1]) or None
@@ -166,12 +172,15 @@ class _Pass:
                     future.cancel()
                 pool.shutdown(wait=True)
         if spy is not None and spy.kind == "probs":
-            task.diag.warn(f"{preds.name} looks like probabilities ({spy.reason()}), but "
-                           f"--from logits applies {task.squash} to them again",
-                           hint="use --from probs (or auto)")
+            task.diag.warn(
+                f"{preds.name} looks like probabilities ({spy.reason()}), but "
+                f"--from logits applies {task.squash} to them again",
+                hint="use --from probs (or auto)",
+            )
 
-    def _detect(self, detector: KindDetector | None, spy: KindDetector | None, p: np.ndarray,
-                start: int) -> None:
+    def _detect(
+        self, detector: KindDetector | None, spy: KindDetector | None, p: np.ndarray, start: int
+    ) -> None:
         """Auto-detection, block by block, in order (in the main thread)."""
         if detector is None:
             if spy is not None:
@@ -182,13 +191,17 @@ class _Pass:
             detector.update(p, start)
         if self.kind is None:
             self.kind = detector.kind
-            self.task.diag.note(f"{self.task.preds.name}: treating {self.task.noun} as {self.kind} "
-                                f"({detector.reason()}); --from sets the kind")
+            self.task.diag.note(
+                f"{self.task.preds.name}: treating {self.task.noun} as {self.kind} "
+                f"({detector.reason()}); --from sets the kind"
+            )
         elif detector.kind != self.kind:
             if self.streamed:
-                raise CeceError(f"{self.task.preds.name}: rows from {start} on rule out "
-                                f"{self.kind}, which the first rows suggested",
-                                hint="pass --from to say what the predictions are")
+                raise CeceError(
+                    f"{self.task.preds.name}: rows from {start} on rule out "
+                    f"{self.kind}, which the first rows suggested",
+                    hint="pass --from to say what the predictions are",
+                )
             raise _KindChanged
 
     def _compute(self, start: int, p: np.ndarray, block: dict, kind: str) -> _Done:
@@ -221,20 +234,27 @@ class _Pass:
     def _reduce(self, start: int, t: Terms) -> _Done:
         keep, valid, scale = self.task.keep, t.valid, self.scale
         n = len(t.loss)
-        loss = t.loss if scale == 1.0 else np.divide(
-            t.loss, scale, out=kernels.output("scaled", n, np.float64))
+        loss = (
+            t.loss
+            if scale == 1.0
+            else np.divide(t.loss, scale, out=kernels.output("scaled", n, np.float64))
+        )
         every = valid is kernels.ones(n, bool) or bool(valid.all())
         counted = loss if every else loss[valid]
         weights = t.weight
         summary = Summary.of(
-            counted, weighted_sum=float(t.numerator.sum()) / scale,
+            counted,
+            weighted_sum=float(t.numerator.sum()) / scale,
             weight_sum=float(n if weights is kernels.ones(n) else weights.sum()),
             ignored=0 if every else int((~valid).sum()),
-            correct=float(np.count_nonzero(t.correct) if t.correct.dtype == bool
-                          else t.correct.sum()),
+            correct=float(
+                np.count_nonzero(t.correct) if t.correct.dtype == bool else t.correct.sum()
+            ),
             entropy=None if t.entropy is None else t.entropy[valid] / scale,
             kl=None if t.kl is None else t.kl[valid] / scale,
-            clipped_low=t.clipped_low, clipped_high=t.clipped_high)
+            clipped_low=t.clipped_low,
+            clipped_high=t.clipped_high,
+        )
         if keep.losses:
             self.log.put(start, loss, None if every else valid)
         done = _Done(summary, n)
@@ -277,21 +297,32 @@ class _Pass:
         return Result(
             command=task.command,
             input=task.describe(self.kind, detector is not None, self.rows),
-            options=task.options_dict(self.kind), unit=opts.unit,
-            reduction=opts.reduction, summary=self.summary, median=self.log.median(),
+            options=task.options_dict(self.kind),
+            unit=opts.unit,
+            reduction=opts.reduction,
+            summary=self.summary,
+            median=self.log.median(),
             histogram=self._histogram(),
-            fields=task.fields(), head=self.head, worst=self.worst.records(),
+            fields=task.fields(),
+            head=self.head,
+            worst=self.worst.records(),
             samples=self.samples,
             per_class=task.per_class_rows(self.per_class) if task.keep.per_class else None,
-            warnings=list(task.diag.warnings), classes=task.classes, rows=self.rows,
-            has_accuracy=task.accuracy, has_perplexity=task.perplexity, ran=self._ran())
+            warnings=list(task.diag.warnings),
+            classes=task.classes,
+            rows=self.rows,
+            has_accuracy=task.accuracy,
+            has_perplexity=task.perplexity,
+            ran=self._ran(),
+        )
 
     def _ran(self) -> dict:
         """The kernels and text parsers that computed this pass (``+``-joined where several)."""
         parsers = set().union(*(getattr(s.data, "parsers", set()) for s in self.task.sources))
-        return {"kernels": "+".join(sorted(self.kernels)) or None,
-                "parser": "+".join(sorted(parsers)) or None}
-
+        return {
+            "kernels": "+".join(sorted(self.kernels)) or None,
+            "parser": "+".join(sorted(parsers)) or None,
+        }
 
     def _histogram(self) -> dict | None:
         if not self.task.keep.hist:

@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from cece.losses.terms import reduce, weighted_mean
-
 from cece import _native as kernels
+from cece.losses.terms import reduce, weighted_mean
 
 
 @dataclass
@@ -39,18 +38,37 @@ class Summary:
     clipped_high: int = 0
 
     @classmethod
-    def of(cls, loss: np.ndarray, *, weighted_sum: float, weight_sum: float, ignored: int,
-           correct: float, entropy: np.ndarray | None = None, kl: np.ndarray | None = None,
-           clipped_low: int = 0, clipped_high: int = 0) -> Summary:
+    def of(
+        cls,
+        loss: np.ndarray,
+        *,
+        weighted_sum: float,
+        weight_sum: float,
+        ignored: int,
+        correct: float,
+        entropy: np.ndarray | None = None,
+        kl: np.ndarray | None = None,
+        clipped_low: int = 0,
+        clipped_high: int = 0,
+    ) -> Summary:
         """The summary of one block; ``loss`` holds the losses of the samples that count."""
-        block = Summary(count=len(loss), ignored=ignored, weighted_sum=weighted_sum,
-                        weight_sum=weight_sum, correct=correct, clipped_low=clipped_low,
-                        clipped_high=clipped_high)
+        block = Summary(
+            count=len(loss),
+            ignored=ignored,
+            weighted_sum=weighted_sum,
+            weight_sum=weight_sum,
+            correct=correct,
+            clipped_low=clipped_low,
+            clipped_high=clipped_high,
+        )
         if len(loss):
             block.loss_sum = float(loss.sum())
             with np.errstate(invalid="ignore"):  # an inf loss: the spread is undefined (nan)
-                dev = np.subtract(loss, block.loss_sum / len(loss),
-                                  out=kernels.output("deviation", len(loss), np.float64))
+                dev = np.subtract(
+                    loss,
+                    block.loss_sum / len(loss),
+                    out=kernels.output("deviation", len(loss), np.float64),
+                )
                 block.loss_m2 = float(np.add.reduce(np.multiply(dev, dev, out=dev)))  # no BLAS
             block.min, block.max = float(loss.min()), float(loss.max())
         if entropy is not None and kl is not None:
@@ -64,8 +82,18 @@ class Summary:
             self.loss_m2 += other.loss_m2 + delta * delta * n * m / (n + m)
         elif m:
             self.loss_m2 = other.loss_m2
-        for name in ("count", "ignored", "weighted_sum", "weight_sum", "loss_sum", "correct",
-                     "entropy_sum", "kl_sum", "clipped_low", "clipped_high"):
+        for name in (
+            "count",
+            "ignored",
+            "weighted_sum",
+            "weight_sum",
+            "loss_sum",
+            "correct",
+            "entropy_sum",
+            "kl_sum",
+            "clipped_low",
+            "clipped_high",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.min, self.max = min(self.min, other.min), max(self.max, other.max)
 
@@ -89,8 +117,11 @@ class Summary:
     @classmethod
     def from_dict(cls, data: dict) -> Summary:
         names = {f.name for f in fields(cls)}
-        values: dict[str, Any] = {k: float(v) if isinstance(v, str) else v  # from JSON
-                                  for k, v in data.items() if k in names}
+        values: dict[str, Any] = {
+            k: float(v) if isinstance(v, str) else v  # from JSON
+            for k, v in data.items()
+            if k in names
+        }
         return cls(**values)
 
 
@@ -129,8 +160,11 @@ class LossLog:
             values = self._array
         else:
             head = [] if self._array is None else [self._array]
-            values = np.concatenate(head + [self._parts[k] for k in sorted(self._parts)]) \
-                if head or self._parts else np.empty(0)
+            values = (
+                np.concatenate(head + [self._parts[k] for k in sorted(self._parts)])
+                if head or self._parts
+                else np.empty(0)
+            )
         return values[~np.isnan(values)] if np.isnan(values).any() else values
 
     def median(self) -> float:
@@ -161,8 +195,10 @@ class Worst:
         if not top.size:
             return []
         rec = records(top)
-        return [(float(loss[i]), -int(rec["index"][j]), {key: v[j] for key, v in rec.items()})
-                for j, i in enumerate(top)]
+        return [
+            (float(loss[i]), -int(rec["index"][j]), {key: v[j] for key, v in rec.items()})
+            for j, i in enumerate(top)
+        ]
 
     def offer(self, items: list) -> None:
         for item in items:

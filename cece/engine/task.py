@@ -80,10 +80,15 @@ class Task:
     def per_class_rows(self, counts: np.ndarray) -> list[dict]:
         names = self.classes or [str(i) for i in range(self.n_columns)]
         count, total, correct = counts
-        return [{"class": names[c], "count": int(count[c]),
-                 "mean": total[c] / count[c] if count[c] else math.nan,
-                 "accuracy": correct[c] / count[c] if count[c] else math.nan}
-                for c in range(len(names))]
+        return [
+            {
+                "class": names[c],
+                "count": int(count[c]),
+                "mean": total[c] / count[c] if count[c] else math.nan,
+                "accuracy": correct[c] / count[c] if count[c] else math.nan,
+            }
+            for c in range(len(names))
+        ]
 
     def class_counts(self, t: Terms, loss: np.ndarray, scale: float) -> np.ndarray | None:
         """(3, n_columns): count, loss sum and correct count by true class, or None."""
@@ -92,9 +97,13 @@ class Task:
         valid = t.valid
         cls = t.target[valid].astype(np.intp)
         n = self.n_columns
-        return np.stack([np.bincount(cls, minlength=n),
-                         np.bincount(cls, weights=loss[valid], minlength=n),
-                         np.bincount(cls, weights=t.correct[valid], minlength=n)])
+        return np.stack(
+            [
+                np.bincount(cls, minlength=n),
+                np.bincount(cls, weights=loss[valid], minlength=n),
+                np.bincount(cls, weights=t.correct[valid], minlength=n),
+            ]
+        )
 
 
 # -- what the loss tasks share ---------------------------------------------------------------------
@@ -136,6 +145,8 @@ def clip_warning(task: Task, summary: Summary, eps: float | None) -> None:
     if summary.clipped_low or summary.clipped_high:
         parts = [f"{summary.clipped_low} below eps"] if summary.clipped_low else []
         parts += [f"{summary.clipped_high} above 1 − eps"] if summary.clipped_high else []
-        task.diag.warn(f"{task.preds.name}: clipped target-class probabilities into "
-                       f"[eps, 1 − eps] (eps = {eps:.3g}): {' and '.join(parts)}",
-                       hint="--eps sets the clip; --eps 0 turns it off")
+        task.diag.warn(
+            f"{task.preds.name}: clipped target-class probabilities into "
+            f"[eps, 1 − eps] (eps = {eps:.3g}): {' and '.join(parts)}",
+            hint="--eps sets the clip; --eps 0 turns it off",
+        )

@@ -20,6 +20,7 @@ import numpy as np
 
 from cece.errors import CeceError, InputError
 
+
 @dataclass
 class ArrayInput:
     """An N-dimensional array from .npy/.npz/a literal (numeric, or str for class names)."""
@@ -47,18 +48,23 @@ def _npy_header(fh: BinaryIO, name: str) -> tuple[tuple[int, ...], bool, np.dtyp
     except ValueError as exc:
         raise InputError(name, f"not a valid .npy file ({exc})") from None
     except Exception:  # tokenize.TokenError, SyntaxError, ... from a mangled header
-        raise InputError(name, "not a valid .npy file (its header is not a Python literal)") \
-            from None
+        raise InputError(
+            name, "not a valid .npy file (its header is not a Python literal)"
+        ) from None
     if any(d < 0 for d in shape):
-        raise InputError(name, f"not a valid .npy file (shape {shape} has a negative "
-                         "dimension)")
+        raise InputError(name, f"not a valid .npy file (shape {shape} has a negative dimension)")
     if math.prod(max(d, 1) for d in shape) * max(dtype.itemsize, 1) > sys.maxsize:
         # numpy refuses such a shape even with a zero dimension ("array is too big").
-        raise InputError(name, f"not a valid .npy file (shape {shape} of {dtype} is larger "
-                         "than any array can be)")
+        raise InputError(
+            name,
+            f"not a valid .npy file (shape {shape} of {dtype} is larger than any array can be)",
+        )
     if dtype.hasobject:
-        raise InputError(name, "holds Python objects (dtype object); cece never unpickles",
-                         hint="save a numeric array, e.g. np.save(path, arr.astype(np.float32))")
+        raise InputError(
+            name,
+            "holds Python objects (dtype object); cece never unpickles",
+            hint="save a numeric array, e.g. np.save(path, arr.astype(np.float32))",
+        )
     return shape, fortran, dtype
 
 
@@ -74,12 +80,15 @@ def npy_mmap(path: Path, name: str) -> np.ndarray:
     need = _data_bytes(shape, dtype)
     have = path.stat().st_size - offset
     if have < need:
-        raise InputError(name, f"truncated: shape {shape} of {dtype} needs {need} bytes of "
-                         f"data, the file has {have}")
+        raise InputError(
+            name,
+            f"truncated: shape {shape} of {dtype} needs {need} bytes of data, the file has {have}",
+        )
     if need == 0:
         return np.zeros(shape, dtype)
-    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
-                     order="F" if fortran else "C")
+    return np.memmap(
+        path, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C"
+    )
 
 
 class NpyRows:
@@ -103,8 +112,12 @@ class NpyRows:
     @classmethod
     def of(cls, array: np.ndarray, row_length: int, out_shape: tuple[int, ...]) -> NpyRows | None:
         """A reader for the whole of a .npy memory map in C order, else None."""
-        if isinstance(array, np.memmap) and isinstance(array.base, mmap.mmap) \
-                and array.flags.c_contiguous and array.size:
+        if (
+            isinstance(array, np.memmap)
+            and isinstance(array.base, mmap.mmap)
+            and array.flags.c_contiguous
+            and array.size
+        ):
             return cls(array, row_length, out_shape)
         return None
 
@@ -118,8 +131,9 @@ class NpyRows:
         for start in range(0, self.n_rows, rows):
             k = min(rows, self.n_rows - start)
             offset = self.offset + start * step
-            yield np.frombuffer(mapped, self.dtype, count=k * self.row_length,
-                                offset=offset).reshape((k,) + self.out_shape)
+            yield np.frombuffer(
+                mapped, self.dtype, count=k * self.row_length, offset=offset
+            ).reshape((k,) + self.out_shape)
             behind.append((offset, k * step))
             if len(behind) > self.LAG:
                 end = sum(behind.popleft())
@@ -145,10 +159,12 @@ def npy_from_bytes(data: bytes, name: str) -> np.ndarray:
     fh = io.BytesIO(data)
     shape, fortran, dtype = _npy_header(fh, name)
     need = _data_bytes(shape, dtype)
-    body = data[fh.tell():]
+    body = data[fh.tell() :]
     if len(body) < need:
-        raise InputError(name, f"truncated: shape {shape} of {dtype} needs {need} bytes of "
-                         f"data, found {len(body)}")
+        raise InputError(
+            name,
+            f"truncated: shape {shape} of {dtype} needs {need} bytes of data, found {len(body)}",
+        )
     array = np.frombuffer(body, dtype=dtype, count=math.prod(shape))
     return array.reshape(shape, order="F" if fortran else "C")
 
@@ -161,8 +177,11 @@ def npz(path: Path, name: str, key: str | None) -> np.ndarray:
             keys = list(npz.files)
             if key is None:
                 if len(keys) != 1:
-                    raise InputError(name, f"holds {len(keys)} arrays ({', '.join(keys)}); "
-                                     "say which one", hint=f"use {name}:{keys[0] if keys else 'KEY'}")
+                    raise InputError(
+                        name,
+                        f"holds {len(keys)} arrays ({', '.join(keys)}); say which one",
+                        hint=f"use {name}:{keys[0] if keys else 'KEY'}",
+                    )
                 key = keys[0]
             if key not in keys:
                 raise InputError(name, f"has no array {key!r}; it has {', '.join(keys) or 'none'}")
@@ -176,7 +195,9 @@ def npz(path: Path, name: str, key: str | None) -> np.ndarray:
         raise InputError(name, f"not a readable .npz file ({exc})") from None
     except ValueError as exc:
         if "allow_pickle" in str(exc):
-            raise InputError(name, f"array {key!r} holds Python objects; cece never unpickles")
+            raise InputError(
+                name, f"array {key!r} holds Python objects; cece never unpickles"
+            ) from None
         raise InputError(name, f"not a readable .npz file ({exc})") from None
     except Exception:  # a mangled member header (tokenize.TokenError, ...)
         raise InputError(name, f"array {key!r} is not a valid .npy member") from None
@@ -187,8 +208,11 @@ def literal_array(name: str, value: object) -> np.ndarray:
     try:
         array = np.array(value)
     except ValueError:
-        raise InputError(name, "rows of different lengths",
-                         hint="every row of a nested list needs the same length") from None
+        raise InputError(
+            name,
+            "rows of different lengths",
+            hint="every row of a nested list needs the same length",
+        ) from None
     if array.dtype.kind not in "iufU":
         raise InputError(name, "mixes numbers and text; expected numbers or class names")
     return array

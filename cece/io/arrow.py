@@ -10,6 +10,7 @@ import numpy as np
 from cece.errors import InputError
 from cece.io.text import ParsedBlock
 
+
 class ArrowTable:
     """A Parquet or Feather table read through pyarrow, column by column, in row batches."""
 
@@ -26,8 +27,9 @@ class ArrowTable:
             import pyarrow.feather as feather
             import pyarrow.parquet as parquet
         except ImportError:
-            raise InputError(name, f"reading .{fmt} files needs pyarrow",
-                             hint="pip install 'cece[parquet]'") from None
+            raise InputError(
+                name, f"reading .{fmt} files needs pyarrow", hint="pip install 'cece[parquet]'"
+            ) from None
         try:
             table = parquet.read_table(path) if fmt == "parquet" else feather.read_table(path)
         except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
@@ -53,10 +55,14 @@ class ArrowTable:
             for j, (c, col) in enumerate(zip(float_cols, columns)):
                 if col.dtype.kind not in "iufb":
                     assert self.header is not None  # a pyarrow table always names its columns
-                    raise InputError(self.name, f"column {self.header[c]!r} holds "
-                                     f"{col.dtype} values; expected numbers")
+                    raise InputError(
+                        self.name,
+                        f"column {self.header[c]!r} holds {col.dtype} values; expected numbers",
+                    )
                 floats[:, j] = col
-            texts = [np.asarray(batch.column(c).to_numpy(zero_copy_only=False), dtype=object)
-                     for c in text_cols]
+            texts = [
+                np.asarray(batch.column(c).to_numpy(zero_copy_only=False), dtype=object)
+                for c in text_cols
+            ]
             yield ParsedBlock(start, floats, texts)
             start += batch.num_rows

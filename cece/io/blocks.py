@@ -44,8 +44,10 @@ def source_blocks(src: Source, rows: int) -> Iterator[dict[str, np.ndarray]]:
     if isinstance(data, ArrayInput):
         blocks = src.file_rows.blocks(rows) if src.file_rows else _array_rows(data.array, rows)
         for block in blocks:
-            yield {part: block if cols is None else _take(block, cols, part)
-                   for part, cols in src.parts.items()}
+            yield {
+                part: block if cols is None else _take(block, cols, part)
+                for part, cols in src.parts.items()
+            }
         return
     parts = cast(dict[str, list[int]], src.parts)  # a table's parts are columns, never None
     float_cols = sorted({c for p, cs in parts.items() if p not in src.text_parts for c in cs})
@@ -120,8 +122,7 @@ def aligned_blocks(sources: list[Source], rows: int) -> Iterator[tuple[int, dict
         if all(ended):
             return
         if any(ended):
-            counts = [(s.name, start + _rest(pending[i], iters[i]))
-                      for i, s in enumerate(sources)]
+            counts = [(s.name, start + _rest(pending[i], iters[i])) for i, s in enumerate(sources)]
             raise _row_mismatch(counts)
         n = min(_len(p) for p in pending)  # type: ignore[arg-type]
         merged: dict[str, np.ndarray] = {}
@@ -142,5 +143,7 @@ def _rest(pending: dict[str, np.ndarray] | None, it: Iterator) -> int:
 
 def _row_mismatch(counts: Sequence[tuple[str, int | None]]) -> CeceError:
     described = ", ".join(f"{name} has {n} rows" for name, n in counts)
-    return CeceError(f"row counts differ: {described}",
-                     hint="every input needs one row per sample, in the same order")
+    return CeceError(
+        f"row counts differ: {described}",
+        hint="every input needs one row per sample, in the same order",
+    )

@@ -22,8 +22,13 @@ class ByteStream(Protocol):
 
     def __enter__(self) -> Self: ...
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None, /) -> None: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+        /,
+    ) -> None: ...
 
 
 def opener(path: Path, compression: str | None) -> Callable[[], ByteStream]:
@@ -45,8 +50,9 @@ def opener(path: Path, compression: str | None) -> Callable[[], ByteStream]:
     try:
         import zstandard
     except ImportError:
-        raise InputError(str(path), "reading .zst needs the zstandard package",
-                         hint="pip install 'cece[zstd]'") from None
+        raise InputError(
+            str(path), "reading .zst needs the zstandard package", hint="pip install 'cece[zstd]'"
+        ) from None
     return lambda: Guarded(zstandard.open(path, "rb"), path.name, "zstd")
 
 

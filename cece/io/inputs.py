@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cece.io import arrays, readers
 from cece.errors import InputError, OptionError
+from cece.io import arrays, readers
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
-from cece.io.text import TextTable, looks_like_number, parse_number
+from cece.io.fields import looks_like_number, parse_number
+from cece.io.text import TextTable
 
 LABEL_NAMES = ("label", "labels", "target", "targets", "y", "y_true", "class", "truth")
 
@@ -34,10 +35,17 @@ class Predictions:
     class_axis: int = -1
 
 
-def open_predictions(arg: str, *, class_axis: int = -1, pred_cols: str | None = None,
-                     label_col: str | None = None, weight_col: str | None = None,
-                     classes: list[str] | None = None, stdin_format: str = "csv",
-                     binary: bool = False) -> Predictions:
+def open_predictions(
+    arg: str,
+    *,
+    class_axis: int = -1,
+    pred_cols: str | None = None,
+    label_col: str | None = None,
+    weight_col: str | None = None,
+    classes: list[str] | None = None,
+    stdin_format: str = "csv",
+    binary: bool = False,
+) -> Predictions:
     """Open PREDS; ``label_col``/``weight_col`` name columns of the same table.
 
     ``binary``: a 1-D array is N samples of one column (not one sample of C classes), and an
@@ -46,8 +54,10 @@ def open_predictions(arg: str, *, class_axis: int = -1, pred_cols: str | None = 
     data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
     if isinstance(data, ArrayInput):
         if weight_col is not None:
-            raise OptionError(f"--sample-weight {weight_col!r}: no such file, and {data.name} "
-                              "is an array without named columns")
+            raise OptionError(
+                f"--sample-weight {weight_col!r}: no such file, and {data.name} "
+                "is an array without named columns"
+            )
         original = data.array
         _check_not_empty(original, data.name)
         if binary:
@@ -63,8 +73,10 @@ def open_predictions(arg: str, *, class_axis: int = -1, pred_cols: str | None = 
         preds = _table_predictions(data, pred_cols, label_col, weight_col)
     if classes is not None:
         if len(classes) != preds.n_classes:
-            raise OptionError(f"--classes names {len(classes)} classes, but {preds.name} has "
-                              f"{preds.n_classes} prediction columns")
+            raise OptionError(
+                f"--classes names {len(classes)} classes, but {preds.name} has "
+                f"{preds.n_classes} prediction columns"
+            )
         preds.classes = classes
     return preds
 
@@ -87,8 +99,9 @@ def as_columns(arr: np.ndarray) -> np.ndarray:
     return arr.reshape(arr.shape[0], -1) if arr.ndim > 2 else arr
 
 
-def _array_predictions(data: ArrayInput, class_axis: int, pred_cols: str | None,
-                       label_col: str | None) -> Predictions:
+def _array_predictions(
+    data: ArrayInput, class_axis: int, pred_cols: str | None, label_col: str | None
+) -> Predictions:
     arr, name = data.array, data.name
     if arr.dtype.kind not in "iufb":
         raise InputError(name, f"holds {arr.dtype} values; expected numbers")
@@ -98,8 +111,10 @@ def _array_predictions(data: ArrayInput, class_axis: int, pred_cols: str | None,
     elif arr.ndim == 1:
         arr = arr[None, :]  # a single sample: one row of class scores
     if not -arr.ndim <= class_axis < arr.ndim:
-        raise OptionError(f"--class-axis {class_axis} is out of range for {name} with "
-                          f"{arr.ndim} dimensions (shape {shape})")
+        raise OptionError(
+            f"--class-axis {class_axis} is out of range for {name} with "
+            f"{arr.ndim} dimensions (shape {shape})"
+        )
     if class_axis % arr.ndim != arr.ndim - 1:
         arr = np.moveaxis(arr, class_axis, -1)
     source = Source(name, ArrayInput(name, arr), rows=int(np.prod(arr.shape[:-1])))
@@ -115,12 +130,24 @@ def _array_predictions(data: ArrayInput, class_axis: int, pred_cols: str | None,
             raise OptionError(f"--pred-cols needs a 2-D table; {name} has shape {shape}")
         cols = parse_cols(pred_cols, None, arr.shape[1], name, "--pred-cols")
     source.parts["preds"] = None if len(cols) == arr.shape[-1] else cols
-    return Predictions(name, shape, len(cols), None, arr.dtype, source,
-                       sample_shape=arr.shape[:-1], class_axis=class_axis)
+    return Predictions(
+        name,
+        shape,
+        len(cols),
+        None,
+        arr.dtype,
+        source,
+        sample_shape=arr.shape[:-1],
+        class_axis=class_axis,
+    )
 
 
-def _table_predictions(table: TextTable | ArrowTable, pred_cols: str | None,
-                       label_col: str | None, weight_col: str | None) -> Predictions:
+def _table_predictions(
+    table: TextTable | ArrowTable,
+    pred_cols: str | None,
+    label_col: str | None,
+    weight_col: str | None,
+) -> Predictions:
     name, header = table.name, table.header
     skip: set[int] = set()
     if header and header[0] in ("", "Unnamed: 0") and pred_cols is None:
@@ -141,21 +168,27 @@ def _table_predictions(table: TextTable | ArrowTable, pred_cols: str | None,
     else:
         cols = [c for c in range(table.ncols) if c not in skip]
         if not cols and 0 in skip:
-            raise InputError(name, "no columns left: column 0, without a name, is taken for a "
-                             "row index")
+            raise InputError(
+                name, "no columns left: column 0, without a name, is taken for a row index"
+            )
     for c in cols:
         if text_column(table, c):
             col = header[c] if header else c
-            raise InputError(name, f"column {col!r} holds text, not prediction scores",
-                             hint="choose columns with --pred-cols, or pass --label-col "
-                             f"{shell_word(col, c)}")
+            raise InputError(
+                name,
+                f"column {col!r} holds text, not prediction scores",
+                hint=f"choose columns with --pred-cols, or pass --label-col {shell_word(col, c)}",
+            )
     if header:
         seen: dict[str, int] = {}
         for c in cols:
             if header[c] in seen:
-                raise InputError(name, f"class name {header[c]!r} appears twice in the header "
-                                 f"(columns {seen[header[c]]} and {c})",
-                                 line=getattr(table, "header_line", None))
+                raise InputError(
+                    name,
+                    f"class name {header[c]!r} appears twice in the header "
+                    f"(columns {seen[header[c]]} and {c})",
+                    line=getattr(table, "header_line", None),
+                )
             seen[header[c]] = c
     source.parts["preds"] = cols
     classes = [header[c] for c in cols] if header else None
@@ -183,8 +216,11 @@ def text_column(table: TextTable | ArrowTable, col: int) -> bool:
     if isinstance(table, ArrowTable):
         return not table.is_numeric(col)
     values = _sampled(table, col)
-    return (bool(values) and all(parse_number(v) is None for v in values)
-            and not all(looks_like_number(v) for v in values))
+    return (
+        bool(values)
+        and all(parse_number(v) is None for v in values)
+        and not all(looks_like_number(v) for v in values)
+    )
 
 
 def shell_word(name: object, index: int) -> str:
@@ -195,8 +231,9 @@ def shell_word(name: object, index: int) -> str:
     return shlex.quote(text) if text and text.isprintable() else str(index)
 
 
-def parse_cols(spec: str, header: list[str] | None, ncols: int, name: str,
-               option: str) -> list[int]:
+def parse_cols(
+    spec: str, header: list[str] | None, ncols: int, name: str, option: str
+) -> list[int]:
     """``a,b``, ``0,3``, ``2:12`` (half-open, like Python) or a mix → 0-based column indices."""
     cols: list[int] = []
     for item in (part.strip() for part in spec.split(",")):
@@ -212,8 +249,9 @@ def parse_cols(spec: str, header: list[str] | None, ncols: int, name: str,
             cols.append(int(item) % ncols)
         else:
             known = f"; columns are {', '.join(header)}" if header else ""
-            raise OptionError(f"{option} {spec!r}: {name} has no column {item!r} "
-                              f"({ncols} columns{known})")
+            raise OptionError(
+                f"{option} {spec!r}: {name} has no column {item!r} ({ncols} columns{known})"
+            )
     if not cols:
         raise OptionError(f"{option} {spec!r} selects no columns")
     if len(set(cols)) != len(cols):

@@ -16,9 +16,16 @@ from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
 from cece.io.inputs import (
-    LABEL_NAMES, Predictions, as_columns, numeric_column, parse_cols, shell_word, text_column,
+    LABEL_NAMES,
+    Predictions,
+    as_columns,
+    numeric_column,
+    parse_cols,
+    shell_word,
+    text_column,
 )
 from cece.io.text import TextTable
+
 
 @dataclass
 class Labels:
@@ -27,12 +34,15 @@ class Labels:
     source: Source
 
 
-def open_labels(arg: str | None, preds: Predictions, *, label_col: str | None = None,
-                stdin_format: str = "csv") -> Labels:
+def open_labels(
+    arg: str | None, preds: Predictions, *, label_col: str | None = None, stdin_format: str = "csv"
+) -> Labels:
     if arg is None:
         if "labels" not in preds.source.parts:
-            raise CeceError("no labels: pass a LABELS file or name the label column with "
-                            "--label-col", hint=_label_col_hint(preds))
+            raise CeceError(
+                "no labels: pass a LABELS file or name the label column with --label-col",
+                hint=_label_col_hint(preds),
+            )
         form = "name" if "labels" in preds.source.text_parts else "index"
         return Labels(preds.name, form, preds.source)
     data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
@@ -56,25 +66,46 @@ def _array_labels(data: ArrayInput, preds: Predictions) -> Labels:
         vec = arr
     elif not text and samples is not None and arr.shape == samples + (preds.n_classes,):
         dense = arr.reshape(-1, preds.n_classes)
-        source = Source(name, ArrayInput(name, dense), {"labels": None}, rows=len(dense),
-                        file_rows=arrays.NpyRows.of(arr, preds.n_classes, (preds.n_classes,)))
+        source = Source(
+            name,
+            ArrayInput(name, dense),
+            {"labels": None},
+            rows=len(dense),
+            file_rows=arrays.NpyRows.of(arr, preds.n_classes, (preds.n_classes,)),
+        )
         return Labels(name, "dense", source)
-    elif not text and preds.shape is not None and len(preds.shape) == 1 and arr.shape == preds.shape:
+    elif (
+        not text and preds.shape is not None and len(preds.shape) == 1 and arr.shape == preds.shape
+    ):
         source = Source(name, ArrayInput(name, arr[None, :]), {"labels": None}, rows=1)
         return Labels(name, "dense", source)  # one sample, one dense target row
     elif not text and samples is None and arr.ndim == 2 and arr.shape[1] == preds.n_classes:
-        return Labels(name, "dense", Source(
-            name, data, {"labels": None}, rows=len(arr),
-            file_rows=arrays.NpyRows.of(arr, preds.n_classes, (preds.n_classes,))))
+        return Labels(
+            name,
+            "dense",
+            Source(
+                name,
+                data,
+                {"labels": None},
+                rows=len(arr),
+                file_rows=arrays.NpyRows.of(arr, preds.n_classes, (preds.n_classes,)),
+            ),
+        )
     else:
         raise _shape_mismatch(name, arr.shape, preds)
-    source = Source(name, ArrayInput(name, vec), {"labels": None}, rows=len(vec),
-                    file_rows=arrays.NpyRows.of(arr, 1, ()))
+    source = Source(
+        name,
+        ArrayInput(name, vec),
+        {"labels": None},
+        rows=len(vec),
+        file_rows=arrays.NpyRows.of(arr, 1, ()),
+    )
     return Labels(name, "name" if text else "index", source)
 
 
-def _table_labels(table: TextTable | ArrowTable, preds: Predictions,
-                  label_col: str | None) -> Labels:
+def _table_labels(
+    table: TextTable | ArrowTable, preds: Predictions, label_col: str | None
+) -> Labels:
     name = table.name
     if label_col is not None:
         cols = parse_cols(label_col, table.header, table.ncols, name, "--label-col")[:1]
@@ -84,9 +115,12 @@ def _table_labels(table: TextTable | ArrowTable, preds: Predictions,
         source = Source(name, table, {"labels": list(range(table.ncols))})
         return Labels(name, "dense", source)
     else:
-        raise InputError(name, f"{table.ncols} columns; expected 1 (class indices or names) or "
-                         f"{preds.n_classes} (one target column per class)",
-                         hint="pick the label column with --label-col")
+        raise InputError(
+            name,
+            f"{table.ncols} columns; expected 1 (class indices or names) or "
+            f"{preds.n_classes} (one target column per class)",
+            hint="pick the label column with --label-col",
+        )
     source = Source(name, table, {"labels": cols})
     numeric = numeric_column(table, cols[0])
     if isinstance(table, TextTable) and table.header and table.ncols == 1:
@@ -102,9 +136,12 @@ def _table_labels(table: TextTable | ArrowTable, preds: Predictions,
 def _shape_mismatch(name: str, shape: tuple, preds: Predictions) -> InputError:
     samples = preds.sample_shape
     want = f"shape {samples} (one label per sample)" if samples else "one label per row"
-    return InputError(name, f"labels have shape {shape}; expected {want} or {samples or '(N,)'} "
-                      f"+ ({preds.n_classes},) for dense targets (predictions: "
-                      f"{preds.shape or 'a table'} in {preds.name})")
+    return InputError(
+        name,
+        f"labels have shape {shape}; expected {want} or {samples or '(N,)'} "
+        f"+ ({preds.n_classes},) for dense targets (predictions: "
+        f"{preds.shape or 'a table'} in {preds.name})",
+    )
 
 
 def _label_col_hint(preds: Predictions) -> str | None:
@@ -115,8 +152,9 @@ def _label_col_hint(preds: Predictions) -> str | None:
     return None
 
 
-def open_sample_weights(spec: str, preds: Predictions, *, stdin_format: str = "csv"
-                        ) -> Source | None:
+def open_sample_weights(
+    spec: str, preds: Predictions, *, stdin_format: str = "csv"
+) -> Source | None:
     """``--sample-weight FILE|COL``: a separate source, or None when it is a PREDS column."""
     if "weights" in preds.source.parts:
         return None
@@ -127,10 +165,16 @@ def open_sample_weights(spec: str, preds: Predictions, *, stdin_format: str = "c
             raise InputError(data.name, f"holds {arr.dtype} values; expected sample weights")
         vec = arr.reshape(-1) if arr.ndim != 2 or arr.shape[1] == 1 else None
         if vec is None:
-            raise InputError(data.name, f"sample weights have shape {arr.shape}; expected one "
-                             "weight per sample")
-        return Source(data.name, ArrayInput(data.name, vec), {"weights": None}, rows=len(vec),
-                      file_rows=arrays.NpyRows.of(arr, 1, ()))
+            raise InputError(
+                data.name, f"sample weights have shape {arr.shape}; expected one weight per sample"
+            )
+        return Source(
+            data.name,
+            ArrayInput(data.name, vec),
+            {"weights": None},
+            rows=len(vec),
+            file_rows=arrays.NpyRows.of(arr, 1, ()),
+        )
     if data.ncols != 1:
         raise InputError(data.name, f"{data.ncols} columns; expected 1 column of sample weights")
     return Source(data.name, data, {"weights": [0]})
@@ -147,17 +191,21 @@ def is_column_spec(spec: str) -> bool:
     return spec.strip().lstrip("-").isdigit()  # a bare integer is a column index
 
 
-def open_binary_targets(arg: str | None, preds: Predictions, *, label_col: str | None = None,
-                        stdin_format: str = "csv") -> Labels:
+def open_binary_targets(
+    arg: str | None, preds: Predictions, *, label_col: str | None = None, stdin_format: str = "csv"
+) -> Labels:
     """Targets for binary cross-entropy: numbers of the predictions' shape, (N, K)."""
     k = preds.n_classes
     if arg is None:
         if "labels" not in preds.source.parts:
-            raise CeceError("no targets: pass a LABELS file or name the target column(s) with "
-                            "--label-col", hint=_label_col_hint(preds))
+            raise CeceError(
+                "no targets: pass a LABELS file or name the target column(s) with --label-col",
+                hint=_label_col_hint(preds),
+            )
         if "labels" in preds.source.text_parts:
-            raise InputError(preds.name, "the target column holds text; binary targets are "
-                             "numbers in [0, 1]")
+            raise InputError(
+                preds.name, "the target column holds text; binary targets are numbers in [0, 1]"
+            )
         assert preds.source.parts["labels"] is not None  # columns of PREDS (inputs.py)
         _check_width(len(preds.source.parts["labels"]), k, preds.name, preds)
         return Labels(preds.name, "binary", preds.source)
@@ -166,16 +214,28 @@ def open_binary_targets(arg: str | None, preds: Predictions, *, label_col: str |
     if isinstance(data, ArrayInput):
         arr = data.array
         if arr.dtype.kind not in "iufb":
-            raise InputError(data.name, f"holds {arr.dtype} values; binary targets are numbers "
-                             "in [0, 1]")
+            raise InputError(
+                data.name, f"holds {arr.dtype} values; binary targets are numbers in [0, 1]"
+            )
         cols = _target_columns(arr, preds)
         if cols is None:
             want = preds.shape if preds.shape is not None else f"(N, {k})"
-            raise InputError(data.name, f"targets have shape {arr.shape}; expected the "
-                             f"predictions' shape {want} (from {preds.name})")
-        return Labels(data.name, "binary",
-                      Source(data.name, ArrayInput(data.name, cols), {"labels": None},
-                             rows=len(cols), file_rows=arrays.NpyRows.of(arr, k, (k,))))
+            raise InputError(
+                data.name,
+                f"targets have shape {arr.shape}; expected the "
+                f"predictions' shape {want} (from {preds.name})",
+            )
+        return Labels(
+            data.name,
+            "binary",
+            Source(
+                data.name,
+                ArrayInput(data.name, cols),
+                {"labels": None},
+                rows=len(cols),
+                file_rows=arrays.NpyRows.of(arr, k, (k,)),
+            ),
+        )
     if label_col is not None:
         cols = parse_cols(label_col, data.header, data.ncols, data.name, "--label-col")
     else:
@@ -183,8 +243,9 @@ def open_binary_targets(arg: str | None, preds: Predictions, *, label_col: str |
     _check_width(len(cols), k, data.name, preds)
     for c in cols:
         if text_column(data, c):
-            raise InputError(data.name, f"column {c} holds text; binary targets are numbers "
-                             "in [0, 1]")
+            raise InputError(
+                data.name, f"column {c} holds text; binary targets are numbers in [0, 1]"
+            )
     return Labels(data.name, "binary", Source(data.name, data, {"labels": cols}))
 
 
@@ -204,5 +265,7 @@ def _target_columns(arr: np.ndarray, preds: Predictions) -> np.ndarray | None:
 
 def _check_width(width: int, k: int, name: str, preds: Predictions) -> None:
     if width != k:
-        raise InputError(name, f"{width} target column(s); expected {k}, one per prediction "
-                         f"column of {preds.name}")
+        raise InputError(
+            name,
+            f"{width} target column(s); expected {k}, one per prediction column of {preds.name}",
+        )

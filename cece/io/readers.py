@@ -20,21 +20,44 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from cece.errors import CeceError, InputError
-from cece.io.arrays import ArrayInput, is_literal, json_file, literal_array, npy_from_bytes, npy_mmap, npz
+from cece.io.arrays import (
+    ArrayInput,
+    is_literal,
+    json_file,
+    literal_array,
+    npy_from_bytes,
+    npy_mmap,
+    npz,
+)
 from cece.io.arrow import ArrowTable
 from cece.io.compression import COMPRESSIONS, Guarded, opener
 from cece.io.text import TextTable
 
-FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "txt", ".npy": "npy", ".npz": "npz",
-           ".parquet": "parquet", ".pq": "parquet", ".feather": "feather", ".arrow": "feather",
-           ".json": "json"}
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".txt": "txt",
+    ".npy": "npy",
+    ".npz": "npz",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".feather": "feather",
+    ".arrow": "feather",
+    ".json": "json",
+}
 
 
-MAGIC = [(b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"),
-         (b"\x28\xb5\x2f\xfd", "zstd"), (b"\x93NUMPY", "npy"), (b"PK\x03\x04", "npz"),
-         (b"PAR1", "parquet"), (b"ARROW1", "feather")]
+MAGIC = [
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"\x93NUMPY", "npy"),
+    (b"PK\x03\x04", "npz"),
+    (b"PAR1", "parquet"),
+    (b"ARROW1", "feather"),
+]
 
 
 STDIN_FORMATS = ("csv", "tsv", "npy")
@@ -67,8 +90,9 @@ def resolve(arg: str) -> Spec:
     except ValueError:
         value = None
     if value is not None and is_literal(value):
-        return Spec(arg, f"literal {arg!r}" if len(arg) <= 30 else "literal", "literal",
-                    literal=value)
+        return Spec(
+            arg, f"literal {arg!r}" if len(arg) <= 30 else "literal", "literal", literal=value
+        )
     path_like = looks_like_path(arg)
     raise CeceError(
         f"{arg}: no such file" + ("" if path_like else " and not a JSON literal"),
@@ -95,13 +119,17 @@ def load(spec: Spec, *, stdin_format: str = "csv") -> ArrayInput | TextTable | A
     if compression is None and magic in COMPRESSIONS.values():
         compression = magic  # compressed data under a plain name: read it anyway
     elif compression is not None and magic != compression:
-        raise InputError(name, f"not a {compression} file (its first bytes are not {compression}'s)",
-                         hint="rename it without the compression suffix if it is plain text")
+        raise InputError(
+            name,
+            f"not a {compression} file (its first bytes are not {compression}'s)",
+            hint="rename it without the compression suffix if it is plain text",
+        )
     if fmt == "sniff":
         fmt = magic if magic in ("npy", "npz", "parquet", "feather") else "txt"
     elif compression is None and magic not in (None, fmt) and magic not in COMPRESSIONS.values():
-        raise InputError(name, f"named like .{fmt} but holds {magic} data",
-                         hint=f"rename it to end in .{magic}")
+        raise InputError(
+            name, f"named like .{fmt} but holds {magic} data", hint=f"rename it to end in .{magic}"
+        )
     elif compression is None and magic is None and fmt in ("npy", "npz", "parquet", "feather"):
         raise InputError(name, f"not a .{fmt} file (its first bytes are not {fmt}'s)")
     if spec.key is not None and fmt != "npz":
@@ -181,11 +209,15 @@ def _table_from_bytes(name: str, data: bytes, fmt: str) -> TextTable | ArrayInpu
         return ArrayInput(name, npy_from_bytes(data, name))
     magic = next((fmt for m, fmt in MAGIC if data.startswith(m)), None)
     if magic in ("npz", "parquet", "feather"):
-        raise InputError(name, f"holds .{magic} data; standard input takes CSV/TSV text or .npy",
-                         hint="pass the file by its name")
+        raise InputError(
+            name,
+            f"holds .{magic} data; standard input takes CSV/TSV text or .npy",
+            hint="pass the file by its name",
+        )
     if data.startswith(b"\x1f\x8b"):
         import gzip
 
         data = Guarded(gzip.GzipFile(fileobj=io.BytesIO(data)), name, "gzip").read()
-    return TextTable(name, lambda: io.BytesIO(data), fmt=fmt if fmt != "csv" else "txt",
-                     size=len(data))
+    return TextTable(
+        name, lambda: io.BytesIO(data), fmt=fmt if fmt != "csv" else "txt", size=len(data)
+    )

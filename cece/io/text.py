@@ -15,25 +15,40 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from cece._native import PARSER as _fast  # the compiled plain-text parser, or None (_native)
 from cece.errors import InputError, column_label, describe
 from cece.io.compression import ByteStream
+from cece.io.fields import (
+    BARE_CR,
+    check_line_ends,
+    decode,
+    is_header,
+    needs_python,
+    number_hint,
+    parse_number,
+    sniff_delimiter,
+)
 from cece.parallel import in_order, worker_threads
 
-from cece._native import PARSER as _fast  # the compiled plain-text parser, or None (_native)
-
 SMALL = 1 << 20  # inputs below this size are parsed without pandas
+
+
 PLAIN = _fast is not None  # plain numbers go through the compiled parser first
+
+
 BLOCK = 16 << 20  # bytes of text per block for large inputs
+
+
 PEEK = 1 << 16
+
+
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
-_NUMBERISH = re.compile(r"[+-]?(?=[\d.,' ]*\d)[\d.,' ]+%?|[+-]?\d+(\.\d*)?%")
 
 
 @dataclass
@@ -44,17 +59,6 @@ class ParsedBlock:
     floats: np.ndarray  # (rows, len(float_cols)) float64
     texts: list[np.ndarray]  # one object array per text column
     blank_at: int | None = None  # the first of the blank lines that end this block
-
-
-def parse_number(text: str) -> float | None:
-    """A cell as a float, or None when it is not a plain number (no '1_000', no '0x1')."""
-    text = text.strip()
-    if not text or "_" in text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
 
 
 class TextTable:
@@ -69,7 +73,7 @@ class TextTable:
         self.header_is_data = False  # set by callers that know the first row is data
         self.parsers: set[str] = set()  # which parsers read blocks: compiled, python, pandas
         head, self._head_lines = self._peek(fmt)
-        self.delimiter = _DELIMITERS.get(fmt) or _sniff(head[0])
+        self.delimiter = _DELIMITERS.get(fmt) or sniff_delimiter(head[0])
         if self.delimiter in (",", ";") and fmt == "csv" and "," not in head[0]:
             self.delimiter = "\t" if "\t" in head[0] else ";" if ";" in head[0] else ","
         first = self.split(head[0])
@@ -78,7 +82,7 @@ class TextTable:
         self.first_fields = first
         self.sample_rows = [self.split(line) for line in head[1:]]
         self.header: list[str] | None = None
-        if _is_header(first, self.sample_rows):
+        if is_header(first, self.sample_rows):
             self.header = [f.strip() for f in first]
 
     # -- opening -------------------------------------------------------------------------------
@@ -93,8 +97,8 @@ class TextTable:
             data = data[3:]
         if not data.strip():
             raise InputError(self.name, "empty file; expected a table of numbers")
-        text = _decode(data[: data.rfind(b"\n") + 1] or data, self.name)
-        _check_line_ends(data, self.name)
+        text = decode(data[: data.rfind(b"\n") + 1] or data, self.name)
+        check_line_ends(data, self.name)
         lines = text.split("\n")
         skipped = 0
         while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
@@ -164,12 +168,21 @@ class TextTable:
         two threads parse twice as fast here), and blocks come out in order.
         """
         got_any, blank_at = False, None
-        for parsed in in_order(self._raw_blocks(), self._parse, float_cols, text_cols,
-                                threads=1 if self.small else worker_threads()):
+        for parsed in in_order(
+            self._raw_blocks(),
+            self._parse,
+            float_cols,
+            text_cols,
+            threads=1 if self.small else worker_threads(),
+        ):
             rows = len(parsed.floats) or any(len(t) for t in parsed.texts)
             if rows and blank_at is not None:  # a blank line, then more data
-                raise InputError(self.name, "empty line inside the table", line=blank_at,
-                                 hint="blank lines are allowed only at the end of a file")
+                raise InputError(
+                    self.name,
+                    "empty line inside the table",
+                    line=blank_at,
+                    hint="blank lines are allowed only at the end of a file",
+                )
             blank_at = blank_at or parsed.blank_at
             if rows:
                 got_any = True
@@ -200,7 +213,7 @@ class TextTable:
         self, start: int, raw: bytes, float_cols: list[int], text_cols: list[int]
     ) -> ParsedBlock:
         self.parsers.add("python")
-        lines = _decode(raw, self.name, line=self.line_of(start)).split("\n")
+        lines = decode(raw, self.name, line=self.line_of(start)).split("\n")
         if lines and lines[-1] == "":
             lines.pop()
         floats: list[list[float]] = []
@@ -212,11 +225,18 @@ class TextTable:
                 blank_at = blank_at or line_no
                 continue
             if blank_at is not None:
-                raise InputError(self.name, "empty line inside the table", line=blank_at,
-                                 hint="blank lines are allowed only at the end of a file")
+                raise InputError(
+                    self.name,
+                    "empty line inside the table",
+                    line=blank_at,
+                    hint="blank lines are allowed only at the end of a file",
+                )
             if '"' in line and line.count('"') % 2:
-                raise InputError(self.name, "a quoted field is not closed on its line (quoted "
-                                 "fields may not span lines)", line=line_no)
+                raise InputError(
+                    self.name,
+                    "a quoted field is not closed on its line (quoted fields may not span lines)",
+                    line=line_no,
+                )
             if "\r" in line.rstrip("\r"):
                 raise InputError(self.name, BARE_CR, line=line_no)
             fields = self.split(line)
@@ -234,30 +254,46 @@ class TextTable:
         try:
             import pandas as pd
         except ImportError:
-            raise InputError(self.name, "reading a large, compressed or piped table that is not "
-                             "plain numbers needs pandas: pip install pandas") from None
+            raise InputError(
+                self.name,
+                "reading a large, compressed or piped table that is not "
+                "plain numbers needs pandas: pip install pandas",
+            ) from None
 
-        if _needs_python(raw):  # a bare \r or an unclosed quote: the Python parser says where
+        if needs_python(raw):  # a bare \r or an unclosed quote: the Python parser says where
             return self._parse_python(start, raw, float_cols, text_cols)
         # Every column is parsed (no usecols): with usecols, pandas silently drops extra
         # fields, where a row with too many fields must be an error. Unused columns: text.
-        dtypes: dict = {c: str for c in range(self.ncols)}
-        dtypes.update({c: np.float64 for c in float_cols})
+        dtypes: dict = dict.fromkeys(range(self.ncols), str)
+        dtypes.update(dict.fromkeys(float_cols, np.float64))
         # Before pandas 3.1 the C parser's default float converter is off by up to 3 ulp on about
         # a third of np.savetxt's %.18e values; "round_trip" parses as float() does. pandas 3.1
         # parses exactly by default and deprecates the argument.
-        exact = {"float_precision": "round_trip"} \
-            if tuple(int(v) for v in pd.__version__.split(".")[:2]) < (3, 1) else {}
+        exact = (
+            {"float_precision": "round_trip"}
+            if tuple(int(v) for v in pd.__version__.split(".")[:2]) < (3, 1)
+            else {}
+        )
         try:
             frame = pd.read_csv(
-                io.BytesIO(raw), header=None, names=range(self.ncols),
-                dtype=dtypes, sep=r"\s+" if self.delimiter == " " else self.delimiter,
-                engine="c", skip_blank_lines=False, keep_default_na=False,
-                na_values=[""], encoding="utf-8", **exact,
+                io.BytesIO(raw),
+                header=None,
+                names=range(self.ncols),
+                dtype=dtypes,
+                sep=r"\s+" if self.delimiter == " " else self.delimiter,
+                engine="c",
+                skip_blank_lines=False,
+                keep_default_na=False,
+                na_values=[""],
+                encoding="utf-8",
+                **exact,
             )
             # C order, as the kernels take it (pandas hands back the transposed layout).
-            values = np.ascontiguousarray(frame[float_cols].to_numpy(dtype=np.float64)) \
-                if float_cols else None
+            values = (
+                np.ascontiguousarray(frame[float_cols].to_numpy(dtype=np.float64))
+                if float_cols
+                else None
+            )
             texts = [frame[c].to_numpy(dtype=object) for c in text_cols]
         except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
             return self._parse_python(start, raw, float_cols, text_cols)
@@ -274,18 +310,28 @@ class TextTable:
         value = parse_number(text)
         where: dict[str, Any] = {"line": line_no, "column": column_label(col, self.header)}
         if value is None:
-            raise InputError(self.name, f"expected a number, found {describe(text)}",
-                             hint=_number_hint(text, self.delimiter), **where)
+            raise InputError(
+                self.name,
+                f"expected a number, found {describe(text)}",
+                hint=number_hint(text, self.delimiter),
+                **where,
+            )
         if value != value or value in (float("inf"), float("-inf")):
-            raise InputError(self.name, f"found {text.strip()}; expected a finite number",
-                             hint="remove or impute the non-finite values first", **where)
+            raise InputError(
+                self.name,
+                f"found {text.strip()}; expected a finite number",
+                hint="remove or impute the non-finite values first",
+                **where,
+            )
         return value
 
     def _ragged(self, line_no: int, found: int) -> InputError:
         sep = {"\t": "tabs", ",": "commas", ";": "semicolons", " ": "whitespace"}[self.delimiter]
         return InputError(
-            self.name, f"{found} fields, expected {self.ncols} like line {self._first_line_no}",
-            line=line_no, hint=f"fields are separated by {sep}; every row needs the same count",
+            self.name,
+            f"{found} fields, expected {self.ncols} like line {self._first_line_no}",
+            line=line_no,
+            hint=f"fields are separated by {sep}; every row needs the same count",
         )
 
 
@@ -299,87 +345,3 @@ def _plain_numbers(raw: bytes | memoryview, ncols: int, delimiter: str) -> np.nd
 
 def _count_lines(raw: bytes | memoryview) -> int:
     return _fast.count_byte(raw, "\n") if _fast is not None else bytes(raw).count(b"\n")
-
-
-def _is_header(first: list[str], below: list[list[str]]) -> bool:
-    """A first row is a header when it is all text, or text above a column of numbers.
-
-    A row like ``0.1,0.2,cat`` over rows of the same shape is data (a table with a text
-    column, e.g. class names), not a header.
-    """
-    text = [parse_number(f) is None for f in first]
-    if all(text):
-        return True
-    return any(
-        is_text and any(c < len(row) and parse_number(row[c]) is not None for row in below)
-        for c, is_text in enumerate(text)
-    )
-
-
-BARE_CR = "lines end in a bare carriage return (\\r); expected \\n or \\r\\n line ends"
-
-
-def _check_line_ends(data: bytes, name: str) -> None:
-    """Classic-Mac line ends (a lone \\r) are refused, naming the first such line."""
-    cr = data.find(b"\r")
-    while 0 <= cr < len(data) - 1:
-        if data[cr + 1 : cr + 2] != b"\n":
-            raise InputError(name, BARE_CR, line=data.count(b"\n", 0, cr) + 1)
-        cr = data.find(b"\r", cr + 1)
-
-
-def _needs_python(raw: bytes) -> bool:
-    """Whether a block holds a lone \\r or a line with an odd number of quotes (pandas would
-    take either for a line break inside a field)."""
-    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
-        return True
-    if b'"' not in raw:
-        return False
-    buf = np.frombuffer(raw, np.uint8)
-    quotes = np.flatnonzero(buf == 34)
-    newlines = np.flatnonzero(buf == 10)
-    per_line = np.bincount(np.searchsorted(newlines, quotes), minlength=len(newlines) + 1)
-    return bool((per_line % 2).any())
-
-
-def looks_like_number(text: str) -> bool:
-    """A cell meant as a number that is not one: '0,5', '1,234.5', '20%', '' (so a column of
-    them is reported cell by cell, not taken for a column of text)."""
-    text = text.strip()
-    return not text or bool(_NUMBERISH.fullmatch(text))
-
-
-def _sniff(line: str) -> str:
-    """The delimiter of a table from its first line: tab, comma, semicolon or whitespace."""
-    for delim in ("\t", ",", ";"):
-        if delim in line:
-            return delim
-    return " "
-
-
-def _decode(data: bytes, name: str, line: int | None = None) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            name, f"not a text table: byte 0x{data[exc.start]:02x} at offset {exc.start} "
-            "is not UTF-8", line=line,
-            hint="expected CSV/TSV text, .npy, .npz, .parquet or .feather",
-        ) from None
-
-
-def _number_hint(text: str, delimiter: str) -> str | None:
-    text = text.strip()
-    if "," in text and text.replace(",", "").replace(".", "").lstrip("+-").isdigit():
-        whole, _, frac = text.lstrip("+-").partition(",")
-        if text.count(",") == 1 and "." not in text and (
-                delimiter == ";" or whole == "0" or len(frac) != 3):
-            return "this looks like a decimal comma; write numbers with a decimal point"
-        return "this looks like a thousands separator; write plain numbers like 1234.5"
-    if text.endswith("%"):
-        return "write probabilities as numbers in [0, 1]: 0.2, not 20%"
-    if "_" in text:
-        return "write plain numbers without underscores"
-    if not text:
-        return "the cell is empty"
-    return None

@@ -21,9 +21,18 @@ from cece.losses.sigmoid import binary_terms
 from cece.losses.softmax import categorical_terms
 from cece.losses.terms import KINDS, Terms, compute_dtype, default_eps, reduce_terms
 
-__all__ = ["KINDS", "Terms", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "categorical_cross_entropy", "compute_dtype", "default_eps", "entropy",
-           "kl_divergence", "reduce_terms"]
+__all__ = [
+    "KINDS",
+    "Terms",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "categorical_cross_entropy",
+    "compute_dtype",
+    "default_eps",
+    "entropy",
+    "kl_divergence",
+    "reduce_terms",
+]
 
 
 def categorical_cross_entropy(
@@ -91,14 +100,31 @@ def categorical_cross_entropy(
     cece.errors.InputError: targets: row 0: label 5 is out of range for 3 classes (expected 0..2)
     """
     preds, targets, weight, sample_weight = validate.categorical_args(
-        preds, targets, kind=kind, reduction=reduction, weight=weight,
-        ignore_index=ignore_index, label_smoothing=label_smoothing,
-        sample_weight=sample_weight, focal_gamma=focal_gamma, focal_alpha=focal_alpha, eps=eps,
-        renormalize=renormalize)
+        preds,
+        targets,
+        kind=kind,
+        reduction=reduction,
+        weight=weight,
+        ignore_index=ignore_index,
+        label_smoothing=label_smoothing,
+        sample_weight=sample_weight,
+        focal_gamma=focal_gamma,
+        focal_alpha=focal_alpha,
+        eps=eps,
+        renormalize=renormalize,
+    )
     terms = categorical_terms(
-        preds, targets, kind=kind, weight=weight, ignore_index=ignore_index,
-        label_smoothing=label_smoothing, sample_weight=sample_weight, focal_gamma=focal_gamma,
-        focal_alpha=focal_alpha, eps=eps, renormalize=renormalize,
+        preds,
+        targets,
+        kind=kind,
+        weight=weight,
+        ignore_index=ignore_index,
+        label_smoothing=label_smoothing,
+        sample_weight=sample_weight,
+        focal_gamma=focal_gamma,
+        focal_alpha=focal_alpha,
+        eps=eps,
+        renormalize=renormalize,
     )
     return reduce_terms(terms, reduction)
 
@@ -145,9 +171,18 @@ def binary_cross_entropy(
     >>> round(binary_cross_entropy(np.array([0.7]), np.array([0.6])), 12)
     0.695594088094
     """
-    return _binary(probs, targets, "probs", reduction=reduction, pos_weight=pos_weight,
-                   label_smoothing=label_smoothing, sample_weight=sample_weight,
-                   focal_gamma=focal_gamma, focal_alpha=focal_alpha, eps=eps)
+    return _binary(
+        probs,
+        targets,
+        "probs",
+        reduction=reduction,
+        pos_weight=pos_weight,
+        label_smoothing=label_smoothing,
+        sample_weight=sample_weight,
+        focal_gamma=focal_gamma,
+        focal_alpha=focal_alpha,
+        eps=eps,
+    )
 
 
 def binary_cross_entropy_with_logits(
@@ -187,20 +222,57 @@ def binary_cross_entropy_with_logits(
     ...                                  reduction="none")
     array([100., 100.])
     """
-    return _binary(logits, targets, "logits", reduction=reduction, pos_weight=pos_weight,
-                   label_smoothing=label_smoothing, sample_weight=sample_weight,
-                   focal_gamma=focal_gamma, focal_alpha=focal_alpha, eps=None)
+    return _binary(
+        logits,
+        targets,
+        "logits",
+        reduction=reduction,
+        pos_weight=pos_weight,
+        label_smoothing=label_smoothing,
+        sample_weight=sample_weight,
+        focal_gamma=focal_gamma,
+        focal_alpha=focal_alpha,
+        eps=None,
+    )
 
 
-def _binary(preds, targets, kind: str, *, reduction: str, pos_weight, label_smoothing: float,
-            sample_weight, focal_gamma, focal_alpha, eps) -> float | np.ndarray:
+def _binary(
+    preds,
+    targets,
+    kind: str,
+    *,
+    reduction: str,
+    pos_weight,
+    label_smoothing: float,
+    sample_weight,
+    focal_gamma,
+    focal_alpha,
+    eps,
+) -> float | np.ndarray:
     preds, targets, pos_weight, sample_weight = validate.binary_args(
-        preds, targets, name=kind, kind=kind, reduction=reduction, pos_weight=pos_weight,
-        label_smoothing=label_smoothing, sample_weight=sample_weight, focal_gamma=focal_gamma,
-        focal_alpha=focal_alpha, eps=eps)
+        preds,
+        targets,
+        name=kind,
+        kind=kind,
+        reduction=reduction,
+        pos_weight=pos_weight,
+        label_smoothing=label_smoothing,
+        sample_weight=sample_weight,
+        focal_gamma=focal_gamma,
+        focal_alpha=focal_alpha,
+        eps=eps,
+    )
     if preds.ndim == 1:
         preds, targets = preds.reshape(-1, 1), targets.reshape(-1, 1)
     terms = binary_terms(
-        preds, targets, kind=kind, pos_weight=pos_weight, label_smoothing=label_smoothing,
-        sample_weight=sample_weight, focal_gamma=focal_gamma, focal_alpha=focal_alpha, eps=eps)
+        preds,
+        targets,
+        kind=kind,
+        pos_weight=pos_weight,
+        label_smoothing=label_smoothing,
+        sample_weight=sample_weight,
+        focal_gamma=focal_gamma,
+        focal_alpha=focal_alpha,
+        eps=eps,
+    )
     return reduce_terms(terms, reduction)

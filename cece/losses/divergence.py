@@ -24,8 +24,9 @@ from cece.errors import InputError
 from cece.losses import validate
 
 
-def distribution(x: np.ndarray, kind: str = "probs", *, renormalize: bool = False
-                 ) -> tuple[np.ndarray, np.ndarray | None]:
+def distribution(
+    x: np.ndarray, kind: str = "probs", *, renormalize: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
     """(p, log p) in float64 for a block of rows; log p is None for probabilities."""
     x = np.asarray(x, dtype=np.float64)
     if kind == "logits" or (kind == "log-probs" and renormalize):
@@ -60,8 +61,14 @@ def entropy(p: np.ndarray, *, kind: str = "probs", renormalize: bool = False) ->
     return row_entropy(p, kind, renormalize=renormalize)
 
 
-def kl_divergence(p: np.ndarray, q: np.ndarray, *, kind_p: str = "probs",
-                  kind_q: str = "probs", renormalize: bool = False) -> np.ndarray:
+def kl_divergence(
+    p: np.ndarray,
+    q: np.ndarray,
+    *,
+    kind_p: str = "probs",
+    kind_q: str = "probs",
+    renormalize: bool = False,
+) -> np.ndarray:
     """KL(p‖q) of each pair of rows, in nats: ``Σ_c p_c log(p_c / q_c)``.
 
     ``0 · log(0 / q) = 0``; ``inf`` where q is 0 and p is not (scipy.special ``rel_entr``).
@@ -80,8 +87,11 @@ def kl_divergence(p: np.ndarray, q: np.ndarray, *, kind_p: str = "probs",
     p = validate.distribution_arg(p, "p", kind_p, "kind_p", renormalize=renormalize)
     q = validate.distribution_arg(q, "q", kind_q, "kind_q", renormalize=renormalize)
     if q.shape != p.shape:
-        raise InputError("q", f"shape {q.shape} does not match P's {p.shape} (p)",
-                         hint="P and Q need the same rows and columns")
+        raise InputError(
+            "q",
+            f"shape {q.shape} does not match P's {p.shape} (p)",
+            hint="P and Q need the same rows and columns",
+        )
     return row_kl(p, q, kind_p, kind_q, renormalize=renormalize)
 
 
@@ -93,8 +103,14 @@ def row_entropy(p: np.ndarray, kind: str = "probs", *, renormalize: bool = False
     return terms.sum(axis=1)
 
 
-def row_kl(p: np.ndarray, q: np.ndarray, kind_p: str = "probs", kind_q: str = "probs", *,
-           renormalize: bool = False) -> np.ndarray:
+def row_kl(
+    p: np.ndarray,
+    q: np.ndarray,
+    kind_p: str = "probs",
+    kind_q: str = "probs",
+    *,
+    renormalize: bool = False,
+) -> np.ndarray:
     """:func:`kl_divergence` without the argument checks (the engine checks its blocks)."""
     p, lp = distribution(p, kind_p, renormalize=renormalize)
     q, lq = distribution(q, kind_q, renormalize=renormalize)

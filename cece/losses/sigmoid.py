@@ -52,8 +52,13 @@ def _xmul(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     return out
 
 
-def fused(kind: str, *, focal_gamma: float | None = None, focal_alpha: float | None = None,
-          per_column: bool = False) -> bool:
+def fused(
+    kind: str,
+    *,
+    focal_gamma: float | None = None,
+    focal_alpha: float | None = None,
+    per_column: bool = False,
+) -> bool:
     """Whether :func:`binary_terms` takes the fused one-pass kernel (logits, no focal terms,
     no per-column counts), which also checks that the logits are finite."""
     return kind == "logits" and focal_gamma is None and focal_alpha is None and not per_column
@@ -125,26 +130,41 @@ def binary_terms(
         def details(rows) -> dict[str, np.ndarray]:
             p_pos = np.exp(-nlp[rows, 0].astype(np.float64))
             positive = y_raw[rows, 0] >= 0.5
-            return {"p": p_pos, "predicted": predicted[rows, 0].astype(np.intp),
-                    "p_target": np.where(positive, p_pos, 1 - p_pos)}
+            return {
+                "p": p_pos,
+                "predicted": predicted[rows, 0].astype(np.intp),
+                "p_target": np.where(positive, p_pos, 1 - p_pos),
+            }
 
         out["details"] = details
     right = predicted == (y_raw >= 0.5)
     correct = right.mean(axis=1, dtype=np.float64)
     if per_column:
-        out["columns"] = np.stack([np.full(k, float(n)), loss.sum(axis=0, dtype=np.float64),
-                                   right.sum(axis=0, dtype=np.float64)])
+        out["columns"] = np.stack(
+            [
+                np.full(k, float(n)),
+                loss.sum(axis=0, dtype=np.float64),
+                right.sum(axis=0, dtype=np.float64),
+            ]
+        )
     weight = np.full(n, float(k)) if s is None else k * s
     total = loss.sum(axis=1, dtype=np.float64)
     return Terms(
-        loss=total / k, numerator=total if s is None else s * total, weight=weight,
-        valid=np.ones(n, bool), correct=correct, sample_weight=s, clipped_low=clipped_low,
-        clipped_high=clipped_high, **out,
+        loss=total / k,
+        numerator=total if s is None else s * total,
+        weight=weight,
+        valid=np.ones(n, bool),
+        correct=correct,
+        sample_weight=s,
+        clipped_low=clipped_low,
+        clipped_high=clipped_high,
+        **out,
     )
 
 
-def _logits_fused(x: np.ndarray, y: np.ndarray, y_raw: np.ndarray, pos_weight,
-                  sample_weight, threshold: float) -> Terms:
+def _logits_fused(
+    x: np.ndarray, y: np.ndarray, y_raw: np.ndarray, pos_weight, sample_weight, threshold: float
+) -> Terms:
     """Plain BCE from logits in one fused pass (``kernels.bce_logits``: compiled or numpy, the
     same numbers); the rest as in binary_terms."""
     n, k = x.shape
@@ -163,14 +183,23 @@ def _logits_fused(x: np.ndarray, y: np.ndarray, y_raw: np.ndarray, pos_weight,
         def details(rows) -> dict[str, np.ndarray]:
             xr = x[rows, 0].astype(np.float64)
             p_pos = np.exp(-_softplus_pair(xr)[0])
-            return {"p": p_pos, "predicted": (xr > _logit(threshold)).astype(np.intp),
-                    "p_target": np.where(y_raw[rows, 0] >= 0.5, p_pos, 1 - p_pos)}
+            return {
+                "p": p_pos,
+                "predicted": (xr > _logit(threshold)).astype(np.intp),
+                "p_target": np.where(y_raw[rows, 0] >= 0.5, p_pos, 1 - p_pos),
+            }
 
         out["details"] = details
-    return Terms(loss=total / k if k > 1 else total, numerator=total if s is None else s * total,
-                 weight=(kernels.ones(n) if k == 1 else np.full(n, float(k))) if s is None
-                 else k * s, valid=kernels.ones(n, bool), correct=right / k if k > 1 else right,
-                 sample_weight=s, finite=finite, **out)
+    return Terms(
+        loss=total / k if k > 1 else total,
+        numerator=total if s is None else s * total,
+        weight=(kernels.ones(n) if k == 1 else np.full(n, float(k))) if s is None else k * s,
+        valid=kernels.ones(n, bool),
+        correct=right / k if k > 1 else right,
+        sample_weight=s,
+        finite=finite,
+        **out,
+    )
 
 
 def _focal(loss, y, nlp, nlq, gamma: float, alpha: float | None) -> np.ndarray:

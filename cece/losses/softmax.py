@@ -62,8 +62,7 @@ class _FromLogits:
 
     def correct(self, y: np.ndarray) -> np.ndarray:
         # a row with tied maxima has two terms e^0 = 1 in its sum: only those can be ties
-        return kernels.argmax_correct(self.x, self.m, self._take(y), y,
-                                      maybe_tied=self.s >= 2.0)
+        return kernels.argmax_correct(self.x, self.m, self._take(y), y, maybe_tied=self.s >= 2.0)
 
     def predicted(self, rows) -> np.ndarray:
         return np.argmax(self.x[rows], axis=1)
@@ -144,8 +143,9 @@ class _FromLogProbs:
 class _Focal:
     """Focal modulation of another ``−log q``: ``f_c = α (1 − q_c)^γ · (−log q_c)`` (Keras)."""
 
-    def __init__(self, base: _FromLogits | _FromProbs | _FromLogProbs, gamma: float,
-                 alpha: float) -> None:
+    def __init__(
+        self, base: _FromLogits | _FromProbs | _FromLogProbs, gamma: float, alpha: float
+    ) -> None:
         self.base, self.gamma, self.alpha = base, gamma, alpha
         self.correct, self.predicted = base.correct, base.predicted
 
@@ -194,12 +194,23 @@ def _neg_log_q(preds: np.ndarray, kind: str, *, eps: float, renormalize: bool):
 # -- the categorical loss ---------------------------------------------------------------------------
 
 
-def fused(kind: str, *, index_targets: bool, label_smoothing: float = 0.0,
-          focal_gamma: float | None = None, focal_alpha: float | None = None) -> bool:
+def fused(
+    kind: str,
+    *,
+    index_targets: bool,
+    label_smoothing: float = 0.0,
+    focal_gamma: float | None = None,
+    focal_alpha: float | None = None,
+) -> bool:
     """Whether :func:`categorical_terms` takes the fused one-pass kernel (logits against class
     indices, no smoothing, no focal terms), which also checks that the logits are finite."""
-    return (index_targets and kind == "logits" and not label_smoothing and focal_gamma is None
-            and focal_alpha is None)
+    return (
+        index_targets
+        and kind == "logits"
+        and not label_smoothing
+        and focal_gamma is None
+        and focal_alpha is None
+    )
 
 
 def categorical_terms(
@@ -230,8 +241,13 @@ def categorical_terms(
     With ``focal_gamma`` each ``−log q_c`` becomes ``α (1 − q_c)^γ (−log q_c)``.
     """
     n, n_classes = preds.shape
-    if fused(kind, index_targets=targets.ndim == 1, label_smoothing=label_smoothing,
-             focal_gamma=focal_gamma, focal_alpha=focal_alpha):
+    if fused(
+        kind,
+        index_targets=targets.ndim == 1,
+        label_smoothing=label_smoothing,
+        focal_gamma=focal_gamma,
+        focal_alpha=focal_alpha,
+    ):
         return _index_logits(preds, targets, weight, ignore_index, sample_weight)
     eps = default_eps(preds.dtype) if eps is None else eps
     nlq = _neg_log_q(preds, kind, eps=eps, renormalize=renormalize)
@@ -278,16 +294,21 @@ def categorical_terms(
         return {"predicted": nlq.predicted(rows), "p_target": plain.q_at_rows(rows, target)}
 
     return Terms(
-        loss=loss, numerator=loss if s is None else s * loss, weight=denom,
+        loss=loss,
+        numerator=loss if s is None else s * loss,
+        weight=denom,
         valid=np.ones(n, bool) if valid is None else valid,
-        correct=correct, target=target, sample_weight=s, details=details,
+        correct=correct,
+        target=target,
+        sample_weight=s,
+        details=details,
         clipped_low=getattr(plain, "clipped_low", 0),
-        clipped_high=getattr(plain, "clipped_high", 0), **out,
+        clipped_high=getattr(plain, "clipped_high", 0),
+        **out,
     )
 
 
-def _index_logits(x: np.ndarray, targets: np.ndarray, weight, ignore_index,
-                  sample_weight) -> Terms:
+def _index_logits(x: np.ndarray, targets: np.ndarray, weight, ignore_index, sample_weight) -> Terms:
     """The common case — logits, class indices — in one fused pass (``kernels.softmax_index``:
     compiled or numpy, the same numbers; either refuses a label outside 0..C-1)."""
     y = targets.astype(np.intp, copy=False)
@@ -307,9 +328,17 @@ def _index_logits(x: np.ndarray, targets: np.ndarray, weight, ignore_index,
     def details(rows) -> dict[str, np.ndarray]:
         return {"predicted": predicted[rows], "p_target": np.exp(-nll[rows])}
 
-    return Terms(loss=loss, numerator=loss if s is None else s * loss, weight=denom,
-                 valid=kernels.ones(len(y), bool) if valid is None else valid, correct=correct,
-                 target=y, sample_weight=s, details=details, finite=finite)
+    return Terms(
+        loss=loss,
+        numerator=loss if s is None else s * loss,
+        weight=denom,
+        valid=kernels.ones(len(y), bool) if valid is None else valid,
+        correct=correct,
+        target=y,
+        sample_weight=s,
+        details=details,
+        finite=finite,
+    )
 
 
 def _weighted_row_sum(nlq, w: np.ndarray) -> np.ndarray:

@@ -47,13 +47,18 @@ def check_finite(block: np.ndarray, start: int, name: str, what: str = "value") 
     bad = np.argwhere(~np.isfinite(block.reshape(len(block), -1)))
     r, c = (int(v) for v in bad[0])
     value = block.reshape(len(block), -1)[r, c]
-    raise InputError(name, f"found {value} {what}; expected a finite number", row=start + r,
-                     column=c if block.ndim > 1 else None,
-                     hint="remove or impute non-finite values first")
+    raise InputError(
+        name,
+        f"found {value} {what}; expected a finite number",
+        row=start + r,
+        column=c if block.ndim > 1 else None,
+        hint="remove or impute non-finite values first",
+    )
 
 
-def kind_values(kind: str, block: np.ndarray, start: int, name: str, *,
-                hint: str = LOGITS_HINT) -> None:
+def kind_values(
+    kind: str, block: np.ndarray, start: int, name: str, *, hint: str = LOGITS_HINT
+) -> None:
     """Values impossible for the kind: probabilities outside [0, 1], log-probabilities > 0."""
     if kind == "probs":
         mask = (block < 0) | (block > 1)
@@ -69,18 +74,24 @@ def kind_values(kind: str, block: np.ndarray, start: int, name: str, *,
         raise InputError(name, f"{value:.6g} {expected}", row=start + r, column=c, hint=hint)
 
 
-def unit_interval(block: np.ndarray, start: int, name: str, *, hint: str,
-                  columns: bool = True) -> None:
+def unit_interval(
+    block: np.ndarray, start: int, name: str, *, hint: str, columns: bool = True
+) -> None:
     """Targets: finite and in [0, 1] (dense categorical rows, binary targets)."""
     check_finite(block, start, name, "target")
-    if len(block) and 0 <= block.min() and block.max() <= 1:  # the common case, two reductions
+    if len(block) and block.min() >= 0 and block.max() <= 1:  # the common case, two reductions
         return
     mask = (block < 0) | (block > 1)
     if mask.any():
         r, c = _first(mask)
         value = block[r] if c is None else block[r, c]
-        raise InputError(name, f"target {value:g} is outside [0, 1]", row=start + r,
-                         column=c if columns else None, hint=hint)
+        raise InputError(
+            name,
+            f"target {value:g} is outside [0, 1]",
+            row=start + r,
+            column=c if columns else None,
+            hint=hint,
+        )
 
 
 DENSE_HINT = "dense targets are one-hot rows or probability rows"
@@ -90,22 +101,33 @@ BINARY_HINT = "binary targets are 0/1 labels or probabilities in [0, 1]"
 # -- class indices --------------------------------------------------------------------------------
 
 
-def index_targets(values: np.ndarray, start: int, name: str, n_classes: int,
-                  ignore_index: int | None, *, ignore_option: str = "ignore_index={}"
-                  ) -> np.ndarray:
+def index_targets(
+    values: np.ndarray,
+    start: int,
+    name: str,
+    n_classes: int,
+    ignore_index: int | None,
+    *,
+    ignore_option: str = "ignore_index={}",
+) -> np.ndarray:
     """Class indices as intp: integral, and in [0, C) unless equal to ignore_index."""
     if values.dtype.kind == "f":
         check_finite(values, start, name, "label")
         frac = np.flatnonzero(values != np.round(values))
         if frac.size:
             r = int(frac[0])
-            raise InputError(name, f"expected a class index, found {values[r]:g}",
-                             row=start + r, hint="labels must be whole numbers 0..C-1")
+            raise InputError(
+                name,
+                f"expected a class index, found {values[r]:g}",
+                row=start + r,
+                hint="labels must be whole numbers 0..C-1",
+            )
         huge = np.flatnonzero(np.abs(values) >= 2.0**62)  # would not survive the cast to intp
         if huge.size:
             r = int(huge[0])
-            raise label_error(float(values[r]), start + r, name, n_classes,
-                              ignore_option=ignore_option)
+            raise label_error(
+                float(values[r]), start + r, name, n_classes, ignore_option=ignore_option
+            )
     elif values.dtype.kind not in "iub":
         raise InputError(name, f"expected class indices, found {values.dtype} values")
     if values.dtype.kind == "u" and values.dtype.itemsize >= np.dtype(np.intp).itemsize:
@@ -114,7 +136,7 @@ def index_targets(values: np.ndarray, start: int, name: str, n_classes: int,
             r = int(huge[0])
             raise label_error(int(values[r]), start + r, name, n_classes)
     y = values if values.dtype == np.intp else values.astype(np.intp)
-    if len(y) and 0 <= y.min() and y.max() < n_classes:
+    if len(y) and y.min() >= 0 and y.max() < n_classes:
         return y  # the common case, in two fast reductions
     bad = (y < 0) | (y >= n_classes)
     if ignore_index is not None:
@@ -134,8 +156,9 @@ def _number(value: object, option: str) -> float:
     return float(value)
 
 
-def check_range(value: float | None, low: float, high: float, option: str, *,
-                high_open: bool = False) -> None:
+def check_range(
+    value: float | None, low: float, high: float, option: str, *, high_open: bool = False
+) -> None:
     """``--eps must be in [0, 0.5); got 0.5`` (NaN is never in range)."""
     if value is None:
         return
@@ -167,16 +190,18 @@ def floats(values: object, option: str) -> np.ndarray:
     return w.ravel()
 
 
-def weights_vector(values: object, what: str, name: str, *,
-                   allow_negative: bool = False) -> np.ndarray:
+def weights_vector(
+    values: object, what: str, name: str, *, allow_negative: bool = False
+) -> np.ndarray:
     """Finite weights as float64; ≥ 0 unless ``allow_negative`` (class weights, as PyTorch)."""
     w = floats(values, name)
     if not np.isfinite(w).all():
         raise OptionError(f"{name}: {what} must be finite numbers")
     neg = np.flatnonzero(w < 0)
     if neg.size and not allow_negative:
-        raise OptionError(f"{name}: {what} must be ≥ 0; found {w[neg[0]]:g} at position "
-                          f"{int(neg[0])}")
+        raise OptionError(
+            f"{name}: {what} must be ≥ 0; found {w[neg[0]]:g} at position {int(neg[0])}"
+        )
     return w
 
 
@@ -187,8 +212,9 @@ def sample_weights(values: np.ndarray, start: int, name: str) -> np.ndarray:
     neg = np.flatnonzero(w < 0)
     if neg.size:
         r = int(neg[0])
-        raise InputError(name, f"sample weight {w[r]:g} is negative; expected weights ≥ 0",
-                         row=start + r)
+        raise InputError(
+            name, f"sample weight {w[r]:g} is negative; expected weights ≥ 0", row=start + r
+        )
     return w
 
 
@@ -198,14 +224,14 @@ def positive_weights(values: object, option: str, columns: int) -> np.ndarray | 
     if not np.isfinite(w).all() or (w <= 0).any():
         raise OptionError(f"{option} must be > 0; got {', '.join(f'{v:g}' for v in w)}")
     if len(w) not in (1, columns):
-        raise OptionError(f"{option} has {len(w)} values; expected 1 or one per column "
-                          f"({columns})")
+        raise OptionError(f"{option} has {len(w)} values; expected 1 or one per column ({columns})")
     return float(w[0]) if len(w) == 1 else w
 
 
 def check_integer(value: object, option: str) -> None:
-    if value is not None and (isinstance(value, (bool, np.bool_))
-                              or not isinstance(value, (int, np.integer))):
+    if value is not None and (
+        isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))
+    ):
         raise OptionError(f"{option} must be an integer; got {describe(value)}")
 
 
@@ -213,8 +239,9 @@ def renormalizable(p: np.ndarray, name: str) -> None:
     """Rows of probabilities divided by their sum need a positive sum."""
     zero = np.flatnonzero(p.sum(axis=1, dtype=np.float64) <= 0)
     if zero.size:
-        raise InputError(name, "probabilities sum to 0; the row cannot be renormalized",
-                         row=int(zero[0]))
+        raise InputError(
+            name, "probabilities sum to 0; the row cannot be renormalized", row=int(zero[0])
+        )
 
 
 # -- the library's arguments ----------------------------------------------------------------------
@@ -225,14 +252,18 @@ def as_array(x: object, name: str, expected: str = "numbers") -> np.ndarray:
     try:
         a = np.asarray(x)
     except ValueError:
-        raise InputError(name, "rows of different lengths",
-                         hint="every row of a nested list needs the same length") from None
+        raise InputError(
+            name,
+            "rows of different lengths",
+            hint="every row of a nested list needs the same length",
+        ) from None
     check_numbers(a, name, expected)
     return a
 
 
-def predictions(x: np.ndarray, name: str, kind: str, *, renormalize: bool = False,
-                hint: str = LOGITS_HINT) -> None:
+def predictions(
+    x: np.ndarray, name: str, kind: str, *, renormalize: bool = False, hint: str = LOGITS_HINT
+) -> None:
     """Finite values, possible under ``kind``; rows to renormalize need a positive sum."""
     check_finite(x, 0, name)
     kind_values(kind, x, 0, name, hint=hint)
@@ -248,10 +279,21 @@ def sample_weight_arg(sample_weight: object, n: int) -> np.ndarray | None:
     return s
 
 
-def categorical_args(preds: object, targets: object, *, kind: str, reduction: str,
-                     weight: object, ignore_index: object, label_smoothing: float,
-                     sample_weight: object, focal_gamma: float | None,
-                     focal_alpha: float | None, eps: float | None, renormalize: bool):
+def categorical_args(
+    preds: object,
+    targets: object,
+    *,
+    kind: str,
+    reduction: str,
+    weight: object,
+    ignore_index: object,
+    label_smoothing: float,
+    sample_weight: object,
+    focal_gamma: float | None,
+    focal_alpha: float | None,
+    eps: float | None,
+    renormalize: bool,
+):
     """``categorical_cross_entropy``'s arguments, checked: (preds, targets, weight, s)."""
     check_choice(kind, KINDS, "kind")
     check_choice(reduction, REDUCTIONS, "reduction")
@@ -262,26 +304,35 @@ def categorical_args(preds: object, targets: object, *, kind: str, reduction: st
     check_range(focal_alpha, 0.0, math.inf, "focal_alpha")
     x = as_array(preds, "preds")
     if x.ndim != 2:
-        raise InputError("preds", f"has shape {x.shape}; expected (N, C): a row of C class "
-                         "scores per sample")
+        raise InputError(
+            "preds", f"has shape {x.shape}; expected (N, C): a row of C class scores per sample"
+        )
     n, c = x.shape
     if c < 2:
-        raise InputError("preds", f"{c} prediction column; categorical cross-entropy needs 2 "
-                         "or more classes", hint="for one column of scores or probabilities "
-                         "use binary_cross_entropy_with_logits or binary_cross_entropy")
+        raise InputError(
+            "preds",
+            f"{c} prediction column; categorical cross-entropy needs 2 or more classes",
+            hint="for one column of scores or probabilities "
+            "use binary_cross_entropy_with_logits or binary_cross_entropy",
+        )
     predictions(x, "preds", kind, renormalize=renormalize)
     t = as_array(targets, "targets", "class indices or target rows")
     if t.ndim == 1 and len(t) == n:
         t = index_targets(t, 0, "targets", c, ignore_index)  # type: ignore[arg-type]
     elif t.shape == x.shape:
         if ignore_index is not None:
-            raise OptionError("ignore_index applies to class-index labels, not to dense "
-                              "targets (targets has one target column per class)")
+            raise OptionError(
+                "ignore_index applies to class-index labels, not to dense "
+                "targets (targets has one target column per class)"
+            )
         unit_interval(t, 0, "targets", hint=DENSE_HINT)
     else:
-        raise InputError("targets", f"labels have shape {t.shape}; expected shape ({n},) (one "
-                         f"label per sample) or ({n}, {c}) for dense targets (predictions: "
-                         f"{x.shape})")
+        raise InputError(
+            "targets",
+            f"labels have shape {t.shape}; expected shape ({n},) (one "
+            f"label per sample) or ({n}, {c}) for dense targets (predictions: "
+            f"{x.shape})",
+        )
     w = None
     if weight is not None:
         w = weights_vector(weight, "class weights", "weight", allow_negative=True)
@@ -289,9 +340,20 @@ def categorical_args(preds: object, targets: object, *, kind: str, reduction: st
     return x, t, w, sample_weight_arg(sample_weight, n)
 
 
-def binary_args(preds: object, targets: object, *, name: str, kind: str, reduction: str,
-                pos_weight: object, label_smoothing: float, sample_weight: object,
-                focal_gamma: float | None, focal_alpha: float | None, eps: float | None):
+def binary_args(
+    preds: object,
+    targets: object,
+    *,
+    name: str,
+    kind: str,
+    reduction: str,
+    pos_weight: object,
+    label_smoothing: float,
+    sample_weight: object,
+    focal_gamma: float | None,
+    focal_alpha: float | None,
+    eps: float | None,
+):
     """The binary losses' arguments, checked: (preds, targets, pos_weight, s); ``name`` is
     ``"probs"`` or ``"logits"``, as the function calls its first argument."""
     check_choice(reduction, REDUCTIONS, "reduction")
@@ -301,28 +363,36 @@ def binary_args(preds: object, targets: object, *, name: str, kind: str, reducti
     check_range(focal_alpha, 0.0, 1.0, "focal_alpha")  # α and 1 − α weigh the two classes
     x = as_array(preds, name)
     if x.ndim not in (1, 2) or (x.ndim == 2 and x.shape[1] == 0):
-        raise InputError(name, f"has shape {x.shape}; expected (N,) or (N, K): one or K "
-                         "scores per sample")
-    predictions(x, name, kind, hint="these look like logits: use "
-                "binary_cross_entropy_with_logits")
+        raise InputError(
+            name, f"has shape {x.shape}; expected (N,) or (N, K): one or K scores per sample"
+        )
+    predictions(x, name, kind, hint="these look like logits: use binary_cross_entropy_with_logits")
     t = as_array(targets, "targets")
     if t.shape != x.shape:
-        raise InputError("targets", f"targets have shape {t.shape}; expected the predictions' "
-                         f"shape {x.shape} (from {name})")
+        raise InputError(
+            "targets",
+            f"targets have shape {t.shape}; expected the predictions' "
+            f"shape {x.shape} (from {name})",
+        )
     unit_interval(t, 0, "targets", hint=BINARY_HINT, columns=x.ndim == 2)
     k = 1 if x.ndim == 1 else x.shape[1]
     pw = None if pos_weight is None else positive_weights(pos_weight, "pos_weight", k)
     return x, t, pw, sample_weight_arg(sample_weight, len(x))
 
 
-def distribution_arg(p: object, name: str, kind: str, option: str, *,
-                     renormalize: bool) -> np.ndarray:
+def distribution_arg(
+    p: object, name: str, kind: str, option: str, *, renormalize: bool
+) -> np.ndarray:
     """Rows of a distribution (``entropy``, ``kl_divergence``), checked: an (N, C) array."""
     check_choice(kind, KINDS, option)
     x = as_array(p, name)
     if x.ndim != 2 or x.shape[1] == 0:
-        raise InputError(name, f"has shape {x.shape}; expected (N, C): one distribution per "
-                         "row")
-    predictions(x, name, kind, renormalize=renormalize,
-                hint=f'these look like logits: pass {option}="logits"')
+        raise InputError(name, f"has shape {x.shape}; expected (N, C): one distribution per row")
+    predictions(
+        x,
+        name,
+        kind,
+        renormalize=renormalize,
+        hint=f'these look like logits: pass {option}="logits"',
+    )
     return x

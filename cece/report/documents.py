@@ -13,18 +13,25 @@ import math
 from typing import TextIO
 
 from cece import __version__
-
-SCHEMA_VERSION = 1  # bumped when a key changes meaning; keys are only ever added
 from cece.engine.pipeline import Result
 from cece.report.numbers import plain
+
+SCHEMA_VERSION = 1  # bumped when a key changes meaning; keys are only ever added
+
 
 def stats(result: Result) -> dict:
     s = result.summary
     out: dict[str, object]  # counts, floats, None, the clipped counts
-    out = {"count": s.count, "ignored": s.ignored, "mean": s.mean, "sum": s.weighted_sum,
-           "std": s.std, "min": s.min if s.count else math.nan,
-           "max": s.max if s.count else math.nan,
-           "median": None if result.command == "merge" else result.median}
+    out = {
+        "count": s.count,
+        "ignored": s.ignored,
+        "mean": s.mean,
+        "sum": s.weighted_sum,
+        "std": s.std,
+        "min": s.min if s.count else math.nan,
+        "max": s.max if s.count else math.nan,
+        "median": None if result.command == "merge" else result.median,
+    }
     if result.has_perplexity:
         out["perplexity"] = result.perplexity
     if result.has_accuracy:
@@ -46,9 +53,14 @@ def environment(ran: dict | None = None) -> dict:
 
     from cece import _native
 
-    return {"cece": __version__, "python": platform.python_version(), "numpy": np.__version__,
-            "platform": f"{sys.platform}-{platform.machine()}",
-            "compiled_kernels": bool(_native.FAST), **(ran or {})}
+    return {
+        "cece": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "platform": f"{sys.platform}-{platform.machine()}",
+        "compiled_kernels": bool(_native.FAST),
+        **(ran or {}),
+    }
 
 
 def header(command: str) -> dict:
@@ -57,9 +69,15 @@ def header(command: str) -> dict:
 
 
 def document(result: Result) -> dict:
-    doc = {**header(result.command), "input": result.input,
-           "options": result.options, "unit": result.unit, "reduction": result.reduction,
-           "loss": result.loss, "stats": stats(result)}
+    doc = {
+        **header(result.command),
+        "input": result.input,
+        "options": result.options,
+        "unit": result.unit,
+        "reduction": result.reduction,
+        "loss": result.loss,
+        "stats": stats(result),
+    }
     if result.per_class is not None:
         doc["per_class"] = result.per_class
     if result.samples is not None:
@@ -78,8 +96,22 @@ def write_json(result: Result, out: TextIO) -> None:
     out.write(json.dumps(plain(document(result)), indent=2, allow_nan=False) + "\n")
 
 
-FIELD_ORDER = ["index", "loss", "target", "target_class", "p", "predicted", "predicted_class",
-               "p_target", "accuracy", "entropy", "kl", "cross_entropy", "weight", "ignored"]
+FIELD_ORDER = [
+    "index",
+    "loss",
+    "target",
+    "target_class",
+    "p",
+    "predicted",
+    "predicted_class",
+    "p_target",
+    "accuracy",
+    "entropy",
+    "kl",
+    "cross_entropy",
+    "weight",
+    "ignored",
+]
 
 
 def _named(record: dict, result: Result) -> dict:

@@ -9,6 +9,7 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 
 from cece.errors import OptionError
+
 if TYPE_CHECKING:
     from cece.tools.curve import Figure
 
@@ -23,8 +24,10 @@ def drawer(path: str) -> Callable[[Figure, IO[bytes]], None]:
 
         matplotlib.use("Agg")
     except ImportError:
-        raise OptionError(f"writing {path} needs matplotlib, which is not installed",
-                          hint="pip install 'cece[plot]'") from None
+        raise OptionError(
+            f"writing {path} needs matplotlib, which is not installed",
+            hint="pip install 'cece[plot]'",
+        ) from None
     fmt = Path(path).suffix.lower().lstrip(".")
     return lambda fig, stream: save_image(fig, stream, fmt)
 
@@ -39,14 +42,26 @@ def save_image(fig: Figure, stream: IO[bytes], fmt: str) -> None:
         ax.plot(c.p, np.minimum(c.loss, top * 1.05), lw=2, label=fig.label(c))
         if 0 < c.target < 1:
             ax.plot([c.minimum[0]], [c.minimum[1]], "o", color=ax.lines[-1].get_color())
-            ax.annotate(f"minimum H({c.target:g}) = {c.minimum[1]:.3g} at p = {c.target:g}",
-                        c.minimum, textcoords="offset points", xytext=(8, -14), fontsize=8,
-                        bbox={"fc": "white", "ec": "none", "alpha": 0.8})
+            ax.annotate(
+                f"minimum H({c.target:g}) = {c.minimum[1]:.3g} at p = {c.target:g}",
+                c.minimum,
+                textcoords="offset points",
+                xytext=(8, -14),
+                fontsize=8,
+                bbox={"fc": "white", "ec": "none", "alpha": 0.8},
+            )
     for level, text in fig.levels:
         ax.axhline(level, color="grey", ls="--", lw=1)
-        ax.annotate(text, (0.99, level), xycoords=("axes fraction", "data"), ha="right",
-                    va="bottom", fontsize=8, color="grey",
-                    bbox={"fc": "white", "ec": "none", "alpha": 0.8})
+        ax.annotate(
+            text,
+            (0.99, level),
+            xycoords=("axes fraction", "data"),
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color="grey",
+            bbox={"fc": "white", "ec": "none", "alpha": 0.8},
+        )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, top)
     ax.set_xlabel(fig.x_label)

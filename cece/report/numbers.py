@@ -61,7 +61,7 @@ def num(v: float, digits: int = 4) -> str:
     if math.isnan(v) or math.isinf(v):
         text = "inf" if v > 0 else f"{MINUS}inf" if v < 0 else "nan"
         return text
-    if v != 0 and not 10.0 ** -digits <= abs(v) < 1e7:
+    if v != 0 and not 10.0**-digits <= abs(v) < 1e7:
         text = f"{abs(v):.{digits}e}"
     else:
         text = f"{abs(v):.{digits}f}"

@@ -58,9 +58,16 @@ def _open_output(path: str | None, inputs: Sequence[str | None], binary: bool) -
         return
     target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     for arg in inputs:
-        if arg and arg != "-" and _same_file(target, Path(arg.rsplit(":", 1)[0]) if
-                                             arg.lower().rsplit(":", 1)[0].endswith(".npz")
-                                             else Path(arg)):
+        if (
+            arg
+            and arg != "-"
+            and _same_file(
+                target,
+                Path(arg.rsplit(":", 1)[0])
+                if arg.lower().rsplit(":", 1)[0].endswith(".npz")
+                else Path(arg),
+            )
+        ):
             raise OptionError(f"--output {path}: refusing to overwrite the input file {arg}")
     if target.is_dir():
         raise OptionError(f"--output {path}: is a directory")

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from cece.report.tables import console
 
 if TYPE_CHECKING:
-    from rich.progress import Progress as Bar, TaskID
+    from rich.progress import Progress as Bar
+    from rich.progress import TaskID
+
 
 class Progress:
     """A progress bar on standard error for runs longer than about a second, on a terminal only.
@@ -35,9 +37,17 @@ class Progress:
         if not self._on or self._clock() - self._start < self._delay:
             return
         if self._bar is None:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar,
-                                       SpinnerColumn, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import (
+                Progress as Bar,
+            )
 
             columns = [SpinnerColumn(), TextColumn("cece: samples")]
             if total:

@@ -13,6 +13,7 @@ from cece.engine.task import Records
 from cece.report.documents import FIELD_ORDER
 from cece.report.numbers import number, plain
 
+
 class RecordWriter:
     """Writes per-sample records as JSONL or CSV, block by block, as they are computed.
 
@@ -35,16 +36,18 @@ class RecordWriter:
         if self._csv is not None:
             self._csv.writerows(zip(*columns))
             return
-        finite = all(np.isfinite(records[f]).all() for f in self.fields
-                     if records[f].dtype.kind == "f")
+        finite = all(
+            np.isfinite(records[f]).all() for f in self.fields if records[f].dtype.kind == "f"
+        )
         if finite:
             template = "{" + ",".join(f'"{f}":%s' for f in self.fields) + "}\n"
             self.out.write("".join(template % row for row in zip(*columns)))
         else:
             dumps, fields = json.dumps, self.fields
-            self.out.writelines(dumps(plain(dict(zip(fields, row))), allow_nan=False,
-                                      separators=(",", ":")) + "\n"
-                                for row in zip(*(records[f].tolist() for f in fields)))
+            self.out.writelines(
+                dumps(plain(dict(zip(fields, row))), allow_nan=False, separators=(",", ":")) + "\n"
+                for row in zip(*(records[f].tolist() for f in fields))
+            )
 
     def _column(self, values: np.ndarray) -> list:
         """A column as the strings JSONL/CSV want: repr for floats, names quoted for JSON."""
@@ -58,8 +61,6 @@ class RecordWriter:
         if self._csv is not None:
             return [str(v) for v in values.tolist()]
         return [json.dumps(str(v)) for v in values.tolist()]
-
-
 
 
 def quiet(result: Result, out: TextIO) -> None:

@@ -17,17 +17,39 @@ if TYPE_CHECKING:
     from rich.console import Console, JustifyMethod, RenderableType
     from rich.table import Table
 
-HEADINGS = {"index": "#", "target": "target", "p": "p", "predicted": "predicted",
-            "p_target": "p(target)", "accuracy": "accuracy", "loss": "loss",
-            "entropy": "entropy", "kl": "KL", "cross_entropy": "H(P,Q)", "weight": "weight",
-            "ignored": "ignored"}
+HEADINGS = {
+    "index": "#",
+    "target": "target",
+    "p": "p",
+    "predicted": "predicted",
+    "p_target": "p(target)",
+    "accuracy": "accuracy",
+    "loss": "loss",
+    "entropy": "entropy",
+    "kl": "KL",
+    "cross_entropy": "H(P,Q)",
+    "weight": "weight",
+    "ignored": "ignored",
+}
 
 
 VALUE_HEADINGS = {"entropy": "H(P)", "kl": "KL(P‖Q)"}  # what "loss" is for these commands
 
 
-TABLE_ORDER = ["index", "target", "p", "predicted", "p_target", "accuracy", "weight", "ignored",
-               "entropy", "cross_entropy", "kl", "loss"]
+TABLE_ORDER = [
+    "index",
+    "target",
+    "p",
+    "predicted",
+    "p_target",
+    "accuracy",
+    "weight",
+    "ignored",
+    "entropy",
+    "cross_entropy",
+    "kl",
+    "loss",
+]
 
 
 def tables(result: Result, *, worst: bool = False) -> RenderableType:
@@ -41,8 +63,13 @@ def tables(result: Result, *, worst: bool = False) -> RenderableType:
         parts.append(sample_table(result, records, worst=worst))
         shown = len(records)
         if not worst and result.rows > shown:
-            parts.append(Text(f"… {result.rows - shown:,} more rows (--rows all shows every "
-                              "row; --worst K the highest losses)", style="dim"))
+            parts.append(
+                Text(
+                    f"… {result.rows - shown:,} more rows (--rows all shows every "
+                    "row; --worst K the highest losses)",
+                    style="dim",
+                )
+            )
     parts.append(Text(heading(result), style="bold"))
     parts.append(aggregate_table(result))
     excess = excess_line(result)
@@ -66,8 +93,11 @@ def sample_table(result: Result, records: list[dict], *, worst: bool) -> Table:
         name = VALUE_HEADINGS.get(result.command, "loss") if f == "loss" else HEADINGS[f]
         if f == "entropy" and result.command == "kl":
             name = "H(P)"
-        table.add_column(name, justify="left" if f in ("target", "predicted") else "right",
-                         style="bold cyan" if f == "loss" else None)
+        table.add_column(
+            name,
+            justify="left" if f in ("target", "predicted") else "right",
+            style="bold cyan" if f == "loss" else None,
+        )
     for rec in records:
         ignored = rec.get("ignored", False)
         row = []
@@ -85,16 +115,22 @@ def sample_table(result: Result, records: list[dict], *, worst: bool) -> Table:
     return table
 
 
-TITLES = {"categorical": "categorical cross-entropy", "binary": "binary cross-entropy",
-          "entropy": "entropy H(P)", "kl": "KL divergence KL(P‖Q)"}
+TITLES = {
+    "categorical": "categorical cross-entropy",
+    "binary": "binary cross-entropy",
+    "entropy": "entropy H(P)",
+    "kl": "KL divergence KL(P‖Q)",
+}
 
 
 def heading(result: Result) -> str:
     """``categorical cross-entropy · logits (detected) · index targets · nats``."""
     if result.command == "merge":
         shards = result.input.get("shards", [])
-        return (f"{TITLES.get(result.input.get('command', ''), 'loss')} · merged from "
-                f"{len(shards)} shard summaries · {result.unit}")
+        return (
+            f"{TITLES.get(result.input.get('command', ''), 'loss')} · merged from "
+            f"{len(shards)} shard summaries · {result.unit}"
+        )
     kind = result.input.get("kind")
     detected = " (detected)" if result.input.get("kind_detected") else ""
     kinds = f"{kind}{detected}"
@@ -118,16 +154,33 @@ def aggregate_table(result: Result) -> Table:
     table.add_column("value", justify="right")
     loss = result.loss
     name = VALUE_HEADINGS.get(result.command, "loss")
-    table.add_row(Text(f"{name} ({result.reduction})", style="bold"),
-                  Text(fmt(loss) if loss is not None else "per sample", style="bold cyan"))
-    for key in ("count", "ignored", "mean", "sum", "std", "min", "max", "median", "perplexity",
-                "accuracy", "entropy", "kl"):
+    table.add_row(
+        Text(f"{name} ({result.reduction})", style="bold"),
+        Text(fmt(loss) if loss is not None else "per sample", style="bold cyan"),
+    )
+    for key in (
+        "count",
+        "ignored",
+        "mean",
+        "sum",
+        "std",
+        "min",
+        "max",
+        "median",
+        "perplexity",
+        "accuracy",
+        "entropy",
+        "kl",
+    ):
         if key in s and not (key == "ignored" and not s[key]):
             if result.command == "kl" and key == "kl":  # the mean already; H(P,Q) instead
                 table.add_row("mean H(P,Q)", fmt(s["entropy"] + s["kl"]))
                 continue
-            label = ({"entropy": "mean H(P)"} if result.command == "kl"
-                     else {"entropy": "mean entropy H(t)", "kl": "mean KL(t‖q)"}).get(key, key)
+            label = (
+                {"entropy": "mean H(P)"}
+                if result.command == "kl"
+                else {"entropy": "mean entropy H(t)", "kl": "mean KL(t‖q)"}
+            ).get(key, key)
             table.add_row(label, fmt(s[key]))
     return table
 
@@ -138,12 +191,16 @@ def excess_line(result: Result) -> str | None:
     if "entropy" not in s or not s["count"] or result.command not in ("categorical", "binary"):
         return None
     h, kl, unit = s["entropy"], s["kl"], result.unit
-    line = (f"The least loss any prediction could reach here is the targets' entropy, "
-            f"{fmt(h)} {unit} a sample; these predictions are {fmt(kl)} {unit} above it (KL)")
+    line = (
+        f"The least loss any prediction could reach here is the targets' entropy, "
+        f"{fmt(h)} {unit} a sample; these predictions are {fmt(kl)} {unit} above it (KL)"
+    )
     plain_ce = h + kl
     if not math.isclose(plain_ce, s["mean"], rel_tol=1e-9, abs_tol=1e-12):
-        line += (f". With the options in force the loss is not H + KL; the plain "
-                 f"cross-entropy is {fmt(plain_ce)}")
+        line += (
+            f". With the options in force the loss is not H + KL; the plain "
+            f"cross-entropy is {fmt(plain_ce)}"
+        )
     return line + "."
 
 
@@ -153,8 +210,12 @@ def per_class_table(result: Result) -> Table:
 
     table = Table(title="per class (by true class)", box=box.SIMPLE_HEAD, title_justify="left")
     justify: JustifyMethod
-    for name, justify in (("class", "left"), ("count", "right"), ("mean loss", "right"),
-                          ("accuracy", "right")):
+    for name, justify in (
+        ("class", "left"),
+        ("count", "right"),
+        ("mean loss", "right"),
+        ("accuracy", "right"),
+    ):
         table.add_column(name, justify=justify)
     for row in result.per_class or []:
         table.add_row(str(row["class"]), fmt(row["count"]), fmt(row["mean"]), fmt(row["accuracy"]))

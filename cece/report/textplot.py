@@ -26,10 +26,18 @@ class Series:
     y: np.ndarray
 
 
-def line_plot(series: list[Series], *, width: int = 60, height: int = 15, y_max: float | None = None,
-              x_label: str = "", y_label: str = "", marks: Sequence[tuple[float, str]] = (),
-              levels: Sequence[tuple[float, str]] = (),
-              x_range: tuple[float, float] = (0.0, 1.0)) -> list[str]:
+def line_plot(
+    series: list[Series],
+    *,
+    width: int = 60,
+    height: int = 15,
+    y_max: float | None = None,
+    x_label: str = "",
+    y_label: str = "",
+    marks: Sequence[tuple[float, str]] = (),
+    levels: Sequence[tuple[float, str]] = (),
+    x_range: tuple[float, float] = (0.0, 1.0),
+) -> list[str]:
     """Curves on a ``width``×``height`` grid of characters, with axes, ticks and a legend.
 
     Values above ``y_max`` are cut off at the top edge (shown by ↑). ``marks`` are vertical
@@ -43,13 +51,13 @@ def line_plot(series: list[Series], *, width: int = 60, height: int = 15, y_max:
     grid = [[" "] * width for _ in range(height)]
 
     def row_of(v: float) -> int:  # 0 = top line
-        return height - 1 - int(round(min(v, top) / top * (height - 1)))
+        return height - 1 - round(min(v, top) / top * (height - 1))
 
-    for v, label in levels:
+    for v, _ in levels:
         if 0 <= v <= top:
             grid[row_of(v)] = ["┄"] * width
-    for x, label in marks:
-        col = int(round((x - x0) / (x1 - x0) * (width - 1)))
+    for x, _ in marks:
+        col = round((x - x0) / (x1 - x0) * (width - 1))
         for r in range(height):
             grid[r][col] = "┊"
     for k, s in enumerate(series):
@@ -97,7 +105,8 @@ def histogram_lines(hist: dict, *, width: int = 40, unit: str = "") -> list[str]
     counts, edges = hist["counts"], hist["edges"]
     if not counts:
         return ["(no finite losses to draw)"] + (
-            [f"inf: {hist['infinite']}"] if hist.get("infinite") else [])
+            [f"inf: {hist['infinite']}"] if hist.get("infinite") else []
+        )
     most = max(counts) or 1
     step = (edges[-1] - edges[0]) / len(counts)
     decimals = min(8, max(0, 1 - math.floor(math.log10(step)))) if step > 0 else 6
@@ -109,7 +118,7 @@ def histogram_lines(hist: dict, *, width: int = 40, unit: str = "") -> list[str]
     digits = len(f"{max(counts):,}")
     lines = []
     for label, count in zip(labels, counts):
-        eighths = int(round(count / most * width * 8))
+        eighths = round(count / most * width * 8)
         bar = BAR * (eighths // 8) + (PARTIAL[eighths % 8] if eighths % 8 else "")
         if count and not bar:
             bar = PARTIAL[1]

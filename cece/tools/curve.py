@@ -46,8 +46,11 @@ class Figure:
 
     @property
     def x_label(self) -> str:
-        return ("p, the predicted probability of the positive class" if self.binary
-                else "p, the predicted probability of the true class")
+        return (
+            "p, the predicted probability of the positive class"
+            if self.binary
+            else "p, the predicted probability of the true class"
+        )
 
     @property
     def y_label(self) -> str:
@@ -73,8 +76,15 @@ def loss_at(p: np.ndarray, y: float) -> np.ndarray:
     return -(pos + neg) + 0.0  # no −0.0
 
 
-def figure(targets: list[float], *, binary: bool, base: str = "e", points: int = 201,
-           classes: int | None = None, even: bool = False) -> Figure:
+def figure(
+    targets: list[float],
+    *,
+    binary: bool,
+    base: str = "e",
+    points: int = 201,
+    classes: int | None = None,
+    even: bool = False,
+) -> Figure:
     """The curves for each target: at ``points`` evenly spaced p in [0, 1] (``even``: the
     values for -f csv/json, infinite at an end where the target is not), or, for drawing, at
     points in (0, 1) packed towards the ends, where the curves are steep."""
@@ -100,6 +110,11 @@ def figure(targets: list[float], *, binary: bool, base: str = "e", points: int =
         curves.append(Curve(y, p, loss, (y, h)))
     fig = Figure(binary, unit, curves, classes)
     if classes:
-        fig.levels.append((math.log(classes) / scale, f"uniform guess over {classes} classes: "
-                           f"log {classes} = {math.log(classes) / scale:.4g} {unit}"))
+        fig.levels.append(
+            (
+                math.log(classes) / scale,
+                f"uniform guess over {classes} classes: "
+                f"log {classes} = {math.log(classes) / scale:.4g} {unit}",
+            )
+        )
     return fig

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cece.losses.terms import weighted_mean
-from cece.report.numbers import MINUS, given, num
 from cece.options import BASES
+from cece.report.numbers import MINUS, given, num
 
 SHOWN = 8  # vectors longer than this are shown by their ends
 
@@ -63,17 +63,27 @@ def vector(values, fmt=num, digits: int = 4, mark: int | None = None) -> str:
     return f"[{head},{middle}{tail}] ({n} values)"
 
 
-def _paren(text: str) -> str:
+def paren(text: str) -> str:
     return f"({text})" if text.startswith(MINUS) else text
 
 
 # -- categorical ------------------------------------------------------------------------------------
 
 
-def categorical(x, target, *, kind: str = "logits", weight=None, label_smoothing: float = 0.0,
-                sample_weight: float | None = None, eps: float | None = None,
-                renormalize: bool = False, ignored: bool = False,
-                classes: list[str] | None = None, digits: int = 4) -> Explanation:
+def categorical(
+    x,
+    target,
+    *,
+    kind: str = "logits",
+    weight=None,
+    label_smoothing: float = 0.0,
+    sample_weight: float | None = None,
+    eps: float | None = None,
+    renormalize: bool = False,
+    ignored: bool = False,
+    classes: list[str] | None = None,
+    digits: int = 4,
+) -> Explanation:
     """The softmax cross-entropy of one sample.
 
     ``target`` is a class index or a dense row (one-hot or soft); ``eps`` the probability clip
@@ -91,8 +101,7 @@ def categorical(x, target, *, kind: str = "logits", weight=None, label_smoothing
 
     if ignored:
         ex.add("label", f"y = {y}: the --ignore-index label")
-        ex.add("ignored", "the sample adds nothing to the sum, nor to the mean's denominator",
-               0.0)
+        ex.add("ignored", "the sample adds nothing to the sum, nor to the mean's denominator", 0.0)
         ex.nats = 0.0
         return ex
 
@@ -102,10 +111,13 @@ def categorical(x, target, *, kind: str = "logits", weight=None, label_smoothing
         shift = float(np.max(x))
         if shift > 700 or shift < -700:  # exp(x) itself would overflow or vanish
             e = np.exp(x - shift)
-            ex.add("exponentiate", f"exp(x {MINUS} {given(shift, digits)}) = {v_(e, y)}",
-                   e.tolist())
-            ex.notes.append(f"exp(x) would overflow, so every logit is shifted by max(x) = "
-                            f"{given(shift, digits)} first; softmax is unchanged by the shift")
+            ex.add(
+                "exponentiate", f"exp(x {MINUS} {given(shift, digits)}) = {v_(e, y)}", e.tolist()
+            )
+            ex.notes.append(
+                f"exp(x) would overflow, so every logit is shifted by max(x) = "
+                f"{given(shift, digits)} first; softmax is unchanged by the shift"
+            )
             what = f"Σ exp(x {MINUS} max)"
         else:
             e = np.exp(x)
@@ -118,9 +130,11 @@ def categorical(x, target, *, kind: str = "logits", weight=None, label_smoothing
         logp = x - shift - math.log(total) if what != "Σ exp(x)" else np.log(e) - math.log(total)
         logp = np.asarray(logp, dtype=np.float64)
         ex.add("log", f"log p = {v_(logp, y)}", logp.tolist())
-        ex.notes.append(f"cece computes log p = x {MINUS} max(x) {MINUS} log Σ exp(x {MINUS} "
-                        "max(x)) (log-sum-exp): the same numbers, with no overflow for large "
-                        "logits")
+        ex.notes.append(
+            f"cece computes log p = x {MINUS} max(x) {MINUS} log Σ exp(x {MINUS} "
+            "max(x)) (log-sum-exp): the same numbers, with no overflow for large "
+            "logits"
+        )
     elif kind == "log-probs":
         ex.add("log-probabilities", f"log p = {vector(x, given, digits, y)}", x.tolist())
         logp = x
@@ -133,8 +147,9 @@ def categorical(x, target, *, kind: str = "logits", weight=None, label_smoothing
             ex.add("renormalize", f"p = p / Σ p = p / {n_(total)} = {v_(p, y)}", p.tolist())
     else:
         p = x
-        ex.add("probabilities", f"p = {vector(x, given, digits, y)} (sum {n_(p.sum())})",
-               x.tolist())
+        ex.add(
+            "probabilities", f"p = {vector(x, given, digits, y)} (sum {n_(p.sum())})", x.tolist()
+        )
         if renormalize:
             total = float(p.sum())
             p = p / total
@@ -144,8 +159,12 @@ def categorical(x, target, *, kind: str = "logits", weight=None, label_smoothing
             changed = np.flatnonzero(clipped != p)
             if len(changed):
                 where = ", ".join(str(k) for k in changed[:4]) + (" …" if len(changed) > 4 else "")
-                ex.add("clip", f"p clipped to [eps, 1 {MINUS} eps], eps = {eps:.3g} "
-                       f"(classes {where}) = {v_(clipped, y)}", clipped.tolist())
+                ex.add(
+                    "clip",
+                    f"p clipped to [eps, 1 {MINUS} eps], eps = {eps:.3g} "
+                    f"(classes {where}) = {v_(clipped, y)}",
+                    clipped.tolist(),
+                )
             p = clipped
         with np.errstate(divide="ignore"):
             logp = np.log(p)
@@ -161,8 +180,11 @@ def categorical(x, target, *, kind: str = "logits", weight=None, label_smoothing
         ex.add("negate", f"loss = {MINUS}log({n_(p[y])}) = {n_(loss)}", loss)
         if w is not None:
             weighted = float(w[y]) * loss
-            ex.add("class weight", f"w[{y}] · loss = {given(w[y], digits)} · {n_(loss)} = "
-                   f"{n_(weighted)}", weighted)
+            ex.add(
+                "class weight",
+                f"w[{y}] · loss = {given(w[y], digits)} · {n_(loss)} = {n_(weighted)}",
+                weighted,
+            )
             loss = weighted
     else:
         if dense:
@@ -171,13 +193,18 @@ def categorical(x, target, *, kind: str = "logits", weight=None, label_smoothing
         else:
             t = np.zeros(c)
             t[y] = 1.0
-            ex.add("true class", f"y = {name(y)} → one-hot t = {vector(t, given, digits)}",
-                   t.tolist())
+            ex.add(
+                "true class", f"y = {name(y)} → one-hot t = {vector(t, given, digits)}", t.tolist()
+            )
         if label_smoothing:
             eps_ = label_smoothing
             t = (1 - eps_) * t + eps_ / c
-            ex.add("smooth", f"t = (1 {MINUS} ε)·t + ε/C = {given(1 - eps_, digits)}·t + "
-                   f"{given(eps_, digits)}/{c} = {v_(t)}", t.tolist())
+            ex.add(
+                "smooth",
+                f"t = (1 {MINUS} ε)·t + ε/C = {given(1 - eps_, digits)}·t + "
+                f"{given(eps_, digits)}/{c} = {v_(t)}",
+                t.tolist(),
+            )
         wt = t if w is None else w * t
         with np.errstate(invalid="ignore"):
             terms = np.where(wt > 0, wt * logp, 0.0)
@@ -185,113 +212,42 @@ def categorical(x, target, *, kind: str = "logits", weight=None, label_smoothing
         shown = [k for k in range(c) if wt[k] != 0]
         written = " + ".join(
             (f"{given(w[k], digits)}·" if w is not None else "")
-            + f"{n_(t[k]) if label_smoothing else given(t[k], digits)}·{_paren(n_(logp[k]))}"
-            for k in shown[:SHOWN])
+            + f"{n_(t[k]) if label_smoothing else given(t[k], digits)}·{paren(n_(logp[k]))}"
+            for k in shown[:SHOWN]
+        )
         more = " + …" if len(shown) > SHOWN else ""
         sym = "Σ w·t·log p" if w is not None else "Σ t·log p"
-        ex.add("dot product", f"loss = {MINUS}{sym} = {MINUS}({written}{more}) = {n_(loss)}",
-               loss)
+        ex.add("dot product", f"loss = {MINUS}{sym} = {MINUS}({written}{more}) = {n_(loss)}", loss)
         if w is None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 h = -float(np.where(t > 0, t * np.log(t), 0.0).sum())
-            ex.add("split", f"= H(t) + KL(t‖p) = {n_(h)} + {n_(loss - h)} (the least any "
-                   f"prediction can reach is H(t))", [h, loss - h])
-    return _weighted(ex, loss, sample_weight, digits)
+            ex.add(
+                "split",
+                f"= H(t) + KL(t‖p) = {n_(h)} + {n_(loss - h)} (the least any "
+                f"prediction can reach is H(t))",
+                [h, loss - h],
+            )
+    return sample_weighted(ex, loss, sample_weight, digits)
 
 
 # -- binary -----------------------------------------------------------------------------------------
 
 
-def binary(x, y, *, kind: str = "logits", pos_weight=None, label_smoothing: float = 0.0,
-           sample_weight: float | None = None, eps: float | None = None,
-           digits: int = 4) -> Explanation:
-    """The sigmoid cross-entropy of one sample of K ≥ 1 columns (the mean over its columns).
-
-    Each column: −((1 − y)·log(1 − p) + w₊·y·log p), p = σ(x) for logits (PyTorch's
-    ``binary_cross_entropy_with_logits``); smoothing y·(1 − ε) + ε/2 (Keras).
-    """
-    x = np.atleast_1d(np.asarray(x, dtype=np.float64)).ravel()
-    y = np.atleast_1d(np.asarray(y, dtype=np.float64)).ravel()
-    k = len(x)
-    pw = None if pos_weight is None else np.broadcast_to(
-        np.asarray(pos_weight, dtype=np.float64), (k,))
-    ex = Explanation("binary cross-entropy of one sample" + (f" ({k} columns)" if k > 1 else ""))
-    n_ = lambda v: num(v, digits)  # noqa: E731
-    g_ = lambda v: given(v, digits)  # noqa: E731
-    losses = []
-    ex.add("formula", f"loss = {MINUS}((1 {MINUS} y)·log(1 {MINUS} p) + "
-           f"{'w₊·' if pw is not None else ''}y·log p)" + (", for each column" if k > 1 else ""))
-    for j in range(k):
-        tag = f"[{j}]" if k > 1 else ""
-        xj, yj = float(x[j]), float(y[j])
-        if kind == "logits":
-            p = _sigmoid(xj)
-            ex.add(f"sigmoid{tag}", f"p = σ(x) = 1 / (1 + e^{_paren(g_(-xj))}) = {n_(p)}", p)
-            lp, l1p = _log_sigmoid(xj), _log_sigmoid(-xj)
-            ps, p1s = n_(p), n_(_sigmoid(-xj))
-        else:
-            p = xj
-            lp = math.log(p) if p > 0 else -math.inf
-            l1p = math.log1p(-p) if p < 1 else -math.inf
-            ps, p1s = g_(p), g_(1 - p)
-            if eps and not eps <= p <= 1 - eps:
-                clipped = min(max(p, eps), 1 - eps)
-                ex.add(f"clip{tag}", f"p = {g_(p)} clipped to [eps, 1 {MINUS} eps] = "
-                       f"{n_(clipped)} (eps = {eps:.3g})", clipped)
-                p, lp, l1p = clipped, math.log(clipped), math.log1p(-clipped)
-                ps, p1s = n_(p), n_(1 - p)
-        ys: float | str  # the smoothed target, then the text of the target
-        if label_smoothing:
-            ys = yj * (1 - label_smoothing) + label_smoothing / 2
-            ex.add(f"smooth{tag}", f"y = y·(1 {MINUS} ε) + ε/2 = {g_(yj)}·{g_(1 - label_smoothing)}"
-                   f" + {g_(label_smoothing)}/2 = {n_(ys)}", ys)
-            yj = ys
-        wj = 1.0 if pw is None else float(pw[j])
-        ys, y1s = (n_(yj), n_(1 - yj)) if label_smoothing else (g_(yj), g_(1 - yj))
-        wtxt = f"{g_(wj)}·" if pw is not None else ""
-        neg = (1 - yj) * l1p if yj < 1 else 0.0
-        pos = wj * yj * lp if yj > 0 else 0.0
-        loss = -(neg + pos)
-        ex.add(f"substitute{tag}", f"= {MINUS}({y1s}·log {p1s} + {wtxt}{ys}·log {ps})")
-        ex.add(f"logs{tag}", f"= {MINUS}({y1s}·{_paren(n_(l1p))} + {wtxt}{ys}·{_paren(n_(lp))})")
-        ex.add(f"negate{tag}", f"= {n_(loss)}", loss)
-        if 0 < yj < 1 and pw is None:
-            h = -(yj * math.log(yj) + (1 - yj) * math.log1p(-yj))
-            ex.add(f"split{tag}", f"= H(y) + KL(y‖p) = {n_(h)} + {n_(loss - h)} (the least "
-                   f"reachable, at p = y, is H(y) = {n_(h)})", [h, loss - h])
-        losses.append(loss)
-    if kind == "logits":
-        ex.notes.append(f"cece computes each term from x directly, as max(x, 0) {MINUS} x·y + "
-                        f"log(1 + e^{MINUS}|x|): the same value, finite for any logit")
-    loss = float(np.mean(losses))
-    if k > 1:
-        ex.add("mean over columns", f"loss = ({' + '.join(n_(v) for v in losses[:SHOWN])}"
-               f"{' + …' if k > SHOWN else ''}) / {k} = {n_(loss)}", loss)
-    return _weighted(ex, loss, sample_weight, digits)
-
-
-def _weighted(ex: Explanation, loss: float, sample_weight: float | None,
-              digits: int) -> Explanation:
+def sample_weighted(
+    ex: Explanation, loss: float, sample_weight: float | None, digits: int
+) -> Explanation:
     """The sample weight's step (scikit-learn's ``sample_weight``), then the result."""
     if sample_weight is not None:
         weighted = float(sample_weight) * loss
-        ex.add("sample weight", f"s · loss = {given(sample_weight, digits)} · "
-               f"{num(loss, digits)} = {num(weighted, digits)}", weighted)
+        ex.add(
+            "sample weight",
+            f"s · loss = {given(sample_weight, digits)} · "
+            f"{num(loss, digits)} = {num(weighted, digits)}",
+            weighted,
+        )
         loss = weighted
     ex.nats = loss
     return ex
-
-
-def _sigmoid(x: float) -> float:
-    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
-
-
-def _log_sigmoid(x: float) -> float:
-    """log σ(x) = −log(1 + e^−x), without overflow."""
-    return -(math.log1p(math.exp(-x)) if x >= 0 else -x + math.log1p(math.exp(x)))
-
-
-# -- the unit and the reduction ---------------------------------------------------------------------
 
 
 def in_base(ex: Explanation, base: str, digits: int = 4) -> float:
@@ -302,14 +258,22 @@ def in_base(ex: Explanation, base: str, digits: int = 4) -> float:
     scale, unit = BASES[base]
     ex.value = value = ex.nats / scale
     ex.unit = unit
-    ex.add("unit", f"in {unit}: {num(ex.nats, digits)} / ln {base} = {num(value, digits)}",
-           value)
+    ex.add("unit", f"in {unit}: {num(ex.nats, digits)} / ln {base} = {num(value, digits)}", value)
     return value
 
 
-def reduction_step(ex: Explanation, losses: list[float], count: int, numerator: float,
-                   denominator: float, reduction: str, how: str, unit: str,
-                   digits: int = 4, columns: int = 1) -> float | None:
+def reduction_step(
+    ex: Explanation,
+    losses: list[float],
+    count: int,
+    numerator: float,
+    denominator: float,
+    reduction: str,
+    how: str,
+    unit: str,
+    digits: int = 4,
+    columns: int = 1,
+) -> float | None:
     """The reduction over all samples, ``(ℓ₀ + ℓ₁ + …) / N``, from the run's sums (ℓᵢ: each
     sample's loss with its class weight; ``how``: what the mean divides by)."""
     n_ = lambda v: num(v, digits)  # noqa: E731
@@ -318,8 +282,11 @@ def reduction_step(ex: Explanation, losses: list[float], count: int, numerator: 
         return None
     if reduction == "sum":
         if columns > 1:  # binary: the sum runs over every element, K per sample
-            ex.add("sum over elements", f"K · Σ ℓᵢ = {columns} · ({shown}) = {n_(numerator)} "
-                   f"{unit}", numerator)
+            ex.add(
+                "sum over elements",
+                f"K · Σ ℓᵢ = {columns} · ({shown}) = {n_(numerator)} {unit}",
+                numerator,
+            )
         else:
             ex.add("sum over samples", f"Σ ℓᵢ = {shown} = {n_(numerator)} {unit}", numerator)
         return numerator
@@ -329,7 +296,6 @@ def reduction_step(ex: Explanation, losses: list[float], count: int, numerator: 
     else:
         top = {"Σ w[yᵢ]": "Σ w[yᵢ]·ℓᵢ", "Σ sᵢ": "Σ sᵢ·ℓᵢ", "Σ sᵢ·w[yᵢ]": "Σ sᵢ·w[yᵢ]·ℓᵢ"}
         den = f"{int(denominator)}" if denominator == int(denominator) else n_(denominator)
-        formula = (f"{top.get(how, 'Σ ℓᵢ')} / {how} = {n_(numerator)} / {den} = {n_(mean)} "
-                   f"{unit}")
+        formula = f"{top.get(how, 'Σ ℓᵢ')} / {how} = {n_(numerator)} / {den} = {n_(mean)} {unit}"
     ex.add(f"mean over {count} samples", formula, mean)
     return mean

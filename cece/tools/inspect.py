@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cece.io import readers
 from cece.checks import ROW_SUM_TOL, KindDetector
+from cece.io import readers
+from cece.io.arrays import ArrayInput
 from cece.io.blocks import ROWS
 from cece.io.inputs import LABEL_NAMES, text_column
-from cece.io.arrays import ArrayInput
 from cece.io.text import TextTable
 
 DISTINCT_CAP = 1000  # distinct label values tracked, at most
@@ -44,7 +44,8 @@ class Values:
     one_hot: bool = True
     detector: KindDetector = field(default_factory=KindDetector)
     detector_open: KindDetector = field(
-        default_factory=lambda: KindDetector(rows_sum_to_one=False, kinds=("probs",)))
+        default_factory=lambda: KindDetector(rows_sum_to_one=False, kinds=("probs",))
+    )
 
     def update(self, block: np.ndarray, start: int) -> None:
         block = np.asarray(block)
@@ -110,37 +111,49 @@ class Report:
 
     def to_dict(self) -> dict:
         v = self.values
-        out = {"file": self.name, "format": self.format, "shape": self.shape,
-               "dtype": self.dtype, "rows": self.rows, "columns": self.columns,
-               "header": self.header, "label_column": self.label_column,
-               "text_columns": self.text_columns or None}
+        out = {
+            "file": self.name,
+            "format": self.format,
+            "shape": self.shape,
+            "dtype": self.dtype,
+            "rows": self.rows,
+            "columns": self.columns,
+            "header": self.header,
+            "label_column": self.label_column,
+            "text_columns": self.text_columns or None,
+        }
         if v is not None:
-            out["values"] = {"min": v.lo if v.finite_count else None,
-                             "max": v.hi if v.finite_count else None,
-                             "mean": v.total / v.finite_count if v.finite_count else None,
-                             "nan": v.nan, "inf": v.posinf, "-inf": v.neginf,
-                             "first_non_finite": None if v.first_bad is None else {
-                                 "row": v.first_bad[0], "column": v.first_bad[1],
-                                 "value": v.first_bad[2]},
-                             "integers": v.integers and bool(v.finite_count)}
+            out["values"] = {
+                "min": v.lo if v.finite_count else None,
+                "max": v.hi if v.finite_count else None,
+                "mean": v.total / v.finite_count if v.finite_count else None,
+                "nan": v.nan,
+                "inf": v.posinf,
+                "-inf": v.neginf,
+                "first_non_finite": None
+                if v.first_bad is None
+                else {"row": v.first_bad[0], "column": v.first_bad[1], "value": v.first_bad[2]},
+                "integers": v.integers and bool(v.finite_count),
+            }
             if self.columns > 1 and v.sums[3]:
-                out["row_sums"] = {"min": v.sums[0], "max": v.sums[1],
-                                   "mean": v.sums[2] / v.sums[3],
-                                   "rows_summing_to_1": v.rows_sum_to_one,
-                                   "tolerance": ROW_SUM_TOL}
+                out["row_sums"] = {
+                    "min": v.sums[0],
+                    "max": v.sums[1],
+                    "mean": v.sums[2] / v.sums[3],
+                    "rows_summing_to_1": v.rows_sum_to_one,
+                    "tolerance": ROW_SUM_TOL,
+                }
         if self.labels is not None:
             out["labels"] = self.labels
-        out.update({"kind": self.kind, "why": self.why, "suggestion": self.suggestion,
-                    "notes": self.notes})
+        out.update(
+            {"kind": self.kind, "why": self.why, "suggestion": self.suggestion, "notes": self.notes}
+        )
         return out
 
 
 def inspect(arg: str, *, class_axis: int = -1, stdin_format: str = "csv") -> Report:
     data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
-    if isinstance(data, ArrayInput):
-        report = _array(data, class_axis)
-    else:
-        report = _table(data)
+    report = _array(data, class_axis) if isinstance(data, ArrayInput) else _table(data)
     _classify(report, arg)
     return report
 
@@ -166,8 +179,10 @@ def _array(data: ArrayInput, class_axis: int) -> Report:
         if not -arr.ndim <= class_axis < arr.ndim:
             from cece.errors import OptionError
 
-            raise OptionError(f"--class-axis {class_axis} is out of range for {name} with "
-                              f"{arr.ndim} dimensions (shape {tuple(shape)})")
+            raise OptionError(
+                f"--class-axis {class_axis} is out of range for {name} with "
+                f"{arr.ndim} dimensions (shape {tuple(shape)})"
+            )
         arr = np.moveaxis(arr, class_axis, -1).reshape(-1, arr.shape[class_axis])
     n, c = arr.shape
     report = Report(name, fmt, shape, str(data.array.dtype), n, c)
@@ -184,7 +199,8 @@ def _table(table) -> Report:
     fmt = "text table" if isinstance(table, TextTable) else "Arrow table"
     if isinstance(table, TextTable):
         sep = {",": "comma", "\t": "tab", ";": "semicolon", " ": "whitespace"}.get(
-            table.delimiter, repr(table.delimiter))
+            table.delimiter, repr(table.delimiter)
+        )
         fmt = f"text table ({sep}-separated{', with a header' if header else ', no header'})"
     text_cols = [c for c in range(table.ncols) if text_column(table, c)]
     label_col = None
@@ -194,34 +210,43 @@ def _table(table) -> Report:
                 label_col = c
                 break
     skip = {0} if header and header[0] in ("", "Unnamed: 0") else set()
-    if label_col is not None and not [c for c in range(table.ncols)
-                                      if c not in text_cols and c != label_col and c not in skip]:
-        if label_col not in text_cols:
-            label_col = None  # a file of labels alone: its one column is the values
-    float_cols = [c for c in range(table.ncols)
-                  if c not in text_cols and c != label_col and c not in skip]
+
+    def values_columns(label: int | None) -> list[int]:
+        return [c for c in range(table.ncols) if c not in (*text_cols, *skip, label)]
+
+    if label_col is not None and not values_columns(label_col) and label_col not in text_cols:
+        label_col = None  # a file of labels alone: its one column is the values
+    float_cols = values_columns(label_col)
     label_numeric = label_col is not None and label_col not in text_cols
     names: list = []
     values, label_values = Values(), Values()
     rows = 0
-    for block in table.blocks(float_cols + ([label_col] if label_numeric else []),
-                              [c for c in text_cols]):
+    for block in table.blocks(float_cols + ([label_col] if label_numeric else []), list(text_cols)):
         f = block.floats
         if float_cols:
             values.update(f[:, : len(float_cols)], block.start_row)
         if label_numeric:
             label_values.update(f[:, -1:], block.start_row)
         if text_cols and len(names) < DISTINCT_CAP * 10:
-            names.extend(block.texts[text_cols.index(label_col)].tolist()
-                         if label_col in text_cols else block.texts[0].tolist())
+            names.extend(
+                block.texts[text_cols.index(label_col)].tolist()
+                if label_col in text_cols
+                else block.texts[0].tolist()
+            )
         rows += len(f) if f.size or not text_cols else len(block.texts[0])
-    report = Report(name, fmt, [rows, table.ncols], "float64 (parsed)" if float_cols else "text",
-                    rows, len(float_cols), header=header)
+    report = Report(
+        name,
+        fmt,
+        [rows, table.ncols],
+        "float64 (parsed)" if float_cols else "text",
+        rows,
+        len(float_cols),
+        header=header,
+    )
     report.values = values if float_cols else None
     if label_col is not None:
         report.label_column = header[label_col]
-    report.text_columns = [header[c] if header else str(c) for c in text_cols
-                           if c != label_col]
+    report.text_columns = [header[c] if header else str(c) for c in text_cols if c != label_col]
     if label_numeric:
         report.labels = _index_labels(label_values)
     elif text_cols:
@@ -231,15 +256,23 @@ def _table(table) -> Report:
 
 def _names(values: list) -> dict:
     distinct = sorted(set(map(str, values)))
-    return {"form": "class names", "distinct": len(distinct),
-            "values": distinct[:20] + (["…"] if len(distinct) > 20 else [])}
+    return {
+        "form": "class names",
+        "distinct": len(distinct),
+        "values": distinct[:20] + (["…"] if len(distinct) > 20 else []),
+    }
 
 
 def _index_labels(v: Values) -> dict:
     if v.integers and v.finite_count and v.lo >= 0:
         distinct = sorted(int(x) for x in v.distinct)
-        return {"form": "class indices", "distinct": len(distinct), "min": int(v.lo),
-                "max": int(v.hi), "values": distinct[:20] + (["…"] if len(distinct) > 20 else [])}
+        return {
+            "form": "class indices",
+            "distinct": len(distinct),
+            "min": int(v.lo),
+            "max": int(v.hi),
+            "values": distinct[:20] + (["…"] if len(distinct) > 20 else []),
+        }
     return {"form": "numbers", "min": v.lo, "max": v.hi}
 
 
@@ -259,8 +292,10 @@ def _classify(r: Report, arg: str) -> None:
         return
     if v.nan or v.posinf or v.neginf:
         row, col, value = v.first_bad  # type: ignore[misc]
-        r.notes.append(f"{v.nan + v.posinf + v.neginf} non-finite value(s), first {value} at "
-                       f"row {row}, column {col}: the loss commands stop there (exit 2)")
+        r.notes.append(
+            f"{v.nan + v.posinf + v.neginf} non-finite value(s), first {value} at "
+            f"row {row}, column {col}: the loss commands stop there (exit 2)"
+        )
     c = r.columns
     label_hint = ""
     if r.label_column is not None:
@@ -270,8 +305,10 @@ def _classify(r: Report, arg: str) -> None:
     if c == 1:
         if v.integers and set(distinct) <= {0.0, 1.0}:
             r.kind, r.why = "labels (0/1)", "one column of 0s and 1s"
-            r.suggestion = (f"cece binary PREDS {f}  (as targets; or as class indices: "
-                            f"cece categorical PREDS {f})")
+            r.suggestion = (
+                f"cece binary PREDS {f}  (as targets; or as class indices: "
+                f"cece categorical PREDS {f})"
+            )
         elif v.integers and v.lo >= 0:
             r.kind = "labels (class indices)"
             r.why = f"one column of integers {int(v.lo)}..{int(v.hi)} ({len(distinct)} distinct)"
@@ -292,18 +329,23 @@ def _classify(r: Report, arg: str) -> None:
     if kind == "probs":
         r.kind, r.why = "probabilities", v.detector.reason()
         r.suggestion = f"cece categorical {f}{label_hint}{labels}"
-        r.notes.append(f"as soft targets: cece categorical PREDS {f}; as distributions: "
-                       f"cece entropy {f}")
+        r.notes.append(
+            f"as soft targets: cece categorical PREDS {f}; as distributions: cece entropy {f}"
+        )
     elif kind == "log-probs":
         r.kind, r.why = "log-probabilities", v.detector.reason()
         r.suggestion = f"cece categorical {f} --from log-probs{label_hint}{labels}"
     elif v.detector_open.kind == "probs":
         r.kind = "independent probabilities (multi-label)"
-        r.why = (f"all values lie in [0, 1], but {v.rows - v.rows_sum_to_one} of {v.rows} rows "
-                 f"do not sum to 1")
+        r.why = (
+            f"all values lie in [0, 1], but {v.rows - v.rows_sum_to_one} of {v.rows} rows "
+            f"do not sum to 1"
+        )
         r.suggestion = f"cece binary {f}{label_hint or ' TARGETS'}"
-        r.notes.append(f"if these are probabilities of one distribution per row: "
-                       f"cece categorical {f}{labels} --renormalize")
+        r.notes.append(
+            f"if these are probabilities of one distribution per row: "
+            f"cece categorical {f}{labels} --renormalize"
+        )
         if v.integers:
             r.kind, r.why = "multi-label targets (0/1)", "values are 0 and 1, several 1s a row"
             r.suggestion = f"cece binary PREDS {f}"

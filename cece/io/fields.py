@@ -1,0 +1,113 @@
+"""One line or field of text: numbers, delimiters, headers, line ends, encodings.
+
+The rules the text reader applies to what it sees, with the messages that say what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from cece.errors import InputError
+
+_NUMBERISH = re.compile(r"[+-]?(?=[\d.,' ]*\d)[\d.,' ]+%?|[+-]?\d+(\.\d*)?%")
+
+
+def parse_number(text: str) -> float | None:
+    """A cell as a float, or None when it is not a plain number (no '1_000', no '0x1')."""
+    text = text.strip()
+    if not text or "_" in text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def looks_like_number(text: str) -> bool:
+    """A cell meant as a number that is not one: '0,5', '1,234.5', '20%', '' (so a column of
+    them is reported cell by cell, not taken for a column of text)."""
+    text = text.strip()
+    return not text or bool(_NUMBERISH.fullmatch(text))
+
+
+def is_header(first: list[str], below: list[list[str]]) -> bool:
+    """A first row is a header when it is all text, or text above a column of numbers.
+
+    A row like ``0.1,0.2,cat`` over rows of the same shape is data (a table with a text
+    column, e.g. class names), not a header.
+    """
+    text = [parse_number(f) is None for f in first]
+    if all(text):
+        return True
+    return any(
+        is_text and any(c < len(row) and parse_number(row[c]) is not None for row in below)
+        for c, is_text in enumerate(text)
+    )
+
+
+BARE_CR = "lines end in a bare carriage return (\\r); expected \\n or \\r\\n line ends"
+
+
+def check_line_ends(data: bytes, name: str) -> None:
+    """Classic-Mac line ends (a lone \\r) are refused, naming the first such line."""
+    cr = data.find(b"\r")
+    while 0 <= cr < len(data) - 1:
+        if data[cr + 1 : cr + 2] != b"\n":
+            raise InputError(name, BARE_CR, line=data.count(b"\n", 0, cr) + 1)
+        cr = data.find(b"\r", cr + 1)
+
+
+def needs_python(raw: bytes) -> bool:
+    """Whether a block holds a lone \\r or a line with an odd number of quotes (pandas would
+    take either for a line break inside a field)."""
+    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
+        return True
+    if b'"' not in raw:
+        return False
+    buf = np.frombuffer(raw, np.uint8)
+    quotes = np.flatnonzero(buf == 34)
+    newlines = np.flatnonzero(buf == 10)
+    per_line = np.bincount(np.searchsorted(newlines, quotes), minlength=len(newlines) + 1)
+    return bool((per_line % 2).any())
+
+
+def sniff_delimiter(line: str) -> str:
+    """The delimiter of a table from its first line: tab, comma, semicolon or whitespace."""
+    for delim in ("\t", ",", ";"):
+        if delim in line:
+            return delim
+    return " "
+
+
+def decode(data: bytes, name: str, line: int | None = None) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            name,
+            f"not a text table: byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8",
+            line=line,
+            hint="expected CSV/TSV text, .npy, .npz, .parquet or .feather",
+        ) from None
+
+
+def number_hint(text: str, delimiter: str) -> str | None:
+    text = text.strip()
+    if "," in text and text.replace(",", "").replace(".", "").lstrip("+-").isdigit():
+        whole, _, frac = text.lstrip("+-").partition(",")
+        if (
+            text.count(",") == 1
+            and "." not in text
+            and (delimiter == ";" or whole == "0" or len(frac) != 3)
+        ):
+            return "this looks like a decimal comma; write numbers with a decimal point"
+        return "this looks like a thousands separator; write plain numbers like 1234.5"
+    if text.endswith("%"):
+        return "write probabilities as numbers in [0, 1]: 0.2, not 20%"
+    if "_" in text:
+        return "write plain numbers without underscores"
+    if not text:
+        return "the cell is empty"
+    return None
