@@ -6,10 +6,11 @@ Ctrl-C exits 130; anything else is a bug: one line asking for a report, exit 3, 
 traceback only with ``--debug`` or ``CECE_DEBUG=1``.
 
 Start-up matters: this module imports only Typer and the standard library; numpy, pandas and
-rich are imported inside the commands that need them.
+rich are imported inside the commands that need them. Each run builds a Typer app holding only
+what it needs (:func:`application`), and is parsed and invoked through Click's ``make_context``
+and ``invoke`` so that no exception is turned into an exit code before it reaches ``main()``.
 """
 
-import contextlib
 import os
 import signal
 import sys
@@ -18,7 +19,7 @@ import warnings
 import typer
 
 from cece.cli import loss, tools  # noqa: F401  (register the commands, in help order)
-from cece.cli.app import app
+from cece.cli.app import COMMANDS, build
 from cece.errors import CeceError, ExitCode, stderr_prefix
 
 _CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -38,11 +39,7 @@ def main(argv: list[str] | None = None) -> None:
         _keep_freed_memory()
         _one_blas_thread()
     try:
-        with _only_the_command(args):
-            code = app(args=args, prog_name="cece", standalone_mode=False)
-        code = code if isinstance(code, int) else 0
-        if code == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
-            print("cece: interrupted", file=sys.stderr)
+        code = _run(args)
     except CeceError as exc:
         code = _error(exc.message, exc.hint, exc.exit_code, debug)
     except _CLICK_ERRORS as exc:  # usage errors: unknown option, bad value, missing argument
@@ -61,35 +58,29 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(int(code))
 
 
-@contextlib.contextmanager
-def _only_the_command(args: list[str]):
-    """Build only the command being run: Typer turns every registered command into a Click
-    command (~5 ms each, for their ~30 options) before dispatching to one of them."""
-    commands = list(app.registered_commands)
+def application(args: list[str]) -> typer.Typer:
+    """The Typer app for these arguments: only what the run needs (start-up).
+
+    Typer turns every command of an app into a Click command, introspecting its ~30 options
+    (~5 ms each), before dispatching to one. So a run gets an app with its command alone; the
+    list of commands (``cece``, ``cece --help``, a misspelt command) stand-ins with names and
+    help lines only.
+    """
     first = next((a for a in args if not a.startswith("-")), None)
-    chosen = [c for c in commands if (c.name or c.callback.__name__) == first]
-    if chosen:
-        app.registered_commands[:] = chosen
-    else:  # the list of commands (or a misspelt one): names and help lines only
-        app.registered_commands[:] = [_listed(c) for c in commands]
+    if first in COMMANDS:
+        return build([first])
+    return build(listed=True)
+
+
+def _run(args: list[str]) -> int:
+    """Parse and invoke: Click's ``make_context`` and ``invoke``, the errors left to main()."""
+    group = typer.main.get_command(application(args))
     try:
-        yield
-    finally:
-        app.registered_commands[:] = commands
-
-
-def _listed(command):
-    """A copy of a registered command whose callback takes no options: enough for a list of
-    commands, and Typer skips introspecting ~150 options (a third of ``cece --help``)."""
-    import copy
-
-    def listed() -> None:
-        pass
-
-    listed.__doc__, listed.__name__ = command.callback.__doc__, command.callback.__name__
-    shown = copy.copy(command)
-    shown.callback = listed
-    return shown
+        with group.make_context("cece", args) as ctx:
+            code = group.invoke(ctx)
+    except typer.Exit as exc:  # --help, --version, a failed check
+        code = exc.exit_code
+    return code if isinstance(code, int) else ExitCode.OK
 
 
 def _keep_freed_memory() -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cece.cli.app import app
+from cece.cli.app import command
 from cece.cli.params import (
     CI, IN, LOSS, OUT, AlphaOpt, Base, BaselineOpt, BaseOpt, BinaryKind, ClassAxisOpt,
     ClassesOpt, EpsOpt, FailAboveOpt, Format, FormatOpt, FromOpt, GammaOpt, HistOpt, Kind,
@@ -17,7 +17,7 @@ from cece.cli.params import (
     StrictOpt, ToleranceOpt, WorstOpt, examples, help_text, output_options,
 )
 
-@app.command(
+@command(
     short_help="Softmax (multi-class) cross-entropy, as PyTorch computes it.",
     help=help_text(
         "Softmax (multi-class) cross-entropy, a.k.a. log loss / NLL, as PyTorch computes it.",
@@ -88,7 +88,7 @@ def categorical(
         raise typer.Exit(code)
 
 
-@app.command(
+@command(
     short_help="Sigmoid (binary) cross-entropy: binary, multi-label, soft.",
     help=help_text(
         "Sigmoid (binary) cross-entropy, element-wise: binary, multi-label and soft targets.",
@@ -160,7 +160,7 @@ def binary(
         raise typer.Exit(code)
 
 
-@app.command(
+@command(
     short_help="Combine shard JSON summaries into one exact summary.",
     help=help_text(
         "Combine the JSON summaries of shards into the summary of their union, exactly.",

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cece.cli.app import app
+from cece.cli.app import command
 from cece.cli.params import (
     IN, LOSS, OUT, Base, BaselineOpt, BaseOpt, ClassAxisOpt, ClassesOpt, EpsOpt, FailAboveOpt,
     Format, FormatOpt, FromOpt, HistOpt, Kind, LabelColOpt, LabelsArg, OutputOpt, PredColsOpt, PredsArg,
@@ -50,7 +50,7 @@ def _measure(command: str, p: str, q: str | None, kind: Kind, reduction: Reducti
         raise typer.Exit(code)
 
 
-@app.command(
+@command(
     short_help="Shannon entropy H(P) of each row.",
     help=help_text("Shannon entropy H(P) of each row: −Σ p·log p (0·log 0 = 0).",
                """As scipy.stats.entropy(p, base=…, axis=1). The table adds the mean, sum and
@@ -84,7 +84,7 @@ def entropy(
                                    baseline, tolerance, strict, hist))
 
 
-@app.command(
+@command(
     short_help="KL divergence KL(P‖Q) of each pair of rows.",
     help=help_text("Kullback–Leibler divergence KL(P‖Q) of each pair of rows: Σ p·log(p/q).",
                """As the row sums of scipy.special.rel_entr(p, q): infinite where Q gives
@@ -140,7 +140,7 @@ def _loss_type(binary: bool, categorical: bool) -> str | None:
     return "binary" if binary else "categorical" if categorical else None
 
 
-@app.command(
+@command(
     short_help="One sample's loss, step by step, with its numbers.",
     help=help_text("The loss of one sample, step by step, with its numbers.",
                """Categorical: logits → exp → sum → softmax → log → the true class's term →
@@ -214,7 +214,7 @@ class CurveFormat(str, Enum):
     json = "json"
 
 
-@app.command(
+@command(
     short_help="The loss as a function of the predicted probability (a plot).",
     help=help_text("The loss as a function of the predicted probability, drawn in the terminal.",
                """Categorical (the default): −log p, with p the probability given to the true
@@ -260,7 +260,7 @@ def curve(
                        fmt=fmt.value, output=output)
 
 
-@app.command(
+@command(
     short_help="What cece sees in a file: shape, values, kind, advice.",
     name="inspect",
     help=help_text("What cece sees in a file: shape, dtype, values, row sums, NaN/inf, kind.",
