@@ -1,9 +1,10 @@
-"""The command line's manners, and the start-up tricks (each with a test that fails loudly if it
-stops working)."""
+"""The command line's manners: help pages, and the start-up tricks (each with a test that fails
+loudly if it stops working)."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,88 @@ def sh(command: str, env: dict | None = None) -> subprocess.CompletedProcess:
 def click_command(args: list[str]):
     """The Click group Typer builds for a run with these arguments (Typer's public API)."""
     return typer.main.get_command(entry.application(args))
+
+
+# -- help pages ------------------------------------------------------------------------------
+
+USAGE = {
+    "categorical": "PREDS [LABELS]", "binary": "PREDS [LABELS]", "merge": "SUMMARY.json...",
+    "entropy": "P", "kl": "P Q", "explain": "PREDS [LABELS]", "curve": "", "inspect": "FILE",
+}
+
+
+def help_page(*args: str, columns: int = 80) -> str:
+    proc = sh("cece " + " ".join(args), env={"COLUMNS": str(columns)})
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    return proc.stdout
+
+
+def test_every_command_has_a_usage_line():
+    assert set(USAGE) == set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_usage_lines_name_the_arguments_plainly(command):
+    """No `{PREDS}` (Typer 0.28+ marks required arguments so), no `[[LABELS]]` (0.29)."""
+    first = help_page(command, "--help").splitlines()[0]
+    assert first == f"Usage: cece {command} [OPTIONS] {USAGE[command]}".rstrip()
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_examples_are_one_per_line_at_80_columns(command):
+    """The epilog's examples are never rewrapped (Click's \\b), even when wider than 80."""
+    settings = COMMANDS[command].settings if command else {}
+    epilog = settings.get("epilog") or _root_epilog()
+    examples = [line.strip() for line in epilog.splitlines() if line.strip().startswith("cece ")]
+    assert examples
+    shown = [line.strip() for line in help_page(command, "--help").splitlines()]
+    for example in examples:
+        assert example in shown, example
+    assert shown[-len(examples):] == examples  # the page ends with them
+
+
+def _root_epilog() -> str:
+    return typer.main.get_command(build(listed=True)).epilog
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_descriptions_never_break_an_option_name(command):
+    page = help_page(command, "--help")
+    assert not re.search(r"--[a-z]+(-[a-z]+)*-\n", page), page
+
+
+OPTION = re.compile(r"  (?:-\w, )?(--[\w-]+)")  # an option's line: its long name
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_options_are_grouped_as_declared(command):
+    """Each option sits under its group (Input, Loss, Output, Checks (CI)); -h/--help under
+    Options; the groups come in the order of their first option, as Typer's rich help does."""
+    params = typer.main.get_command(build([command])).commands[command].params
+    expected: dict[str, list[str]] = {}
+    for param in params:
+        if param.param_type_name == "option":
+            group = getattr(param, "rich_help_panel", None) or "Options"
+            expected.setdefault(group, []).append(max(param.opts, key=len))
+    found: dict[str, list[str]] = {}
+    section = None
+    for line in help_page(command, "--help").splitlines():
+        if re.fullmatch(r"\S.*:", line):
+            section = line[:-1]
+        elif section not in (None, "Arguments") and (option := OPTION.match(line)):
+            found.setdefault(section, []).append(option.group(1))
+    assert found.pop("Options") == ["--help"]
+    assert [g for g in found] == [g for g in expected if g != "Options"]
+    for group, options in found.items():
+        assert options == expected[group], group
+
+
+def test_root_help_lists_the_commands_and_both_help_flags_work():
+    page = help_page("--help")
+    assert page == help_page("-h")
+    for name, command in COMMANDS.items():
+        assert re.search(rf"^  {name} +{re.escape(command.settings['short_help'])}$", page,
+                         re.MULTILINE)
 
 
 # -- start-up tricks ---------------------------------------------------------------------------

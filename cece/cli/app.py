@@ -4,13 +4,15 @@ The commands register here through :func:`command` (in :mod:`cece.cli.loss` and
 :mod:`cece.cli.tools`). :func:`build` makes a ``typer.Typer`` holding what one run needs: every
 command, only the command being run, or stand-ins that carry the commands' names and help lines
 but no options (for the list of commands in ``cece --help``). Only Typer's public API is used:
-``typer.Typer(...)``, ``.callback()``, ``.command()``.
+``typer.Typer(...)``, ``.callback()``, ``.command(cls=...)``; help is laid out by overriding
+Click's documented ``collect_usage_pieces`` and ``format_options`` in a ``TyperCommand``.
 """
 
 from collections.abc import Callable
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from cece import __version__
 from cece.cli.params import examples
@@ -63,7 +65,7 @@ def build(names: list[str] | None = None, *, listed: bool = False) -> typer.Type
     for name in COMMANDS if names is None else names:
         entry = COMMANDS[name]
         callback = _stand_in(entry) if listed else entry.callback
-        app.command(name, **entry.settings)(callback)
+        app.command(name, cls=CeceCommand, **entry.settings)(callback)
     return app
 
 
@@ -99,3 +101,63 @@ def _root(
         help="Show this message and exit.")] = False,
 ) -> None:
     """Cross-entropy from files: exact, explained, and safe in pipelines and CI."""
+
+
+class CeceCommand(TyperCommand):
+    """A command's help: ``cece X [OPTIONS] PREDS [LABELS]``, then the options by group.
+
+    Typer writes required arguments as ``{PREDS}`` in usage lines (0.28+) and adds the type to
+    their names (``PREDS <str>``, 0.29); the options carry their group in ``rich_help_panel``,
+    which only Typer's rich formatter shows. Click's plain formatter, fed here, does both
+    (``collect_usage_pieces`` and ``format_options`` are Click's documented hooks).
+    """
+
+    def format_help_text(self, ctx: typer.Context, formatter) -> None:
+        """The description, each paragraph wrapped to the terminal as Click would, but never
+        after the hyphen of an option's name (``--label-`` / ``smoothing``)."""
+        import textwrap
+
+        if not self.help:
+            return
+        formatter.write_paragraph()
+        with formatter.indentation():
+            width = max(formatter.width - formatter.current_indent, 20)
+            formatter.write_text("\n\n".join(
+                "\b\n" + textwrap.fill(paragraph, width, break_on_hyphens=False,
+                                      break_long_words=False)
+                for paragraph in self.help.split("\n\n")))
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        return pieces + [_argument(p) for p in self.get_params(ctx)
+                         if p.param_type_name == "argument"]
+
+    def format_options(self, ctx: typer.Context, formatter) -> None:
+        # Sections as Typer's rich help orders its panels: Arguments, Options (the options
+        # without a group: -h/--help), then each group in the order of its first option.
+        sections: dict[str, list[tuple[str, str]]] = {"Arguments": [], "Options": []}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                sections["Arguments"].append((_argument(param), record[1]))
+            else:
+                group = getattr(param, "rich_help_panel", None) or "Options"
+                sections.setdefault(group, []).append(record)
+        options = [term for title, rows in sections.items() if title != "Arguments"
+                   for term, _ in rows]
+        width = min(max(map(len, options), default=0), 30)  # one column for every group
+        for title, rows in sections.items():
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows if title == "Arguments" else
+                                       [(term.ljust(width), text) for term, text in rows])
+
+
+def _argument(param) -> str:
+    """``PREDS``, ``[LABELS]``, ``SUMMARY.json...``: an argument as usage lines show it."""
+    name = param.metavar or (param.name or "").upper()
+    if param.nargs != 1 and not name.endswith("..."):
+        name += "..."
+    return name if param.required else f"[{name}]"

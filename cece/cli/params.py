@@ -56,7 +56,7 @@ PredsArg = Annotated[str, typer.Argument(
     metavar="PREDS", help="Predictions: .csv/.tsv/.txt[.gz|.bz2|.xz|.zst], .npy, .npz[:key], "
     ".parquet, .feather, '-' for stdin, or a JSON literal.", show_default=False)]
 LabelsArg = Annotated[Optional[str], typer.Argument(
-    metavar="[LABELS]", help="Labels: class indices, class names, or dense target rows "
+    metavar="LABELS", help="Labels: class indices, class names, or dense target rows "
     "(omit with --label-col).", show_default=False)]
 FromOpt = Annotated[Kind, typer.Option(
     "--from", help="What PREDS holds; auto decides from the values and says so.",
@@ -127,12 +127,13 @@ StrictOpt = Annotated[bool, typer.Option(
 
 
 def help_text(*paragraphs: str) -> str:
-    """Help text: paragraphs joined by blank lines (rich keeps single line breaks)."""
+    """A command's description: paragraphs joined by blank lines (the help wraps each one)."""
     return "\n\n".join(" ".join(p.split()) for p in paragraphs)
 
 
 def examples(*lines: str) -> str:
-    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+    """The epilog: runnable examples, one per line, never rewrapped (Click's ``\\b``)."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def output_options(fmt: Format, quiet: bool, rows: str, worst: int | None, per_class: bool,

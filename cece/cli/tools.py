@@ -229,8 +229,12 @@ class CurveFormat(str, Enum):
                      "cece curve --binary --target 0.3 -f csv --points 11"),
 )
 def curve(
-    binary: BinaryFlag = False,
-    categorical: CategoricalFlag = False,
+    binary: Annotated[bool, typer.Option(
+        "--binary", help="The sigmoid (binary) loss, one curve per --target.",
+        rich_help_panel=LOSS)] = False,
+    categorical: Annotated[bool, typer.Option(
+        "--categorical", help="The softmax (categorical) loss −log p; the default.",
+        rich_help_panel=LOSS)] = False,
     target: Annotated[Optional[list[float]], typer.Option(
         "--target", "-t", metavar="Y", help="Target probability of the class on the x axis "
         "(repeat for several curves); default 1 (binary: 1 and 0).", rich_help_panel=LOSS,
