@@ -1,5 +1,5 @@
-"""The command line's manners: help pages, and the start-up tricks (each with a test that fails
-loudly if it stops working)."""
+"""The command line's manners: help pages, shell completion, and the start-up tricks (each with a
+test that fails loudly if it stops working)."""
 
 from __future__ import annotations
 
@@ -151,6 +151,13 @@ def test_a_misspelt_command_is_still_suggested():
                                "'categorical'?"
 
 
+def test_completion_builds_every_command_with_its_options(monkeypatch):
+    monkeypatch.setenv("_CECE_COMPLETE", "complete_bash")
+    commands = click_command([]).commands
+    assert list(commands) == list(COMMANDS)
+    assert all(command.params for command in commands.values())
+
+
 def imported(*args: str) -> set[str]:
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "cece", *args],
                           capture_output=True, text=True, cwd=ROOT, env=ENV, check=False)
@@ -165,3 +172,39 @@ def test_help_and_version_never_import_pydantic(args):
     not pay for it: cece's root --help flag has a False default, which Typer leaves alone."""
     modules = imported(*args)
     assert "typer" in modules and "pydantic" not in modules
+
+
+# -- shell completion -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_the_completion_script_is_printed(shell):
+    script = sh("cece", env={"_CECE_COMPLETE": f"source_{shell}"}).stdout
+    assert "cece" in script and f"_CECE_COMPLETE=complete_{shell}" in script
+
+
+def test_show_completion_prints_the_script_of_the_shell_it_runs_in():
+    proc = sh("cece --show-completion; true")  # `; true`: bash stays cece's parent
+    assert proc.returncode == 0, proc.stderr
+    assert "complete -o default -F _cece_completion cece" in proc.stdout
+
+
+def complete(words: str) -> list[str]:
+    cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+    proc = sh("cece", env={"_CECE_COMPLETE": "complete_bash", "COMP_WORDS": words,
+                           "COMP_CWORD": str(cword)})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+def test_completion_proposes_commands_options_and_choices():
+    assert complete("cece cat") == ["categorical"]
+    assert complete("cece e") == ["entropy", "explain"]
+    assert "--reduction" in complete("cece categorical --red")
+    assert complete("cece categorical x.csv -r ") == ["mean", "sum", "none"]
+
+
+def test_completion_works_in_bash_itself():
+    proc = sh('source <(cece --show-completion); COMP_WORDS=(cece cat); COMP_CWORD=1; '
+              '_cece_completion cece; echo "${COMPREPLY[@]}"')
+    assert proc.stdout.split() == ["categorical"], proc.stderr

@@ -18,6 +18,7 @@ from cece import __version__
 from cece.cli.params import examples
 
 HELP = "Cross-entropy from files: exact, explained, and safe in pipelines and CI."
+COMPLETE_VAR = "_CECE_COMPLETE"  # the shell-completion protocol's variable (Typer's default)
 
 
 class Command:
@@ -43,16 +44,18 @@ def command(name: str | None = None, **settings) -> Callable:
     return register
 
 
-def build(names: list[str] | None = None, *, listed: bool = False) -> typer.Typer:
+def build(names: list[str] | None = None, *, listed: bool = False,
+          completion: bool = False) -> typer.Typer:
     """A Typer app with the commands ``names`` (default: all) and the root options.
 
     ``listed``: stand-ins without options, enough to list the commands (Typer need not
-    introspect ~150 options).
+    introspect ~150 options). ``completion``: Typer's ``--install-completion`` and
+    ``--show-completion`` options (and the completion protocol's shells).
     """
     app = typer.Typer(
         name="cece",
         help=HELP,
-        add_completion=False,
+        add_completion=completion,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},

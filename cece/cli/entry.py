@@ -19,7 +19,7 @@ import warnings
 import typer
 
 from cece.cli import loss, tools  # noqa: F401  (register the commands, in help order)
-from cece.cli.app import COMMANDS, build
+from cece.cli.app import COMMANDS, COMPLETE_VAR, build
 from cece.errors import CeceError, ExitCode, stderr_prefix
 
 _CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -64,17 +64,21 @@ def application(args: list[str]) -> typer.Typer:
     Typer turns every command of an app into a Click command, introspecting its ~30 options
     (~5 ms each), before dispatching to one. So a run gets an app with its command alone; the
     list of commands (``cece``, ``cece --help``, a misspelt command) stand-ins with names and
-    help lines only.
+    help lines only, plus Typer's completion options; shell completion, everything.
     """
+    if os.environ.get(COMPLETE_VAR):
+        return build(completion=True)
     first = next((a for a in args if not a.startswith("-")), None)
     if first in COMMANDS:
         return build([first])
-    return build(listed=True)
+    return build(listed=True, completion=True)
 
 
 def _run(args: list[str]) -> int:
     """Parse and invoke: Click's ``make_context`` and ``invoke``, the errors left to main()."""
     group = typer.main.get_command(application(args))
+    if os.environ.get(COMPLETE_VAR):  # Typer answers the shell and exits
+        return group.main(args=args, prog_name="cece", complete_var=COMPLETE_VAR)
     try:
         with group.make_context("cece", args) as ctx:
             code = group.invoke(ctx)
