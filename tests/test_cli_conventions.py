@@ -1,5 +1,5 @@
-"""The command line's manners: help pages, shell completion, and the start-up tricks (each with a
-test that fails loudly if it stops working)."""
+"""The command line's manners: help pages, shell completion, `| head` in pipefail shells, and the
+start-up tricks (each with a test that fails loudly if it stops working)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 from conftest import ROOT, run_cece
@@ -208,3 +209,31 @@ def test_completion_works_in_bash_itself():
     proc = sh('source <(cece --show-completion); COMP_WORDS=(cece cat); COMP_CWORD=1; '
               '_cece_completion cece; echo "${COMPREPLY[@]}"')
     assert proc.stdout.split() == ["categorical"], proc.stderr
+
+
+# -- `cece ... | head` under pipefail -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """200k rows: many writes, so the reader is gone long before cece is done."""
+    path = tmp_path_factory.mktemp("big")
+    rng = np.random.default_rng(0)
+    np.save(path / "x.npy", rng.standard_normal((200_000, 5)))
+    np.save(path / "y.npy", rng.integers(0, 5, 200_000))
+    return f"{path}/x.npy {path}/y.npy"
+
+
+@pytest.mark.parametrize("options", ["-f jsonl", "-f csv", "-r none -q", "-f json --samples"])
+def test_a_reader_that_goes_away_ends_cece_quietly_with_0(big, options):
+    proc = sh(f"cece categorical {big} --from logits {options} | head -1")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert len(proc.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_a_reader_gone_before_the_last_flush(unbuffered):
+    """Output held in Python's buffer meets the closed pipe only when it is flushed."""
+    proc = sh("cece categorical '[[1,2,3]]' '[0]' --from logits -f jsonl | true",
+              env={"PYTHONUNBUFFERED": unbuffered})
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")

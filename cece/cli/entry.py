@@ -2,7 +2,8 @@
 
 ``main()`` is the one place where errors become exit codes (CONTRACT §6): a CeceError or a
 usage error prints ``cece: error: ...`` (+ at most one hint) and exits 2; a failed check exits 1;
-Ctrl-C exits 130; anything else is a bug: one line asking for a report, exit 3, and the
+Ctrl-C exits 130; a reader of standard output that goes away (``cece ... | head``) ends the run
+quietly with exit 0; anything else is a bug: one line asking for a report, exit 3, and the
 traceback only with ``--debug`` or ``CECE_DEBUG=1``.
 
 Start-up matters: this module imports only Typer and the standard library; numpy, pandas and
@@ -12,7 +13,6 @@ and ``invoke`` so that no exception is turned into an exit code before it reache
 """
 
 import os
-import signal
 import sys
 import warnings
 
@@ -34,12 +34,14 @@ def main(argv: list[str] | None = None) -> None:
     if not debug:  # numpy's RuntimeWarnings are not for users: cece reports what they mean
         warnings.filterwarnings("ignore", category=RuntimeWarning)
     if argv is None:
-        if hasattr(signal, "SIGPIPE"):
-            signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `cece ... | head` ends quietly
         _keep_freed_memory()
         _one_blas_thread()
     try:
         code = _run(args)
+        sys.stdout.flush()  # the last buffered bytes: a reader gone by now shows up here
+    except BrokenPipeError:  # the reader of stdout went away (`| head`): stop, quietly, exit 0
+        _discard_stdout()
+        code = ExitCode.OK
     except CeceError as exc:
         code = _error(exc.message, exc.hint, exc.exit_code, debug)
     except _CLICK_ERRORS as exc:  # usage errors: unknown option, bad value, missing argument
@@ -47,8 +49,6 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("cece: interrupted", file=sys.stderr)
         code = ExitCode.INTERRUPTED
-    except BrokenPipeError:
-        code = ExitCode.OK
     except Exception as exc:  # a bug in cece
         if debug:
             raise
@@ -85,6 +85,18 @@ def _run(args: list[str]) -> int:
     except typer.Exit as exc:  # --help, --version, a failed check
         code = exc.exit_code
     return code if isinstance(code, int) else ExitCode.OK
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: what Python still holds for it is flushed at exit, and would
+    fail again ("Exception ignored ... BrokenPipeError") on the closed pipe."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # not a real file (tests capture it)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _keep_freed_memory() -> None:
