@@ -1,8 +1,9 @@
-"""The command line's manners: help pages, shell completion, `| head` in pipefail shells, and the
-start-up tricks (each with a test that fails loudly if it stops working)."""
+"""The command line's manners: help pages, shell completion, `| head` in pipefail shells,
+FORCE_COLOR, and the start-up tricks (each with a test that fails loudly if it stops working)."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -16,6 +17,7 @@ from conftest import ROOT, run_cece
 
 from cece.cli import entry
 from cece.cli.app import COMMANDS, build
+from cece.errors import stderr_prefix
 
 BIN = Path(sys.executable).parent
 COLOUR_VARS = ("FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TERM", "_CECE_COMPLETE")
@@ -237,3 +239,58 @@ def test_a_reader_gone_before_the_last_flush(unbuffered):
     proc = sh("cece categorical '[[1,2,3]]' '[0]' --from logits -f jsonl | true",
               env={"PYTHONUNBUFFERED": unbuffered})
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+# -- colour ----------------------------------------------------------------------------------
+
+LOGITS, LABELS = "sample_data/catdogpig_logits.csv", "sample_data/catdogpig_labels.csv"
+COLOUR = re.compile(r"\x1b\[[0-9;]*3[0-7]m")  # a foreground colour
+
+
+@pytest.mark.parametrize("env, coloured", [
+    ({}, False), ({"FORCE_COLOR": "1"}, True), ({"FORCE_COLOR": "0"}, True),
+    ({"FORCE_COLOR": ""}, False), ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+    ({"FORCE_COLOR": "1", "TERM": "dumb"}, False),
+    ({"FORCE_COLOR": "1", "TTY_COMPATIBLE": "0"}, False), ({"TTY_COMPATIBLE": "1"}, True),
+])
+def test_errors_are_coloured_exactly_when_the_tables_are(env, coloured):
+    """FORCE_COLOR, NO_COLOR, TTY_COMPATIBLE and TERM as rich reads them for the tables."""
+    table = sh(f"cece categorical {LOGITS} {LABELS} --from logits", env=env)
+    error = sh(f"cece categorical {LOGITS} nope.csv || true", env=env)
+    assert bool(COLOUR.search(table.stdout)) is coloured  # rich keeps bold under NO_COLOR
+    assert error.stderr.startswith("\x1b[1;31mcece: error:\x1b[0m nope.csv") is coloured
+    assert error.stderr.endswith("cece: error: nope.csv: no such file\n" if not coloured else
+                                 "\x1b[1;31mcece: error:\x1b[0m nope.csv: no such file\n")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("tty", [False, True])
+@pytest.mark.parametrize("env", [
+    {}, {"FORCE_COLOR": "1"}, {"FORCE_COLOR": "0"}, {"FORCE_COLOR": "yes"}, {"NO_COLOR": "1"},
+    {"FORCE_COLOR": "1", "NO_COLOR": "1"}, {"TERM": "dumb"}, {"TERM": "unknown"},
+    {"FORCE_COLOR": "1", "TERM": "DUMB"}, {"TTY_COMPATIBLE": "0"}, {"TTY_COMPATIBLE": "1"},
+    {"TTY_COMPATIBLE": "1", "NO_COLOR": "1"}, {"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"},
+    {"FORCE_COLOR": ""}, {"NO_COLOR": ""},
+])
+def test_the_error_prefix_follows_rich(monkeypatch, tty, env):
+    """The same decision as a rich Console on the same stream, for every rule rich has."""
+    from importlib.metadata import version
+
+    from rich.console import Console
+
+    if "" in env.values() and int(version("rich").split(".")[0]) < 14:
+        pytest.skip("rich < 14 counts an empty FORCE_COLOR or NO_COLOR as set")
+    for name in COLOUR_VARS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    stream = _Terminal() if tty else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    console = Console(file=stream)
+    rich_colours = console.color_system is not None and not console.no_color
+    assert ("\x1b[" in stderr_prefix("error")) is rich_colours
+    assert ("\x1b[" in stderr_prefix("warning")) is rich_colours
