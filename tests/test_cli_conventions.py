@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import typer
-from conftest import ROOT, run_cece
 
 from cece.cli import entry
 from cece.cli.app import COMMANDS, build
 from cece.errors import stderr_prefix
+
+from conftest import ROOT, run_cece
 
 BIN = Path(sys.executable).parent
 COLOUR_VARS = ("FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TERM", "_CECE_COMPLETE")
