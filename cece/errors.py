@@ -115,15 +115,32 @@ def describe(value: object, limit: int = 40) -> str:
 
 
 def stderr_prefix(kind: str) -> str:
-    """``cece: error:`` — red (warnings yellow) on a terminal, plain otherwise or with NO_COLOR."""
+    """``cece: error:`` — red (warnings yellow) exactly when the tables would be coloured.
+
+    rich's rule (≥ 14), read for stderr: ``TTY_COMPATIBLE=1``/``0`` says whether it is a
+    terminal, else a non-empty ``FORCE_COLOR`` (any value, "0" too: force-color.org) makes it
+    one, else ``isatty()``; then no colour for ``TERM=dumb``/``unknown`` or a non-empty
+    ``NO_COLOR``. rich itself is not imported here (start-up).
+    """
     import os
     import sys
 
     text = f"cece: {kind}:"
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" or not sys.stderr.isatty():
-        return text
     colour = {"error": "31", "warning": "33", "check failed": "31"}.get(kind)
-    return f"\x1b[1;{colour}m{text}\x1b[0m" if colour else text
+    env = os.environ
+    if env.get("TTY_COMPATIBLE") in ("0", "1"):
+        terminal = env["TTY_COMPATIBLE"] == "1"
+    elif "FORCE_COLOR" in env:
+        terminal = env["FORCE_COLOR"] != ""
+    else:
+        try:
+            terminal = sys.stderr is not None and sys.stderr.isatty()
+        except ValueError:  # closed
+            terminal = False
+    if (not colour or not terminal or env.get("NO_COLOR", "") != ""
+            or env.get("TERM", "").lower() in ("dumb", "unknown")):
+        return text
+    return f"\x1b[1;{colour}m{text}\x1b[0m"
 
 
 def label_error(

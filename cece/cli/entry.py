@@ -2,23 +2,24 @@
 
 ``main()`` is the one place where errors become exit codes (CONTRACT §6): a CeceError or a
 usage error prints ``cece: error: ...`` (+ at most one hint) and exits 2; a failed check exits 1;
-Ctrl-C exits 130; anything else is a bug: one line asking for a report, exit 3, and the
+Ctrl-C exits 130; a reader of standard output that goes away (``cece ... | head``) ends the run
+quietly with exit 0; anything else is a bug: one line asking for a report, exit 3, and the
 traceback only with ``--debug`` or ``CECE_DEBUG=1``.
 
 Start-up matters: this module imports only Typer and the standard library; numpy, pandas and
-rich are imported inside the commands that need them.
+rich are imported inside the commands that need them. Each run builds a Typer app holding only
+what it needs (:func:`application`), and is parsed and invoked through Click's ``make_context``
+and ``invoke`` so that no exception is turned into an exit code before it reaches ``main()``.
 """
 
-import contextlib
 import os
-import signal
 import sys
 import warnings
 
 import typer
 
 from cece.cli import loss, tools  # noqa: F401  (register the commands, in help order)
-from cece.cli.app import app
+from cece.cli.app import COMMANDS, COMPLETE_VAR, build
 from cece.errors import CeceError, ExitCode, stderr_prefix
 
 _CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -33,16 +34,14 @@ def main(argv: list[str] | None = None) -> None:
     if not debug:  # numpy's RuntimeWarnings are not for users: cece reports what they mean
         warnings.filterwarnings("ignore", category=RuntimeWarning)
     if argv is None:
-        if hasattr(signal, "SIGPIPE"):
-            signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `cece ... | head` ends quietly
         _keep_freed_memory()
         _one_blas_thread()
     try:
-        with _only_the_command(args):
-            code = app(args=args, prog_name="cece", standalone_mode=False)
-        code = code if isinstance(code, int) else 0
-        if code == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
-            print("cece: interrupted", file=sys.stderr)
+        code = _run(args)
+        sys.stdout.flush()  # the last buffered bytes: a reader gone by now shows up here
+    except BrokenPipeError:  # the reader of stdout went away (`| head`): stop, quietly, exit 0
+        _discard_stdout()
+        code = ExitCode.OK
     except CeceError as exc:
         code = _error(exc.message, exc.hint, exc.exit_code, debug)
     except _CLICK_ERRORS as exc:  # usage errors: unknown option, bad value, missing argument
@@ -50,8 +49,6 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("cece: interrupted", file=sys.stderr)
         code = ExitCode.INTERRUPTED
-    except BrokenPipeError:
-        code = ExitCode.OK
     except Exception as exc:  # a bug in cece
         if debug:
             raise
@@ -61,35 +58,45 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(int(code))
 
 
-@contextlib.contextmanager
-def _only_the_command(args: list[str]):
-    """Build only the command being run: Typer turns every registered command into a Click
-    command (~5 ms each, for their ~30 options) before dispatching to one of them."""
-    commands = list(app.registered_commands)
+def application(args: list[str]) -> typer.Typer:
+    """The Typer app for these arguments: only what the run needs (start-up).
+
+    Typer turns every command of an app into a Click command, introspecting its ~30 options
+    (~5 ms each), before dispatching to one. So a run gets an app with its command alone; the
+    list of commands (``cece``, ``cece --help``, a misspelt command) stand-ins with names and
+    help lines only, plus Typer's completion options; shell completion, everything.
+    """
+    if os.environ.get(COMPLETE_VAR):
+        return build(completion=True)
     first = next((a for a in args if not a.startswith("-")), None)
-    chosen = [c for c in commands if (c.name or c.callback.__name__) == first]
-    if chosen:
-        app.registered_commands[:] = chosen
-    else:  # the list of commands (or a misspelt one): names and help lines only
-        app.registered_commands[:] = [_listed(c) for c in commands]
+    if first in COMMANDS:
+        return build([first])
+    return build(listed=True, completion=True)
+
+
+def _run(args: list[str]) -> int:
+    """Parse and invoke: Click's ``make_context`` and ``invoke``, the errors left to main()."""
+    group = typer.main.get_command(application(args))
+    if os.environ.get(COMPLETE_VAR):  # Typer answers the shell and exits
+        return group.main(args=args, prog_name="cece", complete_var=COMPLETE_VAR)
     try:
-        yield
-    finally:
-        app.registered_commands[:] = commands
+        with group.make_context("cece", args) as ctx:
+            code = group.invoke(ctx)
+    except typer.Exit as exc:  # --help, --version, a failed check
+        code = exc.exit_code
+    return code if isinstance(code, int) else ExitCode.OK
 
 
-def _listed(command):
-    """A copy of a registered command whose callback takes no options: enough for a list of
-    commands, and Typer skips introspecting ~150 options (a third of ``cece --help``)."""
-    import copy
-
-    def listed() -> None:
-        pass
-
-    listed.__doc__, listed.__name__ = command.callback.__doc__, command.callback.__name__
-    shown = copy.copy(command)
-    shown.callback = listed
-    return shown
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: what Python still holds for it is flushed at exit, and would
+    fail again ("Exception ignored ... BrokenPipeError") on the closed pipe."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # not a real file (tests capture it)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _keep_freed_memory() -> None:

@@ -4,20 +4,54 @@ Each parses its options and calls :mod:`cece.cli.run`; numpy, pandas and rich ar
 there, not here (start-up).
 """
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from cece.cli.app import app
+from cece.cli.app import command
 from cece.cli.params import (
-    IN, LOSS, AlphaOpt, Base, BaselineOpt, BaseOpt, BinaryKind, ClassAxisOpt,
-    ClassesOpt, EpsOpt, FailAboveOpt, Format, FormatOpt, FromOpt, GammaOpt, HistOpt, Kind,
-    LabelColOpt, LabelsArg, OutputOpt, PerClassOpt, PredColsOpt, PredsArg, QuietOpt, Reduction,
-    ReductionOpt, RowsOpt, SampleWeightOpt, SamplesOpt, SmoothingOpt, StdinFormat, StdinOpt,
-    StrictOpt, ToleranceOpt, WorstOpt, examples, help_text, output_options,
+    IN,
+    LOSS,
+    AlphaOpt,
+    Base,
+    BaselineOpt,
+    BaseOpt,
+    BinaryKind,
+    ClassAxisOpt,
+    ClassesOpt,
+    EpsOpt,
+    FailAboveOpt,
+    Format,
+    FormatOpt,
+    FromOpt,
+    GammaOpt,
+    HistOpt,
+    Kind,
+    LabelColOpt,
+    LabelsArg,
+    OutputOpt,
+    PerClassOpt,
+    PredColsOpt,
+    PredsArg,
+    QuietOpt,
+    Reduction,
+    ReductionOpt,
+    RowsOpt,
+    SamplesOpt,
+    SampleWeightOpt,
+    SmoothingOpt,
+    StdinFormat,
+    StdinOpt,
+    StrictOpt,
+    ToleranceOpt,
+    WorstOpt,
+    examples,
+    help_text,
+    output_options,
 )
 
-@app.command(
+
+@command(
     short_help="Softmax (multi-class) cross-entropy, as PyTorch computes it.",
     help=help_text(
         "Softmax (multi-class) cross-entropy, a.k.a. log loss / NLL, as PyTorch computes it.",
@@ -39,10 +73,10 @@ def categorical(
     kind: FromOpt = Kind.auto,
     reduction: ReductionOpt = Reduction.mean,
     base: BaseOpt = Base.e,
-    weight: Annotated[Optional[str], typer.Option(
+    weight: Annotated[str | None, typer.Option(
         "--weight", "-w", metavar="W1,W2,..", help="Class weights, one per class (PyTorch "
         "weight=).", rich_help_panel=LOSS)] = None,
-    ignore_index: Annotated[Optional[int], typer.Option(
+    ignore_index: Annotated[int | None, typer.Option(
         "--ignore-index", metavar="I", help="Skip samples with this label (PyTorch "
         "ignore_index).", rich_help_panel=LOSS)] = None,
     label_smoothing: SmoothingOpt = 0.0,
@@ -75,20 +109,21 @@ def categorical(
 
     code = commands.run_categorical(
         preds, labels,
-        loss=dict(kind=kind.value, reduction=reduction.value, base=base.value, weight=weight,
-                  ignore_index=ignore_index, label_smoothing=label_smoothing,
-                  sample_weight=sample_weight, focal_gamma=focal_gamma,
-                  focal_alpha=focal_alpha, eps=eps, renormalize=renormalize,
-                  pred_cols=pred_cols, label_col=label_col, classes=classes,
-                  class_axis=class_axis, stdin_format=stdin_format.value),
-        out=output_options(fmt, quiet, rows, worst, per_class, samples, output, fail_above, baseline,
-                    tolerance, strict, hist),
+        loss={"kind": kind.value, "reduction": reduction.value, "base": base.value,
+              "weight": weight, "ignore_index": ignore_index,
+              "label_smoothing": label_smoothing, "sample_weight": sample_weight,
+              "focal_gamma": focal_gamma, "focal_alpha": focal_alpha, "eps": eps,
+              "renormalize": renormalize, "pred_cols": pred_cols, "label_col": label_col,
+              "classes": classes, "class_axis": class_axis,
+              "stdin_format": stdin_format.value},
+        out=output_options(fmt, quiet, rows, worst, per_class, samples, output, fail_above,
+                           baseline, tolerance, strict, hist),
     )
     if code:
         raise typer.Exit(code)
 
 
-@app.command(
+@command(
     short_help="Sigmoid (binary) cross-entropy: binary, multi-label, soft.",
     help=help_text(
         "Sigmoid (binary) cross-entropy, element-wise: binary, multi-label and soft targets.",
@@ -113,7 +148,7 @@ def binary(
         rich_help_panel=IN)] = BinaryKind.auto,
     reduction: ReductionOpt = Reduction.mean,
     base: BaseOpt = Base.e,
-    pos_weight: Annotated[Optional[str], typer.Option(
+    pos_weight: Annotated[str | None, typer.Option(
         "--pos-weight", metavar="W|W1,W2,..", help="Weight of the positive term: one value, or "
         "one per column (PyTorch pos_weight=).", rich_help_panel=LOSS)] = None,
     label_smoothing: Annotated[float, typer.Option(
@@ -121,7 +156,7 @@ def binary(
         rich_help_panel=LOSS)] = 0.0,
     sample_weight: SampleWeightOpt = None,
     focal_gamma: GammaOpt = None,
-    focal_alpha: Annotated[Optional[float], typer.Option(
+    focal_alpha: Annotated[float | None, typer.Option(
         "--focal-alpha", metavar="A", help="Focal class balance: α for positives, 1-α for "
         "negatives (Keras apply_class_balancing).", rich_help_panel=LOSS)] = None,
     eps: EpsOpt = None,
@@ -148,19 +183,20 @@ def binary(
 
     code = commands.run_binary(
         preds, labels,
-        loss=dict(kind=kind.value, reduction=reduction.value, base=base.value,
-                  pos_weight=pos_weight, label_smoothing=label_smoothing,
-                  sample_weight=sample_weight, focal_gamma=focal_gamma,
-                  focal_alpha=focal_alpha, eps=eps, threshold=threshold,
-                  pred_cols=pred_cols, label_col=label_col, stdin_format=stdin_format.value),
-        out=output_options(fmt, quiet, rows, worst, per_class, samples, output, fail_above, baseline,
-                    tolerance, strict, hist),
+        loss={"kind": kind.value, "reduction": reduction.value, "base": base.value,
+              "pos_weight": pos_weight, "label_smoothing": label_smoothing,
+              "sample_weight": sample_weight, "focal_gamma": focal_gamma,
+              "focal_alpha": focal_alpha, "eps": eps, "threshold": threshold,
+              "pred_cols": pred_cols, "label_col": label_col,
+              "stdin_format": stdin_format.value},
+        out=output_options(fmt, quiet, rows, worst, per_class, samples, output, fail_above,
+                           baseline, tolerance, strict, hist),
     )
     if code:
         raise typer.Exit(code)
 
 
-@app.command(
+@command(
     short_help="Combine shard JSON summaries into one exact summary.",
     help=help_text(
         "Combine the JSON summaries of shards into the summary of their union, exactly.",

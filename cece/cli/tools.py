@@ -6,16 +6,46 @@ command only parses its options and calls :mod:`cece.cli.run`.
 
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from cece.cli.app import app
+from cece.cli.app import command
 from cece.cli.params import (
-    IN, LOSS, OUT, Base, BaselineOpt, BaseOpt, ClassAxisOpt, ClassesOpt, EpsOpt, FailAboveOpt,
-    Format, FormatOpt, FromOpt, HistOpt, Kind, LabelColOpt, LabelsArg, OutputOpt, PredColsOpt, PredsArg,
-    QuietOpt, Reduction, ReductionOpt, RowsOpt, SampleWeightOpt, SamplesOpt, SmoothingOpt,
-    StdinFormat, StdinOpt, StrictOpt, ToleranceOpt, WorstOpt, examples, help_text,
+    IN,
+    LOSS,
+    OUT,
+    Base,
+    BaselineOpt,
+    BaseOpt,
+    ClassAxisOpt,
+    ClassesOpt,
+    EpsOpt,
+    FailAboveOpt,
+    Format,
+    FormatOpt,
+    FromOpt,
+    HistOpt,
+    Kind,
+    LabelColOpt,
+    LabelsArg,
+    OutputOpt,
+    PredColsOpt,
+    PredsArg,
+    QuietOpt,
+    Reduction,
+    ReductionOpt,
+    RowsOpt,
+    SamplesOpt,
+    SampleWeightOpt,
+    SmoothingOpt,
+    StdinFormat,
+    StdinOpt,
+    StrictOpt,
+    ToleranceOpt,
+    WorstOpt,
+    examples,
+    help_text,
     output_options,
 )
 
@@ -42,15 +72,15 @@ def _measure(command: str, p: str, q: str | None, kind: Kind, reduction: Reducti
 
     code = commands.run_measure(
         command, p, q, out=out,
-        loss=dict(kind=kind.value, q_kind=q_kind.value if q_kind else None,
-                  reduction=reduction.value, base=base.value,
-                  renormalize=renormalize, pred_cols=pred_cols, class_axis=class_axis,
-                  stdin_format=stdin_format.value))
+        loss={"kind": kind.value, "q_kind": q_kind.value if q_kind else None,
+              "reduction": reduction.value, "base": base.value,
+              "renormalize": renormalize, "pred_cols": pred_cols, "class_axis": class_axis,
+              "stdin_format": stdin_format.value})
     if code:
         raise typer.Exit(code)
 
 
-@app.command(
+@command(
     short_help="Shannon entropy H(P) of each row.",
     help=help_text("Shannon entropy H(P) of each row: −Σ p·log p (0·log 0 = 0).",
                """As scipy.stats.entropy(p, base=…, axis=1). The table adds the mean, sum and
@@ -80,11 +110,11 @@ def entropy(
     strict: StrictOpt = False,
 ) -> None:
     _measure("entropy", p, None, kind, reduction, base, renormalize, pred_cols, class_axis,
-             stdin_format, output_options(fmt, quiet, rows, worst, False, samples, output, fail_above,
-                                   baseline, tolerance, strict, hist))
+             stdin_format, output_options(fmt, quiet, rows, worst, False, samples, output,
+                                          fail_above, baseline, tolerance, strict, hist))
 
 
-@app.command(
+@command(
     short_help="KL divergence KL(P‖Q) of each pair of rows.",
     help=help_text("Kullback–Leibler divergence KL(P‖Q) of each pair of rows: Σ p·log(p/q).",
                """As the row sums of scipy.special.rel_entr(p, q): infinite where Q gives
@@ -100,7 +130,7 @@ def kl(
     q: Annotated[str, typer.Argument(metavar="Q", help="Rows of the distributions compared "
                                      "with P (same shape).", show_default=False)],
     kind: MeasureFromOpt = Kind.auto,
-    q_kind: Annotated[Optional[Kind], typer.Option(
+    q_kind: Annotated[Kind | None, typer.Option(
         "--q-from", help="What the rows of Q are, when not what --from says (e.g. probability "
         "targets P against logits Q).", rich_help_panel=IN, show_default=False)] = None,
     reduction: ReductionOpt = Reduction.mean,
@@ -122,8 +152,8 @@ def kl(
     strict: StrictOpt = False,
 ) -> None:
     _measure("kl", p, q, kind, reduction, base, renormalize, pred_cols, class_axis,
-             stdin_format, output_options(fmt, quiet, rows, worst, False, samples, output, fail_above,
-                                   baseline, tolerance, strict, hist), q_kind)
+             stdin_format, output_options(fmt, quiet, rows, worst, False, samples, output,
+                                          fail_above, baseline, tolerance, strict, hist), q_kind)
 
 
 BinaryFlag = Annotated[bool, typer.Option(
@@ -140,7 +170,7 @@ def _loss_type(binary: bool, categorical: bool) -> str | None:
     return "binary" if binary else "categorical" if categorical else None
 
 
-@app.command(
+@command(
     short_help="One sample's loss, step by step, with its numbers.",
     help=help_text("The loss of one sample, step by step, with its numbers.",
                """Categorical: logits → exp → sum → softmax → log → the true class's term →
@@ -167,13 +197,13 @@ def explain(
     kind: FromOpt = Kind.auto,
     reduction: ReductionOpt = Reduction.mean,
     base: BaseOpt = Base.e,
-    weight: Annotated[Optional[str], typer.Option(
+    weight: Annotated[str | None, typer.Option(
         "--weight", "-w", metavar="W1,W2,..", help="Class weights (categorical).",
         rich_help_panel=LOSS)] = None,
-    ignore_index: Annotated[Optional[int], typer.Option(
+    ignore_index: Annotated[int | None, typer.Option(
         "--ignore-index", metavar="I", help="Skip samples with this label (categorical).",
         rich_help_panel=LOSS)] = None,
-    pos_weight: Annotated[Optional[str], typer.Option(
+    pos_weight: Annotated[str | None, typer.Option(
         "--pos-weight", metavar="W|W1,W2,..", help="Weight of the positive term (binary).",
         rich_help_panel=LOSS)] = None,
     label_smoothing: SmoothingOpt = 0.0,
@@ -199,13 +229,14 @@ def explain(
 
     run_tools.run_explain(
         preds, labels, loss_type=_loss_type(binary, categorical), row=row, digits=digits,
-        loss=dict(kind=kind.value, reduction=reduction.value, base=base.value, weight=weight,
-                  ignore_index=ignore_index, pos_weight=pos_weight,
-                  label_smoothing=label_smoothing, sample_weight=sample_weight,
-                  focal_gamma=None, focal_alpha=None, eps=eps, renormalize=renormalize,
-                  pred_cols=pred_cols, label_col=label_col, classes=classes,
-                  class_axis=class_axis, stdin_format=stdin_format.value),
-        out=dict(fmt=fmt.value, output=output, strict=strict))
+        loss={"kind": kind.value, "reduction": reduction.value, "base": base.value,
+              "weight": weight, "ignore_index": ignore_index, "pos_weight": pos_weight,
+              "label_smoothing": label_smoothing, "sample_weight": sample_weight,
+              "focal_gamma": None, "focal_alpha": None, "eps": eps,
+              "renormalize": renormalize, "pred_cols": pred_cols, "label_col": label_col,
+              "classes": classes, "class_axis": class_axis,
+              "stdin_format": stdin_format.value},
+        out={"fmt": fmt.value, "output": output, "strict": strict})
 
 
 class CurveFormat(str, Enum):
@@ -214,7 +245,7 @@ class CurveFormat(str, Enum):
     json = "json"
 
 
-@app.command(
+@command(
     short_help="The loss as a function of the predicted probability (a plot).",
     help=help_text("The loss as a function of the predicted probability, drawn in the terminal.",
                """Categorical (the default): −log p, with p the probability given to the true
@@ -229,19 +260,23 @@ class CurveFormat(str, Enum):
                      "cece curve --binary --target 0.3 -f csv --points 11"),
 )
 def curve(
-    binary: BinaryFlag = False,
-    categorical: CategoricalFlag = False,
-    target: Annotated[Optional[list[float]], typer.Option(
+    binary: Annotated[bool, typer.Option(
+        "--binary", help="The sigmoid (binary) loss, one curve per --target.",
+        rich_help_panel=LOSS)] = False,
+    categorical: Annotated[bool, typer.Option(
+        "--categorical", help="The softmax (categorical) loss −log p; the default.",
+        rich_help_panel=LOSS)] = False,
+    target: Annotated[list[float] | None, typer.Option(
         "--target", "-t", metavar="Y", help="Target probability of the class on the x axis "
         "(repeat for several curves); default 1 (binary: 1 and 0).", rich_help_panel=LOSS,
         show_default=False)] = None,
-    classes: Annotated[Optional[int], typer.Option(
+    classes: Annotated[int | None, typer.Option(
         "--classes", "-c", metavar="C", help="Number of classes: draws the uniform-guess loss "
         "log C.", rich_help_panel=LOSS)] = None,
     base: BaseOpt = Base.e,
     points: Annotated[int, typer.Option("--points", help="Points per curve (csv/json).",
                                         rich_help_panel=OUT)] = 201,
-    width: Annotated[Optional[int], typer.Option(
+    width: Annotated[int | None, typer.Option(
         "--width", help="Plot width in characters; default: fits the terminal.",
         rich_help_panel=OUT, show_default=False)] = None,
     height: Annotated[int, typer.Option("--height", help="Plot height in lines.",
@@ -249,7 +284,7 @@ def curve(
     fmt: Annotated[CurveFormat, typer.Option(
         "--format", "-f", help="table (the plot), csv or json (the points).",
         rich_help_panel=OUT)] = CurveFormat.table,
-    output: Annotated[Optional[str], typer.Option(
+    output: Annotated[str | None, typer.Option(
         "--output", "-o", metavar="FILE", help="Write there: .png/.svg/.pdf as an image "
         "(matplotlib), anything else as text.", rich_help_panel=OUT)] = None,
 ) -> None:
@@ -260,7 +295,7 @@ def curve(
                        fmt=fmt.value, output=output)
 
 
-@app.command(
+@command(
     short_help="What cece sees in a file: shape, values, kind, advice.",
     name="inspect",
     help=help_text("What cece sees in a file: shape, dtype, values, row sums, NaN/inf, kind.",
