@@ -13,8 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.special
 
 import golden as G
+import reference
 from conftest import ROOT, csv_text, run_cece
 
 LOGITS = "sample_data/catdogpig_logits.csv"
@@ -217,7 +219,16 @@ def test_soft_targets_report_entropy_and_kl():
     first = doc["samples"][0]
     assert first["entropy"] == pytest.approx(G.F4_H_NATS, rel=1e-12)
     assert first["kl"] == pytest.approx(G.F3_KL, rel=1e-12)
-    assert doc["stats"]["entropy"] + doc["stats"]["kl"] == pytest.approx(doc["loss"], rel=1e-12)
+    # the means, against the naive reference: cece's KL is its CE − H, so checking
+    # entropy + kl == loss on cece's own numbers would restate that
+    x = [[1.0, 2, 3], [2, 4, 6]]  # sample_data/soft_logits.csv
+    t = [[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]  # sample_data/soft_targets.csv
+    q = scipy.special.softmax(x, axis=1).tolist()
+    assert doc["loss"] == pytest.approx(reference.categorical(x, t), rel=1e-12)
+    assert doc["stats"]["entropy"] == pytest.approx(
+        (reference.entropy(t[0]) + reference.entropy(t[1])) / 2, rel=1e-12)
+    assert doc["stats"]["kl"] == pytest.approx(
+        (reference.kl(t[0], q[0]) + reference.kl(t[1], q[1])) / 2, rel=1e-12)
     table = run_cece("categorical", "sample_data/soft_logits.csv", "sample_data/soft_targets.csv")
     assert "entropy" in table.out and "KL" in table.out
 
