@@ -115,7 +115,7 @@ class CeceCommand(TyperCommand):
     (``collect_usage_pieces`` and ``format_options`` are Click's documented hooks).
     """
 
-    def format_help_text(self, ctx: typer.Context, formatter) -> None:
+    def format_help_text(self, ctx, formatter) -> None:
         """The description, each paragraph wrapped to the terminal as Click would, but never
         after the hyphen of an option's name (``--label-`` / ``smoothing``)."""
         import textwrap
@@ -130,12 +130,12 @@ class CeceCommand(TyperCommand):
                                       break_long_words=False)
                 for paragraph in self.help.split("\n\n")))
 
-    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+    def collect_usage_pieces(self, ctx) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         return pieces + [_argument(p) for p in self.get_params(ctx)
                          if p.param_type_name == "argument"]
 
-    def format_options(self, ctx: typer.Context, formatter) -> None:
+    def format_options(self, ctx, formatter) -> None:
         # Sections as Typer's rich help orders its panels: Arguments, Options (the options
         # without a group: -h/--help), then each group in the order of its first option.
         sections: dict[str, list[tuple[str, str]]] = {"Arguments": [], "Options": []}
