@@ -11,9 +11,12 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("cece._native._fast",
-                  sources=["cece/_native/_fast.c", "cece/_native/parse.c"],
-                  depends=["cece/_native/simd.h", "cece/_native/parse.h"],
-                  extra_compile_args=["-O3"], optional=True),
+        Extension(
+            "cece._native._fast",
+            sources=["cece/_native/_fast.c", "cece/_native/parse.c"],
+            depends=["cece/_native/simd.h", "cece/_native/parse.h"],
+            extra_compile_args=["-O3"],
+            optional=True,
+        ),
     ],
 )

@@ -26,10 +26,14 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 TIME = shutil.which("time", path="/usr/bin:/bin") or "/usr/bin/time"
-FLOOR_NPY = ("import sys, numpy as np; a = np.load(sys.argv[1], mmap_mode='r'); "
-             "print(float(a.sum(dtype=np.float64)))")
-FLOOR_CSV = ("import sys, numpy as np, pandas as pd; "
-             "df = pd.read_csv(sys.argv[1], header=None, dtype=np.float32); print(len(df))")
+FLOOR_NPY = (
+    "import sys, numpy as np; a = np.load(sys.argv[1], mmap_mode='r'); "
+    "print(float(a.sum(dtype=np.float64)))"
+)
+FLOOR_CSV = (
+    "import sys, numpy as np, pandas as pd; "
+    "df = pd.read_csv(sys.argv[1], header=None, dtype=np.float32); print(len(df))"
+)
 
 
 def run(cmd: list[str], runs: int, env: dict | None = None) -> tuple[float, float]:
@@ -41,8 +45,9 @@ def run(cmd: list[str], runs: int, env: dict | None = None) -> tuple[float, floa
     times, peak = [], 0.0
     for _ in range(runs):
         start = time.perf_counter()
-        proc = subprocess.run([TIME, "-f", "%M", *cmd], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, env=env)
+        proc = subprocess.run(
+            [TIME, "-f", "%M", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+        )
         times.append(time.perf_counter() - start)
         err = proc.stderr.decode().strip().splitlines()
         if proc.returncode not in (0, 1):
@@ -65,23 +70,25 @@ def make_data(root: Path, scale: float) -> dict[str, tuple[str, str]]:
     n = int(10_000_000 * scale)
     data["categorical 1e7×10 f32"] = (
         save("c10.npy", rng.standard_normal((n, 10), dtype=np.float32)),
-        save("c10_y.npy", rng.integers(0, 10, n)))
+        save("c10_y.npy", rng.integers(0, 10, n)),
+    )
     n = int(100_000 * scale)
     data["categorical 1e5×1000 f32"] = (
         save("c1000.npy", rng.standard_normal((n, 1000), dtype=np.float32) * 3),
-        save("c1000_y.npy", rng.integers(0, 1000, n)))
+        save("c1000_y.npy", rng.integers(0, 1000, n)),
+    )
     n = max(1, int(20_000 * scale))
     lm = root / "lm32.npy"
     if not lm.exists():  # written in slices: 4 GB never sits in memory at once
         out = np.lib.format.open_memmap(lm, mode="w+", dtype=np.float32, shape=(n, 50257))
         for i in range(0, n, 1000):
-            out[i : i + 1000] = rng.standard_normal((min(1000, n - i), 50257),
-                                                    dtype=np.float32) * 3
+            out[i : i + 1000] = rng.standard_normal((min(1000, n - i), 50257), dtype=np.float32) * 3
         out.flush()
         del out
         src = np.load(lm, mmap_mode="r")
-        half = np.lib.format.open_memmap(root / "lm16.npy", mode="w+", dtype=np.float16,
-                                         shape=src.shape)
+        half = np.lib.format.open_memmap(
+            root / "lm16.npy", mode="w+", dtype=np.float16, shape=src.shape
+        )
         for i in range(0, n, 1000):
             half[i : i + 1000] = src[i : i + 1000]
         half.flush()
@@ -92,7 +99,8 @@ def make_data(root: Path, scale: float) -> dict[str, tuple[str, str]]:
     n = int(10_000_000 * scale)
     data["binary 1e7 f32"] = (
         save("b1.npy", rng.standard_normal(n, dtype=np.float32)),
-        save("b1_y.npy", rng.integers(0, 2, n).astype(np.float32)))
+        save("b1_y.npy", rng.integers(0, 2, n).astype(np.float32)),
+    )
     csv = root / "c10.csv"
     if not csv.exists():
         src = np.load(data["categorical 1e7×10 f32"][0], mmap_mode="r")
@@ -109,8 +117,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one tenth of the rows")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", metavar="DIR", help="keep (and reuse) the data in DIR")
-    parser.add_argument("--torch-python", metavar="PYTHON",
-                        help="an interpreter with PyTorch for the reference script")
+    parser.add_argument(
+        "--torch-python",
+        metavar="PYTHON",
+        help="an interpreter with PyTorch for the reference script",
+    )
     parser.add_argument("--only", metavar="TEXT", help="only datasets whose name has TEXT")
     args = parser.parse_args()
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="cece-bench-"))
@@ -126,13 +137,15 @@ def main() -> None:
             if args.only and args.only not in name:
                 continue
             command = "binary" if name.startswith("binary") else "categorical"
-            floor = run([py, "-c", FLOOR_CSV if preds.endswith(".csv") else FLOOR_NPY, preds],
-                        args.runs)
+            floor = run(
+                [py, "-c", FLOOR_CSV if preds.endswith(".csv") else FLOOR_NPY, preds], args.runs
+            )
             mine = run(cece + [command, preds, labels, "-q"], args.runs)
             torch = None
             if torch_py and preds.endswith(".npy"):
-                torch = run([torch_py, str(HERE / "torch_script.py"), command, preds, labels],
-                            args.runs)
+                torch = run(
+                    [torch_py, str(HERE / "torch_script.py"), command, preds, labels], args.runs
+                )
             rows.append((name, floor, mine, torch))
             _print_row(rows[-1])
         _startup(py, cece, args.runs, root)
@@ -149,13 +162,17 @@ def _has_torch(py: str) -> bool:
 def _print_row(row) -> None:
     name, (floor, floor_rss), (mine, rss), torch = row
     if not hasattr(_print_row, "done"):
-        print(f"{'dataset':26} {'floor s':>8} {'cece s':>8} {'× floor':>8} "
-              f"{'torch s':>8} {'× faster':>9} {'cece RSS MB':>12} {'floor RSS':>10}")
+        print(
+            f"{'dataset':26} {'floor s':>8} {'cece s':>8} {'× floor':>8} "
+            f"{'torch s':>8} {'× faster':>9} {'cece RSS MB':>12} {'floor RSS':>10}"
+        )
         _print_row.done = True
     torch_s = f"{torch[0]:8.2f}" if torch else f"{'-':>8}"
     faster = f"{torch[0] / mine:9.1f}" if torch else f"{'-':>9}"
-    print(f"{name:26} {floor:8.2f} {mine:8.2f} {mine / floor:8.2f} {torch_s} {faster} "
-          f"{rss:12.0f} {floor_rss:10.0f}")
+    print(
+        f"{name:26} {floor:8.2f} {mine:8.2f} {mine / floor:8.2f} {torch_s} {faster} "
+        f"{rss:12.0f} {floor_rss:10.0f}"
+    )
 
 
 def _startup(py: str, cece: list[str], runs: int, root: Path) -> None:
@@ -164,8 +181,10 @@ def _startup(py: str, cece: list[str], runs: int, root: Path) -> None:
     tiny = root / "tiny.csv"
     tiny.write_text("cat,dog,pig\n1,2,3\n2,4,6\n4,1,0\n")
     small = run(cece + ["categorical", str(tiny), "[0,2,1]"], runs)[0]
-    print(f"\ncece --help {helps:.3f} s = {helps / typer:.2f} × python -c 'import typer' "
-          f"({typer:.3f} s); a 3-row CSV run (table output) {small:.3f} s")
+    print(
+        f"\ncece --help {helps:.3f} s = {helps / typer:.2f} × python -c 'import typer' "
+        f"({typer:.3f} s); a 3-row CSV run (table output) {small:.3f} s"
+    )
 
 
 def _stream(py: str, cece: list[str], data: tuple[str, str], runs: int) -> None:

@@ -1,7 +1,7 @@
 """The script a user would write around PyTorch: load the .npy files, compute, print the mean.
 
-    python bench/torch_script.py categorical preds.npy labels.npy
-    python bench/torch_script.py binary logits.npy targets.npy
+python bench/torch_script.py categorical preds.npy labels.npy
+python bench/torch_script.py binary logits.npy targets.npy
 """
 
 import sys

@@ -137,8 +137,12 @@ def stderr_prefix(kind: str) -> str:
             terminal = sys.stderr is not None and sys.stderr.isatty()
         except ValueError:  # closed
             terminal = False
-    if (not colour or not terminal or env.get("NO_COLOR", "") != ""
-            or env.get("TERM", "").lower() in ("dumb", "unknown")):
+    if (
+        not colour
+        or not terminal
+        or env.get("NO_COLOR", "") != ""
+        or env.get("TERM", "").lower() in ("dumb", "unknown")
+    ):
         return text
     return f"\x1b[1;{colour}m{text}\x1b[0m"
 

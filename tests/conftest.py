@@ -25,6 +25,7 @@ def pytest_sessionstart(session):
         if not cece._native.FAST:
             raise pytest.UsageError("CECE_REQUIRE_FAST=1, but the compiled kernels are off")
 
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_data"
 
@@ -99,8 +100,9 @@ def csv_text(array: np.ndarray, header: list[str] | None = None) -> str:
     """Full-precision CSV (repr round-trips float64 exactly)."""
     lines = [",".join(header)] if header else []
     rows = np.atleast_2d(array) if array.ndim > 1 else array[:, None]
-    lines += [",".join(repr(float(v)) if array.dtype.kind == "f" else str(v) for v in row)
-              for row in rows]
+    lines += [
+        ",".join(repr(float(v)) if array.dtype.kind == "f" else str(v) for v in row) for row in rows
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -71,8 +71,15 @@ def make_case(rng: np.random.Generator, i: int) -> dict:
         target = np.eye(c)[y]
     else:
         target = np.exp(torch.log_softmax(torch.tensor(rng.standard_normal((n, c))), 1).numpy())
-    case = {"id": f"r{i:03d}", "dtype": dtype, "kind": kind, "form": form,
-            "preds": x.astype(np.float64).tolist(), "target": target.tolist(), "options": opts}
+    case = {
+        "id": f"r{i:03d}",
+        "dtype": dtype,
+        "kind": kind,
+        "form": form,
+        "preds": x.astype(np.float64).tolist(),
+        "target": target.tolist(),
+        "options": opts,
+    }
     case["expected"] = torch_value(x, target, kind, form, opts)
     case["torch_f32"] = torch_value(x, target, kind, form, opts, native=True)
     return case
@@ -108,10 +115,17 @@ def sklearn_case(rng: np.random.Generator, i: int) -> dict:
     y = rng.integers(0, c, n)
     sw = np.round(rng.uniform(0.0, 4.0, n), 3)
     value = log_loss(y, p, sample_weight=sw, labels=list(range(c)))
-    return {"id": f"s{i:03d}", "dtype": "float64", "kind": "probs", "form": "index",
-            "preds": p.tolist(), "target": y.tolist(),
-            "options": {"reduction": "mean", "sample_weight": sw.tolist()},
-            "expected": float(value), "source": f"sklearn {sklearn.__version__} log_loss"}
+    return {
+        "id": f"s{i:03d}",
+        "dtype": "float64",
+        "kind": "probs",
+        "form": "index",
+        "preds": p.tolist(),
+        "target": y.tolist(),
+        "options": {"reduction": "mean", "sample_weight": sw.tolist()},
+        "expected": float(value),
+        "source": f"sklearn {sklearn.__version__} log_loss",
+    }
 
 
 # -- binary ---------------------------------------------------------------------------------------
@@ -144,16 +158,26 @@ def binary_torch_case(rng: np.random.Generator, i: int) -> dict:
     inp = torch.tensor(x.astype(np.float64))
     tgt = torch.tensor(y)
     if kind == "logits":
-        pw = None if "pos_weight" not in opts else torch.tensor(opts["pos_weight"],
-                                                                dtype=torch.float64)
+        pw = (
+            None
+            if "pos_weight" not in opts
+            else torch.tensor(opts["pos_weight"], dtype=torch.float64)
+        )
         out = F.binary_cross_entropy_with_logits(inp, tgt, pos_weight=pw, reduction="none")
     else:
         eps = float(np.finfo(x.dtype).eps)
         out = F.binary_cross_entropy(inp.clamp(eps, 1 - eps), tgt, reduction="none")
     expected = {"none": out.mean(1), "mean": out.mean(), "sum": out.sum()}[opts["reduction"]]
-    return {"id": f"t{i:03d}", "dtype": dtype, "kind": kind, "preds": x.astype(float).tolist(),
-            "target": y.tolist(), "options": opts, "expected": expected.double().tolist(),
-            "source": f"torch {torch.__version__}"}
+    return {
+        "id": f"t{i:03d}",
+        "dtype": dtype,
+        "kind": kind,
+        "preds": x.astype(float).tolist(),
+        "target": y.tolist(),
+        "options": opts,
+        "expected": expected.double().tolist(),
+        "source": f"torch {torch.__version__}",
+    }
 
 
 def binary_keras_case(rng: np.random.Generator, i: int) -> dict:
@@ -169,8 +193,9 @@ def binary_keras_case(rng: np.random.Generator, i: int) -> dict:
         opts["label_smoothing"] = smoothing
     if i % 2 == 0:  # plain BCE from logits: label smoothing only
         x = rng.standard_normal((n, k)) * 4
-        loss = keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=smoothing,
-                                               reduction=None)
+        loss = keras.losses.BinaryCrossentropy(
+            from_logits=True, label_smoothing=smoothing, reduction=None
+        )
         kind = "logits"
     else:  # focal loss on probabilities inside Keras' clip
         x = np.clip(1 / (1 + np.exp(-rng.standard_normal((n, k)) * 3)), 1e-6, 1 - 1e-6)
@@ -178,16 +203,27 @@ def binary_keras_case(rng: np.random.Generator, i: int) -> dict:
         balance = bool(rng.random() < 0.5)
         alpha = float(np.round(rng.uniform(0.1, 0.9), 3))
         loss = keras.losses.BinaryFocalCrossentropy(
-            gamma=gamma, alpha=alpha, apply_class_balancing=balance,
-            label_smoothing=smoothing, reduction=None)
+            gamma=gamma,
+            alpha=alpha,
+            apply_class_balancing=balance,
+            label_smoothing=smoothing,
+            reduction=None,
+        )
         opts.update({"focal_gamma": gamma, "eps": 1e-7})
         if balance:
             opts["focal_alpha"] = alpha
         kind = "probs"
     value = np.asarray(loss(y, x), dtype=np.float64)
-    return {"id": f"k{i:03d}", "dtype": "float64", "kind": kind, "preds": x.tolist(),
-            "target": y.tolist(), "options": opts, "expected": value.tolist(),
-            "source": f"keras {keras.__version__} ({keras.backend.backend()} backend)"}
+    return {
+        "id": f"k{i:03d}",
+        "dtype": "float64",
+        "kind": kind,
+        "preds": x.tolist(),
+        "target": y.tolist(),
+        "options": opts,
+        "expected": value.tolist(),
+        "source": f"keras {keras.__version__} ({keras.backend.backend()} backend)",
+    }
 
 
 def binary_sklearn_case(rng: np.random.Generator, i: int) -> dict:
@@ -196,10 +232,16 @@ def binary_sklearn_case(rng: np.random.Generator, i: int) -> dict:
     y = rng.integers(0, 2, n)
     sw = np.round(rng.uniform(0, 4, n), 3)
     value = log_loss(y, p, sample_weight=sw, labels=[0, 1])
-    return {"id": f"b{i:03d}", "dtype": "float64", "kind": "probs", "preds": p.tolist(),
-            "target": y.astype(float).tolist(),
-            "options": {"reduction": "mean", "sample_weight": sw.tolist()},
-            "expected": float(value), "source": f"sklearn {sklearn.__version__} log_loss"}
+    return {
+        "id": f"b{i:03d}",
+        "dtype": "float64",
+        "kind": "probs",
+        "preds": p.tolist(),
+        "target": y.astype(float).tolist(),
+        "options": {"reduction": "mean", "sample_weight": sw.tolist()},
+        "expected": float(value),
+        "source": f"sklearn {sklearn.__version__} log_loss",
+    }
 
 
 def write(path: pathlib.Path, cases: list[dict], **versions) -> None:
@@ -218,8 +260,7 @@ def main() -> None:
     cases = [binary_torch_case(rng, i) for i in range(120)]
     cases += [binary_keras_case(rng, i) for i in range(60)]
     cases += [binary_sklearn_case(rng, i) for i in range(15)]
-    write(DATA / "binary_oracles.json", cases, torch=torch.__version__,
-          sklearn=sklearn.__version__)
+    write(DATA / "binary_oracles.json", cases, torch=torch.__version__, sklearn=sklearn.__version__)
 
 
 if __name__ == "__main__":

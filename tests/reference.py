@@ -42,9 +42,21 @@ def _neg_log(row: list[float], q: list[float], kind: str, renormalize: bool) -> 
     return [-math.log(v) if v > 0 else math.inf for v in q]
 
 
-def categorical(preds, targets, *, kind="logits", weight=None, ignore_index=None,
-                label_smoothing=0.0, sample_weight=None, focal_gamma=None, focal_alpha=None,
-                eps=2.220446049250313e-16, renormalize=False, reduction="mean"):
+def categorical(
+    preds,
+    targets,
+    *,
+    kind="logits",
+    weight=None,
+    ignore_index=None,
+    label_smoothing=0.0,
+    sample_weight=None,
+    focal_gamma=None,
+    focal_alpha=None,
+    eps=2.220446049250313e-16,
+    renormalize=False,
+    reduction="mean",
+):
     preds = [[float(v) for v in row] for row in preds]
     n, c = len(preds), len(preds[0])
     w = [1.0] * c if weight is None else [float(v) for v in weight]
@@ -58,8 +70,11 @@ def categorical(preds, targets, *, kind="logits", weight=None, ignore_index=None
         if not dense and ignore_index is not None and int(target) == ignore_index:
             losses.append(0.0)
             continue
-        t = [float(v) for v in target] if dense else [1.0 if k == int(target) else 0.0
-                                                       for k in range(c)]
+        t = (
+            [float(v) for v in target]
+            if dense
+            else [1.0 if k == int(target) else 0.0 for k in range(c)]
+        )
         t = [(1 - label_smoothing) * v + label_smoothing / c for v in t]
         q = _q(preds[i], kind, eps, renormalize)
         nlq = _neg_log(preds[i], q, kind, renormalize)
@@ -88,15 +103,28 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-def binary(preds, targets, *, kind="logits", pos_weight=None, label_smoothing=0.0,
-           sample_weight=None, focal_gamma=None, focal_alpha=None,
-           eps=2.220446049250313e-16, reduction="mean"):
+def binary(
+    preds,
+    targets,
+    *,
+    kind="logits",
+    pos_weight=None,
+    label_smoothing=0.0,
+    sample_weight=None,
+    focal_gamma=None,
+    focal_alpha=None,
+    eps=2.220446049250313e-16,
+    reduction="mean",
+):
     """Element-wise BCE (PyTorch), Keras' smoothing y(1-ε)+ε/2 and focal factor (1-p_t)^γ with
     α-balancing α·y + (1-α)(1-y); a sample's loss is the mean over its K elements."""
     rows = [[float(v) for v in row] for row in preds]
     n, k = len(rows), len(rows[0])
-    pw = [1.0] * k if pos_weight is None else (
-        [float(pos_weight)] * k if not hasattr(pos_weight, "__len__") else list(pos_weight))
+    pw = (
+        [1.0] * k
+        if pos_weight is None
+        else ([float(pos_weight)] * k if not hasattr(pos_weight, "__len__") else list(pos_weight))
+    )
     s = [1.0] * n if sample_weight is None else [float(v) for v in sample_weight]
     per_sample, numer, denom = [], [], []
     for i in range(n):

@@ -51,9 +51,16 @@ def test_table_shows_samples_and_aggregates():
 def test_json_document_follows_the_contract():
     doc, _ = as_json("categorical", LOGITS, LABELS)
     assert doc["command"] == "categorical" and doc["unit"] == "nats"
-    assert doc["input"] == {**doc["input"], "preds": LOGITS, "labels": LABELS, "kind": "logits",
-                            "kind_detected": True, "target": "index", "shape": [2, 3],
-                            "classes": ["cat", "dog", "pig"]}
+    assert doc["input"] == {
+        **doc["input"],
+        "preds": LOGITS,
+        "labels": LABELS,
+        "kind": "logits",
+        "kind_detected": True,
+        "target": "index",
+        "shape": [2, 3],
+        "classes": ["cat", "dog", "pig"],
+    }
     assert doc["options"]["reduction"] == "mean" and doc["options"]["eps"] is None
     assert doc["loss"] == pytest.approx(G.A2_MEAN, rel=1e-15)
     stats = doc["stats"]
@@ -94,8 +101,14 @@ def test_jsonl_and_csv_records():
     run = run_cece("categorical", LOGITS, LABELS, "-f", "jsonl")
     records = [json.loads(line) for line in run.out.splitlines()]
     assert [r["loss"] for r in records] == pytest.approx(G.A1_NONE, rel=1e-15)
-    assert records[1] == {**records[1], "index": 1, "target": 2, "target_class": "pig",
-                          "predicted": 2, "predicted_class": "pig"}
+    assert records[1] == {
+        **records[1],
+        "index": 1,
+        "target": 2,
+        "target_class": "pig",
+        "predicted": 2,
+        "predicted_class": "pig",
+    }
     run = run_cece("categorical", LOGITS, LABELS, "-f", "csv")
     rows = list(csv.DictReader(io.StringIO(run.out)))
     assert [float(r["loss"]) for r in rows] == pytest.approx(G.A1_NONE, rel=1e-15)
@@ -125,8 +138,9 @@ def test_sample_weights_from_literal_file_or_column(weights, tmp_path):
     (tmp_path / "eval.csv").write_text("cat,dog,pig,label,w\n1,2,3,0,1\n2,4,6,2,2\n")
     spec = str(tmp_path / weights) if weights.endswith(".csv") else weights
     preds = str(tmp_path / "eval.csv")
-    doc, _ = as_json("categorical", preds, "--label-col", "label", "--sample-weight", spec,
-                     "--pred-cols", "0:3")
+    doc, _ = as_json(
+        "categorical", preds, "--label-col", "label", "--sample-weight", spec, "--pred-cols", "0:3"
+    )
     expected = (G.A1_NONE[0] * 1 + G.A1_NONE[1] * 2) / 3  # scikit-learn's Σwℓ/Σw
     assert doc["loss"] == pytest.approx(expected, rel=1e-14)
     assert doc["input"]["classes"] == ["cat", "dog", "pig"]
@@ -155,15 +169,17 @@ def test_output_file_is_written_atomically_and_never_replaces_an_input(tmp_path)
 def test_fail_above_gates_with_exit_1():
     run = run_cece("categorical", LOGITS, LABELS, "-q", "--fail-above", "1.2")
     assert run.code == 1 and run.out.strip() == "1.2752687964721399"
-    assert run.err.strip() == ("cece: check failed: loss 1.2752687964721399 nats > 1.2 "
-                               "(--fail-above)")
+    assert run.err.strip() == (
+        "cece: check failed: loss 1.2752687964721399 nats > 1.2 (--fail-above)"
+    )
     assert run_cece("categorical", LOGITS, LABELS, "-q", "--fail-above", "1.3").code == 0
 
 
 def test_all_ignored_gives_nan_with_a_warning_and_fails_checks(write):
     labels = write("ignored.csv", "-100\n-100\n")
-    run = run_cece("categorical", LOGITS, labels, "--ignore-index", "-100", "-q",
-                   "--fail-above", "10")
+    run = run_cece(
+        "categorical", LOGITS, labels, "--ignore-index", "-100", "-q", "--fail-above", "10"
+    )
     assert run.out == "nan\n" and run.code == 1
     assert "cece: warning: every sample is ignored; the mean loss is nan" in run.err
     doc, _ = as_json("categorical", LOGITS, labels, "--ignore-index", "-100")
@@ -175,8 +191,10 @@ def test_probabilities_that_do_not_sum_to_one_warn_and_strict_refuses():
     args = ("categorical", "sample_data/probs4.csv", "sample_data/probs4_onehot.csv")
     doc, run = as_json(*args, "--from", "probs")
     assert doc["loss"] == pytest.approx(G.B2_MEAN, rel=1e-14)
-    assert doc["warnings"] == ["sample_data/probs4.csv: 1 probability row(s) do not sum to 1 "
-                               "(row 1 sums to 0.99); used as given"]
+    assert doc["warnings"] == [
+        "sample_data/probs4.csv: 1 probability row(s) do not sum to 1 "
+        "(row 1 sums to 0.99); used as given"
+    ]
     assert "hint: --renormalize divides each row by its sum first" in run.err
     strict = run_cece(*args, "--from", "probs", "--strict")
     assert "do not sum to 1" in strict.error_line() and "(--strict)" in strict.error_line()
@@ -205,16 +223,19 @@ def test_clipping_is_counted_and_reported(write):
     doc, _ = as_json("categorical", probs, "[1,1]", "--from", "probs")
     assert doc["stats"]["clipped"] == {"below_eps": 1, "above_one_minus_eps": 1}
     assert doc["loss"] == pytest.approx((36.04365338911715 + 2.220446049250313e-16) / 2)  # h1
-    assert doc["warnings"][0] == ("{}: clipped target-class probabilities into [eps, 1 − eps] "
-                                  "(eps = 2.22e-16): 1 below eps and 1 above 1 − eps".format(probs))
+    assert doc["warnings"][0] == (
+        f"{probs}: clipped target-class probabilities into [eps, 1 − eps] "
+        "(eps = 2.22e-16): 1 below eps and 1 above 1 − eps"
+    )
     doc, _ = as_json("categorical", probs, "[1,1]", "--from", "probs", "--eps", "0")
     assert doc["loss"] == "inf" and doc["stats"]["max"] == "inf"
     assert doc["options"]["eps"] == 0.0
 
 
 def test_soft_targets_report_entropy_and_kl():
-    doc, run = as_json("categorical", "sample_data/soft_logits.csv", "sample_data/soft_targets.csv",
-                       "--samples")
+    doc, _ = as_json(
+        "categorical", "sample_data/soft_logits.csv", "sample_data/soft_targets.csv", "--samples"
+    )
     assert doc["input"]["target"] == "soft"
     first = doc["samples"][0]
     assert first["entropy"] == pytest.approx(G.F4_H_NATS, rel=1e-12)
@@ -226,9 +247,11 @@ def test_soft_targets_report_entropy_and_kl():
     q = scipy.special.softmax(x, axis=1).tolist()
     assert doc["loss"] == pytest.approx(reference.categorical(x, t), rel=1e-12)
     assert doc["stats"]["entropy"] == pytest.approx(
-        (reference.entropy(t[0]) + reference.entropy(t[1])) / 2, rel=1e-12)
+        (reference.entropy(t[0]) + reference.entropy(t[1])) / 2, rel=1e-12
+    )
     assert doc["stats"]["kl"] == pytest.approx(
-        (reference.kl(t[0], q[0]) + reference.kl(t[1], q[1])) / 2, rel=1e-12)
+        (reference.kl(t[0], q[0]) + reference.kl(t[1], q[1])) / 2, rel=1e-12
+    )
     table = run_cece("categorical", "sample_data/soft_logits.csv", "sample_data/soft_targets.csv")
     assert "entropy" in table.out and "KL" in table.out
 
@@ -242,8 +265,9 @@ def test_nd_arrays_with_class_axis(write):
     run = run_cece("categorical", write("x.npy", x), write("y.npy", y), "-q")
     assert float(run.out) == pytest.approx(expected, rel=1e-6)
     moved = np.moveaxis(x, 2, 1).copy()  # PyTorch layout (N, C, d1)
-    run = run_cece("categorical", write("xc.npy", moved), write("y2.npy", y), "-q",
-                   "--class-axis", "1")
+    run = run_cece(
+        "categorical", write("xc.npy", moved), write("y2.npy", y), "-q", "--class-axis", "1"
+    )
     assert float(run.out) == pytest.approx(expected, rel=1e-6)
 
 
@@ -255,12 +279,22 @@ def test_version_and_help():
 
 
 def test_python_dash_m_and_installed_entry_point():
-    proc = subprocess.run([sys.executable, "-m", "cece", "categorical", LOGITS, LABELS, "-q"],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cece", "categorical", LOGITS, LABELS, "-q"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0 and float(proc.stdout) == pytest.approx(G.A2_MEAN)
     script = Path(sys.executable).parent / "cece"
     assert script.exists(), "the cece console script is not installed"
-    proc = subprocess.run(f"{script} categorical {LOGITS} - -q < {LABELS}", shell=True,
-                          capture_output=True, text=True, cwd=ROOT, env={**os.environ})
+    proc = subprocess.run(
+        f"{script} categorical {LOGITS} - -q < {LABELS}",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ},
+    )
     assert proc.returncode == 0, proc.stderr
     assert float(proc.stdout) == pytest.approx(G.A2_MEAN, rel=1e-15)

@@ -28,9 +28,15 @@ ENV["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"  # the installed `cece` f
 
 def sh(command: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """A real shell, as CI runs it (`bash -eo pipefail`), standard output block-buffered."""
-    return subprocess.run(["bash", "-eo", "pipefail", "-c", command], cwd=ROOT,
-                          env={**ENV, **(env or {})}, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", command],
+        cwd=ROOT,
+        env={**ENV, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def click_command(args: list[str]):
@@ -41,8 +47,14 @@ def click_command(args: list[str]):
 # -- help pages ------------------------------------------------------------------------------
 
 USAGE = {
-    "categorical": "PREDS [LABELS]", "binary": "PREDS [LABELS]", "merge": "SUMMARY.json...",
-    "entropy": "P", "kl": "P Q", "explain": "PREDS [LABELS]", "curve": "", "inspect": "FILE",
+    "categorical": "PREDS [LABELS]",
+    "binary": "PREDS [LABELS]",
+    "merge": "SUMMARY.json...",
+    "entropy": "P",
+    "kl": "P Q",
+    "explain": "PREDS [LABELS]",
+    "curve": "",
+    "inspect": "FILE",
 }
 
 
@@ -73,7 +85,7 @@ def test_examples_are_one_per_line_at_80_columns(command):
     shown = [line.strip() for line in help_page(command, "--help").splitlines()]
     for example in examples:
         assert example in shown, example
-    assert shown[-len(examples):] == examples  # the page ends with them
+    assert shown[-len(examples) :] == examples  # the page ends with them
 
 
 def _root_epilog() -> str:
@@ -107,7 +119,7 @@ def test_options_are_grouped_as_declared(command):
         elif section not in (None, "Arguments") and (option := OPTION.match(line)):
             found.setdefault(section, []).append(option.group(1))
     assert found.pop("Options") == ["--help"]
-    assert [g for g in found] == [g for g in expected if g != "Options"]
+    assert list(found) == [g for g in expected if g != "Options"]
     for group, options in found.items():
         assert options == expected[group], group
 
@@ -116,8 +128,9 @@ def test_root_help_lists_the_commands_and_both_help_flags_work():
     page = help_page("--help")
     assert page == help_page("-h")
     for name, command in COMMANDS.items():
-        assert re.search(rf"^  {name} +{re.escape(command.settings['short_help'])}$", page,
-                         re.MULTILINE)
+        assert re.search(
+            rf"^  {name} +{re.escape(command.settings['short_help'])}$", page, re.MULTILINE
+        )
 
 
 # -- start-up tricks ---------------------------------------------------------------------------
@@ -151,8 +164,9 @@ def test_the_list_of_commands_is_built_from_stand_ins():
 
 def test_a_misspelt_command_is_still_suggested():
     run = run_cece("categoricl", "x")
-    assert run.error_line() == "cece: error: no such command 'categoricl'. Did you mean " \
-                               "'categorical'?"
+    assert (
+        run.error_line() == "cece: error: no such command 'categoricl'. Did you mean 'categorical'?"
+    )
 
 
 def test_completion_builds_every_command_with_its_options(monkeypatch):
@@ -163,11 +177,20 @@ def test_completion_builds_every_command_with_its_options(monkeypatch):
 
 
 def imported(*args: str) -> set[str]:
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "cece", *args],
-                          capture_output=True, text=True, cwd=ROOT, env=ENV, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "cece", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=ENV,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
-    return {line.split("|")[-1].strip() for line in proc.stderr.splitlines()
-            if line.startswith("import time:")}
+    return {
+        line.split("|")[-1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
 
 
 @pytest.mark.parametrize("args", [["--help"], ["categorical", "--help"], ["--version"]])
@@ -195,8 +218,10 @@ def test_show_completion_prints_the_script_of_the_shell_it_runs_in():
 
 def complete(words: str) -> list[str]:
     cword = len(words.split()) - (0 if words.endswith(" ") else 1)
-    proc = sh("cece", env={"_CECE_COMPLETE": "complete_bash", "COMP_WORDS": words,
-                           "COMP_CWORD": str(cword)})
+    proc = sh(
+        "cece",
+        env={"_CECE_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)},
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.split()
 
@@ -209,8 +234,10 @@ def test_completion_proposes_commands_options_and_choices():
 
 
 def test_completion_works_in_bash_itself():
-    proc = sh('source <(cece --show-completion); COMP_WORDS=(cece cat); COMP_CWORD=1; '
-              '_cece_completion cece; echo "${COMPREPLY[@]}"')
+    proc = sh(
+        "source <(cece --show-completion); COMP_WORDS=(cece cat); COMP_CWORD=1; "
+        '_cece_completion cece; echo "${COMPREPLY[@]}"'
+    )
     assert proc.stdout.split() == ["categorical"], proc.stderr
 
 
@@ -237,8 +264,10 @@ def test_a_reader_that_goes_away_ends_cece_quietly_with_0(big, options):
 @pytest.mark.parametrize("unbuffered", ["", "1"])
 def test_a_reader_gone_before_the_last_flush(unbuffered):
     """Output held in Python's buffer meets the closed pipe only when it is flushed."""
-    proc = sh("cece categorical '[[1,2,3]]' '[0]' --from logits -f jsonl | true",
-              env={"PYTHONUNBUFFERED": unbuffered})
+    proc = sh(
+        "cece categorical '[[1,2,3]]' '[0]' --from logits -f jsonl | true",
+        env={"PYTHONUNBUFFERED": unbuffered},
+    )
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
 
 
@@ -248,20 +277,30 @@ LOGITS, LABELS = "sample_data/catdogpig_logits.csv", "sample_data/catdogpig_labe
 COLOUR = re.compile(r"\x1b\[[0-9;]*3[0-7]m")  # a foreground colour
 
 
-@pytest.mark.parametrize("env, coloured", [
-    ({}, False), ({"FORCE_COLOR": "1"}, True), ({"FORCE_COLOR": "0"}, True),
-    ({"FORCE_COLOR": ""}, False), ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
-    ({"FORCE_COLOR": "1", "TERM": "dumb"}, False),
-    ({"FORCE_COLOR": "1", "TTY_COMPATIBLE": "0"}, False), ({"TTY_COMPATIBLE": "1"}, True),
-])
+@pytest.mark.parametrize(
+    "env, coloured",
+    [
+        ({}, False),
+        ({"FORCE_COLOR": "1"}, True),
+        ({"FORCE_COLOR": "0"}, True),
+        ({"FORCE_COLOR": ""}, False),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+        ({"FORCE_COLOR": "1", "TERM": "dumb"}, False),
+        ({"FORCE_COLOR": "1", "TTY_COMPATIBLE": "0"}, False),
+        ({"TTY_COMPATIBLE": "1"}, True),
+    ],
+)
 def test_errors_are_coloured_exactly_when_the_tables_are(env, coloured):
     """FORCE_COLOR, NO_COLOR, TTY_COMPATIBLE and TERM as rich reads them for the tables."""
     table = sh(f"cece categorical {LOGITS} {LABELS} --from logits", env=env)
     error = sh(f"cece categorical {LOGITS} nope.csv || true", env=env)
     assert bool(COLOUR.search(table.stdout)) is coloured  # rich keeps bold under NO_COLOR
     assert error.stderr.startswith("\x1b[1;31mcece: error:\x1b[0m nope.csv") is coloured
-    assert error.stderr.endswith("cece: error: nope.csv: no such file\n" if not coloured else
-                                 "\x1b[1;31mcece: error:\x1b[0m nope.csv: no such file\n")
+    assert error.stderr.endswith(
+        "cece: error: nope.csv: no such file\n"
+        if not coloured
+        else "\x1b[1;31mcece: error:\x1b[0m nope.csv: no such file\n"
+    )
 
 
 class _Terminal(io.StringIO):
@@ -270,13 +309,26 @@ class _Terminal(io.StringIO):
 
 
 @pytest.mark.parametrize("tty", [False, True])
-@pytest.mark.parametrize("env", [
-    {}, {"FORCE_COLOR": "1"}, {"FORCE_COLOR": "0"}, {"FORCE_COLOR": "yes"}, {"NO_COLOR": "1"},
-    {"FORCE_COLOR": "1", "NO_COLOR": "1"}, {"TERM": "dumb"}, {"TERM": "unknown"},
-    {"FORCE_COLOR": "1", "TERM": "DUMB"}, {"TTY_COMPATIBLE": "0"}, {"TTY_COMPATIBLE": "1"},
-    {"TTY_COMPATIBLE": "1", "NO_COLOR": "1"}, {"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"},
-    {"FORCE_COLOR": ""}, {"NO_COLOR": ""},
-])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"FORCE_COLOR": "1"},
+        {"FORCE_COLOR": "0"},
+        {"FORCE_COLOR": "yes"},
+        {"NO_COLOR": "1"},
+        {"FORCE_COLOR": "1", "NO_COLOR": "1"},
+        {"TERM": "dumb"},
+        {"TERM": "unknown"},
+        {"FORCE_COLOR": "1", "TERM": "DUMB"},
+        {"TTY_COMPATIBLE": "0"},
+        {"TTY_COMPATIBLE": "1"},
+        {"TTY_COMPATIBLE": "1", "NO_COLOR": "1"},
+        {"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"},
+        {"FORCE_COLOR": ""},
+        {"NO_COLOR": ""},
+    ],
+)
 def test_the_error_prefix_follows_rich(monkeypatch, tty, env):
     """The same decision as a rich Console on the same stream, for every rule rich has."""
     from importlib.metadata import version

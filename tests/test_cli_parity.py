@@ -12,7 +12,9 @@ import pytest
 
 from conftest import csv_text, run_cece
 
-CASES = json.loads((Path(__file__).parent / "data" / "categorical_oracles.json").read_text())["cases"]
+CASES = json.loads((Path(__file__).parent / "data" / "categorical_oracles.json").read_text())[
+    "cases"
+]
 
 
 def cli_options(case: dict) -> list[str]:

@@ -11,6 +11,7 @@ import pytest
 import scipy.stats
 
 from cece.tools import curve
+
 from conftest import run_cece
 
 
@@ -22,8 +23,9 @@ def test_points_follow_the_formula_and_the_minimum_is_the_entropy():
     rows = [tuple(float(v) for v in line.split(",")) for line in lines[1:]]
     assert len(rows) == 22
     for y, p, loss in rows:
-        want = -(y * math.log(p) if y and p else 0) - ((1 - y) * math.log(1 - p) if y < 1 and
-                                                       p < 1 else 0)
+        want = -(y * math.log(p) if y and p else 0) - (
+            (1 - y) * math.log(1 - p) if y < 1 and p < 1 else 0
+        )
         if (p == 0 and y > 0) or (p == 1 and y < 1):
             assert loss == math.inf
         else:
@@ -43,8 +45,20 @@ def test_json_points_in_bits():
 
 
 def test_terminal_plot_has_axes_labels_and_legend():
-    run = run_cece("curve", "--binary", "-t", "1", "-t", "0.3", "--classes", "4", "--width",
-                   "50", "--height", "12")
+    run = run_cece(
+        "curve",
+        "--binary",
+        "-t",
+        "1",
+        "-t",
+        "0.3",
+        "--classes",
+        "4",
+        "--width",
+        "50",
+        "--height",
+        "12",
+    )
     lines = run.out.splitlines()
     assert lines[0] == "binary cross-entropy as a function of the predicted probability (nats)"
     assert "loss (nats)" in lines
@@ -89,12 +103,15 @@ def test_missing_matplotlib_is_one_clear_line(tmp_path, monkeypatch):
     assert not (tmp_path / "c.png").exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["-t", "1.5"], "--target 1.5 is outside [0, 1]"),
-    (["--classes", "1"], "--classes must be ≥ 2"),
-    (["--points", "2", "-f", "csv"], "--points must be between 3 and 100000"),
-    (["-f", "csv", "-o", "x.png"], "writes an image; -f csv writes text"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-t", "1.5"], "--target 1.5 is outside [0, 1]"),
+        (["--classes", "1"], "--classes must be ≥ 2"),
+        (["--points", "2", "-f", "csv"], "--points must be between 3 and 100000"),
+        (["-f", "csv", "-o", "x.png"], "writes an image; -f csv writes text"),
+    ],
+)
 def test_curve_errors(args, message):
     assert message in run_cece("curve", *args).error_line()
 
@@ -115,7 +132,8 @@ def test_hist_counts_every_sample(write):
     h = doc["histogram"]
     assert sum(h["counts"]) == 1000 and h["infinite"] == 0 and len(h["edges"]) == 21
     assert h["edges"][0] == doc["stats"]["min"] and h["edges"][-1] == pytest.approx(
-        doc["stats"]["max"])
+        doc["stats"]["max"]
+    )
     run = run_cece("categorical", x, y, "--hist", "--rows", "0")
     assert "histogram of 1,000 per-sample losses (nats)" in run.out
     bars = [line for line in run.out.splitlines() if " – " in line]
@@ -124,12 +142,32 @@ def test_hist_counts_every_sample(write):
 
 
 def test_hist_counts_infinite_losses_apart():
-    run = run_cece("categorical", "[[1,0],[0.5,0.5]]", "[0,1]", "--from", "probs", "--eps", "0",
-                   "--hist", "-f", "json")
+    run = run_cece(
+        "categorical",
+        "[[1,0],[0.5,0.5]]",
+        "[0,1]",
+        "--from",
+        "probs",
+        "--eps",
+        "0",
+        "--hist",
+        "-f",
+        "json",
+    )
     h = json.loads(run.out)["histogram"]
     assert h["infinite"] == 0 and sum(h["counts"]) == 2
-    run = run_cece("categorical", "[[0,1],[0.5,0.5]]", "[0,1]", "--from", "probs", "--eps", "0",
-                   "--hist", "-f", "json")
+    run = run_cece(
+        "categorical",
+        "[[0,1],[0.5,0.5]]",
+        "[0,1]",
+        "--from",
+        "probs",
+        "--eps",
+        "0",
+        "--hist",
+        "-f",
+        "json",
+    )
     h = json.loads(run.out)["histogram"]
     assert h["infinite"] == 1 and sum(h["counts"]) == 1
 

@@ -32,8 +32,19 @@ def commands() -> list[str]:
 
 def _third_shard(path: Path) -> None:
     """A shard like sample_data/shard_a.json: a third cat/dog/pig image, computed alone."""
-    run = run_cece("categorical", "[[3,1,2]]", "[1]", "--from", "logits", "--classes",
-                   "cat,dog,pig", "-f", "json", "-o", str(path))
+    run = run_cece(
+        "categorical",
+        "[[3,1,2]]",
+        "[1]",
+        "--from",
+        "logits",
+        "--classes",
+        "cat,dog,pig",
+        "-f",
+        "json",
+        "-o",
+        str(path),
+    )
     assert run.code == 0, run.err
 
 
@@ -44,15 +55,29 @@ def _npy(values) -> Callable[[Path], None]:
 # The files the help examples name that sample_data/ does not hold: copies of sample files
 # (by name) or made here, per command, so that every example runs (none is passed over).
 STAND_INS: dict[str, dict[str, str | Callable[[Path], None]]] = {
-    "categorical": {"probs.csv": "probs4.csv", "onehot.csv": "probs4_onehot.csv",
-                    "eval.csv": "catdogpig_eval.csv"},
-    "binary": {"scores.npy": _npy([-1.5, 0.3, 2.0]), "targets.npy": _npy([0, 1, 1]),
-               "probs.csv": "catdog_eleven_pdog.csv", "targets.csv": "catdog_eleven_isdog.csv"},
-    "merge": {"shard-0.json": "shard_a.json", "shard-1.json": "shard_b.json",
-              "shard-2.json": _third_shard, "shards/a.json": "shard_a.json",
-              "shards/b.json": "shard_b.json", "baseline.json": "baseline.json"},
-    "kl": {"teacher_logits.npy": _npy([[1, 2, 3], [2, 4, 6]]),
-           "student_logits.npy": _npy([[1, 1, 1], [0, 2, 4]])},
+    "categorical": {
+        "probs.csv": "probs4.csv",
+        "onehot.csv": "probs4_onehot.csv",
+        "eval.csv": "catdogpig_eval.csv",
+    },
+    "binary": {
+        "scores.npy": _npy([-1.5, 0.3, 2.0]),
+        "targets.npy": _npy([0, 1, 1]),
+        "probs.csv": "catdog_eleven_pdog.csv",
+        "targets.csv": "catdog_eleven_isdog.csv",
+    },
+    "merge": {
+        "shard-0.json": "shard_a.json",
+        "shard-1.json": "shard_b.json",
+        "shard-2.json": _third_shard,
+        "shards/a.json": "shard_a.json",
+        "shards/b.json": "shard_b.json",
+        "baseline.json": "baseline.json",
+    },
+    "kl": {
+        "teacher_logits.npy": _npy([[1, 2, 3], [2, 4, 6]]),
+        "student_logits.npy": _npy([[1, 1, 1], [0, 2, 4]]),
+    },
 }
 
 
@@ -71,7 +96,7 @@ def test_every_help_page_ends_with_runnable_examples(command, monkeypatch, tmp_p
             shutil.copyfile(ROOT / "sample_data" / source, tmp_path / name)
     run = run_cece(command, "--help")
     assert run.code == 0
-    tail = run.out[run.out.index("Examples:"):]
+    tail = run.out[run.out.index("Examples:") :]
     examples = [line.strip() for line in tail.splitlines() if line.strip().startswith("cece ")]
     assert examples, run.out
     for example in examples:
@@ -104,7 +129,7 @@ def console_examples() -> list[tuple[str, list[str]]]:
         for i, line in enumerate(lines):
             if line.startswith("$ ") and "#" not in line:
                 shown = []
-                for follow in lines[i + 1:]:
+                for follow in lines[i + 1 :]:
                     if follow.startswith("$ "):
                         break
                     shown.append(follow.rstrip())
@@ -116,15 +141,27 @@ def console_examples() -> list[tuple[str, list[str]]]:
 def test_readme_console_examples_print_what_they_show(command, shown):
     """Run in a real shell with the installed cece, standard error merged as a terminal shows."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    proc = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, check=False)
+    proc = subprocess.run(
+        ["bash", "-c", command],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
     printed = [line.rstrip() for line in proc.stdout.splitlines()]
     while printed and not printed[-1]:
         printed.pop()
-    assert [NUMBER.sub("#", line) for line in printed] == [NUMBER.sub("#", line) for line in shown], command
+    assert [NUMBER.sub("#", line) for line in printed] == [
+        NUMBER.sub("#", line) for line in shown
+    ], command
     for got, want in zip(printed, shown):  # the numbers: equal to float64 rounding
-        np.testing.assert_allclose([float(v) for v in NUMBER.findall(got)],
-                                   [float(v) for v in NUMBER.findall(want)], rtol=1e-12)
+        np.testing.assert_allclose(
+            [float(v) for v in NUMBER.findall(got)],
+            [float(v) for v in NUMBER.findall(want)],
+            rtol=1e-12,
+        )
 
 
 def test_the_ci_job_runs_as_written(tmp_path):
@@ -133,7 +170,8 @@ def test_the_ci_job_runs_as_written(tmp_path):
     command = " ".join(command.split()).replace("-o loss.json", f"-o {tmp_path / 'loss.json'}")
     assert command.startswith("cece categorical")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    proc = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        ["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "loss.json").read_text())["loss"] > 0

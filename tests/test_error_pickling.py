@@ -34,8 +34,11 @@ def test_every_subclass_survives_pickle(cls):
     error.args = ("a message",)
     error.message, error.hint, error.extra = "a message", "a hint", {"row": 3}
     back = pickle.loads(pickle.dumps(error))
-    assert type(back) is cls and (str(back), back.hint, back.extra) == (str(error), "a hint",
-                                                                         {"row": 3})
+    assert type(back) is cls and (str(back), back.hint, back.extra) == (
+        str(error),
+        "a hint",
+        {"row": 3},
+    )
 
 
 @pytest.mark.parametrize("error", CASES, ids=lambda e: f"{type(e).__name__}:{e}")

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import golden as G
-import reference
 from cece import binary_cross_entropy, binary_cross_entropy_with_logits, categorical_cross_entropy
 from cece.tools import explain, explain_binary
+
+import golden as G
+import reference
 from conftest import run_cece
 
 
@@ -23,7 +24,8 @@ def test_seed_001_walkthrough():
     assert run.code == 0, run.err
     out = run.out
     assert "softmax [0.0900, 0.2447, 0.6652]" in " ".join(out.split()).replace(
-        "p = exp(x) / Σ exp(x) = ", "")
+        "p = exp(x) / Σ exp(x) = ", ""
+    )
     assert "p = exp(x) / Σ exp(x) = [0.0900, 0.2447, 0.6652]" in out
     assert "exp(x) = [2.7183, 7.3891, 20.0855]" in out
     assert "Σ exp(x) = 30.1929" in out
@@ -48,8 +50,9 @@ def test_json_steps_carry_exact_values():
     doc = json.loads(run_cece("explain", "[1,2,3]", "0", "-f", "json").out)
     assert doc["command"] == "explain" and doc["loss_type"] == "categorical"
     steps = {s["name"]: s for s in doc["steps"]}
-    np.testing.assert_allclose(steps["softmax"]["value"],
-                               np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum(), rtol=1e-15)
+    np.testing.assert_allclose(
+        steps["softmax"]["value"], np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum(), rtol=1e-15
+    )
     assert doc["sample_loss"] == pytest.approx(2.40760596444438, rel=1e-14)
     assert doc["loss"] == pytest.approx(2.40760596444438, rel=1e-14)
 
@@ -58,11 +61,15 @@ def test_json_steps_carry_exact_values():
 
 
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), c=st.integers(2, 12),
-       kind=st.sampled_from(["logits", "probs", "log-probs"]),
-       target=st.sampled_from(["index", "soft"]),
-       smoothing=st.sampled_from([0.0, 0.1, 0.5]), weighted=st.booleans(),
-       sw=st.sampled_from([None, 0.5, 3.0]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    c=st.integers(2, 12),
+    kind=st.sampled_from(["logits", "probs", "log-probs"]),
+    target=st.sampled_from(["index", "soft"]),
+    smoothing=st.sampled_from([0.0, 0.1, 0.5]),
+    weighted=st.booleans(),
+    sw=st.sampled_from([None, 0.5, 3.0]),
+)
 def test_categorical_steps_equal_the_library(seed, c, kind, target, smoothing, weighted, sw):
     rng = np.random.default_rng(seed)
     x = rng.normal(scale=5, size=c)
@@ -73,19 +80,30 @@ def test_categorical_steps_equal_the_library(seed, c, kind, target, smoothing, w
     t = int(rng.integers(c)) if target == "index" else rng.dirichlet(np.ones(c))
     w = rng.uniform(0.1, 3, size=c) if weighted else None
     eps = float(np.finfo(np.float64).eps) if kind == "probs" else None
-    ex = explain.categorical(x, t, kind=kind, weight=w, label_smoothing=smoothing,
-                             sample_weight=sw, eps=eps)
-    want = categorical_cross_entropy(x[None], np.atleast_1d(t)[None] if target == "soft"
-                                     else np.array([t]), kind=kind, weight=w,
-                                     label_smoothing=smoothing, reduction="none")[0]
+    ex = explain.categorical(
+        x, t, kind=kind, weight=w, label_smoothing=smoothing, sample_weight=sw, eps=eps
+    )
+    want = categorical_cross_entropy(
+        x[None],
+        np.atleast_1d(t)[None] if target == "soft" else np.array([t]),
+        kind=kind,
+        weight=w,
+        label_smoothing=smoothing,
+        reduction="none",
+    )[0]
     assert ex.nats == pytest.approx(want * (sw or 1.0), rel=1e-9, abs=1e-12)
 
 
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 6),
-       kind=st.sampled_from(["logits", "probs"]), soft=st.booleans(),
-       smoothing=st.sampled_from([0.0, 0.2]), pos=st.sampled_from([None, 0.5, 3.0]),
-       scale=st.sampled_from([1.0, 30.0, 1e4]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    k=st.integers(1, 6),
+    kind=st.sampled_from(["logits", "probs"]),
+    soft=st.booleans(),
+    smoothing=st.sampled_from([0.0, 0.2]),
+    pos=st.sampled_from([None, 0.5, 3.0]),
+    scale=st.sampled_from([1.0, 30.0, 1e4]),
+)
 def test_binary_steps_equal_the_library(seed, k, kind, soft, smoothing, pos, scale):
     rng = np.random.default_rng(seed)
     x = rng.normal(scale=scale, size=k) if kind == "logits" else rng.random(k)
@@ -117,16 +135,27 @@ def test_a_row_of_a_file_and_the_reduction(monkeypatch):
 
 
 def test_the_mean_without_ignored_samples():
-    run = run_cece("explain", "[[1,2,3],[1,1,1],[0,0,9]]", "[0,-100,2]", "--ignore-index",
-                   "-100", "--row", "1")
+    run = run_cece(
+        "explain", "[[1,2,3],[1,1,1],[0,0,9]]", "[0,-100,2]", "--ignore-index", "-100", "--row", "1"
+    )
     assert run.code == 0, run.err
     assert "the --ignore-index label" in run.out
     assert "/ (N − ignored)" in run.out
 
 
 def test_binary_columns_and_sum_over_elements():
-    run = run_cece("explain", "[[0.5,-1],[2,3]]", "[[1,0],[0.2,1]]", "--binary", "-r", "sum",
-                   "--row", "1", "-f", "json")
+    run = run_cece(
+        "explain",
+        "[[0.5,-1],[2,3]]",
+        "[[1,0],[0.2,1]]",
+        "--binary",
+        "-r",
+        "sum",
+        "--row",
+        "1",
+        "-f",
+        "json",
+    )
     doc = json.loads(run.out)
     # the naive reference, not `cece binary`: explain's reduction runs through the same engine
     x, y = [[0.5, -1], [2, 3]], [[1, 0], [0.2, 1]]
@@ -151,21 +180,37 @@ def test_huge_logits_are_shifted_and_exact():
 
 
 def test_standard_input_is_read_once(write):
-    run = run_cece("explain", "-", write("y.csv", "0\n2\n"), "--row", "1", "--from", "logits",
-                   stdin=b"1,2,3\n2,4,6\n")
+    run = run_cece(
+        "explain",
+        "-",
+        write("y.csv", "0\n2\n"),
+        "--row",
+        "1",
+        "--from",
+        "logits",
+        stdin=b"1,2,3\n2,4,6\n",
+    )
     assert run.code == 0, run.err
     assert "−log(0.8668) = 0.1429" in run.out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["[1,2,3]", "0", "--row", "5"],
-     "--row 5 is out of range: literal '[1,2,3]' has 1 sample (rows 0..0)"),
-    (["[1,2,3]", "0", "--row", "-1"], "--row must be ≥ 0, not -1"),
-    (["0.7", "1", "--categorical"], "1 prediction column; categorical cross-entropy needs 2"),
-    (["[1,2,3]", "0", "--pos-weight", "2"], "--pos-weight applies to binary cross-entropy"),
-    (["0.7", "1", "--weight", "1,2"], "--weight applies to categorical cross-entropy"),
-    (["0.7", "1", "--binary", "--categorical"], "--binary and --categorical exclude each other"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["[1,2,3]", "0", "--row", "5"],
+            "--row 5 is out of range: literal '[1,2,3]' has 1 sample (rows 0..0)",
+        ),
+        (["[1,2,3]", "0", "--row", "-1"], "--row must be ≥ 0, not -1"),
+        (["0.7", "1", "--categorical"], "1 prediction column; categorical cross-entropy needs 2"),
+        (["[1,2,3]", "0", "--pos-weight", "2"], "--pos-weight applies to binary cross-entropy"),
+        (["0.7", "1", "--weight", "1,2"], "--weight applies to categorical cross-entropy"),
+        (
+            ["0.7", "1", "--binary", "--categorical"],
+            "--binary and --categorical exclude each other",
+        ),
+    ],
+)
 def test_explain_errors(args, message):
     assert message in run_cece("explain", *args).error_line()
 

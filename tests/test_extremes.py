@@ -48,8 +48,9 @@ def test_float16_logits_that_overflow_exp(write, kernel_path):
     lse = 11.5 + math.log1p(math.exp(-0.5) + math.exp(-1.5))
     assert got[0] == pytest.approx(lse - 10.0, rel=1e-7)
     assert got[1] == 120000.0
-    got = losses("binary", write("b.npy", np.array([60000, -11.5], np.float16)), "[0, 1]",
-                 "--from", "logits")
+    got = losses(
+        "binary", write("b.npy", np.array([60000, -11.5], np.float16)), "[0, 1]", "--from", "logits"
+    )
     assert got[0] == 60000.0
     assert got[1] == pytest.approx(11.5 + math.log1p(math.exp(-11.5)), rel=1e-7)
 
@@ -75,8 +76,15 @@ def test_subnormal_probabilities(write):
     p32 = np.array([[tiny32, 1.0]], dtype=np.float32)
     got = losses("categorical", write("p32.npy", p32), "[0]", "--from", "probs", "--eps", "0")
     assert got[0] == pytest.approx(-math.log(float(tiny32)), rel=1e-15)  # 103.2789…
-    got = losses("binary", write("b.npy", np.array([5e-324, 1 - 2**-53])), "[1, 0]", "--from",
-                 "probs", "--eps", "0")
+    got = losses(
+        "binary",
+        write("b.npy", np.array([5e-324, 1 - 2**-53])),
+        "[1, 0]",
+        "--from",
+        "probs",
+        "--eps",
+        "0",
+    )
     assert got == [-math.log(5e-324), -math.log(2**-53)]
 
 
@@ -99,6 +107,7 @@ def test_infinite_mean_is_reported_not_hidden(write):
     p = write("p.npy", np.array([[0.0, 1.0], [0.5, 0.5]]))
     run = run_cece("categorical", p, "[0, 1]", "--from", "probs", "--eps", "0", "-q")
     assert run.code == 0 and run.out == "inf\n"
-    run = run_cece("categorical", p, "[0, 1]", "--from", "probs", "--eps", "0", "-q",
-                   "--fail-above", "100")
+    run = run_cece(
+        "categorical", p, "[0, 1]", "--from", "probs", "--eps", "0", "-q", "--fail-above", "100"
+    )
     assert run.code == 1

@@ -18,6 +18,7 @@ import cece._native as kernels
 import cece.io.text
 from cece import binary_cross_entropy_with_logits as bce
 from cece import categorical_cross_entropy as cce
+
 from conftest import run_cece
 
 LIBM_EXP, LIBM_LOG = np.frompyfunc(math.exp, 1, 1), np.frompyfunc(math.log, 1, 1)
@@ -40,8 +41,9 @@ def test_the_kernels_are_in_use_or_the_fallback_is():
 @pytest.mark.skipif(not FAST, reason="the compiled kernels are not built here")
 def test_exp_and_log_are_within_2_ulp_of_libm():
     rng = np.random.default_rng(0)
-    x = np.concatenate([rng.uniform(-745, 0, 200_000), rng.uniform(-1, 1, 200_000),
-                        rng.uniform(0, 709, 100_000)])
+    x = np.concatenate(
+        [rng.uniform(-745, 0, 200_000), rng.uniform(-1, 1, 200_000), rng.uniform(0, 709, 100_000)]
+    )
     e, lg = np.empty_like(x), np.empty_like(x)
     kernels._fast.exp_log(x, e, lg)
     ref = LIBM_EXP(x).astype(float)  # libm itself: numpy < 2's own exp is up to 2 ulp off it
@@ -55,8 +57,12 @@ def test_exp_and_log_are_within_2_ulp_of_libm():
     assert np.max(np.abs(lg[nonzero] - ref[nonzero]) / np.spacing(np.abs(ref[nonzero]))) <= 2
 
 
-CASES = [(c, scale, dtype) for c in (2, 3, 10, 63, 64, 65, 1000)
-         for scale in (0.3, 5, 300, 1e4) for dtype in ("float16", "float32", "float64")]
+CASES = [
+    (c, scale, dtype)
+    for c in (2, 3, 10, 63, 64, 65, 1000)
+    for scale in (0.3, 5, 300, 1e4)
+    for dtype in ("float16", "float32", "float64")
+]
 
 
 @pytest.mark.parametrize("c, scale, dtype", CASES)
@@ -104,10 +110,12 @@ def test_non_finite_logits_are_an_error_on_both_paths(value, c, write, monkeypat
     path = write("x.npy", x)
     for fast in (True, False):
         monkeypatch.setattr(kernels, "FAST", fast and FAST)
-        line = run_cece("categorical", path, write("y.npy", np.zeros(300, int)), "--from",
-                        "logits").error_line()
-        assert line.endswith(f"x.npy: row 123, column {c - 2}: found {value} value; expected a "
-                             "finite number")
+        line = run_cece(
+            "categorical", path, write("y.npy", np.zeros(300, int)), "--from", "logits"
+        ).error_line()
+        assert line.endswith(
+            f"x.npy: row 123, column {c - 2}: found {value} value; expected a finite number"
+        )
 
 
 def test_results_do_not_depend_on_the_thread_count(write, monkeypatch):
@@ -132,19 +140,36 @@ def plain(text: str, ncols: int = 1, delimiter: str = ",") -> np.ndarray | None:
 
 def test_the_plain_parser_is_built_where_the_kernels_are():
     assert PARSER is not None or not FAST
-    assert cece.io.text.PLAIN == (PARSER is not None)
+    assert (PARSER is not None) == cece.io.text.PLAIN
 
 
-NUMBER_FORMATS = ["{!r}", "{:.18e}", "{:.17g}", "{:.7g}", "{:.3f}", "{:g}", "{:E}", "{:+.10e}",
-                  "{:.30f}", "{:.0f}", "{:.1e}"]
+NUMBER_FORMATS = [
+    "{!r}",
+    "{:.18e}",
+    "{:.17g}",
+    "{:.7g}",
+    "{:.3f}",
+    "{:g}",
+    "{:E}",
+    "{:+.10e}",
+    "{:.30f}",
+    "{:.0f}",
+    "{:.1e}",
+]
 
 
 @pytest.mark.skipif(PARSER is None, reason="no compiled parser: the careful parsers read all")
 @settings(max_examples=3000, deadline=None, derandomize=True)
-@given(x=st.one_of(st.floats(allow_nan=False, allow_infinity=False),
-                   st.floats(-1e3, 1e3), st.floats(-1e-3, 1e-3).map(lambda v: v / 7),
-                   st.integers(-10**25, 10**25).map(float)),
-       fmt=st.sampled_from(NUMBER_FORMATS), pad=st.sampled_from(["", " ", "\t", "  "]))
+@given(
+    x=st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.floats(-1e3, 1e3),
+        st.floats(-1e-3, 1e-3).map(lambda v: v / 7),
+        st.integers(-(10**25), 10**25).map(float),
+    ),
+    fmt=st.sampled_from(NUMBER_FORMATS),
+    pad=st.sampled_from(["", " ", "\t", "  "]),
+)
 def test_plain_numbers_are_read_as_python_reads_them(x, fmt, pad):
     text = fmt.format(x)
     want = float(text)
@@ -157,30 +182,46 @@ def test_plain_numbers_are_read_as_python_reads_them(x, fmt, pad):
 
 
 @pytest.mark.skipif(PARSER is None, reason="no compiled parser: the careful parsers read all")
-@pytest.mark.parametrize("text, rows", [
-    ("1,2,3\n4,5,6\n", [[1, 2, 3], [4, 5, 6]]),
-    ("1,2,3\r\n4,5,6", [[1, 2, 3], [4, 5, 6]]),  # CRLF; no newline at the end
-    (" -1 , +.5 ,7.\n", [[-1, 0.5, 7]]),
-    ("1e3,1E-3,-0e0\n", [[1000, 0.001, -0.0]]),
-    ("00012,0.000,1e+22\n", [[12, 0, 1e22]]),
-])
+@pytest.mark.parametrize(
+    "text, rows",
+    [
+        ("1,2,3\n4,5,6\n", [[1, 2, 3], [4, 5, 6]]),
+        ("1,2,3\r\n4,5,6", [[1, 2, 3], [4, 5, 6]]),  # CRLF; no newline at the end
+        (" -1 , +.5 ,7.\n", [[-1, 0.5, 7]]),
+        ("1e3,1E-3,-0e0\n", [[1000, 0.001, -0.0]]),
+        ("00012,0.000,1e+22\n", [[12, 0, 1e22]]),
+    ],
+)
 def test_plain_rows(text, rows):
     got = plain(text, 3)
     assert got is not None and got.tolist() == rows
 
 
 @pytest.mark.skipif(PARSER is None, reason="no compiled parser: the careful parsers read all")
-@pytest.mark.parametrize("text", [
-    "1,2\n",  # too few fields
-    "1,2,3,4\n",  # too many
-    "1,2,3\n\n",  # a blank line (allowed at the end only: the careful parsers decide)
-    "1,2,3\r4,5,6\n",  # a bare CR
-    '"1",2,3\n',  # quotes
-    "nan,2,3\n", "inf,2,3\n", "1,-inf,3\n",  # not finite
-    "1e400,2,3\n",  # overflows to inf
-    "0x1,2,3\n", "1_000,2,3\n", "1,2,3%\n", "1;2;3\n", "1,2,3 4\n",  # not plain numbers
-    "1e,2,3\n", ".,2,3\n", "-,2,3\n", ",2,3\n", "1,2,\n",  # incomplete
-    "# note\n1,2,3\n",  # a comment
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1,2\n",  # too few fields
+        "1,2,3,4\n",  # too many
+        "1,2,3\n\n",  # a blank line (allowed at the end only: the careful parsers decide)
+        "1,2,3\r4,5,6\n",  # a bare CR
+        '"1",2,3\n',  # quotes
+        "nan,2,3\n",
+        "inf,2,3\n",
+        "1,-inf,3\n",  # not finite
+        "1e400,2,3\n",  # overflows to inf
+        "0x1,2,3\n",
+        "1_000,2,3\n",
+        "1,2,3%\n",
+        "1;2;3\n",
+        "1,2,3 4\n",  # not plain numbers
+        "1e,2,3\n",
+        ".,2,3\n",
+        "-,2,3\n",
+        ",2,3\n",
+        "1,2,\n",  # incomplete
+        "# note\n1,2,3\n",  # a comment
+    ],
+)
 def test_anything_but_plain_numbers_goes_to_the_careful_parsers(text):
     assert plain(text, 3) is None

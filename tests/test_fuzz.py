@@ -33,6 +33,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cece.io.text
+
 from conftest import run_cece
 
 EXAMPLES = int(os.environ.get("CECE_FUZZ_EXAMPLES", "150"))
@@ -42,13 +43,15 @@ FUZZ = settings(
     deadline=2000,  # ms per example
     derandomize=not LONG,  # CI: the same examples every run; long runs explore
     database=None,  # write nothing into the work tree
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
     print_blob=True,
 )
 HANG = 30  # seconds: an example running this long is a hang, whatever the deadline says
 COMMANDS = ("categorical", "binary", "kl", "entropy")
-
 
 
 class Hang(BaseException):
@@ -164,13 +167,77 @@ def warm_imports(fast_cli):
 
 # -- strategies ------------------------------------------------------------------------------
 
-NAMES = st.sampled_from(["in.csv", "in.tsv", "in.txt", "in", "in.csv.gz", "in.npy", "in.npz",
-                         "in.json", "in.parquet", "in.csv.bz2", "in.csv.xz"])
-WORDS = ["", " ", "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "-Infinity", "1e400",
-         "-1e400", "1e-400", "0x10", "1_000", "1,5", "1.000,5", "0,5", '"0.5"', '"', "'", '""',
-         "label", "target", "cat", "dog", "y", "#", "%", "20%", "é", "𝟙", "١٢", "\u00a0",
-         "\u2212" "1", "+.5", "5.", ".", "-", "+", "-0", "00", "1e", "e5", "--1", "true",
-         "None", "null", "\x00", "\ufeff", " 1 ", "1 2", "2.5", "-100", "999999999999999999999"]
+NAMES = st.sampled_from(
+    [
+        "in.csv",
+        "in.tsv",
+        "in.txt",
+        "in",
+        "in.csv.gz",
+        "in.npy",
+        "in.npz",
+        "in.json",
+        "in.parquet",
+        "in.csv.bz2",
+        "in.csv.xz",
+    ]
+)
+WORDS = [
+    "",
+    " ",
+    "nan",
+    "NaN",
+    "-nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "-Infinity",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "0x10",
+    "1_000",
+    "1,5",
+    "1.000,5",
+    "0,5",
+    '"0.5"',
+    '"',
+    "'",
+    '""',
+    "label",
+    "target",
+    "cat",
+    "dog",
+    "y",
+    "#",
+    "%",
+    "20%",
+    "é",
+    "𝟙",
+    "١٢",
+    "\u00a0",
+    "\u22121",
+    "+.5",
+    "5.",
+    ".",
+    "-",
+    "+",
+    "-0",
+    "00",
+    "1e",
+    "e5",
+    "--1",
+    "true",
+    "None",
+    "null",
+    "\x00",
+    "\ufeff",
+    " 1 ",
+    "1 2",
+    "2.5",
+    "-100",
+    "999999999999999999999",
+]
 NUMBER = st.one_of(
     st.integers(-3, 5).map(str),
     st.floats(-50, 50, allow_nan=False).map(lambda x: repr(round(x, 3))),
@@ -188,12 +255,24 @@ def random_table(draw) -> str:
     """Wholly random CSV-like text: random cells, widths, separators, line ends, extras."""
     sep, eol = draw(SEP), draw(EOL)
     width = draw(st.integers(1, 5))
-    rows = draw(st.lists(st.lists(CELL, min_size=0, max_size=width + 1).map(sep.join),
-                         min_size=0, max_size=8))
+    rows = draw(
+        st.lists(
+            st.lists(CELL, min_size=0, max_size=width + 1).map(sep.join), min_size=0, max_size=8
+        )
+    )
     if draw(st.booleans()):
-        rows.insert(0, sep.join(draw(st.lists(st.sampled_from(["a", "b", "cat", "label", "", "x y",
-                                                                "é", '"q"', "1"]),
-                                              min_size=1, max_size=width))))
+        rows.insert(
+            0,
+            sep.join(
+                draw(
+                    st.lists(
+                        st.sampled_from(["a", "b", "cat", "label", "", "x y", "é", '"q"', "1"]),
+                        min_size=1,
+                        max_size=width,
+                    )
+                )
+            ),
+        )
     text = eol.join(rows) + draw(st.sampled_from(["", eol, eol * 3]))
     if draw(st.booleans()):
         text = "# comment" + eol + text
@@ -212,8 +291,19 @@ def matrix(draw, rows: int, cols: int, kind: str) -> np.ndarray:
     return np.array(raw).reshape(rows, cols)
 
 
-MUTATIONS = st.sampled_from(["cell", "drop-cell", "add-cell", "blank-line", "drop-line", "dup-line",
-                             "quote", "header", "nothing"])
+MUTATIONS = st.sampled_from(
+    [
+        "cell",
+        "drop-cell",
+        "add-cell",
+        "blank-line",
+        "drop-line",
+        "dup-line",
+        "quote",
+        "header",
+        "nothing",
+    ]
+)
 
 
 def to_csv(arr: np.ndarray, sep: str = ",", header: list[str] | None = None) -> list[str]:
@@ -249,8 +339,12 @@ def mutated(draw, lines: list[str], sep: str) -> str:
             lines.insert(i, lines[i])
             continue
         elif op == "header":
-            lines.insert(0, sep.join(draw(st.sampled_from(["a", "b", "cat", "label", "cat", ""]))
-                                     for _ in cells))
+            lines.insert(
+                0,
+                sep.join(
+                    draw(st.sampled_from(["a", "b", "cat", "label", "cat", ""])) for _ in cells
+                ),
+            )
             continue
         lines[i] = sep.join(cells)
     eol = draw(EOL)
@@ -265,41 +359,83 @@ def near_valid_case(draw) -> tuple[list[str], dict[str, str]]:
     n, k = draw(st.integers(1, 6)), draw(st.integers(1, 4))
     kind = draw(st.sampled_from(["logits", "probs"]))
     sep = draw(st.sampled_from([",", ";", "\t"]))
-    header = draw(st.one_of(st.none(), st.just([f"c{i}" for i in range(k)]),
-                            st.just(["cat", "dog", "pig", "cow"][:k])))
+    header = draw(
+        st.one_of(
+            st.none(),
+            st.just([f"c{i}" for i in range(k)]),
+            st.just(["cat", "dog", "pig", "cow"][:k]),
+        )
+    )
     preds = draw(mutated(to_csv(draw(matrix(n, k, kind)), sep, header), sep))
     files = {"p.csv": preds}
     args = [command, "p.csv"]
     if command == "categorical":
-        labels = draw(st.one_of(
-            st.lists(st.integers(-2, k + 1), min_size=n, max_size=n).map(
-                lambda v: [str(x) for x in v]),
-            st.lists(st.sampled_from(["cat", "dog", "pig", "cow", "emu"]), min_size=n,
-                     max_size=n),
-            st.builds(lambda m: [",".join(repr(float(x)) for x in row) for row in m],
-                      matrix(n, k, "probs")),
-        ))
+        labels = draw(
+            st.one_of(
+                st.lists(st.integers(-2, k + 1), min_size=n, max_size=n).map(
+                    lambda v: [str(x) for x in v]
+                ),
+                st.lists(
+                    st.sampled_from(["cat", "dog", "pig", "cow", "emu"]), min_size=n, max_size=n
+                ),
+                st.builds(
+                    lambda m: [",".join(repr(float(x)) for x in row) for row in m],
+                    matrix(n, k, "probs"),
+                ),
+            )
+        )
         files["l.csv"] = draw(mutated(labels, ","))
         args.append("l.csv")
     elif command == "binary":
-        targets = draw(st.lists(st.lists(st.sampled_from([0.0, 1.0, 0.3, 1.5, -0.5]),
-                                         min_size=k, max_size=k), min_size=n, max_size=n))
+        targets = draw(
+            st.lists(
+                st.lists(st.sampled_from([0.0, 1.0, 0.3, 1.5, -0.5]), min_size=k, max_size=k),
+                min_size=n,
+                max_size=n,
+            )
+        )
         files["t.csv"] = draw(mutated([",".join(repr(x) for x in row) for row in targets], ","))
         args.append("t.csv")
     elif command == "kl":
         files["q.csv"] = draw(mutated(to_csv(draw(matrix(n, k, "probs")), sep, header), sep))
         args.append("q.csv")
     options = {
-        "categorical": [["--from", "probs"], ["--from", "log-probs"], ["--from", "logits"],
-                        ["-r", "none"], ["-r", "sum"], ["--eps", "0"], ["--label-smoothing", "0.1"],
-                        ["--ignore-index", "-1"], ["--weight", ",".join(["1"] * k)],
-                        ["--renormalize"], ["--focal-gamma", "2"], ["--base", "2"],
-                        ["--sample-weight", "p.csv"], ["--strict"], ["--label-col", "0"]],
-        "binary": [["--from", "probs"], ["--from", "logits"], ["-r", "none"], ["--eps", "0"],
-                   ["--pos-weight", "2"], ["--label-smoothing", "0.2"], ["--focal-gamma", "1"],
-                   ["--threshold", "0.3"], ["--strict"], ["--base", "10"]],
-        "kl": [["--from", "probs"], ["--from", "logits"], ["--q-from", "log-probs"],
-               ["--renormalize"], ["-r", "sum"]],
+        "categorical": [
+            ["--from", "probs"],
+            ["--from", "log-probs"],
+            ["--from", "logits"],
+            ["-r", "none"],
+            ["-r", "sum"],
+            ["--eps", "0"],
+            ["--label-smoothing", "0.1"],
+            ["--ignore-index", "-1"],
+            ["--weight", ",".join(["1"] * k)],
+            ["--renormalize"],
+            ["--focal-gamma", "2"],
+            ["--base", "2"],
+            ["--sample-weight", "p.csv"],
+            ["--strict"],
+            ["--label-col", "0"],
+        ],
+        "binary": [
+            ["--from", "probs"],
+            ["--from", "logits"],
+            ["-r", "none"],
+            ["--eps", "0"],
+            ["--pos-weight", "2"],
+            ["--label-smoothing", "0.2"],
+            ["--focal-gamma", "1"],
+            ["--threshold", "0.3"],
+            ["--strict"],
+            ["--base", "10"],
+        ],
+        "kl": [
+            ["--from", "probs"],
+            ["--from", "logits"],
+            ["--q-from", "log-probs"],
+            ["--renormalize"],
+            ["-r", "sum"],
+        ],
         "entropy": [["--from", "probs"], ["--from", "logits"], ["--renormalize"], ["-r", "none"]],
     }[command]
     for option in draw(st.lists(st.sampled_from(options), max_size=2, unique_by=tuple)):
@@ -310,37 +446,76 @@ def near_valid_case(draw) -> tuple[list[str], dict[str, str]]:
 @st.composite
 def npy_bytes(draw) -> bytes:
     """A .npy file: random dtype, shape, order and version, then cut, padded or corrupted."""
-    descr = draw(st.sampled_from(["<f8", "<f4", "<f2", ">f8", "<i8", "<i4", "|u1", "<u8", "|b1",
-                                  "|i1", "<c16", "<U3", "|S2", "|O", "|V8", "<M8[D]",
-                                  [("a", "<f8"), ("b", "<i4")]]))
-    shape = tuple(draw(st.lists(st.one_of(st.integers(0, 4), st.sampled_from([-1, 2**62])),
-                                max_size=4)))
+    descr = draw(
+        st.sampled_from(
+            [
+                "<f8",
+                "<f4",
+                "<f2",
+                ">f8",
+                "<i8",
+                "<i4",
+                "|u1",
+                "<u8",
+                "|b1",
+                "|i1",
+                "<c16",
+                "<U3",
+                "|S2",
+                "|O",
+                "|V8",
+                "<M8[D]",
+                [("a", "<f8"), ("b", "<i4")],
+            ]
+        )
+    )
+    shape = tuple(
+        draw(st.lists(st.one_of(st.integers(0, 4), st.sampled_from([-1, 2**62])), max_size=4))
+    )
     fortran = draw(st.booleans())
     version = draw(st.sampled_from([(1, 0), (1, 0), (2, 0), (3, 0), (9, 9)]))
     header = f"{{'descr': {descr!r}, 'fortran_order': {fortran}, 'shape': {shape!r}, }}"
     if draw(st.integers(0, 9)) == 0:
-        header = draw(st.sampled_from([header.replace("'shape'", "'shap'"), "{}", "[1, 2]",
-                                       header + "junk", "{'descr': '<f8'}", "{'descr': }"]))
+        header = draw(
+            st.sampled_from(
+                [
+                    header.replace("'shape'", "'shap'"),
+                    "{}",
+                    "[1, 2]",
+                    header + "junk",
+                    "{'descr': '<f8'}",
+                    "{'descr': }",
+                ]
+            )
+        )
     size_field = 2 if version == (1, 0) else 4
     pad = 64 - (6 + 2 + size_field + len(header) + 1) % 64
     header_bytes = (header + " " * pad + "\n").encode("latin-1")
-    head = (b"\x93NUMPY" + bytes(version) + len(header_bytes).to_bytes(size_field, "little")
-            + header_bytes)
+    head = (
+        b"\x93NUMPY"
+        + bytes(version)
+        + len(header_bytes).to_bytes(size_field, "little")
+        + header_bytes
+    )
     try:
         itemsize = 1 if descr == "|O" else np.dtype(descr).itemsize
     except TypeError:
         itemsize = 8
     full = min(max(0, math.prod(shape)) * itemsize, 512)  # huge shapes: a body far too short
-    body = draw(st.one_of(
-        st.builds(lambda vals: np.array(vals, dtype=np.float64).tobytes()[:full].ljust(full, b"\0"),
-                  st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=64)),
-        st.binary(min_size=full, max_size=full + 8),
-        st.binary(max_size=max(0, full - 1)),
-    ))
+    body = draw(
+        st.one_of(
+            st.builds(
+                lambda vals: np.array(vals, dtype=np.float64).tobytes()[:full].ljust(full, b"\0"),
+                st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=64),
+            ),
+            st.binary(min_size=full, max_size=full + 8),
+            st.binary(max_size=max(0, full - 1)),
+        )
+    )
     data = head + body
     if draw(st.integers(0, 4)) == 0 and data:
         at = draw(st.integers(0, min(len(head), len(data)) - 1))
-        data = data[:at] + bytes([draw(st.integers(0, 255))]) + data[at + 1:]
+        data = data[:at] + bytes([draw(st.integers(0, 255))]) + data[at + 1 :]
     return data
 
 
@@ -348,8 +523,13 @@ def npy_bytes(draw) -> bytes:
 
 
 @FUZZ
-@given(data=st.binary(max_size=400), name=NAMES, command=st.sampled_from(COMMANDS),
-       role=st.sampled_from(["preds", "labels", "stdin"]), pandas=st.booleans())
+@given(
+    data=st.binary(max_size=400),
+    name=NAMES,
+    command=st.sampled_from(COMMANDS),
+    role=st.sampled_from(["preds", "labels", "stdin"]),
+    pandas=st.booleans(),
+)
 def test_random_bytes(data, name, command, role, pandas):
     with workdir() as work:
         Path(work, name).write_bytes(data)
@@ -365,8 +545,13 @@ def test_random_bytes(data, name, command, role, pandas):
 
 
 @FUZZ
-@given(preds=random_table(), labels=random_table(), command=st.sampled_from(COMMANDS),
-       pandas=st.booleans(), ext=st.sampled_from([".csv", ".tsv", ".txt", ""]))
+@given(
+    preds=random_table(),
+    labels=random_table(),
+    command=st.sampled_from(COMMANDS),
+    pandas=st.booleans(),
+    ext=st.sampled_from([".csv", ".tsv", ".txt", ""]),
+)
 def test_random_csv_text(preds, labels, command, pandas, ext):
     with workdir() as work:
         Path(work, "p" + ext).write_text(preds, encoding="utf-8")
@@ -386,8 +571,11 @@ def test_nearly_valid_tables(case, pandas):
 
 
 @FUZZ
-@given(data=npy_bytes(), command=st.sampled_from(COMMANDS),
-       role=st.sampled_from(["preds", "labels", "stdin"]))
+@given(
+    data=npy_bytes(),
+    command=st.sampled_from(COMMANDS),
+    role=st.sampled_from(["preds", "labels", "stdin"]),
+)
 def test_random_npy(data, command, role):
     with workdir() as work:
         Path(work, "x.npy").write_bytes(data)
@@ -407,15 +595,29 @@ def test_random_npy(data, command, role):
 
 
 @FUZZ
-@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=4), command=st.sampled_from(COMMANDS),
-       axis=st.integers(-5, 4), data=st.data())
+@given(
+    shape=st.lists(st.integers(1, 4), min_size=1, max_size=4),
+    command=st.sampled_from(COMMANDS),
+    axis=st.integers(-5, 4),
+    data=st.data(),
+)
 def test_random_valid_arrays_with_class_axis(shape, command, axis, data):
     """Well-formed arrays of any rank, with labels of matching or mismatching shape."""
-    preds = np.array(data.draw(st.lists(st.floats(-20, 20), min_size=int(np.prod(shape)),
-                                        max_size=int(np.prod(shape))))).reshape(shape)
+    preds = np.array(
+        data.draw(
+            st.lists(st.floats(-20, 20), min_size=int(np.prod(shape)), max_size=int(np.prod(shape)))
+        )
+    ).reshape(shape)
     label_shape = data.draw(st.sampled_from([tuple(shape[:-1]), tuple(shape), (shape[0],), (1,)]))
-    labels = np.array(data.draw(st.lists(st.integers(0, 3), min_size=int(np.prod(label_shape)),
-                                         max_size=int(np.prod(label_shape))))).reshape(label_shape)
+    labels = np.array(
+        data.draw(
+            st.lists(
+                st.integers(0, 3),
+                min_size=int(np.prod(label_shape)),
+                max_size=int(np.prod(label_shape)),
+            )
+        )
+    ).reshape(label_shape)
     with workdir() as work:
         np.save(work / "x.npy", preds)
         np.save(work / "y.npy", labels if command != "kl" else np.abs(preds))

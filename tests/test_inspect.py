@@ -17,23 +17,26 @@ def _inspect(*args) -> dict:
     return json.loads(run.out)
 
 
-@pytest.mark.parametrize("name, kind", [
-    ("catdogpig_logits.csv", "logits"),
-    ("catdogpig_logits.npy", "logits"),
-    ("catdogpig_eval.csv", "logits"),
-    ("catdogpig_labels.csv", "labels (class indices)"),
-    ("catdogpig_labels.npy", "labels (class indices)"),
-    ("catdogpig_names.csv", "labels (class names)"),
-    ("catdogpig_onehot.csv", "one-hot targets"),
-    ("soft_targets.csv", "probabilities"),
-    ("probs4.csv", "independent probabilities (multi-label)"),
-    ("pixels_pred.csv", "independent probabilities (multi-label)"),
-    ("pixels_softmax.csv", "probabilities"),
-    ("catdog_eleven_isdog.csv", "labels (0/1)"),
-    ("catdog_eleven_pdog.csv", "probabilities (binary)"),
-    ("seed004_logits.csv", "logits (binary)"),
-    ("bce_logits.csv", "logits (binary)"),
-])
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("catdogpig_logits.csv", "logits"),
+        ("catdogpig_logits.npy", "logits"),
+        ("catdogpig_eval.csv", "logits"),
+        ("catdogpig_labels.csv", "labels (class indices)"),
+        ("catdogpig_labels.npy", "labels (class indices)"),
+        ("catdogpig_names.csv", "labels (class names)"),
+        ("catdogpig_onehot.csv", "one-hot targets"),
+        ("soft_targets.csv", "probabilities"),
+        ("probs4.csv", "independent probabilities (multi-label)"),
+        ("pixels_pred.csv", "independent probabilities (multi-label)"),
+        ("pixels_softmax.csv", "probabilities"),
+        ("catdog_eleven_isdog.csv", "labels (0/1)"),
+        ("catdog_eleven_pdog.csv", "probabilities (binary)"),
+        ("seed004_logits.csv", "logits (binary)"),
+        ("bce_logits.csv", "logits (binary)"),
+    ],
+)
 def test_sample_files(name, kind, monkeypatch):
     monkeypatch.chdir(ROOT)
     doc = _inspect(f"sample_data/{name}")
@@ -41,10 +44,13 @@ def test_sample_files(name, kind, monkeypatch):
     assert doc["why"]
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("catdogpig_eval.csv", 1.2752687964721399),
-    ("bce_logits.csv", 40.17653930669885),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("catdogpig_eval.csv", 1.2752687964721399),
+        ("bce_logits.csv", 40.17653930669885),
+    ],
+)
 def test_the_suggested_command_runs(name, expected, monkeypatch):
     monkeypatch.chdir(ROOT)
     suggestion = _inspect(f"sample_data/{name}")["suggestion"]
@@ -86,9 +92,15 @@ def test_table_output_names_everything(monkeypatch):
     monkeypatch.chdir(ROOT)
     run = run_cece("inspect", "sample_data/catdogpig_eval.csv")
     assert run.code == 0
-    for text in ("text table (comma-separated, with a header)", "2 × 4", "cat, dog, pig, label",
-                 "label column", "class names (2 distinct: cat, pig)", "logits",
-                 "cece categorical sample_data/catdogpig_eval.csv --label-col label"):
+    for text in (
+        "text table (comma-separated, with a header)",
+        "2 × 4",
+        "cat, dog, pig, label",
+        "label column",
+        "class names (2 distinct: cat, pig)",
+        "logits",
+        "cece categorical sample_data/catdogpig_eval.csv --label-col label",
+    ):
         assert text in run.out, text
 
 

@@ -25,9 +25,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "cece"
 LAYERS = {
-    "cece": 0, "cece.errors": 0, "cece.options": 0, "cece.parallel": 0, "cece._native": 1, "cece.losses": 2,
-    "cece.io": 2, "cece.checks": 3, "cece.engine": 4, "cece.report": 5, "cece.tools": 6,
-    "cece.cli": 7, "cece.__main__": 7,
+    "cece": 0,
+    "cece.errors": 0,
+    "cece.options": 0,
+    "cece.parallel": 0,
+    "cece._native": 1,
+    "cece.losses": 2,
+    "cece.io": 2,
+    "cece.checks": 3,
+    "cece.engine": 4,
+    "cece.report": 5,
+    "cece.tools": 6,
+    "cece.cli": 7,
+    "cece.__main__": 7,
 }
 MAX_LINES = 400
 
@@ -88,8 +98,16 @@ def _edges() -> dict[str, set[str]]:
 
 def test_the_layout_is_what_the_docstring_says():
     packages = {m for m, p in MODULES.items() if p.name == "__init__.py"}
-    assert packages == {"cece", "cece._native", "cece.cli", "cece.engine", "cece.io",
-                        "cece.losses", "cece.report", "cece.tools"}
+    assert packages == {
+        "cece",
+        "cece._native",
+        "cece.cli",
+        "cece.engine",
+        "cece.io",
+        "cece.losses",
+        "cece.report",
+        "cece.tools",
+    }
     for mod in MODULES:
         _layer(mod)  # every module belongs to a layer
 
@@ -101,8 +119,10 @@ def test_imports_only_go_down(mod):
         for t in _targets(target, names):
             if mod == "cece" and t.startswith("cece.losses"):
                 continue  # the package's lazy public API (PEP 562) re-exports the library
-            assert _layer(t) <= here, (f"{MODULES[mod]}:{line}: {mod} (layer {here}) imports "
-                                       f"{t} (layer {_layer(t)}), which is above it")
+            assert _layer(t) <= here, (
+                f"{MODULES[mod]}:{line}: {mod} (layer {here}) imports "
+                f"{t} (layer {_layer(t)}), which is above it"
+            )
 
 
 def test_no_import_cycles():
@@ -118,7 +138,7 @@ def test_no_import_cycles():
             if nxt.startswith(node + "."):
                 continue  # a package importing its own submodule
             if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt):] + [nxt]
+                cycle = stack[stack.index(nxt) :] + [nxt]
                 pytest.fail("import cycle: " + " → ".join(cycle))
             if nxt not in state:
                 visit(nxt)
@@ -139,8 +159,12 @@ def test_no_private_names_across_modules(mod):
             continue
         for name in names:
             own = mod == target or mod.startswith(target + ".")  # a package's own private part
-            if name.startswith("_") and not own and f"{target}.{name}" not in MODULES \
-                    and name != "__version__":
+            if (
+                name.startswith("_")
+                and not own
+                and f"{target}.{name}" not in MODULES
+                and name != "__version__"
+            ):
                 pytest.fail(f"{path}:{line}: imports the private name {name} from {target}")
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
@@ -149,22 +173,28 @@ def test_no_private_names_across_modules(mod):
                 if f"{node.module}.{a.name}" in MODULES:
                     aliases[a.asname or a.name] = f"{node.module}.{a.name}"
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id in aliases and node.attr.startswith("_")
-                and not node.attr.startswith("__")):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
             owner = aliases[node.value.id]
             if f"{owner}.{node.attr}" not in MODULES:  # a private module of a package is fine
                 pytest.fail(f"{path}:{node.lineno}: uses {owner}'s private {node.attr}")
 
 
-@pytest.mark.parametrize("library, home", [("rich", "cece.report"), ("typer", "cece.cli"),
-                                           ("click", None)])
+@pytest.mark.parametrize(
+    "library, home", [("rich", "cece.report"), ("typer", "cece.cli"), ("click", None)]
+)
 def test_rich_only_in_report_and_typer_only_in_cli(library, home):
     for mod, path in MODULES.items():
         for target, _, line in _imports(path):
             if target == library or target.startswith(library + "."):
                 assert home is not None and (mod == home or mod.startswith(home + ".")), (
-                    f"{path}:{line}: {mod} imports {library}")
+                    f"{path}:{line}: {mod} imports {library}"
+                )
 
 
 @pytest.mark.parametrize("mod", sorted(MODULES))
@@ -176,8 +206,10 @@ def test_modules_stay_readable(mod):
 def test_the_rules_can_fail(tmp_path):
     """The checks above see what they are meant to see (a rule that cannot fail is no rule)."""
     bad = tmp_path / "bad.py"
-    bad.write_text("from cece.cli.entry import main\nfrom cece.io.text import _fast\n"
-                   "def f():\n    import rich\n")
+    bad.write_text(
+        "from cece.cli.entry import main\nfrom cece.io.text import _fast\n"
+        "def f():\n    import rich\n"
+    )
     found = _imports(bad)
     assert ("cece.cli.entry", ["main"], 1) in found and ("rich", [], 4) in found
     assert _layer("cece.cli.entry") > _layer("cece.losses.softmax")

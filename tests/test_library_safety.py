@@ -7,17 +7,19 @@ import math
 
 import numpy as np
 import pytest
-from conftest import run_cece
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cece
 from cece.errors import CeceError, InputError, OptionError
 
+from conftest import run_cece
+
 X = np.array([[1.0, 2, 3], [2, 4, 6]])
 P = np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
-FIXTURES = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+FIXTURES = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def _with(value, row: int, col: int | None = None, base=X) -> np.ndarray:
@@ -48,7 +50,10 @@ LABELS = [
     ([0, 10**6], f"targets: row 1: label 1000000 {OUT_OF_RANGE}"),
     ([10**6, 0], f"targets: row 0: label 1000000 {OUT_OF_RANGE}"),
     ([0, -(2**63)], f"targets: row 1: label -9223372036854775808 {OUT_OF_RANGE}"),
-    (np.array([2**64 - 1, 0], np.uint64), f"targets: row 0: label 18446744073709551615 {OUT_OF_RANGE}"),
+    (
+        np.array([2**64 - 1, 0], np.uint64),
+        f"targets: row 0: label 18446744073709551615 {OUT_OF_RANGE}",
+    ),
     ([0.0, 1e30], f"targets: row 1: label 1e+30 {OUT_OF_RANGE}"),
     ([-1e300, 1.0], f"targets: row 0: label -1e+300 {OUT_OF_RANGE}"),
     ([0.5, 1], "targets: row 0: expected a class index, found 0.5"),
@@ -56,22 +61,34 @@ LABELS = [
     ([np.nan, 0], "targets: row 0: found nan label; expected a finite number"),
     ([0, np.inf], "targets: row 1: found inf label; expected a finite number"),
     (np.array(["a", "b"]), "targets: holds <U1 values; expected class indices or target rows"),
-    ([0], ("targets: labels have shape (1,); expected shape (2,) (one label per sample) or "
-          "(2, 3) for dense targets (predictions: (2, 3))")),
+    (
+        [0],
+        (
+            "targets: labels have shape (1,); expected shape (2,) (one label per sample) or "
+            "(2, 3) for dense targets (predictions: (2, 3))"
+        ),
+    ),
     ([[0], [1]], "targets: labels have shape (2, 1)"),
     ([[0, 1], [1, 0]], "targets: labels have shape (2, 2)"),
     ([[0, 1, 0], [0, 2, 0]], "targets: row 1, column 1: target 2 is outside [0, 1]"),
     ([[0, 1, 0], [0, -0.5, 1]], "targets: row 1, column 1: target -0.5 is outside [0, 1]"),
-    ([[0, 1, 0], [0, np.nan, 1]], ("targets: row 1, column 1: found nan target; expected a "
-                                  "finite number")),
+    (
+        [[0, 1, 0], [0, np.nan, 1]],
+        ("targets: row 1, column 1: found nan target; expected a finite number"),
+    ),
 ]
 
 
 @pytest.mark.parametrize("targets, message", LABELS, ids=[m for _, m in LABELS])
 def test_categorical_labels(targets, message, kernel_path):
     for dtype in (np.float64, np.float32, np.float16):
-        error = raises(InputError, message, cece.categorical_cross_entropy, X.astype(dtype),
-                       targets if isinstance(targets, np.ndarray) else np.array(targets))
+        error = raises(
+            InputError,
+            message,
+            cece.categorical_cross_entropy,
+            X.astype(dtype),
+            targets if isinstance(targets, np.ndarray) else np.array(targets),
+        )
     if "label -1 " in message:
         assert error.hint == "to skip samples labelled -1, pass ignore_index=-1"
     if "label 3 " in message:
@@ -81,33 +98,54 @@ def test_categorical_labels(targets, message, kernel_path):
 PREDS = [
     (_with(np.nan, 1, 0), {}, "preds: row 1, column 0: found nan value; expected a finite number"),
     (_with(np.inf, 0, 2), {}, "preds: row 0, column 2: found inf value; expected a finite number"),
-    (_with(-np.inf, 0, 1), {}, ("preds: row 0, column 1: found -inf value; expected a finite "
-                               "number")),
+    (
+        _with(-np.inf, 0, 1),
+        {},
+        ("preds: row 0, column 1: found -inf value; expected a finite number"),
+    ),
     (_with(-np.inf, 0, 1, P), {"kind": "probs"}, "preds: row 0, column 1: found -inf value"),
-    (np.log(P) * [[1, 1, 1], [1, np.inf, 1]], {"kind": "log-probs"}, "preds: row 1, column 1: found -inf"),
-    (X, {"kind": "probs"}, ("preds: row 0, column 1: 2 is not a probability (expected a value in "
-                           "[0, 1])")),
+    (
+        np.log(P) * [[1, 1, 1], [1, np.inf, 1]],
+        {"kind": "log-probs"},
+        "preds: row 1, column 1: found -inf",
+    ),
+    (
+        X,
+        {"kind": "probs"},
+        ("preds: row 0, column 1: 2 is not a probability (expected a value in [0, 1])"),
+    ),
     (-P, {"kind": "probs"}, "preds: row 0, column 0: -0.2 is not a probability"),
-    (X, {"kind": "log-probs"}, ("preds: row 0, column 0: 1 is not a log-probability (expected a "
-                               "value ≤ 0)")),
-    (np.array([1.0, 2, 3]), {}, ("preds: has shape (3,); expected (N, C): a row of C class "
-                                "scores per sample")),
+    (
+        X,
+        {"kind": "log-probs"},
+        ("preds: row 0, column 0: 1 is not a log-probability (expected a value ≤ 0)"),
+    ),
+    (
+        np.array([1.0, 2, 3]),
+        {},
+        ("preds: has shape (3,); expected (N, C): a row of C class scores per sample"),
+    ),
     (np.ones((2, 3, 1)), {}, "preds: has shape (2, 3, 1); expected (N, C)"),
     (np.float64(3.0), {}, "preds: has shape (); expected (N, C)"),
-    (np.ones((2, 1)), {}, ("preds: 1 prediction column; categorical cross-entropy needs 2 or "
-                          "more classes")),
+    (
+        np.ones((2, 1)),
+        {},
+        ("preds: 1 prediction column; categorical cross-entropy needs 2 or more classes"),
+    ),
     (np.array([["a", "b"], ["c", "d"]]), {}, "preds: holds <U1 values; expected numbers"),
     (np.ones((2, 3), complex), {}, "preds: holds complex128 values; expected numbers"),
     ([[1, 2], [3]], {}, "preds: rows of different lengths"),
-    (np.array([[0.5, 0.5, 0], [0, 0, 0]]), {"kind": "probs", "renormalize": True},
-     "preds: row 1: probabilities sum to 0; the row cannot be renormalized"),
+    (
+        np.array([[0.5, 0.5, 0], [0, 0, 0]]),
+        {"kind": "probs", "renormalize": True},
+        "preds: row 1: probabilities sum to 0; the row cannot be renormalized",
+    ),
 ]
 
 
 @pytest.mark.parametrize("preds, kwargs, message", PREDS, ids=[m for *_, m in PREDS])
 def test_categorical_predictions(preds, kwargs, message, kernel_path):
-    raises(InputError, message, cece.categorical_cross_entropy, preds, np.array([0, 1]),
-           **kwargs)
+    raises(InputError, message, cece.categorical_cross_entropy, preds, np.array([0, 1]), **kwargs)
 
 
 OPTIONS = [
@@ -130,8 +168,10 @@ OPTIONS = [
     ({"ignore_index": 1.5}, "ignore_index must be an integer; got 1.5"),
     ({"ignore_index": True}, "ignore_index must be an integer; got True"),
     ({"sample_weight": [1, 2, 3]}, "sample_weight has 3 values; expected one per sample (2)"),
-    ({"sample_weight": [1, -2]}, ("sample_weight: sample weights must be ≥ 0; found -2 at "
-                                 "position 1")),
+    (
+        {"sample_weight": [1, -2]},
+        ("sample_weight: sample weights must be ≥ 0; found -2 at position 1"),
+    ),
     ({"sample_weight": [1, np.nan]}, "sample_weight: sample weights must be finite numbers"),
 ]
 
@@ -142,9 +182,15 @@ def test_categorical_options(kwargs, message, kernel_path):
 
 
 def test_ignore_index_with_dense_targets_is_refused(kernel_path):
-    raises(OptionError, "ignore_index applies to class-index labels, not to dense targets "
-           "(targets has one target column per class)", cece.categorical_cross_entropy, X,
-           np.eye(3)[[0, 1]], ignore_index=0)
+    raises(
+        OptionError,
+        "ignore_index applies to class-index labels, not to dense targets "
+        "(targets has one target column per class)",
+        cece.categorical_cross_entropy,
+        X,
+        np.eye(3)[[0, 1]],
+        ignore_index=0,
+    )
 
 
 def test_what_stays_allowed(kernel_path):
@@ -154,34 +200,51 @@ def test_what_stays_allowed(kernel_path):
     plain = cece.categorical_cross_entropy(X, y, reduction="none")
     weighted = cece.categorical_cross_entropy(X, y, weight=[-1.0, 1, 2], reduction="none")
     np.testing.assert_allclose(weighted, plain * [-1, 2], rtol=1e-15)
-    got = cece.categorical_cross_entropy(X, np.array([-100, 2]), ignore_index=-100,
-                                         reduction="none")
+    got = cece.categorical_cross_entropy(
+        X, np.array([-100, 2]), ignore_index=-100, reduction="none"
+    )
     assert got[0] == 0 and got[1] == plain[1]
-    assert cece.categorical_cross_entropy(X, np.array([0.0, 2.0]), reduction="none").tolist() \
+    assert (
+        cece.categorical_cross_entropy(X, np.array([0.0, 2.0]), reduction="none").tolist()
         == plain.tolist()
+    )
     np.testing.assert_allclose(  # integers take the numpy path: the same to rounding
-        cece.categorical_cross_entropy(X.astype(int), [0, 2], reduction="none"), plain,
-        rtol=1e-15)
+        cece.categorical_cross_entropy(X.astype(int), [0, 2], reduction="none"), plain, rtol=1e-15
+    )
     assert math.isnan(cece.categorical_cross_entropy(np.ones((0, 3)), np.zeros(0, int)))
 
 
 @FIXTURES
-@given(data=st.data(), n=st.integers(1, 40), c=st.integers(2, 70),
-       dtype=st.sampled_from(["float16", "float32", "float64"]))
+@given(
+    data=st.data(),
+    n=st.integers(1, 40),
+    c=st.integers(2, 70),
+    dtype=st.sampled_from(["float16", "float32", "float64"]),
+)
 def test_out_of_range_labels_are_refused(data, n, c, dtype, kernel_path):
     """Any label outside 0..C-1 (either side, up to ±2^63), at any row, on both paths."""
     y = data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n))
     row = data.draw(st.integers(0, n - 1))
     y[row] = data.draw(st.one_of(st.integers(c, 2**63 - 1), st.integers(-(2**63), -1)))
     x = np.random.default_rng(n * c).standard_normal((n, c)).astype(dtype)
-    raises(InputError, f"targets: row {row}: label {y[row]} is out of range for {c} classes "
-           f"(expected 0..{c - 1})", cece.categorical_cross_entropy, x, np.array(y))
+    raises(
+        InputError,
+        f"targets: row {row}: label {y[row]} is out of range for {c} classes (expected 0..{c - 1})",
+        cece.categorical_cross_entropy,
+        x,
+        np.array(y),
+    )
 
 
 @FIXTURES
-@given(data=st.data(), n=st.integers(1, 20),
-       bad=st.one_of(st.floats(allow_nan=False, allow_infinity=False).filter(
-           lambda v: v != round(v)), st.sampled_from([math.nan, math.inf, -math.inf])))
+@given(
+    data=st.data(),
+    n=st.integers(1, 20),
+    bad=st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False).filter(lambda v: v != round(v)),
+        st.sampled_from([math.nan, math.inf, -math.inf]),
+    ),
+)
 def test_non_integral_float_labels_are_refused(data, n, bad, kernel_path):
     y = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)), float)
     row = data.draw(st.integers(0, n - 1))
@@ -196,33 +259,79 @@ def test_non_integral_float_labels_are_refused(data, n, bad, kernel_path):
 PROBS = np.array([0.2, 0.9, 0.5])
 Y = np.array([0.0, 1, 1])
 BINARY = [
-    ("logits", np.array([0.2, np.nan, 1]), Y, {},
-     "logits: row 1: found nan value; expected a finite number"),
-    ("logits", np.array([[0.2, 1], [np.inf, 1]]), np.ones((2, 2)), {},
-     "logits: row 1, column 0: found inf value; expected a finite number"),
-    ("probs", np.array([0.2, 1.5, 1]), Y, {},
-     "probs: row 1: 1.5 is not a probability (expected a value in [0, 1])"),
-    ("probs", np.array([[0.2, -0.1]]), np.ones((1, 2)), {},
-     "probs: row 0, column 1: -0.1 is not a probability (expected a value in [0, 1])"),
+    (
+        "logits",
+        np.array([0.2, np.nan, 1]),
+        Y,
+        {},
+        "logits: row 1: found nan value; expected a finite number",
+    ),
+    (
+        "logits",
+        np.array([[0.2, 1], [np.inf, 1]]),
+        np.ones((2, 2)),
+        {},
+        "logits: row 1, column 0: found inf value; expected a finite number",
+    ),
+    (
+        "probs",
+        np.array([0.2, 1.5, 1]),
+        Y,
+        {},
+        "probs: row 1: 1.5 is not a probability (expected a value in [0, 1])",
+    ),
+    (
+        "probs",
+        np.array([[0.2, -0.1]]),
+        np.ones((1, 2)),
+        {},
+        "probs: row 0, column 1: -0.1 is not a probability (expected a value in [0, 1])",
+    ),
     ("probs", PROBS, np.array([0, 2, 1]), {}, "targets: row 1: target 2 is outside [0, 1]"),
     ("logits", PROBS, np.array([0, -1, 1]), {}, "targets: row 1: target -1 is outside [0, 1]"),
-    ("logits", PROBS, np.array([0, np.nan, 1]), {},
-     "targets: row 1: found nan target; expected a finite number"),
-    ("logits", PROBS[None], np.array([[0, 1, 1.5]]), {},
-     "targets: row 0, column 2: target 1.5 is outside [0, 1]"),
-    ("logits", PROBS, np.array([0, 1]), {},
-     "targets: targets have shape (2,); expected the predictions' shape (3,) (from logits)"),
-    ("probs", PROBS, Y[:, None], {}, ("targets: targets have shape (3, 1); expected the predictions' "
-                                     "shape (3,) (from probs)")),
-    ("logits", np.ones((2, 2, 2)), np.ones((2, 2, 2)), {},
-     "logits: has shape (2, 2, 2); expected (N,) or (N, K): one or K scores per sample"),
+    (
+        "logits",
+        PROBS,
+        np.array([0, np.nan, 1]),
+        {},
+        "targets: row 1: found nan target; expected a finite number",
+    ),
+    (
+        "logits",
+        PROBS[None],
+        np.array([[0, 1, 1.5]]),
+        {},
+        "targets: row 0, column 2: target 1.5 is outside [0, 1]",
+    ),
+    (
+        "logits",
+        PROBS,
+        np.array([0, 1]),
+        {},
+        "targets: targets have shape (2,); expected the predictions' shape (3,) (from logits)",
+    ),
+    (
+        "probs",
+        PROBS,
+        Y[:, None],
+        {},
+        ("targets: targets have shape (3, 1); expected the predictions' shape (3,) (from probs)"),
+    ),
+    (
+        "logits",
+        np.ones((2, 2, 2)),
+        np.ones((2, 2, 2)),
+        {},
+        "logits: has shape (2, 2, 2); expected (N,) or (N, K): one or K scores per sample",
+    ),
     ("logits", np.ones((2, 0)), np.ones((2, 0)), {}, "logits: has shape (2, 0)"),
     ("logits", np.array(["a"]), np.array([1]), {}, "logits: holds <U1 values; expected numbers"),
 ]
 
 
-@pytest.mark.parametrize("kind, preds, targets, kwargs, message", BINARY,
-                         ids=[c[-1] for c in BINARY])
+@pytest.mark.parametrize(
+    "kind, preds, targets, kwargs, message", BINARY, ids=[c[-1] for c in BINARY]
+)
 def test_binary_inputs(kind, preds, targets, kwargs, message, kernel_path):
     loss = cece.binary_cross_entropy if kind == "probs" else cece.binary_cross_entropy_with_logits
     raises(InputError, message, loss, preds, targets, **kwargs)
@@ -238,8 +347,10 @@ BINARY_OPTIONS = [
     ({"focal_gamma": -2}, "focal_gamma must be in [0, inf]; got -2"),
     ({"focal_alpha": 1.5}, "focal_alpha must be in [0, 1]; got 1.5"),
     ({"sample_weight": [1, 1]}, "sample_weight has 2 values; expected one per sample (3)"),
-    ({"sample_weight": [1, -1, 1]}, ("sample_weight: sample weights must be ≥ 0; found -1 at "
-                                    "position 1")),
+    (
+        {"sample_weight": [1, -1, 1]},
+        ("sample_weight: sample weights must be ≥ 0; found -1 at position 1"),
+    ),
     ({"sample_weight": [1, np.inf, 1]}, "sample_weight: sample weights must be finite numbers"),
 ]
 
@@ -252,8 +363,14 @@ def test_binary_options(kind, kwargs, message, kernel_path):
 
 
 def test_binary_eps_and_kind():
-    raises(OptionError, "eps must be in [0, 0.5); got 0.7", cece.binary_cross_entropy, PROBS,
-           Y, eps=0.7)
+    raises(
+        OptionError,
+        "eps must be in [0, 0.5); got 0.7",
+        cece.binary_cross_entropy,
+        PROBS,
+        Y,
+        eps=0.7,
+    )
     # the keyword itself is refused (any TypeError, e.g. from a keyword passed on twice, is not)
     for loss in (cece.binary_cross_entropy, cece.binary_cross_entropy_with_logits):
         with pytest.raises(TypeError, match=r"unexpected keyword argument 'kind'$"):
@@ -264,32 +381,52 @@ def test_binary_eps_and_kind():
 
 def test_binary_pos_weight_per_column_and_k(kernel_path):
     x = np.zeros((2, 3))
-    raises(OptionError, "pos_weight has 2 values; expected 1 or one per column (3)",
-           cece.binary_cross_entropy_with_logits, x, np.ones((2, 3)), pos_weight=[1, 2])
-    got = cece.binary_cross_entropy_with_logits(x, np.ones((2, 3)), pos_weight=[1, 2, 3],
-                                                reduction="none")
+    raises(
+        OptionError,
+        "pos_weight has 2 values; expected 1 or one per column (3)",
+        cece.binary_cross_entropy_with_logits,
+        x,
+        np.ones((2, 3)),
+        pos_weight=[1, 2],
+    )
+    got = cece.binary_cross_entropy_with_logits(
+        x, np.ones((2, 3)), pos_weight=[1, 2, 3], reduction="none"
+    )
     np.testing.assert_allclose(got, [2 * math.log(2)] * 2, rtol=1e-15)
 
 
 # -- entropy and kl_divergence ---------------------------------------------------------------------
 
 DIVERGENCE = [
-    (lambda: cece.entropy(np.array([0.5, 0.5])),
-     "p: has shape (2,); expected (N, C): one distribution per row"),
-    (lambda: cece.entropy(np.array([[0.5, 1.5]])),
-     "p: row 0, column 1: 1.5 is not a probability (expected a value in [0, 1])"),
-    (lambda: cece.entropy(np.array([[0.5, np.nan]]), kind="logits"),
-     "p: row 0, column 1: found nan value; expected a finite number"),
-    (lambda: cece.entropy(np.array([[-0.5, 0.5]]), kind="log-probs"),
-     "p: row 0, column 1: 0.5 is not a log-probability (expected a value ≤ 0)"),
-    (lambda: cece.entropy(np.zeros((2, 2)), renormalize=True),
-     "p: row 0: probabilities sum to 0; the row cannot be renormalized"),
-    (lambda: cece.kl_divergence(P, P[:1]),
-     "q: shape (1, 3) does not match P's (2, 3) (p)"),
-    (lambda: cece.kl_divergence(P, P * 2),
-     "q: row 1, column 2: 1.6 is not a probability (expected a value in [0, 1])"),
-    (lambda: cece.kl_divergence(P, _with(np.inf, 1, 1, P), kind_q="logits"),
-     "q: row 1, column 1: found inf value; expected a finite number"),
+    (
+        lambda: cece.entropy(np.array([0.5, 0.5])),
+        "p: has shape (2,); expected (N, C): one distribution per row",
+    ),
+    (
+        lambda: cece.entropy(np.array([[0.5, 1.5]])),
+        "p: row 0, column 1: 1.5 is not a probability (expected a value in [0, 1])",
+    ),
+    (
+        lambda: cece.entropy(np.array([[0.5, np.nan]]), kind="logits"),
+        "p: row 0, column 1: found nan value; expected a finite number",
+    ),
+    (
+        lambda: cece.entropy(np.array([[-0.5, 0.5]]), kind="log-probs"),
+        "p: row 0, column 1: 0.5 is not a log-probability (expected a value ≤ 0)",
+    ),
+    (
+        lambda: cece.entropy(np.zeros((2, 2)), renormalize=True),
+        "p: row 0: probabilities sum to 0; the row cannot be renormalized",
+    ),
+    (lambda: cece.kl_divergence(P, P[:1]), "q: shape (1, 3) does not match P's (2, 3) (p)"),
+    (
+        lambda: cece.kl_divergence(P, P * 2),
+        "q: row 1, column 2: 1.6 is not a probability (expected a value in [0, 1])",
+    ),
+    (
+        lambda: cece.kl_divergence(P, _with(np.inf, 1, 1, P), kind_q="logits"),
+        "q: row 1, column 1: found inf value; expected a finite number",
+    ),
 ]
 
 
@@ -299,14 +436,31 @@ def test_divergence_inputs(call, message, kernel_path):
 
 
 def test_divergence_options():
-    raises(OptionError, "kind must be logits, probs or log-probs; got 'odds'", cece.entropy, P,
-           kind="odds")
-    raises(OptionError, "kind_q must be logits, probs or log-probs; got None",
-           cece.kl_divergence, P, P, kind_q=None)
-    raises(InputError, 'p: row 0, column 1: 2 is not a probability (expected a value in [0, 1])',
-           cece.kl_divergence, X, P)
-    error = raises(InputError, "q: row 0, column 1: 2 is not a probability",
-                   cece.kl_divergence, P, X)
+    raises(
+        OptionError,
+        "kind must be logits, probs or log-probs; got 'odds'",
+        cece.entropy,
+        P,
+        kind="odds",
+    )
+    raises(
+        OptionError,
+        "kind_q must be logits, probs or log-probs; got None",
+        cece.kl_divergence,
+        P,
+        P,
+        kind_q=None,
+    )
+    raises(
+        InputError,
+        "p: row 0, column 1: 2 is not a probability (expected a value in [0, 1])",
+        cece.kl_divergence,
+        X,
+        P,
+    )
+    error = raises(
+        InputError, "q: row 0, column 1: 2 is not a probability", cece.kl_divergence, P, X
+    )
     assert error.hint == 'these look like logits: pass kind_q="logits"'
 
 

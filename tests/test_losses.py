@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import zlib
 import math
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import golden as G
-import reference
 from cece import categorical_cross_entropy as cce
 from cece.losses import categorical_terms
+
+import golden as G
+import reference
 
 ORACLES = json.loads((Path(__file__).parent / "data" / "categorical_oracles.json").read_text())
 
@@ -28,25 +29,28 @@ ORACLES = json.loads((Path(__file__).parent / "data" / "categorical_oracles.json
 # -- golden values (tests/data/golden.md §2.1) -----------------------------------------------------
 
 
-@pytest.mark.parametrize("reduction, kwargs, expected", [
-    ("none", {}, G.A1_NONE),
-    ("mean", {}, G.A2_MEAN),
-    ("sum", {}, G.A3_SUM),
-    ("none", {"label_smoothing": 0.1}, G.D1_SMOOTH_NONE),
-    ("mean", {"label_smoothing": 0.1}, G.D2_SMOOTH_MEAN),
-    ("sum", {"label_smoothing": 0.1}, G.D2_SMOOTH_SUM),
-    ("none", {"weight": [1, 2, 3]}, G.D3_WEIGHT_NONE),
-    ("sum", {"weight": [1, 2, 3]}, G.D4_WEIGHT_SUM),
-    ("mean", {"weight": [1, 2, 3]}, G.D5_WEIGHT_MEAN_INDEX),
-    ("mean", {"ignore_index": 2}, G.D7_IGNORE_MEAN),
-    ("sum", {"ignore_index": 2}, G.D7_IGNORE_MEAN),
-    ("none", {"ignore_index": 2}, [G.D7_IGNORE_MEAN, 0.0]),
-    ("none", {"weight": [1, 2, 3], "label_smoothing": 0.1}, G.D8_SMOOTH_WEIGHT_NONE),
-    ("sum", {"weight": [1, 2, 3], "label_smoothing": 0.1}, G.D9_SUM),
-    ("mean", {"weight": [1, 2, 3], "label_smoothing": 0.1}, G.D9_MEAN_INDEX),
-    ("mean", {"ignore_index": 2, "label_smoothing": 0.1}, G.D10_SMOOTH_IGNORE_MEAN),
-    ("none", {"focal_gamma": 2.0, "focal_alpha": 0.25}, G.G1_FOCAL_NONE),
-])
+@pytest.mark.parametrize(
+    "reduction, kwargs, expected",
+    [
+        ("none", {}, G.A1_NONE),
+        ("mean", {}, G.A2_MEAN),
+        ("sum", {}, G.A3_SUM),
+        ("none", {"label_smoothing": 0.1}, G.D1_SMOOTH_NONE),
+        ("mean", {"label_smoothing": 0.1}, G.D2_SMOOTH_MEAN),
+        ("sum", {"label_smoothing": 0.1}, G.D2_SMOOTH_SUM),
+        ("none", {"weight": [1, 2, 3]}, G.D3_WEIGHT_NONE),
+        ("sum", {"weight": [1, 2, 3]}, G.D4_WEIGHT_SUM),
+        ("mean", {"weight": [1, 2, 3]}, G.D5_WEIGHT_MEAN_INDEX),
+        ("mean", {"ignore_index": 2}, G.D7_IGNORE_MEAN),
+        ("sum", {"ignore_index": 2}, G.D7_IGNORE_MEAN),
+        ("none", {"ignore_index": 2}, [G.D7_IGNORE_MEAN, 0.0]),
+        ("none", {"weight": [1, 2, 3], "label_smoothing": 0.1}, G.D8_SMOOTH_WEIGHT_NONE),
+        ("sum", {"weight": [1, 2, 3], "label_smoothing": 0.1}, G.D9_SUM),
+        ("mean", {"weight": [1, 2, 3], "label_smoothing": 0.1}, G.D9_MEAN_INDEX),
+        ("mean", {"ignore_index": 2, "label_smoothing": 0.1}, G.D10_SMOOTH_IGNORE_MEAN),
+        ("none", {"focal_gamma": 2.0, "focal_alpha": 0.25}, G.G1_FOCAL_NONE),
+    ],
+)
 def test_case_a_golden(reduction, kwargs, expected, kernel_path):
     got = cce(G.CASE_A_LOGITS, G.CASE_A_LABELS, reduction=reduction, **kwargs)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
@@ -63,21 +67,25 @@ def test_case_a_dense_weighted_mean_divides_by_n():
 
 def test_case_b_probabilities_as_given_and_renormalized():
     kw = {"kind": "probs"}
-    np.testing.assert_allclose(cce(G.CASE_B_PROBS, G.CASE_B_ONEHOT, reduction="none", **kw),
-                               G.B1_NONE, rtol=1e-12)
+    np.testing.assert_allclose(
+        cce(G.CASE_B_PROBS, G.CASE_B_ONEHOT, reduction="none", **kw), G.B1_NONE, rtol=1e-12
+    )
     assert cce(G.CASE_B_PROBS, G.CASE_B_ONEHOT, **kw) == pytest.approx(G.B2_MEAN, rel=1e-12)
     assert cce(G.CASE_B_PROBS, np.array([3, 3]), reduction="sum", **kw) == pytest.approx(
-        G.B3_SUM, rel=1e-12)
+        G.B3_SUM, rel=1e-12
+    )
     got = cce(G.CASE_B_PROBS, G.CASE_B_ONEHOT, renormalize=True, reduction="none", **kw)
     np.testing.assert_allclose(got, G.B4_NONE_RENORMALIZED, rtol=1e-12)
     assert cce(G.CASE_B_PROBS, G.CASE_B_ONEHOT, renormalize=True, **kw) == pytest.approx(
-        G.B4_MEAN_RENORMALIZED, rel=1e-12)
+        G.B4_MEAN_RENORMALIZED, rel=1e-12
+    )
 
 
 def test_soft_target_golden_f():
     assert cce(G.F_LOGITS, G.F_SOFT) == pytest.approx(G.F1_CE, rel=1e-12)
-    assert cce(G.F_LOGITS, G.F_SOFT, label_smoothing=0.1) == pytest.approx(G.F2_CE_SMOOTH,
-                                                                            rel=1e-12)
+    assert cce(G.F_LOGITS, G.F_SOFT, label_smoothing=0.1) == pytest.approx(
+        G.F2_CE_SMOOTH, rel=1e-12
+    )
     terms = categorical_terms(G.F_LOGITS, G.F_SOFT)
     assert terms.kl[0] == pytest.approx(G.F3_KL, rel=1e-12)
     assert terms.entropy[0] == pytest.approx(G.F4_H_NATS, rel=1e-12)
@@ -104,9 +112,17 @@ def test_matches_pytorch_and_sklearn_oracles(case, kernel_path):
 
 # -- the naive reference, across option combinations ----------------------------------------------
 
-COMBOS = list(itertools.product(
-    ["logits", "probs", "log-probs"], ["index", "one-hot", "soft"], [None, "w"], [0.0, 0.15],
-    [None, "s"], [None, (2.0, 0.25), (1.5, None)], ["mean", "sum", "none"]))
+COMBOS = list(
+    itertools.product(
+        ["logits", "probs", "log-probs"],
+        ["index", "one-hot", "soft"],
+        [None, "w"],
+        [0.0, 0.15],
+        [None, "s"],
+        [None, (2.0, 0.25), (1.5, None)],
+        ["mean", "sum", "none"],
+    )
+)
 
 
 def _case(rng, kind, form, n=7, c=4):
@@ -128,11 +144,13 @@ def _case(rng, kind, form, n=7, c=4):
 def test_matches_naive_reference(kind, form, weight, smooth, sw, focal, reduction, kernel_path):
     rng = np.random.default_rng(zlib.crc32(repr((kind, form, weight, smooth, sw, focal)).encode()))
     x, target = _case(rng, kind, form)
-    kw = {"weight": rng.uniform(0.5, 2, x.shape[1]) if weight else None,
-          "label_smoothing": smooth,
-          "sample_weight": rng.uniform(0, 3, len(x)) if sw else None,
-          "focal_gamma": focal[0] if focal else None,
-          "focal_alpha": focal[1] if focal else None}
+    kw = {
+        "weight": rng.uniform(0.5, 2, x.shape[1]) if weight else None,
+        "label_smoothing": smooth,
+        "sample_weight": rng.uniform(0, 3, len(x)) if sw else None,
+        "focal_gamma": focal[0] if focal else None,
+        "focal_alpha": focal[1] if focal else None,
+    }
     if form == "index" and weight is None:
         kw["ignore_index"] = int(target[0])
     got = cce(x, target, kind=kind, reduction=reduction, **kw)
@@ -212,7 +230,8 @@ def test_index_labels_equal_one_hot_rows(data, draw):
         np.testing.assert_allclose(per_index, per_dense, rtol=1e-10, atol=1e-12)
     # ... but PyTorch's weighted means differ: ÷Σw[y] for indices, ÷N for dense targets
     assert cce(x, y, weight=w) == pytest.approx(
-        cce(x, onehot, weight=w, reduction="sum") / w[y].sum(), rel=1e-10, abs=1e-12)
+        cce(x, onehot, weight=w, reduction="sum") / w[y].sum(), rel=1e-10, abs=1e-12
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -222,8 +241,7 @@ def test_permuting_rows_permutes_losses(data, rnd):
     order = list(range(len(x)))
     rnd.shuffle(order)
     base = cce(x, t, reduction="none")
-    np.testing.assert_allclose(cce(x[order], t[order], reduction="none"), base[order],
-                               rtol=1e-12)
+    np.testing.assert_allclose(cce(x[order], t[order], reduction="none"), base[order], rtol=1e-12)
     assert cce(x[order], t[order]) == pytest.approx(cce(x, t), rel=1e-12)
 
 

@@ -13,9 +13,10 @@ import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cece.losses.divergence import entropy, kl_divergence
+
 import golden as G
 import reference
-from cece.losses.divergence import entropy, kl_divergence
 from conftest import run_cece
 
 BASES = {"e": None, "2": 2, "10": 10}
@@ -75,8 +76,12 @@ def test_kl_equals_rel_entr_sums(data):
     got = kl_divergence(p, q)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
     # and scipy.stats.entropy(p, q), which divides each row by its sum: --renormalize
-    np.testing.assert_allclose(kl_divergence(p, q, renormalize=True),
-                               scipy.stats.entropy(p, q, axis=1), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        kl_divergence(p, q, renormalize=True),
+        scipy.stats.entropy(p, q, axis=1),
+        rtol=1e-12,
+        atol=1e-15,
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -88,17 +93,20 @@ def test_cli_matches_scipy_through_files(tmp_path_factory, data, base):
     d = tmp_path_factory.mktemp("kl")
     np.save(d / "p.npy", p)
     np.savetxt(d / "q.csv", q, delimiter=",", fmt="%.17g")
-    run = run_cece("kl", d / "p.npy", d / "q.csv", "--from", "probs", "-b", base, "-r", "none",
-                   "-q")
+    run = run_cece(
+        "kl", d / "p.npy", d / "q.csv", "--from", "probs", "-b", base, "-r", "none", "-q"
+    )
     assert run.code == 0, run.err
     got = np.array([float(v) for v in run.out.split()])
     scale = math.log(float(base)) if base != "e" else 1.0
-    np.testing.assert_allclose(got, scipy.special.rel_entr(p, q).sum(axis=1) / scale,
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        got, scipy.special.rel_entr(p, q).sum(axis=1) / scale, rtol=1e-12, atol=1e-15
+    )
     run = run_cece("entropy", d / "p.npy", "--from", "probs", "-b", base, "-r", "none", "-q")
     got = np.array([float(v) for v in run.out.split()])
-    np.testing.assert_allclose(got, scipy.stats.entropy(p, base=BASES[base], axis=1),
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        got, scipy.stats.entropy(p, base=BASES[base], axis=1), rtol=1e-12, atol=1e-15
+    )
 
 
 def test_float32_rows_match_scipy_on_the_same_values(write):
@@ -106,10 +114,12 @@ def test_float32_rows_match_scipy_on_the_same_values(write):
     p = rng.dirichlet(np.ones(7), size=50).astype(np.float32)
     run = run_cece("entropy", write("p.npy", p), "-r", "none", "-q")
     got = np.array([float(v) for v in run.out.split()])
-    np.testing.assert_allclose(got, scipy.stats.entropy(p.astype(np.float64), axis=1) * 1.0,
-                               rtol=1e-6)  # scipy normalizes the float32 row sums (≈1 ± 1e-7)
-    np.testing.assert_allclose(got, scipy.special.entr(p.astype(np.float64)).sum(axis=1),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        got, scipy.stats.entropy(p.astype(np.float64), axis=1) * 1.0, rtol=1e-6
+    )  # scipy normalizes the float32 row sums (≈1 ± 1e-7)
+    np.testing.assert_allclose(
+        got, scipy.special.entr(p.astype(np.float64)).sum(axis=1), rtol=1e-12
+    )
 
 
 # -- a naive loop, and properties ---------------------------------------------------------------
@@ -137,8 +147,7 @@ def test_cross_entropy_is_entropy_plus_kl_and_kl_is_not_negative(data):
     assert (kl >= -1e-15).all()
     cross = -(p * scipy.special.log_softmax(logits, axis=1)).sum(axis=1)
     np.testing.assert_allclose(entropy(p) + kl, cross, rtol=1e-10, atol=1e-14)
-    np.testing.assert_allclose(kl, scipy.special.rel_entr(p, q).sum(axis=1), rtol=1e-9,
-                               atol=1e-14)
+    np.testing.assert_allclose(kl, scipy.special.rel_entr(p, q).sum(axis=1), rtol=1e-9, atol=1e-14)
     assert np.allclose(kl_divergence(p, p), 0.0, atol=1e-15)
 
 
@@ -150,8 +159,9 @@ def test_logits_shift_invariance(seed, shift):
     base = kl_divergence(a, b, kind_p="logits", kind_q="logits")
     moved = kl_divergence(a + shift, b - shift, kind_p="logits", kind_q="logits")
     np.testing.assert_allclose(moved, base, rtol=1e-8, atol=1e-9)
-    np.testing.assert_allclose(entropy(a + shift, kind="logits"), entropy(a, kind="logits"),
-                               rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(
+        entropy(a + shift, kind="logits"), entropy(a, kind="logits"), rtol=1e-8, atol=1e-9
+    )
 
 
 def test_zero_conventions():
@@ -168,12 +178,15 @@ def test_zero_conventions():
 
 
 def test_infinite_kl_is_reported_with_its_rows():
-    run = run_cece("kl", "[[0.5,0.5],[1,0],[0.5,0.5]]", "[[1,0],[0.5,0.5],[0,1]]", "-r", "none",
-                   "-q")
+    run = run_cece(
+        "kl", "[[0.5,0.5],[1,0],[0.5,0.5]]", "[[1,0],[0.5,0.5],[0,1]]", "-r", "none", "-q"
+    )
     assert run.code == 0
     assert run.out.split() == ["inf", repr(math.log(2)), "inf"]
-    assert ("cece: warning: KL is infinite in 2 row(s) (first: row 0), where Q (literal "
-            "'[[1,0],[0.5,0.5],[0,1]]') gives probability 0 to a class P does not") in run.err
+    assert (
+        "cece: warning: KL is infinite in 2 row(s) (first: row 0), where Q (literal "
+        "'[[1,0],[0.5,0.5],[0,1]]') gives probability 0 to a class P does not"
+    ) in run.err
 
 
 def test_json_document(write):
@@ -197,8 +210,7 @@ def test_json_document(write):
 
 
 def test_entropy_perplexity_is_base_to_the_mean():
-    doc = json.loads(run_cece("entropy", "[[0.25,0.25,0.25,0.25]]", "-b", "2", "-f",
-                              "json").out)
+    doc = json.loads(run_cece("entropy", "[[0.25,0.25,0.25,0.25]]", "-b", "2", "-f", "json").out)
     assert doc["loss"] == pytest.approx(2.0, rel=1e-15)
     assert doc["stats"]["perplexity"] == pytest.approx(4.0, rel=1e-12)  # 2 bits: 4 choices
 
@@ -227,14 +239,23 @@ def test_probabilities_outside_0_1_are_an_error_under_from_probs():
 def test_kl_gate_and_merge(write, tmp_path):
     a = tmp_path / "a.json"
     b = tmp_path / "b.json"
-    assert run_cece("kl", "[[0.2,0.3,0.5]]", "[[1,2,3]]", "--q-from", "logits", "-f", "json",
-                    "-o", a).code == 0
-    assert run_cece("kl", "[[0.1,0.1,0.8]]", "[[2,4,6]]", "--q-from", "logits", "-f", "json",
-                    "-o", b).code == 0
+    assert (
+        run_cece(
+            "kl", "[[0.2,0.3,0.5]]", "[[1,2,3]]", "--q-from", "logits", "-f", "json", "-o", a
+        ).code
+        == 0
+    )
+    assert (
+        run_cece(
+            "kl", "[[0.1,0.1,0.8]]", "[[2,4,6]]", "--q-from", "logits", "-f", "json", "-o", b
+        ).code
+        == 0
+    )
     run = run_cece("merge", a, b, "-q")
     assert float(run.out) == pytest.approx(0.09092635961476468, rel=1e-12)  # mpmath
-    run = run_cece("kl", "[[0.2,0.3,0.5]]", "[[1,2,3]]", "--q-from", "logits", "-q",
-                   "--fail-above", "0.05")
+    run = run_cece(
+        "kl", "[[0.2,0.3,0.5]]", "[[1,2,3]]", "--q-from", "logits", "-q", "--fail-above", "0.05"
+    )
     assert run.code == 1 and "check failed" in run.err
 
 

@@ -12,16 +12,22 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT
 
 import cece._native as kernels
 from cece._native import _numpy
 from cece.errors import InputError
 
+from conftest import ROOT
+
 NATIVE = ROOT / "cece" / "_native"
-IMPLS = [pytest.param(_numpy, id="numpy"),
-         pytest.param(kernels._fast if kernels.AVAILABLE else None, id="compiled",
-                      marks=pytest.mark.skipif(not kernels.AVAILABLE, reason="not built here"))]
+IMPLS = [
+    pytest.param(_numpy, id="numpy"),
+    pytest.param(
+        kernels._fast if kernels.AVAILABLE else None,
+        id="compiled",
+        marks=pytest.mark.skipif(not kernels.AVAILABLE, reason="not built here"),
+    ),
+]
 
 
 def _outputs(n: int):
@@ -33,8 +39,11 @@ def _outputs(n: int):
 
 def _stub_functions() -> dict[str, list[str]]:
     tree = ast.parse((NATIVE / "_fast.pyi").read_text())
-    return {f.name: [a.arg for a in f.args.posonlyargs + f.args.args]
-            for f in tree.body if isinstance(f, ast.FunctionDef)}
+    return {
+        f.name: [a.arg for a in f.args.posonlyargs + f.args.args]
+        for f in tree.body
+        if isinstance(f, ast.FunctionDef)
+    }
 
 
 def test_the_stub_types_what_the_c_file_defines():
@@ -100,10 +109,12 @@ def test_softmax_index_reports_the_first_bad_row(impl, bad, row):
     y = np.zeros(100, np.int64)
     y[row] = bad
     if row < 99:
-        y[row + 1:] = 7  # later bad rows are not the first
+        y[row + 1 :] = 7  # later bad rows are not the first
     nll = np.full(100, -5.0)
-    assert impl.softmax_index(x, 3, y, nll, np.empty(100, np.uint8), np.empty(100, np.int64)) \
+    assert (
+        impl.softmax_index(x, 3, y, nll, np.empty(100, np.uint8), np.empty(100, np.int64))
         == -2 - row
+    )
     if impl is not _numpy:
         assert (nll == -5.0).all()  # nothing computed
 
@@ -112,8 +123,11 @@ def test_softmax_index_reports_the_first_bad_row(impl, bad, row):
 def test_the_switch_turns_a_bad_label_into_the_librarys_error(bad, kernel_path):
     x = np.zeros((4, 3), np.float32)
     y = np.array([0, 1, bad, 2])
-    with pytest.raises(InputError, match=rf"^targets: row 2: label {bad} is out of range for 3 "
-                       r"classes \(expected 0\.\.2\)$"):
+    with pytest.raises(
+        InputError,
+        match=rf"^targets: row 2: label {bad} is out of range for 3 "
+        r"classes \(expected 0\.\.2\)$",
+    ):
         kernels.softmax_index(x, y)
 
 
@@ -122,7 +136,7 @@ def test_simd_entry_points_check_the_cpu_first():
     (never "0 bad rows" without computing): each checks cpu_ready() before anything else."""
     source = (NATIVE / "_fast.c").read_text()
     for name in ("softmax_index", "bce_logits", "exp_log"):
-        body = source[source.index(f"static PyObject *py_{name}("):]
+        body = source[source.index(f"static PyObject *py_{name}(") :]
         first = body.split("{", 1)[1].split(";")[:6]
         assert any("cpu_ready()" in part for part in first), name
     assert "cece's compiled kernels are not available on this CPU" in source
@@ -134,8 +148,14 @@ def test_simd_entry_points_check_the_cpu_first():
 
 def _python(code: str, **env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CECE_")}
-    return subprocess.run([sys.executable, "-c", code], check=False, capture_output=True,
-                          text=True, cwd=ROOT, env={**environ, **env})
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**environ, **env},
+    )
 
 
 DESCRIBE = "import json, cece._native as k; print(json.dumps(k.describe()))"
@@ -145,8 +165,9 @@ WITHOUT_EXTENSION = "import sys; sys.modules['cece._native._fast'] = None; " + D
 def test_require_fast_fails_loudly_without_the_extension():
     run = _python(WITHOUT_EXTENSION, CECE_REQUIRE_FAST="1")
     assert run.returncode != 0
-    assert "ImportError: CECE_REQUIRE_FAST=1, but cece's compiled kernels were not built" \
-        in run.stderr
+    assert (
+        "ImportError: CECE_REQUIRE_FAST=1, but cece's compiled kernels were not built" in run.stderr
+    )
     run = _python(WITHOUT_EXTENSION)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == {"kernels": "numpy", "csv_parser": "python/pandas"}

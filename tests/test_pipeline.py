@@ -3,6 +3,7 @@ standard input, terminals, exit codes 0/1/2/130, atomic -o, baselines and shard 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pty
@@ -25,15 +26,24 @@ LOGITS, LABELS = "sample_data/catdogpig_logits.csv", "sample_data/catdogpig_labe
 
 
 def sh(command: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", "-c", command], cwd=ROOT, env=ENV, capture_output=True,
-                          text=True, timeout=60, **kwargs)
+    return subprocess.run(
+        ["bash", "-c", command],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        **kwargs,
+    )
 
 
 def test_head_closes_the_pipe_quietly(tmp_path):
     np.save(tmp_path / "x.npy", np.random.default_rng(0).standard_normal((200_000, 4)))
     np.save(tmp_path / "y.npy", np.zeros(200_000, dtype=np.int64))
-    proc = sh(f"set -o pipefail; cece categorical {tmp_path}/x.npy {tmp_path}/y.npy "
-              "--from logits -f jsonl | head -1; echo status=${PIPESTATUS[0]}")
+    proc = sh(
+        f"set -o pipefail; cece categorical {tmp_path}/x.npy {tmp_path}/y.npy "
+        "--from logits -f jsonl | head -1; echo status=${PIPESTATUS[0]}"
+    )
     lines = proc.stdout.splitlines()
     assert json.loads(lines[0])["index"] == 0
     assert lines[1] in ("status=0", "status=141")  # done, or ended by SIGPIPE like `yes | head`
@@ -60,8 +70,15 @@ def test_stdin_from_a_pipe_and_a_heredoc():
 def _run_on_pty(args: list[str], env: dict, stdin_data: bytes | None = None) -> tuple[str, int]:
     """Run cece with a pseudo-terminal as stdin, stdout and stderr; return what it printed."""
     main, secondary = pty.openpty()
-    proc = subprocess.Popen([str(BIN / "cece"), *args], stdin=secondary, stdout=secondary,
-                            stderr=secondary, cwd=ROOT, env=env, close_fds=True)
+    proc = subprocess.Popen(
+        [str(BIN / "cece"), *args],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        cwd=ROOT,
+        env=env,
+        close_fds=True,
+    )
     os.close(secondary)
     out = b""
     sent = False
@@ -87,13 +104,15 @@ def _run_on_pty(args: list[str], env: dict, stdin_data: bytes | None = None) -> 
 
 
 def test_a_terminal_gets_colour_and_the_stdin_hint_and_no_color_is_respected():
-    out, code = _run_on_pty(["categorical", LOGITS, "-", "--from", "logits"], ENV,
-                            stdin_data=b"0\n2\n")
+    out, code = _run_on_pty(
+        ["categorical", LOGITS, "-", "--from", "logits"], ENV, stdin_data=b"0\n2\n"
+    )
     assert code == 0
     assert "cece: waiting for standard input (end it with Ctrl-D)..." in out
     assert "\x1b[" in out and "36m" in out  # cyan loss figures
-    plain, code = _run_on_pty(["categorical", LOGITS, LABELS, "--from", "logits"],
-                              {**ENV, "NO_COLOR": "1"})
+    plain, code = _run_on_pty(
+        ["categorical", LOGITS, LABELS, "--from", "logits"], {**ENV, "NO_COLOR": "1"}
+    )
     assert code == 0 and "1.275269" in plain
     assert "36m" not in plain and "31m" not in plain and "33m" not in plain
     piped = sh(f"cece categorical {LOGITS} {LABELS} --from logits")
@@ -112,9 +131,22 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path, existing):
     target = tmp_path / "out.json"
     if existing:
         target.write_text("old\n")
-    proc = subprocess.Popen([str(BIN / "cece"), "categorical", "-", str(ROOT / LABELS), "-f",
-                             "json", "-o", str(target)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    proc = subprocess.Popen(
+        [
+            str(BIN / "cece"),
+            "categorical",
+            "-",
+            str(ROOT / LABELS),
+            "-f",
+            "json",
+            "-o",
+            str(target),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+    )
     proc.stdin.write(b"1,2,3\n")  # and then nothing: cece waits for the rest
     proc.stdin.flush()
     time.sleep(1.0)
@@ -132,8 +164,10 @@ def test_output_file_is_atomic_and_inputs_are_safe(tmp_path):
     proc = sh(f"cece categorical {LOGITS} {LABELS} -f csv -o {out}")
     assert proc.returncode == 0 and proc.stdout == ""
     assert out.read_text().startswith("index,loss,target,target_class")
-    proc = sh(f"cp {LABELS} {tmp_path}/l.csv && cece categorical {LOGITS} {tmp_path}/l.csv "
-              f"-o {tmp_path}/l.csv")
+    proc = sh(
+        f"cp {LABELS} {tmp_path}/l.csv && cece categorical {LOGITS} {tmp_path}/l.csv "
+        f"-o {tmp_path}/l.csv"
+    )
     assert proc.returncode == 2 and "refusing to overwrite the input file" in proc.stderr
     assert (tmp_path / "l.csv").read_text() == (ROOT / LABELS).read_text()
 
@@ -148,23 +182,30 @@ def baseline(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("smoothing, tolerance, code", [
-    ("0", None, 0),  # equal to the baseline
-    ("0.1", None, 1),  # 1.32527 > 1.27527
-    ("0.1", "0.049", 1),  # golden d2 − a2 = 0.05
-    ("0.1", "0.051", 0),
-    ("0.1", "3%", 1),  # +3.9%
-    ("0.1", "4%", 0),
-])
+@pytest.mark.parametrize(
+    "smoothing, tolerance, code",
+    [
+        ("0", None, 0),  # equal to the baseline
+        ("0.1", None, 1),  # 1.32527 > 1.27527
+        ("0.1", "0.049", 1),  # golden d2 − a2 = 0.05
+        ("0.1", "0.051", 0),
+        ("0.1", "3%", 1),  # +3.9%
+        ("0.1", "4%", 0),
+    ],
+)
 def test_baseline_with_absolute_and_relative_tolerance(baseline, smoothing, tolerance, code):
     extra = f"--tolerance {tolerance}" if tolerance else ""
-    proc = sh(f"cece categorical {LOGITS} {LABELS} -q --label-smoothing {smoothing} "
-              f"--baseline {baseline} {extra}")
+    proc = sh(
+        f"cece categorical {LOGITS} {LABELS} -q --label-smoothing {smoothing} "
+        f"--baseline {baseline} {extra}"
+    )
     assert proc.returncode == code, proc.stderr
     if code:
-        assert proc.stderr == (f"cece: check failed: loss 1.325268796 nats exceeds the "
-                               f"baseline 1.275268796 ({baseline}) by 0.05 (+3.92%), more than "
-                               f"the tolerance {tolerance or 0}\n")
+        assert proc.stderr == (
+            f"cece: check failed: loss 1.325268796 nats exceeds the "
+            f"baseline 1.275268796 ({baseline}) by 0.05 (+3.92%), more than "
+            f"the tolerance {tolerance or 0}\n"
+        )
 
 
 def test_baseline_in_other_units_and_of_another_loss(baseline, tmp_path):
@@ -177,8 +218,10 @@ def test_baseline_in_other_units_and_of_another_loss(baseline, tmp_path):
 
 def test_nan_fails_every_check(baseline, tmp_path):
     (tmp_path / "ignored.csv").write_text("-1\n-1\n")
-    proc = sh(f"cece categorical {LOGITS} {tmp_path}/ignored.csv --ignore-index -1 -q "
-              f"--baseline {baseline} --tolerance 100%")
+    proc = sh(
+        f"cece categorical {LOGITS} {tmp_path}/ignored.csv --ignore-index -1 -q "
+        f"--baseline {baseline} --tolerance 100%"
+    )
     assert proc.returncode == 1 and proc.stdout == "nan\n"
     assert "check failed: loss nan nats exceeds the baseline" in proc.stderr
 
@@ -201,13 +244,14 @@ def test_merging_shards_equals_the_whole_file(tmp_path, fmt):
             np.savetxt(path, a, delimiter=",", fmt="%.17g")
         return path
 
-    whole = sh(f"cece categorical {save('x', x)} {save('y', y)} --from logits -f json "
-               "--per-class")
+    whole = sh(f"cece categorical {save('x', x)} {save('y', y)} --from logits -f json --per-class")
     shards = []
-    for i, (a, b) in enumerate(zip(cuts, cuts[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(cuts)):
         out = tmp_path / f"s{i}.json"
-        proc = sh(f"cece categorical {save(f'x{i}', x[a:b])} {save(f'y{i}', y[a:b])} "
-                  f"--from logits -f json -o {out} --per-class")
+        proc = sh(
+            f"cece categorical {save(f'x{i}', x[a:b])} {save(f'y{i}', y[a:b])} "
+            f"--from logits -f json -o {out} --per-class"
+        )
         assert proc.returncode == 0, proc.stderr
         shards.append(str(out))
     merged = sh(f"cece merge {' '.join(shards)} -f json")
@@ -220,8 +264,11 @@ def test_merging_shards_equals_the_whole_file(tmp_path, fmt):
             assert got["stats"][key] == pytest.approx(value, rel=1e-12, abs=0), key
     assert len(got["per_class"]) == len(want["per_class"]) == 7  # zip would hide a lost row
     for a, b in zip(want["per_class"], got["per_class"]):
-        assert b == {**a, "mean": pytest.approx(a["mean"], rel=1e-12),
-                     "accuracy": pytest.approx(a["accuracy"], rel=1e-12)}
+        assert b == {
+            **a,
+            "mean": pytest.approx(a["mean"], rel=1e-12),
+            "accuracy": pytest.approx(a["accuracy"], rel=1e-12),
+        }
     (tmp_path / "m1.json").write_text(sh(f"cece merge {shards[0]} {shards[1]} -f json").stdout)
     again = sh(f"cece merge {tmp_path}/m1.json {shards[2]} {shards[3]} -q")
     assert float(again.stdout) == pytest.approx(want["loss"], rel=1e-12)  # merges merge again
@@ -235,7 +282,8 @@ def test_merge_refuses_shards_of_different_computations(tmp_path):
     smooth = sh(f"cece merge {a} {b}")
     assert smooth.returncode == 2 and smooth.stderr.strip() == (
         f"cece: error: {b}: was computed with label_smoothing = 0.1, but {a} with 0.0; shards "
-        "must use the same options")
+        "must use the same options"
+    )
     units = sh(f"cece merge {a} {c}")
     assert units.returncode == 2 and "a categorical loss in bits" in units.stderr
     garbage = tmp_path / "g.json"
@@ -248,8 +296,9 @@ def test_output_to_a_device_or_fifo_is_written_in_place(tmp_path):
     assert proc.returncode == 0 and Path("/dev/null").is_char_device()
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    proc = sh(f"cat {fifo} > {tmp_path}/got & cece categorical {LOGITS} {LABELS} -q -o {fifo}; "
-              "wait")
+    proc = sh(
+        f"cat {fifo} > {tmp_path}/got & cece categorical {LOGITS} {LABELS} -q -o {fifo}; wait"
+    )
     assert proc.returncode == 0 and (tmp_path / "got").read_text() == "1.2752687964721399\n"
     assert fifo.is_fifo()
 
@@ -270,14 +319,17 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
 @pytest.mark.parametrize("preset, expected", [(None, "1"), ("2", "2")])
 def test_blas_keeps_to_one_thread_unless_the_user_says_otherwise(preset, expected):
     # cece's block workers use the cores; OpenBLAS's spinning pool would take them (cli.py).
-    probe = ("import os, sys\nfrom cece.cli import main\n"
-             f"sys.argv = ['cece', 'categorical', {LOGITS!r}, {LABELS!r}, '-q']\n"
-             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-             "import numpy\nprint(os.environ['OPENBLAS_NUM_THREADS'], 'numpy' in sys.modules)")
+    probe = (
+        "import os, sys\nfrom cece.cli import main\n"
+        f"sys.argv = ['cece', 'categorical', {LOGITS!r}, {LABELS!r}, '-q']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import numpy\nprint(os.environ['OPENBLAS_NUM_THREADS'], 'numpy' in sys.modules)"
+    )
     env = {k: v for k, v in ENV.items() if k != "OPENBLAS_NUM_THREADS"}
     if preset is not None:
         env["OPENBLAS_NUM_THREADS"] = preset
-    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split()[-2:] == [expected, "True"]

@@ -14,8 +14,9 @@ import pytest
 import cece.io.blocks
 import cece.io.inputs
 import cece.io.text
-import golden as G
 from cece.io import arrow, blocks, inputs
+
+import golden as G
 from conftest import run_cece
 
 CSV = "cat,dog,pig\n1,2,3\n2,4,6\n"
@@ -27,24 +28,28 @@ def loss(*args, stdin=None) -> float:
     return float(run.out)
 
 
-@pytest.mark.parametrize("name, content", [
-    ("p.csv", CSV),
-    ("p.tsv", CSV.replace(",", "\t")),
-    ("p.txt", CSV.replace(",", " ")),
-    ("p.txt", "  1   2   3\n  2 4 6\n"),
-    ("p.csv", "# written by numpy.savetxt\n# cat dog pig\n1,2,3\n2,4,6\n"),
-    ("p.csv", "\ufeffcat,dog,pig\r\n1,2,3\r\n2,4,6\r\n\r\n\n"),
-    ("p.csv", '"cat","dog","pig"\n"1","2","3"\n2,4,6\n'),
-    ("p.csv", "1;2;3\n2;4;6\n"),
-    ("p.csv", ",cat,dog,pig\n0,1,2,3\n1,2,4,6\n"),  # DataFrame.to_csv's index column
-    ("p", CSV),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("p.csv", CSV),
+        ("p.tsv", CSV.replace(",", "\t")),
+        ("p.txt", CSV.replace(",", " ")),
+        ("p.txt", "  1   2   3\n  2 4 6\n"),
+        ("p.csv", "# written by numpy.savetxt\n# cat dog pig\n1,2,3\n2,4,6\n"),
+        ("p.csv", "\ufeffcat,dog,pig\r\n1,2,3\r\n2,4,6\r\n\r\n\n"),
+        ("p.csv", '"cat","dog","pig"\n"1","2","3"\n2,4,6\n'),
+        ("p.csv", "1;2;3\n2;4;6\n"),
+        ("p.csv", ",cat,dog,pig\n0,1,2,3\n1,2,4,6\n"),  # DataFrame.to_csv's index column
+        ("p", CSV),
+    ],
+)
 def test_text_tables(name, content, write, parser):
     assert loss(write(name, content), "[0,2]") == pytest.approx(G.A2_MEAN, rel=1e-15)
 
 
-@pytest.mark.parametrize("suffix, compress", [(".gz", gzip.compress), (".bz2", bz2.compress),
-                                              (".xz", lzma.compress)])
+@pytest.mark.parametrize(
+    "suffix, compress", [(".gz", gzip.compress), (".bz2", bz2.compress), (".xz", lzma.compress)]
+)
 def test_compressed_text(suffix, compress, write, parser):
     path = write("p.csv" + suffix, compress(CSV.encode()))
     assert loss(path, "[0,2]") == pytest.approx(G.A2_MEAN, rel=1e-15)
@@ -75,8 +80,9 @@ def test_parquet_and_feather(tmp_path):
     import pyarrow.feather
     import pyarrow.parquet
 
-    table = pa.table({"cat": [1.0, 2.0], "dog": [2.0, 4.0], "pig": [3.0, 6.0],
-                      "label": ["cat", "pig"]})
+    table = pa.table(
+        {"cat": [1.0, 2.0], "dog": [2.0, 4.0], "pig": [3.0, 6.0], "label": ["cat", "pig"]}
+    )
     pyarrow.parquet.write_table(table, tmp_path / "p.parquet")
     pyarrow.feather.write_feather(table, tmp_path / "p.feather")
     for name in ("p.parquet", "p.feather"):
@@ -106,23 +112,27 @@ def test_float32_stays_float32_and_memory_maps(write):
 
 
 def test_header_rules():
-    table = cece.io.text.TextTable("t", lambda: __import__("io").BytesIO(b"0.1,0.2,cat\n0.3,0.4,dog\n"),
-                                fmt="csv", size=30)
+    table = cece.io.text.TextTable(
+        "t", lambda: __import__("io").BytesIO(b"0.1,0.2,cat\n0.3,0.4,dog\n"), fmt="csv", size=30
+    )
     assert table.header is None  # a text column under data is data, not a header
-    table = cece.io.text.TextTable("t", lambda: __import__("io").BytesIO(b"a,b\n1,2\n"), fmt="csv",
-                                size=10)
+    table = cece.io.text.TextTable(
+        "t", lambda: __import__("io").BytesIO(b"a,b\n1,2\n"), fmt="csv", size=10
+    )
     assert table.header == ["a", "b"]
 
 
 def test_pred_cols_and_label_col_select_columns(write, parser):
     path = write("eval.csv", "id,cat,dog,pig,label\nx1,1,2,3,0\nx2,2,4,6,2\n")
     assert loss(path, "--pred-cols", "cat,dog,pig", "--label-col", "label") == pytest.approx(
-        G.A2_MEAN, rel=1e-15)
+        G.A2_MEAN, rel=1e-15
+    )
     assert loss(path, "--pred-cols", "1:4", "--label-col", "4") == pytest.approx(G.A2_MEAN)
     assert loss(path, "--pred-cols", "1,2,3", "--label-col", "-1") == pytest.approx(G.A2_MEAN)
     labels = write("l.csv", "id,label\nx1,cat\nx2,pig\n")
-    assert loss(path, labels, "--pred-cols", "cat,dog,pig", "--label-col", "label") == \
-        pytest.approx(G.A2_MEAN)
+    assert loss(
+        path, labels, "--pred-cols", "cat,dog,pig", "--label-col", "label"
+    ) == pytest.approx(G.A2_MEAN)
 
 
 def test_label_files_with_and_without_header(write):
@@ -132,8 +142,9 @@ def test_label_files_with_and_without_header(write):
 
 
 def test_dense_targets_from_csv_with_header(write):
-    assert loss(write("p.csv", CSV), write("t.csv", "cat,dog,pig\n1,0,0\n0,0,1\n")) == \
-        pytest.approx(G.A2_MEAN, rel=1e-15)
+    assert loss(
+        write("p.csv", CSV), write("t.csv", "cat,dog,pig\n1,0,0\n0,0,1\n")
+    ) == pytest.approx(G.A2_MEAN, rel=1e-15)
 
 
 FORMATS = ["{!r}", "{:.18e}", "{:.7g}", "{:.3f}", "{:g}", "{:E}", "{:+.10e}", "{:.25f}"]
@@ -142,8 +153,13 @@ FORMATS = ["{!r}", "{:.18e}", "{:.7g}", "{:.3f}", "{:g}", "{:E}", "{:+.10e}", "{
 def test_the_three_parsers_agree_on_values_to_the_bit(write, monkeypatch):
     rng = np.random.default_rng(4)
     x = rng.standard_normal((300, 5)) * 10.0 ** rng.integers(-30, 30, (300, 5))
-    text = "\n".join(",".join(FORMATS[(i + j) % len(FORMATS)].format(v)
-                              for j, v in enumerate(row)) for i, row in enumerate(x)) + "\n"
+    text = (
+        "\n".join(
+            ",".join(FORMATS[(i + j) % len(FORMATS)].format(v) for j, v in enumerate(row))
+            for i, row in enumerate(x)
+        )
+        + "\n"
+    )
     path = write("big.csv", text)
     labels = write("y.csv", "\n".join(str(v) for v in rng.integers(0, 5, 300)) + "\n")
     args = ("categorical", path, labels, "-r", "none", "-f", "csv")  # values in full (repr)

@@ -36,9 +36,23 @@ def test_sigkill_mid_write_leaves_the_old_file_or_none(big, tmp_path, existing):
     target = tmp_path / "out.jsonl"
     if existing:
         target.write_text("old\n")
-    proc = subprocess.Popen([str(BIN / "cece"), "binary", str(big / "x.npy"), str(big / "y.npy"),
-                             "--from", "logits", "-f", "jsonl", "-o", str(target)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    proc = subprocess.Popen(
+        [
+            str(BIN / "cece"),
+            "binary",
+            str(big / "x.npy"),
+            str(big / "y.npy"),
+            "--from",
+            "logits",
+            "-f",
+            "jsonl",
+            "-o",
+            str(target),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+    )
     time.sleep(1.5)
     assert proc.poll() is None, "the run ended before it could be killed: make it bigger"
     proc.send_signal(signal.SIGKILL)
@@ -50,8 +64,10 @@ def test_sigkill_mid_write_leaves_the_old_file_or_none(big, tmp_path, existing):
 
 
 def _fingerprint(paths: list[Path]) -> list[tuple]:
-    return [(p.stat().st_mtime_ns, p.stat().st_mode, hashlib.sha256(p.read_bytes()).hexdigest())
-            for p in paths]
+    return [
+        (p.stat().st_mtime_ns, p.stat().st_mode, hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in paths
+    ]
 
 
 def test_inputs_are_only_read(tmp_path):
@@ -64,10 +80,14 @@ def test_inputs_are_only_read(tmp_path):
     for p in paths:
         p.chmod(0o444)  # read-only: a write attempt would fail the run
     before = _fingerprint(paths)
-    for args in (["categorical", x, y], ["categorical", f"{q}:logits", y, "-f", "json", "-o",
-                                         tmp_path / "r.json"],
-                 ["kl", x, f"{q}:logits", "--from", "logits"], ["inspect", x],
-                 ["explain", x, y, "--row", "3"], ["entropy", x, "--from", "logits"]):
+    for args in (
+        ["categorical", x, y],
+        ["categorical", f"{q}:logits", y, "-f", "json", "-o", tmp_path / "r.json"],
+        ["kl", x, f"{q}:logits", "--from", "logits"],
+        ["inspect", x],
+        ["explain", x, y, "--row", "3"],
+        ["entropy", x, "--from", "logits"],
+    ):
         run = run_cece(*args)
         assert run.code == 0, (args, run.err)
     assert _fingerprint(paths) == before
@@ -79,10 +99,12 @@ def test_output_never_replaces_an_input(tmp_path, how, monkeypatch):
     np.savez(tmp_path / "d.npz", x=np.eye(3), y=np.arange(3))
     np.save(tmp_path / "x.npy", np.eye(3))
     (tmp_path / "link.npy").symlink_to(tmp_path / "x.npy")
-    preds, out = {"same path": (str(tmp_path / "x.npy"), str(tmp_path / "x.npy")),
-                  "npz key": (f"{tmp_path / 'd.npz'}:x", str(tmp_path / "d.npz")),
-                  "symlink": (str(tmp_path / "x.npy"), str(tmp_path / "link.npy")),
-                  "relative": ("x.npy", "./x.npy")}[how]
+    preds, out = {
+        "same path": (str(tmp_path / "x.npy"), str(tmp_path / "x.npy")),
+        "npz key": (f"{tmp_path / 'd.npz'}:x", str(tmp_path / "d.npz")),
+        "symlink": (str(tmp_path / "x.npy"), str(tmp_path / "link.npy")),
+        "relative": ("x.npy", "./x.npy"),
+    }[how]
     before = _fingerprint(sorted(tmp_path.iterdir()))
     line = run_cece("categorical", preds, "[0,1,2]", "-f", "json", "-o", out).error_line()
     assert "refusing to overwrite the input file" in line

@@ -14,8 +14,9 @@ ROW = re.compile(r"^\| `cece (?P<args>[^`]+)` \| (?P<expected>[-0-9.e]+) \| (?P<
 
 
 def _rows():
-    rows = [m.groupdict() for m in map(ROW.match, (SAMPLES / "README.md").read_text().splitlines())
-            if m]
+    rows = [
+        m.groupdict() for m in map(ROW.match, (SAMPLES / "README.md").read_text().splitlines()) if m
+    ]
     assert len(rows) >= 14, "the sample table lost rows"
     return rows
 

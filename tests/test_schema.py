@@ -11,19 +11,44 @@ import pytest
 
 import cece._native
 
-from conftest import SAMPLES as SAMPLE, run_cece
+from conftest import SAMPLES as SAMPLE
+from conftest import run_cece
 
 SCHEMA = json.loads(resources.files("cece.report").joinpath("result.schema.json").read_text())
 
 RUNS = {
-    "categorical": ["categorical", f"{SAMPLE}/catdogpig_eval.csv", "--label-col", "label",
-                    "--per-class", "--samples", "--worst", "1", "--hist"],
+    "categorical": [
+        "categorical",
+        f"{SAMPLE}/catdogpig_eval.csv",
+        "--label-col",
+        "label",
+        "--per-class",
+        "--samples",
+        "--worst",
+        "1",
+        "--hist",
+    ],
     "categorical-none": ["categorical", "[[1,2,3],[2,4,6]]", "[0,2]", "-r", "none"],
-    "ignored": ["categorical", "[[1,2,3],[2,4,6]]", "[0,2]", "--ignore-index", "0", "-w",
-                "1,2,3", "--sample-weight", "[1,2]"],
+    "ignored": [
+        "categorical",
+        "[[1,2,3],[2,4,6]]",
+        "[0,2]",
+        "--ignore-index",
+        "0",
+        "-w",
+        "1,2,3",
+        "--sample-weight",
+        "[1,2]",
+    ],
     "probs-clipped": ["categorical", "[[1,0],[0.5,0.5]]", "[1,0]", "--from", "probs"],
-    "binary": ["binary", f"{SAMPLE}/seed004_logits.csv", f"{SAMPLE}/seed004_labels.csv",
-               "--pos-weight", "3", "--per-class"],
+    "binary": [
+        "binary",
+        f"{SAMPLE}/seed004_logits.csv",
+        f"{SAMPLE}/seed004_labels.csv",
+        "--pos-weight",
+        "3",
+        "--per-class",
+    ],
     "binary-soft": ["binary", "0.7", "0.6"],
     "entropy": ["entropy", f"{SAMPLE}/soft_targets.csv", "-b", "2"],
     "kl": ["kl", f"{SAMPLE}/soft_targets.csv", f"{SAMPLE}/soft_probs.csv"],
@@ -41,20 +66,40 @@ def test_results_follow_the_schema(name):
 
 
 def test_environment_says_which_kernels_and_parser_ran(kernel_path):
-    doc = json.loads(run_cece("categorical", f"{SAMPLE}/catdogpig_logits.csv",
-                              f"{SAMPLE}/catdogpig_labels.csv", "-f", "json").out)
+    doc = json.loads(
+        run_cece(
+            "categorical",
+            f"{SAMPLE}/catdogpig_logits.csv",
+            f"{SAMPLE}/catdogpig_labels.csv",
+            "-f",
+            "json",
+        ).out
+    )
     env = doc["environment"]
     assert env["cece"] == doc["cece_version"] and env["python"].count(".") == 2
     assert env["kernels"] == ("compiled" if kernel_path == "compiled" else "numpy")
     # plain numbers: the compiled parser wherever it was built (not merely "one of the two")
     assert env["parser"] == ("compiled" if cece._native.PARSER is not None else "python")
-    arrays = json.loads(run_cece("categorical", f"{SAMPLE}/catdogpig_logits.npy",
-                                 f"{SAMPLE}/catdogpig_labels.npy", "-f", "json").out)
+    arrays = json.loads(
+        run_cece(
+            "categorical",
+            f"{SAMPLE}/catdogpig_logits.npy",
+            f"{SAMPLE}/catdogpig_labels.npy",
+            "-f",
+            "json",
+        ).out
+    )
     assert arrays["environment"]["parser"] is None  # nothing was parsed from text
 
 
-@pytest.mark.parametrize("args", [["explain", "[1,2,3]", "0"], ["curve", "--points", "3"],
-                                  ["inspect", f"{SAMPLE}/catdogpig_logits.csv"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["explain", "[1,2,3]", "0"],
+        ["curve", "--points", "3"],
+        ["inspect", f"{SAMPLE}/catdogpig_logits.csv"],
+    ],
+)
 def test_tool_documents_carry_the_header_and_environment(args):
     doc = json.loads(run_cece(*args, "-f", "json").out)
     assert doc["schema_version"] == 1 and doc["command"] == args[0]
@@ -63,8 +108,11 @@ def test_tool_documents_carry_the_header_and_environment(args):
 
 def test_the_schema_rejects_what_it_should():
     doc = json.loads(run_cece("categorical", "[[1,2,3]]", "[0]", "-f", "json").out)
-    for broken in ({k: v for k, v in doc.items() if k != "environment"},
-                   {**doc, "unit": "furlongs"}, {**doc, "loss": "lots"},
-                   {**doc, "stats": {**doc["stats"], "count": -1}}):
+    for broken in (
+        {k: v for k, v in doc.items() if k != "environment"},
+        {**doc, "unit": "furlongs"},
+        {**doc, "loss": "lots"},
+        {**doc, "stats": {**doc["stats"], "count": -1}},
+    ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(broken, SCHEMA)

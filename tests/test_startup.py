@@ -12,11 +12,19 @@ from conftest import ROOT
 
 
 def imported(*args: str) -> set[str]:
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "cece", *args],
-                          capture_output=True, text=True, cwd=ROOT, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "cece", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
-    return {line.split("|")[-1].strip() for line in proc.stderr.splitlines()
-            if line.startswith("import time:")}
+    return {
+        line.split("|")[-1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
 
 
 def test_help_imports_neither_numpy_nor_pandas():
@@ -30,15 +38,17 @@ def test_small_npy_and_csv_runs_do_not_import_pandas(tmp_path):
     np.save(tmp_path / "y.npy", np.array([0, 2]))
     modules = imported("categorical", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "-q")
     assert "numpy" in modules and "pandas" not in modules
-    modules = imported("categorical", "sample_data/catdogpig_logits.csv",
-                       "sample_data/catdogpig_labels.csv")
+    modules = imported(
+        "categorical", "sample_data/catdogpig_logits.csv", "sample_data/catdogpig_labels.csv"
+    )
     assert "rich" in modules and "pandas" not in modules
 
 
 def cpu_seconds(argv: list[str], env: dict) -> float:
     """User + system CPU time of one run (steadier than wall time on a busy machine)."""
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, argv
     return usage.ru_utime + usage.ru_stime

@@ -13,16 +13,30 @@ _Buffer: TypeAlias = np.ndarray[Any, Any] | bytes | bytearray | memoryview
 def available() -> bool:
     """Whether this CPU runs the kernels (x86-64 with AVX2, FMA and F16C)."""
 
-def softmax_index(x: np.ndarray, c: int, y: np.ndarray, nll: np.ndarray, correct: np.ndarray,
-                  predicted: np.ndarray, /) -> int:
+def softmax_index(
+    x: np.ndarray,
+    c: int,
+    y: np.ndarray,
+    nll: np.ndarray,
+    correct: np.ndarray,
+    predicted: np.ndarray,
+    /,
+) -> int:
     """(n, c) float16/32/64 logits and (n,) int64 labels into nll (float64), correct (uint8)
     and predicted (int64). Returns the count of rows holding NaN or ±inf, -1 when out of
     memory, or -2 - i when row i's label is outside 0..c-1 (nothing computed). RuntimeError
     where available() is false."""
 
-def bce_logits(x: np.ndarray, k: int, y: np.ndarray, pos_weight: np.ndarray | None,
-               threshold_logit: float, loss: np.ndarray, correct: np.ndarray, /
-               ) -> tuple[int, int]:
+def bce_logits(
+    x: np.ndarray,
+    k: int,
+    y: np.ndarray,
+    pos_weight: np.ndarray | None,
+    threshold_logit: float,
+    loss: np.ndarray,
+    correct: np.ndarray,
+    /,
+) -> tuple[int, int]:
     """(n, k) logits and float32/64 targets into per-row loss sums and right counts (float64).
     Returns (rows holding NaN or ±inf, any soft target). RuntimeError where available() is
     false."""

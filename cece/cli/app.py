@@ -44,8 +44,9 @@ def command(name: str | None = None, **settings) -> Callable:
     return register
 
 
-def build(names: list[str] | None = None, *, listed: bool = False,
-          completion: bool = False) -> typer.Typer:
+def build(
+    names: list[str] | None = None, *, listed: bool = False, completion: bool = False
+) -> typer.Typer:
     """A Typer app with the commands ``names`` (default: all) and the root options.
 
     ``listed``: stand-ins without options, enough to list the commands (Typer need not
@@ -61,10 +62,12 @@ def build(names: list[str] | None = None, *, listed: bool = False,
         context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
         rich_markup_mode=None,  # plain help: rich's formatter would double `cece --help`'s start-up
     )
-    app.callback(epilog=examples(
-        "cece categorical preds.csv labels.csv",
-        "cece categorical dump.npy tokens.npy -q --fail-above 2.9",
-    ))(_root)
+    app.callback(
+        epilog=examples(
+            "cece categorical preds.csv labels.csv",
+            "cece categorical dump.npy tokens.npy -q --fail-above 2.9",
+        )
+    )(_root)
     for name in COMMANDS if names is None else names:
         entry = COMMANDS[name]
         callback = _stand_in(entry) if listed else entry.callback
@@ -95,13 +98,26 @@ def _help(ctx: typer.Context, value: bool) -> None:
 
 
 def _root(
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
-    debug: Annotated[bool, typer.Option(
-        "--debug", help="Show tracebacks (also CECE_DEBUG=1); allowed anywhere.")] = False,
-    show_help: Annotated[bool, typer.Option(
-        "--help", "-h", callback=_help, is_eager=True, expose_value=False,
-        help="Show this message and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks (also CECE_DEBUG=1); allowed anywhere.")
+    ] = False,
+    show_help: Annotated[
+        bool,
+        typer.Option(
+            "--help",
+            "-h",
+            callback=_help,
+            is_eager=True,
+            expose_value=False,
+            help="Show this message and exit.",
+        ),
+    ] = False,
 ) -> None:
     """Cross-entropy from files: exact, explained, and safe in pipelines and CI."""
 
@@ -125,15 +141,21 @@ class CeceCommand(TyperCommand):
         formatter.write_paragraph()
         with formatter.indentation():
             width = max(formatter.width - formatter.current_indent, 20)
-            formatter.write_text("\n\n".join(
-                "\b\n" + textwrap.fill(paragraph, width, break_on_hyphens=False,
-                                      break_long_words=False)
-                for paragraph in self.help.split("\n\n")))
+            formatter.write_text(
+                "\n\n".join(
+                    "\b\n"
+                    + textwrap.fill(
+                        paragraph, width, break_on_hyphens=False, break_long_words=False
+                    )
+                    for paragraph in self.help.split("\n\n")
+                )
+            )
 
     def collect_usage_pieces(self, ctx) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
-        return pieces + [_argument(p) for p in self.get_params(ctx)
-                         if p.param_type_name == "argument"]
+        return pieces + [
+            _argument(p) for p in self.get_params(ctx) if p.param_type_name == "argument"
+        ]
 
     def format_options(self, ctx, formatter) -> None:
         # Sections as Typer's rich help orders its panels: Arguments, Options (the options
@@ -148,14 +170,18 @@ class CeceCommand(TyperCommand):
             else:
                 group = getattr(param, "rich_help_panel", None) or "Options"
                 sections.setdefault(group, []).append(record)
-        options = [term for title, rows in sections.items() if title != "Arguments"
-                   for term, _ in rows]
+        options = [
+            term for title, rows in sections.items() if title != "Arguments" for term, _ in rows
+        ]
         width = min(max(map(len, options), default=0), 30)  # one column for every group
         for title, rows in sections.items():
             if rows:
                 with formatter.section(title):
-                    formatter.write_dl(rows if title == "Arguments" else
-                                       [(term.ljust(width), text) for term, text in rows])
+                    formatter.write_dl(
+                        rows
+                        if title == "Arguments"
+                        else [(term.ljust(width), text) for term, text in rows]
+                    )
 
 
 def _argument(param) -> str:

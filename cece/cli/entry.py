@@ -18,12 +18,13 @@ import warnings
 
 import typer
 
-from cece.cli import loss, tools  # noqa: F401  (register the commands, in help order)
+from cece.cli import loss, measures, tools  # noqa: F401  (register the commands, in help order)
 from cece.cli.app import COMMANDS, COMPLETE_VAR, build
 from cece.errors import CeceError, ExitCode, stderr_prefix
 
 _CLICK_ERRORS: tuple[type[Exception], ...] = tuple(
-    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -53,9 +54,13 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug in cece
         if debug:
             raise
-        code = _error(f"internal error ({type(exc).__name__}: {exc}); this is a bug in cece, "
-                      "please report it with the command you ran", "rerun with --debug for "
-                      "the traceback", ExitCode.INTERNAL_ERROR, False)
+        code = _error(
+            f"internal error ({type(exc).__name__}: {exc}); this is a bug in cece, "
+            "please report it with the command you ran",
+            "rerun with --debug for the traceback",
+            ExitCode.INTERNAL_ERROR,
+            False,
+        )
     sys.exit(int(code))
 
 

@@ -73,20 +73,38 @@ def categorical(
     kind: FromOpt = Kind.auto,
     reduction: ReductionOpt = Reduction.mean,
     base: BaseOpt = Base.e,
-    weight: Annotated[str | None, typer.Option(
-        "--weight", "-w", metavar="W1,W2,..", help="Class weights, one per class (PyTorch "
-        "weight=).", rich_help_panel=LOSS)] = None,
-    ignore_index: Annotated[int | None, typer.Option(
-        "--ignore-index", metavar="I", help="Skip samples with this label (PyTorch "
-        "ignore_index).", rich_help_panel=LOSS)] = None,
+    weight: Annotated[
+        str | None,
+        typer.Option(
+            "--weight",
+            "-w",
+            metavar="W1,W2,..",
+            help="Class weights, one per class (PyTorch weight=).",
+            rich_help_panel=LOSS,
+        ),
+    ] = None,
+    ignore_index: Annotated[
+        int | None,
+        typer.Option(
+            "--ignore-index",
+            metavar="I",
+            help="Skip samples with this label (PyTorch ignore_index).",
+            rich_help_panel=LOSS,
+        ),
+    ] = None,
     label_smoothing: SmoothingOpt = 0.0,
     sample_weight: SampleWeightOpt = None,
     focal_gamma: GammaOpt = None,
     focal_alpha: AlphaOpt = None,
     eps: EpsOpt = None,
-    renormalize: Annotated[bool, typer.Option(
-        "--renormalize", help="Divide probability rows by their sum first (Keras).",
-        rich_help_panel=LOSS)] = False,
+    renormalize: Annotated[
+        bool,
+        typer.Option(
+            "--renormalize",
+            help="Divide probability rows by their sum first (Keras).",
+            rich_help_panel=LOSS,
+        ),
+    ] = False,
     pred_cols: PredColsOpt = None,
     label_col: LabelColOpt = None,
     classes: ClassesOpt = None,
@@ -108,16 +126,40 @@ def categorical(
     from cece.cli import run as commands
 
     code = commands.run_categorical(
-        preds, labels,
-        loss={"kind": kind.value, "reduction": reduction.value, "base": base.value,
-              "weight": weight, "ignore_index": ignore_index,
-              "label_smoothing": label_smoothing, "sample_weight": sample_weight,
-              "focal_gamma": focal_gamma, "focal_alpha": focal_alpha, "eps": eps,
-              "renormalize": renormalize, "pred_cols": pred_cols, "label_col": label_col,
-              "classes": classes, "class_axis": class_axis,
-              "stdin_format": stdin_format.value},
-        out=output_options(fmt, quiet, rows, worst, per_class, samples, output, fail_above,
-                           baseline, tolerance, strict, hist),
+        preds,
+        labels,
+        loss={
+            "kind": kind.value,
+            "reduction": reduction.value,
+            "base": base.value,
+            "weight": weight,
+            "ignore_index": ignore_index,
+            "label_smoothing": label_smoothing,
+            "sample_weight": sample_weight,
+            "focal_gamma": focal_gamma,
+            "focal_alpha": focal_alpha,
+            "eps": eps,
+            "renormalize": renormalize,
+            "pred_cols": pred_cols,
+            "label_col": label_col,
+            "classes": classes,
+            "class_axis": class_axis,
+            "stdin_format": stdin_format.value,
+        },
+        out=output_options(
+            fmt,
+            quiet,
+            rows,
+            worst,
+            per_class,
+            samples,
+            output,
+            fail_above,
+            baseline,
+            tolerance,
+            strict,
+            hist,
+        ),
     )
     if code:
         raise typer.Exit(code)
@@ -143,26 +185,55 @@ def categorical(
 def binary(
     preds: PredsArg,
     labels: LabelsArg = None,
-    kind: Annotated[BinaryKind, typer.Option(
-        "--from", help="What PREDS holds; auto: probabilities when every value is in [0, 1].",
-        rich_help_panel=IN)] = BinaryKind.auto,
+    kind: Annotated[
+        BinaryKind,
+        typer.Option(
+            "--from",
+            help="What PREDS holds; auto: probabilities when every value is in [0, 1].",
+            rich_help_panel=IN,
+        ),
+    ] = BinaryKind.auto,
     reduction: ReductionOpt = Reduction.mean,
     base: BaseOpt = Base.e,
-    pos_weight: Annotated[str | None, typer.Option(
-        "--pos-weight", metavar="W|W1,W2,..", help="Weight of the positive term: one value, or "
-        "one per column (PyTorch pos_weight=).", rich_help_panel=LOSS)] = None,
-    label_smoothing: Annotated[float, typer.Option(
-        "--label-smoothing", metavar="EPS", help="Targets become y(1-ε) + ε/2 (Keras).",
-        rich_help_panel=LOSS)] = 0.0,
+    pos_weight: Annotated[
+        str | None,
+        typer.Option(
+            "--pos-weight",
+            metavar="W|W1,W2,..",
+            help="Weight of the positive term: one value, or one per column (PyTorch pos_weight=).",
+            rich_help_panel=LOSS,
+        ),
+    ] = None,
+    label_smoothing: Annotated[
+        float,
+        typer.Option(
+            "--label-smoothing",
+            metavar="EPS",
+            help="Targets become y(1-ε) + ε/2 (Keras).",
+            rich_help_panel=LOSS,
+        ),
+    ] = 0.0,
     sample_weight: SampleWeightOpt = None,
     focal_gamma: GammaOpt = None,
-    focal_alpha: Annotated[float | None, typer.Option(
-        "--focal-alpha", metavar="A", help="Focal class balance: α for positives, 1-α for "
-        "negatives (Keras apply_class_balancing).", rich_help_panel=LOSS)] = None,
+    focal_alpha: Annotated[
+        float | None,
+        typer.Option(
+            "--focal-alpha",
+            metavar="A",
+            help="Focal class balance: α for positives, 1-α for "
+            "negatives (Keras apply_class_balancing).",
+            rich_help_panel=LOSS,
+        ),
+    ] = None,
     eps: EpsOpt = None,
-    threshold: Annotated[float, typer.Option(
-        "--threshold", help="Probability above which a prediction counts as positive "
-        "(accuracy).", rich_help_panel=LOSS)] = 0.5,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            "--threshold",
+            help="Probability above which a prediction counts as positive (accuracy).",
+            rich_help_panel=LOSS,
+        ),
+    ] = 0.5,
     pred_cols: PredColsOpt = None,
     label_col: LabelColOpt = None,
     stdin_format: StdinOpt = StdinFormat.csv,
@@ -182,15 +253,37 @@ def binary(
     from cece.cli import run as commands
 
     code = commands.run_binary(
-        preds, labels,
-        loss={"kind": kind.value, "reduction": reduction.value, "base": base.value,
-              "pos_weight": pos_weight, "label_smoothing": label_smoothing,
-              "sample_weight": sample_weight, "focal_gamma": focal_gamma,
-              "focal_alpha": focal_alpha, "eps": eps, "threshold": threshold,
-              "pred_cols": pred_cols, "label_col": label_col,
-              "stdin_format": stdin_format.value},
-        out=output_options(fmt, quiet, rows, worst, per_class, samples, output, fail_above,
-                           baseline, tolerance, strict, hist),
+        preds,
+        labels,
+        loss={
+            "kind": kind.value,
+            "reduction": reduction.value,
+            "base": base.value,
+            "pos_weight": pos_weight,
+            "label_smoothing": label_smoothing,
+            "sample_weight": sample_weight,
+            "focal_gamma": focal_gamma,
+            "focal_alpha": focal_alpha,
+            "eps": eps,
+            "threshold": threshold,
+            "pred_cols": pred_cols,
+            "label_col": label_col,
+            "stdin_format": stdin_format.value,
+        },
+        out=output_options(
+            fmt,
+            quiet,
+            rows,
+            worst,
+            per_class,
+            samples,
+            output,
+            fail_above,
+            baseline,
+            tolerance,
+            strict,
+            hist,
+        ),
     )
     if code:
         raise typer.Exit(code)
@@ -212,9 +305,14 @@ def binary(
     ),
 )
 def merge(
-    summaries: Annotated[list[str], typer.Argument(
-        metavar="SUMMARY.json...", help="JSON documents written by cece -f json.",
-        show_default=False)],
+    summaries: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SUMMARY.json...",
+            help="JSON documents written by cece -f json.",
+            show_default=False,
+        ),
+    ],
     fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
     output: OutputOpt = None,
@@ -224,9 +322,11 @@ def merge(
 ) -> None:
     from cece.cli import run as commands
 
-    code = commands.run_merge(summaries, output_options(fmt, quiet, "0", None, False, False, output,
-                                                 fail_above, baseline, tolerance, False))
+    code = commands.run_merge(
+        summaries,
+        output_options(
+            fmt, quiet, "0", None, False, False, output, fail_above, baseline, tolerance, False
+        ),
+    )
     if code:
         raise typer.Exit(code)
-
-

@@ -53,78 +53,203 @@ LOSS = "Loss"
 OUT = "Output"
 CI = "Checks (CI)"
 
-PredsArg = Annotated[str, typer.Argument(
-    metavar="PREDS", help="Predictions: .csv/.tsv/.txt[.gz|.bz2|.xz|.zst], .npy, .npz[:key], "
-    ".parquet, .feather, '-' for stdin, or a JSON literal.", show_default=False)]
-LabelsArg = Annotated[str | None, typer.Argument(
-    metavar="LABELS", help="Labels: class indices, class names, or dense target rows "
-    "(omit with --label-col).", show_default=False)]
-FromOpt = Annotated[Kind, typer.Option(
-    "--from", help="What PREDS holds; auto decides from the values and says so.",
-    rich_help_panel=IN)]
-PredColsOpt = Annotated[str | None, typer.Option(
-    "--pred-cols", metavar="SPEC", help="Prediction columns: names, 0-based indices, ranges "
-    "like 2:12 (half-open).", rich_help_panel=IN)]
-LabelColOpt = Annotated[str | None, typer.Option(
-    "--label-col", metavar="COL", help="Label column (name or index); without LABELS it is "
-    "taken from the PREDS table.", rich_help_panel=IN)]
-ClassesOpt = Annotated[str | None, typer.Option(
-    "--classes", metavar="A,B,C", help="Class names, in column order.", rich_help_panel=IN)]
-ClassAxisOpt = Annotated[int, typer.Option(
-    "--class-axis", help="The class axis of arrays with more than two dimensions.",
-    rich_help_panel=IN)]
-StdinOpt = Annotated[StdinFormat, typer.Option(
-    "--stdin-format", help="Format of '-' (standard input).", rich_help_panel=IN)]
-ReductionOpt = Annotated[Reduction, typer.Option(
-    "--reduction", "-r", help="mean (PyTorch's weighted mean), sum, or none (per sample).",
-    rich_help_panel=LOSS)]
-BaseOpt = Annotated[Base, typer.Option(
-    "--base", "-b", help="Log base: e (nats), 2 (bits), 10 (hartleys).", rich_help_panel=LOSS)]
-SampleWeightOpt = Annotated[str | None, typer.Option(
-    "--sample-weight", metavar="FILE|COL", help="Per-sample weights: a file, a literal, or a "
-    "PREDS column; mean = Σwℓ/Σw.", rich_help_panel=LOSS)]
-SmoothingOpt = Annotated[float, typer.Option(
-    "--label-smoothing", metavar="EPS", help="Label smoothing ε in [0, 1].",
-    rich_help_panel=LOSS)]
-GammaOpt = Annotated[float | None, typer.Option(
-    "--focal-gamma", metavar="G", help="Focal loss exponent γ ≥ 0.", rich_help_panel=LOSS)]
-AlphaOpt = Annotated[float | None, typer.Option(
-    "--focal-alpha", metavar="A", help="Focal loss weight α (default 1: none).",
-    rich_help_panel=LOSS)]
-EpsOpt = Annotated[float | None, typer.Option(
-    "--eps", help="Clip probabilities to [eps, 1-eps]; default: machine epsilon of the "
-    "dtype; 0 = off.", rich_help_panel=LOSS)]
-FormatOpt = Annotated[Format, typer.Option(
-    "--format", "-f", help="table for people; json, jsonl, csv for machines.",
-    rich_help_panel=OUT)]
-QuietOpt = Annotated[bool, typer.Option(
-    "--quiet", "-q", help="Print only the reduced value.", rich_help_panel=OUT)]
-RowsOpt = Annotated[str, typer.Option(
-    "--rows", metavar="N|all", help="Per-sample rows to show in the table.",
-    rich_help_panel=OUT)]
-WorstOpt = Annotated[int | None, typer.Option(
-    "--worst", metavar="K", help="Show the K highest-loss samples instead of the first rows.",
-    rich_help_panel=OUT)]
-PerClassOpt = Annotated[bool, typer.Option(
-    "--per-class", help="Break the loss down by true class.", rich_help_panel=OUT)]
-HistOpt = Annotated[bool, typer.Option(
-    "--hist", help="Draw a histogram of the per-sample losses under the tables (JSON: "
-    "\"histogram\").", rich_help_panel=OUT)]
-SamplesOpt = Annotated[bool, typer.Option(
-    "--samples", help="Add per-sample records to JSON output.", rich_help_panel=OUT)]
-OutputOpt = Annotated[str | None, typer.Option(
-    "--output", "-o", metavar="FILE", help="Write results to FILE (atomically).",
-    rich_help_panel=OUT)]
-FailAboveOpt = Annotated[float | None, typer.Option(
-    "--fail-above", metavar="X", help="Exit 1 when the loss exceeds X.", rich_help_panel=CI)]
-BaselineOpt = Annotated[str | None, typer.Option(
-    "--baseline", metavar="FILE.json", help="Exit 1 when the loss exceeds this earlier cece "
-    "JSON result by more than --tolerance.", rich_help_panel=CI)]
-ToleranceOpt = Annotated[str | None, typer.Option(
-    "--tolerance", metavar="T|T%", help="Allowed increase over --baseline: absolute (0.01) or "
-    "relative (2%); default 0.", rich_help_panel=CI)]
-StrictOpt = Annotated[bool, typer.Option(
-    "--strict", help="Turn warnings into errors (exit 2).", rich_help_panel=CI)]
+PredsArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="PREDS",
+        help="Predictions: .csv/.tsv/.txt[.gz|.bz2|.xz|.zst], .npy, .npz[:key], "
+        ".parquet, .feather, '-' for stdin, or a JSON literal.",
+        show_default=False,
+    ),
+]
+LabelsArg = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="LABELS",
+        help="Labels: class indices, class names, or dense target rows (omit with --label-col).",
+        show_default=False,
+    ),
+]
+FromOpt = Annotated[
+    Kind,
+    typer.Option(
+        "--from",
+        help="What PREDS holds; auto decides from the values and says so.",
+        rich_help_panel=IN,
+    ),
+]
+PredColsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pred-cols",
+        metavar="SPEC",
+        help="Prediction columns: names, 0-based indices, ranges like 2:12 (half-open).",
+        rich_help_panel=IN,
+    ),
+]
+LabelColOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--label-col",
+        metavar="COL",
+        help="Label column (name or index); without LABELS it is taken from the PREDS table.",
+        rich_help_panel=IN,
+    ),
+]
+ClassesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--classes", metavar="A,B,C", help="Class names, in column order.", rich_help_panel=IN
+    ),
+]
+ClassAxisOpt = Annotated[
+    int,
+    typer.Option(
+        "--class-axis",
+        help="The class axis of arrays with more than two dimensions.",
+        rich_help_panel=IN,
+    ),
+]
+StdinOpt = Annotated[
+    StdinFormat,
+    typer.Option("--stdin-format", help="Format of '-' (standard input).", rich_help_panel=IN),
+]
+ReductionOpt = Annotated[
+    Reduction,
+    typer.Option(
+        "--reduction",
+        "-r",
+        help="mean (PyTorch's weighted mean), sum, or none (per sample).",
+        rich_help_panel=LOSS,
+    ),
+]
+BaseOpt = Annotated[
+    Base,
+    typer.Option(
+        "--base", "-b", help="Log base: e (nats), 2 (bits), 10 (hartleys).", rich_help_panel=LOSS
+    ),
+]
+SampleWeightOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sample-weight",
+        metavar="FILE|COL",
+        help="Per-sample weights: a file, a literal, or a PREDS column; mean = Σwℓ/Σw.",
+        rich_help_panel=LOSS,
+    ),
+]
+SmoothingOpt = Annotated[
+    float,
+    typer.Option(
+        "--label-smoothing",
+        metavar="EPS",
+        help="Label smoothing ε in [0, 1].",
+        rich_help_panel=LOSS,
+    ),
+]
+GammaOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--focal-gamma", metavar="G", help="Focal loss exponent γ ≥ 0.", rich_help_panel=LOSS
+    ),
+]
+AlphaOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--focal-alpha",
+        metavar="A",
+        help="Focal loss weight α (default 1: none).",
+        rich_help_panel=LOSS,
+    ),
+]
+EpsOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--eps",
+        help="Clip probabilities to [eps, 1-eps]; default: machine epsilon of the dtype; 0 = off.",
+        rich_help_panel=LOSS,
+    ),
+]
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table for people; json, jsonl, csv for machines.",
+        rich_help_panel=OUT,
+    ),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print only the reduced value.", rich_help_panel=OUT)
+]
+RowsOpt = Annotated[
+    str,
+    typer.Option(
+        "--rows", metavar="N|all", help="Per-sample rows to show in the table.", rich_help_panel=OUT
+    ),
+]
+WorstOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--worst",
+        metavar="K",
+        help="Show the K highest-loss samples instead of the first rows.",
+        rich_help_panel=OUT,
+    ),
+]
+PerClassOpt = Annotated[
+    bool,
+    typer.Option("--per-class", help="Break the loss down by true class.", rich_help_panel=OUT),
+]
+HistOpt = Annotated[
+    bool,
+    typer.Option(
+        "--hist",
+        help='Draw a histogram of the per-sample losses under the tables (JSON: "histogram").',
+        rich_help_panel=OUT,
+    ),
+]
+SamplesOpt = Annotated[
+    bool,
+    typer.Option("--samples", help="Add per-sample records to JSON output.", rich_help_panel=OUT),
+]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write results to FILE (atomically).",
+        rich_help_panel=OUT,
+    ),
+]
+FailAboveOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--fail-above", metavar="X", help="Exit 1 when the loss exceeds X.", rich_help_panel=CI
+    ),
+]
+BaselineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--baseline",
+        metavar="FILE.json",
+        help="Exit 1 when the loss exceeds this earlier cece JSON result by more than --tolerance.",
+        rich_help_panel=CI,
+    ),
+]
+ToleranceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tolerance",
+        metavar="T|T%",
+        help="Allowed increase over --baseline: absolute (0.01) or relative (2%); default 0.",
+        rich_help_panel=CI,
+    ),
+]
+StrictOpt = Annotated[
+    bool, typer.Option("--strict", help="Turn warnings into errors (exit 2).", rich_help_panel=CI)
+]
 
 
 def help_text(*paragraphs: str) -> str:
@@ -137,14 +262,32 @@ def examples(*lines: str) -> str:
     return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
 
 
-def output_options(fmt: Format, quiet: bool, rows: str, worst: int | None, per_class: bool,
-                   samples: bool, output: str | None, fail_above: float | None,
-                   baseline: str | None, tolerance: str | None, strict: bool,
-                   hist: bool = False) -> dict:
+def output_options(
+    fmt: Format,
+    quiet: bool,
+    rows: str,
+    worst: int | None,
+    per_class: bool,
+    samples: bool,
+    output: str | None,
+    fail_above: float | None,
+    baseline: str | None,
+    tolerance: str | None,
+    strict: bool,
+    hist: bool = False,
+) -> dict:
     """The output and CI options every loss command shares."""
-    return {"fmt": fmt.value, "quiet": quiet, "rows": rows, "worst": worst,
-            "per_class": per_class, "samples": samples, "output": output,
-            "fail_above": fail_above, "baseline": baseline, "tolerance": tolerance,
-            "strict": strict, "hist": hist}
-
-
+    return {
+        "fmt": fmt.value,
+        "quiet": quiet,
+        "rows": rows,
+        "worst": worst,
+        "per_class": per_class,
+        "samples": samples,
+        "output": output,
+        "fail_above": fail_above,
+        "baseline": baseline,
+        "tolerance": tolerance,
+        "strict": strict,
+        "hist": hist,
+    }

@@ -8,33 +8,38 @@ from __future__ import annotations
 
 import json
 import sys
+
 import numpy as np
 
+from cece.checks import Diagnostics
+from cece.engine import documents as summaries
 from cece.engine import pipeline as engine
-
-from cece.io import arrays, readers
-
-from cece.report import documents, numbers, progress, records, tables
-
 from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
 from cece.engine.task import Records, Task
-from cece.options import LossOptions, OutputOptions
-
-from cece.engine import documents as summaries
-from cece.checks import Diagnostics
 from cece.errors import CeceError, ExitCode, OptionError, stderr_prefix
+from cece.io import arrays, readers
+from cece.options import LossOptions, OutputOptions
+from cece.report import documents, numbers, progress, records, tables
 from cece.report.output import open_output
 
 
 def options_from(loss: dict, **extra) -> LossOptions:
     """The loss options shared by the loss commands, from the CLI's parsed values."""
     return LossOptions(
-        kind=loss["kind"], reduction=loss["reduction"], base=loss["base"],
-        label_smoothing=loss["label_smoothing"], sample_weight=loss["sample_weight"],
-        focal_gamma=loss["focal_gamma"], focal_alpha=loss["focal_alpha"], eps=loss["eps"],
-        pred_cols=loss["pred_cols"], label_col=loss["label_col"],
-        stdin_format=loss["stdin_format"], **extra)
+        kind=loss["kind"],
+        reduction=loss["reduction"],
+        base=loss["base"],
+        label_smoothing=loss["label_smoothing"],
+        sample_weight=loss["sample_weight"],
+        focal_gamma=loss["focal_gamma"],
+        focal_alpha=loss["focal_alpha"],
+        eps=loss["eps"],
+        pred_cols=loss["pred_cols"],
+        label_col=loss["label_col"],
+        stdin_format=loss["stdin_format"],
+        **extra,
+    )
 
 
 def output_from(out: dict) -> OutputOptions:
@@ -44,17 +49,26 @@ def output_from(out: dict) -> OutputOptions:
 
 def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
     """``cece categorical``; returns the exit code (0, or 1 when a check failed)."""
-    opts = options_from(loss, weight=parse_numbers(loss["weight"], "--weight"),
-                        ignore_index=loss["ignore_index"], renormalize=loss["renormalize"],
-                        classes=parse_names(loss["classes"]), class_axis=loss["class_axis"],
-                        weight_file=_file(loss["weight"]))
+    opts = options_from(
+        loss,
+        weight=parse_numbers(loss["weight"], "--weight"),
+        ignore_index=loss["ignore_index"],
+        renormalize=loss["renormalize"],
+        classes=parse_names(loss["classes"]),
+        class_axis=loss["class_axis"],
+        weight_file=_file(loss["weight"]),
+    )
     return run(Categorical, preds, labels, opts, output_from(out))
 
 
 def run_binary(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
     """``cece binary``; returns the exit code (0, or 1 when a check failed)."""
-    opts = options_from(loss, pos_weight=parse_numbers(loss["pos_weight"], "--pos-weight"),
-                        threshold=loss["threshold"], weight_file=_file(loss["pos_weight"]))
+    opts = options_from(
+        loss,
+        pos_weight=parse_numbers(loss["pos_weight"], "--pos-weight"),
+        threshold=loss["threshold"],
+        weight_file=_file(loss["pos_weight"]),
+    )
     return run(Binary, preds, labels, opts, output_from(out))
 
 
@@ -64,16 +78,22 @@ def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -
 
     measures.check_kind(loss["kind"])
     measures.check_kind(loss.get("q_kind"), "--q-from")
-    opts = LossOptions(kind=loss["kind"], q_kind=loss.get("q_kind"),
-                       reduction=loss["reduction"], base=loss["base"],
-                       renormalize=loss["renormalize"], pred_cols=loss["pred_cols"],
-                       class_axis=loss["class_axis"], stdin_format=loss["stdin_format"])
-    return run(measures.KL if command == "kl" else measures.Entropy, p, q, opts,
-               output_from(out))
+    opts = LossOptions(
+        kind=loss["kind"],
+        q_kind=loss.get("q_kind"),
+        reduction=loss["reduction"],
+        base=loss["base"],
+        renormalize=loss["renormalize"],
+        pred_cols=loss["pred_cols"],
+        class_axis=loss["class_axis"],
+        stdin_format=loss["stdin_format"],
+    )
+    return run(measures.KL if command == "kl" else measures.Entropy, p, q, opts, output_from(out))
 
 
-def run(task_class: type[Task], preds: str, labels: str | None, opts: LossOptions,
-        out: OutputOptions) -> int:
+def run(
+    task_class: type[Task], preds: str, labels: str | None, opts: LossOptions, out: OutputOptions
+) -> int:
     """Compute, render in the chosen format, then apply the CI checks."""
     if [preds, labels, opts.sample_weight].count("-") > 1:
         raise OptionError("only one input can come from standard input ('-')")
@@ -87,8 +107,13 @@ def run(task_class: type[Task], preds: str, labels: str | None, opts: LossOption
         elif out.streaming:
             writer = records.RecordWriter(stream, out.fmt)
         with progress.Progress() as bar:
-            result = engine.run(task_class(opts, diag, keep), preds, labels, on_records=writer,
-                                on_progress=bar.update)
+            result = engine.run(
+                task_class(opts, diag, keep),
+                preds,
+                labels,
+                on_records=writer,
+                on_progress=bar.update,
+            )
         diag.flush()
         if writer is None:  # else the records went out as they were computed
             _render(result, stream, out)
@@ -148,6 +173,7 @@ def gate(result: engine.Result, out: OutputOptions, baseline: dict | None = None
 def _loss_lines(stream):
     def write(records: Records) -> None:
         stream.writelines(numbers.number(v) + "\n" for v in records["loss"].tolist())
+
     return write
 
 

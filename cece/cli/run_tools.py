@@ -15,19 +15,26 @@ from cece.cli.run import options_from, parse_names, parse_numbers
 from cece.engine import pipeline as engine
 from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
-from cece.losses.terms import Terms
 from cece.errors import ExitCode, OptionError
+from cece.losses.terms import Terms
 from cece.options import BASES, Keep
 from cece.report import tools as views
 from cece.report.numbers import num
 from cece.report.output import open_output
 
-
 # -- cece explain -----------------------------------------------------------------------------------
 
 
-def run_explain(preds: str, labels: str | None, *, loss_type: str | None, row: int, digits: int,
-                loss: dict, out: dict) -> int:
+def run_explain(
+    preds: str,
+    labels: str | None,
+    *,
+    loss_type: str | None,
+    row: int,
+    digits: int,
+    loss: dict,
+    out: dict,
+) -> int:
     """``cece explain``: one sample step by step, then the reduction over all of them."""
     if row < 0:
         raise OptionError(f"--row must be ≥ 0, not {row}")
@@ -36,27 +43,41 @@ def run_explain(preds: str, labels: str | None, *, loss_type: str | None, row: i
     binary = _explain_binary(loss_type, preds, labels, loss)
     if binary:
         if loss["kind"] == "log-probs":
-            raise OptionError("binary cross-entropy takes logits or probabilities "
-                              "(--from auto|logits|probs)")
-        for option, value in (("--weight", loss["weight"]), ("--ignore-index",
-                              loss["ignore_index"]), ("--renormalize", loss["renormalize"])):
+            raise OptionError(
+                "binary cross-entropy takes logits or probabilities (--from auto|logits|probs)"
+            )
+        for option, value in (
+            ("--weight", loss["weight"]),
+            ("--ignore-index", loss["ignore_index"]),
+            ("--renormalize", loss["renormalize"]),
+        ):
             if value:
                 raise OptionError(f"{option} applies to categorical cross-entropy, not binary")
         opts = options_from(loss, pos_weight=parse_numbers(loss["pos_weight"], "--pos-weight"))
     else:
         if loss["pos_weight"] is not None:
-            raise OptionError("--pos-weight applies to binary cross-entropy; for categorical "
-                              "class weights use --weight")
-        opts = options_from(loss, weight=parse_numbers(loss["weight"], "--weight"),
-                        ignore_index=loss["ignore_index"], renormalize=loss["renormalize"],
-                        classes=parse_names(loss["classes"]), class_axis=loss["class_axis"])
-    task = (Binary if binary else Categorical)(opts, diag := Diagnostics(strict=out["strict"]),
-                                               Keep(head=6, losses=False))
+            raise OptionError(
+                "--pos-weight applies to binary cross-entropy; for categorical "
+                "class weights use --weight"
+            )
+        opts = options_from(
+            loss,
+            weight=parse_numbers(loss["weight"], "--weight"),
+            ignore_index=loss["ignore_index"],
+            renormalize=loss["renormalize"],
+            classes=parse_names(loss["classes"]),
+            class_axis=loss["class_axis"],
+        )
+    task = (Binary if binary else Categorical)(
+        opts, diag := Diagnostics(strict=out["strict"]), Keep(head=6, losses=False)
+    )
     capture = _Capture(row)
     result = engine.run(task, preds, labels, on_terms=capture)
     if capture.found is None:
-        raise OptionError(f"--row {row} is out of range: {task.preds.name} has {result.rows} "
-                          f"sample{'s' if result.rows != 1 else ''} (rows 0..{result.rows - 1})")
+        raise OptionError(
+            f"--row {row} is out of range: {task.preds.name} has {result.rows} "
+            f"sample{'s' if result.rows != 1 else ''} (rows 0..{result.rows - 1})"
+        )
     ex = _explanation(task, capture.found, result, binary, digits)
     diag.flush()
     with open_output(out["output"], [preds, labels, opts.sample_weight]) as stream:
@@ -75,9 +96,13 @@ def _explain_binary(loss_type: str | None, preds: str, labels: str | None, loss:
         return False
     from cece.io import inputs
 
-    p = inputs.open_predictions(preds, class_axis=loss["class_axis"], pred_cols=loss["pred_cols"],
-                                label_col=loss["label_col"] if labels is None else None,
-                                stdin_format=loss["stdin_format"])
+    p = inputs.open_predictions(
+        preds,
+        class_axis=loss["class_axis"],
+        pred_cols=loss["pred_cols"],
+        label_col=loss["label_col"] if labels is None else None,
+        stdin_format=loss["stdin_format"],
+    )
     return p.n_classes == 1
 
 
@@ -92,8 +117,15 @@ class _Capture:
         r = self.row - start
         if 0 <= r < len(p):  # copies: the kernels reuse their buffers
             sw = None if t.sample_weight is None else float(t.sample_weight[r])
-            self.found = (np.array(p[r]), {k: np.array(v[r : r + 1]) for k, v in block.items()},
-                          float(t.loss[r]), bool(t.valid[r]), sw, kind, start + r)
+            self.found = (
+                np.array(p[r]),
+                {k: np.array(v[r : r + 1]) for k, v in block.items()},
+                float(t.loss[r]),
+                bool(t.valid[r]),
+                sw,
+                kind,
+                start + r,
+            )
 
 
 def _explanation(task, found: tuple, result: engine.Result, binary: bool, digits: int):
@@ -104,31 +136,58 @@ def _explanation(task, found: tuple, result: engine.Result, binary: bool, digits
     eps = task.eps(kind)
     if binary:
         y = task.targets(row, block["labels"])[0]
-        ex = explain_binary.binary(x, y, kind=kind, pos_weight=task.pos_weight,
-                            label_smoothing=o.label_smoothing, sample_weight=sw, eps=eps,
-                            digits=digits)
+        ex = explain_binary.binary(
+            x,
+            y,
+            kind=kind,
+            pos_weight=task.pos_weight,
+            label_smoothing=o.label_smoothing,
+            sample_weight=sw,
+            eps=eps,
+            digits=digits,
+        )
     else:
         target = task.targets(row, block["labels"])[0]
-        ex = explain.categorical(x, target, kind=kind, weight=task.weight,
-                                 label_smoothing=o.label_smoothing, sample_weight=sw, eps=eps,
-                                 renormalize=o.renormalize, ignored=not valid,
-                                 classes=task.classes, digits=digits)
+        ex = explain.categorical(
+            x,
+            target,
+            kind=kind,
+            weight=task.weight,
+            label_smoothing=o.label_smoothing,
+            sample_weight=sw,
+            eps=eps,
+            renormalize=o.renormalize,
+            ignored=not valid,
+            classes=task.classes,
+            digits=digits,
+        )
     if o.focal_gamma is not None or o.focal_alpha is not None:
-        ex.notes.append("the focal terms (--focal-gamma/--focal-alpha) are not drawn out here; "
-                        "the steps show the cross-entropy they modulate")
+        ex.notes.append(
+            "the focal terms (--focal-gamma/--focal-alpha) are not drawn out here; "
+            "the steps show the cross-entropy they modulate"
+        )
     else:
         expected = engine_loss * (1.0 if sw is None else sw)
         if not np.isclose(ex.nats, expected, rtol=1e-9, atol=1e-12, equal_nan=True):
-            ex.notes.append(f"cece's stable computation of this sample gives "
-                            f"{num(expected, 10)} nats")
+            ex.notes.append(
+                f"cece's stable computation of this sample gives {num(expected, 10)} nats"
+            )
     unit = BASES[o.base][1]
     explain.in_base(ex, o.base, digits)
     if result.rows > 1:
         s = result.summary
-        explain.reduction_step(ex, [r["loss"] for r in result.head], s.count + s.ignored,
-                               s.weighted_sum, s.weight_sum, o.reduction,
-                               _mean_of(task, s), unit, digits,
-                               columns=task.k if binary else 1)
+        explain.reduction_step(
+            ex,
+            [r["loss"] for r in result.head],
+            s.count + s.ignored,
+            s.weighted_sum,
+            s.weight_sum,
+            o.reduction,
+            _mean_of(task, s),
+            unit,
+            digits,
+            columns=task.k if binary else 1,
+        )
     return ex
 
 
@@ -149,17 +208,27 @@ def _mean_of(task, s) -> str:
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def run_curve(binary: bool, targets: list[float] | None, *, classes: int | None, base: str,
-              points: int, width: int | None, height: int, fmt: str,
-              output: str | None) -> int:
+def run_curve(
+    binary: bool,
+    targets: list[float] | None,
+    *,
+    classes: int | None,
+    base: str,
+    points: int,
+    width: int | None,
+    height: int,
+    fmt: str,
+    output: str | None,
+) -> int:
     """``cece curve``: the terminal plot, the points, or an image file."""
     import shutil
 
     from cece.tools import curve
 
     targets = targets or ([1.0, 0.0] if binary else [1.0])
-    fig = curve.figure(targets, binary=binary, base=base, points=points, classes=classes,
-                       even=fmt != "table")
+    fig = curve.figure(
+        targets, binary=binary, base=base, points=points, classes=classes, even=fmt != "table"
+    )
     if output is not None and output.lower().endswith(IMAGE_SUFFIXES):
         if fmt != "table":
             raise OptionError(f"--output {output} writes an image; -f {fmt} writes text")
@@ -182,8 +251,9 @@ def run_curve(binary: bool, targets: list[float] | None, *, classes: int | None,
 # -- cece inspect -----------------------------------------------------------------------------------
 
 
-def run_inspect(file: str, *, class_axis: int, stdin_format: str, fmt: str,
-                output: str | None) -> int:
+def run_inspect(
+    file: str, *, class_axis: int, stdin_format: str, fmt: str, output: str | None
+) -> int:
     from cece.tools.inspect import inspect
 
     report = inspect(file, class_axis=class_axis, stdin_format=stdin_format)
