@@ -116,3 +116,25 @@ def test_the_schema_rejects_what_it_should():
     ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(broken, SCHEMA)
+
+
+@pytest.mark.parametrize("flag", ["-v", "--verbose"])
+def test_verbose_says_the_environment_on_stderr(flag, monkeypatch):
+    monkeypatch.delenv("CECE_VERBOSE", raising=False)
+    args = ["categorical", f"{SAMPLE}/catdogpig_logits.csv", f"{SAMPLE}/catdogpig_labels.csv"]
+    run = run_cece(*args, "-q", flag)
+    doc = json.loads(run_cece(*args, "-f", "json").out)
+    env = doc["environment"]
+    line = run.err_lines[-1]
+    assert run.out == "1.2752687964721399\n" and line.startswith("cece: note: cece ")
+    for value in (env["cece"], env["python"], env["numpy"], env["platform"], env["kernels"]):
+        assert value in line
+    assert not run_cece(*args, "-q").err  # without it, -q is silent
+    monkeypatch.setenv("CECE_VERBOSE", "1")
+    assert run_cece(*args, "-q").err_lines[-1] == line
+
+
+def test_verbose_flag_after_a_double_dash_is_an_argument(monkeypatch):
+    monkeypatch.delenv("CECE_VERBOSE", raising=False)
+    run = run_cece("categorical", "[[1,2,3]]", "[0]", "-q", "--", "-v")
+    assert run.code == 2 and "cece: note:" not in run.err

@@ -9,6 +9,7 @@ Click's documented ``collect_usage_pieces`` and ``format_options`` in a ``TyperC
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -30,6 +31,14 @@ class Command:
         self.name, self.callback, self.settings = name, callback, settings
 
 
+@dataclass
+class RunSettings:
+    """What the root options say about this run, set by ``main()`` on every call."""
+
+    verbose: bool = False
+
+
+RUN = RunSettings()
 COMMANDS: dict[str, Command] = {}  # in registration order: the order of `cece --help`
 
 
@@ -106,6 +115,15 @@ def _root(
     ] = False,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks (also CECE_DEBUG=1); allowed anywhere.")
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Say on stderr which cece, Python, numpy, kernels and parser computed the run "
+            "(also CECE_VERBOSE=1); allowed anywhere.",
+        ),
     ] = False,
     show_help: Annotated[
         bool,

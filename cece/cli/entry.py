@@ -18,7 +18,7 @@ import warnings
 
 import typer
 
-from cece.cli import loss, measures, tools  # noqa: F401  (register the commands, in help order)
+from cece.cli import app, loss, measures, tools  # noqa: F401  (register the commands, in help order)
 from cece.cli.app import COMMANDS, COMPLETE_VAR, build
 from cece.errors import CeceError, ExitCode, stderr_prefix
 
@@ -32,7 +32,10 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     cut = args.index("--") if "--" in args else len(args)
     debug = "--debug" in args[:cut] or os.environ.get("CECE_DEBUG", "") not in ("", "0")
-    args = [a for i, a in enumerate(args) if a != "--debug" or i >= cut]
+    app.RUN.verbose = any(a in ("-v", "--verbose") for a in args[:cut]) or os.environ.get(
+        "CECE_VERBOSE", ""
+    ) not in ("", "0")
+    args = [a for i, a in enumerate(args) if a not in ("--debug", "-v", "--verbose") or i >= cut]
     if not debug:  # numpy's RuntimeWarnings are not for users: cece reports what they mean
         warnings.filterwarnings("ignore", category=RuntimeWarning)
     if argv is None:

@@ -12,6 +12,7 @@ import sys
 import numpy as np
 
 from cece.checks import Diagnostics
+from cece.cli.app import RUN
 from cece.engine import documents as summaries
 from cece.engine import pipeline as engine
 from cece.engine.binary import Binary
@@ -115,9 +116,18 @@ def run(
                 on_progress=bar.update,
             )
         diag.flush()
+        say_environment(result)
         if writer is None:  # else the records went out as they were computed
             _render(result, stream, out)
     return gate(result, out, baseline)
+
+
+def say_environment(result: engine.Result | None = None) -> None:
+    """``-v``: where the result comes from, on stderr (as JSON ``environment`` records it)."""
+    if not RUN.verbose:
+        return
+    env = documents.environment(None if result is None else result.ran)
+    print(f"{stderr_prefix('note')} {documents.environment_line(env)}", file=sys.stderr)
 
 
 def _render(result: engine.Result, stream, out: OutputOptions) -> None:
@@ -136,6 +146,7 @@ def run_merge(paths: list[str], out: dict) -> int:
     if output.fmt in ("jsonl", "csv"):
         raise OptionError("cece merge writes a summary: use -f table or -f json")
     result = summaries.merge(paths)
+    say_environment(result)
     baseline = _check_output_options(output, result.input.get("command"))
     with open_output(output.output, paths) as stream:
         _render(result, stream, output)

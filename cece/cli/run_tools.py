@@ -11,7 +11,7 @@ import sys
 import numpy as np
 
 from cece.checks import Diagnostics
-from cece.cli.run import options_from, parse_names, parse_numbers
+from cece.cli.run import options_from, parse_names, parse_numbers, say_environment
 from cece.engine import pipeline as engine
 from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
@@ -80,6 +80,7 @@ def run_explain(
         )
     ex = _explanation(task, capture.found, result, binary, digits)
     diag.flush()
+    say_environment(result)
     with open_output(out["output"], [preds, labels, opts.sample_weight]) as stream:
         if out["fmt"] == "json":
             views.write_explanation_json(ex, result, row, stream)

@@ -63,6 +63,16 @@ def environment(ran: dict | None = None) -> dict:
     }
 
 
+def environment_line(env: dict) -> str:
+    """``-v``: the environment record as one stderr line."""
+    ran = [f"{k} {env[k]}" for k in ("kernels", "parser") if env.get(k)]
+    compiled = "available" if env["compiled_kernels"] else "not available"
+    return (
+        f"cece {env['cece']} · Python {env['python']} · numpy {env['numpy']} · "
+        f"{env['platform']} · compiled kernels {compiled}" + "".join(f" · {r}" for r in ran)
+    )
+
+
 def header(command: str) -> dict:
     """The first keys of every document cece writes."""
     return {"cece_version": __version__, "schema_version": SCHEMA_VERSION, "command": command}
