@@ -20,9 +20,9 @@ from cece.engine.task import (
     weight_column,
     weight_sources,
 )
-from cece.errors import InputError, OptionError
+from cece.errors import OptionError
 from cece.io import inputs, labels
-from cece.losses import sigmoid
+from cece.losses import sigmoid, validate
 from cece.losses.sigmoid import binary_terms
 from cece.losses.terms import Terms
 
@@ -104,20 +104,7 @@ class Binary(Task):
     def targets(self, start: int, raw: np.ndarray) -> np.ndarray:
         y = raw.reshape(len(raw), -1)
         name = self.labels.name
-        checks.check_finite(y, start, name, "target")
-        if len(y) and y.min() >= 0 and y.max() <= 1:  # the common case, in two reductions
-            bad = np.empty((0, 2), np.intp)
-        else:
-            bad = np.argwhere((y < 0) | (y > 1))
-        if bad.size:
-            r, c = (int(v) for v in bad[0])
-            raise InputError(
-                name,
-                f"target {y[r, c]:g} is outside [0, 1]",
-                row=start + r,
-                column=c if self.k > 1 else None,
-                hint="binary targets are 0/1 labels or probabilities in [0, 1]",
-            )
+        validate.unit_interval(y, start, name, hint=validate.BINARY_HINT, columns=self.k > 1)
         if self.one_hot and not np.all(
             ((y[:, 0] == 1) & (y[:, 1] == 0)) | ((y[:, 0] == 0) & (y[:, 1] == 1))
         ):
