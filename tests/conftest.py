@@ -15,10 +15,13 @@ from cece.cli import main
 
 
 def pytest_sessionstart(session):
-    """With CECE_REQUIRE_FAST=1 (CI), a build without the compiled kernels fails the run at
-    once, instead of skipping their tests and passing on the numpy path alone."""
+    """Subprocesses import the installed cece; with CECE_REQUIRE_FAST=1 (CI), a build without
+    the compiled kernels fails the run at once, instead of passing on the numpy path alone."""
     import os
 
+    # Subprocesses run the installed cece, never the source tree beside them (a non-editable
+    # install has its compiled extension in site-packages only): no cwd on their sys.path.
+    os.environ.setdefault("PYTHONSAFEPATH", "1")
     if os.environ.get("CECE_REQUIRE_FAST", "") not in ("", "0"):
         import cece._native
 
