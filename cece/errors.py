@@ -128,10 +128,10 @@ def stderr_prefix(kind: str) -> str:
     text = f"cece: {kind}:"
     colour = {"error": "31", "warning": "33", "check failed": "31"}.get(kind)
     env = os.environ
-    if env.get("TTY_COMPATIBLE") in ("0", "1"):
+    if env.get("TTY_COMPATIBLE") in ("0", "1") and not _rich_13():  # rich 14 added it
         terminal = env["TTY_COMPATIBLE"] == "1"
     elif "FORCE_COLOR" in env:
-        terminal = env["FORCE_COLOR"] != ""
+        terminal = env["FORCE_COLOR"] != "" or _rich_13()
     else:
         try:
             terminal = sys.stderr is not None and sys.stderr.isatty()
@@ -140,7 +140,7 @@ def stderr_prefix(kind: str) -> str:
     if (
         not colour
         or not terminal
-        or env.get("NO_COLOR", "") != ""
+        or (env.get("NO_COLOR", "") != "" or ("NO_COLOR" in env and _rich_13()))
         or env.get("TERM", "").lower() in ("dumb", "unknown")
     ):
         return text
@@ -167,3 +167,10 @@ def label_error(
         row=row,
         hint=hint,
     )
+
+
+def _rich_13() -> bool:
+    """rich before 14 counts an empty FORCE_COLOR / NO_COLOR as set (asked only then)."""
+    from importlib.metadata import version
+
+    return int(version("rich").split(".")[0]) < 14
