@@ -99,7 +99,7 @@ def test_integer_predictions_refused_under_auto(cece):
     assert _error(r) == [
         "cece: error: predict_int64.npy: holds int64 values: class predictions or quantized "
         "values rather than scores? cross-entropy needs probabilities or logits",
-        "  hint: if they are scores, say which with --from logits|probs|log-probs",
+        "  hint: if they are scores, say which kind with --from (or save them as floats)",
     ]
     r = _run(cece, "binary", "predict_int64.npy", "labels.npy")
     assert _error(r)[0].startswith("cece: error: predict_int64.npy: holds int64 values")
@@ -292,3 +292,39 @@ def test_inspect_reads_bfloat16(cece):
 def test_safetensors_integer_tensor_is_not_a_score(cece):
     r = _run(cece, "categorical", "eval.safetensors:labels", "labels.npy")
     assert _error(r)[0].startswith("cece: error: eval.safetensors:labels: holds int64 values")
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_pt_under_another_name(cece, tmp_path):
+    """Hugging Face's pytorch_model.bin is a torch.save zip: found by its bytes, :key too."""
+    (tmp_path / "pytorch_model.bin").write_bytes((DUMPS / "eval_dict.pt").read_bytes())
+    r = cece(
+        "categorical",
+        str(tmp_path / "pytorch_model.bin:logits"),
+        str(tmp_path / "pytorch_model.bin:labels"),
+        "-q",
+    )
+    assert r.code == 0, r.err
+    assert float(r.out) == pytest.approx(REFS["pt dict"]["reference"], rel=1e-6)
+
+
+def test_raw_two_byte_npz_member_needs_dtype(cece, tmp_path):
+    """np.savez of an ml_dtypes bfloat16 array stores a |V2 member, as this one."""
+    bits = np.load(DUMPS / "bf16_uint16.npy")
+    np.savez(tmp_path / "out.npz", logits=bits.view("V2"))
+    member, labels = str(tmp_path / "out.npz:logits"), str(DUMPS / "labels.npy")
+    r = cece("categorical", member, labels)
+    assert _error(r)[1] == "  hint: --dtype bfloat16 reads them as bfloat16"
+    r = cece("categorical", member, labels, "--dtype", "bfloat16", "-q")
+    assert float(r.out) == pytest.approx(REFS["uint16 bits"]["reference"], rel=1e-6)
+
+
+def test_bit_dumps_from_standard_input(cece):
+    data = (DUMPS / "bf16_uint16.npy").read_bytes()
+    labels = str(DUMPS / "labels.npy")
+    r = cece("categorical", "-", labels, "--stdin-format", "npy", stdin=data)
+    assert _error(r)[1] == UINT16_HINT
+    r = cece(
+        "categorical", "-", labels, "--stdin-format", "npy", "--dtype", "bfloat16", "-q", stdin=data
+    )
+    assert float(r.out) == pytest.approx(REFS["uint16 bits"]["reference"], rel=1e-6)

@@ -54,6 +54,14 @@ def as_bfloat16(data: ArrayInput) -> ArrayInput:
     return ArrayInput(data.name, bits, stored=data.stored, bfloat16=True, stored_dtype=stored)
 
 
+def numbers(data: ArrayInput) -> ArrayInput:
+    """Labels, targets or weights the file says are bfloat16, as float32 (read whole: they
+    are N values, or N rows of soft targets); anything else as it is."""
+    if not data.bfloat16:
+        return data
+    return ArrayInput(data.name, to_float32(data.array), stored=True, stored_dtype="bfloat16")
+
+
 def decide(data: ArrayInput, dtype: str, kind: str) -> ArrayInput:
     """PREDS as an array of numbers cece may compute with, or an error naming the option.
 
@@ -93,7 +101,7 @@ def decide(data: ArrayInput, dtype: str, kind: str) -> ArrayInput:
             name,
             f"holds {array.dtype} values: class predictions or quantized values rather than "
             "scores? cross-entropy needs probabilities or logits",
-            hint="if they are scores, say which with --from logits|probs|log-probs",
+            hint="if they are scores, say which kind with --from (or save them as floats)",
         )
     return data
 

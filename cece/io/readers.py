@@ -90,7 +90,7 @@ def resolve(arg: str) -> Spec:
     if exists(path):
         return Spec(arg, arg, "path", path)
     base, sep, key = arg.rpartition(":")
-    if sep and key and _format_of(Path(base))[0] in KEYED and exists(base):
+    if sep and key and exists(base) and _keyed(Path(base)):
         return Spec(arg, arg, "path", Path(base), key=key)
     try:
         value = json.loads(arg)
@@ -205,6 +205,16 @@ def _format_of(path: Path) -> tuple[str, str | None]:
         suffixes = suffixes[:-1]
     fmt = FORMATS.get(suffixes[-1]) if suffixes else None
     return fmt or "sniff", compression  # "sniff": the name does not say; look at the bytes
+
+
+def _keyed(path: Path) -> bool:
+    """A file whose members ``:key`` names: by its name, or by its bytes (``model.bin``)."""
+    if _format_of(path)[0] in KEYED:
+        return True
+    try:
+        return path.is_file() and _sniff_magic(path) in KEYED
+    except OSError:
+        return False
 
 
 def _sniff_magic(path: Path) -> str | None:

@@ -71,6 +71,8 @@ def read(path: Path, name: str, key: str | None) -> ArrayInput:
     entries, start = header(path, name)
     names = list(entries)
     if key is None:
+        if not names:
+            raise InputError(name, "holds no tensors")
         if len(names) != 1:
             raise InputError(
                 name,

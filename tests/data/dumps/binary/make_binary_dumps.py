@@ -165,6 +165,26 @@ def main() -> None:
         "reference": bce,
         "source": "F.binary_cross_entropy_with_logits(bf16.float())",
     }
+    # bfloat16 targets: soft labels (distillation) and binary targets, decoded too
+    soft = torch.softmax(torch.randn(12, 5, generator=g), 1).bfloat16()
+    save_file(
+        {"logits": logits.contiguous(), "soft": soft.contiguous()}, HERE / "soft_bf16.safetensors"
+    )
+    case(
+        "safetensors BF16 soft targets",
+        ["soft_bf16.safetensors:logits", "soft_bf16.safetensors:soft"],
+        F.cross_entropy(logits.double(), soft.float().double()).item(),
+        "F.cross_entropy(f32, soft_bf16.float())",
+    )
+    torch.save(
+        {"logits": bin_logits, "targets": bin_targets.bfloat16()}, HERE / "binary_both_bf16.pt"
+    )
+    refs["pt binary bf16 targets"] = {
+        "command": "binary",
+        "args": ["binary_both_bf16.pt:logits", "binary_both_bf16.pt:targets"],
+        "reference": bce,
+        "source": "F.binary_cross_entropy_with_logits(bf16.float(), targets)",
+    }
     # refused: objects the restricted loader rejects; a dict without tensors
     torch.save({"logits": logits, "f": fractions.Fraction(1, 3)}, HERE / "unsafe.pt")
     torch.save(collections.OrderedDict(a=1), HERE / "no_tensor.pt")
