@@ -328,3 +328,13 @@ def test_bit_dumps_from_standard_input(cece):
         "categorical", "-", labels, "--stdin-format", "npy", "--dtype", "bfloat16", "-q", stdin=data
     )
     assert float(r.out) == pytest.approx(REFS["uint16 bits"]["reference"], rel=1e-6)
+
+
+def test_pt_on_standard_input_is_named(cece):
+    r = cece(
+        "categorical", "-", str(DUMPS / "labels.npy"), stdin=(DUMPS / "logits.pt").read_bytes()
+    )
+    assert _error(r) == [
+        "cece: error: <stdin>: holds .pt data; standard input takes CSV/TSV text or .npy",
+        "  hint: pass the file by its name",
+    ]

@@ -241,10 +241,12 @@ def _table_from_bytes(name: str, data: bytes, fmt: str) -> TextTable | ArrayInpu
     if data.startswith(b"\x93NUMPY"):
         return ArrayInput(name, npy_from_bytes(data, name), stored=True)
     magic = next((fmt for m, fmt in MAGIC if data.startswith(m)), None)
+    if magic == "npz" and torchfile.is_archive(io.BytesIO(data)):
+        magic = "torch"
     if magic in ("npz", "parquet", "feather", "torch"):
         raise InputError(
             name,
-            f"holds .{magic} data; standard input takes CSV/TSV text or .npy",
+            f"holds .{SUFFIX.get(magic, magic)} data; standard input takes CSV/TSV text or .npy",
             hint="pass the file by its name",
         )
     if data.startswith(b"\x1f\x8b"):

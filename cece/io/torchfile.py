@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -26,7 +27,7 @@ LEGACY_MAGIC = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
 SAVE_INSTEAD = "save a tensor, or NumPy: np.save('x.npy', tensor.float().numpy())"
 
 
-def is_archive(path: Path) -> bool:
+def is_archive(path: Path | BinaryIO) -> bool:
     """A zip file written by ``torch.save`` (it has a ``data.pkl`` member)."""
     try:
         with zipfile.ZipFile(path) as zf:
