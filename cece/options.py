@@ -46,6 +46,7 @@ class LossOptions:
     classes: tuple[str, ...] | None = None
     class_axis: int = -1
     stdin_format: str = "csv"
+    dtype: str = "auto"  # --dtype: how 16-bit integer/raw arrays are read ("bfloat16")
 
     @property
     def scale(self) -> float:

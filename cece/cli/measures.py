@@ -16,6 +16,8 @@ from cece.cli.params import (
     BaselineOpt,
     BaseOpt,
     ClassAxisOpt,
+    DType,
+    DTypeOpt,
     FailAboveOpt,
     Format,
     FormatOpt,
@@ -77,6 +79,7 @@ def _measure(
     stdin_format: StdinFormat,
     out: dict,
     q_kind: Kind | None = None,
+    dtype: DType = DType.auto,
 ) -> None:
     from cece.cli import run as commands
 
@@ -94,6 +97,7 @@ def _measure(
             "pred_cols": pred_cols,
             "class_axis": class_axis,
             "stdin_format": stdin_format.value,
+            "dtype": dtype.value,
         },
     )
     if code:
@@ -121,6 +125,7 @@ def entropy(
     pred_cols: PredColsOpt = None,
     class_axis: ClassAxisOpt = -1,
     stdin_format: StdinOpt = StdinFormat.csv,
+    dtype: DTypeOpt = DType.auto,
     fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
     rows: RowsOpt = "20",
@@ -158,6 +163,7 @@ def entropy(
             strict,
             hist,
         ),
+        dtype=dtype,
     )
 
 
@@ -202,6 +208,7 @@ def kl(
     pred_cols: PredColsOpt = None,
     class_axis: ClassAxisOpt = -1,
     stdin_format: StdinOpt = StdinFormat.csv,
+    dtype: DTypeOpt = DType.auto,
     fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
     rows: RowsOpt = "20",
@@ -240,4 +247,5 @@ def kl(
             hist,
         ),
         q_kind,
+        dtype,
     )

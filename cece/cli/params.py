@@ -48,6 +48,11 @@ class StdinFormat(str, Enum):
     npy = "npy"
 
 
+class DType(str, Enum):
+    auto = "auto"
+    bfloat16 = "bfloat16"
+
+
 IN = "Input"
 LOSS = "Loss"
 OUT = "Output"
@@ -113,6 +118,15 @@ ClassAxisOpt = Annotated[
 StdinOpt = Annotated[
     StdinFormat,
     typer.Option("--stdin-format", help="Format of '-' (standard input).", rich_help_panel=IN),
+]
+DTypeOpt = Annotated[
+    DType,
+    typer.Option(
+        "--dtype",
+        help="What 16-bit arrays hold: bfloat16 reads uint16/int16 bit dumps and np.save'd "
+        "ml_dtypes arrays (|V2) as bfloat16; auto refuses them.",
+        rich_help_panel=IN,
+    ),
 ]
 ReductionOpt = Annotated[
     Reduction,

@@ -39,6 +39,7 @@ def options_from(loss: dict, **extra) -> LossOptions:
         pred_cols=loss["pred_cols"],
         label_col=loss["label_col"],
         stdin_format=loss["stdin_format"],
+        dtype=loss.get("dtype", "auto"),
         **extra,
     )
 
@@ -88,6 +89,7 @@ def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -
         pred_cols=loss["pred_cols"],
         class_axis=loss["class_axis"],
         stdin_format=loss["stdin_format"],
+        dtype=loss.get("dtype", "auto"),
     )
     return run(measures.KL if command == "kl" else measures.Entropy, p, q, opts, output_from(out))
 

@@ -103,6 +103,8 @@ def _explain_binary(loss_type: str | None, preds: str, labels: str | None, loss:
         pred_cols=loss["pred_cols"],
         label_col=loss["label_col"] if labels is None else None,
         stdin_format=loss["stdin_format"],
+        dtype=loss.get("dtype", "auto"),
+        kind=loss["kind"],
     )
     return p.n_classes == 1
 

@@ -18,6 +18,8 @@ from cece.cli.params import (
     BaseOpt,
     ClassAxisOpt,
     ClassesOpt,
+    DType,
+    DTypeOpt,
     EpsOpt,
     FromOpt,
     Kind,
@@ -144,6 +146,7 @@ def explain(
     classes: ClassesOpt = None,
     class_axis: ClassAxisOpt = -1,
     stdin_format: StdinOpt = StdinFormat.csv,
+    dtype: DTypeOpt = DType.auto,
     fmt: Annotated[
         ExplainFormat,
         typer.Option(
@@ -182,6 +185,7 @@ def explain(
             "classes": classes,
             "class_axis": class_axis,
             "stdin_format": stdin_format.value,
+            "dtype": dtype.value,
         },
         out={"fmt": fmt.value, "output": output, "strict": strict},
     )

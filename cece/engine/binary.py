@@ -49,6 +49,8 @@ class Binary(Task):
             weight_col=weight_column(opts),
             stdin_format=opts.stdin_format,
             binary=True,
+            dtype=opts.dtype,
+            kind=opts.kind,
         )
         self.labels = labels.open_binary_targets(
             labels_arg,

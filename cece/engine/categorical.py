@@ -45,6 +45,8 @@ class Categorical(Task):
             weight_col=weight_column(opts),
             classes=None if opts.classes is None else list(opts.classes),
             stdin_format=opts.stdin_format,
+            dtype=opts.dtype,
+            kind=opts.kind,
         )
         if preds.n_classes < 2:
             raise CeceError(

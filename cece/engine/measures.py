@@ -47,7 +47,12 @@ class Entropy(Task):
     def open(self, preds_arg: str, labels_arg: str | None) -> None:
         o = self.opts
         self.preds = inputs.open_predictions(
-            preds_arg, class_axis=o.class_axis, pred_cols=o.pred_cols, stdin_format=o.stdin_format
+            preds_arg,
+            class_axis=o.class_axis,
+            pred_cols=o.pred_cols,
+            stdin_format=o.stdin_format,
+            dtype=o.dtype,
+            kind=o.kind,
         )
         self.n_columns, self.classes = self.preds.n_classes, self.preds.classes
         self.sources = [self.preds.source]
@@ -106,7 +111,12 @@ class KL(Entropy):
         assert labels_arg is not None  # Q, a required argument of cece kl
         o = self.opts
         q = inputs.open_predictions(
-            labels_arg, class_axis=o.class_axis, pred_cols=o.pred_cols, stdin_format=o.stdin_format
+            labels_arg,
+            class_axis=o.class_axis,
+            pred_cols=o.pred_cols,
+            stdin_format=o.stdin_format,
+            dtype=o.dtype,
+            kind=o.q_kind or o.kind,
         )
         if q.n_classes != self.n_columns or (
             q.sample_shape is not None

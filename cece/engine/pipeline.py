@@ -102,6 +102,8 @@ def run(
     their buffers).
     """
     task.open(preds_arg, labels_arg)
+    for note in task.preds.notes:  # what the reader found out about the stored values
+        task.diag.note(note)
     detector = task.detector() if task.opts.kind == "auto" else None
     for _ in range(3):
         loop = _Pass(task, on_records, on_progress, on_terms)
@@ -296,7 +298,7 @@ class _Pass:
         task.finish(self.kind, detector, self.summary)
         return Result(
             command=task.command,
-            input=task.describe(self.kind, detector is not None, self.rows),
+            input={**task.describe(self.kind, detector is not None, self.rows), **task.preds.facts},
             options=task.options_dict(self.kind),
             unit=opts.unit,
             reduction=opts.reduction,

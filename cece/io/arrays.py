@@ -27,6 +27,9 @@ class ArrayInput:
 
     name: str
     array: np.ndarray
+    stored: bool = False  # from a binary dump (.npy, .npz, ...): the dtype is the writer's
+    bfloat16: bool = False  # the array holds bfloat16 bits (as |V2), decoded block by block
+    stored_dtype: str | None = None  # how the file stores the values, when it says
 
 
 def is_literal(value: object) -> bool:

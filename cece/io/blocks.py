@@ -7,7 +7,7 @@ not grow with the input.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -36,6 +36,7 @@ class Source:
     rows: int | None = None
 
     file_rows: arrays.NpyRows | None = None  # plain reads of a C-ordered .npy file
+    decode: Callable[[np.ndarray], np.ndarray] | None = None  # stored blocks → numbers (bf16)
 
 
 def source_blocks(src: Source, rows: int) -> Iterator[dict[str, np.ndarray]]:
@@ -44,6 +45,8 @@ def source_blocks(src: Source, rows: int) -> Iterator[dict[str, np.ndarray]]:
     if isinstance(data, ArrayInput):
         blocks = src.file_rows.blocks(rows) if src.file_rows else _array_rows(data.array, rows)
         for block in blocks:
+            if src.decode is not None:
+                block = src.decode(block)
             yield {
                 part: block if cols is None else _take(block, cols, part)
                 for part, cols in src.parts.items()

@@ -8,12 +8,12 @@ the class axis is moved last and the other axes flattened into samples in C orde
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from cece.errors import InputError, OptionError
-from cece.io import arrays, readers
+from cece.io import arrays, bfloat16, readers
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
@@ -33,6 +33,8 @@ class Predictions:
     source: Source
     sample_shape: tuple[int, ...] | None = None
     class_axis: int = -1
+    facts: dict = field(default_factory=dict)  # what JSON "input" says of the stored values
+    notes: list[str] = field(default_factory=list)  # and the notes that say it
 
 
 def open_predictions(
@@ -45,14 +47,18 @@ def open_predictions(
     classes: list[str] | None = None,
     stdin_format: str = "csv",
     binary: bool = False,
+    dtype: str = "auto",
+    kind: str = "auto",
 ) -> Predictions:
     """Open PREDS; ``label_col``/``weight_col`` name columns of the same table.
 
     ``binary``: a 1-D array is N samples of one column (not one sample of C classes), and an
-    array of higher rank is one sample per entry of its first axis.
+    array of higher rank is one sample per entry of its first axis. ``dtype`` (``--dtype``)
+    and ``kind`` (``--from``) decide whether integer arrays may be read (:mod:`.bfloat16`).
     """
     data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
     if isinstance(data, ArrayInput):
+        data = bfloat16.decide(data, dtype, kind)
         if weight_col is not None:
             raise OptionError(
                 f"--sample-weight {weight_col!r}: no such file, and {data.name} "
@@ -61,7 +67,7 @@ def open_predictions(
         original = data.array
         _check_not_empty(original, data.name)
         if binary:
-            data = ArrayInput(data.name, as_columns(data.array))
+            data = replace(data, array=as_columns(data.array))
             class_axis = -1
         preds = _array_predictions(data, class_axis, pred_cols, label_col)
         preds.shape = original.shape
@@ -69,7 +75,12 @@ def open_predictions(
             assert isinstance(preds.source.data, ArrayInput)  # from _array_predictions
             width = preds.source.data.array.shape[-1]
             preds.source.file_rows = arrays.NpyRows.of(original, width, (width,))
+        if data.bfloat16:
+            preds.source.decode = bfloat16.to_float32
+            preds.dtype = np.dtype(np.float32)
+        preds.facts, preds.notes = bfloat16.facts(data)
     else:
+        bfloat16.check_text(data.name, dtype)
         preds = _table_predictions(data, pred_cols, label_col, weight_col)
     if classes is not None:
         if len(classes) != preds.n_classes:
@@ -103,7 +114,7 @@ def _array_predictions(
     data: ArrayInput, class_axis: int, pred_cols: str | None, label_col: str | None
 ) -> Predictions:
     arr, name = data.array, data.name
-    if arr.dtype.kind not in "iufb":
+    if arr.dtype.kind not in "iufb" and not data.bfloat16:
         raise InputError(name, f"holds {arr.dtype} values; expected numbers")
     shape = arr.shape
     if arr.ndim == 0:
@@ -117,7 +128,7 @@ def _array_predictions(
         )
     if class_axis % arr.ndim != arr.ndim - 1:
         arr = np.moveaxis(arr, class_axis, -1)
-    source = Source(name, ArrayInput(name, arr), rows=int(np.prod(arr.shape[:-1])))
+    source = Source(name, replace(data, array=arr), rows=int(np.prod(arr.shape[:-1])))
     cols = list(range(arr.shape[-1]))
     if label_col is not None:
         if arr.ndim != 2:

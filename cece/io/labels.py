@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cece.errors import CeceError, InputError
-from cece.io import arrays, readers
+from cece.io import arrays, bfloat16, readers
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
@@ -47,7 +47,7 @@ def open_labels(
         return Labels(preds.name, form, preds.source)
     data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
     if isinstance(data, ArrayInput):
-        return _array_labels(data, preds)
+        return _array_labels(bfloat16.numbers(data), preds)
     return _table_labels(data, preds, label_col)
 
 
@@ -160,7 +160,7 @@ def open_sample_weights(
         return None
     data = readers.load(readers.resolve(spec), stdin_format=stdin_format)
     if isinstance(data, ArrayInput):
-        arr = data.array
+        arr = bfloat16.numbers(data).array
         if arr.dtype.kind not in "iufb":
             raise InputError(data.name, f"holds {arr.dtype} values; expected sample weights")
         vec = arr.reshape(-1) if arr.ndim != 2 or arr.shape[1] == 1 else None
@@ -212,7 +212,7 @@ def open_binary_targets(
     data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
     cols: np.ndarray | list[int] | None  # the array's targets, or the table's target columns
     if isinstance(data, ArrayInput):
-        arr = data.array
+        arr = bfloat16.numbers(data).array
         if arr.dtype.kind not in "iufb":
             raise InputError(
                 data.name, f"holds {arr.dtype} values; binary targets are numbers in [0, 1]"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cece.errors import CeceError, InputError
+from cece.io import safetensors, torchfile
 from cece.io.arrays import (
     ArrayInput,
     is_literal,
@@ -45,7 +46,12 @@ FORMATS = {
     ".feather": "feather",
     ".arrow": "feather",
     ".json": "json",
+    ".safetensors": "safetensors",
+    ".pt": "torch",
+    ".pth": "torch",
 }
+KEYED = ("npz", "safetensors", "torch")  # formats whose argument may end in :key
+SUFFIX = {"torch": "pt"}  # a format's usual suffix, where it is not the format's name
 
 
 MAGIC = [
@@ -57,6 +63,7 @@ MAGIC = [
     (b"PK\x03\x04", "npz"),
     (b"PAR1", "parquet"),
     (b"ARROW1", "feather"),
+    (torchfile.LEGACY_MAGIC, "torch"),
 ]
 
 
@@ -83,7 +90,7 @@ def resolve(arg: str) -> Spec:
     if exists(path):
         return Spec(arg, arg, "path", path)
     base, sep, key = arg.rpartition(":")
-    if sep and key and base.lower().endswith(".npz") and exists(base):
+    if sep and key and exists(base) and _keyed(Path(base)):
         return Spec(arg, arg, "path", Path(base), key=key)
     try:
         value = json.loads(arg)
@@ -107,7 +114,7 @@ def load(spec: Spec, *, stdin_format: str = "csv") -> ArrayInput | TextTable | A
     if spec.origin == "stdin":
         data = _read_stdin()
         if stdin_format == "npy":
-            return ArrayInput(spec.name, npy_from_bytes(data, spec.name))
+            return ArrayInput(spec.name, npy_from_bytes(data, spec.name), stored=True)
         return _table_from_bytes(spec.name, data, stdin_format)
     assert spec.path is not None
     path, name = spec.path, spec.name
@@ -124,22 +131,33 @@ def load(spec: Spec, *, stdin_format: str = "csv") -> ArrayInput | TextTable | A
             f"not a {compression} file (its first bytes are not {compression}'s)",
             hint="rename it without the compression suffix if it is plain text",
         )
+    binary = ("npy", "npz", "parquet", "feather", *KEYED[1:])
     if fmt == "sniff":
-        fmt = magic if magic in ("npy", "npz", "parquet", "feather") else "txt"
+        fmt = magic if magic in binary else "txt"
     elif compression is None and magic not in (None, fmt) and magic not in COMPRESSIONS.values():
         raise InputError(
-            name, f"named like .{fmt} but holds {magic} data", hint=f"rename it to end in .{magic}"
+            name,
+            f"named like .{SUFFIX.get(fmt, fmt)} but holds {magic} data",
+            hint=f"rename it to end in .{SUFFIX.get(magic, magic)}",
         )
-    elif compression is None and magic is None and fmt in ("npy", "npz", "parquet", "feather"):
+    elif compression is None and magic is None and fmt in binary:
         raise InputError(name, f"not a .{fmt} file (its first bytes are not {fmt}'s)")
-    if spec.key is not None and fmt != "npz":
-        raise InputError(name, f"':{spec.key}' selects an array in an .npz file only")
+    if spec.key is not None and fmt not in KEYED:
+        raise InputError(
+            name, f"':{spec.key}' selects an array in .npz, .safetensors or .pt files only"
+        )
+    if fmt in KEYED[1:]:
+        if compression:
+            raise InputError(name, f"a compressed .{SUFFIX.get(fmt, fmt)} file; decompress it")
+        module = safetensors if fmt == "safetensors" else torchfile
+        return module.read(path, name, spec.key)
     if fmt == "npy":
         if compression:
-            return ArrayInput(name, npy_from_bytes(opener(path, compression)().read(), name))
-        return ArrayInput(name, npy_mmap(path, name))
+            data = opener(path, compression)().read()
+            return ArrayInput(name, npy_from_bytes(data, name), stored=True)
+        return ArrayInput(name, npy_mmap(path, name), stored=True)
     if fmt == "npz":
-        return ArrayInput(name, npz(path, name, spec.key))
+        return ArrayInput(name, npz(path, name, spec.key), stored=True)
     if fmt in ("parquet", "feather"):
         return ArrowTable.open(path, name, fmt)
     if fmt == "json":
@@ -189,10 +207,25 @@ def _format_of(path: Path) -> tuple[str, str | None]:
     return fmt or "sniff", compression  # "sniff": the name does not say; look at the bytes
 
 
+def _keyed(path: Path) -> bool:
+    """A file whose members ``:key`` names: by its name, or by its bytes (``model.bin``)."""
+    if _format_of(path)[0] in KEYED:
+        return True
+    try:
+        return path.is_file() and _sniff_magic(path) in KEYED
+    except OSError:
+        return False
+
+
 def _sniff_magic(path: Path) -> str | None:
     with open(path, "rb") as fh:
-        head = fh.read(8)
-    return next((fmt for magic, fmt in MAGIC if head.startswith(magic)), None)
+        head = fh.read(16)
+    magic = next((fmt for magic, fmt in MAGIC if head.startswith(magic)), None)
+    if magic == "npz" and torchfile.is_archive(path):
+        return "torch"  # torch.save writes a zip too; its data.pkl member tells it apart
+    if magic is None and safetensors.looks_like(head, path.stat().st_size):
+        return "safetensors"
+    return magic
 
 
 def _read_stdin() -> bytes:
@@ -206,12 +239,14 @@ def _read_stdin() -> bytes:
 def _table_from_bytes(name: str, data: bytes, fmt: str) -> TextTable | ArrayInput:
     """Standard input or a pipe, read whole: NPY by its magic bytes, else a text table."""
     if data.startswith(b"\x93NUMPY"):
-        return ArrayInput(name, npy_from_bytes(data, name))
+        return ArrayInput(name, npy_from_bytes(data, name), stored=True)
     magic = next((fmt for m, fmt in MAGIC if data.startswith(m)), None)
-    if magic in ("npz", "parquet", "feather"):
+    if magic == "npz" and torchfile.is_archive(io.BytesIO(data)):
+        magic = "torch"
+    if magic in ("npz", "parquet", "feather", "torch"):
         raise InputError(
             name,
-            f"holds .{magic} data; standard input takes CSV/TSV text or .npy",
+            f"holds .{SUFFIX.get(magic, magic)} data; standard input takes CSV/TSV text or .npy",
             hint="pass the file by its name",
         )
     if data.startswith(b"\x1f\x8b"):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cece.checks import ROW_SUM_TOL, KindDetector
-from cece.io import readers
+from cece.io import bfloat16, readers
 from cece.io.arrays import ArrayInput
 from cece.io.blocks import ROWS
 from cece.io.inputs import LABEL_NAMES, text_column
@@ -155,6 +155,19 @@ def inspect(arg: str, *, class_axis: int = -1, stdin_format: str = "csv") -> Rep
     data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
     report = _array(data, class_axis) if isinstance(data, ArrayInput) else _table(data)
     _classify(report, arg)
+    if isinstance(data, ArrayInput) and data.stored and data.array.dtype in bfloat16.BIT_KINDS:
+        # the loss commands refuse 16-bit integers and |V2 without --dtype bfloat16
+        if data.bfloat16:
+            report.notes.append("bfloat16 values, converted exactly to float32")
+        elif data.array.dtype == bfloat16.BF16:
+            report.notes.append("|V2 values read as bfloat16 (np.save of ml_dtypes bfloat16)")
+            if report.suggestion.startswith("cece "):
+                report.suggestion += " --dtype bfloat16"
+        else:
+            report.notes.append(
+                f"{data.array.dtype} values: if they are bfloat16 bits, the loss commands "
+                "need --dtype bfloat16 (without it they refuse 16-bit integers)"
+            )
     return report
 
 
@@ -162,12 +175,13 @@ def _array(data: ArrayInput, class_axis: int) -> Report:
     arr, name = data.array, data.name
     shape = list(arr.shape)
     fmt = "array (" + ("literal" if name.startswith("literal") else "NumPy") + ")"
+    decode = bfloat16.to_float32 if arr.dtype == bfloat16.BF16 else np.asarray
     if arr.dtype.kind in "US":
         flat = arr.reshape(-1)
         report = Report(name, fmt, shape, str(arr.dtype), len(flat), 1)
         report.labels = _names(flat.tolist())
         return report
-    if arr.dtype.kind not in "iufb":
+    if arr.dtype.kind not in "iufb" and arr.dtype != bfloat16.BF16:
         from cece.errors import InputError
 
         raise InputError(name, f"holds {arr.dtype} values; expected numbers")
@@ -189,7 +203,7 @@ def _array(data: ArrayInput, class_axis: int) -> Report:
     values = Values()
     step = max(1, min(ROWS, (16 << 20) // max(1, c * arr.itemsize)))
     for start in range(0, n, step):
-        values.update(arr[start : start + step], start)
+        values.update(decode(arr[start : start + step]), start)
     report.values = values
     return report
 
