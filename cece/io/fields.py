@@ -14,11 +14,17 @@ from cece.errors import InputError
 _NUMBERISH = re.compile(r"[+-]?(?=[\d.,' ]*\d)[\d.,' ]+%?|[+-]?\d+(\.\d*)?%")
 
 
+BOOLEANS = {"true": 1.0, "false": 0.0}  # pandas writes bools as True/False (get_dummies)
+
+
 def parse_number(text: str) -> float | None:
-    """A cell as a float, or None when it is not a plain number (no '1_000', no '0x1')."""
+    """A cell as a float, or None when it is not a plain number (no '1_000', no '0x1');
+    ``True``/``False`` (any case) are 1 and 0."""
     text = text.strip()
     if not text or "_" in text:
         return None
+    if text[0] in "tTfF" and text.lower() in BOOLEANS:
+        return BOOLEANS[text.lower()]
     try:
         return float(text)
     except ValueError:
