@@ -315,3 +315,23 @@ def test_save_to_disk_folder_of_stream_shards(tmp_path):
     state = {"_data_files": [{"filename": f} for f in files], "_split": None}
     (tmp_path / "state.json").write_text(json.dumps(state))
     np.testing.assert_allclose(quiet("categorical", tmp_path), ref("hf_logits"), rtol=1e-9)
+
+
+def test_layout_in_json_follows_the_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(
+        (Path(__file__).resolve().parent.parent / "cece/report/result.schema.json").read_text()
+    )
+    r = run_cece("categorical", RECORDS / "hf_logits.parquet", "-f", "json")
+    doc = json.loads(r.out)
+    jsonschema.validate(doc, schema)
+    assert doc["input"]["layout"] == [
+        {
+            "file": str(RECORDS / "hf_logits.parquet"),
+            "format": "arrow",
+            "preds": "logits",
+            "preds_inferred": True,
+            "labels": "label",
+            "labels_inferred": True,
+        }
+    ]

@@ -37,6 +37,7 @@ class ArrowTable:
         self.records = any(f.width is not None or f.kind == "ragged" for f in self.fields.values())
         self.cece_records = False
         self.notes: list[str] = []
+        self.what = "column"
         self.layout: dict = {}
         self.columns: list[tuple[Field, int | None]] = []
         if self.records:  # virtual columns, added per field

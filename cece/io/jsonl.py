@@ -90,6 +90,7 @@ class JsonlTable:
         self.header_is_data = False
         self.parsers: set[str] = set()
         self.notes: list[str] = []
+        self.what = "field"
         self.layout: dict = {"file": name, "format": "jsonl"}
         first, self.first_line = self._peek()
         self.fields: dict[str, Field] = {}

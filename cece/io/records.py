@@ -22,6 +22,7 @@ class RecordTable(Protocol):
     notes: list[str]
     layout: dict
     cece_records: bool
+    what: str  # "field" (JSON records) or "column" (Arrow tables), for messages
 
     def field(self, path: str, option: str) -> Field: ...
 
@@ -51,7 +52,7 @@ def _pred_field(table: RecordTable, path: str, spec: str) -> Field:
         what = "text" if f.kind == "text" else "values that are not numbers"
         raise InputError(
             table.name,
-            f"field {path!r} holds {what}, not prediction scores (--pred-cols {spec!r})",
+            f"{table.what} {path!r} holds {what}, not prediction scores (--pred-cols {spec!r})",
         )
     return f
 
@@ -77,7 +78,7 @@ def _infer_preds(table: RecordTable, exclude: set[str]) -> Field:
         names = ", ".join(f.path for f in lists)
         raise InputError(
             name,
-            f"several fields hold lists of numbers ({names}); which are the predictions?",
+            f"several {table.what}s hold lists of numbers ({names}); which are the predictions?",
             hint=f"name them with --pred-cols, e.g. --pred-cols {lists[0].path}",
         )
     if not lists:
@@ -85,7 +86,7 @@ def _infer_preds(table: RecordTable, exclude: set[str]) -> Field:
         known = ", ".join(table.fields) or "none"
         raise InputError(
             name,
-            f"no field holds a list of numbers (fields: {known})",
+            f"no {table.what} holds a list of numbers ({table.what}s: {known})",
             hint="name the prediction field(s) with --pred-cols"
             + (f", e.g. --pred-cols {scalars[0]}" if scalars else ""),
         )
@@ -93,11 +94,12 @@ def _infer_preds(table: RecordTable, exclude: set[str]) -> Field:
     if f.kind == "integer":
         raise InputError(
             name,
-            f"field {f.path!r} holds whole numbers only (ids or labels, not scores?)",
+            f"{table.what} {f.path!r} holds whole numbers only (ids or labels, not scores?)",
             hint=f"pass --pred-cols {f.path} if they are prediction scores",
         )
     table.notes.append(
-        f"{name}: predictions from field {f.path!r} ({f.width} values per record), "
+        f"{name}: predictions from {table.what} {f.path!r} ({f.width} values per "
+        f"{'record' if table.what == 'field' else 'row'}), "
         "the only list of numbers; --pred-cols names another"
     )
     return f
@@ -122,7 +124,8 @@ def label_field(table: RecordTable, spec: str | None, option: str = "--label-col
         f = table.field(spec.strip(), option)
         if not (f.numeric or f.kind == "text"):
             raise InputError(
-                table.name, f"field {f.path!r} holds values that are neither numbers nor names"
+                table.name,
+                f"{table.what} {f.path!r} holds values that are neither numbers nor names",
             )
         table.layout.update(labels=f.path, labels_inferred=False)
         return f
@@ -133,15 +136,21 @@ def label_field(table: RecordTable, spec: str | None, option: str = "--label-col
         found = usable if len(table.fields) == 1 else []
     if len(found) != 1:
         names = ", ".join(f.path for f in found)
-        what = f"several fields could be labels ({names})" if found else "no label field"
+        what = (
+            f"several {table.what}s could be labels ({names})"
+            if found
+            else f"no label {table.what}"
+        )
         raise InputError(
             table.name,
-            f"{what}; which field holds the labels?",
+            f"{what}; which {table.what} holds the labels?",
             hint="name it with --label-col"
             + (f", e.g. --label-col {found[0].path}" if found else ""),
         )
     f = found[0]
-    table.notes.append(f"{table.name}: labels from field {f.path!r}; --label-col names another")
+    table.notes.append(
+        f"{table.name}: labels from {table.what} {f.path!r}; --label-col names another"
+    )
     table.layout.update(labels=f.path, labels_inferred=True)
     return f
 
