@@ -335,3 +335,20 @@ def test_layout_in_json_follows_the_schema():
             "labels_inferred": True,
         }
     ]
+
+
+def test_boolean_class_names_in_a_header(tmp_path):
+    """pd.DataFrame(proba, columns=clf.classes_) with classes [False, True] writes the header
+    False,True: names above numbers, not a row of 0 and 1."""
+    (tmp_path / "p.csv").write_text("False,True\n0.8,0.2\n0.3,0.7\n0.6,0.4\n")
+    (tmp_path / "y.csv").write_text("y\nFalse\nTrue\nTrue\n")
+    value = quiet("categorical", tmp_path / "p.csv", tmp_path / "y.csv")
+    np.testing.assert_allclose(value, 0.49870307570903244, rtol=1e-12)  # sklearn log_loss
+
+
+def test_a_field_named_class_is_not_taken_for_the_label(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"logits":[0.5,1.5],"class":1}\n')
+    assert run_cece("categorical", path).error_line() == (
+        f"cece: error: {path}: no label field; which field holds the labels?"
+    )

@@ -201,6 +201,10 @@ class ArrowTable:
         texts = []
         for c in text_cols:
             col = batch.column(self.columns[c][0].path)  # type: ignore[attr-defined]
+            if col.null_count:
+                raise InputError(
+                    self.name, f"column {self.columns[c][0].path!r} has null values", row=start
+                )
             texts.append(np.asarray(col.to_numpy(zero_copy_only=False), dtype=object))
         return ParsedBlock(start, floats, texts)
 

@@ -34,7 +34,6 @@ LABEL_FIELDS = (
     "y",
     "y_true",
     "gold",
-    "class",
     "truth",
 )
 CECE_RECORDS = ("index", "loss")  # the first fields of cece's own -f jsonl records
