@@ -352,3 +352,40 @@ def test_a_field_named_class_is_not_taken_for_the_label(tmp_path):
     assert run_cece("categorical", path).error_line() == (
         f"cece: error: {path}: no label field; which field holds the labels?"
     )
+
+
+WITHOUT_PYARROW = """
+import importlib.abc, sys
+
+class NoArrow(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "pyarrow" or name.startswith("pyarrow."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, NoArrow())
+from cece.cli import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize(
+    "name, what",
+    [("hf_logits.parquet", ".parquet files"), ("data-00000-of-00001.arrow", "Arrow IPC streams")],
+)
+def test_without_pyarrow_one_line(name, what):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PYARROW, "categorical", str(RECORDS / name)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        f"cece: error: {RECORDS / name}: reading {what} needs pyarrow",
+        "  hint: pip install 'cece[parquet]'",
+    ]

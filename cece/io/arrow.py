@@ -52,8 +52,9 @@ class ArrowTable:
             import pyarrow.ipc as ipc
             import pyarrow.parquet as parquet
         except ImportError:
+            what = "Arrow IPC streams" if fmt == "arrowstream" else f".{fmt} files"
             raise InputError(
-                name, f"reading .{fmt} files needs pyarrow", hint="pip install 'cece[parquet]'"
+                name, f"reading {what} needs pyarrow", hint="pip install 'cece[parquet]'"
             ) from None
         try:
             if fmt == "parquet":
@@ -74,8 +75,6 @@ class ArrowTable:
         shards (``_data_files``), each an Arrow IPC stream; read in order, as one table."""
         import json
 
-        import pyarrow as pa
-
         try:
             files = [
                 f["filename"]
@@ -86,6 +85,8 @@ class ArrowTable:
         tables = [cls.open(folder / f, f"{name}/{f}", "arrowstream")._table for f in files]
         if not tables:
             raise InputError(name, "state.json lists no data files")
+        import pyarrow as pa  # there: cls.open read the shards
+
         try:
             table = pa.concat_tables(tables)
         except Exception as exc:  # pyarrow.ArrowInvalid: schemas differ
