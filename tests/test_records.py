@@ -389,3 +389,17 @@ def test_without_pyarrow_one_line(name, what):
         f"cece: error: {RECORDS / name}: reading {what} needs pyarrow",
         "  hint: pip install 'cece[parquet]'",
     ]
+
+
+def test_small_blocks_give_the_same_number_and_lines(tmp_path, monkeypatch):
+    import cece.io.jsonl
+
+    monkeypatch.setattr(cece.io.jsonl, "BLOCK", 300)  # a few records per block
+    np.testing.assert_allclose(
+        quiet("categorical", RECORDS / "eval.jsonl"), ref("eval.jsonl"), rtol=1e-12
+    )
+    lines = (RECORDS / "eval.jsonl").read_text().splitlines()
+    lines[20] = lines[20].replace('"label"', '"lab"')
+    (tmp_path / "e.jsonl").write_text("\n".join(lines) + "\n")
+    line = run_cece("categorical", tmp_path / "e.jsonl", "--label-col", "label").error_line()
+    assert line == f"cece: error: {tmp_path / 'e.jsonl'}: line 21: the record has no field 'label'"
