@@ -403,3 +403,16 @@ def test_small_blocks_give_the_same_number_and_lines(tmp_path, monkeypatch):
     (tmp_path / "e.jsonl").write_text("\n".join(lines) + "\n")
     line = run_cece("categorical", tmp_path / "e.jsonl", "--label-col", "label").error_line()
     assert line == f"cece: error: {tmp_path / 'e.jsonl'}: line 21: the record has no field 'label'"
+
+
+def test_a_json_array_of_records_names_json_lines(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text('[{"a":0.2,"b":0.8,"y":1},{"a":0.6,"b":0.4,"y":0}]')
+    r = run_cece("categorical", path)
+    assert r.error_line() == (
+        f"cece: error: {path}: holds a JSON array of records; expected JSON Lines "
+        "(one record per line)"
+    )
+    assert r.err_lines[-1] == (
+        "  hint: pandas writes them with to_json(path, orient='records', lines=True)"
+    )
