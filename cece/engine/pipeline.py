@@ -102,7 +102,7 @@ def run(
     their buffers).
     """
     task.open(preds_arg, labels_arg)
-    for note in task.preds.notes:  # what the reader found out about the stored values
+    for note in [*task.preds.notes, *layout_notes(task)]:  # what the readers found out
         task.diag.note(note)
     detector = task.detector() if task.opts.kind == "auto" else None
     for _ in range(3):
@@ -113,6 +113,16 @@ def run(
         except _KindChanged:
             continue
     return loop.result(detector)
+
+
+def layout_notes(task: Task) -> list[str]:
+    """What the readers inferred about the inputs' layout (record fields), to state."""
+    return [n for src in task.sources for n in getattr(src.data, "notes", ())]
+
+
+def layouts(task: Task) -> list[dict]:
+    """The inputs' layouts as read (JSON ``input.layout``), for record tables."""
+    return [read for src in task.sources if (read := getattr(src.data, "layout", None))]
 
 
 class _Pass:
@@ -296,9 +306,12 @@ class _Pass:
         task, opts = self.task, self.opts
         assert self.kind is not None  # every input has a first block (empty ones are errors)
         task.finish(self.kind, detector, self.summary)
+        described = task.describe(self.kind, detector is not None, self.rows)
+        if read := layouts(task):
+            described["layout"] = read
         return Result(
             command=task.command,
-            input={**task.describe(self.kind, detector is not None, self.rows), **task.preds.facts},
+            input={**described, **task.preds.facts},
             options=task.options_dict(self.kind),
             unit=opts.unit,
             reduction=opts.reduction,

@@ -226,6 +226,12 @@ def json_file(path: Path, name: str) -> np.ndarray:
         value = json.loads(path.read_text(encoding="utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(name, f"not valid JSON ({exc})") from None
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        raise InputError(
+            name,
+            "holds a JSON array of records; expected JSON Lines (one record per line)",
+            hint="pandas writes them with to_json(path, orient='records', lines=True)",
+        )
     if not is_literal(value):
         raise InputError(name, "expected a JSON array of numbers or class names")
     return literal_array(name, value)

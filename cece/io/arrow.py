@@ -1,4 +1,16 @@
-"""Parquet and Feather tables through pyarrow (``cece[parquet]``), in row batches."""
+"""Parquet, Feather and Arrow IPC tables through pyarrow (``cece[parquet]``), in row batches.
+
+Tables of scalar columns are read as any table. A table with a list column (``list<float>``,
+``large_list``, ``fixed_size_list``: how Hugging Face ``datasets`` stores logits) is a *record
+table* (:mod:`cece.io.records`): its columns are fields, a list field gives one virtual column
+per entry, and ``--pred-cols logits`` / ``--label-col label`` choose them.
+
+Arrow IPC comes in two layouts (pyarrow ``ipc.new_file`` vs ``ipc.new_stream``; the Arrow
+columnar format spec, "IPC Streaming Format" and "IPC File Format"): the file starts with the
+magic ``ARROW1`` (Feather v2 is this file), the stream with the continuation marker
+``0xFFFFFFFF``; ``datasets.Dataset.save_to_disk`` writes ``data-00000-of-00001.arrow`` as a
+stream (datasets ``arrow_writer.py``: ``pa.RecordBatchStreamWriter``).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from cece.errors import InputError
+from cece.errors import InputError, OptionError
+from cece.io.jsonl import Field
 from cece.io.text import ParsedBlock
 
 
 class ArrowTable:
-    """A Parquet or Feather table read through pyarrow, column by column, in row batches."""
+    """A Parquet, Feather or Arrow IPC table read through pyarrow, in row batches."""
 
     def __init__(self, name: str, table: object) -> None:
         self.name = name
@@ -20,20 +33,64 @@ class ArrowTable:
         self.header: list[str] | None = [str(c) for c in table.column_names]  # type: ignore[attr-defined]
         self.ncols = len(self.header)
         self.header_is_data = False
+        self.fields = _fields(table)
+        self.records = any(f.width is not None or f.kind == "ragged" for f in self.fields.values())
+        self.cece_records = False
+        self.notes: list[str] = []
+        self.what = "column"
+        self.layout: dict = {}
+        self.columns: list[tuple[Field, int | None]] = []
+        if self.records:  # virtual columns, added per field
+            self.header, self.ncols = [], 0
+            self.layout = {"file": name, "format": "arrow"}
 
     @classmethod
     def open(cls, path: Path, name: str, fmt: str) -> ArrowTable:
         try:
+            import pyarrow as pa
             import pyarrow.feather as feather
+            import pyarrow.ipc as ipc
             import pyarrow.parquet as parquet
         except ImportError:
+            what = "Arrow IPC streams" if fmt == "arrowstream" else f".{fmt} files"
             raise InputError(
-                name, f"reading .{fmt} files needs pyarrow", hint="pip install 'cece[parquet]'"
+                name, f"reading {what} needs pyarrow", hint="pip install 'cece[parquet]'"
             ) from None
         try:
-            table = parquet.read_table(path) if fmt == "parquet" else feather.read_table(path)
+            if fmt == "parquet":
+                table = parquet.read_table(path)
+            elif fmt == "arrowstream":
+                with pa.OSFile(str(path)) as source:  # read, not mapped: closed after
+                    table = ipc.open_stream(source).read_all()
+            else:
+                table = feather.read_table(path)
         except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
-            raise InputError(name, f"not a readable .{fmt} file ({exc})") from None
+            what = "Arrow IPC stream" if fmt == "arrowstream" else f".{fmt} file"
+            raise InputError(name, f"not a readable {what} ({exc})") from None
+        return cls(name, table)
+
+    @classmethod
+    def open_saved(cls, folder: Path, name: str) -> ArrowTable:
+        """A folder written by ``datasets.Dataset.save_to_disk``: ``state.json`` lists its
+        shards (``_data_files``), each an Arrow IPC stream; read in order, as one table."""
+        import json
+
+        try:
+            files = [
+                f["filename"]
+                for f in json.loads((folder / "state.json").read_text())["_data_files"]
+            ]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(name, f"state.json does not list the data files ({exc})") from None
+        tables = [cls.open(folder / f, f"{name}/{f}", "arrowstream")._table for f in files]
+        if not tables:
+            raise InputError(name, "state.json lists no data files")
+        import pyarrow as pa  # there: cls.open read the shards
+
+        try:
+            table = pa.concat_tables(tables)
+        except Exception as exc:  # pyarrow.ArrowInvalid: schemas differ
+            raise InputError(name, f"the data files do not make one table ({exc})") from None
         return cls(name, table)
 
     def line_of(self, row: int) -> int | None:
@@ -42,12 +99,66 @@ class ArrowTable:
     def is_numeric(self, col: int) -> bool:
         import pyarrow.types as types
 
+        if self.records:
+            return self.columns[col][0].kind != "text"
         kind = self._table.schema.field(col).type  # type: ignore[attr-defined]
         return types.is_integer(kind) or types.is_floating(kind) or types.is_boolean(kind)
+
+    # -- record tables ---------------------------------------------------------------------------
+
+    def field(self, path: str, option: str) -> Field:
+        found = self.fields.get(path)
+        if found is None:
+            raise OptionError(
+                f"{option} {path!r}: {self.name} has no column {path!r} "
+                f"(columns are {', '.join(self.fields)})"
+            )
+        if found.kind == "ragged":
+            raise InputError(
+                self.name,
+                f"column {path!r} holds lists of different lengths; expected one length "
+                "(one score per class)",
+            )
+        return found
+
+    def add(self, f: Field) -> list[int]:
+        first = self.ncols
+        assert self.header is not None
+        if f.width is None:
+            self.columns.append((f, None))
+            self.header.append(f.path)
+        else:
+            self.columns += [(f, j) for j in range(f.width)]
+            self.header += [f"{f.path}[{j}]" for j in range(f.width)]
+        self.ncols = len(self.columns)
+        return list(range(first, self.ncols))
+
+    def dtype_of(self, cols: list[int]) -> np.dtype:
+        """The predictions' dtype (its eps clips probabilities, as scikit-learn's does)."""
+        dtypes = self._dtypes
+        kinds = {dtypes.get(self.columns[c][0].path, np.dtype(np.float64)) for c in cols}
+        return kinds.pop() if len(kinds) == 1 else np.dtype(np.float64)
+
+    @property
+    def _dtypes(self) -> dict[str, np.dtype]:
+        import pyarrow.types as types
+
+        out = {}
+        for f in self._table.schema:  # type: ignore[attr-defined]
+            kind = f.type.value_type if _is_list(f.type) else f.type
+            if types.is_floating(kind):
+                out[f.name] = np.dtype(kind.to_pandas_dtype())
+        return out
+
+    # -- blocks ----------------------------------------------------------------------------------
 
     def blocks(self, float_cols: list[int], text_cols: list[int]) -> Iterator[ParsedBlock]:
         start = 0
         for batch in self._table.to_batches(max_chunksize=1 << 16):  # type: ignore[attr-defined]
+            if self.records:
+                yield self._record_block(start, batch, float_cols, text_cols)
+                start += batch.num_rows
+                continue
             columns = [batch.column(c).to_numpy(zero_copy_only=False) for c in float_cols]
             kinds = {col.dtype for col in columns}
             dtype = np.float32 if kinds == {np.dtype(np.float32)} else np.float64
@@ -66,3 +177,92 @@ class ArrowTable:
             ]
             yield ParsedBlock(start, floats, texts)
             start += batch.num_rows
+
+    def _record_block(
+        self, start: int, batch: object, float_cols: list[int], text_cols: list[int]
+    ) -> ParsedBlock:
+        picked = [self.columns[c] for c in float_cols]
+        done: dict[str, np.ndarray] = {}
+        for f, _ in picked:
+            if f.path not in done:
+                done[f.path] = self._values(start, batch, f)
+        rows = batch.num_rows  # type: ignore[attr-defined]
+        head = picked[0][0] if picked else None
+        if (
+            head is not None
+            and head.width is not None
+            and picked == [(head, j) for j in range(head.width)]
+        ):
+            floats = done[head.path]  # one list column, whole and in order
+        else:
+            dtype = {v.dtype for v in done.values()}
+            floats = np.empty((rows, len(picked)), dtype=dtype.pop() if len(dtype) == 1 else None)
+            for k, (g, j) in enumerate(picked):
+                floats[:, k] = done[g.path] if j is None else done[g.path][:, j]
+        texts = []
+        for c in text_cols:
+            col = batch.column(self.columns[c][0].path)  # type: ignore[attr-defined]
+            if col.null_count:
+                raise InputError(
+                    self.name, f"column {self.columns[c][0].path!r} has null values", row=start
+                )
+            texts.append(np.asarray(col.to_numpy(zero_copy_only=False), dtype=object))
+        return ParsedBlock(start, floats, texts)
+
+    def _values(self, start: int, batch: object, f: Field) -> np.ndarray:
+        col = batch.column(f.path)  # type: ignore[attr-defined]
+        if col.null_count:
+            raise InputError(self.name, f"column {f.path!r} has null values", row=start)
+        if f.width is None:
+            values = col.to_numpy(zero_copy_only=False)
+        else:
+            flat = col.flatten()
+            if flat.null_count:
+                raise InputError(self.name, f"column {f.path!r} has null entries", row=start)
+            values = flat.to_numpy(zero_copy_only=False).reshape(len(col), f.width)
+        if values.dtype.kind not in "iufb":
+            raise InputError(
+                self.name, f"column {f.path!r} holds {values.dtype} values; expected numbers"
+            )
+        if values.dtype.kind in "iub" or values.dtype.itemsize < 4:
+            return values.astype(np.float64 if values.dtype.kind != "f" else np.float32)
+        return values
+
+
+def _is_list(kind: object) -> bool:
+    import pyarrow.types as types
+
+    return bool(types.is_list(kind) or types.is_large_list(kind) or types.is_fixed_size_list(kind))
+
+
+def _fields(table: object) -> dict[str, Field]:
+    """The table's columns as record fields; a list column's width from its type or lengths."""
+    import pyarrow.compute as pc
+    import pyarrow.types as types
+
+    out = {}
+    for f in table.schema:  # type: ignore[attr-defined]
+        name, kind = f.name, f.type
+        if _is_list(kind):
+            inner = kind.value_type
+            numeric = types.is_integer(inner) or types.is_floating(inner) or types.is_boolean(inner)
+            what = "integer" if types.is_integer(inner) else "number" if numeric else "other"
+            if types.is_fixed_size_list(kind):
+                width: int | None = kind.list_size
+            else:
+                lengths = pc.min_max(pc.list_value_length(table.column(name)))  # type: ignore[attr-defined]
+                lo, hi = lengths["min"].as_py(), lengths["max"].as_py()
+                width = lo if lo == hi else None
+                what = what if lo == hi else "ragged"
+            out[name] = Field(name, (name,), what, width)
+        elif types.is_integer(kind):
+            out[name] = Field(name, (name,), "integer")
+        elif types.is_floating(kind):
+            out[name] = Field(name, (name,), "number")
+        elif types.is_boolean(kind):
+            out[name] = Field(name, (name,), "bool")
+        elif types.is_string(kind) or types.is_large_string(kind):
+            out[name] = Field(name, (name,), "text")
+        else:
+            out[name] = Field(name, (name,), "other")
+    return out

@@ -17,6 +17,7 @@ from cece.errors import CeceError
 from cece.io import arrays
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
+from cece.io.jsonl import JsonlTable
 from cece.io.text import TextTable
 
 ROWS = 1 << 18  # samples per block at most (fewer, larger blocks: less Python per sample)
@@ -30,7 +31,7 @@ class Source:
     """One opened input and what is taken from it: part name → columns (None: the array)."""
 
     name: str
-    data: ArrayInput | TextTable | ArrowTable
+    data: ArrayInput | TextTable | ArrowTable | JsonlTable
     parts: dict[str, list[int] | None] = field(default_factory=dict)
     text_parts: set[str] = field(default_factory=set)
     rows: int | None = None

@@ -14,11 +14,17 @@ from cece.errors import InputError
 _NUMBERISH = re.compile(r"[+-]?(?=[\d.,' ]*\d)[\d.,' ]+%?|[+-]?\d+(\.\d*)?%")
 
 
+BOOLEANS = {"true": 1.0, "false": 0.0}  # pandas writes bools as True/False (get_dummies)
+
+
 def parse_number(text: str) -> float | None:
-    """A cell as a float, or None when it is not a plain number (no '1_000', no '0x1')."""
+    """A cell as a float, or None when it is not a plain number (no '1_000', no '0x1');
+    ``True``/``False`` (any case) are 1 and 0."""
     text = text.strip()
     if not text or "_" in text:
         return None
+    if text[0] in "tTfF" and text.lower() in BOOLEANS:
+        return BOOLEANS[text.lower()]
     try:
         return float(text)
     except ValueError:
@@ -38,13 +44,21 @@ def is_header(first: list[str], below: list[list[str]]) -> bool:
     A row like ``0.1,0.2,cat`` over rows of the same shape is data (a table with a text
     column, e.g. class names), not a header.
     """
-    text = [parse_number(f) is None for f in first]
+    text = [
+        parse_number(f) is None
+        or (_boolean(f) and any(c < len(row) and not _boolean(row[c]) for row in below))
+        for c, f in enumerate(first)
+    ]  # True/False above numbers are names (pandas writes bool column names so)
     if all(text):
         return True
     return any(
         is_text and any(c < len(row) and parse_number(row[c]) is not None for row in below)
         for c, is_text in enumerate(text)
     )
+
+
+def _boolean(text: str) -> bool:
+    return text.strip().lower() in BOOLEANS
 
 
 BARE_CR = "lines end in a bare carriage return (\\r); expected \\n or \\r\\n line ends"

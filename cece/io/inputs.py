@@ -18,6 +18,8 @@ from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
 from cece.io.fields import looks_like_number, parse_number
+from cece.io.jsonl import JsonlTable
+from cece.io.records import label_candidates, label_field, pred_columns
 from cece.io.text import TextTable
 
 LABEL_NAMES = ("label", "labels", "target", "targets", "y", "y_true", "class", "truth")
@@ -79,6 +81,9 @@ def open_predictions(
             preds.source.decode = bfloat16.to_float32
             preds.dtype = np.dtype(np.float32)
         preds.facts, preds.notes = bfloat16.facts(data)
+    elif isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
+        bfloat16.check_text(data.name, dtype)
+        preds = _record_predictions(data, pred_cols, label_col, weight_col)
     else:
         bfloat16.check_text(data.name, dtype)
         preds = _table_predictions(data, pred_cols, label_col, weight_col)
@@ -151,6 +156,32 @@ def _array_predictions(
         sample_shape=arr.shape[:-1],
         class_axis=class_axis,
     )
+
+
+def _record_predictions(
+    table: JsonlTable | ArrowTable,
+    pred_cols: str | None,
+    label_col: str | None,
+    weight_col: str | None,
+) -> Predictions:
+    """PREDS as records: the prediction field(s), and the label and weight fields if named."""
+    source = Source(table.name, table)
+    label = label_field(table, label_col) if label_col is not None else None
+    weight = table.field(weight_col.strip(), "--sample-weight") if weight_col else None
+    if weight is not None and (weight.width is not None or not weight.numeric):
+        raise InputError(table.name, f"field {weight.path!r} is not one number per record")
+    exclude = {f.path for f in (label, weight) if f is not None}
+    if label is None:
+        exclude |= {f.path for f in label_candidates(table)}
+    cols, classes = pred_columns(table, pred_cols, exclude)
+    source.parts["preds"] = cols
+    if label is not None:
+        source.parts["labels"] = table.add(label)
+        if label.kind == "text":
+            source.text_parts.add("labels")
+    if weight is not None:
+        source.parts["weights"] = table.add(weight)
+    return Predictions(table.name, None, len(cols), classes, table.dtype_of(cols), source)
 
 
 def _table_predictions(

@@ -24,6 +24,8 @@ from cece.io.inputs import (
     shell_word,
     text_column,
 )
+from cece.io.jsonl import JsonlTable
+from cece.io.records import label_field
 from cece.io.text import TextTable
 
 
@@ -38,6 +40,9 @@ def open_labels(
     arg: str | None, preds: Predictions, *, label_col: str | None = None, stdin_format: str = "csv"
 ) -> Labels:
     if arg is None:
+        if "labels" not in preds.source.parts and _records(preds.source.data):
+            assert isinstance(preds.source.data, JsonlTable | ArrowTable)
+            return _record_labels(preds.source.data, preds, None, preds.source)
         if "labels" not in preds.source.parts:
             raise CeceError(
                 "no labels: pass a LABELS file or name the label column with --label-col",
@@ -48,7 +53,48 @@ def open_labels(
     data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
     if isinstance(data, ArrayInput):
         return _array_labels(bfloat16.numbers(data), preds)
+    if isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
+        return _record_labels(data, preds, label_col, Source(data.name, data))
     return _table_labels(data, preds, label_col)
+
+
+def _records(data: object) -> bool:
+    """A record table (JSON Lines, or an Arrow table with list columns)."""
+    return isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records)
+
+
+def _record_labels(
+    table: JsonlTable | ArrowTable,
+    preds: Predictions,
+    label_col: str | None,
+    source: Source,
+    *,
+    binary: bool = False,
+) -> Labels:
+    """Labels from a field of records: class indices, class names, or a list per record
+    (dense targets; binary: one target per prediction column)."""
+    f = label_field(table, label_col)
+    source.parts["labels"] = table.add(f)
+    width = f.width or 1
+    if binary:
+        if f.kind == "text":
+            raise InputError(
+                table.name, f"field {f.path!r} holds text; binary targets are numbers in [0, 1]"
+            )
+        _check_width(width, preds.n_classes, table.name, preds)
+        return Labels(table.name, "binary", source)
+    if f.kind == "text":
+        source.text_parts.add("labels")
+        return Labels(table.name, "name", source)
+    if f.width is None:
+        return Labels(table.name, "index", source)
+    if width != preds.n_classes:
+        raise InputError(
+            table.name,
+            f"field {f.path!r} holds {width} values per record; expected one class index, "
+            f"or {preds.n_classes} (one target per class of {preds.name})",
+        )
+    return Labels(table.name, "dense", source)
 
 
 def _array_labels(data: ArrayInput, preds: Predictions) -> Labels:
@@ -197,6 +243,9 @@ def open_binary_targets(
     """Targets for binary cross-entropy: numbers of the predictions' shape, (N, K)."""
     k = preds.n_classes
     if arg is None:
+        if "labels" not in preds.source.parts and _records(preds.source.data):
+            assert isinstance(preds.source.data, JsonlTable | ArrowTable)
+            return _record_labels(preds.source.data, preds, None, preds.source, binary=True)
         if "labels" not in preds.source.parts:
             raise CeceError(
                 "no targets: pass a LABELS file or name the target column(s) with --label-col",
@@ -210,6 +259,9 @@ def open_binary_targets(
         _check_width(len(preds.source.parts["labels"]), k, preds.name, preds)
         return Labels(preds.name, "binary", preds.source)
     data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    if isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
+        source = Source(data.name, data)
+        return _record_labels(data, preds, label_col, source, binary=True)
     cols: np.ndarray | list[int] | None  # the array's targets, or the table's target columns
     if isinstance(data, ArrayInput):
         arr = bfloat16.numbers(data).array

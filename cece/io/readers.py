@@ -33,6 +33,7 @@ from cece.io.arrays import (
 )
 from cece.io.arrow import ArrowTable
 from cece.io.compression import COMPRESSIONS, Guarded, opener
+from cece.io.jsonl import JsonlTable, looks_like_jsonl, one_object
 from cece.io.text import TextTable
 
 FORMATS = {
@@ -49,6 +50,9 @@ FORMATS = {
     ".safetensors": "safetensors",
     ".pt": "torch",
     ".pth": "torch",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".jsonlines": "jsonl",
 }
 KEYED = ("npz", "safetensors", "torch")  # formats whose argument may end in :key
 SUFFIX = {"torch": "pt"}  # a format's usual suffix, where it is not the format's name
@@ -64,6 +68,7 @@ MAGIC = [
     (b"PAR1", "parquet"),
     (b"ARROW1", "feather"),
     (torchfile.LEGACY_MAGIC, "torch"),
+    (b"\xff\xff\xff\xff", "arrowstream"),  # an Arrow IPC stream (continuation marker)
 ]
 
 
@@ -107,7 +112,9 @@ def resolve(arg: str) -> Spec:
     )
 
 
-def load(spec: Spec, *, stdin_format: str = "csv") -> ArrayInput | TextTable | ArrowTable:
+def load(
+    spec: Spec, *, stdin_format: str = "csv"
+) -> ArrayInput | TextTable | ArrowTable | JsonlTable:
     """Open what ``spec`` names; arrays are read (NPY memory-mapped), tables only peeked at."""
     if spec.origin == "literal":
         return ArrayInput(spec.name, literal_array(spec.name, spec.literal))
@@ -118,6 +125,8 @@ def load(spec: Spec, *, stdin_format: str = "csv") -> ArrayInput | TextTable | A
         return _table_from_bytes(spec.name, data, stdin_format)
     assert spec.path is not None
     path, name = spec.path, spec.name
+    if path.is_dir() and (path / "state.json").is_file():  # datasets.save_to_disk
+        return ArrowTable.open_saved(path, name)
     _check_readable(path, name)
     if not stat.S_ISREG(path.stat().st_mode):  # a pipe such as <(zcat x.csv.gz): read it once
         return _table_from_bytes(name, path.read_bytes(), "txt")
@@ -132,6 +141,8 @@ def load(spec: Spec, *, stdin_format: str = "csv") -> ArrayInput | TextTable | A
             hint="rename it without the compression suffix if it is plain text",
         )
     binary = ("npy", "npz", "parquet", "feather", *KEYED[1:])
+    if magic == "arrowstream" and fmt in ("feather", "sniff"):
+        fmt = "arrowstream"  # .arrow from datasets.save_to_disk: a stream, not a file
     if fmt == "sniff":
         fmt = magic if magic in binary else "txt"
     elif compression is None and magic not in (None, fmt) and magic not in COMPRESSIONS.values():
@@ -158,8 +169,18 @@ def load(spec: Spec, *, stdin_format: str = "csv") -> ArrayInput | TextTable | A
         return ArrayInput(name, npy_mmap(path, name), stored=True)
     if fmt == "npz":
         return ArrayInput(name, npz(path, name, spec.key), stored=True)
-    if fmt in ("parquet", "feather"):
+    if fmt in ("parquet", "feather", "arrowstream"):
         return ArrowTable.open(path, name, fmt)
+    if fmt in ("json", "csv", "tsv", "txt"):
+        with opener(path, compression)() as stream:
+            if looks_like_jsonl(stream.read(1 << 16)):  # records, whatever the name says
+                fmt = "jsonl"
+        if fmt == "jsonl":
+            with opener(path, compression)() as stream:
+                if one_object(stream):
+                    raise _one_object(name)
+    if fmt == "jsonl":
+        return JsonlTable(name, opener(path, compression))
     if fmt == "json":
         return ArrayInput(name, json_file(path, name))
     size = None if compression else path.stat().st_size
@@ -236,14 +257,14 @@ def _read_stdin() -> bytes:
     return sys.stdin.buffer.read()
 
 
-def _table_from_bytes(name: str, data: bytes, fmt: str) -> TextTable | ArrayInput:
+def _table_from_bytes(name: str, data: bytes, fmt: str) -> TextTable | ArrayInput | JsonlTable:
     """Standard input or a pipe, read whole: NPY by its magic bytes, else a text table."""
     if data.startswith(b"\x93NUMPY"):
         return ArrayInput(name, npy_from_bytes(data, name), stored=True)
     magic = next((fmt for m, fmt in MAGIC if data.startswith(m)), None)
     if magic == "npz" and torchfile.is_archive(io.BytesIO(data)):
         magic = "torch"
-    if magic in ("npz", "parquet", "feather", "torch"):
+    if magic in ("npz", "parquet", "feather", "arrowstream", "torch"):
         raise InputError(
             name,
             f"holds .{SUFFIX.get(magic, magic)} data; standard input takes CSV/TSV text or .npy",
@@ -253,6 +274,20 @@ def _table_from_bytes(name: str, data: bytes, fmt: str) -> TextTable | ArrayInpu
         import gzip
 
         data = Guarded(gzip.GzipFile(fileobj=io.BytesIO(data)), name, "gzip").read()
+    if looks_like_jsonl(data[: 1 << 16]):
+        if one_object(io.BytesIO(data)):
+            raise _one_object(name)
+        return JsonlTable(name, lambda: io.BytesIO(data))
     return TextTable(
         name, lambda: io.BytesIO(data), fmt=fmt if fmt != "csv" else "txt", size=len(data)
+    )
+
+
+def _one_object(name: str) -> InputError:
+    """One JSON object that is not named as records: arrays by name, whose layout (samples
+    or classes?) the file does not say; records need one line per sample."""
+    return InputError(
+        name,
+        "holds one JSON object, not records (one JSON object per line, one line per sample)",
+        hint="save arrays as .npy, or name the file .jsonl if it is one sample's record",
     )
