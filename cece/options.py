@@ -46,6 +46,9 @@ class LossOptions:
     classes: tuple[str, ...] | None = None
     class_axis: int = -1
     stdin_format: str = "csv"
+    header: bool | None = None  # --header / --no-header: text inputs' first rows; None: inferred
+    labels_as: str | None = None  # categorical --labels-as index|name: integer labels
+    positive: str | None = None  # binary --positive LABEL: the label that is the positive class
 
     @property
     def scale(self) -> float:

@@ -25,10 +25,12 @@ from cece.cli.params import (
     FormatOpt,
     FromOpt,
     GammaOpt,
+    HeaderOpt,
     HistOpt,
     Kind,
     LabelColOpt,
     LabelsArg,
+    LabelsAs,
     OutputOpt,
     PerClassOpt,
     PredColsOpt,
@@ -108,7 +110,19 @@ def categorical(
     pred_cols: PredColsOpt = None,
     label_col: LabelColOpt = None,
     classes: ClassesOpt = None,
+    labels_as: Annotated[
+        LabelsAs | None,
+        typer.Option(
+            "--labels-as",
+            help="Integer labels are column indices (PyTorch) or class names matched "
+            "against the PREDS header or --classes (scikit-learn's labels=); default: "
+            "inferred where only one reading fits.",
+            show_default=False,
+            rich_help_panel=IN,
+        ),
+    ] = None,
     class_axis: ClassAxisOpt = -1,
+    header: HeaderOpt = None,
     stdin_format: StdinOpt = StdinFormat.csv,
     fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
@@ -143,7 +157,9 @@ def categorical(
             "pred_cols": pred_cols,
             "label_col": label_col,
             "classes": classes,
+            "labels_as": None if labels_as is None else labels_as.value,
             "class_axis": class_axis,
+            "header": header,
             "stdin_format": stdin_format.value,
         },
         out=output_options(
@@ -236,6 +252,17 @@ def binary(
     ] = 0.5,
     pred_cols: PredColsOpt = None,
     label_col: LabelColOpt = None,
+    positive: Annotated[
+        str | None,
+        typer.Option(
+            "--positive",
+            metavar="LABEL",
+            help="The label of the positive class (malignant, 1 of -1/+1); any other label "
+            "is the negative one.",
+            rich_help_panel=IN,
+        ),
+    ] = None,
+    header: HeaderOpt = None,
     stdin_format: StdinOpt = StdinFormat.csv,
     fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
@@ -268,6 +295,8 @@ def binary(
             "threshold": threshold,
             "pred_cols": pred_cols,
             "label_col": label_col,
+            "positive": positive,
+            "header": header,
             "stdin_format": stdin_format.value,
         },
         out=output_options(

@@ -18,6 +18,7 @@ from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
 from cece.io.fields import looks_like_number, parse_number
+from cece.io.layout import Inference, decimal, index_column, int_token, not_scores
 from cece.io.text import TextTable
 
 LABEL_NAMES = ("label", "labels", "target", "targets", "y", "y_true", "class", "truth")
@@ -45,13 +46,14 @@ def open_predictions(
     classes: list[str] | None = None,
     stdin_format: str = "csv",
     binary: bool = False,
+    header: bool | None = None,
 ) -> Predictions:
     """Open PREDS; ``label_col``/``weight_col`` name columns of the same table.
 
     ``binary``: a 1-D array is N samples of one column (not one sample of C classes), and an
     array of higher rank is one sample per entry of its first axis.
     """
-    data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    data = open_input(arg, stdin_format, header)
     if isinstance(data, ArrayInput):
         if weight_col is not None:
             raise OptionError(
@@ -79,6 +81,25 @@ def open_predictions(
             )
         preds.classes = classes
     return preds
+
+
+def open_input(
+    arg: str, stdin_format: str, header: bool | None
+) -> ArrayInput | TextTable | ArrowTable:
+    """An argument opened; ``header`` (``--header``/``--no-header``) decides text first rows."""
+    data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    if header is not None and isinstance(data, TextTable):
+        flag = "--header" if header else "--no-header"
+        data.set_header(header, f"first row read as {'a header' if header else 'data'} ({flag})")
+    return data
+
+
+def refresh_classes(preds: Predictions, classes: tuple[str, ...] | None) -> None:
+    """Class names once a first row is settled as a header (or as data), unless --classes."""
+    table = preds.source.data
+    if classes is None and isinstance(table, TextTable):
+        cols = preds.source.parts["preds"] or []
+        preds.classes = [table.header[c] for c in cols] if table.header else None
 
 
 def _check_not_empty(arr: np.ndarray, name: str) -> None:
@@ -150,8 +171,6 @@ def _table_predictions(
 ) -> Predictions:
     name, header = table.name, table.header
     skip: set[int] = set()
-    if header and header[0] in ("", "Unnamed: 0") and pred_cols is None:
-        skip.add(0)  # a row-index column, as DataFrame.to_csv writes it
     source = Source(name, table)
     if label_col is not None:
         labels = parse_cols(label_col, header, table.ncols, name, "--label-col")
@@ -166,11 +185,7 @@ def _table_predictions(
     if pred_cols is not None:
         cols = parse_cols(pred_cols, header, table.ncols, name, "--pred-cols")
     else:
-        cols = [c for c in range(table.ncols) if c not in skip]
-        if not cols and 0 in skip:
-            raise InputError(
-                name, "no columns left: column 0, without a name, is taken for a row index"
-            )
+        cols = score_columns(table, [c for c in range(table.ncols) if c not in skip])
     for c in cols:
         if text_column(table, c):
             col = header[c] if header else c
@@ -193,6 +208,107 @@ def _table_predictions(
     source.parts["preds"] = cols
     classes = [header[c] for c in cols] if header else None
     return Predictions(name, None, len(cols), classes, np.dtype(np.float64), source)
+
+
+def index_columns(table: TextTable | ArrowTable, cols: list[int]) -> dict[int, Inference]:
+    """The row-index columns among ``cols``: pandas' metadata says so (Parquet, Feather), or
+    the name and integer cells do (``index_column``); an unnamed first column that does not
+    hold integers is refused."""
+    header, name = table.header, table.name
+    found: dict[int, Inference] = {}
+    if not header:
+        return found
+    meta = table.pandas_index() if isinstance(table, ArrowTable) else []
+    for c in cols:
+        if header[c] in meta or header[c].startswith("__index_level_"):
+            said = f"column {header[c]!r} skipped: pandas' metadata names it the row index"
+            found[c] = Inference(name, "skipped column", said)
+            continue
+        why = index_column(header[c], _cells(table, c), c)
+        if why:
+            found[c] = Inference(name, "skipped column", f"{why}, skipped")
+        elif c == 0 and header[0].strip().lower() in ("", "unnamed: 0") and table.ncols == 1:
+            raise InputError(
+                name, "no columns left: column 0, without a name, is taken for a row index"
+            )
+        elif c == 0 and header[0].strip().lower() in ("", "unnamed: 0"):
+            raise InputError(
+                name,
+                "column 0 has no name but does not hold integers: a row index or scores?",
+                hint="choose the columns with --pred-cols (or --label-col)",
+            )
+    return found
+
+
+def score_columns(table: TextTable | ArrowTable, cols: list[int]) -> list[int]:
+    """The columns of class scores among ``cols`` (no --pred-cols): index columns, integer ids
+    and predicted classes are skipped with a note; any other column of integers among columns
+    of decimals, or a column named like labels, is refused, naming --pred-cols."""
+    name, header = table.name, table.header
+    skipped = index_columns(table, cols)
+    integer = {c: _integer_column(table, c) for c in cols if c not in skipped}
+    if header:
+        for c, is_int in integer.items():
+            why = not_scores(header[c], is_int)
+            if why and any(not i for k, i in integer.items() if k != c):
+                skipped[c] = Inference(name, "skipped column", f"{why}, skipped")
+    table.inferred.extend(skipped.values())
+    left = [c for c in cols if c not in skipped]
+    if not left:
+        raise InputError(name, "no columns left once the row index is skipped")
+    ints = [c for c in left if integer[c]]
+    decimals = [c for c in left if c not in ints and _decimal_column(table, c)]
+    # integers among columns a writer filled with decimals (pandas writes 1.0, never 1); a
+    # text column of 0s and 1s may be a %g writer's exact probabilities, so only others
+    suspects = [c for c in ints if isinstance(table, ArrowTable) or not _zero_one(table, c)]
+    among = len(decimals) >= 2 and len(ints) < len(decimals)
+    if suspects and among and len(ints) + len(decimals) == len(left):
+        c = suspects[0]
+        col = header[c] if header else c
+        floats = [header[k] if header else str(k) for k in decimals]
+        raise InputError(
+            name,
+            f"column {col!r} holds integers among decimal scores: an index, id or label "
+            "column is not a class score",
+            hint=f"choose the score columns with --pred-cols {shell_word(','.join(floats), 0)}"
+            if len(floats) <= 12
+            else "choose the score columns with --pred-cols (names, indices or ranges like 1:11)",
+        )
+    return left
+
+
+def label_like(preds: Predictions) -> str | None:
+    """A PREDS column taken for class scores whose name says labels (with a LABELS file)."""
+    for name in preds.classes or []:
+        if name.strip().lower() in LABEL_NAMES and preds.source.data is not None:
+            return name
+    return None
+
+
+def _zero_one(table: TextTable, col: int) -> bool:
+    return {v.strip() for v in _sampled(table, col)} <= {"0", "1"}
+
+
+def _decimal_column(table: TextTable | ArrowTable, col: int) -> bool:
+    """Every sampled cell is a number written with a point or exponent (Arrow: a float type)."""
+    if isinstance(table, ArrowTable):
+        return table.is_numeric(col) and not table.is_integer(col)
+    cells = _sampled(table, col)
+    return bool(cells) and all(decimal(v) for v in cells)
+
+
+def _cells(table: TextTable | ArrowTable, col: int) -> list[str]:
+    if isinstance(table, ArrowTable):
+        return ["0"] if table.is_integer(col) else []
+    return _sampled(table, col)
+
+
+def _integer_column(table: TextTable | ArrowTable, col: int) -> bool:
+    """Every sampled cell is written as an integer (Arrow: an integer type)."""
+    if isinstance(table, ArrowTable):
+        return table.is_integer(col)
+    cells = _sampled(table, col)
+    return bool(cells) and all(int_token(v) for v in cells)
 
 
 def _sampled(table: TextTable | ArrowTable, col: int) -> list[str]:
