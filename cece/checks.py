@@ -210,6 +210,15 @@ def name_targets(
     return y
 
 
+def parse_label(text: str) -> float | None:
+    """A label given on the command line (``--positive 1``) as a number, or None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
+
+
 def dense_targets(block: np.ndarray, start: int, name: str, stats: RowSums) -> None:
     """Dense (one-hot or soft) target rows: finite, in [0, 1]; row sums tracked."""
     validate.unit_interval(block, start, name, hint=validate.DENSE_HINT)

@@ -47,6 +47,9 @@ class LossOptions:
     class_axis: int = -1
     stdin_format: str = "csv"
     dtype: str = "auto"  # --dtype: how 16-bit integer/raw arrays are read ("bfloat16")
+    header: bool | None = None  # --header / --no-header: text inputs' first rows; None: inferred
+    labels_as: str | None = None  # categorical --labels-as index|name: integer labels
+    positive: str | None = None  # binary --positive LABEL: the label that is the positive class
 
     @property
     def scale(self) -> float:

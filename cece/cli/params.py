@@ -23,6 +23,11 @@ class BinaryKind(str, Enum):
     probs = "probs"
 
 
+class LabelsAs(str, Enum):
+    as_index = "index"  # (members named index/name would shadow str methods)
+    as_name = "name"
+
+
 class Reduction(str, Enum):
     mean = "mean"
     sum = "sum"
@@ -104,7 +109,19 @@ LabelColOpt = Annotated[
 ClassesOpt = Annotated[
     str | None,
     typer.Option(
-        "--classes", metavar="A,B,C", help="Class names, in column order.", rich_help_panel=IN
+        "--classes",
+        metavar="A,B,C|FILE",
+        help="Class names in column order, or a file of names, one a line.",
+        rich_help_panel=IN,
+    ),
+]
+HeaderOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--header/--no-header",
+        help="The first row of text inputs is a header / is data (default: inferred, and stated).",
+        show_default=False,
+        rich_help_panel=IN,
     ),
 ]
 ClassAxisOpt = Annotated[

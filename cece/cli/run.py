@@ -40,6 +40,7 @@ def options_from(loss: dict, **extra) -> LossOptions:
         label_col=loss["label_col"],
         stdin_format=loss["stdin_format"],
         dtype=loss.get("dtype", "auto"),
+        header=loss.get("header"),
         **extra,
     )
 
@@ -58,6 +59,7 @@ def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) ->
         renormalize=loss["renormalize"],
         classes=parse_names(loss["classes"]),
         class_axis=loss["class_axis"],
+        labels_as=loss.get("labels_as"),
         weight_file=_file(loss["weight"]),
     )
     return run(Categorical, preds, labels, opts, output_from(out))
@@ -70,6 +72,7 @@ def run_binary(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
         pos_weight=parse_numbers(loss["pos_weight"], "--pos-weight"),
         threshold=loss["threshold"],
         weight_file=_file(loss["pos_weight"]),
+        positive=loss.get("positive"),
     )
     return run(Binary, preds, labels, opts, output_from(out))
 
@@ -216,9 +219,13 @@ def _file(text: str | None) -> str | None:
 
 
 def parse_names(text: str | None) -> tuple[str, ...] | None:
-    """``--classes a,b,c``: distinct, non-empty names."""
+    """``--classes a,b,c`` or ``--classes FILE`` (one a line): distinct, non-empty names."""
     if text is None:
         return None
+    if readers.exists(text):
+        from cece.io.evidence import class_names_file
+
+        return class_names_file(text)
     names = tuple(n.strip() for n in text.split(","))
     if len(set(names)) != len(names) or not all(names):
         raise OptionError(f"--classes {text!r}: class names must be distinct and non-empty")

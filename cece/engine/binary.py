@@ -6,6 +6,8 @@ As PyTorch's ``binary_cross_entropy[_with_logits]``; warns where a softmax outpu
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from cece import checks
@@ -16,13 +18,16 @@ from cece.engine.task import (
     Task,
     check_common,
     clip_warning,
+    layout_json,
     sample_weights,
+    state_layout,
     weight_column,
     weight_sources,
 )
-from cece.errors import OptionError
-from cece.io import inputs, labels
-from cece.losses import sigmoid, validate
+from cece.errors import InputError, OptionError
+from cece.io import evidence, inputs, labels
+from cece.io.labels import POSITIVE_HINT
+from cece.losses import sigmoid
 from cece.losses.sigmoid import binary_terms
 from cece.losses.terms import Terms
 
@@ -51,12 +56,15 @@ class Binary(Task):
             binary=True,
             dtype=opts.dtype,
             kind=opts.kind,
+            header=opts.header,
         )
         self.labels = labels.open_binary_targets(
             labels_arg,
             preds,
             label_col=opts.label_col if labels_arg is not None else None,
             stdin_format=opts.stdin_format,
+            header=opts.header,
+            positive=opts.positive,
         )
         self.k = k = preds.n_classes
         self.pos_weight = self._pos_weight()
@@ -66,6 +74,10 @@ class Binary(Task):
         if self.labels.source is not preds.source:
             self.sources.append(self.labels.source)
         self.sources += weight_sources(opts, preds)
+        evidence.settle_headers(self.sources)
+        state_layout(self)
+        self.negatives: set = set()  # labels other than --positive (at most one)
+        self.lock = threading.Lock()
         self.row_sums = RowSums(tol=checks.ROW_SUM_TOL)  # rows of K ≥ 2 probabilities ≠ 1
         self.rows_seen = 0
         self.one_hot = k == 2  # two columns with [1, 0] / [0, 1] targets?
@@ -103,10 +115,52 @@ class Binary(Task):
             with self.row_sums.lock:
                 self.rows_seen += len(p)
 
+    def positive(self, start: int, raw: np.ndarray) -> np.ndarray:
+        """``--positive LABEL``: 1 where the label is LABEL, 0 where it is the other one."""
+        pos, name = self.opts.positive, self.labels.name
+        assert pos is not None  # called only with --positive
+        values = np.asarray(raw).reshape(-1)
+        if values.dtype.kind in "iufb":
+            number = checks.parse_label(pos)
+            if number is None:
+                raise InputError(name, f"labels are numbers; --positive {pos!r} is not one")
+            hit = values == number
+        else:
+            hit = np.array([str(v).strip() == pos for v in values.tolist()], dtype=bool)
+        others = set(np.unique(values[~hit]).tolist())
+        with self.lock:
+            self.negatives |= others
+            if len(self.negatives) > 1:
+                a, b = sorted(map(str, self.negatives))[:2]
+                raise InputError(
+                    name,
+                    f"labels {a!r} and {b!r} both differ from --positive {pos!r}; binary "
+                    "labels have two values",
+                    hint=POSITIVE_HINT,
+                )
+        return hit.astype(np.float64).reshape(-1, 1)
+
     def targets(self, start: int, raw: np.ndarray) -> np.ndarray:
+        if self.opts.positive is not None:
+            raw = self.positive(start, raw)
         y = raw.reshape(len(raw), -1)
         name = self.labels.name
-        validate.unit_interval(y, start, name, hint=validate.BINARY_HINT, columns=self.k > 1)
+        checks.check_finite(y, start, name, "target")
+        if len(y) and y.min() >= 0 and y.max() <= 1:  # the common case, in two reductions
+            bad = np.empty((0, 2), np.intp)
+        else:
+            bad = np.argwhere((y < 0) | (y > 1))
+        if bad.size:
+            r, c = (int(v) for v in bad[0])
+            raise InputError(
+                name,
+                f"target {y[r, c]:g} is outside [0, 1]",
+                row=start + r,
+                column=c if self.k > 1 else None,
+                hint=POSITIVE_HINT
+                if y[r, c] == -1
+                else "binary targets are 0/1 labels or probabilities in [0, 1]",
+            )
         if self.one_hot and not np.all(
             ((y[:, 0] == 1) & (y[:, 1] == 0)) | ((y[:, 0] == 0) & (y[:, 1] == 1))
         ):
@@ -204,6 +258,8 @@ class Binary(Task):
             "columns": self.k,
             "classes": preds.classes,
             "rows": rows,
+            **({"positive": self.opts.positive} if self.opts.positive is not None else {}),
+            **layout_json(self),
         }
 
     def options_dict(self, kind: str) -> dict:

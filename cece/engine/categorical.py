@@ -18,12 +18,15 @@ from cece.engine.task import (
     Task,
     check_common,
     clip_warning,
+    layout_json,
     sample_weights,
+    state_layout,
     weight_column,
     weight_sources,
 )
-from cece.errors import CeceError, OptionError
-from cece.io import inputs, labels
+from cece.errors import CeceError, InputError, OptionError
+from cece.io import evidence, inputs, labels
+from cece.io.layout import Inference
 from cece.losses import softmax
 from cece.losses.softmax import categorical_terms
 from cece.losses.terms import Terms, default_eps
@@ -47,6 +50,7 @@ class Categorical(Task):
             stdin_format=opts.stdin_format,
             dtype=opts.dtype,
             kind=opts.kind,
+            header=opts.header,
         )
         if preds.n_classes < 2:
             raise CeceError(
@@ -57,23 +61,65 @@ class Categorical(Task):
         if labels_arg is None and len(preds.source.parts.get("labels") or [0]) > 1:
             raise OptionError("--label-col names one column for categorical labels")
         self.labels = labels.open_labels(
-            labels_arg, preds, label_col=opts.label_col, stdin_format=opts.stdin_format
+            labels_arg,
+            preds,
+            label_col=opts.label_col,
+            stdin_format=opts.stdin_format,
+            header=opts.header,
         )
+        self.sources = [preds.source]
+        if self.labels.source is not preds.source:
+            self.sources.append(self.labels.source)
+        self.sources += weight_sources(opts, preds)
+        evidence.settle_headers(self.sources)
+        inputs.refresh_classes(preds, opts.classes)
         self.n_columns, self.classes = preds.n_classes, preds.classes
+        self.label_map: dict[int, int] | None = None
+        state_layout(self, *self._layout_checks())
         self.weight = self._class_weights()
         if self.labels.form == "dense" and opts.ignore_index is not None:
             raise OptionError(
                 "--ignore-index applies to class-index labels, not to dense "
                 f"targets ({self.labels.name} has one target column per class)"
             )
-        self.sources = [preds.source]
-        if self.labels.source is not preds.source:
-            self.sources.append(self.labels.source)
-        self.sources += weight_sources(opts, preds)
         self.pred_sums = RowSums(tol=math.sqrt(default_eps(preds.dtype)))  # scikit-learn
         self.target_sums = RowSums(tol=1e-6)
         self.soft = opts.label_smoothing > 0
         self.names = None if self.classes is None else np.asarray(self.classes, dtype=object)
+
+    def _layout_checks(self) -> list[Inference]:
+        """1-D predictions (one sample, or N binary scores?) and integer labels against
+        integer class names (indices, or names as scikit-learn's ``labels=`` reads them)."""
+        preds, lab, opts = self.preds, self.labels, self.opts
+        found = []
+        literal = preds.name.startswith("literal")  # a typed list is one sample (README)
+        if preds.shape is not None and len(preds.shape) == 1 and preds.shape[0] > 1 and not literal:
+            one = lab.form in ("index", "name") and evidence.source_rows(lab.source) == 1
+            if not one:
+                raise InputError(
+                    preds.name,
+                    f"1-D predictions (shape {preds.shape}) with {lab.name}: one score per "
+                    f"sample, or one sample of {preds.shape[0]} classes?",
+                    hint="for one score per sample (binary scores, decision_function) use "
+                    "cece binary; for one sample of C classes pass a row: '[[...]]'",
+                )
+            why = f"1-D predictions read as one sample of {preds.shape[0]} classes (one label)"
+            found.append(Inference(preds.name, "samples", why))
+        if lab.form == "index" and self.classes:
+            where = "--classes" if opts.classes is not None else f"{preds.name}'s header"
+            self.label_map, note = evidence.integer_names(
+                lab.source,
+                self.classes,
+                ignore_index=opts.ignore_index,
+                labels_as=opts.labels_as,
+                where=where,
+            )
+            found += [note] if note else []
+        elif opts.labels_as is not None and lab.form != "index":
+            raise OptionError(
+                f"--labels-as applies to integer labels; {lab.name} holds {lab.form}s"
+            )
+        return found
 
     def _class_weights(self) -> np.ndarray | None:
         if self.opts.weight is None:
@@ -104,6 +150,8 @@ class Categorical(Task):
         if self.labels.form == "name":
             return checks.name_targets(raw, start, name, self.classes)
         if self.labels.form == "index":
+            if self.label_map is not None:
+                raw = evidence.map_names(raw, self.label_map, start, name, self.opts.ignore_index)
             return checks.index_targets(raw, start, name, n, self.opts.ignore_index)
         checks.dense_targets(raw, start, name, self.target_sums)
         if not self.soft and not np.all((raw == 0) | (raw == 1)):
@@ -210,6 +258,7 @@ class Categorical(Task):
             "shape": shape,
             "classes": self.classes,
             "rows": rows,
+            **layout_json(self),
         }
 
     def options_dict(self, kind: str) -> dict:

@@ -15,7 +15,8 @@ from cece import checks
 from cece.checks import Diagnostics, KindDetector
 from cece.engine.reduce import Summary
 from cece.errors import OptionError
-from cece.io import blocks, inputs, labels
+from cece.io import blocks, evidence, inputs, labels
+from cece.io.layout import Inference
 from cece.losses.terms import Terms, default_eps
 from cece.options import Keep, LossOptions
 
@@ -39,6 +40,7 @@ class Task:
         self.n_columns = 0  # classes (categorical) or labels per sample (binary)
         self.classes: list[str] | None = None
         self.soft = False
+        self.inferred: list[Inference] = []  # layout decisions: notes and JSON input.inferred
 
     def open(self, preds_arg: str, labels_arg: str | None) -> None:
         raise NotImplementedError
@@ -150,3 +152,23 @@ def clip_warning(task: Task, summary: Summary, eps: float | None) -> None:
             f"[eps, 1 − eps] (eps = {eps:.3g}): {' and '.join(parts)}",
             hint="--eps sets the clip; --eps 0 turns it off",
         )
+
+
+def state_layout(task: Task, *extra: Inference) -> None:
+    """What was inferred about the inputs' layout (headers, skipped columns, what labels
+    mean), settled across the inputs first: a note each, and JSON ``input.inferred``."""
+    evidence.settle_headers(task.sources)
+    seen: set[int] = set()
+    for src in task.sources:
+        if id(src.data) not in seen:
+            seen.add(id(src.data))
+            task.inferred.extend(getattr(src.data, "inferred", []))
+    task.inferred.extend(extra)
+    for inference in task.inferred:
+        task.diag.note(inference.note())
+
+
+def layout_json(task: Task) -> dict:
+    """``{"inferred": [...]}`` when anything was inferred, else nothing (keys that do not apply
+    are omitted)."""
+    return {"inferred": [i.to_dict() for i in task.inferred]} if task.inferred else {}

@@ -43,6 +43,7 @@ class ArrowTable:
         if self.records:  # virtual columns, added per field
             self.header, self.ncols = [], 0
             self.layout = {"file": name, "format": "arrow"}
+        self.inferred: list = []  # layout decisions (cece.io.layout.Inference), stated by tasks
 
     @classmethod
     def open(cls, path: Path, name: str, fmt: str) -> ArrowTable:
@@ -103,6 +104,27 @@ class ArrowTable:
             return self.columns[col][0].kind != "text"
         kind = self._table.schema.field(col).type  # type: ignore[attr-defined]
         return types.is_integer(kind) or types.is_floating(kind) or types.is_boolean(kind)
+
+    @property
+    def rows(self) -> int:
+        return int(self._table.num_rows)  # type: ignore[attr-defined]
+
+    def is_integer(self, col: int) -> bool:
+        import pyarrow.types as types
+
+        return bool(types.is_integer(self._table.schema.field(col).type))  # type: ignore[attr-defined]
+
+    def pandas_index(self) -> list[str]:
+        """The columns pandas' metadata names as the index (``to_parquet`` of a frame whose
+        index is not a plain RangeIndex: ``__index_level_0__``, or the index's own name)."""
+        import json
+
+        meta = self._table.schema.metadata or {}  # type: ignore[attr-defined]
+        try:
+            columns = json.loads(meta[b"pandas"]).get("index_columns", [])
+        except (KeyError, ValueError, AttributeError):
+            return []
+        return [c for c in columns if isinstance(c, str)]  # a RangeIndex is a dict, not a column
 
     # -- record tables ---------------------------------------------------------------------------
 

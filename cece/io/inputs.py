@@ -17,12 +17,17 @@ from cece.io import arrays, bfloat16, readers
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
-from cece.io.fields import looks_like_number, parse_number
+from cece.io.columns import (
+    LABEL_NAMES,
+    numeric_column,
+    parse_cols,
+    score_columns,
+    shell_word,
+    text_column,
+)
 from cece.io.jsonl import JsonlTable
 from cece.io.records import label_candidates, label_field, pred_columns
 from cece.io.text import TextTable
-
-LABEL_NAMES = ("label", "labels", "target", "targets", "y", "y_true", "class", "truth")
 
 
 @dataclass
@@ -51,6 +56,7 @@ def open_predictions(
     binary: bool = False,
     dtype: str = "auto",
     kind: str = "auto",
+    header: bool | None = None,
 ) -> Predictions:
     """Open PREDS; ``label_col``/``weight_col`` name columns of the same table.
 
@@ -58,7 +64,7 @@ def open_predictions(
     array of higher rank is one sample per entry of its first axis. ``dtype`` (``--dtype``)
     and ``kind`` (``--from``) decide whether integer arrays may be read (:mod:`.bfloat16`).
     """
-    data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    data = open_input(arg, stdin_format, header)
     if isinstance(data, ArrayInput):
         data = bfloat16.decide(data, dtype, kind)
         if weight_col is not None:
@@ -95,6 +101,25 @@ def open_predictions(
             )
         preds.classes = classes
     return preds
+
+
+def open_input(
+    arg: str, stdin_format: str, header: bool | None
+) -> ArrayInput | TextTable | ArrowTable | JsonlTable:
+    """An argument opened; ``header`` (``--header``/``--no-header``) decides text first rows."""
+    data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    if header is not None and isinstance(data, TextTable):
+        flag = "--header" if header else "--no-header"
+        data.set_header(header, f"first row read as {'a header' if header else 'data'} ({flag})")
+    return data
+
+
+def refresh_classes(preds: Predictions, classes: tuple[str, ...] | None) -> None:
+    """Class names once a first row is settled as a header (or as data), unless --classes."""
+    table = preds.source.data
+    if classes is None and isinstance(table, TextTable):
+        cols = preds.source.parts["preds"] or []
+        preds.classes = [table.header[c] for c in cols] if table.header else None
 
 
 def _check_not_empty(arr: np.ndarray, name: str) -> None:
@@ -192,8 +217,6 @@ def _table_predictions(
 ) -> Predictions:
     name, header = table.name, table.header
     skip: set[int] = set()
-    if header and header[0] in ("", "Unnamed: 0") and pred_cols is None:
-        skip.add(0)  # a row-index column, as DataFrame.to_csv writes it
     source = Source(name, table)
     if label_col is not None:
         labels = parse_cols(label_col, header, table.ncols, name, "--label-col")
@@ -208,11 +231,7 @@ def _table_predictions(
     if pred_cols is not None:
         cols = parse_cols(pred_cols, header, table.ncols, name, "--pred-cols")
     else:
-        cols = [c for c in range(table.ncols) if c not in skip]
-        if not cols and 0 in skip:
-            raise InputError(
-                name, "no columns left: column 0, without a name, is taken for a row index"
-            )
+        cols = score_columns(table, [c for c in range(table.ncols) if c not in skip])
     for c in cols:
         if text_column(table, c):
             col = header[c] if header else c
@@ -237,67 +256,9 @@ def _table_predictions(
     return Predictions(name, None, len(cols), classes, np.dtype(np.float64), source)
 
 
-def _sampled(table: TextTable | ArrowTable, col: int) -> list[str]:
-    """The first data cells of a column (text tables; typed tables are checked when read)."""
-    if isinstance(table, ArrowTable):
-        return []
-    rows = table.sample_rows + ([table.first_fields] if table.header is None else [])
-    return [r[col] for r in rows if col < len(r)]
-
-
-def numeric_column(table: TextTable | ArrowTable, col: int) -> bool:
-    """Every sampled cell is a number (a label column of indices, not of class names)."""
-    if isinstance(table, ArrowTable):
-        return table.is_numeric(col)
-    return all(parse_number(v) is not None for v in _sampled(table, col))
-
-
-def text_column(table: TextTable | ArrowTable, col: int) -> bool:
-    """No sampled cell is a number (an id or name column); one odd cell is a cell error, and
-    so are cells meant as numbers in a form cece does not read ('0,5', '20%', empty)."""
-    if isinstance(table, ArrowTable):
-        return not table.is_numeric(col)
-    values = _sampled(table, col)
-    return (
-        bool(values)
-        and all(parse_number(v) is None for v in values)
-        and not all(looks_like_number(v) for v in values)
-    )
-
-
-def shell_word(name: object, index: int) -> str:
-    """A column name as a shell word for a hint (its index when the name is unprintable)."""
-    import shlex
-
-    text = str(name)
-    return shlex.quote(text) if text and text.isprintable() else str(index)
-
-
-def parse_cols(
-    spec: str, header: list[str] | None, ncols: int, name: str, option: str
-) -> list[int]:
-    """``a,b``, ``0,3``, ``2:12`` (half-open, like Python) or a mix → 0-based column indices."""
-    cols: list[int] = []
-    for item in (part.strip() for part in spec.split(",")):
-        if header and item in header:
-            cols.append(header.index(item))
-        elif ":" in item:
-            lo, _, hi = item.partition(":")
-            try:
-                cols.extend(range(ncols)[slice(int(lo) if lo else None, int(hi) if hi else None)])
-            except ValueError:
-                raise OptionError(f"{option} {spec!r}: {item!r} is not a range like 2:12") from None
-        elif item.lstrip("-").isdigit() and -ncols <= int(item) < ncols:
-            cols.append(int(item) % ncols)
-        else:
-            known = f"; columns are {', '.join(header)}" if header else ""
-            raise OptionError(
-                f"{option} {spec!r}: {name} has no column {item!r} ({ncols} columns{known})"
-            )
-    if not cols:
-        raise OptionError(f"{option} {spec!r} selects no columns")
-    if len(set(cols)) != len(cols):
-        twice = next(c for i, c in enumerate(cols) if c in cols[:i])
-        shown = header[twice] if header else twice
-        raise OptionError(f"{option} {spec!r}: column {shown!r} is selected twice")
-    return cols
+def label_like(preds: Predictions) -> str | None:
+    """A PREDS column taken for class scores whose name says labels (with a LABELS file)."""
+    for name in preds.classes or []:
+        if name.strip().lower() in LABEL_NAMES and preds.source.data is not None:
+            return name
+    return None

@@ -10,20 +10,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cece.errors import CeceError, InputError
+from cece.errors import CeceError, InputError, OptionError
 from cece.io import arrays, bfloat16, readers
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
-from cece.io.inputs import (
+from cece.io.columns import (
     LABEL_NAMES,
-    Predictions,
-    as_columns,
+    index_columns,
     numeric_column,
     parse_cols,
     shell_word,
     text_column,
 )
+from cece.io.inputs import Predictions, as_columns, label_like, open_input
 from cece.io.jsonl import JsonlTable
 from cece.io.records import label_field
 from cece.io.text import TextTable
@@ -37,7 +37,12 @@ class Labels:
 
 
 def open_labels(
-    arg: str | None, preds: Predictions, *, label_col: str | None = None, stdin_format: str = "csv"
+    arg: str | None,
+    preds: Predictions,
+    *,
+    label_col: str | None = None,
+    stdin_format: str = "csv",
+    header: bool | None = None,
 ) -> Labels:
     if arg is None:
         if "labels" not in preds.source.parts and _records(preds.source.data):
@@ -50,7 +55,8 @@ def open_labels(
             )
         form = "name" if "labels" in preds.source.text_parts else "index"
         return Labels(preds.name, form, preds.source)
-    data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    _check_label_like(preds, arg)
+    data = open_input(arg, stdin_format, header)
     if isinstance(data, ArrayInput):
         return _array_labels(bfloat16.numbers(data), preds)
     if isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
@@ -155,21 +161,23 @@ def _table_labels(
     name = table.name
     if label_col is not None:
         cols = parse_cols(label_col, table.header, table.ncols, name, "--label-col")[:1]
-    elif table.ncols == 1:
-        cols = [0]
-    elif table.ncols == preds.n_classes:
-        source = Source(name, table, {"labels": list(range(table.ncols))})
-        return Labels(name, "dense", source)
     else:
+        skipped = index_columns(table, list(range(table.ncols)))
+        table.inferred.extend(skipped.values())
+        cols = [c for c in range(table.ncols) if c not in skipped]
+    if len(cols) == preds.n_classes and len(cols) > 1:
+        source = Source(name, table, {"labels": cols})
+        return Labels(name, "dense", source)
+    if len(cols) != 1:
         raise InputError(
             name,
-            f"{table.ncols} columns; expected 1 (class indices or names) or "
+            f"{len(cols)} columns; expected 1 (class indices or names) or "
             f"{preds.n_classes} (one target column per class)",
             hint="pick the label column with --label-col",
         )
     source = Source(name, table, {"labels": cols})
     numeric = numeric_column(table, cols[0])
-    if isinstance(table, TextTable) and table.header and table.ncols == 1:
+    if isinstance(table, TextTable) and table.header and table.ncols == 1 and header_free(table):
         first = table.header[0]
         # A lone column of class names has no header unless its first cell is not a class.
         if not numeric and preds.classes and first in preds.classes:
@@ -177,6 +185,22 @@ def _table_labels(
     if not numeric:
         source.text_parts.add("labels")
     return Labels(name, "index" if numeric else "name", source)
+
+
+def _check_label_like(preds: Predictions, arg: str) -> None:
+    """With a LABELS argument, a PREDS column named like labels is not a class score."""
+    col = label_like(preds)
+    if col is not None and "labels" not in preds.source.parts:
+        raise InputError(
+            preds.name,
+            f"column {col!r} looks like labels, not class scores (labels come from {arg})",
+            hint="choose the score columns with --pred-cols",
+        )
+
+
+def header_free(table: TextTable) -> bool:
+    """The header was not stated by --header or decided from evidence."""
+    return not any(i.what in ("header", "no header") for i in table.inferred)
 
 
 def _shape_mismatch(name: str, shape: tuple, preds: Predictions) -> InputError:
@@ -238,10 +262,19 @@ def is_column_spec(spec: str) -> bool:
 
 
 def open_binary_targets(
-    arg: str | None, preds: Predictions, *, label_col: str | None = None, stdin_format: str = "csv"
+    arg: str | None,
+    preds: Predictions,
+    *,
+    label_col: str | None = None,
+    stdin_format: str = "csv",
+    header: bool | None = None,
+    positive: str | None = None,
 ) -> Labels:
-    """Targets for binary cross-entropy: numbers of the predictions' shape, (N, K)."""
+    """Targets for binary cross-entropy: numbers of the predictions' shape, (N, K); with
+    ``positive`` (``--positive LABEL``), one column of labels of which that one is 1."""
     k = preds.n_classes
+    if positive is not None and k != 1:
+        raise OptionError(f"--positive goes with one column of predictions; {preds.name} has {k}")
     if arg is None:
         if "labels" not in preds.source.parts and _records(preds.source.data):
             assert isinstance(preds.source.data, JsonlTable | ArrowTable)
@@ -251,23 +284,28 @@ def open_binary_targets(
                 "no targets: pass a LABELS file or name the target column(s) with --label-col",
                 hint=_label_col_hint(preds),
             )
-        if "labels" in preds.source.text_parts:
+        if "labels" in preds.source.text_parts and positive is None:
             raise InputError(
-                preds.name, "the target column holds text; binary targets are numbers in [0, 1]"
+                preds.name,
+                "the target column holds text; binary targets are numbers in [0, 1]",
+                hint=POSITIVE_HINT,
             )
         assert preds.source.parts["labels"] is not None  # columns of PREDS (inputs.py)
         _check_width(len(preds.source.parts["labels"]), k, preds.name, preds)
         return Labels(preds.name, "binary", preds.source)
-    data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
+    _check_label_like(preds, arg)
+    data = open_input(arg, stdin_format, header)
     if isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
         source = Source(data.name, data)
         return _record_labels(data, preds, label_col, source, binary=True)
     cols: np.ndarray | list[int] | None  # the array's targets, or the table's target columns
     if isinstance(data, ArrayInput):
         arr = bfloat16.numbers(data).array
-        if arr.dtype.kind not in "iufb":
+        if arr.dtype.kind not in "iufb" and not (arr.dtype.kind in "US" and positive):
             raise InputError(
-                data.name, f"holds {arr.dtype} values; binary targets are numbers in [0, 1]"
+                data.name,
+                f"holds {arr.dtype} values; binary targets are numbers in [0, 1]",
+                hint=POSITIVE_HINT if arr.dtype.kind in "US" else None,
             )
         cols = _target_columns(arr, preds)
         if cols is None:
@@ -285,20 +323,32 @@ def open_binary_targets(
                 ArrayInput(data.name, cols),
                 {"labels": None},
                 rows=len(cols),
-                file_rows=arrays.NpyRows.of(arr, k, (k,)),
+                file_rows=None if arr.dtype.kind in "US" else arrays.NpyRows.of(arr, k, (k,)),
             ),
         )
     if label_col is not None:
         cols = parse_cols(label_col, data.header, data.ncols, data.name, "--label-col")
     else:
-        cols = list(range(data.ncols))
+        skipped = index_columns(data, list(range(data.ncols)))
+        data.inferred.extend(skipped.values())
+        cols = [c for c in range(data.ncols) if c not in skipped]
     _check_width(len(cols), k, data.name, preds)
+    source = Source(data.name, data, {"labels": cols})
     for c in cols:
-        if text_column(data, c):
+        if positive is not None and not numeric_column(data, c):
+            source.text_parts.add("labels")
+        elif text_column(data, c):
             raise InputError(
-                data.name, f"column {c} holds text; binary targets are numbers in [0, 1]"
+                data.name,
+                f"column {c} holds text; binary targets are numbers in [0, 1]",
+                hint=POSITIVE_HINT,
             )
-    return Labels(data.name, "binary", Source(data.name, data, {"labels": cols}))
+    return Labels(data.name, "binary", source)
+
+
+POSITIVE_HINT = (
+    "for labels such as benign/malignant or -1/1 name the positive one: --positive LABEL"
+)
 
 
 def _target_columns(arr: np.ndarray, preds: Predictions) -> np.ndarray | None:

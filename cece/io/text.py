@@ -34,6 +34,7 @@ from cece.io.fields import (
     parse_number,
     sniff_delimiter,
 )
+from cece.io.layout import Inference, numeric_header
 from cece.parallel import in_order, worker_threads
 
 SMALL = 1 << 20  # inputs below this size are parsed without pandas
@@ -82,8 +83,36 @@ class TextTable:
         self.first_fields = first
         self.sample_rows = [self.split(line) for line in head[1:]]
         self.header: list[str] | None = None
+        self.inferred: list[Inference] = []  # what was decided about the layout, and why
+        self.pending: str | None = None  # a first row that may be a header: the other inputs decide
         if is_header(first, self.sample_rows):
             self.header = [f.strip() for f in first]
+        else:
+            verdict, why = numeric_header(first, self.sample_rows)
+            if verdict == "header":
+                self.header = [f.strip() for f in first]
+                self.inferred.append(Inference(name, "header", why))
+            elif verdict == "ambiguous":
+                self.pending = why
+
+    def set_header(self, header: bool, why: str | None = None) -> None:
+        """Decide whether the first row is a header (``--header``/``--no-header``, or evidence)."""
+        self.pending = None
+        self.header_is_data = False
+        self.header = [f.strip() for f in self.first_fields] if header else None
+        self.inferred = [i for i in self.inferred if i.what not in ("header", "no header")]
+        if why:
+            self.inferred.append(Inference(self.name, "header" if header else "no header", why))
+
+    def table_lines(self) -> int:
+        """Lines from the table's first line to its last non-blank one (one pass, no parsing)."""
+        newlines, tail = 0, b""
+        with self._open() as stream:
+            while chunk := stream.read(BLOCK):
+                newlines += _count_lines(chunk)
+                tail = (tail + chunk)[-PEEK:]
+        content = tail.rstrip()
+        return newlines - tail[len(content) :].count(b"\n") + 1 - self._head_lines
 
     # -- opening -------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from cece.checks import ROW_SUM_TOL, KindDetector
 from cece.io import bfloat16, readers
 from cece.io.arrays import ArrayInput
 from cece.io.blocks import ROWS
-from cece.io.inputs import LABEL_NAMES, text_column
+from cece.io.columns import LABEL_NAMES, text_column
 from cece.io.text import TextTable
 
 DISTINCT_CAP = 1000  # distinct label values tracked, at most

@@ -1,0 +1,153 @@
+"""Decisions that need more than one input, or a pass over the labels: whether a numeric
+first row is a header (the row counts decide), what integer labels mean when the classes
+have integer names (indices or names, as scikit-learn's ``labels=`` reads them), which label
+is the positive one (``cece binary --positive``), and class names from a file.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+
+from cece.errors import InputError, OptionError
+from cece.io.arrow import ArrowTable
+from cece.io.blocks import Source, source_blocks
+from cece.io.layout import HEADER_HINT, Inference, int_token
+from cece.io.text import TextTable
+
+
+def settle_headers(sources: list[Source]) -> None:
+    """First rows that may be headers or data (pandas' ``0`` above integer labels): the
+    inputs' row counts decide when exactly one reading makes them agree; else refuse."""
+    unique: dict[int, Source] = {}
+    for src in sources:
+        unique.setdefault(id(src.data), src)
+    pending = [s.data for s in unique.values() if getattr(s.data, "pending", None) is not None]
+    if not pending:
+        return
+    fixed = {source_rows(s) for s in unique.values() if getattr(s.data, "pending", None) is None}
+    lines = [t.table_lines() for t in pending]  # type: ignore[union-attr]
+    fits = [
+        bits
+        for bits in itertools.product((True, False), repeat=len(pending))
+        if len({n - b for n, b in zip(lines, bits)} | fixed) == 1
+    ]
+    if len(pending) > 1 and len(fits) == 1 and any(fits[0]):
+        fits = []  # counts alone, with several inputs undecided, are not evidence enough
+    if len(fits) > 1:
+        for table in pending:  # a table that does not parse says so first (a ragged row...)
+            assert isinstance(table, TextTable)  # only text tables have pending first rows
+            for _ in table.blocks(list(range(table.ncols)), []):
+                pass
+        table = pending[0]
+        raise InputError(
+            table.name,
+            f"is the first row ({table.pending}) a header, as pandas writes one, or data? "  # type: ignore[union-attr]
+            "Both readings fit the other inputs' row counts and give different losses",
+            hint=HEADER_HINT,
+        )
+    for table, n, header in zip(pending, lines, fits[0] if fits else [False] * len(pending)):
+        assert isinstance(table, TextTable)  # only text tables have pending first rows
+        rows = n - header
+        if header:
+            why = f"first row {table.pending} read as a header (as pandas writes one): {rows} rows"
+        else:
+            why = f"first row {table.pending} read as data: {rows} rows"
+        others = "the other inputs have" if len(unique) > 2 else "the other input has"
+        table.set_header(header, f"{why}, as {others}" if fits else None)
+
+
+def source_rows(src: Source) -> int:
+    data = src.data
+    if isinstance(data, TextTable):
+        return data.table_lines() - (data.header is not None and not data.header_is_data)
+    if isinstance(data, ArrowTable):
+        return data.rows
+    assert src.rows is not None  # an array's rows are known when it is opened
+    return src.rows
+
+
+def class_names_file(path: str) -> tuple[str, ...]:
+    """``--classes FILE``: one name a line (names may hold commas); blank lines at the end."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OptionError(f"--classes {path}: cannot read ({exc})") from None
+    names = [line.strip() for line in text.rstrip().splitlines()]
+    if not names or not all(names):
+        raise OptionError(f"--classes {path}: expected one class name a line, no blank lines")
+    return tuple(names)
+
+
+def distinct_labels(src: Source) -> np.ndarray | None:
+    """The distinct label values of a numeric label source (one pass over its label column),
+    or None when they are not all integers."""
+    only = Source(src.name, src.data, {"labels": src.parts["labels"]}, set(), src.rows)
+    only.file_rows = src.file_rows
+    seen: set[float] = set()
+    for block in source_blocks(only, 1 << 18):
+        values = np.asarray(block["labels"], dtype=np.float64).reshape(-1)
+        if not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
+            return None
+        seen.update(np.unique(values).tolist())
+    return np.array(sorted(seen), dtype=np.int64)
+
+
+def integer_names(
+    src: Source, classes: list[str], *, ignore_index: int | None, labels_as: str | None, where: str
+) -> tuple[dict[int, int] | None, Inference | None]:
+    """Integer labels against integer class names (``1,2,3``): ``(value → column, note)`` when
+    they are names, ``(None, note)`` when column indices; an error when both fit and differ."""
+    c = len(classes)
+    if not all(int_token(n) for n in classes) or [int(n) for n in classes] == list(range(c)):
+        return None, None
+    lookup = {int(n): i for i, n in enumerate(classes)}
+    if labels_as == "index":
+        return None, None
+    if labels_as == "name":
+        return lookup, None
+    values = distinct_labels(src)
+    if values is None:
+        return None, None
+    present = [int(v) for v in values if ignore_index is None or v != ignore_index]
+    as_index = all(0 <= v < c for v in present)
+    as_name = all(v in lookup for v in present)
+    shown = ", ".join(classes[:6]) + (", …" if c > 6 else "")
+    if as_name and as_index and any(lookup[v] != v for v in present):
+        raise InputError(
+            src.name,
+            f"integer labels ({', '.join(map(str, present[:6]))}) fit both as column indices "
+            f"and as the class names of {where} ({shown}), and the two give different losses",
+            hint="--labels-as name maps them through the names (scikit-learn's labels=), "
+            "--labels-as index takes them as column indices (PyTorch)",
+        )
+    if as_name and not as_index:
+        why = f"integer labels read as the class names of {where} ({shown}), not column indices"
+        return lookup, Inference(src.name, "labels", why + " (--labels-as decides)")
+    if as_index and not as_name and present:
+        why = (
+            f"integer labels read as column indices 0..{c - 1}: not all are class names of "
+            f"{where} ({shown})"
+        )
+        return None, Inference(src.name, "labels", why + " (--labels-as decides)")
+    return None, None
+
+
+def map_names(
+    values: np.ndarray, lookup: dict[int, int], start: int, name: str, ignore_index: int | None
+) -> np.ndarray:
+    """Integer labels → columns through the class names (the rows' values as floats)."""
+    out = np.empty(len(values), dtype=np.float64)
+    for r, v in enumerate(np.asarray(values, dtype=np.float64).tolist()):
+        if ignore_index is not None and v == ignore_index:
+            out[r] = v
+        elif v in lookup:
+            out[r] = lookup[int(v)]
+        else:
+            shown = ", ".join(map(str, list(lookup)[:8]))
+            raise InputError(
+                name, f"label {v:g} is not one of the classes ({shown})", row=start + r
+            )
+    return out
