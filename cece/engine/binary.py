@@ -97,7 +97,9 @@ class Binary(Task):
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         if kind == "probs":
-            checks.check_explicit_kind(kind, p, start, self.preds.name, self.row_sums)
+            checks.check_explicit_kind(
+                kind, p, start, self.preds.name, self.row_sums, log_probs=False
+            )
             with self.row_sums.lock:
                 self.rows_seen += len(p)
 

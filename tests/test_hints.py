@@ -1,0 +1,99 @@
+"""Hints that name what the input looks like: swapped PREDS/LABELS, log-probabilities under
+``--from probs``, and a segmentation dump with its classes on axis 1."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from conftest import run_cece
+
+NOT_PROBS = "is not a probability (expected a value in [0, 1])"
+
+
+def test_swapped_preds_and_labels_do_not_point_at_binary(tmp_path):
+    (tmp_path / "y.csv").write_text("label\n0\n2\n1\n")
+    (tmp_path / "p.csv").write_text("cat,dog,pig\n0.7,0.2,0.1\n0.1,0.1,0.8\n0.2,0.6,0.2\n")
+    run = run_cece("categorical", tmp_path / "y.csv", tmp_path / "p.csv")
+    assert run.error_line() == (
+        f"cece: error: {tmp_path / 'y.csv'}: 1 prediction column; categorical cross-entropy "
+        "needs 2 or more classes"
+    )
+    assert run.err_lines[1] == (
+        f"  hint: {tmp_path / 'p.csv'} has 3 columns: the arguments look swapped; predictions "
+        "come first: cece categorical PREDS LABELS"
+    )
+    right = run_cece("categorical", tmp_path / "p.csv", tmp_path / "y.csv", "-q")
+    assert right.code == 0, right.err
+
+
+def test_one_column_without_a_table_beside_it_still_points_at_binary(tmp_path):
+    (tmp_path / "s.csv").write_text("score\n0.7\n0.2\n0.9\n")
+    for labels in ("[0,1,1]", str(tmp_path / "s.csv")):
+        run = run_cece("categorical", tmp_path / "s.csv", labels)
+        run.error_line()
+        assert (
+            run.err_lines[1] == "  hint: for one column of scores or probabilities use cece binary"
+        )
+
+
+def test_log_probabilities_under_from_probs(tmp_path):
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    np.savetxt(tmp_path / "lp.csv", np.log(p), delimiter=",")
+    run = run_cece("categorical", tmp_path / "lp.csv", "[0,2]", "--from", "probs")
+    assert run.error_line() == (
+        f"cece: error: {tmp_path / 'lp.csv'}: line 1, column 0: -0.356675 {NOT_PROBS}"
+    )
+    assert (
+        run.err_lines[1]
+        == "  hint: these look like log-probabilities: use --from log-probs (or auto)"
+    )
+    ok = run_cece("categorical", tmp_path / "lp.csv", "[0,2]", "--from", "log-probs", "-q")
+    assert float(ok.out) == -(np.log(0.7) + np.log(0.8)) / 2
+
+
+def test_logits_under_from_probs_still_say_logits(tmp_path):
+    np.savetxt(tmp_path / "x.csv", np.array([[2.0, -1.0, 0.5], [0.1, -0.3, 1.2]]), delimiter=",")
+    run = run_cece("categorical", tmp_path / "x.csv", "[0,2]", "--from", "probs")
+    assert run.err_lines[1] == "  hint: these look like logits: use --from logits (or auto)"
+    # all ≤ 0 but rows that are not distributions: logits too
+    np.savetxt(tmp_path / "n.csv", np.array([[-2.0, -1.0, -0.5]]), delimiter=",")
+    run = run_cece("categorical", tmp_path / "n.csv", "[0]", "--from", "probs")
+    assert run.err_lines[1] == "  hint: these look like logits: use --from logits (or auto)"
+
+
+def test_binary_never_suggests_log_probs(tmp_path):
+    np.savetxt(tmp_path / "lp.csv", np.log(np.array([[0.5, 0.5], [0.9, 0.1]])), delimiter=",")
+    run = run_cece("binary", tmp_path / "lp.csv", "[[0,1],[1,0]]", "--from", "probs")
+    assert run.err_lines[1] == "  hint: these look like logits: use --from logits (or auto)"
+
+
+def test_segmentation_dump_gets_class_axis_1(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 3, 4, 5))  # (N, C, H, W), as a PyTorch model writes it
+    y = rng.integers(0, 3, size=(2, 4, 5))  # (N, H, W) masks
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    run = run_cece("categorical", tmp_path / "x.npy", tmp_path / "y.npy")
+    assert run.error_line() == (
+        f"cece: error: {tmp_path / 'y.npy'}: labels have shape (2, 4, 5); expected shape "
+        "(2, 3, 4) (one label per sample) or (2, 3, 4) + (5,) for dense targets (predictions: "
+        f"(2, 3, 4, 5) in {tmp_path / 'x.npy'})"
+    )
+    assert run.err_lines[1] == (
+        f"  hint: the labels fit {tmp_path / 'x.npy'} with its classes on axis 1: "
+        "pass --class-axis 1"
+    )
+    ok = run_cece("categorical", tmp_path / "x.npy", tmp_path / "y.npy", "--class-axis", "1", "-q")
+    # torch.nn.functional.cross_entropy(x, y): log-softmax over axis 1, the mean over N·H·W
+    m = x.max(axis=1, keepdims=True)
+    logp = x - m - np.log(np.exp(x - m).sum(axis=1, keepdims=True))
+    want = -np.take_along_axis(logp, y[:, None], axis=1).mean()
+    assert abs(float(ok.out) - want) <= 1e-12 * want
+
+
+def test_no_class_axis_hint_when_no_axis_fits(tmp_path):
+    np.save(tmp_path / "x.npy", np.zeros((2, 3, 4, 5)))
+    np.save(tmp_path / "y.npy", np.zeros((2, 7), dtype=int))
+    run = run_cece("categorical", tmp_path / "x.npy", tmp_path / "y.npy")
+    run.error_line()
+    assert len(run.err_lines) == 1
