@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 from conftest import run_cece
@@ -97,3 +100,56 @@ def test_no_class_axis_hint_when_no_axis_fits(tmp_path):
     run = run_cece("categorical", tmp_path / "x.npy", tmp_path / "y.npy")
     run.error_line()
     assert len(run.err_lines) == 1
+
+
+# -- cece inspect suggests the command that gives the right number ---------------------------------
+
+
+def _suggested(doc: dict, **fill: str) -> list[str]:
+    """The suggested command as argv, with PREDS / LABELS filled in."""
+    words = doc["suggestion"].split("  (")[0].split()
+    return [fill.get(w, w) for w in words[1:]]
+
+
+def test_inspect_on_a_segmentation_dump_names_class_axis_1(tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(2, 3, 4, 5)), rng.integers(0, 3, size=(2, 4, 5))
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    run = run_cece("inspect", tmp_path / "x.npy", "-f", "json")
+    doc = json.loads(run.out)
+    note = (
+        "classes on the last axis (5); if they are on axis 1 (3, PyTorch's (N, C, ...) layout, "
+        f"labels of shape (2, 4, 5)): cece categorical {tmp_path / 'x.npy'} LABELS --class-axis 1"
+    )
+    assert note in doc["notes"]
+    argv = note.split(": cece ")[1].replace("LABELS", str(tmp_path / "y.npy")).split()
+    ok = run_cece(*argv, "-q")
+    m = x.max(axis=1, keepdims=True)
+    logp = x - m - np.log(np.exp(x - m).sum(axis=1, keepdims=True))
+    want = -np.take_along_axis(logp, y[:, None], axis=1).mean()
+    assert abs(float(ok.out) - want) <= 1e-12 * want
+    lm = run_cece("inspect", tmp_path / "x.npy", "--class-axis", "1", "-f", "json")
+    assert not any("--class-axis 1" in n for n in json.loads(lm.out)["notes"])
+
+
+def test_inspect_suggestions_for_tree_outputs_and_log_probs_give_the_reference(tmp_path):
+    trees = Path(__file__).parent / "data" / "dumps" / "trees"
+    cases = json.loads((trees / "reference.json").read_text())["cases"]
+    for key in ("rf_iris_csv", "dt_iris_npy", "rf_cancer_binary_csv"):
+        case = cases[key]
+        preds, labels = str(trees / case["preds"]), str(trees / case["labels"])
+        doc = json.loads(run_cece("inspect", preds, "-f", "json").out)
+        ok = run_cece(*_suggested(doc, LABELS=labels), "-q", "--strict")
+        assert ok.code == 0, ok.err
+        assert abs(float(ok.out) - case["log_loss"]) <= 1e-12 * case["log_loss"]
+        doc = json.loads(run_cece("inspect", labels, "-f", "json").out)
+        if case["command"] == "categorical":
+            ok = run_cece(*_suggested(doc, PREDS=preds), "-q", "--strict")
+            assert abs(float(ok.out) - case["log_loss"]) <= 1e-12 * case["log_loss"]
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    np.savetxt(tmp_path / "lp.csv", np.log(p), delimiter=",")
+    doc = json.loads(run_cece("inspect", tmp_path / "lp.csv", "-f", "json").out)
+    assert doc["suggestion"] == f"cece categorical {tmp_path / 'lp.csv'} --from log-probs LABELS"
+    ok = run_cece(*_suggested(doc, LABELS="[0,2]"), "-q")
+    assert float(ok.out) == -(np.log(0.7) + np.log(0.8)) / 2
