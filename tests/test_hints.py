@@ -153,3 +153,20 @@ def test_inspect_suggestions_for_tree_outputs_and_log_probs_give_the_reference(t
     assert doc["suggestion"] == f"cece categorical {tmp_path / 'lp.csv'} --from log-probs LABELS"
     ok = run_cece(*_suggested(doc, LABELS="[0,2]"), "-q")
     assert float(ok.out) == -(np.log(0.7) + np.log(0.8)) / 2
+
+
+def test_binary_with_swapped_arguments_is_refused_under_auto():
+    """Labels (0/1) given as PREDS and predicted probabilities as targets would compute a
+    wrong number silently: refused, and --from probs decides."""
+    trees = Path(__file__).parent / "data" / "dumps" / "trees"
+    y, p = trees / "cancer_y.csv", trees / "rf_cancer_p1.csv"
+    run = run_cece("binary", y, p)
+    assert run.error_line() == (
+        f"cece: error: {y} holds only 0s and 1s and {p} probabilities in (0, 1): the arguments "
+        "look swapped (predictions come first: cece binary PREDS TARGETS)"
+    )
+    assert run.err_lines[1] == "  hint: pass --from probs to score 0/1 predictions as given"
+    meant = run_cece("binary", y, p, "--from", "probs", "-q")
+    assert meant.code == 0 and "look swapped" in meant.err
+    assert run_cece("binary", p, y, "-q", "--strict").code == 0
+    assert run_cece("binary", "[0,1,1]", "[0,1,1]", "--label-smoothing", "0.1", "-q").code == 0
