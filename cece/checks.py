@@ -140,13 +140,35 @@ def _logsumexp(block: np.ndarray) -> np.ndarray:
 
 
 FROM_LOGITS_HINT = "these look like logits: use --from logits (or auto)"
+FROM_LOG_PROBS_HINT = "these look like log-probabilities: use --from log-probs (or auto)"
 
 
 def check_explicit_kind(
-    kind: str, block: np.ndarray, start: int, name: str, stats: RowSums
+    kind: str,
+    block: np.ndarray,
+    start: int,
+    name: str,
+    stats: RowSums,
+    *,
+    log_probs: bool = True,
 ) -> None:
-    """Errors for values impossible under an explicit --from; row sums for the warning."""
-    validate.kind_values(kind, block, start, name, hint=FROM_LOGITS_HINT)
+    """Errors for values impossible under an explicit --from; row sums for the warning.
+
+    The hint says what the values look like: rows of values ≤ 0 whose log-sum-exp is 0 are
+    log-probabilities (``log_softmax`` output), not logits — where the command takes them
+    (``log_probs``; binary cross-entropy does not).
+    """
+    hint = FROM_LOGITS_HINT
+    if (
+        kind == "probs"
+        and log_probs
+        and len(block)
+        and block.shape[-1] > 1
+        and block.max() <= 0
+        and np.all(np.abs(_logsumexp(block)) <= ROW_SUM_TOL)
+    ):
+        hint = FROM_LOG_PROBS_HINT
+    validate.kind_values(kind, block, start, name, hint=hint)
     if kind == "probs":
         stats.update(block.sum(axis=1, dtype=np.float64), start)
     elif kind == "log-probs":

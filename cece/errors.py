@@ -63,9 +63,20 @@ class InputError(CeceError):
         hint: str | None = None,
     ) -> None:
         self.source = source
+        self.detail, self.line, self.row, self.column = message, line, row, column
         super().__init__(
             f"{where(source, line=line, row=row, column=column)}: {message}", hint=hint
         )
+
+    def at_line(
+        self, line: int, column: int | str | None = None, names: list[str] | None = None
+    ) -> InputError:
+        """The same error placed at a text file's line (as an editor numbers it) instead of
+        at a sample row: what the reader of a CSV file needs to find the spot. ``column``:
+        the file's column, named from ``names`` (the header) as the parsers do (``2 ('dog')``)."""
+        if isinstance(column, int) and names:
+            column = column_label(column, names)
+        return InputError(self.source, self.detail, line=line, column=column, hint=self.hint)
 
 
 class OptionError(CeceError):

@@ -270,8 +270,8 @@ def test_two_column_class_probabilities_point_at_categorical(monkeypatch):
     )
     doc = json.loads(run.out)
     assert doc["warnings"] == [
-        "sample_data/catdog_eleven.csv: clipped target-class probabilities into [eps, 1 − eps] "
-        "(eps = 0.001): 1 below eps and 1 above 1 − eps",
+        "sample_data/catdog_eleven.csv: clipping probabilities into [eps, 1 − eps] "
+        "(eps = 0.001) changed the loss: 2 below eps and 2 above 1 − eps",
         "sample_data/catdog_eleven.csv: two probability columns that sum to 1, with one-hot "
         "targets, look like [P(class 0), P(class 1)]; binary cross-entropy scores each column "
         "as its own sigmoid, counting every sample twice",

@@ -221,11 +221,12 @@ def test_auto_detects_probabilities_and_log_probabilities(write):
 def test_clipping_is_counted_and_reported(write):
     probs = write("p.csv", "1.0,0.0\n0.0,1.0\n")
     doc, _ = as_json("categorical", probs, "[1,1]", "--from", "probs")
-    assert doc["stats"]["clipped"] == {"below_eps": 1, "above_one_minus_eps": 1}
+    # the 1.0 on its true class is clipped too, but moves the loss by eps only: not counted
+    assert doc["stats"]["clipped"] == {"below_eps": 1, "above_one_minus_eps": 0}
     assert doc["loss"] == pytest.approx((36.04365338911715 + 2.220446049250313e-16) / 2)  # h1
     assert doc["warnings"][0] == (
-        f"{probs}: clipped target-class probabilities into [eps, 1 − eps] "
-        "(eps = 2.22e-16): 1 below eps and 1 above 1 − eps"
+        f"{probs}: clipping probabilities into [eps, 1 − eps] "
+        "(eps = 2.22e-16) changed the loss: 1 below eps"
     )
     doc, _ = as_json("categorical", probs, "[1,1]", "--from", "probs", "--eps", "0")
     assert doc["loss"] == "inf" and doc["stats"]["max"] == "inf"

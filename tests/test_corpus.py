@@ -307,7 +307,7 @@ CASES = [
     case(
         "label-float",
         "categorical x3.npy labels_float.csv",
-        "labels_float.csv: row 1: expected a class index, found 1.5",
+        "labels_float.csv: line 3: expected a class index, found 1.5",
         hint="labels must be whole numbers 0..C-1",
     ),
     case(
@@ -319,19 +319,19 @@ CASES = [
     case(
         "label-col-float",
         "categorical eval_label_float.csv --label-col label",
-        "eval_label_float.csv: row 1: expected a class index, found 0.5",
+        "eval_label_float.csv: line 3: expected a class index, found 0.5",
         hint="labels must be whole numbers 0..C-1",
     ),
     case(
         "label-negative",
         "categorical x3.npy labels_negative.csv",
-        "labels_negative.csv: row 1: label -3 is out of range for 3 classes (expected 0..2)",
+        "labels_negative.csv: line 3: label -3 is out of range for 3 classes (expected 0..2)",
         hint="to skip samples labelled -3, pass --ignore-index -3",
     ),
     case(
         "label-out-of-range",
         "categorical x3.npy labels_out_of_range.csv",
-        "labels_out_of_range.csv: row 2: label 7 is out of range for 3 classes (expected 0..2)",
+        "labels_out_of_range.csv: line 4: label 7 is out of range for 3 classes (expected 0..2)",
     ),
     case(
         "label-uint64-huge",
@@ -342,7 +342,7 @@ CASES = [
     case(
         "label-name-not-in-header",
         "categorical preds_named.csv labels_names.csv",
-        "labels_names.csv: row 1: class 'cow' is not one of the classes (cat, dog, pig)",
+        "labels_names.csv: line 3: class 'cow' is not one of the classes (cat, dog, pig)",
     ),
     case(
         "label-names-unnamed-classes",
@@ -379,13 +379,13 @@ CASES = [
     case(
         "dense-outside-0-1",
         "categorical x3.npy dense_bad_value.csv",
-        "dense_bad_value.csv: row 1, column 1: target 1.5 is outside [0, 1]",
+        "dense_bad_value.csv: line 2, column 1: target 1.5 is outside [0, 1]",
         hint="dense targets are one-hot rows or probability rows",
     ),
     case(
         "labels-stdin-negative",
         "categorical x3.npy -",
-        "<stdin>: row 1: label -3 is out of range for 3 classes (expected 0..2)",
+        "<stdin>: line 3: label -3 is out of range for 3 classes (expected 0..2)",
         hint="to skip samples labelled -3, pass --ignore-index -3",
         stdin="labels_negative.csv",
     ),
@@ -393,13 +393,13 @@ CASES = [
     case(
         "binary-target-2",
         "binary bin_preds.csv bin_targets_out.csv",
-        "bin_targets_out.csv: row 2: target 2 is outside [0, 1]",
+        "bin_targets_out.csv: line 3: target 2 is outside [0, 1]",
         hint="binary targets are 0/1 labels or probabilities in [0, 1]",
     ),
     case(
         "binary-target-negative",
         "binary bin_preds.csv bin_targets_neg.csv",
-        "bin_targets_neg.csv: row 1: target -0.5 is outside [0, 1]",
+        "bin_targets_neg.csv: line 2: target -0.5 is outside [0, 1]",
         hint="binary targets are 0/1 labels or probabilities in [0, 1]",
     ),
     case(
@@ -428,7 +428,7 @@ CASES = [
     case(
         "binary-from-probs-logits",
         "binary bin_logits.csv labels3.csv --from probs",
-        f"bin_logits.csv: row 0, column 0: -2.5 {NOT_PROBS}",
+        f"bin_logits.csv: line 1, column 0: -2.5 {NOT_PROBS}",
         hint=LOGITS,
     ),
     case(
@@ -707,7 +707,7 @@ CASES = [
     case(
         "sample-weight-negative-file",
         "categorical x3.npy labels3.csv --sample-weight weights_neg.csv",
-        "weights_neg.csv: row 1: sample weight -0.5 is negative; expected weights ≥ 0",
+        "weights_neg.csv: line 2: sample weight -0.5 is negative; expected weights ≥ 0",
     ),
     case(
         "weight-length",
@@ -811,13 +811,13 @@ CASES = [
     case(
         "kl-q-negative-probs",
         "kl p3.csv p_neg.csv --from probs",
-        f"p_neg.csv: row 1, column 1: -0.1 {NOT_PROBS}",
+        f"p_neg.csv: line 2, column 1: -0.1 {NOT_PROBS}",
         hint=LOGITS,
     ),
     case(
         "entropy-above-1-probs",
         "entropy p_above1.csv --from probs",
-        f"p_above1.csv: row 1, column 0: 1.5 {NOT_PROBS}",
+        f"p_above1.csv: line 2, column 0: 1.5 {NOT_PROBS}",
         hint=LOGITS,
     ),
 ]

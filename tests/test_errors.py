@@ -79,7 +79,7 @@ def test_label_hints(write):
 def test_class_name_not_in_header(write):
     preds = write("p.csv", "cat,dog,pig\n1,2,3\n2,4,6\n")
     line = run_cece("categorical", preds, write("l.csv", "label\ncat\ncow\n")).error_line()
-    assert line.endswith("l.csv: row 1: class 'cow' is not one of the classes (cat, dog, pig)")
+    assert line.endswith("l.csv: line 3: class 'cow' is not one of the classes (cat, dog, pig)")
 
 
 def test_row_count_mismatch_names_both_files(write):
@@ -100,7 +100,7 @@ def test_dense_target_shape_and_range(write):
     line = run_cece(
         "categorical", write("x.npy", X3), write("t.csv", "0,1,0\n0,2,0\n1,0,0\n")
     ).error_line()
-    assert line.endswith("t.csv: row 1, column 1: target 2 is outside [0, 1]")
+    assert line.endswith("t.csv: line 2, column 1: target 2 is outside [0, 1]")
 
 
 def test_probabilities_outside_0_1_under_from_probs(write):

@@ -24,7 +24,7 @@ from cece.engine.task import (
     weight_column,
     weight_sources,
 )
-from cece.errors import InputError, OptionError
+from cece.errors import CeceError, InputError, OptionError
 from cece.io import evidence, inputs, labels
 from cece.io.labels import POSITIVE_HINT
 from cece.losses import sigmoid
@@ -81,6 +81,7 @@ class Binary(Task):
         self.row_sums = RowSums(tol=checks.ROW_SUM_TOL)  # rows of K ≥ 2 probabilities ≠ 1
         self.rows_seen = 0
         self.one_hot = k == 2  # two columns with [1, 0] / [0, 1] targets?
+        self.hard_preds = True  # every prediction exactly 0 or 1 (labels given as PREDS?)
 
     def _pos_weight(self) -> np.ndarray | float | None:
         if self.opts.pos_weight is None:
@@ -111,7 +112,9 @@ class Binary(Task):
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         if kind == "probs":
-            checks.check_explicit_kind(kind, p, start, self.preds.name, self.row_sums)
+            checks.check_explicit_kind(
+                kind, p, start, self.preds.name, self.row_sums, log_probs=False
+            )
             with self.row_sums.lock:
                 self.rows_seen += len(p)
 
@@ -185,6 +188,8 @@ class Binary(Task):
         if not self.soft and t.entropy is not None:  # smoothing alone does not make them soft
             raw = block["labels"]
             self.soft = not o.label_smoothing or bool(np.any((raw > 0) & (raw < 1)))
+        if self.hard_preds and (kind != "probs" or not np.all((p == 0) | (p == 1))):
+            self.hard_preds = False
         return t
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
@@ -222,8 +227,24 @@ class Binary(Task):
             ]
         )
 
+    def _swapped(self, kind: str) -> None:
+        """Hard 0/1 predictions against soft targets: most likely LABELS given as PREDS and
+        predicted probabilities as targets, a wrong number. Under --from auto it is refused;
+        --from probs says the 0/1 values are meant (a warning then)."""
+        if not (kind == "probs" and self.hard_preds and self.soft):
+            return
+        message = (
+            f"{self.preds.name} holds only 0s and 1s and {self.labels.name} probabilities "
+            "in (0, 1): the arguments look swapped (predictions come first: "
+            "cece binary PREDS TARGETS)"
+        )
+        if self.opts.kind == "auto":
+            raise CeceError(message, hint="pass --from probs to score 0/1 predictions as given")
+        self.diag.warn(message)
+
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         diag, name = self.diag, self.preds.name
+        self._swapped(kind)
         clip_warning(self, summary, self.eps(kind))
         rows_sum_to_one = (
             kind == "probs" and self.k >= 2 and self.rows_seen and self.row_sums.count == 0

@@ -30,6 +30,7 @@ from cece.io.layout import Inference
 from cece.losses import softmax
 from cece.losses.softmax import categorical_terms
 from cece.losses.terms import Terms, default_eps
+from cece.options import LossOptions
 
 
 class Categorical(Task):
@@ -56,7 +57,7 @@ class Categorical(Task):
             raise CeceError(
                 f"{preds.name}: {preds.n_classes} prediction column; categorical "
                 "cross-entropy needs 2 or more classes",
-                hint="for one column of scores or probabilities use cece binary",
+                hint=_one_column_hint(preds_arg, labels_arg, opts),
             )
         if labels_arg is None and len(preds.source.parts.get("labels") or [0]) > 1:
             raise OptionError("--label-col names one column for categorical labels")
@@ -279,3 +280,20 @@ class Categorical(Task):
             eps=self.eps(kind),
             weight=None if self.weight is None else self.weight.tolist(),
         )
+
+
+def _one_column_hint(preds_arg: str, labels_arg: str | None, opts: LossOptions) -> str:
+    """A one-column PREDS beside a LABELS table of class columns: the arguments are swapped,
+    and ``cece binary`` would be the wrong advice."""
+    if labels_arg is not None and labels_arg != "-":
+        try:
+            other = inputs.open_predictions(labels_arg, stdin_format=opts.stdin_format)
+        except CeceError:
+            other = None
+        table = other is not None and (other.shape is None or len(other.shape) >= 2)
+        if other is not None and table and other.n_classes >= 2:
+            return (
+                f"{other.name} has {other.n_classes} columns: the arguments look swapped; "
+                "predictions come first: cece categorical PREDS LABELS"
+            )
+    return "for one column of scores or probabilities use cece binary"

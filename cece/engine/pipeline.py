@@ -21,7 +21,7 @@ from cece import checks
 from cece.checks import KindDetector
 from cece.engine.reduce import LossLog, Summary, Worst, histogram, reduced
 from cece.engine.task import Records, Task
-from cece.errors import CeceError
+from cece.errors import CeceError, InputError
 from cece.io import blocks
 from cece.losses.terms import Terms
 from cece.options import BASES
@@ -112,6 +112,11 @@ def run(
             break
         except _KindChanged:
             continue
+        except InputError as error:  # a text file's sample row → the line an editor shows
+            located = blocks.editor_line(error, task.sources)
+            if located is error:
+                raise
+            raise located from None
     return loop.result(detector)
 
 

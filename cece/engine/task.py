@@ -144,12 +144,14 @@ def sample_weights(task: Task, block: dict, start: int) -> np.ndarray | None:
 
 
 def clip_warning(task: Task, summary: Summary, eps: float | None) -> None:
+    """Only clips that move the loss beyond rounding are counted (``losses.terms.clip_moves``):
+    a tree model's exact 1.0 on the true class is no reason to warn, a 0.0 on it is."""
     if summary.clipped_low or summary.clipped_high:
         parts = [f"{summary.clipped_low} below eps"] if summary.clipped_low else []
         parts += [f"{summary.clipped_high} above 1 − eps"] if summary.clipped_high else []
         task.diag.warn(
-            f"{task.preds.name}: clipped target-class probabilities into "
-            f"[eps, 1 − eps] (eps = {eps:.3g}): {' and '.join(parts)}",
+            f"{task.preds.name}: clipping probabilities into [eps, 1 − eps] "
+            f"(eps = {eps:.3g}) changed the loss: {' and '.join(parts)}",
             hint="--eps sets the clip; --eps 0 turns it off",
         )
 

@@ -13,7 +13,7 @@ from typing import cast
 
 import numpy as np
 
-from cece.errors import CeceError
+from cece.errors import CeceError, InputError
 from cece.io import arrays
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
@@ -135,6 +135,30 @@ def aligned_blocks(sources: list[Source], rows: int) -> Iterator[tuple[int, dict
             pending[i] = {k: v[n:] for k, v in p.items()}  # type: ignore[union-attr]
         yield start, merged
         start += n
+
+
+def editor_line(error: InputError, sources: Sequence[Source]) -> InputError:
+    """An error at a sample row of a text table, placed at the line an editor shows instead
+    (1-based, counting the header, comments and blank lines before the data): the README's
+    promise for text files. Rows of arrays and Arrow tables stay 0-based sample rows."""
+    if error.row is None or error.line is not None:
+        return error
+    for src in sources:
+        if src.name == error.source and isinstance(src.data, TextTable):
+            return error.at_line(src.data.line_of(error.row), *_file_column(error, src))
+    return error
+
+
+def _file_column(error: InputError, src: Source) -> tuple[int | str | None, list[str] | None]:
+    """A block's column index as the file's (when the source gives one part, whose columns
+    are known), with the header to name it; else the column as it was."""
+    column = error.column
+    cols = list(src.parts.values())
+    if not isinstance(column, int) or len(cols) != 1 or cols[0] is None:
+        return column, None
+    if 0 <= column < len(cols[0]):
+        return cols[0][column], cast(TextTable, src.data).header
+    return column, None
 
 
 def _len(part: dict[str, np.ndarray]) -> int:

@@ -42,6 +42,7 @@ class Predictions:
     class_axis: int = -1
     facts: dict = field(default_factory=dict)  # what JSON "input" says of the stored values
     notes: list[str] = field(default_factory=list)  # and the notes that say it
+    chosen: bool = False  # the score columns were named (--pred-cols), not inferred
 
 
 def open_predictions(
@@ -93,6 +94,7 @@ def open_predictions(
     else:
         bfloat16.check_text(data.name, dtype)
         preds = _table_predictions(data, pred_cols, label_col, weight_col)
+    preds.chosen = pred_cols is not None
     if classes is not None:
         if len(classes) != preds.n_classes:
             raise OptionError(
@@ -257,7 +259,10 @@ def _table_predictions(
 
 
 def label_like(preds: Predictions) -> str | None:
-    """A PREDS column taken for class scores whose name says labels (with a LABELS file)."""
+    """A PREDS column taken for class scores whose name says labels (with a LABELS file);
+    never one that ``--pred-cols`` named."""
+    if preds.chosen:
+        return None
     for name in preds.classes or []:
         if name.strip().lower() in LABEL_NAMES and preds.source.data is not None:
             return name

@@ -211,7 +211,22 @@ def _shape_mismatch(name: str, shape: tuple, preds: Predictions) -> InputError:
         f"labels have shape {shape}; expected {want} or {samples or '(N,)'} "
         f"+ ({preds.n_classes},) for dense targets (predictions: "
         f"{preds.shape or 'a table'} in {preds.name})",
+        hint=_class_axis_hint(shape, preds),
     )
+
+
+def _class_axis_hint(shape: tuple, preds: Predictions) -> str | None:
+    """``--class-axis 1`` where the labels' shape is the predictions' without that axis: a
+    segmentation dump (N, C, H, W) with masks (N, H, W), PyTorch's layout (classes on axis 1)."""
+    full = preds.shape
+    if full is None or len(full) < 2 or len(shape) != len(full) - 1:
+        return None
+    current = preds.class_axis % len(full)
+    axes = [a for a in range(len(full)) if a != current and full[:a] + full[a + 1 :] == shape]
+    if len(axes) != 1:
+        return None
+    a = axes[0]
+    return f"the labels fit {preds.name} with its classes on axis {a}: pass --class-axis {a}"
 
 
 def _label_col_hint(preds: Predictions) -> str | None:

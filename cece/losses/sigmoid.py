@@ -34,7 +34,7 @@ import math
 import numpy as np
 
 from cece import _native as kernels
-from cece.losses.terms import Terms, compute_dtype, default_eps
+from cece.losses.terms import Terms, clip_moves, compute_dtype, default_eps
 
 
 def _softplus_pair(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -102,8 +102,7 @@ def binary_terms(
     elif kind == "probs":
         eps = default_eps(preds.dtype) if eps is None else eps
         if eps > 0:
-            clipped_low = int(np.count_nonzero((x < eps) & (y > 0)))
-            clipped_high = int(np.count_nonzero((x > 1 - eps) & (y < 1)))
+            clipped_low, clipped_high = _clipped(x, y, eps, default_eps(preds.dtype))
             p = np.clip(x, eps, 1 - eps)
         else:
             p = x
@@ -160,6 +159,21 @@ def binary_terms(
         clipped_high=clipped_high,
         **out,
     )
+
+
+def _clipped(p: np.ndarray, y: np.ndarray, eps: float, unit: float) -> tuple[int, int]:
+    """(below eps, above 1 − eps): elements whose clip moves the loss beyond rounding
+    (:func:`cece.losses.terms.clip_moves`): ``−log p`` where ``y > 0``, ``−log(1 − p)`` where
+    ``y < 1``. A 0 or 1 on the side its target takes (p = 1, y = 1) moves nothing."""
+    hit = (p < eps) | (p > 1 - eps)
+    if not hit.any():
+        return 0, 0
+    v, t = p[hit].astype(np.float64), y[hit]
+    moved = ((t > 0) & clip_moves(v, eps, unit)) | (
+        (t < 1) & clip_moves(v, eps, unit, complement=True)
+    )
+    below = int(np.count_nonzero(moved & (v < eps)))
+    return below, int(np.count_nonzero(moved)) - below
 
 
 def _logits_fused(

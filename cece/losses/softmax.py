@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from cece import _native as kernels
-from cece.losses.terms import KINDS, Terms, compute_dtype, default_eps
+from cece.losses.terms import KINDS, Terms, compute_dtype, count_clip_moves, default_eps
 
 # -- −log q for one block of predictions -----------------------------------------------------------
 
@@ -77,21 +77,21 @@ class _FromProbs:
 
     def __init__(self, p: np.ndarray, eps: float) -> None:
         self.p, self.eps = p, eps
-        self.clipped_low = self.clipped_high = 0
 
     def _clip(self, v: np.ndarray) -> np.ndarray:
         if self.eps <= 0:
             return v
         return np.clip(v, self.eps, 1 - self.eps)
 
-    def count_clipped(self, v: np.ndarray) -> None:
-        if self.eps > 0:
-            self.clipped_low += int(np.count_nonzero(v < self.eps))
-            self.clipped_high += int(np.count_nonzero(v > 1 - self.eps))
+    def clipped(self, y: np.ndarray | None, mass: np.ndarray, unit: float) -> tuple[int, int]:
+        """Values whose clip moves the loss (``count_clip_moves``): the target class's of the
+        rows in ``mass`` (``y`` given), else every value where ``mass`` (N, C) is set."""
+        if y is None:
+            return count_clip_moves(self.p, self.eps, unit, mass)
+        return count_clip_moves(kernels.take(self.p, y)[mass], self.eps, unit)
 
     def at(self, y: np.ndarray) -> np.ndarray:
         v = kernels.take(self.p, y).astype(np.float64)
-        self.count_clipped(v)
         with np.errstate(divide="ignore"):
             return -np.log(self._clip(v))
 
@@ -100,7 +100,6 @@ class _FromProbs:
             return -np.log(self._clip(self.p))
 
     def dot(self, t: np.ndarray) -> np.ndarray:
-        self.count_clipped(self.p[t > 0])
         return _xdot(t, self.matrix())
 
     def q_at_rows(self, rows, y: np.ndarray) -> np.ndarray:
@@ -288,6 +287,16 @@ def categorical_terms(
     if sample_weight is not None:
         s = np.asarray(sample_weight, dtype=np.float64)
         denom = denom * s
+    clipped = (0, 0)
+    if isinstance(plain, _FromProbs) and eps > 0:
+        unit = default_eps(preds.dtype)
+        if targets.ndim == 1 and not eps_ls:  # one term per sample: its target class
+            clipped = plain.clipped(target, np.ones(n, bool) if valid is None else valid, unit)
+        elif targets.ndim == 1:  # smoothed index targets: every class has target mass
+            mass = np.ones(preds.shape, bool)
+            clipped = plain.clipped(None, mass if valid is None else mass & valid[:, None], unit)
+        else:  # dense rows: the classes with target mass (all of them under smoothing)
+            clipped = plain.clipped(None, t > 0, unit)
 
     def details(rows) -> dict[str, np.ndarray]:
         """Per-row fields for the rows shown or streamed (computed only for those)."""
@@ -302,8 +311,8 @@ def categorical_terms(
         target=target,
         sample_weight=s,
         details=details,
-        clipped_low=getattr(plain, "clipped_low", 0),
-        clipped_high=getattr(plain, "clipped_high", 0),
+        clipped_low=clipped[0],
+        clipped_high=clipped[1],
         **out,
     )
 

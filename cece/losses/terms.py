@@ -25,6 +25,47 @@ def default_eps(dtype: np.dtype) -> float:
     return float(np.finfo(np.float32 if dtype in (np.float16, np.float32) else np.float64).eps)
 
 
+def clip_moves(v: np.ndarray, eps: float, unit: float, *, complement: bool = False) -> np.ndarray:
+    """Where clipping ``v`` to ``[eps, 1 − eps]`` moves ``−log v`` (with ``complement``:
+    ``−log(1 − v)``) by more than rounding: ``|log v − log clip(v)| > 2·unit·(1 + |log clip(v)|)``,
+    ``unit`` the machine epsilon of the predictions' dtype (:func:`default_eps`).
+
+    The rule behind ``stats.clipped`` and the clip warning. ``v = 0`` on a term with target mass
+    (``−log 0 = inf`` made finite) and ``v`` well inside ``(0, eps)`` move; ``v = 1`` on its own
+    term (``−log 1 = 0`` becomes ``−log(1 − eps) = eps`` with the default eps) does not: a shift
+    of one unit of the dtype, the size of the rounding the stored probability already carries
+    (a float64 1.0 stands for anything in [1 − 2⁻⁵⁴, 1]). With a larger ``--eps`` than the
+    dtype's, that shift is the eps itself and counts. Values inside ``[eps, 1 − eps]`` never do.
+    """
+    v = np.asarray(v, dtype=np.float64)
+    low, high = eps, 1 - eps
+    clipped = np.minimum(np.maximum(v, low), high)
+    with np.errstate(divide="ignore"):
+        if complement:
+            a, b = np.log1p(-v), np.log1p(-clipped)
+        else:
+            a, b = np.log(v), np.log(clipped)
+    return np.abs(a - b) > 2 * unit * (1 + np.abs(b))
+
+
+def count_clip_moves(
+    p: np.ndarray, eps: float, unit: float, mass: np.ndarray | None = None
+) -> tuple[int, int]:
+    """(below eps, above 1 − eps): the values of ``p`` (where ``mass``, the target's share of
+    their ``−log p`` term, is non-zero) whose clip moves the loss (:func:`clip_moves`)."""
+    if eps <= 0:
+        return 0, 0
+    hit = (p < eps) | (p > 1 - eps)
+    if mass is not None:
+        hit &= mass
+    if not hit.any():
+        return 0, 0
+    v = np.asarray(p[hit], dtype=np.float64)
+    v = v[clip_moves(v, eps, unit)]
+    below = int(np.count_nonzero(v < eps))
+    return below, len(v) - below
+
+
 @dataclass
 class Terms:
     """Per-sample results for one block; the engine reduces and renders them.

@@ -17,6 +17,10 @@ import numpy as np
 
 MINUS = "\u2212"  # −, as the formulas in the seeds write it
 
+# Negative zero is never shown: −log 1 and −(log-prob 0) are -0.0 in IEEE arithmetic, and a
+# zero loss printed as "-0.0" reads as a bug. ``x + 0.0`` turns -0.0 into 0.0 and leaves every
+# other value (and inf, nan) as it is.
+
 
 def fmt(x: float | int | None, digits: int = 6) -> str:
     """Fixed precision for tables; tiny and huge values in scientific notation."""
@@ -26,13 +30,20 @@ def fmt(x: float | int | None, digits: int = 6) -> str:
         return "yes" if x else ""
     if isinstance(x, (int, np.integer)):
         return f"{x:,}"
+    x = float(x) + 0.0
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
     if x == 0 or 1e-4 <= abs(x) < 1e7:
-        return f"{x:.{digits}f}"
+        return fixed(x, digits)
     return f"{x:.{digits - 2}e}"
+
+
+def fixed(x: float, decimals: int) -> str:
+    """``x`` with ``decimals`` fixed decimals, never a signed zero (``-0.000`` → ``0.000``)."""
+    text = f"{float(x) + 0.0:.{decimals}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
 def plain(value):
@@ -43,8 +54,10 @@ def plain(value):
         return [plain(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        return value + 0.0
     return value
 
 
@@ -91,4 +104,4 @@ def short(v: float) -> str:
 
 def sig(v: float | None, digits: int = 6) -> str:
     """A value quoted in a sentence: ``digits`` significant digits; ``-`` for none."""
-    return "-" if v is None else f"{v:.{digits}g}"
+    return "-" if v is None else f"{v + 0.0:.{digits}g}"

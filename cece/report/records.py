@@ -53,7 +53,7 @@ class RecordWriter:
         """A column as the strings JSONL/CSV want: repr for floats, names quoted for JSON."""
         kind = values.dtype.kind
         if kind == "f":
-            return list(map(repr, values.tolist()))
+            return list(map(repr, (values + 0.0).tolist()))  # + 0.0: no "-0.0"
         if kind == "b":
             return ["true" if v else "false" for v in values.tolist()]
         if kind in "iu":

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cece.report.numbers import short
+from cece.report.numbers import fixed, short
 
 MARKERS = "●○◆×+"
 BAR = "█"
@@ -110,8 +110,8 @@ def histogram_lines(hist: dict, *, width: int = 40, unit: str = "") -> list[str]
     most = max(counts) or 1
     step = (edges[-1] - edges[0]) / len(counts)
     decimals = min(8, max(0, 1 - math.floor(math.log10(step)))) if step > 0 else 6
-    lo = [f"{edges[i]:.{decimals}f}" for i in range(len(counts))]
-    hi = [f"{edges[i + 1]:.{decimals}f}" for i in range(len(counts))]
+    lo = [fixed(edges[i], decimals) for i in range(len(counts))]
+    hi = [fixed(edges[i + 1], decimals) for i in range(len(counts))]
     wl, wh = max(map(len, lo)), max(map(len, hi))
     labels = [f"{a:>{wl}} – {b:>{wh}}" for a, b in zip(lo, hi)]
     pad = max(len(v) for v in labels)

@@ -168,7 +168,23 @@ def inspect(arg: str, *, class_axis: int = -1, stdin_format: str = "csv") -> Rep
                 f"{data.array.dtype} values: if they are bfloat16 bits, the loss commands "
                 "need --dtype bfloat16 (without it they refuse 16-bit integers)"
             )
+    _axis_note(report, arg, class_axis)
     return report
+
+
+def _axis_note(r: Report, arg: str, class_axis: int) -> None:
+    """An array of rank ≥ 3 read with its classes last (language-model logits (B, T, V)) may
+    be PyTorch's (N, C, H, W) instead (segmentation): the labels' shape decides, so say both."""
+    if len(r.shape) < 3 or class_axis % len(r.shape) != len(r.shape) - 1:
+        return
+    if r.kind not in ("logits", "probabilities", "log-probabilities"):
+        return
+    n, c = r.shape[0], r.shape[1]
+    r.notes.append(
+        f"classes on the last axis ({r.shape[-1]}); if they are on axis 1 ({c}, PyTorch's "
+        f"(N, C, ...) layout, labels of shape {(n, *r.shape[2:])}): "
+        f"cece categorical {shlex.quote(arg)} LABELS --class-axis 1"
+    )
 
 
 def _array(data: ArrayInput, class_axis: int) -> Report:
