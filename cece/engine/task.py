@@ -15,7 +15,7 @@ from cece import checks
 from cece.checks import Diagnostics, KindDetector
 from cece.engine.reduce import Summary
 from cece.errors import OptionError
-from cece.io import blocks, evidence, inputs, labels
+from cece.io import blocks, evidence, inputs, weights
 from cece.io.layout import Inference
 from cece.losses.terms import Terms, default_eps
 from cece.options import Keep, LossOptions
@@ -123,14 +123,14 @@ def check_common(opts: LossOptions) -> None:
 def weight_sources(opts: LossOptions, preds: inputs.Predictions) -> list[blocks.Source]:
     if opts.sample_weight is None or "weights" in preds.source.parts:
         return []
-    source = labels.open_sample_weights(opts.sample_weight, preds, stdin_format=opts.stdin_format)
+    source = weights.open_sample_weights(opts.sample_weight, preds, stdin_format=opts.stdin_format)
     assert source is not None  # None only for a PREDS column, ruled out above
     return [source]
 
 
 def weight_column(opts: LossOptions) -> str | None:
     spec = opts.sample_weight
-    return spec if spec is not None and labels.is_column_spec(spec) else None
+    return spec if spec is not None and weights.is_column_spec(spec) else None
 
 
 def sample_weights(task: Task, block: dict, start: int) -> np.ndarray | None:

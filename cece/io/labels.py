@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import arrays, bfloat16, readers
+from cece.io import arrays, bfloat16
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
@@ -116,6 +116,20 @@ def _array_labels(data: ArrayInput, preds: Predictions) -> Labels:
         vec = arr[:, 0]
     elif arr.ndim == 1 and (n is None or len(arr) == n):
         vec = arr
+    elif (
+        not text
+        and preds.shape is not None
+        and arr.ndim > 2
+        and arr.shape == tuple(preds.shape)
+        and preds.class_axis % arr.ndim != arr.ndim - 1
+    ):
+        # Dense targets have the predictions' shape, class axis included (PyTorch's (N, C, d…)
+        # soft targets): moved last as the predictions are, even where a spatial size equals C.
+        dense = np.ascontiguousarray(np.moveaxis(arr, preds.class_axis, -1)).reshape(
+            -1, preds.n_classes
+        )
+        source = Source(name, ArrayInput(name, dense), {"labels": None}, rows=len(dense))
+        return Labels(name, "dense", source)
     elif not text and samples is not None and arr.shape == samples + (preds.n_classes,):
         dense = arr.reshape(-1, preds.n_classes)
         source = Source(
@@ -235,45 +249,6 @@ def _label_col_hint(preds: Predictions) -> str | None:
             if c.strip().lower() in LABEL_NAMES:
                 return f"{preds.name} has a column {c!r}: pass --label-col {shell_word(c, 0)}"
     return None
-
-
-def open_sample_weights(
-    spec: str, preds: Predictions, *, stdin_format: str = "csv"
-) -> Source | None:
-    """``--sample-weight FILE|COL``: a separate source, or None when it is a PREDS column."""
-    if "weights" in preds.source.parts:
-        return None
-    data = readers.load(readers.resolve(spec), stdin_format=stdin_format)
-    if isinstance(data, ArrayInput):
-        arr = bfloat16.numbers(data).array
-        if arr.dtype.kind not in "iufb":
-            raise InputError(data.name, f"holds {arr.dtype} values; expected sample weights")
-        vec = arr.reshape(-1) if arr.ndim != 2 or arr.shape[1] == 1 else None
-        if vec is None:
-            raise InputError(
-                data.name, f"sample weights have shape {arr.shape}; expected one weight per sample"
-            )
-        return Source(
-            data.name,
-            ArrayInput(data.name, vec),
-            {"weights": None},
-            rows=len(vec),
-            file_rows=arrays.NpyRows.of(arr, 1, ()),
-        )
-    if data.ncols != 1:
-        raise InputError(data.name, f"{data.ncols} columns; expected 1 column of sample weights")
-    return Source(data.name, data, {"weights": [0]})
-
-
-def is_column_spec(spec: str) -> bool:
-    """True when --sample-weight names no file and no JSON list: a PREDS column then."""
-    if spec == "-" or readers.exists(spec) or readers.looks_like_path(spec):
-        return False
-    try:
-        readers.resolve(spec)
-    except CeceError:
-        return True
-    return spec.strip().lstrip("-").isdigit()  # a bare integer is a column index
 
 
 def open_binary_targets(
