@@ -50,6 +50,9 @@ class LossOptions:
     header: bool | None = None  # --header / --no-header: text inputs' first rows; None: inferred
     labels_as: str | None = None  # categorical --labels-as index|name: integer labels
     positive: str | None = None  # binary --positive LABEL: the label that is the positive class
+    pos_weight_shape: tuple[int, ...] | None = None  # binary: --pos-weight's shape as given
+    rescale: str | None = None  # --rescale FILE|LIST: factors on each element's/sample's loss
+    elementwise: bool = False  # binary/kl: one value per element, not per sample
 
     @property
     def scale(self) -> float:

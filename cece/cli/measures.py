@@ -18,6 +18,7 @@ from cece.cli.params import (
     ClassAxisOpt,
     DType,
     DTypeOpt,
+    ElementwiseOpt,
     FailAboveOpt,
     Format,
     FormatOpt,
@@ -30,6 +31,7 @@ from cece.cli.params import (
     ReductionOpt,
     RowsOpt,
     SamplesOpt,
+    SampleWeightOpt,
     StdinFormat,
     StdinOpt,
     StrictOpt,
@@ -80,6 +82,8 @@ def _measure(
     out: dict,
     q_kind: Kind | None = None,
     dtype: DType = DType.auto,
+    sample_weight: str | None = None,
+    elementwise: bool = False,
 ) -> None:
     from cece.cli import run as commands
 
@@ -98,6 +102,8 @@ def _measure(
             "class_axis": class_axis,
             "stdin_format": stdin_format.value,
             "dtype": dtype.value,
+            "sample_weight": sample_weight,
+            "elementwise": elementwise,
         },
     )
     if code:
@@ -122,6 +128,8 @@ def entropy(
     reduction: ReductionOpt = Reduction.mean,
     base: BaseOpt = Base.e,
     renormalize: RenormalizeOpt = False,
+    sample_weight: SampleWeightOpt = None,
+    elementwise: ElementwiseOpt = False,
     pred_cols: PredColsOpt = None,
     class_axis: ClassAxisOpt = -1,
     stdin_format: StdinOpt = StdinFormat.csv,
@@ -164,6 +172,8 @@ def entropy(
             hist,
         ),
         dtype=dtype,
+        sample_weight=sample_weight,
+        elementwise=elementwise,
     )
 
 
@@ -179,6 +189,7 @@ def entropy(
         "cece kl sample_data/soft_targets.csv sample_data/soft_probs.csv",
         "cece kl sample_data/soft_targets.csv sample_data/soft_logits.csv --q-from logits",
         "cece kl teacher_logits.npy student_logits.npy --from logits -q",
+        "cece kl '[[0.5, 0.5]]' '[[0.9, 0.1]]' --elementwise -r none -q",
     ),
 )
 def kl(
@@ -205,6 +216,8 @@ def kl(
     reduction: ReductionOpt = Reduction.mean,
     base: BaseOpt = Base.e,
     renormalize: RenormalizeOpt = False,
+    sample_weight: SampleWeightOpt = None,
+    elementwise: ElementwiseOpt = False,
     pred_cols: PredColsOpt = None,
     class_axis: ClassAxisOpt = -1,
     stdin_format: StdinOpt = StdinFormat.csv,
@@ -248,4 +261,6 @@ def kl(
         ),
         q_kind,
         dtype,
+        sample_weight,
+        elementwise,
     )

@@ -25,9 +25,10 @@ from cece.engine.task import (
     weight_sources,
 )
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import evidence, inputs, labels
+from cece.io import evidence, factors, inputs, labels
 from cece.io.labels import POSITIVE_HINT
 from cece.losses import sigmoid
+from cece.losses.broadcast import Rows, element_factors
 from cece.losses.sigmoid import binary_terms
 from cece.losses.terms import Terms
 
@@ -67,7 +68,14 @@ class Binary(Task):
             positive=opts.positive,
         )
         self.k = k = preds.n_classes
+        self.elements = k if opts.elementwise else 1
+        self.pos_rows: Rows | None = None  # --pos-weight per row or element
         self.pos_weight = self._pos_weight()
+        self.rescale = (
+            None
+            if opts.rescale is None
+            else _factors(factors.load(opts.rescale, "--rescale"), self)
+        )
         self.n_columns = 2 if k == 1 else k
         self.classes = ["0", "1"] if k == 1 else preds.classes
         self.sources = [preds.source]
@@ -87,6 +95,10 @@ class Binary(Task):
         if self.opts.pos_weight is None:
             return None
         w = np.asarray(self.opts.pos_weight, dtype=np.float64)
+        shape = self.opts.pos_weight_shape
+        if shape is not None and (len(shape) > 1 or len(w) not in (1, self.k)):
+            self.pos_rows = _factors(w.reshape(shape), self, "--pos-weight", positive=True)
+            return None
         if not np.isfinite(w).all() or (w <= 0).any():
             raise OptionError(f"--pos-weight must be > 0; got {', '.join(f'{v:g}' for v in w)}")
         if len(w) not in (1, self.k):
@@ -103,6 +115,8 @@ class Binary(Task):
 
     def fused(self, kind: str) -> bool:
         o = self.opts
+        if self.rescale is not None or self.pos_rows is not None or o.elementwise:
+            return False
         return sigmoid.fused(
             kind,
             focal_gamma=o.focal_gamma,
@@ -172,11 +186,15 @@ class Binary(Task):
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         o = self.opts
+        n = len(p)
+        pw = self.pos_weight if self.pos_rows is None else self.pos_rows.block(start, n)
         t = binary_terms(
             p,
             self.targets(start, block["labels"]),
             kind=kind,
-            pos_weight=self.pos_weight,
+            pos_weight=pw,
+            rescale=None if self.rescale is None else self.rescale.block(start, n),
+            elementwise=o.elementwise,
             label_smoothing=o.label_smoothing,
             sample_weight=sample_weights(self, block, start),
             focal_gamma=o.focal_gamma,
@@ -193,7 +211,9 @@ class Binary(Task):
         return t
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
-        if self.k == 1:
+        if self.opts.elementwise and self.k > 1:
+            rec["row"], rec["column"] = divmod(rec["index"], self.k)
+        if self.k == 1 or self.opts.elementwise:
             assert t.target is not None and t.details is not None  # set for one column
             rec["target"] = t.target[rows]
             rec.update(t.details(rows))
@@ -207,7 +227,12 @@ class Binary(Task):
 
     def fields(self) -> list[str]:
         out = ["index", "loss"]
-        out += ["target", "p", "predicted", "p_target"] if self.k == 1 else ["accuracy"]
+        if self.opts.elementwise and self.k > 1:
+            out += ["row", "column"]
+        if self.k == 1 or self.opts.elementwise:
+            out += ["target", "p", "predicted", "p_target"]
+        else:
+            out.append("accuracy")
         if self.soft or self.opts.label_smoothing > 0:
             out += ["entropy", "kl"]
         if self.opts.sample_weight is not None:
@@ -244,6 +269,9 @@ class Binary(Task):
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         diag, name = self.diag, self.preds.name
+        for rows in (self.rescale, self.pos_rows):
+            if rows is not None:
+                rows.finish()
         self._swapped(kind)
         clip_warning(self, summary, self.eps(kind))
         rows_sum_to_one = (
@@ -297,7 +325,22 @@ class Binary(Task):
                 "focal_gamma",
                 "focal_alpha",
                 "threshold",
+                "rescale",
+                "elementwise",
             ),
             eps=self.eps(kind),
-            pos_weight=pw.tolist() if isinstance(pw, np.ndarray) else pw,
+            pos_weight=pw.tolist()
+            if isinstance(pw, np.ndarray)
+            else self.pos_rows.factors.tolist()
+            if self.pos_rows is not None
+            else pw,
         )
+
+
+def _factors(values: np.ndarray, task: Binary, option: str = "--rescale", **rule) -> Rows:
+    """--rescale / per-element --pos-weight against the (N, K) elements, sliced per block."""
+    rows = task.preds.source.rows
+    arr = element_factors(values, task.k, rows, option, **rule)
+    k = task.k
+    unsure = rows is None and np.ndim(values) == 1 and k > 1 and len(values) == k
+    return Rows(arr, option, per_column_of=k if unsure else 0)

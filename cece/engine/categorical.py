@@ -19,6 +19,7 @@ from cece.engine.task import (
     check_common,
     clip_warning,
     layout_json,
+    sample_factors,
     sample_weights,
     state_layout,
     weight_column,
@@ -78,6 +79,7 @@ class Categorical(Task):
         self.label_map: dict[int, int] | None = None
         state_layout(self, *self._layout_checks())
         self.weight = self._class_weights()
+        self.rescale = None if opts.rescale is None else sample_factors(opts.rescale, preds)
         if self.labels.form == "dense" and opts.ignore_index is not None:
             raise OptionError(
                 "--ignore-index applies to class-index labels, not to dense "
@@ -161,7 +163,7 @@ class Categorical(Task):
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         o = self.opts
-        return categorical_terms(
+        t = categorical_terms(
             p,
             self.targets(start, block["labels"]),
             kind=kind,
@@ -174,6 +176,10 @@ class Categorical(Task):
             eps=o.eps,
             renormalize=o.renormalize,
         )
+        if self.rescale is not None:  # Keras' sample_weight: the mean still divides by N
+            r = self.rescale.block(start, len(p))[:, 0]
+            t.loss, t.numerator = t.loss * r, t.numerator * r
+        return t
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
         assert t.details is not None and t.target is not None  # categorical_terms sets both
@@ -214,6 +220,8 @@ class Categorical(Task):
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         diag, name, opts = self.diag, self.preds.name, self.opts
+        if self.rescale is not None:
+            self.rescale.finish()
         if (
             detector is not None
             and kind == "logits"
@@ -276,6 +284,7 @@ class Categorical(Task):
                 "focal_gamma",
                 "focal_alpha",
                 "renormalize",
+                "rescale",
             ),
             eps=self.eps(kind),
             weight=None if self.weight is None else self.weight.tolist(),
