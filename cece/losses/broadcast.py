@@ -109,7 +109,15 @@ def move_classes(
             f"dimensions (shape {preds.shape})"
         )
     if preds.ndim == 1:
-        return preds[None, :], targets.reshape(1, -1) if targets.ndim else targets.reshape(1), ()
+        if targets.ndim == 0:
+            return preds[None, :], targets.reshape(1), ()
+        if targets.shape == preds.shape:
+            return preds[None, :], targets[None, :], ()
+        raise InputError(
+            "preds",
+            f"has shape {preds.shape}; expected (N, C): a row of C class scores per sample",
+            hint="1-D predictions are one sample, with one class index or one target row",
+        )
     moved = np.moveaxis(preds, class_axis, -1)
     samples = moved.shape[:-1]
     flat = moved.reshape(-1, moved.shape[-1])

@@ -68,6 +68,7 @@ def kl_divergence(
     kind_p: str = "probs",
     kind_q: str = "probs",
     renormalize: bool = False,
+    elementwise: bool = False,
 ) -> np.ndarray:
     """KL(p‖q) of each pair of rows, in nats: ``Σ_c p_c log(p_c / q_c)``.
 
@@ -77,9 +78,11 @@ def kl_divergence(
         p, q: (N, C) rows of the same shape, each of its kind (``kind_p``, ``kind_q``:
             ``"probs"``, ``"logits"`` or ``"log-probs"``), as in :func:`entropy`.
         renormalize: divide probability rows by their sum first (scipy.stats.entropy does).
+        elementwise: return the (N, C) terms ``p · log(p / q)`` instead of their row sums
+            (``scipy.special.rel_entr``; PyTorch's ``kl_div(log q, p, reduction="none")``).
 
     Returns:
-        An (N,) float64 array.
+        An (N,) float64 array ((N, C) with ``elementwise``).
 
     >>> kl_divergence(np.array([[0.5, 0.5]]), np.array([[0.9, 0.1]])).round(6).tolist()
     [0.510826]
@@ -92,6 +95,8 @@ def kl_divergence(
             f"shape {q.shape} does not match P's {p.shape} (p)",
             hint="P and Q need the same rows and columns",
         )
+    if elementwise:
+        return element_kl(p, q, kind_p, kind_q, renormalize=renormalize)
     return row_kl(p, q, kind_p, kind_q, renormalize=renormalize)
 
 
