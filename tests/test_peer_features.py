@@ -226,6 +226,19 @@ def test_binary_pos_weight_per_element(case, kernel_path):
     close(got, case["none"])
 
 
+@pytest.mark.parametrize("case", ORACLES["bce_rank3"], ids=lambda c: str(np.shape(c["weight"])))
+def test_binary_rank3_broadcasts_like_pytorch(case, write, kernel_path):
+    x = write("x.npy", np.asarray(case["preds"]))
+    y = write("y.npy", np.asarray(case["targets"]))
+    w = write("w.npy", np.asarray(case["weight"]))
+    for option, key in (("--rescale", ""), ("--pos-weight", "pos_weight_")):
+        args = ("binary", x, y, "--from", "logits", option, w)
+        close(one(run_cece(*args, "-q")), case[key + "mean"])
+        close(one(run_cece(*args, "-r", "sum", "-q")), case[key + "sum"])
+        got = numbers(run_cece(*args, "--elementwise", "-r", "none", "-q"))
+        close(got, np.ravel(case[key + "none"]))
+
+
 def test_binary_elementwise_keeps_mean_and_counts_elements():
     x, y = "[[0.2,0.9],[0.6,0.3],[0.5,0.5]]", "[[0,1],[1,0],[1,1]]"
     plain = run_cece("binary", x, y, "-f", "json")

@@ -6,6 +6,7 @@ As PyTorch's ``binary_cross_entropy[_with_logits]``; warns where a softmax outpu
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import numpy as np
@@ -338,7 +339,14 @@ class Binary(Task):
 
 
 def _factors(values: np.ndarray, task: Binary, option: str = "--rescale", **rule) -> Rows:
-    """--rescale / per-element --pos-weight against the (N, K) elements, sliced per block."""
+    """--rescale / per-element --pos-weight against the (N, K) elements, sliced per block.
+    Against an array of rank > 2 (N, d1, d2, ...: one sample per entry of the first axis, its
+    elements flattened), factors that broadcast against the array's own shape (PyTorch's rule,
+    e.g. (d2,) or (1, d1, d2)) are broadcast first."""
+    shape = task.preds.shape
+    if shape is not None and len(shape) > 2 and values.ndim >= 1:
+        with contextlib.suppress(ValueError):  # if not, the (N, K) rules decide
+            values = np.broadcast_to(values, shape).reshape(shape[0], -1)
     rows = task.preds.source.rows
     arr = element_factors(values, task.k, rows, option, **rule)
     k = task.k

@@ -21,6 +21,8 @@ Sources of truth, per case (all in float64, on the case's exact input values):
   ``none``/``sum``/``mean``; ``keras.losses.BinaryCrossentropy(sample_weight=(N,))`` for the
   per-row rescaling Keras does;
 * ``bce_pos_weight``: ``binary_cross_entropy_with_logits(pos_weight=P)`` with P (N, K);
+* ``bce_rank3``: the same on (N, d1, d2) logits, with ``weight=``/``pos_weight=`` of shapes
+  that broadcast against the array: (d2,), (d1, d2), (N, d1, d2), (1, d1, 1);
 * ``ce_rescale``: ``keras.losses.SparseCategoricalCrossentropy`` /
   ``CategoricalCrossentropy(from_logits=True)`` with ``sample_weight`` (N,), and
   ``(F.cross_entropy(reduction="none") * r)`` reduced;
@@ -183,6 +185,23 @@ def bce_rescale(rng: np.random.Generator) -> list[dict]:
     return out
 
 
+def bce_rank3(rng: np.random.Generator) -> list[dict]:
+    """(N, d1, d2) inputs: weight= and pos_weight= broadcast against the array's own shape."""
+    out = []
+    for wshape in [(4,), (3, 4), (2, 3, 4), (1, 3, 1)]:
+        x = rng.standard_normal((2, 3, 4)) * 2
+        y = (rng.random((2, 3, 4)) < 0.5).astype(float)
+        w = np.round(rng.uniform(0.1, 3, wshape), 3)
+        case = {"preds": x.tolist(), "targets": y.tolist(), "weight": w.tolist()}
+        for r in ("none", "sum", "mean"):
+            v = F.binary_cross_entropy_with_logits(t(x), t(y), weight=t(w), reduction=r)
+            case[r] = v.numpy().tolist()
+            v = F.binary_cross_entropy_with_logits(t(x), t(y), pos_weight=t(w), reduction=r)
+            case["pos_weight_" + r] = v.numpy().tolist()
+        out.append(case)
+    return out
+
+
 def bce_pos_weight(rng: np.random.Generator) -> list[dict]:
     out = []
     for _ in range(3):
@@ -267,6 +286,7 @@ def main() -> None:
         "kl_weighted": kl_weighted(rng),
         "bce_rescale": bce_rescale(rng),
         "bce_pos_weight": bce_pos_weight(rng),
+        "bce_rank3": bce_rank3(rng),
         "ce_rescale": ce_rescale(rng),
         "ce_class_axis": ce_class_axis(rng),
     }
