@@ -364,7 +364,10 @@ def error_lines(run) -> list[str]:
         ),
         (
             ("binary", "[[0.2,0.9],[0.6,0.3]]", "[[0,1],[1,0]]", "--rescale", "a,b"),
-            ["cece: error: --rescale 'a,b': expected numbers like 1,2,3 or a file"],
+            [  # not numbers: a column name, and a literal has none
+                "cece: error: --rescale 'a,b': no such file, and literal "
+                "'[[0.2,0.9],[0.6,0.3]]' is an array without named columns"
+            ],
         ),
         (
             (
@@ -457,3 +460,41 @@ def test_library_refusals(call, error, message):
     assert type(info.value) is error
     assert isinstance(info.value, ValueError)
     assert str(info.value) == message
+
+
+def test_rescale_column_of_preds(write):
+    """--rescale COL: one factor per row from a PREDS column, never a class score."""
+    preds = write("p.csv", "a,b,w\n0.2,0.9,1\n0.6,0.3,2\n0.5,0.5,3\n")
+    targets = write("t.csv", "a,b\n0,1\n1,0\n1,1\n")
+    run = run_cece("binary", preds, targets, "--rescale", "w", "-q")
+    p = np.array([[0.2, 0.9], [0.6, 0.3], [0.5, 0.5]])
+    t = np.array([[0, 1], [1, 0], [1, 1]])
+    elements = -(t * np.log(p) + (1 - t) * np.log1p(-p)) * np.array([[1], [2], [3]])
+    assert math.isclose(one(run), elements.mean(), rel_tol=1e-14)
+    table = write("c.csv", "a,b,c,w,y\n1,2,3,0.5,0\n2,4,6,2,2\n0,0,1,3,1\n")
+    run = run_cece(
+        "categorical", table, "--label-col", "y", "--rescale", "w", "--from", "logits", "-q"
+    )
+    x = np.array([[1.0, 2, 3], [2, 4, 6], [0, 0, 1]])
+    nll = np.log(np.exp(x).sum(axis=1)) - x[[0, 1, 2], [0, 2, 1]]
+    assert math.isclose(one(run), float(np.mean(nll * [0.5, 2, 3])), rel_tol=1e-14)
+
+
+def test_rescale_column_refusals(write):
+    table = write("c.csv", "a,b,c,w,y\n1,2,3,0.5,0\n2,4,6,2,2\n0,0,1,3,1\n")
+    run = run_cece("categorical", table, "--label-col", "y", "--rescale", "zz", "--from", "logits")
+    assert error_lines(run)[-1] == (
+        f"cece: error: --rescale 'zz': {table} has no column 'zz' (5 columns; columns are a, "
+        "b, c, w, y)"
+    )
+    run = run_cece("binary", "[[0.2,0.9]]", "[[0,1]]", "--rescale", "w")
+    assert error_lines(run)[-1] == (
+        "cece: error: --rescale 'w': no such file, and literal '[[0.2,0.9]]' is an array "
+        "without named columns"
+    )
+    bad = write("n.csv", "a,b,w\n0.2,0.9,1\n0.6,0.3,nan\n")
+    run = run_cece("binary", bad, "[[0,1],[1,0]]", "--rescale", "w")
+    assert error_lines(run) == [
+        f"cece: error: {bad}: line 3, column 2 ('w'): found nan; expected a finite number",
+        "  hint: remove or impute the non-finite values first",
+    ]

@@ -19,7 +19,9 @@ from cece.engine.task import (
     Task,
     check_common,
     clip_warning,
+    column_factors,
     layout_json,
+    rescale_column,
     sample_weights,
     state_layout,
     weight_column,
@@ -54,6 +56,7 @@ class Binary(Task):
             pred_cols=opts.pred_cols,
             label_col=opts.label_col if labels_arg is None else None,
             weight_col=weight_column(opts),
+            rescale_col=rescale_column(opts),
             stdin_format=opts.stdin_format,
             binary=True,
             dtype=opts.dtype,
@@ -72,9 +75,9 @@ class Binary(Task):
         self.elements = k if opts.elementwise else 1
         self.pos_rows: Rows | None = None  # --pos-weight per row or element
         self.pos_weight = self._pos_weight()
-        self.rescale = (
+        self.rescale = (  # None also for a PREDS column (column_factors)
             None
-            if opts.rescale is None
+            if opts.rescale is None or "rescale" in preds.source.parts
             else _factors(factors.load(opts.rescale, "--rescale"), self)
         )
         self.n_columns = 2 if k == 1 else k
@@ -116,7 +119,7 @@ class Binary(Task):
 
     def fused(self, kind: str) -> bool:
         o = self.opts
-        if self.rescale is not None or self.pos_rows is not None or o.elementwise:
+        if o.rescale is not None or self.pos_rows is not None or o.elementwise:
             return False
         return sigmoid.fused(
             kind,
@@ -194,7 +197,11 @@ class Binary(Task):
             self.targets(start, block["labels"]),
             kind=kind,
             pos_weight=pw,
-            rescale=None if self.rescale is None else self.rescale.block(start, n),
+            rescale=self.rescale.block(start, n)
+            if self.rescale is not None
+            else column_factors(self, block, start)
+            if "rescale" in block
+            else None,
             elementwise=o.elementwise,
             label_smoothing=o.label_smoothing,
             sample_weight=sample_weights(self, block, start),

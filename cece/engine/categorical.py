@@ -18,7 +18,9 @@ from cece.engine.task import (
     Task,
     check_common,
     clip_warning,
+    column_factors,
     layout_json,
+    rescale_column,
     sample_factors,
     sample_weights,
     state_layout,
@@ -48,6 +50,7 @@ class Categorical(Task):
             pred_cols=opts.pred_cols,
             label_col=opts.label_col if labels_arg is None else None,
             weight_col=weight_column(opts),
+            rescale_col=rescale_column(opts),
             classes=None if opts.classes is None else list(opts.classes),
             stdin_format=opts.stdin_format,
             dtype=opts.dtype,
@@ -176,8 +179,12 @@ class Categorical(Task):
             eps=o.eps,
             renormalize=o.renormalize,
         )
-        if self.rescale is not None:  # Keras' sample_weight: the mean still divides by N
-            r = self.rescale.block(start, len(p))[:, 0]
+        if self.rescale is not None or "rescale" in block:  # Keras' sample_weight: the mean
+            r = (  # still divides by N
+                self.rescale.block(start, len(p))
+                if self.rescale is not None
+                else column_factors(self, block, start)
+            )[:, 0]
             t.loss, t.numerator = t.loss * r, t.numerator * r
         return t
 

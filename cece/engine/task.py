@@ -145,9 +145,24 @@ def sample_weights(task: Task, block: dict, start: int) -> np.ndarray | None:
     return checks.sample_weights(sw, start, name)
 
 
-def sample_factors(spec: str, preds: inputs.Predictions) -> Rows:
+def rescale_column(opts: LossOptions) -> str | None:
+    """``--rescale COL``: the PREDS column it names, or None (a file or numbers)."""
+    spec = opts.rescale
+    return spec if spec is not None and factors.is_column(spec) else None
+
+
+def column_factors(task: Task, block: dict, start: int) -> np.ndarray:
+    """``--rescale COL``'s block: one finite factor per row, as an (n, 1) array."""
+    r = np.asarray(block["rescale"], dtype=np.float64).reshape(-1)
+    checks.check_finite(r, start, task.preds.name, "--rescale factor")
+    return r.reshape(-1, 1)
+
+
+def sample_factors(spec: str, preds: inputs.Predictions) -> Rows | None:
     """``--rescale`` of a per-sample loss: one value, one per sample ((N,), (N, 1), or the
     predictions' sample shape, e.g. (B, T) for (B, T, V) logits), sliced per block."""
+    if "rescale" in preds.source.parts:
+        return None  # a column of PREDS (column_factors)
     arr = factors.load(spec, "--rescale")
     samples = preds.sample_shape
     if samples is not None and len(samples) > 1 and arr.shape == samples:

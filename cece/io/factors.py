@@ -14,6 +14,19 @@ from cece.io import bfloat16, readers
 from cece.io.arrays import ArrayInput
 
 
+def is_column(text: str) -> bool:
+    """``--rescale COL``: no file, and not numbers (``2``, ``1,2,3``, ``[[1], [2]]``): a
+    column (or record field) of the PREDS table, one factor per row. A bare number is a
+    factor, never a column index."""
+    if text == "-" or readers.exists(text) or readers.looks_like_path(text):
+        return False
+    try:
+        load(text, "--rescale")
+    except CeceError:
+        return True
+    return False
+
+
 def load(text: str, option: str) -> np.ndarray:
     """The factors ``text`` names or spells, as float64 with their shape."""
     if readers.exists(text):

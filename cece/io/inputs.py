@@ -52,6 +52,7 @@ def open_predictions(
     pred_cols: str | None = None,
     label_col: str | None = None,
     weight_col: str | None = None,
+    rescale_col: str | None = None,
     classes: list[str] | None = None,
     stdin_format: str = "csv",
     binary: bool = False,
@@ -68,11 +69,12 @@ def open_predictions(
     data = open_input(arg, stdin_format, header)
     if isinstance(data, ArrayInput):
         data = bfloat16.decide(data, dtype, kind)
-        if weight_col is not None:
-            raise OptionError(
-                f"--sample-weight {weight_col!r}: no such file, and {data.name} "
-                "is an array without named columns"
-            )
+        for option, col in (("--sample-weight", weight_col), ("--rescale", rescale_col)):
+            if col is not None:
+                raise OptionError(
+                    f"{option} {col!r}: no such file, and {data.name} "
+                    "is an array without named columns"
+                )
         original = data.array
         _check_not_empty(original, data.name)
         if binary:
@@ -90,10 +92,10 @@ def open_predictions(
         preds.facts, preds.notes = bfloat16.facts(data)
     elif isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
         bfloat16.check_text(data.name, dtype)
-        preds = _record_predictions(data, pred_cols, label_col, weight_col)
+        preds = _record_predictions(data, pred_cols, label_col, weight_col, rescale_col)
     else:
         bfloat16.check_text(data.name, dtype)
-        preds = _table_predictions(data, pred_cols, label_col, weight_col)
+        preds = _table_predictions(data, pred_cols, label_col, weight_col, rescale_col)
     preds.chosen = pred_cols is not None
     if classes is not None:
         if len(classes) != preds.n_classes:
@@ -190,14 +192,18 @@ def _record_predictions(
     pred_cols: str | None,
     label_col: str | None,
     weight_col: str | None,
+    rescale_col: str | None = None,
 ) -> Predictions:
-    """PREDS as records: the prediction field(s), and the label and weight fields if named."""
+    """PREDS as records: the prediction field(s), and the label, weight and --rescale fields
+    if named."""
     source = Source(table.name, table)
     label = label_field(table, label_col) if label_col is not None else None
     weight = table.field(weight_col.strip(), "--sample-weight") if weight_col else None
-    if weight is not None and (weight.width is not None or not weight.numeric):
-        raise InputError(table.name, f"field {weight.path!r} is not one number per record")
-    exclude = {f.path for f in (label, weight) if f is not None}
+    rescale = table.field(rescale_col.strip(), "--rescale") if rescale_col else None
+    for f in (weight, rescale):
+        if f is not None and (f.width is not None or not f.numeric):
+            raise InputError(table.name, f"field {f.path!r} is not one number per record")
+    exclude = {f.path for f in (label, weight, rescale) if f is not None}
     if label is None:
         exclude |= {f.path for f in label_candidates(table)}
     cols, classes = pred_columns(table, pred_cols, exclude)
@@ -208,6 +214,8 @@ def _record_predictions(
             source.text_parts.add("labels")
     if weight is not None:
         source.parts["weights"] = table.add(weight)
+    if rescale is not None:
+        source.parts["rescale"] = table.add(rescale)
     return Predictions(table.name, None, len(cols), classes, table.dtype_of(cols), source)
 
 
@@ -216,6 +224,7 @@ def _table_predictions(
     pred_cols: str | None,
     label_col: str | None,
     weight_col: str | None,
+    rescale_col: str | None = None,
 ) -> Predictions:
     name, header = table.name, table.header
     skip: set[int] = set()
@@ -230,6 +239,10 @@ def _table_predictions(
         weight = parse_cols(weight_col, header, table.ncols, name, "--sample-weight")[0]
         source.parts["weights"] = [weight]
         skip.add(weight)
+    if rescale_col is not None:
+        rescale = parse_cols(rescale_col, header, table.ncols, name, "--rescale")[0]
+        source.parts["rescale"] = [rescale]
+        skip.add(rescale)
     if pred_cols is not None:
         cols = parse_cols(pred_cols, header, table.ncols, name, "--pred-cols")
     else:
