@@ -100,7 +100,8 @@ class Binary(Task):
             return None
         w = np.asarray(self.opts.pos_weight, dtype=np.float64)
         shape = self.opts.pos_weight_shape
-        if shape is not None and (len(shape) > 1 or len(w) not in (1, self.k)):
+        rank = len(self.preds.shape or ())  # > 2: broadcast against the array, as PyTorch
+        if shape is not None and (len(shape) > 1 or (rank > 2 and len(w) not in (1, self.k))):
             self.pos_rows = _factors(w.reshape(shape), self, "--pos-weight", positive=True)
             return None
         if not np.isfinite(w).all() or (w <= 0).any():
