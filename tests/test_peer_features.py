@@ -102,6 +102,18 @@ def test_rel_entr_against_a_naive_reference(x, rel):
     assert math.isclose(got, want, rel_tol=1e-14, abs_tol=1e-320), (x, y, got, want)
 
 
+@pytest.mark.parametrize("case", ORACLES["bernoulli_kl"], ids=lambda c: str(c["targets"][0]))
+def test_binary_kl_excess_has_full_precision(case):
+    """The binary form: soft targets against nearly equal probabilities (KL ~ 1e-11). Its two
+    terms (~1e-5, opposite signs) cancel, leaving ~1e-10 relative error; ce − H(y) (~0.6 each)
+    left ~1e-5."""
+    args = ("binary", lit(case["preds"]), lit(case["targets"]), "--from", "probs")
+    doc = json.loads(run_cece(*args, "-f", "json").out)
+    close(doc["stats"]["kl"], case["mean"], rtol=1e-8)
+    run = run_cece(*args, "--elementwise", "-r", "none", "-f", "json")
+    close([s["kl"] for s in json.loads(run.out)["samples"]], np.ravel(case["kl"]), rtol=1e-8)
+
+
 # -- kl --elementwise and kl --sample-weight (item 10) ---------------------------------------------
 
 

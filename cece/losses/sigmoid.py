@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from cece import _native as kernels
+from cece.losses import divergence
 from cece.losses.terms import Terms, clip_moves, compute_dtype, default_eps
 
 
@@ -105,6 +106,7 @@ def binary_terms(
     y_raw = targets.astype(dtype, copy=False)
     y = y_raw * (1 - label_smoothing) + label_smoothing / 2 if label_smoothing else y_raw
     clipped_low = clipped_high = 0
+    p: np.ndarray | None = None  # the probabilities used (clipped), for the KL excess
     if kind == "logits":
         nlp, nlq = _softplus_pair(x)  # −log p, −log(1 − p)
         predicted = x > _logit(threshold)
@@ -129,13 +131,14 @@ def binary_terms(
         loss = loss * rescale
     s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if elementwise:
-        return _elements(loss, ce, x, y, y_raw, nlp, predicted, s, (clipped_low, clipped_high))
+        excess = _excess(y, ce, p)
+        return _elements(loss, excess, y, y_raw, nlp, predicted, s, (clipped_low, clipped_high))
     out: dict = {}
     soft = not np.all((y == 0) | (y == 1))
     if soft:
         h = _binary_entropy(y)
         out["entropy"] = h.mean(axis=1, dtype=np.float64)
-        out["kl"] = np.maximum(ce - h, 0).mean(axis=1, dtype=np.float64)
+        out["kl"] = _excess(y, ce, p).mean(axis=1, dtype=np.float64)
     if k == 1:
         out["target"] = y_raw[:, 0].astype(np.float64)
 
@@ -174,7 +177,19 @@ def binary_terms(
     )
 
 
-def _elements(loss, ce, x, y, y_raw, nlp, predicted, s, clipped: tuple[int, int]) -> Terms:
+def _excess(y: np.ndarray, ce: np.ndarray, p: np.ndarray | None) -> np.ndarray:
+    """KL(Bernoulli(y) ‖ Bernoulli(p)) of each element, the loss above the targets' entropy:
+    from probabilities ``rel_entr(y, p) + rel_entr(1 − y, 1 − p)``, each term with full
+    relative precision (:func:`cece.losses.divergence.rel_entr`, SciPy's); from logits
+    ``ce − H(y)``. Never below 0."""
+    if p is None:
+        return np.maximum(ce - _binary_entropy(y), 0)
+    with np.errstate(invalid="ignore"):
+        kl = divergence.rel_entr(y, p) + divergence.rel_entr(1 - y, 1 - p)
+    return np.maximum(np.where(np.isnan(kl), 0.0, kl), 0)
+
+
+def _elements(loss, excess, y, y_raw, nlp, predicted, s, clipped: tuple[int, int]) -> Terms:
     """One term per element of (N, K), in C order (PyTorch's ``reduction="none"`` shape,
     flattened): the ``mean`` reduction is the same mean over N·K elements."""
     m = loss.size
@@ -182,8 +197,7 @@ def _elements(loss, ce, x, y, y_raw, nlp, predicted, s, clipped: tuple[int, int]
     e = loss.reshape(-1).astype(np.float64)
     out: dict = {}
     if not np.all((y == 0) | (y == 1)):
-        h = _binary_entropy(y).reshape(-1)
-        out["entropy"], out["kl"] = h, np.maximum(ce.reshape(-1) - h, 0)
+        out["entropy"], out["kl"] = _binary_entropy(y).reshape(-1), excess.reshape(-1)
     target = y_raw.reshape(-1).astype(np.float64)
     flat_nlp, flat_predicted = nlp.reshape(-1), predicted.reshape(-1)
 

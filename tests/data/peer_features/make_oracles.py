@@ -12,6 +12,7 @@ Sources of truth, per case (all in float64, on the case's exact input values):
 * ``kl_precision``: ``scipy.special.rel_entr`` (SciPy ≥ 1.15 computes each term as
   ``x·log1p((x − y)/y)`` when x/y is in (1/2, 2): xsf ``include/xsf/convex_analysis.h``) and
   ``scipy.stats.entropy(p, q, axis=1)``; the mpmath value at 50 digits, for the record;
+* ``bernoulli_kl``: ``rel_entr(y, p) + rel_entr(1 − y, 1 − p)`` for soft binary targets;
 * ``kl_div``: ``torch.nn.functional.kl_div(log q, p, reduction=...)`` (``none``, ``sum``,
   ``mean``: the mean over every element, ``batchmean``: the sum over the batch size, which is
   cece's default row mean); logits through ``log_softmax``/``softmax``;
@@ -88,6 +89,25 @@ def kl_precision(rng: np.random.Generator) -> list[dict]:
                 "rel_entr": rel_entr(pa, qa).tolist(),
                 "row_sums": rel_entr(pa, qa).sum(axis=1).tolist(),
                 "mpmath_terms": exact,
+            }
+        )
+    return out
+
+
+def bernoulli_kl(rng: np.random.Generator) -> list[dict]:
+    """Soft binary targets y against probabilities p close to them: the KL excess of each
+    element, rel_entr(y, p) + rel_entr(1 − y, 1 − p), and its mean (cece binary's stats.kl)."""
+    out = []
+    for _ in range(3):
+        y = np.round(rng.uniform(0.05, 0.95, (3, 2)), 6)
+        p = y * (1 + rng.standard_normal(y.shape) * 1e-5)  # KL ~ 1e-11
+        kl = rel_entr(y, p) + rel_entr(1 - y, 1 - p)
+        out.append(
+            {
+                "preds": p.tolist(),
+                "targets": y.tolist(),
+                "kl": kl.tolist(),
+                "mean": float(kl.mean()),
             }
         )
     return out
@@ -289,6 +309,7 @@ def main() -> None:
         "bce_rank3": bce_rank3(rng),
         "ce_rescale": ce_rescale(rng),
         "ce_class_axis": ce_class_axis(rng),
+        "bernoulli_kl": bernoulli_kl(rng),
     }
     OUT.write_text(json.dumps(doc, indent=1) + "\n")
     print(f"wrote {OUT}")
