@@ -510,3 +510,29 @@ def test_rescale_column_refusals(write):
         f"cece: error: {bad}: line 3, column 2 ('w'): found nan; expected a finite number",
         "  hint: remove or impute the non-finite values first",
     ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (
+            "binary",
+            "[[0.2,0.9],[0.6,0.3]]",
+            "[[0,1],[1,0]]",
+            "--elementwise",
+            "--rescale",
+            "[[1,2]]",
+        ),
+        ("kl", "[[0.5,0.5]]", "[[0.9,0.1]]", "--elementwise", "--sample-weight", "[2]"),
+        ("categorical", "[[1,2,3],[2,4,6]]", "[0,2]", "--rescale", "0.5,2"),
+    ],
+)
+def test_documents_follow_the_schema(args):
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(resources.files("cece.report").joinpath("result.schema.json").read_text())
+    run = run_cece(*args, "-f", "json", "-r", "none")
+    assert run.code == 0, run.err
+    jsonschema.validate(json.loads(run.out), schema)

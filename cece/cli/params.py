@@ -173,10 +173,10 @@ RescaleOpt = Annotated[
     str | None,
     typer.Option(
         "--rescale",
-        metavar="FILE|LIST",
+        metavar="FILE|COL|LIST",
         help="Factors on each element's (binary) or sample's loss, as PyTorch's weight= and "
-        "Keras' sample_weight: one, one per column, one per row or one per element; the mean "
-        "still divides by the count.",
+        "Keras' sample_weight: one, one per column, one per row (or a PREDS column) or one per "
+        "element; the mean still divides by the count.",
         rich_help_panel=LOSS,
     ),
 ]
