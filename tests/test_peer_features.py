@@ -536,3 +536,13 @@ def test_documents_follow_the_schema(args):
     run = run_cece(*args, "-f", "json", "-r", "none")
     assert run.code == 0, run.err
     jsonschema.validate(json.loads(run.out), schema)
+
+
+def test_entropy_elementwise_and_sample_weight():
+    """scipy.special.entr element by element; the weighted row mean Σ sH / Σ s."""
+    p = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
+    entr = np.where(p > 0, -p * np.log(np.where(p > 0, p, 1)), 0.0)
+    run = run_cece("entropy", lit(p.tolist()), "--elementwise", "-r", "none", "-q")
+    close(numbers(run), entr.ravel(), rtol=1e-15)
+    run = run_cece("entropy", lit(p.tolist()), "--sample-weight", "[1, 3]", "-q")
+    close(one(run), (entr.sum(axis=1) * [1, 3]).sum() / 4, rtol=1e-15)
