@@ -546,3 +546,13 @@ def test_entropy_elementwise_and_sample_weight():
     close(numbers(run), entr.ravel(), rtol=1e-15)
     run = run_cece("entropy", lit(p.tolist()), "--sample-weight", "[1, 3]", "-q")
     close(one(run), (entr.sum(axis=1) * [1, 3]).sum() / 4, rtol=1e-15)
+
+
+def test_binary_elementwise_keeps_per_class_and_worst():
+    x, y = "[[0.2,0.9],[0.6,0.3],[0.5,0.1]]", "[[0,1],[1,0],[1,1]]"
+    plain = json.loads(run_cece("binary", x, y, "--per-class", "-f", "json").out)
+    each = json.loads(run_cece("binary", x, y, "--per-class", "--elementwise", "-f", "json").out)
+    assert each["per_class"] == plain["per_class"]
+    run = run_cece("binary", x, y, "--elementwise", "--worst", "1", "-f", "json")
+    worst = json.loads(run.out)["worst"]
+    assert [(w["row"], w["column"]) for w in worst] == [(2, 1)]  # −log 0.1

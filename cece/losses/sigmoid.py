@@ -130,10 +130,20 @@ def binary_terms(
     if rescale is not None:
         loss = loss * rescale
     s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    out: dict = {}
+    right = predicted == (y_raw >= 0.5)
+    if per_column:
+        out["columns"] = np.stack(
+            [
+                np.full(k, float(n)),
+                loss.sum(axis=0, dtype=np.float64),
+                right.sum(axis=0, dtype=np.float64),
+            ]
+        )
     if elementwise:
         excess = _excess(y, ce, p)
-        return _elements(loss, excess, y, y_raw, nlp, predicted, s, (clipped_low, clipped_high))
-    out: dict = {}
+        clipped = (clipped_low, clipped_high)
+        return _elements(loss, excess, y, y_raw, nlp, predicted, s, clipped, out.get("columns"))
     soft = not np.all((y == 0) | (y == 1))
     if soft:
         h = _binary_entropy(y)
@@ -152,16 +162,7 @@ def binary_terms(
             }
 
         out["details"] = details
-    right = predicted == (y_raw >= 0.5)
     correct = right.mean(axis=1, dtype=np.float64)
-    if per_column:
-        out["columns"] = np.stack(
-            [
-                np.full(k, float(n)),
-                loss.sum(axis=0, dtype=np.float64),
-                right.sum(axis=0, dtype=np.float64),
-            ]
-        )
     weight = np.full(n, float(k)) if s is None else k * s
     total = loss.sum(axis=1, dtype=np.float64)
     return Terms(
@@ -189,7 +190,9 @@ def _excess(y: np.ndarray, ce: np.ndarray, p: np.ndarray | None) -> np.ndarray:
     return np.maximum(np.where(np.isnan(kl), 0.0, kl), 0)
 
 
-def _elements(loss, excess, y, y_raw, nlp, predicted, s, clipped: tuple[int, int]) -> Terms:
+def _elements(
+    loss, excess, y, y_raw, nlp, predicted, s, clipped: tuple[int, int], columns=None
+) -> Terms:
     """One term per element of (N, K), in C order (PyTorch's ``reduction="none"`` shape,
     flattened): the ``mean`` reduction is the same mean over N·K elements."""
     m = loss.size
@@ -220,6 +223,7 @@ def _elements(loss, excess, y, y_raw, nlp, predicted, s, clipped: tuple[int, int
         details=details,
         clipped_low=clipped[0],
         clipped_high=clipped[1],
+        columns=columns,
         **out,
     )
 
