@@ -80,6 +80,7 @@ def _measure(
     out: dict,
     q_kind: Kind | None = None,
     dtype: DType = DType.auto,
+    q_dtype: DType = DType.auto,
 ) -> None:
     from cece.cli import run as commands
 
@@ -98,6 +99,7 @@ def _measure(
             "class_axis": class_axis,
             "stdin_format": stdin_format.value,
             "dtype": dtype.value,
+            "q_dtype": q_dtype.value,
         },
     )
     if code:
@@ -209,6 +211,15 @@ def kl(
     class_axis: ClassAxisOpt = -1,
     stdin_format: StdinOpt = StdinFormat.csv,
     dtype: DTypeOpt = DType.auto,
+    q_dtype: Annotated[
+        DType,
+        typer.Option(
+            "--q-dtype",
+            help="What Q's 16-bit arrays hold (--dtype is P's): bfloat16 reads uint16/int16 "
+            "bit dumps and |V2 arrays as bfloat16; auto refuses them.",
+            rich_help_panel=IN,
+        ),
+    ] = DType.auto,
     fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
     rows: RowsOpt = "20",
@@ -248,4 +259,5 @@ def kl(
         ),
         q_kind,
         dtype,
+        q_dtype,
     )

@@ -93,6 +93,7 @@ def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -
         class_axis=loss["class_axis"],
         stdin_format=loss["stdin_format"],
         dtype=loss.get("dtype", "auto"),
+        q_dtype=loss.get("q_dtype", "auto") if command == "kl" else None,
     )
     return run(measures.KL if command == "kl" else measures.Entropy, p, q, opts, output_from(out))
 
