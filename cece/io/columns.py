@@ -99,8 +99,8 @@ def _written_g(table: TextTable, col: int, k: int) -> bool:
     """An integer column that is scores as a ``%g`` writer writes them: the table drops the
     point elsewhere, or the column holds a negative number, and its values are neither a row
     index nor labels of the other ``k`` columns (:func:`cece.io.layout.integer_role`)."""
-    values = [int(v) for v in _sampled(table, col)]
-    rows = table.sample_rows + ([table.first_fields] if table.header is None else [])
+    rows = ([table.first_fields] if table.header is None else []) + table.sample_rows
+    values = [int(r[col]) for r in rows if col < len(r)]  # in file order (an index's run)
     evidence = drops_point(rows) or any(v < 0 for v in values)
     return evidence and not integer_role(values, k)
 
@@ -110,11 +110,18 @@ def _zero_one(table: TextTable, col: int) -> bool:
 
 
 def _decimal_column(table: TextTable | ArrowTable, col: int) -> bool:
-    """Every sampled cell is a number written with a point or exponent (Arrow: a float type)."""
+    """Every sampled cell is a number written with a point or exponent, or (a %g writer) some
+    are and the others are whole numbers (Arrow: a float type)."""
     if isinstance(table, ArrowTable):
         return table.is_numeric(col) and not table.is_integer(col)
     cells = _sampled(table, col)
-    return bool(cells) and all(decimal(v) for v in cells)
+    if not cells or not any(decimal(v) for v in cells):
+        return False
+    if all(decimal(v) for v in cells):
+        return True
+    # a %g writer's column: decimals, and whole numbers written without a point
+    rows = table.sample_rows + ([table.first_fields] if table.header is None else [])
+    return drops_point(rows) and all(parse_number(v) is not None for v in cells)
 
 
 def _cells(table: TextTable | ArrowTable, col: int) -> list[str]:

@@ -44,6 +44,7 @@ class Report:
     suggestion: str = ""
     notes: list[str] = field(default_factory=list)
     select: str = ""  # record tables: the --pred-cols the loss commands need
+    multi_label: bool = False  # record tables: a list of 0/1 targets, several 1s a row
 
     def to_dict(self) -> dict:
         v = self.values
@@ -94,6 +95,8 @@ def inspect(arg: str, *, class_axis: int = -1, stdin_format: str = "csv") -> Rep
     else:
         report = _array(data, class_axis) if isinstance(data, ArrayInput) else _table(data)
     _classify(report, arg)
+    if report.multi_label and report.suggestion.startswith("cece categorical "):
+        report.suggestion = "cece binary " + report.suggestion.removeprefix("cece categorical ")
     if isinstance(data, ArrayInput) and data.stored and data.array.dtype in bfloat16.BIT_KINDS:
         # the loss commands refuse 16-bit integers and |V2 without --dtype bfloat16
         if data.bfloat16:
@@ -182,7 +185,7 @@ def _table(table) -> Report:
     try:  # the readers' rule (cece.io.columns): pandas' index columns are not values
         found = index_columns(table, [c for c in range(table.ncols) if c not in text_cols])
     except InputError as exc:
-        found, index_note = {}, exc.message
+        found, index_note = {}, exc.detail
     skip = set(found)
 
     def values_columns(label: int | None) -> list[int]:
@@ -219,6 +222,7 @@ def _table(table) -> Report:
     )
     report.values = values if float_cols else None
     report.notes += [i.detail for i in found.values()] + ([index_note] if index_note else [])
+    report.notes += _typed_note(table, float_cols)
     if label_col is not None:
         report.label_column = header[label_col]
     report.text_columns = [header[c] if header else str(c) for c in text_cols if c != label_col]
@@ -233,7 +237,9 @@ def _records(table: JsonlTable | ArrowTable) -> Report:
     """A record table, read through the fields the loss commands would read."""
     lay = record_layout(table)
     pred_cols = [c for f in lay.preds for c in table.add(f)]
-    label = lay.label if lay.label is not None and lay.label.width is None else None
+    label = lay.label
+    if label is not None and label.width not in (None, len(pred_cols)):
+        label = None  # a list that is neither one label nor one target per column
     label_cols = table.add(label) if label is not None else []
     text = label is not None and label.kind == "text"
     floats = pred_cols + ([] if text else label_cols)
@@ -244,7 +250,7 @@ def _records(table: JsonlTable | ArrowTable) -> Report:
         if pred_cols:
             values.update(block.floats[:, : len(pred_cols)], block.start_row)
         if label_cols and not text:
-            label_values.update(block.floats[:, -1:], block.start_row)
+            label_values.update(block.floats[:, len(pred_cols) :], block.start_row)
         elif text and len(names) < DISTINCT_CAP * 10:
             names.extend(block.texts[0].tolist())
     fmt = "JSON Lines records" if isinstance(table, JsonlTable) else "Arrow table (list columns)"
@@ -253,10 +259,34 @@ def _records(table: JsonlTable | ArrowTable) -> Report:
     report.header = [p for p, f in table.fields.items() if f.kind != "object"]
     report.values = values if pred_cols else None
     report.label_column = None if label is None else label.path
-    if label_cols:
+    report.select, report.notes = lay.select, list(lay.notes) + _typed_note(table, pred_cols)
+    if label is not None and label.width is not None:  # one target per column
+        multi = label_values.integers and not label_values.one_hot
+        report.labels = {"form": "multi-label targets" if multi else "dense targets"}
+        report.multi_label = multi
+    elif label_cols:
         report.labels = _names(names) if text else _index_labels(label_values)
-    report.select, report.notes = lay.select, list(lay.notes)
+    if text and any(f.width is not None for f in lay.preds):  # a list names no classes
+        report.select += " --classes NAMES"
+        report.notes.append(
+            "the labels are class names: --classes names the list's classes in order"
+        )
     return report
+
+
+def _typed_note(table: object, cols: list[int]) -> list[str]:
+    """Integer-typed Arrow score columns: what the loss commands need to read them."""
+    if not isinstance(table, ArrowTable):
+        return []
+    kinds = {table.stored_dtype(c) for c in cols} - {np.dtype(np.float64)}
+    if kinds & set(bfloat16.BIT_KINDS):
+        return [
+            f"{', '.join(map(str, sorted(map(str, kinds))))} columns: if they are bfloat16 bits, "
+            "the loss commands need --dtype bfloat16 (without it they refuse 16-bit integers)"
+        ]
+    if any(k.kind in "iu" for k in kinds):
+        return ["integer columns: the loss commands take them as scores only with --from"]
+    return []
 
 
 def _names(values: list) -> dict:
