@@ -510,3 +510,15 @@ def test_library_binary_targets_use_the_same_rule():
 
     with pytest.raises(InputError, match=r"target -1 is outside \[0, 1\]"):
         binary_cross_entropy(np.array([0.2, 0.7]), np.array([-1.0, 1.0]))
+
+
+def test_ignored_labels_do_not_hide_the_boolean_ambiguity(write):
+    p = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])  # columns: True, False
+    preds = write("p.csv", "True,False\n" + "\n".join(f"{a},{b}" for a, b in p.tolist()) + "\n")
+    line, _ = refusal("categorical", preds, "[1,-100,0]", "--ignore-index", "-100")
+    assert line.startswith("cece: error: literal '[1,-100,0]': 0/1 labels against the class names")
+    value = quiet(
+        "categorical", preds, "[1,-100,0]", "--ignore-index", "-100", "--labels-as", "name"
+    )
+    want = reference.categorical(p, [0, -100, 1], kind="probs", ignore_index=-100)
+    np.testing.assert_allclose(value, want, rtol=1e-12)

@@ -103,7 +103,9 @@ def integer_names(
     they are names, ``(None, note)`` when column indices; an error when both fit and differ."""
     c = len(classes)
     if sorted(n.strip().lower() for n in classes) == ["false", "true"]:
-        return boolean_names(src, classes, labels_as=labels_as, where=where)
+        return boolean_names(
+            src, classes, ignore_index=ignore_index, labels_as=labels_as, where=where
+        )
     if not all(int_token(n) for n in classes) or [int(n) for n in classes] == list(range(c)):
         return None, None
     lookup = {int(n): i for i, n in enumerate(classes)}
@@ -139,7 +141,7 @@ def integer_names(
 
 
 def boolean_names(
-    src: Source, classes: list[str], *, labels_as: str | None, where: str
+    src: Source, classes: list[str], *, ignore_index: int | None, labels_as: str | None, where: str
 ) -> tuple[dict[int, int] | None, Inference | None]:
     """Labels against the class names True and False (a header ``True,False`` from
     ``pd.get_dummies`` or ``predict_proba`` of a bool target): True/False labels map through
@@ -160,7 +162,7 @@ def boolean_names(
         )
         return lookup, Inference(src.name, "labels", why)
     values = distinct_labels(src)
-    if values is not None and set(values.tolist()) <= {0, 1}:
+    if values is not None and set(values.tolist()) - {ignore_index} <= {0, 1}:
         raise InputError(
             src.name,
             f"0/1 labels against the class names of {where} ({shown}): 1 as True is column "
