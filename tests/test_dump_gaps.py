@@ -517,3 +517,22 @@ def test_ignored_labels_do_not_hide_the_boolean_ambiguity(write):
     )
     want = reference.categorical(p, [0, -100, 1], kind="probs", ignore_index=-100)
     np.testing.assert_allclose(value, want, rtol=1e-12)
+
+
+def test_integer_first_row_above_a_column_of_integers_is_not_a_sure_header(write):
+    # 0,1,2 above a column of whole numbers: pandas' header over an int column, or a %g
+    # writer's first row of data. The cells below are no evidence; the row counts decide.
+    preds = write("p.csv", "0,1,2\n3,0.5,0.25\n-1,1.5,2.5\n2,0.75,0.125\n")
+    x = [[0, 1, 2], [3, 0.5, 0.25], [-1, 1.5, 2.5], [2, 0.75, 0.125]]
+    both = write("y.txt", "0\n1\n2\n1\n")  # its first row may be pandas' header too
+    line, hint = refusal("categorical", preds, both)
+    assert line == (
+        "cece: error: p.csv: is the first row (0,1,2) a header, as pandas writes one, or data? "
+        "Both readings fit the other inputs' row counts and give different losses"
+    )
+    assert hint is not None and hint.startswith("  hint: --header reads")
+    named = write("y.csv", "y\n0\n1\n2\n1\n")
+    want = reference.categorical(x, [0, 1, 2, 1])
+    np.testing.assert_allclose(quiet("categorical", preds, named), want, rtol=1e-12)
+    as_header = quiet("categorical", preds, both, "--header")
+    np.testing.assert_allclose(as_header, reference.categorical(x[1:], [1, 2, 1]), rtol=1e-12)

@@ -112,6 +112,8 @@ def numeric_header(first: list[str], below: list[list[str]]) -> tuple[str, str]:
     row = shown(cells)
     if drops_point(below) and (sequence or increasing):
         return "ambiguous", row  # integers above: a %g writer's data as much as a header
+    if sequence and written_apart and len(written_apart) < n:
+        return "ambiguous", row  # a column of integers below too: a %g writer's data as well
     if written_apart and (sequence or (increasing and len(written_apart) == n)):
         why = (
             "pandas' default column names"
