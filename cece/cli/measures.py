@@ -84,6 +84,7 @@ def _measure(
     dtype: DType = DType.auto,
     sample_weight: str | None = None,
     elementwise: bool = False,
+    q_dtype: DType = DType.auto,
 ) -> None:
     from cece.cli import run as commands
 
@@ -104,6 +105,7 @@ def _measure(
             "dtype": dtype.value,
             "sample_weight": sample_weight,
             "elementwise": elementwise,
+            "q_dtype": q_dtype.value,
         },
     )
     if code:
@@ -222,6 +224,15 @@ def kl(
     class_axis: ClassAxisOpt = -1,
     stdin_format: StdinOpt = StdinFormat.csv,
     dtype: DTypeOpt = DType.auto,
+    q_dtype: Annotated[
+        DType,
+        typer.Option(
+            "--q-dtype",
+            help="What Q's 16-bit arrays hold (--dtype is P's): bfloat16 reads uint16/int16 "
+            "bit dumps and |V2 arrays as bfloat16; auto refuses them.",
+            rich_help_panel=IN,
+        ),
+    ] = DType.auto,
     fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
     rows: RowsOpt = "20",
@@ -263,4 +274,5 @@ def kl(
         dtype,
         sample_weight,
         elementwise,
+        q_dtype,
     )

@@ -99,6 +99,7 @@ def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -
         dtype=loss.get("dtype", "auto"),
         sample_weight=loss.get("sample_weight"),
         elementwise=loss.get("elementwise", False),
+        q_dtype=loss.get("q_dtype", "auto") if command == "kl" else None,
     )
     return run(measures.KL if command == "kl" else measures.Entropy, p, q, opts, output_from(out))
 

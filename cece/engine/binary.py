@@ -166,23 +166,7 @@ class Binary(Task):
         if self.opts.positive is not None:
             raw = self.positive(start, raw)
         y = raw.reshape(len(raw), -1)
-        name = self.labels.name
-        checks.check_finite(y, start, name, "target")
-        if len(y) and y.min() >= 0 and y.max() <= 1:  # the common case, in two reductions
-            bad = np.empty((0, 2), np.intp)
-        else:
-            bad = np.argwhere((y < 0) | (y > 1))
-        if bad.size:
-            r, c = (int(v) for v in bad[0])
-            raise InputError(
-                name,
-                f"target {y[r, c]:g} is outside [0, 1]",
-                row=start + r,
-                column=c if self.k > 1 else None,
-                hint=POSITIVE_HINT
-                if y[r, c] == -1
-                else "binary targets are 0/1 labels or probabilities in [0, 1]",
-            )
+        checks.binary_targets(y, start, self.labels.name, minus_one=POSITIVE_HINT)
         if self.one_hot and not np.all(
             ((y[:, 0] == 1) & (y[:, 1] == 0)) | ((y[:, 0] == 0) & (y[:, 1] == 1))
         ):

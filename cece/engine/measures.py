@@ -137,8 +137,9 @@ class KL(Entropy):
             class_axis=o.class_axis,
             pred_cols=o.pred_cols,
             stdin_format=o.stdin_format,
-            dtype=o.dtype,
+            dtype=o.q_dtype or "auto",  # --dtype is P's (README: "bfloat16")
             kind=o.q_kind or o.kind,
+            dtype_option="--q-dtype",
         )
         if q.n_classes != self.n_columns or (
             q.sample_shape is not None
@@ -154,6 +155,7 @@ class KL(Entropy):
             )
         q.source.parts = {"q" if k == "preds" else k: v for k, v in q.source.parts.items()}
         self.q = q
+        self.preds.notes.extend(q.notes)  # Q's bfloat16 (--q-dtype), stated with P's
         self.sources.append(q.source)
         self.q_sums = RowSums(tol=math.sqrt(default_eps(q.dtype)))
         self.q_note: str | None = None
@@ -229,6 +231,7 @@ class KL(Entropy):
                 "q": self.q.name,
                 "q_kind": self.q_kind,
                 "q_kind_detected": (self.opts.q_kind or self.opts.kind) == "auto",
+                **{f"q_{k}": v for k, v in self.q.facts.items()},
             }
         )
         return out

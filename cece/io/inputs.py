@@ -59,16 +59,18 @@ def open_predictions(
     dtype: str = "auto",
     kind: str = "auto",
     header: bool | None = None,
+    dtype_option: str = "--dtype",
 ) -> Predictions:
     """Open PREDS; ``label_col``/``weight_col`` name columns of the same table.
 
     ``binary``: a 1-D array is N samples of one column (not one sample of C classes), and an
     array of higher rank is one sample per entry of its first axis. ``dtype`` (``--dtype``)
-    and ``kind`` (``--from``) decide whether integer arrays may be read (:mod:`.bfloat16`).
+    and ``kind`` (``--from``) decide whether integer arrays may be read (:mod:`.bfloat16`);
+    ``dtype_option`` names the option that set ``dtype`` (``--q-dtype`` for Q of ``cece kl``).
     """
     data = open_input(arg, stdin_format, header)
     if isinstance(data, ArrayInput):
-        data = bfloat16.decide(data, dtype, kind)
+        data = bfloat16.decide(data, dtype, kind, dtype_option)
         for option, col in (("--sample-weight", weight_col), ("--rescale", rescale_col)):
             if col is not None:
                 raise OptionError(
@@ -91,11 +93,15 @@ def open_predictions(
             preds.dtype = np.dtype(np.float32)
         preds.facts, preds.notes = bfloat16.facts(data)
     elif isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
-        bfloat16.check_text(data.name, dtype)
+        if not isinstance(data, ArrowTable):
+            bfloat16.check_text(data.name, dtype, dtype_option)
         preds = _record_predictions(data, pred_cols, label_col, weight_col, rescale_col)
     else:
-        bfloat16.check_text(data.name, dtype)
+        if not isinstance(data, ArrowTable):
+            bfloat16.check_text(data.name, dtype, dtype_option)
         preds = _table_predictions(data, pred_cols, label_col, weight_col, rescale_col)
+    if isinstance(data, ArrowTable):
+        _typed_scores(data, preds, dtype, kind, dtype_option)
     preds.chosen = pred_cols is not None
     if classes is not None:
         if len(classes) != preds.n_classes:
@@ -269,6 +275,26 @@ def _table_predictions(
     source.parts["preds"] = cols
     classes = [header[c] for c in cols] if header else None
     return Predictions(name, None, len(cols), classes, np.dtype(np.float64), source)
+
+
+def _typed_scores(
+    table: ArrowTable, preds: Predictions, dtype: str, kind: str, option: str
+) -> None:
+    """Integer-typed score columns of a Parquet/Arrow table, decided as for a binary array
+    (:func:`cece.io.bfloat16.refuse_integers`): bfloat16 bits with --dtype bfloat16, numbers
+    with --from, otherwise refused; never computed as integers without being asked."""
+    cols = preds.source.parts["preds"] or []
+    if dtype == "bfloat16":
+        stored = table.read_bits(cols, option)
+        preds.dtype = np.dtype(np.float32)
+        preds.facts = {"dtype": "bfloat16", "stored_dtype": stored}
+        preds.notes = [
+            f"{table.name}: bfloat16 values (stored as {stored}), converted exactly to float32"
+        ]
+        return
+    for c in cols:
+        if (found := table.stored_dtype(c)).kind in "iu":
+            bfloat16.refuse_integers(table.name, found, kind, option)
 
 
 def label_like(preds: Predictions) -> str | None:
