@@ -699,6 +699,50 @@ def sklearn_cases():
             tol=(1e-7, 0.0),
             needs="float16-eps" if dt == "float16" else None,
         )
+    # a 1-D y_pred is P(positive class) (log_loss' binary form): cece binary; cece categorical
+    # must not read it as one row of classes (a 1-D literal or .npy: refused as ambiguous)
+    rng = np.random.default_rng(1)
+    for j in range(10):
+        n = int(rng.integers(2, 12))
+        p1 = np.round(rng.uniform(0.01, 0.99, n), 4)
+        y1 = rng.integers(0, 2, n)
+        y1[:2] = [0, 1]
+        value = log_loss(y1, p1)
+        add(
+            f"sklearn-log_loss-binary-1d-{j:02d}",
+            "sklearn",
+            "sklearn/metrics/_classification.py: log_loss (1-D y_pred: P(positive))",
+            "log_loss(y, p[N])",
+            ["binary", "{preds}", "{labels}", "--from", "probs"],
+            {"preds": arr(p1, "literal" if j % 2 else "npy"), "labels": arr(y1)},
+            float(value),
+            tol=(1e-7, 0.0),
+        )
+    y_s = ["no", "yes", "yes", "no", "yes"]
+    p_s = np.array([0.2, 0.7, 0.6, 0.1, 0.45])
+    add(
+        "sklearn-log_loss-binary-1d-strings",
+        "sklearn",
+        f"{src}: test_log_loss (symbolic labels)",
+        "log_loss(['no','yes',...], p[N]) (positive: the last label in sorted order)",
+        ["binary", "{preds}", "{labels}", "--from", "probs", "--positive", "yes"],
+        {"preds": arr(p_s), "labels": {"strings": ["label", *y_s], "as": "csv"}},
+        float(log_loss(y_s, p_s)),
+        tol=(1e-7, 0.0),
+    )
+    for as_ in ("npy", "literal"):
+        add(
+            f"sklearn-log_loss-1d-categorical-{as_}",
+            "sklearn",
+            "sklearn/metrics/_classification.py: log_loss (1-D y_pred)",
+            "log_loss([0,1,1,0,1], p[5]) = 0.4076…; cece categorical cannot tell N scores from "
+            "one row of N classes",
+            ["categorical", "{preds}", "{labels}", "--from", "probs"],
+            {"preds": arr(p_s, as_), "labels": arr(np.array([0, 1, 1, 0, 1]), as_)},
+            expect="error",
+            needs="1d-literal-refusal" if as_ == "literal" else None,
+            note="ambiguous 1-D PREDS: refuse, naming cece binary",
+        )
     # sample_weight (scikit-learn's weighted mean) on random cases, as its common tests do
     rng = np.random.default_rng(0)
     for j in range(20):
@@ -1534,6 +1578,45 @@ def scipy_cases():
         [stats.entropy([0.0, 1.0, 2.0])],
         needs="renormalize-counts",
     )
+    # 1-D inputs, as the tests pass them: one distribution (cece reads a 1-D P as one row)
+    ent1 = ["entropy", "{p}", "--from", "probs", "--renormalize"]
+    kl1 = ["kl", "{p}", "{q}", "--from", "probs", "--renormalize"]
+    for as_ in ("literal", "npy"):
+        p1, q1 = np.array(pk), np.array(qk)
+        case(
+            f"scipy-entropy-1d-{as_}",
+            "test_entropy_positive (1-D pk)",
+            "entropy(pk)",
+            ent1,
+            {"p": arr(p1, as_)},
+            stats.entropy(p1),
+        )
+        case(
+            f"scipy-entropy-1d-kl-{as_}",
+            "test_entropy_positive (1-D pk, qk)",
+            "entropy(pk, qk)",
+            kl1,
+            {"p": arr(p1, as_), "q": arr(q1, as_)},
+            stats.entropy(p1, q1),
+        )
+        case(
+            f"scipy-entropy-1d-base2-{as_}",
+            "test_entropy_base (1-D)",
+            "entropy(pk, qk, base=2)",
+            [*kl1, "--base", "2"],
+            {"p": arr(p1, as_), "q": arr(q1, as_)},
+            stats.entropy(p1, q1, base=2),
+        )
+        z = np.array([0.0, 1.0, 2.0])
+        case(
+            f"scipy-entropy-zero-1d-{as_}",
+            "test_entropy_zero (1-D)",
+            "entropy([0, 1, 2])",
+            ent1,
+            {"p": arr(z, as_)},
+            stats.entropy(z),
+            needs="renormalize-counts",
+        )
     p2 = np.array([[0.1, 0.2], [0.6, 0.3], [0.3, 0.5]])
     q2 = np.array([[0.2, 0.1], [0.3, 0.6], [0.5, 0.3]])
     ax0 = ["--class-axis", "0"]
