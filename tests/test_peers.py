@@ -85,7 +85,8 @@ def _check(case: dict, tmp_path: Path) -> None:
     argv = _argv(case, tmp_path)
     if case["expect"] == "error":
         run = run_cece(*argv)
-        run.error_line()  # exit 2, nothing on stdout, one error line and at most one hint
+        line = run.error_line()  # exit 2, nothing on stdout, one error line, at most one hint
+        assert "no such option" not in line, line  # refused for the input, not the command
         return
     run = run_cece(*argv, "-f", "json")
     assert run.code == 0, f"{case['call']}\ncece {' '.join(argv)}\n{run.err}"
