@@ -82,7 +82,8 @@ import torch
 import torch.nn.functional as F
 
 OUT = pathlib.Path(__file__).parent / "cases.json"
-TORCH_TOL = {"float64": (1e-7, 1e-7), "float32": (1.3e-6, 1e-5)}  # torch.testing defaults
+# torch.testing's default tolerances by dtype
+TORCH_TOL = {"float64": (1e-7, 1e-7), "float32": (1.3e-6, 1e-5), "float16": (1e-3, 1e-5)}
 CASES: list[dict] = []
 
 
@@ -256,6 +257,8 @@ def torch_binary(cid, source, fn, x, t, kw):
     call += ")"
     argv = ["binary", "{preds}", "{labels}", "--from", "logits" if logits else "probs"]
     argv += ["-r", reduction]
+    if not logits and x.dtype == torch.float16:
+        argv += ["--eps", "0"]  # torch does not clip; float16's own eps (1e-3) would
     arrays = {"preds": arr(x), "labels": arr(t)}
     needs = None
     columns = x.shape[-1] if x.ndim >= 2 else 1
@@ -376,12 +379,12 @@ def torch_opinfo():
     names += ["binary_cross_entropy_with_logits", "kl_div"]
     for name in names:
         (op,) = [o for o in op_db if o.name == f"nn.functional.{name}" and not o.variant_test_name]
-        for dtype in (torch.float64, torch.float32):
+        for dtype in (torch.float64, torch.float32, torch.float16):
             torch.manual_seed(0)
             for i, s in enumerate(op.sample_inputs("cpu", dtype, requires_grad=False)):
                 (t, *rest), kw = s.args, dict(s.kwargs)
-                if rest:
-                    continue
+                if rest or (dtype == torch.float16 and i % 2):
+                    continue  # float16: every other sample
                 tag = str(dtype).removeprefix("torch.float")
                 torch_dispatch(
                     f"torch-opinfo-{name}-{i:03d}-f{tag}",
