@@ -106,9 +106,9 @@ def test_peer_case(case, tmp_path):
     _check(case, tmp_path)
 
 
-@pytest.mark.parametrize("case", PARAMS[::4])
+@pytest.mark.parametrize("case", PARAMS[::8])
 def test_peer_case_numpy_path(case, tmp_path, monkeypatch):
-    """Every fourth case again on the numpy twins of the compiled kernels."""
+    """Every eighth case again on the numpy twins of the compiled kernels."""
     import cece._native
 
     monkeypatch.setattr(cece._native, "FAST", False)

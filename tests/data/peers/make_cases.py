@@ -702,6 +702,27 @@ def sklearn_cases():
             tol=(1e-7, 0.0),
             needs="float16-eps" if dt == "float16" else None,
         )
+    # y_true as a label-indicator matrix (log_loss binarizes it the same way): dense targets
+    for j, (yi, pi) in enumerate(
+        [
+            ([[1, 0], [0, 1], [0, 1]], [[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]]),
+            (
+                [[0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1]],
+                [[0.1, 0.2, 0.7], [0.5, 0.25, 0.25], [0.2, 0.6, 0.2], [0.3, 0.3, 0.4]],
+            ),
+        ]
+    ):
+        value = log_loss(np.array(yi), np.array(pi))
+        add(
+            f"sklearn-log_loss-indicator-{j}",
+            "sklearn",
+            f"{src}: test_log_loss (label indicator y_true)",
+            "log_loss(Y_indicator, P)",
+            ["categorical", "{preds}", "{labels}", "--from", "probs"],
+            {"preds": arr(np.array(pi, float), "literal"), "labels": arr(np.array(yi), "literal")},
+            float(value),
+            tol=(1e-7, 0.0),
+        )
     # a 1-D y_pred is P(positive class) (log_loss' binary form): cece binary; cece categorical
     # must not read it as one row of classes (a 1-D literal or .npy: refused as ambiguous)
     rng = np.random.default_rng(1)
@@ -1621,6 +1642,26 @@ def scipy_cases():
             {"p": arr(z, as_)},
             stats.entropy(z),
             needs="renormalize-counts",
+        )
+    # N-D arrays, axis=-1 (the distributions along the last axis; cece: one row each, C order)
+    rng3 = np.random.default_rng(3)
+    for j, shp in enumerate([(2, 3, 4), (3, 1, 5), (2, 2, 2, 3)]):
+        p3, q3 = rng3.random(shp), rng3.random(shp)
+        case(
+            f"scipy-entropy-nd-{j}",
+            "test_entropy_broadcasting (N-D, axis=-1)",
+            f"entropy(p{shp}, axis=-1)",
+            ent,
+            {"p": arr(p3)},
+            stats.entropy(p3, axis=-1),
+        )
+        case(
+            f"scipy-entropy-kl-nd-{j}",
+            "test_entropy_broadcasting (N-D, axis=-1)",
+            f"entropy(p{shp}, q, axis=-1)",
+            kl,
+            {"p": arr(p3), "q": arr(q3)},
+            stats.entropy(p3, q3, axis=-1),
         )
     p2 = np.array([[0.1, 0.2], [0.6, 0.3], [0.3, 0.5]])
     q2 = np.array([[0.2, 0.1], [0.3, 0.6], [0.5, 0.3]])
