@@ -19,8 +19,10 @@ Sources (the file each case's ``source`` names):
   ``KLDivLoss``), ``common_nn.py`` (``criterion_tests``: the ``*_no_batch_dim_*`` cases), and
   cases after ``test/test_nn.py``'s loss tests (``test_cross_entropy_label_smoothing_*``,
   ``test_bce_with_logits_*``, ``test_KLDivLoss_batch_mean*``: their shapes and options, inputs
-  drawn here with a fixed seed), each in float64 and float32.
-  The peer value is the torch function on the exact stored input, computed in float64.
+  drawn here with a fixed seed), in float64 and float32 (the OpInfo samples in float16 too;
+  float64 inputs rounded to 8 significant digits first). The peer value is the torch function
+  on the exact stored input, computed in float64; the tolerance is torch.testing's for the
+  input's dtype.
 * scikit-learn ``sklearn/metrics/tests/test_classification.py`` (``test_log_loss*``):
   ``sklearn.metrics.log_loss``.
 * Keras ``keras/src/losses/losses_test.py`` (BinaryCrossentropy, CategoricalCrossentropy,
@@ -53,11 +55,13 @@ Translation rules (the README's "Conventions by library" says the same for users
   with torch's ``sum``. Raw random inputs are mapped to distributions first (log_softmax,
   softmax), as a user's would be.
 * ``sklearn.metrics.log_loss`` → ``cece categorical --from probs`` (``normalize=False`` →
-  ``-r sum``; ``labels=`` → ``--classes``; ``sample_weight=`` → ``--sample-weight``); a 1-D
-  ``y_pred`` (P(positive)) → ``cece binary --from probs``.
-* Keras: ``from_logits`` → ``--from logits``; probabilities → ``--from probs`` with Keras'
-  clip ``--eps 1e-7`` (and ``--renormalize`` for the categorical losses, which divide by the
-  row sum); ``sample_weight`` (mean still divides by the count) → ``--rescale`` (needs it).
+  ``-r sum``; ``labels=`` → ``--classes`` with ``--labels-as name``; ``sample_weight=`` →
+  ``--sample-weight``); a 1-D ``y_pred`` (P(positive)) → ``cece binary --from probs``.
+* Keras: ``from_logits`` → ``--from logits``; probabilities → ``--from probs`` on the float32
+  array Keras computes with (Keras clips to [1e-7, 1 - 1e-7] in float32, whose upper end is
+  cece's default eps for float32, 2**-23), ``--renormalize`` for the categorical losses (they
+  divide by the row sum); ``sample_weight`` (the mean still divides by the count) →
+  ``--rescale`` (needs it); the focal losses' alpha/gamma → ``--focal-alpha``/``--focal-gamma``.
 * ``scipy.stats.entropy(pk)`` normalises ``pk``: ``cece entropy --from probs --renormalize``;
   its default ``axis=0`` on 2-D → ``--class-axis 0``; ``entropy(pk, qk)`` → ``cece kl``.
 
