@@ -192,6 +192,7 @@ def torch_categorical(cid, source, fn, x, t, kw, *, log_softmax=False):
     if log_softmax:
         call = call.replace("input[", "log_softmax(input)[")
     note = None
+    unbatched = (x, t) if x.ndim == 1 else None
     if x.ndim == 1:  # unbatched: one row
         x, t = x[None], t[None]
         note = "unbatched (C,) input: one row"
@@ -225,6 +226,24 @@ def torch_categorical(cid, source, fn, x, t, kw, *, log_softmax=False):
         needs=needs,
         note=note,
     )
+    if unbatched is not None:
+        # the same call with the arrays as PyTorch takes them: x (C,), y () or (C,) probabilities.
+        # A 0-d label makes one sample of C classes; (C,) probabilities beside (C,) predictions
+        # are refused today as ambiguous (N binary scores?), though PyTorch's domain has them
+        dense = unbatched[1].dtype != torch.long
+        add(
+            cid + "-1d",
+            "torch",
+            source,
+            call,
+            argv,
+            {"preds": arr(unbatched[0]), "labels": arr(unbatched[1])},
+            num(expected),
+            expect=expect,
+            tol=TORCH_TOL[dtype],
+            needs=needs or ("unbatched-dense-1d" if dense and expect == "value" else None),
+            note="unbatched input as given",
+        )
 
 
 def torch_binary(cid, source, fn, x, t, kw):
