@@ -609,7 +609,7 @@ def sklearn_cases():
     src = "sklearn/metrics/tests/test_classification.py"
     tol = (1e-7, 0.0)  # assert_allclose's default rtol
 
-    def cat(cid, test, y_true, y_prob, argv_extra=(), **kw):
+    def cat(cid, test, y_true, y_prob, argv_extra=(), needs=None, **kw):
         value = log_loss(y_true, y_prob, **kw)
         labels = np.asarray(y_true)
         argv = ["categorical", "{preds}", "{labels}", "--from", "probs", *argv_extra]
@@ -622,7 +622,9 @@ def sklearn_cases():
             else arr(labels, "literal")
         )
         call = f"log_loss({list(y_true)!r}, y_prob{''.join(f', {k}={v!r}' for k, v in kw.items())})"
-        add(cid, "sklearn", f"{src}: {test}", call, argv, arrays, float(value), tol=tol)
+        add(
+            cid, "sklearn", f"{src}: {test}", call, argv, arrays, float(value), tol=tol, needs=needs
+        )
 
     y_true = ["no", "no", "no", "yes", "yes", "yes"]
     y_prob = [[0.5, 0.5], [0.1, 0.9], [0.01, 0.99], [0.9, 0.1], [0.75, 0.25], [0.001, 0.999]]
@@ -658,6 +660,16 @@ def sklearn_cases():
         [1, 2, 2],
         y_score2,
         ["--classes", "1,2,3", "--labels-as", "name"],
+        labels=[1, 2, 3],
+    )
+    # issue 12 item 2: --classes alone is scikit-learn's labels= (refused today as ambiguous)
+    cat(
+        "sklearn-log_loss-labels3-classes-only",
+        "test_log_loss",
+        [1, 2, 2],
+        y_score2,
+        ["--classes", "1,2,3"],
+        needs="classes-as-labels",
         labels=[1, 2, 3],
     )
     y_true, y_prob = [0, 1, 1, 0], [[0.2, 0.7], [0.6, 0.3], [0.4, 0.7], [0.8, 0.3]]
