@@ -857,9 +857,11 @@ def keras_cases():
         arrays["labels"] = arr(np.asarray(y_true, np.float64 if dense else np.int64), "literal")
         needs = None
         if sample_weight is not None:
-            arrays["rescale"] = arr(np.asarray(sample_weight, np.float64).reshape(-1), "literal")
+            # Keras' sample_weight is one factor per sample: for cece binary a column
+            # [[w1], [w2], ...] (a flat list of N values is ambiguous when N equals K)
+            w = np.asarray(sample_weight, np.float64).reshape(-1)
+            arrays["rescale"] = arr(w.reshape(-1, 1) if argv[0] == "binary" else w, "literal")
             argv = [*argv, "--rescale", "{rescale}"]
-            needs = "rescale"
         if loss.reduction is None:
             argv = [*argv, "-r", "none"]
         add(
