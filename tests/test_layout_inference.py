@@ -4,6 +4,7 @@ each case gives scikit-learn's log_loss on the same arrays, or exit 2 with one e
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,20 @@ def test_undecidable_header_refuses_and_the_options_decide(write):
     assert "is the first row (0) a header, as pandas writes one, or data?" in line
     assert run_cece("binary", preds, labels, "--header", "-q").code == 0
     assert run_cece("binary", preds, labels, "--no-header", "-q").code == 0
+
+
+def test_1d_predictions_with_a_multi_hot_row_are_refused_not_read_as_one_sample():
+    # scikit-learn's log_loss reads these as 5 binary samples (0.39890...); one sample with
+    # targets summing to 3 would be 1.666: neither reading is safe to pick
+    run = run_cece("categorical", "[0.2,0.7,0.6,0.1,0.45]", "[0,1,1,0,1]", "--from", "probs")
+    assert run.code == 2
+    assert run.err.splitlines()[0] == (
+        "cece: error: literal '[0,1,1,0,1]': 1-D predictions (literal '[0.2,0.7,0.6,0.1,0.45]') "
+        "with a target row summing to 3: one sample with these targets, or one 0/1 label per "
+        "score?"
+    )
+    assert "cece binary" in run.err.splitlines()[1]
+    one = run_cece("categorical", "[0.2,0.3,0.5]", "[0.1,0.1,0.8]", "--from", "probs", "-q")
+    assert one.code == 0
+    want = -(0.1 * math.log(0.2) + 0.1 * math.log(0.3) + 0.8 * math.log(0.5))
+    assert float(one.out) == pytest.approx(want, rel=1e-15)

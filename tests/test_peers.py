@@ -32,7 +32,6 @@ PENDING = {
     "neg-inf-logits",
     "kl-rescale",
     "float16-eps",
-    "1d-literal-refusal",
     "classes-as-labels",
 }
 

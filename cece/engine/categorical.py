@@ -80,6 +80,7 @@ class Categorical(Task):
         inputs.refresh_classes(preds, opts.classes)
         self.n_columns, self.classes = preds.n_classes, preds.classes
         self.label_map: dict[int, int] | None = None
+        self.one_row = False  # 1-D predictions read as one sample (dense targets must sum to 1)
         state_layout(self, *self._layout_checks())
         self.weight = self._class_weights()
         self.rescale = None if opts.rescale is None else sample_factors(opts.rescale, preds)
@@ -111,6 +112,8 @@ class Categorical(Task):
                 )
             why = f"1-D predictions read as one sample of {preds.shape[0]} classes (one label)"
             found.append(Inference(preds.name, "samples", why))
+        if preds.shape is not None and len(preds.shape) == 1 and lab.form == "dense":
+            self.one_row = True
         if lab.form == "index" and self.classes:
             where = "--classes" if opts.classes is not None else f"{preds.name}'s header"
             self.label_map, note = evidence.integer_names(
@@ -160,6 +163,8 @@ class Categorical(Task):
                 raw = evidence.map_names(raw, self.label_map, start, name, self.opts.ignore_index)
             return checks.index_targets(raw, start, name, n, self.opts.ignore_index)
         checks.dense_targets(raw, start, name, self.target_sums)
+        if self.one_row:
+            _one_distribution(raw, self.preds.name, name)
         if not self.soft and not np.all((raw == 0) | (raw == 1)):
             self.soft = True
         return raw
@@ -313,3 +318,17 @@ def _one_column_hint(preds_arg: str, labels_arg: str | None, opts: LossOptions) 
                 "predictions come first: cece categorical PREDS LABELS"
             )
     return "for one column of scores or probabilities use cece binary"
+
+
+def _one_distribution(raw: np.ndarray, preds_name: str, name: str) -> None:
+    """A 1-D PREDS beside a 1-D target row is one sample only if that row is a distribution;
+    ``[0,1,1,0,1]`` is rather one 0/1 label per score (scikit-learn's binary ``log_loss``)."""
+    total = float(raw.sum())
+    if raw.shape[0] == 1 and abs(total - 1) > 1e-6:
+        raise InputError(
+            name,
+            f"1-D predictions ({preds_name}) with a target row summing to {total:.9g}: "
+            "one sample with these targets, or one 0/1 label per score?",
+            hint="for one score and one label per sample use cece binary; for one sample "
+            "pass a target row that sums to 1, or a class index",
+        )
