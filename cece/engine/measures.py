@@ -16,7 +16,15 @@ from cece import _native as kernels
 from cece import checks
 from cece.checks import KindDetector, RowSums
 from cece.engine.reduce import Summary
-from cece.engine.task import Records, Task, sample_weights, weight_column, weight_sources
+from cece.engine.task import (
+    Records,
+    Task,
+    layout_json,
+    sample_weights,
+    state_layout,
+    weight_column,
+    weight_sources,
+)
 from cece.errors import InputError, OptionError
 from cece.io import blocks, inputs
 from cece.losses import divergence
@@ -45,6 +53,16 @@ class Entropy(Task):
     accuracy = False
 
     def open(self, preds_arg: str, labels_arg: str | None) -> None:
+        self.open_p(preds_arg)
+        self.settle()
+
+    def settle(self) -> None:
+        """Headers settled across the inputs (and stated); the class names they give."""
+        state_layout(self)
+        inputs.refresh_classes(self.preds, None)
+        self.classes = self.preds.classes
+
+    def open_p(self, preds_arg: str) -> None:
         o = self.opts
         self.preds = inputs.open_predictions(
             preds_arg,
@@ -113,6 +131,7 @@ class Entropy(Task):
             "rows": rows,
             "shape": list(p.shape) if p.shape is not None else [rows, p.n_classes],
             "classes": self.classes,
+            **layout_json(self),
         }
 
     def options_dict(self, kind: str) -> dict:
@@ -129,7 +148,7 @@ class KL(Entropy):
     perplexity = False
 
     def open(self, preds_arg: str, labels_arg: str | None) -> None:
-        super().open(preds_arg, None)
+        self.open_p(preds_arg)
         assert labels_arg is not None  # Q, a required argument of cece kl
         o = self.opts
         q = inputs.open_predictions(
@@ -157,6 +176,7 @@ class KL(Entropy):
         self.q = q
         self.preds.notes.extend(q.notes)  # Q's bfloat16 (--q-dtype), stated with P's
         self.sources.append(q.source)
+        self.settle()
         self.q_sums = RowSums(tol=math.sqrt(default_eps(q.dtype)))
         self.q_note: str | None = None
         self.lock = threading.Lock()

@@ -193,6 +193,8 @@ def state_layout(task: Task, *extra: Inference) -> None:
             seen.add(id(src.data))
             task.inferred.extend(getattr(src.data, "inferred", []))
     task.inferred.extend(extra)
+    unique = {(i.file, i.what, i.detail): i for i in task.inferred}  # one file given twice
+    task.inferred = list(unique.values())
     for inference in task.inferred:
         task.diag.note(inference.note())
 

@@ -25,6 +25,7 @@ def settle_headers(sources: list[Source]) -> None:
     unique: dict[int, Source] = {}
     for src in sources:
         unique.setdefault(id(src.data), src)
+    _numeric_headers(list(unique.values()))
     pending = [s.data for s in unique.values() if getattr(s.data, "pending", None) is not None]
     if not pending:
         return
@@ -58,6 +59,27 @@ def settle_headers(sources: list[Source]) -> None:
             why = f"first row {table.pending} read as data: {rows} rows"
         others = "the other inputs have" if len(unique) > 2 else "the other input has"
         table.set_header(header, f"{why}, as {others}" if fits else None)
+
+
+def _numeric_headers(sources: list[Source]) -> None:
+    """A numeric first row read as pandas' header (``0,1`` above decimals) is data after all
+    when only that reading makes the row counts agree (``np.savetxt`` of a one-hot first row)."""
+    for src in sources:
+        table = src.data
+        if not isinstance(table, TextTable) or not table.numeric_header:
+            continue
+        others = [s for s in sources if s is not src]
+        if not others or any(getattr(s.data, "pending", None) is not None for s in others):
+            continue
+        counts = {source_rows(s) for s in others}
+        n = table.table_lines()
+        if counts == {n}:
+            first = ",".join(table.first_fields)
+            table.set_header(
+                False,
+                f"first row {first} read as data: {n} rows, as the other "
+                f"input{'s have' if len(others) > 1 else ' has'}",
+            )
 
 
 def source_rows(src: Source) -> int:

@@ -85,6 +85,7 @@ class TextTable:
         self.header: list[str] | None = None
         self.inferred: list[Inference] = []  # what was decided about the layout, and why
         self.pending: str | None = None  # a first row that may be a header: the other inputs decide
+        self.numeric_header = False  # a numeric first row read as pandas' header (0, 1, ...)
         if is_header(first, self.sample_rows):
             self.header = [f.strip() for f in first]
         else:
@@ -92,12 +93,14 @@ class TextTable:
             if verdict == "header":
                 self.header = [f.strip() for f in first]
                 self.inferred.append(Inference(name, "header", why))
+                self.numeric_header = True
             elif verdict == "ambiguous":
                 self.pending = why
 
     def set_header(self, header: bool, why: str | None = None) -> None:
         """Decide whether the first row is a header (``--header``/``--no-header``, or evidence)."""
         self.pending = None
+        self.numeric_header = False
         self.header_is_data = False
         self.header = [f.strip() for f in self.first_fields] if header else None
         self.inferred = [i for i in self.inferred if i.what not in ("header", "no header")]

@@ -1,0 +1,59 @@
+"""A numeric first row read as pandas' header (``0,1`` above decimals) yields to the row
+counts: ``np.savetxt`` of a one-hot first row is data when only that reading makes the inputs'
+row counts agree (found by test_measures' Hypothesis test)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import run_cece
+
+
+def _kl(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(p > 0, p * np.log(p / q), 0.0)
+    return t.sum(axis=1)
+
+
+@pytest.fixture
+def files(tmp_path):
+    p = np.array([[0.3, 0.7], [0.4, 0.6], [0.5, 0.5]])
+    q = np.array([[0.0, 1.0], [0.25, 0.75], [0.5, 0.5]])
+    np.save(tmp_path / "p.npy", p)
+    np.savetxt(tmp_path / "q.csv", q, delimiter=",", fmt="%.17g")  # first line: 0,1
+    return tmp_path, p, q
+
+
+def test_one_hot_first_row_is_data_when_the_counts_say_so(files):
+    d, p, q = files
+    run = run_cece("kl", d / "q.csv", d / "p.npy", "--from", "probs", "-r", "none", "-f", "json")
+    assert run.code == 0, run.err
+    doc = json.loads(run.out)
+    assert doc["input"]["rows"] == 3
+    assert "first row 0,1 read as data: 3 rows, as the other input has" in run.err
+    assert [i["what"] for i in doc["input"]["inferred"]] == ["no header"]
+    q_run = run_cece("kl", d / "p.npy", d / "q.csv", "--from", "probs", "-r", "none", "-q")
+    want = _kl(p, q)
+    np.testing.assert_allclose([float(v) for v in q_run.out.split()], want, rtol=1e-12)
+
+
+def test_pandas_header_stays_a_header_when_the_counts_agree(tmp_path):
+    # pd.DataFrame(q).to_csv(index=False): "0,1" above 3 rows, beside 3 rows of P
+    p = np.array([[0.3, 0.7], [0.4, 0.6], [0.5, 0.5]])
+    (tmp_path / "q.csv").write_text("0,1\n0.2,0.8\n0.25,0.75\n0.5,0.5\n")
+    np.save(tmp_path / "p.npy", p)
+    run = run_cece("kl", tmp_path / "p.npy", tmp_path / "q.csv", "--from", "probs", "-q")
+    assert run.code == 0, run.err
+    q = np.array([[0.2, 0.8], [0.25, 0.75], [0.5, 0.5]])
+    assert float(run.out) == pytest.approx(_kl(p, q).mean(), rel=1e-12)
+
+
+def test_neither_reading_fits_is_the_row_count_error(tmp_path):
+    np.save(tmp_path / "p.npy", np.full((5, 2), 0.5))
+    (tmp_path / "q.csv").write_text("0,1\n0.2,0.8\n0.25,0.75\n")
+    run = run_cece("kl", tmp_path / "p.npy", tmp_path / "q.csv", "--from", "probs", "-q")
+    assert run.code == 2
+    assert run.err.startswith("cece: error: row counts differ")
