@@ -30,7 +30,6 @@ PENDING = {
     "negative-class-weights",
     "renormalize-counts",
     "neg-inf-logits",
-    "kl-rescale",
     "float16-eps",
     "classes-as-labels",
 }

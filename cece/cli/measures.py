@@ -24,6 +24,7 @@ from cece.cli.params import (
     FormatOpt,
     HistOpt,
     Kind,
+    MeasureRescaleOpt,
     OutputOpt,
     PredColsOpt,
     QuietOpt,
@@ -85,6 +86,7 @@ def _measure(
     sample_weight: str | None = None,
     elementwise: bool = False,
     q_dtype: DType = DType.auto,
+    rescale: str | None = None,
 ) -> None:
     from cece.cli import run as commands
 
@@ -106,6 +108,7 @@ def _measure(
             "sample_weight": sample_weight,
             "elementwise": elementwise,
             "q_dtype": q_dtype.value,
+            "rescale": rescale,
         },
     )
     if code:
@@ -131,6 +134,7 @@ def entropy(
     base: BaseOpt = Base.e,
     renormalize: RenormalizeOpt = False,
     sample_weight: SampleWeightOpt = None,
+    rescale: MeasureRescaleOpt = None,
     elementwise: ElementwiseOpt = False,
     pred_cols: PredColsOpt = None,
     class_axis: ClassAxisOpt = -1,
@@ -176,6 +180,7 @@ def entropy(
         dtype=dtype,
         sample_weight=sample_weight,
         elementwise=elementwise,
+        rescale=rescale,
     )
 
 
@@ -219,6 +224,7 @@ def kl(
     base: BaseOpt = Base.e,
     renormalize: RenormalizeOpt = False,
     sample_weight: SampleWeightOpt = None,
+    rescale: MeasureRescaleOpt = None,
     elementwise: ElementwiseOpt = False,
     pred_cols: PredColsOpt = None,
     class_axis: ClassAxisOpt = -1,
@@ -275,4 +281,5 @@ def kl(
         sample_weight,
         elementwise,
         q_dtype,
+        rescale,
     )

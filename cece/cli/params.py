@@ -180,6 +180,16 @@ RescaleOpt = Annotated[
         rich_help_panel=LOSS,
     ),
 ]
+MeasureRescaleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rescale",
+        metavar="FILE|COL|LIST",
+        help="Factors on each row's value, as Keras' sample_weight: one, or one per row (or a "
+        "P column); the mean still divides by the count (--sample-weight divides by Σw).",
+        rich_help_panel=LOSS,
+    ),
+]
 ElementwiseOpt = Annotated[
     bool,
     typer.Option(

@@ -100,6 +100,7 @@ def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -
         sample_weight=loss.get("sample_weight"),
         elementwise=loss.get("elementwise", False),
         q_dtype=loss.get("q_dtype", "auto") if command == "kl" else None,
+        rescale=loss.get("rescale"),
     )
     return run(measures.KL if command == "kl" else measures.Entropy, p, q, opts, output_from(out))
 

@@ -19,7 +19,10 @@ from cece.engine.reduce import Summary
 from cece.engine.task import (
     Records,
     Task,
+    column_factors,
     layout_json,
+    rescale_column,
+    sample_factors,
     sample_weights,
     state_layout,
     weight_column,
@@ -72,7 +75,9 @@ class Entropy(Task):
             dtype=o.dtype,
             kind=o.kind,
             weight_col=weight_column(o),
+            rescale_col=rescale_column(o),
         )
+        self.rescale = None if o.rescale is None else sample_factors(o.rescale, self.preds)
         self.n_columns, self.classes = self.preds.n_classes, self.preds.classes
         self.elements = self.n_columns if o.elementwise else 1
         self.sources = [self.preds.source, *weight_sources(o, self.preds)]
@@ -95,6 +100,13 @@ class Entropy(Task):
         s = sample_weights(self, block, start)
         if s is not None and elements > 1:
             s = np.repeat(s, elements)
+        if self.rescale is not None or "rescale" in block:  # Keras' sample_weight: the mean
+            r = (  # still divides by N
+                self.rescale.block(start, n // elements)
+                if self.rescale is not None
+                else column_factors(self, block, start)
+            )[:, 0]
+            v = v * (np.repeat(r, elements) if elements > 1 else r)
         return Terms(
             loss=v,
             numerator=v if s is None else s * v,
@@ -119,6 +131,8 @@ class Entropy(Task):
         return None
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
+        if self.rescale is not None:
+            self.rescale.finish()
         if kind in ("probs", "log-probs"):
             _rows_warning(self, self.preds.name, self.sums, kind)
 
@@ -135,7 +149,15 @@ class Entropy(Task):
         }
 
     def options_dict(self, kind: str) -> dict:
-        keys = ("from", "reduction", "base", "renormalize", "sample_weight", "elementwise")
+        keys = (
+            "from",
+            "reduction",
+            "base",
+            "renormalize",
+            "sample_weight",
+            "rescale",
+            "elementwise",
+        )
         if self.command != "kl":
             return self.opts.to_json(keys)
         return self.opts.to_json((*keys, "q_from"), q_from=self.opts.q_kind or self.opts.kind)
