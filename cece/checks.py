@@ -21,7 +21,14 @@ import numpy as np
 
 from cece.errors import InputError, StrictError, stderr_prefix
 from cece.losses import validate
-from cece.losses.validate import check_finite, check_range, sample_weights, weights_vector
+from cece.losses.domain import logit_values
+from cece.losses.validate import (
+    check_finite,
+    check_range,
+    class_weights,
+    sample_weights,
+    weights_vector,
+)
 
 __all__ = [
     "ROW_SUM_TOL",
@@ -31,8 +38,10 @@ __all__ = [
     "check_explicit_kind",
     "check_finite",
     "check_range",
+    "class_weights",
     "dense_targets",
     "index_targets",
+    "logit_values",
     "name_targets",
     "sample_weights",
     "weights_vector",
@@ -151,8 +160,10 @@ def check_explicit_kind(
     stats: RowSums,
     *,
     log_probs: bool = True,
+    renormalize: bool = False,
 ) -> None:
     """Errors for values impossible under an explicit --from; row sums for the warning.
+    With ``renormalize`` probability rows may be counts (values ≥ 0, a positive sum).
 
     The hint says what the values look like: rows of values ≤ 0 whose log-sum-exp is 0 are
     log-probabilities (``log_softmax`` output), not logits — where the command takes them
@@ -168,7 +179,7 @@ def check_explicit_kind(
         and np.all(np.abs(_logsumexp(block)) <= ROW_SUM_TOL)
     ):
         hint = FROM_LOG_PROBS_HINT
-    validate.kind_values(kind, block, start, name, hint=hint)
+    validate.kind_values(kind, block, start, name, hint=hint, renormalize=renormalize)
     if kind == "probs":
         stats.update(block.sum(axis=1, dtype=np.float64), start)
     elif kind == "log-probs":

@@ -98,16 +98,16 @@ def test_categorical_labels(targets, message, kernel_path):
 PREDS = [
     (_with(np.nan, 1, 0), {}, "preds: row 1, column 0: found nan value; expected a finite number"),
     (_with(np.inf, 0, 2), {}, "preds: row 0, column 2: found inf value; expected a finite number"),
-    (
-        _with(-np.inf, 0, 1),
+    (  # -inf logits are classes of probability 0; a row of them only has no softmax
+        np.full((2, 3), -np.inf),
         {},
-        ("preds: row 0, column 1: found -inf value; expected a finite number"),
+        ("preds: row 0: every value of the row is -inf; no class has a probability above 0"),
     ),
     (_with(-np.inf, 0, 1, P), {"kind": "probs"}, "preds: row 0, column 1: found -inf value"),
     (
-        np.log(P) * [[1, 1, 1], [1, np.inf, 1]],
+        np.log(P) * [[1, 1, 1], [1, -np.inf, 1]],
         {"kind": "log-probs"},
-        "preds: row 1, column 1: found -inf",
+        "preds: row 1, column 1: found inf",
     ),
     (
         X,

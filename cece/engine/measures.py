@@ -26,14 +26,16 @@ from cece.losses.terms import Terms, default_eps
 def _rows_warning(task: Task, name: str, sums: RowSums, kind: str) -> None:
     if sums.count:
         row, total = sums.first  # type: ignore[misc]
-        used = "renormalized (--renormalize)" if task.opts.renormalize else "used as given"
-        task.diag.warn(
+        message = (
             f"{name}: {sums.count} row(s) do not sum to 1 (row {row} sums to "
-            f"{total:.9g}{' in probability' if kind == 'log-probs' else ''}"
-            f"); {used}",
-            hint=None
-            if task.opts.renormalize
-            else "--renormalize divides each row by its sum first (as scipy.stats.entropy does)",
+            f"{total:.9g}{' in probability' if kind == 'log-probs' else ''})"
+        )
+        if task.opts.renormalize:  # asked for (counts, as scipy.stats.entropy takes them)
+            task.diag.note(f"{message}; renormalized (--renormalize)")
+            return
+        task.diag.warn(
+            f"{message}; used as given",
+            hint="--renormalize divides each row by its sum first (as scipy.stats.entropy does)",
         )
 
 
@@ -59,7 +61,9 @@ class Entropy(Task):
         self.sums = RowSums(tol=math.sqrt(default_eps(self.preds.dtype)))
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
-        checks.check_explicit_kind(kind, p, start, self.preds.name, self.sums)
+        checks.check_explicit_kind(
+            kind, p, start, self.preds.name, self.sums, renormalize=self.opts.renormalize
+        )
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         h = divergence.row_entropy(p, kind, renormalize=self.opts.renormalize)
@@ -155,7 +159,9 @@ class KL(Entropy):
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         q = block["q"]
         checks.check_finite(q, start, self.q.name)
-        checks.check_explicit_kind(self.q_kind, q, start, self.q.name, self.q_sums)
+        checks.check_explicit_kind(
+            self.q_kind, q, start, self.q.name, self.q_sums, renormalize=self.opts.renormalize
+        )
         kl = divergence.row_kl(p, q, kind, self.q_kind, renormalize=self.opts.renormalize)
         h = divergence.row_entropy(p, kind, renormalize=self.opts.renormalize)
         infinite = np.flatnonzero(np.isinf(kl))

@@ -31,6 +31,7 @@ class Task:
     noun = "predictions"  # what PREDS is called in messages
     accuracy = True  # the arg-max can be right or wrong (not for entropy and KL)
     perplexity = True  # base^mean means something (not for KL)
+    neg_inf_logits = False  # −inf logits are classes of probability 0 (categorical, binary)
 
     def __init__(self, opts: LossOptions, diag: Diagnostics, keep: Keep | None = None) -> None:
         self.opts, self.diag = opts, diag
@@ -50,6 +51,15 @@ class Task:
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         """Checks of the values under an explicit (or decided) kind."""
+
+    def check_values(self, kind: str | None, p: np.ndarray, start: int) -> None:
+        """Finite predictions; where the task takes them (``neg_inf_logits``), −inf logits and
+        log-probabilities too: classes of probability 0 (``kind`` None: not decided yet)."""
+        if self.neg_inf_logits and kind != "probs":
+            softmax = self.squash == "softmax"  # a row of −inf only has no softmax (not σ)
+            checks.logit_values(p, start, self.preds.name, softmax=softmax)
+        else:
+            checks.check_finite(p, start, self.preds.name)
 
     def fused(self, kind: str) -> bool:
         """Whether blocks go to a fused kernel, which also checks that they are finite."""
