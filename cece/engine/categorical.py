@@ -93,7 +93,7 @@ class Categorical(Task):
         """1-D predictions (one sample, or N binary scores?) and integer labels against
         integer class names (indices, or names as scikit-learn's ``labels=`` reads them)."""
         preds, lab, opts = self.preds, self.labels, self.opts
-        found = []
+        found = list(lab.inferred)
         literal = preds.name.startswith("literal")  # a typed list is one sample (README)
         if preds.shape is not None and len(preds.shape) == 1 and preds.shape[0] > 1 and not literal:
             one = lab.form in ("index", "name") and evidence.source_rows(lab.source) == 1

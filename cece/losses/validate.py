@@ -295,6 +295,8 @@ def categorical_args(
         )
     predictions(x, "preds", kind, renormalize=renormalize, softmax=True)
     t = as_array(targets, "targets", "class indices or target rows")
+    if t.shape == (n, 1):  # Keras' sparse labels: one class index per sample
+        t = t[:, 0]
     if t.ndim == 1 and len(t) == n:
         t = index_targets(t, 0, "targets", c, ignore_index)  # type: ignore[arg-type]
     elif t.shape == x.shape:
