@@ -143,6 +143,26 @@ class KindDetector:
         return f"values range over [{self.lo:.6g}, {self.hi:.6g}]"
 
 
+def neg_inf_evidence(block: np.ndarray, start: int, name: str) -> None:
+    """Under --from auto, −inf among values that are otherwise all in [0, 1]: probabilities
+    cannot be −inf, and a −inf logit is read as probability 0 — the values do not say which
+    the file holds, so --from decides."""
+    if block.dtype.kind != "f" or not len(block) or block.min() != -np.inf:
+        return
+    rest = block[np.isfinite(block)]
+    if rest.size and rest.min() >= 0 and rest.max() <= 1:
+        r, c = validate.first_true(np.isneginf(block))
+        raise InputError(
+            name,
+            "found -inf among values in [0, 1]: not a probability (as a logit: a class of "
+            "probability 0)",
+            row=start + r,
+            column=c,
+            hint="--from logits reads -inf as a class of probability 0; if these are "
+            "probabilities, fix the value",
+        )
+
+
 def _logsumexp(block: np.ndarray) -> np.ndarray:
     m = block.max(axis=1, keepdims=True).astype(np.float64)
     return (m + np.log(np.exp(block - m).sum(axis=1, keepdims=True))).ravel()

@@ -68,7 +68,7 @@ LABELS = [
             "(2, 3) for dense targets (predictions: (2, 3))"
         ),
     ),
-    ([[0], [1]], "targets: labels have shape (2, 1)"),
+    ([[[0]], [[1]]], "targets: labels have shape (2, 1, 1)"),  # (2, 1): sparse, squeezed
     ([[0, 1], [1, 0]], "targets: labels have shape (2, 2)"),
     ([[0, 1, 0], [0, 2, 0]], "targets: row 1, column 1: target 2 is outside [0, 1]"),
     ([[0, 1, 0], [0, -0.5, 1]], "targets: row 1, column 1: target -0.5 is outside [0, 1]"),

@@ -299,6 +299,22 @@ def test_neg_inf_is_still_an_error_where_it_is_not_a_logit(args, message):
     assert message in run_cece(*args).error_line()
 
 
+@pytest.mark.parametrize("command", ["categorical", "binary"])
+def test_under_auto_neg_inf_among_probabilities_is_refused(command, write):
+    """The values do not say whether a -inf is a typo in probabilities or a masked logit."""
+    x = write("x.csv", "0.2,0.8\n-inf,1\n")
+    y = "[0,1]" if command == "categorical" else "[[0,1],[1,0]]"
+    run = run_cece(command, x, y)
+    assert run.err_lines == [
+        f"cece: error: {x}: line 2, column 0: found -inf among values in [0, 1]: not a "
+        "probability (as a logit: a class of probability 0)",
+        "  hint: --from logits reads -inf as a class of probability 0; if these are "
+        "probabilities, fix the value",
+    ]
+    assert run.code == 2
+    assert run_cece(command, x, y, "--from", "logits", "-q").code == 0
+
+
 def test_neg_inf_in_a_csv_file(write, parser):
     x = write("x.csv", "1,-inf,3\n2,4,-inf\n")
     run = run_cece("categorical", x, "[0,1]", "-q")

@@ -58,6 +58,8 @@ class Task:
         if self.neg_inf_logits and kind != "probs":
             softmax = self.squash == "softmax"  # a row of −inf only has no softmax (not σ)
             checks.logit_values(p, start, self.preds.name, softmax=softmax)
+            if kind is None:
+                checks.neg_inf_evidence(p, start, self.preds.name)
         else:
             checks.check_finite(p, start, self.preds.name)
 

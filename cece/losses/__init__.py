@@ -70,9 +70,11 @@ def categorical_cross_entropy(
     ``α (1 − q_c)^γ (−log q_c)``.
 
     Args:
-        preds: (N, C) logits, probabilities or log-probabilities, finite.
-        targets: (N,) integral class indices in 0..C-1 (or equal to ``ignore_index``), or
-            (N, C) target rows with values in [0, 1].
+        preds: (N, C) logits, probabilities or log-probabilities, finite; logits and
+            log-probabilities may be −inf (a class of probability 0: a −inf on the target
+            gives ``inf``), but not a whole row.
+        targets: (N,) integral class indices in 0..C-1 (or equal to ``ignore_index``; (N, 1)
+            is squeezed, as Keras' sparse labels), or (N, C) target rows in [0, 1].
         kind: what ``preds`` hold: ``"logits"`` (the default, as PyTorch), ``"probs"`` (values
             in [0, 1]) or ``"log-probs"`` (values ≤ 0).
         reduction: ``"mean"`` (PyTorch's weighted mean), ``"sum"`` or ``"none"``.
@@ -83,7 +85,8 @@ def categorical_cross_entropy(
         focal_gamma: γ ≥ 0. focal_alpha: α ≥ 0 (default 1; Keras' default is 0.25).
         eps: probability clip in [0, 0.5) (default: the machine epsilon of the dtype,
             scikit-learn's rule); 0 turns it off.
-        renormalize: divide probability rows by their sum first (Keras).
+        renormalize: divide probability rows by their sum first (Keras); rows may then be
+            counts (values ≥ 0, a positive sum).
 
     Returns:
         A float for ``mean``/``sum``; an (N,) float64 array for ``none``.
@@ -210,7 +213,8 @@ def binary_cross_entropy_with_logits(
     smoothing, sample weights and focal loss as in :func:`binary_cross_entropy`.
 
     Args:
-        logits: finite logits.
+        logits: finite logits, or −inf (σ = 0: 0 on target 0, ``inf`` on a target above 0;
+            PyTorch gives nan there).
         targets: the same shape, values in [0, 1].
         reduction, pos_weight, label_smoothing, sample_weight, focal_gamma, focal_alpha: as in
             :func:`binary_cross_entropy`.
