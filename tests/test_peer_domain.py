@@ -335,3 +335,11 @@ def test_float16_probabilities_clip_at_float16_eps():
     )
     assert default_eps(np.dtype(np.float16)) == 2.0**-10
     assert default_eps(np.dtype(np.float32)) == 2.0**-23
+
+
+def test_inspect_says_what_neg_inf_logits_are(write):
+    x = np.zeros((3, 4))
+    x[1, 2] = -np.inf
+    doc = json.loads(run_cece("inspect", write("x.npy", x), "--format", "json").out)
+    notes = " ".join(doc.get("notes", []))
+    assert "1 -inf value(s): as logits, classes of probability 0 (categorical, binary)" in notes
