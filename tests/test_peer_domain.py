@@ -343,3 +343,13 @@ def test_inspect_says_what_neg_inf_logits_are(write):
     doc = json.loads(run_cece("inspect", write("x.npy", x), "--format", "json").out)
     notes = " ".join(doc.get("notes", []))
     assert "1 -inf value(s): as logits, classes of probability 0 (categorical, binary)" in notes
+
+
+def test_neg_inf_in_json_lines(write):
+    path = write(
+        "m.jsonl",
+        '{"logits": [1.0, -Infinity, 3.0], "label": 0}\n{"logits": [2.0, 4.0, 6.0], "label": 2}\n',
+    )
+    run = run_cece("categorical", path, "--pred-cols", "logits", "--label-col", "label", "-q")
+    want = reference.categorical([[1, -math.inf, 3], [2, 4, 6]], [0, 2])
+    assert run.code == 0 and float(run.out) == pytest.approx(want, rel=1e-12)
