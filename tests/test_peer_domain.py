@@ -353,3 +353,46 @@ def test_neg_inf_in_json_lines(write):
     run = run_cece("categorical", path, "--pred-cols", "logits", "--label-col", "label", "-q")
     want = reference.categorical([[1, -math.inf, 3], [2, 4, 6]], [0, 2])
     assert run.code == 0 and float(run.out) == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.skipif(not kernels.AVAILABLE, reason="the compiled kernels are not built here")
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("c", [2, 7, 64, 130])
+def test_the_kernels_and_their_numpy_twin_agree_on_neg_inf(dtype, c):
+    from cece._native import _numpy
+
+    rng = np.random.default_rng(c)
+    n = 301
+    x = (rng.standard_normal((n, c)) * 5).astype(dtype)
+    x[rng.random((n, c)) < 0.3] = -np.inf
+    x[3] = -np.inf  # a row of -inf only: counted, as NaN and +inf are
+    x[5, 0] = np.inf
+    y = rng.integers(0, c, n)
+    outs = [(np.empty(n), np.empty(n, np.uint8), np.empty(n, np.int64)) for _ in range(2)]
+    codes = [m.softmax_index(x, c, y, *o) for m, o in zip((_numpy, kernels._fast), outs)]
+    xf = x.astype(np.float64)
+    bad_rows = (xf == np.inf).any(axis=1) | np.isneginf(xf).all(axis=1)
+    assert codes == [bad_rows.sum()] * 2 and bad_rows[[3, 5]].all()
+    fast, slow = outs[1], outs[0]
+    assert np.array_equal(np.isinf(fast[0]), np.isinf(slow[0]))
+    assert np.array_equal(np.isnan(fast[0]), np.isnan(slow[0]))
+    assert np.isinf(slow[0]).sum() > 0 and np.isnan(slow[0][[3, 5]]).all()
+    fin = np.isfinite(slow[0])
+    np.testing.assert_allclose(
+        fast[0][fin], slow[0][fin], rtol=1e-14 if dtype == "float64" else 2e-7
+    )
+    assert np.array_equal(fast[1], slow[1]) and np.array_equal(fast[2], slow[2])
+    # binary: σ(-inf) = 0; only NaN and +inf count
+    t = (rng.random((n, c)) < 0.5).astype(np.float64)
+    w = rng.uniform(0.5, 2, c)
+    res = []
+    for m in (_numpy, kernels._fast):
+        loss, right = np.empty(n), np.empty(n)
+        res.append((m.bce_logits(x, c, t, w, 0.0, loss, right), loss, right))
+    assert res[0][0] == res[1][0] == (1, 0)
+    keep = np.arange(n) != 5  # the +inf row: counted, its value undefined
+    a, b = res[0][1][keep], res[1][1][keep]
+    assert np.array_equal(np.isinf(a), np.isinf(b)) and np.isinf(a).any()
+    ok = np.isfinite(a)
+    np.testing.assert_allclose(b[ok], a[ok], rtol=1e-13)
+    assert np.array_equal(res[0][2][keep], res[1][2][keep])
