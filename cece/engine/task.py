@@ -29,9 +29,9 @@ class Task:
     command = ""
     squash = "softmax"  # what turns logits into probabilities, for messages
     noun = "predictions"  # what PREDS is called in messages
+    neg_inf_logits = False  # −inf logits are classes of probability 0 (categorical, binary)
     accuracy = True  # the arg-max can be right or wrong (not for entropy and KL)
     perplexity = True  # base^mean means something (not for KL)
-    neg_inf_logits = False  # −inf logits are classes of probability 0 (categorical, binary)
 
     def __init__(self, opts: LossOptions, diag: Diagnostics, keep: Keep | None = None) -> None:
         self.opts, self.diag = opts, diag

@@ -72,7 +72,8 @@ def categorical_cross_entropy(
     Args:
         preds: (N, C) logits, probabilities or log-probabilities, finite; logits and
             log-probabilities may be −inf (a class of probability 0: a −inf on the target
-            gives ``inf``), but not a whole row.
+            gives ``inf``), but not a whole row; with ``renormalize``, probability rows may be
+            counts (values ≥ 0, a positive sum).
         targets: (N,) integral class indices in 0..C-1 (or equal to ``ignore_index``; (N, 1)
             is squeezed, as Keras' sparse labels), or (N, C) target rows in [0, 1].
         kind: what ``preds`` hold: ``"logits"`` (the default, as PyTorch), ``"probs"`` (values
@@ -85,8 +86,7 @@ def categorical_cross_entropy(
         focal_gamma: γ ≥ 0. focal_alpha: α ≥ 0 (default 1; Keras' default is 0.25).
         eps: probability clip in [0, 0.5) (default: the machine epsilon of the dtype,
             scikit-learn's rule); 0 turns it off.
-        renormalize: divide probability rows by their sum first (Keras); rows may then be
-            counts (values ≥ 0, a positive sum).
+        renormalize: divide probability rows by their sum first (Keras).
 
     Returns:
         A float for ``mean``/``sum``; an (N,) float64 array for ``none``.
