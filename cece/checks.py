@@ -95,9 +95,16 @@ class KindDetector:
     """Rules out kinds block by block; ``kind`` is the first still possible."""
 
     def __init__(
-        self, *, rows_sum_to_one: bool = True, kinds: tuple[str, ...] = ("probs", "log-probs")
+        self,
+        *,
+        rows_sum_to_one: bool = True,
+        kinds: tuple[str, ...] = ("probs", "log-probs"),
+        renormalize: bool = False,
     ) -> None:
         self.rows_sum_to_one = rows_sum_to_one
+        # --renormalize divides rows by their sum: any rows of values ≥ 0 are probabilities
+        # to be (counts, as scipy.stats.entropy takes them), whatever they sum to
+        self.renormalize = renormalize
         self.possible = {k: k in kinds for k in ("probs", "log-probs")}
         self.lo, self.hi = np.inf, -np.inf
         self.bad_sum: tuple[int, float] | None = None  # first row off 1, for the message
@@ -113,8 +120,8 @@ class KindDetector:
         lo, hi = float(block.min()), float(block.max())
         self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
         if self.possible["probs"]:
-            in_range = lo >= 0 and hi <= 1
-            if in_range and self.rows_sum_to_one:
+            in_range = lo >= 0 and (hi <= 1 or self.renormalize)
+            if in_range and self.rows_sum_to_one and not self.renormalize:
                 sums = block.sum(axis=1, dtype=np.float64)
                 off = np.flatnonzero(np.abs(sums - 1) > ROW_SUM_TOL)
                 if off.size:
@@ -132,6 +139,8 @@ class KindDetector:
         return next((k for k, ok in self.possible.items() if ok), "logits")
 
     def reason(self) -> str:
+        if self.kind == "probs" and self.renormalize:
+            return "all values are ≥ 0, and --renormalize divides each row by its sum"
         if self.kind == "probs":
             tail = " and rows sum to 1" if self.rows_sum_to_one else ""
             return f"all values lie in [0, 1]{tail}"

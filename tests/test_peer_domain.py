@@ -396,3 +396,20 @@ def test_the_kernels_and_their_numpy_twin_agree_on_neg_inf(dtype, c):
     ok = np.isfinite(a)
     np.testing.assert_allclose(b[ok], a[ok], rtol=1e-13)
     assert np.array_equal(res[0][2][keep], res[1][2][keep])
+
+
+@pytest.mark.parametrize(
+    "args, want",
+    [
+        (["entropy", "[[0,1,2]]"], 0.6365141682948128),  # scipy.stats.entropy([0, 1, 2])
+        (["kl", "[[0,1,2]]", "[[3,1,1]]"], 0.9729237441392875),  # entropy([0,1,2], [3,1,1])
+        (["categorical", "[[1,1,2],[3,1,0]]", "[2,0]"], -math.log(0.5) / 2 - math.log(0.75) / 2),
+    ],
+)
+def test_under_auto_renormalize_reads_rows_of_values_at_least_0_as_counts(args, want):
+    run = run_cece(*args, "--renormalize", "--format", "json")
+    assert run.code == 0, run.err
+    doc = json.loads(run.out)
+    assert doc["loss"] == pytest.approx(want, rel=1e-12)
+    assert doc["input"]["kind"] == "probs" and doc["input"]["kind_detected"] is True
+    assert "all values are ≥ 0, and --renormalize divides each row by its sum" in run.err

@@ -148,7 +148,7 @@ class KL(Entropy):
         rows = blocks.rows_per_block(self.n_columns, self.q.dtype.itemsize)
         first = next(blocks.source_blocks(self.q.source, rows))["q"]
         checks.check_finite(first, 0, self.q.name)
-        detector = KindDetector()
+        detector = KindDetector(renormalize=self.opts.renormalize)
         detector.update(first, 0)
         self.q_note = (
             f"{self.q.name}: treating Q as {detector.kind} ({detector.reason()}); "

@@ -47,7 +47,7 @@ class Task:
         raise NotImplementedError
 
     def detector(self) -> KindDetector:
-        return KindDetector()
+        return KindDetector(renormalize=self.opts.renormalize)
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         """Checks of the values under an explicit (or decided) kind."""
