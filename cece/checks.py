@@ -155,9 +155,7 @@ class KindDetector:
 def neg_inf_evidence(block: np.ndarray, start: int, name: str) -> None:
     """Under --from auto, −inf among values that are otherwise all in [0, 1]: probabilities
     cannot be −inf, and a −inf logit is read as probability 0 — the values do not say which
-    the file holds, so --from decides."""
-    if block.dtype.kind != "f" or not len(block) or block.min() != -np.inf:
-        return
+    the file holds, so --from decides. (Called for blocks that hold a −inf.)"""
     rest = block[np.isfinite(block)]
     if rest.size and rest.min() >= 0 and rest.max() <= 1:
         r, c = validate.first_true(np.isneginf(block))

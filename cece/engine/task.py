@@ -57,8 +57,8 @@ class Task:
         log-probabilities too: classes of probability 0 (``kind`` None: not decided yet)."""
         if self.neg_inf_logits and kind != "probs":
             softmax = self.squash == "softmax"  # a row of −inf only has no softmax (not σ)
-            checks.logit_values(p, start, self.preds.name, softmax=softmax)
-            if kind is None:
+            neg_inf = checks.logit_values(p, start, self.preds.name, softmax=softmax)
+            if neg_inf and kind is None:
                 checks.neg_inf_evidence(p, start, self.preds.name)
         else:
             checks.check_finite(p, start, self.preds.name)

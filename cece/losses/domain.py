@@ -45,11 +45,12 @@ def nonfinite_error(
     )
 
 
-def logit_values(block: np.ndarray, start: int, name: str, *, softmax: bool) -> None:
+def logit_values(block: np.ndarray, start: int, name: str, *, softmax: bool) -> bool:
     """Logits (or log-probabilities): finite or −inf; NaN and +inf are errors, and, for a
-    softmax (``softmax``), so is a row whose every value is −inf."""
+    softmax (``softmax``), so is a row whose every value is −inf. Returns whether any value
+    is −inf."""
     if block.dtype.kind != "f" or np.isfinite(block).all():
-        return
+        return False
     flat = block.reshape(len(block), -1)
     bad = np.isnan(flat) | (flat == np.inf)
     if bad.any():
@@ -63,6 +64,7 @@ def logit_values(block: np.ndarray, start: int, name: str, *, softmax: bool) -> 
                 row=start + int(empty[0]),
                 hint="a -inf logit is a class of probability 0; a row needs one finite value",
             )
+    return True
 
 
 def renormalizable(p: np.ndarray, start: int, name: str) -> None:
