@@ -279,6 +279,13 @@ def parse_label(text: str) -> float | None:
     return value if np.isfinite(value) else None
 
 
+def binary_targets(block: np.ndarray, start: int, name: str, *, minus_one: str) -> None:
+    """Binary targets (N, K): finite, in [0, 1]; ``minus_one`` hints −1/+1 labels."""
+    k = block.shape[1] if block.ndim == 2 else 1
+    hint = (validate.BINARY_HINT, minus_one)
+    validate.unit_interval(block, start, name, hint=hint, columns=k > 1)
+
+
 def dense_targets(block: np.ndarray, start: int, name: str, stats: RowSums) -> None:
     """Dense (one-hot or soft) target rows: finite, in [0, 1]; row sums tracked."""
     validate.unit_interval(block, start, name, hint=validate.DENSE_HINT)

@@ -46,10 +46,14 @@ class LossOptions:
     classes: tuple[str, ...] | None = None
     class_axis: int = -1
     stdin_format: str = "csv"
-    dtype: str = "auto"  # --dtype: how 16-bit integer/raw arrays are read ("bfloat16")
+    dtype: str = "auto"  # --dtype: how PREDS' 16-bit integer/raw arrays are read ("bfloat16")
+    q_dtype: str | None = None  # kl --q-dtype: the same for Q (None: not a kl run)
     header: bool | None = None  # --header / --no-header: text inputs' first rows; None: inferred
     labels_as: str | None = None  # categorical --labels-as index|name: integer labels
     positive: str | None = None  # binary --positive LABEL: the label that is the positive class
+    pos_weight_shape: tuple[int, ...] | None = None  # binary: --pos-weight's shape as given
+    rescale: str | None = None  # --rescale FILE|LIST: factors on each element's/sample's loss
+    elementwise: bool = False  # binary/kl: one value per element, not per sample
 
     @property
     def scale(self) -> float:
@@ -62,11 +66,16 @@ class LossOptions:
 
     def to_json(self, keys: tuple[str, ...], **in_force: object) -> dict:
         """The JSON ``options`` record: ``keys`` in order, with the values in force (the eps
-        actually used, the weights as parsed) where the task knows better than the flags."""
-        return {
+        actually used, the weights as parsed) where the task knows better than the flags;
+        then ``dtype`` (and kl's ``q_dtype``), which every loss command takes."""
+        out = {
             k: in_force[k] if k in in_force else _plain(getattr(self, JSON_NAMES.get(k, k)))
             for k in keys
         }
+        out.setdefault("dtype", self.dtype)
+        if self.q_dtype is not None:
+            out.setdefault("q_dtype", self.q_dtype)
+        return out
 
 
 def _plain(value: object) -> object:

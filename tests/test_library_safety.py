@@ -125,7 +125,11 @@ PREDS = [
         {},
         ("preds: has shape (3,); expected (N, C): a row of C class scores per sample"),
     ),
-    (np.ones((2, 3, 1)), {}, "preds: has shape (2, 3, 1); expected (N, C)"),
+    (
+        np.ones((2, 3, 1)),  # any rank now, classes last: labels (2,) fit neither form
+        {},
+        "targets: labels have shape (2,); expected (2, 3) (one label per sample) or (2, 3, 1)",
+    ),
     (np.float64(3.0), {}, "preds: has shape (); expected (N, C)"),
     (
         np.ones((2, 1)),

@@ -166,6 +166,11 @@ def test_a_trailing_axis_of_size_1_is_squeezed_with_a_note(shape, write):
 def test_the_library_takes_sparse_labels_of_shape_n_1():
     x, y = np.array([[1.0, 2, 3], [2, 4, 6]]), np.array([[0], [2]])
     assert cece.categorical_cross_entropy(x, y) == cece.categorical_cross_entropy(x, y[:, 0])
+    c = next(c for c in CASES if c["id"] == "btv1")  # (B, T, V) logits, (B, T, 1) labels
+    x = np.asarray(c["preds"], dtype=np.float32)
+    got = cece.categorical_cross_entropy(x, np.asarray(c["labels"]), reduction="none")
+    assert got.shape == x.shape[:-1]
+    assert float(got.mean()) == pytest.approx(c["expected"], rel=1e-6)
 
 
 def test_other_label_shapes_are_still_refused(write):

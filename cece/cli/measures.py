@@ -18,6 +18,7 @@ from cece.cli.params import (
     ClassAxisOpt,
     DType,
     DTypeOpt,
+    ElementwiseOpt,
     FailAboveOpt,
     Format,
     FormatOpt,
@@ -30,6 +31,7 @@ from cece.cli.params import (
     ReductionOpt,
     RowsOpt,
     SamplesOpt,
+    SampleWeightOpt,
     StdinFormat,
     StdinOpt,
     StrictOpt,
@@ -80,6 +82,9 @@ def _measure(
     out: dict,
     q_kind: Kind | None = None,
     dtype: DType = DType.auto,
+    sample_weight: str | None = None,
+    elementwise: bool = False,
+    q_dtype: DType = DType.auto,
 ) -> None:
     from cece.cli import run as commands
 
@@ -98,6 +103,9 @@ def _measure(
             "class_axis": class_axis,
             "stdin_format": stdin_format.value,
             "dtype": dtype.value,
+            "sample_weight": sample_weight,
+            "elementwise": elementwise,
+            "q_dtype": q_dtype.value,
         },
     )
     if code:
@@ -122,6 +130,8 @@ def entropy(
     reduction: ReductionOpt = Reduction.mean,
     base: BaseOpt = Base.e,
     renormalize: RenormalizeOpt = False,
+    sample_weight: SampleWeightOpt = None,
+    elementwise: ElementwiseOpt = False,
     pred_cols: PredColsOpt = None,
     class_axis: ClassAxisOpt = -1,
     stdin_format: StdinOpt = StdinFormat.csv,
@@ -164,6 +174,8 @@ def entropy(
             hist,
         ),
         dtype=dtype,
+        sample_weight=sample_weight,
+        elementwise=elementwise,
     )
 
 
@@ -179,6 +191,7 @@ def entropy(
         "cece kl sample_data/soft_targets.csv sample_data/soft_probs.csv",
         "cece kl sample_data/soft_targets.csv sample_data/soft_logits.csv --q-from logits",
         "cece kl teacher_logits.npy student_logits.npy --from logits -q",
+        "cece kl '[[0.5, 0.5]]' '[[0.9, 0.1]]' --elementwise -r none -q",
     ),
 )
 def kl(
@@ -205,10 +218,21 @@ def kl(
     reduction: ReductionOpt = Reduction.mean,
     base: BaseOpt = Base.e,
     renormalize: RenormalizeOpt = False,
+    sample_weight: SampleWeightOpt = None,
+    elementwise: ElementwiseOpt = False,
     pred_cols: PredColsOpt = None,
     class_axis: ClassAxisOpt = -1,
     stdin_format: StdinOpt = StdinFormat.csv,
     dtype: DTypeOpt = DType.auto,
+    q_dtype: Annotated[
+        DType,
+        typer.Option(
+            "--q-dtype",
+            help="What Q's 16-bit arrays hold (--dtype is P's): bfloat16 reads uint16/int16 "
+            "bit dumps and |V2 arrays as bfloat16; auto refuses them.",
+            rich_help_panel=IN,
+        ),
+    ] = DType.auto,
     fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
     rows: RowsOpt = "20",
@@ -248,4 +272,7 @@ def kl(
         ),
         q_kind,
         dtype,
+        sample_weight,
+        elementwise,
+        q_dtype,
     )

@@ -169,6 +169,26 @@ SampleWeightOpt = Annotated[
         rich_help_panel=LOSS,
     ),
 ]
+RescaleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rescale",
+        metavar="FILE|COL|LIST",
+        help="Factors on each element's (binary) or sample's loss, as PyTorch's weight= and "
+        "Keras' sample_weight: one, one per column, one per row (or a PREDS column) or one per "
+        "element; the mean still divides by the count.",
+        rich_help_panel=LOSS,
+    ),
+]
+ElementwiseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--elementwise",
+        help="One value per element of N×K (with -r none: PyTorch's reduction='none' shape, "
+        "flattened), not one per row.",
+        rich_help_panel=LOSS,
+    ),
+]
 SmoothingOpt = Annotated[
     float,
     typer.Option(

@@ -19,7 +19,7 @@ from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
 from cece.engine.task import Records, Task
 from cece.errors import CeceError, ExitCode, OptionError, stderr_prefix
-from cece.io import arrays, readers
+from cece.io import arrays, factors, readers
 from cece.options import LossOptions, OutputOptions
 from cece.report import documents, numbers, progress, records, tables
 from cece.report.output import open_output
@@ -33,6 +33,7 @@ def options_from(loss: dict, **extra) -> LossOptions:
         base=loss["base"],
         label_smoothing=loss["label_smoothing"],
         sample_weight=loss["sample_weight"],
+        rescale=loss.get("rescale"),
         focal_gamma=loss["focal_gamma"],
         focal_alpha=loss["focal_alpha"],
         eps=loss["eps"],
@@ -67,9 +68,12 @@ def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) ->
 
 def run_binary(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
     """``cece binary``; returns the exit code (0, or 1 when a check failed)."""
+    pw = None if loss["pos_weight"] is None else factors.load(loss["pos_weight"], "--pos-weight")
     opts = options_from(
         loss,
-        pos_weight=parse_numbers(loss["pos_weight"], "--pos-weight"),
+        pos_weight=None if pw is None else tuple(pw.ravel().tolist()),
+        pos_weight_shape=None if pw is None else pw.shape,
+        elementwise=loss.get("elementwise", False),
         threshold=loss["threshold"],
         weight_file=_file(loss["pos_weight"]),
         positive=loss.get("positive"),
@@ -93,6 +97,9 @@ def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -
         class_axis=loss["class_axis"],
         stdin_format=loss["stdin_format"],
         dtype=loss.get("dtype", "auto"),
+        sample_weight=loss.get("sample_weight"),
+        elementwise=loss.get("elementwise", False),
+        q_dtype=loss.get("q_dtype", "auto") if command == "kl" else None,
     )
     return run(measures.KL if command == "kl" else measures.Entropy, p, q, opts, output_from(out))
 

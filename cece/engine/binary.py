@@ -6,6 +6,7 @@ As PyTorch's ``binary_cross_entropy[_with_logits]``; warns where a softmax outpu
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import numpy as np
@@ -18,16 +19,19 @@ from cece.engine.task import (
     Task,
     check_common,
     clip_warning,
+    column_factors,
     layout_json,
+    rescale_column,
     sample_weights,
     state_layout,
     weight_column,
     weight_sources,
 )
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import evidence, inputs, labels
+from cece.io import evidence, factors, inputs, labels
 from cece.io.labels import POSITIVE_HINT
 from cece.losses import sigmoid
+from cece.losses.broadcast import Rows, element_factors
 from cece.losses.sigmoid import binary_terms
 from cece.losses.terms import Terms
 
@@ -53,6 +57,7 @@ class Binary(Task):
             pred_cols=opts.pred_cols,
             label_col=opts.label_col if labels_arg is None else None,
             weight_col=weight_column(opts),
+            rescale_col=rescale_column(opts),
             stdin_format=opts.stdin_format,
             binary=True,
             dtype=opts.dtype,
@@ -68,7 +73,14 @@ class Binary(Task):
             positive=opts.positive,
         )
         self.k = k = preds.n_classes
+        self.elements = k if opts.elementwise else 1
+        self.pos_rows: Rows | None = None  # --pos-weight per row or element
         self.pos_weight = self._pos_weight()
+        self.rescale = (  # None also for a PREDS column (column_factors)
+            None
+            if opts.rescale is None or "rescale" in preds.source.parts
+            else _factors(factors.load(opts.rescale, "--rescale"), self)
+        )
         self.n_columns = 2 if k == 1 else k
         self.classes = ["0", "1"] if k == 1 else preds.classes
         self.sources = [preds.source]
@@ -88,6 +100,11 @@ class Binary(Task):
         if self.opts.pos_weight is None:
             return None
         w = np.asarray(self.opts.pos_weight, dtype=np.float64)
+        shape = self.opts.pos_weight_shape
+        rank = len(self.preds.shape or ())  # > 2: broadcast against the array, as PyTorch
+        if shape is not None and (len(shape) > 1 or (rank > 2 and len(w) not in (1, self.k))):
+            self.pos_rows = _factors(w.reshape(shape), self, "--pos-weight", positive=True)
+            return None
         if not np.isfinite(w).all() or (w <= 0).any():
             raise OptionError(f"--pos-weight must be > 0; got {', '.join(f'{v:g}' for v in w)}")
         if len(w) not in (1, self.k):
@@ -104,6 +121,8 @@ class Binary(Task):
 
     def fused(self, kind: str) -> bool:
         o = self.opts
+        if o.rescale is not None or self.pos_rows is not None or o.elementwise:
+            return False
         return sigmoid.fused(
             kind,
             focal_gamma=o.focal_gamma,
@@ -148,23 +167,7 @@ class Binary(Task):
         if self.opts.positive is not None:
             raw = self.positive(start, raw)
         y = raw.reshape(len(raw), -1)
-        name = self.labels.name
-        checks.check_finite(y, start, name, "target")
-        if len(y) and y.min() >= 0 and y.max() <= 1:  # the common case, in two reductions
-            bad = np.empty((0, 2), np.intp)
-        else:
-            bad = np.argwhere((y < 0) | (y > 1))
-        if bad.size:
-            r, c = (int(v) for v in bad[0])
-            raise InputError(
-                name,
-                f"target {y[r, c]:g} is outside [0, 1]",
-                row=start + r,
-                column=c if self.k > 1 else None,
-                hint=POSITIVE_HINT
-                if y[r, c] == -1
-                else "binary targets are 0/1 labels or probabilities in [0, 1]",
-            )
+        checks.binary_targets(y, start, self.labels.name, minus_one=POSITIVE_HINT)
         if self.one_hot and not np.all(
             ((y[:, 0] == 1) & (y[:, 1] == 0)) | ((y[:, 0] == 0) & (y[:, 1] == 1))
         ):
@@ -173,11 +176,19 @@ class Binary(Task):
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         o = self.opts
+        n = len(p)
+        pw = self.pos_weight if self.pos_rows is None else self.pos_rows.block(start, n)
         t = binary_terms(
             p,
             self.targets(start, block["labels"]),
             kind=kind,
-            pos_weight=self.pos_weight,
+            pos_weight=pw,
+            rescale=self.rescale.block(start, n)
+            if self.rescale is not None
+            else column_factors(self, block, start)
+            if "rescale" in block
+            else None,
+            elementwise=o.elementwise,
             label_smoothing=o.label_smoothing,
             sample_weight=sample_weights(self, block, start),
             focal_gamma=o.focal_gamma,
@@ -194,7 +205,9 @@ class Binary(Task):
         return t
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
-        if self.k == 1:
+        if self.opts.elementwise and self.k > 1:
+            rec["row"], rec["column"] = divmod(rec["index"], self.k)
+        if self.k == 1 or self.opts.elementwise:
             assert t.target is not None and t.details is not None  # set for one column
             rec["target"] = t.target[rows]
             rec.update(t.details(rows))
@@ -208,7 +221,12 @@ class Binary(Task):
 
     def fields(self) -> list[str]:
         out = ["index", "loss"]
-        out += ["target", "p", "predicted", "p_target"] if self.k == 1 else ["accuracy"]
+        if self.opts.elementwise and self.k > 1:
+            out += ["row", "column"]
+        if self.k == 1 or self.opts.elementwise:
+            out += ["target", "p", "predicted", "p_target"]
+        else:
+            out.append("accuracy")
         if self.soft or self.opts.label_smoothing > 0:
             out += ["entropy", "kl"]
         if self.opts.sample_weight is not None:
@@ -245,6 +263,9 @@ class Binary(Task):
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         diag, name = self.diag, self.preds.name
+        for rows in (self.rescale, self.pos_rows):
+            if rows is not None:
+                rows.finish()
         self._swapped(kind)
         clip_warning(self, summary, self.eps(kind))
         rows_sum_to_one = (
@@ -298,7 +319,29 @@ class Binary(Task):
                 "focal_gamma",
                 "focal_alpha",
                 "threshold",
+                "rescale",
+                "elementwise",
             ),
             eps=self.eps(kind),
-            pos_weight=pw.tolist() if isinstance(pw, np.ndarray) else pw,
+            pos_weight=pw.tolist()
+            if isinstance(pw, np.ndarray)
+            else self.pos_rows.factors.tolist()
+            if self.pos_rows is not None
+            else pw,
         )
+
+
+def _factors(values: np.ndarray, task: Binary, option: str = "--rescale", **rule) -> Rows:
+    """--rescale / per-element --pos-weight against the (N, K) elements, sliced per block.
+    Against an array of rank > 2 (N, d1, d2, ...: one sample per entry of the first axis, its
+    elements flattened), factors that broadcast against the array's own shape (PyTorch's rule,
+    e.g. (d2,) or (1, d1, d2)) are broadcast first."""
+    shape = task.preds.shape
+    if shape is not None and len(shape) > 2 and values.ndim >= 1:
+        with contextlib.suppress(ValueError):  # if not, the (N, K) rules decide
+            values = np.broadcast_to(values, shape).reshape(shape[0], -1)
+    rows = task.preds.source.rows
+    arr = element_factors(values, task.k, rows, option, **rule)
+    k = task.k
+    unsure = rows is None and np.ndim(values) == 1 and k > 1 and len(values) == k
+    return Rows(arr, option, per_column_of=k if unsure else 0)

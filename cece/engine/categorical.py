@@ -18,7 +18,10 @@ from cece.engine.task import (
     Task,
     check_common,
     clip_warning,
+    column_factors,
     layout_json,
+    rescale_column,
+    sample_factors,
     sample_weights,
     state_layout,
     weight_column,
@@ -48,6 +51,7 @@ class Categorical(Task):
             pred_cols=opts.pred_cols,
             label_col=opts.label_col if labels_arg is None else None,
             weight_col=weight_column(opts),
+            rescale_col=rescale_column(opts),
             classes=None if opts.classes is None else list(opts.classes),
             stdin_format=opts.stdin_format,
             dtype=opts.dtype,
@@ -79,6 +83,7 @@ class Categorical(Task):
         self.label_map: dict[int, int] | None = None
         state_layout(self, *self._layout_checks())
         self.weight = self._class_weights()
+        self.rescale = None if opts.rescale is None else sample_factors(opts.rescale, preds)
         if self.labels.form == "dense" and opts.ignore_index is not None:
             raise OptionError(
                 "--ignore-index applies to class-index labels, not to dense "
@@ -164,7 +169,7 @@ class Categorical(Task):
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         o = self.opts
-        return categorical_terms(
+        t = categorical_terms(
             p,
             self.targets(start, block["labels"]),
             kind=kind,
@@ -177,6 +182,14 @@ class Categorical(Task):
             eps=o.eps,
             renormalize=o.renormalize,
         )
+        if self.rescale is not None or "rescale" in block:  # Keras' sample_weight: the mean
+            r = (  # still divides by N
+                self.rescale.block(start, len(p))
+                if self.rescale is not None
+                else column_factors(self, block, start)
+            )[:, 0]
+            t.loss, t.numerator = t.loss * r, t.numerator * r
+        return t
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
         assert t.details is not None and t.target is not None  # categorical_terms sets both
@@ -217,6 +230,8 @@ class Categorical(Task):
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         diag, name, opts = self.diag, self.preds.name, self.opts
+        if self.rescale is not None:
+            self.rescale.finish()
         if (
             detector is not None
             and kind == "logits"
@@ -282,6 +297,7 @@ class Categorical(Task):
                 "focal_gamma",
                 "focal_alpha",
                 "renormalize",
+                "rescale",
             ),
             eps=self.eps(kind),
             weight=None if self.weight is None else self.weight.tolist(),

@@ -16,7 +16,7 @@ from cece import _native as kernels
 from cece import checks
 from cece.checks import KindDetector, RowSums
 from cece.engine.reduce import Summary
-from cece.engine.task import Records, Task
+from cece.engine.task import Records, Task, sample_weights, weight_column, weight_sources
 from cece.errors import InputError, OptionError
 from cece.io import blocks, inputs
 from cece.losses import divergence
@@ -55,9 +55,11 @@ class Entropy(Task):
             stdin_format=o.stdin_format,
             dtype=o.dtype,
             kind=o.kind,
+            weight_col=weight_column(o),
         )
         self.n_columns, self.classes = self.preds.n_classes, self.preds.classes
-        self.sources = [self.preds.source]
+        self.elements = self.n_columns if o.elementwise else 1
+        self.sources = [self.preds.source, *weight_sources(o, self.preds)]
         self.sums = RowSums(tol=math.sqrt(default_eps(self.preds.dtype)))
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
@@ -66,18 +68,38 @@ class Entropy(Task):
         )
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
+        if self.opts.elementwise:
+            h = divergence.entropy_terms(p, kind, renormalize=self.opts.renormalize)
+            return self.weighted(h.reshape(-1), block, start, elements=h.shape[1])
         h = divergence.row_entropy(p, kind, renormalize=self.opts.renormalize)
-        n = len(h)
+        return self.weighted(h, block, start)
+
+    def weighted(self, v: np.ndarray, block: dict, start: int, elements: int = 1, **more) -> Terms:
+        """Terms of per-row (or, with ``elements``, per-element) values; with
+        ``--sample-weight`` the mean is Σ sᵢvᵢ / Σ sᵢ (each element weighs its row's s)."""
+        n = len(v)
+        s = sample_weights(self, block, start)
+        if s is not None and elements > 1:
+            s = np.repeat(s, elements)
         return Terms(
-            loss=h,
-            numerator=h,
-            weight=kernels.ones(n),
+            loss=v,
+            numerator=v if s is None else s * v,
+            weight=kernels.ones(n) if s is None else s,
             valid=kernels.ones(n, bool),
             correct=np.zeros(n, bool),
+            sample_weight=s,
+            **more,
         )
 
+    def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
+        if self.opts.elementwise:
+            rec["row"], rec["column"] = divmod(rec["index"], self.n_columns)
+        if t.sample_weight is not None:
+            rec["weight"] = t.sample_weight[rows]
+
     def fields(self) -> list[str]:
-        return ["index", "loss"]
+        out = ["index", "row", "column", "loss"] if self.opts.elementwise else ["index", "loss"]
+        return out + (["weight"] if self.opts.sample_weight is not None else [])
 
     def class_counts(self, t: Terms, loss: np.ndarray, scale: float) -> None:
         return None
@@ -98,7 +120,7 @@ class Entropy(Task):
         }
 
     def options_dict(self, kind: str) -> dict:
-        keys = ("from", "reduction", "base", "renormalize")
+        keys = ("from", "reduction", "base", "renormalize", "sample_weight", "elementwise")
         if self.command != "kl":
             return self.opts.to_json(keys)
         return self.opts.to_json((*keys, "q_from"), q_from=self.opts.q_kind or self.opts.kind)
@@ -119,8 +141,9 @@ class KL(Entropy):
             class_axis=o.class_axis,
             pred_cols=o.pred_cols,
             stdin_format=o.stdin_format,
-            dtype=o.dtype,
+            dtype=o.q_dtype or "auto",  # --dtype is P's (README: "bfloat16")
             kind=o.q_kind or o.kind,
+            dtype_option="--q-dtype",
         )
         if q.n_classes != self.n_columns or (
             q.sample_shape is not None
@@ -136,6 +159,7 @@ class KL(Entropy):
             )
         q.source.parts = {"q" if k == "preds" else k: v for k, v in q.source.parts.items()}
         self.q = q
+        self.preds.notes.extend(q.notes)  # Q's bfloat16 (--q-dtype), stated with P's
         self.sources.append(q.source)
         self.q_sums = RowSums(tol=math.sqrt(default_eps(q.dtype)))
         self.q_note: str | None = None
@@ -162,9 +186,18 @@ class KL(Entropy):
         checks.check_explicit_kind(
             self.q_kind, q, start, self.q.name, self.q_sums, renormalize=self.opts.renormalize
         )
+        if self.opts.elementwise:  # PyTorch's kl_div(log q, p, reduction="none")
+            e = divergence.element_kl(p, q, kind, self.q_kind, renormalize=self.opts.renormalize)
+            self.count_infinite(np.isinf(e).any(axis=1), start)
+            return self.weighted(e.reshape(-1), block, start, elements=e.shape[1])
         kl = divergence.row_kl(p, q, kind, self.q_kind, renormalize=self.opts.renormalize)
         h = divergence.row_entropy(p, kind, renormalize=self.opts.renormalize)
-        infinite = np.flatnonzero(np.isinf(kl))
+        self.count_infinite(np.isinf(kl), start)
+        return self.weighted(kl, block, start, entropy=h, kl=kl)
+
+    def count_infinite(self, rows: np.ndarray, start: int) -> None:
+        """Rows whose KL is infinite, for the warning."""
+        infinite = np.flatnonzero(rows)
         if len(infinite):
             with self.lock:
                 first = start + int(infinite[0])
@@ -172,24 +205,17 @@ class KL(Entropy):
                 self.infinite[1] = min(
                     first, self.infinite[1] if self.infinite[1] is not None else first
                 )
-        n = len(kl)
-        return Terms(
-            loss=kl,
-            numerator=kl,
-            weight=kernels.ones(n),
-            valid=kernels.ones(n, bool),
-            correct=np.zeros(n, bool),
-            entropy=h,
-            kl=kl,
-        )
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
-        assert t.entropy is not None and t.kl is not None  # set by terms()
-        rec["entropy"] = t.entropy[rows] / scale
-        rec["cross_entropy"] = (t.entropy[rows] + t.kl[rows]) / scale
+        super().records(rec, t, rows, scale)
+        if t.entropy is not None and t.kl is not None:  # per row, not --elementwise
+            rec["entropy"] = t.entropy[rows] / scale
+            rec["cross_entropy"] = (t.entropy[rows] + t.kl[rows]) / scale
 
     def fields(self) -> list[str]:
-        return ["index", "loss", "entropy", "cross_entropy"]
+        if self.opts.elementwise:
+            return super().fields()
+        return ["index", "loss", "entropy", "cross_entropy"] + super().fields()[2:]
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         super().finish(kind, detector, summary)
@@ -211,6 +237,7 @@ class KL(Entropy):
                 "q": self.q.name,
                 "q_kind": self.q_kind,
                 "q_kind_detected": (self.opts.q_kind or self.opts.kind) == "auto",
+                **{f"q_{k}": v for k, v in self.q.facts.items()},
             }
         )
         return out

@@ -141,7 +141,7 @@ class _Pass:
     ) -> None:
         self.task, self.opts, self.on_records = task, task.opts, on_records
         self.on_progress, self.on_terms = on_progress, on_terms
-        rows = sum(src.rows or 0 for src in task.sources[:1]) or None
+        rows = sum(src.rows or 0 for src in task.sources[:1]) * task.elements or None
         self.summary, self.worst = Summary(), Worst(task.keep.worst)
         self.log = LossLog(rows if task.keep.losses else None)
         self.head: list[dict] = []
@@ -250,6 +250,7 @@ class _Pass:
     def _reduce(self, start: int, t: Terms) -> _Done:
         keep, valid, scale = self.task.keep, t.valid, self.scale
         n = len(t.loss)
+        first = start * self.task.elements  # --elementwise: records are elements, not rows
         loss = (
             t.loss
             if scale == 1.0
@@ -272,18 +273,18 @@ class _Pass:
             clipped_high=t.clipped_high,
         )
         if keep.losses:
-            self.log.put(start, loss, None if every else valid)
-        done = _Done(summary, n)
+            self.log.put(first, loss, None if every else valid)
+        done = _Done(summary, n // self.task.elements)
         if keep.per_class:
             done.class_counts = self.task.class_counts(t, loss, scale)
 
         def records(rows) -> Records:  # copies: the kernels' buffers are reused
-            rec: Records = {"index": start + kernels.arange(n)[rows], "loss": loss[rows]}
+            rec: Records = {"index": first + kernels.arange(n)[rows], "loss": loss[rows]}
             self.task.records(rec, t, rows, scale)
             return {k: np.array(v) for k, v in rec.items()}
 
-        if start < keep.head:
-            done.head = _rows(records(slice(0, keep.head - start)))
+        if first < keep.head:
+            done.head = _rows(records(slice(0, keep.head - first)))
         done.worst = Worst.candidates(loss, valid, records, keep.worst)
         if self.samples is not None or self.on_records is not None:
             done.every = records(slice(None))

@@ -15,8 +15,9 @@ from cece import checks
 from cece.checks import Diagnostics, KindDetector
 from cece.engine.reduce import Summary
 from cece.errors import OptionError
-from cece.io import blocks, evidence, inputs, weights
+from cece.io import blocks, evidence, factors, inputs, weights
 from cece.io.layout import Inference
+from cece.losses.broadcast import Rows, element_factors
 from cece.losses.terms import Terms, default_eps
 from cece.options import Keep, LossOptions
 
@@ -32,6 +33,7 @@ class Task:
     neg_inf_logits = False  # −inf logits are classes of probability 0 (categorical, binary)
     accuracy = True  # the arg-max can be right or wrong (not for entropy and KL)
     perplexity = True  # base^mean means something (not for KL)
+    elements = 1  # per-sample records per input row (--elementwise: K)
 
     def __init__(self, opts: LossOptions, diag: Diagnostics, keep: Keep | None = None) -> None:
         self.opts, self.diag = opts, diag
@@ -153,6 +155,31 @@ def sample_weights(task: Task, block: dict, start: int) -> np.ndarray | None:
     if name.startswith("literal"):  # an option's value: no file, no rows to name
         return checks.weights_vector(sw, "sample weights", "--sample-weight")
     return checks.sample_weights(sw, start, name)
+
+
+def rescale_column(opts: LossOptions) -> str | None:
+    """``--rescale COL``: the PREDS column it names, or None (a file or numbers)."""
+    spec = opts.rescale
+    return spec if spec is not None and factors.is_column(spec) else None
+
+
+def column_factors(task: Task, block: dict, start: int) -> np.ndarray:
+    """``--rescale COL``'s block: one finite factor per row, as an (n, 1) array."""
+    r = np.asarray(block["rescale"], dtype=np.float64).reshape(-1)
+    checks.check_finite(r, start, task.preds.name, "--rescale factor")
+    return r.reshape(-1, 1)
+
+
+def sample_factors(spec: str, preds: inputs.Predictions) -> Rows | None:
+    """``--rescale`` of a per-sample loss: one value, one per sample ((N,), (N, 1), or the
+    predictions' sample shape, e.g. (B, T) for (B, T, V) logits), sliced per block."""
+    if "rescale" in preds.source.parts:
+        return None  # a column of PREDS (column_factors)
+    arr = factors.load(spec, "--rescale")
+    samples = preds.sample_shape
+    if samples is not None and len(samples) > 1 and arr.shape == samples:
+        arr = arr.reshape(-1)
+    return Rows(element_factors(arr, 1, preds.source.rows, "--rescale"), "--rescale")
 
 
 def clip_warning(task: Task, summary: Summary, eps: float | None) -> None:

@@ -44,6 +44,7 @@ class ArrowTable:
             self.header, self.ncols = [], 0
             self.layout = {"file": name, "format": "arrow"}
         self.inferred: list = []  # layout decisions (cece.io.layout.Inference), stated by tasks
+        self.bits: set[str] = set()  # columns (fields) of bfloat16 bits (--dtype bfloat16)
 
     @classmethod
     def open(cls, path: Path, name: str, fmt: str) -> ArrowTable:
@@ -114,6 +115,11 @@ class ArrowTable:
 
         return bool(types.is_integer(self._table.schema.field(col).type))  # type: ignore[attr-defined]
 
+    def is_boolean(self, col: int) -> bool:
+        import pyarrow.types as types
+
+        return bool(types.is_boolean(self._table.schema.field(col).type))  # type: ignore[attr-defined]
+
     def pandas_index(self) -> list[str]:
         """The columns pandas' metadata names as the index (``to_parquet`` of a frame whose
         index is not a plain RangeIndex: ``__index_level_0__``, or the index's own name)."""
@@ -125,6 +131,32 @@ class ArrowTable:
         except (KeyError, ValueError, AttributeError):
             return []
         return [c for c in columns if isinstance(c, str)]  # a RangeIndex is a dict, not a column
+
+    def stored_dtype(self, col: int) -> np.dtype:
+        """The NumPy dtype a column's (or a list column's) values are stored as."""
+        name = self.columns[col][0].path if self.records else self._table.column_names[col]  # type: ignore[attr-defined]
+        kind = self._table.schema.field(name).type  # type: ignore[attr-defined]
+        kind = kind.value_type if _is_list(kind) else kind
+        try:
+            return np.dtype(kind.to_pandas_dtype())
+        except (NotImplementedError, TypeError):
+            return np.dtype(object)
+
+    def read_bits(self, cols: list[int], option: str = "--dtype") -> str:
+        """``--dtype bfloat16``: the columns ``cols`` hold bfloat16 bits (uint16/int16), read
+        exactly as float32; returns their stored dtype. Other columns: an error."""
+        from cece.io.bfloat16 import BIT_KINDS
+
+        kinds = {self.stored_dtype(c) for c in cols}
+        if not kinds <= set(BIT_KINDS):
+            shown = ", ".join(sorted(str(k) for k in kinds))
+            raise OptionError(
+                f"{option} bfloat16 reads 16-bit bit patterns (uint16 or int16 columns); "
+                f"{self.name} holds {shown} values"
+            )
+        for c in cols:
+            self.bits.add(self.columns[c][0].path if self.records else self._table.column_names[c])  # type: ignore[attr-defined]
+        return str(kinds.pop()) if len(kinds) == 1 else "int16"
 
     # -- record tables ---------------------------------------------------------------------------
 
@@ -168,7 +200,9 @@ class ArrowTable:
         out = {}
         for f in self._table.schema:  # type: ignore[attr-defined]
             kind = f.type.value_type if _is_list(f.type) else f.type
-            if types.is_floating(kind):
+            if f.name in self.bits:
+                out[f.name] = np.dtype(np.float32)
+            elif types.is_floating(kind):
                 out[f.name] = np.dtype(kind.to_pandas_dtype())
         return out
 
@@ -181,7 +215,7 @@ class ArrowTable:
                 yield self._record_block(start, batch, float_cols, text_cols)
                 start += batch.num_rows
                 continue
-            columns = [batch.column(c).to_numpy(zero_copy_only=False) for c in float_cols]
+            columns = [self._column(batch, c) for c in float_cols]
             kinds = {col.dtype for col in columns}
             dtype = np.float32 if kinds == {np.dtype(np.float32)} else np.float64
             floats = np.empty((batch.num_rows, len(float_cols)), dtype=dtype)
@@ -199,6 +233,14 @@ class ArrowTable:
             ]
             yield ParsedBlock(start, floats, texts)
             start += batch.num_rows
+
+    def _column(self, batch: object, c: int) -> np.ndarray:
+        values = batch.column(c).to_numpy(zero_copy_only=False)  # type: ignore[attr-defined]
+        if self._table.column_names[c] in self.bits:  # type: ignore[attr-defined]
+            from cece.io.bfloat16 import to_float32
+
+            return to_float32(values)
+        return values
 
     def _record_block(
         self, start: int, batch: object, float_cols: list[int], text_cols: list[int]
@@ -242,6 +284,10 @@ class ArrowTable:
             if flat.null_count:
                 raise InputError(self.name, f"column {f.path!r} has null entries", row=start)
             values = flat.to_numpy(zero_copy_only=False).reshape(len(col), f.width)
+        if f.path in self.bits:
+            from cece.io.bfloat16 import to_float32
+
+            return to_float32(values).reshape(values.shape)
         if values.dtype.kind not in "iufb":
             raise InputError(
                 self.name, f"column {f.path!r} holds {values.dtype} values; expected numbers"

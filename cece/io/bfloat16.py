@@ -62,11 +62,12 @@ def numbers(data: ArrayInput) -> ArrayInput:
     return ArrayInput(data.name, to_float32(data.array), stored=True, stored_dtype="bfloat16")
 
 
-def decide(data: ArrayInput, dtype: str, kind: str) -> ArrayInput:
+def decide(data: ArrayInput, dtype: str, kind: str, option: str = "--dtype") -> ArrayInput:
     """PREDS as an array of numbers cece may compute with, or an error naming the option.
 
     Returns ``data`` itself, or a bfloat16 view of it (``data.bfloat16`` set) that readers of
-    blocks decode with :func:`to_float32`.
+    blocks decode with :func:`to_float32`. ``option`` is the option that decides
+    (``--dtype``; ``--q-dtype`` for Q of ``cece kl``).
     """
     array, name = data.array, data.name
     if dtype == "bfloat16":
@@ -74,7 +75,7 @@ def decide(data: ArrayInput, dtype: str, kind: str) -> ArrayInput:
             return data
         if array.dtype not in BIT_KINDS or array.dtype.names is not None:
             raise OptionError(
-                f"--dtype bfloat16 reads 16-bit bit patterns (uint16, int16 or |V2 arrays); "
+                f"{option} bfloat16 reads 16-bit bit patterns (uint16, int16 or |V2 arrays); "
                 f"{name} holds {array.dtype} values"
             )
         return as_bfloat16(data)
@@ -85,32 +86,38 @@ def decide(data: ArrayInput, dtype: str, kind: str) -> ArrayInput:
             name,
             f"holds {array.dtype} values: 2 raw bytes each, as np.save writes ml_dtypes "
             "bfloat16 arrays, but the file does not say which type they are",
-            hint="--dtype bfloat16 reads them as bfloat16",
+            hint=f"{option} bfloat16 reads them as bfloat16",
         )
     if not data.stored or array.dtype.kind not in "iub":
         return data
-    if array.dtype in BIT_KINDS:
+    refuse_integers(name, array.dtype, kind, option)
+    return data
+
+
+def refuse_integers(name: str, dtype: np.dtype, kind: str, option: str = "--dtype") -> None:
+    """Integer scores stored as integers (a binary array, or an integer-typed Arrow column):
+    16-bit ones are bfloat16 bits until --dtype says so; others need --from to be scores."""
+    if dtype in BIT_KINDS:
         raise InputError(
             name,
-            f"holds {array.dtype} values, the form bfloat16 tensors are saved in as bits; "
+            f"holds {dtype} values, the form bfloat16 tensors are saved in as bits; "
             "cece does not take them for scores",
-            hint="--dtype bfloat16 reads them as bfloat16 bits; numbers: save them as float32",
+            hint=f"{option} bfloat16 reads them as bfloat16 bits; numbers: save them as float32",
         )
     if kind == "auto":
         raise InputError(
             name,
-            f"holds {array.dtype} values: class predictions or quantized values rather than "
+            f"holds {dtype} values: class predictions or quantized values rather than "
             "scores? cross-entropy needs probabilities or logits",
             hint="if they are scores, say which kind with --from (or save them as floats)",
         )
-    return data
 
 
-def check_text(name: str, dtype: str) -> None:
-    """``--dtype bfloat16`` with a table: refused (tables hold numbers as written)."""
+def check_text(name: str, dtype: str, option: str = "--dtype") -> None:
+    """``--dtype bfloat16`` with a text table: refused (it holds numbers as written)."""
     if dtype == "bfloat16":
         raise OptionError(
-            f"--dtype bfloat16 applies to binary arrays (.npy, .npz, .safetensors, .pt); "
+            f"{option} bfloat16 applies to binary arrays (.npy, .npz, .safetensors, .pt); "
             f"{name} is a table of numbers as written"
         )
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 from cece.errors import InputError, OptionError
 from cece.io.arrow import ArrowTable
 from cece.io.fields import looks_like_number, parse_number
-from cece.io.layout import Inference, decimal, index_column, int_token, not_scores
+from cece.io.layout import (
+    Inference,
+    decimal,
+    drops_point,
+    index_column,
+    int_token,
+    integer_role,
+    not_scores,
+)
 from cece.io.text import TextTable
 
 LABEL_NAMES = ("label", "labels", "target", "targets", "y", "y_true", "class", "truth")
@@ -64,7 +72,13 @@ def score_columns(table: TextTable | ArrowTable, cols: list[int]) -> list[int]:
     decimals = [c for c in left if c not in ints and _decimal_column(table, c)]
     # integers among columns a writer filled with decimals (pandas writes 1.0, never 1); a
     # text column of 0s and 1s may be a %g writer's exact probabilities, so only others
-    suspects = [c for c in ints if isinstance(table, ArrowTable) or not _zero_one(table, c)]
+    # (or integers among a %g writer's decimals, where they are neither an index nor labels)
+    suspects = [
+        c
+        for c in ints
+        if isinstance(table, ArrowTable)
+        or not (_zero_one(table, c) or _written_g(table, c, len(left) - 1))
+    ]
     among = len(decimals) >= 2 and len(ints) < len(decimals)
     if suspects and among and len(ints) + len(decimals) == len(left):
         c = suspects[0]
@@ -81,16 +95,33 @@ def score_columns(table: TextTable | ArrowTable, cols: list[int]) -> list[int]:
     return left
 
 
+def _written_g(table: TextTable, col: int, k: int) -> bool:
+    """An integer column that is scores as a ``%g`` writer writes them: the table drops the
+    point elsewhere, or the column holds a negative number, and its values are neither a row
+    index nor labels of the other ``k`` columns (:func:`cece.io.layout.integer_role`)."""
+    rows = ([table.first_fields] if table.header is None else []) + table.sample_rows
+    values = [int(r[col]) for r in rows if col < len(r)]  # in file order (an index's run)
+    evidence = drops_point(rows) or any(v < 0 for v in values)
+    return evidence and not integer_role(values, k)
+
+
 def _zero_one(table: TextTable, col: int) -> bool:
     return {v.strip() for v in _sampled(table, col)} <= {"0", "1"}
 
 
 def _decimal_column(table: TextTable | ArrowTable, col: int) -> bool:
-    """Every sampled cell is a number written with a point or exponent (Arrow: a float type)."""
+    """Every sampled cell is a number written with a point or exponent, or (a %g writer) some
+    are and the others are whole numbers (Arrow: a float type)."""
     if isinstance(table, ArrowTable):
         return table.is_numeric(col) and not table.is_integer(col)
     cells = _sampled(table, col)
-    return bool(cells) and all(decimal(v) for v in cells)
+    if not cells or not any(decimal(v) for v in cells):
+        return False
+    if all(decimal(v) for v in cells):
+        return True
+    # a %g writer's column: decimals, and whole numbers written without a point
+    rows = table.sample_rows + ([table.first_fields] if table.header is None else [])
+    return drops_point(rows) and all(parse_number(v) is not None for v in cells)
 
 
 def _cells(table: TextTable | ArrowTable, col: int) -> list[str]:
@@ -120,6 +151,26 @@ def numeric_column(table: TextTable | ArrowTable, col: int) -> bool:
     if isinstance(table, ArrowTable):
         return table.is_numeric(col)
     return all(parse_number(v) is not None for v in _sampled(table, col))
+
+
+def boolean_column(table: object, col: int | None) -> bool:
+    """A label column written as booleans: ``True``/``False`` cells (text, any case), an Arrow
+    ``bool`` column, a JSON ``true``/``false`` field, or a NumPy bool array."""
+    from cece.io.arrays import ArrayInput
+    from cece.io.jsonl import JsonlTable
+
+    if isinstance(table, ArrayInput):
+        return table.array.dtype.kind == "b"
+    if col is None:
+        return False
+    if isinstance(table, JsonlTable) or (isinstance(table, ArrowTable) and table.records):
+        return bool(table.columns[col][0].kind == "bool")
+    if isinstance(table, ArrowTable):
+        return table.is_boolean(col)
+    if isinstance(table, TextTable):
+        values = _sampled(table, col)
+        return bool(values) and all(v.strip().lower() in ("true", "false") for v in values)
+    return False
 
 
 def text_column(table: TextTable | ArrowTable, col: int) -> bool:

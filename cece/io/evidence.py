@@ -14,6 +14,7 @@ import numpy as np
 from cece.errors import InputError, OptionError
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source, source_blocks
+from cece.io.columns import boolean_column
 from cece.io.layout import HEADER_HINT, Inference, int_token
 from cece.io.text import TextTable
 
@@ -101,6 +102,10 @@ def integer_names(
     """Integer labels against integer class names (``1,2,3``): ``(value → column, note)`` when
     they are names, ``(None, note)`` when column indices; an error when both fit and differ."""
     c = len(classes)
+    if sorted(n.strip().lower() for n in classes) == ["false", "true"]:
+        return boolean_names(
+            src, classes, ignore_index=ignore_index, labels_as=labels_as, where=where
+        )
     if not all(int_token(n) for n in classes) or [int(n) for n in classes] == list(range(c)):
         return None, None
     lookup = {int(n): i for i, n in enumerate(classes)}
@@ -132,6 +137,40 @@ def integer_names(
             f"{where} ({shown})"
         )
         return None, Inference(src.name, "labels", why + " (--labels-as decides)")
+    return None, None
+
+
+def boolean_names(
+    src: Source, classes: list[str], *, ignore_index: int | None, labels_as: str | None, where: str
+) -> tuple[dict[int, int] | None, Inference | None]:
+    """Labels against the class names True and False (a header ``True,False`` from
+    ``pd.get_dummies`` or ``predict_proba`` of a bool target): True/False labels map through
+    the names, never as positions; 0/1 labels are refused where the two readings differ."""
+    low = [n.strip().lower() for n in classes]
+    lookup = {1: low.index("true"), 0: low.index("false")}
+    if lookup == {0: 0, 1: 1} or labels_as == "index":
+        return None, None  # False,True: names and positions agree
+    if labels_as == "name":
+        return lookup, None
+    shown = ", ".join(classes)
+    cols = src.parts.get("labels")
+    col = cols[0] if cols else None
+    if boolean_column(src.data, col):
+        why = (
+            f"True/False labels mapped through the class names of {where} ({shown}): "
+            f"True is column {lookup[1]}, False column {lookup[0]}"
+        )
+        return lookup, Inference(src.name, "labels", why)
+    values = distinct_labels(src)
+    if values is not None and set(values.tolist()) - {ignore_index} <= {0, 1}:
+        raise InputError(
+            src.name,
+            f"0/1 labels against the class names of {where} ({shown}): 1 as True is column "
+            f"{lookup[1]}, 1 as a column index is {classes[1]!r}, and the two give different "
+            "losses",
+            hint="--labels-as name maps 1 to True and 0 to False, --labels-as index takes "
+            "them as column indices",
+        )
     return None, None
 
 

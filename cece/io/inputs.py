@@ -52,27 +52,31 @@ def open_predictions(
     pred_cols: str | None = None,
     label_col: str | None = None,
     weight_col: str | None = None,
+    rescale_col: str | None = None,
     classes: list[str] | None = None,
     stdin_format: str = "csv",
     binary: bool = False,
     dtype: str = "auto",
     kind: str = "auto",
     header: bool | None = None,
+    dtype_option: str = "--dtype",
 ) -> Predictions:
     """Open PREDS; ``label_col``/``weight_col`` name columns of the same table.
 
     ``binary``: a 1-D array is N samples of one column (not one sample of C classes), and an
     array of higher rank is one sample per entry of its first axis. ``dtype`` (``--dtype``)
-    and ``kind`` (``--from``) decide whether integer arrays may be read (:mod:`.bfloat16`).
+    and ``kind`` (``--from``) decide whether integer arrays may be read (:mod:`.bfloat16`);
+    ``dtype_option`` names the option that set ``dtype`` (``--q-dtype`` for Q of ``cece kl``).
     """
     data = open_input(arg, stdin_format, header)
     if isinstance(data, ArrayInput):
-        data = bfloat16.decide(data, dtype, kind)
-        if weight_col is not None:
-            raise OptionError(
-                f"--sample-weight {weight_col!r}: no such file, and {data.name} "
-                "is an array without named columns"
-            )
+        data = bfloat16.decide(data, dtype, kind, dtype_option)
+        for option, col in (("--sample-weight", weight_col), ("--rescale", rescale_col)):
+            if col is not None:
+                raise OptionError(
+                    f"{option} {col!r}: no such file, and {data.name} "
+                    "is an array without named columns"
+                )
         original = data.array
         _check_not_empty(original, data.name)
         if binary:
@@ -89,11 +93,15 @@ def open_predictions(
             preds.dtype = np.dtype(np.float32)
         preds.facts, preds.notes = bfloat16.facts(data)
     elif isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
-        bfloat16.check_text(data.name, dtype)
-        preds = _record_predictions(data, pred_cols, label_col, weight_col)
+        if not isinstance(data, ArrowTable):
+            bfloat16.check_text(data.name, dtype, dtype_option)
+        preds = _record_predictions(data, pred_cols, label_col, weight_col, rescale_col)
     else:
-        bfloat16.check_text(data.name, dtype)
-        preds = _table_predictions(data, pred_cols, label_col, weight_col)
+        if not isinstance(data, ArrowTable):
+            bfloat16.check_text(data.name, dtype, dtype_option)
+        preds = _table_predictions(data, pred_cols, label_col, weight_col, rescale_col)
+    if isinstance(data, ArrowTable):
+        _typed_scores(data, preds, dtype, kind, dtype_option)
     preds.chosen = pred_cols is not None
     if classes is not None:
         if len(classes) != preds.n_classes:
@@ -190,14 +198,18 @@ def _record_predictions(
     pred_cols: str | None,
     label_col: str | None,
     weight_col: str | None,
+    rescale_col: str | None = None,
 ) -> Predictions:
-    """PREDS as records: the prediction field(s), and the label and weight fields if named."""
+    """PREDS as records: the prediction field(s), and the label, weight and --rescale fields
+    if named."""
     source = Source(table.name, table)
     label = label_field(table, label_col) if label_col is not None else None
     weight = table.field(weight_col.strip(), "--sample-weight") if weight_col else None
-    if weight is not None and (weight.width is not None or not weight.numeric):
-        raise InputError(table.name, f"field {weight.path!r} is not one number per record")
-    exclude = {f.path for f in (label, weight) if f is not None}
+    rescale = table.field(rescale_col.strip(), "--rescale") if rescale_col else None
+    for f in (weight, rescale):
+        if f is not None and (f.width is not None or not f.numeric):
+            raise InputError(table.name, f"field {f.path!r} is not one number per record")
+    exclude = {f.path for f in (label, weight, rescale) if f is not None}
     if label is None:
         exclude |= {f.path for f in label_candidates(table)}
     cols, classes = pred_columns(table, pred_cols, exclude)
@@ -208,6 +220,8 @@ def _record_predictions(
             source.text_parts.add("labels")
     if weight is not None:
         source.parts["weights"] = table.add(weight)
+    if rescale is not None:
+        source.parts["rescale"] = table.add(rescale)
     return Predictions(table.name, None, len(cols), classes, table.dtype_of(cols), source)
 
 
@@ -216,6 +230,7 @@ def _table_predictions(
     pred_cols: str | None,
     label_col: str | None,
     weight_col: str | None,
+    rescale_col: str | None = None,
 ) -> Predictions:
     name, header = table.name, table.header
     skip: set[int] = set()
@@ -230,6 +245,10 @@ def _table_predictions(
         weight = parse_cols(weight_col, header, table.ncols, name, "--sample-weight")[0]
         source.parts["weights"] = [weight]
         skip.add(weight)
+    if rescale_col is not None:
+        rescale = parse_cols(rescale_col, header, table.ncols, name, "--rescale")[0]
+        source.parts["rescale"] = [rescale]
+        skip.add(rescale)
     if pred_cols is not None:
         cols = parse_cols(pred_cols, header, table.ncols, name, "--pred-cols")
     else:
@@ -256,6 +275,26 @@ def _table_predictions(
     source.parts["preds"] = cols
     classes = [header[c] for c in cols] if header else None
     return Predictions(name, None, len(cols), classes, np.dtype(np.float64), source)
+
+
+def _typed_scores(
+    table: ArrowTable, preds: Predictions, dtype: str, kind: str, option: str
+) -> None:
+    """Integer-typed score columns of a Parquet/Arrow table, decided as for a binary array
+    (:func:`cece.io.bfloat16.refuse_integers`): bfloat16 bits with --dtype bfloat16, numbers
+    with --from, otherwise refused; never computed as integers without being asked."""
+    cols = preds.source.parts["preds"] or []
+    if dtype == "bfloat16":
+        stored = table.read_bits(cols, option)
+        preds.dtype = np.dtype(np.float32)
+        preds.facts = {"dtype": "bfloat16", "stored_dtype": stored}
+        preds.notes = [
+            f"{table.name}: bfloat16 values (stored as {stored}), converted exactly to float32"
+        ]
+        return
+    for c in cols:
+        if (found := table.stored_dtype(c)).kind in "iu":
+            bfloat16.refuse_integers(table.name, found, kind, option)
 
 
 def label_like(preds: Predictions) -> str | None:

@@ -62,6 +62,27 @@ def decimal(text: str) -> bool:
     return text.lower() in ("true", "false") or bool(_DECIMAL.fullmatch(text))
 
 
+def drops_point(rows: list[list[str]]) -> bool:
+    """The writer writes whole floats without a point (``%g``: ``np.savetxt(fmt="%g")``,
+    ``to_csv(float_format="%g")``, R's ``write.csv``): a column holds cells written as integers
+    beside cells written with a point or an exponent. pandas' default and ``%.18e`` never do."""
+    width = max((len(r) for r in rows), default=0)
+    for c in range(width):
+        cells = [r[c].strip() for r in rows if c < len(r)]
+        if any(int_token(v) for v in cells) and any(
+            decimal(v) and v.lower() not in ("true", "false") for v in cells
+        ):
+            return True
+    return False
+
+
+def integer_role(values: list[int], k: int) -> bool:
+    """Integers that may be a row index (a run ``n, n+1, ...``) or class labels of ``k``
+    classes (all in ``0..k``): not evidence of scores, whatever the writer."""
+    run = len(values) > 1 and all(b - a == 1 for a, b in itertools.pairwise(values))
+    return run or all(0 <= v <= k for v in values)
+
+
 def shown(fields: list[str], most: int = 6) -> str:
     cells = [f.strip() for f in fields]
     return ",".join(cells if len(cells) <= most else [*cells[: most - 1], "…", cells[-1]])
@@ -89,6 +110,10 @@ def numeric_header(first: list[str], below: list[list[str]]) -> tuple[str, str]:
         c for c in range(n) if below and all(c < len(row) and decimal(row[c]) for row in below)
     ]
     row = shown(cells)
+    if drops_point(below) and (sequence or increasing):
+        return "ambiguous", row  # integers above: a %g writer's data as much as a header
+    if sequence and written_apart and len(written_apart) < n:
+        return "ambiguous", row  # a column of integers below too: a %g writer's data as well
     if written_apart and (sequence or (increasing and len(written_apart) == n)):
         why = (
             "pandas' default column names"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cece.losses import validate
+from cece.losses import broadcast, validate
 from cece.losses.divergence import entropy, kl_divergence
 from cece.losses.sigmoid import binary_terms
 from cece.losses.softmax import categorical_terms
@@ -49,12 +49,16 @@ def categorical_cross_entropy(
     focal_alpha: float | None = None,
     eps: float | None = None,
     renormalize: bool = False,
+    class_axis: int = -1,
+    rescale: np.ndarray | float | None = None,
 ) -> float | np.ndarray:
     """Categorical (softmax) cross-entropy in nats, as ``torch.nn.functional.cross_entropy``.
 
-    Shapes: ``preds`` is (N, C) with C ≥ 2 (one row per sample; no unbatched (C,) input and no
-    extra dimensions: reshape to (N, C) first); ``targets`` is (N,) class indices or (N, C)
-    dense rows (one-hot or probabilities).
+    Shapes: ``preds`` is (N, C) with C ≥ 2, or any rank with the classes on ``class_axis``
+    (the last by default, as the CLI; PyTorch's (N, C, d…) is ``class_axis=1``): the other axes
+    are samples. ``targets`` is class indices of the predictions' shape without the class axis,
+    or dense rows (one-hot or probabilities) of the predictions' shape. A 1-D ``preds`` is one
+    sample (PyTorch's unbatched input) with a scalar index or a (C,) target row.
 
     .. math::
 
@@ -87,9 +91,13 @@ def categorical_cross_entropy(
         eps: probability clip in [0, 0.5) (default: the machine epsilon of the dtype,
             scikit-learn's rule); 0 turns it off.
         renormalize: divide probability rows by their sum first (Keras).
+        class_axis: the axis of ``preds`` that holds the classes.
+        rescale: finite factors on each sample's loss (Keras' ``sample_weight``): one value or
+            one per sample; unlike ``sample_weight`` the mean still divides by the count.
 
     Returns:
-        A float for ``mean``/``sum``; an (N,) float64 array for ``none``.
+        A float for ``mean``/``sum``; for ``none``, one value per sample in the predictions'
+        shape without the class axis (N,) for (N, C).
 
     Raises:
         ValueError (:class:`cece.errors.CeceError`): for any invalid argument.
@@ -102,9 +110,14 @@ def categorical_cross_entropy(
     ...
     cece.errors.InputError: targets: row 0: label 5 is out of range for 3 classes (expected 0..2)
     """
+    x = validate.as_array(preds, "preds")
+    t = validate.as_array(targets, "targets", "class indices or target rows")
+    x, t, samples = broadcast.move_classes(x, t, class_axis)
+    if sample_weight is not None and np.shape(sample_weight) == samples and len(samples) > 1:
+        sample_weight = np.reshape(sample_weight, -1)
     preds, targets, weight, sample_weight = validate.categorical_args(
-        preds,
-        targets,
+        x,
+        t,
         kind=kind,
         reduction=reduction,
         weight=weight,
@@ -129,7 +142,13 @@ def categorical_cross_entropy(
         eps=eps,
         renormalize=renormalize,
     )
-    return reduce_terms(terms, reduction)
+    if rescale is not None:
+        r = np.asarray(rescale)
+        r = r.reshape(-1) if r.shape == samples and len(samples) > 1 else r
+        f = broadcast.element_factors(r, 1, len(preds), "rescale")[:, 0]
+        terms.loss, terms.numerator = terms.loss * f, terms.numerator * f
+    out = reduce_terms(terms, reduction)
+    return out.reshape(samples) if isinstance(out, np.ndarray) else out
 
 
 def binary_cross_entropy(
@@ -143,6 +162,8 @@ def binary_cross_entropy(
     focal_gamma: float | None = None,
     focal_alpha: float | None = None,
     eps: float | None = None,
+    rescale: float | np.ndarray | None = None,
+    elementwise: bool = False,
 ) -> float | np.ndarray:
     """Binary cross-entropy of probabilities in nats, as ``torch.nn.functional.
     binary_cross_entropy`` (with scikit-learn's clipping of ``p`` to [eps, 1 − eps]).
@@ -162,14 +183,21 @@ def binary_cross_entropy(
         probs: probabilities in [0, 1].
         targets: the same shape, values in [0, 1] (hard 0/1 or soft).
         reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per sample).
-        pos_weight: weight of the positive term, > 0: a scalar or one per column (PyTorch).
+        pos_weight: weight of the positive term, > 0: a scalar, one per column (PyTorch) or
+            one per element (N, K).
         label_smoothing: ε in [0, 1]; targets become y(1 − ε) + ε/2 (Keras).
         sample_weight: (N,) weights ≥ 0; the mean becomes Σ sᵢΣₖℓᵢₖ / (K Σ sᵢ).
         focal_gamma: γ ≥ 0; focal_alpha: α in [0, 1] (Keras ``BinaryFocalCrossentropy``).
         eps: the clip, in [0, 0.5) (default: the machine epsilon of the dtype); 0 turns it off.
+        rescale: finite factors on each element's loss (PyTorch's ``weight=``; Keras'
+            ``sample_weight`` one per row): one, one per column (K,), one per row (N, 1) (or
+            (N,) where N ≠ K) or one per element (N, K); the mean still divides by N·K.
+        elementwise: with ``none``, one value per element (the predictions' shape, as PyTorch)
+            instead of one per sample.
 
     Returns:
-        A float for ``mean``/``sum``; an (N,) float64 array for ``none``.
+        A float for ``mean``/``sum``; for ``none`` an (N,) float64 array (with
+        ``elementwise``: the predictions' shape).
 
     >>> round(binary_cross_entropy(np.array([0.7]), np.array([0.6])), 12)
     0.695594088094
@@ -185,6 +213,8 @@ def binary_cross_entropy(
         focal_gamma=focal_gamma,
         focal_alpha=focal_alpha,
         eps=eps,
+        rescale=rescale,
+        elementwise=elementwise,
     )
 
 
@@ -198,6 +228,8 @@ def binary_cross_entropy_with_logits(
     sample_weight: np.ndarray | None = None,
     focal_gamma: float | None = None,
     focal_alpha: float | None = None,
+    rescale: float | np.ndarray | None = None,
+    elementwise: bool = False,
 ) -> float | np.ndarray:
     """Binary cross-entropy of logits in nats, as ``torch.nn.functional.
     binary_cross_entropy_with_logits``.
@@ -216,11 +248,12 @@ def binary_cross_entropy_with_logits(
         logits: finite logits, or −inf (σ = 0: 0 on target 0, ``inf`` on a target above 0;
             PyTorch gives nan there).
         targets: the same shape, values in [0, 1].
-        reduction, pos_weight, label_smoothing, sample_weight, focal_gamma, focal_alpha: as in
-            :func:`binary_cross_entropy`.
+        reduction, pos_weight, label_smoothing, sample_weight, focal_gamma, focal_alpha,
+            rescale, elementwise: as in :func:`binary_cross_entropy`.
 
     Returns:
-        A float for ``mean``/``sum``; an (N,) float64 array for ``none``.
+        A float for ``mean``/``sum``; for ``none`` an (N,) float64 array (with
+        ``elementwise``: the predictions' shape).
 
     >>> binary_cross_entropy_with_logits(np.array([100.0, -100.0]), np.array([0.0, 1.0]),
     ...                                  reduction="none")
@@ -237,6 +270,8 @@ def binary_cross_entropy_with_logits(
         focal_gamma=focal_gamma,
         focal_alpha=focal_alpha,
         eps=None,
+        rescale=rescale,
+        elementwise=elementwise,
     )
 
 
@@ -252,31 +287,47 @@ def _binary(
     focal_gamma,
     focal_alpha,
     eps,
+    rescale=None,
+    elementwise: bool = False,
 ) -> float | np.ndarray:
-    preds, targets, pos_weight, sample_weight = validate.binary_args(
+    per_element = pos_weight is not None and np.ndim(pos_weight) == 2
+    preds, targets, pw, sample_weight = validate.binary_args(
         preds,
         targets,
         name=kind,
         kind=kind,
         reduction=reduction,
-        pos_weight=pos_weight,
+        pos_weight=None if per_element else pos_weight,
         label_smoothing=label_smoothing,
         sample_weight=sample_weight,
         focal_gamma=focal_gamma,
         focal_alpha=focal_alpha,
         eps=eps,
     )
+    shape = preds.shape
     if preds.ndim == 1:
         preds, targets = preds.reshape(-1, 1), targets.reshape(-1, 1)
+    n, k = preds.shape
+    if per_element:
+        pw = broadcast.element_factors(pos_weight, k, n, "pos_weight", positive=True)
+    factors = None
+    if rescale is not None:
+        r = np.asarray(rescale)
+        factors = broadcast.element_factors(
+            r.reshape(-1) if len(shape) == 1 else r, k, n, "rescale"
+        )
     terms = binary_terms(
         preds,
         targets,
         kind=kind,
-        pos_weight=pos_weight,
+        pos_weight=pw,
+        rescale=factors,
+        elementwise=elementwise,
         label_smoothing=label_smoothing,
         sample_weight=sample_weight,
         focal_gamma=focal_gamma,
         focal_alpha=focal_alpha,
         eps=eps,
     )
-    return reduce_terms(terms, reduction)
+    out = reduce_terms(terms, reduction)
+    return out.reshape(shape) if isinstance(out, np.ndarray) and elementwise else out

@@ -68,6 +68,7 @@ def kl_divergence(
     kind_p: str = "probs",
     kind_q: str = "probs",
     renormalize: bool = False,
+    elementwise: bool = False,
 ) -> np.ndarray:
     """KL(p‖q) of each pair of rows, in nats: ``Σ_c p_c log(p_c / q_c)``.
 
@@ -77,9 +78,11 @@ def kl_divergence(
         p, q: (N, C) rows of the same shape, each of its kind (``kind_p``, ``kind_q``:
             ``"probs"``, ``"logits"`` or ``"log-probs"``), as in :func:`entropy`.
         renormalize: divide probability rows by their sum first (scipy.stats.entropy does).
+        elementwise: return the (N, C) terms ``p · log(p / q)`` instead of their row sums
+            (``scipy.special.rel_entr``; PyTorch's ``kl_div(log q, p, reduction="none")``).
 
     Returns:
-        An (N,) float64 array.
+        An (N,) float64 array ((N, C) with ``elementwise``).
 
     >>> kl_divergence(np.array([[0.5, 0.5]]), np.array([[0.9, 0.1]])).round(6).tolist()
     [0.510826]
@@ -92,15 +95,21 @@ def kl_divergence(
             f"shape {q.shape} does not match P's {p.shape} (p)",
             hint="P and Q need the same rows and columns",
         )
+    if elementwise:
+        return element_kl(p, q, kind_p, kind_q, renormalize=renormalize)
     return row_kl(p, q, kind_p, kind_q, renormalize=renormalize)
 
 
 def row_entropy(p: np.ndarray, kind: str = "probs", *, renormalize: bool = False) -> np.ndarray:
     """:func:`entropy` without the argument checks (the engine checks its blocks itself)."""
+    return entropy_terms(p, kind, renormalize=renormalize).sum(axis=1)
+
+
+def entropy_terms(p: np.ndarray, kind: str = "probs", *, renormalize: bool = False) -> np.ndarray:
+    """The terms ``−p · log p`` of H(p), element by element (``scipy.special.entr``)."""
     p, lp = distribution(p, kind, renormalize=renormalize)
     with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, -p * (np.log(p) if lp is None else lp), 0.0)
-    return terms.sum(axis=1)
+        return np.where(p > 0, -p * (np.log(p) if lp is None else lp), 0.0)
 
 
 def row_kl(
@@ -112,14 +121,59 @@ def row_kl(
     renormalize: bool = False,
 ) -> np.ndarray:
     """:func:`kl_divergence` without the argument checks (the engine checks its blocks)."""
+    return element_kl(p, q, kind_p, kind_q, renormalize=renormalize).sum(axis=1)
+
+
+def element_kl(
+    p: np.ndarray,
+    q: np.ndarray,
+    kind_p: str = "probs",
+    kind_q: str = "probs",
+    *,
+    renormalize: bool = False,
+) -> np.ndarray:
+    """The (N, C) terms of KL(p‖q) of each pair of rows: PyTorch's ``kl_div(log q, p,
+    reduction="none")``, as :func:`kl_terms` computes them."""
     p, lp = distribution(p, kind_p, renormalize=renormalize)
     q, lq = distribution(q, kind_q, renormalize=renormalize)
+    return kl_terms(p, q, lp, lq)
+
+
+def kl_terms(
+    p: np.ndarray, q: np.ndarray, lp: np.ndarray | None = None, lq: np.ndarray | None = None
+) -> np.ndarray:
+    """The terms ``p · log(p / q)`` of KL(p‖q), element by element (PyTorch's ``kl_div`` with
+    ``reduction="none"``): ``0`` where ``p = 0``, ``inf`` where ``q = 0 < p``. ``lp``/``lq``,
+    where given, are the logs of ``p``/``q`` (logits and log-probabilities).
+
+    Probabilities go through :func:`rel_entr`, which keeps every term's full relative precision;
+    with a log given, the term is ``p · (log p − log q)``.
+    """
+    if lp is None and lq is None:
+        return rel_entr(p, q)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if lp is None and lq is None:
-            terms = p * np.log(p / q)  # scipy.special.rel_entr, term for term
-        else:
-            lp = np.log(p) if lp is None else lp
-            lq = np.log(q) if lq is None else lq
-            terms = p * (lp - lq)
-    terms = np.where(p > 0, np.where(q > 0, terms, np.inf), 0.0)
-    return terms.sum(axis=1)
+        lp = np.log(p) if lp is None else lp
+        lq = np.log(q) if lq is None else lq
+        terms = p * (lp - lq)
+    return np.where(p > 0, np.where(q > 0, terms, np.inf), 0.0)
+
+
+def rel_entr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``x · log(x / y)`` element-wise as ``scipy.special.rel_entr`` computes it (SciPy ≥ 1.15,
+    ``xsf/convex_analysis.h``): for ``1/2 < x/y < 2`` as ``x · log1p((x − y) / y)``, so nearly
+    equal ``x`` and ``y`` keep full relative precision (``x · log(x / y)`` would lose it when
+    ``log`` rounds a ratio next to 1); ``x · (log x − log y)`` where ``x / y`` under- or
+    overflows; otherwise ``x · log(x / y)``. ``0`` where ``x = 0 ≤ y``, ``inf`` where
+    ``y = 0 < x``. Inputs are non-negative (checked before)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        ratio = x / y
+        out = x * np.log(ratio)
+        close = (ratio > 0.5) & (ratio < 2)
+        if close.any():
+            out[close] = x[close] * np.log1p((x[close] - y[close]) / y[close])
+        far = ~close & (x > 0) & (y > 0) & ~((ratio > np.finfo(np.float64).tiny) & (ratio < np.inf))
+        if far.any():
+            out[far] = x[far] * (np.log(x[far]) - np.log(y[far]))
+    return np.where(x > 0, np.where(y > 0, out, np.inf), 0.0)

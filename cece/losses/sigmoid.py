@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from cece import _native as kernels
+from cece.losses import divergence
 from cece.losses.terms import Terms, clip_moves, compute_dtype, default_eps
 
 
@@ -77,6 +78,8 @@ def binary_terms(
     eps: float | None = None,
     threshold: float = 0.5,
     per_column: bool = False,
+    rescale: np.ndarray | None = None,
+    elementwise: bool = False,
 ) -> Terms:
     """Per-sample binary cross-entropy of ``preds`` (N, K) against ``targets`` (N, K).
 
@@ -84,9 +87,16 @@ def binary_terms(
     element-wise mean); ``correct`` the share of its K elements on the right side of
     ``threshold``; ``entropy``/``kl`` (means over K) are set when any target is soft.
     ``per_column`` adds ``columns``: per column, the count, loss sum and correct count.
+    ``pos_weight`` broadcasts against (N, K) (one, one per column, or one per element).
+    ``rescale`` (broadcast against (N, K)) multiplies each element's loss, as PyTorch's
+    ``weight=`` does: the mean still divides by the count. ``elementwise`` gives one term per
+    element (N·K of them, in C order) instead of one per sample.
     """
     n, k = preds.shape
-    if fused(kind, focal_gamma=focal_gamma, focal_alpha=focal_alpha, per_column=per_column):
+    plain = rescale is None and not elementwise and np.ndim(np.asarray(pos_weight)) < 2
+    if plain and fused(
+        kind, focal_gamma=focal_gamma, focal_alpha=focal_alpha, per_column=per_column
+    ):
         y = targets if targets.dtype in (np.float32, np.float64) else targets.astype(np.float64)
         if label_smoothing:
             y = y * (1 - label_smoothing) + label_smoothing / 2
@@ -96,6 +106,7 @@ def binary_terms(
     y_raw = targets.astype(dtype, copy=False)
     y = y_raw * (1 - label_smoothing) + label_smoothing / 2 if label_smoothing else y_raw
     clipped_low = clipped_high = 0
+    p: np.ndarray | None = None  # the probabilities used (clipped), for the KL excess
     if kind == "logits":
         nlp, nlq = _softplus_pair(x)  # −log p, −log(1 − p)
         predicted = x > _logit(threshold)
@@ -116,13 +127,28 @@ def binary_terms(
     loss = ce if pos_weight is None else _xmul(pw * y, nlp) + _xmul(1 - y, nlq)
     if focal_gamma is not None or focal_alpha is not None:
         loss = _focal(loss, y, nlp, nlq, focal_gamma or 0.0, focal_alpha)
+    if rescale is not None:
+        loss = loss * rescale
     s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     out: dict = {}
+    right = predicted == (y_raw >= 0.5)
+    if per_column:
+        out["columns"] = np.stack(
+            [
+                np.full(k, float(n)),
+                loss.sum(axis=0, dtype=np.float64),
+                right.sum(axis=0, dtype=np.float64),
+            ]
+        )
+    if elementwise:
+        excess = _excess(y, ce, p)
+        clipped = (clipped_low, clipped_high)
+        return _elements(loss, excess, y, y_raw, nlp, predicted, s, clipped, out.get("columns"))
     soft = not np.all((y == 0) | (y == 1))
     if soft:
         h = _binary_entropy(y)
         out["entropy"] = h.mean(axis=1, dtype=np.float64)
-        out["kl"] = np.maximum(ce - h, 0).mean(axis=1, dtype=np.float64)
+        out["kl"] = _excess(y, ce, p).mean(axis=1, dtype=np.float64)
     if k == 1:
         out["target"] = y_raw[:, 0].astype(np.float64)
 
@@ -136,16 +162,7 @@ def binary_terms(
             }
 
         out["details"] = details
-    right = predicted == (y_raw >= 0.5)
     correct = right.mean(axis=1, dtype=np.float64)
-    if per_column:
-        out["columns"] = np.stack(
-            [
-                np.full(k, float(n)),
-                loss.sum(axis=0, dtype=np.float64),
-                right.sum(axis=0, dtype=np.float64),
-            ]
-        )
     weight = np.full(n, float(k)) if s is None else k * s
     total = loss.sum(axis=1, dtype=np.float64)
     return Terms(
@@ -157,6 +174,56 @@ def binary_terms(
         sample_weight=s,
         clipped_low=clipped_low,
         clipped_high=clipped_high,
+        **out,
+    )
+
+
+def _excess(y: np.ndarray, ce: np.ndarray, p: np.ndarray | None) -> np.ndarray:
+    """KL(Bernoulli(y) ‖ Bernoulli(p)) of each element, the loss above the targets' entropy:
+    from probabilities ``rel_entr(y, p) + rel_entr(1 − y, 1 − p)``, each term with full
+    relative precision (:func:`cece.losses.divergence.rel_entr`, SciPy's); from logits
+    ``ce − H(y)``. Never below 0."""
+    if p is None:
+        return np.maximum(ce - _binary_entropy(y), 0)
+    with np.errstate(invalid="ignore"):
+        kl = divergence.rel_entr(y, p) + divergence.rel_entr(1 - y, 1 - p)
+    return np.maximum(np.where(np.isnan(kl), 0.0, kl), 0)
+
+
+def _elements(
+    loss, excess, y, y_raw, nlp, predicted, s, clipped: tuple[int, int], columns=None
+) -> Terms:
+    """One term per element of (N, K), in C order (PyTorch's ``reduction="none"`` shape,
+    flattened): the ``mean`` reduction is the same mean over N·K elements."""
+    m = loss.size
+    sw = None if s is None else np.repeat(s, loss.shape[1])
+    e = loss.reshape(-1).astype(np.float64)
+    out: dict = {}
+    if not np.all((y == 0) | (y == 1)):
+        out["entropy"], out["kl"] = _binary_entropy(y).reshape(-1), excess.reshape(-1)
+    target = y_raw.reshape(-1).astype(np.float64)
+    flat_nlp, flat_predicted = nlp.reshape(-1), predicted.reshape(-1)
+
+    def details(rows) -> dict[str, np.ndarray]:
+        p_pos = np.exp(-flat_nlp[rows].astype(np.float64))
+        return {
+            "p": p_pos,
+            "predicted": flat_predicted[rows].astype(np.intp),
+            "p_target": np.where(target[rows] >= 0.5, p_pos, 1 - p_pos),
+        }
+
+    return Terms(
+        loss=e,
+        numerator=e if sw is None else sw * e,
+        weight=np.ones(m) if sw is None else sw,
+        valid=np.ones(m, bool),
+        correct=(flat_predicted == (target >= 0.5)).astype(np.float64),
+        sample_weight=sw,
+        target=target,
+        details=details,
+        clipped_low=clipped[0],
+        clipped_high=clipped[1],
+        columns=columns,
         **out,
     )
 

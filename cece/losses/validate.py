@@ -47,9 +47,10 @@ def check_finite(block: np.ndarray, start: int, name: str, what: str = "value") 
 
 
 def unit_interval(
-    block: np.ndarray, start: int, name: str, *, hint: str, columns: bool = True
+    block: np.ndarray, start: int, name: str, *, hint: str | tuple[str, str], columns: bool = True
 ) -> None:
-    """Targets: finite and in [0, 1] (dense categorical rows, binary targets)."""
+    """Targets: finite and in [0, 1] (dense rows, binary targets); hint: or (hint, one for -1)."""
+    hints = (hint, hint) if isinstance(hint, str) else hint
     check_finite(block, start, name, "target")
     if len(block) and block.min() >= 0 and block.max() <= 1:  # the common case, two reductions
         return
@@ -62,7 +63,7 @@ def unit_interval(
             f"target {value:g} is outside [0, 1]",
             row=start + r,
             column=c if columns else None,
-            hint=hint,
+            hint=hints[bool(value == -1)],
         )
 
 

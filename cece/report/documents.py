@@ -108,6 +108,8 @@ def write_json(result: Result, out: TextIO) -> None:
 
 FIELD_ORDER = [
     "index",
+    "row",  # --elementwise: the element's row and column
+    "column",
     "loss",
     "target",
     "target_class",

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 HEADINGS = {
     "index": "#",
+    "row": "row",
+    "column": "column",
     "target": "target",
     "p": "p",
     "predicted": "predicted",
@@ -38,6 +40,8 @@ VALUE_HEADINGS = {"entropy": "H(P)", "kl": "KL(P‖Q)"}  # what "loss" is for th
 
 TABLE_ORDER = [
     "index",
+    "row",
+    "column",
     "target",
     "p",
     "predicted",

@@ -8,87 +8,22 @@ the loss commands' own rules (:class:`cece.checks.KindDetector`) on the finite r
 
 from __future__ import annotations
 
-import math
 import shlex
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from cece.checks import ROW_SUM_TOL, KindDetector
+from cece.checks import ROW_SUM_TOL
+from cece.errors import InputError
 from cece.io import bfloat16, readers
 from cece.io.arrays import ArrayInput
+from cece.io.arrow import ArrowTable
 from cece.io.blocks import ROWS
-from cece.io.columns import LABEL_NAMES, text_column
+from cece.io.columns import LABEL_NAMES, index_columns, text_column
+from cece.io.jsonl import JsonlTable
 from cece.io.text import TextTable
-
-DISTINCT_CAP = 1000  # distinct label values tracked, at most
-
-
-@dataclass
-class Values:
-    """Streaming statistics of a numeric block sequence (N × C)."""
-
-    count: int = 0
-    rows: int = 0
-    lo: float = math.inf
-    hi: float = -math.inf
-    total: float = 0.0
-    nan: int = 0
-    posinf: int = 0
-    neginf: int = 0
-    first_bad: tuple[int, int, float] | None = None  # row, column, value
-    integers: bool = True
-    distinct: set = field(default_factory=set)
-    sums: list[float] = field(default_factory=lambda: [math.inf, -math.inf, 0.0, 0])  # min max Σ n
-    rows_sum_to_one: int = 0
-    one_hot: bool = True
-    detector: KindDetector = field(default_factory=KindDetector)
-    detector_open: KindDetector = field(
-        default_factory=lambda: KindDetector(rows_sum_to_one=False, kinds=("probs",))
-    )
-
-    def update(self, block: np.ndarray, start: int) -> None:
-        block = np.asarray(block)
-        if block.dtype != np.float64:
-            block = block.astype(np.float64)
-        n, c = block.shape
-        self.rows += n
-        self.count += block.size
-        finite = np.isfinite(block)
-        if not finite.all():
-            nan = np.isnan(block)
-            self.nan += int(nan.sum())
-            self.posinf += int((block == np.inf).sum())
-            self.neginf += int((block == -np.inf).sum())
-            if self.first_bad is None:
-                r, col = (int(v) for v in np.argwhere(~finite)[0])
-                self.first_bad = (start + r, col, float(block[r, col]))
-            good_rows = finite.all(axis=1)
-            block = block[good_rows]
-            if not len(block):
-                return
-        self.lo = min(self.lo, float(block.min()))
-        self.hi = max(self.hi, float(block.max()))
-        self.total += float(block.sum())
-        if self.integers:
-            self.integers = bool(np.all(block == np.round(block)))
-            if self.integers and len(self.distinct) <= DISTINCT_CAP:
-                self.distinct.update(np.unique(block).tolist())
-        if c > 1:
-            s = block.sum(axis=1)
-            self.sums[0] = min(self.sums[0], float(s.min()))
-            self.sums[1] = max(self.sums[1], float(s.max()))
-            self.sums[2] += float(s.sum())
-            self.sums[3] += len(s)
-            self.rows_sum_to_one += int(np.count_nonzero(np.abs(s - 1) <= ROW_SUM_TOL))
-            if self.one_hot:
-                self.one_hot = bool(np.all((block == 0) | (block == 1)) and np.all(s == 1))
-        self.detector.update(block, start)
-        self.detector_open.update(block, start)
-
-    @property
-    def finite_count(self) -> int:
-        return self.count - self.nan - self.posinf - self.neginf
+from cece.tools.inspect_records import record_layout
+from cece.tools.inspect_stats import DISTINCT_CAP, Values
 
 
 @dataclass
@@ -108,6 +43,8 @@ class Report:
     why: str = ""
     suggestion: str = ""
     notes: list[str] = field(default_factory=list)
+    select: str = ""  # record tables: the --pred-cols the loss commands need
+    multi_label: bool = False  # record tables: a list of 0/1 targets, several 1s a row
 
     def to_dict(self) -> dict:
         v = self.values
@@ -153,8 +90,13 @@ class Report:
 
 def inspect(arg: str, *, class_axis: int = -1, stdin_format: str = "csv") -> Report:
     data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
-    report = _array(data, class_axis) if isinstance(data, ArrayInput) else _table(data)
+    if isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
+        report = _records(data)
+    else:
+        report = _array(data, class_axis) if isinstance(data, ArrayInput) else _table(data)
     _classify(report, arg)
+    if report.multi_label and report.suggestion.startswith("cece categorical "):
+        report.suggestion = "cece binary " + report.suggestion.removeprefix("cece categorical ")
     if isinstance(data, ArrayInput) and data.stored and data.array.dtype in bfloat16.BIT_KINDS:
         # the loss commands refuse 16-bit integers and |V2 without --dtype bfloat16
         if data.bfloat16:
@@ -239,7 +181,12 @@ def _table(table) -> Report:
             if h.strip().lower() in LABEL_NAMES:
                 label_col = c
                 break
-    skip = {0} if header and header[0] in ("", "Unnamed: 0") else set()
+    index_note: str | None = None
+    try:  # the readers' rule (cece.io.columns): pandas' index columns are not values
+        found = index_columns(table, [c for c in range(table.ncols) if c not in text_cols])
+    except InputError as exc:
+        found, index_note = {}, exc.detail
+    skip = set(found)
 
     def values_columns(label: int | None) -> list[int]:
         return [c for c in range(table.ncols) if c not in (*text_cols, *skip, label)]
@@ -274,6 +221,8 @@ def _table(table) -> Report:
         header=header,
     )
     report.values = values if float_cols else None
+    report.notes += [i.detail for i in found.values()] + ([index_note] if index_note else [])
+    report.notes += _typed_note(table, float_cols)
     if label_col is not None:
         report.label_column = header[label_col]
     report.text_columns = [header[c] if header else str(c) for c in text_cols if c != label_col]
@@ -282,6 +231,62 @@ def _table(table) -> Report:
     elif text_cols:
         report.labels = _names(names)
     return report
+
+
+def _records(table: JsonlTable | ArrowTable) -> Report:
+    """A record table, read through the fields the loss commands would read."""
+    lay = record_layout(table)
+    pred_cols = [c for f in lay.preds for c in table.add(f)]
+    label = lay.label
+    if label is not None and label.width not in (None, len(pred_cols)):
+        label = None  # a list that is neither one label nor one target per column
+    label_cols = table.add(label) if label is not None else []
+    text = label is not None and label.kind == "text"
+    floats = pred_cols + ([] if text else label_cols)
+    values, label_values, rows = Values(), Values(), 0
+    names: list[str] = []
+    for block in table.blocks(floats, label_cols if text else []):
+        rows += len(block.floats) if floats else len(block.texts[0])
+        if pred_cols:
+            values.update(block.floats[:, : len(pred_cols)], block.start_row)
+        if label_cols and not text:
+            label_values.update(block.floats[:, len(pred_cols) :], block.start_row)
+        elif text and len(names) < DISTINCT_CAP * 10:
+            names.extend(block.texts[0].tolist())
+    fmt = "JSON Lines records" if isinstance(table, JsonlTable) else "Arrow table (list columns)"
+    dtype = str(table.dtype_of(pred_cols)) if pred_cols else "text"
+    report = Report(table.name, fmt, [rows, len(pred_cols)], dtype, rows, len(pred_cols))
+    report.header = [p for p, f in table.fields.items() if f.kind != "object"]
+    report.values = values if pred_cols else None
+    report.label_column = None if label is None else label.path
+    report.select, report.notes = lay.select, list(lay.notes) + _typed_note(table, pred_cols)
+    if label is not None and label.width is not None:  # one target per column
+        multi = label_values.integers and not label_values.one_hot
+        report.labels = {"form": "multi-label targets" if multi else "dense targets"}
+        report.multi_label = multi
+    elif label_cols:
+        report.labels = _names(names) if text else _index_labels(label_values)
+    if text and any(f.width is not None for f in lay.preds):  # a list names no classes
+        report.select += " --classes NAMES"
+        report.notes.append(
+            "the labels are class names: --classes names the list's classes in order"
+        )
+    return report
+
+
+def _typed_note(table: object, cols: list[int]) -> list[str]:
+    """Integer-typed Arrow score columns: what the loss commands need to read them."""
+    if not isinstance(table, ArrowTable):
+        return []
+    kinds = {table.stored_dtype(c) for c in cols} - {np.dtype(np.float64)}
+    if kinds & set(bfloat16.BIT_KINDS):
+        return [
+            f"{', '.join(map(str, sorted(map(str, kinds))))} columns: if they are bfloat16 bits, "
+            "the loss commands need --dtype bfloat16 (without it they refuse 16-bit integers)"
+        ]
+    if any(k.kind in "iu" for k in kinds):
+        return ["integer columns: the loss commands take them as scores only with --from"]
+    return []
 
 
 def _names(values: list) -> dict:
@@ -308,7 +313,7 @@ def _index_labels(v: Values) -> dict:
 
 def _classify(r: Report, arg: str) -> None:
     """Decide what the file holds, why, and what to run on it."""
-    f = shlex.quote(arg)
+    f = shlex.quote(arg) + r.select
     v = r.values
     if v is None or not v.finite_count:
         if r.labels is not None:

@@ -1,0 +1,79 @@
+"""Streaming statistics of the numbers ``cece inspect`` reads (:class:`Values`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cece.checks import ROW_SUM_TOL, KindDetector
+
+DISTINCT_CAP = 1000  # distinct label values tracked, at most
+
+
+@dataclass
+class Values:
+    """Streaming statistics of a numeric block sequence (N × C)."""
+
+    count: int = 0
+    rows: int = 0
+    lo: float = math.inf
+    hi: float = -math.inf
+    total: float = 0.0
+    nan: int = 0
+    posinf: int = 0
+    neginf: int = 0
+    first_bad: tuple[int, int, float] | None = None  # row, column, value
+    integers: bool = True
+    distinct: set = field(default_factory=set)
+    sums: list[float] = field(default_factory=lambda: [math.inf, -math.inf, 0.0, 0])  # min max Σ n
+    rows_sum_to_one: int = 0
+    one_hot: bool = True
+    detector: KindDetector = field(default_factory=KindDetector)
+    detector_open: KindDetector = field(
+        default_factory=lambda: KindDetector(rows_sum_to_one=False, kinds=("probs",))
+    )
+
+    def update(self, block: np.ndarray, start: int) -> None:
+        block = np.asarray(block)
+        if block.dtype != np.float64:
+            block = block.astype(np.float64)
+        n, c = block.shape
+        self.rows += n
+        self.count += block.size
+        finite = np.isfinite(block)
+        if not finite.all():
+            nan = np.isnan(block)
+            self.nan += int(nan.sum())
+            self.posinf += int((block == np.inf).sum())
+            self.neginf += int((block == -np.inf).sum())
+            if self.first_bad is None:
+                r, col = (int(v) for v in np.argwhere(~finite)[0])
+                self.first_bad = (start + r, col, float(block[r, col]))
+            good_rows = finite.all(axis=1)
+            block = block[good_rows]
+            if not len(block):
+                return
+        self.lo = min(self.lo, float(block.min()))
+        self.hi = max(self.hi, float(block.max()))
+        self.total += float(block.sum())
+        if self.integers:
+            self.integers = bool(np.all(block == np.round(block)))
+            if self.integers and len(self.distinct) <= DISTINCT_CAP:
+                self.distinct.update(np.unique(block).tolist())
+        if c > 1:
+            s = block.sum(axis=1)
+            self.sums[0] = min(self.sums[0], float(s.min()))
+            self.sums[1] = max(self.sums[1], float(s.max()))
+            self.sums[2] += float(s.sum())
+            self.sums[3] += len(s)
+            self.rows_sum_to_one += int(np.count_nonzero(np.abs(s - 1) <= ROW_SUM_TOL))
+            if self.one_hot:
+                self.one_hot = bool(np.all((block == 0) | (block == 1)) and np.all(s == 1))
+        self.detector.update(block, start)
+        self.detector_open.update(block, start)
+
+    @property
+    def finite_count(self) -> int:
+        return self.count - self.nan - self.posinf - self.neginf
