@@ -21,7 +21,14 @@ import numpy as np
 
 from cece.errors import InputError, StrictError, stderr_prefix
 from cece.losses import validate
-from cece.losses.validate import check_finite, check_range, sample_weights, weights_vector
+from cece.losses.domain import logit_values
+from cece.losses.validate import (
+    check_finite,
+    check_range,
+    class_weights,
+    sample_weights,
+    weights_vector,
+)
 
 __all__ = [
     "ROW_SUM_TOL",
@@ -31,8 +38,10 @@ __all__ = [
     "check_explicit_kind",
     "check_finite",
     "check_range",
+    "class_weights",
     "dense_targets",
     "index_targets",
+    "logit_values",
     "name_targets",
     "sample_weights",
     "weights_vector",
@@ -86,9 +95,16 @@ class KindDetector:
     """Rules out kinds block by block; ``kind`` is the first still possible."""
 
     def __init__(
-        self, *, rows_sum_to_one: bool = True, kinds: tuple[str, ...] = ("probs", "log-probs")
+        self,
+        *,
+        rows_sum_to_one: bool = True,
+        kinds: tuple[str, ...] = ("probs", "log-probs"),
+        renormalize: bool = False,
     ) -> None:
         self.rows_sum_to_one = rows_sum_to_one
+        # --renormalize divides rows by their sum: any rows of values ≥ 0 are probabilities
+        # to be (counts, as scipy.stats.entropy takes them), whatever they sum to
+        self.renormalize = renormalize
         self.possible = {k: k in kinds for k in ("probs", "log-probs")}
         self.lo, self.hi = np.inf, -np.inf
         self.bad_sum: tuple[int, float] | None = None  # first row off 1, for the message
@@ -104,8 +120,8 @@ class KindDetector:
         lo, hi = float(block.min()), float(block.max())
         self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
         if self.possible["probs"]:
-            in_range = lo >= 0 and hi <= 1
-            if in_range and self.rows_sum_to_one:
+            in_range = lo >= 0 and (hi <= 1 or self.renormalize)
+            if in_range and self.rows_sum_to_one and not self.renormalize:
                 sums = block.sum(axis=1, dtype=np.float64)
                 off = np.flatnonzero(np.abs(sums - 1) > ROW_SUM_TOL)
                 if off.size:
@@ -123,6 +139,8 @@ class KindDetector:
         return next((k for k, ok in self.possible.items() if ok), "logits")
 
     def reason(self) -> str:
+        if self.kind == "probs" and self.renormalize:
+            return "all values are ≥ 0, and --renormalize divides each row by its sum"
         if self.kind == "probs":
             tail = " and rows sum to 1" if self.rows_sum_to_one else ""
             return f"all values lie in [0, 1]{tail}"
@@ -132,6 +150,24 @@ class KindDetector:
             row, total = self.bad_sum
             return f"values lie in [0, 1] but row {row} sums to {total:.6g}, not 1"
         return f"values range over [{self.lo:.6g}, {self.hi:.6g}]"
+
+
+def neg_inf_evidence(block: np.ndarray, start: int, name: str) -> None:
+    """Under --from auto, −inf among values that are otherwise all in [0, 1]: probabilities
+    cannot be −inf, and a −inf logit is read as probability 0 — the values do not say which
+    the file holds, so --from decides. (Called for blocks that hold a −inf.)"""
+    rest = block[np.isfinite(block)]
+    if rest.size and rest.min() >= 0 and rest.max() <= 1:
+        r, c = validate.first_true(np.isneginf(block))
+        raise InputError(
+            name,
+            "found -inf among values in [0, 1]: not a probability (as a logit: a class of "
+            "probability 0)",
+            row=start + r,
+            column=c,
+            hint="--from logits reads -inf as a class of probability 0; if these are "
+            "probabilities, fix the value",
+        )
 
 
 def _logsumexp(block: np.ndarray) -> np.ndarray:
@@ -151,8 +187,10 @@ def check_explicit_kind(
     stats: RowSums,
     *,
     log_probs: bool = True,
+    renormalize: bool = False,
 ) -> None:
     """Errors for values impossible under an explicit --from; row sums for the warning.
+    With ``renormalize`` probability rows may be counts (values ≥ 0, a positive sum).
 
     The hint says what the values look like: rows of values ≤ 0 whose log-sum-exp is 0 are
     log-probabilities (``log_softmax`` output), not logits — where the command takes them
@@ -168,7 +206,7 @@ def check_explicit_kind(
         and np.all(np.abs(_logsumexp(block)) <= ROW_SUM_TOL)
     ):
         hint = FROM_LOG_PROBS_HINT
-    validate.kind_values(kind, block, start, name, hint=hint)
+    validate.kind_values(kind, block, start, name, hint=hint, renormalize=renormalize)
     if kind == "probs":
         stats.update(block.sum(axis=1, dtype=np.float64), start)
     elif kind == "log-probs":

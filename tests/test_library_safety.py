@@ -68,7 +68,7 @@ LABELS = [
             "(2, 3) for dense targets (predictions: (2, 3))"
         ),
     ),
-    ([[0], [1]], "targets: labels have shape (2, 1)"),
+    ([[[0]], [[1]]], "targets: labels have shape (2, 1, 1)"),  # (2, 1): sparse, squeezed
     ([[0, 1], [1, 0]], "targets: labels have shape (2, 2)"),
     ([[0, 1, 0], [0, 2, 0]], "targets: row 1, column 1: target 2 is outside [0, 1]"),
     ([[0, 1, 0], [0, -0.5, 1]], "targets: row 1, column 1: target -0.5 is outside [0, 1]"),
@@ -98,16 +98,16 @@ def test_categorical_labels(targets, message, kernel_path):
 PREDS = [
     (_with(np.nan, 1, 0), {}, "preds: row 1, column 0: found nan value; expected a finite number"),
     (_with(np.inf, 0, 2), {}, "preds: row 0, column 2: found inf value; expected a finite number"),
-    (
-        _with(-np.inf, 0, 1),
+    (  # -inf logits are classes of probability 0; a row of them only has no softmax
+        np.full((2, 3), -np.inf),
         {},
-        ("preds: row 0, column 1: found -inf value; expected a finite number"),
+        ("preds: row 0: every value of the row is -inf; no class has a probability above 0"),
     ),
     (_with(-np.inf, 0, 1, P), {"kind": "probs"}, "preds: row 0, column 1: found -inf value"),
     (
-        np.log(P) * [[1, 1, 1], [1, np.inf, 1]],
+        np.log(P) * [[1, 1, 1], [1, -np.inf, 1]],
         {"kind": "log-probs"},
-        "preds: row 1, column 1: found -inf",
+        "preds: row 1, column 1: found inf",
     ),
     (
         X,

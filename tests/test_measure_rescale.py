@@ -45,7 +45,9 @@ def test_kl_rescale_none_and_elementwise():
 def test_entropy_rescale_and_sample_weight_together():
     h = -(P * np.log(P)).sum(axis=1)
     s = np.array([1.0, 2.0, 3.0])
-    run = run_cece("entropy", _lit(P), "--rescale", "1.2,3.4,0.5", "--sample-weight", "[1,2,3]", "-q")
+    run = run_cece(
+        "entropy", _lit(P), "--rescale", "1.2,3.4,0.5", "--sample-weight", "[1,2,3]", "-q"
+    )
     assert run.code == 0, run.err
     assert float(run.out) == pytest.approx((s * W * h).sum() / s.sum(), rel=1e-13)
 

@@ -223,7 +223,10 @@ def test_rows_that_do_not_sum_to_one_warn_and_renormalize(write):
     assert float(run.out) == pytest.approx((-0.4 * math.log(0.2) + math.log(2)) / 2, rel=1e-12)
     run = run_cece("entropy", p, "--from", "probs", "--renormalize", "-q")
     assert float(run.out) == pytest.approx(math.log(2), rel=1e-12)
-    assert "renormalized (--renormalize)" in run.err
+    # asked for, so a note (hidden by -q), not a warning: --strict takes counts too
+    run = run_cece("entropy", p, "--from", "probs", "--renormalize", "--strict")
+    assert run.code == 0
+    assert "cece: note: " in run.err and "renormalized (--renormalize)" in run.err
 
 
 def test_shape_mismatch_is_an_error():

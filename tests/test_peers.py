@@ -27,10 +27,6 @@ DATA = json.loads((Path(__file__).parent / "data" / "peers" / "cases.json").read
 CASES = DATA["cases"]
 # Features a case needs that cece does not have yet (each case fails today for that reason).
 PENDING = {
-    "negative-class-weights",
-    "renormalize-counts",
-    "neg-inf-logits",
-    "float16-eps",
     "classes-as-labels",
 }
 

@@ -8,12 +8,15 @@
  *       nll[i] = log1p(sum_{j != argmax} exp(x_ij - m_i)) + (m_i - x_{i,y_i}), in float64
  *       predicted[i] = argmax_j x_ij (first index of the maximum, as numpy/PyTorch)
  *       correct[i] = predicted[i] == y_i
+ *     -inf logits are classes of probability 0; rows holding NaN or +inf, or only -inf, are
+ *     counted (and their outputs NaN, 0, 0): the caller reports where.
  *     The labels are checked before any row is read: if some y[i] is outside 0..c-1, nothing
  *     is computed and the result is -2 - i for the first such row i (-1: out of memory).
- *   bce_logits(x, k, y, pos_weight, threshold_logit, loss, correct) -> (non-finite count,
+ *   bce_logits(x, k, y, pos_weight, threshold_logit, loss, correct) -> (rows with NaN/+inf,
  *                                                                         any soft target)
  *       x, y: (n, k) float16/32/64 logits and float32/64 targets in [0, 1]
- *       loss[i] = sum_j w_j y_ij softplus(-x_ij) + (1 - y_ij) softplus(x_ij)
+ *       loss[i] = sum_j w_j y_ij softplus(-x_ij) + (1 - y_ij) softplus(x_ij), 0 * inf = 0
+ *       (a -inf logit: 0 on target 0, inf on a target above 0)
  *       correct[i] = #{j : (x_ij > threshold_logit) == (y_ij >= 0.5)}
  *   exp_log(x, e, lg): exp and log of float64 values (the tests hold them to libm)
  *   parse_plain(text, ncols, delimiter, out), count_byte(text, byte): parse.c
@@ -59,10 +62,11 @@ static Py_ssize_t first_bad_label(const int64_t *y, Py_ssize_t n, Py_ssize_t c) 
 
 /* -- softmax cross-entropy, index targets ---------------------------------------------------- */
 
-/* A vector of 4 that is NaN where a value is NaN or infinite (x - x), OR-ed into `flag`. */
+/* A vector of 4 that is set where a value is NaN or +inf (not < +inf), OR-ed into `flag`.
+   -inf is a logit like any other: a class of probability 0 (e^(-inf - m) = 0 exactly). */
 #define FLAG_NONFINITE(flag, v) \
-    (flag) = _mm256_or_pd((flag), _mm256_cmp_pd(_mm256_sub_pd((v), (v)), _mm256_setzero_pd(), \
-                                                  _CMP_NEQ_UQ))
+    (flag) = _mm256_or_pd((flag), _mm256_cmp_pd((v), _mm256_set1_pd(INFINITY), _CMP_NLT_UQ))
+#define FLAG_NONFINITE_PS(v) _mm256_cmp_ps((v), _mm256_set1_ps(INFINITY), _CMP_NLT_UQ)
 
 #define SOFTMAX_ROWS(NAME, T, KIND)                                                              \
 TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int64_t *y,         \
@@ -98,7 +102,7 @@ TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int6
                                                tt, _CMP_EQ_OQ);                                  \
                 s = _mm256_add_pd(s, _mm256_andnot_pd(at_top, e));                               \
             }                                                                                    \
-            if (_mm256_movemask_pd(flag)) {  /* NaN or inf: the caller reports where */          \
+            if (_mm256_movemask_pd(flag) || m == -INFINITY) { /* NaN, +inf, all -inf: */      \
                 bad++;                                                                           \
                 rest[r] = 0.0;                                                                   \
                 base[r] = NAN;                                                                   \
@@ -212,13 +216,12 @@ TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, P
             const float *col = t + g0 + 8 * q;
             m4[q] = _mm256_loadu_ps(col);
             top4[q] = _mm256_setzero_ps();
-            flag4[q] = _mm256_cmp_ps(_mm256_sub_ps(m4[q], m4[q]), _mm256_setzero_ps(), _CMP_NEQ_UQ);
+            flag4[q] = FLAG_NONFINITE_PS(m4[q]);
           }
           for (Py_ssize_t j = 1; j < c; j++)
             for (int q = 0; q < 4; q++) {
               __m256 v = _mm256_loadu_ps(t + j * TILE + g0 + 8 * q);
-              flag4[q] = _mm256_or_ps(flag4[q], _mm256_cmp_ps(_mm256_sub_ps(v, v),
-                                                              _mm256_setzero_ps(), _CMP_NEQ_UQ));
+              flag4[q] = _mm256_or_ps(flag4[q], FLAG_NONFINITE_PS(v));
               __m256 gt = _mm256_cmp_ps(v, m4[q], _CMP_GT_OQ);
               m4[q] = _mm256_max_ps(m4[q], v);
               top4[q] = _mm256_blendv_ps(top4[q], _mm256_set1_ps((float)j), gt);
@@ -250,7 +253,7 @@ TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, P
             Py_ssize_t k = rows - g < 8 ? rows - g : 8;
             for (Py_ssize_t r = 0; r < k; r++) {
                 Py_ssize_t i = i0 + g + r;
-                if (flagged & (1 << r)) {
+                if ((flagged & (1 << r)) || mf[r] == -INFINITY) {
                     bad++;
                     rest[r] = 0.0;
                     base[r] = NAN;
@@ -293,8 +296,7 @@ TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, P
             Py_ssize_t j = 0;
             for (; j + 8 <= c; j += 8) {
                 __m256 v = load8_f(row, j, kind);
-                flag = _mm256_or_ps(flag, _mm256_cmp_ps(_mm256_sub_ps(v, v), _mm256_setzero_ps(),
-                                                        _CMP_NEQ_UQ));
+                flag = _mm256_or_ps(flag, FLAG_NONFINITE_PS(v));
                 mv = _mm256_max_ps(mv, v);
             }
             float mt[8];
@@ -304,10 +306,10 @@ TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, P
             int tail_bad = 0;
             for (; j < c; j++) {
                 float v = (float)elem(row, j, kind);
-                tail_bad |= !isfinite(v);
+                tail_bad |= isnan(v) || v == INFINITY;
                 if (v > m) m = v;
             }
-            if (_mm256_movemask_ps(flag) || tail_bad) {
+            if (_mm256_movemask_ps(flag) || tail_bad || m == -INFINITY) {
                 bad++;
                 base[r] = NAN;
                 correct[i] = 0;
@@ -358,8 +360,10 @@ TARGET static inline void bce4(__m256d x, __m256d y, __m256d w, __m256d thr, __m
     __m256d t = log1p4(exp4(_mm256_sub_pd(zero, ax)));          /* log1p(exp(-|x|)) */
     __m256d sp_neg = _mm256_add_pd(_mm256_max_pd(_mm256_sub_pd(zero, x), zero), t);
     __m256d sp_pos = _mm256_add_pd(_mm256_max_pd(x, zero), t);
-    __m256d l = _mm256_fmadd_pd(_mm256_mul_pd(w, y), sp_neg, _mm256_mul_pd(_mm256_sub_pd(one, y),
-                                                                           sp_pos));
+    /* w y softplus(-x) with 0 * inf = 0: a -inf logit (probability 0) costs 0 on target 0 */
+    __m256d wy = _mm256_mul_pd(w, y);
+    __m256d l = _mm256_and_pd(_mm256_mul_pd(wy, sp_neg), _mm256_cmp_pd(wy, zero, _CMP_NEQ_UQ));
+    l = _mm256_fmadd_pd(_mm256_sub_pd(one, y), sp_pos, l);
     *loss = _mm256_add_pd(*loss, l);
     __m256d pred = _mm256_cmp_pd(x, thr, _CMP_GT_OQ);
     __m256d pos = _mm256_cmp_pd(y, _mm256_set1_pd(0.5), _CMP_GE_OQ);
@@ -369,6 +373,9 @@ TARGET static inline void bce4(__m256d x, __m256d y, __m256d w, __m256d thr, __m
     __m256d inside = _mm256_and_pd(_mm256_cmp_pd(y, zero, _CMP_GT_OQ), _mm256_cmp_pd(y, one, _CMP_LT_OQ));
     *soft = _mm256_or_pd(*soft, inside);
 }
+
+/* NaN or +inf: not a logit (-inf is one: probability 0) */
+static inline int bad_logit(double v) { return isnan(v) || v == INFINITY; }
 
 TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int ykind,
                                   const double *pw, Py_ssize_t n, Py_ssize_t k, double thr_logit,
@@ -392,7 +399,7 @@ TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int y
             _mm256_storeu_pd(lo, l);
             _mm256_storeu_pd(ro, r);
             for (Py_ssize_t j = 0; j < m; j++) {
-                if (!isfinite(elem(x, i + j, xkind))) bad++;
+                if (bad_logit(elem(x, i + j, xkind))) bad++;
                 loss[i + j] = lo[j];
                 correct[i + j] = ro[j];
             }
@@ -425,7 +432,7 @@ TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int y
         loss[i] = hsum4(l);
         correct[i] = hsum4(r);
         for (j = 0; j < k; j++)
-            if (!isfinite(elem(xr, j, xkind))) { bad++; break; }
+            if (bad_logit(elem(xr, j, xkind))) { bad++; break; }
     }
     *any_soft = _mm256_movemask_pd(soft) != 0;
     return bad;

@@ -112,17 +112,19 @@ def softmax_index(
     """Softmax cross-entropy of (n, c) logits against int64 class indices, into the outputs.
 
     ``nll = log1p(Σ_{j≠argmax} e^{x_j − m}) + (m − x_y)``; ``predicted`` the first arg-max;
-    ``correct`` (uint8) whether it is the label. Returns the number of rows holding NaN or
-    ±inf (their outputs are NaN, 0, 0), -2 − i when row i's label is outside 0..c-1 (nothing
-    computed), as the compiled kernel does.
+    ``correct`` (uint8) whether it is the label. −inf logits are classes of probability 0
+    (a −inf on the label gives ``inf``). Returns the number of rows holding NaN or +inf, or
+    only −inf (their outputs are NaN, 0, 0), -2 − i when row i's label is outside 0..c-1
+    (nothing computed), as the compiled kernel does.
     """
     row = _first_bad_label(y, c)
     if row >= 0:
         return -2 - row
     x = np.asarray(x).reshape(len(y), c).astype(np.float64, copy=False)
-    m, log_z, s = lse_parts(x)
-    xy = take(x, y)
-    np.add(log_z, m - xy, out=nll)
+    with np.errstate(invalid="ignore"):  # rows of −inf only: NaN, counted below
+        m, log_z, s = lse_parts(x)
+        xy = take(x, y)
+        np.add(log_z, m - xy, out=nll)
     right = argmax_correct(x, m, xy, y, maybe_tied=s >= 2.0)
     correct[:] = right
     predicted[:] = y
@@ -131,7 +133,7 @@ def softmax_index(
         predicted[wrong] = np.argmax(x[wrong], axis=1)
     if np.isfinite(x).all():
         return 0
-    bad = ~np.isfinite(x).all(axis=1)
+    bad = (np.isnan(x) | (x == np.inf)).any(axis=1) | np.isneginf(x).all(axis=1)
     nll[bad], correct[bad], predicted[bad] = np.nan, 0, 0
     return int(np.count_nonzero(bad))
 
@@ -149,7 +151,7 @@ def bce_logits(
 
     ``loss_i = Σ_j w_j y_ij softplus(−x_ij) + (1 − y_ij) softplus(x_ij)`` with
     ``softplus(x) = max(x, 0) + log1p(e^{−|x|})``; ``correct_i`` counts the elements on the
-    right side of ``threshold_logit``. Returns (rows holding NaN or ±inf, any target strictly
+    right side of ``threshold_logit``. Returns (rows holding NaN or +inf, any target strictly
     between 0 and 1).
     """
     n = len(loss)
@@ -163,7 +165,12 @@ def bce_logits(
     np.sum(terms, axis=1, dtype=np.float64, out=loss)
     right = (x > threshold_logit) == (y >= 0.5)
     np.sum(right, axis=1, dtype=np.float64, out=correct)
-    bad = 0 if np.isfinite(x).all() else int(np.count_nonzero(~np.isfinite(x).all(axis=1)))
+    # −inf is a logit (σ = 0: 0 on target 0, inf above); NaN and +inf are not
+    bad = (
+        0
+        if np.isfinite(x).all()
+        else int(np.count_nonzero((np.isnan(x) | (x == np.inf)).any(axis=1)))
+    )
     return bad, int(bool(np.any((y > 0) & (y < 1))))
 
 

@@ -41,6 +41,7 @@ class Binary(Task):
 
     command = "binary"
     squash = "the sigmoid"
+    neg_inf_logits = True
 
     def open(self, preds_arg: str, labels_arg: str | None) -> None:
         opts = self.opts

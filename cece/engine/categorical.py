@@ -40,6 +40,7 @@ class Categorical(Task):
     """``cece categorical``: softmax cross-entropy (PyTorch's ``cross_entropy``)."""
 
     command = "categorical"
+    neg_inf_logits = True
 
     def open(self, preds_arg: str, labels_arg: str | None) -> None:
         opts = self.opts
@@ -98,7 +99,7 @@ class Categorical(Task):
         """1-D predictions (one sample, or N binary scores?) and integer labels against
         integer class names (indices, or names as scikit-learn's ``labels=`` reads them)."""
         preds, lab, opts = self.preds, self.labels, self.opts
-        found = []
+        found = list(lab.inferred)
         literal = preds.name.startswith("literal")  # a typed list is one sample (README)
         if preds.shape is not None and len(preds.shape) == 1 and preds.shape[0] > 1 and not literal:
             one = lab.form in ("index", "name") and evidence.source_rows(lab.source) == 1
@@ -133,7 +134,7 @@ class Categorical(Task):
     def _class_weights(self) -> np.ndarray | None:
         if self.opts.weight is None:
             return None
-        w = checks.weights_vector(np.asarray(self.opts.weight), "class weights", "--weight")
+        w = checks.class_weights(np.asarray(self.opts.weight), "--weight")
         if len(w) != self.n_columns:
             where = (
                 f"--weight {self.opts.weight_file}:" if self.opts.weight_file else "--weight has"
@@ -142,7 +143,9 @@ class Categorical(Task):
         return w
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
-        checks.check_explicit_kind(kind, p, start, self.preds.name, self.pred_sums)
+        checks.check_explicit_kind(
+            kind, p, start, self.preds.name, self.pred_sums, renormalize=self.opts.renormalize
+        )
 
     def fused(self, kind: str) -> bool:
         o = self.opts
@@ -247,14 +250,17 @@ class Categorical(Task):
             )
         if kind == "probs" and self.pred_sums.count:
             row, total = self.pred_sums.first  # type: ignore[misc]
-            used = "renormalized (--renormalize)" if opts.renormalize else "used as given"
-            diag.warn(
+            message = (
                 f"{name}: {self.pred_sums.count} probability row(s) do not sum to 1 "
-                f"(row {row} sums to {total:.9g}); {used}",
-                hint=None
-                if opts.renormalize
-                else "--renormalize divides each row by its sum first (as Keras does)",
+                f"(row {row} sums to {total:.9g})"
             )
+            if opts.renormalize:  # asked for: counts are welcome
+                diag.note(f"{message}; renormalized (--renormalize)")
+            else:
+                diag.warn(
+                    f"{message}; used as given",
+                    hint="--renormalize divides each row by its sum first (as Keras does)",
+                )
         if self.target_sums.count:
             row, total = self.target_sums.first  # type: ignore[misc]
             diag.warn(

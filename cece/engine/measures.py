@@ -37,14 +37,16 @@ from cece.losses.terms import Terms, default_eps
 def _rows_warning(task: Task, name: str, sums: RowSums, kind: str) -> None:
     if sums.count:
         row, total = sums.first  # type: ignore[misc]
-        used = "renormalized (--renormalize)" if task.opts.renormalize else "used as given"
-        task.diag.warn(
+        message = (
             f"{name}: {sums.count} row(s) do not sum to 1 (row {row} sums to "
-            f"{total:.9g}{' in probability' if kind == 'log-probs' else ''}"
-            f"); {used}",
-            hint=None
-            if task.opts.renormalize
-            else "--renormalize divides each row by its sum first (as scipy.stats.entropy does)",
+            f"{total:.9g}{' in probability' if kind == 'log-probs' else ''})"
+        )
+        if task.opts.renormalize:  # asked for (counts, as scipy.stats.entropy takes them)
+            task.diag.note(f"{message}; renormalized (--renormalize)")
+            return
+        task.diag.warn(
+            f"{message}; used as given",
+            hint="--renormalize divides each row by its sum first (as scipy.stats.entropy does)",
         )
 
 
@@ -84,7 +86,9 @@ class Entropy(Task):
         self.sums = RowSums(tol=math.sqrt(default_eps(self.preds.dtype)))
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
-        checks.check_explicit_kind(kind, p, start, self.preds.name, self.sums)
+        checks.check_explicit_kind(
+            kind, p, start, self.preds.name, self.sums, renormalize=self.opts.renormalize
+        )
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         if self.opts.elementwise:
@@ -210,7 +214,7 @@ class KL(Entropy):
         rows = blocks.rows_per_block(self.n_columns, self.q.dtype.itemsize)
         first = next(blocks.source_blocks(self.q.source, rows))["q"]
         checks.check_finite(first, 0, self.q.name)
-        detector = KindDetector()
+        detector = KindDetector(renormalize=self.opts.renormalize)
         detector.update(first, 0)
         self.q_note = (
             f"{self.q.name}: treating Q as {detector.kind} ({detector.reason()}); "
@@ -221,7 +225,9 @@ class KL(Entropy):
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         q = block["q"]
         checks.check_finite(q, start, self.q.name)
-        checks.check_explicit_kind(self.q_kind, q, start, self.q.name, self.q_sums)
+        checks.check_explicit_kind(
+            self.q_kind, q, start, self.q.name, self.q_sums, renormalize=self.opts.renormalize
+        )
         if self.opts.elementwise:  # PyTorch's kl_div(log q, p, reduction="none")
             e = divergence.element_kl(p, q, kind, self.q_kind, renormalize=self.opts.renormalize)
             self.count_infinite(np.isinf(e).any(axis=1), start)

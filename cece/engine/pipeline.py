@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cece import _native as kernels
-from cece import checks
 from cece.checks import KindDetector
 from cece.engine.reduce import LossLog, Summary, Worst, histogram, reduced
 from cece.engine.task import Records, Task
@@ -204,7 +203,7 @@ class _Pass:
                 spy.update(p, start)
             return
         if not detector.settled:
-            checks.check_finite(p, start, self.task.preds.name)
+            self.task.check_values(None, p, start)
             detector.update(p, start)
         if self.kind is None:
             self.kind = detector.kind
@@ -241,11 +240,11 @@ class _Pass:
         fused = self.task.fused(kind)  # the fused kernels check finiteness themselves
         self.kernels.add("compiled" if fused and kernels.compiled(p) else "numpy")
         if not fused:
-            checks.check_finite(p, start, self.task.preds.name)
+            self.task.check_values(kind, p, start)
         self.task.verify(kind, p, start)
         t = self.task.terms(start, p, block, kind)
         if not t.finite and fused:
-            checks.check_finite(p, start, self.task.preds.name)  # raises, naming the place
+            self.task.check_values(kind, p, start)  # raises, naming the place
         return t
 
     def _reduce(self, start: int, t: Terms) -> _Done:

@@ -30,6 +30,7 @@ class Task:
     command = ""
     squash = "softmax"  # what turns logits into probabilities, for messages
     noun = "predictions"  # what PREDS is called in messages
+    neg_inf_logits = False  # −inf logits are classes of probability 0 (categorical, binary)
     accuracy = True  # the arg-max can be right or wrong (not for entropy and KL)
     perplexity = True  # base^mean means something (not for KL)
     elements = 1  # per-sample records per input row (--elementwise: K)
@@ -48,10 +49,21 @@ class Task:
         raise NotImplementedError
 
     def detector(self) -> KindDetector:
-        return KindDetector()
+        return KindDetector(renormalize=self.opts.renormalize)
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         """Checks of the values under an explicit (or decided) kind."""
+
+    def check_values(self, kind: str | None, p: np.ndarray, start: int) -> None:
+        """Finite predictions; where the task takes them (``neg_inf_logits``), −inf logits and
+        log-probabilities too: classes of probability 0 (``kind`` None: not decided yet)."""
+        if self.neg_inf_logits and kind != "probs":
+            softmax = self.squash == "softmax"  # a row of −inf only has no softmax (not σ)
+            neg_inf = checks.logit_values(p, start, self.preds.name, softmax=softmax)
+            if neg_inf and kind is None:
+                checks.neg_inf_evidence(p, start, self.preds.name)
+        else:
+            checks.check_finite(p, start, self.preds.name)
 
     def fused(self, kind: str) -> bool:
         """Whether blocks go to a fused kernel, which also checks that they are finite."""

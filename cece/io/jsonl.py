@@ -265,8 +265,10 @@ class JsonlTable:
                 self._check(value, f, n)
             raise InputError(self.name, f"field {f.path!r} holds values that are not numbers")
         arr = arr.astype(np.float64)
-        if not np.isfinite(arr).all():
-            bad = int(np.flatnonzero(~np.isfinite(arr.reshape(len(values), -1)).all(axis=1))[0])
+        flat = arr.reshape(len(values), -1)
+        if not np.isfinite(arr).all() and (np.isnan(flat) | (flat == np.inf)).any():
+            # -inf (JSON's -Infinity) is a number: a masked logit; the checks decide where
+            bad = int(np.flatnonzero((np.isnan(flat) | (flat == np.inf)).any(axis=1))[0])
             raise InputError(
                 self.name,
                 f"field {f.path!r}: found a non-finite value; expected finite numbers",

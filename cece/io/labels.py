@@ -6,7 +6,7 @@ PREDS; a label column of the PREDS table (``--label-col``) is found or suggested
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from cece.io.columns import (
 )
 from cece.io.inputs import Predictions, as_columns, label_like, open_input
 from cece.io.jsonl import JsonlTable
+from cece.io.layout import Inference
 from cece.io.records import label_field
 from cece.io.text import TextTable
 
@@ -34,6 +35,7 @@ class Labels:
     name: str
     form: str  # "index" | "name" | "dense"
     source: Source
+    inferred: list[Inference] = field(default_factory=list)  # e.g. a size-1 axis squeezed
 
 
 def open_labels(
@@ -110,10 +112,12 @@ def _array_labels(data: ArrayInput, preds: Predictions) -> Labels:
     text = arr.dtype.kind in "US"
     if not text and arr.dtype.kind not in "iufb":
         raise InputError(name, f"holds {arr.dtype} values; expected class indices or targets")
+    squeezed = None
     if arr.ndim == 0 or (samples is not None and arr.shape == samples):
         vec = arr.reshape(-1)
-    elif arr.ndim == 2 and arr.shape[1] == 1:
-        vec = arr[:, 0]
+    elif arr.ndim >= 2 and arr.shape[-1] == 1 and arr.shape[:-1] == (samples or arr.shape[:1]):
+        # Keras' sparse labels (N, 1), a language model's (B, T, 1): one label per sample
+        vec, squeezed = arr.reshape(-1), arr.shape
     elif arr.ndim == 1 and (n is None or len(arr) == n):
         vec = arr
     elif (
@@ -166,7 +170,11 @@ def _array_labels(data: ArrayInput, preds: Predictions) -> Labels:
         rows=len(vec),
         file_rows=arrays.NpyRows.of(arr, 1, ()),
     )
-    return Labels(name, "name" if text else "index", source)
+    labels = Labels(name, "name" if text else "index", source)
+    if squeezed is not None:
+        why = f"labels of shape {squeezed}: the trailing axis of size 1 squeezed, one per sample"
+        labels.inferred.append(Inference(name, "labels", why))
+    return labels
 
 
 def _table_labels(

@@ -331,7 +331,8 @@ class TextTable:
             return self._parse_python(start, raw, float_cols, text_cols)
         if values is None:
             values = np.empty((len(frame), 0))
-        if not np.isfinite(values).all() or any(pd.isna(t).any() for t in texts):
+        # -inf is a number (a logit of probability 0); the checks decide where it may stand
+        if (np.isnan(values) | (values == np.inf)).any() or any(pd.isna(t).any() for t in texts):
             return self._parse_python(start, raw, float_cols, text_cols)
         self.parsers.add("pandas")
         return ParsedBlock(start, values, texts)
@@ -348,7 +349,7 @@ class TextTable:
                 hint=number_hint(text, self.delimiter),
                 **where,
             )
-        if value != value or value in (float("inf"), float("-inf")):
+        if value != value or value == float("inf"):  # -inf: see _parse_pandas
             raise InputError(
                 self.name,
                 f"found {text.strip()}; expected a finite number",

@@ -74,9 +74,12 @@ def categorical_cross_entropy(
     ``α (1 − q_c)^γ (−log q_c)``.
 
     Args:
-        preds: (N, C) logits, probabilities or log-probabilities, finite.
-        targets: (N,) integral class indices in 0..C-1 (or equal to ``ignore_index``), or
-            (N, C) target rows with values in [0, 1].
+        preds: (N, C) logits, probabilities or log-probabilities, finite; logits and
+            log-probabilities may be −inf (a class of probability 0: a −inf on the target
+            gives ``inf``), but not a whole row; with ``renormalize``, probability rows may be
+            counts (values ≥ 0, a positive sum).
+        targets: (N,) integral class indices in 0..C-1 (or equal to ``ignore_index``; (N, 1)
+            is squeezed, as Keras' sparse labels), or (N, C) target rows in [0, 1].
         kind: what ``preds`` hold: ``"logits"`` (the default, as PyTorch), ``"probs"`` (values
             in [0, 1]) or ``"log-probs"`` (values ≤ 0).
         reduction: ``"mean"`` (PyTorch's weighted mean), ``"sum"`` or ``"none"``.
@@ -242,7 +245,8 @@ def binary_cross_entropy_with_logits(
     smoothing, sample weights and focal loss as in :func:`binary_cross_entropy`.
 
     Args:
-        logits: finite logits.
+        logits: finite logits, or −inf (σ = 0: 0 on target 0, ``inf`` on a target above 0;
+            PyTorch gives nan there).
         targets: the same shape, values in [0, 1].
         reduction, pos_weight, label_smoothing, sample_weight, focal_gamma, focal_alpha,
             rescale, elementwise: as in :func:`binary_cross_entropy`.

@@ -124,7 +124,7 @@ def move_classes(
     if targets.shape == preds.shape and (preds.ndim > 2 or targets.ndim == 2):
         dense = np.moveaxis(targets, class_axis, -1).reshape(flat.shape)
         return flat, dense, samples
-    if targets.shape == samples:
+    if targets.shape == samples or targets.shape == (*samples, 1):  # Keras' (N, 1), (B, T, 1)
         return flat, targets.reshape(-1), samples
     if preds.ndim == 2 and class_axis % 2 == 1:
         return flat, targets, samples  # the usual (N, C): the checks word what does not fit

@@ -20,9 +20,13 @@ def compute_dtype(dtype: np.dtype) -> type[np.float64]:
 
 
 def default_eps(dtype: np.dtype) -> float:
-    """The machine epsilon of the predictions' dtype (scikit-learn ≥ 1.5 ``log_loss``):
-    float32's for float16/float32 inputs, float64's otherwise."""
-    return float(np.finfo(np.float32 if dtype in (np.float16, np.float32) else np.float64).eps)
+    """The machine epsilon of the predictions' dtype, as scikit-learn's ``log_loss`` takes it
+    (``xp.finfo(y_proba.dtype).eps``, sklearn/metrics/_classification.py, ≥ 1.5): float16's
+    (2⁻¹⁰, −log eps = 6.93) for float16, float32's for float32, float64's otherwise (integer
+    and other inputs are computed in float64)."""
+    if dtype in (np.float16, np.float32):
+        return float(np.finfo(dtype).eps)
+    return float(np.finfo(np.float64).eps)
 
 
 def clip_moves(v: np.ndarray, eps: float, unit: float, *, complement: bool = False) -> np.ndarray:
@@ -97,8 +101,11 @@ class Terms:
 
 def weighted_mean(numerator: float, denominator: float) -> float:
     """The ``mean`` reduction, ``Σ sᵢℓᵢ / Σ weightᵢ``; ``nan`` when nothing counts (every
-    sample ignored or weighted 0), as PyTorch gives (Keras gives 0)."""
-    return numerator / denominator if denominator else math.nan
+    sample ignored or weighted 0), as PyTorch gives (Keras gives 0). Negative class weights
+    can make the denominator 0 with a numerator that is not: ``±inf``, as PyTorch divides."""
+    if denominator:
+        return numerator / denominator
+    return math.copysign(math.inf, numerator) if numerator and numerator == numerator else math.nan
 
 
 def reduce(numerator: float, denominator: float, reduction: str) -> float | None:

@@ -18,20 +18,18 @@ from collections.abc import Sequence
 import numpy as np
 
 from cece.errors import InputError, OptionError, describe, label_error
+from cece.losses.domain import (
+    LOGITS_HINT,
+    first_true,
+    kind_values,
+    logit_values,
+    nonfinite_error,
+)
 
 KINDS = ("logits", "probs", "log-probs")
 REDUCTIONS = ("mean", "sum", "none")
-LOGITS_HINT = 'these look like logits: pass kind="logits"'
 
 # -- values ---------------------------------------------------------------------------------------
-
-
-def _first(mask: np.ndarray) -> tuple[int, int | None]:
-    """(row, column) of the first True in a 1-D or 2-D mask (column None for 1-D)."""
-    if mask.ndim == 1:
-        return int(np.flatnonzero(mask)[0]), None
-    r, c = np.argwhere(mask)[0]
-    return int(r), int(c)
 
 
 def check_numbers(x: np.ndarray, name: str, expected: str = "numbers") -> None:
@@ -44,34 +42,8 @@ def check_finite(block: np.ndarray, start: int, name: str, what: str = "value") 
     """NaN or ±inf anywhere is an input error naming the first row and column."""
     if block.dtype.kind != "f" or np.isfinite(block).all():
         return
-    bad = np.argwhere(~np.isfinite(block.reshape(len(block), -1)))
-    r, c = (int(v) for v in bad[0])
-    value = block.reshape(len(block), -1)[r, c]
-    raise InputError(
-        name,
-        f"found {value} {what}; expected a finite number",
-        row=start + r,
-        column=c if block.ndim > 1 else None,
-        hint="remove or impute non-finite values first",
-    )
-
-
-def kind_values(
-    kind: str, block: np.ndarray, start: int, name: str, *, hint: str = LOGITS_HINT
-) -> None:
-    """Values impossible for the kind: probabilities outside [0, 1], log-probabilities > 0."""
-    if kind == "probs":
-        mask = (block < 0) | (block > 1)
-        expected = "is not a probability (expected a value in [0, 1])"
-    elif kind == "log-probs":
-        mask = block > 0
-        expected = "is not a log-probability (expected a value ≤ 0)"
-    else:
-        return
-    if mask.any():
-        r, c = _first(mask)
-        value = block[r] if c is None else block[r, c]
-        raise InputError(name, f"{value:.6g} {expected}", row=start + r, column=c, hint=hint)
+    flat = block.reshape(len(block), -1)
+    raise nonfinite_error(flat, ~np.isfinite(flat), start, name, what, block.ndim > 1)
 
 
 def unit_interval(
@@ -84,7 +56,7 @@ def unit_interval(
         return
     mask = (block < 0) | (block > 1)
     if mask.any():
-        r, c = _first(mask)
+        r, c = first_true(mask)
         value = block[r] if c is None else block[r, c]
         raise InputError(
             name,
@@ -191,6 +163,12 @@ def floats(values: object, option: str) -> np.ndarray:
     return w.ravel()
 
 
+def class_weights(values: object, option: str) -> np.ndarray:
+    """Class weights: finite, negative ones allowed as PyTorch allows them (the library and the
+    CLI alike; the weighted mean then divides by Σ w_{y_n}, whatever its sign, as PyTorch does)."""
+    return weights_vector(values, "class weights", option, allow_negative=True)
+
+
 def weights_vector(
     values: object, what: str, name: str, *, allow_negative: bool = False
 ) -> np.ndarray:
@@ -236,15 +214,6 @@ def check_integer(value: object, option: str) -> None:
         raise OptionError(f"{option} must be an integer; got {describe(value)}")
 
 
-def renormalizable(p: np.ndarray, name: str) -> None:
-    """Rows of probabilities divided by their sum need a positive sum."""
-    zero = np.flatnonzero(p.sum(axis=1, dtype=np.float64) <= 0)
-    if zero.size:
-        raise InputError(
-            name, "probabilities sum to 0; the row cannot be renormalized", row=int(zero[0])
-        )
-
-
 # -- the library's arguments ----------------------------------------------------------------------
 
 
@@ -263,13 +232,22 @@ def as_array(x: object, name: str, expected: str = "numbers") -> np.ndarray:
 
 
 def predictions(
-    x: np.ndarray, name: str, kind: str, *, renormalize: bool = False, hint: str = LOGITS_HINT
+    x: np.ndarray,
+    name: str,
+    kind: str,
+    *,
+    renormalize: bool = False,
+    hint: str = LOGITS_HINT,
+    softmax: bool | None = None,
 ) -> None:
-    """Finite values, possible under ``kind``; rows to renormalize need a positive sum."""
-    check_finite(x, 0, name)
-    kind_values(kind, x, 0, name, hint=hint)
-    if renormalize and kind == "probs":
-        renormalizable(x, name)
+    """Finite values, possible under ``kind``; rows to renormalize: ≥ 0 with a positive sum.
+    ``softmax`` True/False: logits and log-probabilities may be −inf (a class of probability
+    0; :func:`cece.losses.domain.logit_values`), rows of a softmax not all of them."""
+    if softmax is not None and kind != "probs":
+        logit_values(x, 0, name, softmax=softmax)
+    else:
+        check_finite(x, 0, name)
+    kind_values(kind, x, 0, name, hint=hint, renormalize=renormalize)
 
 
 def sample_weight_arg(sample_weight: object, n: int) -> np.ndarray | None:
@@ -316,8 +294,10 @@ def categorical_args(
             hint="for one column of scores or probabilities "
             "use binary_cross_entropy_with_logits or binary_cross_entropy",
         )
-    predictions(x, "preds", kind, renormalize=renormalize)
+    predictions(x, "preds", kind, renormalize=renormalize, softmax=True)
     t = as_array(targets, "targets", "class indices or target rows")
+    if t.shape == (n, 1):  # Keras' sparse labels: one class index per sample
+        t = t[:, 0]
     if t.ndim == 1 and len(t) == n:
         t = index_targets(t, 0, "targets", c, ignore_index)  # type: ignore[arg-type]
     elif t.shape == x.shape:
@@ -336,7 +316,7 @@ def categorical_args(
         )
     w = None
     if weight is not None:
-        w = weights_vector(weight, "class weights", "weight", allow_negative=True)
+        w = class_weights(weight, "weight")
         check_count(len(w), c, "weight", "one per class")
     return x, t, w, sample_weight_arg(sample_weight, n)
 
@@ -367,7 +347,13 @@ def binary_args(
         raise InputError(
             name, f"has shape {x.shape}; expected (N,) or (N, K): one or K scores per sample"
         )
-    predictions(x, name, kind, hint="these look like logits: use binary_cross_entropy_with_logits")
+    predictions(
+        x,
+        name,
+        kind,
+        hint="these look like logits: use binary_cross_entropy_with_logits",
+        softmax=False if kind == "logits" else None,
+    )
     t = as_array(targets, "targets")
     if t.shape != x.shape:
         raise InputError(

@@ -325,7 +325,12 @@ def _classify(r: Report, arg: str) -> None:
             r.why = "every value is NaN or infinite" if v is not None else "no numeric columns"
             r.suggestion = "—"
         return
-    if v.nan or v.posinf or v.neginf:
+    if v.neginf and not (v.nan or v.posinf):  # masked logits: classes of probability 0
+        r.notes.append(
+            f"{v.neginf} -inf value(s): as logits, classes of probability 0 (categorical, "
+            "binary); an error anywhere else"
+        )
+    elif v.nan or v.posinf or v.neginf:
         row, col, value = v.first_bad  # type: ignore[misc]
         r.notes.append(
             f"{v.nan + v.posinf + v.neginf} non-finite value(s), first {value} at "
