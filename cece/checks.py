@@ -95,8 +95,19 @@ class KindDetector:
 
     @property
     def settled(self) -> bool:
-        """Only logits remain possible: nothing left to learn, and nothing to pay for."""
-        return not (self.possible["probs"] or self.possible["log-probs"])
+        """Only logits remain possible, and the values left [0, 1] (or no row was off 1):
+        nothing left to learn, and nothing to pay for. Values in [0, 1] whose rows do not
+        sum to 1 keep the range tracked: the whole file decides whether they are ambiguous."""
+        if self.possible["probs"] or self.possible["log-probs"]:
+            return False
+        return not (self.bad_sum is not None and self.lo >= 0 and self.hi <= 1)
+
+    @property
+    def ambiguous(self) -> bool:
+        """Every value in [0, 1], but rows not summing to 1: rounded or unnormalized
+        probabilities (scikit-learn uses them as given) or logits (PyTorch applies softmax)?
+        The two readings give different losses, and the values do not decide."""
+        return self.kind == "logits" and self.bad_sum is not None and self.lo >= 0 and self.hi <= 1
 
     def update(self, block: np.ndarray, start: int) -> None:
         if self.settled:

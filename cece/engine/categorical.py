@@ -25,7 +25,7 @@ from cece.engine.task import (
     weight_sources,
 )
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import evidence, inputs, labels
+from cece.io import blocks, evidence, inputs, labels
 from cece.io.layout import Inference
 from cece.losses import softmax
 from cece.losses.softmax import categorical_terms
@@ -214,16 +214,20 @@ class Categorical(Task):
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         diag, name, opts = self.diag, self.preds.name, self.opts
-        if (
-            detector is not None
-            and kind == "logits"
-            and detector.bad_sum
-            and detector.lo >= 0
-            and detector.hi <= 1
-        ):
-            diag.warn(
-                f"{name}: {detector.reason()}, so they were treated as logits",
-                hint="if they are probabilities, pass --from probs",
+        if detector is not None and kind == "logits" and detector.ambiguous:
+            # e.g. to_csv(float_format="%.3f") of predict_proba: as probabilities (sklearn) or
+            # as logits (torch) the loss differs, and the values do not say which: refuse.
+            row, total = detector.bad_sum  # type: ignore[misc]
+            raise blocks.editor_line(
+                InputError(
+                    name,
+                    f"values lie in [0, 1] but the row sums to {total:.6g}, not 1: "
+                    "probabilities (rounded, or not normalized) or logits?",
+                    row=row,
+                    hint="--from probs uses them as probabilities (as scikit-learn's log_loss), "
+                    "--from logits applies softmax (as PyTorch's cross_entropy)",
+                ),
+                self.sources,
             )
         if kind == "probs" and self.pred_sums.count:
             row, total = self.pred_sums.first  # type: ignore[misc]

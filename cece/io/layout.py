@@ -119,13 +119,15 @@ def index_column(name: str, cells: list[str], position: int) -> str | None:
     return f"a column {name!r} of integers: the row index reset_index() writes"
 
 
-def not_scores(name: str, integer: bool) -> str | None:
-    """Why a named column of integers is not class scores (an id or predicted class), or None."""
+def not_scores(name: str, integer: bool, *, text: bool = False) -> str | None:
+    """Why a named column of integers (or of text: class names, string ids) is not class
+    scores (an id or predicted class), or None."""
     low = name.strip().lower()
-    if not integer:
+    if not (integer or text):
         return None
+    what = "text" if text else "integers"
     if low in ID_NAMES:
-        return f"column {name!r} holds integer ids, not class scores"
+        return f"column {name!r} holds {'text' if text else 'integer'} ids, not class scores"
     if low in NOT_SCORES:
-        return f"column {name!r} holds predicted classes (integers), not class scores"
+        return f"column {name!r} holds predicted classes ({what}), not class scores"
     return None

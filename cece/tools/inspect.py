@@ -306,6 +306,9 @@ def _index_labels(v: Values) -> dict:
     return {"form": "numbers", "min": v.lo, "max": v.hi}
 
 
+ROUNDED_SUM_TOL = 0.01  # rows of rounded probabilities (3 decimals, up to 10 classes)
+
+
 def _classify(r: Report, arg: str) -> None:
     """Decide what the file holds, why, and what to run on it."""
     f = shlex.quote(arg)
@@ -379,6 +382,11 @@ def _classify(r: Report, arg: str) -> None:
         if v.integers:
             r.kind, r.why = "multi-label targets (0/1)", "values are 0 and 1, several 1s a row"
             r.suggestion = f"cece binary PREDS {f}"
+        elif v.sums[0] >= 1 - ROUNDED_SUM_TOL and v.sums[1] <= 1 + ROUNDED_SUM_TOL:
+            # to_csv(float_format="%.3f") of predict_proba: categorical needs --from to say so
+            r.kind = "probabilities (rounded: rows sum to 1 within 0.01)"
+            r.suggestion = f"cece categorical {f} --from probs{label_hint}{labels}"
+            r.notes[-1] = f"for independent sigmoid outputs: cece binary {f}{labels}"
     else:
         r.kind, r.why = "logits", v.detector.reason()
         r.suggestion = f"cece categorical {f}{label_hint}{labels}"
