@@ -163,3 +163,38 @@ def test_full_sweep(tmp_path):
         or (r.outcome == "refused" and cases[r.case]["expect"] == "number")
     ]
     assert not bad, "\n".join(f"{r.outcome} {r.case}: {r.argv} {r.detail}" for r in bad)
+
+
+def test_target_columns_are_matched_by_name(write, cece):
+    """One-hot or multi-label targets whose header names PREDS' classes in another order
+    (``pd.get_dummies`` sorts them) pair each target with its class's score, with a note."""
+    p = write("p.csv", "dog,cat,pig\n0.7,0.2,0.1\n0.1,0.3,0.6\n")
+    t = write("t.csv", "cat,dog,pig\nFalse,True,False\nFalse,False,True\n")
+    r = cece("categorical", p, t, "-f", "json")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert doc["loss"] == pytest.approx(
+        reference.categorical([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]], [0, 2], kind="probs"), rel=1e-15
+    )
+    note = (
+        f"{t}: target columns taken by name in the order of {p}'s classes (dog, cat, pig), "
+        "not by position (cat, dog, pig)"
+    )
+    assert f"cece: note: {note}" in r.err
+    assert {"file": t, "what": "labels", "detail": note.split(": ", 1)[1]} in doc["input"][
+        "inferred"
+    ]
+    bp = write("bp.csv", "dog,cat\n0.7,0.2\n0.1,0.3\n")
+    bt = write("bt.csv", "cat,dog\n0,1\n1,1\n")
+    r = cece("binary", bp, bt, "-q")
+    assert float(r.out) == pytest.approx(
+        reference.binary([[0.7, 0.2], [0.1, 0.3]], [[1, 0], [1, 1]], kind="probs"), rel=1e-15
+    )
+
+
+def test_unit_values_far_from_one_stay_logits_with_a_warning(write, cece):
+    """All-zero logits (``torch.zeros``) or sigmoid outputs: rows far from 1 are not rounded
+    probabilities; they are logits, as before, with the warning."""
+    r = cece("categorical", write("z.npy", np.zeros((2, 4))), "[0,3]", "-q")
+    assert r.code == 0 and float(r.out) == pytest.approx(np.log(4), rel=1e-15)
+    assert "so they were treated as logits" in r.err

@@ -229,6 +229,17 @@ class Categorical(Task):
                 ),
                 self.sources,
             )
+        if (
+            detector is not None
+            and kind == "logits"
+            and detector.bad_sum
+            and detector.lo >= 0
+            and detector.hi <= 1
+        ):  # rows far from 1 (all-zero logits, sigmoid outputs): logits, said
+            diag.warn(
+                f"{name}: {detector.reason()}, so they were treated as logits",
+                hint="if they are probabilities, pass --from probs",
+            )
         if kind == "probs" and self.pred_sums.count:
             row, total = self.pred_sums.first  # type: ignore[misc]
             used = "renormalized (--renormalize)" if opts.renormalize else "used as given"

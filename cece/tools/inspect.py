@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cece.checks import ROW_SUM_TOL, KindDetector
+from cece.checks import ROUNDED_SUM_TOL, ROW_SUM_TOL, KindDetector
 from cece.io import bfloat16, readers
 from cece.io.arrays import ArrayInput
 from cece.io.blocks import ROWS
@@ -306,9 +306,6 @@ def _index_labels(v: Values) -> dict:
     return {"form": "numbers", "min": v.lo, "max": v.hi}
 
 
-ROUNDED_SUM_TOL = 0.01  # rows of rounded probabilities (3 decimals, up to 10 classes)
-
-
 def _classify(r: Report, arg: str) -> None:
     """Decide what the file holds, why, and what to run on it."""
     f = shlex.quote(arg)
@@ -384,7 +381,7 @@ def _classify(r: Report, arg: str) -> None:
             r.suggestion = f"cece binary PREDS {f}"
         elif v.sums[0] >= 1 - ROUNDED_SUM_TOL and v.sums[1] <= 1 + ROUNDED_SUM_TOL:
             # to_csv(float_format="%.3f") of predict_proba: categorical needs --from to say so
-            r.kind = "probabilities (rounded: rows sum to 1 within 0.01)"
+            r.kind = f"probabilities (rounded: rows sum to 1 within {ROUNDED_SUM_TOL:g})"
             r.suggestion = f"cece categorical {f} --from probs{label_hint}{labels}"
             r.notes[-1] = f"for independent sigmoid outputs: cece binary {f}{labels}"
     else:

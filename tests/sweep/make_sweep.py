@@ -1142,6 +1142,10 @@ def write(out: Path, n: int) -> Sweep:
     import safetensors
     import sklearn
     import torch
+    from writers_edge import (
+        edge_layouts,
+        named_columns,
+    )  # beside this file; it imports the helpers above
 
     if out.exists():
         shutil.rmtree(out)
@@ -1156,6 +1160,8 @@ def write(out: Path, n: int) -> Sweep:
         arrow_files,
         jsonl_files,
         more_layouts,
+        edge_layouts,
+        named_columns,
     ):
         part(s)
     versions = {
