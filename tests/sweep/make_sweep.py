@@ -86,10 +86,10 @@ class Sweep:
 # --------------------------------------------------------------------------------- peers
 
 
-def log_loss(y, p, labels=None):
+def log_loss(y, p, labels=None, sample_weight=None):
     from sklearn.metrics import log_loss as sk
 
-    return sk(y, p, labels=labels)
+    return sk(y, p, labels=labels, sample_weight=sample_weight)
 
 
 def torch_ce(x, y, **kw):
@@ -1144,6 +1144,7 @@ def write(out: Path, n: int) -> Sweep:
     import torch
     from writers_edge import (
         edge_layouts,
+        json_and_keras,
         named_columns,
     )  # beside this file; it imports the helpers above
 
@@ -1162,6 +1163,7 @@ def write(out: Path, n: int) -> Sweep:
         more_layouts,
         edge_layouts,
         named_columns,
+        json_and_keras,
     ):
         part(s)
     versions = {

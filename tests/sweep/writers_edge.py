@@ -428,3 +428,132 @@ def named_columns(s: Sweep) -> None:
         labels="n_tags_mlb.csv",
         inspect="n_tags_p.csv",
     )
+
+
+def json_and_keras(s: Sweep) -> None:
+    """JSON documents (json.dump of lists, pandas to_json orients), string label arrays, and
+    Keras-style float32 outputs."""
+    import pandas as pd
+
+    clf, X, y, names = fitted("iris", s.n)
+    p = clf.predict_proba(X)
+    ref = log_loss(y, p)
+    s.path("j_p.json").write_text(json.dumps(p.tolist()))
+    s.path("j_y.json").write_text(json.dumps(y.tolist()))
+    s.add(
+        "json_dump_lists",
+        "json.dump(p.tolist())",
+        ["j_p.json", "j_y.json"],
+        ref,
+        peer="sklearn log_loss",
+        labels="j_y.json",
+        inspect="j_p.json",
+    )
+    s.path("j_obj.json").write_text(json.dumps({"probs": p.tolist(), "labels": y.tolist()}))
+    s.add(
+        "json_dump_object",
+        "json.dump({'probs': ..., 'labels': ...})",
+        ["j_obj.json"],
+        ref,
+        peer="sklearn log_loss",
+        inspect="j_obj.json",
+        expect="either",
+    )
+    df = pd.DataFrame(p, columns=names)
+    df["y"] = np.asarray(names, dtype=object)[y]
+    df.to_json(s.path("j_records.json"), orient="records")
+    s.add(
+        "pandas_to_json_records",
+        "pandas to_json(orient='records')",
+        ["j_records.json", "--pred-cols", ",".join(names), "--label-col", "y"],
+        ref,
+        peer="sklearn log_loss",
+        inspect="j_records.json",
+        expect="either",
+    )
+    df.to_json(s.path("j_columns.json"))
+    s.add(
+        "pandas_to_json_columns",
+        "pandas to_json() (orient='columns')",
+        ["j_columns.json", "--pred-cols", ",".join(names), "--label-col", "y"],
+        ref,
+        peer="sklearn log_loss",
+        inspect="j_columns.json",
+        expect="either",
+    )
+    np.save(s.path("j_p.npy"), p)
+    np.save(s.path("j_y_str.npy"), np.asarray(names)[y])
+    s.add(
+        "npy_string_labels_classes",
+        "np.save (string labels) + --classes",
+        ["j_p.npy", "j_y_str.npy", "--classes", ",".join(names)],
+        ref,
+        peer="sklearn log_loss",
+    )
+    s.add(
+        "npy_string_labels",
+        "np.save (string labels)",
+        ["j_p.npy", "j_y_str.npy"],
+        ref,
+        peer="sklearn log_loss",
+        labels="j_y_str.npy",
+        inspect="j_p.npy",
+        expect="either",
+    )
+    # Keras: model.predict of a sigmoid head, (N, 1) float32, and softmax (N, C) float32
+    bclf, bX, by, _ = fitted("breast_cancer", s.n)
+    p1 = bclf.predict_proba(bX)[:, 1:].astype(np.float32)
+    np.save(s.path("j_keras_sigmoid.npy"), p1)
+    np.save(s.path("j_by.npy"), by.astype(np.float32))
+    s.add(
+        "keras_sigmoid_float32",
+        "np.save(model.predict(X)) (N, 1) float32",
+        ["j_keras_sigmoid.npy", "j_by.npy"],
+        log_loss(by, p1[:, 0]),
+        peer="sklearn log_loss (float32 eps)",
+        rtol=1e-6,
+        command="binary",
+        labels="j_by.npy",
+        inspect="j_keras_sigmoid.npy",
+    )
+    # sample weights: a column of the evaluation table, and a file
+    w = s.rng.uniform(0.5, 2.0, len(y))
+    ev = pd.DataFrame(p, columns=names)
+    ev["y_true"], ev["weight"] = y, w
+    ev.to_csv(s.path("j_eval_w.csv"), index=False)
+    wref = log_loss(y, p, sample_weight=w)
+    s.add(
+        "sample_weight_column",
+        "pandas to_csv (scores, y_true, weight)",
+        ["j_eval_w.csv", "--label-col", "y_true", "--sample-weight", "weight"],
+        wref,
+        peer="sklearn log_loss(sample_weight=w)",
+    )
+    np.save(s.path("j_w.npy"), w)
+    s.add(
+        "sample_weight_npy",
+        "np.save (weights)",
+        ["j_p.npy", "j_y.json", "--sample-weight", "j_w.npy"],
+        wref,
+        peer="sklearn log_loss(sample_weight=w)",
+    )
+    pd.Series(w, name="w").to_csv(s.path("j_w.csv"), index=False)
+    s.add(
+        "sample_weight_csv",
+        "pandas to_csv (weights)",
+        ["j_p.npy", "j_y.json", "--sample-weight", "j_w.csv"],
+        wref,
+        peer="sklearn log_loss(sample_weight=w)",
+        expect="either",
+    )
+    # binary: the P(class 1) column of a two-column predict_proba, chosen with --pred-cols
+    pb = bclf.predict_proba(bX)
+    pd.DataFrame(pb).to_csv(s.path("j_pb.csv"), index=False)
+    s.add(
+        "binary_pred_cols_1",
+        "pandas to_csv (predict_proba, 2 columns)",
+        ["j_pb.csv", "j_by.npy", "--pred-cols", "1"],
+        log_loss(by, pb[:, 1]),
+        peer="sklearn log_loss",
+        command="binary",
+    )
