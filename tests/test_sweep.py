@@ -88,6 +88,9 @@ def test_refusal_of_ambiguous_unit_values():
         "  hint: --from probs uses them as probabilities (as scikit-learn's log_loss), "
         "--from logits applies softmax (as PyTorch's cross_entropy)",
     ]
+    # refused before a record is streamed
+    code, out, err2 = drive.run(["categorical", "ml_p_3f.csv", "ml_y.npy", "-f", "jsonl"], DATA)
+    assert (code, out, err2) == (2, "", err)
     case = next(c for c in CASES if c["name"] == "csv_float_format_3f")
     code, out, _ = drive.run(
         ["categorical", "ml_p_3f.csv", "ml_y.npy", "--from", "probs", "-q"], DATA
@@ -97,7 +100,7 @@ def test_refusal_of_ambiguous_unit_values():
     assert json.loads(out)["suggestion"] == "cece categorical ml_p_3f.csv --from probs LABELS"
 
 
-def test_ambiguity_needs_the_whole_file(write, cece):
+def test_a_value_above_one_decides(write, cece):
     """Values in [0, 1] off 1 in the first rows, but a later value above 1: logits, no doubt."""
     rows = "\n".join(["0.2,0.3,0.4"] * 3 + ["0.2,1.5,0.1"]) + "\n"
     path = write("p.csv", rows)

@@ -212,23 +212,28 @@ class Categorical(Task):
             out.append("ignored")
         return out
 
+    def undecided(self, detector: KindDetector) -> None:
+        """e.g. to_csv(float_format="%.3f") of predict_proba: as probabilities (scikit-learn)
+        or as logits (PyTorch) the loss differs, and the values do not say which: refused."""
+        if not detector.ambiguous:
+            return
+        row, total = detector.bad_sum  # type: ignore[misc]
+        raise blocks.editor_line(
+            InputError(
+                self.preds.name,
+                f"values lie in [0, 1] but the row sums to {total:.6g}, not 1: "
+                "probabilities (rounded, or not normalized) or logits?",
+                row=row,
+                hint="--from probs uses them as probabilities (as scikit-learn's log_loss), "
+                "--from logits applies softmax (as PyTorch's cross_entropy)",
+            ),
+            self.sources,
+        )
+
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         diag, name, opts = self.diag, self.preds.name, self.opts
-        if detector is not None and kind == "logits" and detector.ambiguous:
-            # e.g. to_csv(float_format="%.3f") of predict_proba: as probabilities (sklearn) or
-            # as logits (torch) the loss differs, and the values do not say which: refuse.
-            row, total = detector.bad_sum  # type: ignore[misc]
-            raise blocks.editor_line(
-                InputError(
-                    name,
-                    f"values lie in [0, 1] but the row sums to {total:.6g}, not 1: "
-                    "probabilities (rounded, or not normalized) or logits?",
-                    row=row,
-                    hint="--from probs uses them as probabilities (as scikit-learn's log_loss), "
-                    "--from logits applies softmax (as PyTorch's cross_entropy)",
-                ),
-                self.sources,
-            )
+        if detector is not None and kind == "logits":
+            self.undecided(detector)
         if (
             detector is not None
             and kind == "logits"

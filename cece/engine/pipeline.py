@@ -206,6 +206,8 @@ class _Pass:
         if not detector.settled:
             checks.check_finite(p, start, self.task.preds.name)
             detector.update(p, start)
+            if detector.ambiguous:  # refused before a record is streamed
+                self.task.undecided(detector)
         if self.kind is None:
             self.kind = detector.kind
             self.task.diag.note(
