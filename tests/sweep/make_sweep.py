@@ -1144,6 +1144,7 @@ def write(out: Path, n: int) -> Sweep:
     import torch
     from writers_edge import (
         edge_layouts,
+        hf_tokens,
         json_and_keras,
         named_columns,
     )  # beside this file; it imports the helpers above
@@ -1164,6 +1165,7 @@ def write(out: Path, n: int) -> Sweep:
         edge_layouts,
         named_columns,
         json_and_keras,
+        hf_tokens,
     ):
         part(s)
     versions = {

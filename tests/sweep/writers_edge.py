@@ -102,7 +102,9 @@ def edge_layouts(s: Sweep) -> None:
         labels="e_y.npy",
         inspect="e_p_id.csv",
     )
-    pd.DataFrame(p).to_csv(s.path("e_p.csv.gz"), index=False)
+    pd.DataFrame(p).to_csv(
+        s.path("e_p.csv.gz"), index=False, compression={"method": "gzip", "mtime": 0}
+    )
     s.add(
         "csv_gzip",
         "pandas to_csv('p.csv.gz')",
@@ -557,3 +559,48 @@ def json_and_keras(s: Sweep) -> None:
         peer="sklearn log_loss",
         command="binary",
     )
+
+
+def hf_tokens(s: Sweep) -> None:
+    """A Hugging Face dataset of a classifier's predictions keeps its token columns:
+    input_ids and attention_mask (lists of integers) beside the logits and the label."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+    import pyarrow.parquet as pq
+
+    K = 5
+    x = s.rng.normal(scale=2, size=(s.n, K)).astype(np.float32)
+    y = s.rng.integers(0, K, s.n)
+    lengths = s.rng.integers(3, 9, s.n)
+    ids = [list(map(int, s.rng.integers(0, 30000, n))) for n in lengths]
+    table = pa.table(
+        {
+            "text": pa.array([f"review {i}" for i in range(s.n)]),
+            "label": pa.array(y),
+            "input_ids": pa.array(ids, type=pa.list_(pa.int32())),
+            "attention_mask": pa.array([[1] * n for n in lengths], type=pa.list_(pa.int8())),
+            "logits": pa.array(list(x), type=pa.list_(pa.float32())),
+        }
+    )
+    with ipc.new_stream(s.path("hf_tokens.arrow"), table.schema) as w:
+        w.write_table(table)
+    pq.write_table(table, s.path("hf_tokens.parquet"))
+    ref = torch_ce(x.astype(np.float64), y)
+    for f in ("hf_tokens.arrow", "hf_tokens.parquet"):
+        s.add(
+            f"hf_token_columns_{f}",
+            "datasets (input_ids, attention_mask, logits, label)",
+            [f],
+            ref,
+            peer="torch cross_entropy",
+            rtol=1e-6,
+            inspect=f,
+        )
+        s.add(
+            f"hf_token_columns_{f}_named",
+            "datasets (input_ids, attention_mask, logits, label)",
+            [f, "--pred-cols", "logits", "--label-col", "label"],
+            ref,
+            peer="torch cross_entropy",
+            rtol=1e-6,
+        )
