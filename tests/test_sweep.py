@@ -201,3 +201,17 @@ def test_unit_values_far_from_one_stay_logits_with_a_warning(write, cece):
     r = cece("categorical", write("z.npy", np.zeros((2, 4))), "[0,3]", "-q")
     assert r.code == 0 and float(r.out) == pytest.approx(np.log(4), rel=1e-15)
     assert "so they were treated as logits" in r.err
+
+
+def test_float_class_names_header_decided_by_row_counts(write, cece):
+    """``pd.DataFrame(p, columns=clf.classes_)`` of a float y writes ``0.0,1.0,2.0``: a header
+    when the other inputs' row counts say so, a row of logits when they say that."""
+    case = next(c for c in CASES if c["name"] == "csv_float_class_names_npy_labels")
+    r = cece("categorical", DATA / "e_p_floatcols.csv", DATA / "e_y.npy", "-q")
+    assert float(r.out) == pytest.approx(case["reference"], rel=1e-12)
+    logits = write("x.csv", "0.0,1.0,2.0\n2.5,0.5,1.0\n")
+    r = cece("categorical", logits, "[2,0]", "-q")
+    x = [[0.0, 1.0, 2.0], [2.5, 0.5, 1.0]]
+    assert float(r.out) == pytest.approx(reference.categorical(x, [2, 0]), rel=1e-12)
+    r = cece("categorical", logits, "[2]", "-q")
+    assert float(r.out) == pytest.approx(reference.categorical(x[1:], [2]), rel=1e-12)

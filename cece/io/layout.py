@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 _INT = re.compile(r"[+-]?\d+")
+_INTEGRAL_FLOAT = re.compile(r"\d+\.0")  # how pandas writes a float column label: 1.0
 _DECIMAL = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][+-]?\d+)")
 
 INDEX_NAMES = ("", "index", "level_0", "unnamed: 0", "__index_level_0__")
@@ -79,6 +80,15 @@ def numeric_header(first: list[str], below: list[list[str]]) -> tuple[str, str]:
     other inputs decide, or ``--header``/``--no-header``.
     """
     cells = [f.strip() for f in first]
+    if len(cells) > 1 and all(_INTEGRAL_FLOAT.fullmatch(f) for f in cells):
+        # pd.DataFrame(p, columns=clf.classes_) with a float y writes 0.0,1.0,2.0: a header
+        # as likely as a row of logits, so the other inputs' row counts decide
+        values_f = [float(f) for f in cells]
+        if values_f in (
+            [float(i) for i in range(len(cells))],
+            [float(i + 1) for i in range(len(cells))],
+        ):
+            return "ambiguous", shown(cells)
     if not cells or not all(int_token(f) for f in cells):
         return "data", ""
     values = [int(f) for f in cells]
