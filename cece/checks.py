@@ -31,6 +31,7 @@ from cece.losses.validate import (
 )
 
 __all__ = [
+    "ROUNDED_SUM_TOL",
     "ROW_SUM_TOL",
     "Diagnostics",
     "KindDetector",
@@ -48,6 +49,10 @@ __all__ = [
 ]
 
 ROW_SUM_TOL = 1e-3  # detection tolerance (CONTRACT §2)
+# Rows in [0, 1] summing to 1 within this, but not all within ROW_SUM_TOL, are probabilities
+# as a writer rounded them (pandas' float_format="%.2f" of 10 classes is off by up to 0.05)
+# as much as logits: --from auto refuses them, naming --from.
+ROUNDED_SUM_TOL = 0.1
 
 
 # -- diagnostics ------------------------------------------------------------------------------------
@@ -108,26 +113,48 @@ class KindDetector:
         self.possible = {k: k in kinds for k in ("probs", "log-probs")}
         self.lo, self.hi = np.inf, -np.inf
         self.bad_sum: tuple[int, float] | None = None  # first row off 1, for the message
+        self.max_off = 0.0  # the largest |row sum - 1| while every value is in [0, 1]
 
     @property
     def settled(self) -> bool:
-        """Only logits remain possible: nothing left to learn, and nothing to pay for."""
-        return not (self.possible["probs"] or self.possible["log-probs"])
+        """Only logits remain possible, and the values left [0, 1] (or no row was off 1):
+        nothing left to learn, and nothing to pay for. Values in [0, 1] whose rows do not
+        sum to 1 keep the range tracked: the whole file decides whether they are ambiguous."""
+        if self.possible["probs"] or self.possible["log-probs"]:
+            return False
+        return not (self.bad_sum is not None and self.lo >= 0 and self.hi <= 1)
+
+    @property
+    def ambiguous(self) -> bool:
+        """Every value in [0, 1], but rows not summing to 1: rounded or unnormalized
+        probabilities (scikit-learn uses them as given) or logits (PyTorch applies softmax)?
+        The two readings give different losses, and the values do not decide."""
+        return (
+            self.kind == "logits"
+            and self.bad_sum is not None
+            and self.lo >= 0
+            and self.hi <= 1
+            and self.max_off <= ROUNDED_SUM_TOL
+        )
 
     def update(self, block: np.ndarray, start: int) -> None:
         if self.settled:
             return
         lo, hi = float(block.min()), float(block.max())
         self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
+        in_range = self.lo >= 0 and self.hi <= 1
+        if in_range and self.rows_sum_to_one and not self.renormalize and len(block):
+            off_one = np.abs(block.sum(axis=1, dtype=np.float64) - 1)
+            self.max_off = max(self.max_off, float(off_one.max()))
+            off = np.flatnonzero(off_one > ROW_SUM_TOL)
+            if off.size and self.bad_sum is None:
+                r = int(off[0])
+                self.bad_sum = (start + r, float(block[r].sum(dtype=np.float64)))
         if self.possible["probs"]:
-            in_range = lo >= 0 and (hi <= 1 or self.renormalize)
-            if in_range and self.rows_sum_to_one and not self.renormalize:
-                sums = block.sum(axis=1, dtype=np.float64)
-                off = np.flatnonzero(np.abs(sums - 1) > ROW_SUM_TOL)
-                if off.size:
-                    self.bad_sum = self.bad_sum or (start + int(off[0]), float(sums[off[0]]))
-                    in_range = False
-            self.possible["probs"] = in_range
+            if self.renormalize:
+                self.possible["probs"] = self.lo >= 0
+            else:
+                self.possible["probs"] = in_range and self.bad_sum is None
         if self.possible["log-probs"]:
             ok = hi <= 0
             if ok and self.rows_sum_to_one:

@@ -28,7 +28,7 @@ def _inspect(*args) -> dict:
         ("catdogpig_names.csv", "labels (class names)"),
         ("catdogpig_onehot.csv", "one-hot targets"),
         ("soft_targets.csv", "probabilities"),
-        ("probs4.csv", "independent probabilities (multi-label)"),
+        ("probs4.csv", "probabilities (rounded: rows sum to 1 within 0.1)"),
         ("pixels_pred.csv", "independent probabilities (multi-label)"),
         ("pixels_softmax.csv", "probabilities"),
         ("catdog_eleven_isdog.csv", "labels (0/1)"),

@@ -28,7 +28,7 @@ from cece.engine.task import (
     weight_sources,
 )
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import evidence, inputs, labels
+from cece.io import blocks, evidence, inputs, labels
 from cece.io.layout import Inference
 from cece.losses import softmax
 from cece.losses.softmax import categorical_terms
@@ -233,17 +233,37 @@ class Categorical(Task):
             out.append("ignored")
         return out
 
+    def undecided(self, detector: KindDetector) -> None:
+        """e.g. to_csv(float_format="%.3f") of predict_proba: as probabilities (scikit-learn)
+        or as logits (PyTorch) the loss differs, and the values do not say which: refused."""
+        if not detector.ambiguous:
+            return
+        row, total = detector.bad_sum  # type: ignore[misc]
+        raise blocks.editor_line(
+            InputError(
+                self.preds.name,
+                f"values lie in [0, 1] but the row sums to {total:.6g}, not 1: "
+                "probabilities (rounded, or not normalized) or logits?",
+                row=row,
+                hint="--from probs uses them as probabilities (as scikit-learn's log_loss), "
+                "--from logits applies softmax (as PyTorch's cross_entropy)",
+            ),
+            self.sources,
+        )
+
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         diag, name, opts = self.diag, self.preds.name, self.opts
         if self.rescale is not None:
             self.rescale.finish()
+        if detector is not None and kind == "logits":
+            self.undecided(detector)
         if (
             detector is not None
             and kind == "logits"
             and detector.bad_sum
             and detector.lo >= 0
             and detector.hi <= 1
-        ):
+        ):  # rows far from 1 (all-zero logits, sigmoid outputs): logits, said
             diag.warn(
                 f"{name}: {detector.reason()}, so they were treated as logits",
                 hint="if they are probabilities, pass --from probs",

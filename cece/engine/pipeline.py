@@ -205,6 +205,8 @@ class _Pass:
         if not detector.settled:
             self.task.check_values(None, p, start)
             detector.update(p, start)
+            if detector.ambiguous:  # refused before a record is streamed
+                self.task.undecided(detector)
         if self.kind is None:
             self.kind = detector.kind
             self.task.diag.note(

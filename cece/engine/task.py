@@ -81,6 +81,10 @@ class Task:
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         """Warnings that need the whole input."""
 
+    def undecided(self, detector: KindDetector) -> None:
+        """Refuse, before anything is computed or streamed, values whose kind --from auto
+        cannot decide and where the readings give different losses (categorical)."""
+
     def eps(self, kind: str) -> float | None:
         """The probability clip in force (None for logits)."""
         if kind != "probs":

@@ -61,7 +61,8 @@ def score_columns(table: TextTable | ArrowTable, cols: list[int]) -> list[int]:
     integer = {c: _integer_column(table, c) for c in cols if c not in skipped}
     if header:
         for c, is_int in integer.items():
-            why = not_scores(header[c], is_int)
+            # a y_pred of class names beside y_true (scikit-learn's predict of string classes)
+            why = not_scores(header[c], is_int, text=not is_int and text_column(table, c))
             if why and any(not i for k, i in integer.items() if k != c):
                 skipped[c] = Inference(name, "skipped column", f"{why}, skipped")
     table.inferred.extend(skipped.values())

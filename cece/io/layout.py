@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 _INT = re.compile(r"[+-]?\d+")
+_INTEGRAL_FLOAT = re.compile(r"\d+\.0")  # how pandas writes a float column label: 1.0
 _DECIMAL = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][+-]?\d+)")
 
 INDEX_NAMES = ("", "index", "level_0", "unnamed: 0", "__index_level_0__")
@@ -100,6 +101,15 @@ def numeric_header(first: list[str], below: list[list[str]]) -> tuple[str, str]:
     other inputs decide, or ``--header``/``--no-header``.
     """
     cells = [f.strip() for f in first]
+    if len(cells) > 1 and all(_INTEGRAL_FLOAT.fullmatch(f) for f in cells):
+        # pd.DataFrame(p, columns=clf.classes_) with a float y writes 0.0,1.0,2.0: a header
+        # as likely as a row of logits, so the other inputs' row counts decide
+        values_f = [float(f) for f in cells]
+        if values_f in (
+            [float(i) for i in range(len(cells))],
+            [float(i + 1) for i in range(len(cells))],
+        ):
+            return "ambiguous", shown(cells)
     if not cells or not all(int_token(f) for f in cells):
         return "data", ""
     values = [int(f) for f in cells]
@@ -144,13 +154,15 @@ def index_column(name: str, cells: list[str], position: int) -> str | None:
     return f"a column {name!r} of integers: the row index reset_index() writes"
 
 
-def not_scores(name: str, integer: bool) -> str | None:
-    """Why a named column of integers is not class scores (an id or predicted class), or None."""
+def not_scores(name: str, integer: bool, *, text: bool = False) -> str | None:
+    """Why a named column of integers (or of text: class names, string ids) is not class
+    scores (an id or predicted class), or None."""
     low = name.strip().lower()
-    if not integer:
+    if not (integer or text):
         return None
+    what = "text" if text else "integers"
     if low in ID_NAMES:
-        return f"column {name!r} holds integer ids, not class scores"
+        return f"column {name!r} holds {'text' if text else 'integer'} ids, not class scores"
     if low in NOT_SCORES:
-        return f"column {name!r} holds predicted classes (integers), not class scores"
+        return f"column {name!r} holds predicted classes ({what}), not class scores"
     return None

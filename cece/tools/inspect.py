@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cece.checks import ROW_SUM_TOL
+from cece.checks import ROUNDED_SUM_TOL, ROW_SUM_TOL
 from cece.errors import InputError
 from cece.io import bfloat16, readers
 from cece.io.arrays import ArrayInput
@@ -389,6 +389,11 @@ def _classify(r: Report, arg: str) -> None:
         if v.integers:
             r.kind, r.why = "multi-label targets (0/1)", "values are 0 and 1, several 1s a row"
             r.suggestion = f"cece binary PREDS {f}"
+        elif v.sums[0] >= 1 - ROUNDED_SUM_TOL and v.sums[1] <= 1 + ROUNDED_SUM_TOL:
+            # to_csv(float_format="%.3f") of predict_proba: categorical needs --from to say so
+            r.kind = f"probabilities (rounded: rows sum to 1 within {ROUNDED_SUM_TOL:g})"
+            r.suggestion = f"cece categorical {f} --from probs{label_hint}{labels}"
+            r.notes[-1] = f"for independent sigmoid outputs: cece binary {f}{labels}"
     else:
         r.kind, r.why = "logits", v.detector.reason()
         r.suggestion = f"cece categorical {f}{label_hint}{labels}"
