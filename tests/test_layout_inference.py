@@ -118,3 +118,31 @@ def test_1d_predictions_with_a_multi_hot_row_are_refused_not_read_as_one_sample(
     assert one.code == 0
     want = -(0.1 * math.log(0.2) + 0.1 * math.log(0.3) + 0.8 * math.log(0.5))
     assert float(one.out) == pytest.approx(want, rel=1e-15)
+
+
+def test_classes_typed_on_the_command_line_are_scikit_learns_labels():
+    # log_loss([1, 2, 2], P, labels=[1, 2, 3]) = -log 0.7 (scikit-learn); as column indices
+    # (PyTorch) the same labels give -(log 0.1 + log 0.1 + log 0.2) / 3 = 2.0715...
+    p = "[[0.7,0.1,0.2],[0.2,0.7,0.1],[0.1,0.7,0.2]]"
+    run = run_cece("categorical", p, "[1,2,2]", "--from", "probs", "--classes", "1,2,3")
+    assert run.code == 0, run.err
+    assert (
+        "integer labels read as the class names given by --classes (1, 2, 3), as "
+        "scikit-learn's labels= reads them" in run.err
+    )
+    quiet = run_cece("categorical", p, "[1,2,2]", "--from", "probs", "--classes", "1,2,3", "-q")
+    assert float(quiet.out) == pytest.approx(-math.log(0.7), rel=1e-15)
+    index = run_cece(
+        "categorical",
+        p,
+        "[1,2,2]",
+        "--from",
+        "probs",
+        "--classes",
+        "1,2,3",
+        "--labels-as",
+        "index",
+        "-q",
+    )
+    want = -(math.log(0.1) + math.log(0.1) + math.log(0.2)) / 3
+    assert float(index.out) == pytest.approx(want, rel=1e-15)

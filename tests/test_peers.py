@@ -26,9 +26,7 @@ from conftest import run_cece
 DATA = json.loads((Path(__file__).parent / "data" / "peers" / "cases.json").read_text())
 CASES = DATA["cases"]
 # Features a case needs that cece does not have yet (each case fails today for that reason).
-PENDING = {
-    "classes-as-labels",
-}
+PENDING: set[str] = set()
 
 
 def _params():

@@ -142,6 +142,14 @@ def integer_names(
     as_index = all(0 <= v < c for v in present)
     as_name = all(v in lookup for v in present)
     shown = ", ".join(classes[:6]) + (", …" if c > 6 else "")
+    if as_name and as_index and any(lookup[v] != v for v in present) and where == "--classes":
+        # names the user typed for the classes: labels are matched against them, as
+        # scikit-learn's log_loss(labels=[1, 2, 3]) matches them (a header may be anything)
+        why = (
+            f"integer labels read as the class names given by --classes ({shown}), as "
+            "scikit-learn's labels= reads them; --labels-as index takes them as column indices"
+        )
+        return lookup, Inference(src.name, "labels", why)
     if as_name and as_index and any(lookup[v] != v for v in present):
         raise InputError(
             src.name,
