@@ -193,7 +193,7 @@ class Binary(Task):
             sample_weight=sample_weights(self, block, start),
             focal_gamma=o.focal_gamma,
             focal_alpha=o.focal_alpha,
-            eps=o.eps,
+            eps=self.eps(kind),  # the dtype's own, as the report states
             threshold=o.threshold,
             per_column=self.keep.per_class and self.k > 1,
         )

@@ -184,7 +184,7 @@ class Categorical(Task):
             sample_weight=sample_weights(self, block, start),
             focal_gamma=o.focal_gamma,
             focal_alpha=o.focal_alpha,
-            eps=o.eps,
+            eps=self.eps(kind),  # the dtype's own, as the report states
             renormalize=o.renormalize,
         )
         if self.rescale is not None or "rescale" in block:  # Keras' sample_weight: the mean

@@ -189,9 +189,16 @@ class ArrowTable:
 
     def dtype_of(self, cols: list[int]) -> np.dtype:
         """The predictions' dtype (its eps clips probabilities, as scikit-learn's does)."""
+        if not self.records:  # scalar columns: as pandas reads them (float32 stays float32)
+            found = [self.stored_dtype(c) for c in cols]
+            if any(c in self.bits for c in self._table.column_names):  # type: ignore[attr-defined]
+                return np.dtype(np.float32)
+            if not found or any(d.kind != "f" for d in found):
+                return np.dtype(np.float64)
+            return np.dtype(np.result_type(*found))
         dtypes = self._dtypes
         kinds = {dtypes.get(self.columns[c][0].path, np.dtype(np.float64)) for c in cols}
-        return kinds.pop() if len(kinds) == 1 else np.dtype(np.float64)
+        return np.dtype(np.result_type(*kinds)) if kinds else np.dtype(np.float64)
 
     @property
     def _dtypes(self) -> dict[str, np.dtype]:

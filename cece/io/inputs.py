@@ -274,7 +274,8 @@ def _table_predictions(
             seen[header[c]] = c
     source.parts["preds"] = cols
     classes = [header[c] for c in cols] if header else None
-    return Predictions(name, None, len(cols), classes, np.dtype(np.float64), source)
+    dtype = table.dtype_of(cols) if isinstance(table, ArrowTable) else np.dtype(np.float64)
+    return Predictions(name, None, len(cols), classes, dtype, source)
 
 
 def _typed_scores(

@@ -51,26 +51,34 @@ class Values:
             if self.first_bad is None:
                 r, col = (int(v) for v in np.argwhere(~finite)[0])
                 self.first_bad = (start + r, col, float(block[r, col]))
-            good_rows = finite.all(axis=1)
-            block = block[good_rows]
+            # NaN and +inf rows say nothing; -inf is a masked logit (or log 0): its row stays,
+            # the row's finite values give the range, and -inf tells the detector "not probs"
+            keep = finite.any(axis=1) & ~(np.isnan(block) | (block == np.inf)).any(axis=1)
+            block, finite = block[keep], finite[keep]
             if not len(block):
                 return
-        self.lo = min(self.lo, float(block.min()))
-        self.hi = max(self.hi, float(block.max()))
-        self.total += float(block.sum())
+        whole = finite.all(axis=1)
+        vals = block if whole.all() else block[finite]
+        self.lo = min(self.lo, float(vals.min()))
+        self.hi = max(self.hi, float(vals.max()))
+        self.total += float(vals.sum())
         if self.integers:
-            self.integers = bool(np.all(block == np.round(block)))
+            self.integers = bool(np.all(vals == np.round(vals)))
             if self.integers and len(self.distinct) <= DISTINCT_CAP:
-                self.distinct.update(np.unique(block).tolist())
+                self.distinct.update(np.unique(vals).tolist())
         if c > 1:
-            s = block.sum(axis=1)
-            self.sums[0] = min(self.sums[0], float(s.min()))
-            self.sums[1] = max(self.sums[1], float(s.max()))
-            self.sums[2] += float(s.sum())
-            self.sums[3] += len(s)
-            self.rows_sum_to_one += int(np.count_nonzero(np.abs(s - 1) <= ROW_SUM_TOL))
+            rows = block if whole.all() else block[whole]
+            s = rows.sum(axis=1)
+            if len(s):
+                self.sums[0] = min(self.sums[0], float(s.min()))
+                self.sums[1] = max(self.sums[1], float(s.max()))
+                self.sums[2] += float(s.sum())
+                self.sums[3] += len(s)
+                self.rows_sum_to_one += int(np.count_nonzero(np.abs(s - 1) <= ROW_SUM_TOL))
             if self.one_hot:
-                self.one_hot = bool(np.all((block == 0) | (block == 1)) and np.all(s == 1))
+                self.one_hot = bool(
+                    whole.all() and np.all((block == 0) | (block == 1)) and np.all(s == 1)
+                )
         self.detector.update(block, start)
         self.detector_open.update(block, start)
 
