@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
 
@@ -35,10 +36,15 @@ def test_eps_is_the_stored_dtypes(tmp_path, dtype, layout):
             {"probs": pa.array(list(p), type=pa.list_(pa.from_numpy_dtype(dtype))), "label": Y}
         )
         cols = "probs"
-    pq.write_table(table, tmp_path / "p.parquet")
+    # Parquet has no float16 before pyarrow 15: Feather (Arrow IPC) keeps it in every version
+    path = tmp_path / ("p.feather" if dtype == np.float16 else "p.parquet")
+    if dtype == np.float16:
+        feather.write_feather(table, path)
+    else:
+        pq.write_table(table, path)
     run = run_cece(
         "categorical",
-        tmp_path / "p.parquet",
+        path,
         "--pred-cols",
         cols,
         "--label-col",
