@@ -13,16 +13,19 @@ import math
 import os
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cece.report
 from cece.io import blocks
 
 import reference
 from conftest import run_cece
 
+SCHEMA = json.loads((Path(cece.report.__file__).parent / "result.schema.json").read_text())
 LM = Path(__file__).parent / "data" / "dumps" / "lm"
 REFS = json.loads((LM / "references.json").read_text())["cases"]
 HAS_TORCH = __import__("importlib.util").util.find_spec("torch") is not None
@@ -64,6 +67,7 @@ def test_stated():
     }
     assert doc["input"]["mask"] == {"file": "mask.npy", "masked": 4}
     assert doc["options"]["mask"] == "mask.npy"
+    jsonschema.validate(doc, SCHEMA)
     assert (
         "cece: note: --shift: positions not scored are ignored as label -100 (PyTorch's default "
         "ignore_index, Hugging Face's padding); --ignore-index sets another" in r.err_lines
