@@ -226,6 +226,10 @@ def test_nd_sample_weight_without_shift(write):
             "cece: error: y3.npy: sample weights have shape (2, 3); expected one weight per sample",
         ),
         (
+            ["x.npy", "y.npy", "--shift", "--rescale", "2"],
+            "cece: error: --rescale does not go with --shift",
+        ),
+        (
             ["x.npy", "yf.npy", "--shift"],
             "cece: error: yf.npy: row 0: expected a class index, found 0.5",
         ),

@@ -53,6 +53,11 @@ def sequence_labels(
     get the ignore value: PyTorch's default -100 unless --ignore-index says otherwise."""
     if not opts.shift and opts.mask is None:
         return None
+    if opts.shift and opts.rescale is not None:  # per position or per label? not guessed
+        raise OptionError(
+            "--rescale does not go with --shift",
+            hint="--sample-weight takes one weight per label, moved with it by --shift",
+        )
     ignore = IGNORE if opts.ignore_index is None else opts.ignore_index
     seq = open_sequence_labels(
         labels_arg,
