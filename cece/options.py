@@ -54,6 +54,8 @@ class LossOptions:
     pos_weight_shape: tuple[int, ...] | None = None  # binary: --pos-weight's shape as given
     rescale: str | None = None  # --rescale FILE|LIST: factors on each element's/sample's loss
     elementwise: bool = False  # binary/kl: one value per element, not per sample
+    shift: bool = False  # categorical --shift: position t scored against label t+1 (causal LM)
+    mask: str | None = None  # categorical --mask FILE: 0 = position not scored
 
     @property
     def scale(self) -> float:

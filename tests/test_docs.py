@@ -59,6 +59,9 @@ STAND_INS: dict[str, dict[str, str | Callable[[Path], None]]] = {
         "probs.csv": "probs4.csv",
         "onehot.csv": "probs4_onehot.csv",
         "eval.csv": "catdogpig_eval.csv",
+        "logits.npy": _npy([[[1, 2, 3], [2, 4, 6], [0, 1, 0]]]),
+        "input_ids.npy": _npy([[2, 0, 1]]),
+        "attention_mask.npy": _npy([[1, 1, 0]]),
     },
     "binary": {
         "scores.npy": _npy([-1.5, 0.3, 2.0]),

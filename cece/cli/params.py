@@ -169,6 +169,25 @@ SampleWeightOpt = Annotated[
         rich_help_panel=LOSS,
     ),
 ]
+ShiftOpt = Annotated[
+    bool,
+    typer.Option(
+        "--shift",
+        help="Causal language model: position t of each sequence scored against label t+1, "
+        "as Hugging Face's loss (logits (B, T, V); labels (B, T), or (B, T-1) already shifted).",
+        rich_help_panel=LOSS,
+    ),
+]
+MaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--mask",
+        metavar="FILE",
+        help="Attention mask with the labels' shape: 0 = not scored (applied after --shift, "
+        "as Hugging Face).",
+        rich_help_panel=LOSS,
+    ),
+]
 RescaleOpt = Annotated[
     str | None,
     typer.Option(

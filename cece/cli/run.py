@@ -62,6 +62,8 @@ def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) ->
         class_axis=loss["class_axis"],
         labels_as=loss.get("labels_as"),
         weight_file=_file(loss["weight"]),
+        shift=loss.get("shift", False),
+        mask=loss.get("mask"),
     )
     return run(Categorical, preds, labels, opts, output_from(out))
 
@@ -109,12 +111,12 @@ def run(
     task_class: type[Task], preds: str, labels: str | None, opts: LossOptions, out: OutputOptions
 ) -> int:
     """Compute, render in the chosen format, then apply the CI checks."""
-    if [preds, labels, opts.sample_weight].count("-") > 1:
+    if [preds, labels, opts.sample_weight, opts.mask].count("-") > 1:
         raise OptionError("only one input can come from standard input ('-')")
     baseline = _check_output_options(out, task_class.command)
     keep = out.keep(opts.reduction)
     diag = Diagnostics(strict=out.strict, quiet_notes=out.quiet)
-    with open_output(out.output, [preds, labels, opts.sample_weight]) as stream:
+    with open_output(out.output, [preds, labels, opts.sample_weight, opts.mask]) as stream:
         writer = None
         if out.quiet and opts.reduction == "none":
             writer = _loss_lines(stream)

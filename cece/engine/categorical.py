@@ -7,6 +7,7 @@ computes the per-sample terms and says what the classic confusions look like.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from cece.engine.task import (
     weight_sources,
 )
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import blocks, evidence, inputs, labels
+from cece.io import blocks, evidence, inputs, labels, shift
 from cece.io.layout import Inference
 from cece.losses import softmax
 from cece.losses.softmax import categorical_terms
@@ -66,17 +67,22 @@ class Categorical(Task):
             )
         if labels_arg is None and len(preds.source.parts.get("labels") or [0]) > 1:
             raise OptionError("--label-col names one column for categorical labels")
-        self.labels = labels.open_labels(
-            labels_arg,
-            preds,
-            label_col=opts.label_col,
-            stdin_format=opts.stdin_format,
-            header=opts.header,
+        seq = self._sequence_labels(labels_arg)
+        self.labels = (
+            seq.labels
+            if seq
+            else labels.open_labels(
+                labels_arg,
+                preds,
+                label_col=opts.label_col,
+                stdin_format=opts.stdin_format,
+                header=opts.header,
+            )
         )
         self.sources = [preds.source]
         if self.labels.source is not preds.source:
             self.sources.append(self.labels.source)
-        self.sources += weight_sources(opts, preds)
+        self.sources += [seq.weights] if seq and seq.weights else weight_sources(opts, preds)
         evidence.settle_headers(self.sources)
         inputs.refresh_classes(preds, opts.classes)
         self.n_columns, self.classes = preds.n_classes, preds.classes
@@ -94,6 +100,16 @@ class Categorical(Task):
         self.target_sums = RowSums(tol=1e-6)
         self.soft = opts.label_smoothing > 0
         self.names = None if self.classes is None else np.asarray(self.classes, dtype=object)
+
+    def _sequence_labels(self, labels_arg: str | None) -> shift.SequenceLabels | None:
+        """``--shift`` / ``--mask``: the labels as scored (not scored: the ignore value)."""
+        seq = shift.sequence_labels(labels_arg, self.preds, self.opts)
+        self.sequence_facts = {} if seq is None else seq.facts
+        if seq is not None:
+            self.opts = replace(self.opts, ignore_index=seq.ignore_index)
+            for note in seq.notes:
+                self.diag.note(note)
+        return seq
 
     def _layout_checks(self) -> list[Inference]:
         """1-D predictions (one sample, or N binary scores?) and integer labels against
@@ -305,6 +321,7 @@ class Categorical(Task):
             "shape": shape,
             "classes": self.classes,
             "rows": rows,
+            **self.sequence_facts,
             **layout_json(self),
         }
 
@@ -323,6 +340,8 @@ class Categorical(Task):
                 "focal_alpha",
                 "renormalize",
                 "rescale",
+                "shift",
+                "mask",
             ),
             eps=self.eps(kind),
             weight=None if self.weight is None else self.weight.tolist(),

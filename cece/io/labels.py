@@ -29,6 +29,8 @@ from cece.io.layout import Inference
 from cece.io.records import label_field
 from cece.io.text import TextTable
 
+SHIFTED = "labels one shorter than each sequence: shifted for a causal LM? --shift scores them"
+
 
 @dataclass
 class Labels:
@@ -252,12 +254,13 @@ def header_free(table: TextTable) -> bool:
 def _shape_mismatch(name: str, shape: tuple, preds: Predictions) -> InputError:
     samples = preds.sample_shape
     want = f"shape {samples} (one label per sample)" if samples else "one label per row"
+    shifted = samples is not None and len(samples) == 2 and shape == (samples[0], samples[1] - 1)
     return InputError(
         name,
         f"labels have shape {shape}; expected {want} or {samples or '(N,)'} "
         f"+ ({preds.n_classes},) for dense targets (predictions: "
         f"{preds.shape or 'a table'} in {preds.name})",
-        hint=_class_axis_hint(shape, preds),
+        hint=SHIFTED if shifted else _class_axis_hint(shape, preds),
     )
 
 

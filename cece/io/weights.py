@@ -24,7 +24,9 @@ def open_sample_weights(
         arr = bfloat16.numbers(data).array
         if arr.dtype.kind not in "iufb":
             raise InputError(data.name, f"holds {arr.dtype} values; expected sample weights")
-        vec = arr.reshape(-1) if arr.ndim != 2 or arr.shape[1] == 1 else None
+        # one weight a sample: (N,), (N, 1), or the labels' shape ((B, T) for (B, T, V) logits)
+        per_label = preds.sample_shape is not None and arr.shape == tuple(preds.sample_shape)
+        vec = arr.reshape(-1) if per_label or arr.ndim != 2 or arr.shape[1] == 1 else None
         if vec is None:
             raise InputError(
                 data.name, f"sample weights have shape {arr.shape}; expected one weight per sample"

@@ -383,3 +383,14 @@ def distribution_arg(
         hint=f'these look like logits: pass {option}="logits"',
     )
     return x
+
+
+def mask_values(mask: np.ndarray, name: str) -> np.ndarray:
+    """An attention mask as booleans (True: scored): every value 0 or 1 (``--mask``)."""
+    check_numbers(mask, name, "a mask of 0 and 1")
+    bad = (mask != 0) & (mask != 1)
+    if bad.any():
+        at = np.unravel_index(int(np.argmax(bad)), mask.shape)
+        value = describe(mask[at].item())
+        raise InputError(name, f"mask value {value} at {list(map(int, at))}; expected 0 or 1")
+    return mask != 0

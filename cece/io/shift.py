@@ -1,0 +1,202 @@
+"""Labels of a causal language model: ``--shift`` and ``--mask`` (and N-D sample weights).
+
+A causal LM's logits at position t predict token t+1, so Hugging Face scores them as
+
+    F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=-100)
+
+(transformers ``loss/loss_utils.py``: ``ForCausalLMLoss`` pads ``labels`` with ``ignore_index``
+at the end and scores ``shift_labels = labels[..., 1:]``). cece keeps the logits as they are
+stored, (B, T, V), read in blocks, and gives every flattened position (b, t) the label of
+(b, t+1); the last position of each sequence gets the ignore value, so it is not scored (nor
+counted) and the mean divides by the scored tokens, as PyTorch's. The labels, a mask and
+sample weights are 8 bytes a token, held in memory; the logits stream, so a sequence may
+straddle blocks.
+
+``--mask``: an attention mask with the labels' shape, 0 = not scored, applied after the shift as
+``labels[mask == 0] = -100`` before HF's shift does (``mask[:, 1:]`` beside ``labels[:, 1:]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cece.errors import InputError, OptionError
+from cece.io import bfloat16
+from cece.io.arrays import ArrayInput
+from cece.io.blocks import Source
+from cece.io.inputs import Predictions, open_input
+from cece.io.labels import Labels
+from cece.io.layout import Inference
+from cece.losses import validate
+from cece.options import LossOptions
+
+IGNORE = -100  # PyTorch's default ignore_index, with which HF pads labels
+
+
+@dataclass
+class SequenceLabels:
+    """The labels as scored: one per flattened position, the ignore value where not scored."""
+
+    labels: Labels
+    weights: Source | None = None
+    facts: dict = field(default_factory=dict)  # JSON input.shift / input.mask
+    ignore_index: int = IGNORE
+    notes: list[str] = field(default_factory=list)
+
+
+def sequence_labels(
+    labels_arg: str | None, preds: Predictions, opts: LossOptions
+) -> SequenceLabels | None:
+    """The labels under ``--shift`` / ``--mask`` (None without either). Positions not scored
+    get the ignore value: PyTorch's default -100 unless --ignore-index says otherwise."""
+    if not opts.shift and opts.mask is None:
+        return None
+    if opts.shift and opts.rescale is not None:  # per position or per label? not guessed
+        raise OptionError(
+            "--rescale does not go with --shift",
+            hint="--sample-weight takes one weight per label, moved with it by --shift",
+        )
+    ignore = IGNORE if opts.ignore_index is None else opts.ignore_index
+    seq = open_sequence_labels(
+        labels_arg,
+        preds,
+        shift=opts.shift,
+        mask=opts.mask,
+        sample_weight=opts.sample_weight,
+        ignore_index=ignore,
+        stdin_format=opts.stdin_format,
+    )
+    seq.ignore_index = ignore
+    if opts.ignore_index is None:
+        seq.notes.append(
+            f"{'--shift' if opts.shift else '--mask'}: positions not scored are ignored as "
+            f"label {IGNORE} (PyTorch's default ignore_index, Hugging Face's padding); "
+            "--ignore-index sets another"
+        )
+    return seq
+
+
+def open_sequence_labels(
+    labels_arg: str | None,
+    preds: Predictions,
+    *,
+    shift: bool,
+    mask: str | None,
+    sample_weight: str | None,
+    ignore_index: int,
+    stdin_format: str = "csv",
+) -> SequenceLabels:
+    """``--shift`` and/or ``--mask``: the labels (an array file) shifted and masked."""
+    option = "--shift" if shift else "--mask"
+    samples = tuple(preds.sample_shape or ())
+    if shift and len(samples) != 2:
+        raise OptionError(
+            f"--shift needs a sequence axis: logits (batch, tokens, vocab) and labels "
+            f"(batch, tokens); {preds.name} has shape {preds.shape or 'of a table'}",
+            hint="for one sequence save it as (1, tokens, vocab)",
+        )
+    if labels_arg is None:
+        raise OptionError(f"{option} needs a LABELS array file (.npy, .safetensors, .pt)")
+    name, arr = _array(labels_arg, stdin_format, f"{option} needs labels in an array file")
+    if arr.dtype.kind not in "iuf":
+        raise InputError(name, f"holds {arr.dtype} values; {option} needs class indices")
+    found: list[Inference] = []
+    given = arr.shape
+    if shift:
+        b, t = samples
+        if given == (b, t):
+            found.append(_shift_note(name, b, t, "shifted here"))
+        elif given == (b, t - 1):
+            found.append(_shift_note(name, b, t, "given shifted"))
+        else:
+            raise InputError(
+                name,
+                f"labels have shape {given}; --shift expects {(b, t)} (the input ids, "
+                f"shifted here) or {(b, t - 1)} (already shifted) for {preds.name} "
+                f"of shape {preds.shape}",
+            )
+    elif given != samples and arr.ndim != 1:
+        raise InputError(name, f"labels have shape {given}; --mask expects {samples}")
+    keep = None if mask is None else _mask(mask, given, samples, shift, stdin_format)
+    vec = _scored(arr, keep, samples, shift, ignore_index)
+    weights = None
+    if shift and sample_weight is not None:
+        weights = _shifted_weights(sample_weight, given, samples, stdin_format)
+    labels = Labels(name, "index", Source(name, ArrayInput(name, vec), {"labels": None}))
+    labels.source.rows = len(vec)
+    labels.inferred = found
+    facts: dict = {}
+    if shift:
+        facts["shift"] = {
+            "sequences": samples[0],
+            "positions": samples[1],
+            "labels": "given shifted" if given[-1] == samples[1] - 1 else "shifted here",
+            "dropped": samples[0],
+        }
+    if keep is not None:
+        facts["mask"] = {"file": mask, "masked": int(np.count_nonzero(~keep))}
+    return SequenceLabels(labels, weights, facts)
+
+
+def _shift_note(name: str, b: int, t: int, how: str) -> Inference:
+    what = (
+        "position t scored against label t+1 of its sequence (Hugging Face's causal-LM loss)"
+        if how == "shifted here"
+        else f"labels of shape {(b, t - 1)} read as already shifted (label t for position t)"
+    )
+    why = f"--shift: {what}; the last position of each of the {b} sequences is not scored"
+    return Inference(name, "labels", why)
+
+
+def _array(arg: str, stdin_format: str, refusal: str) -> tuple[str, np.ndarray]:
+    data = open_input(arg, stdin_format, None)
+    if not isinstance(data, ArrayInput):
+        raise OptionError(f"{refusal} (.npy, .npz, .safetensors, .pt); {data.name} is a table")
+    return data.name, np.asarray(bfloat16.numbers(data).array)
+
+
+def _mask(spec: str, given: tuple, samples: tuple, shift: bool, stdin_format: str) -> np.ndarray:
+    """The mask as booleans (True: scored), aligned with the labels as given (or, beside
+    already shifted labels, an attention mask of the inputs' (B, T): shifted the same way)."""
+    name, m = _array(spec, stdin_format, "--mask needs an array file")
+    shapes = [given] + ([samples] if shift and given != samples else [])
+    if m.shape not in shapes and not (len(given) == 1 and m.shape == (given[0],)):
+        want = " or ".join(str(s) for s in shapes)
+        raise InputError(name, f"mask has shape {m.shape}; expected {want} (the labels')")
+    keep = validate.mask_values(m, name)
+    if shift and m.shape == samples and given != samples:
+        keep = keep[:, 1:]  # the inputs' attention mask beside labels already shifted
+    return keep.reshape(given)
+
+
+def _scored(
+    arr: np.ndarray, keep: np.ndarray | None, samples: tuple, shift: bool, ignore: int
+) -> np.ndarray:
+    """One label per flattened (b, t) position: label t+1 under --shift (the last position
+    of each sequence: ``ignore``), ``ignore`` where the mask is 0."""
+    dtype = np.float64 if arr.dtype.kind == "f" else np.int64
+    labels = arr.astype(dtype)
+    if keep is not None:
+        labels = np.where(keep, labels, ignore).astype(dtype)
+    if not shift:
+        return labels.reshape(-1)
+    b, t = samples
+    out = np.full((b, t), ignore, dtype=dtype)
+    out[:, : t - 1] = labels[:, 1:] if labels.shape[1] == t else labels
+    return out.reshape(-1)
+
+
+def _shifted_weights(spec: str, given: tuple, samples: tuple, stdin_format: str) -> Source:
+    """Sample weights with the labels' shape, moved with them (weight t+1 to position t)."""
+    name, w = _array(spec, stdin_format, "--sample-weight with --shift needs an array file")
+    if w.shape != given:
+        raise InputError(
+            name, f"sample weights have shape {w.shape}; expected {given} (the labels')"
+        )
+    b, t = samples
+    out = np.ones((b, t), dtype=np.float64)  # the last positions are not scored
+    out[:, : t - 1] = w[:, 1:] if w.shape[1] == t else w
+    vec = out.reshape(-1)
+    return Source(name, ArrayInput(name, vec), {"weights": None}, rows=len(vec))

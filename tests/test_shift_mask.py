@@ -1,0 +1,268 @@
+"""``cece categorical --shift / --mask``: a causal language model's loss, as Hugging Face
+computes it, and N-D sample weights with the labels' shape.
+
+Stored references come from tests/data/dumps/lm/make_lm_dumps.py (PyTorch's ``cross_entropy``
+on ``logits[:, :-1]`` and ``labels[:, 1:]`` with ``ignore_index=-100``; versions in
+references.json). The suite runs without torch (the .pt cases are skipped then).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cece.report
+from cece.io import blocks
+
+import reference
+from conftest import run_cece
+
+SCHEMA = json.loads((Path(cece.report.__file__).parent / "result.schema.json").read_text())
+LM = Path(__file__).parent / "data" / "dumps" / "lm"
+REFS = json.loads((LM / "references.json").read_text())["cases"]
+HAS_TORCH = __import__("importlib.util").util.find_spec("torch") is not None
+
+
+def _run(*args: str):
+    cwd = os.getcwd()
+    os.chdir(LM)
+    try:
+        return run_cece("categorical", *args)
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.mark.parametrize("case", sorted(REFS))
+def test_peer_values(case, kernel_path):
+    c = REFS[case]
+    if any(a.split(":")[0].endswith(".pt") for a in c["args"]) and not HAS_TORCH:
+        pytest.skip("torch is not installed")
+    r = _run(*c["args"], "-f", "json")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert doc["loss"] == pytest.approx(c["reference"], rel=1e-6)
+    assert doc["stats"]["count"] == c["count"]  # the mean divides by the scored tokens
+    if "--shift" in c["args"]:
+        assert doc["options"]["shift"] is True
+        assert doc["input"]["shift"]["sequences"] == 3
+        assert doc["options"]["ignore_index"] == -100
+
+
+def test_stated():
+    r = _run("logits_f32.npy", "ids.npy", "--shift", "--mask", "mask.npy", "-f", "json")
+    doc = json.loads(r.out)
+    assert doc["input"]["shift"] == {
+        "sequences": 3,
+        "positions": 7,
+        "labels": "shifted here",
+        "dropped": 3,
+    }
+    assert doc["input"]["mask"] == {"file": "mask.npy", "masked": 4}
+    assert doc["options"]["mask"] == "mask.npy"
+    jsonschema.validate(doc, SCHEMA)
+    assert (
+        "cece: note: --shift: positions not scored are ignored as label -100 (PyTorch's default "
+        "ignore_index, Hugging Face's padding); --ignore-index sets another" in r.err_lines
+    )
+    assert (
+        "cece: note: ids.npy: --shift: position t scored against label t+1 of its sequence "
+        "(Hugging Face's causal-LM loss); the last position of each of the 3 sequences is not "
+        "scored" in r.err_lines
+    )
+    shifted = _run("logits_f32.npy", "labels_shifted.npy", "--shift", "-f", "json")
+    assert json.loads(shifted.out)["input"]["shift"]["labels"] == "given shifted"
+    assert any("read as already shifted" in line for line in shifted.err_lines)
+
+
+def test_no_shift_no_change():
+    """Without the options nothing moves: each position against its own label."""
+    r = _run("logits_f32.npy", "ids.npy", "-f", "json")
+    doc = json.loads(r.out)
+    assert "shift" not in doc["input"] and doc["options"]["shift"] is False
+    assert doc["stats"]["count"] == 21
+
+
+def _hf(logits: np.ndarray, labels: np.ndarray, mask=None, weights=None) -> float:
+    """The naive reference: shift, mask, then tests/reference.py's loss over scored rows."""
+    v = logits.shape[-1]
+    y = labels.copy()
+    if mask is not None:
+        y[mask == 0] = -100
+    x, y = logits[:, :-1].reshape(-1, v), y[:, 1:].reshape(-1)
+    w = None if weights is None else weights[:, 1:].reshape(-1)
+    keep = y != -100
+    if not keep.any():
+        return math.nan  # every token ignored: the mean is nan, as PyTorch's
+    return reference.categorical(
+        x[keep].tolist(),
+        y[keep].tolist(),
+        sample_weight=None if w is None else w[keep].tolist(),
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    b=st.integers(1, 4),
+    t=st.integers(2, 9),
+    v=st.integers(2, 6),
+    rows=st.integers(1, 12),
+    masked=st.booleans(),
+    weighted=st.booleans(),
+)
+def test_blocks_straddle_sequences(tmp_path_factory, seed, b, t, v, rows, masked, weighted):
+    """Any block size (sequences straddling blocks) gives the reference from the formula."""
+    rng = np.random.default_rng(seed)
+    d = tmp_path_factory.mktemp("lm")
+    logits = rng.standard_normal((b, t, v)) * 3
+    labels = rng.integers(0, v, (b, t))
+    labels[rng.random((b, t)) < 0.2] = -100
+    mask = (rng.random((b, t)) < 0.8).astype(np.int8)
+    weights = rng.uniform(0.1, 2.0, (b, t))
+    for name, arr in [("x", logits), ("y", labels), ("m", mask), ("w", weights)]:
+        np.save(d / f"{name}.npy", arr)
+    args = [str(d / "x.npy"), str(d / "y.npy"), "--shift", "-q"]
+    args += ["--mask", str(d / "m.npy")] if masked else []
+    args += ["--sample-weight", str(d / "w.npy")] if weighted else []
+    old = blocks.ROWS
+    blocks.ROWS = rows
+    try:
+        r = run_cece("categorical", *args)
+    finally:
+        blocks.ROWS = old
+    assert r.code == 0, r.err
+    want = _hf(logits, labels, mask if masked else None, weights if weighted else None)
+    got = float(r.out)
+    assert (math.isnan(want) and math.isnan(got)) or got == pytest.approx(want, rel=1e-9)
+
+
+def test_shift_equals_sliced_inputs(write):
+    """--shift on (B, T, V) is the unshifted loss of logits[:, :-1] and labels[:, 1:]."""
+    rng = np.random.default_rng(5)
+    logits = rng.standard_normal((3, 6, 5))
+    labels = rng.integers(0, 5, (3, 6))
+    a = run_cece("categorical", write("x.npy", logits), write("y.npy", labels), "--shift", "-q")
+    b = run_cece(
+        "categorical",
+        write("xs.npy", np.ascontiguousarray(logits[:, :-1])),
+        write("ys.npy", np.ascontiguousarray(labels[:, 1:])),
+        "-q",
+    )
+    assert float(a.out) == pytest.approx(float(b.out), rel=1e-12)
+
+
+def test_records_mark_the_dropped_positions(write):
+    rng = np.random.default_rng(2)
+    x, y = write("x.npy", rng.standard_normal((2, 3, 4))), write("y.npy", np.array([[1, 2, 3]] * 2))
+    r = run_cece("categorical", x, y, "--shift", "-f", "jsonl")
+    recs = [json.loads(line) for line in r.out.splitlines()]
+    assert [rec["ignored"] for rec in recs] == [False, False, True] * 2
+    assert [rec["target"] for rec in recs if not rec["ignored"]] == [2, 3, 2, 3]
+
+
+def test_nd_sample_weight_without_shift(write):
+    """(B, T) sample weights beside (B, T) labels: one weight per label."""
+    rng = np.random.default_rng(3)
+    logits, labels = rng.standard_normal((2, 4, 3)), rng.integers(0, 3, (2, 4))
+    w = rng.uniform(0.5, 2, (2, 4))
+    r = run_cece(
+        "categorical",
+        write("x.npy", logits),
+        write("y.npy", labels),
+        "--sample-weight",
+        write("w.npy", w),
+        "-q",
+    )
+    want = reference.categorical(
+        logits.reshape(-1, 3).tolist(), labels.ravel().tolist(), sample_weight=w.ravel().tolist()
+    )
+    assert float(r.out) == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "args, line",
+    [
+        (
+            ["x2.npy", "[0,1,2,0]", "--shift"],
+            "cece: error: --shift needs a sequence axis: logits (batch, tokens, vocab) and "
+            "labels (batch, tokens); x2.npy has shape (4, 3)",
+        ),
+        (
+            ["x.npy", "--shift"],
+            "cece: error: --shift needs a LABELS array file (.npy, .safetensors, .pt)",
+        ),
+        (
+            ["x.npy", "y3.npy", "--shift"],
+            "cece: error: y3.npy: labels have shape (2, 3); --shift expects (2, 5) (the input "
+            "ids, shifted here) or (2, 4) (already shifted) for x.npy of shape (2, 5, 4)",
+        ),
+        (
+            ["x.npy", "y.npy", "--shift", "--mask", "y3.npy"],
+            "cece: error: y3.npy: mask has shape (2, 3); expected (2, 5) (the labels')",
+        ),
+        (
+            ["x.npy", "y.npy", "--mask", "m2.npy"],
+            "cece: error: m2.npy: mask value 2 at [0, 1]; expected 0 or 1",
+        ),
+        (
+            ["x.npy", "y.csv", "--mask", "m.npy"],
+            "cece: error: --mask needs labels in an array file (.npy, .npz, .safetensors, "
+            ".pt); y.csv is a table",
+        ),
+        (
+            ["x.npy", "y.npy", "--shift", "--sample-weight", "y3.npy"],
+            "cece: error: y3.npy: sample weights have shape (2, 3); expected (2, 5) (the labels')",
+        ),
+        (
+            ["x.npy", "y.npy", "--sample-weight", "y3.npy"],
+            "cece: error: y3.npy: sample weights have shape (2, 3); expected one weight per sample",
+        ),
+        (
+            ["x.npy", "y.npy", "--shift", "--rescale", "2"],
+            "cece: error: --rescale does not go with --shift",
+        ),
+        (
+            ["x.npy", "yf.npy", "--shift"],
+            "cece: error: yf.npy: row 0: expected a class index, found 0.5",
+        ),
+    ],
+)
+def test_refusals(tmp_path, args, line):
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "x.npy", rng.standard_normal((2, 5, 4)))
+    np.save(tmp_path / "x2.npy", rng.standard_normal((4, 3)))
+    np.save(tmp_path / "y.npy", rng.integers(0, 4, (2, 5)))
+    np.save(tmp_path / "yf.npy", np.full((2, 5), 0.5))
+    np.save(tmp_path / "y3.npy", np.zeros((2, 3), int))
+    np.save(tmp_path / "m.npy", np.ones((2, 5), int))
+    np.save(tmp_path / "m2.npy", np.array([[1, 2, 1, 0, 0], [1] * 5]))
+    (tmp_path / "y.csv").write_text("\n".join("0" * 1 for _ in range(10)) + "\n")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        r = run_cece("categorical", *args)
+    finally:
+        os.chdir(cwd)
+    assert r.error_line() == line
+
+
+def test_unshifted_labels_hint_at_shift(write):
+    rng = np.random.default_rng(0)
+    r = run_cece(
+        "categorical",
+        write("x.npy", rng.standard_normal((2, 6, 4))),
+        write("y.npy", rng.integers(0, 4, (2, 5))),
+    )
+    r.error_line()
+    assert r.err_lines[-1] == (
+        "  hint: labels one shorter than each sequence: shifted for a causal LM? --shift "
+        "scores them"
+    )
