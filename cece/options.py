@@ -54,6 +54,8 @@ class LossOptions:
     pos_weight_shape: tuple[int, ...] | None = None  # binary: --pos-weight's shape as given
     rescale: str | None = None  # --rescale FILE|LIST: factors on each element's/sample's loss
     elementwise: bool = False  # binary/kl: one value per element, not per sample
+    temperature: float | None = None  # --temperature T: logits divided by T (None: not given)
+    top_k: int | None = None  # categorical --top-k K: top-k accuracy beside accuracy
 
     @property
     def scale(self) -> float:

@@ -173,6 +173,7 @@ def aggregate_table(result: Result) -> Table:
         "median",
         "perplexity",
         "accuracy",
+        "top_k_accuracy",
         "entropy",
         "kl",
     ):
@@ -185,6 +186,8 @@ def aggregate_table(result: Result) -> Table:
                 if result.command == "kl"
                 else {"entropy": "mean entropy H(t)", "kl": "mean KL(t‖q)"}
             ).get(key, key)
+            if key == "top_k_accuracy":
+                label = f"top-{result.options.get('top_k')} accuracy"
             table.add_row(label, fmt(s[key]))
     return table
 
