@@ -288,3 +288,10 @@ def test_top_k_excludes_ignored_samples():
     )
     stats = json.loads(run.out)["stats"]
     assert stats["count"] == 2 and stats["top_k_accuracy"] == 0.5
+
+
+def test_kl_of_a_file_with_itself_under_a_temperature_is_zero(tmp_path, kernel_path):
+    """P and Q are softened into buffers of their own (the engine reuses them per block)."""
+    x = save(tmp_path, "x.npy", np.random.default_rng(3).standard_normal((70000, 5)))
+    run = run_cece("kl", x, x, "--from", "logits", "--temperature", "0.5", "-q")
+    assert run.code == 0 and float(run.out) == 0.0

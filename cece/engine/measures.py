@@ -62,12 +62,14 @@ class Entropy(Task):
         self.open_p(preds_arg)
         self.settle()
 
-    def soften(self, x: np.ndarray, kind: str, start: int, name: str) -> np.ndarray:
+    def soften(
+        self, x: np.ndarray, kind: str, start: int, name: str, buffer: str = "p"
+    ) -> np.ndarray:
         """--temperature T: softmax(x / T) (logits only), as distillation code writes it."""
         if self.opts.temperature is None:
             return x
         temperature.temperature_kind(kind, name)
-        return temperature.soften(x, self.opts.temperature, start, name)
+        return temperature.soften(x, self.opts.temperature, start, name, buffer)
 
     def settle(self) -> None:
         """Headers settled across the inputs (and stated); the class names they give."""
@@ -241,7 +243,7 @@ class KL(Entropy):
         )
         p, q = (
             self.soften(p, kind, start, self.preds.name),
-            self.soften(q, self.q_kind, start, self.q.name),
+            self.soften(q, self.q_kind, start, self.q.name, "q"),
         )
         if self.opts.elementwise:  # PyTorch's kl_div(log q, p, reduction="none")
             e = divergence.element_kl(p, q, kind, self.q_kind, renormalize=self.opts.renormalize)

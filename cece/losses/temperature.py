@@ -6,7 +6,7 @@ As distillation code writes it (Hinton et al. 2015; PyTorch users'
 logits are divided (log-probabilities are logits too, read with ``--from logits``);
 probabilities are refused, since ``p / T`` is not a temperature. The division is done in
 float64, so float16/bfloat16 logits are not rounded again after it. This module imports only
-numpy and :mod:`cece.errors`.
+numpy, :mod:`cece.errors` and the kernels' buffers.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from cece import _native as kernels
 from cece.errors import InputError, OptionError, describe
 
 
@@ -44,14 +45,20 @@ def temperature_kind(kind: str, name: str, option: str = "--temperature") -> Non
     )
 
 
-def soften(x: np.ndarray, temperature: float, start: int = 0, name: str = "logits") -> np.ndarray:
+def soften(
+    x: np.ndarray, temperature: float, start: int = 0, name: str = "logits", buffer: str = "x"
+) -> np.ndarray:
     """``x / T`` in float64. Finite logits stay finite (a ``T`` below 1 that would overflow
     float64 is an error naming the row); −inf (masked classes) stays −inf. ``T = 1`` returns
-    ``x`` itself: the run is the one without a temperature, to the last bit."""
+    ``x`` itself: the run is the one without a temperature, to the last bit. In the engine's
+    workers the result is a reused buffer, one per ``buffer`` name (kl softens P and Q)."""
     if temperature == 1:
         return x
-    out = np.asarray(x).astype(np.float64)
-    out /= temperature
+    x = np.asarray(x)
+    out = kernels.output(f"softened {buffer}", x.size, np.float64).reshape(
+        x.shape
+    )  # reused in workers
+    np.divide(x, temperature, out=out, dtype=np.float64)  # in float64, not x's dtype
     if temperature < 1:  # only a division by T < 1 can overflow
         grown = np.isinf(out)
         if grown.any():
