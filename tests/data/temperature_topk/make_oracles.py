@@ -8,7 +8,8 @@ Run by hand when the cases should change (the test suite only reads the stored f
 Sources of truth, per case (inputs stored as the exact values of their dtype; oracles computed
 in float64 from those values):
 
-* ``categorical --temperature T``: ``torch.nn.functional.cross_entropy(logits / T, y,
+* ``categorical --temperature T`` (float32, float16, float64 and bfloat16 logits; bfloat16
+  oracles from the float64 value of the bfloat16 logits): ``torch.nn.functional.cross_entropy(logits / T, y,
   ignore_index=-100, label_smoothing=...)`` on (B, T, V) logits flattened to rows, as
   distillation code and Hugging Face's ``generate`` (``TemperatureLogitsWarper``:
   ``scores / temperature``) scale them; ``torch_native`` keeps PyTorch's own float32/float16
@@ -54,10 +55,15 @@ def categorical_cases(rng: np.random.Generator) -> list[dict]:
             ("float64", 0.05, 0.0),
             ("float32", 1.5, 0.1),
             ("float64", 3.0, 0.0),
+            ("bfloat16", 0.8, 0.0),
+            ("bfloat16", 2.5, 0.0),
         ]
     ):
         b, t, v = 2, int(rng.integers(3, 7)), int(rng.integers(5, 40))
-        x = (rng.standard_normal((b, t, v)) * float(rng.choice([1.0, 4.0]))).astype(dtype)
+        x = rng.standard_normal((b, t, v)) * float(rng.choice([1.0, 4.0]))
+        # bfloat16: the values held exactly in float32 (the test writes their uint16 bits)
+        bf16 = dtype == "bfloat16"
+        x = torch.tensor(x).bfloat16().float().numpy() if bf16 else x.astype(dtype)
         y = rng.integers(0, v, (b, t))
         y[rng.random((b, t)) < 0.25] = -100  # Hugging Face's padding label
         y[0, 0] = 0  # at least one counted
