@@ -305,3 +305,22 @@ def test_kl_of_a_file_with_itself_under_a_temperature_is_zero(tmp_path, kernel_p
     x = save(tmp_path, "x.npy", np.random.default_rng(3).standard_normal((70000, 5)))
     run = run_cece("kl", x, x, "--from", "logits", "--temperature", "0.5", "-q")
     assert run.code == 0 and float(run.out) == 0.0
+
+
+def test_merged_shards_keep_top_k_accuracy_and_refuse_other_options(tmp_path):
+    case = TOP_K["topk-2-k3-ties"]
+    x, y = np.asarray(case["logits"]), np.asarray(case["labels"])
+    half = len(y) // 2
+    paths = []
+    for i, rows in enumerate((slice(0, half), slice(half, None))):
+        xs, ys = save(tmp_path, f"x{i}.npy", x[rows]), save(tmp_path, f"y{i}.npy", y[rows])
+        out = tmp_path / f"s{i}.json"
+        args = ["categorical", xs, ys, "--ignore-index", "-100", "--top-k", "3"]
+        assert run_cece(*args, "-f", "json", "-o", str(out)).code == 0
+        paths.append(str(out))
+    merged = doc("merge", *paths)
+    assert merged["stats"]["top_k_accuracy"] == pytest.approx(case["top_k_accuracy"], rel=1e-15)
+    other = tmp_path / "k2.json"
+    args = ["categorical", save(tmp_path, "xa.npy", x), save(tmp_path, "ya.npy", y)]
+    run_cece(*args, "--ignore-index", "-100", "--top-k", "2", "-f", "json", "-o", str(other))
+    assert "top_k" in run_cece("merge", paths[0], str(other)).error_line()
