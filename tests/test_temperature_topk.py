@@ -324,3 +324,8 @@ def test_merged_shards_keep_top_k_accuracy_and_refuse_other_options(tmp_path):
     args = ["categorical", save(tmp_path, "xa.npy", x), save(tmp_path, "ya.npy", y)]
     run_cece(*args, "--ignore-index", "-100", "--top-k", "2", "-f", "json", "-o", str(other))
     assert "top_k" in run_cece("merge", paths[0], str(other)).error_line()
+
+
+def test_the_table_heading_states_the_temperature():
+    run = run_cece("categorical", "[[1,2,3],[2,4,6]]", "[0,2]", "--temperature", "2")
+    assert "· logits (detected) · index targets · temperature 2" in run.out

@@ -144,6 +144,8 @@ def heading(result: Result) -> str:
     parts = [TITLES.get(result.command, result.command), kinds]
     if result.input.get("target"):
         parts.append(f"{result.input['target']} targets")
+    if result.options.get("temperature") is not None:  # --temperature: softmax(x / T)
+        parts.append(f"temperature {result.options['temperature']:g}")
     return " · ".join(parts + [result.unit])
 
 
