@@ -56,6 +56,8 @@ class LossOptions:
     elementwise: bool = False  # binary/kl: one value per element, not per sample
     shift: bool = False  # categorical --shift: position t scored against label t+1 (causal LM)
     mask: str | None = None  # categorical --mask FILE: 0 = position not scored
+    temperature: float | None = None  # --temperature T: logits divided by T (None: not given)
+    top_k: int | None = None  # categorical --top-k K: top-k accuracy beside accuracy
 
     @property
     def scale(self) -> float:

@@ -36,6 +36,7 @@ from cece.cli.params import (
     StdinFormat,
     StdinOpt,
     StrictOpt,
+    TemperatureOpt,
     ToleranceOpt,
     WorstOpt,
     examples,
@@ -87,6 +88,7 @@ def _measure(
     elementwise: bool = False,
     q_dtype: DType = DType.auto,
     rescale: str | None = None,
+    temperature: float | None = None,
 ) -> None:
     from cece.cli import run as commands
 
@@ -109,6 +111,7 @@ def _measure(
             "elementwise": elementwise,
             "q_dtype": q_dtype.value,
             "rescale": rescale,
+            "temperature": temperature,
         },
     )
     if code:
@@ -136,6 +139,7 @@ def entropy(
     sample_weight: SampleWeightOpt = None,
     rescale: MeasureRescaleOpt = None,
     elementwise: ElementwiseOpt = False,
+    temperature: TemperatureOpt = None,
     pred_cols: PredColsOpt = None,
     class_axis: ClassAxisOpt = -1,
     stdin_format: StdinOpt = StdinFormat.csv,
@@ -181,6 +185,7 @@ def entropy(
         sample_weight=sample_weight,
         elementwise=elementwise,
         rescale=rescale,
+        temperature=temperature,
     )
 
 
@@ -226,6 +231,7 @@ def kl(
     sample_weight: SampleWeightOpt = None,
     rescale: MeasureRescaleOpt = None,
     elementwise: ElementwiseOpt = False,
+    temperature: TemperatureOpt = None,
     pred_cols: PredColsOpt = None,
     class_axis: ClassAxisOpt = -1,
     stdin_format: StdinOpt = StdinFormat.csv,
@@ -282,4 +288,5 @@ def kl(
         elementwise,
         q_dtype,
         rescale,
+        temperature,
     )

@@ -227,6 +227,24 @@ SmoothingOpt = Annotated[
         rich_help_panel=LOSS,
     ),
 ]
+TemperatureOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--temperature",
+        metavar="T",
+        help="Divide logits by T > 0 before the softmax (distillation); logits only.",
+        rich_help_panel=LOSS,
+    ),
+]
+TopKOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--top-k",
+        metavar="K",
+        help="Also report top-K accuracy (ties as scikit-learn's top_k_accuracy_score).",
+        rich_help_panel=LOSS,
+    ),
+]
 GammaOpt = Annotated[
     float | None,
     typer.Option(

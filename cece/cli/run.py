@@ -64,6 +64,8 @@ def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) ->
         weight_file=_file(loss["weight"]),
         shift=loss.get("shift", False),
         mask=loss.get("mask"),
+        temperature=loss.get("temperature"),
+        top_k=loss.get("top_k"),
     )
     return run(Categorical, preds, labels, opts, output_from(out))
 
@@ -103,6 +105,7 @@ def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -
         elementwise=loss.get("elementwise", False),
         q_dtype=loss.get("q_dtype", "auto") if command == "kl" else None,
         rescale=loss.get("rescale"),
+        temperature=loss.get("temperature"),
     )
     return run(measures.KL if command == "kl" else measures.Entropy, p, q, opts, output_from(out))
 

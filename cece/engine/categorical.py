@@ -31,7 +31,7 @@ from cece.engine.task import (
 from cece.errors import CeceError, InputError, OptionError
 from cece.io import blocks, evidence, inputs, labels, shift
 from cece.io.layout import Inference
-from cece.losses import softmax
+from cece.losses import softmax, temperature, topk
 from cece.losses.softmax import categorical_terms
 from cece.losses.terms import Terms, default_eps
 from cece.options import LossOptions
@@ -46,6 +46,8 @@ class Categorical(Task):
     def open(self, preds_arg: str, labels_arg: str | None) -> None:
         opts = self.opts
         check_common(opts)
+        temperature.check_temperature(opts.temperature)
+        topk.check_top_k(opts.top_k)
         self.preds = preds = inputs.open_predictions(
             preds_arg,
             class_axis=opts.class_axis,
@@ -189,7 +191,10 @@ class Categorical(Task):
         return raw
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
-        o = self.opts
+        o, scores = self.opts, p
+        if o.temperature is not None:  # F.cross_entropy(logits / T, y)
+            temperature.temperature_kind(kind, self.preds.name)
+            p = temperature.soften(p, o.temperature, start, self.preds.name)
         t = categorical_terms(
             p,
             self.targets(start, block["labels"]),
@@ -210,6 +215,10 @@ class Categorical(Task):
                 else column_factors(self, block, start)
             )[:, 0]
             t.loss, t.numerator = t.loss * r, t.numerator * r
+        if o.top_k is not None:  # ranks are the same before and after T, softmax or log
+            assert t.target is not None  # categorical_terms sets it
+            y = np.where(t.valid, t.target, 0)  # ignored rows: any class, masked below
+            t.top_k = topk.top_k_correct(scores.reshape(len(t.loss), -1), y, o.top_k) & t.valid
         return t
 
     def records(self, rec: Records, t: Terms, rows, scale: float) -> None:
@@ -306,6 +315,11 @@ class Categorical(Task):
         clip_warning(self, summary, self.eps(kind))
         if summary.count == 0 and opts.reduction == "mean":
             diag.warn("every sample is ignored; the mean loss is nan")
+        if opts.top_k is not None and opts.top_k >= self.n_columns:  # scikit-learn warns too
+            diag.warn(
+                f"--top-k {opts.top_k} with {self.n_columns} classes: every sample is in the "
+                "top k (top-k accuracy 1)"
+            )
         if opts.renormalize and kind == "logits":
             diag.note("--renormalize has no effect on logits (softmax normalizes them)")
 
@@ -342,6 +356,8 @@ class Categorical(Task):
                 "rescale",
                 "shift",
                 "mask",
+                "temperature",
+                "top_k",
             ),
             eps=self.eps(kind),
             weight=None if self.weight is None else self.weight.tolist(),

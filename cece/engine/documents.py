@@ -30,6 +30,8 @@ _SAME = (
     "threshold",
     "eps",
     "renormalize",
+    "temperature",
+    "top_k",
 )
 
 

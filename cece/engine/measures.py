@@ -30,7 +30,7 @@ from cece.engine.task import (
 )
 from cece.errors import InputError, OptionError
 from cece.io import blocks, inputs
-from cece.losses import divergence
+from cece.losses import divergence, temperature
 from cece.losses.terms import Terms, default_eps
 
 
@@ -58,8 +58,18 @@ class Entropy(Task):
     accuracy = False
 
     def open(self, preds_arg: str, labels_arg: str | None) -> None:
+        temperature.check_temperature(self.opts.temperature)
         self.open_p(preds_arg)
         self.settle()
+
+    def soften(
+        self, x: np.ndarray, kind: str, start: int, name: str, buffer: str = "p"
+    ) -> np.ndarray:
+        """--temperature T: softmax(x / T) (logits only), as distillation code writes it."""
+        if self.opts.temperature is None:
+            return x
+        temperature.temperature_kind(kind, name)
+        return temperature.soften(x, self.opts.temperature, start, name, buffer)
 
     def settle(self) -> None:
         """Headers settled across the inputs (and stated); the class names they give."""
@@ -91,6 +101,7 @@ class Entropy(Task):
         )
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
+        p = self.soften(p, kind, start, self.preds.name)
         if self.opts.elementwise:
             h = divergence.entropy_terms(p, kind, renormalize=self.opts.renormalize)
             return self.weighted(h.reshape(-1), block, start, elements=h.shape[1])
@@ -161,6 +172,7 @@ class Entropy(Task):
             "sample_weight",
             "rescale",
             "elementwise",
+            "temperature",
         )
         if self.command != "kl":
             return self.opts.to_json(keys)
@@ -174,6 +186,7 @@ class KL(Entropy):
     perplexity = False
 
     def open(self, preds_arg: str, labels_arg: str | None) -> None:
+        temperature.check_temperature(self.opts.temperature)
         self.open_p(preds_arg)
         assert labels_arg is not None  # Q, a required argument of cece kl
         o = self.opts
@@ -227,6 +240,10 @@ class KL(Entropy):
         checks.check_finite(q, start, self.q.name)
         checks.check_explicit_kind(
             self.q_kind, q, start, self.q.name, self.q_sums, renormalize=self.opts.renormalize
+        )
+        p, q = (
+            self.soften(p, kind, start, self.preds.name),
+            self.soften(q, self.q_kind, start, self.q.name, "q"),
         )
         if self.opts.elementwise:  # PyTorch's kl_div(log q, p, reduction="none")
             e = divergence.element_kl(p, q, kind, self.q_kind, renormalize=self.opts.renormalize)

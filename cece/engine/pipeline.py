@@ -269,6 +269,7 @@ class _Pass:
             correct=float(
                 np.count_nonzero(t.correct) if t.correct.dtype == bool else t.correct.sum()
             ),
+            top_k_correct=0 if t.top_k is None else int(np.count_nonzero(t.top_k)),
             entropy=None if t.entropy is None else t.entropy[valid] / scale,
             kl=None if t.kl is None else t.kl[valid] / scale,
             clipped_low=t.clipped_low,

@@ -32,6 +32,7 @@ class Summary:
     min: float = math.inf
     max: float = -math.inf
     correct: float = 0  # binary counts the share of a sample's K elements right
+    top_k_correct: float = 0  # --top-k: samples whose class is among the K highest scores
     entropy_sum: float = 0.0
     kl_sum: float = 0.0
     clipped_low: int = 0
@@ -46,6 +47,7 @@ class Summary:
         weight_sum: float,
         ignored: int,
         correct: float,
+        top_k_correct: float = 0,
         entropy: np.ndarray | None = None,
         kl: np.ndarray | None = None,
         clipped_low: int = 0,
@@ -58,6 +60,7 @@ class Summary:
             weighted_sum=weighted_sum,
             weight_sum=weight_sum,
             correct=correct,
+            top_k_correct=top_k_correct,
             clipped_low=clipped_low,
             clipped_high=clipped_high,
         )
@@ -89,6 +92,7 @@ class Summary:
             "weight_sum",
             "loss_sum",
             "correct",
+            "top_k_correct",
             "entropy_sum",
             "kl_sum",
             "clipped_low",

@@ -87,6 +87,7 @@ class Terms:
     weight: np.ndarray  # each sample's share of the mean's denominator
     valid: np.ndarray
     correct: np.ndarray  # 1/0 per sample (binary: the share of its K elements right)
+    top_k: np.ndarray | None = None  # --top-k: is the true class among the K highest scores
     sample_weight: np.ndarray | None = None
     target: np.ndarray | None = None
     # per-row fields (predicted class, p_target, ...) for just the rows shown or streamed

@@ -36,6 +36,8 @@ def stats(result: Result) -> dict:
         out["perplexity"] = result.perplexity
     if result.has_accuracy:
         out["accuracy"] = s.accuracy
+        if result.options.get("top_k") is not None:  # --top-k: as accuracy, counted samples
+            out["top_k_accuracy"] = s.top_k_correct / s.count if s.count else math.nan
     if "entropy" in result.fields and s.count:
         out["entropy"] = s.entropy_sum / s.count
         out["kl"] = s.kl_sum / s.count

@@ -144,6 +144,8 @@ def heading(result: Result) -> str:
     parts = [TITLES.get(result.command, result.command), kinds]
     if result.input.get("target"):
         parts.append(f"{result.input['target']} targets")
+    if result.options.get("temperature") is not None:  # --temperature: softmax(x / T)
+        parts.append(f"temperature {result.options['temperature']:g}")
     return " · ".join(parts + [result.unit])
 
 
@@ -173,6 +175,7 @@ def aggregate_table(result: Result) -> Table:
         "median",
         "perplexity",
         "accuracy",
+        "top_k_accuracy",
         "entropy",
         "kl",
     ):
@@ -185,6 +188,8 @@ def aggregate_table(result: Result) -> Table:
                 if result.command == "kl"
                 else {"entropy": "mean entropy H(t)", "kl": "mean KL(t‖q)"}
             ).get(key, key)
+            if key == "top_k_accuracy":
+                label = f"top-{result.options.get('top_k')} accuracy"
             table.add_row(label, fmt(s[key]))
     return table
 
