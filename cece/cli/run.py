@@ -120,6 +120,8 @@ def run(
             writer = _loss_lines(stream)
         elif out.streaming:
             writer = records.RecordWriter(stream, out.fmt)
+        elif out.json_samples(opts.reduction):
+            writer = records.JsonSamples(stream, task_class.command)
         with progress.Progress() as bar:
             result = engine.run(
                 task_class(opts, diag, keep),
@@ -130,7 +132,9 @@ def run(
             )
         diag.flush()
         say_environment(result)
-        if writer is None:  # else the records went out as they were computed
+        if isinstance(writer, records.JsonSamples):
+            writer.finish(result)
+        elif writer is None:  # else the records went out as they were computed
             _render(result, stream, out)
     return gate(result, out, baseline)
 

@@ -201,10 +201,13 @@ class Categorical(Task):
         details = t.details(rows)
         rec["target"] = target = t.target[rows]
         rec["predicted"] = predicted = details["predicted"]
+        rec["p_target"] = details["p_target"]
         if self.names is not None:
             rec["target_class"] = self.names[target]
             rec["predicted_class"] = self.names[predicted]
-        rec["p_target"] = details["p_target"]
+        ignore = self.opts.ignore_index
+        if ignore is not None and not t.valid[rows].all():
+            _ignored_as_given(rec, ~t.valid[rows], ignore)
         if t.entropy is not None:
             assert t.kl is not None  # set with entropy
             rec["entropy"], rec["kl"] = t.entropy[rows] / scale, t.kl[rows] / scale
@@ -327,6 +330,15 @@ class Categorical(Task):
             eps=self.eps(kind),
             weight=None if self.weight is None else self.weight.tolist(),
         )
+
+
+def _ignored_as_given(rec: Records, ignored: np.ndarray, ignore_index: int) -> None:
+    """Ignored samples carry the label as given (-100) and no probability (null in JSON,
+    an empty CSV cell), not class 0's."""
+    rec["target"] = np.where(ignored, ignore_index, rec["target"])
+    rec["p_target"] = np.where(ignored, np.nan, rec["p_target"])
+    if "target_class" in rec:
+        rec["target_class"] = np.where(ignored, np.array(None), rec["target_class"])
 
 
 def _one_column_hint(preds_arg: str, labels_arg: str | None, opts: LossOptions) -> str:

@@ -108,6 +108,9 @@ def write_json(result: Result, out: TextIO) -> None:
 
 FIELD_ORDER = [
     "index",
+    "sequence",  # N-D inputs: the sample's index along each label axis
+    *[f"axis{i}" for i in range(64)],  # (more than two label axes: axis0, axis1, ...)
+    "position",
     "row",  # --elementwise: the element's row and column
     "column",
     "loss",
@@ -126,6 +129,13 @@ FIELD_ORDER = [
 ]
 
 
+NULLABLE = {"p_target"}  # nan here means "none" (an ignored sample has no probability): null
+
+
 def _named(record: dict, result: Result) -> dict:
     """A record with the fields that apply, in the documented order."""
-    return {k: record[k] for k in FIELD_ORDER if k in record and k in result.fields}
+    return {
+        k: None if k in NULLABLE and record[k] != record[k] else record[k]  # nan → null
+        for k in FIELD_ORDER
+        if k in record and k in result.fields
+    }
