@@ -263,3 +263,23 @@ def test_streamed_document_follows_the_schema(write):
         doc = json.loads(run.out)
         jsonschema.validate(doc, schema)
         assert any(r["target_class"] is None for r in doc["samples"])
+
+
+def test_merged_shards_list_their_classes_in_class_order(write, tmp_path):
+    x = np.random.default_rng(7).standard_normal((4, 3))
+    docs = []
+    for i, y in enumerate(([2, 0], [1, 1])):
+        shard = run_cece(
+            "categorical",
+            write(f"x{i}.npy", x[2 * i : 2 * i + 2]),
+            write(f"y{i}.npy", np.array(y)),
+            "--per-class",
+            "-f",
+            "json",
+        )
+        path = tmp_path / f"s{i}.json"
+        path.write_text(shard.out)
+        docs.append(str(path))
+    merged = json.loads(run_cece("merge", *docs, "-f", "json").out)
+    assert [r["class"] for r in merged["per_class"]] == ["0", "1", "2"]
+    assert [r["count"] for r in merged["per_class"]] == [1, 2, 1]
