@@ -283,3 +283,20 @@ def test_merged_shards_list_their_classes_in_class_order(write, tmp_path):
     merged = json.loads(run_cece("merge", *docs, "-f", "json").out)
     assert [r["class"] for r in merged["per_class"]] == ["0", "1", "2"]
     assert [r["count"] for r in merged["per_class"]] == [1, 2, 1]
+
+
+def test_streamed_samples_keep_the_fields_that_apply():
+    """Soft targets have no p_target: the streamed records hold what the buffered ones held."""
+    run = run_cece(
+        "categorical",
+        "[[1,2,3],[0,1,0]]",
+        "[[0.2,0.3,0.5],[0.1,0.8,0.1]]",
+        "-f",
+        "json",
+        "--samples",
+    )
+    assert run.code == 0, run.err
+    rec = json.loads(run.out)["samples"][0]
+    assert list(rec) == ["index", "loss", "target", "predicted", "entropy", "kl"]
+    want = reference.categorical([[1, 2, 3]], [[0.2, 0.3, 0.5]], reduction="none")[0]
+    assert rec["loss"] == pytest.approx(want, rel=1e-12)

@@ -114,6 +114,7 @@ def run(
     baseline = _check_output_options(out, task_class.command)
     keep = out.keep(opts.reduction)
     diag = Diagnostics(strict=out.strict, quiet_notes=out.quiet)
+    task = task_class(opts, diag, keep)
     with open_output(out.output, [preds, labels, opts.sample_weight]) as stream:
         writer = None
         if out.quiet and opts.reduction == "none":
@@ -121,10 +122,10 @@ def run(
         elif out.streaming:
             writer = records.RecordWriter(stream, out.fmt)
         elif out.json_samples(opts.reduction):
-            writer = records.JsonSamples(stream, task_class.command)
+            writer = records.JsonSamples(stream, task.command, task.fields)
         with progress.Progress() as bar:
             result = engine.run(
-                task_class(opts, diag, keep),
+                task,
                 preds,
                 labels,
                 on_records=writer,

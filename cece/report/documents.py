@@ -106,11 +106,13 @@ def write_json(result: Result, out: TextIO) -> None:
     out.write(json.dumps(plain(document(result)), indent=2, allow_nan=False) + "\n")
 
 
+# N-D inputs: the sample's index along each label axis (sequence, position for two axes;
+# axis0, axis1, ... for more)
+POSITIONS = ["sequence", *[f"axis{i}" for i in range(64)], "position"]
+
 FIELD_ORDER = [
     "index",
-    "sequence",  # N-D inputs: the sample's index along each label axis
-    *[f"axis{i}" for i in range(64)],  # (more than two label axes: axis0, axis1, ...)
-    "position",
+    *POSITIONS,
     "row",  # --elementwise: the element's row and column
     "column",
     "loss",

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from typing import TextIO
 
 import numpy as np
 
 from cece.engine.pipeline import Result
 from cece.engine.task import Records
-from cece.report.documents import FIELD_ORDER, NULLABLE, document, header
+from cece.report.documents import FIELD_ORDER, NULLABLE, POSITIONS, document, header
 from cece.report.numbers import number, plain
 
 
@@ -86,12 +87,16 @@ class JsonSamples:
     before ``input`` (JSON objects are unordered; every key is as in the buffered document).
     """
 
-    def __init__(self, out: TextIO, command: str) -> None:
+    def __init__(self, out: TextIO, command: str, fields: Callable[[], list[str]]) -> None:
         self.out, self.command, self.started = out, command, False
+        self.fields, self.applies = fields, set[str]()  # the fields the buffered document has
         self._buffer = io.StringIO()
         self._lines = RecordWriter(self._buffer, "jsonl")
 
     def __call__(self, records: Records) -> None:
+        if not self.started:  # the task knows its fields once the first block is read
+            self.applies = {*self.fields(), *POSITIONS}
+        records = {k: v for k, v in records.items() if k in self.applies}
         n, chunk = len(records["loss"]), RecordWriter.CHUNK
         for i in range(0, n, chunk):
             self._buffer.seek(0)

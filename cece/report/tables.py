@@ -10,7 +10,7 @@ import math
 from typing import TYPE_CHECKING, TextIO
 
 from cece.engine.pipeline import Result
-from cece.report.documents import stats
+from cece.report.documents import POSITIONS, stats
 from cece.report.numbers import fmt
 
 if TYPE_CHECKING:
@@ -39,8 +39,6 @@ HEADINGS = {
 
 VALUE_HEADINGS = {"entropy": "H(P)", "kl": "KL(P‖Q)"}  # what "loss" is for these commands
 
-
-POSITIONS = ["sequence", *[f"axis{i}" for i in range(64)], "position"]  # N-D inputs
 
 TABLE_ORDER = [
     "index",
