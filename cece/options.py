@@ -121,6 +121,10 @@ class OutputOptions:
         """Records go out as they are computed (nothing per sample is kept)."""
         return self.fmt in ("jsonl", "csv") and not self.quiet
 
+    def json_samples(self, reduction: str) -> bool:
+        """A JSON document with per-sample records: they are streamed into it."""
+        return self.fmt == "json" and not self.quiet and (self.samples or reduction == "none")
+
     def check(self) -> None:
         """Options that can be wrong on their own, checked before anything is read."""
         if self.worst is not None and self.worst < 0:
@@ -142,6 +146,7 @@ class OutputOptions:
         if streaming or self.quiet or (self.fmt == "json" and not self.samples):
             head = 0  # no per-sample table to fill
         every = not streaming and (self.samples or (reduction == "none" and self.fmt == "json"))
+        every = every and not self.json_samples(reduction)  # streamed by the report
         # the losses feed the median and --hist; -q prints the reduced value alone
         losses = not streaming and not (self.quiet and reduction != "none")
         return Keep(

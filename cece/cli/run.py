@@ -119,15 +119,18 @@ def run(
     baseline = _check_output_options(out, task_class.command)
     keep = out.keep(opts.reduction)
     diag = Diagnostics(strict=out.strict, quiet_notes=out.quiet)
+    task = task_class(opts, diag, keep)
     with open_output(out.output, [preds, labels, opts.sample_weight, opts.mask]) as stream:
         writer = None
         if out.quiet and opts.reduction == "none":
             writer = _loss_lines(stream)
         elif out.streaming:
             writer = records.RecordWriter(stream, out.fmt)
+        elif out.json_samples(opts.reduction):
+            writer = records.JsonSamples(stream, task.command, task.fields)
         with progress.Progress() as bar:
             result = engine.run(
-                task_class(opts, diag, keep),
+                task,
                 preds,
                 labels,
                 on_records=writer,
@@ -135,7 +138,9 @@ def run(
             )
         diag.flush()
         say_environment(result)
-        if writer is None:  # else the records went out as they were computed
+        if isinstance(writer, records.JsonSamples):
+            writer.finish(result)
+        elif writer is None:  # else the records went out as they were computed
             _render(result, stream, out)
     return gate(result, out, baseline)
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from cece import checks
 from cece.checks import KindDetector, RowSums
+from cece.engine import guesses
 from cece.engine.reduce import Summary
 from cece.engine.task import (
     Records,
@@ -34,7 +35,6 @@ from cece.io.layout import Inference
 from cece.losses import softmax, temperature, topk
 from cece.losses.softmax import categorical_terms
 from cece.losses.terms import Terms, default_eps
-from cece.options import LossOptions
 
 
 class Categorical(Task):
@@ -65,7 +65,7 @@ class Categorical(Task):
             raise CeceError(
                 f"{preds.name}: {preds.n_classes} prediction column; categorical "
                 "cross-entropy needs 2 or more classes",
-                hint=_one_column_hint(preds_arg, labels_arg, opts),
+                hint=guesses.one_column_hint(preds_arg, labels_arg, opts),
             )
         if labels_arg is None and len(preds.source.parts.get("labels") or [0]) > 1:
             raise OptionError("--label-col names one column for categorical labels")
@@ -185,7 +185,7 @@ class Categorical(Task):
             return checks.index_targets(raw, start, name, n, self.opts.ignore_index)
         checks.dense_targets(raw, start, name, self.target_sums)
         if self.one_row:
-            _one_distribution(raw, self.preds.name, name)
+            guesses.one_distribution(raw, self.preds.name, name)
         if not self.soft and not np.all((raw == 0) | (raw == 1)):
             self.soft = True
         return raw
@@ -226,10 +226,13 @@ class Categorical(Task):
         details = t.details(rows)
         rec["target"] = target = t.target[rows]
         rec["predicted"] = predicted = details["predicted"]
+        rec["p_target"] = details["p_target"]
         if self.names is not None:
             rec["target_class"] = self.names[target]
             rec["predicted_class"] = self.names[predicted]
-        rec["p_target"] = details["p_target"]
+        ignore = self.opts.ignore_index
+        if ignore is not None and not t.valid[rows].all():
+            _ignored_as_given(rec, ~t.valid[rows], ignore)
         if t.entropy is not None:
             assert t.kl is not None  # set with entropy
             rec["entropy"], rec["kl"] = t.entropy[rows] / scale, t.kl[rows] / scale
@@ -364,32 +367,10 @@ class Categorical(Task):
         )
 
 
-def _one_column_hint(preds_arg: str, labels_arg: str | None, opts: LossOptions) -> str:
-    """A one-column PREDS beside a LABELS table of class columns: the arguments are swapped,
-    and ``cece binary`` would be the wrong advice."""
-    if labels_arg is not None and labels_arg != "-":
-        try:
-            other = inputs.open_predictions(labels_arg, stdin_format=opts.stdin_format)
-        except CeceError:
-            other = None
-        table = other is not None and (other.shape is None or len(other.shape) >= 2)
-        if other is not None and table and other.n_classes >= 2:
-            return (
-                f"{other.name} has {other.n_classes} columns: the arguments look swapped; "
-                "predictions come first: cece categorical PREDS LABELS"
-            )
-    return "for one column of scores or probabilities use cece binary"
-
-
-def _one_distribution(raw: np.ndarray, preds_name: str, name: str) -> None:
-    """A 1-D PREDS beside a 1-D target row is one sample only if that row is a distribution;
-    ``[0,1,1,0,1]`` is rather one 0/1 label per score (scikit-learn's binary ``log_loss``)."""
-    total = float(raw.sum())
-    if raw.shape[0] == 1 and abs(total - 1) > 1e-6:
-        raise InputError(
-            name,
-            f"1-D predictions ({preds_name}) with a target row summing to {total:.9g}: "
-            "one sample with these targets, or one 0/1 label per score?",
-            hint="for one score and one label per sample use cece binary; for one sample "
-            "pass a target row that sums to 1, or a class index",
-        )
+def _ignored_as_given(rec: Records, ignored: np.ndarray, ignore_index: int) -> None:
+    """Ignored samples carry the label as given (-100) and no probability (null in JSON,
+    an empty CSV cell), not class 0's."""
+    rec["target"] = np.where(ignored, ignore_index, rec["target"])
+    rec["p_target"] = np.where(ignored, np.nan, rec["p_target"])
+    if "target_class" in rec:
+        rec["target_class"] = np.where(ignored, np.array(None), rec["target_class"])

@@ -204,5 +204,22 @@ def _merge_per_class(docs: list[dict]) -> list[dict] | None:
             "mean": s / n if n else math.nan,
             "accuracy": a / n if n else math.nan,
         }
-        for c, (n, s, a) in rows.items()
+        for c, (n, s, a) in sorted(rows.items(), key=_class_order(docs))
     ]
+
+
+def _class_order(docs: list[dict]):
+    """Shards list the classes that occur in them: merged, in class order (the classes'
+    order in ``input.classes``, else by index)."""
+    names: list[str] = next(
+        (d["input"]["classes"] for d in docs if d.get("input", {}).get("classes")), []
+    )
+    where = {name: i for i, name in enumerate(names)}
+
+    def key(item: tuple) -> tuple:
+        c = item[0]
+        if c in where:
+            return (0, where[c], "")
+        return (1, int(c), "") if c.isdigit() else (2, 0, c)
+
+    return key

@@ -19,7 +19,7 @@ import numpy as np
 from cece import _native as kernels
 from cece.checks import KindDetector
 from cece.engine.reduce import LossLog, Summary, Worst, histogram, reduced
-from cece.engine.task import Records, Task
+from cece.engine.task import ClassCounts, Records, Task
 from cece.errors import CeceError, InputError
 from cece.io import blocks
 from cece.losses.terms import Terms
@@ -73,7 +73,7 @@ class _Done:
 
     summary: Summary
     n: int
-    class_counts: np.ndarray | None = None
+    class_counts: ClassCounts | None = None
     head: list[dict] = field(default_factory=list)
     worst: list = field(default_factory=list)
     every: Records | None = None
@@ -152,6 +152,7 @@ class _Pass:
         self.kind: str | None = task.opts.kind  # None until auto-detection decides
         self.streamed = False
         self.kernels: set[str] = set()
+        self.axes = task.record_axes()
 
     def go(self, detector: KindDetector | None) -> None:
         """Blocks are checked and computed by ``threads()`` workers and folded in order, so
@@ -283,6 +284,9 @@ class _Pass:
 
         def records(rows) -> Records:  # copies: the kernels' buffers are reused
             rec: Records = {"index": first + kernels.arange(n)[rows], "loss": loss[rows]}
+            if self.axes is not None:  # N-D inputs: where the sample sits, one index per axis
+                names, shape = self.axes
+                rec.update(zip(names, np.unravel_index(rec["index"], shape)))
             self.task.records(rec, t, rows, scale)
             return {k: np.array(v) for k, v in rec.items()}
 
@@ -296,7 +300,10 @@ class _Pass:
     def _block(self, start: int, done: _Done) -> None:
         """Fold one reduced block into the run, in block order (main thread)."""
         self.summary.merge(done.summary)
-        if done.class_counts is not None:
+        if isinstance(done.class_counts, tuple):  # the classes a short block holds
+            present, sums = done.class_counts
+            self.per_class[:, present] += sums
+        elif done.class_counts is not None:
             self.per_class += done.class_counts
         self.head.extend(done.head[: max(0, self.task.keep.head - len(self.head))])
         self.worst.offer(done.worst)
@@ -326,7 +333,7 @@ class _Pass:
             summary=self.summary,
             median=self.log.median(),
             histogram=self._histogram(),
-            fields=task.fields(),
+            fields=_with_axes(task.fields(), self.axes),
             head=self.head,
             worst=self.worst.records(),
             samples=self.samples,
@@ -351,6 +358,11 @@ class _Pass:
         if not self.task.keep.hist:
             return None
         return histogram(self.log.all())
+
+
+def _with_axes(fields: list[str], axes: tuple[list[str], tuple] | None) -> list[str]:
+    """Record fields with the position fields of N-D inputs after ``index``."""
+    return fields if axes is None else fields[:1] + axes[0] + fields[1:]
 
 
 def _rows(records: Records) -> list[dict]:

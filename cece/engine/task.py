@@ -22,6 +22,7 @@ from cece.losses.terms import Terms, default_eps
 from cece.options import Keep, LossOptions
 
 Records = dict[str, np.ndarray]
+ClassCounts = np.ndarray | tuple[np.ndarray, np.ndarray]  # dense, or (classes, sums)
 
 
 class Task:
@@ -97,33 +98,60 @@ class Task:
     def options_dict(self, kind: str) -> dict:
         raise NotImplementedError
 
+    def record_axes(self) -> tuple[list[str], tuple[int, ...]] | None:
+        """Names and sizes of the sample axes a record's ``index`` unravels into, for N-D
+        inputs (``sequence``, ``position`` for (B, T) labels; ``axis0``… for more axes);
+        None for a plain list of samples."""
+        shape = getattr(getattr(self, "preds", None), "sample_shape", None)
+        if shape is None or len(shape) < 2 or self.elements != 1:
+            return None
+        names = ["sequence", "position"] if len(shape) == 2 else record_axis_names(len(shape))
+        return names, tuple(int(n) for n in shape)
+
     def per_class_rows(self, counts: np.ndarray) -> list[dict]:
-        names = self.classes or [str(i) for i in range(self.n_columns)]
+        """One row per class that occurs as a (counted) target, in class order: a 256k
+        vocabulary of which a few thousand tokens occur lists those few thousand."""
         count, total, correct = counts
+        present = np.flatnonzero(count)
+        n = count[present]
+        names = self.classes
+        keys = [names[c] for c in present.tolist()] if names else list(map(str, present.tolist()))
         return [
-            {
-                "class": names[c],
-                "count": int(count[c]),
-                "mean": total[c] / count[c] if count[c] else math.nan,
-                "accuracy": correct[c] / count[c] if count[c] else math.nan,
-            }
-            for c in range(len(names))
+            {"class": key, "count": int(k), "mean": m, "accuracy": a}
+            for key, k, m, a in zip(
+                keys, n.tolist(), (total[present] / n).tolist(), (correct[present] / n).tolist()
+            )
         ]
 
-    def class_counts(self, t: Terms, loss: np.ndarray, scale: float) -> np.ndarray | None:
-        """(3, n_columns): count, loss sum and correct count by true class, or None."""
+    def class_counts(self, t: Terms, loss: np.ndarray, scale: float) -> ClassCounts | None:
+        """(3, n_columns): count, loss sum and correct count by true class, or None.
+
+        A block much shorter than the vocabulary (16 rows of 256k logits) gives its sums for
+        the classes it holds only, as ``(classes, (3, len(classes)))``: no vocabulary-sized
+        arrays per block.
+        """
         if t.target is None:
             return None
         valid = t.valid
         cls = t.target[valid].astype(np.intp)
         n = self.n_columns
-        return np.stack(
+        present = None
+        if n > 4 * len(cls):
+            present, cls = np.unique(cls, return_inverse=True)
+            n = len(present)
+        sums = np.stack(
             [
                 np.bincount(cls, minlength=n),
                 np.bincount(cls, weights=loss[valid], minlength=n),
                 np.bincount(cls, weights=t.correct[valid], minlength=n),
             ]
         )
+        return sums if present is None else (present, sums)
+
+
+def record_axis_names(ndim: int) -> list[str]:
+    """Record fields for the positions along ``ndim`` (> 2) sample axes."""
+    return [f"axis{i}" for i in range(ndim)]
 
 
 # -- what the loss tasks share ---------------------------------------------------------------------

@@ -108,8 +108,13 @@ def write_json(result: Result, out: TextIO) -> None:
     out.write(json.dumps(plain(document(result)), indent=2, allow_nan=False) + "\n")
 
 
+# N-D inputs: the sample's index along each label axis (sequence, position for two axes;
+# axis0, axis1, ... for more)
+POSITIONS = ["sequence", *[f"axis{i}" for i in range(64)], "position"]
+
 FIELD_ORDER = [
     "index",
+    *POSITIONS,
     "row",  # --elementwise: the element's row and column
     "column",
     "loss",
@@ -128,6 +133,13 @@ FIELD_ORDER = [
 ]
 
 
+NULLABLE = {"p_target"}  # nan here means "none" (an ignored sample has no probability): null
+
+
 def _named(record: dict, result: Result) -> dict:
     """A record with the fields that apply, in the documented order."""
-    return {k: record[k] for k in FIELD_ORDER if k in record and k in result.fields}
+    return {
+        k: None if k in NULLABLE and record[k] != record[k] else record[k]  # nan → null
+        for k in FIELD_ORDER
+        if k in record and k in result.fields
+    }

@@ -10,7 +10,7 @@ import math
 from typing import TYPE_CHECKING, TextIO
 
 from cece.engine.pipeline import Result
-from cece.report.documents import stats
+from cece.report.documents import POSITIONS, stats
 from cece.report.numbers import fmt
 
 if TYPE_CHECKING:
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 HEADINGS = {
     "index": "#",
+    "sequence": "sequence",
+    "position": "position",
     "row": "row",
     "column": "column",
     "target": "target",
@@ -40,6 +42,7 @@ VALUE_HEADINGS = {"entropy": "H(P)", "kl": "KL(P‖Q)"}  # what "loss" is for th
 
 TABLE_ORDER = [
     "index",
+    *POSITIONS,
     "row",
     "column",
     "target",
@@ -81,6 +84,15 @@ def tables(result: Result, *, worst: bool = False) -> RenderableType:
         parts.append(Text(excess))
     if result.per_class:
         parts.append(per_class_table(result))
+        more = len(result.per_class) - PER_CLASS_ROWS
+        if more > 0:
+            parts.append(
+                Text(
+                    f"… {more:,} more classes occur (-f json lists them all; classes that "
+                    "never occur are left out)",
+                    style="dim",
+                )
+            )
     if result.histogram is not None:
         parts.extend(histogram_block(result))
     return Group(*parts)
@@ -94,7 +106,7 @@ def sample_table(result: Result, records: list[dict], *, worst: bool) -> Table:
     title = f"worst {len(records)} samples (highest loss first)" if worst else "per sample"
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     for f in cols:
-        name = VALUE_HEADINGS.get(result.command, "loss") if f == "loss" else HEADINGS[f]
+        name = VALUE_HEADINGS.get(result.command, "loss") if f == "loss" else HEADINGS.get(f, f)
         if f == "entropy" and result.command == "kl":
             name = "H(P)"
         table.add_column(
@@ -108,8 +120,9 @@ def sample_table(result: Result, records: list[dict], *, worst: bool) -> Table:
         for f in cols:
             value = rec.get(f)
             if f in ("target", "predicted"):
-                row.append(str(rec.get(f"{f}_class", "-" if value is None else value)))
-            elif f == "index":
+                label = rec.get(f"{f}_class")  # None for an ignored label: the label itself
+                row.append(str(label if label is not None else "-" if value is None else value))
+            elif f == "index" or f in POSITIONS:
                 row.append(str(value))
             elif ignored and f in ("loss", "p_target", "weight"):
                 row.append("-")
@@ -213,11 +226,20 @@ def excess_line(result: Result) -> str | None:
     return line + "."
 
 
+PER_CLASS_ROWS = 20  # classes the table shows; JSON lists every class that occurs
+
+
 def per_class_table(result: Result) -> Table:
     from rich import box
     from rich.table import Table
 
-    table = Table(title="per class (by true class)", box=box.SIMPLE_HEAD, title_justify="left")
+    rows = result.per_class or []
+    title = "per class (by true class)"
+    if len(rows) > PER_CLASS_ROWS:  # a vocabulary: the most frequent, most frequent first
+        order = sorted(range(len(rows)), key=lambda i: -rows[i]["count"])[:PER_CLASS_ROWS]
+        rows = [rows[i] for i in order]
+        title = f"per class (the {PER_CLASS_ROWS} most frequent true classes)"
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     justify: JustifyMethod
     for name, justify in (
         ("class", "left"),
@@ -226,7 +248,7 @@ def per_class_table(result: Result) -> Table:
         ("accuracy", "right"),
     ):
         table.add_column(name, justify=justify)
-    for row in result.per_class or []:
+    for row in rows:
         table.add_row(str(row["class"]), fmt(row["count"]), fmt(row["mean"]), fmt(row["accuracy"]))
     return table
 

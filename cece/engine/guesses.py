@@ -1,0 +1,41 @@
+"""What a categorical run's inputs look like when they are not what the command expects: a
+one-column PREDS (swapped arguments, or binary scores), a 1-D PREDS beside a target row."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cece.errors import CeceError, InputError
+from cece.io import inputs
+from cece.options import LossOptions
+
+
+def one_column_hint(preds_arg: str, labels_arg: str | None, opts: LossOptions) -> str:
+    """A one-column PREDS beside a LABELS table of class columns: the arguments are swapped,
+    and ``cece binary`` would be the wrong advice."""
+    if labels_arg is not None and labels_arg != "-":
+        try:
+            other = inputs.open_predictions(labels_arg, stdin_format=opts.stdin_format)
+        except CeceError:
+            other = None
+        table = other is not None and (other.shape is None or len(other.shape) >= 2)
+        if other is not None and table and other.n_classes >= 2:
+            return (
+                f"{other.name} has {other.n_classes} columns: the arguments look swapped; "
+                "predictions come first: cece categorical PREDS LABELS"
+            )
+    return "for one column of scores or probabilities use cece binary"
+
+
+def one_distribution(raw: np.ndarray, preds_name: str, name: str) -> None:
+    """A 1-D PREDS beside a 1-D target row is one sample only if that row is a distribution;
+    ``[0,1,1,0,1]`` is rather one 0/1 label per score (scikit-learn's binary ``log_loss``)."""
+    total = float(raw.sum())
+    if raw.shape[0] == 1 and abs(total - 1) > 1e-6:
+        raise InputError(
+            name,
+            f"1-D predictions ({preds_name}) with a target row summing to {total:.9g}: "
+            "one sample with these targets, or one 0/1 label per score?",
+            hint="for one score and one label per sample use cece binary; for one sample "
+            "pass a target row that sums to 1, or a class index",
+        )
