@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -44,26 +43,35 @@ def test_small_npy_and_csv_runs_do_not_import_pandas(tmp_path):
     assert "rich" in modules and "pandas" not in modules
 
 
-def cpu_seconds(argv: list[str], env: dict) -> float:
-    """User + system CPU time of one run (steadier than wall time on a busy machine)."""
-    proc = subprocess.Popen(
-        argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+def _modules(*argv: str) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv], capture_output=True, text=True, cwd=ROOT
     )
-    _, status, usage = os.wait4(proc.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, argv
-    return usage.ru_utime + usage.ru_stime
+    assert proc.returncode == 0, proc.stderr
+    return {
+        line.split("|")[-1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
 
 
-def test_help_starts_within_1_3_times_typers_own_import(tmp_path):
-    """`cece --help` costs at most 1.3 × `import typer` (best of 9 each, interleaved), with
-    compiled bytecode as an installed cece has it."""
-    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp_path)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    typer_import = [sys.executable, "-c", "import typer"]
-    help_page = [sys.executable, "-c", "from cece.cli import main; main()", "--help"]
-    cpu_seconds(help_page, env)  # writes the bytecode
-    typer_times, help_times = [], []
-    for _ in range(9):
-        typer_times.append(cpu_seconds(typer_import, env))
-        help_times.append(cpu_seconds(help_page, env))
-    assert min(help_times) <= 1.3 * min(typer_times), (min(help_times), min(typer_times))
+# What `cece --help` may import beyond `import typer`'s own modules: cece itself, typer's lazily
+# imported pieces and a few small standard modules. (The time it costs is measured by
+# bench/run.py, as a ratio to `import typer` in the same run; a timed unit test is flaky.)
+HELP_EXTRA = {
+    "cece",
+    "typer",
+    "runpy",
+    "dataclasses",
+    "ctypes",
+    "_ctypes",
+    "struct",
+    "_struct",
+    "__future__",
+}
+
+
+def test_help_imports_little_beyond_typer():
+    extra = _modules("-m", "cece", "--help") - _modules("-c", "import typer")
+    assert {m.split(".")[0] for m in extra} <= HELP_EXTRA, sorted(extra)
+    assert any(m.startswith("cece.cli") for m in extra)  # the check sees cece's imports
