@@ -20,10 +20,10 @@ from cece.engine.task import (
     Task,
     check_common,
     clip_warning,
-    column_factors,
     layout_json,
     rescale_column,
     sample_factors,
+    sample_rescale,
     sample_weights,
     state_layout,
     weight_column,
@@ -208,12 +208,7 @@ class Categorical(Task):
             eps=self.eps(kind),  # the dtype's own, as the report states
             renormalize=o.renormalize,
         )
-        if self.rescale is not None or "rescale" in block:  # Keras' sample_weight: the mean
-            r = (  # still divides by N
-                self.rescale.block(start, len(p))
-                if self.rescale is not None
-                else column_factors(self, block, start)
-            )[:, 0]
+        if (r := sample_rescale(self, block, start, len(p))) is not None:
             t.loss, t.numerator = t.loss * r, t.numerator * r
         if o.top_k is not None:  # ranks are the same before and after T, softmax or log
             assert t.target is not None  # categorical_terms sets it

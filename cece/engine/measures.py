@@ -19,10 +19,10 @@ from cece.engine.reduce import Summary
 from cece.engine.task import (
     Records,
     Task,
-    column_factors,
     layout_json,
     rescale_column,
     sample_factors,
+    sample_rescale,
     sample_weights,
     state_layout,
     weight_column,
@@ -115,12 +115,7 @@ class Entropy(Task):
         s = sample_weights(self, block, start)
         if s is not None and elements > 1:
             s = np.repeat(s, elements)
-        if self.rescale is not None or "rescale" in block:  # Keras' sample_weight: the mean
-            r = (  # still divides by N
-                self.rescale.block(start, n // elements)
-                if self.rescale is not None
-                else column_factors(self, block, start)
-            )[:, 0]
+        if (r := sample_rescale(self, block, start, n // elements)) is not None:
             v = v * (np.repeat(r, elements) if elements > 1 else r)
         return Terms(
             loss=v,

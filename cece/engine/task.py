@@ -195,6 +195,15 @@ def rescale_column(opts: LossOptions) -> str | None:
     return spec if spec is not None and factors.is_column(spec) else None
 
 
+def sample_rescale(task: Task, block: dict, start: int, n: int) -> np.ndarray | None:
+    """``--rescale`` of a per-sample loss for this block (Keras' sample_weight: the mean still
+    divides by N): one factor per sample, from the option's values or a PREDS column; or None."""
+    rows = getattr(task, "rescale", None)
+    if rows is not None:
+        return rows.block(start, n)[:, 0]
+    return column_factors(task, block, start)[:, 0] if "rescale" in block else None
+
+
 def column_factors(task: Task, block: dict, start: int) -> np.ndarray:
     """``--rescale COL``'s block: one finite factor per row, as an (n, 1) array."""
     r = np.asarray(block["rescale"], dtype=np.float64).reshape(-1)
