@@ -18,7 +18,7 @@ import warnings
 
 import typer
 
-from cece.cli import app, loss, measures, tools  # noqa: F401  (register the commands, in help order)
+from cece.cli import app, compare, loss, measures, tools  # noqa: F401  (register the commands, in help order)
 from cece.cli.app import COMMANDS, COMPLETE_VAR, build
 from cece.errors import CeceError, ExitCode, stderr_prefix
 

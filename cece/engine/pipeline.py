@@ -63,8 +63,8 @@ class Result:
         return math.exp(nats) if nats < 709.78 else math.inf  # e^709.78 is float64's max
 
 
-class _KindChanged(Exception):
-    pass
+class KindChanged(Exception):
+    """Auto-detection revised its verdict before anything was streamed: start a new pass."""
 
 
 @dataclass
@@ -105,11 +105,11 @@ def run(
         task.diag.note(note)
     detector = task.detector() if task.opts.kind == "auto" else None
     for _ in range(3):
-        loop = _Pass(task, on_records, on_progress, on_terms)
+        loop = Pass(task, on_records, on_progress, on_terms)
         try:
             loop.go(detector)
             break
-        except _KindChanged:
+        except KindChanged:
             continue
         except InputError as error:  # a text file's sample row → the line an editor shows
             located = blocks.editor_line(error, task.sources)
@@ -129,7 +129,7 @@ def layouts(task: Task) -> list[dict]:
     return [read for src in task.sources if (read := getattr(src.data, "layout", None))]
 
 
-class _Pass:
+class Pass:
     """One pass over the inputs under one prediction kind."""
 
     def __init__(
@@ -159,8 +159,7 @@ class _Pass:
         the result is the same, to the bit, as a one-thread run."""
         task, preds = self.task, self.task.preds
         rows = blocks.rows_per_block(preds.n_classes, preds.dtype.itemsize)
-        self.kind = None if detector is not None else self.kind
-        spy = task.detector() if self.kind == "logits" else None  # probabilities as logits?
+        spy = self.begin(detector)
         workers = threads()
         pool = None
         if workers > 1 and (task.preds.source.rows or rows + 1) > rows:  # more than one block
@@ -171,31 +170,42 @@ class _Pass:
         try:
             for start, block in blocks.aligned_blocks(task.sources, rows):
                 p = block["preds"]
-                self._detect(detector, spy, p, start)
-                assert self.kind is not None  # decided by _detect on the first block
+                self.detect(detector, spy, p, start)
+                assert self.kind is not None  # decided by detect on the first block
                 if pool is None:
-                    self._block(start, self._compute(start, p, block, self.kind))
+                    self.fold(start, self.compute(start, p, block, self.kind))
                     continue
-                pending.append((start, pool.submit(self._compute, start, p, block, self.kind)))
+                pending.append((start, pool.submit(self.compute, start, p, block, self.kind)))
                 while len(pending) > workers:
                     first, future = pending.popleft()
-                    self._block(first, future.result())
+                    self.fold(first, future.result())
             while pending:
                 first, future = pending.popleft()
-                self._block(first, future.result())
+                self.fold(first, future.result())
         finally:
             if pool is not None:
                 for _, future in pending:
                     future.cancel()
                 pool.shutdown(wait=True)
+        self.end(spy)
+
+    def begin(self, detector: KindDetector | None) -> KindDetector | None:
+        """Before the first block: the kind undecided under auto; returns the spy that
+        watches --from logits for probabilities (or None)."""
+        self.kind = None if detector is not None else self.kind
+        return self.task.detector() if self.kind == "logits" else None
+
+    def end(self, spy: KindDetector | None) -> None:
+        """After the last block: probabilities fed as logits, said."""
+        task = self.task
         if spy is not None and spy.kind == "probs":
             task.diag.warn(
-                f"{preds.name} looks like probabilities ({spy.reason()}), but "
+                f"{task.preds.name} looks like probabilities ({spy.reason()}), but "
                 f"--from logits applies {task.squash} to them again",
                 hint="use --from probs (or auto)",
             )
 
-    def _detect(
+    def detect(
         self, detector: KindDetector | None, spy: KindDetector | None, p: np.ndarray, start: int
     ) -> None:
         """Auto-detection, block by block, in order (in the main thread)."""
@@ -221,9 +231,9 @@ class _Pass:
                     f"{self.kind}, which the first rows suggested",
                     hint="pass --from to say what the predictions are",
                 )
-            raise _KindChanged
+            raise KindChanged
 
-    def _compute(self, start: int, p: np.ndarray, block: dict, kind: str) -> _Done:
+    def compute(self, start: int, p: np.ndarray, block: dict, kind: str) -> _Done:
         """Compute and reduce one block (in a worker thread when there are several).
 
         Everything the run keeps of the block is extracted here — its summary, per-class counts,
@@ -297,7 +307,7 @@ class _Pass:
             done.every = records(slice(None))
         return done
 
-    def _block(self, start: int, done: _Done) -> None:
+    def fold(self, start: int, done: _Done) -> None:
         """Fold one reduced block into the run, in block order (main thread)."""
         self.summary.merge(done.summary)
         if isinstance(done.class_counts, tuple):  # the classes a short block holds
