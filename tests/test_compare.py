@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import reference
@@ -443,3 +445,67 @@ def test_the_ci_compare_job_runs_as_written(tmp_path, worse):
     assert proc.returncode == (1 if worse else 0), proc.stderr
     if worse:
         assert "cece: check failed: the candidate is worse beyond noise" in proc.stderr
+
+
+# -- auto-detection revised, language-model inputs ----------------------------------------------
+
+
+def test_a_kind_revised_by_later_rows_recomputes_both_models(write):
+    base, cand, y = _logits(100, 3, 15)
+    base[:60] = np.exp(base[:60]) / np.exp(base[:60]).sum(1, keepdims=True)  # probabilities…
+    args = [write("b.npy", base), write("c.npy", cand), write("y.npy", y)]
+    auto = _json(run_cece("compare", *args, "-f", "json"))
+    assert auto["baseline"]["input"]["kind"] == "logits"  # …until row 60 rules them out
+    forced = _json(run_cece("compare", *args, "--baseline-from", "logits", "-f", "json"))
+    assert auto["delta"] == forced["delta"]
+    assert auto["baseline"]["stats"] == forced["baseline"]["stats"]
+    streamed = run_cece("compare", *args, "-f", "jsonl")  # revised before a record went out
+    assert streamed.code == 0, streamed.err
+    records = [json.loads(line) for line in streamed.out.splitlines()]
+    assert [r["index"] for r in records] == list(range(100))
+    np.testing.assert_allclose(np.mean([r["delta"] for r in records]), forced["delta"]["mean"])
+
+
+def test_shifted_language_model_logits_pair_per_position(write):
+    rng = np.random.default_rng(16)
+    base, cand = rng.normal(size=(2, 9, 5)), rng.normal(size=(2, 9, 5))
+    ids = rng.integers(0, 5, (2, 9))
+    mask = np.ones((2, 9), int)
+    mask[1, 6:] = 0
+    args = [write("b.npy", base), write("c.npy", cand), write("ids.npy", ids)]
+    opts = ["--shift", "--mask", write("m.npy", mask), "-f", "json"]
+    doc = _json(run_cece("compare", *args, *opts))
+    one = [
+        _json(run_cece("categorical", p, args[2], *opts, "-r", "none"))["samples"] for p in args[:2]
+    ]
+    d = np.array([c["loss"] - b["loss"] for b, c in zip(*one) if not b.get("ignored")])
+    assert doc["delta"]["count"] == len(d) == 8 + 5
+    _close(doc["delta"], {"mean": d.mean(), "stderr": stats.sem(d)})
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    n=st.integers(2, 60),
+    c=st.integers(2, 5),
+    seed=st.integers(0, 2**31),
+    ignore=st.booleans(),
+)
+def test_swapping_the_models_negates_delta(tmp_path_factory, n, c, seed, ignore):
+    """Δ(b, c) = −Δ(c, b) with the same stderr and p-value; better and worse trade places."""
+    folder = tmp_path_factory.mktemp("swap")
+    base, cand, y = _logits(n, c, seed)
+    if ignore:
+        y[::3] = -1
+    paths = []
+    for name, arr in (("b.npy", base), ("c.npy", cand), ("y.npy", y)):
+        np.save(folder / name, arr)
+        paths.append(str(folder / name))
+    opts = ["--ignore-index", "-1", "-f", "json"]
+    one = _json(run_cece("compare", *paths, *opts))["delta"]
+    two = _json(run_cece("compare", paths[1], paths[0], paths[2], *opts))["delta"]
+    if one["count"] < 2:
+        return
+    np.testing.assert_allclose(_num(one["mean"]), -_num(two["mean"]), rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(_num(one["stderr"]), _num(two["stderr"]), rtol=1e-9, atol=1e-15)
+    assert (one["better"], one["worse"], one["tied"]) == (two["worse"], two["better"], two["tied"])
+    assert one["only_baseline_right"] == two["only_candidate_right"]

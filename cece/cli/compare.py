@@ -143,7 +143,10 @@ def _loss_parameters() -> tuple[list[inspect.Parameter], set[str], set[str]]:
     cat = inspect.signature(loss.categorical).parameters
     sig = inspect.signature(loss.binary).parameters
     taken = OWN | {p.name for p in _own_parameters()}
-    merged = {n: p for n, p in [*cat.items(), *sig.items()] if n not in taken}
+    merged: dict[str, inspect.Parameter] = {}
+    for name, param in [*cat.items(), *sig.items()]:  # categorical's wording where both have it
+        if name not in taken:
+            merged.setdefault(name, param)
     out = [p for n, p in merged.items() if n not in OUTPUT] + [merged[n] for n in OUTPUT]
     return out, set(cat) - set(sig) - taken, set(sig) - set(cat) - taken
 

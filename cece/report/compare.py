@@ -13,6 +13,7 @@ from cece.engine.compare import SIDES, Comparison
 from cece.engine.pipeline import Result
 from cece.engine.task import Records
 from cece.engine.uncertainty import RatioMoments, interval
+from cece.options import BASES
 from cece.report.documents import environment, header, stats
 from cece.report.numbers import fmt, number, plain, sig
 
@@ -20,13 +21,22 @@ RECORD_FIELDS = ("index", "target", "baseline", "candidate", "delta", "ignored")
 
 
 def side_stats(result: Result, moments: RatioMoments, confidence: float) -> dict:
-    """A model's usual ``stats``, without the median (compare keeps no per-sample losses),
-    with the standard error and interval of its mean where the stats do not carry them."""
+    """A model's usual ``stats``, without the median (compare keeps no per-sample losses), with
+    the standard error of its mean and its interval at compare's ``--confidence`` (the same
+    ratio-estimator formula as every loss command's; the perplexity interval where the stats
+    carry one)."""
     out = stats(result)
     out.pop("median", None)
-    out.setdefault("stderr", moments.stderr)
-    out.setdefault("ci", list(interval(moments.mean, moments.stderr, moments.n, confidence)))
+    low, high = interval(moments.mean, moments.stderr, moments.n, confidence)
+    out["stderr"], out["ci"] = moments.stderr, [low, high]
+    if "perplexity_ci" in out:
+        scale = BASES[result.options["base"]][0]
+        out["perplexity_ci"] = [_exp(low * scale), _exp(high * scale)]
     return out
+
+
+def _exp(x: float) -> float:
+    return math.exp(x) if x < 709.78 else math.inf  # e^709.78 is float64's max
 
 
 def document(comparison: Comparison) -> dict:
