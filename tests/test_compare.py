@@ -289,12 +289,22 @@ def _gate_case(write, shift: float):
     return [write("b.npy", base), write("c.npy", cand), write("y.npy", y)]
 
 
+@pytest.mark.parametrize("spelling", ["--margin", "after", "="])
 @pytest.mark.parametrize("margin", [None, "0.01", "0.5"])
-def test_fail_if_worse_exits_1_exactly_when_the_lower_bound_is_above_the_margin(write, margin):
+def test_fail_if_worse_exits_1_exactly_when_the_lower_bound_is_above_the_margin(
+    write, margin, spelling
+):
+    """--fail-if-worse [MARGIN]: the margin right after the flag, after =, or as --margin."""
     args = _gate_case(write, 0.1)
-    extra = [] if margin is None else ["--margin", margin]
+    gate = ["--fail-if-worse"]
+    if margin is not None:
+        gate = {
+            "--margin": ["--fail-if-worse", "--margin", margin],
+            "after": ["--fail-if-worse", margin],
+            "=": [f"--fail-if-worse={margin}"],
+        }[spelling]
     delta = _json(run_cece("compare", *args, "-f", "json"))["delta"]
-    run = run_cece("compare", *args, "-q", "--fail-if-worse", *extra)
+    run = run_cece("compare", *args, "-q", *gate)
     fails = delta["ci"][0] > float(margin or 0)
     assert run.code == (1 if fails else 0)
     assert float(run.out) == delta["mean"]
@@ -313,6 +323,8 @@ def test_fail_if_worse_exits_1_exactly_when_the_lower_bound_is_above_the_margin(
 def test_a_better_candidate_passes_and_fail_above_checks_the_candidate(write):
     args = _gate_case(write, -0.1)  # better
     assert run_cece("compare", *args, "-q", "--fail-if-worse").code == 0
+    # a file after --fail-if-worse is LABELS, not a margin
+    assert run_cece("compare", *args[:2], "--fail-if-worse", args[2], "-q").code == 0
     doc = _json(run_cece("compare", *args, "-f", "json"))
     limit = (doc["baseline"]["loss"] + doc["candidate"]["loss"]) / 2
     run = run_cece("compare", *args, "-q", "--fail-above", str(limit))

@@ -7,6 +7,8 @@ option of the other command is refused. Numpy and rich are imported in
 """
 
 import inspect
+import math
+import os
 from enum import Enum
 from typing import Annotated, get_args
 
@@ -101,8 +103,9 @@ FailIfWorseOpt = Annotated[
     bool,
     typer.Option(
         "--fail-if-worse",
-        help="Exit 1 when the candidate is worse beyond noise: the interval's lower "
-        "bound of the difference is above --margin.",
+        metavar="[MARGIN]",
+        help="Exit 1 when the candidate is worse beyond noise: the interval's lower bound "
+        "of the difference is above MARGIN (or --margin M; default 0).",
         rich_help_panel=CI,
     ),
 ]
@@ -155,6 +158,33 @@ LOSS_PARAMETERS, CATEGORICAL_ONLY, BINARY_ONLY = _loss_parameters()
 DEFAULTS = {p.name: p.default for p in LOSS_PARAMETERS}
 
 
+def optional_margin(args: list[str]) -> list[str]:
+    """``cece compare ... --fail-if-worse 0.01``: a number right after ``--fail-if-worse`` (or
+    ``--fail-if-worse=0.01``) is its margin, passed on as ``--margin`` (Typer has no options
+    with an optional value). A token that names a file stays an argument."""
+    cut = args.index("--") if "--" in args else len(args)
+    command = next((a for a in args[:cut] if not a.startswith("-")), None)
+    if command != "compare":
+        return args
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if i < cut and arg.startswith("--fail-if-worse="):
+            out += ["--fail-if-worse", "--margin", arg.split("=", 1)[1]]
+            continue
+        out.append(arg)
+        if i < cut and arg == "--fail-if-worse" and i + 1 < cut and _margin(args[i + 1]):
+            out.append("--margin")
+    return out
+
+
+def _margin(text: str) -> bool:
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return math.isfinite(value) and not os.path.exists(text)
+
+
 def flag(name: str) -> str:
     """The option's spelling (``--weight``) from its declaration."""
     info = get_args(next(p for p in LOSS_PARAMETERS if p.name == name).annotation)[1]
@@ -172,7 +202,8 @@ def flag(name: str) -> str:
         (for weighted means, the difference of the two weighted means), standard error,
         confidence interval and paired t-test p-value (scipy.stats.ttest_rel when unweighted),
         how many samples got better, worse or tied, and which samples only one model gets
-        right. --fail-if-worse exits 1 when the interval's lower bound is above --margin.""",
+        right. --fail-if-worse [MARGIN] exits 1 when the interval's lower bound is above
+        MARGIN (default 0; also --margin M).""",
     ),
     epilog=examples(
         "cece compare sample_data/catdogpig_logits.csv sample_data/soft_probs.csv "
