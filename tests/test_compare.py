@@ -419,7 +419,7 @@ def test_files_whose_own_labels_differ_do_not_pair(write):
 # job, the README's own text is what runs).
 CI_COMMAND = """
           cece compare main/eval/logits.csv eval/logits.csv eval/labels.csv
-          -f json -o compare.json --fail-if-worse --margin 0.05
+          -f json -o compare.json --fail-if-worse 0.05
           --bootstrap 2000 --seed 0
 """
 
@@ -521,3 +521,26 @@ def test_swapping_the_models_negates_delta(tmp_path_factory, n, c, seed, ignore)
     np.testing.assert_allclose(_num(one["stderr"]), _num(two["stderr"]), rtol=1e-9, atol=1e-15)
     assert (one["better"], one["worse"], one["tied"]) == (two["worse"], two["better"], two["tied"])
     assert one["only_baseline_right"] == two["only_candidate_right"]
+
+
+def test_without_an_interval_the_gate_judges_delta_itself():
+    """One sample (no interval): a better candidate passes, a worse one fails; a nan fails."""
+    better = run_cece("compare", "[[1,2]]", "[[2,1]]", "[0]", "--from", "logits", "-q",
+                      "--fail-if-worse")  # fmt: skip
+    assert (better.code, better.err) == (0, "")
+    worse = run_cece("compare", "[[2,1]]", "[[1,2]]", "[0]", "--from", "logits", "-q",
+                     "--fail-if-worse")  # fmt: skip
+    assert worse.code == 1
+    assert worse.err == (
+        "cece: check failed: delta 1 nats, 95% CI [nan, nan], p = nan: no interval, and delta "
+        "itself is above the margin 0 (--fail-if-worse)\n"
+    )
+    nan = run_cece("compare", "[[0,1],[0.5,0.5]]", "[[0,1],[0.2,0.8]]", "[0,1]", "--from",
+                   "probs", "--eps", "0", "-q", "--fail-if-worse")  # fmt: skip
+    assert nan.code == 1 and nan.out == "nan\n"
+    assert nan.err.endswith("no interval, and delta itself is nan (--fail-if-worse)\n")
+
+
+def test_a_table_with_undefined_intervals_shows_them(write):
+    run = run_cece("compare", "[[1,2]]", "[[2,1]]", "[0]", "--from", "logits")
+    assert run.code == 0 and "[nan, nan]" in run.out

@@ -102,13 +102,21 @@ def render(comparison: engine.Comparison, stream, out: OutputOptions) -> None:
 
 
 def gate(comparison: engine.Comparison, out: OutputOptions, margin: float | None) -> int:
-    """--fail-if-worse (the interval's lower bound of Δ above the margin) and --fail-above
-    (the candidate's loss): exit 1, one line each. A nan fails every check."""
+    """--fail-if-worse (the interval's lower bound of Δ above the margin; without an interval,
+    Δ itself) and --fail-above (the candidate's loss): exit 1, one line each. A nan fails every
+    check."""
     failures = []
     unit = comparison.candidate.unit
     if margin is not None:
         low = comparison.delta["ci"][0]
-        if not low <= margin:
+        mean = comparison.delta["mean"]
+        if math.isnan(low) and not mean <= margin:  # fewer than 2 samples, inf or nan losses
+            why = "nan" if math.isnan(mean) else f"above the margin {margin:g}"
+            failures.append(
+                f"{report.delta_line(comparison, unit)}: no interval, and delta itself is "
+                f"{why} (--fail-if-worse)"
+            )
+        elif low > margin:
             failures.append(
                 f"the candidate is worse beyond noise: {report.delta_line(comparison, unit)}; "
                 f"the interval's lower bound is above the margin {margin:g} (--fail-if-worse)"

@@ -70,8 +70,10 @@ def quiet(comparison: Comparison, out: TextIO) -> None:
     out.write(number(comparison.delta["mean"]) + "\n")
 
 
-def _interval(pair) -> str:
-    return f"[{fmt(pair[0])}, {fmt(pair[1])}]"
+def _interval(pair):
+    from rich.text import Text  # brackets as text, not markup
+
+    return Text(f"[{fmt(pair[0])}, {fmt(pair[1])}]")
 
 
 def table(comparison: Comparison):
