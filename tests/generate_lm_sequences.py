@@ -43,6 +43,7 @@ Sources of truth:
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import pathlib
@@ -217,7 +218,7 @@ def main() -> None:
     width = max(runs)
     nll_2d = torch.zeros(len(runs), width, dtype=torch.float64)
     ok_2d = torch.zeros(len(runs), width, dtype=torch.bool)
-    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(bounds)):
         nll_2d[i, : b - a], ok_2d[i, : b - a] = nll_f[a:b], ok[a:b]
     flat_ref = references(nll_2d, ok_2d, n_bytes=flat_bytes)
     for row, key in zip(flat_ref["rows"], [31, 7, 12, 900, 3]):

@@ -298,11 +298,11 @@ def test_library_counts_and_formulas():
     assert sequences.normalized_perplexity(math.log(3) * 5, 5) == pytest.approx(3.0)
     with pytest.raises(OptionError, match="count 0 at position 1; counts must be ≥ 1"):
         sequences.counts([3, 0], "--bytes")
-    with pytest.raises(OptionError, match="count 2.5 at position 0 is not a whole number"):
+    with pytest.raises(OptionError, match=r"count 2\.5 at position 0 is not a whole number"):
         sequences.counts([2.5], "--words")
     with pytest.raises(OptionError, match="id 3 comes back at token 4"):
         sequences.per_sequence(np.ones(5), np.array([3, 3, 4, 4, 3]))
-    with pytest.raises(InputError, match="sequence id 1.5 is not a whole number"):
+    with pytest.raises(InputError, match=r"sequence id 1\.5 is not a whole number"):
         sequences.sequence_ids(np.array([1.0, 1.5]), "ids")
 
 
