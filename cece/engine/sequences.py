@@ -101,8 +101,8 @@ def setup(
         raise OptionError(
             f"{'--per-sequence' if per else 'one count per sequence'} needs sequences: "
             f"labels with a sequence axis ((batch, tokens) for (batch, tokens, vocab) "
-            f"logits), or --sequence-ids FILE|COL for a flat dump; {preds.name} has "
-            f"shape {preds.shape or 'of a table'}",
+            f"logits), or --sequence-ids FILE|COL for a flat dump; {preds.name} "
+            + (f"has shape {preds.shape}" if preds.shape else "is a table of rows"),
             hint="--sequence-ids FILE|COL: one id per row, each sequence's rows together",
         )
     return found
