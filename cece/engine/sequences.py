@@ -34,6 +34,7 @@ class Setup:
     per_sequence: bool
     inner: int = 1  # axis0: rows a sequence (the product of the other label axes)
     name: str = ""  # ids: the file or column, for messages
+    spec: str = ""  # ids: --sequence-ids as given (JSON input.sequences.ids)
     count: int | None = None  # sequences, when known before the run
     source: Source | None = None  # ids: a file read beside PREDS
     counts: list[ids.Counts] = field(default_factory=list)  # --bytes, --words
@@ -47,7 +48,10 @@ class Setup:
         if not self.per_sequence:
             return None
         if self.by == "ids":
-            return f"--per-sequence: a sequence is a run of equal ids of {self.name}"
+            return (
+                f"--per-sequence: a sequence is a run of equal consecutive ids of "
+                f"--sequence-ids {self.spec}"
+            )
         count = "" if self.count is None else f"{self.count} sequences, "
         return (
             f"--per-sequence: a sequence is a row of the labels' first axis ({count}"
@@ -60,7 +64,7 @@ class Setup:
         if self.per_sequence:
             out["sequences"] = {
                 "by": "first label axis" if self.by == "axis0" else "sequence ids",
-                **({"ids": self.name} if self.by == "ids" else {}),
+                **({"ids": self.spec} if self.by == "ids" else {}),
             }
         for c in self.counts:
             out[c.option[2:]] = c.to_json()
@@ -84,7 +88,7 @@ def setup(
     _check_normalisable(opts, labels_form)
     samples = tuple(preds.sample_shape or ())
     if spec is not None:
-        found = Setup("ids", per, name=spec)
+        found = Setup("ids", per, name=f"{preds.name}: column {spec!r}", spec=spec)
         if not ids_column:
             found.source, found.count = ids.open_ids(spec, preds, opts.stdin_format)
             found.name = found.source.name
