@@ -364,6 +364,10 @@ def test_refusals_on_sequences():
     assert _error(*ARGS, "--bytes", "[10, 20]") == (
         "cece: error: --bytes [10, 20]: 2 counts for 5 sequences; expected one count per sequence"
     )
+    assert _error(*ARGS[:-1], "--bytes", "9", "-f", "csv") == (
+        "cece: error: --bytes adds statistics (the table, -f json); -f jsonl/csv write one "
+        "record a token"
+    )
     assert _error(*ARGS, "--sequence-ids", "ids.npy") == (
         "cece: error: --sequence-ids does not go with --shift: the sequences are the labels' "
         "first axis"

@@ -123,6 +123,12 @@ def run(
     if [*inputs, opts.words].count("-") > 1:
         raise OptionError("only one input can come from standard input ('-')")
     baseline = _check_output_options(out, task_class.command)
+    if out.streaming and not opts.per_sequence and (opts.bytes or opts.words):
+        raise OptionError(
+            f"{'--bytes' if opts.bytes else '--words'} adds statistics (the table, -f json); "
+            "-f jsonl/csv write one record a token",
+            hint="--per-sequence writes one record a sequence, with its count",
+        )
     keep = out.keep(opts.reduction)
     diag = Diagnostics(strict=out.strict, quiet_notes=out.quiet)
     task = task_class(opts, diag, keep)
