@@ -46,7 +46,9 @@ def test_survival_function_is_scipys(df):
 @pytest.mark.parametrize("df", DFS)
 def test_quantile_is_scipys(df):
     for q in QS:
-        assert student_t_ppf(q, df) == pytest.approx(stats.t.ppf(q, df), rel=1e-11), (df, q)
+        # one degree of freedom: the Cauchy closed form (older SciPy drifts by 1e-11 there)
+        expected = math.tan(math.pi * (q - 0.5)) if df == 1 else stats.t.ppf(q, df)
+        assert student_t_ppf(q, df) == pytest.approx(expected, rel=1e-11), (df, q)
 
 
 def test_quantile_and_survival_edges():
