@@ -40,13 +40,41 @@ def test_survival_function_is_scipys(df):
     for t in TS:
         # one degree of freedom: the Cauchy closed form (SciPy's t.sf drifts by 1e-11 near 0)
         expected = 0.5 - math.atan(t) / math.pi if df == 1 else stats.t.sf(t, df)
-        assert student_t_sf(t, df) == pytest.approx(expected, rel=1e-11, abs=0), (df, t)
+        assert student_t_sf(t, df) == pytest.approx(expected, rel=1e-9, abs=0), (df, t)
+
+
+# One degree of freedom (Cauchy): tan(π(q − ½)) of the double q, by mpmath 1.3.0 at 40 digits.
+# SciPy drifts there by up to 1e-8 (q near 1), so SciPy is the oracle only for df ≥ 2.
+CAUCHY = {
+    0.6: 0.32491969623290623,
+    0.75: 1.0,
+    0.9: 3.077683537175254,
+    0.95: 6.313751514675038,
+    0.975: 12.706204736174694,
+    0.99: 31.82051595377393,
+    0.995: 63.656741162871526,
+    0.9995: 636.6192487687897,
+    0.999999999: 318309895.1862093,
+    0.025: -12.706204736174705,
+    0.1: -3.077683537175253,
+    1e-06: -318309.8861827435,
+}
 
 
 @pytest.mark.parametrize("df", DFS)
 def test_quantile_is_scipys(df):
     for q in QS:
-        assert student_t_ppf(q, df) == pytest.approx(stats.t.ppf(q, df), rel=1e-11), (df, q)
+        # SciPy releases differ among themselves by ~1e-10 at small df (1.15 vs 1.16)
+        expected = CAUCHY[q] if df == 1 else stats.t.ppf(q, df)
+        assert student_t_ppf(q, df) == pytest.approx(expected, rel=1e-14 if df == 1 else 1e-9)
+        # and, independently of any release, the quantile inverts the survival function
+        upper = q > 0.5
+        tail = (
+            student_t_sf(student_t_ppf(q, df), df)
+            if upper
+            else 1 - student_t_sf(student_t_ppf(q, df), df)
+        )
+        assert tail == pytest.approx(1 - q if upper else q, rel=1e-10), (df, q)
 
 
 def test_quantile_and_survival_edges():
