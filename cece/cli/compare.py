@@ -21,6 +21,7 @@ from cece.cli.params import CI, IN, LOSS, Kind, LabelsArg, examples, help_text
 # the loss commands' parameters that compare declares itself, or does not take
 OWN = {"preds", "labels", "kind", "reduction", "rows", "worst", "per_class", "hist", "samples"}
 OWN |= {"baseline", "tolerance"}
+OWN |= {"per_sequence", "sequence_ids", "n_bytes", "n_words"}  # statistics of one model's sequences
 STATS = "Statistics"
 OUTPUT = ("fmt", "quiet", "output", "fail_above", "strict")
 
