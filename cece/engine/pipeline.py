@@ -21,7 +21,7 @@ from cece.checks import KindDetector
 from cece.engine.reduce import LossLog, Summary, Worst, histogram, reduced
 from cece.engine.task import ClassCounts, Records, Task
 from cece.errors import CeceError, InputError
-from cece.io import blocks
+from cece.io import bfloat16, blocks
 from cece.losses.terms import Terms
 from cece.options import BASES
 from cece.parallel import worker_threads
@@ -158,7 +158,9 @@ class _Pass:
         """Blocks are checked and computed by ``threads()`` workers and folded in order, so
         the result is the same, to the bit, as a one-thread run."""
         task, preds = self.task, self.task.preds
-        rows = blocks.rows_per_block(preds.n_classes, preds.dtype.itemsize)
+        # bfloat16 blocks arrive as stored (2 bytes a value): as large as float16's
+        stored = 2 if preds.source.decode is not None else preds.dtype.itemsize
+        rows = blocks.rows_per_block(preds.n_classes, stored)
         self.kind = None if detector is not None else self.kind
         spy = task.detector() if self.kind == "logits" else None  # probabilities as logits?
         workers = threads()
@@ -198,14 +200,16 @@ class _Pass:
     def _detect(
         self, detector: KindDetector | None, spy: KindDetector | None, p: np.ndarray, start: int
     ) -> None:
-        """Auto-detection, block by block, in order (in the main thread)."""
+        """Auto-detection, block by block, in order (in the main thread); bfloat16 bits are
+        decoded only while there is something left to learn."""
         if detector is None:
-            if spy is not None:
-                spy.update(p, start)
+            if spy is not None and not spy.settled:
+                spy.update(bfloat16.values(p), start)
             return
         if not detector.settled:
-            self.task.check_values(None, p, start)
-            detector.update(p, start)
+            values = bfloat16.values(p)
+            self.task.check_values(None, values, start)
+            detector.update(values, start)
             if detector.ambiguous:  # refused before a record is streamed
                 self.task.undecided(detector)
         if self.kind is None:
@@ -234,20 +238,22 @@ class _Pass:
         try:
             t = self._terms(start, p, block, kind)
             if self.on_terms is not None:
-                self.on_terms(start, p, block, t, kind)
+                self.on_terms(start, bfloat16.values(p), block, t, kind)
             return self._reduce(start, t)
         finally:
             kernels.reuse_outputs(False)
 
     def _terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         fused = self.task.fused(kind)  # the fused kernels check finiteness themselves
+        if not fused:  # the fused kernels read bfloat16 bits as they are; others need values
+            p = bfloat16.values(p)
         self.kernels.add("compiled" if fused and kernels.compiled(p) else "numpy")
         if not fused:
             self.task.check_values(kind, p, start)
         self.task.verify(kind, p, start)
         t = self.task.terms(start, p, block, kind)
         if not t.finite and fused:
-            self.task.check_values(kind, p, start)  # raises, naming the place
+            self.task.check_values(kind, bfloat16.values(p), start)  # raises, naming the place
         return t
 
     def _reduce(self, start: int, t: Terms) -> _Done:
