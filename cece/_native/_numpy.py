@@ -34,7 +34,8 @@ def as_float64(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
     if x.dtype == BFLOAT16:
         x = bfloat16_to_float32(x)
-    return x.astype(np.float64, copy=False)
+    with np.errstate(invalid="ignore"):  # signalling NaN patterns: quiet NaNs (rows counted)
+        return x.astype(np.float64, copy=False)
 
 
 def take(x: np.ndarray, y: np.ndarray) -> np.ndarray:
