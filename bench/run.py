@@ -43,24 +43,32 @@ FLOOR_CSV = (
 )
 
 
-def run(cmd: list[str], runs: int, env: dict | None = None) -> tuple[float, float]:
-    """(median wall seconds, peak RSS in MB) of ``runs`` executions of ``cmd``.
+def run(cmd: list[str], runs: int, env: dict | None = None) -> tuple[float, float, float]:
+    """(median wall seconds, peak RSS in MB, median CPU seconds) of ``runs`` executions of
+    ``cmd``.
 
-    Peak RSS comes from GNU time (``/usr/bin/time -f %M``): a child forked from this process
-    would report this process's own footprint in its ``ru_maxrss``.
+    Peak RSS and CPU time (user + system) come from GNU time (``/usr/bin/time -f "%U %S %M"``):
+    a child forked from this process would report this process's own footprint in its
+    ``ru_maxrss``. CPU seconds are the steadier figure on a busy machine, where wall time
+    also measures the other processes.
     """
-    times, peak = [], 0.0
+    times, cpus, peak = [], [], 0.0
     for _ in range(runs):
         start = time.perf_counter()
         proc = subprocess.run(
-            [TIME, "-f", "%M", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+            [TIME, "-f", "%U %S %M", *cmd],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
         )
         times.append(time.perf_counter() - start)
         err = proc.stderr.decode().strip().splitlines()
         if proc.returncode not in (0, 1):
             raise SystemExit(f"failed: {' '.join(cmd)}\n" + "\n".join(err))
-        peak = max(peak, int(err[-1]) / 1024)
-    return statistics.median(times), peak
+        user, system, rss = err[-1].split()
+        cpus.append(float(user) + float(system))
+        peak = max(peak, int(rss) / 1024)
+    return statistics.median(times), peak, statistics.median(cpus)
 
 
 EXTRA = {  # options a dataset's cece command needs, or measures
@@ -207,18 +215,19 @@ def _has_torch(py: str) -> bool:
 
 
 def _print_row(row) -> None:
-    name, (floor, floor_rss), (mine, rss), torch = row
+    name, (floor, floor_rss, floor_cpu), (mine, rss, cpu), torch = row
     if not hasattr(_print_row, "done"):
         print(
             f"{'dataset':26} {'floor s':>8} {'cece s':>8} {'× floor':>8} "
-            f"{'torch s':>8} {'× faster':>9} {'cece RSS MB':>12} {'floor RSS':>10}"
+            f"{'torch s':>8} {'× faster':>9} {'cece RSS MB':>12} {'floor RSS':>10} "
+            f"{'floor CPU s':>12} {'cece CPU s':>11}"
         )
         _print_row.done = True
     torch_s = f"{torch[0]:8.2f}" if torch else f"{'-':>8}"
     faster = f"{torch[0] / mine:9.1f}" if torch else f"{'-':>9}"
     print(
         f"{name:26} {floor:8.2f} {mine:8.2f} {mine / floor:8.2f} {torch_s} {faster} "
-        f"{rss:12.0f} {floor_rss:10.0f}"
+        f"{rss:12.0f} {floor_rss:10.0f} {floor_cpu:12.2f} {cpu:11.2f}"
     )
 
 
@@ -227,12 +236,14 @@ def _lm_ratios(rows) -> None:
     item 7; issue 16's kernels targets), from the rows measured in this run."""
     cece = {name: mine[0] for name, _, mine, _ in rows}
     floor = {name: fl[0] for name, fl, _, _ in rows}
+    cpu = {name: mine[2] for name, _, mine, _ in rows}
     f32, f16, bf16 = (f"LM 2e4×50257 {d}" for d in ("f32", "f16", "bf16"))
     lines = []
     if bf16 in cece and f16 in cece:
         lines.append(
             f"bfloat16 / its float16 twin: {cece[bf16]:.2f} s / {cece[f16]:.2f} s = "
-            f"{cece[bf16] / cece[f16]:.2f} (target ≤ 1.1)"
+            f"{cece[bf16] / cece[f16]:.2f} (target ≤ 1.1); CPU {cpu[bf16]:.2f} s / "
+            f"{cpu[f16]:.2f} s = {cpu[bf16] / cpu[f16]:.2f}"
         )
     if bf16 in cece:
         lines.append(
@@ -249,7 +260,9 @@ def _lm_ratios(rows) -> None:
         if f"{base} T=2" in cece and base in cece:
             lines.append(
                 f"--temperature 2 on {base[13:]}: {cece[base + ' T=2']:.2f} s / "
-                f"{cece[base]:.2f} s without = {cece[base + ' T=2'] / cece[base]:.2f}"
+                f"{cece[base]:.2f} s without = {cece[base + ' T=2'] / cece[base]:.2f}; CPU "
+                f"{cpu[base + ' T=2']:.2f} s / {cpu[base]:.2f} s = "
+                f"{cpu[base + ' T=2'] / cpu[base]:.2f}"
             )
     if lines:
         print("\n" + "\n".join(lines))
@@ -269,7 +282,7 @@ def _startup(py: str, cece: list[str], runs: int, root: Path) -> None:
 
 def _stream(py: str, cece: list[str], data: tuple[str, str], runs: int) -> None:
     preds, labels = data
-    seconds, rss = run(cece + ["categorical", preds, labels, "-f", "jsonl"], max(1, runs // 2))
+    seconds, rss, _ = run(cece + ["categorical", preds, labels, "-f", "jsonl"], max(1, runs // 2))
     rows = len(np.load(labels, mmap_mode="r"))
     print(f"jsonl stream of {rows:,} records: {seconds:.2f} s, peak RSS {rss:.0f} MB")
 

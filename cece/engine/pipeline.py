@@ -158,9 +158,9 @@ class _Pass:
         """Blocks are checked and computed by ``threads()`` workers and folded in order, so
         the result is the same, to the bit, as a one-thread run."""
         task, preds = self.task, self.task.preds
-        # bfloat16 blocks arrive as stored (2 bytes a value): as large as float16's
-        stored = 2 if preds.source.decode is not None else preds.dtype.itemsize
-        rows = blocks.rows_per_block(preds.n_classes, stored)
+        # bfloat16 blocks arrive as stored (2 bytes a value) but are sized as float32 ones:
+        # half float16's rows, so the first block, decoded for kind detection, stays small
+        rows = blocks.rows_per_block(preds.n_classes, preds.dtype.itemsize)
         self.kind = None if detector is not None else self.kind
         spy = task.detector() if self.kind == "logits" else None  # probabilities as logits?
         workers = threads()
