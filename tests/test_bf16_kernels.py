@@ -319,3 +319,26 @@ def test_temperature_below_the_kernels_range_still_names_the_overflow(tmp_path, 
         "1e-31",
     )
     np.testing.assert_allclose(d["loss"], reference(values(bits), labels, 1e-31).mean(), rtol=1e-13)
+
+
+def test_fortran_order_and_big_endian_dumps(tmp_path, kernel_path):
+    """A Fortran-ordered bit dump is read where it lies (strided blocks: the numpy twin),
+    to the same number; big-endian 16-bit bits are refused as before, naming --dtype."""
+    bits, y = logits(40, 9, seed=8)
+    labels = save(tmp_path, "y.npy", y)
+    want = reference(values(bits), y).mean()
+    got = doc(
+        "categorical",
+        save(tmp_path, "f.npy", np.asfortranarray(bits)),
+        labels,
+        "--dtype",
+        "bfloat16",
+    )
+    np.testing.assert_allclose(got["loss"], want, rtol=1e-13)
+    big = save(tmp_path, "be.npy", bits.astype(">u2"))
+    run = run_cece("categorical", big, labels, "--dtype", "bfloat16")
+    assert run.code == 2
+    assert run.err.splitlines()[-1] == (
+        "cece: error: --dtype bfloat16 reads 16-bit bit patterns (uint16, int16 or |V2 "
+        f"arrays); {big} holds >u2 values"
+    )
