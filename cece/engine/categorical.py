@@ -14,7 +14,7 @@ import numpy as np
 from cece import _native as kernels
 from cece import checks
 from cece.checks import KindDetector, RowSums
-from cece.engine import guesses
+from cece.engine import guesses, sequences
 from cece.engine.reduce import Summary
 from cece.engine.task import (
     Records,
@@ -56,6 +56,7 @@ class Categorical(Task):
             label_col=opts.label_col if labels_arg is None else None,
             weight_col=weight_column(opts),
             rescale_col=rescale_column(opts),
+            ids_col=sequences.ids_column(opts),
             classes=None if opts.classes is None else list(opts.classes),
             stdin_format=opts.stdin_format,
             dtype=opts.dtype,
@@ -86,6 +87,12 @@ class Categorical(Task):
         if self.labels.source is not preds.source:
             self.sources.append(self.labels.source)
         self.sources += [seq.weights] if seq and seq.weights else weight_sources(opts, preds)
+        self.seq = sequences.setup(
+            opts, preds, sequences.ids_column(opts) is not None, self.labels.form
+        )
+        self.sources += [self.seq.source] if self.seq and self.seq.source else []
+        if self.seq and (note := self.seq.note()):
+            self.diag.note(note)
         evidence.settle_headers(self.sources)
         inputs.refresh_classes(preds, opts.classes)
         self.n_columns, self.classes = preds.n_classes, preds.classes
@@ -326,6 +333,17 @@ class Categorical(Task):
         if opts.renormalize and kind == "logits":
             diag.note("--renormalize has no effect on logits (softmax normalizes them)")
 
+    def sequence_sums(self) -> sequences.Sums | None:
+        return self.seq.sums() if self.seq else None
+
+    def sequence_report(self, sums, summary: Summary) -> tuple[list[dict] | None, dict]:
+        if self.seq is None:
+            return None, {}
+        rows, stats, notes = sequences.report(self.seq, sums, summary, self.opts.scale)
+        for note in notes:
+            self.diag.note(note)
+        return rows, stats
+
     def describe(self, kind: str, detected: bool, rows: int) -> dict:
         preds = self.preds
         shape = list(preds.shape) if preds.shape is not None else [rows, preds.n_classes]
@@ -339,6 +357,7 @@ class Categorical(Task):
             "classes": self.classes,
             "rows": rows,
             **self.sequence_facts,
+            **(self.seq.facts() if self.seq else {}),
             **layout_json(self),
         }
 
@@ -361,6 +380,7 @@ class Categorical(Task):
                 "mask",
                 "temperature",
                 "top_k",
+                *(("per_sequence", "sequence_ids", "bytes", "words") if self.seq else ()),
             ),
             eps=self.eps(kind),
             weight=None if self.weight is None else self.weight.tolist(),

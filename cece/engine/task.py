@@ -8,6 +8,7 @@ loop they all share.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -81,6 +82,14 @@ class Task:
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         """Warnings that need the whole input."""
+
+    def sequence_sums(self) -> Any:
+        """A fresh per-sequence accumulator for one pass (``--per-sequence``), or None."""
+        return None
+
+    def sequence_report(self, sums: Any, summary: Summary) -> tuple[list[dict] | None, dict]:
+        """The ``sequences`` rows (or None) and the ``stats`` keys they add."""
+        return None, {}
 
     def undecided(self, detector: KindDetector) -> None:
         """Refuse, before anything is computed or streamed, values whose kind --from auto

@@ -53,6 +53,7 @@ def open_predictions(
     label_col: str | None = None,
     weight_col: str | None = None,
     rescale_col: str | None = None,
+    ids_col: str | None = None,
     classes: list[str] | None = None,
     stdin_format: str = "csv",
     binary: bool = False,
@@ -71,7 +72,11 @@ def open_predictions(
     data = open_input(arg, stdin_format, header)
     if isinstance(data, ArrayInput):
         data = bfloat16.decide(data, dtype, kind, dtype_option)
-        for option, col in (("--sample-weight", weight_col), ("--rescale", rescale_col)):
+        for option, col in (
+            ("--sample-weight", weight_col),
+            ("--rescale", rescale_col),
+            ("--sequence-ids", ids_col),
+        ):
             if col is not None:
                 raise OptionError(
                     f"{option} {col!r}: no such file, and {data.name} "
@@ -95,11 +100,11 @@ def open_predictions(
     elif isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
         if not isinstance(data, ArrowTable):
             bfloat16.check_text(data.name, dtype, dtype_option)
-        preds = _record_predictions(data, pred_cols, label_col, weight_col, rescale_col)
+        preds = _record_predictions(data, pred_cols, label_col, weight_col, rescale_col, ids_col)
     else:
         if not isinstance(data, ArrowTable):
             bfloat16.check_text(data.name, dtype, dtype_option)
-        preds = _table_predictions(data, pred_cols, label_col, weight_col, rescale_col)
+        preds = _table_predictions(data, pred_cols, label_col, weight_col, rescale_col, ids_col)
     if isinstance(data, ArrowTable):
         _typed_scores(data, preds, dtype, kind, dtype_option)
     preds.chosen = pred_cols is not None
@@ -199,6 +204,7 @@ def _record_predictions(
     label_col: str | None,
     weight_col: str | None,
     rescale_col: str | None = None,
+    ids_col: str | None = None,
 ) -> Predictions:
     """PREDS as records: the prediction field(s), and the label, weight and --rescale fields
     if named."""
@@ -206,10 +212,11 @@ def _record_predictions(
     label = label_field(table, label_col) if label_col is not None else None
     weight = table.field(weight_col.strip(), "--sample-weight") if weight_col else None
     rescale = table.field(rescale_col.strip(), "--rescale") if rescale_col else None
-    for f in (weight, rescale):
+    ids = table.field(ids_col.strip(), "--sequence-ids") if ids_col else None
+    for f in (weight, rescale, ids):
         if f is not None and (f.width is not None or not f.numeric):
             raise InputError(table.name, f"field {f.path!r} is not one number per record")
-    exclude = {f.path for f in (label, weight, rescale) if f is not None}
+    exclude = {f.path for f in (label, weight, rescale, ids) if f is not None}
     if label is None:
         exclude |= {f.path for f in label_candidates(table)}
     cols, classes = pred_columns(table, pred_cols, exclude)
@@ -222,6 +229,8 @@ def _record_predictions(
         source.parts["weights"] = table.add(weight)
     if rescale is not None:
         source.parts["rescale"] = table.add(rescale)
+    if ids is not None:
+        source.parts["sequence_ids"] = table.add(ids)
     return Predictions(table.name, None, len(cols), classes, table.dtype_of(cols), source)
 
 
@@ -231,6 +240,7 @@ def _table_predictions(
     label_col: str | None,
     weight_col: str | None,
     rescale_col: str | None = None,
+    ids_col: str | None = None,
 ) -> Predictions:
     name, header = table.name, table.header
     skip: set[int] = set()
@@ -249,6 +259,10 @@ def _table_predictions(
         rescale = parse_cols(rescale_col, header, table.ncols, name, "--rescale")[0]
         source.parts["rescale"] = [rescale]
         skip.add(rescale)
+    if ids_col is not None:
+        ids = parse_cols(ids_col, header, table.ncols, name, "--sequence-ids")[0]
+        source.parts["sequence_ids"] = [ids]
+        skip.add(ids)
     if pred_cols is not None:
         cols = parse_cols(pred_cols, header, table.ncols, name, "--pred-cols")
     else:

@@ -130,15 +130,17 @@ def _number(value: object, option: str) -> float:
 
 
 def check_range(
-    value: float | None, low: float, high: float, option: str, *, high_open: bool = False
+    value: float | None, low: float, high: float, option: str, *, high_open=False, low_open=False
 ) -> None:
     """``--eps must be in [0, 0.5); got 0.5`` (NaN is never in range)."""
     if value is None:
         return
     value = _number(value, option)
-    if not (low <= value < high if high_open else low <= value <= high):  # NaN: never in range
-        bracket = ")" if high_open else "]"
-        raise OptionError(f"{option} must be in [{low:g}, {high:g}{bracket}; got {value:g}")
+    if not ((low < value) if low_open else (low <= value)) or not (
+        (value < high) if high_open else (value <= high)
+    ):  # NaN: never in range
+        lb, hb = "(" if low_open else "[", ")" if high_open else "]"
+        raise OptionError(f"{option} must be in {lb}{low:g}, {high:g}{hb}; got {value:g}")
 
 
 def check_choice(value: object, choices: Sequence[str], option: str) -> None:
