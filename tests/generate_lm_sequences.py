@@ -126,13 +126,15 @@ def references(
         out["byte_perplexity"] = weighted_perplexity(items)
         for row, (ll, c) in zip(rows if row_counts else [], items):
             row["bytes"] = c
-            row["bits_per_byte"] = bits_per_byte([(ll, c)])
+            # a sequence with no scored token has no bits per byte of its own (cece: null);
+            # its bytes stay in the pooled total, as the total given
+            row["bits_per_byte"] = bits_per_byte([(ll, c)]) if row["tokens"] else None
     if n_words is not None:
         items = list(zip(loglik, [int(c) for c in n_words]))
         out["word_perplexity"] = weighted_perplexity(items)
         for row, (ll, c) in zip(rows if row_counts else [], items):
             row["words"] = c
-            row["word_perplexity"] = weighted_perplexity([(ll, c)])
+            row["word_perplexity"] = weighted_perplexity([(ll, c)]) if row["tokens"] else None
     return out
 
 

@@ -237,6 +237,11 @@ def test_table_and_notes():
     assert "sequences with no token" in r.out
     assert "cece: note: --per-sequence: a sequence is a row of the labels' first axis" in r.err
     assert "1 of 5 sequences have no scored token" in r.err
+    # its bytes stay in the total (the text given); its own bits per byte is null, not 0
+    assert "--bytes: " in r.err and "belong to sequences with no scored token" in r.err
+    r = _run("categorical", *ARGS, "--bytes", "bytes.txt", "-f", "json")
+    empty = [s for s in json.loads(r.out)["sequences"] if not s["tokens"]]
+    assert empty and all(s["bits_per_byte"] is None and s["bytes"] >= 1 for s in empty)
 
 
 def test_table_is_bounded(tmp_path):
@@ -298,8 +303,23 @@ def test_library_counts_and_formulas():
     assert sequences.normalized_perplexity(math.log(3) * 5, 5) == pytest.approx(3.0)
     with pytest.raises(OptionError, match="count 0 at position 1; counts must be ≥ 1"):
         sequences.counts([3, 0], "--bytes")
-    with pytest.raises(OptionError, match=r"count 2\.5 at position 0 is not a whole number"):
+    with pytest.raises(OptionError, match=r"count 2\.5 is not a whole number"):
         sequences.counts([2.5], "--words")
+    with pytest.raises(OptionError, match=r"count 2\.5 at position 1 is not a whole number"):
+        sequences.counts([3, 2.5], "--words")
+
+
+@pytest.mark.parametrize("count", [0, -3, 2.5, math.nan, math.inf])
+def test_library_normalisations_refuse_a_count_that_is_no_count(count):
+    for f in (sequences.bits_per_byte, sequences.normalized_perplexity):
+        with pytest.raises(OptionError, match=r"^count: count "):
+            f(1.0, count)
+
+
+@pytest.mark.parametrize("nll", [-1.0, math.nan])
+def test_library_normalisations_refuse_a_negative_log_likelihood(nll):
+    with pytest.raises(OptionError, match="summed negative log-likelihood is ≥ 0"):
+        sequences.bits_per_byte(nll, 4)
     with pytest.raises(OptionError, match="id 3 comes back at token 4"):
         sequences.per_sequence(np.ones(5), np.array([3, 3, 4, 4, 3]))
     with pytest.raises(InputError, match=r"sequence id 1\.5 is not a whole number"):
@@ -337,10 +357,10 @@ def test_refusals(tmp_path):
             "cece: error: --sequence-ids says where sequences start; it goes with --per-sequence"
         ),
         ("flat.npy", "lab.npy", "--bytes", "0"): (
-            "cece: error: --bytes: count 0 at position 0; counts must be ≥ 1"
+            "cece: error: --bytes: count 0; counts must be ≥ 1"
         ),
         ("flat.npy", "lab.npy", "--words", "12.5"): (
-            "cece: error: --words: count 12.5 at position 0 is not a whole number"
+            "cece: error: --words: count 12.5 is not a whole number"
         ),
         ("flat.npy", "lab.npy", "--bytes", "[3, 4]"): (
             "cece: error: one count per sequence needs sequences: labels with a sequence axis "

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from cece import _native as kernels
 from cece import checks
 from cece.checks import KindDetector, RowSums
 from cece.engine import guesses, sequences
@@ -30,7 +31,7 @@ from cece.engine.task import (
     weight_sources,
 )
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import blocks, evidence, inputs, labels, shift
+from cece.io import bfloat16, blocks, evidence, inputs, labels, shift
 from cece.io.layout import Inference
 from cece.losses import softmax, temperature, topk
 from cece.losses.softmax import categorical_terms
@@ -198,10 +199,13 @@ class Categorical(Task):
         return raw
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
-        o, scores = self.opts, p
+        o, scores, inside = self.opts, p, 1.0
         if o.temperature is not None:  # F.cross_entropy(logits / T, y)
             temperature.temperature_kind(kind, self.preds.name)
-            p = temperature.soften(p, o.temperature, start, self.preds.name)
+            if self.fused(kind) and kernels.scales(p, o.temperature):
+                inside = o.temperature  # divided in the fused kernel's pass: no copy
+            else:
+                p = temperature.soften(bfloat16.values(p), o.temperature, start, self.preds.name)
         t = categorical_terms(
             p,
             self.targets(start, block["labels"]),
@@ -214,6 +218,7 @@ class Categorical(Task):
             focal_alpha=o.focal_alpha,
             eps=self.eps(kind),  # the dtype's own, as the report states
             renormalize=o.renormalize,
+            temperature=inside,
         )
         if (r := sample_rescale(self, block, start, len(p))) is not None:
             t.loss, t.numerator = t.loss * r, t.numerator * r

@@ -22,7 +22,7 @@ from cece.checks import KindDetector
 from cece.engine.reduce import LossLog, Summary, Worst, histogram, reduced
 from cece.engine.task import ClassCounts, Records, Task
 from cece.errors import CeceError, InputError
-from cece.io import blocks
+from cece.io import bfloat16, blocks
 from cece.losses.terms import Terms
 from cece.options import BASES
 from cece.parallel import worker_threads
@@ -163,6 +163,8 @@ class Pass:
         """Blocks are checked and computed by ``threads()`` workers and folded in order, so
         the result is the same, to the bit, as a one-thread run."""
         task, preds = self.task, self.task.preds
+        # bfloat16 blocks arrive as stored (2 bytes a value) but are sized as float32 ones:
+        # half float16's rows, so the first block, decoded for kind detection, stays small
         rows = blocks.rows_per_block(preds.n_classes, preds.dtype.itemsize)
         spy = self.begin(detector)
         workers = threads()
@@ -213,14 +215,16 @@ class Pass:
     def detect(
         self, detector: KindDetector | None, spy: KindDetector | None, p: np.ndarray, start: int
     ) -> None:
-        """Auto-detection, block by block, in order (in the main thread)."""
+        """Auto-detection, block by block, in order (in the main thread); bfloat16 bits are
+        decoded only while there is something left to learn."""
         if detector is None:
-            if spy is not None:
-                spy.update(p, start)
+            if spy is not None and not spy.settled:
+                spy.update(bfloat16.values(p), start)
             return
         if not detector.settled:
-            self.task.check_values(None, p, start)
-            detector.update(p, start)
+            values = bfloat16.values(p)
+            self.task.check_values(None, values, start)
+            detector.update(values, start)
             if detector.ambiguous:  # refused before a record is streamed
                 self.task.undecided(detector)
         if self.kind is None:
@@ -249,7 +253,7 @@ class Pass:
         try:
             t = self._terms(start, p, block, kind)
             if self.on_terms is not None:
-                self.on_terms(start, p, block, t, kind)
+                self.on_terms(start, bfloat16.values(p), block, t, kind)
             done = self._reduce(start, t)
             if self.sequences is not None:
                 done.sequences = self.sequences.block(start, t, block)
@@ -259,13 +263,15 @@ class Pass:
 
     def _terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         fused = self.task.fused(kind)  # the fused kernels check finiteness themselves
+        if not fused:  # the fused kernels read bfloat16 bits as they are; others need values
+            p = bfloat16.values(p)
         self.kernels.add("compiled" if fused and kernels.compiled(p) else "numpy")
         if not fused:
             self.task.check_values(kind, p, start)
         self.task.verify(kind, p, start)
         t = self.task.terms(start, p, block, kind)
         if not t.finite and fused:
-            self.task.check_values(kind, p, start)  # raises, naming the place
+            self.task.check_values(kind, bfloat16.values(p), start)  # raises, naming the place
         return t
 
     def _reduce(self, start: int, t: Terms) -> _Done:

@@ -229,11 +229,15 @@ def report(where: Setup, sums: Sums | None, summary: Summary, scale: float) -> t
             )
     nll_total = summary.loss_sum * scale  # Σ ℓ of the scored tokens, in nats
     for c in where.counts:
-        if c.option == "--bytes":
-            stats["bits_per_byte"] = sequences.bits_per_byte(nll_total, c.total)
-            stats["byte_perplexity"] = sequences.normalized_perplexity(nll_total, c.total)
-        else:
-            stats["word_perplexity"] = sequences.normalized_perplexity(nll_total, c.total)
+        if c.per_sequence is not None and sums is not None and len(c.per_sequence) == len(keys):
+            unscored = int(c.per_sequence[~counted].sum())
+            if unscored:  # the total is the text given, as lm-eval divides by every document's
+                notes.append(
+                    f"{c.option}: {unscored:,} of the {c.total:,} {c.option[2:]} belong to "
+                    "sequences with no scored token; the total keeps them (their own "
+                    f"{'bits_per_byte' if c.option == '--bytes' else 'word_perplexity'} is null)"
+                )
+        stats.update(_normalised(c.option, nll_total, c.total))
     rows = _rows(where, keys, tokens, means, nll, scale) if where.per_sequence else None
     return rows, stats, notes
 
@@ -249,14 +253,27 @@ def _rows(where: Setup, keys, tokens, means, nll, scale: float) -> list[dict]:
             "loss": None if empty else m / scale,
             "perplexity": None if empty else sequences.perplexity(m),
         }
-        if "--bytes" in per:
-            row["bytes"] = int(per["--bytes"][i])
-            row["bits_per_byte"] = sequences.bits_per_byte(float(nll[i]), row["bytes"])
-        if "--words" in per:
-            row["words"] = int(per["--words"][i])
-            row["word_perplexity"] = sequences.normalized_perplexity(float(nll[i]), row["words"])
+        for option, key in (("--bytes", "bytes"), ("--words", "words")):
+            if option in per:
+                row[key] = int(per[option][i])
+                row.update(_normalised(option, float(nll[i]), 0 if empty else row[key], False))
         out.append(row)
     return out
+
+
+def _normalised(option: str, nll: float, count: int, stats: bool = True) -> dict:
+    """The ``stats`` keys (``stats``) or a sequence row's of ``--bytes`` / ``--words``; where
+    no text was scored, nan in ``stats`` (as a mean of nothing) and None in a row."""
+    none = math.nan if stats else None
+    if option == "--bytes":
+        bpb = sequences.bits_per_byte(nll, count) if count else none
+        if not stats:
+            return {"bits_per_byte": bpb}
+        return {
+            "bits_per_byte": bpb,
+            "byte_perplexity": sequences.normalized_perplexity(nll, count) if count else none,
+        }
+    return {"word_perplexity": sequences.normalized_perplexity(nll, count) if count else none}
 
 
 def merge(docs: list[dict], paths: list[str], summary: Summary, unit_scale: float) -> tuple:
@@ -304,9 +321,5 @@ def merge(docs: list[dict], paths: list[str], summary: Summary, unit_scale: floa
             raise OptionError(f"{path} was computed without --{key}; every shard needs it")
         total = sum(int(g["total"]) for g in given)
         facts[key] = {"total": total, "per_sequence": all(g["per_sequence"] for g in given)}
-        if key == "bytes":
-            stats["bits_per_byte"] = sequences.bits_per_byte(nll, total)
-            stats["byte_perplexity"] = sequences.normalized_perplexity(nll, total)
-        else:
-            stats["word_perplexity"] = sequences.normalized_perplexity(nll, total)
+        stats.update(_normalised(f"--{key}", nll, total))
     return rows, stats, facts

@@ -51,13 +51,14 @@ def counts(values: object, option: str) -> np.ndarray:
     if not len(c):
         raise OptionError(f"{option}: no counts")
     bad = np.flatnonzero(~np.isfinite(c) | (c != np.round(c)))
+    where = (lambda i: "") if len(c) == 1 else (lambda i: f" at position {i}")
     if bad.size:
         i = int(bad[0])
-        raise OptionError(f"{option}: count {c[i]:g} at position {i} is not a whole number")
+        raise OptionError(f"{option}: count {c[i]:g}{where(i)} is not a whole number")
     low = np.flatnonzero(c <= 0)
     if low.size:
         i = int(low[0])
-        raise OptionError(f"{option}: count {c[i]:g} at position {i}; counts must be ≥ 1")
+        raise OptionError(f"{option}: count {c[i]:g}{where(i)}; counts must be ≥ 1")
     if c.max() >= 2.0**53:
         raise OptionError(f"{option}: count {c.max():g} is too large to hold exactly")
     return c.astype(np.int64)
@@ -65,8 +66,12 @@ def counts(values: object, option: str) -> np.ndarray:
 
 def per_count(nll_sum: float, count: int) -> float:
     """``Σ nll / count`` in nats: lm-eval-harness' ``weighted_mean`` of (loglikelihood, count)
-    pairs, negated (``nll = −loglikelihood``); nan without a count."""
-    return nll_sum / count if count > 0 else math.nan
+    pairs, negated (``nll = −loglikelihood``). ``count`` is a whole number ≥ 1 and ``nll_sum``
+    ≥ 0 (inf allowed), else :class:`~cece.errors.OptionError`."""
+    n = int(counts(count, "count")[0])
+    if not nll_sum >= 0:  # nan too
+        raise OptionError(f"a summed negative log-likelihood is ≥ 0; got {nll_sum:g}")
+    return nll_sum / n
 
 
 def bits_per_byte(nll_sum: float, n_bytes: int) -> float:

@@ -77,7 +77,8 @@ def sequence_blocks(result: Result, *, worst: int | None = None) -> list[Rendera
     if len(rows) > len(shown):
         parts.append(
             Text(
-                f"… {len(rows) - len(shown):,} more sequences (-f json or -f jsonl "
+                f"… {len(rows) - len(shown):,} more sequence{'s' if len(rows) - len(shown) > 1 else ''}"
+                " (-f json or -f jsonl "
                 "--per-sequence lists them all)",
                 style="dim",
             )
