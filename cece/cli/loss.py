@@ -19,6 +19,7 @@ from cece.cli.params import (
     BinaryKind,
     ClassAxisOpt,
     ClassesOpt,
+    ConfidenceOpt,
     DType,
     DTypeOpt,
     ElementwiseOpt,
@@ -156,6 +157,7 @@ def categorical(
     baseline: BaselineOpt = None,
     tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
+    confidence: ConfidenceOpt = 0.95,
 ) -> None:
     from cece.cli import run as commands
 
@@ -205,6 +207,7 @@ def categorical(
             tolerance,
             strict,
             hist,
+            confidence,
         ),
     )
     if code:
@@ -310,6 +313,7 @@ def binary(
     baseline: BaselineOpt = None,
     tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
+    confidence: ConfidenceOpt = 0.95,
 ) -> None:
     from cece.cli import run as commands
 
@@ -349,6 +353,7 @@ def binary(
             tolerance,
             strict,
             hist,
+            confidence,
         ),
     )
     if code:
@@ -385,14 +390,13 @@ def merge(
     fail_above: FailAboveOpt = None,
     baseline: BaselineOpt = None,
     tolerance: ToleranceOpt = None,
+    confidence: ConfidenceOpt = 0.95,
 ) -> None:
     from cece.cli import run as commands
 
-    code = commands.run_merge(
-        summaries,
-        output_options(
-            fmt, quiet, "0", None, False, False, output, fail_above, baseline, tolerance, False
-        ),
+    out = output_options(
+        fmt, quiet, "0", None, False, False, output, fail_above, baseline, tolerance, False
     )
+    code = commands.run_merge(summaries, {**out, "confidence": confidence})
     if code:
         raise typer.Exit(code)

@@ -18,6 +18,7 @@ from cece.engine import pipeline as engine
 from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
 from cece.engine.task import Records, Task
+from cece.engine.uncertainty import check_confidence
 from cece.errors import CeceError, ExitCode, OptionError, stderr_prefix
 from cece.io import arrays, factors, readers
 from cece.options import LossOptions, OutputOptions
@@ -149,6 +150,7 @@ def run(
                 on_progress=bar.update,
             )
         diag.flush()
+        result.options["confidence"] = out.confidence  # of stats.ci (cece.report.uncertainty)
         say_environment(result)
         if isinstance(writer, records.JsonSamples):
             writer.finish(result)
@@ -182,7 +184,16 @@ def run_merge(paths: list[str], out: dict) -> int:
     output = output_from(out)
     if output.fmt in ("jsonl", "csv"):
         raise OptionError("cece merge writes a summary: use -f table or -f json")
+    check_confidence(output.confidence)
     result = summaries.merge(paths)
+    result.options["confidence"] = output.confidence
+    if (without := result.input.get("shards_without_moments")) and not output.quiet:
+        print(
+            f"{stderr_prefix('note')} {without[0]}"
+            f"{f' and {len(without) - 1} more shard(s) predate' if len(without) > 1 else ' predates'}"
+            " the mergeable moments of the mean: the merge has no stderr or ci",
+            file=sys.stderr,
+        )
     say_environment(result)
     baseline = _check_output_options(output, result.input.get("command"))
     with open_output(output.output, paths) as stream:
@@ -194,6 +205,7 @@ def _check_output_options(out: OutputOptions, command: str | None) -> dict | Non
     """Options that can be wrong, checked before anything is computed or printed; returns
     the baseline document, read once."""
     out.check()
+    check_confidence(out.confidence)
     if out.baseline is None:
         return None
     return summaries.open_baseline(out.baseline, command, out.tolerance)

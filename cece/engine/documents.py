@@ -167,6 +167,7 @@ def merge(paths: list[str]) -> Result:
             "kind": _common(docs, "kind"),
             "target": _common(docs, "target"),
             **seq_input,
+            **_without_moments(docs, paths),
         },
         options=options,
         unit=first["unit"],
@@ -182,6 +183,16 @@ def merge(paths: list[str]) -> Result:
         sequences=rows,
         sequence_stats=seq_stats,
     )
+
+
+def _without_moments(docs: list[dict], paths: list[str]) -> dict:
+    """Shards written before documents kept the moments of the mean (no stderr for the merge)."""
+    old = [
+        p
+        for d, p in zip(docs, paths)
+        if "moments" not in d["summary"] and d["summary"].get("count")
+    ]
+    return {"shards_without_moments": old} if old else {}
 
 
 def _common(docs: list[dict], key: str) -> str | None:
