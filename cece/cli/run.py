@@ -15,6 +15,7 @@ from cece.checks import Diagnostics
 from cece.cli.app import RUN
 from cece.engine import documents as summaries
 from cece.engine import pipeline as engine
+from cece.engine import provenance
 from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
 from cece.engine.task import Records, Task
@@ -130,6 +131,10 @@ def run(
             "-f jsonl/csv write one record a token",
             hint="--per-sequence writes one record a sequence, with its count",
         )
+    if baseline is not None:  # what can be told before the run (the rest after it)
+        provenance.check_baseline_definition(
+            str(out.baseline), baseline, opts.to_json(provenance.BEFORE_RUN), provenance.BEFORE_RUN
+        )
     keep = out.keep(opts.reduction)
     diag = Diagnostics(strict=out.strict, quiet_notes=out.quiet)
     task = task_class(opts, diag, keep)
@@ -151,6 +156,11 @@ def run(
             )
         diag.flush()
         result.options["confidence"] = out.confidence  # of stats.ci (cece.report.uncertainty)
+        inputs = [preds, labels, opts.sample_weight, opts.mask, opts.rescale]
+        result.input["fingerprint"] = provenance.fingerprint(inputs, result.rows)
+        result.input["class_count"] = task.preds.n_classes  # binary: its K columns
+        if baseline is not None:
+            provenance.check_baseline_definition(str(out.baseline), baseline, result.options)
         say_environment(result)
         if isinstance(writer, records.JsonSamples):
             writer.finish(result)
@@ -187,18 +197,29 @@ def run_merge(paths: list[str], out: dict) -> int:
     check_confidence(output.confidence)
     result = summaries.merge(paths)
     result.options["confidence"] = output.confidence
-    if (without := result.input.get("shards_without_moments")) and not output.quiet:
-        print(
-            f"{stderr_prefix('note')} {without[0]}"
-            f"{f' and {len(without) - 1} more shard(s) predate' if len(without) > 1 else ' predates'}"
-            " the mergeable moments of the mean: the merge has no stderr or ci",
-            file=sys.stderr,
-        )
+    if not output.quiet:
+        _merge_notes(result.input)
     say_environment(result)
     baseline = _check_output_options(output, result.input.get("command"))
+    if baseline is not None:
+        provenance.check_baseline_definition(str(output.baseline), baseline, result.options)
     with open_output(output.output, paths) as stream:
         _render(result, stream, output)
     return gate(result, output, baseline)
+
+
+def _merge_notes(facts: dict) -> None:
+    """What a merge of older documents cannot do, stated."""
+    for key, lacks in (
+        ("shards_without_fingerprint", "no input fingerprint: not checked for repeats"),
+        ("shards_without_moments", "no moments of the mean: the merge has no stderr or ci"),
+    ):
+        if without := facts.get(key):
+            more = f" and {len(without) - 1} more shard(s)" if len(without) > 1 else ""
+            print(
+                f"{stderr_prefix('note')} {without[0]}{more}: written by an older cece, {lacks}",
+                file=sys.stderr,
+            )
 
 
 def _check_output_options(out: OutputOptions, command: str | None) -> dict | None:
