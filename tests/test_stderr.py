@@ -169,9 +169,7 @@ def test_binary_multilabel_a_sample_is_a_row_and_elementwise_an_element(tmp_path
     assert st_["stderr"] == pytest.approx(naive_stderr(s * e.sum(axis=1), k * s), rel=1e-10)
     # --pos-weight is in the per-sample loss
     pw = np.array([1.0, 2.0, 0.5])
-    lw = pw * y * np.log1p(np.exp(-x)) + (1 - y) * np.log1p(
-        np.exp(x)
-    )
+    lw = pw * y * np.log1p(np.exp(-x)) + (1 - y) * np.log1p(np.exp(x))
     check_plain(doc("binary", *args, "--pos-weight", "1,2,0.5")["stats"], lw.mean(axis=1))
 
 
@@ -330,8 +328,8 @@ def test_old_documents_merge_without_stderr_and_say_so(tmp_path):
     assert merged["input"]["shards_without_moments"] == [shard_a]
     assert merged["summary"]["moments"] is None
     assert (
-        f"cece: note: {shard_a} predates the mergeable moments of the mean: the merge has no "
-        "stderr or ci"
+        f"cece: note: {shard_a}: written by an older cece, no moments of the mean: the merge "
+        "has no stderr or ci"
     ) in run.err.splitlines()
     table = run_cece("merge", shard_a, str(new)).out
     assert "stderr" not in table and "CI" not in table

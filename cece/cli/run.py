@@ -132,9 +132,9 @@ def run(
             hint="--per-sequence writes one record a sequence, with its count",
         )
     if baseline is not None:  # what can be told before the run (the rest after it)
-        provenance.check_baseline_definition(
-            str(out.baseline), baseline, opts.to_json(provenance.BEFORE_RUN), provenance.BEFORE_RUN
-        )
+        given = opts.to_json(tuple(provenance.DEFINITION))
+        keys = provenance.known_before_run(given)
+        provenance.check_baseline_definition(str(out.baseline), baseline, given, keys)
     keep = out.keep(opts.reduction)
     diag = Diagnostics(strict=out.strict, quiet_notes=out.quiet)
     task = task_class(opts, diag, keep)

@@ -37,9 +37,15 @@ DEFINITION: dict[str, tuple[str, str]] = {
     "elementwise": ("--elementwise", "value"),
     "reduction": ("--reduction", "mean"),
 }
-# options known before the run: the task rewrites eps (the dtype's, in force) and
-# ignore_index (--shift / --mask score through it)
-BEFORE_RUN = tuple(k for k in DEFINITION if k not in ("eps", "ignore_index"))
+
+
+def known_before_run(options: dict) -> tuple[str, ...]:
+    """The defining options a run's flags already settle: not eps (the clip in force depends
+    on the kind and dtype found), nor ignore_index under --shift / --mask (they score
+    through it)."""
+    later = {"eps", "pos_weight"}  # pos_weight: as broadcast against the inputs
+    later |= {"ignore_index"} if options.get("shift") or options.get("mask") else set()
+    return tuple(k for k in DEFINITION if k not in later)
 
 
 def _normal(key: str, value: object, how: str) -> object:
