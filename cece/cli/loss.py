@@ -365,9 +365,9 @@ def binary(
     help=help_text(
         "Combine the JSON summaries of shards into the summary of their union, exactly.",
         """Each input is a document written by cece ... -f json (or by cece merge). Count,
-        sum, mean, std, min, max, accuracy and perplexity of the union are exact, from the
-        mergeable sums every document carries; the median needs every sample and is not
-        kept. Shards must be the same loss with the same options.""",
+        sum, mean, its stderr and CI, std, min, max, accuracy and perplexity of the union are
+        exact, from the mergeable sums every document carries; the median is not kept. Shards
+        must be the same loss with the same options, each given once (input fingerprints).""",
     ),
     epilog=examples(
         "cece merge shard-0.json shard-1.json shard-2.json",
