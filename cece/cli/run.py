@@ -156,8 +156,8 @@ def run(
             )
         diag.flush()
         result.options["confidence"] = out.confidence  # of stats.ci (cece.report.uncertainty)
-        inputs = [preds, labels, opts.sample_weight, opts.mask, opts.rescale]
-        result.input["fingerprint"] = provenance.fingerprint(inputs, result.rows)
+        files = [*inputs, opts.words, opts.rescale]
+        result.input["fingerprint"] = provenance.fingerprint(files, result.rows)
         result.input["class_count"] = task.preds.n_classes  # binary: its K columns
         if baseline is not None:
             provenance.check_baseline_definition(str(out.baseline), baseline, result.options)
