@@ -19,9 +19,8 @@ import numpy as np
 
 from cece import _native as kernels
 from cece.checks import KindDetector
-from cece.engine.reduce import LossLog, Summary, Worst, histogram, reduced
+from cece.engine.reduce import LossLog, Summary, Worst, block_moments, histogram, reduced
 from cece.engine.task import ClassCounts, Records, Task
-from cece.engine.uncertainty import RatioMoments
 from cece.errors import CeceError, InputError
 from cece.io import bfloat16, blocks
 from cece.losses.terms import Terms
@@ -290,7 +289,7 @@ class _Pass:
             kl=None if t.kl is None else t.kl[valid] / scale,
             clipped_low=t.clipped_low,
             clipped_high=t.clipped_high,
-            moments=_moments(t, None if every else valid, scale, counted),
+            moments=block_moments(t, None if every else valid, scale, counted),
         )
         if keep.losses:
             self.log.put(first, loss, None if every else valid)
@@ -379,19 +378,6 @@ class _Pass:
         if not self.task.keep.hist:
             return None
         return histogram(self.log.all())
-
-
-def _moments(t: Terms, valid: np.ndarray | None, scale: float, counted: np.ndarray):
-    """The (aᵢ, bᵢ) of the reported mean Σaᵢ/Σbᵢ over the samples that count (``valid``; None:
-    all): aᵢ the sample's numerator in the unit, bᵢ its share of the denominator. A sample is
-    what the reduction's denominator counts: a row of binary N×K (bᵢ = K, or K·sᵢ), an element
-    with --elementwise; ignored, shifted-off and masked positions are not samples."""
-    n = len(t.loss)
-    plain = t.weight is kernels.ones(n)
-    if plain and t.numerator is t.loss:
-        return RatioMoments.of(counted)
-    a, b = (t.numerator, t.weight) if valid is None else (t.numerator[valid], t.weight[valid])
-    return RatioMoments.of(a if scale == 1.0 else a / scale, None if plain else b)
 
 
 def _with_axes(fields: list[str], axes: tuple[list[str], tuple] | None) -> list[str]:

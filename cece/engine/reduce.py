@@ -19,7 +19,7 @@ import numpy as np
 
 from cece import _native as kernels
 from cece.engine.uncertainty import RatioMoments
-from cece.losses.terms import reduce, weighted_mean
+from cece.losses.terms import Terms, reduce, weighted_mean
 
 
 @dataclass
@@ -152,6 +152,21 @@ class Summary:
 def reduced(summary: Summary, reduction: str) -> float | None:
     """The value ``--reduction`` asks for (None for ``none``)."""
     return reduce(summary.weighted_sum, summary.weight_sum, reduction)
+
+
+def block_moments(
+    t: Terms, valid: np.ndarray | None, scale: float, counted: np.ndarray
+) -> RatioMoments:
+    """The (aᵢ, bᵢ) of the reported mean Σaᵢ/Σbᵢ over the samples that count (``valid``; None:
+    all): aᵢ the sample's numerator in the unit, bᵢ its share of the denominator. A sample is
+    what the reduction's denominator counts: a row of binary N×K (bᵢ = K, or K·sᵢ), an element
+    with --elementwise; ignored, shifted-off and masked positions are not samples."""
+    n = len(t.loss)
+    plain = t.weight is kernels.ones(n)
+    if plain and t.numerator is t.loss:
+        return RatioMoments.of(counted)
+    a, b = (t.numerator, t.weight) if valid is None else (t.numerator[valid], t.weight[valid])
+    return RatioMoments.of(a if scale == 1.0 else a / scale, None if plain else b)
 
 
 class LossLog:
