@@ -119,6 +119,7 @@ class OutputOptions:
     tolerance: str | None = None
     strict: bool = False
     hist: bool = False
+    confidence: float = 0.95  # --confidence: of the mean's interval (JSON options.confidence)
 
     @property
     def streaming(self) -> bool:

@@ -70,10 +70,13 @@ def test_merge_never_prints_negative_zero(tmp_path):
     for key in ("min", "max", "mean", "median", "sum"):
         doc["stats"][key] = -0.0
     doc["loss"] = -0.0
+    del doc["input"]["fingerprint"]  # (older documents have none)
     shard.write_text(json.dumps(doc))
     assert "-0.0" in shard.read_text()
+    other = tmp_path / "b.json"  # another shard (a shard given twice is refused)
+    other.write_text(json.dumps({**doc, "input": {**doc["input"], "preds": "b"}}))
     for args in ([], ["-q"], ["-f", "json"]):
-        merged = run_cece("merge", shard, shard, *args)
+        merged = run_cece("merge", shard, other, *args)
         assert merged.code == 0, merged.err
         assert not NEG_ZERO.search(merged.out), merged.out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import pty
 import select
@@ -193,10 +194,19 @@ def baseline(tmp_path):
         ("0.1", "4%", 0),
     ],
 )
-def test_baseline_with_absolute_and_relative_tolerance(baseline, smoothing, tolerance, code):
+def test_baseline_with_absolute_and_relative_tolerance(
+    baseline, smoothing, tolerance, code, tmp_path
+):
+    # a candidate 0.05 worse than the baseline (golden d2 − a2; --label-smoothing itself is
+    # refused against a baseline computed without it): the second sample's pig logit lowered
+    # until its loss is 0.1 higher, log(e^(d−4) + e^(d−2) + 1) = ℓ₁ + 0.1
+    worse = float(smoothing) > 0
+    loss1 = math.log(math.exp(-4) + math.exp(-2) + 1)
+    d = math.log((math.exp(loss1 + 0.1) - 1) / (math.exp(-4) + math.exp(-2))) if worse else 0.0
+    (tmp_path / "candidate.csv").write_text(f"cat,dog,pig\n1,2,3\n2,4,{6 - d!r}\n")
     extra = f"--tolerance {tolerance}" if tolerance else ""
     proc = sh(
-        f"cece categorical {LOGITS} {LABELS} -q --label-smoothing {smoothing} "
+        f"cece categorical {tmp_path}/candidate.csv {LABELS} -q --from logits "
         f"--baseline {baseline} {extra}"
     )
     assert proc.returncode == code, proc.stderr
@@ -218,6 +228,8 @@ def test_baseline_in_other_units_and_of_another_loss(baseline, tmp_path):
 
 def test_nan_fails_every_check(baseline, tmp_path):
     (tmp_path / "ignored.csv").write_text("-1\n-1\n")
+    baseline = tmp_path / "ignoring.json"  # the same definition (--ignore-index -1), no -1 label
+    sh(f"cece categorical {LOGITS} {LABELS} --ignore-index -1 -f json -o {baseline}")
     proc = sh(
         f"cece categorical {LOGITS} {tmp_path}/ignored.csv --ignore-index -1 -q "
         f"--baseline {baseline} --tolerance 100%"

@@ -1,4 +1,4 @@
-"""The loss commands: ``cece categorical``, ``cece binary`` and ``cece merge``.
+"""The loss commands: ``cece categorical`` and ``cece binary`` (then :mod:`cece.cli.merge`).
 
 Each parses its options and calls :mod:`cece.cli.run`; numpy, pandas and rich are imported
 there, not here (start-up).
@@ -19,6 +19,7 @@ from cece.cli.params import (
     BinaryKind,
     ClassAxisOpt,
     ClassesOpt,
+    ConfidenceOpt,
     DType,
     DTypeOpt,
     ElementwiseOpt,
@@ -156,6 +157,7 @@ def categorical(
     baseline: BaselineOpt = None,
     tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
+    confidence: ConfidenceOpt = 0.95,
 ) -> None:
     from cece.cli import run as commands
 
@@ -205,6 +207,7 @@ def categorical(
             tolerance,
             strict,
             hist,
+            confidence,
         ),
     )
     if code:
@@ -310,6 +313,7 @@ def binary(
     baseline: BaselineOpt = None,
     tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
+    confidence: ConfidenceOpt = 0.95,
 ) -> None:
     from cece.cli import run as commands
 
@@ -349,50 +353,11 @@ def binary(
             tolerance,
             strict,
             hist,
+            confidence,
         ),
     )
     if code:
         raise typer.Exit(code)
 
 
-@command(
-    short_help="Combine shard JSON summaries into one exact summary.",
-    help=help_text(
-        "Combine the JSON summaries of shards into the summary of their union, exactly.",
-        """Each input is a document written by cece ... -f json (or by cece merge). Count,
-        sum, mean, std, min, max, accuracy and perplexity of the union are exact, from the
-        mergeable sums every document carries; the median needs every sample and is not
-        kept. Shards must be the same loss with the same options.""",
-    ),
-    epilog=examples(
-        "cece merge shard-0.json shard-1.json shard-2.json",
-        "cece merge shards/*.json -f json -o all.json",
-        "cece merge shards/*.json -q --baseline baseline.json --tolerance 1%",
-    ),
-)
-def merge(
-    summaries: Annotated[
-        list[str],
-        typer.Argument(
-            metavar="SUMMARY.json...",
-            help="JSON documents written by cece -f json.",
-            show_default=False,
-        ),
-    ],
-    fmt: FormatOpt = Format.table,
-    quiet: QuietOpt = False,
-    output: OutputOpt = None,
-    fail_above: FailAboveOpt = None,
-    baseline: BaselineOpt = None,
-    tolerance: ToleranceOpt = None,
-) -> None:
-    from cece.cli import run as commands
-
-    code = commands.run_merge(
-        summaries,
-        output_options(
-            fmt, quiet, "0", None, False, False, output, fail_above, baseline, tolerance, False
-        ),
-    )
-    if code:
-        raise typer.Exit(code)
+from cece.cli import merge  # noqa: E402, F401  (cece merge, listed after the loss commands)

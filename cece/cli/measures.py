@@ -16,6 +16,7 @@ from cece.cli.params import (
     BaselineOpt,
     BaseOpt,
     ClassAxisOpt,
+    ConfidenceOpt,
     DType,
     DTypeOpt,
     ElementwiseOpt,
@@ -155,6 +156,7 @@ def entropy(
     baseline: BaselineOpt = None,
     tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
+    confidence: ConfidenceOpt = 0.95,
 ) -> None:
     _measure(
         "entropy",
@@ -180,6 +182,7 @@ def entropy(
             tolerance,
             strict,
             hist,
+            confidence,
         ),
         dtype=dtype,
         sample_weight=sample_weight,
@@ -256,6 +259,7 @@ def kl(
     baseline: BaselineOpt = None,
     tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
+    confidence: ConfidenceOpt = 0.95,
 ) -> None:
     _measure(
         "kl",
@@ -281,6 +285,7 @@ def kl(
             tolerance,
             strict,
             hist,
+            confidence,
         ),
         q_kind,
         dtype,

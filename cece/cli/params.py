@@ -345,6 +345,12 @@ ToleranceOpt = Annotated[
         rich_help_panel=CI,
     ),
 ]
+ConfidenceOpt = Annotated[  # stats.ci: mean ± t·stderr, Student's t at n − 1 df
+    float,
+    typer.Option(
+        "--confidence", metavar="C", help="Confidence of the mean's CI.", rich_help_panel=OUT
+    ),
+]
 StrictOpt = Annotated[
     bool, typer.Option("--strict", help="Turn warnings into errors (exit 2).", rich_help_panel=CI)
 ]
@@ -373,6 +379,7 @@ def output_options(
     tolerance: str | None,
     strict: bool,
     hist: bool = False,
+    confidence: float = 0.95,
 ) -> dict:
     """The output and CI options every loss command shares."""
     return {
@@ -388,4 +395,5 @@ def output_options(
         "tolerance": tolerance,
         "strict": strict,
         "hist": hist,
+        "confidence": confidence,
     }

@@ -15,9 +15,11 @@ from cece.checks import Diagnostics
 from cece.cli.app import RUN
 from cece.engine import documents as summaries
 from cece.engine import pipeline as engine
+from cece.engine import provenance
 from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
 from cece.engine.task import Records, Task
+from cece.engine.uncertainty import check_confidence
 from cece.errors import CeceError, ExitCode, OptionError, stderr_prefix
 from cece.io import arrays, factors, readers
 from cece.options import LossOptions, OutputOptions
@@ -137,6 +139,10 @@ def run(
             "-f jsonl/csv write one record a token",
             hint="--per-sequence writes one record a sequence, with its count",
         )
+    if baseline is not None:  # what can be told before the run (the rest after it)
+        given = opts.to_json(tuple(provenance.DEFINITION))
+        keys = provenance.known_before_run(given)
+        provenance.check_baseline_definition(str(out.baseline), baseline, given, keys)
     keep = out.keep(opts.reduction)
     diag = Diagnostics(strict=out.strict, quiet_notes=out.quiet)
     task = task_class(opts, diag, keep)
@@ -157,6 +163,12 @@ def run(
                 on_progress=bar.update,
             )
         diag.flush()
+        result.options["confidence"] = out.confidence  # of stats.ci (cece.report.uncertainty)
+        files = [*inputs, opts.words, opts.rescale]
+        result.input["fingerprint"] = provenance.fingerprint(files, result.rows)
+        result.input["class_count"] = task.preds.n_classes  # binary: its K columns
+        if baseline is not None:
+            provenance.check_baseline_definition(str(out.baseline), baseline, result.options)
         say_environment(result)
         if isinstance(writer, records.JsonSamples):
             writer.finish(result)
@@ -190,18 +202,39 @@ def run_merge(paths: list[str], out: dict) -> int:
     output = output_from(out)
     if output.fmt in ("jsonl", "csv"):
         raise OptionError("cece merge writes a summary: use -f table or -f json")
+    check_confidence(output.confidence)
     result = summaries.merge(paths)
+    result.options["confidence"] = output.confidence
+    if not output.quiet:
+        _merge_notes(result.input)
     say_environment(result)
     baseline = _check_output_options(output, result.input.get("command"))
+    if baseline is not None:
+        provenance.check_baseline_definition(str(output.baseline), baseline, result.options)
     with open_output(output.output, paths) as stream:
         _render(result, stream, output)
     return gate(result, output, baseline)
+
+
+def _merge_notes(facts: dict) -> None:
+    """What a merge of older documents cannot do, stated."""
+    for key, lacks in (
+        ("shards_without_fingerprint", "no input fingerprint: not checked for repeats"),
+        ("shards_without_moments", "no moments of the mean: the merge has no stderr or ci"),
+    ):
+        if without := facts.get(key):
+            more = f" and {len(without) - 1} more shard(s)" if len(without) > 1 else ""
+            print(
+                f"{stderr_prefix('note')} {without[0]}{more}: written by an older cece, {lacks}",
+                file=sys.stderr,
+            )
 
 
 def _check_output_options(out: OutputOptions, command: str | None) -> dict | None:
     """Options that can be wrong, checked before anything is computed or printed; returns
     the baseline document, read once."""
     out.check()
+    check_confidence(out.confidence)
     if out.baseline is None:
         return None
     return summaries.open_baseline(out.baseline, command, out.tolerance)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cece.engine import sequences
 from cece.engine.pipeline import Result
+from cece.engine.provenance import DEFINITION
 from cece.engine.reduce import Summary
 from cece.errors import CeceError, InputError
 from cece.options import SCALES
@@ -144,14 +145,15 @@ def merge(paths: list[str]) -> Result:
                 f"{name} a {loss_command(first)} loss in {first.get('unit')}; "
                 "shards must be one computation",
             )
-        for key in _SAME:
-            a, b = first.get("options", {}).get(key), doc.get("options", {}).get(key)
-            if a != b:
-                raise InputError(
-                    path,
-                    f"was computed with {key} = {b!r}, but {name} with "
-                    f"{a!r}; shards must use the same options",
-                )
+        _same_options(first.get("options", {}), doc.get("options", {}), name, path)
+        classes, theirs = class_count(first), class_count(doc)
+        if classes is not None and theirs is not None and classes != theirs:
+            raise InputError(
+                path,
+                f"has {theirs} prediction columns, but {name} {classes}; shards must be one "
+                "computation",
+            )
+    _given_once(docs, paths)
     total = Summary()
     for doc in docs:
         total.merge(Summary.from_dict(doc["summary"]))
@@ -167,6 +169,9 @@ def merge(paths: list[str]) -> Result:
             "kind": _common(docs, "kind"),
             "target": _common(docs, "target"),
             **seq_input,
+            **_without_moments(docs, paths),
+            **_prints(docs, paths),
+            **({"class_count": class_count(first)} if class_count(first) is not None else {}),
         },
         options=options,
         unit=first["unit"],
@@ -182,6 +187,98 @@ def merge(paths: list[str]) -> Result:
         sequences=rows,
         sequence_stats=seq_stats,
     )
+
+
+def _same_options(first: dict, doc: dict, name: str, path: str) -> None:
+    """Shards computed with other options are another computation."""
+    for key in dict.fromkeys((*_SAME, *DEFINITION)):
+        a, b = first.get(key), doc.get(key)
+        if key in DEFINITION and DEFINITION[key][1] == "given":
+            if (a is None) != (b is None):
+                flag = DEFINITION[key][0]
+                raise InputError(
+                    path,
+                    f"was computed {'without' if b is None else 'with'} {flag}, but {name} "
+                    f"{'with' if b is None else 'without'} it; shards must use the same options",
+                )
+        elif a != b and (key in _SAME or (key in first and key in doc)):
+            raise InputError(
+                path,
+                f"was computed with {key} = {b!r}, but {name} with {a!r}; shards must use the "
+                "same options",
+            )
+
+
+def class_count(doc: dict) -> int | None:
+    """How many classes (columns) a document's predictions had (None: not recorded)."""
+    facts = doc.get("input", {})
+    if "class_count" in facts:
+        return int(facts["class_count"])
+    if "columns" in facts:  # binary
+        return int(facts["columns"])
+    shape = facts.get("shape")
+    return int(shape[-1]) if isinstance(shape, list) and len(shape) == 2 else None
+
+
+def shard_prints(doc: dict) -> list[list[dict]] | None:
+    """The input fingerprints of a document's shards (one for a run; None: not recorded)."""
+    facts = doc.get("input", {})
+    if "fingerprints" in facts:
+        return facts["fingerprints"]
+    return [facts["fingerprint"]] if "fingerprint" in facts else None
+
+
+def _given_once(docs: list[dict], paths: list[str]) -> None:
+    """A shard given twice (the same file, an identical document, or the same inputs) would
+    count its samples twice: refused."""
+    seen: dict[str, str] = {}
+    inputs: dict[str, str] = {}
+    for doc, path in zip(docs, paths):
+        key = json.dumps(doc, sort_keys=True)
+        real = str(Path(path).resolve())
+        for other, same in ((seen.get(real), "the same file as"), (seen.get(key), "identical to")):
+            if other is not None:
+                raise InputError(path, f"is {same} {other}; a shard given twice counts twice")
+        seen[real] = seen[key] = path
+        for prints in shard_prints(doc) or []:
+            if any("stdin" in p for p in prints):
+                continue  # standard input cannot be told apart
+            mark = json.dumps(prints, sort_keys=True)
+            if (other := inputs.get(mark)) is not None:
+                raise InputError(
+                    path,
+                    f"was computed from the same inputs as {other} ({_files(prints)}); a shard "
+                    "given twice counts twice",
+                )
+            inputs[mark] = path
+
+
+def _files(prints: list[dict]) -> str:
+    names = [Path(p["path"]).name for p in prints if "path" in p]
+    return ", ".join(names) if names else "the same literal values"
+
+
+def _prints(docs: list[dict], paths: list[str]) -> dict:
+    """The merge's ``fingerprints`` (every shard's), and the shards that have none."""
+    out: list = []
+    without = []
+    for doc, path in zip(docs, paths):
+        prints = shard_prints(doc)
+        if prints is None:
+            without.append(path)
+        else:
+            out.extend(prints)
+    return {"fingerprints": out, **({"shards_without_fingerprint": without} if without else {})}
+
+
+def _without_moments(docs: list[dict], paths: list[str]) -> dict:
+    """Shards written before documents kept the moments of the mean (no stderr for the merge)."""
+    old = [
+        p
+        for d, p in zip(docs, paths)
+        if "moments" not in d["summary"] and d["summary"].get("count")
+    ]
+    return {"shards_without_moments": old} if old else {}
 
 
 def _common(docs: list[dict], key: str) -> str | None:

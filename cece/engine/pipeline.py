@@ -19,7 +19,7 @@ import numpy as np
 
 from cece import _native as kernels
 from cece.checks import KindDetector
-from cece.engine.reduce import LossLog, Summary, Worst, histogram, reduced
+from cece.engine.reduce import LossLog, Summary, Worst, block_moments, histogram, reduced
 from cece.engine.task import ClassCounts, Records, Task
 from cece.errors import CeceError, InputError
 from cece.io import bfloat16, blocks
@@ -299,6 +299,7 @@ class Pass:
             kl=None if t.kl is None else t.kl[valid] / scale,
             clipped_low=t.clipped_low,
             clipped_high=t.clipped_high,
+            moments=block_moments(t, None if every else valid, scale, counted),
         )
         if keep.losses:
             self.log.put(first, loss, None if every else valid)

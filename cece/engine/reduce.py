@@ -2,21 +2,24 @@
 
 A :class:`Summary` holds mergeable sums — count, Σweight, Σweighted loss, Σloss with the
 sum of squared deviations (Chan et al.'s pairwise update, exact to rounding), min, max, correct
-count — so blocks of one file, or shard summaries from ``cece merge``, combine exactly. The
-median needs every per-sample loss; those are kept (8 bytes a sample) by :class:`LossLog`.
+count, and the ratio moments of the mean (:class:`~cece.engine.uncertainty.RatioMoments`, for
+its standard error) — so blocks of one file, or shard summaries from ``cece merge``, combine
+exactly. The median needs every per-sample loss; those are kept (8 bytes a sample) by
+:class:`LossLog`.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
 from cece import _native as kernels
-from cece.losses.terms import reduce, weighted_mean
+from cece.engine.uncertainty import RatioMoments
+from cece.losses.terms import Terms, reduce, weighted_mean
 
 
 @dataclass
@@ -37,6 +40,9 @@ class Summary:
     kl_sum: float = 0.0
     clipped_low: int = 0
     clipped_high: int = 0
+    # (aᵢ, bᵢ) of the mean Σaᵢ/Σbᵢ over the samples that count; None: a document written
+    # before cece kept them (its merges have no standard error)
+    moments: RatioMoments | None = field(default_factory=RatioMoments)
 
     @classmethod
     def of(
@@ -52,8 +58,11 @@ class Summary:
         kl: np.ndarray | None = None,
         clipped_low: int = 0,
         clipped_high: int = 0,
+        moments: RatioMoments | None = None,
     ) -> Summary:
-        """The summary of one block; ``loss`` holds the losses of the samples that count."""
+        """The summary of one block; ``loss`` holds the losses of the samples that count,
+        ``moments`` their (numerator, denominator share) pairs (default: a plain mean of
+        ``loss``)."""
         block = Summary(
             count=len(loss),
             ignored=ignored,
@@ -63,6 +72,7 @@ class Summary:
             top_k_correct=top_k_correct,
             clipped_low=clipped_low,
             clipped_high=clipped_high,
+            moments=moments if moments is not None else RatioMoments.of(loss),
         )
         if len(loss):
             block.loss_sum = float(loss.sum())
@@ -79,6 +89,10 @@ class Summary:
         return block
 
     def merge(self, other: Summary) -> None:
+        if self.moments is None or other.moments is None:
+            self.moments = None if other.count or self.count else self.moments or other.moments
+        else:
+            self.moments.merge(other.moments)
         n, m = self.count, other.count
         if n and m:
             delta = other.loss_sum / m - self.loss_sum / n
@@ -112,6 +126,11 @@ class Summary:
         return math.sqrt(max(self.loss_m2, 0.0) / self.count) if self.count else math.nan
 
     @property
+    def stderr(self) -> float | None:
+        """The standard error of :attr:`mean` (None: not kept by the document's writer)."""
+        return None if self.moments is None else self.moments.stderr
+
+    @property
     def accuracy(self) -> float:
         return self.correct / self.count if self.count else math.nan
 
@@ -120,18 +139,34 @@ class Summary:
 
     @classmethod
     def from_dict(cls, data: dict) -> Summary:
-        names = {f.name for f in fields(cls)}
+        names = {f.name for f in fields(cls)} - {"moments"}
         values: dict[str, Any] = {
             k: float(v) if isinstance(v, str) else v  # from JSON
             for k, v in data.items()
             if k in names
         }
-        return cls(**values)
+        moments = data.get("moments")
+        return cls(**values, moments=None if moments is None else RatioMoments.from_dict(moments))
 
 
 def reduced(summary: Summary, reduction: str) -> float | None:
     """The value ``--reduction`` asks for (None for ``none``)."""
     return reduce(summary.weighted_sum, summary.weight_sum, reduction)
+
+
+def block_moments(
+    t: Terms, valid: np.ndarray | None, scale: float, counted: np.ndarray
+) -> RatioMoments:
+    """The (aᵢ, bᵢ) of the reported mean Σaᵢ/Σbᵢ over the samples that count (``valid``; None:
+    all): aᵢ the sample's numerator in the unit, bᵢ its share of the denominator. A sample is
+    what the reduction's denominator counts: a row of binary N×K (bᵢ = K, or K·sᵢ), an element
+    with --elementwise; ignored, shifted-off and masked positions are not samples."""
+    n = len(t.loss)
+    plain = t.weight is kernels.ones(n)
+    if plain and t.numerator is t.loss:
+        return RatioMoments.of(counted)
+    a, b = (t.numerator, t.weight) if valid is None else (t.numerator[valid], t.weight[valid])
+    return RatioMoments.of(a if scale == 1.0 else a / scale, None if plain else b)
 
 
 class LossLog:

@@ -15,6 +15,7 @@ from typing import TextIO
 from cece import __version__
 from cece.engine.pipeline import Result
 from cece.report.numbers import plain
+from cece.report.uncertainty import DEFAULT_CONFIDENCE, interval_stats
 
 SCHEMA_VERSION = 1  # bumped when a key changes meaning; keys are only ever added
 
@@ -32,8 +33,13 @@ def stats(result: Result) -> dict:
         "max": s.max if s.count else math.nan,
         "median": None if result.command == "merge" else result.median,
     }
+    more = interval_stats(
+        s.moments, confidence(result), result.unit, perplexity=result.has_perplexity
+    )
+    out.update({k: more[k] for k in ("stderr", "ci") if k in more})
     if result.has_perplexity:
         out["perplexity"] = result.perplexity
+        out.update({k: more[k] for k in ("perplexity_ci",) if k in more})
     if result.has_accuracy:
         out["accuracy"] = s.accuracy
         if result.options.get("top_k") is not None:  # --top-k: as accuracy, counted samples
@@ -45,6 +51,11 @@ def stats(result: Result) -> dict:
     if s.clipped_low or s.clipped_high:
         out["clipped"] = {"below_eps": s.clipped_low, "above_one_minus_eps": s.clipped_high}
     return out
+
+
+def confidence(result: Result) -> float:
+    """The interval's confidence (``--confidence``, JSON ``options.confidence``)."""
+    return float(result.options.get("confidence", DEFAULT_CONFIDENCE))
 
 
 def environment(ran: dict | None = None) -> dict:

@@ -10,8 +10,9 @@ import math
 from typing import TYPE_CHECKING, TextIO
 
 from cece.engine.pipeline import Result
-from cece.report.documents import POSITIONS, stats
+from cece.report.documents import POSITIONS, confidence, stats
 from cece.report.numbers import fmt
+from cece.report.uncertainty import interval_rows
 
 if TYPE_CHECKING:
     from rich.console import Console, JustifyMethod, RenderableType
@@ -181,22 +182,29 @@ def aggregate_table(result: Result) -> Table:
         Text(f"{name} ({result.reduction})", style="bold"),
         Text(fmt(loss) if loss is not None else "per sample", style="bold cyan"),
     )
+    more = interval_rows(s, confidence(result))
     for key in (
         "count",
         "ignored",
         "mean",
+        "stderr",
+        "ci",
         "sum",
         "std",
         "min",
         "max",
         "median",
         "perplexity",
+        "perplexity_ci",
         "accuracy",
         "top_k_accuracy",
         *SEQUENCE_STATS,
         "entropy",
         "kl",
     ):
+        if key in more:
+            table.add_row(*more[key])
+            continue
         if key in s and not (key in ("ignored", "sequences_empty") and not s[key]):
             if result.command == "kl" and key == "kl":  # the mean already; H(P,Q) instead
                 table.add_row("mean H(P,Q)", fmt(s["entropy"] + s["kl"]))

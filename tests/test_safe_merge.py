@@ -1,0 +1,253 @@
+"""Safer baselines and merges (cece/engine/provenance.py, cece/engine/documents.py).
+
+A ``--baseline`` computed with options that define another loss is refused (exit 2, one line
+naming the option); another unit is converted. ``cece merge`` refuses a shard given twice (the
+same file, an identical document, or a document computed from the same inputs, by the input
+fingerprint every document carries), shards with other class counts and other definitions.
+Documents written before fingerprints (sample_data/shard_a.json) still merge, with a note.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, run_cece
+
+LOGITS = str(ROOT / "sample_data" / "catdogpig_logits.csv")
+LABELS = str(ROOT / "sample_data" / "catdogpig_labels.csv")
+
+
+def write_doc(path: Path, *args: str) -> str:
+    run = run_cece(*args, "-f", "json", "-o", str(path))
+    assert run.code == 0, run.err
+    return str(path)
+
+
+def refused(run, line: str) -> None:
+    assert run.code == 2, run.err
+    assert run.out == ""
+    assert run.err.splitlines() == [f"cece: error: {line}"]
+
+
+@pytest.fixture
+def base(tmp_path) -> str:
+    return write_doc(tmp_path / "base.json", "categorical", LOGITS, LABELS, "--from", "logits")
+
+
+@pytest.mark.parametrize(
+    "option, shown",
+    [
+        (["--label-smoothing", "0.1"], "--label-smoothing 0, this run with 0.1"),
+        (["--weight", "1,2,3"], "--weight none, this run with 1,2,3"),
+        (["--sample-weight", "[1,2]"], "--sample-weight not given, this run with given"),
+        (["--focal-gamma", "2"], "--focal-gamma none, this run with 2"),
+        (["--focal-alpha", "0.25"], "--focal-alpha none, this run with 0.25"),
+        (["--temperature", "2"], "--temperature none, this run with 2"),
+        (["--ignore-index", "1"], "--ignore-index none, this run with 1"),
+        (["--rescale", "2"], "--rescale not given, this run with given"),
+        (["-r", "sum"], "--reduction mean, this run with sum"),
+    ],
+)
+@pytest.mark.parametrize("fmt", [["-q"], ["-f", "json"], ["-f", "jsonl"]])
+def test_baseline_with_another_definition_is_refused(base, option, shown, fmt):
+    run = run_cece("categorical", LOGITS, LABELS, "--from", "logits", *option, *fmt)
+    assert run.code == 0, run.err
+    run = run_cece(
+        "categorical", LOGITS, LABELS, "--from", "logits", *option, *fmt, "--baseline", base
+    )
+    refused(run, f"{base}: the baseline was computed with {shown}: not the same loss")
+
+
+def test_eps_in_force_is_compared_where_both_clip(tmp_path):
+    probs = tmp_path / "p.csv"
+    probs.write_text("0.2,0.3,0.5\n0.1,0.1,0.8\n")
+    labels = tmp_path / "y.csv"
+    labels.write_text("0\n2\n")
+    clipped = write_doc(tmp_path / "b.json", "categorical", str(probs), str(labels))
+    run = run_cece("categorical", str(probs), str(labels), "--eps", "1e-3", "-q")
+    run = run_cece(
+        "categorical", str(probs), str(labels), "--eps", "1e-3", "-q", "--baseline", clipped
+    )
+    refused(
+        run,
+        f"{clipped}: the baseline was computed with --eps 2.22045e-16, this run with 0.001: "
+        "not the same loss",
+    )
+    # logits clip nothing: a logits baseline and a probabilities run are the same loss
+    logits = write_doc(tmp_path / "l.json", "categorical", LOGITS, LABELS, "--from", "logits")
+    ok = run_cece("categorical", str(probs), str(labels), "-q", "--baseline", logits)
+    assert ok.code in (0, 1), ok.err
+
+
+def test_baseline_in_bits_kinds_and_reductions_none_are_the_same_loss(base, tmp_path):
+    for extra in (["-b", "2"], ["-r", "none", "-f", "json"], ["--from", "logits", "--worst", "1"]):
+        run = run_cece(
+            "categorical", LOGITS, LABELS, "--from", "logits", *extra, "--baseline", base
+        )
+        assert run.code == 0, (extra, run.err)
+    shifted = tmp_path / "shifted.json"
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).normal(size=(2, 5, 4)))
+    np.save(tmp_path / "ids.npy", np.random.default_rng(1).integers(0, 4, size=(2, 5)))
+    args = ["categorical", str(tmp_path / "x.npy"), str(tmp_path / "ids.npy"), "--shift"]
+    write_doc(shifted, *args)
+    assert run_cece(*args, "-q", "--baseline", str(shifted)).code == 0  # ignore_index in force
+    refused(
+        run_cece("categorical", str(tmp_path / "x.npy"), str(tmp_path / "ids.npy"), "-q",
+                 "--shift", "--label-smoothing", "0.2", "--baseline", str(shifted)),
+        f"{shifted}: the baseline was computed with --label-smoothing 0, this run with 0.2: "
+        "not the same loss",
+    )  # fmt: skip
+
+
+def test_binary_and_measure_baselines(tmp_path):
+    b = write_doc(tmp_path / "b.json", "binary", "[0.3,0.8]", "[0,1]")
+    refused(
+        run_cece("binary", "[0.3,0.8]", "[0,1]", "--pos-weight", "3", "-q", "--baseline", b),
+        f"{b}: the baseline was computed with --pos-weight none, this run with 3: "
+        "not the same loss",
+    )
+    assert run_cece("binary", "[0.3,0.8]", "[0,1]", "--threshold", "0.2", "-q", "--baseline", b)
+    e = write_doc(tmp_path / "e.json", "entropy", "[[0.5,0.5],[0.9,0.1]]")
+    refused(
+        run_cece("entropy", "[[1,2],[3,1]]", "--from", "logits", "--temperature", "2", "-q",
+                 "--baseline", e),
+        f"{e}: the baseline was computed with --temperature none, this run with 2: "
+        "not the same loss",
+    )  # fmt: skip
+
+
+def test_merge_of_a_merge_document_as_baseline(base, tmp_path):
+    merged = tmp_path / "m.json"
+    merged.write_text(run_cece("merge", base, "-f", "json").out)
+    assert run_cece("merge", base, "-q", "--baseline", str(merged)).code == 0
+    refused(
+        run_cece(
+            "categorical", LOGITS, LABELS, "--from", "logits", "--weight", "1,1,2", "-q",
+            "--baseline", str(merged),
+        ),
+        f"{merged}: the baseline was computed with --weight none, this run with 1,1,2: "
+        "not the same loss",
+    )  # fmt: skip
+
+
+# -- merges ----------------------------------------------------------------------------------
+
+
+def test_documents_carry_an_input_fingerprint(base):
+    doc = json.loads(Path(base).read_text())
+    prints = doc["input"]["fingerprint"]
+    assert [p["path"] for p in prints] == [str(Path(LOGITS).resolve()), str(Path(LABELS).resolve())]
+    for p, name in zip(prints, (LOGITS, LABELS)):
+        info = os.stat(name)
+        assert p["size"] == info.st_size and p["mtime_ns"] == info.st_mtime_ns
+        assert p["rows"] == [0, 2]
+    assert doc["input"]["class_count"] == 3
+    literal = json.loads(run_cece("binary", "0.7", "1", "-f", "json").out)["input"]
+    assert literal["fingerprint"] == [{"arg": "0.7"}, {"arg": "1"}]
+    assert literal["class_count"] == 1
+
+
+def test_a_shard_given_twice_is_refused(base, tmp_path):
+    refused(
+        run_cece("merge", base, base),
+        f"{base}: is the same file as {base}; a shard given twice counts twice",
+    )
+    copy = tmp_path / "copy.json"
+    copy.write_text(Path(base).read_text())
+    refused(
+        run_cece("merge", base, str(copy)),
+        f"{copy}: is identical to {base}; a shard given twice counts twice",
+    )
+    again = write_doc(
+        tmp_path / "again.json", "categorical", LOGITS, LABELS, "--from", "logits", "--worst", "1"
+    )
+    refused(
+        run_cece("merge", base, again),
+        f"{again}: was computed from the same inputs as {base} (catdogpig_logits.csv, "
+        "catdogpig_labels.csv); a shard given twice counts twice",
+    )
+    # inside a merge document too
+    other = write_doc(tmp_path / "o.json", "categorical", "[[3,1,2]]", "[1]", "--from", "logits")
+    merged = tmp_path / "m.json"
+    merged.write_text(run_cece("merge", base, other, "-f", "json").out)
+    assert len(json.loads(merged.read_text())["input"]["fingerprints"]) == 2
+    refused(
+        run_cece("merge", str(merged), again),
+        f"{again}: was computed from the same inputs as {merged} (catdogpig_logits.csv, "
+        "catdogpig_labels.csv); a shard given twice counts twice",
+    )
+
+
+def test_a_file_rewritten_since_is_another_shard(tmp_path):
+    x, y = tmp_path / "x.csv", tmp_path / "y.csv"
+    x.write_text("1,2,3\n2,4,6\n")
+    y.write_text("0\n2\n")
+    first = write_doc(tmp_path / "a.json", "categorical", str(x), str(y), "--from", "logits")
+    stamp = os.stat(x).st_mtime_ns
+    x.write_text("1,2,3\n2,4,7\n")  # the same size, and (a coarse clock) the same mtime
+    os.utime(x, ns=(stamp, stamp))
+    second = write_doc(tmp_path / "b.json", "categorical", str(x), str(y), "--from", "logits")
+    run = run_cece("merge", first, second, "-q")
+    assert run.code == 0, run.err
+
+
+def test_shards_from_standard_input_are_not_told_apart_by_fingerprint(tmp_path):
+    docs = []
+    for i, text in enumerate((b"1,2,3\n2,4,6\n", b"0,0,1\n")):
+        run = run_cece("categorical", "-", f"[{i}{', 1' if i == 0 else ''}]", "--from", "logits",
+                       "-f", "json", stdin=text)  # fmt: skip
+        assert run.code == 0, run.err
+        path = tmp_path / f"s{i}.json"
+        path.write_text(run.out)
+        docs.append(str(path))
+    assert run_cece("merge", *docs, "-q").code == 0
+
+
+def test_shards_with_other_class_counts_or_definitions_are_refused(base, tmp_path):
+    four = write_doc(
+        tmp_path / "four.json", "categorical", "[[1,2,3,4]]", "[0]", "--from", "logits"
+    )
+    refused(
+        run_cece("merge", base, four),
+        f"{four}: has 4 prediction columns, but {base} 3; shards must be one computation",
+    )
+    one = write_doc(tmp_path / "one.json", "binary", "[0.3,0.8]", "[0,1]")
+    two = write_doc(tmp_path / "two.json", "binary", "[[0.3,0.4]]", "[[1,0]]")
+    refused(
+        run_cece("merge", one, two),
+        f"{two}: has 2 prediction columns, but {one} 1; shards must be one computation",
+    )
+    weighted = write_doc(tmp_path / "w.json", "categorical", "[[3,1,2]]", "[1]", "--from",
+                         "logits", "--sample-weight", "[2]")  # fmt: skip
+    refused(
+        run_cece("merge", base, weighted),
+        f"{weighted}: was computed with --sample-weight, but {base} without it; shards must "
+        "use the same options",
+    )
+    masked = write_doc(tmp_path / "m.json", "categorical", "[[3,1,2]]", "[1]", "--from",
+                       "logits", "--focal-gamma", "1")  # fmt: skip
+    refused(
+        run_cece("merge", base, masked),
+        f"{masked}: was computed with focal_gamma = 1.0, but {base} with None; shards must use "
+        "the same options",
+    )
+
+
+def test_old_documents_still_merge_with_a_note(base):
+    old_a = str(ROOT / "sample_data" / "shard_a.json")
+    old_b = str(ROOT / "sample_data" / "shard_b.json")
+    assert "fingerprint" not in json.loads(Path(old_a).read_text())["input"]
+    run = run_cece("merge", old_a, old_b, "-f", "json")
+    assert run.code == 0, run.err
+    assert (
+        f"cece: note: {old_a} and 1 more shard(s): written by an older cece, no input "
+        "fingerprint: not checked for repeats"
+    ) in run.err.splitlines()
+    assert json.loads(run.out)["input"]["shards_without_fingerprint"] == [old_a, old_b]
+    quiet = run_cece("merge", old_a, old_b, "-q")
+    assert quiet.err == "" and float(quiet.out) > 0  # -q: the number alone
