@@ -190,11 +190,14 @@ def test_softened_cross_entropy_is_the_formula(x, t):
     y = np.arange(len(x)) % x.shape[1]
     got = categorical_cross_entropy(temperature.soften(x, t), y, kind="logits", reduction="none")
     z = x / t
-    want = [
-        math.log(sum(math.exp(v - max(r)) for v in r)) + max(r) - r[j]
-        for r, j in zip(z.tolist(), y)
-    ]
-    close(got, want, rtol=1e-9, atol=1e-14)  # the naive log-sum-exp cancels near 0
+    # log Σ exp(v − max) = log1p(Σ over all but one maximum), so that a loss near 0 keeps
+    # its digits: (max − r[j]) + log(1 + ε) would round ε away against max
+    want = []
+    for r, j in zip(z.tolist(), y):
+        top = r.index(max(r))
+        rest = math.fsum(math.exp(v - r[top]) for i, v in enumerate(r) if i != top)
+        want.append((r[top] - r[j]) + math.log1p(rest))
+    close(got, want, rtol=1e-9, atol=1e-15)
 
 
 def test_masked_logits_stay_masked_under_a_temperature():

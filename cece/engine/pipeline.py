@@ -1,10 +1,9 @@
 """The pipeline behind a loss command: read → check → compute per sample → reduce.
 
-Inputs are read in aligned row blocks (:mod:`cece.inputs`); each block is checked, turned into
-per-sample terms and folded into mergeable aggregates (:mod:`cece.reduce`). What differs
-between commands (which inputs, which targets, which loss) is a :class:`Task` (see
-:mod:`cece.specs`); this module is the loop they share. Results come back as a
-:class:`Result`; per-sample records can also be streamed to a callback as they are computed.
+Inputs are read in aligned row blocks (:mod:`cece.io.blocks`); each block is checked, turned
+into per-sample terms and folded into mergeable aggregates (:mod:`cece.engine.reduce`). What
+differs between commands is a :class:`~cece.engine.task.Task`; this module is the loop they
+share. Results come back as a :class:`Result`; records can be streamed as they are computed.
 """
 
 from __future__ import annotations
