@@ -48,6 +48,7 @@ class Categorical(Task):
         check_common(opts)
         temperature.check_temperature(opts.temperature)
         topk.check_top_k(opts.top_k)
+        mask_col = shift.mask_column(opts)  # --mask COL: a column of the labels' table
         self.preds = preds = inputs.open_predictions(
             preds_arg,
             class_axis=opts.class_axis,
@@ -55,6 +56,7 @@ class Categorical(Task):
             label_col=opts.label_col if labels_arg is None else None,
             weight_col=weight_column(opts),
             rescale_col=rescale_column(opts),
+            mask_col=mask_col if labels_arg is None else None,
             classes=None if opts.classes is None else list(opts.classes),
             stdin_format=opts.stdin_format,
             dtype=opts.dtype,
@@ -81,6 +83,7 @@ class Categorical(Task):
                 header=opts.header,
             )
         )
+        self.mask = None if mask_col is None else self._mask_column(mask_col)
         self.sources = [preds.source]
         if self.labels.source is not preds.source:
             self.sources.append(self.labels.source)
@@ -112,6 +115,19 @@ class Categorical(Task):
             for note in seq.notes:
                 self.diag.note(note)
         return seq
+
+    def _mask_column(self, column: str) -> shift.MaskColumn:
+        """``--mask COL``: masked positions are ignored as -100 unless --ignore-index."""
+        ignore = shift.IGNORE if self.opts.ignore_index is None else self.opts.ignore_index
+        mask = shift.open_mask_column(column, self.labels, self.preds, ignore)
+        if self.opts.ignore_index is None:
+            self.opts = replace(self.opts, ignore_index=ignore)
+            self.diag.note(
+                f"--mask {column}: positions whose mask is 0 are ignored as label {ignore} "
+                "(PyTorch's default ignore_index, Hugging Face's padding); --ignore-index sets "
+                "another"
+            )
+        return mask
 
     def _layout_checks(self) -> list[Inference]:
         """1-D predictions (one sample, or N binary scores?) and integer labels against
@@ -195,9 +211,12 @@ class Categorical(Task):
         if o.temperature is not None:  # F.cross_entropy(logits / T, y)
             temperature.temperature_kind(kind, self.preds.name)
             p = temperature.soften(p, o.temperature, start, self.preds.name)
+        raw = block["labels"]
+        if self.mask is not None:  # labels[mask == 0] = -100, as a data collator
+            raw = self.mask.apply(raw, block["mask"], start)
         t = categorical_terms(
             p,
-            self.targets(start, block["labels"]),
+            self.targets(start, raw),
             kind=kind,
             weight=self.weight,
             ignore_index=o.ignore_index,
@@ -334,6 +353,7 @@ class Categorical(Task):
             "classes": self.classes,
             "rows": rows,
             **self.sequence_facts,
+            **({} if self.mask is None else self.mask.facts()),
             **layout_json(self),
         }
 

@@ -53,6 +53,7 @@ def open_predictions(
     label_col: str | None = None,
     weight_col: str | None = None,
     rescale_col: str | None = None,
+    mask_col: str | None = None,
     classes: list[str] | None = None,
     stdin_format: str = "csv",
     binary: bool = False,
@@ -61,7 +62,7 @@ def open_predictions(
     header: bool | None = None,
     dtype_option: str = "--dtype",
 ) -> Predictions:
-    """Open PREDS; ``label_col``/``weight_col`` name columns of the same table.
+    """Open PREDS; ``label_col``/``weight_col``/``mask_col`` name columns of the same table.
 
     ``binary``: a 1-D array is N samples of one column (not one sample of C classes), and an
     array of higher rank is one sample per entry of its first axis. ``dtype`` (``--dtype``)
@@ -71,7 +72,8 @@ def open_predictions(
     data = open_input(arg, stdin_format, header)
     if isinstance(data, ArrayInput):
         data = bfloat16.decide(data, dtype, kind, dtype_option)
-        for option, col in (("--sample-weight", weight_col), ("--rescale", rescale_col)):
+        named = (("--sample-weight", weight_col), ("--rescale", rescale_col), ("--mask", mask_col))
+        for option, col in named:
             if col is not None:
                 raise OptionError(
                     f"{option} {col!r}: no such file, and {data.name} "
@@ -95,11 +97,11 @@ def open_predictions(
     elif isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
         if not isinstance(data, ArrowTable):
             bfloat16.check_text(data.name, dtype, dtype_option)
-        preds = _record_predictions(data, pred_cols, label_col, weight_col, rescale_col)
+        preds = _record_predictions(data, pred_cols, label_col, weight_col, rescale_col, mask_col)
     else:
         if not isinstance(data, ArrowTable):
             bfloat16.check_text(data.name, dtype, dtype_option)
-        preds = _table_predictions(data, pred_cols, label_col, weight_col, rescale_col)
+        preds = _table_predictions(data, pred_cols, label_col, weight_col, rescale_col, mask_col)
     if isinstance(data, ArrowTable):
         _typed_scores(data, preds, dtype, kind, dtype_option)
     preds.chosen = pred_cols is not None
@@ -199,17 +201,19 @@ def _record_predictions(
     label_col: str | None,
     weight_col: str | None,
     rescale_col: str | None = None,
+    mask_col: str | None = None,
 ) -> Predictions:
-    """PREDS as records: the prediction field(s), and the label, weight and --rescale fields
-    if named."""
+    """PREDS as records: the prediction field(s), and the label, weight, --rescale and --mask
+    fields if named."""
     source = Source(table.name, table)
     label = label_field(table, label_col) if label_col is not None else None
     weight = table.field(weight_col.strip(), "--sample-weight") if weight_col else None
     rescale = table.field(rescale_col.strip(), "--rescale") if rescale_col else None
-    for f in (weight, rescale):
+    mask = table.field(mask_col.strip(), "--mask") if mask_col else None
+    for f in (weight, rescale, mask):
         if f is not None and (f.width is not None or not f.numeric):
             raise InputError(table.name, f"field {f.path!r} is not one number per record")
-    exclude = {f.path for f in (label, weight, rescale) if f is not None}
+    exclude = {f.path for f in (label, weight, rescale, mask) if f is not None}
     if label is None:
         exclude |= {f.path for f in label_candidates(table)}
     cols, classes = pred_columns(table, pred_cols, exclude)
@@ -222,6 +226,8 @@ def _record_predictions(
         source.parts["weights"] = table.add(weight)
     if rescale is not None:
         source.parts["rescale"] = table.add(rescale)
+    if mask is not None:
+        source.parts["mask"] = table.add(mask)
     return Predictions(table.name, None, len(cols), classes, table.dtype_of(cols), source)
 
 
@@ -231,6 +237,7 @@ def _table_predictions(
     label_col: str | None,
     weight_col: str | None,
     rescale_col: str | None = None,
+    mask_col: str | None = None,
 ) -> Predictions:
     name, header = table.name, table.header
     skip: set[int] = set()
@@ -249,6 +256,10 @@ def _table_predictions(
         rescale = parse_cols(rescale_col, header, table.ncols, name, "--rescale")[0]
         source.parts["rescale"] = [rescale]
         skip.add(rescale)
+    if mask_col is not None:
+        mask = parse_cols(mask_col, header, table.ncols, name, "--mask")[0]
+        source.parts["mask"] = [mask]
+        skip.add(mask)
     if pred_cols is not None:
         cols = parse_cols(pred_cols, header, table.ncols, name, "--pred-cols")
     else:

@@ -14,19 +14,26 @@ straddle blocks.
 
 ``--mask``: an attention mask with the labels' shape, 0 = not scored, applied after the shift as
 ``labels[mask == 0] = -100`` before HF's shift does (``mask[:, 1:]`` beside ``labels[:, 1:]``).
+``--mask COL``: a column of the table that holds the labels (a flat token dump, one row per
+position, labels already shifted), named as ``--sample-weight COL`` names one
+(:func:`cece.io.weights.is_column_spec`: a spec that names no file and no JSON list).
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from cece.errors import InputError, OptionError
-from cece.io import bfloat16
+from cece.io import bfloat16, weights
 from cece.io.arrays import ArrayInput
+from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
+from cece.io.columns import parse_cols
 from cece.io.inputs import Predictions, open_input
+from cece.io.jsonl import JsonlTable
 from cece.io.labels import Labels
 from cece.io.layout import Inference
 from cece.losses import validate
@@ -46,12 +53,77 @@ class SequenceLabels:
     notes: list[str] = field(default_factory=list)
 
 
+def mask_column(opts: LossOptions) -> str | None:
+    """``--mask COL``: the column it names (of the table holding the labels), or None."""
+    if opts.mask is None or not weights.is_column_spec(opts.mask):
+        return None
+    if opts.shift:
+        raise OptionError(
+            f"--mask {opts.mask!r}: no such file; --shift takes a mask array with the labels' "
+            "shape (.npy, .safetensors, .pt)",
+            hint="a mask column of a token table goes with labels already shifted, without --shift",
+        )
+    return opts.mask
+
+
+@dataclass
+class MaskColumn:
+    """``--mask COL`` applied block by block: labels where the mask is 0 become the ignore
+    value (as a data collator's ``labels[mask == 0] = -100``); the 0s are counted (blocks may
+    be read by several threads: the count is locked)."""
+
+    table: str
+    column: str
+    ignore_index: int
+    masked: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def apply(self, labels: np.ndarray, mask: np.ndarray, start: int) -> np.ndarray:
+        m = np.asarray(mask).reshape(len(labels))
+        keep = validate.mask_values(m, self.table, start=start, column=self.column)
+        with self.lock:
+            self.masked += int(len(keep) - np.count_nonzero(keep))
+        return np.where(keep, labels, self.ignore_index)
+
+    def facts(self) -> dict:
+        return {"mask": {"file": self.table, "column": self.column, "masked": self.masked}}
+
+
+def open_mask_column(column: str, labels: Labels, preds: Predictions, ignore: int) -> MaskColumn:
+    """``--mask COL`` on the table that holds the labels: PREDS (``--label-col``, a record
+    field; the column was taken there by ``open_predictions``) or a LABELS table."""
+    src = labels.source
+    if "mask" not in src.parts:
+        data = src.data
+        if isinstance(data, ArrayInput):
+            raise OptionError(
+                f"--mask {column!r}: no such file, and {src.name} is an array without named "
+                "columns",
+                hint="a mask column belongs to the table that holds the labels",
+            )
+        if isinstance(data, JsonlTable | ArrowTable) and (
+            isinstance(data, JsonlTable) or data.records
+        ):
+            f = data.field(column.strip(), "--mask")
+            if f.width is not None or not f.numeric:
+                raise InputError(data.name, f"field {f.path!r} is not one number per record")
+            src.parts["mask"] = data.add(f)
+        else:
+            src.parts["mask"] = parse_cols(column, data.header, data.ncols, data.name, "--mask")[:1]
+    if labels.form != "index":
+        raise OptionError(
+            f"--mask {column!r} needs class-index labels; {labels.name} holds "
+            f"{'class names' if labels.form == 'name' else 'dense targets'}"
+        )
+    return MaskColumn(src.name, column, ignore)
+
+
 def sequence_labels(
     labels_arg: str | None, preds: Predictions, opts: LossOptions
 ) -> SequenceLabels | None:
     """The labels under ``--shift`` / ``--mask`` (None without either). Positions not scored
     get the ignore value: PyTorch's default -100 unless --ignore-index says otherwise."""
-    if not opts.shift and opts.mask is None:
+    if not opts.shift and (opts.mask is None or mask_column(opts) is not None):
         return None
     if opts.shift and opts.rescale is not None:  # per position or per label? not guessed
         raise OptionError(
