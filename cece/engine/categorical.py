@@ -254,6 +254,8 @@ class Categorical(Task):
             rec["weight"] = t.weight[rows]
         if self.opts.ignore_index is not None:
             rec["ignored"] = ~t.valid[rows]
+        if t.top_k is not None:  # true/false, null (None) where the label is ignored
+            rec["in_top_k"] = np.where(t.valid[rows], t.top_k[rows], None)
 
     def form(self) -> str:
         if self.labels.form != "dense":
@@ -273,6 +275,8 @@ class Categorical(Task):
             out.append("weight")
         if self.opts.ignore_index is not None:
             out.append("ignored")
+        if self.opts.top_k is not None:
+            out.append("in_top_k")
         return out
 
     def undecided(self, detector: KindDetector) -> None:
