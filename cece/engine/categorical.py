@@ -255,7 +255,9 @@ class Categorical(Task):
         if self.opts.ignore_index is not None:
             rec["ignored"] = ~t.valid[rows]
         if t.top_k is not None:  # true/false, null (None) where the label is ignored
-            rec["in_top_k"] = np.where(t.valid[rows], t.top_k[rows], None)
+            hit = t.top_k[rows].astype(object)
+            hit[~t.valid[rows]] = None
+            rec["in_top_k"] = hit
 
     def form(self) -> str:
         if self.labels.form != "dense":
