@@ -3,7 +3,7 @@
 Run by hand when the cases should change (the suite only reads the stored files, and runs
 without torch; the ``.pt`` cases are skipped there):
 
-    pip install torch==2.13.0 safetensors pandas pyarrow transformers
+    pip install torch==2.13.0 safetensors pandas pyarrow ml_dtypes transformers
     python tests/generate_lm_refs.py
 
 The dumps are saved the ways people save them: ``np.save`` of float32 / float16 logits,
@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 import pathlib
 
+import ml_dtypes
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -120,6 +121,15 @@ def main() -> None:
     np.save(OUT / "input_ids.npy", ids.numpy())
     np.save(OUT / "attention_mask.npy", mask.numpy())
     np.save(OUT / "labels_shifted.npy", labels[:, 1:].numpy())
+    np.save(OUT / "attention_mask_shifted.npy", mask[:, 1:].numpy())
+    np.save(OUT / "logits_one.npy", logits32[2:3].numpy())
+    np.save(OUT / "labels_one.npy", labels[2:3].numpy())
+    np.save(OUT / "logits_bf16_ml.npy", logits32.numpy().astype(ml_dtypes.bfloat16))
+    torch.save(logits32[:, :-1], OUT / "logits_preshifted.pt")
+    torch.save(labels[:, 1:], OUT / "labels_preshifted.pt")
+    torch.save({"logits": bf16[:, :-1], "labels": labels[:, 1:]}, OUT / "preshifted_bf16.pt")
+    torch.save(logits32[1:], OUT / "logits_tail.pt")
+    torch.save(labels[1:], OUT / "labels_tail.pt")
     torch.save(logits32, OUT / "logits_f32.pt")
     torch.save(f16, OUT / "logits_f16.pt")
     torch.save(bf16, OUT / "logits_bf16.pt")
@@ -161,6 +171,7 @@ def main() -> None:
 
     # -- the cases -------------------------------------------------------------------------
     cases: dict[str, dict] = {}
+    given: dict[str, tuple] = {}  # name → (logits, labels, labels already shifted, options)
 
     def case(
         name: str,
@@ -178,6 +189,7 @@ def main() -> None:
         scored = int((y if shifted or flat else y[:, 1:]).ne(IGNORE).sum())
         entry = {"args": args, "key": key, "reference": ref, "reference64": ref64, "count": scored}
         cases[name] = entry
+        given[name] = (x, y, shifted or flat, kw)
 
     padded = ["--ignore-index", "-100"]
     for dt, x in (("f32", logits32), ("f16", f16)):
@@ -209,6 +221,46 @@ def main() -> None:
         shifted=True,
     )
     case("npy_f32_ids_nomask", ["logits_f32.npy", "input_ids.npy", "--shift"], logits32, ids)
+    case(
+        "npy_f32_shifted_mask_shifted",
+        ["logits_f32.npy", "labels_shifted.npy", "--shift", "--mask", "attention_mask_shifted.npy"],
+        logits32,
+        labels[:, 1:],
+        shifted=True,
+    )
+    case(
+        "npy_f32_one_sequence",
+        ["logits_one.npy", "labels_one.npy", "--shift"],
+        logits32[2:3],
+        labels[2:3],
+    )
+    case(
+        "npy_bf16_ml_dtypes",  # np.save of an ml_dtypes array: the file says only "V2"
+        ["logits_bf16_ml.npy", "labels.npy", "--shift", "--dtype", "bfloat16"],
+        bf16,
+        labels,
+    )
+    # logits and labels saved already shifted (views: torch.save keeps the storage and strides)
+    case(
+        "pt_f32_preshifted_views",
+        ["logits_preshifted.pt", "labels_preshifted.pt", *padded],
+        logits32[:, :-1],
+        labels[:, 1:],
+        flat=True,
+    )
+    case(
+        "pt_bf16_preshifted_dict",
+        ["preshifted_bf16.pt:logits", "preshifted_bf16.pt:labels", *padded],
+        bf16[:, :-1],
+        labels[:, 1:],
+        flat=True,
+    )
+    case(
+        "pt_f32_storage_offset",  # a slice of the batch: the tensor starts inside its storage
+        ["logits_tail.pt", "labels_tail.pt", "--shift"],
+        logits32[1:],
+        labels[1:],
+    )
     for dt, x in (("f32", logits32), ("f16", f16), ("bf16", bf16)):
         st = f"dump_{dt}.safetensors"
         case(f"st_{dt}_labels", [f"{st}:logits", f"{st}:labels", "--shift"], x, labels)
@@ -359,25 +411,22 @@ def main() -> None:
     # -- cross-checks with transformers' own code --------------------------------------------
     if transformers is not None:
         for name, c in cases.items():
-            x = {"f32": logits32, "f16": f16, "bf16": bf16}.get(name.split("_")[1])
-            plain = not any(
-                o in c["args"] for o in ("--temperature", "--label-smoothing", "-r", "--reduction")
-            )
-            if x is None or not plain:
+            x, y, shifted, kw = given[name]
+            if kw or x.dim() != 3:
                 continue
-            y = labels[:, 1:] if "shifted" in name else labels
-            if "ids_nomask" in name:
-                y = ids
-            # shift_labels: HF's (B, T) pre-shifted labels, -100 at the last position
-            kw = {"shift_labels": F.pad(y, (0, 1), value=IGNORE)} if "shifted" in name else {}
-            got = float(ForCausalLMLoss(x, None if kw else y, V, **kw))
+            if shifted:  # HF's shift_labels: (B, T) pre-shifted, -100 at the last position
+                if y.shape[1] != x.shape[1] - 1:
+                    continue  # logits saved shifted too: nothing for HF to shift
+                got = float(ForCausalLMLoss(x, None, V, shift_labels=F.pad(y, (0, 1), value=-100)))
+            else:
+                got = float(ForCausalLMLoss(x, y, V))
             assert got == c["reference"], (name, got, c["reference"])
             c["transformers"] = got
         for name, c in cases.items():
-            if "--label-smoothing" in c["args"] and "--temperature" not in c["args"]:
-                x = {"f32": logits32, "bf16": bf16}[name.split("_")[1]]
-                smoother = LabelSmoother(epsilon=0.1)
-                got = float(smoother({"logits": x.float()}, labels, shift_labels=True))
+            x, y, shifted, kw = given[name]
+            if set(kw) == {"label_smoothing"} and not shifted:
+                smoother = LabelSmoother(epsilon=kw["label_smoothing"])
+                got = float(smoother({"logits": x.float()}, y, shift_labels=True))
                 c["transformers_label_smoother"] = got
                 assert abs(got - c["reference"]) <= 1e-6 * abs(got), (name, got)
 
@@ -387,6 +436,7 @@ def main() -> None:
         "safetensors": safetensors.__version__,
         "pyarrow": pa.__version__,
         "pandas": pd.__version__,
+        "ml_dtypes": ml_dtypes.__version__,
         "transformers": None if transformers is None else transformers.__version__,
     }
     doc = {
