@@ -159,3 +159,19 @@ def test_mask_file_of_another_shape(write):
     assert _error(x, y, "--shift", "--mask", m) == (
         f"cece: error: {m}: mask has shape (2, 4); expected (2, 3) (the labels')"
     )
+
+
+def test_readme_two_sequences_as_a_token_table(write):
+    """The README's --shift example (two sequences, the second padded) as a flat token table
+    with a mask column: the same number."""
+    path = write("tokens.csv", "a,b,c,label,mask\n2,0,1,1,1\n0,3,1,2,1\n0,2,1,0,1\n1,0,2,2,0\n")
+    r = run_cece("categorical", path, "--label-col", "label", "--mask", "mask", "-q")
+    assert r.code == 0, r.err
+    shifted = run_cece(
+        "categorical",
+        "[[[2,0,1],[0,3,1],[1,1,0]],[[0,2,1],[1,0,2],[2,1,1]]]",
+        "[[0,1,2],[2,0,-100]]",
+        "--shift",
+        "-q",
+    )
+    assert r.out == shifted.out == "2.328352649481682\n"
