@@ -58,6 +58,10 @@ class LossOptions:
     mask: str | None = None  # categorical --mask FILE: 0 = position not scored
     temperature: float | None = None  # --temperature T: logits divided by T (None: not given)
     top_k: int | None = None  # categorical --top-k K: top-k accuracy beside accuracy
+    per_sequence: bool = False  # categorical --per-sequence: the loss of each sequence
+    sequence_ids: str | None = None  # --sequence-ids FILE|COL: a flat dump's sequences
+    bytes: str | None = None  # --bytes N|FILE: bits per byte, byte perplexity (lm-eval)
+    words: str | None = None  # --words N|FILE: word perplexity (lm-eval)
 
     @property
     def scale(self) -> float:

@@ -88,7 +88,7 @@ def test_jsonl_field_and_explicit_ignore_index(write):
     doc = _json(r)
     assert doc["loss"] == pytest.approx(_expected(ROWS), rel=1e-12)
     assert (
-        "cece: note: --mask m: positions whose mask is 0 are ignored as label -100 (PyTorch's "
+        "cece: note: --mask m: positions not scored are ignored as label -100 (PyTorch's "
         "default ignore_index, Hugging Face's padding); --ignore-index sets another" in r.err_lines
     )
     r = run_cece(

@@ -129,7 +129,14 @@ def test_blocks_straddle_sequences(tmp_path_factory, seed, b, t, v, rows, masked
     weights = rng.uniform(0.1, 2.0, (b, t))
     for name, arr in [("x", logits), ("y", labels), ("m", mask), ("w", weights)]:
         np.save(d / f"{name}.npy", arr)
-    args = [str(d / "x.npy"), str(d / "y.npy"), "--shift", "-q"]
+    args = [
+        str(d / "x.npy"),
+        str(d / "y.npy"),
+        "--shift",
+        "-q",
+        "--from",
+        "logits",
+    ]  # random logits may look like probabilities
     args += ["--mask", str(d / "m.npy")] if masked else []
     args += ["--sample-weight", str(d / "w.npy")] if weighted else []
     old = blocks.ROWS

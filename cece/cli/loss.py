@@ -59,6 +59,7 @@ from cece.cli.params import (
     help_text,
     output_options,
 )
+from cece.cli.sequence_params import BytesOpt, PerSequenceOpt, SequenceIdsOpt, WordsOpt
 
 
 @command(
@@ -112,6 +113,10 @@ def categorical(
     focal_alpha: AlphaOpt = None,
     temperature: TemperatureOpt = None,
     top_k: TopKOpt = None,
+    per_sequence: PerSequenceOpt = False,
+    sequence_ids: SequenceIdsOpt = None,
+    n_bytes: BytesOpt = None,
+    n_words: WordsOpt = None,
     eps: EpsOpt = None,
     renormalize: Annotated[
         bool,
@@ -172,6 +177,10 @@ def categorical(
             "focal_alpha": focal_alpha,
             "temperature": temperature,
             "top_k": top_k,
+            "per_sequence": per_sequence,
+            "sequence_ids": sequence_ids,
+            "bytes": n_bytes,
+            "words": n_words,
             "eps": eps,
             "renormalize": renormalize,
             "pred_cols": pred_cols,

@@ -23,6 +23,7 @@ from cece.io import arrays, factors, readers
 from cece.options import LossOptions, OutputOptions
 from cece.report import documents, numbers, progress, records, tables
 from cece.report.output import open_output
+from cece.report.sequences import sequence_records
 
 
 def options_from(loss: dict, **extra) -> LossOptions:
@@ -66,6 +67,10 @@ def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) ->
         mask=loss.get("mask"),
         temperature=loss.get("temperature"),
         top_k=loss.get("top_k"),
+        per_sequence=loss.get("per_sequence", False),
+        sequence_ids=loss.get("sequence_ids"),
+        bytes=loss.get("bytes"),
+        words=loss.get("words"),
     )
     return run(Categorical, preds, labels, opts, output_from(out))
 
@@ -114,17 +119,24 @@ def run(
     task_class: type[Task], preds: str, labels: str | None, opts: LossOptions, out: OutputOptions
 ) -> int:
     """Compute, render in the chosen format, then apply the CI checks."""
-    if [preds, labels, opts.sample_weight, opts.mask].count("-") > 1:
+    inputs = [preds, labels, opts.sample_weight, opts.mask, opts.sequence_ids, opts.bytes]
+    if [*inputs, opts.words].count("-") > 1:
         raise OptionError("only one input can come from standard input ('-')")
     baseline = _check_output_options(out, task_class.command)
+    if out.streaming and not opts.per_sequence and (opts.bytes or opts.words):
+        raise OptionError(
+            f"{'--bytes' if opts.bytes else '--words'} adds statistics (the table, -f json); "
+            "-f jsonl/csv write one record a token",
+            hint="--per-sequence writes one record a sequence, with its count",
+        )
     keep = out.keep(opts.reduction)
     diag = Diagnostics(strict=out.strict, quiet_notes=out.quiet)
     task = task_class(opts, diag, keep)
-    with open_output(out.output, [preds, labels, opts.sample_weight, opts.mask]) as stream:
+    with open_output(out.output, [*inputs, opts.words]) as stream:
         writer = None
         if out.quiet and opts.reduction == "none":
             writer = _loss_lines(stream)
-        elif out.streaming:
+        elif out.streaming and not opts.per_sequence:  # --per-sequence: a record a sequence
             writer = records.RecordWriter(stream, out.fmt)
         elif out.json_samples(opts.reduction):
             writer = records.JsonSamples(stream, task.command, task.fields)
@@ -156,6 +168,8 @@ def say_environment(result: engine.Result | None = None) -> None:
 def _render(result: engine.Result, stream, out: OutputOptions) -> None:
     if out.quiet:
         records.quiet(result, stream)
+    elif out.fmt in ("jsonl", "csv"):  # --per-sequence: one record a sequence
+        sequence_records(result.sequences or [], stream, out.fmt)
     elif out.fmt == "json":
         documents.write_json(result, stream)
     else:

@@ -13,13 +13,14 @@ import numpy as np
 
 from cece import checks
 from cece.checks import KindDetector, RowSums
-from cece.engine import guesses
+from cece.engine import guesses, sequences
 from cece.engine.reduce import Summary
 from cece.engine.task import (
     Records,
     Task,
     check_common,
     clip_warning,
+    ignored_as_given,
     layout_json,
     rescale_column,
     sample_factors,
@@ -56,6 +57,7 @@ class Categorical(Task):
             label_col=opts.label_col if labels_arg is None else None,
             weight_col=weight_column(opts),
             rescale_col=rescale_column(opts),
+            ids_col=sequences.ids_column(opts),
             mask_col=mask_col if labels_arg is None else None,
             classes=None if opts.classes is None else list(opts.classes),
             stdin_format=opts.stdin_format,
@@ -83,11 +85,17 @@ class Categorical(Task):
                 header=opts.header,
             )
         )
-        self.mask = None if mask_col is None else self._mask_column(mask_col)
+        self.mask = self._ignoring(shift.open_mask_column(mask_col, self.labels, self.opts))
         self.sources = [preds.source]
         if self.labels.source is not preds.source:
             self.sources.append(self.labels.source)
         self.sources += [seq.weights] if seq and seq.weights else weight_sources(opts, preds)
+        self.seq = sequences.setup(
+            opts, preds, sequences.ids_column(opts) is not None, self.labels.form
+        )
+        self.sources += [self.seq.source] if self.seq and self.seq.source else []
+        if self.seq and (note := self.seq.note()):
+            self.diag.note(note)
         evidence.settle_headers(self.sources)
         inputs.refresh_classes(preds, opts.classes)
         self.n_columns, self.classes = preds.n_classes, preds.classes
@@ -110,24 +118,16 @@ class Categorical(Task):
         """``--shift`` / ``--mask``: the labels as scored (not scored: the ignore value)."""
         seq = shift.sequence_labels(labels_arg, self.preds, self.opts)
         self.sequence_facts = {} if seq is None else seq.facts
-        if seq is not None:
-            self.opts = replace(self.opts, ignore_index=seq.ignore_index)
-            for note in seq.notes:
-                self.diag.note(note)
-        return seq
+        return self._ignoring(seq)
 
-    def _mask_column(self, column: str) -> shift.MaskColumn:
-        """``--mask COL``: masked positions are ignored as -100 unless --ignore-index."""
-        ignore = shift.IGNORE if self.opts.ignore_index is None else self.opts.ignore_index
-        mask = shift.open_mask_column(column, self.labels, self.preds, ignore)
-        if self.opts.ignore_index is None:
-            self.opts = replace(self.opts, ignore_index=ignore)
-            self.diag.note(
-                f"--mask {column}: positions whose mask is 0 are ignored as label {ignore} "
-                "(PyTorch's default ignore_index, Hugging Face's padding); --ignore-index sets "
-                "another"
-            )
-        return mask
+    def _ignoring(self, found):
+        """--shift, --mask FILE|COL: the ignore value they use (stated), for the checks."""
+        if found is None:
+            return None
+        self.opts = replace(self.opts, ignore_index=found.ignore_index)
+        for note in found.notes:
+            self.diag.note(note)
+        return found
 
     def _layout_checks(self) -> list[Inference]:
         """1-D predictions (one sample, or N binary scores?) and integer labels against
@@ -246,7 +246,7 @@ class Categorical(Task):
             rec["predicted_class"] = self.names[predicted]
         ignore = self.opts.ignore_index
         if ignore is not None and not t.valid[rows].all():
-            _ignored_as_given(rec, ~t.valid[rows], ignore)
+            ignored_as_given(rec, ~t.valid[rows], ignore)
         if t.entropy is not None:
             assert t.kl is not None  # set with entropy
             rec["entropy"], rec["kl"] = t.entropy[rows] / scale, t.kl[rows] / scale
@@ -254,10 +254,8 @@ class Categorical(Task):
             rec["weight"] = t.weight[rows]
         if self.opts.ignore_index is not None:
             rec["ignored"] = ~t.valid[rows]
-        if t.top_k is not None:  # true/false, null (None) where the label is ignored
-            hit = t.top_k[rows].astype(object)
-            hit[~t.valid[rows]] = None
-            rec["in_top_k"] = hit
+        if t.top_k is not None:
+            rec["in_top_k"] = topk.record_field(t.top_k[rows], t.valid[rows])
 
     def form(self) -> str:
         if self.labels.form != "dense":
@@ -346,6 +344,17 @@ class Categorical(Task):
         if opts.renormalize and kind == "logits":
             diag.note("--renormalize has no effect on logits (softmax normalizes them)")
 
+    def sequence_sums(self) -> sequences.Sums | None:
+        return self.seq.sums() if self.seq else None
+
+    def sequence_report(self, sums, summary: Summary) -> tuple[list[dict] | None, dict]:
+        if self.seq is None:
+            return None, {}
+        rows, stats, notes = sequences.report(self.seq, sums, summary, self.opts.scale)
+        for note in notes:
+            self.diag.note(note)
+        return rows, stats
+
     def describe(self, kind: str, detected: bool, rows: int) -> dict:
         preds = self.preds
         shape = list(preds.shape) if preds.shape is not None else [rows, preds.n_classes]
@@ -359,6 +368,7 @@ class Categorical(Task):
             "classes": self.classes,
             "rows": rows,
             **self.sequence_facts,
+            **(self.seq.facts() if self.seq else {}),
             **({} if self.mask is None else self.mask.facts()),
             **layout_json(self),
         }
@@ -382,16 +392,8 @@ class Categorical(Task):
                 "mask",
                 "temperature",
                 "top_k",
+                *(("per_sequence", "sequence_ids", "bytes", "words") if self.seq else ()),
             ),
             eps=self.eps(kind),
             weight=None if self.weight is None else self.weight.tolist(),
         )
-
-
-def _ignored_as_given(rec: Records, ignored: np.ndarray, ignore_index: int) -> None:
-    """Ignored samples carry the label as given (-100) and no probability (null in JSON,
-    an empty CSV cell), not class 0's."""
-    rec["target"] = np.where(ignored, ignore_index, rec["target"])
-    rec["p_target"] = np.where(ignored, np.nan, rec["p_target"])
-    if "target_class" in rec:
-        rec["target_class"] = np.where(ignored, np.array(None), rec["target_class"])

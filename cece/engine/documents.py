@@ -12,6 +12,7 @@ import json
 import math
 from pathlib import Path
 
+from cece.engine import sequences
 from cece.engine.pipeline import Result
 from cece.engine.reduce import Summary
 from cece.errors import CeceError, InputError
@@ -155,6 +156,7 @@ def merge(paths: list[str]) -> Result:
     for doc in docs:
         total.merge(Summary.from_dict(doc["summary"]))
     options = dict(first.get("options", {}))
+    rows, seq_stats, seq_input = sequences.merge(docs, paths, total, SCALES[first["unit"]])
     warnings = [w for doc in docs for w in doc.get("warnings", [])]
     return Result(
         command="merge",
@@ -164,6 +166,7 @@ def merge(paths: list[str]) -> Result:
             "rows": sum(int(d.get("input", {}).get("rows", 0) or 0) for d in docs),
             "kind": _common(docs, "kind"),
             "target": _common(docs, "target"),
+            **seq_input,
         },
         options=options,
         unit=first["unit"],
@@ -176,6 +179,8 @@ def merge(paths: list[str]) -> Result:
         rows=0,
         has_accuracy=loss_command(first) in ("categorical", "binary"),
         has_perplexity=loss_command(first) != "kl",
+        sequences=rows,
+        sequence_stats=seq_stats,
     )
 
 

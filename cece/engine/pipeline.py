@@ -13,6 +13,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +50,8 @@ class Result:
     has_accuracy: bool = True
     has_perplexity: bool = True
     histogram: dict | None = None
+    sequences: list[dict] | None = None  # --per-sequence: one row a sequence
+    sequence_stats: dict = field(default_factory=dict)  # sequence_mean, bits_per_byte, ...
     ran: dict = field(default_factory=dict)  # which kernels and text parsers computed the run
 
     @property
@@ -77,6 +80,7 @@ class _Done:
     head: list[dict] = field(default_factory=list)
     worst: list = field(default_factory=list)
     every: Records | None = None
+    sequences: Any = None  # the block's runs of one sequence (--per-sequence)
 
 
 def threads() -> int:
@@ -153,6 +157,7 @@ class _Pass:
         self.streamed = False
         self.kernels: set[str] = set()
         self.axes = task.record_axes()
+        self.sequences = task.sequence_sums()  # per-sequence sums, or None
 
     def go(self, detector: KindDetector | None) -> None:
         """Blocks are checked and computed by ``threads()`` workers and folded in order, so
@@ -235,7 +240,10 @@ class _Pass:
             t = self._terms(start, p, block, kind)
             if self.on_terms is not None:
                 self.on_terms(start, p, block, t, kind)
-            return self._reduce(start, t)
+            done = self._reduce(start, t)
+            if self.sequences is not None:
+                done.sequences = self.sequences.block(start, t, block)
+            return done
         finally:
             kernels.reuse_outputs(False)
 
@@ -300,6 +308,8 @@ class _Pass:
     def _block(self, start: int, done: _Done) -> None:
         """Fold one reduced block into the run, in block order (main thread)."""
         self.summary.merge(done.summary)
+        if done.sequences is not None:
+            self.sequences.fold(done.sequences)
         if isinstance(done.class_counts, tuple):  # the classes a short block holds
             present, sums = done.class_counts
             self.per_class[:, present] += sums
@@ -321,6 +331,7 @@ class _Pass:
         task, opts = self.task, self.opts
         assert self.kind is not None  # every input has a first block (empty ones are errors)
         task.finish(self.kind, detector, self.summary)
+        sequences, sequence_stats = task.sequence_report(self.sequences, self.summary)
         described = task.describe(self.kind, detector is not None, self.rows)
         if read := layouts(task):
             described["layout"] = read
@@ -344,6 +355,8 @@ class _Pass:
             has_accuracy=task.accuracy,
             has_perplexity=task.perplexity,
             ran=self._ran(),
+            sequences=sequences,
+            sequence_stats=sequence_stats,
         )
 
     def _ran(self) -> dict:

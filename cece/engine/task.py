@@ -8,6 +8,7 @@ loop they all share.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -81,6 +82,14 @@ class Task:
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         """Warnings that need the whole input."""
+
+    def sequence_sums(self) -> Any:
+        """A fresh per-sequence accumulator for one pass (``--per-sequence``), or None."""
+        return None
+
+    def sequence_report(self, sums: Any, summary: Summary) -> tuple[list[dict] | None, dict]:
+        """The ``sequences`` rows (or None) and the ``stats`` keys they add."""
+        return None, {}
 
     def undecided(self, detector: KindDetector) -> None:
         """Refuse, before anything is computed or streamed, values whose kind --from auto
@@ -256,3 +265,12 @@ def layout_json(task: Task) -> dict:
     """``{"inferred": [...]}`` when anything was inferred, else nothing (keys that do not apply
     are omitted)."""
     return {"inferred": [i.to_dict() for i in task.inferred]} if task.inferred else {}
+
+
+def ignored_as_given(rec: Records, ignored: np.ndarray, ignore_index: int) -> None:
+    """Categorical records: ignored samples carry the label as given (-100) and no probability (null in JSON,
+    an empty CSV cell), not class 0's."""
+    rec["target"] = np.where(ignored, ignore_index, rec["target"])
+    rec["p_target"] = np.where(ignored, np.nan, rec["p_target"])
+    if "target_class" in rec:
+        rec["target_class"] = np.where(ignored, np.array(None), rec["target_class"])

@@ -53,6 +53,7 @@ def open_predictions(
     label_col: str | None = None,
     weight_col: str | None = None,
     rescale_col: str | None = None,
+    ids_col: str | None = None,
     mask_col: str | None = None,
     classes: list[str] | None = None,
     stdin_format: str = "csv",
@@ -72,8 +73,12 @@ def open_predictions(
     data = open_input(arg, stdin_format, header)
     if isinstance(data, ArrayInput):
         data = bfloat16.decide(data, dtype, kind, dtype_option)
-        named = (("--sample-weight", weight_col), ("--rescale", rescale_col), ("--mask", mask_col))
-        for option, col in named:
+        for option, col in (
+            ("--sample-weight", weight_col),
+            ("--rescale", rescale_col),
+            ("--sequence-ids", ids_col),
+            ("--mask", mask_col),
+        ):
             if col is not None:
                 raise OptionError(
                     f"{option} {col!r}: no such file, and {data.name} "
@@ -97,11 +102,15 @@ def open_predictions(
     elif isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
         if not isinstance(data, ArrowTable):
             bfloat16.check_text(data.name, dtype, dtype_option)
-        preds = _record_predictions(data, pred_cols, label_col, weight_col, rescale_col, mask_col)
+        preds = _record_predictions(
+            data, pred_cols, label_col, weight_col, rescale_col, ids_col, mask_col
+        )
     else:
         if not isinstance(data, ArrowTable):
             bfloat16.check_text(data.name, dtype, dtype_option)
-        preds = _table_predictions(data, pred_cols, label_col, weight_col, rescale_col, mask_col)
+        preds = _table_predictions(
+            data, pred_cols, label_col, weight_col, rescale_col, ids_col, mask_col
+        )
     if isinstance(data, ArrowTable):
         _typed_scores(data, preds, dtype, kind, dtype_option)
     preds.chosen = pred_cols is not None
@@ -201,6 +210,7 @@ def _record_predictions(
     label_col: str | None,
     weight_col: str | None,
     rescale_col: str | None = None,
+    ids_col: str | None = None,
     mask_col: str | None = None,
 ) -> Predictions:
     """PREDS as records: the prediction field(s), and the label, weight, --rescale and --mask
@@ -209,11 +219,12 @@ def _record_predictions(
     label = label_field(table, label_col) if label_col is not None else None
     weight = table.field(weight_col.strip(), "--sample-weight") if weight_col else None
     rescale = table.field(rescale_col.strip(), "--rescale") if rescale_col else None
+    ids = table.field(ids_col.strip(), "--sequence-ids") if ids_col else None
     mask = table.field(mask_col.strip(), "--mask") if mask_col else None
-    for f in (weight, rescale, mask):
+    for f in (weight, rescale, ids, mask):
         if f is not None and (f.width is not None or not f.numeric):
             raise InputError(table.name, f"field {f.path!r} is not one number per record")
-    exclude = {f.path for f in (label, weight, rescale, mask) if f is not None}
+    exclude = {f.path for f in (label, weight, rescale, ids, mask) if f is not None}
     if label is None:
         exclude |= {f.path for f in label_candidates(table)}
     cols, classes = pred_columns(table, pred_cols, exclude)
@@ -226,6 +237,8 @@ def _record_predictions(
         source.parts["weights"] = table.add(weight)
     if rescale is not None:
         source.parts["rescale"] = table.add(rescale)
+    if ids is not None:
+        source.parts["sequence_ids"] = table.add(ids)
     if mask is not None:
         source.parts["mask"] = table.add(mask)
     return Predictions(table.name, None, len(cols), classes, table.dtype_of(cols), source)
@@ -237,6 +250,7 @@ def _table_predictions(
     label_col: str | None,
     weight_col: str | None,
     rescale_col: str | None = None,
+    ids_col: str | None = None,
     mask_col: str | None = None,
 ) -> Predictions:
     name, header = table.name, table.header
@@ -256,6 +270,10 @@ def _table_predictions(
         rescale = parse_cols(rescale_col, header, table.ncols, name, "--rescale")[0]
         source.parts["rescale"] = [rescale]
         skip.add(rescale)
+    if ids_col is not None:
+        ids = parse_cols(ids_col, header, table.ncols, name, "--sequence-ids")[0]
+        source.parts["sequence_ids"] = [ids]
+        skip.add(ids)
     if mask_col is not None:
         mask = parse_cols(mask_col, header, table.ncols, name, "--mask")[0]
         source.parts["mask"] = [mask]

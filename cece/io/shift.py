@@ -75,6 +75,7 @@ class MaskColumn:
     table: str
     column: str
     ignore_index: int
+    notes: list[str] = field(default_factory=list)
     masked: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -89,9 +90,12 @@ class MaskColumn:
         return {"mask": {"file": self.table, "column": self.column, "masked": self.masked}}
 
 
-def open_mask_column(column: str, labels: Labels, preds: Predictions, ignore: int) -> MaskColumn:
+def open_mask_column(column: str | None, labels: Labels, opts: LossOptions) -> MaskColumn | None:
     """``--mask COL`` on the table that holds the labels: PREDS (``--label-col``, a record
-    field; the column was taken there by ``open_predictions``) or a LABELS table."""
+    field; the column was taken there by ``open_predictions``) or a LABELS table. Rows whose
+    mask is 0 get the ignore value: -100 unless --ignore-index says otherwise."""
+    if column is None:
+        return None
     src = labels.source
     if "mask" not in src.parts:
         data = src.data
@@ -115,7 +119,8 @@ def open_mask_column(column: str, labels: Labels, preds: Predictions, ignore: in
             f"--mask {column!r} needs class-index labels; {labels.name} holds "
             f"{'class names' if labels.form == 'name' else 'dense targets'}"
         )
-    return MaskColumn(src.name, column, ignore)
+    ignore = IGNORE if opts.ignore_index is None else opts.ignore_index
+    return MaskColumn(src.name, column, ignore, _ignore_note(f"--mask {column}", opts))
 
 
 def sequence_labels(
@@ -141,13 +146,18 @@ def sequence_labels(
         stdin_format=opts.stdin_format,
     )
     seq.ignore_index = ignore
-    if opts.ignore_index is None:
-        seq.notes.append(
-            f"{'--shift' if opts.shift else '--mask'}: positions not scored are ignored as "
-            f"label {IGNORE} (PyTorch's default ignore_index, Hugging Face's padding); "
-            "--ignore-index sets another"
-        )
+    seq.notes += _ignore_note("--shift" if opts.shift else "--mask", opts)
     return seq
+
+
+def _ignore_note(option: str, opts: LossOptions) -> list[str]:
+    """What --shift / --mask imply when --ignore-index is not given: -100, said."""
+    if opts.ignore_index is not None:
+        return []
+    return [
+        f"{option}: positions not scored are ignored as label {IGNORE} (PyTorch's default "
+        "ignore_index, Hugging Face's padding); --ignore-index sets another"
+    ]
 
 
 def open_sequence_labels(

@@ -48,6 +48,13 @@ def top_k_correct(scores: np.ndarray, target: np.ndarray, k: int) -> np.ndarray:
     return hit
 
 
+def record_field(hit: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Records' ``in_top_k``: True/False, None (null) where the label is ignored."""
+    out = hit.astype(object)
+    out[~valid] = None
+    return out
+
+
 def _count(mask: np.ndarray) -> np.ndarray:
     """True values per row (a byte sum: faster than ``count_nonzero(axis=1)``)."""
     return np.add.reduce(mask.view(np.uint8), axis=1, dtype=np.int64)

@@ -130,15 +130,17 @@ def _number(value: object, option: str) -> float:
 
 
 def check_range(
-    value: float | None, low: float, high: float, option: str, *, high_open: bool = False
+    value: float | None, low: float, high: float, option: str, *, high_open=False, low_open=False
 ) -> None:
     """``--eps must be in [0, 0.5); got 0.5`` (NaN is never in range)."""
     if value is None:
         return
     value = _number(value, option)
-    if not (low <= value < high if high_open else low <= value <= high):  # NaN: never in range
-        bracket = ")" if high_open else "]"
-        raise OptionError(f"{option} must be in [{low:g}, {high:g}{bracket}; got {value:g}")
+    if not ((low < value) if low_open else (low <= value)) or not (
+        (value < high) if high_open else (value <= high)
+    ):  # NaN: never in range
+        lb, hb = "(" if low_open else "[", ")" if high_open else "]"
+        raise OptionError(f"{option} must be in {lb}{low:g}, {high:g}{hb}; got {value:g}")
 
 
 def check_choice(value: object, choices: Sequence[str], option: str) -> None:
@@ -386,15 +388,13 @@ def distribution_arg(
 
 
 def mask_values(mask: np.ndarray, name: str, *, start: int | None = None, column=None):
-    """An attention mask as booleans (True: scored): every value 0 or 1 (``--mask``); a bad
-    value named by its position, or (a column's block from row ``start``) its row and column."""
+    """An attention mask as booleans (True: scored), all 0 or 1; a column's block: row ``start``."""
     check_numbers(mask, name, "a mask of 0 and 1")
     bad = (mask != 0) & (mask != 1)
     if bad.any():
         at = np.unravel_index(int(np.argmax(bad)), mask.shape)
         value, row = describe(mask[at].item()), None if start is None else start + int(at[0])
         where = "" if row is not None else f" at {list(map(int, at))}"
-        raise InputError(
-            name, f"mask value {value}{where}; expected 0 or 1", row=row, column=column
-        )
+        message = f"mask value {value}{where}; expected 0 or 1"
+        raise InputError(name, message, row=row, column=column)
     return mask != 0

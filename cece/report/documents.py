@@ -41,6 +41,7 @@ def stats(result: Result) -> dict:
     if "entropy" in result.fields and s.count:
         out["entropy"] = s.entropy_sum / s.count
         out["kl"] = s.kl_sum / s.count
+    out.update(result.sequence_stats)  # --per-sequence, --bytes, --words
     if s.clipped_low or s.clipped_high:
         out["clipped"] = {"below_eps": s.clipped_low, "above_one_minus_eps": s.clipped_high}
     return out
@@ -92,6 +93,8 @@ def document(result: Result) -> dict:
     }
     if result.per_class is not None:
         doc["per_class"] = result.per_class
+    if result.sequences is not None:
+        doc["sequences"] = result.sequences
     if result.samples is not None:
         doc["samples"] = [_named(r, result) for r in result.samples]
     if result.worst:

@@ -93,6 +93,10 @@ def tables(result: Result, *, worst: bool = False) -> RenderableType:
                     style="dim",
                 )
             )
+    if result.sequences:
+        from cece.report.sequences import sequence_blocks
+
+        parts.extend(sequence_blocks(result, worst=len(result.worst) if worst else None))
     if result.histogram is not None:
         parts.extend(histogram_block(result))
     return Group(*parts)
@@ -189,10 +193,11 @@ def aggregate_table(result: Result) -> Table:
         "perplexity",
         "accuracy",
         "top_k_accuracy",
+        *SEQUENCE_STATS,
         "entropy",
         "kl",
     ):
-        if key in s and not (key == "ignored" and not s[key]):
+        if key in s and not (key in ("ignored", "sequences_empty") and not s[key]):
             if result.command == "kl" and key == "kl":  # the mean already; H(P,Q) instead
                 table.add_row("mean H(P,Q)", fmt(s["entropy"] + s["kl"]))
                 continue
@@ -201,6 +206,7 @@ def aggregate_table(result: Result) -> Table:
                 if result.command == "kl"
                 else {"entropy": "mean entropy H(t)", "kl": "mean KL(t‖q)"}
             ).get(key, key)
+            label = SEQUENCE_STATS.get(key, label)
             if key == "top_k_accuracy":
                 label = f"top-{result.options.get('top_k')} accuracy"
             table.add_row(label, fmt(s[key]))
@@ -226,6 +232,14 @@ def excess_line(result: Result) -> str | None:
     return line + "."
 
 
+SEQUENCE_STATS = {  # --per-sequence, --bytes, --words: their rows of the aggregate table
+    "sequences": "sequences",
+    "sequences_empty": "sequences with no token",
+    "sequence_mean": "sequence mean",
+    "bits_per_byte": "bits per byte",
+    "byte_perplexity": "byte perplexity",
+    "word_perplexity": "word perplexity",
+}
 PER_CLASS_ROWS = 20  # classes the table shows; JSON lists every class that occurs
 
 
