@@ -3,12 +3,19 @@
     python bench/run.py                 # the full sizes of issue 6 (needs ~9 GB of disk)
     python bench/run.py --quick         # one tenth of the rows, for a smoke test
     python bench/run.py --torch-python /path/to/python-with-torch
+    python bench/run.py --only LM --runs 3    # the language-model dumps alone
 
 Each command runs as a whole process (python start-up, imports, reading, computing, printing)
 ``--runs`` times; the table gives the median wall time, its ratio to the floor of the same
 data (a process that loads the file and sums it), the PyTorch script's time where PyTorch is
 available, and the peak RSS (``ru_maxrss`` of the process). Datasets are generated with a
-fixed seed under a temporary directory (``--keep DIR`` keeps them).
+fixed seed under a temporary directory (``--keep DIR`` keeps them); ``--only`` generates only
+the ones it runs.
+
+The LM dump comes in float32, float16 and bfloat16 (the float32 values rounded to nearest
+even, saved as uint16 bits and read with ``--dtype bfloat16``, as ``tensor.view(torch.uint16)``
+dumps are); after the table, the bfloat16 run is compared with its float16 twin (issue 13:
+≤ 1.1×) and with its floor (≤ 2×), and ``--temperature 2`` runs with the run without it.
 """
 
 from __future__ import annotations
@@ -36,30 +43,54 @@ FLOOR_CSV = (
 )
 
 
-def run(cmd: list[str], runs: int, env: dict | None = None) -> tuple[float, float]:
-    """(median wall seconds, peak RSS in MB) of ``runs`` executions of ``cmd``.
+def run(cmd: list[str], runs: int, env: dict | None = None) -> tuple[float, float, float]:
+    """(median wall seconds, peak RSS in MB, median CPU seconds) of ``runs`` executions of
+    ``cmd``.
 
-    Peak RSS comes from GNU time (``/usr/bin/time -f %M``): a child forked from this process
-    would report this process's own footprint in its ``ru_maxrss``.
+    Peak RSS and CPU time (user + system) come from GNU time (``/usr/bin/time -f "%U %S %M"``):
+    a child forked from this process would report this process's own footprint in its
+    ``ru_maxrss``. CPU seconds are the steadier figure on a busy machine, where wall time
+    also measures the other processes.
     """
-    times, peak = [], 0.0
+    times, cpus, peak = [], [], 0.0
     for _ in range(runs):
         start = time.perf_counter()
         proc = subprocess.run(
-            [TIME, "-f", "%M", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+            [TIME, "-f", "%U %S %M", *cmd],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
         )
         times.append(time.perf_counter() - start)
         err = proc.stderr.decode().strip().splitlines()
         if proc.returncode not in (0, 1):
             raise SystemExit(f"failed: {' '.join(cmd)}\n" + "\n".join(err))
-        peak = max(peak, int(err[-1]) / 1024)
-    return statistics.median(times), peak
+        user, system, rss = err[-1].split()
+        cpus.append(float(user) + float(system))
+        peak = max(peak, int(rss) / 1024)
+    return statistics.median(times), peak, statistics.median(cpus)
 
 
-def make_data(root: Path, scale: float) -> dict[str, tuple[str, str]]:
-    """Datasets of issue 6 (rows × scale), generated once, deterministically."""
+EXTRA = {  # options a dataset's cece command needs, or measures
+    "LM 2e4×50257 bf16": ["--dtype", "bfloat16"],
+    "LM 2e4×50257 f32 T=2": ["--temperature", "2"],
+    "LM 2e4×50257 bf16 T=2": ["--dtype", "bfloat16", "--temperature", "2"],
+}
+
+
+def bfloat16_bits(x: np.ndarray) -> np.ndarray:
+    """float32 → bfloat16 bits (uint16), rounded to nearest even (as torch's .bfloat16())."""
+    u = x.view(np.uint32)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def make_data(root: Path, scale: float, only: str | None = None) -> dict[str, tuple[str, str]]:
+    """Datasets of issues 6 and 13 (rows × scale), generated once, deterministically; with
+    ``only``, the datasets whose name has it (and what they are made from)."""
     rng = np.random.default_rng(20261122)
     data = {}
+    if only and "LM" in only:
+        return _lm_data(root, scale, data)
 
     def save(name: str, array: np.ndarray) -> str:
         path = root / name
@@ -77,6 +108,27 @@ def make_data(root: Path, scale: float) -> dict[str, tuple[str, str]]:
         save("c1000.npy", rng.standard_normal((n, 1000), dtype=np.float32) * 3),
         save("c1000_y.npy", rng.integers(0, 1000, n)),
     )
+    _lm_data(root, scale, data)
+    n = int(10_000_000 * scale)
+    data["binary 1e7 f32"] = (
+        save("b1.npy", rng.standard_normal(n, dtype=np.float32)),
+        save("b1_y.npy", rng.integers(0, 2, n).astype(np.float32)),
+    )
+    csv = root / "c10.csv"
+    if not csv.exists():
+        src = np.load(data["categorical 1e7×10 f32"][0], mmap_mode="r")
+        with open(csv, "w") as fh:
+            for i in range(0, len(src), 200_000):
+                np.savetxt(fh, src[i : i + 200_000], delimiter=",", fmt="%.7g")
+        np.savetxt(root / "c10_y.csv", np.load(data["categorical 1e7×10 f32"][1]), fmt="%d")
+    data["categorical CSV 1e7×10"] = (str(csv), str(root / "c10_y.csv"))
+    return data
+
+
+def _lm_data(root: Path, scale: float, data: dict) -> dict[str, tuple[str, str]]:
+    """The 2·10⁴ × 50257 LM dump: float32, its float16 and bfloat16 twins, and the labels
+    (a seed of their own: the same data whether or not the other datasets are made)."""
+    rng = np.random.default_rng(20261130)
     n = max(1, int(20_000 * scale))
     lm = root / "lm32.npy"
     if not lm.exists():  # written in slices: 4 GB never sits in memory at once
@@ -93,22 +145,23 @@ def make_data(root: Path, scale: float) -> dict[str, tuple[str, str]]:
             half[i : i + 1000] = src[i : i + 1000]
         half.flush()
         del half, src
-    labels = save("lm_y.npy", rng.integers(0, 50257, n))
+    bf16 = root / "lm_bf16.npy"
+    if not bf16.exists():  # uint16 bits: cece reads them with --dtype bfloat16
+        src = np.load(lm, mmap_mode="r")
+        bits = np.lib.format.open_memmap(bf16, mode="w+", dtype=np.uint16, shape=src.shape)
+        for i in range(0, n, 1000):
+            bits[i : i + 1000] = bfloat16_bits(np.ascontiguousarray(src[i : i + 1000]))
+        bits.flush()
+        del bits, src
+    labels_path = root / "lm_y.npy"
+    if not labels_path.exists():
+        np.save(labels_path, rng.integers(0, 50257, n))
+    labels = str(labels_path)
     data["LM 2e4×50257 f32"] = (str(lm), labels)
     data["LM 2e4×50257 f16"] = (str(root / "lm16.npy"), labels)
-    n = int(10_000_000 * scale)
-    data["binary 1e7 f32"] = (
-        save("b1.npy", rng.standard_normal(n, dtype=np.float32)),
-        save("b1_y.npy", rng.integers(0, 2, n).astype(np.float32)),
-    )
-    csv = root / "c10.csv"
-    if not csv.exists():
-        src = np.load(data["categorical 1e7×10 f32"][0], mmap_mode="r")
-        with open(csv, "w") as fh:
-            for i in range(0, len(src), 200_000):
-                np.savetxt(fh, src[i : i + 200_000], delimiter=",", fmt="%.7g")
-        np.savetxt(root / "c10_y.csv", np.load(data["categorical 1e7×10 f32"][1]), fmt="%d")
-    data["categorical CSV 1e7×10"] = (str(csv), str(root / "c10_y.csv"))
+    data["LM 2e4×50257 bf16"] = (str(bf16), labels)
+    data["LM 2e4×50257 f32 T=2"] = (str(lm), labels)
+    data["LM 2e4×50257 bf16 T=2"] = (str(bf16), labels)
     return data
 
 
@@ -131,7 +184,7 @@ def main() -> None:
     torch_py = args.torch_python or (py if _has_torch(py) else None)
     print(f"data in {root}; {args.runs} runs each; medians\n")
     try:
-        data = make_data(root, 0.1 if args.quick else 1.0)
+        data = make_data(root, 0.1 if args.quick else 1.0, args.only)
         rows = []
         for name, (preds, labels) in data.items():
             if args.only and args.only not in name:
@@ -140,16 +193,18 @@ def main() -> None:
             floor = run(
                 [py, "-c", FLOOR_CSV if preds.endswith(".csv") else FLOOR_NPY, preds], args.runs
             )
-            mine = run(cece + [command, preds, labels, "-q"], args.runs)
+            mine = run(cece + [command, preds, labels, "-q", *EXTRA.get(name, [])], args.runs)
             torch = None
-            if torch_py and preds.endswith(".npy"):
+            if torch_py and preds.endswith(".npy") and "T=" not in name:
                 torch = run(
                     [torch_py, str(HERE / "torch_script.py"), command, preds, labels], args.runs
                 )
             rows.append((name, floor, mine, torch))
             _print_row(rows[-1])
-        _startup(py, cece, args.runs, root)
-        _stream(py, cece, data["categorical 1e7×10 f32"], args.runs)
+        _lm_ratios(rows)
+        if not args.only:
+            _startup(py, cece, args.runs, root)
+            _stream(py, cece, data["categorical 1e7×10 f32"], args.runs)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
@@ -160,19 +215,57 @@ def _has_torch(py: str) -> bool:
 
 
 def _print_row(row) -> None:
-    name, (floor, floor_rss), (mine, rss), torch = row
+    name, (floor, floor_rss, floor_cpu), (mine, rss, cpu), torch = row
     if not hasattr(_print_row, "done"):
         print(
             f"{'dataset':26} {'floor s':>8} {'cece s':>8} {'× floor':>8} "
-            f"{'torch s':>8} {'× faster':>9} {'cece RSS MB':>12} {'floor RSS':>10}"
+            f"{'torch s':>8} {'× faster':>9} {'cece RSS MB':>12} {'floor RSS':>10} "
+            f"{'floor CPU s':>12} {'cece CPU s':>11}"
         )
         _print_row.done = True
     torch_s = f"{torch[0]:8.2f}" if torch else f"{'-':>8}"
     faster = f"{torch[0] / mine:9.1f}" if torch else f"{'-':>9}"
     print(
         f"{name:26} {floor:8.2f} {mine:8.2f} {mine / floor:8.2f} {torch_s} {faster} "
-        f"{rss:12.0f} {floor_rss:10.0f}"
+        f"{rss:12.0f} {floor_rss:10.0f} {floor_cpu:12.2f} {cpu:11.2f}"
     )
+
+
+def _lm_ratios(rows) -> None:
+    """bfloat16 against its float16 twin and its floor; --temperature against none (issue 13
+    item 7; issue 16's kernels targets), from the rows measured in this run."""
+    cece = {name: mine[0] for name, _, mine, _ in rows}
+    floor = {name: fl[0] for name, fl, _, _ in rows}
+    cpu = {name: mine[2] for name, _, mine, _ in rows}
+    f32, f16, bf16 = (f"LM 2e4×50257 {d}" for d in ("f32", "f16", "bf16"))
+    lines = []
+    if bf16 in cece and f16 in cece:
+        lines.append(
+            f"bfloat16 / its float16 twin: {cece[bf16]:.2f} s / {cece[f16]:.2f} s = "
+            f"{cece[bf16] / cece[f16]:.2f} (target ≤ 1.1); CPU {cpu[bf16]:.2f} s / "
+            f"{cpu[f16]:.2f} s = {cpu[bf16] / cpu[f16]:.2f}"
+        )
+    if bf16 in cece:
+        lines.append(
+            f"bfloat16 / its floor (same bytes): {cece[bf16]:.2f} s / {floor[bf16]:.2f} s = "
+            f"{cece[bf16] / floor[bf16]:.2f} (target ≤ 2)"
+        )
+    if bf16 in cece and f32 in floor:
+        lines.append(
+            f"float16 and bfloat16 / the float32 floor: {cece.get(f16, float('nan')):.2f} s, "
+            f"{cece[bf16]:.2f} s / {floor[f32]:.2f} s = {cece.get(f16, float('nan')) / floor[f32]:.2f},"
+            f" {cece[bf16] / floor[f32]:.2f} (issue 16 target ≤ 0.8)"
+        )
+    for base in (f32, bf16):
+        if f"{base} T=2" in cece and base in cece:
+            lines.append(
+                f"--temperature 2 on {base[13:]}: {cece[base + ' T=2']:.2f} s / "
+                f"{cece[base]:.2f} s without = {cece[base + ' T=2'] / cece[base]:.2f}; CPU "
+                f"{cpu[base + ' T=2']:.2f} s / {cpu[base]:.2f} s = "
+                f"{cpu[base + ' T=2'] / cpu[base]:.2f}"
+            )
+    if lines:
+        print("\n" + "\n".join(lines))
 
 
 def _startup(py: str, cece: list[str], runs: int, root: Path) -> None:
@@ -189,7 +282,7 @@ def _startup(py: str, cece: list[str], runs: int, root: Path) -> None:
 
 def _stream(py: str, cece: list[str], data: tuple[str, str], runs: int) -> None:
     preds, labels = data
-    seconds, rss = run(cece + ["categorical", preds, labels, "-f", "jsonl"], max(1, runs // 2))
+    seconds, rss, _ = run(cece + ["categorical", preds, labels, "-f", "jsonl"], max(1, runs // 2))
     rows = len(np.load(labels, mmap_mode="r"))
     print(f"jsonl stream of {rows:,} records: {seconds:.2f} s, peak RSS {rss:.0f} MB")
 

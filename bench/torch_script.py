@@ -2,6 +2,8 @@
 
 python bench/torch_script.py categorical preds.npy labels.npy
 python bench/torch_script.py binary logits.npy targets.npy
+
+uint16/int16 logits are bfloat16 bits, as bench/run.py writes them.
 """
 
 import sys
@@ -12,6 +14,8 @@ import torch.nn.functional as F
 
 command, preds, labels = sys.argv[1:4]
 x = torch.from_numpy(np.load(preds))
+if x.dtype in (torch.uint16, torch.int16):  # a bfloat16 bit dump (tensor.view(torch.uint16))
+    x = x.view(torch.bfloat16)
 y = torch.from_numpy(np.load(labels))
 with torch.no_grad():
     if command == "binary":

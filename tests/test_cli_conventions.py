@@ -56,6 +56,7 @@ USAGE = {
     "explain": "PREDS [LABELS]",
     "curve": "",
     "inspect": "FILE",
+    "compare": "BASELINE CANDIDATE [LABELS]",
 }
 
 

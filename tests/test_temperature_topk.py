@@ -65,7 +65,10 @@ def test_categorical_temperature_matches_pytorch(name, tmp_path, kernel_path):
     if case["label_smoothing"]:
         args += ["--label-smoothing", case["label_smoothing"]]
     d = doc(*map(str, args))
-    close(d["loss"], case["loss"], rtol=1e-10)
+    # the compiled kernel divides 16/32-bit logits by T inside its float32-lane pass: the
+    # kernels' contract (1.1e-7, tests/test_fast.py); the numpy path divides in float64
+    rtol = 1.1e-7 if kernel_path == "compiled" and case["dtype"] != "float64" else 1e-10
+    close(d["loss"], case["loss"], rtol=rtol)
     assert d["options"]["temperature"] == case["temperature"]
     if not case["label_smoothing"]:  # the fused kernel still runs
         assert d["environment"]["kernels"] == kernel_path
@@ -74,7 +77,7 @@ def test_categorical_temperature_matches_pytorch(name, tmp_path, kernel_path):
         rows = [json.loads(line) for line in run.out.splitlines()]
         want = np.asarray(case["per_token"])
         kept = np.asarray(case["labels"]).reshape(-1) != -100
-        close([r["loss"] for r in rows if not r.get("ignored")], want[kept], rtol=1e-10)
+        close([r["loss"] for r in rows if not r.get("ignored")], want[kept], rtol=rtol)
 
 
 def test_temperature_one_changes_nothing(tmp_path):

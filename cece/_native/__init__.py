@@ -6,7 +6,9 @@ decides once, at import, which one computes, and every caller goes through it:
 
 * the compiled kernels when the extension was built and this CPU runs them (x86-64 with AVX2,
   FMA and F16C); they fuse a block's work into one pass per row, in double precision, with the
-  GIL released, so blocks run on all cores;
+  GIL released, so blocks run on all cores; they read float16, bfloat16 (``|V2`` bits, see
+  ``BFLOAT16``), float32 and float64 blocks as they are (no widened copy), and divide logits by
+  a temperature inside that pass (``scales``);
 * numpy otherwise, or when ``CECE_NO_FAST=1``; the numpy path computes in float64 too, so both
   give the same results to float64 rounding;
 * ``CECE_REQUIRE_FAST=1`` makes importing this module fail (ImportError) when the extension
@@ -24,18 +26,30 @@ import os
 import numpy as np
 
 from cece._native import _numpy
-from cece._native._numpy import SMALL_C, argmax_correct, lse_parts, row_max, take
+from cece._native._numpy import (
+    BFLOAT16,
+    SMALL_C,
+    argmax_correct,
+    as_float64,
+    bfloat16_to_float32,
+    lse_parts,
+    row_max,
+    take,
+)
 from cece._native.buffers import arange, ones, output, reuse_outputs, scratch
 from cece.errors import label_error
 
 __all__ = [
     "AVAILABLE",
+    "BFLOAT16",
     "FAST",
     "PARSER",
     "SMALL_C",
     "arange",
     "argmax_correct",
+    "as_float64",
     "bce_logits",
+    "bfloat16_to_float32",
     "compiled",
     "describe",
     "lse_parts",
@@ -43,6 +57,7 @@ __all__ = [
     "output",
     "reuse_outputs",
     "row_max",
+    "scales",
     "scratch",
     "softmax_index",
     "take",
@@ -75,9 +90,29 @@ FAST = AVAILABLE and os.environ.get("CECE_NO_FAST", "") in ("", "0")
 PARSER = _fast  # the compiled plain-CSV parser (any CPU), or None where nothing was built
 
 
+_KERNEL_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64), BFLOAT16)
+
+# The temperatures the fused softmax kernels divide by inside their pass, on both paths: with
+# 16/32-bit logits (|x| < 3.4e38) 1/T splits into two normal floats and (x - m) / T cannot
+# overflow float64 between these bounds; float64 logits divided by T >= 1 cannot overflow.
+# Beyond them the caller divides first (cece.losses.temperature.soften names an overflow).
+TEMPERATURE_RANGE = (1e-30, 1e30)
+
+
 def compiled(x: np.ndarray) -> bool:
-    """Whether the compiled kernels take this block (float16/32/64, C order)."""
-    return FAST and x.dtype in (np.float16, np.float32, np.float64) and x.flags.c_contiguous
+    """Whether the compiled kernels take this block (float16/32/64 or bfloat16, C order)."""
+    return FAST and x.dtype in _KERNEL_DTYPES and x.flags.c_contiguous
+
+
+def scales(x: np.ndarray, temperature: float) -> bool:
+    """Whether ``softmax_index`` divides these logits by ``temperature`` itself (in its pass,
+    no copy), compiled or numpy: the same rule on both paths."""
+    if temperature == 1:
+        return True
+    if x.dtype == np.float64:
+        return temperature >= 1
+    lo, hi = TEMPERATURE_RANGE
+    return x.dtype in _KERNEL_DTYPES and lo <= temperature <= hi
 
 
 def describe() -> dict[str, str]:
@@ -88,8 +123,11 @@ def describe() -> dict[str, str]:
     }
 
 
-def softmax_index(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """(nll, correct, predicted, finite) of (n, c) logits against class indices, in one pass.
+def softmax_index(
+    x: np.ndarray, y: np.ndarray, temperature: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """(nll, correct, predicted, finite) of (n, c) logits against class indices, in one pass;
+    the logits are ``x / temperature`` where :func:`scales` says so (else ValueError).
 
     Both versions check every label (0 ≤ y < c) before reading a row; a bad one is reported
     as the library reports it (``label 7 is out of range for 3 classes ...``), never read.
@@ -99,7 +137,9 @@ def softmax_index(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     nll, correct = output("nll", n, np.float64), output("correct", n, np.bool_)
     predicted = output("predicted", n, np.int64)
     y64 = y.astype(np.int64, copy=False)
-    code = kernels.softmax_index(x, c, y64, nll, correct.view(np.uint8), predicted)
+    if not scales(x, temperature):
+        raise ValueError(f"the kernels do not divide {x.dtype} logits by {temperature!r}")
+    code = kernels.softmax_index(x, c, y64, nll, correct.view(np.uint8), predicted, temperature)
     if code == -1:
         raise MemoryError("cece: the compiled kernel could not allocate its work buffer")
     if code <= -2:

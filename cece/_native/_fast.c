@@ -3,9 +3,14 @@
  * the Python glue of the whole extension (the plain-text parser is in parse.c, the SIMD
  * building blocks in simd.h).
  *
- *   softmax_index(x, c, y, nll, correct, predicted) -> number of non-finite rows seen
- *       x: (n, c) float16/float32/float64 logits, C order; y: (n,) int64 class indices
+ *   softmax_index(x, c, y, nll, correct, predicted[, temperature]) -> non-finite rows seen
+ *       x: (n, c) float16/bfloat16/float32/float64 logits, C order (bfloat16: an unstructured
+ *       2-byte array, numpy's |V2, as cece holds bfloat16 bits); y: (n,) int64 class indices
  *       nll[i] = log1p(sum_{j != argmax} exp(x_ij - m_i)) + (m_i - x_{i,y_i}), in float64
+ *       temperature T (default 1): the logits are x / T, as F.cross_entropy(x / T, y), divided
+ *       inside the pass (no copy): float16/bfloat16/float32 rows compute (x - m) / T to ~48
+ *       bits (T within [1e-30, 1e30]; cece divides outside the kernel beyond), float64 rows
+ *       divide each logit by T as numpy does (x / T must not overflow: T >= 1 in cece)
  *       predicted[i] = argmax_j x_ij (first index of the maximum, as numpy/PyTorch)
  *       correct[i] = predicted[i] == y_i
  *     -inf logits are classes of probability 0; rows holding NaN or +inf, or only -inf, are
@@ -14,7 +19,7 @@
  *     is computed and the result is -2 - i for the first such row i (-1: out of memory).
  *   bce_logits(x, k, y, pos_weight, threshold_logit, loss, correct) -> (rows with NaN/+inf,
  *                                                                         any soft target)
- *       x, y: (n, k) float16/32/64 logits and float32/64 targets in [0, 1]
+ *       x, y: (n, k) float16/bfloat16/32/64 logits and float32/64 targets in [0, 1]
  *       loss[i] = sum_j w_j y_ij softplus(-x_ij) + (1 - y_ij) softplus(x_ij), 0 * inf = 0
  *       (a -inf logit: 0 on target 0, inf on a target above 0)
  *       correct[i] = #{j : (x_ij > threshold_logit) == (y_ij >= 0.5)}
@@ -25,8 +30,9 @@
  * Why: numpy's float32 exp runs at ~0.46 G elements/s per core on the AVX2 machines cece
  * targets and every numpy pass is a trip through memory; this file makes one pass per row,
  * computes exp/log in double precision (so float32 inputs get float64-grade results and no
- * float32 rounding of x - m), converts float16 on the fly (F16C), and releases the GIL so
- * blocks run on all cores.
+ * float32 rounding of x - m), converts float16 (F16C) and bfloat16 (a 16-bit shift, exact) on
+ * the fly, and releases the GIL so blocks run on all cores: a bfloat16 dump costs what its
+ * float16 twin does, with no float32 copy.
  *
  * softmax_index, bce_logits and exp_log raise RuntimeError where available() is false; the
  * parser runs anywhere. cece/_native/__init__.py is the one place that chooses between these
@@ -68,24 +74,28 @@ static Py_ssize_t first_bad_label(const int64_t *y, Py_ssize_t n, Py_ssize_t c) 
     (flag) = _mm256_or_pd((flag), _mm256_cmp_pd((v), _mm256_set1_pd(INFINITY), _CMP_NLT_UQ))
 #define FLAG_NONFINITE_PS(v) _mm256_cmp_ps((v), _mm256_set1_ps(INFINITY), _CMP_NLT_UQ)
 
+#define SCALE4(v) (scaled ? _mm256_div_pd((v), tv) : (v))
+
 #define SOFTMAX_ROWS(NAME, T, KIND)                                                              \
 TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int64_t *y,         \
-                              double *nll, uint8_t *correct, int64_t *pred) {                   \
+                              double *nll, uint8_t *correct, int64_t *pred, double temp) {      \
     Py_ssize_t bad = 0;                                                                          \
     double rest[4], base[4];                                                                     \
     const __m256d lane = _mm256_set_pd(3.0, 2.0, 1.0, 0.0);                                      \
+    const int scaled = temp != 1.0;  /* x / T, each logit, as numpy divides them */              \
+    const __m256d tv = _mm256_set1_pd(temp);                                                     \
     for (Py_ssize_t i0 = 0; i0 < n; i0 += 4) {                                                   \
         Py_ssize_t rows = n - i0 < 4 ? n - i0 : 4;                                               \
         for (Py_ssize_t r = 0; r < rows; r++) {                                                  \
             Py_ssize_t i = i0 + r;                                                               \
             const T *row = x + (size_t)i * c;                                                    \
-            Py_ssize_t top = row_argmax_##T(row, c);                                             \
-            double m = elem(row, top, KIND);                                                     \
+            Py_ssize_t top = scaled ? row_argmax_scaled(row, c, temp) : row_argmax_##T(row, c);  \
+            double m = elem(row, top, KIND) / temp;                                              \
             const __m256d mm = _mm256_set1_pd(m), tt = _mm256_set1_pd((double)top);             \
             __m256d s = _mm256_setzero_pd(), flag = _mm256_setzero_pd();                         \
             Py_ssize_t j = 0;                                                                    \
             for (; j + 4 <= c; j += 4) {                                                         \
-                __m256d v = load4(row, j, KIND);                                                 \
+                __m256d v = SCALE4(load4(row, j, KIND));                                         \
                 FLAG_NONFINITE(flag, v);                                                         \
                 __m256d e = exp4(_mm256_sub_pd(v, mm));                                          \
                 __m256d at_top = _mm256_cmp_pd(_mm256_add_pd(lane, _mm256_set1_pd((double)j)),   \
@@ -93,7 +103,7 @@ TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int6
                 s = _mm256_add_pd(s, _mm256_andnot_pd(at_top, e));                               \
             }                                                                                    \
             if (j < c) {                                                                         \
-                __m256d v = load_tail(row, j, c - j, KIND, -INFINITY);                           \
+                __m256d v = SCALE4(load_tail(row, j, c - j, KIND, -INFINITY));                   \
                 __m256d live = _mm256_cmp_pd(_mm256_add_pd(lane, _mm256_set1_pd((double)j)),     \
                                              _mm256_set1_pd((double)c), _CMP_LT_OQ);             \
                 FLAG_NONFINITE(flag, _mm256_and_pd(v, live));                                    \
@@ -111,7 +121,7 @@ TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int6
                 continue;                                                                        \
             }                                                                                    \
             rest[r] = hsum4(s);                                                                  \
-            base[r] = m - elem(row, y[i], KIND);                                                 \
+            base[r] = m - elem(row, y[i], KIND) / temp;                                          \
             pred[i] = top;                                                                       \
             correct[i] = top == y[i];                                                            \
         }                                                                                        \
@@ -148,6 +158,14 @@ TARGET static Py_ssize_t row_argmax_double(const double *row, Py_ssize_t c) {
     return top;
 }
 
+/* The first index of the maximum of row / t (two logits may round to one value / t). */
+TARGET static Py_ssize_t row_argmax_scaled(const double *row, Py_ssize_t c, double t) {
+    double m = row[0] / t;
+    Py_ssize_t top = 0;
+    for (Py_ssize_t j = 1; j < c; j++) if (row[j] / t > m) { m = row[j] / t; top = j; }
+    return top;
+}
+
 TARGET __attribute__((unused)) static Py_ssize_t row_argmax_uint16_t(const uint16_t *row, Py_ssize_t c) {
     float m = _cvtsh_ss(row[0]);
     Py_ssize_t top = 0;
@@ -166,6 +184,10 @@ SOFTMAX_ROWS(softmax_rows_f64, double, F64)
 
 TARGET static inline __m256 load8_f(const void *p, Py_ssize_t i, int kind) {
     if (kind == F32) return _mm256_loadu_ps((const float *)p + i);
+    if (kind == BF16)
+        return _mm256_castsi256_ps(_mm256_slli_epi32(
+            _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i))),
+            16));
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)));
 }
 
@@ -182,24 +204,43 @@ TARGET static inline void finish4(const double *rest, const double *base, double
 #define UNDERFLOW_RISK 1e-30
 
 static double rest_exact_row(const char *row, int kind, Py_ssize_t c, Py_ssize_t top,
-                             double m) {
+                             double m, double temp) {
     double s = 0.0;
     for (Py_ssize_t j = 0; j < c; j++)
-        if (j != top) s += exp(elem_plain(row, j, kind) - m);
+        if (j != top) s += exp((elem_plain(row, j, kind) - m) / temp);
     return s;
 }
 
+/* 1/T as two floats (s_hi + s_lo, ~48 bits), for exp_scaled8. */
+static void split_scale(double temp, float *s_hi, float *s_lo) {
+    double s = 1.0 / temp;
+    *s_hi = (float)s;
+    *s_lo = (float)(s - (double)*s_hi);
+}
+
 /* Few classes: a tile of rows is transposed into t[c][TILE], and each step works on 8 rows. */
-TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
-                                        const int64_t *y, double *nll, uint8_t *correct,
-                                        int64_t *pred, float *t) {
+#define INLINE __attribute__((always_inline)) inline
+
+/* `scaled` (T != 1) is a constant in each caller, so the compiler makes two versions: the one
+   without a temperature is exactly the kernel of old, and the other pays only for T. */
+TARGET static INLINE Py_ssize_t softmax_cols_body(const char *x, int kind, Py_ssize_t n,
+                                                  Py_ssize_t c, const int64_t *y, double *nll,
+                                                  uint8_t *correct, int64_t *pred, float *t,
+                                                  double temp, const int scaled) {
     Py_ssize_t bad = 0;
+    float shi, slo;
+    split_scale(temp, &shi, &slo);
+    const __m256 sc_hi = _mm256_set1_ps(shi), sc_lo = _mm256_set1_ps(slo);
     for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
         Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
         if (kind == F32) {
             const float *src = (const float *)x + (size_t)i0 * c;
             for (Py_ssize_t r = 0; r < rows; r++, src += c)
                 for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = src[j];
+        } else if (kind == BF16) {
+            const uint16_t *src = (const uint16_t *)x + (size_t)i0 * c;
+            for (Py_ssize_t r = 0; r < rows; r++, src += c)
+                for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = bf16_to_float(src[j]);
         } else {
             const uint16_t *src = (const uint16_t *)x + (size_t)i0 * c;
             for (Py_ssize_t r = 0; r < rows; r++, src += c)
@@ -233,10 +274,16 @@ TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, P
           for (Py_ssize_t j = 0; j < c; j++) {
             const __m256 jj = _mm256_set1_ps((float)j);
             for (int q = 0; q < 4; q++) {
-              __m256 e = exp_diff8(_mm256_loadu_ps(t + j * TILE + g0 + 8 * q), neg4[q]);
-              e = _mm256_andnot_ps(_mm256_cmp_ps(top4[q], jj, _CMP_EQ_OQ), e);
-              lo4[q] = _mm256_add_pd(lo4[q], _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-              hi4[q] = _mm256_add_pd(hi4[q], _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+              __m256 v = _mm256_loadu_ps(t + j * TILE + g0 + 8 * q), zl;
+              __m256 at_top = _mm256_cmp_ps(top4[q], jj, _CMP_EQ_OQ);
+              if (scaled) {
+                __m256 e = _mm256_andnot_ps(at_top, exp_scaled8(v, neg4[q], sc_hi, sc_lo, &zl));
+                add_scaled8(e, _mm256_andnot_ps(at_top, zl), &lo4[q], &hi4[q]);
+              } else {
+                __m256 e = _mm256_andnot_ps(at_top, exp_diff8(v, neg4[q]));
+                lo4[q] = _mm256_add_pd(lo4[q], _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+                hi4[q] = _mm256_add_pd(hi4[q], _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+              }
             }
           }
           for (int q = 0; q < 4 && g0 + 8 * q < rows; q++) {
@@ -261,12 +308,12 @@ TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, P
                     pred[i] = 0;
                     continue;
                 }
-                base[r] = (double)mf[r] - (double)t[y[i] * TILE + g + r];
+                base[r] = ((double)mf[r] - (double)t[y[i] * TILE + g + r]) / temp;
                 pred[i] = (int64_t)tf[r];
                 correct[i] = pred[i] == y[i];
                 if (rest[r] < UNDERFLOW_RISK)
-                    rest[r] = rest_exact_row(x + (size_t)i * c * kind, kind, c, (Py_ssize_t)tf[r],
-                                             (double)mf[r]);
+                    rest[r] = rest_exact_row(x + (size_t)i * c * KSIZE(kind), kind, c,
+                                             (Py_ssize_t)tf[r], (double)mf[r], temp);
             }
             for (Py_ssize_t r = k; r < 8; r++) rest[r] = base[r] = 0.0;
             finish4(rest, base, nll + i0 + g, k < 4 ? k : 4);
@@ -278,10 +325,14 @@ TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, P
 }
 
 /* Many classes: row by row, 8 lanes at a time. */
-TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
-                                        const int64_t *y, double *nll, uint8_t *correct,
-                                        int64_t *pred) {
+TARGET static INLINE Py_ssize_t softmax_rows_body(const char *x, int kind, Py_ssize_t n,
+                                                  Py_ssize_t c, const int64_t *y, double *nll,
+                                                  uint8_t *correct, int64_t *pred, double temp,
+                                                  const int scaled) {
     Py_ssize_t bad = 0;
+    float shi, slo;
+    split_scale(temp, &shi, &slo);
+    const __m256 sc_hi = _mm256_set1_ps(shi), sc_lo = _mm256_set1_ps(slo);
     double rest[4], base[4];
     const __m256 lane = _mm256_set_ps(7, 6, 5, 4, 3, 2, 1, 0);
     for (Py_ssize_t i0 = 0; i0 < n; i0 += 4) {
@@ -290,7 +341,7 @@ TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, P
             Py_ssize_t i = i0 + r;
             rest[r] = base[r] = 0.0;
             if (r >= rows) continue;
-            const char *row = x + (size_t)i * c * kind;
+            const char *row = x + (size_t)i * c * KSIZE(kind);
             /* maximum (vector), finiteness, then the first index that attains it */
             __m256 mv = _mm256_set1_ps(-INFINITY), flag = _mm256_setzero_ps();
             Py_ssize_t j = 0;
@@ -321,17 +372,23 @@ TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, P
             const __m256 neg_m = _mm256_set1_ps(-m), tt = _mm256_set1_ps((float)top);
             __m256d s_lo = _mm256_setzero_pd(), s_hi = _mm256_setzero_pd();
             for (j = 0; j + 8 <= c; j += 8) {
-                __m256 e = exp_diff8(load8_f(row, j, kind), neg_m);
-                e = _mm256_andnot_ps(_mm256_cmp_ps(_mm256_add_ps(lane, _mm256_set1_ps((float)j)),
-                                                   tt, _CMP_EQ_OQ), e);
-                s_lo = _mm256_add_pd(s_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-                s_hi = _mm256_add_pd(s_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+                __m256 v = load8_f(row, j, kind), zl;
+                __m256 at_top = _mm256_cmp_ps(_mm256_add_ps(lane, _mm256_set1_ps((float)j)), tt,
+                                              _CMP_EQ_OQ);
+                if (scaled) {
+                    __m256 e = _mm256_andnot_ps(at_top, exp_scaled8(v, neg_m, sc_hi, sc_lo, &zl));
+                    add_scaled8(e, _mm256_andnot_ps(at_top, zl), &s_lo, &s_hi);
+                } else {
+                    __m256 e = _mm256_andnot_ps(at_top, exp_diff8(v, neg_m));
+                    s_lo = _mm256_add_pd(s_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+                    s_hi = _mm256_add_pd(s_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+                }
             }
             double s = hsum4(_mm256_add_pd(s_lo, s_hi));
             for (; j < c; j++)
-                if (j != top) s += exp((double)(float)elem(row, j, kind) - (double)m);
-            rest[r] = s < UNDERFLOW_RISK ? rest_exact_row(row, kind, c, top, (double)m) : s;
-            base[r] = (double)m - (double)(float)elem(row, y[i], kind);
+                if (j != top) s += exp(((double)(float)elem(row, j, kind) - (double)m) / temp);
+            rest[r] = s < UNDERFLOW_RISK ? rest_exact_row(row, kind, c, top, (double)m, temp) : s;
+            base[r] = ((double)m - (double)(float)elem(row, y[i], kind)) / temp;
             pred[i] = top;
             correct[i] = top == y[i];
         }
@@ -340,13 +397,28 @@ TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, P
     return bad;
 }
 
+TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
+                                        const int64_t *y, double *nll, uint8_t *correct,
+                                        int64_t *pred, float *t, double temp) {
+    if (temp == 1.0) return softmax_cols_body(x, kind, n, c, y, nll, correct, pred, t, 1.0, 0);
+    return softmax_cols_body(x, kind, n, c, y, nll, correct, pred, t, temp, 1);
+}
+
+TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
+                                        const int64_t *y, double *nll, uint8_t *correct,
+                                        int64_t *pred, double temp) {
+    if (temp == 1.0) return softmax_rows_body(x, kind, n, c, y, nll, correct, pred, 1.0, 0);
+    return softmax_rows_body(x, kind, n, c, y, nll, correct, pred, temp, 1);
+}
+
 static Py_ssize_t softmax_rows(const char *x, Py_ssize_t n, Py_ssize_t c, int kind,
-                               const int64_t *y, double *nll, uint8_t *correct, int64_t *pred) {
-    if (kind == F64) return softmax_rows_f64((const double *)x, n, c, y, nll, correct, pred);
-    if (c >= 64) return softmax_rows_f(x, kind, n, c, y, nll, correct, pred);
+                               const int64_t *y, double *nll, uint8_t *correct, int64_t *pred,
+                               double temp) {
+    if (kind == F64) return softmax_rows_f64((const double *)x, n, c, y, nll, correct, pred, temp);
+    if (c >= 64) return softmax_rows_f(x, kind, n, c, y, nll, correct, pred, temp);
     float *t = malloc(sizeof(float) * TILE * (size_t)c);
     if (!t) return -1;
-    Py_ssize_t bad = softmax_cols_f(x, kind, n, c, y, nll, correct, pred, t);
+    Py_ssize_t bad = softmax_cols_f(x, kind, n, c, y, nll, correct, pred, t, temp);
     free(t);
     return bad;
 }
@@ -408,7 +480,7 @@ TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int y
         return bad;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        const char *xr = x + (size_t)i * k * xkind, *yr = y + (size_t)i * k * ykind;
+        const char *xr = x + (size_t)i * k * KSIZE(xkind), *yr = y + (size_t)i * k * ykind;
         __m256d l = zero, r = zero;
         Py_ssize_t j = 0;
         for (; j + 4 <= k; j += 4)
@@ -460,7 +532,8 @@ static int kind_of(const Py_buffer *b) {
     if (*f == '<' || *f == '=' || *f == '@') f++;
     if (b->itemsize == 8 && *f == 'd') return 8;
     if (b->itemsize == 4 && *f == 'f') return 4;
-    if (b->itemsize == 2 && *f == 'e') return 2;
+    if (b->itemsize == 2 && *f == 'e') return F16;
+    if (b->itemsize == 2 && strcmp(f, "2x") == 0) return BF16;  /* numpy's |V2: bfloat16 bits */
     return 0;
 }
 
@@ -472,8 +545,13 @@ static int get(PyObject *o, Py_buffer *b, int writable) {
 static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
     PyObject *xo, *yo, *no, *co, *po;
     Py_ssize_t c;
+    double temp = 1.0;
     if (!cpu_ready()) return NULL;
-    if (!PyArg_ParseTuple(args, "OnOOOO", &xo, &c, &yo, &no, &co, &po)) return NULL;
+    if (!PyArg_ParseTuple(args, "OnOOOO|d", &xo, &c, &yo, &no, &co, &po, &temp)) return NULL;
+    if (!(temp > 0 && temp < INFINITY)) {
+        PyErr_SetString(PyExc_ValueError, "softmax_index: the temperature must be finite and > 0");
+        return NULL;
+    }
     Py_buffer x, y, nll, cor, pred;
     if (get(xo, &x, 0)) return NULL;
     if (get(yo, &y, 0)) { PyBuffer_Release(&x); return NULL; }
@@ -486,9 +564,9 @@ static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
         PyBuffer_Release(&cor); return NULL;
     }
     int kind = kind_of(&x);
-    Py_ssize_t n = c > 0 && kind ? x.len / kind / c : 0;
+    Py_ssize_t n = c > 0 && kind ? x.len / KSIZE(kind) / c : 0;
     PyObject *result = NULL;
-    if (!kind || c <= 0 || x.len != n * c * kind || y.itemsize != 8 || y.len != n * 8 ||
+    if (!kind || c <= 0 || x.len != n * c * KSIZE(kind) || y.itemsize != 8 || y.len != n * 8 ||
         nll.len != n * 8 || cor.itemsize != 1 || cor.len != n || pred.itemsize != 8 ||
         pred.len != n * 8) {
         PyErr_SetString(PyExc_ValueError, "softmax_index: bad shapes or dtypes");
@@ -500,7 +578,7 @@ static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
             bad = -2 - row;
         } else {
 #if CECE_X86
-            bad = softmax_rows(x.buf, n, c, kind, y.buf, nll.buf, cor.buf, pred.buf);
+            bad = softmax_rows(x.buf, n, c, kind, y.buf, nll.buf, cor.buf, pred.buf, temp);
 #endif
         }
         Py_END_ALLOW_THREADS
@@ -530,9 +608,10 @@ static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
         PyBuffer_Release(&loss); return NULL;
     }
     int xk = kind_of(&x), yk = kind_of(&y);
-    Py_ssize_t n = k > 0 && xk ? x.len / xk / k : 0;
+    Py_ssize_t n = k > 0 && xk ? x.len / KSIZE(xk) / k : 0;
     PyObject *result = NULL;
-    if (!xk || (yk != 4 && yk != 8) || k <= 0 || x.len != n * k * xk || y.len != n * k * yk ||
+    if (!xk || (yk != 4 && yk != 8) || k <= 0 || x.len != n * k * KSIZE(xk) ||
+        y.len != n * k * yk ||
         (have_w && (kind_of(&w) != 8 || w.len != k * 8)) || loss.len != n * 8 ||
         cor.len != n * 8) {
         PyErr_SetString(PyExc_ValueError, "bce_logits: bad shapes or dtypes");

@@ -20,12 +20,14 @@ def softmax_index(
     nll: np.ndarray,
     correct: np.ndarray,
     predicted: np.ndarray,
+    temperature: float = 1.0,
     /,
 ) -> int:
-    """(n, c) float16/32/64 logits and (n,) int64 labels into nll (float64), correct (uint8)
-    and predicted (int64). Returns the count of rows holding NaN or ±inf, -1 when out of
-    memory, or -2 - i when row i's label is outside 0..c-1 (nothing computed). RuntimeError
-    where available() is false."""
+    """(n, c) float16/32/64 or bfloat16 (|V2 bits) logits and (n,) int64 labels into nll
+    (float64), correct (uint8) and predicted (int64), the logits divided by ``temperature``
+    inside the pass. Returns the count of rows holding NaN or ±inf, -1 when out of memory, or
+    -2 - i when row i's label is outside 0..c-1 (nothing computed). RuntimeError where
+    available() is false; ValueError for a temperature that is not finite and > 0."""
 
 def bce_logits(
     x: np.ndarray,
@@ -37,7 +39,7 @@ def bce_logits(
     correct: np.ndarray,
     /,
 ) -> tuple[int, int]:
-    """(n, k) logits and float32/64 targets into per-row loss sums and right counts (float64).
+    """(n, k) float16/32/64 or bfloat16 (|V2 bits) logits and float32/64 targets into per-row loss sums and right counts (float64).
     Returns (rows holding NaN or ±inf, any soft target). RuntimeError where available() is
     false."""
 

@@ -18,6 +18,24 @@ import numpy as np
 from cece._native.buffers import arange, scratch
 
 SMALL_C = 64  # up to this many classes, work on the transposed block
+BFLOAT16 = np.dtype("V2")  # how cece holds bfloat16 bits (numpy has no bfloat16 type)
+
+
+def bfloat16_to_float32(bits: np.ndarray) -> np.ndarray:
+    """bfloat16 bit patterns (any 2-byte dtype, any layout) → float32, exactly: bfloat16 is the
+    top half of a float32, so ``float32_bits = bf16_bits << 16`` (NaN and inf included)."""
+    wide = np.ascontiguousarray(bits).view(np.uint16).astype(np.uint32)
+    wide <<= 16
+    return wide.view(np.float32)
+
+
+def as_float64(x: np.ndarray) -> np.ndarray:
+    """Logits of any dtype the kernels take (bfloat16 bits included) as float64, exactly."""
+    x = np.asarray(x)
+    if x.dtype == BFLOAT16:
+        x = bfloat16_to_float32(x)
+    with np.errstate(invalid="ignore"):  # signalling NaN patterns: quiet NaNs (rows counted)
+        return x.astype(np.float64, copy=False)
 
 
 def take(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -108,19 +126,27 @@ def softmax_index(
     nll: np.ndarray,
     correct: np.ndarray,
     predicted: np.ndarray,
+    temperature: float = 1.0,
 ) -> int:
     """Softmax cross-entropy of (n, c) logits against int64 class indices, into the outputs.
 
+    ``x`` is float16, float32, float64 or bfloat16 bits (``|V2``), read exactly into float64;
+    with a ``temperature`` T the logits are ``x / T`` (divided in float64, each logit, as
+    ``F.cross_entropy(x / T, y)``; the compiled kernel divides inside its pass).
     ``nll = log1p(Σ_{j≠argmax} e^{x_j − m}) + (m − x_y)``; ``predicted`` the first arg-max;
     ``correct`` (uint8) whether it is the label. −inf logits are classes of probability 0
     (a −inf on the label gives ``inf``). Returns the number of rows holding NaN or +inf, or
     only −inf (their outputs are NaN, 0, 0), -2 − i when row i's label is outside 0..c-1
     (nothing computed), as the compiled kernel does.
     """
+    if not (0 < temperature < np.inf):
+        raise ValueError("softmax_index: the temperature must be finite and > 0")
     row = _first_bad_label(y, c)
     if row >= 0:
         return -2 - row
-    x = np.asarray(x).reshape(len(y), c).astype(np.float64, copy=False)
+    x = as_float64(x).reshape(len(y), c)
+    if temperature != 1:
+        x = x / temperature
     with np.errstate(invalid="ignore"):  # rows of −inf only: NaN, counted below
         m, log_z, s = lse_parts(x)
         xy = take(x, y)
@@ -155,7 +181,7 @@ def bce_logits(
     between 0 and 1).
     """
     n = len(loss)
-    x = np.asarray(x).reshape(n, k).astype(np.float64, copy=False)
+    x = as_float64(x).reshape(n, k)
     y = np.asarray(y).reshape(n, k).astype(np.float64, copy=False)
     tail = np.log1p(np.exp(-np.abs(x)))
     nlp, nlq = np.maximum(-x, 0) + tail, np.maximum(x, 0) + tail  # −log σ(x), −log(1 − σ(x))

@@ -1,6 +1,7 @@
 /*
  * The SIMD building blocks of cece's compiled kernels (cece/_native/_fast.c): exp and log of 4
- * doubles, exp of 8 floats, float16 conversion, loading rows of any float type as doubles.
+ * doubles, exp of 8 floats, float16 and bfloat16 conversion, loading rows of any float type as
+ * doubles.
  *
  * exp: Cody-Waite range reduction and the Taylor series to r^13 by Estrin's scheme (no
  * division); log: Cephes (S. L. Moshier). Both within 2 ulp of libm, checked in
@@ -157,6 +158,36 @@ TARGET static inline __m256 exp_diff8(__m256 x, __m256 neg_m) {
                          _mm256_cmp_ps(e, _mm256_setzero_ps(), _CMP_GT_OQ));
 }
 
+/* e^((x - m) s) for floats x, m and a scale s = s_hi + s_lo (1/T split into two floats, so
+   that s is known to ~48 bits), as e * (1 + *zl): x - m = hi + lo exactly (TwoSum), the product
+   is z_hi + z_lo with z_hi = hi s_hi rounded and z_lo = its exact rounding error (FMA) +
+   hi s_lo + lo s_hi (lo s_lo is below 2^-48 of the rest), e = e^(z_hi). A float32 product
+   (x - m) * (1/T) would cost up to |x - m| / T * 1.2e-7 relative; here the error is exp8's
+   alone, since callers form e (1 + z_lo) in double (add_scaled8), not rounded to a float.
+   Where e is 0, *zl is 0 too (a product may have overflowed: z_lo NaN). */
+TARGET static inline __m256 exp_scaled8(__m256 x, __m256 neg_m, __m256 s_hi, __m256 s_lo,
+                                        __m256 *zl) {
+    __m256 hi = _mm256_add_ps(x, neg_m);
+    __m256 b = _mm256_sub_ps(hi, x);
+    __m256 a = _mm256_sub_ps(hi, b);
+    __m256 lo = _mm256_add_ps(_mm256_sub_ps(x, a), _mm256_sub_ps(neg_m, b));
+    __m256 zh = _mm256_mul_ps(hi, s_hi);
+    __m256 z_lo = _mm256_add_ps(_mm256_fmsub_ps(hi, s_hi, zh),
+                                _mm256_fmadd_ps(hi, s_lo, _mm256_mul_ps(lo, s_hi)));
+    __m256 e = exp8(zh);
+    __m256 live = _mm256_cmp_ps(e, _mm256_setzero_ps(), _CMP_GT_OQ);
+    *zl = _mm256_and_ps(z_lo, live);
+    return _mm256_and_ps(e, live);
+}
+
+/* (lo, hi) += e (1 + zl), 8 floats into 2 x 4 doubles (exp_scaled8's terms). */
+TARGET static inline void add_scaled8(__m256 e, __m256 zl, __m256d *lo, __m256d *hi) {
+    __m256d el = _mm256_cvtps_pd(_mm256_castps256_ps128(e));
+    __m256d eh = _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1));
+    *lo = _mm256_fmadd_pd(el, _mm256_cvtps_pd(_mm256_castps256_ps128(zl)), _mm256_add_pd(*lo, el));
+    *hi = _mm256_fmadd_pd(eh, _mm256_cvtps_pd(_mm256_extractf128_ps(zl, 1)), _mm256_add_pd(*hi, eh));
+}
+
 TARGET static inline double hsum4(__m256d v) {
     __m128d lo = _mm256_castpd256_pd128(v), hi = _mm256_extractf128_pd(v, 1);
     lo = _mm_add_pd(lo, hi);
@@ -165,7 +196,18 @@ TARGET static inline double hsum4(__m256d v) {
 
 /* -- loading rows as doubles ----------------------------------------------------------------- */
 
-enum { F16 = 2, F32 = 4, F64 = 8 };
+/* A kind names the element type; its low four bits are the element's size in bytes. bfloat16
+   is the top half of a float32 (sign, 8 exponent bits, 7 mantissa bits): its bits shifted left
+   by 16 are that float32, exactly (NaN and inf patterns included). */
+enum { F16 = 2, F32 = 4, F64 = 8, BF16 = 16 | 2 };
+#define KSIZE(kind) ((kind) & 15)
+
+static inline float bf16_to_float(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
 
 static inline double half_to_double(uint16_t h) {
     int e = (h >> 10) & 0x1f, f = h & 0x3ff;
@@ -176,18 +218,23 @@ static inline double half_to_double(uint16_t h) {
 static inline double elem_plain(const void *p, Py_ssize_t i, int kind) {
     if (kind == F64) return ((const double *)p)[i];
     if (kind == F32) return ((const float *)p)[i];
+    if (kind == BF16) return bf16_to_float(((const uint16_t *)p)[i]);
     return half_to_double(((const uint16_t *)p)[i]);
 }
 
 TARGET static inline double elem(const void *p, Py_ssize_t i, int kind) {
     if (kind == F64) return ((const double *)p)[i];
     if (kind == F32) return ((const float *)p)[i];
+    if (kind == BF16) return bf16_to_float(((const uint16_t *)p)[i]);
     return _cvtsh_ss(((const uint16_t *)p)[i]);
 }
 
 TARGET static inline __m256d load4(const void *p, Py_ssize_t i, int kind) {
     if (kind == F64) return _mm256_loadu_pd((const double *)p + i);
     if (kind == F32) return _mm256_cvtps_pd(_mm_loadu_ps((const float *)p + i));
+    if (kind == BF16)
+        return _mm256_cvtps_pd(_mm_castsi128_ps(_mm_slli_epi32(
+            _mm_cvtepu16_epi32(_mm_loadl_epi64((const __m128i *)((const uint16_t *)p + i))), 16)));
     return _mm256_cvtps_pd(_mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)((const uint16_t *)p + i))));
 }
 

@@ -18,7 +18,7 @@ import warnings
 
 import typer
 
-from cece.cli import app, loss, measures, tools  # noqa: F401  (register the commands, in help order)
+from cece.cli import app, compare, loss, measures, tools  # noqa: F401  (register the commands, in help order)
 from cece.cli.app import COMMANDS, COMPLETE_VAR, build
 from cece.errors import CeceError, ExitCode, stderr_prefix
 
@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
         "CECE_VERBOSE", ""
     ) not in ("", "0")
     args = [a for i, a in enumerate(args) if a not in ("--debug", "-v", "--verbose") or i >= cut]
+    args = compare.optional_margin(args)  # --fail-if-worse [MARGIN]
     if not debug:  # numpy's RuntimeWarnings are not for users: cece reports what they mean
         warnings.filterwarnings("ignore", category=RuntimeWarning)
     if argv is None:

@@ -54,7 +54,12 @@ def output_from(out: dict) -> OutputOptions:
 
 def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
     """``cece categorical``; returns the exit code (0, or 1 when a check failed)."""
-    opts = options_from(
+    return run(Categorical, preds, labels, categorical_options(loss), output_from(out))
+
+
+def categorical_options(loss: dict) -> LossOptions:
+    """``cece categorical``'s loss options (and ``cece compare``'s), from the parsed values."""
+    return options_from(
         loss,
         weight=parse_numbers(loss["weight"], "--weight"),
         ignore_index=loss["ignore_index"],
@@ -72,13 +77,17 @@ def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) ->
         bytes=loss.get("bytes"),
         words=loss.get("words"),
     )
-    return run(Categorical, preds, labels, opts, output_from(out))
 
 
 def run_binary(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
     """``cece binary``; returns the exit code (0, or 1 when a check failed)."""
+    return run(Binary, preds, labels, binary_options(loss), output_from(out))
+
+
+def binary_options(loss: dict) -> LossOptions:
+    """``cece binary``'s loss options (and ``cece compare --binary``'s), from the parsed values."""
     pw = None if loss["pos_weight"] is None else factors.load(loss["pos_weight"], "--pos-weight")
-    opts = options_from(
+    return options_from(
         loss,
         pos_weight=None if pw is None else tuple(pw.ravel().tolist()),
         pos_weight_shape=None if pw is None else pw.shape,
@@ -87,7 +96,6 @@ def run_binary(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
         weight_file=_file(loss["pos_weight"]),
         positive=loss.get("positive"),
     )
-    return run(Binary, preds, labels, opts, output_from(out))
 
 
 def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -> int:

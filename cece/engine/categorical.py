@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from cece import _native as kernels
 from cece import checks
 from cece.checks import KindDetector, RowSums
 from cece.engine import guesses, sequences
@@ -31,7 +32,7 @@ from cece.engine.task import (
     weight_sources,
 )
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import blocks, evidence, inputs, labels, shift
+from cece.io import bfloat16, blocks, evidence, inputs, labels, shift
 from cece.io.layout import Inference
 from cece.losses import softmax, temperature, topk
 from cece.losses.softmax import categorical_terms
@@ -207,13 +208,14 @@ class Categorical(Task):
         return raw
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
-        o, scores = self.opts, p
+        o, scores, inside = self.opts, p, 1.0
         if o.temperature is not None:  # F.cross_entropy(logits / T, y)
             temperature.temperature_kind(kind, self.preds.name)
-            p = temperature.soften(p, o.temperature, start, self.preds.name)
-        raw = block["labels"]
-        if self.mask is not None:  # labels[mask == 0] = -100, as a data collator
-            raw = self.mask.apply(raw, block["mask"], start)
+            if self.fused(kind) and kernels.scales(p, o.temperature):
+                inside = o.temperature  # divided in the fused kernel's pass: no copy
+            else:
+                p = temperature.soften(bfloat16.values(p), o.temperature, start, self.preds.name)
+        raw = self.mask.apply(block, start) if self.mask else block["labels"]  # mask 0: -100
         t = categorical_terms(
             p,
             self.targets(start, raw),
@@ -226,6 +228,7 @@ class Categorical(Task):
             focal_alpha=o.focal_alpha,
             eps=self.eps(kind),  # the dtype's own, as the report states
             renormalize=o.renormalize,
+            temperature=inside,
         )
         if (r := sample_rescale(self, block, start, len(p))) is not None:
             t.loss, t.numerator = t.loss * r, t.numerator * r
@@ -254,8 +257,7 @@ class Categorical(Task):
             rec["weight"] = t.weight[rows]
         if self.opts.ignore_index is not None:
             rec["ignored"] = ~t.valid[rows]
-        if t.top_k is not None:
-            rec["in_top_k"] = topk.record_field(t.top_k[rows], t.valid[rows])
+        rec.update(topk.record_field(t.top_k, t.valid, rows))  # --top-k: in_top_k
 
     def form(self) -> str:
         if self.labels.form != "dense":
@@ -275,8 +277,7 @@ class Categorical(Task):
             out.append("weight")
         if self.opts.ignore_index is not None:
             out.append("ignored")
-        if self.opts.top_k is not None:
-            out.append("in_top_k")
+        out += ["in_top_k"] if self.opts.top_k is not None else []
         return out
 
     def undecided(self, detector: KindDetector) -> None:

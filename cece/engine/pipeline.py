@@ -22,7 +22,7 @@ from cece.checks import KindDetector
 from cece.engine.reduce import LossLog, Summary, Worst, histogram, reduced
 from cece.engine.task import ClassCounts, Records, Task
 from cece.errors import CeceError, InputError
-from cece.io import blocks
+from cece.io import bfloat16, blocks
 from cece.losses.terms import Terms
 from cece.options import BASES
 from cece.parallel import worker_threads
@@ -66,8 +66,8 @@ class Result:
         return math.exp(nats) if nats < 709.78 else math.inf  # e^709.78 is float64's max
 
 
-class _KindChanged(Exception):
-    pass
+class KindChanged(Exception):
+    """Auto-detection revised its verdict before anything was streamed: start a new pass."""
 
 
 @dataclass
@@ -109,11 +109,11 @@ def run(
         task.diag.note(note)
     detector = task.detector() if task.opts.kind == "auto" else None
     for _ in range(3):
-        loop = _Pass(task, on_records, on_progress, on_terms)
+        loop = Pass(task, on_records, on_progress, on_terms)
         try:
             loop.go(detector)
             break
-        except _KindChanged:
+        except KindChanged:
             continue
         except InputError as error:  # a text file's sample row → the line an editor shows
             located = blocks.editor_line(error, task.sources)
@@ -133,7 +133,7 @@ def layouts(task: Task) -> list[dict]:
     return [read for src in task.sources if (read := getattr(src.data, "layout", None))]
 
 
-class _Pass:
+class Pass:
     """One pass over the inputs under one prediction kind."""
 
     def __init__(
@@ -163,9 +163,10 @@ class _Pass:
         """Blocks are checked and computed by ``threads()`` workers and folded in order, so
         the result is the same, to the bit, as a one-thread run."""
         task, preds = self.task, self.task.preds
+        # bfloat16 blocks arrive as stored (2 bytes a value) but are sized as float32 ones:
+        # half float16's rows, so the first block, decoded for kind detection, stays small
         rows = blocks.rows_per_block(preds.n_classes, preds.dtype.itemsize)
-        self.kind = None if detector is not None else self.kind
-        spy = task.detector() if self.kind == "logits" else None  # probabilities as logits?
+        spy = self.begin(detector)
         workers = threads()
         pool = None
         if workers > 1 and (task.preds.source.rows or rows + 1) > rows:  # more than one block
@@ -176,41 +177,54 @@ class _Pass:
         try:
             for start, block in blocks.aligned_blocks(task.sources, rows):
                 p = block["preds"]
-                self._detect(detector, spy, p, start)
-                assert self.kind is not None  # decided by _detect on the first block
+                self.detect(detector, spy, p, start)
+                assert self.kind is not None  # decided by detect on the first block
                 if pool is None:
-                    self._block(start, self._compute(start, p, block, self.kind))
+                    self.fold(start, self.compute(start, p, block, self.kind))
                     continue
-                pending.append((start, pool.submit(self._compute, start, p, block, self.kind)))
+                pending.append((start, pool.submit(self.compute, start, p, block, self.kind)))
                 while len(pending) > workers:
                     first, future = pending.popleft()
-                    self._block(first, future.result())
+                    self.fold(first, future.result())
             while pending:
                 first, future = pending.popleft()
-                self._block(first, future.result())
+                self.fold(first, future.result())
         finally:
             if pool is not None:
                 for _, future in pending:
                     future.cancel()
                 pool.shutdown(wait=True)
+        self.end(spy)
+
+    def begin(self, detector: KindDetector | None) -> KindDetector | None:
+        """Before the first block: the kind undecided under auto; returns the spy that
+        watches --from logits for probabilities (or None)."""
+        self.kind = None if detector is not None else self.kind
+        return self.task.detector() if self.kind == "logits" else None
+
+    def end(self, spy: KindDetector | None) -> None:
+        """After the last block: probabilities fed as logits, said."""
+        task = self.task
         if spy is not None and spy.kind == "probs":
             task.diag.warn(
-                f"{preds.name} looks like probabilities ({spy.reason()}), but "
+                f"{task.preds.name} looks like probabilities ({spy.reason()}), but "
                 f"--from logits applies {task.squash} to them again",
                 hint="use --from probs (or auto)",
             )
 
-    def _detect(
+    def detect(
         self, detector: KindDetector | None, spy: KindDetector | None, p: np.ndarray, start: int
     ) -> None:
-        """Auto-detection, block by block, in order (in the main thread)."""
+        """Auto-detection, block by block, in order (in the main thread); bfloat16 bits are
+        decoded only while there is something left to learn."""
         if detector is None:
-            if spy is not None:
-                spy.update(p, start)
+            if spy is not None and not spy.settled:
+                spy.update(bfloat16.values(p), start)
             return
         if not detector.settled:
-            self.task.check_values(None, p, start)
-            detector.update(p, start)
+            values = bfloat16.values(p)
+            self.task.check_values(None, values, start)
+            detector.update(values, start)
             if detector.ambiguous:  # refused before a record is streamed
                 self.task.undecided(detector)
         if self.kind is None:
@@ -226,9 +240,9 @@ class _Pass:
                     f"{self.kind}, which the first rows suggested",
                     hint="pass --from to say what the predictions are",
                 )
-            raise _KindChanged
+            raise KindChanged
 
-    def _compute(self, start: int, p: np.ndarray, block: dict, kind: str) -> _Done:
+    def compute(self, start: int, p: np.ndarray, block: dict, kind: str) -> _Done:
         """Compute and reduce one block (in a worker thread when there are several).
 
         Everything the run keeps of the block is extracted here — its summary, per-class counts,
@@ -239,7 +253,7 @@ class _Pass:
         try:
             t = self._terms(start, p, block, kind)
             if self.on_terms is not None:
-                self.on_terms(start, p, block, t, kind)
+                self.on_terms(start, bfloat16.values(p), block, t, kind)
             done = self._reduce(start, t)
             if self.sequences is not None:
                 done.sequences = self.sequences.block(start, t, block)
@@ -249,13 +263,15 @@ class _Pass:
 
     def _terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         fused = self.task.fused(kind)  # the fused kernels check finiteness themselves
+        if not fused:  # the fused kernels read bfloat16 bits as they are; others need values
+            p = bfloat16.values(p)
         self.kernels.add("compiled" if fused and kernels.compiled(p) else "numpy")
         if not fused:
             self.task.check_values(kind, p, start)
         self.task.verify(kind, p, start)
         t = self.task.terms(start, p, block, kind)
         if not t.finite and fused:
-            self.task.check_values(kind, p, start)  # raises, naming the place
+            self.task.check_values(kind, bfloat16.values(p), start)  # raises, naming the place
         return t
 
     def _reduce(self, start: int, t: Terms) -> _Done:
@@ -305,7 +321,7 @@ class _Pass:
             done.every = records(slice(None))
         return done
 
-    def _block(self, start: int, done: _Done) -> None:
+    def fold(self, start: int, done: _Done) -> None:
         """Fold one reduced block into the run, in block order (main thread)."""
         self.summary.merge(done.summary)
         if done.sequences is not None:

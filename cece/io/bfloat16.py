@@ -14,7 +14,10 @@ bits. Its numbers are therefore exactly the float32 numbers whose low 16 bits ar
 * safetensors ``BF16`` and torch ``bfloat16`` tensors: the file says so; no option needed.
 
 Known bfloat16 bits are held as ``|V2`` arrays, which every numeric reader refuses: a consumer
-that does not decode them fails loudly instead of computing the integers.
+that does not decode them fails loudly instead of computing the integers. The fused loss
+kernels (:mod:`cece._native`, compiled and numpy) read them as they are, as they read
+float16, so the blocks of PREDS reach the engine undecoded (:func:`values` where a consumer
+needs numbers).
 
 Integer PREDS from a binary dump are never taken as scores without being asked: they are
 class predictions (``model.predict``), bit patterns or quantized values more often than
@@ -25,19 +28,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from cece._native import BFLOAT16, bfloat16_to_float32
 from cece.errors import InputError, OptionError
 from cece.io.arrays import ArrayInput
 
-BF16 = np.dtype("V2")  # how known bfloat16 bits are held
+BF16 = BFLOAT16  # how known bfloat16 bits are held (|V2)
 BIT_KINDS = (np.dtype(np.uint16), np.dtype(np.int16), BF16)
 DTYPES = ("auto", "bfloat16")
 
 
 def to_float32(bits: np.ndarray) -> np.ndarray:
     """bfloat16 bit patterns (any 2-byte dtype) → float32, exactly (``bits << 16``)."""
-    wide = np.ascontiguousarray(bits).view(np.uint16).astype(np.uint32)
-    wide <<= 16
-    return wide.view(np.float32)
+    return bfloat16_to_float32(bits)
+
+
+def values(block: np.ndarray) -> np.ndarray:
+    """A block of PREDS as numbers: bfloat16 bits (|V2) as float32, exactly; others as they
+    are. For the consumers that compute on values (checks, kind detection, other losses)."""
+    return bfloat16_to_float32(block) if block.dtype == BF16 else block
 
 
 def as_bfloat16(data: ArrayInput) -> ArrayInput:

@@ -40,18 +40,28 @@ class Source:
     decode: Callable[[np.ndarray], np.ndarray] | None = None  # stored blocks → numbers (bf16)
 
 
+STORED = "preds"  # the part that stays as stored (bfloat16 bits): the fused kernels read them
+
+
 def source_blocks(src: Source, rows: int) -> Iterator[dict[str, np.ndarray]]:
-    """The source's parts, block by block (each block at most ``rows`` samples)."""
+    """The source's parts, block by block (each block at most ``rows`` samples).
+
+    A source with ``decode`` (bfloat16 bits) yields its ``preds`` part as stored, a view of
+    the file's pages: the fused kernels read the bits themselves, and the engine decodes a
+    block only where it computes on values (:func:`cece.io.bfloat16.values`). Other parts
+    (a label column of the same array) are decoded."""
     data = src.data
     if isinstance(data, ArrayInput):
         blocks = src.file_rows.blocks(rows) if src.file_rows else _array_rows(data.array, rows)
+        decode = src.decode
         for block in blocks:
-            if src.decode is not None:
-                block = src.decode(block)
-            yield {
+            got = {
                 part: block if cols is None else _take(block, cols, part)
                 for part, cols in src.parts.items()
             }
+            if decode is not None:
+                got = {k: v if k == STORED else decode(v) for k, v in got.items()}
+            yield got
         return
     parts = cast(dict[str, list[int]], src.parts)  # a table's parts are columns, never None
     float_cols = sorted({c for p, cs in parts.items() if p not in src.text_parts for c in cs})

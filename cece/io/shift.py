@@ -79,8 +79,10 @@ class MaskColumn:
     masked: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def apply(self, labels: np.ndarray, mask: np.ndarray, start: int) -> np.ndarray:
-        m = np.asarray(mask).reshape(len(labels))
+    def apply(self, block: dict, start: int) -> np.ndarray:
+        """A block's labels, the ignore value where its mask is 0."""
+        labels = block["labels"]
+        m = np.asarray(block["mask"]).reshape(len(labels))
         keep = validate.mask_values(m, self.table, start=start, column=self.column)
         with self.lock:
             self.masked += int(len(keep) - np.count_nonzero(keep))

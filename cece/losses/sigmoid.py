@@ -101,6 +101,8 @@ def binary_terms(
         if label_smoothing:
             y = y * (1 - label_smoothing) + label_smoothing / 2
         return _logits_fused(preds, y, targets, pos_weight, sample_weight, threshold)
+    if preds.dtype == kernels.BFLOAT16:  # bits reach only the fused kernel as they are
+        preds = kernels.bfloat16_to_float32(preds)
     dtype = compute_dtype(preds.dtype)
     x = preds.astype(dtype, copy=False)
     y_raw = targets.astype(dtype, copy=False)
@@ -254,7 +256,7 @@ def _logits_fused(
     out: dict = {}
     if soft:
         yf = y.astype(np.float64)
-        nlp, nlq = _softplus_pair(x.astype(np.float64))
+        nlp, nlq = _softplus_pair(kernels.as_float64(x))  # bfloat16 bits too
         h = _binary_entropy(yf)
         out["entropy"] = h.mean(axis=1)
         out["kl"] = np.maximum(_xmul(yf, nlp) + _xmul(1 - yf, nlq) - h, 0).mean(axis=1)
@@ -262,7 +264,7 @@ def _logits_fused(
         out["target"] = y_raw[:, 0]
 
         def details(rows) -> dict[str, np.ndarray]:
-            xr = x[rows, 0].astype(np.float64)
+            xr = kernels.as_float64(x[rows, 0])
             p_pos = np.exp(-_softplus_pair(xr)[0])
             return {
                 "p": p_pos,

@@ -9,7 +9,10 @@ Numerical choices, stated where they are made:
   the sum and taking ``log1p`` keeps full *relative* precision for confident, correct
   predictions, where the loss is tiny (PyTorch's ``log(Σ)`` loses it).
 * Everything is computed in float64; float16/float32 inputs are converted a block at a time
-  (the compiled kernels convert as they read).
+  (the compiled kernels convert as they read, bfloat16 bits too).
+* A temperature divides the logits (``softmax(x / T)``): inside the fused kernel's pass where
+  it can (:func:`cece._native.scales`), else in float64 first
+  (:func:`cece.losses.temperature.soften`).
 * Probabilities are clipped to ``[eps, 1 − eps]`` before the log (scikit-learn's rule);
   ``eps = 0`` turns clipping off, and a zero probability on a target class then gives ``inf``.
 * ``0 · log 0 = 0``: classes with zero target mass contribute nothing, even where ``log q`` is
@@ -23,6 +26,7 @@ import math
 import numpy as np
 
 from cece import _native as kernels
+from cece.losses.temperature import soften, temperature_kind
 from cece.losses.terms import KINDS, Terms, compute_dtype, count_clip_moves, default_eps
 
 # -- −log q for one block of predictions -----------------------------------------------------------
@@ -225,8 +229,12 @@ def categorical_terms(
     focal_alpha: float | None = None,
     eps: float | None = None,
     renormalize: bool = False,
+    temperature: float = 1.0,
 ) -> Terms:
     """Per-sample categorical cross-entropy of ``preds`` (N, C) against ``targets``.
+
+    ``temperature`` T divides logits before the softmax (``F.cross_entropy(x / T, y)``);
+    logits only.
 
     ``targets`` are class indices (N,) or dense rows (N, C): one-hot or probabilities.
 
@@ -246,8 +254,13 @@ def categorical_terms(
         label_smoothing=label_smoothing,
         focal_gamma=focal_gamma,
         focal_alpha=focal_alpha,
-    ):
-        return _index_logits(preds, targets, weight, ignore_index, sample_weight)
+    ) and kernels.scales(preds, temperature):
+        return _index_logits(preds, targets, weight, ignore_index, sample_weight, temperature)
+    if preds.dtype == kernels.BFLOAT16:  # bits reach only the fused kernel as they are
+        preds = kernels.bfloat16_to_float32(preds)
+    if temperature != 1:
+        temperature_kind(kind, "preds", "temperature")
+        preds = soften(preds, temperature)
     eps = default_eps(preds.dtype) if eps is None else eps
     nlq = _neg_log_q(preds, kind, eps=eps, renormalize=renormalize)
     plain = nlq
@@ -317,14 +330,17 @@ def categorical_terms(
     )
 
 
-def _index_logits(x: np.ndarray, targets: np.ndarray, weight, ignore_index, sample_weight) -> Terms:
+def _index_logits(
+    x: np.ndarray, targets: np.ndarray, weight, ignore_index, sample_weight, temperature: float
+) -> Terms:
     """The common case — logits, class indices — in one fused pass (``kernels.softmax_index``:
-    compiled or numpy, the same numbers; either refuses a label outside 0..C-1)."""
+    compiled or numpy, the same numbers; either refuses a label outside 0..C-1), the logits
+    divided by ``temperature`` inside it."""
     y = targets.astype(np.intp, copy=False)
     valid = None if ignore_index is None else y != ignore_index
     if valid is not None:
         y = np.where(valid, y, 0)
-    nll, correct, predicted, finite = kernels.softmax_index(x, y)
+    nll, correct, predicted, finite = kernels.softmax_index(x, y, temperature)
     w = None if weight is None else np.asarray(weight, dtype=np.float64)
     loss = nll if w is None else w[y] * nll
     denom = kernels.ones(len(y)) if w is None else w[y]
