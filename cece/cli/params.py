@@ -182,9 +182,9 @@ MaskOpt = Annotated[
     str | None,
     typer.Option(
         "--mask",
-        metavar="FILE",
+        metavar="FILE|COL",
         help="Attention mask with the labels' shape: 0 = not scored (applied after --shift, "
-        "as Hugging Face).",
+        "as Hugging Face), or a 0/1 column of the table that holds the labels.",
         rich_help_panel=LOSS,
     ),
 ]

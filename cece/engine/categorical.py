@@ -21,6 +21,7 @@ from cece.engine.task import (
     Task,
     check_common,
     clip_warning,
+    ignored_as_given,
     layout_json,
     rescale_column,
     sample_factors,
@@ -49,6 +50,7 @@ class Categorical(Task):
         check_common(opts)
         temperature.check_temperature(opts.temperature)
         topk.check_top_k(opts.top_k)
+        mask_col = shift.mask_column(opts)  # --mask COL: a column of the labels' table
         self.preds = preds = inputs.open_predictions(
             preds_arg,
             class_axis=opts.class_axis,
@@ -57,6 +59,7 @@ class Categorical(Task):
             weight_col=weight_column(opts),
             rescale_col=rescale_column(opts),
             ids_col=sequences.ids_column(opts),
+            mask_col=mask_col if labels_arg is None else None,
             classes=None if opts.classes is None else list(opts.classes),
             stdin_format=opts.stdin_format,
             dtype=opts.dtype,
@@ -83,6 +86,7 @@ class Categorical(Task):
                 header=opts.header,
             )
         )
+        self.mask = self._ignoring(shift.open_mask_column(mask_col, self.labels, self.opts))
         self.sources = [preds.source]
         if self.labels.source is not preds.source:
             self.sources.append(self.labels.source)
@@ -115,11 +119,16 @@ class Categorical(Task):
         """``--shift`` / ``--mask``: the labels as scored (not scored: the ignore value)."""
         seq = shift.sequence_labels(labels_arg, self.preds, self.opts)
         self.sequence_facts = {} if seq is None else seq.facts
-        if seq is not None:
-            self.opts = replace(self.opts, ignore_index=seq.ignore_index)
-            for note in seq.notes:
-                self.diag.note(note)
-        return seq
+        return self._ignoring(seq)
+
+    def _ignoring(self, found):
+        """--shift, --mask FILE|COL: the ignore value they use (stated), for the checks."""
+        if found is None:
+            return None
+        self.opts = replace(self.opts, ignore_index=found.ignore_index)
+        for note in found.notes:
+            self.diag.note(note)
+        return found
 
     def _layout_checks(self) -> list[Inference]:
         """1-D predictions (one sample, or N binary scores?) and integer labels against
@@ -206,9 +215,10 @@ class Categorical(Task):
                 inside = o.temperature  # divided in the fused kernel's pass: no copy
             else:
                 p = temperature.soften(bfloat16.values(p), o.temperature, start, self.preds.name)
+        raw = self.mask.apply(block, start) if self.mask else block["labels"]  # mask 0: -100
         t = categorical_terms(
             p,
-            self.targets(start, block["labels"]),
+            self.targets(start, raw),
             kind=kind,
             weight=self.weight,
             ignore_index=o.ignore_index,
@@ -239,7 +249,7 @@ class Categorical(Task):
             rec["predicted_class"] = self.names[predicted]
         ignore = self.opts.ignore_index
         if ignore is not None and not t.valid[rows].all():
-            _ignored_as_given(rec, ~t.valid[rows], ignore)
+            ignored_as_given(rec, ~t.valid[rows], ignore)
         if t.entropy is not None:
             assert t.kl is not None  # set with entropy
             rec["entropy"], rec["kl"] = t.entropy[rows] / scale, t.kl[rows] / scale
@@ -247,6 +257,7 @@ class Categorical(Task):
             rec["weight"] = t.weight[rows]
         if self.opts.ignore_index is not None:
             rec["ignored"] = ~t.valid[rows]
+        rec.update(topk.record_field(t.top_k, t.valid, rows))  # --top-k: in_top_k
 
     def form(self) -> str:
         if self.labels.form != "dense":
@@ -266,6 +277,7 @@ class Categorical(Task):
             out.append("weight")
         if self.opts.ignore_index is not None:
             out.append("ignored")
+        out += ["in_top_k"] if self.opts.top_k is not None else []
         return out
 
     def undecided(self, detector: KindDetector) -> None:
@@ -358,6 +370,7 @@ class Categorical(Task):
             "rows": rows,
             **self.sequence_facts,
             **(self.seq.facts() if self.seq else {}),
+            **({} if self.mask is None else self.mask.facts()),
             **layout_json(self),
         }
 
@@ -385,12 +398,3 @@ class Categorical(Task):
             eps=self.eps(kind),
             weight=None if self.weight is None else self.weight.tolist(),
         )
-
-
-def _ignored_as_given(rec: Records, ignored: np.ndarray, ignore_index: int) -> None:
-    """Ignored samples carry the label as given (-100) and no probability (null in JSON,
-    an empty CSV cell), not class 0's."""
-    rec["target"] = np.where(ignored, ignore_index, rec["target"])
-    rec["p_target"] = np.where(ignored, np.nan, rec["p_target"])
-    if "target_class" in rec:
-        rec["target_class"] = np.where(ignored, np.array(None), rec["target_class"])

@@ -265,3 +265,12 @@ def layout_json(task: Task) -> dict:
     """``{"inferred": [...]}`` when anything was inferred, else nothing (keys that do not apply
     are omitted)."""
     return {"inferred": [i.to_dict() for i in task.inferred]} if task.inferred else {}
+
+
+def ignored_as_given(rec: Records, ignored: np.ndarray, ignore_index: int) -> None:
+    """Categorical records: ignored samples carry the label as given (-100) and no probability (null in JSON,
+    an empty CSV cell), not class 0's."""
+    rec["target"] = np.where(ignored, ignore_index, rec["target"])
+    rec["p_target"] = np.where(ignored, np.nan, rec["p_target"])
+    if "target_class" in rec:
+        rec["target_class"] = np.where(ignored, np.array(None), rec["target_class"])

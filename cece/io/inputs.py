@@ -54,6 +54,7 @@ def open_predictions(
     weight_col: str | None = None,
     rescale_col: str | None = None,
     ids_col: str | None = None,
+    mask_col: str | None = None,
     classes: list[str] | None = None,
     stdin_format: str = "csv",
     binary: bool = False,
@@ -62,7 +63,7 @@ def open_predictions(
     header: bool | None = None,
     dtype_option: str = "--dtype",
 ) -> Predictions:
-    """Open PREDS; ``label_col``/``weight_col`` name columns of the same table.
+    """Open PREDS; ``label_col``/``weight_col``/``mask_col`` name columns of the same table.
 
     ``binary``: a 1-D array is N samples of one column (not one sample of C classes), and an
     array of higher rank is one sample per entry of its first axis. ``dtype`` (``--dtype``)
@@ -76,6 +77,7 @@ def open_predictions(
             ("--sample-weight", weight_col),
             ("--rescale", rescale_col),
             ("--sequence-ids", ids_col),
+            ("--mask", mask_col),
         ):
             if col is not None:
                 raise OptionError(
@@ -100,11 +102,15 @@ def open_predictions(
     elif isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
         if not isinstance(data, ArrowTable):
             bfloat16.check_text(data.name, dtype, dtype_option)
-        preds = _record_predictions(data, pred_cols, label_col, weight_col, rescale_col, ids_col)
+        preds = _record_predictions(
+            data, pred_cols, label_col, weight_col, rescale_col, ids_col, mask_col
+        )
     else:
         if not isinstance(data, ArrowTable):
             bfloat16.check_text(data.name, dtype, dtype_option)
-        preds = _table_predictions(data, pred_cols, label_col, weight_col, rescale_col, ids_col)
+        preds = _table_predictions(
+            data, pred_cols, label_col, weight_col, rescale_col, ids_col, mask_col
+        )
     if isinstance(data, ArrowTable):
         _typed_scores(data, preds, dtype, kind, dtype_option)
     preds.chosen = pred_cols is not None
@@ -205,18 +211,20 @@ def _record_predictions(
     weight_col: str | None,
     rescale_col: str | None = None,
     ids_col: str | None = None,
+    mask_col: str | None = None,
 ) -> Predictions:
-    """PREDS as records: the prediction field(s), and the label, weight and --rescale fields
-    if named."""
+    """PREDS as records: the prediction field(s), and the label, weight, --rescale and --mask
+    fields if named."""
     source = Source(table.name, table)
     label = label_field(table, label_col) if label_col is not None else None
     weight = table.field(weight_col.strip(), "--sample-weight") if weight_col else None
     rescale = table.field(rescale_col.strip(), "--rescale") if rescale_col else None
     ids = table.field(ids_col.strip(), "--sequence-ids") if ids_col else None
-    for f in (weight, rescale, ids):
+    mask = table.field(mask_col.strip(), "--mask") if mask_col else None
+    for f in (weight, rescale, ids, mask):
         if f is not None and (f.width is not None or not f.numeric):
             raise InputError(table.name, f"field {f.path!r} is not one number per record")
-    exclude = {f.path for f in (label, weight, rescale, ids) if f is not None}
+    exclude = {f.path for f in (label, weight, rescale, ids, mask) if f is not None}
     if label is None:
         exclude |= {f.path for f in label_candidates(table)}
     cols, classes = pred_columns(table, pred_cols, exclude)
@@ -231,6 +239,8 @@ def _record_predictions(
         source.parts["rescale"] = table.add(rescale)
     if ids is not None:
         source.parts["sequence_ids"] = table.add(ids)
+    if mask is not None:
+        source.parts["mask"] = table.add(mask)
     return Predictions(table.name, None, len(cols), classes, table.dtype_of(cols), source)
 
 
@@ -241,6 +251,7 @@ def _table_predictions(
     weight_col: str | None,
     rescale_col: str | None = None,
     ids_col: str | None = None,
+    mask_col: str | None = None,
 ) -> Predictions:
     name, header = table.name, table.header
     skip: set[int] = set()
@@ -263,6 +274,10 @@ def _table_predictions(
         ids = parse_cols(ids_col, header, table.ncols, name, "--sequence-ids")[0]
         source.parts["sequence_ids"] = [ids]
         skip.add(ids)
+    if mask_col is not None:
+        mask = parse_cols(mask_col, header, table.ncols, name, "--mask")[0]
+        source.parts["mask"] = [mask]
+        skip.add(mask)
     if pred_cols is not None:
         cols = parse_cols(pred_cols, header, table.ncols, name, "--pred-cols")
     else:

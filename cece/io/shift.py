@@ -14,19 +14,26 @@ straddle blocks.
 
 ``--mask``: an attention mask with the labels' shape, 0 = not scored, applied after the shift as
 ``labels[mask == 0] = -100`` before HF's shift does (``mask[:, 1:]`` beside ``labels[:, 1:]``).
+``--mask COL``: a column of the table that holds the labels (a flat token dump, one row per
+position, labels already shifted), named as ``--sample-weight COL`` names one
+(:func:`cece.io.weights.is_column_spec`: a spec that names no file and no JSON list).
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from cece.errors import InputError, OptionError
-from cece.io import bfloat16
+from cece.io import bfloat16, weights
 from cece.io.arrays import ArrayInput
+from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
+from cece.io.columns import parse_cols
 from cece.io.inputs import Predictions, open_input
+from cece.io.jsonl import JsonlTable
 from cece.io.labels import Labels
 from cece.io.layout import Inference
 from cece.losses import validate
@@ -46,12 +53,84 @@ class SequenceLabels:
     notes: list[str] = field(default_factory=list)
 
 
+def mask_column(opts: LossOptions) -> str | None:
+    """``--mask COL``: the column it names (of the table holding the labels), or None."""
+    if opts.mask is None or not weights.is_column_spec(opts.mask):
+        return None
+    if opts.shift:
+        raise OptionError(
+            f"--mask {opts.mask!r}: no such file; --shift takes a mask array with the labels' "
+            "shape (.npy, .safetensors, .pt)",
+            hint="a mask column of a token table goes with labels already shifted, without --shift",
+        )
+    return opts.mask
+
+
+@dataclass
+class MaskColumn:
+    """``--mask COL`` applied block by block: labels where the mask is 0 become the ignore
+    value (as a data collator's ``labels[mask == 0] = -100``); the 0s are counted (blocks may
+    be read by several threads: the count is locked)."""
+
+    table: str
+    column: str
+    ignore_index: int
+    notes: list[str] = field(default_factory=list)
+    masked: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def apply(self, block: dict, start: int) -> np.ndarray:
+        """A block's labels, the ignore value where its mask is 0."""
+        labels = block["labels"]
+        m = np.asarray(block["mask"]).reshape(len(labels))
+        keep = validate.mask_values(m, self.table, start=start, column=self.column)
+        with self.lock:
+            self.masked += int(len(keep) - np.count_nonzero(keep))
+        return np.where(keep, labels, self.ignore_index)
+
+    def facts(self) -> dict:
+        return {"mask": {"file": self.table, "column": self.column, "masked": self.masked}}
+
+
+def open_mask_column(column: str | None, labels: Labels, opts: LossOptions) -> MaskColumn | None:
+    """``--mask COL`` on the table that holds the labels: PREDS (``--label-col``, a record
+    field; the column was taken there by ``open_predictions``) or a LABELS table. Rows whose
+    mask is 0 get the ignore value: -100 unless --ignore-index says otherwise."""
+    if column is None:
+        return None
+    src = labels.source
+    if "mask" not in src.parts:
+        data = src.data
+        if isinstance(data, ArrayInput):
+            raise OptionError(
+                f"--mask {column!r}: no such file, and {src.name} is an array without named "
+                "columns",
+                hint="a mask column belongs to the table that holds the labels",
+            )
+        if isinstance(data, JsonlTable | ArrowTable) and (
+            isinstance(data, JsonlTable) or data.records
+        ):
+            f = data.field(column.strip(), "--mask")
+            if f.width is not None or not f.numeric:
+                raise InputError(data.name, f"field {f.path!r} is not one number per record")
+            src.parts["mask"] = data.add(f)
+        else:
+            src.parts["mask"] = parse_cols(column, data.header, data.ncols, data.name, "--mask")[:1]
+    if labels.form != "index":
+        raise OptionError(
+            f"--mask {column!r} needs class-index labels; {labels.name} holds "
+            f"{'class names' if labels.form == 'name' else 'dense targets'}"
+        )
+    ignore = IGNORE if opts.ignore_index is None else opts.ignore_index
+    return MaskColumn(src.name, column, ignore, _ignore_note(f"--mask {column}", opts))
+
+
 def sequence_labels(
     labels_arg: str | None, preds: Predictions, opts: LossOptions
 ) -> SequenceLabels | None:
     """The labels under ``--shift`` / ``--mask`` (None without either). Positions not scored
     get the ignore value: PyTorch's default -100 unless --ignore-index says otherwise."""
-    if not opts.shift and opts.mask is None:
+    if not opts.shift and (opts.mask is None or mask_column(opts) is not None):
         return None
     if opts.shift and opts.rescale is not None:  # per position or per label? not guessed
         raise OptionError(
@@ -69,13 +148,18 @@ def sequence_labels(
         stdin_format=opts.stdin_format,
     )
     seq.ignore_index = ignore
-    if opts.ignore_index is None:
-        seq.notes.append(
-            f"{'--shift' if opts.shift else '--mask'}: positions not scored are ignored as "
-            f"label {IGNORE} (PyTorch's default ignore_index, Hugging Face's padding); "
-            "--ignore-index sets another"
-        )
+    seq.notes += _ignore_note("--shift" if opts.shift else "--mask", opts)
     return seq
+
+
+def _ignore_note(option: str, opts: LossOptions) -> list[str]:
+    """What --shift / --mask imply when --ignore-index is not given: -100, said."""
+    if opts.ignore_index is not None:
+        return []
+    return [
+        f"{option}: positions not scored are ignored as label {IGNORE} (PyTorch's default "
+        "ignore_index, Hugging Face's padding); --ignore-index sets another"
+    ]
 
 
 def open_sequence_labels(

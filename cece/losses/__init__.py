@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from cece.losses import broadcast, validate
+from cece.losses import temperature as temperature_scaling
 from cece.losses.divergence import entropy, kl_divergence
 from cece.losses.sigmoid import binary_terms
 from cece.losses.softmax import categorical_terms
@@ -51,6 +52,7 @@ def categorical_cross_entropy(
     renormalize: bool = False,
     class_axis: int = -1,
     rescale: np.ndarray | float | None = None,
+    temperature: float | None = None,
 ) -> float | np.ndarray:
     """Categorical (softmax) cross-entropy in nats, as ``torch.nn.functional.cross_entropy``.
 
@@ -94,6 +96,9 @@ def categorical_cross_entropy(
         class_axis: the axis of ``preds`` that holds the classes.
         rescale: finite factors on each sample's loss (Keras' ``sample_weight``): one value or
             one per sample; unlike ``sample_weight`` the mean still divides by the count.
+        temperature: T, a finite number > 0: the logits are divided by T (in float64) before
+            the softmax, as distillation code's ``cross_entropy(logits / T, y)``; logits only
+            (``kind="logits"``); None or 1 changes nothing.
 
     Returns:
         A float for ``mean``/``sum``; for ``none``, one value per sample in the predictions'
@@ -110,6 +115,7 @@ def categorical_cross_entropy(
     ...
     cece.errors.InputError: targets: row 0: label 5 is out of range for 3 classes (expected 0..2)
     """
+    temperature_scaling.check_temperature(temperature, "temperature")
     x = validate.as_array(preds, "preds")
     t = validate.as_array(targets, "targets", "class indices or target rows")
     x, t, samples = broadcast.move_classes(x, t, class_axis)
@@ -129,6 +135,7 @@ def categorical_cross_entropy(
         eps=eps,
         renormalize=renormalize,
     )
+    preds = temperature_scaling.divide(preds, temperature, kind, "preds")
     terms = categorical_terms(
         preds,
         targets,

@@ -22,6 +22,7 @@ import numpy as np
 from cece import _native as kernels
 from cece.errors import InputError
 from cece.losses import validate
+from cece.losses.temperature import check_temperature, divide
 
 
 def distribution(
@@ -42,7 +43,13 @@ def distribution(
     return x, None
 
 
-def entropy(p: np.ndarray, *, kind: str = "probs", renormalize: bool = False) -> np.ndarray:
+def entropy(
+    p: np.ndarray,
+    *,
+    kind: str = "probs",
+    renormalize: bool = False,
+    temperature: float | None = None,
+) -> np.ndarray:
     """H(p) of each row, in nats: ``H(p) = −Σ_c p_c log p_c`` with ``0 · log 0 = 0``.
 
     Args:
@@ -50,6 +57,7 @@ def entropy(p: np.ndarray, *, kind: str = "probs", renormalize: bool = False) ->
             ``renormalize``), logits (softmax-ed) or log-probabilities (values ≤ 0), by ``kind``.
         kind: ``"probs"`` (the default, as scipy), ``"logits"`` or ``"log-probs"``.
         renormalize: divide probability rows by their sum first (scipy.stats.entropy does).
+        temperature: T > 0: logits (``kind="logits"`` only) divided by T before the softmax.
 
     Returns:
         An (N,) float64 array.
@@ -57,7 +65,9 @@ def entropy(p: np.ndarray, *, kind: str = "probs", renormalize: bool = False) ->
     >>> entropy(np.array([[0.5, 0.5], [1.0, 0.0]])).round(6).tolist()
     [0.693147, 0.0]
     """
+    check_temperature(temperature, "temperature")
     p = validate.distribution_arg(p, "p", kind, "kind", renormalize=renormalize)
+    p = divide(p, temperature, kind, "p")
     return row_entropy(p, kind, renormalize=renormalize)
 
 
@@ -69,6 +79,7 @@ def kl_divergence(
     kind_q: str = "probs",
     renormalize: bool = False,
     elementwise: bool = False,
+    temperature: float | None = None,
 ) -> np.ndarray:
     """KL(p‖q) of each pair of rows, in nats: ``Σ_c p_c log(p_c / q_c)``.
 
@@ -80,6 +91,8 @@ def kl_divergence(
         renormalize: divide probability rows by their sum first (scipy.stats.entropy does).
         elementwise: return the (N, C) terms ``p · log(p / q)`` instead of their row sums
             (``scipy.special.rel_entr``; PyTorch's ``kl_div(log q, p, reduction="none")``).
+        temperature: T > 0: P and Q (both logits) divided by T before the softmax, as
+            distillation code's ``kl_div(log_softmax(s / T), softmax(t / T))`` (no T² factor).
 
     Returns:
         An (N,) float64 array ((N, C) with ``elementwise``).
@@ -87,8 +100,11 @@ def kl_divergence(
     >>> kl_divergence(np.array([[0.5, 0.5]]), np.array([[0.9, 0.1]])).round(6).tolist()
     [0.510826]
     """
+    check_temperature(temperature, "temperature")
     p = validate.distribution_arg(p, "p", kind_p, "kind_p", renormalize=renormalize)
     q = validate.distribution_arg(q, "q", kind_q, "kind_q", renormalize=renormalize)
+    p = divide(p, temperature, kind_p, "p", "kind_p")
+    q = divide(q, temperature, kind_q, "q", "kind_q")
     if q.shape != p.shape:
         raise InputError(
             "q",

@@ -31,22 +31,31 @@ def check_temperature(value: object, option: str = "--temperature") -> float | N
     return t
 
 
-def temperature_kind(kind: str, name: str, option: str = "--temperature") -> None:
-    """A temperature divides logits; probabilities and log-probabilities are refused."""
+def temperature_kind(
+    kind: str, name: str, option: str = "--temperature", kind_option: str = "--from logits"
+) -> None:
+    """A temperature divides logits; probabilities and log-probabilities are refused. The
+    library names its arguments (``temperature``, ``kind='logits'``) where the CLI names its
+    options; the wording is the same."""
     if kind == "logits":
         return
     if kind == "probs":
-        found, hint = "probabilities", "pass logits, or log p with --from logits"
+        found, hint = "probabilities", f"pass logits, or log p with {kind_option}"
     else:
         found = "log-probabilities"
-        hint = "log-probabilities are logits up to a constant: --from logits reads them so"
+        hint = f"log-probabilities are logits up to a constant: {kind_option} reads them so"
     raise OptionError(
         f"{option} divides logits before the softmax; {name} holds {found}", hint=hint
     )
 
 
 def soften(
-    x: np.ndarray, temperature: float, start: int = 0, name: str = "logits", buffer: str = "x"
+    x: np.ndarray,
+    temperature: float,
+    start: int = 0,
+    name: str = "logits",
+    buffer: str = "x",
+    option: str = "--temperature",
 ) -> np.ndarray:
     """``x / T`` in float64. Finite logits stay finite (a ``T`` below 1 that would overflow
     float64 is an error naming the row); −inf (masked classes) stays −inf. ``T = 1`` returns
@@ -58,7 +67,8 @@ def soften(
     out = kernels.output(f"softened {buffer}", x.size, np.float64).reshape(
         x.shape
     )  # reused in workers
-    np.divide(x, temperature, out=out, dtype=np.float64)  # in float64, not x's dtype
+    with np.errstate(over="ignore"):  # an overflow is an error below, not a warning
+        np.divide(x, temperature, out=out, dtype=np.float64)  # in float64, not x's dtype
     if temperature < 1:  # only a division by T < 1 can overflow
         grown = np.isinf(out)
         if grown.any():
@@ -67,8 +77,21 @@ def soften(
                 row = int(np.argwhere(grown.reshape(len(out), -1))[0][0])
                 raise InputError(
                     name,
-                    f"logits / --temperature {temperature:g} overflow float64",
+                    f"logits / {option} {temperature:g} overflow float64",
                     row=start + row,
-                    hint="use a larger --temperature",
+                    hint=f"use a larger {option}",
                 )
     return out
+
+
+def divide(
+    x: np.ndarray, value: object, kind: str, name: str, kind_arg: str = "kind"
+) -> np.ndarray:
+    """The library's ``temperature=`` on checked rows ``x`` of ``kind``: ``x / T`` (``x``
+    itself for None or 1), with the CLI's rules and wording (arguments named as the library
+    names them: ``temperature must be a finite number > 0; got 0``)."""
+    t = check_temperature(value, "temperature")
+    if t is None:
+        return x
+    temperature_kind(kind, name, "temperature", f"{kind_arg}='logits'")
+    return soften(x, t, name=name, buffer=name, option="temperature")

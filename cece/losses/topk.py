@@ -48,6 +48,16 @@ def top_k_correct(scores: np.ndarray, target: np.ndarray, k: int) -> np.ndarray:
     return hit
 
 
+def record_field(hit: np.ndarray | None, valid: np.ndarray, rows) -> dict[str, np.ndarray]:
+    """Records' ``in_top_k`` (with --top-k): True/False, None (null) where the label is
+    ignored; no field without it."""
+    if hit is None:
+        return {}
+    out = hit[rows].astype(object)
+    out[~valid[rows]] = None
+    return {"in_top_k": out}
+
+
 def _count(mask: np.ndarray) -> np.ndarray:
     """True values per row (a byte sum: faster than ``count_nonzero(axis=1)``)."""
     return np.add.reduce(mask.view(np.uint8), axis=1, dtype=np.int64)

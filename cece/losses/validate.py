@@ -387,12 +387,14 @@ def distribution_arg(
     return x
 
 
-def mask_values(mask: np.ndarray, name: str) -> np.ndarray:
-    """An attention mask as booleans (True: scored): every value 0 or 1 (``--mask``)."""
+def mask_values(mask: np.ndarray, name: str, *, start: int | None = None, column=None):
+    """An attention mask as booleans (True: scored), all 0 or 1; a column's block: row ``start``."""
     check_numbers(mask, name, "a mask of 0 and 1")
     bad = (mask != 0) & (mask != 1)
     if bad.any():
         at = np.unravel_index(int(np.argmax(bad)), mask.shape)
-        value = describe(mask[at].item())
-        raise InputError(name, f"mask value {value} at {list(map(int, at))}; expected 0 or 1")
+        value, row = describe(mask[at].item()), None if start is None else start + int(at[0])
+        where = "" if row is not None else f" at {list(map(int, at))}"
+        message = f"mask value {value}{where}; expected 0 or 1"
+        raise InputError(name, message, row=row, column=column)
     return mask != 0

@@ -138,6 +138,7 @@ FIELD_ORDER = [
     "predicted",
     "predicted_class",
     "p_target",
+    "in_top_k",
     "accuracy",
     "entropy",
     "kl",

@@ -76,8 +76,11 @@ class RecordWriter:
         if kind in "iu":
             return values.tolist()
         if self._csv is not None:
-            return ["" if v is None else str(v) for v in values.tolist()]
-        return [null if v is None else json.dumps(str(v)) for v in values.tolist()]
+            return ["" if v is None else _text(v) for v in values.tolist()]
+        return [
+            null if v is None else json.dumps(v if v in (True, False) else str(v))
+            for v in values.tolist()
+        ]
 
 
 class JsonSamples:
@@ -121,6 +124,11 @@ class JsonSamples:
         doc.pop("samples", None)
         rest = json.dumps(plain(doc), indent=2, allow_nan=False)
         self.out.write("\n  ],\n" + rest[2:] + "\n")
+
+
+def _text(value: object) -> str:
+    """A CSV cell of an object column: true/false as the boolean columns write them."""
+    return "true" if value is True else "false" if value is False else str(value)
 
 
 def _nulls(record: dict) -> dict:
