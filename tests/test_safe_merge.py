@@ -42,15 +42,18 @@ def base(tmp_path) -> str:
 @pytest.mark.parametrize(
     "option, shown",
     [
-        (["--label-smoothing", "0.1"], "--label-smoothing 0, this run with 0.1"),
-        (["--weight", "1,2,3"], "--weight none, this run with 1,2,3"),
-        (["--sample-weight", "[1,2]"], "--sample-weight not given, this run with given"),
-        (["--focal-gamma", "2"], "--focal-gamma none, this run with 2"),
-        (["--focal-alpha", "0.25"], "--focal-alpha none, this run with 0.25"),
-        (["--temperature", "2"], "--temperature none, this run with 2"),
-        (["--ignore-index", "1"], "--ignore-index none, this run with 1"),
-        (["--rescale", "2"], "--rescale not given, this run with given"),
-        (["-r", "sum"], "--reduction mean, this run with sum"),
+        (
+            ["--label-smoothing", "0.1"],
+            "with --label-smoothing 0, this run with --label-smoothing 0.1",
+        ),
+        (["--weight", "1,2,3"], "without --weight, this run with --weight 1,2,3"),
+        (["--sample-weight", "[1,2]"], "without --sample-weight, this run with --sample-weight"),
+        (["--focal-gamma", "2"], "without --focal-gamma, this run with --focal-gamma 2"),
+        (["--focal-alpha", "0.25"], "without --focal-alpha, this run with --focal-alpha 0.25"),
+        (["--temperature", "2"], "without --temperature, this run with --temperature 2"),
+        (["--ignore-index", "1"], "without --ignore-index, this run with --ignore-index 1"),
+        (["--rescale", "2"], "without --rescale, this run with --rescale"),
+        (["-r", "sum"], "with --reduction mean, this run with --reduction sum"),
     ],
 )
 @pytest.mark.parametrize("fmt", [["-q"], ["-f", "json"], ["-f", "jsonl"]])
@@ -60,7 +63,27 @@ def test_baseline_with_another_definition_is_refused(base, option, shown, fmt):
     run = run_cece(
         "categorical", LOGITS, LABELS, "--from", "logits", *option, *fmt, "--baseline", base
     )
-    refused(run, f"{base}: the baseline was computed with {shown}: not the same loss")
+    refused(run, f"{base}: the baseline was computed {shown}: not the same loss")
+
+
+def test_an_older_baseline_without_an_option_was_computed_without_it(tmp_path):
+    # a document written before --temperature / --rescale existed records neither: it was
+    # computed without them, so a run with them measures another loss
+    doc = json.loads(run_cece("categorical", LOGITS, LABELS, "--from", "logits", "-f", "json").out)
+    for key in ("temperature", "rescale", "shift", "mask"):
+        doc["options"].pop(key)
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(doc))
+    for option, shown in [
+        (["--temperature", "2"], "without --temperature, this run with --temperature 2"),
+        (["--rescale", "2"], "without --rescale, this run with --rescale"),
+    ]:
+        run = run_cece(
+            "categorical", LOGITS, LABELS, "--from", "logits", *option, "-q", "--baseline", str(old)
+        )
+        refused(run, f"{old}: the baseline was computed {shown}: not the same loss")
+    ok = run_cece("categorical", LOGITS, LABELS, "--from", "logits", "-q", "--baseline", str(old))
+    assert ok.code == 0, ok.err
 
 
 def test_eps_in_force_is_compared_where_both_clip(tmp_path):
@@ -75,7 +98,7 @@ def test_eps_in_force_is_compared_where_both_clip(tmp_path):
     )
     refused(
         run,
-        f"{clipped}: the baseline was computed with --eps 2.22045e-16, this run with 0.001: "
+        f"{clipped}: the baseline was computed with --eps 2.22045e-16, this run with --eps 0.001: "
         "not the same loss",
     )
     # logits clip nothing: a logits baseline and a probabilities run are the same loss
@@ -99,7 +122,8 @@ def test_baseline_in_bits_kinds_and_reductions_none_are_the_same_loss(base, tmp_
     refused(
         run_cece("categorical", str(tmp_path / "x.npy"), str(tmp_path / "ids.npy"), "-q",
                  "--shift", "--label-smoothing", "0.2", "--baseline", str(shifted)),
-        f"{shifted}: the baseline was computed with --label-smoothing 0, this run with 0.2: "
+        f"{shifted}: the baseline was computed with --label-smoothing 0, this run with "
+        "--label-smoothing 0.2: "
         "not the same loss",
     )  # fmt: skip
 
@@ -108,7 +132,7 @@ def test_binary_and_measure_baselines(tmp_path):
     b = write_doc(tmp_path / "b.json", "binary", "[0.3,0.8]", "[0,1]")
     refused(
         run_cece("binary", "[0.3,0.8]", "[0,1]", "--pos-weight", "3", "-q", "--baseline", b),
-        f"{b}: the baseline was computed with --pos-weight none, this run with 3: "
+        f"{b}: the baseline was computed without --pos-weight, this run with --pos-weight 3: "
         "not the same loss",
     )
     assert run_cece("binary", "[0.3,0.8]", "[0,1]", "--threshold", "0.2", "-q", "--baseline", b)
@@ -116,7 +140,7 @@ def test_binary_and_measure_baselines(tmp_path):
     refused(
         run_cece("entropy", "[[1,2],[3,1]]", "--from", "logits", "--temperature", "2", "-q",
                  "--baseline", e),
-        f"{e}: the baseline was computed with --temperature none, this run with 2: "
+        f"{e}: the baseline was computed without --temperature, this run with --temperature 2: "
         "not the same loss",
     )  # fmt: skip
 
@@ -130,7 +154,7 @@ def test_merge_of_a_merge_document_as_baseline(base, tmp_path):
             "categorical", LOGITS, LABELS, "--from", "logits", "--weight", "1,1,2", "-q",
             "--baseline", str(merged),
         ),
-        f"{merged}: the baseline was computed with --weight none, this run with 1,1,2: "
+        f"{merged}: the baseline was computed without --weight, this run with --weight 1,1,2: "
         "not the same loss",
     )  # fmt: skip
 

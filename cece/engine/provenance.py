@@ -40,6 +40,26 @@ DEFINITION: dict[str, tuple[str, str]] = {
 }
 
 
+# What a run records for a defining option it was not given (eps has no such value: the clip
+# in force depends on the kind found, and is only compared where both documents record it).
+UNSET: dict[str, object] = {
+    "label_smoothing": 0,
+    "weight": None,
+    "sample_weight": None,
+    "focal_gamma": None,
+    "focal_alpha": None,
+    "pos_weight": None,
+    "shift": False,
+    "mask": None,
+    "temperature": None,
+    "ignore_index": None,
+    "renormalize": False,
+    "rescale": None,
+    "elementwise": False,
+    "reduction": "mean",
+}
+
+
 def known_before_run(options: dict) -> tuple[str, ...]:
     """The defining options a run's flags already settle: not eps (the clip in force depends
     on the kind and dtype found), nor ignore_index under --shift / --mask (they score
@@ -66,11 +86,14 @@ def _normal(key: str, value: object, how: str) -> object:
 def differing(
     theirs: dict, mine: dict, keys: tuple[str, ...] = tuple(DEFINITION)
 ) -> tuple[str, object, object] | None:
-    """The first defining option whose values differ: (key, theirs, mine); keys missing on
-    either side (older documents) are not compared; eps only where both clipped (probabilities)."""
+    """The first defining option whose values differ: (key, theirs, mine). A key the other
+    document lacks (written by a cece before the option existed) holds the value a run without
+    the option records; a key this command does not have is not compared; eps only where both
+    clipped (probabilities)."""
     for key in keys:
-        if key not in theirs or key not in mine:
+        if key not in mine or (key not in theirs and key not in UNSET):
             continue
+        theirs = theirs if key in theirs else {**theirs, key: UNSET[key]}
         how = DEFINITION[key][1]
         a, b = _normal(key, theirs[key], how), _normal(key, mine[key], how)
         if key == "eps" and (a is None or b is None):
@@ -101,12 +124,19 @@ def check_baseline_definition(path: str, baseline: dict, options: dict, keys=Non
     if found is None:
         return
     key, theirs, mine = found
-    flag = DEFINITION[key][0]
     raise InputError(
         path,
-        f"the baseline was computed with {flag} {shown(key, theirs)}, this run with "
-        f"{shown(key, mine)}: not the same loss",
+        f"the baseline was computed {_with(key, theirs)}, this run "
+        f"{_with(key, mine)}: not the same loss",
     )
+
+
+def _with(key: str, value: object) -> str:
+    """``with --temperature 2``, ``without --temperature``, ``with --mask``."""
+    flag, how = DEFINITION[key]
+    if value is None or value is False:
+        return f"without {flag}"
+    return f"with {flag}" if how == "given" else f"with {flag} {shown(key, value)}"
 
 
 _END = 1 << 20
