@@ -16,7 +16,7 @@ import typer
 
 from cece.cli import loss
 from cece.cli.app import command
-from cece.cli.params import CI, IN, LOSS, Kind, LabelsArg, examples, help_text
+from cece.cli.params import CI, IN, LOSS, ConfidenceOpt, Kind, LabelsArg, examples, help_text
 
 # the loss commands' parameters that compare declares itself, or does not take
 OWN = {"preds", "labels", "kind", "reduction", "rows", "worst", "per_class", "hist", "samples"}
@@ -69,15 +69,6 @@ CandidateFromOpt = Annotated[
         help="What CANDIDATE holds (overrides --from).",
         show_default=False,
         rich_help_panel=IN,
-    ),
-]
-ConfidenceOpt = Annotated[
-    float,
-    typer.Option(
-        "--confidence",
-        metavar="C",
-        help="Confidence level of the intervals (Student's t at n - 1 df).",
-        rich_help_panel=STATS,
     ),
 ]
 BootstrapOpt = Annotated[

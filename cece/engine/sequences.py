@@ -19,6 +19,7 @@ import numpy as np
 from cece.engine.reduce import Summary
 from cece.errors import OptionError
 from cece.io import sequences as ids
+from cece.io import weights
 from cece.io.blocks import Source
 from cece.io.inputs import Predictions
 from cece.losses import sequences
@@ -115,7 +116,7 @@ def setup(
 def ids_column(opts: LossOptions) -> str | None:
     """``--sequence-ids COL``: the PREDS column it names, or None (a file, or not given)."""
     spec = opts.sequence_ids
-    return spec if spec is not None and ids.is_column(spec) else None
+    return spec if spec is not None and weights.is_column_spec(spec) else None
 
 
 def _check_normalisable(opts: LossOptions, labels_form: str) -> None:

@@ -262,22 +262,16 @@ def _table_predictions(
         if len(labels) == 1 and not numeric_column(table, labels[0]):
             source.text_parts.add("labels")
         skip.update(labels)
-    if weight_col is not None:
-        weight = parse_cols(weight_col, header, table.ncols, name, "--sample-weight")[0]
-        source.parts["weights"] = [weight]
-        skip.add(weight)
-    if rescale_col is not None:
-        rescale = parse_cols(rescale_col, header, table.ncols, name, "--rescale")[0]
-        source.parts["rescale"] = [rescale]
-        skip.add(rescale)
-    if ids_col is not None:
-        ids = parse_cols(ids_col, header, table.ncols, name, "--sequence-ids")[0]
-        source.parts["sequence_ids"] = [ids]
-        skip.add(ids)
-    if mask_col is not None:
-        mask = parse_cols(mask_col, header, table.ncols, name, "--mask")[0]
-        source.parts["mask"] = [mask]
-        skip.add(mask)
+    for spec, part, option in (
+        (weight_col, "weights", "--sample-weight"),
+        (rescale_col, "rescale", "--rescale"),
+        (ids_col, "sequence_ids", "--sequence-ids"),
+        (mask_col, "mask", "--mask"),
+    ):  # one number a row, read beside the scores and not one of them
+        if spec is not None:
+            index = parse_cols(spec, header, table.ncols, name, option)[0]
+            source.parts[part] = [index]
+            skip.add(index)
     if pred_cols is not None:
         cols = parse_cols(pred_cols, header, table.ncols, name, "--pred-cols")
     else:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cece.errors import CeceError, InputError, OptionError
+from cece.errors import InputError, OptionError
 from cece.io import bfloat16, readers
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
@@ -60,17 +60,6 @@ def vector(spec: str, stdin_format: str, what: str) -> tuple[str, np.ndarray]:
     src = Source(data.name, data, {"v": cols})
     parts = [np.asarray(b["v"]).ravel() for b in source_blocks(src, ROWS)]
     return data.name, np.concatenate(parts) if parts else np.zeros(0)
-
-
-def is_column(spec: str) -> bool:
-    """``--sequence-ids`` naming no file and no JSON list: a PREDS column."""
-    if spec == "-" or readers.exists(spec) or readers.looks_like_path(spec):
-        return False
-    try:
-        readers.resolve(spec)
-    except CeceError:
-        return True
-    return spec.strip().lstrip("-").isdigit()  # a bare integer is a column index
 
 
 def open_ids(spec: str, preds: Predictions, stdin_format: str) -> tuple[Source, int]:

@@ -49,7 +49,8 @@ def open_sample_weights(
 
 
 def is_column_spec(spec: str) -> bool:
-    """True when --sample-weight (or --mask) names no file and no JSON list: a column then."""
+    """True when --sample-weight (or --mask, --sequence-ids) names no file and no JSON list: a
+    column then."""
     if spec == "-" or readers.exists(spec) or readers.looks_like_path(spec):
         return False
     try:
