@@ -298,7 +298,7 @@ class Pass:
             kl=None if t.kl is None else t.kl[valid] / scale,
             clipped_low=t.clipped_low,
             clipped_high=t.clipped_high,
-            moments=block_moments(t, None if every else valid, scale, counted),
+            moments=block_moments(t, None if every else valid, scale),
         )
         if keep.losses:
             self.log.put(first, loss, None if every else valid)

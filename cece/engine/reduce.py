@@ -72,7 +72,7 @@ class Summary:
             top_k_correct=top_k_correct,
             clipped_low=clipped_low,
             clipped_high=clipped_high,
-            moments=moments if moments is not None else RatioMoments.of(loss),
+            moments=moments,
         )
         if len(loss):
             block.loss_sum = float(loss.sum())
@@ -84,6 +84,9 @@ class Summary:
                 )
                 block.loss_m2 = float(np.add.reduce(np.multiply(dev, dev, out=dev)))  # no BLAS
             block.min, block.max = float(loss.min()), float(loss.max())
+        if moments is None:  # a plain mean: its residual sum is loss_m2, computed once above
+            n = float(len(loss))
+            block.moments = RatioMoments(len(loss), block.loss_sum, n, block.loss_m2, 0.0, n)
         if entropy is not None and kl is not None:
             block.entropy_sum, block.kl_sum = float(entropy.sum()), float(kl.sum())
         return block
@@ -154,9 +157,7 @@ def reduced(summary: Summary, reduction: str) -> float | None:
     return reduce(summary.weighted_sum, summary.weight_sum, reduction)
 
 
-def block_moments(
-    t: Terms, valid: np.ndarray | None, scale: float, counted: np.ndarray
-) -> RatioMoments:
+def block_moments(t: Terms, valid: np.ndarray | None, scale: float) -> RatioMoments | None:
     """The (aᵢ, bᵢ) of the reported mean Σaᵢ/Σbᵢ over the samples that count (``valid``; None:
     all): aᵢ the sample's numerator in the unit, bᵢ its share of the denominator. A sample is
     what the reduction's denominator counts: a row of binary N×K (bᵢ = K, or K·sᵢ), an element
@@ -164,7 +165,7 @@ def block_moments(
     n = len(t.loss)
     plain = t.weight is kernels.ones(n)
     if plain and t.numerator is t.loss:
-        return RatioMoments.of(counted)
+        return None  # Summary.of takes a plain mean's moments from its own spread
     a, b = (t.numerator, t.weight) if valid is None else (t.numerator[valid], t.weight[valid])
     return RatioMoments.of(a if scale == 1.0 else a / scale, None if plain else b)
 
