@@ -43,6 +43,11 @@ def versions() -> dict:
     return {"cece": __version__, "numpy": np.__version__, "compiled kernels": bool(_native.FAST)}
 
 
+def worker_versions() -> dict:
+    """:func:`versions`, as a worker finds them."""
+    return versions()
+
+
 def shard_task(
     task_class: type[Task],
     opts: LossOptions,
@@ -62,7 +67,7 @@ def without_losses(part: Part) -> Part:
 
 
 def answers(part: Part, requests: list[tuple]) -> list:
-    return select.answer(part.losses, requests)
+    return select.answer(part.keys, requests)
 
 
 def _kill_hook(shard: Shard) -> None:
@@ -136,7 +141,7 @@ class Cluster:
     def _same_versions(self) -> None:
         mine = versions()
         try:
-            theirs = self.client.run(versions)
+            theirs = self.client.run(worker_versions)
         except Exception as exc:
             raise EngineError(
                 f"the Dask workers cannot run cece ({type(exc).__name__}: {exc})",

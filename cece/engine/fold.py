@@ -70,7 +70,11 @@ def fold(
         unit=r0.unit,
         reduction=r0.reduction,
         summary=total,
-        median=select.median(ask, total.count) if keep.losses else float("nan"),
+        median=(
+            select.median(ask, total.count, [p.digits for p in parts])
+            if keep.losses
+            else float("nan")
+        ),
         histogram=(
             select.histogram(ask, [p.spread for p in parts], total.count) if keep.hist else None
         ),

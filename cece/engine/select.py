@@ -29,17 +29,23 @@ FEW = 1 << 12  # a bucket this small is fetched and sorted
 
 
 def keys_of(losses: np.ndarray) -> np.ndarray:
-    """Unsigned 64-bit keys in the order of the float64 values (−0.0 just before +0.0)."""
+    """Unsigned 64-bit keys in the order of the float64 values (−0.0 just before +0.0):
+    the sign bit set for values ≥ +0.0, every bit flipped for negative ones."""
     bits = np.ascontiguousarray(losses, dtype=np.float64).view(np.uint64)
-    negative = (bits >> np.uint64(63)).astype(bool)
-    return np.where(negative, ~bits, bits | np.uint64(1 << 63))
+    flip = np.negative(bits >> np.uint64(63))  # all ones for a negative value, else 0
+    return bits ^ (flip | np.uint64(1 << 63))
+
+
+def values_of(keys: np.ndarray) -> np.ndarray:
+    """The float64 values of keys (:func:`keys_of` undone)."""
+    high = keys >> np.uint64(63)  # 1 for a value ≥ +0.0
+    flip = np.negative(np.uint64(1) - high) | np.uint64(1 << 63)
+    return (keys ^ flip).view(np.float64)
 
 
 def value_of(key: int) -> float:
-    """The float64 value of a key."""
-    key = int(key)
-    bits = key & ~(1 << 63) if key >> 63 else ~key & ((1 << 64) - 1)
-    return float(np.array([bits], dtype=np.uint64).view(np.float64)[0])
+    """The float64 value of one key."""
+    return float(values_of(np.array([key], dtype=np.uint64))[0])
 
 
 def spread(losses: np.ndarray) -> tuple[float, float, int]:
@@ -54,46 +60,48 @@ def spread(losses: np.ndarray) -> tuple[float, float, int]:
     return lo, hi, int(len(losses) - len(kept))
 
 
-def answer(losses: np.ndarray | None, requests: list[tuple]) -> list:
-    """Answer requests about one part's losses (run where they are held):
+def answer(keys: np.ndarray | None, requests: list[tuple]) -> list:
+    """Answer requests about one part's losses, held as :func:`keys_of` keys (run where they
+    are held):
 
     * ``("digits", prefix, bits)``: the next 16-bit digits of the keys whose top ``bits`` bits
       are ``prefix``, with their counts;
     * ``("keys", prefix, bits)``: those keys themselves;
     * ``("hist", lo, hi, bins)``: the counts of finite losses in ``bins`` equal bins of [lo, hi].
     """
-    values = np.empty(0) if losses is None else losses
-    keys: np.ndarray | None = None
+    held = np.empty(0, np.uint64) if keys is None else keys
     out: list = []
     for request in requests:
         if request[0] == "hist":
             _, lo, hi, bins = request
-            finite = values[np.isfinite(values)]
-            out.append(np.histogram(finite, bins=bins, range=(lo, hi))[0])
+            values = values_of(held)
+            out.append(np.histogram(values[np.isfinite(values)], bins=bins, range=(lo, hi))[0])
             continue
         _, prefix, bits = request
-        keys = keys_of(values) if keys is None else keys
-        under = keys if bits == 0 else keys[(keys >> np.uint64(64 - bits)) == np.uint64(prefix)]
+        under = held if bits == 0 else held[(held >> np.uint64(64 - bits)) == np.uint64(prefix)]
         if request[0] == "keys":
             out.append(np.sort(under))
         else:
             shift = np.uint64(64 - bits - DIGIT)
-            digits = (under >> shift) & np.uint64((1 << DIGIT) - 1)
-            out.append(np.unique(digits, return_counts=True))
+            digits = ((under >> shift) & np.uint64((1 << DIGIT) - 1)).astype(np.intp)
+            counts = np.bincount(digits, minlength=1 << DIGIT)
+            present = np.flatnonzero(counts)
+            out.append((present, counts[present]))
     return out
 
 
-def median(ask: Ask, count: int) -> float:
-    """The exact median of ``count`` losses held in parts (nan for none)."""
+def median(ask: Ask, count: int, first: list | None = None) -> float:
+    """The exact median of ``count`` losses held in parts (nan for none); ``first``: each
+    part's answer to the first round, ``("digits", 0, 0)``, if the parts made it already."""
     if not count:
         return math.nan
     half = count // 2
     ranks = [half - 1, half] if count % 2 == 0 else [half]
-    found = select(ask, ranks)
+    found = select(ask, ranks, first)
     return midpoint(found[0] if len(found) == 2 else None, found[-1])
 
 
-def select(ask: Ask, ranks: list[int]) -> list[float]:
+def select(ask: Ask, ranks: list[int], first: list | None = None) -> list[float]:
     """The values of the given 0-based ranks, in the losses' sorted order."""
     # per rank: (prefix, bits consumed, rank within the bucket)
     state = {r: (0, 0, r) for r in ranks}
@@ -101,7 +109,10 @@ def select(ask: Ask, ranks: list[int]) -> list[float]:
     while len(done) < len(ranks):
         buckets = sorted({state[r][:2] for r in ranks if r not in done})
         requests = [("digits", prefix, bits) for prefix, bits in buckets]
-        replies = ask(requests)
+        if first is not None and buckets == [(0, 0)]:
+            replies, first = [[reply] for reply in first], None
+        else:
+            replies = ask(requests)
         fetch: list[tuple[int, int]] = []
         for i, (prefix, bits) in enumerate(buckets):
             digits, counts = _summed(reply[i] for reply in replies)

@@ -48,7 +48,8 @@ class Part:
     indexes: int = 0  # record indexes the shard spans (rows × elements)
     axes: list[str] | None = None  # N-D records: the names of their position fields
     axis0: int = 0  # the first sample axis' length (the sequences of a (B, T) shard)
-    losses: np.ndarray | None = None  # every loss that counts (None: held elsewhere)
+    keys: np.ndarray | None = None  # every loss that counts, as select.keys_of keys
+    digits: tuple | None = None  # the keys' first 16-bit digits and counts (the median's)
     spread: tuple[float, float, int] = (math.inf, -math.inf, 0)  # finite min, max, infinities
     fingerprint: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -61,7 +62,7 @@ class Part:
 
     def without_losses(self) -> Part:
         """The part as sent to the engine's client: everything but the losses."""
-        return dataclasses.replace(self, losses=None)
+        return dataclasses.replace(self, keys=None)
 
 
 def compute(
@@ -113,8 +114,10 @@ def compute(
     part.fingerprint = provenance.fingerprint(files, loop.rows)
     part.notes, part.hints = list(diag.notes), dict(diag.hints)
     if keep.losses:
-        part.losses = loop.log.all()
-        part.spread = select.spread(part.losses)
+        losses = loop.log.all()
+        part.spread = select.spread(losses)
+        part.keys = select.keys_of(losses)
+        part.digits = select.answer(part.keys, [("digits", 0, 0)])[0]
     return part
 
 
@@ -162,7 +165,7 @@ def decide(
 def kind_note(parts: list[Part], merged: KindDetector, pattern: str, noun: str) -> str:
     """The note a single file's run makes, once for all shards."""
     return (
-        f"{pattern} ({len(parts)} shards): treating {noun} as {merged.kind} "
+        f"{pattern} ({len(parts)} shard{'s' if len(parts) > 1 else ''}): treating {noun} as {merged.kind} "
         f"({merged.reason()}); --from sets the kind"
     )
 
@@ -178,7 +181,7 @@ def first_rows(parts: list[Part]) -> list[int]:
 
 def ask_local(parts: list[Part]) -> select.Ask:
     """Requests about the losses, answered here (the local engine holds them)."""
-    return lambda requests: [select.answer(p.losses, requests) for p in parts]
+    return lambda requests: [select.answer(p.keys, requests) for p in parts]
 
 
 def run_local(
