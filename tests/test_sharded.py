@@ -178,12 +178,6 @@ def test_shards_of_another_class_count_are_refused(tmp_path):
     )
 
 
-def test_options_not_yet_over_shards_are_refused(tmp_path):
-    preds, labels = write_shards(tmp_path, [4, 4])
-    line = run_cece("categorical", preds, labels, "--per-sequence").error_line()
-    assert line == "cece: error: --per-sequence is not available over shards yet"
-
-
 def test_binary_and_entropy_shards(tmp_path):
     rng = np.random.default_rng(3)
     xs = [rng.normal(size=(n, 3)) for n in (50, 9)]
@@ -236,3 +230,44 @@ def test_keys_sort_as_the_floats_do():
     keys = select.keys_of(values)
     assert (np.diff(keys.astype(object)) > 0).all()
     assert select.values_of(keys).tobytes() == values.tobytes()
+
+
+def test_per_sequence_over_shards_lists_every_shards_sequences(tmp_path):
+    """(B, T, V) logits in shards of 3, 1 and 4 sequences: the sequences of one file of all
+    eight, numbered among all shards, each naming its shard; a note said of every shard once."""
+    rng = np.random.default_rng(2)
+    xs, ys = [], []
+    for i, b in enumerate([3, 1, 4]):
+        x = rng.normal(size=(b, 7, 11)).astype(np.float32)
+        y = rng.integers(0, 11, (b, 7))
+        y[0, :2] = -100
+        np.save(tmp_path / f"logits-{i}.npy", x)
+        np.save(tmp_path / f"ids-{i}.npy", y)
+        xs.append(x)
+        ys.append(y)
+    np.save(tmp_path / "all-logits.npy", np.concatenate(xs))
+    np.save(tmp_path / "all-ids.npy", np.concatenate(ys))
+    args = ("--shift", "--per-sequence", "-f", "json")
+    run = run_cece("categorical", tmp_path / "logits-*.npy", tmp_path / "ids-*.npy", *args)
+    assert run.code == 0, run.err
+    sharded = json.loads(run.out)
+    whole = doc("categorical", tmp_path / "all-logits.npy", tmp_path / "all-ids.npy", *args[:-2])
+    same_as_one_file(sharded, whole)
+    assert [{k: v for k, v in r.items() if k != "shard"} for r in sharded["sequences"]] == (
+        whole["sequences"]
+    )
+    assert [r["shard"] for r in sharded["sequences"]] == ["logits-0.npy"] * 3 + ["logits-1.npy"] + [
+        "logits-2.npy"
+    ] * 4
+    assert sharded["stats"]["sequence_mean"] == pytest.approx(
+        whole["stats"]["sequence_mean"], rel=1e-15
+    )
+    assert sum("--per-sequence: a sequence is" in line for line in run.err_lines) == 1
+
+
+def test_one_count_for_all_shards_is_refused(tmp_path):
+    preds, labels = write_shards(tmp_path, [4, 4])
+    line = run_cece("categorical", preds, labels, "--bytes", "1000").error_line()
+    assert line == (
+        "cece: error: --bytes 1000: one count for all shards; give each shard its own counts"
+    )

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cece.engine import select
+from cece.engine import select, sequences
 from cece.engine.reduce import Summary, Worst
 from cece.engine.result import Result
 from cece.engine.shards import FIRST_AXES, Part
 from cece.engine.task import class_rows
 from cece.errors import InputError
-from cece.options import Keep
+from cece.options import SCALES, Keep
 
 SHARD_FIELDS = ["shard", "shard_index"]
 
@@ -62,9 +62,11 @@ def fold(
         index, row, axis0 = index + part.indexes, row + part.rows, axis0 + part.axis0
     r0 = first.result
     assert r0 is not None
+    listed, sequence_stats, sequence_facts = _sequences(parts, total, r0.unit)
     return Result(
         command=r0.command,
         input=_input(parts, r0.input, names, row)
+        | sequence_facts
         | {"shards": shards, "engine": engine, "fingerprints": prints},
         options=r0.options | {k: v for k, v in names.items() if k in r0.options},
         unit=r0.unit,
@@ -89,6 +91,8 @@ def fold(
         has_accuracy=r0.has_accuracy,
         has_perplexity=r0.has_perplexity,
         ran=_ran(parts),
+        sequences=listed,
+        sequence_stats=sequence_stats,
     )
 
 
@@ -106,6 +110,27 @@ def _moved(rec: dict, part: Part, index: int, row: int, axis0: int) -> dict:
     )
     out["shard_index"] = rec["index"]
     return out
+
+
+def _sequences(parts: list[Part], total: Summary, unit: str) -> tuple:
+    """--per-sequence, --bytes, --words over shards: the shards' sequences listed in shard
+    order (a row of the first label axis numbered among all shards'; --sequence-ids as given,
+    an id in two shards refused), the statistics recomputed as ``cece merge`` does."""
+    docs, paths, before = [], [], 0
+    for part in parts:
+        result = part.result
+        assert result is not None
+        rows = result.sequences
+        if rows is not None and result.input.get("sequences", {}).get("by") != "sequence ids":
+            rows = [{**r, "sequence": r["sequence"] + before} for r in rows]
+        before += len(result.sequences or [])
+        docs.append({"sequences": rows, "input": result.input})
+        paths.append(part.shard.preds)
+    listed, stats, facts = sequences.merge(docs, paths, total, SCALES[unit])
+    if listed is not None:
+        for row in listed:
+            row["shard"] = Path(row["shard"]).name if "://" not in row["shard"] else row["shard"]
+    return listed, stats, facts
 
 
 def _input(parts: list[Part], facts: dict, names: dict[str, str | None], rows: int) -> dict:

@@ -4,7 +4,9 @@ shard, the parts folded in shard order (:mod:`cece.engine.shards`, :mod:`cece.en
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 from cece.checks import Diagnostics
 from cece.engine import fold, shards
@@ -31,16 +33,11 @@ def resolve(
         return None
     if "-" in (preds, labels):
         raise OptionError("standard input ('-') is one file; shards are files or URLs")
-    for flag, given in (
-        ("--per-sequence", opts.per_sequence),
-        ("--sequence-ids", opts.sequence_ids),
-        ("--bytes", opts.bytes),
-        ("--words", opts.words),
-    ):
-        if given:
+    for flag, given in (("--bytes", opts.bytes), ("--words", opts.words)):
+        if given is not None and not io_shards.is_sharded(given):
             raise OptionError(
-                f"{flag} is not available over shards yet",
-                hint="run each shard with -f json and combine them with cece merge",
+                f"{flag} {given}: one count for all shards; give each shard its own counts",
+                hint=f"a pattern of files that pair with PREDS ({flag} 'counts-*.txt')",
             )
     return found
 
@@ -96,8 +93,15 @@ def run(
 
 def _say(parts, merged, diag: Diagnostics, names: dict, task_class: type[Task]) -> None:
     """The shards' notes and warnings once each, and the kind decided once for all."""
-    for note in dict.fromkeys(n for p in parts for n in p.notes):
-        diag.note(note)
+    seen = set()
+    for part in parts:  # a note said of every shard alike (but its name and counts): once
+        for note in part.notes:
+            alike = re.sub(r"\d+", "#", note.replace(Path(part.shard.preds).name, "*"))
+            if part.shard.labels:
+                alike = alike.replace(Path(part.shard.labels).name, "*")
+            if alike not in seen:
+                seen.add(alike)
+                diag.note(note)
     if merged is not None:
         pattern = str(names.get("preds") or parts[0].shard.preds)
         diag.note(shards.kind_note(parts, merged, pattern, task_class.noun))
