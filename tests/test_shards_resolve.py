@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -651,3 +652,61 @@ def test_two_shards_of_one_set_are_not_preds_and_labels(tmp_path):
         "were given as PREDS and LABELS: the shell expanded an unquoted pattern",
         "  hint: quote the pattern so cece expands it: 'preds-*-of-00002.npy'",
     ]
+
+
+def _corrupt(name: str) -> str:
+    """Files a run refuses, each written so that its first problem is the one named."""
+    np.save("good.npy", np.random.default_rng(0).random((4, 3)))
+    data = Path("good.npy").read_bytes()
+    header = json.dumps({"x": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}})
+    writers = {
+        "header.npy": lambda: data[:20],
+        "data.npy": lambda: data[:-8],
+        "junk.npy": lambda: b"hello, not an array",
+        "junk.safetensors": lambda: b"hello, not tensors",
+        "badjson.safetensors": lambda: (9).to_bytes(8, "little") + b'{"x": 12,' + bytes(16),
+        "st.safetensors:y": lambda: len(header).to_bytes(8, "little") + header.encode() + bytes(16),
+        "bad.parquet": lambda: b"PAR1 but nothing else",
+    }
+    if name.startswith("two.npz"):
+        np.savez("two.npz", a=np.zeros((2, 2)), b=np.zeros(2))
+    elif name == "parquet.npy":
+        pytest.importorskip("pyarrow")
+        import pyarrow as pa
+        import pyarrow.parquet as parquet
+
+        parquet.write_table(pa.table({"a": [0.5]}), name)
+    else:
+        with open(name.split(":")[0], "wb") as fh:
+            fh.write(writers[name]())
+    return name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "header.npy",
+        "data.npy",
+        "junk.npy",
+        "parquet.npy",
+        "two.npz",
+        "two.npz:c",
+        "junk.safetensors",
+        "badjson.safetensors",
+        "st.safetensors:y",
+        "bad.parquet",
+    ],
+)
+def test_a_bad_shard_is_the_line_of_that_file_alone(here, name):
+    """What rows_of refuses, it refuses in the reader's words (cece.io.readers.load)."""
+    if name == "bad.parquet":
+        pytest.importorskip("pyarrow")
+    _corrupt(name)
+    with pytest.raises(InputError) as exc:
+        rows_of(name)
+    line, hint = refusal(exc)
+    alone = run_cece("entropy", name)
+    assert alone.code == 2
+    assert alone.err.splitlines() == [f"cece: error: {line}"] + (
+        [f"  hint: {hint}"] if hint else []
+    )

@@ -61,10 +61,14 @@ def fsspec_for(url: str):  # -> (fsspec filesystem, its path)
 def rows_of(path: str) -> int | None:
     """Rows (the first axis) from the header of ``path`` (``file.npz:key`` and
     ``file.safetensors:name`` name a member), or None for formats without a row count."""
+    from cece.io.compression import COMPRESSIONS
+    from cece.io.readers import FORMATS
+
     base, member = split_member(path)
     suffixes = [s.lower() for s in Path(base).suffixes[-2:]]
-    compressed = bool(suffixes) and suffixes[-1] in (".gz", ".bz2", ".xz", ".zst")
-    fmt = suffixes[-2] if compressed and len(suffixes) == 2 else suffixes[-1] if suffixes else ""
+    compression = COMPRESSIONS.get(suffixes[-1]) if suffixes else None
+    named = suffixes[:-1] if compression else suffixes
+    fmt = FORMATS.get(named[-1], "sniff") if named else "sniff"
     if is_url(base):
         fs, inner = fsspec_for(base)
         try:
@@ -73,56 +77,75 @@ def rows_of(path: str) -> int | None:
         except OSError as exc:
             raise InputError(path, f"cannot read: {exc}") from None
         with opened as fh:
-            return _rows(fh, size, fmt, compressed, path, member)
+            return None if compression else _rows(fh, size, fmt, path, member)
     file = Path(base)
     if not file.is_file():
         raise InputError(
             path, "is a directory; expected a file" if file.is_dir() else "no such file"
         )
-    if compressed:
-        if fmt != ".npy":
-            return None
-        from cece.io.compression import COMPRESSIONS, opener
-
-        with opener(file, COMPRESSIONS[suffixes[-1]])() as stream:
-            return _npy_rows(stream, None, path)  # type: ignore[arg-type]
     try:
+        if compression:
+            if fmt != "npy":
+                return None
+            from cece.io.compression import opener
+
+            with opener(file, compression)() as stream:
+                return _npy_rows(stream, None, path)  # type: ignore[arg-type]
         with open(file, "rb") as fh:
-            return _rows(fh, file.stat().st_size, fmt, False, path, member)
+            return _rows(fh, file.stat().st_size, fmt, path, member)
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
 
 
-def _rows(
-    fh: BinaryIO, size: int, fmt: str, compressed: bool, name: str, member: str | None
-) -> int | None:
-    if compressed:
-        return None
-    if fmt not in (".npy", ".npz", ".safetensors", ".parquet", ".pq", ".feather", ".arrow"):
-        fmt = _sniff(fh, size)
-    if fmt == ".npy":
+def _rows(fh: BinaryIO, size: int, fmt: str, name: str, member: str | None) -> int | None:
+    """Rows of an opened file whose name says ``fmt`` (or "sniff"), checked against its first
+    bytes with the reader's own words (:func:`cece.io.readers.load`), so that a bad shard's
+    line is the one a run over that file alone would print."""
+    from cece.io.compression import COMPRESSIONS
+    from cece.io.readers import SUFFIX
+
+    magic = _magic(fh, size)
+    if magic in COMPRESSIONS.values():
+        return None  # compressed data under a plain name: the reader decompresses it
+    if fmt == "sniff":
+        fmt = magic or ""
+    elif fmt in HEADED and magic != fmt and (fmt, magic) != ("feather", "arrowstream"):
+        if magic is None:
+            raise InputError(name, f"not a .{fmt} file (its first bytes are not {fmt}'s)")
+        raise InputError(
+            name,
+            f"named like .{SUFFIX.get(fmt, fmt)} but holds {magic} data",
+            hint=f"rename it to end in .{SUFFIX.get(magic, magic)}",
+        )
+    if fmt == "npy":
         return _npy_rows(fh, size, name)
-    if fmt == ".npz":
+    if fmt == "npz":
         return _npz_rows(fh, name, member)
-    if fmt == ".safetensors":
+    if fmt == "safetensors":
         return _safetensors_rows(fh, size, name, member)
-    if fmt in (".parquet", ".pq", ".feather", ".arrow"):
+    if fmt in ("parquet", "feather", "arrowstream"):
         return _arrow_rows(fh, fmt, name)
-    return None
+    return None  # text, JSON, .pt: no row count without reading
 
 
-def _sniff(fh: BinaryIO, size: int) -> str:
-    """The format of a file whose name does not say, by its first bytes."""
+HEADED = ("npy", "npz", "safetensors", "parquet", "feather")
+
+
+def _magic(fh: BinaryIO, size: int) -> str | None:
+    """The format the first bytes say (:data:`cece.io.readers.MAGIC`), as the reader sniffs."""
+    from cece.io import torchfile
+    from cece.io.readers import MAGIC
     from cece.io.safetensors import looks_like
 
     head = fh.read(16)
     fh.seek(0)
-    for magic, fmt in ((b"\x93NUMPY", ".npy"), (b"PAR1", ".parquet"), (b"ARROW1", ".feather")):
-        if head.startswith(magic):
-            return fmt
-    if head.startswith(b"\xff\xff\xff\xff"):
-        return ".arrow"
-    return ".safetensors" if looks_like(head, size) else ""
+    magic = next((fmt for m, fmt in MAGIC if head.startswith(m)), None)
+    if magic == "npz" and torchfile.is_archive(fh):
+        magic = "torch"  # torch.save writes a zip too; its data.pkl member tells it apart
+    fh.seek(0)
+    if magic is None and looks_like(head, size):
+        return "safetensors"
+    return magic
 
 
 def _npy_rows(fh: BinaryIO, size: int | None, name: str) -> int:
@@ -222,14 +245,22 @@ def _arrow_rows(fh: BinaryIO, fmt: str, name: str) -> int | None:
         import pyarrow.ipc as ipc
         import pyarrow.parquet as parquet
     except ImportError:
+        what = "Arrow IPC streams" if fmt == "arrowstream" else f".{fmt} files"
         raise InputError(
-            name, f"reading {fmt} files needs pyarrow", hint="pip install 'cece[parquet]'"
+            name, f"reading {what} needs pyarrow", hint="pip install 'cece[parquet]'"
         ) from None
-    if fmt in (".parquet", ".pq"):
+    if fmt == "parquet":
         try:
             return int(parquet.ParquetFile(fh).metadata.num_rows)
         except Exception as exc:  # pyarrow.ArrowInvalid, OSError, ...
-            raise InputError(name, f"not a readable .parquet file ({exc})") from None
+            error = exc
+        local = getattr(fh, "name", None)
+        if isinstance(local, str):  # the reader's own call, for the reader's own words
+            try:
+                return int(parquet.read_table(Path(local)).num_rows)
+            except Exception as exc:
+                error = exc
+        raise InputError(name, f"not a readable .parquet file ({error})")
     try:  # an Arrow IPC file (Feather v2): the footer lists the batches
         return int(ipc.open_file(fh).count_rows())
     except Exception:
