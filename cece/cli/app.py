@@ -40,6 +40,7 @@ class RunSettings:
 
 RUN = RunSettings()
 COMMANDS: dict[str, Command] = {}  # in registration order: the order of `cece --help`
+SHARDED_COMMANDS = ("categorical", "binary", "entropy", "kl", "compare")  # files or shards
 
 
 def command(name: str | None = None, **settings) -> Callable:
@@ -169,6 +170,19 @@ class CeceCommand(TyperCommand):
                 )
             )
 
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        """Click's parsing, then: two shards of one ``-NNNNN-of-MMMMM`` set given as two of
+        the arguments (``cece categorical preds-*.npy`` over two shards, unquoted: PREDS and
+        LABELS both predictions) are refused, not computed into a wrong number."""
+        rest = super().parse_args(ctx, args)
+        if self.name in SHARDED_COMMANDS:
+            slots = [p for p in self.get_params(ctx) if p.param_type_name == "argument"]
+            given = [(p, ctx.params.get(p.name)) for p in slots]
+            given = [(p, v) for p, v in given if isinstance(v, str) and "-of-" in v]
+            if len(given) > 1:
+                _one_set(given)
+        return rest
+
     def collect_usage_pieces(self, ctx) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         return pieces + [
@@ -200,6 +214,23 @@ class CeceCommand(TyperCommand):
                         if title == "Arguments"
                         else [(term.ljust(width), text) for term, text in rows]
                     )
+
+
+def _one_set(given: list) -> None:
+    import os
+    import shlex
+
+    from cece.errors import CeceError
+    from cece.io.shardnames import one_set, patterns_of
+
+    files = one_set([v for _, v in given if os.path.isfile(v)])
+    if files:
+        names = [_argument(p).strip("[]") for p, v in given if v in files[:2]]
+        raise CeceError(
+            f"{files[0]} and {files[1]}, shards of one set, were given as {names[0]} and "
+            f"{names[1]}: the shell expanded an unquoted pattern",
+            hint=f"quote the pattern so cece expands it: {shlex.quote(patterns_of(files)[0])}",
+        )
 
 
 def _argument(param) -> str:

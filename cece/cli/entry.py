@@ -19,7 +19,7 @@ import warnings
 import typer
 
 from cece.cli import app, compare, loss, measures, tools  # noqa: F401  (register the commands, in help order)
-from cece.cli.app import COMMANDS, COMPLETE_VAR, build
+from cece.cli.app import COMMANDS, COMPLETE_VAR, SHARDED_COMMANDS, build
 from cece.errors import CeceError, ExitCode, stderr_prefix
 
 _CLICK_ERRORS: tuple[type[Exception], ...] = tuple(
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     except CeceError as exc:
         code = _error(exc.message, exc.hint, exc.exit_code, debug)
     except _CLICK_ERRORS as exc:  # usage errors: unknown option, bad value, missing argument
-        code = _usage_error(exc, debug)
+        code = _usage_error(exc, debug, args)
     except KeyboardInterrupt:
         print("cece: interrupted", file=sys.stderr)
         code = ExitCode.INTERRUPTED
@@ -153,13 +153,63 @@ def _error(message: str, hint: str | None, code: int, debug: bool) -> int:
     return code
 
 
-def _usage_error(exc: Exception, debug: bool) -> int:
+def _usage_error(exc: Exception, debug: bool, args: list[str]) -> int:
     message = exc.format_message()  # type: ignore[attr-defined]
     if type(exc).__name__ == "NoArgsIsHelpError":
         print(message)
         return ExitCode.OK
+    expanded = _shell_expanded(exc, message, args)
+    if expanded is not None:
+        return _error(*expanded, ExitCode.INPUT_ERROR, debug)
     message = message.replace("Value error, ", "")
     message = message[0].lower() + message[1:] if message else message
     ctx = getattr(exc, "ctx", None)
     where = f"{ctx.command_path} --help" if ctx is not None else "cece --help"
     return _error(message.rstrip("."), f"see {where}", ExitCode.INPUT_ERROR, debug)
+
+
+def _shell_expanded(exc: Exception, message: str, args: list[str]) -> tuple[str, str] | None:
+    """(message, hint) when the extra arguments of a loss command are the files of a pattern
+    the shell expanded (``cece categorical preds-*.npy labels-*.npy``, unquoted), else None.
+
+    The command's own parser (Click's ``Command.make_parser``) splits its arguments again, so
+    that option values are not taken for files; the patterns are rebuilt from the file names
+    (:func:`cece.io.shards.patterns_of`).
+    """
+    ctx = getattr(exc, "ctx", None)
+    command = getattr(ctx, "command", None)
+    if command is None or command.name not in SHARDED_COMMANDS:
+        return None
+    if not message.startswith("Got unexpected extra argument"):
+        return None
+    try:
+        rest = args[args.index(command.name) + 1 :]
+        values, extra, _ = command.make_parser(ctx).parse_args(rest)
+    except Exception:  # a parser that cannot split them again: Click's own message
+        return None
+    slots = [p for p in command.params if p.param_type_name == "argument"]
+    taken = [values.get(p.name) for p in slots]  # the arguments, then what was left over
+    positional = [str(v) for v in taken if isinstance(v, str)] + [str(a) for a in extra]
+    import shlex
+
+    from cece.io.shards import is_sharded, patterns_of
+
+    files = [a for a in positional if os.path.isfile(a)]
+    if len(positional) <= len(slots) or len(files) < 2:
+        return None
+    if any(not (os.path.isfile(a) or is_sharded(a)) for a in positional):
+        return None
+    names = [p.metavar or (p.name or "").upper() for p in slots]
+    where = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    count = (
+        f"{len(files)} files" if len(files) == len(positional) else f"{len(positional)} arguments"
+    )
+    go = "goes" if len(names) == 1 else "go"
+    patterns = patterns_of(positional)
+    quoted = " ".join(shlex.quote(p) for p in patterns)
+    many = sum(is_sharded(p) for p in patterns) > 1
+    return (
+        f"got {count} where {where} {go}: the shell expanded an unquoted pattern",
+        f"quote the pattern{'s' if many else ''} so cece expands {'them' if many else 'it'}: "
+        + quoted,
+    )
