@@ -242,3 +242,27 @@ def test_local_runs_and_help_never_import_dask_or_fsspec(tmp_path):
             [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60
         )
         assert run.stderr.strip().splitlines()[-1] == "[]", (args, run.stderr)
+
+
+def test_relative_paths_reach_the_workers_and_errors_name_them_as_given(
+    tmp_path, scheduler, monkeypatch
+):
+    """The workers' directory is not this one: files named relative to it are sent as
+    absolute paths, and a worker's error line names them as they were typed."""
+    write_shards(tmp_path, [12, 7])
+    monkeypatch.chdir(tmp_path)
+    dask = ("--engine", "dask", "--scheduler", scheduler)
+    local, remote = (
+        json.loads(run_cece("categorical", "preds-*.npy", "labels-*.npy", "-f", "json", *e).out)
+        for e in ((), dask)
+    )
+    same_bits(local, remote)
+    assert remote["input"]["shards"][0]["preds"] == "preds-0.npy"
+    bad = np.load("labels-1.npy")
+    bad[2] = -3
+    np.save("labels-1.npy", bad)
+    line = run_cece("categorical", "preds-*.npy", "labels-*.npy", *dask).error_line()
+    assert line == (
+        "cece: error: labels-1.npy: row 2: label -3 is out of range for 10 classes "
+        "(expected 0..9) (row 14 of all shards)"
+    )

@@ -16,6 +16,7 @@ Dask is imported here only, and only for ``--engine dask``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import uuid
@@ -26,11 +27,13 @@ from cece.checks import KindDetector
 from cece.engine import select
 from cece.engine.shards import Part, compute, decide, failed
 from cece.engine.task import Task
-from cece.errors import CeceError, EngineError
+from cece.errors import CeceError, EngineError, InputError
 from cece.io.shards import Shard
 from cece.options import EngineOptions, Keep, LossOptions
 
 TIMEOUT = 10.0  # seconds to reach a scheduler; CECE_DASK_TIMEOUT changes it
+# the loss options that can name a local file, which the workers read too
+FILES = ("sample_weight", "mask", "sequence_ids", "bytes", "words", "rescale")
 KILL_HOOK = "CECE_TEST_KILL_WORKER"  # tests: a marker file, or "always"
 
 
@@ -93,6 +96,7 @@ class Cluster:
         self.cluster: Any = None
         self.futures: list[Any] = []
         self.shards: list[Shard] = []
+        self.given: dict[str, str] = {}  # absolute path sent to the workers → the name given
         self.tasks = 0
 
     def __enter__(self) -> Cluster:
@@ -189,13 +193,14 @@ class Cluster:
     def _submit(self, task_class, opts, keep, shards, strict, detector) -> list:
         token = uuid.uuid4().hex[:12]
         self.tasks += len(shards)
+        opts = dataclasses.replace(opts, **{k: self._path(getattr(opts, k)) for k in FILES})
         return [
             self.client.submit(
                 shard_task,
                 task_class,
                 opts,
                 keep,
-                shard,
+                self._located(shard),
                 strict,
                 detector,
                 key=f"cece-shard-{shard.index}-{token}",
@@ -215,10 +220,11 @@ class Cluster:
         rows = 0
         try:
             for meta in as_completed(list(metas)):
-                part = self._result(meta, shards[metas[meta]])
+                shard = shards[metas[meta]]
+                part = dataclasses.replace(self._result(meta, shard), shard=shard)
                 if part.error is not None:
                     self.client.cancel(futures)
-                    raise failed(part, _first_row(self.shards, part.shard.index))
+                    raise self._as_given(failed(part, _first_row(self.shards, shard.index)))
                 parts[metas[meta]] = part
                 rows += part.rows
                 if on_progress is not None:
@@ -226,6 +232,35 @@ class Cluster:
         finally:
             self.client.cancel(list(metas))
         return [parts[i] for i in range(len(shards))]
+
+    def _path(self, arg: str | None) -> str | None:
+        """A local file named relative to this directory, named for the workers (whose
+        directory is theirs): absolute. URLs, names of columns and numbers stay as given."""
+        if arg is None or "://" in arg or os.path.isabs(arg):
+            return arg
+        base = arg if os.path.exists(arg) else arg.rpartition(":")[0]
+        if not base or not os.path.exists(base):
+            return arg
+        absolute = os.path.abspath(arg)
+        self.given[absolute] = arg
+        return absolute
+
+    def _located(self, shard: Shard) -> Shard:
+        extra = {k: self._path(v) or v for k, v in shard.extra.items()}
+        return dataclasses.replace(
+            shard,
+            preds=self._path(shard.preds) or shard.preds,
+            labels=self._path(shard.labels),
+            extra=extra,
+        )
+
+    def _as_given(self, error: CeceError) -> CeceError:
+        """A worker's error line with the files named as they were given."""
+        for absolute, arg in sorted(self.given.items(), key=lambda kv: -len(kv[0])):
+            error.message = error.message.replace(absolute, arg)
+            if isinstance(error, InputError):
+                error.source = error.source.replace(absolute, arg)
+        return error
 
     def _result(self, meta: Any, shard: Shard) -> Part:
         from distributed.scheduler import KilledWorker
