@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 HEADINGS = {
     "index": "#",
+    "shard_index": "# in shard",
     "sequence": "sequence",
     "position": "position",
     "row": "row",
