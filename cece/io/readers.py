@@ -156,6 +156,11 @@ def _load_url(spec: Spec) -> Loaded:
     if found.is_dir:
         if zarrs.kind_of({m: found.child(m) for m in zarrs.META}):
             return zarrs.open_array(spec.url, name, spec.key)
+        if found.child("state.json") is not None:
+            raise InputError(
+                name,
+                "a datasets.save_to_disk folder is read from a local path only; copy it here first",
+            )
         raise InputError(name, "is a directory; expected a file")
     head = found.read(0, 16)
     magic = formats.magic_of(head, found.size, lambda: torchfile.is_archive(found.open()))
