@@ -118,18 +118,27 @@ class ChunkRows:
         first, last = start // self.inner, -(-stop // self.inner)
         lo, hi, values = self.span
         if not lo <= first < last <= hi:
-            lo = first - first % self.chunk
-            hi = min(self.rows, -(-last // self.chunk) * self.chunk)
-            try:
-                values = np.asarray(self.array[lo:hi]).reshape(-1)
-            except CeceError:
-                raise
-            except Exception as exc:  # a missing or corrupt chunk, the storage
-                raise InputError(
-                    self.name, f"cannot read rows {lo}..{hi - 1} ({_first_line(exc)})"
-                ) from None
+            new_lo = first - first % self.chunk
+            new_hi = min(self.rows, -(-last // self.chunk) * self.chunk)
+            if lo <= first < hi:  # the kept span holds the start: read only the chunks after it
+                kept = values[(new_lo - lo) * self.inner :]
+                values = np.concatenate([kept, self._rows(hi, new_hi)])
+            else:
+                values = self._rows(new_lo, new_hi)
+            lo, hi = new_lo, new_hi
             self.span = (lo, hi, values)
         return values[start - lo * self.inner : stop - lo * self.inner]
+
+    def _rows(self, lo: int, hi: int) -> np.ndarray:
+        """Rows ``[lo, hi)`` (whole chunks), flat."""
+        try:
+            return np.asarray(self.array[lo:hi]).reshape(-1)
+        except CeceError:
+            raise
+        except Exception as exc:  # a missing or corrupt chunk, the storage
+            raise InputError(
+                self.name, f"cannot read rows {lo}..{hi - 1} ({_first_line(exc)})"
+            ) from None
 
 
 def open_array(target: str, name: str, key: str | None) -> ArrayInput:
