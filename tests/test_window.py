@@ -158,11 +158,12 @@ def test_remote_npy_in_a_window_reads_only_its_rows(tmp_path, monkeypatch, whole
 
 @pytest.mark.parametrize("lazy", [True, False])
 def test_zarr_in_a_window(tmp_path, monkeypatch, lazy):
-    zarr = pytest.importorskip("zarr")
+    pytest.importorskip("zarr")
+    from test_zarr_input import _array
+
     if lazy:
         monkeypatch.setattr(zarrs, "WHOLE", 0)
-    z = zarr.create_array(str(tmp_path / "p.zarr"), shape=LOGITS.shape, chunks=(128, 4), dtype="f4")
-    z[...] = LOGITS
+    _array(str(tmp_path / "p.zarr"), LOGITS, (128, 4))
     np.save(tmp_path / "l.npy", LABELS)
     check_windows(["categorical", str(tmp_path / "p.zarr"), str(tmp_path / "l.npy")])
 
@@ -246,9 +247,10 @@ def test_safetensors_and_zarr_ranges(tmp_path):
     _safetensors(tmp_path / "m.safetensors", {"x": ("F32", LOGITS), "y": ("I64", LABELS)})
     ranges = chunk_ranges(f"{tmp_path}/m.safetensors:x", 1, block_rows=500)
     assert ranges == [(0, 500), (500, 1000), (1000, 1500)]
-    zarr = pytest.importorskip("zarr")
-    z = zarr.create_array(str(tmp_path / "p.zarr"), shape=LOGITS.shape, chunks=(97, 6), dtype="f4")
-    z[...] = LOGITS
+    pytest.importorskip("zarr")
+    from test_zarr_input import _array
+
+    _array(str(tmp_path / "p.zarr"), LOGITS, (97, 6))
     ranges = chunk_ranges(str(tmp_path / "p.zarr"), 97 * 24 * 3)
     _covers(ranges, N)
     assert all(a % 97 == 0 for a, _ in ranges) and ranges[0] == (0, 291)

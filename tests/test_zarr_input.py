@@ -24,10 +24,37 @@ LM = RNG.normal(size=(23, 17, 6)).astype(np.float32)
 LM_LABELS = RNG.integers(0, 6, size=(23, 17))
 
 
-def _array(store, values: np.ndarray, chunks: tuple[int, ...], fmt: int):
-    z = zarr.create_array(
-        store, shape=values.shape, chunks=chunks, dtype=values.dtype, zarr_format=fmt
-    )
+ZARR2 = int(zarr.__version__.split(".")[0]) < 3  # writes format 2 only (the lowest versions)
+
+
+def _array(store, values: np.ndarray, chunks: tuple[int, ...], fmt: int = 2):
+    """A Zarr array written by zarr 2 or 3 (format 3 needs zarr 3)."""
+    if ZARR2:
+        if fmt == 3:
+            pytest.skip("zarr 2 writes format 2 only")
+        z = zarr.open_array(store, mode="w", shape=values.shape, chunks=chunks, dtype=values.dtype)
+    else:
+        z = zarr.create_array(
+            store, shape=values.shape, chunks=chunks, dtype=values.dtype, zarr_format=fmt
+        )
+    z[...] = values
+    return z
+
+
+def _group(store, fmt: int = 2):
+    if ZARR2:
+        if fmt == 3:
+            pytest.skip("zarr 2 writes format 2 only")
+        return zarr.open_group(store, mode="w")
+    return zarr.open_group(store, mode="w", zarr_format=fmt)
+
+
+def _member(group, name: str, values: np.ndarray, chunks: tuple[int, ...] | None = None):
+    chunks = chunks or values.shape
+    if ZARR2:
+        z = group.create(name, shape=values.shape, chunks=chunks, dtype=values.dtype)
+    else:
+        z = group.create_array(name, shape=values.shape, chunks=chunks, dtype=values.dtype)
     z[...] = values
     return z
 
@@ -68,10 +95,9 @@ def test_arrays_of_a_group_by_name(tmp_path, fmt, reads):
     """``store.zarr:logits`` as ``file.npz:logits``; a nested member by its path."""
     np.save(tmp_path / "p.npy", LM)
     np.save(tmp_path / "l.npy", LM_LABELS)
-    group = zarr.open_group(str(tmp_path / "s.zarr"), mode="w", zarr_format=fmt)
-    group.create_array("logits", shape=LM.shape, chunks=(5, 17, 6), dtype=LM.dtype)[...] = LM
-    sub = group.create_group("targets")
-    sub.create_array("labels", shape=LM_LABELS.shape, chunks=(4, 5), dtype="i8")[...] = LM_LABELS
+    group = _group(str(tmp_path / "s.zarr"), fmt)
+    _member(group, "logits", LM, (5, 17, 6))
+    _member(group.create_group("targets"), "labels", LM_LABELS, (4, 5))
     want = document("categorical", str(tmp_path / "p.npy"), str(tmp_path / "l.npy"))
     store = str(tmp_path / "s.zarr")
     assert document("categorical", f"{store}:logits", f"{store}:targets/labels") == want
@@ -85,9 +111,8 @@ def test_zarr_behind_a_url(tmp_path, scheme, reads):
     # written through the URL (memory), or as local paths and read through file://
     where = f"memory://cece-zarr-{uuid.uuid4().hex}" if scheme == "memory" else str(tmp_path)
     base = where if scheme == "memory" else f"file://{tmp_path}"
-    _array(f"{where}/p.zarr", LOGITS, (211, 9), 3)
-    group = zarr.open_group(f"{where}/g.zarr", mode="w", zarr_format=2)
-    group.create_array("labels", shape=LABELS.shape, chunks=(500,), dtype="i8")[...] = LABELS
+    _array(f"{where}/p.zarr", LOGITS, (211, 9), 2 if ZARR2 else 3)
+    _member(_group(f"{where}/g.zarr", 2), "labels", LABELS, (500,))
     want = document("categorical", str(tmp_path / "p.npy"), str(tmp_path / "l.npy"))
     assert document("categorical", f"{base}/p.zarr", f"{base}/g.zarr:labels") == want
 
@@ -98,7 +123,7 @@ def test_each_chunk_is_read_once(tmp_path, monkeypatch):
     monkeypatch.setattr(zarrs, "WHOLE", 0)
     x = RNG.normal(size=(50_000, 40)).astype(np.float32)
     y = RNG.integers(0, 40, len(x))
-    _array(str(tmp_path / "p.zarr"), x, (7_001, 40), 3)
+    _array(str(tmp_path / "p.zarr"), x, (7_001, 40))
     np.save(tmp_path / "p.npy", x)
     np.save(tmp_path / "l.npy", y)
     spans: list[tuple[int, int]] = []
@@ -118,9 +143,9 @@ def test_each_chunk_is_read_once(tmp_path, monkeypatch):
 
 
 def test_a_group_without_a_name_is_one_line(tmp_path):
-    group = zarr.open_group(str(tmp_path / "s.zarr"), mode="w")
-    group.create_array("logits", shape=(3, 2), dtype="f4")
-    group.create_array("labels", shape=(3,), dtype="i8")
+    group = _group(str(tmp_path / "s.zarr"))
+    _member(group, "logits", np.zeros((3, 2), "f4"))
+    _member(group, "labels", np.zeros(3, "i8"))
     store = str(tmp_path / "s.zarr")
     run = run_cece("categorical", store)
     assert run.error_line() == (
@@ -131,9 +156,9 @@ def test_a_group_without_a_name_is_one_line(tmp_path):
 
 
 def test_a_member_that_is_a_group_or_missing_is_one_line(tmp_path):
-    group = zarr.open_group(str(tmp_path / "s.zarr"), mode="w")
-    group.create_group("sub").create_array("x", shape=(3, 2), dtype="f4")
-    group.create_array("labels", shape=(3,), dtype="i8")
+    group = _group(str(tmp_path / "s.zarr"))
+    _member(group.create_group("sub"), "x", np.zeros((3, 2), "f4"))
+    _member(group, "labels", np.zeros(3, "i8"))
     store = str(tmp_path / "s.zarr")
     run = run_cece("categorical", f"{store}:sub")
     assert run.error_line() == (
@@ -144,7 +169,7 @@ def test_a_member_that_is_a_group_or_missing_is_one_line(tmp_path):
 
 
 def test_an_array_given_a_name_is_one_line(tmp_path):
-    _array(str(tmp_path / "p.zarr"), LOGITS[:10], (5, 9), 3)
+    _array(str(tmp_path / "p.zarr"), LOGITS[:10], (5, 9))
     run = run_cece("categorical", f"{tmp_path / 'p.zarr'}:x", "[0]")
     assert run.error_line() == (
         f"cece: error: {tmp_path / 'p.zarr'}:x: ':x' selects an array in a Zarr group; "
