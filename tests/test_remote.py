@@ -506,3 +506,40 @@ def test_s3_missing_object_is_one_line(s3):
     _, bucket = s3
     run = run_cece("categorical", f"s3://{bucket}/nothing/x.npy", "[0]")
     assert run.error_line() == f"cece: error: s3://{bucket}/nothing/x.npy: no such file"
+
+
+def test_option_files_behind_urls(memory_dir, tmp_path):
+    """--weight, --pos-weight and --rescale files, --sample-weight and --mask: URLs too."""
+    fs, root = memory_dir
+    local = str(tmp_path) + "/"
+    files = {
+        "p.npy": npy_bytes(LOGITS),
+        "l.npy": npy_bytes(LABELS),
+        "cw.npy": npy_bytes(RNG.uniform(0.5, 2, C)),
+        "sw.npy": npy_bytes(RNG.uniform(0.5, 2, N)),
+        "bp.npy": npy_bytes(PROBS),
+        "bt.npy": npy_bytes(TARGETS),
+        "pw.npy": npy_bytes(np.array([0.5, 2.0, 3.0])),
+        "rs.npy": npy_bytes(np.array([[1.5, 0.5, 2.0]])),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        fs.pipe_file(f"{root}/{name}", data)
+    categorical = ["categorical", "{d}p.npy", "{d}l.npy", "--weight", "{d}cw.npy"]
+    categorical += ["--sample-weight", "{d}sw.npy"]
+    binary = ["binary", "{d}bp.npy", "{d}bt.npy", "--pos-weight", "{d}pw.npy"]
+    binary += ["--rescale", "{d}rs.npy"]
+    for args in (categorical, binary):
+        assert document(args, f"memory://{root}/", local) == document(args, local, local)
+
+
+def test_torch_files_behind_urls(memory_dir, tmp_path):
+    torch = pytest.importorskip("torch")
+    fs, root = memory_dir
+    local = str(tmp_path) + "/"
+    torch.save(
+        {"logits": torch.from_numpy(LOGITS), "labels": torch.from_numpy(LABELS)}, tmp_path / "d.pt"
+    )
+    fs.pipe_file(f"{root}/d.pt", (tmp_path / "d.pt").read_bytes())
+    args = ["categorical", "{d}d.pt:logits", "{d}d.pt:labels"]
+    assert document(args, f"memory://{root}/", local) == document(args, local, local)

@@ -163,7 +163,7 @@ def _load_url(spec: Spec) -> Loaded:
             )
         raise InputError(name, "is a directory; expected a file")
     head = found.read(0, 16)
-    magic = formats.magic_of(head, found.size, lambda: torchfile.is_archive(found.open()))
+    magic = formats.magic_of(head, found.size, found.torch_archive)
     fmt, compression = formats.decide(
         name, *formats.format_of(PurePosixPath(found.path)), magic, spec.key
     )
@@ -226,6 +226,10 @@ def _windowed(data: Loaded, start: int, stop: int) -> ArrayInput:
 
 
 def exists(path: str | Path) -> bool:
+    """A file (or directory) by that name; a URL counts as one (whether its object exists,
+    opening it says)."""
+    if isinstance(path, str) and remote.is_url(path):
+        return True
     try:
         return Path(path).exists()
     except (OSError, ValueError):

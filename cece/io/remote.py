@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, cast
 import numpy as np
 
 from cece.errors import CeceError, InputError
-from cece.io import safetensors
+from cece.io import safetensors, torchfile
 from cece.io.arrays import ArrayInput, npy_header
 from cece.io.lazy import LazyArray
 
@@ -124,6 +124,11 @@ class Remote:
         """The object as a file (seekable; reads by ranges), its failures one line."""
         with guarded(self.name):
             return cast(BinaryIO, Stream(self.fs.open(self.path, "rb"), self.name))
+
+    def torch_archive(self) -> bool:
+        """A zip file written by ``torch.save`` (not an .npz)."""
+        with self.open() as fh:
+            return torchfile.is_archive(fh)
 
     def child(self, name: str) -> bytes | None:
         """A file inside the directory (Zarr metadata), or None when there is none."""

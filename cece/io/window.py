@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from cece.errors import OptionError
-from cece.io import formats, readers, remote, safetensors, torchfile, zarrs
+from cece.io import formats, readers, remote, safetensors, zarrs
 from cece.io.arrays import npy_header
 from cece.io.bfloat16 import BIT_KINDS
 from cece.io.blocks import rows_per_block
@@ -72,7 +72,7 @@ def layout(arg: str) -> tuple[tuple[int, ...], np.dtype, int | None] | None:
                 return None
             return zarrs.layout(spec.url, spec.name, spec.key)
         head = found.read(0, 16)
-        magic = formats.magic_of(head, found.size, lambda: torchfile.is_archive(found.open()))
+        magic = formats.magic_of(head, found.size, found.torch_archive)
         fmt, compression = formats.decide(
             spec.name, *formats.format_of(Path(found.path)), magic, spec.key
         )
