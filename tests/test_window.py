@@ -54,7 +54,7 @@ def _safetensors(path, tensors):
 
 
 @pytest.mark.parametrize(
-    "form", ["npy", "npy Fortran", "npy.gz", "npz", "safetensors", "npy bfloat16 bits"]
+    "form", ["npy", "npy Fortran", "npy.gz", "npz", "safetensors", "npy bfloat16 bits", "pt"]
 )
 def test_local_arrays_in_a_window(tmp_path, form):
     p, labels = tmp_path / "p", str(tmp_path / "l.npy")
@@ -76,6 +76,10 @@ def test_local_arrays_in_a_window(tmp_path, form):
     elif form == "safetensors":
         _safetensors(tmp_path / "m.safetensors", {"x": ("F32", LOGITS), "y": ("I64", LABELS)})
         preds, labels = f"{tmp_path}/m.safetensors:x", f"{tmp_path}/m.safetensors:y"
+    elif form == "pt":
+        torch = pytest.importorskip("torch")
+        torch.save({"x": torch.from_numpy(LOGITS), "y": torch.from_numpy(LABELS)}, f"{p}.pt")
+        preds, labels = f"{p}.pt:x", f"{p}.pt:y"
     else:
         np.save(f"{p}.npy", (LOGITS.view(np.uint32) >> 16).astype(np.uint16))
         preds, extra = f"{p}.npy", ["--dtype", "bfloat16"]

@@ -150,8 +150,24 @@ class RowBlocks:
         self.out_shape = out_shape
 
     def blocks(self, rows: int) -> Iterator[np.ndarray]:
-        step = self.row_length
-        for start in range(0, self.n_rows, rows):
+        """The blocks in order; the next one is read (in one other thread) while this one
+        is computed, so a remote store's latency overlaps the arithmetic."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        starts = range(0, self.n_rows, rows)
+
+        def read(start: int) -> np.ndarray:
             k = min(rows, self.n_rows - start)
-            block = self.array.elements(start * step, (start + k) * step)
-            yield block.reshape((k,) + self.out_shape)
+            block = self.array.elements(start * self.row_length, (start + k) * self.row_length)
+            return block.reshape((k,) + self.out_shape)
+
+        if len(starts) <= 1:
+            yield from (read(start) for start in starts)
+            return
+        with ThreadPoolExecutor(1) as pool:
+            ahead = pool.submit(read, starts[0])
+            for i in range(len(starts)):
+                block = ahead.result()
+                if i + 1 < len(starts):
+                    ahead = pool.submit(read, starts[i + 1])
+                yield block

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from pathlib import Path
 from typing import Any, cast
 
@@ -113,8 +114,13 @@ class ChunkRows:
         self.inner = math.prod(int(d) for d in array.shape[1:])
         self.chunk = chunk_rows(array)
         self.span: tuple[int, int, np.ndarray] = (0, 0, np.empty(0, array.dtype))
+        self.lock = threading.Lock()  # the kept span is shared by the readers of the array
 
     def read(self, start: int, stop: int) -> np.ndarray:
+        with self.lock:
+            return self._read(start, stop)
+
+    def _read(self, start: int, stop: int) -> np.ndarray:
         first, last = start // self.inner, -(-stop // self.inner)
         lo, hi, values = self.span
         if not lo <= first < last <= hi:
