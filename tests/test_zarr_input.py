@@ -200,3 +200,19 @@ def test_rows_and_chunks_from_the_metadata(tmp_path):
     assert window.rows_of_zarr(str(tmp_path / "p.zarr")) == len(LOGITS)
     assert zarrs.layout(str(tmp_path / "p.zarr"), "p", None) == (LOGITS.shape, LOGITS.dtype, 97)
     assert window.rows_of_zarr(str(tmp_path)) is None
+
+
+def test_class_names_in_a_zarr_array(tmp_path):
+    names = np.array(["cat", "dog", "pig"])
+    labels = names[LABELS[:50] % 3]
+    np.save(tmp_path / "p.npy", LOGITS[:50, :3])
+    np.save(tmp_path / "l.npy", labels)
+    if ZARR2:
+        z = zarr.open_array(str(tmp_path / "l.zarr"), mode="w", shape=(50,), dtype=labels.dtype)
+    else:
+        z = zarr.create_array(str(tmp_path / "l.zarr"), shape=(50,), dtype=str)
+    z[...] = labels
+    args = ["--classes", "cat,dog,pig"]
+    want = document("categorical", str(tmp_path / "p.npy"), str(tmp_path / "l.npy"), *args)
+    got = document("categorical", str(tmp_path / "p.npy"), str(tmp_path / "l.zarr"), *args)
+    assert got == want

@@ -151,14 +151,19 @@ def open_array(target: str, name: str, key: str | None) -> ArrayInput:
     """A Zarr array as an array input: read at once when small, else lazily by chunks."""
     array = node(target, name, key)
     dtype = np.dtype(array.dtype)
-    if dtype.kind not in "iufbUS":
+    if dtype.kind not in "iufbUSOT":
         raise InputError(name, f"holds {dtype} values; expected numbers (or class names)")
     shape = tuple(int(d) for d in array.shape)
-    if math.prod(shape) * dtype.itemsize <= WHOLE or not shape or dtype.kind in "US":
+    if math.prod(shape) * dtype.itemsize <= WHOLE or not shape or dtype.kind in "USOT":
         try:
             values = np.asarray(array[...])
         except Exception as exc:
             raise InputError(name, f"cannot read ({_first_line(exc)})") from None
+        if values.dtype.kind in "OT":  # Zarr 3's variable-length strings: class names
+            items = values.ravel().tolist()
+            if not all(isinstance(v, str) for v in items):
+                raise InputError(name, "holds Python objects; expected numbers or class names")
+            values = np.array(items, dtype=str).reshape(values.shape)
         return ArrayInput(name, values, stored=True)
     lazy = LazyArray(ChunkRows(array, name), shape, dtype)
     return ArrayInput(name, cast(np.ndarray, lazy), stored=True)
