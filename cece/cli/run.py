@@ -23,6 +23,7 @@ from cece.engine.task import Records, Task
 from cece.engine.uncertainty import check_confidence
 from cece.errors import CeceError, ExitCode, OptionError, stderr_prefix
 from cece.io import arrays, factors, readers
+from cece.io.window import whole_rows
 from cece.options import EngineOptions, LossOptions, OutputOptions
 from cece.report import documents, numbers, progress, records, tables
 from cece.report.output import open_output
@@ -294,7 +295,8 @@ def parse_numbers(text: str | None, option: str) -> tuple[float, ...] | None:
     if text is None:
         return None
     if readers.exists(text):
-        data = readers.load(readers.resolve(text))
+        with whole_rows():  # one number a class: never cut by a row window
+            data = readers.load(readers.resolve(text))
         if isinstance(data, arrays.ArrayInput):
             return tuple(np.asarray(data.array, dtype=np.float64).ravel().tolist())
         blocks = list(data.blocks(list(range(data.ncols)), []))

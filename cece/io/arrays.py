@@ -12,13 +12,14 @@ import mmap
 import sys
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import numpy as np
 
 from cece.errors import CeceError, InputError
+from cece.io.lazy import LazyArray, RowBlocks
 
 
 @dataclass
@@ -71,6 +72,12 @@ def _npy_header(fh: BinaryIO, name: str) -> tuple[tuple[int, ...], bool, np.dtyp
     return shape, fortran, dtype
 
 
+def npy_header(fh: BinaryIO, name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """(shape, Fortran order, dtype) from a .npy header at ``fh``'s position, checked as for
+    a local file (no objects, no negative or impossible shapes)."""
+    return _npy_header(fh, name)
+
+
 def _data_bytes(shape: tuple[int, ...], dtype: np.dtype) -> int:
     """Bytes of data an array of this shape needs (Python ints: no int64 overflow)."""
     return math.prod(shape) * dtype.itemsize
@@ -113,8 +120,13 @@ class NpyRows:
         self.out_shape = out_shape
 
     @classmethod
-    def of(cls, array: np.ndarray, row_length: int, out_shape: tuple[int, ...]) -> NpyRows | None:
-        """A reader for the whole of a .npy memory map in C order, else None."""
+    def of(
+        cls, array: np.ndarray, row_length: int, out_shape: tuple[int, ...]
+    ) -> NpyRows | RowBlocks | None:
+        """A reader for the whole of a .npy memory map in C order (or of an array read by
+        ranges, :mod:`cece.io.lazy`), else None."""
+        if isinstance(array, LazyArray):
+            return array.row_blocks(row_length, out_shape)
         if (
             isinstance(array, np.memmap)
             and isinstance(array.base, mmap.mmap)
@@ -172,7 +184,7 @@ def npy_from_bytes(data: bytes, name: str) -> np.ndarray:
     return array.reshape(shape, order="F" if fortran else "C")
 
 
-def npz(path: Path, name: str, key: str | None) -> np.ndarray:
+def npz(path: Path | BinaryIO, name: str, key: str | None) -> np.ndarray:
     import zipfile
 
     try:
@@ -222,8 +234,13 @@ def literal_array(name: str, value: object) -> np.ndarray:
 
 
 def json_file(path: Path, name: str) -> np.ndarray:
+    return json_bytes(path.read_bytes(), name)
+
+
+def json_bytes(data: bytes, name: str) -> np.ndarray:
+    """A .json file's bytes as an array (of numbers or class names)."""
     try:
-        value = json.loads(path.read_text(encoding="utf-8-sig"))
+        value = json.loads(data.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(name, f"not valid JSON ({exc})") from None
     if isinstance(value, list) and value and isinstance(value[0], dict):
@@ -235,3 +252,28 @@ def json_file(path: Path, name: str) -> np.ndarray:
     if not is_literal(value):
         raise InputError(name, "expected a JSON array of numbers or class names")
     return literal_array(name, value)
+
+
+def window_rows(data: ArrayInput, start: int, stop: int) -> ArrayInput:
+    """Rows ``[start, stop)`` of an array's first axis, as if the file held just those
+    (clipped to the rows there are): a memory map is mapped again at the window's offset, a
+    lazy array stays lazy, an array in memory is sliced."""
+    array = data.array
+    if array.ndim == 0:
+        raise InputError(data.name, "holds a single value; a row window needs rows")
+    stop = min(stop, array.shape[0])
+    start = min(start, stop)
+    rows: object
+    if isinstance(array, LazyArray):
+        rows = array.window(start, stop)
+    elif isinstance(array, np.memmap) and array.filename and array.flags.c_contiguous:
+        step = array.itemsize * math.prod(array.shape[1:])
+        shape = (stop - start,) + array.shape[1:]
+        if stop > start and step:
+            offset = array.offset + start * step
+            rows = np.memmap(array.filename, array.dtype, "r", offset=offset, shape=shape)
+        else:
+            rows = np.zeros(shape, array.dtype)
+    else:
+        rows = array[start:stop]
+    return replace(data, array=cast(np.ndarray, rows))

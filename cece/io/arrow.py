@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -47,7 +48,8 @@ class ArrowTable:
         self.bits: set[str] = set()  # columns (fields) of bfloat16 bits (--dtype bfloat16)
 
     @classmethod
-    def open(cls, path: Path, name: str, fmt: str) -> ArrowTable:
+    def open(cls, path: Path | BinaryIO, name: str, fmt: str) -> ArrowTable:
+        """The table in a file (a path, or an open remote file read through it)."""
         try:
             import pyarrow as pa
             import pyarrow.feather as feather
@@ -61,6 +63,8 @@ class ArrowTable:
         try:
             if fmt == "parquet":
                 table = parquet.read_table(path)
+            elif fmt == "arrowstream" and not isinstance(path, Path):
+                table = ipc.open_stream(path).read_all()
             elif fmt == "arrowstream":
                 with pa.OSFile(str(path)) as source:  # read, not mapped: closed after
                     table = ipc.open_stream(source).read_all()

@@ -18,6 +18,7 @@ from cece.io import arrays
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.jsonl import JsonlTable
+from cece.io.lazy import RowBlocks
 from cece.io.text import TextTable
 
 ROWS = 1 << 18  # samples per block at most (fewer, larger blocks: less Python per sample)
@@ -36,7 +37,7 @@ class Source:
     text_parts: set[str] = field(default_factory=set)
     rows: int | None = None
 
-    file_rows: arrays.NpyRows | None = None  # plain reads of a C-ordered .npy file
+    file_rows: arrays.NpyRows | RowBlocks | None = None  # plain reads of a C-ordered .npy file
     decode: Callable[[np.ndarray], np.ndarray] | None = None  # stored blocks → numbers (bf16)
 
 

@@ -6,7 +6,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import BinaryIO, Protocol, Self, cast
 
 from cece.errors import CeceError, InputError
 
@@ -56,11 +56,50 @@ def opener(path: Path, compression: str | None) -> Callable[[], ByteStream]:
     return lambda: Guarded(zstandard.open(path, "rb"), path.name, "zstd")
 
 
-class Guarded(io.RawIOBase):
-    """Wraps a decompressing stream so that corrupt or truncated data is an InputError."""
+def stream_opener(
+    open_raw: Callable[[], ByteStream], name: str, compression: str | None
+) -> Callable[[], ByteStream]:
+    """As :func:`opener`, over a file object that ``open_raw`` opens (a remote file)."""
+    if compression is None:
+        return open_raw
+    if compression == "zstd":
+        try:
+            import zstandard
+        except ImportError:
+            raise InputError(
+                name, "reading .zst needs the zstandard package", hint="pip install 'cece[zstd]'"
+            ) from None
 
-    def __init__(self, stream: ByteStream, name: str, kind: str) -> None:
-        self._s, self._name, self._kind = stream, name, kind
+    def opened() -> ByteStream:
+        raw = cast(BinaryIO, open_raw())
+        stream: ByteStream
+        if compression == "gzip":
+            import gzip
+
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")
+        elif compression == "bz2":
+            import bz2
+
+            stream = bz2.BZ2File(raw)
+        elif compression == "xz":
+            import lzma
+
+            stream = lzma.LZMAFile(raw)  # noqa: SIM115
+        else:
+            stream = zstandard.open(raw, "rb")
+        return Guarded(stream, name, compression, raw=raw)
+
+    return opened
+
+
+class Guarded(io.RawIOBase):
+    """Wraps a decompressing stream so that corrupt or truncated data is an InputError
+    (``raw``: the file under it, closed with it)."""
+
+    def __init__(
+        self, stream: ByteStream, name: str, kind: str, raw: ByteStream | None = None
+    ) -> None:
+        self._s, self._name, self._kind, self._raw = stream, name, kind, raw
 
     def read(self, size: int = -1) -> bytes:
         try:
@@ -77,4 +116,6 @@ class Guarded(io.RawIOBase):
 
     def close(self) -> None:
         self._s.close()
+        if self._raw is not None:
+            self._raw.close()
         super().close()

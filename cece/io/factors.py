@@ -12,6 +12,7 @@ import numpy as np
 from cece.errors import CeceError, InputError
 from cece.io import bfloat16, readers
 from cece.io.arrays import ArrayInput
+from cece.io.window import whole_rows
 
 
 def is_column(text: str) -> bool:
@@ -28,9 +29,11 @@ def is_column(text: str) -> bool:
 
 
 def load(text: str, option: str) -> np.ndarray:
-    """The factors ``text`` names or spells, as float64 with their shape."""
+    """The factors ``text`` names or spells, as float64 with their shape (a file read whole,
+    also inside a row window: factors may be per column, which a window must not cut)."""
     if readers.exists(text):
-        data = readers.load(readers.resolve(text))
+        with whole_rows():
+            data = readers.load(readers.resolve(text))
         if isinstance(data, ArrayInput):
             arr = bfloat16.numbers(data).array
             if arr.dtype.kind not in "iufb":

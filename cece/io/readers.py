@@ -17,60 +17,29 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from cece.errors import CeceError, InputError
-from cece.io import safetensors, torchfile
+from cece.io import formats, remote, safetensors, torchfile, zarrs
 from cece.io.arrays import (
     ArrayInput,
     is_literal,
+    json_bytes,
     json_file,
     literal_array,
     npy_from_bytes,
     npy_mmap,
     npz,
+    window_rows,
 )
 from cece.io.arrow import ArrowTable
-from cece.io.compression import COMPRESSIONS, Guarded, opener
+from cece.io.compression import COMPRESSIONS, Guarded, opener, stream_opener
+from cece.io.formats import FORMATS, KEYED, MAGIC, SUFFIX
 from cece.io.jsonl import JsonlTable, looks_like_jsonl, one_object
+from cece.io.lazy import WINDOW
 from cece.io.text import TextTable
-
-FORMATS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".txt": "txt",
-    ".npy": "npy",
-    ".npz": "npz",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".feather": "feather",
-    ".arrow": "feather",
-    ".json": "json",
-    ".safetensors": "safetensors",
-    ".pt": "torch",
-    ".pth": "torch",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".jsonlines": "jsonl",
-}
-KEYED = ("npz", "safetensors", "torch")  # formats whose argument may end in :key
-SUFFIX = {"torch": "pt"}  # a format's usual suffix, where it is not the format's name
-
-
-MAGIC = [
-    (b"\x1f\x8b", "gzip"),
-    (b"BZh", "bz2"),
-    (b"\xfd7zXZ\x00", "xz"),
-    (b"\x28\xb5\x2f\xfd", "zstd"),
-    (b"\x93NUMPY", "npy"),
-    (b"PK\x03\x04", "npz"),
-    (b"PAR1", "parquet"),
-    (b"ARROW1", "feather"),
-    (torchfile.LEGACY_MAGIC, "torch"),
-    (b"\xff\xff\xff\xff", "arrowstream"),  # an Arrow IPC stream (continuation marker)
-]
-
 
 STDIN_FORMATS = ("csv", "tsv", "npy")
 
@@ -81,21 +50,25 @@ class Spec:
 
     arg: str
     name: str  # how messages refer to it
-    origin: str  # "path" | "stdin" | "literal"
+    origin: str  # "path" | "stdin" | "literal" | "url"
     path: Path | None = None
     key: str | None = None  # .npz member
     literal: object = None
+    url: str | None = None  # an fsspec URL (without its :key)
 
 
 def resolve(arg: str) -> Spec:
     """Decide whether ``arg`` is stdin, a path, ``file.npz:key`` or a JSON literal."""
     if arg == "-":
         return Spec(arg, "<stdin>", "stdin")
+    if remote.is_url(arg):
+        url, key = url_key(arg)
+        return Spec(arg, arg, "url", key=key, url=url)
     path = Path(arg)
     if exists(path):
         return Spec(arg, arg, "path", path)
     base, sep, key = arg.rpartition(":")
-    if sep and key and exists(base) and _keyed(Path(base)):
+    if sep and key and exists(base) and (formats.keyed(Path(base)) or zarrs.local_kind(Path(base))):
         return Spec(arg, arg, "path", Path(base), key=key)
     try:
         value = json.loads(arg)
@@ -112,10 +85,33 @@ def resolve(arg: str) -> Spec:
     )
 
 
-def load(
-    spec: Spec, *, stdin_format: str = "csv"
-) -> ArrayInput | TextTable | ArrowTable | JsonlTable:
-    """Open what ``spec`` names; arrays are read (NPY memory-mapped), tables only peeked at."""
+def url_key(arg: str) -> tuple[str, str | None]:
+    """``s3://b/x.safetensors:name`` → the URL and the key; a key only after a name whose
+    suffix takes one (.npz, .safetensors, .pt, .pth; .zarr: an array of a group)."""
+    head = remote.SCHEME.match(arg)
+    cut = head.end() if head else 0
+    base, sep, key = arg[cut:].rpartition(":")
+    suffix = PurePosixPath(base).suffix.lower()
+    if sep and key and (FORMATS.get(suffix) in KEYED or suffix == ".zarr"):
+        return arg[:cut] + base, key
+    return arg, None
+
+
+Loaded = ArrayInput | TextTable | ArrowTable | JsonlTable
+
+
+def load(spec: Spec, *, stdin_format: str = "csv") -> Loaded:
+    """Open what ``spec`` names; arrays are read (NPY memory-mapped or by range reads),
+    tables only peeked at. Inside :func:`cece.io.window.only_rows`, an array holds only the
+    window's rows."""
+    data = _load(spec, stdin_format)
+    window = WINDOW.get()
+    return data if window is None else _windowed(data, *window)
+
+
+def _load(spec: Spec, stdin_format: str) -> Loaded:
+    if spec.origin == "url":
+        return _load_url(spec)
     if spec.origin == "literal":
         return ArrayInput(spec.name, literal_array(spec.name, spec.literal))
     if spec.origin == "stdin":
@@ -127,39 +123,15 @@ def load(
     path, name = spec.path, spec.name
     if path.is_dir() and (path / "state.json").is_file():  # datasets.save_to_disk
         return ArrowTable.open_saved(path, name)
+    if zarrs.local_kind(path):
+        return zarrs.open_array(str(path), name, spec.key)
     _check_readable(path, name)
     if not stat.S_ISREG(path.stat().st_mode):  # a pipe such as <(zcat x.csv.gz): read it once
         return _table_from_bytes(name, path.read_bytes(), "txt")
-    fmt, compression = _format_of(path)
-    magic = _sniff_magic(path)
-    if compression is None and magic in COMPRESSIONS.values():
-        compression = magic  # compressed data under a plain name: read it anyway
-    elif compression is not None and magic != compression:
-        raise InputError(
-            name,
-            f"not a {compression} file (its first bytes are not {compression}'s)",
-            hint="rename it without the compression suffix if it is plain text",
-        )
-    binary = ("npy", "npz", "parquet", "feather", *KEYED[1:])
-    if magic == "arrowstream" and fmt in ("feather", "sniff"):
-        fmt = "arrowstream"  # .arrow from datasets.save_to_disk: a stream, not a file
-    if fmt == "sniff":
-        fmt = magic if magic in binary else "txt"
-    elif compression is None and magic not in (None, fmt) and magic not in COMPRESSIONS.values():
-        raise InputError(
-            name,
-            f"named like .{SUFFIX.get(fmt, fmt)} but holds {magic} data",
-            hint=f"rename it to end in .{SUFFIX.get(magic, magic)}",
-        )
-    elif compression is None and magic is None and fmt in binary:
-        raise InputError(name, f"not a .{fmt} file (its first bytes are not {fmt}'s)")
-    if spec.key is not None and fmt not in KEYED:
-        raise InputError(
-            name, f"':{spec.key}' selects an array in .npz, .safetensors or .pt files only"
-        )
+    fmt, compression = formats.decide(
+        name, *formats.format_of(path), formats.sniff_magic(path), spec.key
+    )
     if fmt in KEYED[1:]:
-        if compression:
-            raise InputError(name, f"a compressed .{SUFFIX.get(fmt, fmt)} file; decompress it")
         module = safetensors if fmt == "safetensors" else torchfile
         return module.read(path, name, spec.key)
     if fmt == "npy":
@@ -171,23 +143,93 @@ def load(
         return ArrayInput(name, npz(path, name, spec.key), stored=True)
     if fmt in ("parquet", "feather", "arrowstream"):
         return ArrowTable.open(path, name, fmt)
-    if fmt in ("json", "csv", "tsv", "txt"):
-        with opener(path, compression)() as stream:
-            if looks_like_jsonl(stream.read(1 << 16)):  # records, whatever the name says
-                fmt = "jsonl"
-        if fmt == "jsonl":
-            with opener(path, compression)() as stream:
-                if one_object(stream):
-                    raise _one_object(name)
-    if fmt == "jsonl":
-        return JsonlTable(name, opener(path, compression))
-    if fmt == "json":
-        return ArrayInput(name, json_file(path, name))
     size = None if compression else path.stat().st_size
-    return TextTable(name, opener(path, compression), fmt=fmt, size=size)
+    return _text(name, opener(path, compression), fmt, size, lambda: json_file(path, name))
+
+
+def _load_url(spec: Spec) -> Loaded:
+    """An fsspec URL: a Zarr directory, or a file read by range reads (arrays, headers) or
+    through an fsspec file (tables, text)."""
+    assert spec.url is not None
+    name = spec.name
+    found = remote.Remote(spec.url, name)
+    if found.is_dir:
+        if zarrs.kind_of({m: found.child(m) for m in zarrs.META}):
+            return zarrs.open_array(spec.url, name, spec.key)
+        if found.child("state.json") is not None:
+            raise InputError(
+                name,
+                "a datasets.save_to_disk folder is read from a local path only; copy it here first",
+            )
+        raise InputError(name, "is a directory; expected a file")
+    head = found.read(0, 16)
+    magic = formats.magic_of(head, found.size, found.torch_archive)
+    fmt, compression = formats.decide(
+        name, *formats.format_of(PurePosixPath(found.path)), magic, spec.key
+    )
+    with remote.guarded(name):  # what the storage raises while a reader reads: one line
+        return _remote_format(found, fmt, compression, spec.key)
+
+
+def _remote_format(found: remote.Remote, fmt: str, compression: str | None, key: str | None):
+    name = found.name
+    if fmt == "safetensors":
+        return remote.safetensors_array(found, key)
+    if fmt == "npy" and not compression:
+        return remote.npy(found)
+    if fmt in ("torch", "npz", "parquet", "feather", "arrowstream"):
+        with found.open() as fh:
+            if fmt == "torch":
+                return torchfile.read(fh, name, key)
+            if fmt == "npz":
+                return ArrayInput(name, npz(fh, name, key), stored=True)
+            return ArrowTable.open(fh, name, fmt)
+    read = stream_opener(found.open, name, compression)
+    if fmt == "npy":
+        return ArrayInput(name, npy_from_bytes(remote.read_all(read, name), name), stored=True)
+    size = None if compression else found.size
+    return _text(name, read, fmt, size, lambda: json_bytes(remote.read_all(read, name), name))
+
+
+def _records(name: str, read: Callable) -> bool:
+    """A text file that holds JSON records (one JSON object alone: refused)."""
+    with read() as stream:
+        if not looks_like_jsonl(stream.read(1 << 16)):
+            return False
+    with read() as stream:
+        if one_object(stream):
+            raise _one_object(name)
+    return True
+
+
+def _text(
+    name: str, read: Callable, fmt: str, size: int | None, as_json: Callable
+) -> TextTable | JsonlTable | ArrayInput:
+    """A text file: JSON records (whatever the name says), a .json array, or a table."""
+    if fmt in ("json", "csv", "tsv", "txt") and _records(name, read):
+        fmt = "jsonl"
+    if fmt == "jsonl":
+        return JsonlTable(name, read)
+    if fmt == "json":
+        return ArrayInput(name, as_json())
+    return TextTable(name, read, fmt=fmt, size=size)
+
+
+def _windowed(data: Loaded, start: int, stop: int) -> ArrayInput:
+    if not isinstance(data, ArrayInput):
+        raise InputError(
+            data.name,
+            f"a row window (rows {start}..{stop - 1}) applies to array inputs only "
+            "(.npy, .npz, .safetensors, .pt, Zarr); this is a table",
+        )
+    return window_rows(data, start, stop)
 
 
 def exists(path: str | Path) -> bool:
+    """A file (or directory) by that name; a URL counts as one (whether its object exists,
+    opening it says)."""
+    if isinstance(path, str) and remote.is_url(path):
+        return True
     try:
         return Path(path).exists()
     except (OSError, ValueError):
@@ -216,37 +258,6 @@ def _check_readable(path: Path, name: str) -> None:
     except OSError as exc:
         reason = "permission denied" if exc.errno == errno.EACCES else exc.strerror
         raise InputError(name, f"cannot read: {reason}") from None
-
-
-def _format_of(path: Path) -> tuple[str, str | None]:
-    """(format, compression) from the file name; format "sniff" when the name does not say."""
-    suffixes = [s.lower() for s in path.suffixes[-2:]]
-    compression = COMPRESSIONS.get(suffixes[-1]) if suffixes else None
-    if compression:
-        suffixes = suffixes[:-1]
-    fmt = FORMATS.get(suffixes[-1]) if suffixes else None
-    return fmt or "sniff", compression  # "sniff": the name does not say; look at the bytes
-
-
-def _keyed(path: Path) -> bool:
-    """A file whose members ``:key`` names: by its name, or by its bytes (``model.bin``)."""
-    if _format_of(path)[0] in KEYED:
-        return True
-    try:
-        return path.is_file() and _sniff_magic(path) in KEYED
-    except OSError:
-        return False
-
-
-def _sniff_magic(path: Path) -> str | None:
-    with open(path, "rb") as fh:
-        head = fh.read(16)
-    magic = next((fmt for magic, fmt in MAGIC if head.startswith(magic)), None)
-    if magic == "npz" and torchfile.is_archive(path):
-        return "torch"  # torch.save writes a zip too; its data.pkl member tells it apart
-    if magic is None and safetensors.looks_like(head, path.stat().st_size):
-        return "safetensors"
-    return magic
 
 
 def _read_stdin() -> bytes:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -48,14 +49,23 @@ def looks_like(head: bytes, size: int) -> bool:
 
 def header(path: Path, name: str) -> tuple[dict, int]:
     """The tensors' entries (without ``__metadata__``) and where their data begins."""
-    size = path.stat().st_size
     with open(path, "rb") as fh:
-        head = fh.read(9)
-        if not looks_like(head, size):
-            raise InputError(name, "not a .safetensors file (no header length and JSON header)")
-        n = int.from_bytes(head[:8], "little")
-        fh.seek(8)
-        raw = fh.read(n)
+
+        def read(start: int, stop: int) -> bytes:
+            fh.seek(start)
+            return fh.read(stop - start)
+
+        return header_from(read, path.stat().st_size, name)
+
+
+def header_from(read: Callable[[int, int], bytes], size: int, name: str) -> tuple[dict, int]:
+    """:func:`header` from a function that reads bytes ``[start, stop)`` (a remote file's
+    range reads) of a file of ``size`` bytes."""
+    head = read(0, 9)
+    if not looks_like(head, size):
+        raise InputError(name, "not a .safetensors file (no header length and JSON header)")
+    n = int.from_bytes(head[:8], "little")
+    raw = read(8, 8 + n)
     try:
         entries = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -69,6 +79,19 @@ def header(path: Path, name: str) -> tuple[dict, int]:
 def read(path: Path, name: str, key: str | None) -> ArrayInput:
     """The tensor ``key`` (or the only one) as an array mapped from the file."""
     entries, start = header(path, name)
+    code, dtype, shape, offset = tensor(entries, start, path.stat().st_size, name, key)
+    if math.prod(shape) == 0:
+        array = np.zeros(shape, dtype)
+    else:
+        array = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
+    return ArrayInput(name, array, stored=True, bfloat16=code == "BF16", stored_dtype=code)
+
+
+def tensor(
+    entries: dict, start: int, size: int, name: str, key: str | None
+) -> tuple[str, np.dtype, tuple[int, ...], int]:
+    """The tensor ``key`` (or the only one) of a header: (dtype code, dtype, shape, offset
+    of its data in the file), checked against the file's ``size``."""
     names = list(entries)
     if key is None:
         if not names:
@@ -105,10 +128,6 @@ def read(path: Path, name: str, key: str | None) -> ArrayInput:
         raise InputError(
             name, f"tensor {key!r}: shape {list(shape)} of {code} does not match its data offsets"
         )
-    if start + end > path.stat().st_size:
+    if start + end > size:
         raise InputError(name, f"truncated: tensor {key!r} ends past the end of the file")
-    if need == 0:
-        array = np.zeros(shape, dtype)
-    else:
-        array = np.memmap(path, dtype=dtype, mode="r", offset=start + begin, shape=shape)
-    return ArrayInput(name, array, stored=True, bfloat16=code == "BF16", stored_dtype=code)
+    return code, dtype, shape, start + begin

@@ -36,8 +36,9 @@ def is_archive(path: Path | BinaryIO) -> bool:
         return False
 
 
-def read(path: Path, name: str, key: str | None) -> ArrayInput:
-    """The tensor in the file, or the one ``key`` names (dict key, list/tuple index)."""
+def read(path: Path | BinaryIO, name: str, key: str | None) -> ArrayInput:
+    """The tensor in the file (a path, or an open remote file: read, not mapped), or the one
+    ``key`` names (dict key, list/tuple index)."""
     try:
         import torch
     except ImportError:
@@ -66,9 +67,10 @@ def read(path: Path, name: str, key: str | None) -> ArrayInput:
     return _array(torch, obj.detach(), name)
 
 
-def _load(torch, path: Path, name: str):
+def _load(torch, path: Path | BinaryIO, name: str):
+    mapped = isinstance(path, Path) and is_archive(path)
     try:
-        return torch.load(path, map_location="cpu", weights_only=True, mmap=is_archive(path))
+        return torch.load(path, map_location="cpu", weights_only=True, mmap=mapped)
     except Exception as exc:  # UnpicklingError (refused objects), RuntimeError, EOFError, ...
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "Weights only load failed" in first or "weights_only" in str(exc):
