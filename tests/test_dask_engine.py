@@ -266,3 +266,17 @@ def test_relative_paths_reach_the_workers_and_errors_name_them_as_given(
         "cece: error: labels-1.npy: row 2: label -3 is out of range for 10 classes "
         "(expected 0..9) (row 14 of all shards)"
     )
+
+
+def test_row_windows_of_big_shards_are_tasks_with_the_same_bits(tmp_path, scheduler, monkeypatch):
+    pytest.importorskip("zarr")
+    from test_shard_windows import _zarr_shards
+
+    preds, labels = _zarr_shards(tmp_path)
+    monkeypatch.setenv("CECE_SHARD_BYTES", "10000")
+    local, dask = both("categorical", preds, labels, "--worst", "5", "--hist", scheduler=scheduler)
+    same_bits(local, dask)
+    assert dask["input"]["engine"]["tasks"] == 6
+    assert [s["window"] for s in dask["input"]["shards"]] == [
+        s["window"] for s in local["input"]["shards"]
+    ]

@@ -56,6 +56,7 @@ def fold(
         shards.append(
             {"preds": part.shard.preds, "labels": part.shard.labels, "rows": part.rows}
             | {"first_row": row}
+            | ({"window": list(part.shard.window)} if part.shard.window else {})
             | ({"files": part.shard.extra} if part.shard.extra else {})
         )
         prints.extend(part.fingerprint)
@@ -108,7 +109,8 @@ def _moved(rec: dict, part: Part, index: int, row: int, axis0: int) -> dict:
     out["shard"] = (
         Path(part.shard.preds).name if "://" not in part.shard.preds else part.shard.preds
     )
-    out["shard_index"] = rec["index"]
+    start = part.shard.window[0] if part.shard.window else 0  # a window's rows: the file's
+    out["shard_index"] = rec["index"] + start * (part.indexes // max(part.rows, 1))
     return out
 
 

@@ -4,6 +4,8 @@ shard, the parts folded in shard order (:mod:`cece.engine.shards`, :mod:`cece.en
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +21,8 @@ from cece.io.shards import Shard
 from cece.options import EngineOptions, LossOptions
 from cece.parallel import worker_threads
 
+SHARD_BYTES = 256 << 20  # a task's input at least (Dask's scheduling costs ~4 ms a task)
+
 
 def resolve(
     preds: str, labels: str | None, opts: LossOptions, engine: EngineOptions
@@ -31,6 +35,7 @@ def resolve(
         found = [Shard(0, preds, labels, {}, (), io_shards.rows_of(preds))]
     if found is None:
         return None
+    found = windows(found)
     if "-" in (preds, labels):
         raise OptionError("standard input ('-') is one file; shards are files or URLs")
     for flag, given in (("--bytes", opts.bytes), ("--words", opts.words)):
@@ -40,6 +45,31 @@ def resolve(
                 hint=f"a pattern of files that pair with PREDS ({flag} 'counts-*.txt')",
             )
     return found
+
+
+def windows(found: list[Shard]) -> list[Shard]:
+    """Big array shards cut into row windows of about ``SHARD_BYTES`` (``CECE_SHARD_BYTES``),
+    on block or Zarr chunk boundaries, each a task: the same cut on every engine, so the
+    engines fold the same parts. Tables, and shards whose other files are tables, stay whole."""
+    from cece.io import window
+
+    target = int(os.environ.get("CECE_SHARD_BYTES", "") or SHARD_BYTES)
+    out: list[Shard] = []
+    for shard in found:
+        ranges = window.chunk_ranges(shard.preds, target)
+        files = [shard.labels, *shard.extra.values()]
+        if (
+            ranges is None
+            or len(ranges) < 2
+            or any(f is not None and window.layout(f) is None for f in files)
+        ):
+            out.append(dataclasses.replace(shard, index=len(out)))
+            continue
+        for start, stop in ranges:
+            out.append(
+                dataclasses.replace(shard, index=len(out), rows=stop - start, window=(start, stop))
+            )
+    return out
 
 
 def names(preds: str, labels: str | None, opts: LossOptions) -> dict[str, str | None]:

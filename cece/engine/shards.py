@@ -13,6 +13,7 @@ suggest another kind is computed again under the kind the shards decide together
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from cece.engine import pipeline, provenance, select
 from cece.engine.result import Result
 from cece.engine.task import Records, Task
 from cece.errors import CeceError, InputError
+from cece.io import window
 from cece.io.shards import Shard
 from cece.options import Keep, LossOptions
 
@@ -89,19 +91,21 @@ def compute(
     else:
         task.opts, task.diag = shard_opts, diag
     part = Part(shard)
+    rows = contextlib.nullcontext() if shard.window is None else window.only_rows(*shard.window)
     try:
-        loop, decided = pipeline.passes(
-            task,
-            shard.preds,
-            shard.labels,
-            on_records,
-            on_progress,
-            detector=detector,
-            announce=False,
-        )
-        part.result = loop.result(decided, median=False)
+        with rows:
+            loop, decided = pipeline.passes(
+                task,
+                shard.preds,
+                shard.labels,
+                on_records,
+                on_progress,
+                detector=detector,
+                announce=False,
+            )
+            part.result = loop.result(decided, median=False)
     except CeceError as error:
-        part.error = error
+        part.error = _in_file(error, shard)
         return part
     part.kind, part.detector = loop.kind, decided
     part.class_count = task.preds.n_classes
@@ -112,6 +116,9 @@ def compute(
     part.axes, part.axis0 = (axes[0], axes[1][0]) if axes else (None, loop.rows)
     files = [shard.preds, shard.labels, *shard.extra.values()]
     part.fingerprint = provenance.fingerprint(files, loop.rows)
+    if shard.window is not None:  # the rows read of each file
+        for entry in part.fingerprint:
+            entry.update({"rows": list(shard.window)} if "path" in entry else {})
     part.notes, part.hints = list(diag.notes), dict(diag.hints)
     if keep.losses:
         losses = loop.log.all()
@@ -121,14 +128,28 @@ def compute(
     return part
 
 
+def _in_file(error: CeceError, shard: Shard) -> CeceError:
+    """An error in a row window, at its row of the file."""
+    if shard.window is None or not isinstance(error, InputError) or error.row is None:
+        return error
+    return InputError(
+        error.source,
+        error.detail,
+        row=error.row + shard.window[0],
+        column=error.column,
+        hint=error.hint,
+    )
+
+
 def failed(part: Part, first_row: int | None) -> CeceError:
     """A shard's error, as its single-file line plus the row among all shards."""
     error = part.error
     assert error is not None
     if isinstance(error, InputError) and error.row is not None and first_row is not None:
+        row = error.row - (part.shard.window[0] if part.shard.window else 0)
         return InputError(
             error.source,
-            f"{error.detail} (row {first_row + error.row} of all shards)",
+            f"{error.detail} (row {first_row + row} of all shards)",
             row=error.row,
             column=error.column,
             hint=error.hint,
@@ -163,10 +184,12 @@ def decide(
 
 
 def kind_note(parts: list[Part], merged: KindDetector, pattern: str, noun: str) -> str:
-    """The note a single file's run makes, once for all shards."""
+    """The note a single file's run makes, once for all shards (and their row windows)."""
+    files = len({p.shard.preds for p in parts})
+    tasks = f", {len(parts)} tasks" if len(parts) > files else ""
     return (
-        f"{pattern} ({len(parts)} shard{'s' if len(parts) > 1 else ''}): treating {noun} as {merged.kind} "
-        f"({merged.reason()}); --from sets the kind"
+        f"{pattern} ({files} shard{'s' if files > 1 else ''}{tasks}): treating {noun} as "
+        f"{merged.kind} ({merged.reason()}); --from sets the kind"
     )
 
 

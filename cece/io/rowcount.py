@@ -58,6 +58,15 @@ def fsspec_for(url: str):  # -> (fsspec filesystem, its path)
         raise InputError(url, f"not a URL fsspec can read ({exc})") from None
 
 
+def is_zarr(path: str) -> bool:
+    """A Zarr store: a local directory with Zarr metadata, or a URL named ``*.zarr``."""
+    if is_url(path):
+        return path.rstrip("/").endswith(".zarr")
+    from cece.io.zarrs import local_kind
+
+    return local_kind(Path(path)) is not None
+
+
 def rows_of(path: str) -> int | None:
     """Rows (the first axis) from the header of ``path`` (``file.npz:key`` and
     ``file.safetensors:name`` name a member), or None for formats without a row count."""
@@ -65,6 +74,10 @@ def rows_of(path: str) -> int | None:
     from cece.io.readers import FORMATS
 
     base, member = split_member(path)
+    if is_zarr(base):
+        from cece.io.window import rows_of_zarr
+
+        return rows_of_zarr(path)
     suffixes = [s.lower() for s in Path(base).suffixes[-2:]]
     compression = COMPRESSIONS.get(suffixes[-1]) if suffixes else None
     named = suffixes[:-1] if compression else suffixes

@@ -7,7 +7,8 @@ engine's. The rules:
 * a pattern is an argument with ``*``, ``?`` or ``[...]`` (``**`` crosses directories) that is
   neither an existing file nor a JSON literal (``'[0,2]'``); ``@list.txt`` lists one path a line
   (blank lines and ``#`` comments skipped, paths relative to the current directory);
-  directories never match, and no match is one error line;
+  directories never match (but Zarr arrays, which are directories), and no match is one
+  error line;
 * shards are in natural order (``p-2`` before ``p-10``), a list's in the list's order;
 * PREDS and LABELS (and per-row options such as ``--sample-weight``) pair by the text each
   wildcard matched (``preds-00003.npy`` with ``labels-00003.npy``), never by position, and every
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cece.errors import InputError, OptionError
-from cece.io.rowcount import fsspec_for, is_url, rows_of, split_member
+from cece.io.rowcount import fsspec_for, is_url, is_zarr, rows_of, split_member
 from cece.io.shardnames import complete_sets, natural_key, patterns_of
 
 __all__ = ["Shard", "is_sharded", "natural_key", "patterns_of", "resolve", "rows_of"]
@@ -43,6 +44,7 @@ class Shard:
     extra: dict[str, str] = field(default_factory=dict)  # per-row option → its paired file
     key: tuple[str, ...] = ()  # the text the wildcards matched; () for @list pairs
     rows: int | None = None  # rows read from the header (None: the format has no row count)
+    window: tuple[int, int] | None = None  # rows [start, stop) of a big file (the engine's)
 
 
 def is_sharded(arg: str | None) -> bool:
@@ -227,14 +229,18 @@ def _glob(arg: str) -> _Listing:
             found = fs.glob(inner, detail=True)
         except OSError as exc:
             raise InputError(arg, f"cannot list the files: {exc}") from None
-        paths = [p for p, info in found.items() if info.get("type") == "file"]
+        paths = [
+            p
+            for p, info in found.items()
+            if info.get("type") == "file" or (info.get("type") == "directory" and is_zarr(p))
+        ]
         regex = _regex(_tokens(inner))
         pairs = [(_fill(tokens, _key(regex, p)), _key(regex, p)) for p in paths]
     else:
         import glob
 
         regex = _regex(tokens)
-        paths = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
+        paths = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p) or is_zarr(p)]
         pairs = [(p, _key(regex, p)) for p in paths]
     if not pairs:
         raise InputError(arg, "no file matches the pattern")
@@ -296,7 +302,8 @@ def _exists(arg: str) -> bool:
 def _is_file(value: str) -> bool:
     """An existing file (``file.npz:key`` too) or a URL: what cannot pair with many shards."""
     try:
-        return is_url(value) or Path(split_member(value)[0]).is_file()
+        base = split_member(value)[0]
+        return is_url(value) or Path(base).is_file() or is_zarr(base)
     except (OSError, ValueError):
         return False
 
