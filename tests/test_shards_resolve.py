@@ -710,3 +710,26 @@ def test_a_bad_shard_is_the_line_of_that_file_alone(here, name):
     assert alone.err.splitlines() == [f"cece: error: {line}"] + (
         [f"  hint: {hint}"] if hint else []
     )
+
+
+def test_shards_travel_to_workers_and_the_module_is_light():
+    import pickle
+
+    shard = Shard(3, "p-3.npy", "l-3.npy", {"mask": "m-3.npy"}, ("3",), 7)
+    assert pickle.loads(pickle.dumps(shard)) == shard
+    code = (
+        "import sys, cece.io.shards; "
+        "print(sorted(m for m in ('numpy', 'fsspec', 'pyarrow', 'dask') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.strip() == "[]", proc.stderr
+
+
+def test_the_cli_parameter_names_of_counts(here):
+    for i in (1, 2):
+        save(f"p-{i}.npy")
+    (here / "b.txt").write_text("3\n")
+    with pytest.raises(OptionError) as exc:
+        resolve("p-*.npy", None, {"n_bytes": "b.txt"})
+    assert refusal(exc)[1] == "give --bytes as a pattern or @list too, quoted, e.g. 'b-*.txt'"
+    assert [s.extra for s in resolve("p-*.npy", None, {"n_bytes": "1000"})] == [{}, {}]
