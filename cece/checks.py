@@ -33,6 +33,7 @@ from cece.losses.validate import (
 __all__ = [
     "ROUNDED_SUM_TOL",
     "ROW_SUM_TOL",
+    "Decided",
     "Diagnostics",
     "KindDetector",
     "RowSums",
@@ -71,6 +72,7 @@ class Diagnostics:
     emit: Callable[[str], None] = lambda line: print(line, file=sys.stderr)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    hints: dict[str, str] = field(default_factory=dict)  # warning → its hint
     _lines: list[str] = field(default_factory=list)
 
     def warn(self, message: str, *, hint: str | None = None) -> None:
@@ -80,6 +82,7 @@ class Diagnostics:
             self.warnings.append(message)
             self._lines.append(f"{stderr_prefix('warning')} {message}")
             if hint:
+                self.hints[message] = hint
                 self._lines.append(f"  hint: {hint}")
 
     def note(self, message: str) -> None:
@@ -177,6 +180,46 @@ class KindDetector:
             row, total = self.bad_sum
             return f"values lie in [0, 1] but row {row} sums to {total:.6g}, not 1"
         return f"values range over [{self.lo:.6g}, {self.hi:.6g}]"
+
+    @classmethod
+    def merged(cls, parts: list[tuple[KindDetector, int]]) -> KindDetector:
+        """What one detector would know after the shards' values, from each shard's own
+        detector and the global row of its first row: a kind is possible where it is in
+        every shard; the range is the union; the first row off 1 is the earliest."""
+        first = parts[0][0]
+        out = cls(rows_sum_to_one=first.rows_sum_to_one, renormalize=first.renormalize)
+        for detector, offset in parts:
+            for kind in out.possible:
+                out.possible[kind] = out.possible[kind] and detector.possible[kind]
+            out.lo, out.hi = min(out.lo, detector.lo), max(out.hi, detector.hi)
+            out.max_off = max(out.max_off, detector.max_off)
+            if out.bad_sum is None and detector.bad_sum is not None:
+                out.bad_sum = (detector.bad_sum[0] + offset, detector.bad_sum[1])
+        return out
+
+
+class Decided(KindDetector):
+    """A kind decided over every shard (:meth:`KindDetector.merged`), for a shard whose own
+    values suggested another: it learns nothing more and reports the shards' reason."""
+
+    def __init__(self, merged: KindDetector) -> None:
+        self.__dict__.update(merged.__dict__)
+        self.decided = merged.kind
+
+    @property
+    def settled(self) -> bool:
+        return True
+
+    @property
+    def ambiguous(self) -> bool:
+        return False
+
+    @property
+    def kind(self) -> str:
+        return self.decided
+
+    def update(self, block: np.ndarray, start: int) -> None:
+        return None
 
 
 def neg_inf_evidence(block: np.ndarray, start: int, name: str) -> None:

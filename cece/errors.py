@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     CHECK_FAILED = 1  # computed, and --fail-above / --baseline failed
     INPUT_ERROR = 2  # usage or input error: nothing computed
     INTERNAL_ERROR = 3  # a bug in cece
+    ENGINE_FAILED = 4  # the distributed engine failed: scheduler unreachable, workers lost
     INTERRUPTED = 130
 
 
@@ -81,6 +82,13 @@ class InputError(CeceError):
 
 class OptionError(CeceError):
     """An option value that cannot be used (out of range, wrong length, conflicting)."""
+
+
+class EngineError(CeceError):
+    """The distributed engine failed (scheduler unreachable, a task that keeps killing its
+    workers, workers running another cece or numpy): nothing computed, exit 4."""
+
+    exit_code = ExitCode.ENGINE_FAILED
 
 
 class StrictError(CeceError):

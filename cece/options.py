@@ -174,3 +174,19 @@ def _rows(text: str) -> int:
     if rows < 0:
         raise OptionError(f"--rows must be ≥ 0, not {rows}")
     return rows
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Where a run computes: ``local`` (threads of this process) or ``dask`` (a cluster)."""
+
+    engine: str = "local"
+    scheduler: str | None = None  # --scheduler ADDR (else Dask's configuration, else local)
+    workers: int | None = None  # --workers N of a local cluster (default: the cores)
+
+    def check(self) -> None:
+        if self.workers is not None and self.workers < 1:
+            raise OptionError(f"--workers must be ≥ 1, not {self.workers}")
+        if self.engine != "dask" and (self.scheduler is not None or self.workers is not None):
+            flag = "--scheduler" if self.scheduler is not None else "--workers"
+            raise OptionError(f"{flag} goes with --engine dask")

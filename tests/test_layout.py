@@ -11,6 +11,7 @@ Layers, lowest first (a module may import its own layer and the ones below it):
     5  cece.report               numbers, JSON, records, tables, atomic output
     6  cece.tools                explain, curve, inspect (no Typer, no rich): data, worded
                                  with report's number formatter, drawn by report
+    6  cece.distributed          the per-shard function and the fold, for any engine
 
 Imports under ``if TYPE_CHECKING:`` (annotations only) are not counted.
     7  cece.cli, cece.__main__   Typer: parameters, commands, main()
@@ -36,6 +37,7 @@ LAYERS = {
     "cece.engine": 4,
     "cece.report": 5,
     "cece.tools": 6,
+    "cece.distributed": 6,
     "cece.cli": 7,
     "cece.__main__": 7,
 }

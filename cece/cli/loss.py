@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cece.cli.app import command
+from cece.cli.engine_params import Engine, EngineOpt, SchedulerOpt, WorkersOpt, engine_options
 from cece.cli.params import (
     IN,
     LOSS,
@@ -158,6 +159,9 @@ def categorical(
     tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
     confidence: ConfidenceOpt = 0.95,
+    engine: EngineOpt = Engine.local,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     from cece.cli import run as commands
 
@@ -209,6 +213,7 @@ def categorical(
             hist,
             confidence,
         ),
+        engine=engine_options(engine, scheduler, workers),
     )
     if code:
         raise typer.Exit(code)
@@ -314,6 +319,9 @@ def binary(
     tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
     confidence: ConfidenceOpt = 0.95,
+    engine: EngineOpt = Engine.local,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     from cece.cli import run as commands
 
@@ -355,6 +363,7 @@ def binary(
             hist,
             confidence,
         ),
+        engine=engine_options(engine, scheduler, workers),
     )
     if code:
         raise typer.Exit(code)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cece.cli.app import command
+from cece.cli.engine_params import Engine, EngineOpt, SchedulerOpt, WorkersOpt, engine_options
 from cece.cli.params import (
     IN,
     LOSS,
@@ -90,6 +91,7 @@ def _measure(
     q_dtype: DType = DType.auto,
     rescale: str | None = None,
     temperature: float | None = None,
+    engine: dict | None = None,
 ) -> None:
     from cece.cli import run as commands
 
@@ -114,6 +116,7 @@ def _measure(
             "rescale": rescale,
             "temperature": temperature,
         },
+        engine=engine,
     )
     if code:
         raise typer.Exit(code)
@@ -157,6 +160,9 @@ def entropy(
     tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
     confidence: ConfidenceOpt = 0.95,
+    engine: EngineOpt = Engine.local,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     _measure(
         "entropy",
@@ -189,6 +195,7 @@ def entropy(
         elementwise=elementwise,
         rescale=rescale,
         temperature=temperature,
+        engine=engine_options(engine, scheduler, workers),
     )
 
 
@@ -260,6 +267,9 @@ def kl(
     tolerance: ToleranceOpt = None,
     strict: StrictOpt = False,
     confidence: ConfidenceOpt = 0.95,
+    engine: EngineOpt = Engine.local,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     _measure(
         "kl",
@@ -294,4 +304,5 @@ def kl(
         q_dtype,
         rescale,
         temperature,
+        engine_options(engine, scheduler, workers),
     )

@@ -16,13 +16,14 @@ from cece.cli.app import RUN
 from cece.engine import documents as summaries
 from cece.engine import pipeline as engine
 from cece.engine import provenance
+from cece.engine import sharded as sharding
 from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
 from cece.engine.task import Records, Task
 from cece.engine.uncertainty import check_confidence
 from cece.errors import CeceError, ExitCode, OptionError, stderr_prefix
 from cece.io import arrays, factors, readers
-from cece.options import LossOptions, OutputOptions
+from cece.options import EngineOptions, LossOptions, OutputOptions
 from cece.report import documents, numbers, progress, records, tables
 from cece.report.output import open_output
 from cece.report.sequences import sequence_records
@@ -54,9 +55,12 @@ def output_from(out: dict) -> OutputOptions:
     return OutputOptions(**out)
 
 
-def run_categorical(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
+def run_categorical(
+    preds: str, labels: str | None, *, loss: dict, out: dict, engine: dict | None = None
+) -> int:
     """``cece categorical``; returns the exit code (0, or 1 when a check failed)."""
-    return run(Categorical, preds, labels, categorical_options(loss), output_from(out))
+    opts = categorical_options(loss)
+    return run(Categorical, preds, labels, opts, output_from(out), EngineOptions(**engine or {}))
 
 
 def categorical_options(loss: dict) -> LossOptions:
@@ -81,9 +85,12 @@ def categorical_options(loss: dict) -> LossOptions:
     )
 
 
-def run_binary(preds: str, labels: str | None, *, loss: dict, out: dict) -> int:
+def run_binary(
+    preds: str, labels: str | None, *, loss: dict, out: dict, engine: dict | None = None
+) -> int:
     """``cece binary``; returns the exit code (0, or 1 when a check failed)."""
-    return run(Binary, preds, labels, binary_options(loss), output_from(out))
+    opts = binary_options(loss)
+    return run(Binary, preds, labels, opts, output_from(out), EngineOptions(**engine or {}))
 
 
 def binary_options(loss: dict) -> LossOptions:
@@ -100,7 +107,9 @@ def binary_options(loss: dict) -> LossOptions:
     )
 
 
-def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -> int:
+def run_measure(
+    command: str, p: str, q: str | None, *, loss: dict, out: dict, engine: dict | None = None
+) -> int:
     """``cece entropy`` and ``cece kl``; returns the exit code."""
     from cece.engine import measures
 
@@ -122,13 +131,22 @@ def run_measure(command: str, p: str, q: str | None, *, loss: dict, out: dict) -
         rescale=loss.get("rescale"),
         temperature=loss.get("temperature"),
     )
-    return run(measures.KL if command == "kl" else measures.Entropy, p, q, opts, output_from(out))
+    task_class = measures.KL if command == "kl" else measures.Entropy
+    return run(task_class, p, q, opts, output_from(out), EngineOptions(**engine or {}))
 
 
 def run(
-    task_class: type[Task], preds: str, labels: str | None, opts: LossOptions, out: OutputOptions
+    task_class: type[Task],
+    preds: str,
+    labels: str | None,
+    opts: LossOptions,
+    out: OutputOptions,
+    engine_opts: EngineOptions | None = None,
 ) -> int:
     """Compute, render in the chosen format, then apply the CI checks."""
+    engine_opts = engine_opts or EngineOptions()
+    engine_opts.check()
+    shards = sharding.resolve(preds, labels, opts, engine_opts)
     inputs = [preds, labels, opts.sample_weight, opts.mask, opts.sequence_ids, opts.bytes]
     if [*inputs, opts.words].count("-") > 1:
         raise OptionError("only one input can come from standard input ('-')")
@@ -155,18 +173,23 @@ def run(
         elif out.json_samples(opts.reduction):
             writer = records.JsonSamples(stream, task.command, task.fields)
         with progress.Progress() as bar:
-            result = engine.run(
-                task,
-                preds,
-                labels,
-                on_records=writer,
-                on_progress=bar.update,
-            )
+            if shards is None:
+                result = engine.run(task, preds, labels, on_records=writer, on_progress=bar.update)
+            else:
+                result = sharding.run(
+                    task,
+                    shards,
+                    engine_opts,
+                    names=sharding.names(preds, labels, opts),
+                    on_records=writer,
+                    on_progress=bar.update,
+                )
         diag.flush()
         result.options["confidence"] = out.confidence  # of stats.ci (cece.report.uncertainty)
-        files = [*inputs, opts.words, opts.rescale]
-        result.input["fingerprint"] = provenance.fingerprint(files, result.rows)
-        result.input["class_count"] = task.preds.n_classes  # binary: its K columns
+        if shards is None:
+            files = [*inputs, opts.words, opts.rescale]
+            result.input["fingerprint"] = provenance.fingerprint(files, result.rows)
+            result.input["class_count"] = task.preds.n_classes  # binary: its K columns
         if baseline is not None:
             provenance.check_baseline_definition(str(out.baseline), baseline, result.options)
         say_environment(result)

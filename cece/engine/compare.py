@@ -25,7 +25,8 @@ import numpy as np
 
 from cece import _native as kernels
 from cece.engine import pipeline
-from cece.engine.pipeline import Pass, Result
+from cece.engine.pipeline import Pass
+from cece.engine.result import Result
 from cece.engine.task import Records, Task
 from cece.engine.uncertainty import RatioMoments, check_confidence, interval, t_test_p_value
 from cece.errors import CeceError, InputError, OptionError

@@ -13,9 +13,9 @@ import math
 from pathlib import Path
 
 from cece.engine import sequences
-from cece.engine.pipeline import Result
 from cece.engine.provenance import DEFINITION
 from cece.engine.reduce import Summary
+from cece.engine.result import Result
 from cece.errors import CeceError, InputError
 from cece.options import SCALES
 

@@ -18,51 +18,13 @@ import numpy as np
 
 from cece import _native as kernels
 from cece.checks import KindDetector
-from cece.engine.reduce import LossLog, Summary, Worst, block_moments, histogram, reduced
+from cece.engine.reduce import LossLog, Summary, Worst, block_moments, histogram
+from cece.engine.result import Result
 from cece.engine.task import ClassCounts, Records, Task
 from cece.errors import CeceError, InputError
 from cece.io import bfloat16, blocks
 from cece.losses.terms import Terms
-from cece.options import BASES
 from cece.parallel import worker_threads
-
-
-@dataclass
-class Result:
-    """What a run computed, ready to render."""
-
-    command: str
-    input: dict
-    options: dict
-    unit: str
-    reduction: str
-    summary: Summary
-    median: float
-    fields: list[str]  # per-sample record fields that apply
-    head: list[dict] = field(default_factory=list)
-    worst: list[dict] = field(default_factory=list)
-    samples: list[dict] | None = None
-    per_class: list[dict] | None = None
-    warnings: list[str] = field(default_factory=list)
-    classes: list[str] | None = None
-    rows: int = 0
-    has_accuracy: bool = True
-    has_perplexity: bool = True
-    histogram: dict | None = None
-    sequences: list[dict] | None = None  # --per-sequence: one row a sequence
-    sequence_stats: dict = field(default_factory=dict)  # sequence_mean, bits_per_byte, ...
-    ran: dict = field(default_factory=dict)  # which kernels and text parsers computed the run
-
-    @property
-    def loss(self) -> float | None:
-        return reduced(self.summary, self.reduction)
-
-    @property
-    def perplexity(self) -> float:
-        nats = self.summary.mean * BASES[self.options["base"]][0]
-        if not self.summary.count or math.isnan(nats):
-            return math.nan
-        return math.exp(nats) if nats < 709.78 else math.inf  # e^709.78 is float64's max
 
 
 class KindChanged(Exception):
@@ -103,12 +65,32 @@ def run(
     that computed them (``cece explain`` keeps one row; copy what you keep, the kernels reuse
     their buffers).
     """
+    loop, detector = passes(task, preds_arg, labels_arg, on_records, on_progress, on_terms)
+    return loop.result(detector)
+
+
+def passes(
+    task: Task,
+    preds_arg: str,
+    labels_arg: str | None,
+    on_records: Callable[[Records], None] | None = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
+    on_terms: Callable[[int, np.ndarray, dict, Terms, str], None] | None = None,
+    *,
+    detector: KindDetector | None = None,
+    announce: bool = True,
+) -> tuple[Pass, KindDetector | None]:
+    """:func:`run` up to its last pass, which is returned with the detector that decided the
+    kind (a shard's run keeps the pass: :mod:`cece.engine.shards`). ``detector``: a kind
+    decided over several shards (``--from auto``); ``announce``: note the kind decided."""
     task.open(preds_arg, labels_arg)
     for note in [*task.preds.notes, *layout_notes(task)]:  # what the readers found out
         task.diag.note(note)
-    detector = task.detector() if task.opts.kind == "auto" else None
+    if detector is None and task.opts.kind == "auto":
+        detector = task.detector()
     for _ in range(3):
         loop = Pass(task, on_records, on_progress, on_terms)
+        loop.announce = announce
         try:
             loop.go(detector)
             break
@@ -119,7 +101,7 @@ def run(
             if located is error:
                 raise
             raise located from None
-    return loop.result(detector)
+    return loop, detector
 
 
 def layout_notes(task: Task) -> list[str]:
@@ -157,6 +139,7 @@ class Pass:
         self.kernels: set[str] = set()
         self.axes = task.record_axes()
         self.sequences = task.sequence_sums()  # per-sequence sums, or None
+        self.announce = True  # note the kind --from auto decided
 
     def go(self, detector: KindDetector | None) -> None:
         """Blocks are checked and computed by ``threads()`` workers and folded in order, so
@@ -228,10 +211,11 @@ class Pass:
                 self.task.undecided(detector)
         if self.kind is None:
             self.kind = detector.kind
-            self.task.diag.note(
-                f"{self.task.preds.name}: treating {self.task.noun} as {self.kind} "
-                f"({detector.reason()}); --from sets the kind"
-            )
+            if self.announce:
+                self.task.diag.note(
+                    f"{self.task.preds.name}: treating {self.task.noun} as {self.kind} "
+                    f"({detector.reason()}); --from sets the kind"
+                )
         elif detector.kind != self.kind:
             if self.streamed:
                 raise CeceError(
@@ -343,7 +327,8 @@ class Pass:
         if self.on_progress is not None:
             self.on_progress(self.rows, self.task.preds.source.rows)
 
-    def result(self, detector: KindDetector | None) -> Result:
+    def result(self, detector: KindDetector | None, *, median: bool = True) -> Result:
+        """The pass's result; ``median``: False where shards are folded (by their losses)."""
         task, opts = self.task, self.opts
         assert self.kind is not None  # every input has a first block (empty ones are errors)
         task.finish(self.kind, detector, self.summary)
@@ -358,8 +343,8 @@ class Pass:
             unit=opts.unit,
             reduction=opts.reduction,
             summary=self.summary,
-            median=self.log.median(),
-            histogram=self._histogram(),
+            median=self.log.median() if median else math.nan,
+            histogram=self._histogram() if median else None,
             fields=_with_axes(task.fields(), self.axes),
             head=self.head,
             worst=self.worst.records(),

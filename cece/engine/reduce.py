@@ -214,7 +214,13 @@ class LossLog:
             return math.nan
         half = n // 2
         values.partition([half - 1, half] if n % 2 == 0 else [half])
-        return float(values[half]) if n % 2 else float((values[half - 1] + values[half]) / 2)
+        return midpoint(values[half - 1] if n % 2 == 0 else None, values[half])
+
+
+def midpoint(lower: float | None, upper: float) -> float:
+    """The median from its middle order statistics: ``upper`` alone for an odd count, else
+    the mean of the two (the one formula of every engine, so their medians agree to the bit)."""
+    return float(upper) if lower is None else float((np.float64(lower) + np.float64(upper)) / 2)
 
 
 class Worst:
@@ -246,6 +252,10 @@ class Worst:
                 heapq.heappush(self._heap, item)
             elif item[:2] > self._heap[0][:2]:
                 heapq.heapreplace(self._heap, item)
+
+    def items(self) -> list[tuple[float, int, dict]]:
+        """The heap items kept (loss, −index, record): another run's :meth:`offer` takes them."""
+        return list(self._heap)
 
     def records(self) -> list[dict]:
         """Highest loss first; ties keep file order."""

@@ -118,19 +118,7 @@ class Task:
         return names, tuple(int(n) for n in shape)
 
     def per_class_rows(self, counts: np.ndarray) -> list[dict]:
-        """One row per class that occurs as a (counted) target, in class order: a 256k
-        vocabulary of which a few thousand tokens occur lists those few thousand."""
-        count, total, correct = counts
-        present = np.flatnonzero(count)
-        n = count[present]
-        names = self.classes
-        keys = [names[c] for c in present.tolist()] if names else list(map(str, present.tolist()))
-        return [
-            {"class": key, "count": int(k), "mean": m, "accuracy": a}
-            for key, k, m, a in zip(
-                keys, n.tolist(), (total[present] / n).tolist(), (correct[present] / n).tolist()
-            )
-        ]
+        return class_rows(counts, self.classes)
 
     def class_counts(self, t: Terms, loss: np.ndarray, scale: float) -> ClassCounts | None:
         """(3, n_columns): count, loss sum and correct count by true class, or None.
@@ -274,3 +262,19 @@ def ignored_as_given(rec: Records, ignored: np.ndarray, ignore_index: int) -> No
     rec["p_target"] = np.where(ignored, np.nan, rec["p_target"])
     if "target_class" in rec:
         rec["target_class"] = np.where(ignored, np.array(None), rec["target_class"])
+
+
+def class_rows(counts: np.ndarray, names: list[str] | None) -> list[dict]:
+    """One row per class that occurs as a (counted) target, in class order, from the (3,
+    classes) sums of count, loss and correct: a 256k vocabulary of which a few thousand
+    tokens occur lists those few thousand."""
+    count, total, correct = counts
+    present = np.flatnonzero(count)
+    n = count[present]
+    keys = [names[c] for c in present.tolist()] if names else list(map(str, present.tolist()))
+    return [
+        {"class": key, "count": int(k), "mean": m, "accuracy": a}
+        for key, k, m, a in zip(
+            keys, n.tolist(), (total[present] / n).tolist(), (correct[present] / n).tolist()
+        )
+    ]

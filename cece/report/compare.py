@@ -10,7 +10,7 @@ from typing import TextIO
 import numpy as np
 
 from cece.engine.compare import SIDES, Comparison
-from cece.engine.pipeline import Result
+from cece.engine.result import Result
 from cece.engine.task import Records
 from cece.engine.uncertainty import RatioMoments, interval
 from cece.options import BASES

@@ -13,7 +13,7 @@ import math
 from typing import TextIO
 
 from cece import __version__
-from cece.engine.pipeline import Result
+from cece.engine.result import Result
 from cece.report.numbers import plain
 from cece.report.uncertainty import DEFAULT_CONFIDENCE, interval_stats
 
@@ -145,6 +145,8 @@ FIELD_ORDER = [
     "cross_entropy",
     "weight",
     "ignored",
+    "shard",  # a sharded run: the PREDS file the sample is in, and its index there
+    "shard_index",
 ]
 
 

@@ -10,7 +10,7 @@ from typing import TextIO
 
 import numpy as np
 
-from cece.engine.pipeline import Result
+from cece.engine.result import Result
 from cece.engine.task import Records
 from cece.report.documents import FIELD_ORDER, NULLABLE, POSITIONS, document, header
 from cece.report.numbers import number, plain

@@ -11,7 +11,7 @@ import csv
 import json
 from typing import TYPE_CHECKING, TextIO
 
-from cece.engine.pipeline import Result
+from cece.engine.result import Result
 from cece.report.numbers import fmt, plain
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, TextIO
 
-from cece.engine.pipeline import Result
+from cece.engine.result import Result
 from cece.report.documents import POSITIONS, confidence, stats
 from cece.report.numbers import fmt
 from cece.report.uncertainty import interval_rows
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 HEADINGS = {
     "index": "#",
+    "shard_index": "# in shard",
     "sequence": "sequence",
     "position": "position",
     "row": "row",
@@ -44,6 +45,8 @@ VALUE_HEADINGS = {"entropy": "H(P)", "kl": "KL(P‖Q)"}  # what "loss" is for th
 TABLE_ORDER = [
     "index",
     *POSITIONS,
+    "shard",
+    "shard_index",
     "row",
     "column",
     "target",
@@ -127,7 +130,7 @@ def sample_table(result: Result, records: list[dict], *, worst: bool) -> Table:
             if f in ("target", "predicted"):
                 label = rec.get(f"{f}_class")  # None for an ignored label: the label itself
                 row.append(str(label if label is not None else "-" if value is None else value))
-            elif f == "index" or f in POSITIONS:
+            elif f in ("index", "shard", "shard_index") or f in POSITIONS:
                 row.append(str(value))
             elif ignored and f in ("loss", "p_target", "weight"):
                 row.append("-")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, TextIO
 
-from cece.engine.pipeline import Result
+from cece.engine.result import Result
 from cece.report.documents import environment, header
 from cece.report.numbers import fmt, number, plain, sig
 from cece.report.tables import console

@@ -1,0 +1,110 @@
+"""A run over shards, from start to result: the engine chosen, the kind decided over every
+shard, the parts folded in shard order (:mod:`cece.engine.shards`, :mod:`cece.engine.fold`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from cece.checks import Diagnostics
+from cece.engine import fold, shards
+from cece.engine.result import Result
+from cece.engine.shards import PER_ROW
+from cece.engine.task import Records, Task
+from cece.errors import OptionError
+from cece.io import shards as io_shards
+from cece.io.shards import Shard
+from cece.options import EngineOptions, LossOptions
+from cece.parallel import worker_threads
+
+
+def resolve(
+    preds: str, labels: str | None, opts: LossOptions, engine: EngineOptions
+) -> list[Shard] | None:
+    """The shards PREDS and LABELS (and the per-row options' files) name; None for one file
+    on the local engine (the single-file pipeline); one shard for one file on Dask."""
+    extra = {k: getattr(opts, k) for k in PER_ROW}
+    found = io_shards.resolve(preds, labels, extra)
+    if found is None and engine.engine == "dask":
+        found = [Shard(0, preds, labels, {}, (), io_shards.rows_of(preds))]
+    if found is None:
+        return None
+    if "-" in (preds, labels):
+        raise OptionError("standard input ('-') is one file; shards are files or URLs")
+    for flag, given in (("--bytes", opts.bytes), ("--words", opts.words)):
+        if given is not None and not io_shards.is_sharded(given):
+            raise OptionError(
+                f"{flag} {given}: one count for all shards; give each shard its own counts",
+                hint=f"a pattern of files that pair with PREDS ({flag} 'counts-*.txt')",
+            )
+    return found
+
+
+def names(preds: str, labels: str | None, opts: LossOptions) -> dict[str, str | None]:
+    """How the inputs were given (patterns, lists): the names the result shows."""
+    given = {k: getattr(opts, k) for k in PER_ROW if getattr(opts, k) is not None}
+    return {"preds": preds, "labels": labels, "p": preds, "q": labels, **given}
+
+
+def run(
+    task: Task,
+    parts_of: list[Shard],
+    engine: EngineOptions,
+    *,
+    names: dict[str, str | None],
+    on_records: Callable[[Records], None] | None = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> Result:
+    """The shards' result; notes and warnings go to the task's diagnostics (printed once, by
+    the caller). The task runs the first shard on the local engine (its fields are then
+    known to the record writers)."""
+    task_class, opts, keep, diag = type(task), task.opts, task.keep, task.diag
+    if engine.engine == "dask":
+        if on_records is not None or keep.every:
+            raise OptionError(
+                "--engine dask writes the summary (the table, -f json, -q); per-sample "
+                "records (-f jsonl/csv, --samples, -r none) need the local engine",
+                hint="leave out --engine dask to stream the shards' records in shard order",
+            )
+        from cece.engine.dask_engine import Cluster
+
+        with Cluster(engine, diag.note) as cluster:
+            parts, merged = cluster.run(
+                task_class, opts, keep, parts_of, strict=diag.strict, on_progress=on_progress
+            )
+            _say(parts, merged, diag, names, task_class)
+            return fold.fold(parts, keep, cluster.ask, names=names, engine=cluster.facts())
+    parts, merged = shards.run_local(
+        task_class,
+        opts,
+        keep,
+        parts_of,
+        strict=diag.strict,
+        on_records=on_records,
+        on_progress=on_progress,
+        task=task,
+    )
+    _say(parts, merged, diag, names, task_class)
+    facts = {"name": "local", "threads": worker_threads(), "tasks": len(parts)}
+    return fold.fold(parts, keep, shards.ask_local(parts), names=names, engine=facts)
+
+
+def _say(parts, merged, diag: Diagnostics, names: dict, task_class: type[Task]) -> None:
+    """The shards' notes and warnings once each, and the kind decided once for all."""
+    seen = set()
+    for part in parts:  # a note said of every shard alike (but its name and counts): once
+        for note in part.notes:
+            alike = re.sub(r"\d+", "#", note.replace(Path(part.shard.preds).name, "*"))
+            if part.shard.labels:
+                alike = alike.replace(Path(part.shard.labels).name, "*")
+            if alike not in seen:
+                seen.add(alike)
+                diag.note(note)
+    if merged is not None:
+        pattern = str(names.get("preds") or parts[0].shard.preds)
+        diag.note(shards.kind_note(parts, merged, pattern, task_class.noun))
+    for part in parts:
+        for warning in part.result.warnings if part.result else []:
+            diag.warn(warning, hint=part.hints.get(warning))
