@@ -710,3 +710,83 @@ def test_a_bad_shard_is_the_line_of_that_file_alone(here, name):
     assert alone.err.splitlines() == [f"cece: error: {line}"] + (
         [f"  hint: {hint}"] if hint else []
     )
+
+
+def test_shards_travel_to_workers_and_the_module_is_light():
+    import pickle
+
+    shard = Shard(3, "p-3.npy", "l-3.npy", {"mask": "m-3.npy"}, ("3",), 7)
+    assert pickle.loads(pickle.dumps(shard)) == shard
+    code = (
+        "import sys, cece.io.shards; "
+        "print(sorted(m for m in ('numpy', 'fsspec', 'pyarrow', 'dask') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.strip() == "[]", proc.stderr
+
+
+def test_the_cli_parameter_names_of_counts(here):
+    for i in (1, 2):
+        save(f"p-{i}.npy")
+    (here / "b.txt").write_text("3\n")
+    with pytest.raises(OptionError) as exc:
+        resolve("p-*.npy", None, {"n_bytes": "b.txt"})
+    assert refusal(exc)[1] == "give --bytes as a pattern or @list too, quoted, e.g. 'b-*.txt'"
+    assert [s.extra for s in resolve("p-*.npy", None, {"n_bytes": "1000"})] == [{}, {}]
+
+
+@pytest.mark.parametrize(
+    ("args", "where", "count"),
+    [
+        (["entropy"], "P goes", 4),
+        (["kl"], "P and Q go", 4),
+        (["compare", "--binary"], "BASELINE, CANDIDATE and LABELS go", 4),
+    ],
+)
+def test_expanded_pattern_for_the_other_commands(here, args, where, count):
+    _dump(2)
+    (here / "x-1.csv").write_text("0.5\n")
+    (here / "x-2.csv").write_text("0.5\n")
+    files = ["preds-00000.npy", "preds-00001.npy", "x-1.csv", "x-2.csv"]
+    run = run_cece(*args, *files)
+    assert run.code == 2 and run.out == ""
+    assert run.err.splitlines() == [
+        f"cece: error: got {count} files where {where}: the shell expanded an unquoted pattern",
+        "  hint: quote the patterns so cece expands them: 'preds-*.npy' 'x-*.csv'",
+    ]
+
+
+def test_expanded_pattern_with_a_quoted_one_and_option_values(here):
+    _dump(3)
+    save("w.npy", labels=True)
+    files = ["preds-00000.npy", "preds-00001.npy", "preds-00002.npy"]
+    run = run_cece("categorical", "--sample-weight", "w.npy", *files, "labels-*.npy", "-q")
+    assert run.err.splitlines() == [
+        "cece: error: got 4 arguments where PREDS and LABELS go: the shell expanded an unquoted "
+        "pattern",
+        "  hint: quote the patterns so cece expands them: 'preds-*.npy' 'labels-*.npy'",
+    ]
+
+
+def test_rows_of_urls_by_range_reads():
+    fsspec = pytest.importorskip("fsspec")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as parquet
+
+    fs = fsspec.filesystem("memory")
+    buffer = io.BytesIO()
+    parquet.write_table(pa.table({"a": np.arange(9.0)}), buffer)
+    fs.pipe("/s21a-rows/t.parquet", buffer.getvalue())
+    header = json.dumps({"x": {"dtype": "BF16", "shape": [4, 2], "data_offsets": [0, 16]}})
+    fs.pipe(
+        "/s21a-rows/t.safetensors", len(header).to_bytes(8, "little") + header.encode() + bytes(16)
+    )
+    buffer = io.BytesIO()
+    np.savez(buffer, logits=np.zeros((5, 2)))
+    fs.pipe("/s21a-rows/t.npz", buffer.getvalue())
+    try:
+        assert rows_of("memory://s21a-rows/t.parquet") == 9
+        assert rows_of("memory://s21a-rows/t.safetensors") == 4
+        assert rows_of("memory://s21a-rows/t.npz:logits") == 5
+    finally:
+        fs.rm("/s21a-rows", recursive=True)

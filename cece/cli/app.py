@@ -175,7 +175,7 @@ class CeceCommand(TyperCommand):
         the arguments (``cece categorical preds-*.npy`` over two shards, unquoted: PREDS and
         LABELS both predictions) are refused, not computed into a wrong number."""
         rest = super().parse_args(ctx, args)
-        if self.name in SHARDED_COMMANDS:
+        if self.name in SHARDED_COMMANDS and not ctx.resilient_parsing:
             slots = [p for p in self.get_params(ctx) if p.param_type_name == "argument"]
             given = [(p, ctx.params.get(p.name)) for p in slots]
             given = [(p, v) for p, v in given if isinstance(v, str) and "-of-" in v]

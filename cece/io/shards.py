@@ -309,7 +309,8 @@ def _is_file(value: str) -> bool:
 
 
 def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
+    """``sample_weight`` → ``--sample-weight``; ``n_bytes`` (the CLI's parameter) → ``--bytes``."""
+    return "--" + name.removeprefix("n_").replace("_", "-")
 
 
 def _like(path: str) -> str:
