@@ -23,6 +23,19 @@ def worker_threads() -> int:
         return 1
 
 
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def shared_pool(threads: int) -> ThreadPoolExecutor:
+    """One pool of ``threads`` threads for the process, kept between passes: a run over
+    many shards starts its threads once (a thread's start costs milliseconds on a busy
+    machine)."""
+    pool = _POOLS.get(threads)
+    if pool is None:
+        pool = _POOLS[threads] = ThreadPoolExecutor(threads, thread_name_prefix="cece")
+    return pool
+
+
 def in_order(
     raw_blocks: Iterable[tuple[int, Any]], parse: Callable[..., T], *args: Any, threads: int
 ) -> Iterator[T]:

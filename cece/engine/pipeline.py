@@ -24,7 +24,7 @@ from cece.engine.task import ClassCounts, Records, Task
 from cece.errors import CeceError, InputError
 from cece.io import bfloat16, blocks
 from cece.losses.terms import Terms
-from cece.parallel import worker_threads
+from cece.parallel import shared_pool, worker_threads
 
 
 class KindChanged(Exception):
@@ -152,9 +152,7 @@ class Pass:
         workers = threads()
         pool = None
         if workers > 1 and (task.preds.source.rows or rows + 1) > rows:  # more than one block
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(workers)
+            pool = shared_pool(workers)
         pending: deque = deque()
         try:
             for start, block in blocks.aligned_blocks(task.sources, rows):
@@ -172,10 +170,11 @@ class Pass:
                 first, future = pending.popleft()
                 self.fold(first, future.result())
         finally:
-            if pool is not None:
-                for _, future in pending:
-                    future.cancel()
-                pool.shutdown(wait=True)
+            for _, future in pending:  # an error: what is queued is not computed
+                future.cancel()
+            for _, future in pending:
+                if not future.cancelled():
+                    future.exception()  # waited for: no block outlives its pass
         self.end(spy)
 
     def begin(self, detector: KindDetector | None) -> KindDetector | None:

@@ -83,7 +83,7 @@ def answer(keys: np.ndarray | None, requests: list[tuple]) -> list:
             out.append(np.sort(under))
         else:
             shift = np.uint64(64 - bits - DIGIT)
-            digits = ((under >> shift) & np.uint64((1 << DIGIT) - 1)).astype(np.intp)
+            digits = ((under >> shift) & np.uint64((1 << DIGIT) - 1)).view(np.int64)
             counts = np.bincount(digits, minlength=1 << DIGIT)
             present = np.flatnonzero(counts)
             out.append((present, counts[present]))
