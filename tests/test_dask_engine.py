@@ -280,3 +280,27 @@ def test_row_windows_of_big_shards_are_tasks_with_the_same_bits(tmp_path, schedu
     assert [s["window"] for s in dask["input"]["shards"]] == [
         s["window"] for s in local["input"]["shards"]
     ]
+
+
+def test_file_urls_on_dask_and_memory_urls_refused(tmp_path, scheduler):
+    pytest.importorskip("fsspec")
+    preds, labels = write_shards(tmp_path, [30, 12])
+    dask = ("--engine", "dask", "--scheduler", scheduler)
+    plain = json.loads(run_cece("categorical", preds, labels, "-f", "json").out)
+    urls = json.loads(
+        run_cece("categorical", f"file://{preds}", f"file://{labels}", "-f", "json", *dask).out
+    )
+    assert urls["stats"] == plain["stats"] and urls["summary"] == plain["summary"]
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    for i in range(2):
+        for kind in ("preds", "labels"):
+            fs.pipe(f"/mem-{kind}-{i}.npy", (tmp_path / f"{kind}-{i}.npy").read_bytes())
+    line = run_cece(
+        "categorical", "memory://mem-preds-*.npy", "memory://mem-labels-*.npy", *dask
+    ).error_line()
+    assert line == (
+        "cece: error: memory://mem-preds-0.npy: memory:// files live in this process's memory, "
+        "which the Dask workers do not share"
+    )

@@ -36,6 +36,15 @@ def resolve(
     if found is None:
         return None
     found = windows(found)
+    if engine.engine == "dask":
+        for shard in found:
+            for name in (shard.preds, shard.labels, *shard.extra.values()):
+                if name is not None and name.startswith("memory://"):
+                    raise OptionError(
+                        f"{name}: memory:// files live in this process's memory, which the "
+                        "Dask workers do not share",
+                        hint="write them to a file system the workers read (file://, s3://)",
+                    )
     if "-" in (preds, labels):
         raise OptionError("standard input ('-') is one file; shards are files or URLs")
     for flag, given in (("--bytes", opts.bytes), ("--words", opts.words)):
