@@ -53,6 +53,14 @@ RUNS = {
     "entropy": ["entropy", f"{SAMPLE}/soft_targets.csv", "-b", "2"],
     "kl": ["kl", f"{SAMPLE}/soft_targets.csv", f"{SAMPLE}/soft_probs.csv"],
     "merge": ["merge", f"{SAMPLE}/shard_a.json", f"{SAMPLE}/shard_b.json"],
+    "shards": [
+        "categorical",
+        f"{SAMPLE}/shards/preds-*.npy",
+        f"{SAMPLE}/shards/labels-*.npy",
+        "--worst",
+        "2",
+        "--hist",
+    ],
 }
 
 

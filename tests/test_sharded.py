@@ -271,3 +271,42 @@ def test_one_count_for_all_shards_is_refused(tmp_path):
     assert line == (
         "cece: error: --bytes 1000: one count for all shards; give each shard its own counts"
     )
+
+
+def test_merge_refuses_a_sharded_document_with_one_of_its_shards(tmp_path):
+    preds, labels = write_shards(tmp_path, [9, 4])
+    assert (
+        run_cece("categorical", preds, labels, "-f", "json", "-o", tmp_path / "all.json").code == 0
+    )
+    one = ("categorical", tmp_path / "preds-1.npy", tmp_path / "labels-1.npy")
+    assert run_cece(*one, "-f", "json", "-o", tmp_path / "one.json").code == 0
+    line = run_cece("merge", tmp_path / "all.json", tmp_path / "one.json").error_line()
+    assert line == (
+        f"cece: error: {tmp_path}/one.json: was computed from the same inputs as "
+        f"{tmp_path}/all.json (preds-1.npy, labels-1.npy); a shard given twice counts twice"
+    )
+
+
+def test_sums_do_not_depend_on_how_the_dump_was_cut():
+    """Compensated sums: blocks added in any grouping give the same sum to the bit where the
+    plain running sum drifts by ulps."""
+    from cece.engine.reduce import Summary
+
+    rng = np.random.default_rng(11)
+    blocks = [rng.exponential(3, 1000) for _ in range(300)]
+    parts = [
+        Summary.of(b, weighted_sum=float(b.sum()), weight_sum=float(len(b)), ignored=0, correct=0)
+        for b in blocks
+    ]
+    sequential, grouped = Summary(), Summary()
+    for part in parts:
+        sequential.merge(part)
+    for start in range(0, len(parts), 37):  # shards of 37 blocks, then the shards
+        shard = Summary()
+        for part in parts[start : start + 37]:
+            shard.merge(part)
+        grouped.merge(shard)
+    exact = math.fsum(float(b.sum()) for b in blocks)
+    assert sequential.weighted_sum == grouped.weighted_sum == exact
+    assert sequential.loss_sum == grouped.loss_sum
+    assert ulps(sequential.std, grouped.std) <= 1

@@ -59,7 +59,7 @@ def fold(
             | ({"window": list(part.shard.window)} if part.shard.window else {})
             | ({"files": part.shard.extra} if part.shard.extra else {})
         )
-        prints.extend(part.fingerprint)
+        prints.append(part.fingerprint)  # one fingerprint a shard, as a merge's
         index, row, axis0 = index + part.indexes, row + part.rows, axis0 + part.axis0
     r0 = first.result
     assert r0 is not None

@@ -43,6 +43,13 @@ class Summary:
     # (aᵢ, bᵢ) of the mean Σaᵢ/Σbᵢ over the samples that count; None: a document written
     # before cece kept them (its merges have no standard error)
     moments: RatioMoments | None = field(default_factory=RatioMoments)
+    # what rounding left out of the four sums above as blocks and shards were added (the
+    # sums are compensated, so they do not depend on how a dump was cut: one file and its
+    # shards agree to an ulp); the sum itself is the field, the residual is below an ulp of it
+    weighted_sum_lo: float = 0.0
+    weight_sum_lo: float = 0.0
+    loss_sum_lo: float = 0.0
+    loss_m2_lo: float = 0.0
 
     @classmethod
     def of(
@@ -99,15 +106,23 @@ class Summary:
         n, m = self.count, other.count
         if n and m:
             delta = other.loss_sum / m - self.loss_sum / n
-            self.loss_m2 += other.loss_m2 + delta * delta * n * m / (n + m)
+            spread = delta * delta * n * m / (n + m)
+            self.loss_m2, self.loss_m2_lo = added(
+                (self.loss_m2, self.loss_m2_lo), (other.loss_m2, other.loss_m2_lo), spread
+            )
         elif m:
-            self.loss_m2 = other.loss_m2
+            self.loss_m2, self.loss_m2_lo = other.loss_m2, other.loss_m2_lo
+        for name in ("weighted_sum", "weight_sum", "loss_sum"):
+            low = f"{name}_lo"
+            pair = added(
+                (getattr(self, name), getattr(self, low)),
+                (getattr(other, name), getattr(other, low)),
+            )
+            setattr(self, name, pair[0])
+            setattr(self, low, pair[1])
         for name in (
             "count",
             "ignored",
-            "weighted_sum",
-            "weight_sum",
-            "loss_sum",
             "correct",
             "top_k_correct",
             "entropy_sum",
@@ -150,6 +165,23 @@ class Summary:
         }
         moments = data.get("moments")
         return cls(**values, moments=None if moments is None else RatioMoments.from_dict(moments))
+
+
+def added(a: tuple[float, float], b: tuple[float, float], c: float = 0.0) -> tuple[float, float]:
+    """a + b (+ c) of (sum, residual) pairs, compensated (Knuth's TwoSum): the sum rounded,
+    and what it left out. Whatever order blocks are added in, the sums agree to an ulp."""
+    total = a[0] + b[0]
+    if not math.isfinite(total):
+        return total + c, 0.0
+    back = total - a[0]
+    low = (a[0] - (total - back)) + (b[0] - back) + a[1] + b[1]
+    if c:
+        with_c = total + c
+        back = with_c - total
+        low += (total - (with_c - back)) + (c - back)
+        total = with_c
+    high = total + low
+    return high, low - (high - total)
 
 
 def reduced(summary: Summary, reduction: str) -> float | None:
