@@ -275,7 +275,12 @@ def _arrow_rows(fh: BinaryIO, fmt: str, name: str) -> int | None:
                 error = exc
         raise InputError(name, f"not a readable .parquet file ({error})")
     try:  # an Arrow IPC file (Feather v2): the footer lists the batches
-        return int(ipc.open_file(fh).count_rows())
+        reader = ipc.open_file(fh)
+        if hasattr(reader, "count_rows"):  # pyarrow ≥ 15
+            return int(reader.count_rows())
+        return sum(
+            reader.get_batch(i).num_rows for i in range(reader.num_record_batches)
+        )  # pyarrow 14: each batch's length (its message; the data is read lazily)
     except Exception:
         fh.seek(0)
     local = getattr(fh, "name", None)
