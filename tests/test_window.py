@@ -308,3 +308,25 @@ def test_rows_from_headers_behind_urls(tmp_path, monkeypatch):
         (1200, 1500),
     ]
     fs.rm(root, recursive=True)
+
+
+def test_a_window_never_cuts_classes(tmp_path):
+    """One sample as a 1-D array, or --class-axis 0: the first axis holds classes."""
+    np.save(tmp_path / "one.npy", LOGITS[0])
+    np.save(tmp_path / "cf.npy", LOGITS.T.copy())
+    np.save(tmp_path / "l.npy", LABELS)
+    with only_rows(0, 3):
+        run = run_cece("categorical", str(tmp_path / "one.npy"), "[0]")
+        assert run.error_line() == (
+            f"cece: error: {tmp_path / 'one.npy'}: its first axis holds classes (one sample, or "
+            "--class-axis 0), which a row window would cut; windows need samples along the "
+            "first axis"
+        )
+        run = run_cece(
+            "categorical", str(tmp_path / "cf.npy"), str(tmp_path / "l.npy"), "--class-axis", "0"
+        )
+        assert run.error_line() == (
+            f"cece: error: {tmp_path / 'cf.npy'}: its first axis holds classes (one sample, or "
+            "--class-axis 0), which a row window would cut; windows need samples along the "
+            "first axis"
+        )
