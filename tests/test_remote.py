@@ -543,3 +543,26 @@ def test_torch_files_behind_urls(memory_dir, tmp_path):
     fs.pipe_file(f"{root}/d.pt", (tmp_path / "d.pt").read_bytes())
     args = ["categorical", "{d}d.pt:logits", "{d}d.pt:labels"]
     assert document(args, f"memory://{root}/", local) == document(args, local, local)
+
+
+def test_s3_without_credentials_is_one_line(tmp_path):
+    """The real entry point, no AWS configuration at all: botocore's NoCredentialsError is one
+    line naming the URL."""
+    pytest.importorskip("s3fs")
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PYTHONSAFEPATH": "1",
+    }
+    code = "from cece.cli import main; main(['categorical', 's3://bucket/x.npy', '[0]'])"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "cece: error: s3://bucket/x.npy: cannot read: NoCredentialsError: Unable to locate "
+        "credentials"
+    ]

@@ -280,7 +280,8 @@ def test_rows_from_headers_behind_urls(tmp_path, monkeypatch):
     pq.write_table(table, tmp_path / "t.parquet", row_group_size=10)
     feather.write_feather(table, tmp_path / "t.feather", chunksize=20)
     (tmp_path / "t.csv").write_text("1,2\n")
-    for name in ("p.npy", "m.safetensors", "t.parquet", "t.feather", "t.csv"):
+    np.savez(tmp_path / "z.npz", a=LOGITS, b=LM)
+    for name in ("p.npy", "m.safetensors", "t.parquet", "t.feather", "t.csv", "z.npz"):
         fs.pipe_file(f"{root}/{name}", (tmp_path / name).read_bytes())
     asked = []
     cls = type(fs)
@@ -298,9 +299,34 @@ def test_rows_from_headers_behind_urls(tmp_path, monkeypatch):
     assert rows_of_url(f"memory://{root}/t.parquet") == 77
     assert rows_of_url(f"memory://{root}/t.feather") == 77
     assert rows_of_url(f"memory://{root}/t.csv") is None
+    assert rows_of_url(f"memory://{root}/z.npz:b") == LM.shape[0]
+    assert rows_of_url(f"memory://{root}/z.npz:a") == N
+    assert rows_of_url(f"memory://{root}/z.npz") is None  # two members: which?
     assert window.chunk_ranges(f"memory://{root}/p.npy", 1, block_rows=600) == [
         (0, 600),
         (600, 1200),
         (1200, 1500),
     ]
     fs.rm(root, recursive=True)
+
+
+def test_a_window_never_cuts_classes(tmp_path):
+    """One sample as a 1-D array, or --class-axis 0: the first axis holds classes."""
+    np.save(tmp_path / "one.npy", LOGITS[0])
+    np.save(tmp_path / "cf.npy", LOGITS.T.copy())
+    np.save(tmp_path / "l.npy", LABELS)
+    with only_rows(0, 3):
+        run = run_cece("categorical", str(tmp_path / "one.npy"), "[0]")
+        assert run.error_line() == (
+            f"cece: error: {tmp_path / 'one.npy'}: its first axis holds classes (one sample, or "
+            "--class-axis 0), which a row window would cut; windows need samples along the "
+            "first axis"
+        )
+        run = run_cece(
+            "categorical", str(tmp_path / "cf.npy"), str(tmp_path / "l.npy"), "--class-axis", "0"
+        )
+        assert run.error_line() == (
+            f"cece: error: {tmp_path / 'cf.npy'}: its first axis holds classes (one sample, or "
+            "--class-axis 0), which a row window would cut; windows need samples along the "
+            "first axis"
+        )

@@ -26,6 +26,7 @@ from cece.io.columns import (
     text_column,
 )
 from cece.io.jsonl import JsonlTable
+from cece.io.lazy import WINDOW
 from cece.io.records import label_candidates, label_field, pred_columns
 from cece.io.text import TextTable
 
@@ -86,6 +87,7 @@ def open_predictions(
                 )
         original = data.array
         _check_not_empty(original, data.name)
+        _check_window(original, data.name, binary, class_axis)
         if binary:
             data = replace(data, array=as_columns(data.array))
             class_axis = -1
@@ -141,6 +143,19 @@ def refresh_classes(preds: Predictions, classes: tuple[str, ...] | None) -> None
     if classes is None and isinstance(table, TextTable):
         cols = preds.source.parts["preds"] or []
         preds.classes = [table.header[c] for c in cols] if table.header else None
+
+
+def _check_window(arr: np.ndarray, name: str, binary: bool, class_axis: int) -> None:
+    """A row window (:mod:`cece.io.window`) cuts the first axis: refused where that axis
+    holds the classes (one sample as a 1-D array, ``--class-axis 0``), not samples."""
+    if WINDOW.get() is None or binary:
+        return
+    if arr.ndim <= 1 or (-arr.ndim <= class_axis < arr.ndim and class_axis % arr.ndim == 0):
+        raise InputError(
+            name,
+            "its first axis holds classes (one sample, or --class-axis 0), which a row window "
+            "would cut; windows need samples along the first axis",
+        )
 
 
 def _check_not_empty(arr: np.ndarray, name: str) -> None:

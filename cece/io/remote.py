@@ -193,7 +193,9 @@ class ByteRange:
         return np.frombuffer(data, self.dtype)
 
 
-def _array(remote: Remote, offset: int, shape: tuple[int, ...], dtype: np.dtype, fortran=False):
+def _array(
+    remote: Remote, offset: int, shape: tuple[int, ...], dtype: np.dtype, fortran: bool = False
+) -> np.ndarray | LazyArray:
     """The stored array: read now when small (or in Fortran order, whose rows are not byte
     ranges), else a :class:`LazyArray` read by ranges."""
     count = math.prod(shape)

@@ -22,6 +22,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import numpy as np
 
@@ -128,6 +129,8 @@ def rows_of_url(arg: str) -> int | None:
             import pyarrow.parquet as pq
 
             return int(pq.ParquetFile(fh).metadata.num_rows)
+        if fmt == "npz":
+            return _npz_rows(fh, spec.name, spec.key)
         if fmt == "feather":
             import pyarrow.ipc as ipc
 
@@ -136,6 +139,21 @@ def rows_of_url(arg: str) -> int | None:
                 return int(reader.count_rows())
             return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
     return None
+
+
+def _npz_rows(fh: BinaryIO, name: str, key: str | None) -> int | None:
+    """Rows of an .npz member from its .npy header (the zip's directory, then the member's
+    first bytes)."""
+    import zipfile
+
+    with zipfile.ZipFile(fh) as zf:
+        members = [n for n in zf.namelist() if n.endswith(".npy")]
+        member = f"{key}.npy" if key is not None else members[0] if len(members) == 1 else None
+        if member not in members:
+            return None
+        with zf.open(member) as stream:
+            shape = npy_header(cast(BinaryIO, stream), name)[0]
+    return shape[0] if shape else 1
 
 
 def rows_of_zarr(arg: str) -> int | None:
