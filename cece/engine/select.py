@@ -24,8 +24,9 @@ from cece.engine.reduce import midpoint
 
 Ask = Callable[[list[tuple]], list[list]]  # requests → per part, the answers in order
 
-DIGIT = 16  # bits of a key counted per round
-FEW = 1 << 12  # a bucket this small is fetched and sorted
+FIRST = 20  # bits of a key counted in the first round (made by the parts with their losses)
+DIGIT = 16  # bits counted in each later round
+FEW = 1 << 16  # a bucket this small is fetched and sorted
 
 
 def keys_of(losses: np.ndarray) -> np.ndarray:
@@ -64,8 +65,8 @@ def answer(keys: np.ndarray | None, requests: list[tuple]) -> list:
     """Answer requests about one part's losses, held as :func:`keys_of` keys (run where they
     are held):
 
-    * ``("digits", prefix, bits)``: the next 16-bit digits of the keys whose top ``bits`` bits
-      are ``prefix``, with their counts;
+    * ``("digits", prefix, bits)``: the next digits (:func:`width` bits) of the keys whose
+      top ``bits`` bits are ``prefix``, with their counts;
     * ``("keys", prefix, bits)``: those keys themselves;
     * ``("hist", lo, hi, bins)``: the counts of finite losses in ``bins`` equal bins of [lo, hi].
     """
@@ -82,12 +83,18 @@ def answer(keys: np.ndarray | None, requests: list[tuple]) -> list:
         if request[0] == "keys":
             out.append(np.sort(under))
         else:
-            shift = np.uint64(64 - bits - DIGIT)
-            digits = ((under >> shift) & np.uint64((1 << DIGIT) - 1)).view(np.int64)
-            counts = np.bincount(digits, minlength=1 << DIGIT)
+            wide = width(bits)
+            shift = np.uint64(64 - bits - wide)
+            digits = ((under >> shift) & np.uint64((1 << wide) - 1)).view(np.int64)
+            counts = np.bincount(digits, minlength=1 << wide)
             present = np.flatnonzero(counts)
             out.append((present, counts[present]))
     return out
+
+
+def width(bits: int) -> int:
+    """The bits of a key counted after the first ``bits``."""
+    return FIRST if bits == 0 else min(DIGIT, 64 - bits)
 
 
 def median(ask: Ask, count: int, first: list | None = None) -> float:
@@ -102,7 +109,9 @@ def median(ask: Ask, count: int, first: list | None = None) -> float:
 
 
 def select(ask: Ask, ranks: list[int], first: list | None = None) -> list[float]:
-    """The values of the given 0-based ranks, in the losses' sorted order."""
+    """The values of the given 0-based ranks, in the losses' sorted order. With the first
+    round made by the parts, a rank takes one more round in practice: its 20-bit bucket
+    holds few enough keys to be fetched."""
     # per rank: (prefix, bits consumed, rank within the bucket)
     state = {r: (0, 0, r) for r in ranks}
     done: dict[int, float] = {}
@@ -123,7 +132,8 @@ def select(ask: Ask, ranks: list[int], first: list | None = None) -> list[float]
                 within = state[r][2]
                 at = int(np.searchsorted(below, within, side="right"))
                 before = int(below[at - 1]) if at else 0
-                nested = ((prefix << DIGIT) | int(digits[at]), bits + DIGIT, within - before)
+                wide = width(bits)
+                nested = ((prefix << wide) | int(digits[at]), bits + wide, within - before)
                 state[r] = nested
                 if int(counts[at]) <= FEW or nested[1] == 64:
                     fetch.append(nested[:2])
