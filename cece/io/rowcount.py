@@ -163,20 +163,9 @@ def _magic(fh: BinaryIO, size: int) -> str | None:
 
 def _npy_rows(fh: BinaryIO, size: int | None, name: str) -> int:
     """The first axis of a .npy header; ``size`` (when known) checks the data is all there."""
-    from numpy.lib import format as npy
+    from cece.io.arrays import npy_header
 
-    try:
-        version = npy.read_magic(fh)
-        reader = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
-        shape, _, dtype = reader(fh, max_header_size=1 << 20)
-    except ValueError as exc:
-        raise InputError(name, f"not a valid .npy file ({exc})") from None
-    except Exception:  # tokenize.TokenError, SyntaxError, ... from a mangled header
-        raise InputError(
-            name, "not a valid .npy file (its header is not a Python literal)"
-        ) from None
-    if any(d < 0 for d in shape):
-        raise InputError(name, f"not a valid .npy file (shape {shape} has a negative dimension)")
+    shape, _, dtype = npy_header(fh, name)  # the reader's own checks and words
     if size is not None:
         need, have = math.prod(shape) * dtype.itemsize, size - fh.tell()
         if have < need:
@@ -216,39 +205,16 @@ def _npz_rows(fh: BinaryIO, name: str, member: str | None) -> int:
 
 
 def _safetensors_rows(fh: BinaryIO, size: int, name: str, member: str | None) -> int:
-    """The first axis of a tensor in the JSON header (huggingface/safetensors "Format")."""
-    import json
+    """The first axis of a tensor in the JSON header (huggingface/safetensors "Format"), read
+    and checked by the reader's own functions."""
+    from cece.io.safetensors import header_from, tensor
 
-    from cece.io.safetensors import MAX_HEADER, looks_like
+    def read(start: int, stop: int) -> bytes:
+        fh.seek(start)
+        return fh.read(stop - start)
 
-    head = fh.read(9)
-    if not looks_like(head, size):
-        raise InputError(name, "not a .safetensors file (no header length and JSON header)")
-    n = int.from_bytes(head[:8], "little")
-    fh.seek(8)
-    raw = fh.read(min(n, MAX_HEADER))
-    try:
-        entries = json.loads(raw.decode("utf-8"))
-        entries.pop("__metadata__", None)
-    except (UnicodeDecodeError, ValueError, AttributeError) as exc:
-        raise InputError(name, f"not a valid .safetensors file (its header: {exc})") from None
-    names = list(entries)
-    if member is None:
-        if len(names) != 1:
-            raise InputError(
-                name,
-                f"holds {len(names)} tensors ({', '.join(names[:10])}"
-                f"{', ...' if len(names) > 10 else ''}); say which one",
-                hint=f"use {name}:{names[0] if names else 'NAME'}",
-            )
-        member = names[0]
-    if member not in entries:
-        shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
-        raise InputError(name, f"has no tensor {member!r}; it has {shown or 'none'}")
-    try:
-        shape = [int(d) for d in entries[member]["shape"]]
-    except (TypeError, KeyError, ValueError):
-        raise InputError(name, f"tensor {member!r} has a malformed header entry") from None
+    entries, start = header_from(read, size, name)
+    shape = tensor(entries, start, size, name, member)[2]
     return shape[0] if shape else 1
 
 
