@@ -56,10 +56,7 @@ class ArrowTable:
             import pyarrow.ipc as ipc
             import pyarrow.parquet as parquet
         except ImportError:
-            what = "Arrow IPC streams" if fmt == "arrowstream" else f".{fmt} files"
-            raise InputError(
-                name, f"reading {what} needs pyarrow", hint="pip install 'cece[parquet]'"
-            ) from None
+            raise needs_pyarrow(name, fmt) from None
         try:
             if fmt == "parquet":
                 table = parquet.read_table(path)
@@ -345,3 +342,9 @@ def _fields(table: object) -> dict[str, Field]:
         else:
             out[name] = Field(name, (name,), "other")
     return out
+
+
+def needs_pyarrow(name: str, fmt: str) -> InputError:
+    """The one line for a Parquet/Feather/Arrow input without pyarrow installed."""
+    what = "Arrow IPC streams" if fmt == "arrowstream" else f".{fmt} files"
+    return InputError(name, f"reading {what} needs pyarrow", hint="pip install 'cece[parquet]'")

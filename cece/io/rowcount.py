@@ -224,10 +224,9 @@ def _arrow_rows(fh: BinaryIO, fmt: str, name: str) -> int | None:
         import pyarrow.ipc as ipc
         import pyarrow.parquet as parquet
     except ImportError:
-        what = "Arrow IPC streams" if fmt == "arrowstream" else f".{fmt} files"
-        raise InputError(
-            name, f"reading {what} needs pyarrow", hint="pip install 'cece[parquet]'"
-        ) from None
+        from cece.io.arrow import needs_pyarrow
+
+        raise needs_pyarrow(name, fmt) from None
     if fmt == "parquet":
         try:
             return int(parquet.ParquetFile(fh).metadata.num_rows)
