@@ -304,3 +304,19 @@ def test_file_urls_on_dask_and_memory_urls_refused(tmp_path, scheduler):
         "cece: error: memory://mem-preds-0.npy: memory:// files live in this process's memory, "
         "which the Dask workers do not share"
     )
+
+
+def test_without_dask_the_engine_is_one_line(tmp_path, monkeypatch):
+    preds, labels = write_shards(tmp_path, [4])
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    run = run_cece("categorical", preds, labels, "--engine", "dask")
+    assert run.error_line() == "cece: error: --engine dask needs Dask"
+    assert run.err_lines[-1] == "  hint: pip install 'cece[dask]'"
+
+
+def test_scheduler_and_workers_go_with_the_dask_engine(tmp_path):
+    preds, labels = write_shards(tmp_path, [4])
+    line = run_cece("categorical", preds, labels, "--workers", "2").error_line()
+    assert line == "cece: error: --workers goes with --engine dask"
+    line = run_cece("categorical", preds, labels, "--engine", "dask", "--workers", "0").error_line()
+    assert line == "cece: error: --workers must be ≥ 1, not 0"
