@@ -31,6 +31,7 @@ from cece.losses.validate import (
 )
 
 __all__ = [
+    "ALL_IGNORED",
     "ROUNDED_SUM_TOL",
     "ROW_SUM_TOL",
     "Decided",
@@ -54,6 +55,7 @@ ROW_SUM_TOL = 1e-3  # detection tolerance (CONTRACT §2)
 # as a writer rounded them (pandas' float_format="%.2f" of 10 classes is off by up to 0.05)
 # as much as logits: --from auto refuses them, naming --from.
 ROUNDED_SUM_TOL = 0.1
+ALL_IGNORED = "every sample is ignored; the mean loss is nan"  # the warning, said once
 
 
 # -- diagnostics ------------------------------------------------------------------------------------

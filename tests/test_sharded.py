@@ -310,3 +310,93 @@ def test_sums_do_not_depend_on_how_the_dump_was_cut():
     assert sequential.weighted_sum == grouped.weighted_sum == exact
     assert sequential.loss_sum == grouped.loss_sum
     assert ulps(sequential.std, grouped.std) <= 1
+
+
+def _pair(tmp_path, name, arrays):
+    for i, a in enumerate(arrays):
+        np.save(tmp_path / f"{name}-{i}.npy", a)
+    return str(tmp_path / f"{name}-*.npy")
+
+
+def test_what_each_shard_decided_alone_must_agree(tmp_path):
+    """Readings a shard makes of its own values (Q's kind, hard or soft targets, the default
+    eps of its dtype) are one computation's only if they agree: else one line naming the
+    option that decides."""
+    rng = np.random.default_rng(18)
+    q = _pair(tmp_path, "q", [rng.normal(size=(10, 4)), rng.dirichlet(np.ones(4), 8)])
+    line = run_cece("kl", q, q).error_line()
+    assert line.endswith(
+        "q-1.npy: its q kind is probs, but "
+        + f"{tmp_path}/q-0.npy's logits; shards must be one computation"
+    )
+    assert run_cece("kl", q, q, "--q-from", "probs").code == 2  # logits are not probabilities
+    x = _pair(tmp_path, "bx", [rng.normal(size=(6, 2)), rng.normal(size=(5, 2))])
+    y = _pair(tmp_path, "by", [rng.random((6, 2)), rng.integers(0, 2, (5, 2)).astype(float)])
+    line = run_cece("binary", x, y).error_line()
+    assert "by-1.npy" not in line and line.endswith(
+        "bx-1.npy: its target is hard, but "
+        + f"{tmp_path}/bx-0.npy's soft; shards must be one computation"
+    )
+    a = rng.dirichlet(np.ones(4), 10)
+    p = _pair(tmp_path, "p", [a.astype(np.float16), a.astype(np.float32)])
+    labels = _pair(tmp_path, "l", [rng.integers(0, 4, 10), rng.integers(0, 4, 10)])
+    line = run_cece("categorical", p, labels, "--from", "probs").error_line()
+    assert "was computed with eps = 1.1920928955078125e-07, but" in line
+    assert run_cece("categorical", p, labels, "--from", "probs", "--eps", "1e-7").code == 0
+
+
+def test_integer_labels_read_two_ways_are_refused(tmp_path):
+    import pandas as pd
+
+    rng = np.random.default_rng(14)
+    for i, y in enumerate([[0, 1, 2, 0, 1, 1], [1, 2, 3, 1, 3, 2]]):
+        pd.DataFrame(rng.normal(size=(6, 3)).round(3), columns=["1", "2", "3"]).to_csv(
+            tmp_path / f"h-{i}.csv", index=False
+        )
+        pd.DataFrame({"y": y}).to_csv(tmp_path / f"hl-{i}.csv", index=False)
+    line = run_cece("categorical", tmp_path / "h-*.csv", tmp_path / "hl-*.csv").error_line()
+    assert line == (
+        f"cece: error: {tmp_path}/hl-1.csv: its integer labels were read as class names, but "
+        f"{tmp_path}/hl-0.csv's as column indices; shards must be one computation"
+    )
+
+
+def test_a_per_row_file_for_every_shard_is_refused(tmp_path):
+    preds, labels = write_shards(tmp_path, [10, 10])
+    np.save(tmp_path / "f.npy", np.ones(10))
+    line = run_cece("categorical", preds, labels, "--rescale", tmp_path / "f.npy").error_line()
+    assert (
+        line == f"cece: error: {tmp_path}/f.npy: one file cannot pair with the 2 shards of {preds}"
+    )
+
+
+def test_a_shard_with_every_sample_ignored_is_no_warning(tmp_path):
+    rng = np.random.default_rng(2)
+    x = _pair(tmp_path, "ix", [rng.normal(size=(30, 6)), rng.normal(size=(20, 6))])
+    y = _pair(tmp_path, "iy", [rng.integers(0, 6, 30), np.full(20, -100)])
+    run = run_cece("categorical", x, y, "--ignore-index", "-100", "--strict", "-f", "json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["warnings"] == []
+    y = _pair(tmp_path, "iz", [np.full(30, -100), np.full(20, -100)])
+    run = run_cece("categorical", x, y, "--ignore-index", "-100", "-f", "json")
+    assert json.loads(run.out)["warnings"] == ["every sample is ignored; the mean loss is nan"]
+
+
+def test_shift_and_mask_counts_are_the_shards_totals(tmp_path):
+    rng = np.random.default_rng(3)
+    x = _pair(tmp_path, "lx", [rng.normal(size=(b, 7, 11)) for b in (3, 1, 2)])
+    y = _pair(tmp_path, "ly", [rng.integers(0, 11, (b, 7)) for b in (3, 1, 2)])
+    m = _pair(tmp_path, "lm", [(rng.random((b, 7)) > 0.3).astype(np.int64) for b in (3, 1, 2)])
+    facts = doc("categorical", x, y, "--shift", "--mask", m)["input"]
+    for name in ("lx", "ly", "lm"):
+        whole = np.concatenate([np.load(tmp_path / f"{name}-{i}.npy") for i in range(3)])
+        np.save(tmp_path / f"all-{name}.npy", whole)
+    one = doc(
+        "categorical",
+        *(tmp_path / f"all-{n}.npy" for n in ("lx", "ly")),
+        "--shift",
+        "--mask",
+        tmp_path / "all-lm.npy",
+    )["input"]
+    assert facts["shift"] == one["shift"]
+    assert facts["mask"]["file"] == m and facts["mask"]["masked"] == one["mask"]["masked"]

@@ -336,7 +336,7 @@ class Categorical(Task):
             )
         clip_warning(self, summary, self.eps(kind))
         if summary.count == 0 and opts.reduction == "mean":
-            diag.warn("every sample is ignored; the mean loss is nan")
+            diag.warn(checks.ALL_IGNORED)
         if opts.top_k is not None and opts.top_k >= self.n_columns:  # scikit-learn warns too
             diag.warn(
                 f"--top-k {opts.top_k} with {self.n_columns} classes: every sample is in the "

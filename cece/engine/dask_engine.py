@@ -221,7 +221,9 @@ class Cluster:
         try:
             for meta in as_completed(list(metas)):
                 shard = shards[metas[meta]]
-                part = dataclasses.replace(self._result(meta, shard), shard=shard)
+                part = self._given_names(
+                    dataclasses.replace(self._result(meta, shard), shard=shard)
+                )
                 if part.error is not None:
                     self.client.cancel(futures)
                     raise self._as_given(failed(part, _first_row(self.shards, shard.index)))
@@ -253,6 +255,30 @@ class Cluster:
             labels=self._path(shard.labels),
             extra=extra,
         )
+
+    def _given_names(self, part: Part) -> Part:
+        """A worker's part with the files named as they were given (warnings, notes and
+        ``input`` facts: the local engine's document, to the letter)."""
+        if not self.given:
+            return part
+        if part.result is not None:
+            result = part.result
+            result.input = self._renamed(result.input)
+            result.warnings = self._renamed(result.warnings)
+        part.notes = self._renamed(part.notes)
+        part.hints = self._renamed(part.hints)
+        return part
+
+    def _renamed(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for absolute, arg in sorted(self.given.items(), key=lambda kv: -len(kv[0])):
+                value = value.replace(absolute, arg)
+            return value
+        if isinstance(value, dict):
+            return {self._renamed(k): self._renamed(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._renamed(v) for v in value]
+        return value
 
     def _as_given(self, error: CeceError) -> CeceError:
         """A worker's error line with the files named as they were given."""

@@ -150,15 +150,62 @@ def _input(parts: list[Part], facts: dict, names: dict[str, str | None], rows: i
         ]
     out["class_count"] = parts[0].class_count
     out.pop("fingerprint", None)
+    for key, counts in (("shift", ("sequences", "dropped")), ("mask", ("masked",))):
+        if isinstance(out.get(key), dict):  # the shards' counts, added
+            out[key] = dict(out[key]) | {
+                c: sum(int(p.result.input[key].get(c, 0)) for p in parts if p.result)
+                for c in counts
+                if c in out[key]
+            }
+            if key == "mask" and names.get("mask") is not None and "file" in out[key]:
+                out[key]["file"] = names["mask"]
     return out
 
 
+# what each shard decided for itself that must agree, and the option that decides it
+AGREE = {
+    "target": "--labels-as (integer labels) or the LABELS files (hard and soft targets)",
+    "q_kind": "--q-from",
+    "labels_as": "--labels-as",
+}
+FILES = {"sample_weight", "mask", "sequence_ids", "bytes", "words", "rescale"}  # per shard
+
+
 def _one_computation(parts: list[Part]) -> None:
-    """Shards with other classes are not one computation: refused."""
+    """Shards with other classes, other options in force (a default eps of another dtype),
+    or targets read another way are not one computation: refused, naming what decides."""
     first = parts[0]
     assert first.result is not None
     for part in parts[1:]:
         assert part.result is not None
+        for key, option in AGREE.items():
+            mine, theirs = first.result.input.get(key), part.result.input.get(key)
+            if mine != theirs:
+                raise InputError(
+                    part.shard.preds,
+                    f"its {key.replace('_', ' ')} is {theirs}, but {first.shard.preds}'s "
+                    f"{mine}; shards must be one computation",
+                    hint=f"say it for all shards: {option}",
+                )
+        readings = {_labels_read(p) for p in (first, part)}
+        if len(readings) > 1:
+            raise InputError(
+                part.shard.labels or part.shard.preds,
+                f"its integer labels were read as {_labels_read(part)}, but "
+                f"{first.shard.labels or first.shard.preds}'s as {_labels_read(first)}; shards "
+                "must be one computation",
+                hint="--labels-as index (column indices) or --labels-as name (class names)",
+            )
+        for key, value in part.result.options.items():
+            if key not in FILES and first.result.options.get(key) != value:
+                raise InputError(
+                    part.shard.preds,
+                    f"was computed with {key} = {value!r}, but {first.shard.preds} with "
+                    f"{first.result.options.get(key)!r}; shards must be one computation",
+                    hint=f"give --{key.replace('_', '-')} for all shards"
+                    if key == "eps"
+                    else "give the shards the same dtype and options",
+                )
         if part.class_count != first.class_count:
             raise InputError(
                 part.shard.preds,
@@ -171,6 +218,17 @@ def _one_computation(parts: list[Part]) -> None:
                 f"names its classes {_names(part.result.classes)}, but {first.shard.preds} "
                 f"{_names(first.result.classes)}; shards must be one computation",
             )
+
+
+def _labels_read(part: Part) -> str:
+    """How a shard's integer labels were read, where its own values decided it."""
+    assert part.result is not None
+    for inferred in part.result.input.get("inferred", []):
+        if inferred.get("what") == "labels" and "read as the class names" in inferred.get(
+            "detail", ""
+        ):
+            return "class names"
+    return "column indices"
 
 
 def _names(classes: list[str] | None) -> str:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from cece.checks import Diagnostics
+from cece.checks import ALL_IGNORED, Diagnostics
 from cece.engine import fold, shards
 from cece.engine.result import Result
 from cece.engine.shards import PER_ROW
@@ -35,7 +35,7 @@ def resolve(
         found = [Shard(0, preds, labels, {}, (), io_shards.rows_of(preds))]
     if found is None:
         return None
-    found = windows(found)
+    found = found if opts.sequence_ids else windows(found)  # ids' runs must not be cut
     if engine.engine == "dask":
         for shard in found:
             for name in (shard.preds, shard.labels, *shard.extra.values()):
@@ -110,28 +110,32 @@ def run(
         from cece.engine.dask_engine import Cluster
 
         with Cluster(engine, diag.note) as cluster:
-            parts, merged = cluster.run(
-                task_class, opts, keep, parts_of, strict=diag.strict, on_progress=on_progress
-            )
-            _say(parts, merged, diag, names, task_class)
-            return fold.fold(parts, keep, cluster.ask, names=names, engine=cluster.facts())
+            parts, merged = cluster.run(task_class, opts, keep, parts_of, on_progress=on_progress)
+            result = fold.fold(parts, keep, cluster.ask, names=names, engine=cluster.facts())
+            _say(parts, merged, diag, names, task_class, result)
+            return result
     parts, merged = shards.run_local(
         task_class,
         opts,
         keep,
         parts_of,
-        strict=diag.strict,
         on_records=on_records,
         on_progress=on_progress,
         task=task,
     )
-    _say(parts, merged, diag, names, task_class)
     facts = {"name": "local", "threads": worker_threads(), "tasks": len(parts)}
-    return fold.fold(parts, keep, shards.ask_local(parts), names=names, engine=facts)
+    result = fold.fold(parts, keep, shards.ask_local(parts), names=names, engine=facts)
+    _say(parts, merged, diag, names, task_class, result)
+    return result
 
 
-def _say(parts, merged, diag: Diagnostics, names: dict, task_class: type[Task]) -> None:
-    """The shards' notes and warnings once each, and the kind decided once for all."""
+def _say(
+    parts, merged, diag: Diagnostics, names: dict, task_class: type[Task], result: Result
+) -> None:
+    """The shards' notes and warnings once each, and the kind decided once for all. The
+    shards ran without --strict: their warnings are raised here (as errors with --strict),
+    except one that a shard says of itself alone (every sample of a shard ignored): said of
+    all shards, or not at all."""
     seen = set()
     for part in parts:  # a note said of every shard alike (but its name and counts): once
         for note in part.notes:
@@ -144,6 +148,12 @@ def _say(parts, merged, diag: Diagnostics, names: dict, task_class: type[Task]) 
     if merged is not None:
         pattern = str(names.get("preds") or parts[0].shard.preds)
         diag.note(shards.kind_note(parts, merged, pattern, task_class.noun))
+    result.warnings = [w for w in result.warnings if w != ALL_IGNORED]
+    if result.summary.count == 0 and result.summary.ignored:
+        result.warnings.append(ALL_IGNORED)
     for part in parts:
         for warning in part.result.warnings if part.result else []:
-            diag.warn(warning, hint=part.hints.get(warning))
+            if warning != ALL_IGNORED:
+                diag.warn(warning, hint=part.hints.get(warning))
+    if ALL_IGNORED in result.warnings:
+        diag.warn(ALL_IGNORED)

@@ -32,7 +32,7 @@ from cece.io.shards import Shard
 from cece.options import Keep, LossOptions
 
 # the per-row options whose files pair with the shards (Shard.extra)
-PER_ROW = ("sample_weight", "mask", "sequence_ids", "bytes", "words")
+PER_ROW = ("sample_weight", "mask", "sequence_ids", "bytes", "words", "rescale")
 FIRST_AXES = ("sequence", "axis0")  # N-D records: the field of the first sample axis
 
 
