@@ -80,9 +80,18 @@ def compute_shard(job: Job, shard: Shard) -> Part:
     return sharding.compute(job.task, job.options, job.keep, shard)
 
 
-def combine(job: Job, parts: list[Part], *, ask: select.Ask | None = None) -> dict:
+def combine(
+    job: Job,
+    parts: list[Part],
+    *,
+    ask: select.Ask | None = None,
+    names: dict[str, str | None] | None = None,
+    confidence: float = 0.95,
+) -> dict:
     """The JSON document of all shards, from their parts in any order (``ask``: answers the
-    median's requests where the parts' losses are held; default: in the parts given)."""
+    median's requests where the parts' losses are held; default: in the parts given;
+    ``names``: how the inputs were given, e.g. ``{"preds": "preds-*.npy", "labels":
+    "labels-*.npy"}``, for ``input``; ``confidence``: of ``stats.ci``)."""
     from cece.report.documents import document, plain
 
     parts = sorted(parts, key=lambda p: p.shard.index)
@@ -107,7 +116,8 @@ def combine(job: Job, parts: list[Part], *, ask: select.Ask | None = None) -> di
         parts,
         job.keep,
         ask or sharding.ask_local(parts),
-        names={},
+        names=names or {},
         engine={"name": "custom", "tasks": len(parts)},
     )
+    result.options["confidence"] = confidence  # of stats.ci, as the CLI's --confidence
     return plain(document(result))

@@ -53,6 +53,8 @@ class InputError(CeceError):
     sample index (as cece's own output numbers samples); ``column`` a name or 0-based index.
     """
 
+    sample: int | None = None  # a text file's error placed at its line: the sample's row
+
     def __init__(
         self,
         source: str,

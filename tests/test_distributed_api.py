@@ -23,7 +23,8 @@ def test_parts_computed_anywhere_combine_into_the_clis_document(tmp_path):
     assert [s.index for s in shards] == [0, 1, 2] and [s.rows for s in shards] == [70, 5, 40]
     with ProcessPoolExecutor(2) as pool:  # parts cross a process boundary, as on Ray or Spark
         parts = list(pool.map(distributed.compute_shard, [job] * 3, shards))
-    doc = distributed.combine(job, parts[::-1])  # any order: combined in shard order
+    names = {"preds": preds, "labels": labels}
+    doc = distributed.combine(job, parts[::-1], names=names)  # any order: in shard order
     cli = run_cece(
         "categorical",
         preds,
@@ -39,6 +40,8 @@ def test_parts_computed_anywhere_combine_into_the_clis_document(tmp_path):
     )
     expected = json.loads(cli.out)
     assert doc["stats"] == expected["stats"] and doc["summary"] == expected["summary"]
+    assert doc["options"] == expected["options"]
+    assert (doc["input"]["preds"], doc["input"]["labels"]) == (preds, labels)
     assert doc["worst"] == expected["worst"]
     assert doc["input"]["engine"] == {"name": "custom", "tasks": 3}
 

@@ -400,3 +400,16 @@ def test_shift_and_mask_counts_are_the_shards_totals(tmp_path):
     )["input"]
     assert facts["shift"] == one["shift"]
     assert facts["mask"]["file"] == m and facts["mask"]["masked"] == one["mask"]["masked"]
+
+
+def test_a_text_shards_error_has_its_line_and_the_row_among_all_shards(tmp_path):
+    for i, (preds, labels) in enumerate(
+        [("1,2,3\n4,5,6\n", "0\n1\n"), ("1,2,3\n4,5,6\n", "2\n7\n")]
+    ):
+        (tmp_path / f"c-{i}.csv").write_text(preds)
+        (tmp_path / f"cl-{i}.csv").write_text(labels)
+    line = run_cece("categorical", tmp_path / "c-*.csv", tmp_path / "cl-*.csv").error_line()
+    assert line == (
+        f"cece: error: {tmp_path}/cl-1.csv: line 2: label 7 is out of range for 3 classes "
+        "(expected 0..2) (row 3 of all shards)"
+    )

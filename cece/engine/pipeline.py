@@ -100,6 +100,7 @@ def passes(
             located = blocks.editor_line(error, task.sources)
             if located is error:
                 raise
+            located.sample = error.row  # the sample row, for a shard's row among all shards
             raise located from None
     return loop, detector
 

@@ -145,12 +145,21 @@ def failed(part: Part, first_row: int | None) -> CeceError:
     """A shard's error, as its single-file line plus the row among all shards."""
     error = part.error
     assert error is not None
+    sample = error.sample if isinstance(error, InputError) else None
     if isinstance(error, InputError) and error.row is not None and first_row is not None:
         row = error.row - (part.shard.window[0] if part.shard.window else 0)
         return InputError(
             error.source,
             f"{error.detail} (row {first_row + row} of all shards)",
             row=error.row,
+            column=error.column,
+            hint=error.hint,
+        )
+    if isinstance(error, InputError) and sample is not None and first_row is not None:
+        return InputError(  # a text file's line, and the sample's row among all shards
+            error.source,
+            f"{error.detail} (row {first_row + sample} of all shards)",
+            line=error.line,
             column=error.column,
             hint=error.hint,
         )
