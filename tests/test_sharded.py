@@ -413,3 +413,13 @@ def test_a_text_shards_error_has_its_line_and_the_row_among_all_shards(tmp_path)
         f"cece: error: {tmp_path}/cl-1.csv: line 2: label 7 is out of range for 3 classes "
         "(expected 0..2) (row 3 of all shards)"
     )
+
+
+def test_an_empty_shard_adds_nothing(tmp_path):
+    preds, labels = write_shards(tmp_path, [5, 0, 7])
+    sharded = doc("categorical", preds, labels, "--from", "logits")
+    whole = doc(
+        "categorical", tmp_path / "all-preds.npy", tmp_path / "all-labels.npy", "--from", "logits"
+    )
+    same_as_one_file(sharded, whole)
+    assert [s["rows"] for s in sharded["input"]["shards"]] == [5, 7]

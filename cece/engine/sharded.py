@@ -35,6 +35,7 @@ def resolve(
         found = [Shard(0, preds, labels, {}, (), io_shards.rows_of(preds))]
     if found is None:
         return None
+    found = _without_empty(found)
     found = found if opts.sequence_ids else windows(found)  # ids' runs must not be cut
     if engine.engine == "dask":
         for shard in found:
@@ -54,6 +55,21 @@ def resolve(
                 hint=f"a pattern of files that pair with PREDS ({flag} 'counts-*.txt')",
             )
     return found
+
+
+def _without_empty(found: list[Shard]) -> list[Shard]:
+    """Shards whose files hold no rows (headers say 0) add nothing to the dump: left out, as
+    one file of all shards would not see them (all empty: the single-file error stands)."""
+    empty = [
+        s
+        for s in found
+        if s.rows == 0
+        and all(io_shards.rows_of(f) == 0 for f in [s.labels, *s.extra.values()] if f)
+    ]
+    if not empty or len(empty) == len(found):
+        return found
+    kept = [s for s in found if s not in empty]
+    return [dataclasses.replace(s, index=i) for i, s in enumerate(kept)]
 
 
 def windows(found: list[Shard]) -> list[Shard]:
