@@ -423,3 +423,25 @@ def test_an_empty_shard_adds_nothing(tmp_path):
     )
     same_as_one_file(sharded, whole)
     assert [s["rows"] for s in sharded["input"]["shards"]] == [5, 7]
+
+
+def test_records_stream_under_the_kind_all_shards_decide(tmp_path):
+    """Shard 0 alone looks like probabilities, shard 1 is logits: the records are written
+    under the kind of all shards (logits), the same lines as one file's, never half of
+    them under a kind a later shard rules out."""
+    rng = np.random.default_rng(9)
+    probs = rng.dirichlet(np.ones(4), 30)
+    logits = rng.normal(size=(30, 4)) * 3
+    x = _pair(tmp_path, "k", [probs, logits])
+    y = _pair(tmp_path, "kl", [rng.integers(0, 4, 30), rng.integers(0, 4, 30)])
+    np.save(tmp_path / "K.npy", np.concatenate([probs, logits]))
+    np.save(
+        tmp_path / "KL.npy", np.concatenate([np.load(tmp_path / f"kl-{i}.npy") for i in (0, 1)])
+    )
+    sharded = run_cece("categorical", x, y, "-f", "jsonl")
+    whole = run_cece("categorical", tmp_path / "K.npy", tmp_path / "KL.npy", "-f", "jsonl")
+    assert sharded.code == whole.code == 0, sharded.err
+    assert sharded.out == whole.out
+    p = _pair(tmp_path, "pp", [probs, rng.dirichlet(np.ones(4), 30)])  # probabilities throughout
+    run = run_cece("categorical", p, y, "-f", "csv")
+    assert run.code == 0 and "treating predictions as probs" in run.err

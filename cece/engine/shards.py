@@ -228,17 +228,18 @@ def run_local(
     task: Task | None = None,
 ) -> tuple[list[Part], KindDetector | None]:
     """The shards one after the other, each on every core, as Dask computes them (then the
-    kind is decided over all). Records stream in shard order with their global indexes: then
-    once the shards so far rule out every kind but logits, the next ones are computed as
-    decided, and a later shard that rules out the kind records were streamed under is
-    refused."""
+    kind is decided over all). Records stream in shard order with their global indexes,
+    under a kind decided before the first is written (:func:`_kind_ahead`)."""
     known = [s.rows for s in shards if s.rows is not None]
     total = sum(known) if len(known) == len(shards) else None
+    ahead = None
+    if on_records is not None and opts.kind == "auto" and len(shards) > 1:
+        ahead = _kind_ahead(task_class, opts, shards, strict)
     parts: list[Part] = []
     offset = row = 0
     for shard in shards:
         merged = merged_detector(parts) if on_records is not None else None  # streaming
-        settled = merged if merged is not None and merged.settled else None
+        settled = merged if merged is not None and merged.settled else ahead
         stream = None if on_records is None else _rebased(on_records, offset, parts)
         progress = None if on_progress is None else _moved(on_progress, row, total)
         part = compute(
@@ -269,6 +270,30 @@ def run_local(
         ]
 
     return decide(parts, again)
+
+
+def _kind_ahead(
+    task_class: type[Task], opts: LossOptions, shards: list[Shard], strict: bool
+) -> KindDetector:
+    """``--from auto`` before records stream: the shards are read (computing nothing kept)
+    until their values rule out every kind but logits (usually within the first shard), or
+    to the end; records are then written under that kind only, never under a kind a later
+    shard would rule out."""
+    seen: list[Part] = []
+    row = 0
+    bare = Keep(head=0, losses=False)
+    for shard in shards:
+        part = compute(task_class, opts, bare, shard, strict=strict)
+        if part.error is not None:
+            raise failed(part, row)
+        seen.append(part)
+        row += part.rows
+        merged = merged_detector(seen)
+        if merged is not None and merged.settled:
+            return Decided(merged)
+    merged = merged_detector(seen)
+    assert merged is not None  # --from auto: every part has its detector
+    return Decided(merged)
 
 
 def _rebased(
