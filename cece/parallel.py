@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # start-up: concurrent.futures (and logging) only when a pool starts
+    from concurrent.futures import ThreadPoolExecutor
 
 T = TypeVar("T")
 
@@ -32,6 +34,8 @@ def shared_pool(threads: int) -> ThreadPoolExecutor:
     machine)."""
     pool = _POOLS.get(threads)
     if pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
         pool = _POOLS[threads] = ThreadPoolExecutor(threads, thread_name_prefix="cece")
     return pool
 
@@ -45,6 +49,8 @@ def in_order(
         for start, raw in raw_blocks:
             yield parse(start, raw, *args)
         return
+    from concurrent.futures import ThreadPoolExecutor
+
     pending: deque = deque()
     with ThreadPoolExecutor(threads) as pool:
         try:

@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperCommand
 
 from cece import __version__
+from cece.cli import coerce
 from cece.cli.params import examples
 
 HELP = "Cross-entropy from files: exact, explained, and safe in pipelines and CI."
@@ -174,6 +175,9 @@ class CeceCommand(TyperCommand):
         """Click's parsing, then: two shards of one ``-NNNNN-of-MMMMM`` set given as two of
         the arguments (``cece categorical preds-*.npy`` over two shards, unquoted: PREDS and
         LABELS both predictions) are refused, not computed into a wrong number."""
+        entry = COMMANDS.get(self.name or "")
+        if entry is not None:  # Typer 0.29: not pydantic's adapters (start-up)
+            coerce.install(self, ctx, entry.callback)
         rest = super().parse_args(ctx, args)
         if self.name in SHARDED_COMMANDS and not ctx.resilient_parsing:
             slots = [p for p in self.get_params(ctx) if p.param_type_name == "argument"]

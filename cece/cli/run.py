@@ -188,8 +188,9 @@ def run(
         diag.flush()
         result.options["confidence"] = out.confidence  # of stats.ci (cece.report.uncertainty)
         if shards is None:
-            files = [*inputs, opts.words, opts.rescale]
-            result.input["fingerprint"] = provenance.fingerprint(files, result.rows)
+            if out.fmt == "json":  # only the JSON document has it (start-up: no OpenSSL)
+                files = [*inputs, opts.words, opts.rescale]
+                result.input["fingerprint"] = provenance.fingerprint(files, result.rows)
             result.input["class_count"] = task.preds.n_classes  # binary: its K columns
         if baseline is not None:
             provenance.check_baseline_definition(str(out.baseline), baseline, result.options)

@@ -152,21 +152,30 @@ class Pass:
         spy = self.begin(detector)
         workers = threads()
         pool = None
-        if workers > 1 and (task.preds.source.rows or rows + 1) > rows:  # more than one block
-            pool = shared_pool(workers)
+        held = None  # the first block: computed here if it is the only one (no pool to start)
         pending: deque = deque()
         try:
             for start, block in blocks.aligned_blocks(task.sources, rows):
                 p = block["preds"]
                 self.detect(detector, spy, p, start)
                 assert self.kind is not None  # decided by detect on the first block
-                if pool is None:
+                if workers <= 1:
                     self.fold(start, self.compute(start, p, block, self.kind))
                     continue
+                if pool is None:
+                    if held is None:
+                        held = (start, p, block)
+                        continue
+                    pool = shared_pool(workers)  # a second block: both go to the workers
+                    pending.append((held[0], pool.submit(self.compute, *held, self.kind)))
+                    held = None
                 pending.append((start, pool.submit(self.compute, start, p, block, self.kind)))
                 while len(pending) > workers:
                     first, future = pending.popleft()
                     self.fold(first, future.result())
+            if held is not None:
+                assert self.kind is not None
+                self.fold(held[0], self.compute(*held, self.kind))
             while pending:
                 first, future = pending.popleft()
                 self.fold(first, future.result())

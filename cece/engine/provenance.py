@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -146,6 +145,8 @@ def _ends_digest(path: str, size: int) -> str:
     """SHA-256 of the file's first and last MiB (all of a small file): a file rewritten within
     one tick of the file system's clock (same size and mtime) is still told apart, without
     reading a large file twice."""
+    import hashlib  # start-up: OpenSSL is loaded only when a fingerprint is taken
+
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         digest.update(f.read(_END))

@@ -12,7 +12,6 @@ member (``archive/data.pkl``), so it is never listed as arrays of an .npz.
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,6 +28,8 @@ SAVE_INSTEAD = "save a tensor, or NumPy: np.save('x.npy', tensor.float().numpy()
 
 def is_archive(path: Path | BinaryIO) -> bool:
     """A zip file written by ``torch.save`` (it has a ``data.pkl`` member)."""
+    import zipfile  # start-up: only when a file's bytes say zip
+
     try:
         with zipfile.ZipFile(path) as zf:
             return any(n == "data.pkl" or n.endswith("/data.pkl") for n in zf.namelist())

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Literal, TextIO, overload
@@ -84,6 +83,8 @@ def _open_output(path: str | None, inputs: Sequence[str | None], binary: bool) -
     fd = _anonymous(directory)
     tmp = None
     if fd is None:  # no O_TMPFILE here: a named temporary file, removed on failure
+        import tempfile  # start-up: only when -o writes a file
+
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, mode, **text) as out:  # type: ignore[call-overload]
