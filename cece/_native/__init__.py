@@ -52,7 +52,9 @@ __all__ = [
     "bfloat16_to_float32",
     "compiled",
     "describe",
+    "kernels_line",
     "lse_parts",
+    "numpy_because",
     "ones",
     "output",
     "reuse_outputs",
@@ -113,6 +115,31 @@ def scales(x: np.ndarray, temperature: float) -> bool:
         return temperature >= 1
     lo, hi = TEMPERATURE_RANGE
     return x.dtype in _KERNEL_DTYPES and lo <= temperature <= hi
+
+
+def numpy_because() -> str | None:
+    """Why the loss kernels are numpy's here, or None when the compiled ones run."""
+    if FAST:
+        return None
+    if AVAILABLE:
+        return "CECE_NO_FAST=1 is set"
+    return f"cece's compiled kernels {_WHY_NOT}"
+
+
+def kernels_line() -> str:
+    """``cece --version``'s and ``-v``'s words on what computes here."""
+    parser = "compiled" if PARSER is not None else "pandas/Python (not built)"
+    if FAST:
+        return f"kernels compiled (x86-64 AVX2, FMA, F16C) · text parser {parser}"
+    return (
+        f"kernels numpy, about half the speed: {numpy_because()}"
+        + (
+            ""
+            if AVAILABLE
+            else "; reinstall with a C compiler (pip install -v cece shows the build)"
+        )
+        + f" · text parser {parser}"
+    )
 
 
 def describe() -> dict[str, str]:

@@ -96,7 +96,9 @@ def _stand_in(entry: Command) -> Callable[[], None]:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"cece {__version__}")
+        from cece import _native  # numpy: only for --version
+
+        typer.echo(f"cece {__version__}\n{_native.kernels_line()}")
         raise typer.Exit()
 
 

@@ -195,6 +195,8 @@ def run(
         if baseline is not None:
             provenance.check_baseline_definition(str(out.baseline), baseline, result.options)
         say_environment(result)
+        if not out.quiet:
+            _say_numpy_kernels(result)
         if isinstance(writer, records.JsonSamples):
             writer.finish(result)
         elif writer is None:  # else the records went out as they were computed
@@ -208,6 +210,24 @@ def say_environment(result: engine.Result | None = None) -> None:
         return
     env = documents.environment(None if result is None else result.ran)
     print(f"{stderr_prefix('note')} {documents.environment_line(env)}", file=sys.stderr)
+
+
+SLOW_VALUES = 1 << 22  # a run this large says when the compiled kernels could not be used
+
+
+def _say_numpy_kernels(result: engine.Result) -> None:
+    """A note when a large run computed with numpy because the compiled kernels were not
+    built or cannot run on this CPU (not when CECE_NO_FAST=1 asked for numpy)."""
+    from cece import _native
+
+    values = result.rows * int(result.input.get("class_count") or 1)
+    if _native.AVAILABLE or values < SLOW_VALUES:
+        return
+    print(
+        f"{stderr_prefix('note')} computed with numpy, about half the compiled speed: "
+        f"{_native.numpy_because()} (cece --version says what computes)",
+        file=sys.stderr,
+    )
 
 
 def _render(result: engine.Result, stream, out: OutputOptions) -> None:

@@ -73,6 +73,7 @@ def environment(ran: dict | None = None) -> dict:
         "numpy": np.__version__,
         "platform": f"{sys.platform}-{platform.machine()}",
         "compiled_kernels": bool(_native.FAST),
+        **({} if _native.FAST else {"numpy_because": _native.numpy_because()}),
         **(ran or {}),
     }
 
@@ -81,9 +82,11 @@ def environment_line(env: dict) -> str:
     """``-v``: the environment record as one stderr line."""
     ran = [f"{k} {env[k]}" for k in ("kernels", "parser") if env.get(k)]
     compiled = "available" if env["compiled_kernels"] else "not available"
+    because = f" ({env['numpy_because']})" if env.get("numpy_because") else ""
     return (
         f"cece {env['cece']} · Python {env['python']} · numpy {env['numpy']} · "
-        f"{env['platform']} · compiled kernels {compiled}" + "".join(f" · {r}" for r in ran)
+        f"{env['platform']} · compiled kernels {compiled}{because}"
+        + "".join(f" · {r}" for r in ran)
     )
 
 
