@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> None:
     if not debug:  # numpy's RuntimeWarnings are not for users: cece reports what they mean
         warnings.filterwarnings("ignore", category=RuntimeWarning)
     if argv is None:
-        _keep_freed_memory()
+        if not any(a in ("-h", "--help", "--version") for a in args[:cut]):
+            _keep_freed_memory()  # a run that computes (ctypes: not for help)
         _one_blas_thread()
     try:
         code = _run(args)
