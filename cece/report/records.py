@@ -111,10 +111,10 @@ class RecordWriter:
             buffer = io.StringIO()
             csv.writer(buffer, lineterminator=self.sep).writerows(zip(*columns))
             return buffer.getvalue()
-        finite = all(
-            np.isfinite(records[f]).all()
+        finite = all(  # nan in a nullable field is null; any other inf/nan a JSON string
+            (~np.isinf(records[f]) if f in NULLABLE else np.isfinite(records[f])).all()
             for f in self.fields
-            if records[f].dtype.kind == "f" and f not in NULLABLE
+            if records[f].dtype.kind == "f"
         )
         if finite:
             template = "{" + ",".join(f'"{f}":%s' for f in self.fields) + "}" + self.sep
