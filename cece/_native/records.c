@@ -44,35 +44,66 @@ static const char PAIRS[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* Decimal digits of v (v < 10^20) into out; returns their count. */
-static inline int utoa(uint64_t v, char *out) {
-    char tmp[24];
-    int n = 24;
-    while (v >= 100) {
-        const unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        n -= 2;
-        memcpy(tmp + n, PAIRS + 2 * r, 2);
+/* The nd decimal digits of v (v < 10^nd), written backwards into p[0..nd). */
+static inline void digits_at(char *p, uint64_t v, int nd) {
+    while (v >> 32) { /* 64-bit quotients until the rest fits 32 bits */
+        const uint64_t q = v / 100;
+        memcpy(p + nd - 2, PAIRS + 2 * (v - 100 * q), 2);
+        v = q;
+        nd -= 2;
     }
-    if (v >= 10) {
-        n -= 2;
-        memcpy(tmp + n, PAIRS + 2 * v, 2);
-    } else {
-        tmp[--n] = (char)('0' + v);
+    uint32_t w = (uint32_t)v;
+    while (nd >= 2) {
+        const uint32_t q = w / 100;
+        memcpy(p + nd - 2, PAIRS + 2 * (w - 100 * q), 2);
+        w = q;
+        nd -= 2;
     }
-    memcpy(out, tmp + n, (size_t)(24 - n));
-    return 24 - n;
+    if (nd) p[0] = (char)('0' + w);
+}
+
+static inline int length20(uint64_t v) {
+    int n = 1;
+    while (v >= 10000) {
+        v /= 10000;
+        n += 4;
+    }
+    return n + (v >= 10) + (v >= 100) + (v >= 1000);
 }
 
 static inline int itoa64(int64_t v, char *out) {
+    int n = 0;
+    uint64_t u = (uint64_t)v;
     if (v < 0) {
-        *out = '-';
-        return 1 + utoa(0 - (uint64_t)v, out + 1);
+        out[n++] = '-';
+        u = 0 - u;
     }
-    return utoa((uint64_t)v, out);
+    const int nd = length20(u);
+    digits_at(out + n, u, nd);
+    return n + nd;
 }
 
-/* repr(x) of a finite double, "-0.0" excluded (zero is written 0.0): at most 24 bytes. */
+static const uint64_t POW10[18] = {1ull,
+                                   10ull,
+                                   100ull,
+                                   1000ull,
+                                   10000ull,
+                                   100000ull,
+                                   1000000ull,
+                                   10000000ull,
+                                   100000000ull,
+                                   1000000000ull,
+                                   10000000000ull,
+                                   100000000000ull,
+                                   1000000000000ull,
+                                   10000000000000ull,
+                                   100000000000000ull,
+                                   1000000000000000ull,
+                                   10000000000000000ull,
+                                   100000000000000000ull};
+
+/* repr(x) of a finite double, "-0.0" excluded (zero is written 0.0): at most 24 bytes.
+ * out has room for 32 (the zero runs are written 16 at a time). */
 static int cece_repr(double x, char *out) {
     const uint64_t bits = double_to_bits(x);
     const uint64_t mant = bits & ((1ull << DOUBLE_MANTISSA_BITS) - 1);
@@ -84,45 +115,52 @@ static int cece_repr(double x, char *out) {
     int n = 0;
     if (bits >> 63) out[n++] = '-';
     const floating_decimal_64 v = d2d(mant, expo);
-    char digits[24];
-    const int nd = utoa(v.mantissa, digits);
+    const int nd = (int)decimalLength17(v.mantissa);
     const int decpt = nd + v.exponent; /* x = 0.d1d2...dn * 10^decpt */
     if (decpt > -4 && decpt <= 16) {
-        if (decpt <= 0) {
-            out[n++] = '0';
-            out[n++] = '.';
-            for (int i = 0; i < -decpt; i++) out[n++] = '0';
-            memcpy(out + n, digits, (size_t)nd);
-            n += nd;
-        } else if (decpt < nd) {
-            memcpy(out + n, digits, (size_t)decpt);
+        if (decpt <= 0) { /* 0.000ddd */
+            memcpy(out + n, "0.000", 5);
+            n += 2 - decpt;
+            digits_at(out + n, v.mantissa, nd);
+            return n + nd;
+        }
+        if (decpt < nd) { /* ddd.ddd */
+            const uint64_t p = POW10[nd - decpt], hi = v.mantissa / p;
+            digits_at(out + n, hi, decpt);
             n += decpt;
             out[n++] = '.';
-            memcpy(out + n, digits + decpt, (size_t)(nd - decpt));
-            n += nd - decpt;
-        } else {
-            memcpy(out + n, digits, (size_t)nd);
-            n += nd;
-            for (int i = nd; i < decpt; i++) out[n++] = '0';
-            out[n++] = '.';
-            out[n++] = '0';
+            digits_at(out + n, v.mantissa - hi * p, nd - decpt);
+            return n + nd - decpt;
         }
-        return n;
+        digits_at(out + n, v.mantissa, nd); /* ddd000.0 */
+        n += nd;
+        memcpy(out + n, "0000000000000000", 16);
+        n += decpt - nd;
+        memcpy(out + n, ".0", 2);
+        return n + 2;
     }
-    out[n++] = digits[0];
+    const uint64_t p = POW10[nd - 1], first = v.mantissa / p; /* d.ddde+XX */
+    out[n++] = (char)('0' + first);
     if (nd > 1) {
         out[n++] = '.';
-        memcpy(out + n, digits + 1, (size_t)(nd - 1));
+        digits_at(out + n, v.mantissa - first * p, nd - 1);
         n += nd - 1;
     }
     int e = decpt - 1;
     out[n++] = 'e';
     out[n++] = e < 0 ? '-' : '+';
     if (e < 0) e = -e;
-    if (e < 10) out[n++] = '0';
-    n += utoa((uint64_t)e, out + n);
-    return n;
+    if (e >= 100) {
+        out[n++] = (char)('0' + e / 100);
+        e %= 100;
+    }
+    memcpy(out + n, PAIRS + 2 * e, 2);
+    return n + 2;
 }
+
+/* NUMBER_MAX: room for one number (cece_repr writes up to 34 bytes, 24 of them kept);
+ * PAD: prefixes and suffixes up to PAD bytes are copied PAD bytes at a time. */
+enum { COLS_MAX = 128, NUMBER_MAX = 40, PAD = 32 };
 
 /* A growing output buffer. */
 typedef struct {
@@ -146,11 +184,21 @@ static inline void put(buf_t *b, const char *s, size_t n) {
     b->len += n;
 }
 
-enum { COLS_MAX = 128, NUMBER_MAX = 32 };
+/* A short text of n bytes, padded to PAD in pad; b has room for PAD bytes (or n). */
+static inline void put_padded(buf_t *b, const char *pad, const char *s, size_t n) {
+    if (n <= PAD)
+        memcpy(b->p + b->len, pad, PAD);
+    else
+        memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static inline size_t padded(Py_ssize_t n) { return n <= PAD ? PAD : (size_t)n; }
 
 typedef struct {
     const char *prefix;
     Py_ssize_t prefix_len;
+    char pad[PAD];      /* the prefix, zero-padded, where it fits */
     char kind;
     const void *data;   /* numeric columns */
     PyObject **items;   /* 'o' columns (a list's items) */
@@ -256,30 +304,35 @@ static inline void numeric_cell(buf_t *b, const column_t *c, Py_ssize_t i, int c
     }
 }
 
-/* Rows [0, n) of numeric columns into b; -1 out of memory. No Python calls: GIL-free. */
-static int numeric_rows(buf_t *b, const column_t *cols, int ncols, Py_ssize_t n,
-                        const char *suffix, Py_ssize_t suffix_len, int csv) {
-    size_t width = (size_t)suffix_len;
-    for (int j = 0; j < ncols; j++) width += (size_t)cols[j].prefix_len + NUMBER_MAX;
+/* The widest text a row of numeric columns can take. */
+static size_t row_width(const column_t *cols, int ncols, Py_ssize_t suffix_len) {
+    size_t width = padded(suffix_len);
+    for (int j = 0; j < ncols; j++) width += padded(cols[j].prefix_len) + NUMBER_MAX;
+    return width;
+}
+
+/* Rows [0, n) of numeric columns into b, which has room for n rows of row_width. No Python
+ * calls: run GIL-free. */
+static void numeric_rows(buf_t *b, const column_t *cols, int ncols, Py_ssize_t n,
+                         const column_t *end, int csv) {
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (reserve(b, width) < 0) return -1;
         for (int j = 0; j < ncols; j++) {
-            put(b, cols[j].prefix, (size_t)cols[j].prefix_len);
+            put_padded(b, cols[j].pad, cols[j].prefix, (size_t)cols[j].prefix_len);
             numeric_cell(b, &cols[j], i, csv);
         }
-        put(b, suffix, (size_t)suffix_len);
+        put_padded(b, end->pad, end->prefix, (size_t)end->prefix_len);
     }
-    return 0;
 }
 
 /* Rows with object columns (GIL held): 1 done, 0 declined, -1 out of memory. */
 static int object_rows(buf_t *b, const column_t *cols, int ncols, Py_ssize_t n,
-                       const char *suffix, Py_ssize_t suffix_len, int csv) {
+                       const column_t *end, int csv) {
+    const size_t width = row_width(cols, ncols, end->prefix_len);
     for (Py_ssize_t i = 0; i < n; i++) {
         for (int j = 0; j < ncols; j++) {
             const column_t *c = &cols[j];
-            if (reserve(b, (size_t)c->prefix_len + NUMBER_MAX) < 0) return -1;
-            put(b, c->prefix, (size_t)c->prefix_len);
+            if (reserve(b, width) < 0) return -1;
+            put_padded(b, c->pad, c->prefix, (size_t)c->prefix_len);
             if (c->kind != 'o') {
                 numeric_cell(b, c, i, csv);
                 continue;
@@ -300,10 +353,17 @@ static int object_rows(buf_t *b, const column_t *cols, int ncols, Py_ssize_t n,
                 return -1;
             }
         }
-        if (reserve(b, (size_t)suffix_len) < 0) return -1;
-        put(b, suffix, (size_t)suffix_len);
+        if (reserve(b, width) < 0) return -1;
+        put_padded(b, end->pad, end->prefix, (size_t)end->prefix_len);
     }
     return 1;
+}
+
+static void set_text(column_t *c, const char *s, Py_ssize_t n) {
+    c->prefix = s;
+    c->prefix_len = n;
+    memset(c->pad, 0, PAD);
+    if (n <= PAD) memcpy(c->pad, s, (size_t)n);
 }
 
 PyObject *cece_format_records(PyObject *self, PyObject *args) {
@@ -320,22 +380,22 @@ PyObject *cece_format_records(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "format_records: columns, prefixes and kinds differ");
         return NULL;
     }
-    column_t cols[COLS_MAX];
+    column_t cols[COLS_MAX], end;
     Py_buffer views[COLS_MAX];
     int nviews = 0, objects = 0;
     Py_ssize_t n = -1;
     PyObject *result = NULL;
     buf_t b = {NULL, 0, 0};
+    set_text(&end, suffix, suffix_len);
     for (Py_ssize_t j = 0; j < ncols; j++) {
         PyObject *p = PyList_GET_ITEM(prefixes, j), *col = PyList_GET_ITEM(columns, j);
         column_t *c = &cols[j];
-        Py_ssize_t len, size;
+        Py_ssize_t len;
         if (!PyBytes_Check(p)) {
             PyErr_SetString(PyExc_TypeError, "format_records: prefixes are bytes");
             goto done;
         }
-        c->prefix = PyBytes_AS_STRING(p);
-        c->prefix_len = PyBytes_GET_SIZE(p);
+        set_text(c, PyBytes_AS_STRING(p), PyBytes_GET_SIZE(p));
         c->kind = kinds[j];
         c->data = NULL;
         c->items = NULL;
@@ -348,14 +408,13 @@ PyObject *cece_format_records(PyObject *self, PyObject *args) {
             len = PyList_GET_SIZE(col);
             objects = 1;
         } else {
-            size = c->kind == 'b' ? 1 : 8;
-            if (strchr("fnib", c->kind) == NULL) {
+            if (c->kind == 0 || strchr("fnib", c->kind) == NULL) {
                 PyErr_Format(PyExc_ValueError, "format_records: unknown kind %c", c->kind);
                 goto done;
             }
             if (PyObject_GetBuffer(col, &views[nviews], PyBUF_C_CONTIGUOUS) < 0) goto done;
             c->data = views[nviews].buf;
-            len = views[nviews].len / size;
+            len = views[nviews].len / (c->kind == 'b' ? 1 : 8);
             nviews++;
         }
         if (n >= 0 && len != n) {
@@ -364,15 +423,22 @@ PyObject *cece_format_records(PyObject *self, PyObject *args) {
         }
         n = len;
     }
-    int r;
-    if (objects) {
-        r = object_rows(&b, cols, (int)ncols, n, suffix, suffix_len, csv);
-    } else {
+    if (!objects) { /* the text's bound is known: into the bytes object itself */
+        const size_t width = row_width(cols, (int)ncols, suffix_len);
+        if ((size_t)n > (size_t)PY_SSIZE_T_MAX / width) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(width * (size_t)n));
+        if (result == NULL) goto done;
+        buf_t out = {PyBytes_AS_STRING(result), 0, width * (size_t)n};
         Py_BEGIN_ALLOW_THREADS
-        r = numeric_rows(&b, cols, (int)ncols, n, suffix, suffix_len, csv) == 0;
+        numeric_rows(&out, cols, (int)ncols, n, &end, csv);
         Py_END_ALLOW_THREADS
-        if (r == 0) r = -1;
+        _PyBytes_Resize(&result, (Py_ssize_t)out.len); /* NULL, MemoryError set, on failure */
+        goto done;
     }
+    const int r = object_rows(&b, cols, (int)ncols, n, &end, csv);
     if (r < 0)
         PyErr_NoMemory();
     else if (r == 0)
