@@ -366,7 +366,7 @@ static void set_text(column_t *c, const char *s, Py_ssize_t n) {
     if (n <= PAD) memcpy(c->pad, s, (size_t)n);
 }
 
-PyObject *cece_format_records(PyObject *self, PyObject *args) {
+PyObject *py_format_records(PyObject *self, PyObject *args) {
     PyObject *prefixes, *columns;
     const char *kinds, *suffix;
     Py_ssize_t nkinds, suffix_len;
@@ -451,7 +451,7 @@ done:
     return result;
 }
 
-PyObject *cece_float_repr(PyObject *self, PyObject *arg) {
+PyObject *py_float_repr(PyObject *self, PyObject *arg) {
     /* repr() of one finite float through the formatter (tests hold it to Python's repr). */
     char out[NUMBER_MAX];
     (void)self;

@@ -4,7 +4,7 @@
 #ifndef CECE_RECORDS_H
 #define CECE_RECORDS_H
 
-PyObject *cece_format_records(PyObject *self, PyObject *args);
-PyObject *cece_float_repr(PyObject *self, PyObject *arg);
+PyObject *py_format_records(PyObject *self, PyObject *args);
+PyObject *py_float_repr(PyObject *self, PyObject *arg);
 
 #endif /* CECE_RECORDS_H */
