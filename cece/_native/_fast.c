@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "records.h"
 #include "simd.h"
 
 static int CPU_OK;  /* cpu_ok(), once, when the module loads */
@@ -704,6 +705,8 @@ static PyMethodDef methods[] = {
     {"parse_plain", py_parse_plain, METH_VARARGS, "Plain numeric text into float64 rows."},
     {"count_byte", py_count_byte, METH_VARARGS, "Occurrences of a byte, GIL released."},
     {"exp_log", py_exp_log, METH_VARARGS, "exp and log of float64 values (for tests)."},
+    {"format_records", py_format_records, METH_VARARGS, "Records as JSONL/CSV bytes."},
+    {"float_repr", py_float_repr, METH_O, "repr() of a float, as records write it."},
     {NULL, NULL, 0, NULL},
 };
 

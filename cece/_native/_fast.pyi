@@ -53,3 +53,13 @@ def parse_plain(text: _Buffer, ncols: int, delimiter: str, out: np.ndarray, /) -
 
 def count_byte(text: _Buffer, byte: str, /) -> int:
     """Occurrences of a byte, with the GIL released. Any CPU."""
+
+def format_records(
+    prefixes: list[bytes], columns: list[Any], kinds: str, suffix: bytes, csv: bool, /
+) -> bytes | None:
+    """Records as JSONL or CSV text, one a row: prefixes[j] before column j's value, suffix
+    after the last (cece/_native/records.c says how each kind is written). None where the
+    formatter declines the block (the caller writes it with Python). Any CPU."""
+
+def float_repr(x: float, /) -> str:
+    """repr() of a finite float, as format_records writes it (for tests). Any CPU."""

@@ -223,3 +223,15 @@ def parse_plain(text: bytes, ncols: int, delimiter: str, out: np.ndarray) -> int
 def count_byte(text: bytes, byte: str) -> int:
     """Occurrences of ``byte`` in ``text``."""
     return bytes(text).count(byte.encode("latin-1"))
+
+
+def format_records(
+    prefixes: list[bytes], columns: list, kinds: str, suffix: bytes, csv: bool
+) -> bytes | None:
+    """None: "not handled here", so cece/report/records.py writes the records with Python."""
+    return None
+
+
+def float_repr(x: float) -> str:
+    """repr() of a float, as the records write it."""
+    return repr(float(x))

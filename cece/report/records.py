@@ -2,70 +2,135 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import os
 from collections.abc import Callable
-from typing import TextIO
+from typing import IO, TextIO
 
 import numpy as np
 
+from cece import _native
 from cece.engine.result import Result
 from cece.engine.task import Records
 from cece.report.documents import FIELD_ORDER, NULLABLE, POSITIONS, document, header
 from cece.report.numbers import number, plain
 
+FORMAT = getattr(_native.PARSER, "format_records", None)  # cece/_native/records.c, or None
+
 
 class RecordWriter:
     """Writes per-sample records as JSONL or CSV, block by block, as they are computed.
 
-    A line is filled in from a template (``{"index":%d,"loss":%r,...}``): ~10× faster than a
-    dict and ``json.dumps`` per record. Blocks with inf/nan fall back to ``json.dumps``, which
-    spells them as the strings JSON needs.
+    Where the extension was built (any CPU: plain C, as the parser), a chunk of records is
+    formatted in C into one bytes object (cece/_native/records.c: floats as repr writes them,
+    shortest round-trip digits by Ryu) and written to the byte stream under the text one.
+    Otherwise, or where the C formatter declines a chunk (an object it does not know, a CSV cell
+    the csv module would quote), Python writes the same text: a line filled in from a template
+    (``{"index":%d,"loss":%r,...}``), ~10× faster than a dict and ``json.dumps`` per record;
+    blocks with inf/nan fall back to ``json.dumps``, which spells them as the strings JSON
+    needs. ``sep`` ends each record (``-f json --samples`` joins them with ``",\n    "``).
     """
 
-    def __init__(self, out: TextIO, fmt: str) -> None:
-        self.out, self.fmt = out, fmt
+    def __init__(self, out: TextIO, fmt: str, sep: str = "\n") -> None:
+        self.out, self.fmt, self.sep = out, fmt, sep
         self.fields: list[str] | None = None
-        self._csv = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+        self.csv = fmt == "csv"
+        self._bytes = _byte_stream(out)
 
     CHUNK = 1 << 15  # records formatted at a time: the strings of a block stay small
 
     def __call__(self, records: Records) -> None:
         n = len(records["loss"])
         for i in range(0, n, self.CHUNK):
-            self._write({k: v[i : i + self.CHUNK] for k, v in records.items()})
+            self.write(self.chunk({k: v[i : i + self.CHUNK] for k, v in records.items()}))
 
-    def _write(self, records: Records) -> None:
+    def write(self, text: bytes | str) -> None:
+        """Text to the stream: bytes straight to the byte stream under it where there is one."""
+        if isinstance(text, str):
+            self.out.write(text)
+        elif self._bytes is not None:
+            self.out.flush()  # what the text layer holds goes first
+            self._bytes.write(text)
+        else:
+            self.out.write(text.decode("utf-8"))
+
+    def chunk(self, records: Records) -> bytes | str:
+        """One chunk's records as text, each ended by ``sep`` (a CSV header before the first)."""
+        head = ""
         if self.fields is None:
             self.fields = [f for f in FIELD_ORDER if f in records]
-            if self._csv is not None:
-                self._csv.writerow(self.fields)
+            if self.csv:
+                head = ",".join(self.fields) + self.sep  # plain names: nothing to quote
+        text = self._compiled(records)
+        if text is not None:
+            return head.encode() + text if head else text
+        return head + self._python(records)
+
+    def _compiled(self, records: Records) -> bytes | None:
+        """The chunk formatted in C, or None (no extension, or a column it does not take)."""
+        if FORMAT is None:
+            return None
+        assert self.fields is not None
+        columns: list = []
+        kinds = ""
+        for f in self.fields:
+            values = records[f]
+            kind = values.dtype.kind
+            if kind == "f":
+                columns.append(np.ascontiguousarray(values, dtype=np.float64))
+                kinds += "n" if f in NULLABLE else "f"
+            elif kind == "b":
+                columns.append(np.ascontiguousarray(values).view(np.uint8))
+                kinds += "b"
+            elif kind == "i" or (kind == "u" and values.dtype.itemsize < 8):
+                columns.append(np.ascontiguousarray(values, dtype=np.int64))
+                kinds += "i"
+            elif kind in "OU":
+                columns.append(values.tolist())
+                kinds += "o"
+            else:
+                return None
+        if self.csv:
+            prefixes = [b"", *[b","] * (len(self.fields) - 1)]
+            suffix = self.sep.encode()
+        else:
+            prefixes = [
+                f'{"{" if i == 0 else ","}"{f}":'.encode() for i, f in enumerate(self.fields)
+            ]
+            suffix = ("}" + self.sep).encode()
+        return FORMAT(prefixes, columns, kinds, suffix, self.csv)
+
+    def _python(self, records: Records) -> str:
+        """The chunk formatted by Python: the same text as the C formatter's."""
+        assert self.fields is not None
         columns = [self._column(records[f], f in NULLABLE) for f in self.fields]
-        if self._csv is not None:
-            self._csv.writerows(zip(*columns))
-            return
-        finite = all(
-            np.isfinite(records[f]).all()
+        if self.csv:
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator=self.sep).writerows(zip(*columns))
+            return buffer.getvalue()
+        finite = all(  # nan in a nullable field is null; any other inf/nan a JSON string
+            (~np.isinf(records[f]) if f in NULLABLE else np.isfinite(records[f])).all()
             for f in self.fields
-            if records[f].dtype.kind == "f" and f not in NULLABLE
+            if records[f].dtype.kind == "f"
         )
         if finite:
-            template = "{" + ",".join(f'"{f}":%s' for f in self.fields) + "}\n"
-            self.out.write("".join(template % row for row in zip(*columns)))
-        else:
-            dumps, fields = json.dumps, self.fields
-            self.out.writelines(
-                dumps(plain(_nulls(dict(zip(fields, row)))), allow_nan=False, separators=(",", ":"))
-                + "\n"
-                for row in zip(*(records[f].tolist() for f in fields))
-            )
+            template = "{" + ",".join(f'"{f}":%s' for f in self.fields) + "}" + self.sep
+            return "".join(template % row for row in zip(*columns))
+        dumps, fields, sep = json.dumps, self.fields, self.sep
+        return "".join(
+            dumps(plain(_nulls(dict(zip(fields, row)))), allow_nan=False, separators=(",", ":"))
+            + sep
+            for row in zip(*(records[f].tolist() for f in fields))
+        )
 
     def _column(self, values: np.ndarray, nullable: bool = False) -> list:
         """A column as the strings JSONL/CSV want: repr for floats, names quoted for JSON;
         None (and nan in a nullable field) as null, or an empty CSV cell."""
         kind = values.dtype.kind
-        null = "" if self._csv is not None else "null"
+        null = "" if self.csv else "null"
         if kind == "f":
             out = list(map(repr, (values + 0.0).tolist()))  # + 0.0: no "-0.0"
             if nullable and np.isnan(values).any():
@@ -75,7 +140,7 @@ class RecordWriter:
             return ["true" if v else "false" for v in values.tolist()]
         if kind in "iu":
             return values.tolist()
-        if self._csv is not None:
+        if self.csv:
             return ["" if v is None else _text(v) for v in values.tolist()]
         return [
             null if v is None else json.dumps(v if v in (True, False) else str(v))
@@ -90,11 +155,12 @@ class JsonSamples:
     before ``input`` (JSON objects are unordered; every key is as in the buffered document).
     """
 
+    SEP = ",\n    "  # between two records of ``samples``
+
     def __init__(self, out: TextIO, command: str, fields: Callable[[], list[str]]) -> None:
         self.out, self.command, self.started = out, command, False
         self.fields, self.applies = fields, set[str]()  # the fields the buffered document has
-        self._buffer = io.StringIO()
-        self._lines = RecordWriter(self._buffer, "jsonl")
+        self._lines = RecordWriter(out, "jsonl", sep=self.SEP)
 
     def __call__(self, records: Records) -> None:
         if not self.started:  # the task knows its fields once the first block is read
@@ -102,12 +168,9 @@ class JsonSamples:
         records = {k: v for k, v in records.items() if k in self.applies}
         n, chunk = len(records["loss"]), RecordWriter.CHUNK
         for i in range(0, n, chunk):
-            self._buffer.seek(0)
-            self._buffer.truncate()
-            self._lines({k: v[i : i + chunk] for k, v in records.items()})
-            text = self._buffer.getvalue()
+            text = self._lines.chunk({k: v[i : i + chunk] for k, v in records.items()})
             self.out.write(("," if self.started else self._opening()) + "\n    ")
-            self.out.write(text[:-1].replace("\n", ",\n    "))
+            self._lines.write(text[: -len(self.SEP)])
             self.started = True
 
     def _opening(self) -> str:
@@ -124,6 +187,18 @@ class JsonSamples:
         doc.pop("samples", None)
         rest = json.dumps(plain(doc), indent=2, allow_nan=False)
         self.out.write("\n  ],\n" + rest[2:] + "\n")
+
+
+def _byte_stream(out: TextIO) -> IO[bytes] | None:
+    """The byte stream under a UTF-8 text stream that writes "\\n" as it is, or None."""
+    buffer = getattr(out, "buffer", None)
+    encoding = getattr(out, "encoding", None)
+    if buffer is None or not isinstance(encoding, str) or os.linesep != "\n":
+        return None
+    try:
+        return buffer if codecs.lookup(encoding).name == "utf-8" else None
+    except LookupError:
+        return None
 
 
 def _text(value: object) -> str:
