@@ -279,10 +279,14 @@ def per_class_table(result: Result) -> Table:
 
 
 def console(out: TextIO, *, width: int | None = None) -> Console:
-    """A console that colours only a terminal and honours NO_COLOR (rich does both)."""
+    """A console that colours only a terminal and honours NO_COLOR (rich does both). Text is
+    shown as given: a class named ``[cat]`` or ``:dog:`` is not read as markup or an emoji
+    (and no cell is parsed for them: start-up)."""
     from rich.console import Console
 
-    return Console(file=out, width=width, highlight=False, soft_wrap=False)
+    return Console(
+        file=out, width=width, highlight=False, soft_wrap=False, markup=False, emoji=False
+    )
 
 
 def histogram_block(result: Result):
