@@ -468,17 +468,18 @@ TARGET static Py_ssize_t softmax_small_f(const char *x, int kind, Py_ssize_t n, 
         load_tile(x, kind, n, i0, rows, c, t);
         for (Py_ssize_t g = 0; g < rows; g += 8) {
             const float *col = t + g;
-            __m256 m = _mm256_loadu_ps(col), top = _mm256_setzero_ps();
-            for (Py_ssize_t j = 1; j < c; j++) {
+            const __m256 one = _mm256_set1_ps(1.0f);
+            __m256 m = _mm256_loadu_ps(col), top = _mm256_setzero_ps(), jv = one;
+            for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_ps(jv, one)) {
                 __m256 v = _mm256_loadu_ps(col + j * TILE);
-                top = _mm256_blendv_ps(top, _mm256_set1_ps((float)j),
-                                       _mm256_cmp_ps(v, m, _CMP_GT_OQ));
+                top = _mm256_blendv_ps(top, jv, _mm256_cmp_ps(v, m, _CMP_GT_OQ));
                 m = _mm256_max_ps(v, m);
             }
             const __m256 neg_m = _mm256_xor_ps(m, sign);
             __m256d s_lo = _mm256_setzero_pd(), s_hi = _mm256_setzero_pd();
-            for (Py_ssize_t j = 0; j < c; j++) {
-                __m256 at_top = _mm256_cmp_ps(top, _mm256_set1_ps((float)j), _CMP_EQ_OQ);
+            jv = _mm256_setzero_ps();
+            for (Py_ssize_t j = 0; j < c; j++, jv = _mm256_add_ps(jv, one)) {
+                __m256 at_top = _mm256_cmp_ps(top, jv, _CMP_EQ_OQ);
                 __m256 e = _mm256_andnot_ps(at_top,
                                             exp_sub8(_mm256_loadu_ps(col + j * TILE), neg_m));
                 s_lo = _mm256_add_pd(s_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
@@ -710,16 +711,23 @@ TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int y
     __m256d soft = zero;
     if (k == 1) {  /* one column: rows are elements, four at a time */
         Py_ssize_t i = 0;
-        const __m256d w = _mm256_set1_pd(pw ? pw[0] : 1.0);
-        for (; i < n; i += 4) {
-            Py_ssize_t m = n - i < 4 ? n - i : 4;
-            __m256d xv = m == 4 ? load4(x, i, xkind) : load_tail(x, i, m, xkind, 0.0);
-            __m256d yv = m == 4 ? load4(y, i, ykind) : load_tail(y, i, m, ykind, 0.0);
+        const __m256d w = _mm256_set1_pd(pw ? pw[0] : 1.0), inf = _mm256_set1_pd(INFINITY);
+        for (; i + 4 <= n; i += 4) {
+            __m256d xv = load4(x, i, xkind), yv = load4(y, i, ykind);
+            __m256d l = zero, r = zero;
+            bce4(xv, yv, w, thr, &l, &r, &soft);
+            _mm256_storeu_pd(loss + i, l);
+            _mm256_storeu_pd(correct + i, r);
+            /* NaN or +inf: not a logit (-inf is one) */
+            int b = _mm256_movemask_pd(_mm256_cmp_pd(xv, inf, _CMP_NLT_UQ));
+            if (b) bad += __builtin_popcount(b);
+        }
+        if (i < n) {
+            Py_ssize_t m = n - i;
+            __m256d xv = load_tail(x, i, m, xkind, 0.0), yv = load_tail(y, i, m, ykind, 0.0);
             __m256d l = zero, r = zero, sf = zero;
             bce4(xv, yv, w, thr, &l, &r, &sf);
-            if (m < 4) sf = _mm256_and_pd(sf, _mm256_cmp_pd(_mm256_set_pd(3, 2, 1, 0),
-                                                            _mm256_set1_pd((double)m), _CMP_LT_OQ));
-            soft = _mm256_or_pd(soft, sf);
+            soft = _mm256_or_pd(soft, sf);  /* padded lanes hold y = 0: never soft */
             double lo[4], ro[4];
             _mm256_storeu_pd(lo, l);
             _mm256_storeu_pd(ro, r);
