@@ -413,6 +413,12 @@ TARGET static inline __m128 load4_f(const char *p, Py_ssize_t i, int kind) {
 TARGET static void load_tile(const char *x, int kind, Py_ssize_t n, Py_ssize_t i0,
                              Py_ssize_t rows, Py_ssize_t c, float *t) {
     const size_t size = KSIZE(kind), stride = (size_t)c * size;
+    { /* the next tile's bytes on their way in while this one is computed */
+        const char *next = x + (size_t)(i0 + TILE) * stride;
+        size_t bytes = (size_t)(n - i0 - TILE < TILE ? n - i0 - TILE : TILE) * stride;
+        if (i0 + TILE < n)
+            for (size_t b = 0; b < bytes; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
+    }
     Py_ssize_t r0 = 0;
     for (; r0 + 8 <= rows && i0 + r0 + 8 < n; r0 += 8) {
         const char *p = x + (size_t)(i0 + r0) * stride;
