@@ -179,3 +179,51 @@ def test_a_block_cut_anywhere_gives_the_same_bits(c, dtype):
     for cut in (1, 7, 8, 9, 127, 128, 129, 500, 999):
         parts = np.r_[run(kernels._fast, x[:cut], y[:cut]), run(kernels._fast, x[cut:], y[cut:])]
         assert np.array_equal(whole, parts)
+
+
+GUARDED = """
+import ctypes, mmap, sys
+import numpy as np
+import cece._native as kernels
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+PAGE = mmap.PAGESIZE
+for dtype in ("float32", "float16", "bfloat16"):
+    for c in list(range(1, 19)) + [31, 33, 63, 64, 65, 71]:
+        for n in (1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 136, 137):
+            size = 2 if dtype != "float32" else 4
+            nbytes = n * c * size
+            pages = -(-nbytes // PAGE) + 1
+            buf = mmap.mmap(-1, pages * PAGE)
+            base = ctypes.addressof(ctypes.c_char.from_buffer(buf))
+            # the page after the data: no access, so reading one byte past it faults
+            assert libc.mprotect(base + (pages - 1) * PAGE, PAGE, 0) == 0
+            raw = np.frombuffer(buf, np.uint8, count=nbytes, offset=(pages - 1) * PAGE - nbytes)
+            x = raw.view(np.uint16 if size == 2 else np.float32).reshape(n, c)
+            x[...] = (np.arange(n * c).reshape(n, c) % 7) if size == 4 else 0x3C00
+            if dtype == "bfloat16":
+                x = x.view(kernels.BFLOAT16)
+            elif dtype == "float16":
+                x = x.view(np.float16)
+            y = np.zeros(n, np.int64)
+            nll, cor, pred = np.empty(n), np.empty(n, np.uint8), np.empty(n, np.int64)
+            assert kernels._fast.softmax_index(x, c, y, nll, cor, pred, 1.0) == 0
+            assert kernels._fast.softmax_index(x, c, y, nll, cor, pred, 2.0) == 0
+            if c == 1:
+                t = np.zeros((n, 1), np.float32)
+                kernels._fast.bce_logits(x, 1, t, None, 0.0, np.empty(n), np.empty(n))
+            del raw, x
+print("ok")
+"""
+
+
+@pytest.mark.skipif(not kernels.FAST, reason="the compiled kernels are not built here")
+def test_the_kernels_read_nothing_past_the_block():
+    """Blocks that end just before a page that cannot be read (as a memory-mapped file ends):
+    a kernel reading past its block would crash this child process."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", GUARDED], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]

@@ -409,7 +409,7 @@ TARGET static inline __m128 load4_f(const char *p, Py_ssize_t i, int kind) {
 /* The tile of rows i0.. (`rows` of them) as floats, transposed: t[j * TILE + r] = x[i0 + r][j]
    (t has room for the classes rounded up to 8); the rest of the tile (rows < TILE) zeros.
    8 rows x 8 classes at a time by an in-register transpose, where reading 8 classes from the
-   last row's class j stays inside x (a following row exists); the rest one value at a time. */
+   last row's class j stays inside x; the rest one value at a time. */
 TARGET static void load_tile(const char *x, int kind, Py_ssize_t n, Py_ssize_t i0,
                              Py_ssize_t rows, Py_ssize_t c, float *t) {
     const size_t size = KSIZE(kind), stride = (size_t)c * size;
@@ -419,8 +419,11 @@ TARGET static void load_tile(const char *x, int kind, Py_ssize_t n, Py_ssize_t i
         if (i0 + TILE < n)
             for (size_t b = 0; b < bytes; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
     }
+    /* the last value an 8 x 8 step reads: row i0 + r0 + 7, class c8 - 1 (c8 = c rounded up
+       to 8), so the step stays inside x while (i0 + r0 + 7) c + c8 <= n c */
+    const Py_ssize_t c8 = (c + 7) & ~(Py_ssize_t)7;
     Py_ssize_t r0 = 0;
-    for (; r0 + 8 <= rows && i0 + r0 + 8 < n; r0 += 8) {
+    for (; r0 + 8 <= rows && (i0 + r0 + 7) * c + c8 <= n * c; r0 += 8) {
         const char *p = x + (size_t)(i0 + r0) * stride;
         for (Py_ssize_t j = 0; j < c; j += 8) {
             __m256 a[4], b[4];
