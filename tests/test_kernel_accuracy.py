@@ -227,3 +227,23 @@ def test_the_kernels_read_nothing_past_the_block():
 
     proc = subprocess.run([sys.executable, "-c", GUARDED], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("t", [0.01, 0.5, 2.0, 11.0])
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+@pytest.mark.parametrize("c", [3, 10, 64, 1000])
+def test_adversarial_rows_under_a_temperature(impl, t, dtype, c):
+    """The kernels divide (x − max) by T inside their pass: against x / T in float64."""
+    rng = np.random.default_rng(c)
+    x = typed(np.repeat(adversarial(c, rng), 2, axis=0), dtype)
+    x64 = as_float64(x)
+    y = labels(x64, rng)
+    n = len(y)
+    nll, cor, pred = np.empty(n), np.empty(n, np.uint8), np.empty(n, np.int64)
+    assert impl.softmax_index(x, c, y, nll, cor, pred, t) == 0
+    want = reference(x64 / t, y)
+    zero = want == 0
+    assert np.array_equal(nll[zero], want[zero])
+    err = np.abs(nll[~zero] - want[~zero]) / want[~zero]
+    assert err.max(initial=0) <= RTOL, (err.max(), int(np.argmax(err)))

@@ -325,78 +325,6 @@ TARGET static INLINE Py_ssize_t softmax_cols_body(const char *x, int kind, Py_ss
     return bad;
 }
 
-/* Many classes: row by row, 8 lanes at a time. */
-TARGET static INLINE Py_ssize_t softmax_rows_body(const char *x, int kind, Py_ssize_t n,
-                                                  Py_ssize_t c, const int64_t *y, double *nll,
-                                                  uint8_t *correct, int64_t *pred, double temp,
-                                                  const int scaled) {
-    Py_ssize_t bad = 0;
-    float shi, slo;
-    split_scale(temp, &shi, &slo);
-    const __m256 sc_hi = _mm256_set1_ps(shi), sc_lo = _mm256_set1_ps(slo);
-    double rest[4], base[4];
-    const __m256 lane = _mm256_set_ps(7, 6, 5, 4, 3, 2, 1, 0);
-    for (Py_ssize_t i0 = 0; i0 < n; i0 += 4) {
-        Py_ssize_t rows = n - i0 < 4 ? n - i0 : 4;
-        for (Py_ssize_t r = 0; r < 4; r++) {
-            Py_ssize_t i = i0 + r;
-            rest[r] = base[r] = 0.0;
-            if (r >= rows) continue;
-            const char *row = x + (size_t)i * c * KSIZE(kind);
-            /* maximum (vector), finiteness, then the first index that attains it */
-            __m256 mv = _mm256_set1_ps(-INFINITY), flag = _mm256_setzero_ps();
-            Py_ssize_t j = 0;
-            for (; j + 8 <= c; j += 8) {
-                __m256 v = load8_f(row, j, kind);
-                flag = _mm256_or_ps(flag, FLAG_NONFINITE_PS(v));
-                mv = _mm256_max_ps(mv, v);
-            }
-            float mt[8];
-            _mm256_storeu_ps(mt, mv);
-            float m = mt[0];
-            for (int q = 1; q < 8; q++) if (mt[q] > m) m = mt[q];
-            int tail_bad = 0;
-            for (; j < c; j++) {
-                float v = (float)elem(row, j, kind);
-                tail_bad |= isnan(v) || v == INFINITY;
-                if (v > m) m = v;
-            }
-            if (_mm256_movemask_ps(flag) || tail_bad || m == -INFINITY) {
-                bad++;
-                base[r] = NAN;
-                correct[i] = 0;
-                pred[i] = 0;
-                continue;
-            }
-            Py_ssize_t top = 0;
-            while ((float)elem(row, top, kind) != m) top++;
-            const __m256 neg_m = _mm256_set1_ps(-m), tt = _mm256_set1_ps((float)top);
-            __m256d s_lo = _mm256_setzero_pd(), s_hi = _mm256_setzero_pd();
-            for (j = 0; j + 8 <= c; j += 8) {
-                __m256 v = load8_f(row, j, kind), zl;
-                __m256 at_top = _mm256_cmp_ps(_mm256_add_ps(lane, _mm256_set1_ps((float)j)), tt,
-                                              _CMP_EQ_OQ);
-                if (scaled) {
-                    __m256 e = _mm256_andnot_ps(at_top, exp_scaled8(v, neg_m, sc_hi, sc_lo, &zl));
-                    add_scaled8(e, _mm256_andnot_ps(at_top, zl), &s_lo, &s_hi);
-                } else {
-                    __m256 e = _mm256_andnot_ps(at_top, exp_diff8(v, neg_m));
-                    s_lo = _mm256_add_pd(s_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-                    s_hi = _mm256_add_pd(s_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
-                }
-            }
-            double s = hsum4(_mm256_add_pd(s_lo, s_hi));
-            for (; j < c; j++)
-                if (j != top) s += exp(((double)(float)elem(row, j, kind) - (double)m) / temp);
-            rest[r] = s < underflow_risk(c) ? rest_exact_row(row, kind, c, top, (double)m, temp) : s;
-            base[r] = ((double)m - (double)(float)elem(row, y[i], kind)) / temp;
-            pred[i] = top;
-            correct[i] = top == y[i];
-        }
-        finish4(rest, base, nll + i0, rows);
-    }
-    return bad;
-}
 
 /* 4 values at p (element i of a row of `kind`) as floats */
 TARGET static inline __m128 load4_f(const char *p, Py_ssize_t i, int kind) {
@@ -577,14 +505,20 @@ TARGET static Py_ssize_t softmax_small_f(const char *x, int kind, Py_ssize_t n, 
     return bad;
 }
 
-/* Many classes, no temperature: row by row, 8 classes a step. Pass 1: the maximum (NaN is
+/* Many classes: row by row, 8 classes a step. Pass 1: the maximum (NaN is
    never it), then the first index attaining it (a vector search). Pass 2: e^(x - m) summed in
    double, with no mask but on the 8 classes holding the maximum's index. NaN anywhere makes
-   the sum NaN; +inf or only -inf leave a maximum that is not finite: both flag the row. */
-TARGET static Py_ssize_t softmax_rows_plain(const char *x, int kind, Py_ssize_t n,
-                                            Py_ssize_t c, const int64_t *y, double *nll,
-                                            uint8_t *correct, int64_t *pred) {
+   the sum NaN; +inf or only -inf leave a maximum that is not finite: both flag the row.
+   `scaled` (T != 1) is a constant in each caller: without it exp_sub8, with it exp_scaled8
+   ((x - m) / T to ~48 bits, each term finished in double by add_scaled8). */
+TARGET static INLINE Py_ssize_t softmax_rows_body(const char *x, int kind, Py_ssize_t n,
+                                                  Py_ssize_t c, const int64_t *y, double *nll,
+                                                  uint8_t *correct, int64_t *pred, double temp,
+                                                  const int scaled) {
     Py_ssize_t bad = 0;
+    float shi, slo;
+    split_scale(temp, &shi, &slo);
+    const __m256 sc_hi = _mm256_set1_ps(shi), sc_lo = _mm256_set1_ps(slo);
     double rest[4], base[4];
     const __m256 lane = _mm256_set_ps(7, 6, 5, 4, 3, 2, 1, 0);
     const Py_ssize_t c8 = c & ~(Py_ssize_t)7;
@@ -628,6 +562,18 @@ TARGET static Py_ssize_t softmax_rows_plain(const char *x, int kind, Py_ssize_t 
             const Py_ssize_t jt = top < c8 ? top & ~(Py_ssize_t)7 : c8;
             __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
             for (j = 0; j < c8; j += 8) {
+                if (scaled) {
+                    __m256 zl, e = exp_scaled8(load8_f(row, j, kind), neg_m, sc_hi, sc_lo, &zl);
+                    if (j == jt) {
+                        __m256 at = _mm256_cmp_ps(lane, _mm256_set1_ps((float)(top - j)),
+                                                  _CMP_EQ_OQ);
+                        e = _mm256_andnot_ps(at, e);
+                        zl = _mm256_andnot_ps(at, zl);
+                    }
+                    if (j & 8) add_scaled8(e, zl, &s2, &s3);
+                    else add_scaled8(e, zl, &s0, &s1);
+                    continue;
+                }
                 __m256 e = exp_sub8(load8_f(row, j, kind), neg_m);
                 if (j == jt)
                     e = _mm256_andnot_ps(_mm256_cmp_ps(lane, _mm256_set1_ps((float)(top - j)),
@@ -642,7 +588,7 @@ TARGET static Py_ssize_t softmax_rows_plain(const char *x, int kind, Py_ssize_t 
             }
             double s = hsum4(_mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
             for (j = c8; j < c; j++)
-                if (j != top) s += exp((double)(float)elem(row, j, kind) - (double)m);
+                if (j != top) s += exp(((double)(float)elem(row, j, kind) - (double)m) / temp);
             if (isnan(s)) {
                 bad++;
                 base[r] = NAN;
@@ -650,8 +596,8 @@ TARGET static Py_ssize_t softmax_rows_plain(const char *x, int kind, Py_ssize_t 
                 pred[i] = 0;
                 continue;
             }
-            rest[r] = s < underflow_risk(c) ? rest_exact_row(row, kind, c, top, (double)m, 1.0) : s;
-            base[r] = (double)m - (double)(float)elem(row, y[i], kind);
+            rest[r] = s < underflow_risk(c) ? rest_exact_row(row, kind, c, top, (double)m, temp) : s;
+            base[r] = ((double)m - (double)(float)elem(row, y[i], kind)) / temp;
             pred[i] = top;
             correct[i] = top == y[i];
         }
@@ -670,7 +616,7 @@ TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, P
 TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
                                         const int64_t *y, double *nll, uint8_t *correct,
                                         int64_t *pred, double temp) {
-    if (temp == 1.0) return softmax_rows_plain(x, kind, n, c, y, nll, correct, pred);
+    if (temp == 1.0) return softmax_rows_body(x, kind, n, c, y, nll, correct, pred, 1.0, 0);
     return softmax_rows_body(x, kind, n, c, y, nll, correct, pred, temp, 1);
 }
 
