@@ -620,10 +620,74 @@ TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, P
     return softmax_rows_body(x, kind, n, c, y, nll, correct, pred, temp, 1);
 }
 
+/* Few classes, float64, no temperature: the tile transposed into doubles, 4 rows a step (one
+   lane a row): the maximum and its first index, then the sum of exp4(x - m) over the other
+   classes (exp within 2 ulp of libm, as in the row-wise loop), then libm's log1p per row. */
+TARGET static Py_ssize_t softmax_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c,
+                                           const int64_t *y, double *nll, uint8_t *correct,
+                                           int64_t *pred, double *t) {
+    Py_ssize_t bad = 0;
+    const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
+    for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
+        Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
+        const double *src = x + (size_t)i0 * c;
+        for (Py_ssize_t r = 0; r < rows; r++, src += c)
+            for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = src[j];
+        if (rows < TILE)
+            for (Py_ssize_t j = 0; j < c; j++)
+                memset(t + j * TILE + rows, 0, sizeof(double) * (TILE - rows));
+        for (Py_ssize_t g = 0; g < rows; g += 4) {
+            const double *col = t + g;
+            __m256d m = _mm256_loadu_pd(col), top = zero, jv = one, flag = zero;
+            FLAG_NONFINITE(flag, m);
+            for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_pd(jv, one)) {
+                __m256d v = _mm256_loadu_pd(col + j * TILE);
+                FLAG_NONFINITE(flag, v);
+                top = _mm256_blendv_pd(top, jv, _mm256_cmp_pd(v, m, _CMP_GT_OQ));
+                m = _mm256_max_pd(v, m);
+            }
+            __m256d sum = zero;
+            jv = zero;
+            for (Py_ssize_t j = 0; j < c; j++, jv = _mm256_add_pd(jv, one)) {
+                __m256d e = exp4(_mm256_sub_pd(_mm256_loadu_pd(col + j * TILE), m));
+                sum = _mm256_add_pd(sum, _mm256_andnot_pd(_mm256_cmp_pd(top, jv, _CMP_EQ_OQ), e));
+            }
+            double mf[4], tf[4], sf[4];
+            _mm256_storeu_pd(mf, m);
+            _mm256_storeu_pd(tf, top);
+            _mm256_storeu_pd(sf, sum);
+            const int flagged = _mm256_movemask_pd(flag);
+            Py_ssize_t k = rows - g < 4 ? rows - g : 4;
+            for (Py_ssize_t r = 0; r < k; r++) {
+                Py_ssize_t i = i0 + g + r, tp = (Py_ssize_t)tf[r];
+                if ((flagged & (1 << r)) || mf[r] == -INFINITY) { /* NaN, +inf, all -inf */
+                    bad++;
+                    nll[i] = NAN;
+                    correct[i] = 0;
+                    pred[i] = 0;
+                    continue;
+                }
+                pred[i] = tp;
+                correct[i] = tp == y[i];
+                nll[i] = log1p(sf[r]) + (mf[r] - col[y[i] * TILE + r]);
+            }
+        }
+    }
+    return bad;
+}
+
 static Py_ssize_t softmax_rows(const char *x, Py_ssize_t n, Py_ssize_t c, int kind,
                                const int64_t *y, double *nll, uint8_t *correct, int64_t *pred,
                                double temp) {
-    if (kind == F64) return softmax_rows_f64((const double *)x, n, c, y, nll, correct, pred, temp);
+    if (kind == F64 && (c >= 64 || temp != 1.0))
+        return softmax_rows_f64((const double *)x, n, c, y, nll, correct, pred, temp);
+    if (kind == F64) {
+        double *t = malloc(sizeof(double) * TILE * (size_t)c);
+        if (!t) return -1;
+        Py_ssize_t bad = softmax_small_f64((const double *)x, n, c, y, nll, correct, pred, t);
+        free(t);
+        return bad;
+    }
     if (c >= 64) return softmax_rows_f(x, kind, n, c, y, nll, correct, pred, temp);
     float *t = malloc(sizeof(float) * TILE * (size_t)((c + 7) & ~7));
     if (!t) return -1;
