@@ -27,12 +27,15 @@
  *   parse_plain(text, ncols, delimiter, out), count_byte(text, byte): parse.c
  *   available() -> whether this CPU runs the kernels (x86-64 with AVX2, FMA and F16C)
  *
- * Why: numpy's float32 exp runs at ~0.46 G elements/s per core on the AVX2 machines cece
- * targets and every numpy pass is a trip through memory; this file makes one pass per row,
- * computes exp/log in double precision (so float32 inputs get float64-grade results and no
- * float32 rounding of x - m), converts float16 (F16C) and bfloat16 (a 16-bit shift, exact) on
- * the fly, and releases the GIL so blocks run on all cores: a bfloat16 dump costs what its
- * float16 twin does, with no float32 copy.
+ * Why: every numpy pass is a trip through memory; this file makes one pass per row (two reads
+ * of a long row, the second from cache), converts float16 (F16C) and bfloat16 (a 16-bit shift,
+ * exact) on the fly, and releases the GIL so blocks run on all cores: a bfloat16 dump costs
+ * what its float16 twin does, with no float32 copy. float64 logits are computed in double
+ * (exp4, libm's log1p); 16/32-bit logits in float32 lanes, x - m split exactly (exp_sub8,
+ * exp_scaled8 in simd.h), the terms summed and the log taken in double: within ~1e-7 of the
+ * float64 result for every row, tested on rows built to break it
+ * (tests/test_kernel_accuracy.py). Few classes (< 64): tiles of 128 rows transposed so that a
+ * vector lane is a row; many: a row at a time, 8 classes a step.
  *
  * softmax_index, bce_logits and exp_log raise RuntimeError where available() is false; the
  * parser runs anywhere. cece/_native/__init__.py is the one place that chooses between these
@@ -219,112 +222,7 @@ static void split_scale(double temp, float *s_hi, float *s_lo) {
     *s_lo = (float)(s - (double)*s_hi);
 }
 
-/* Few classes: a tile of rows is transposed into t[c][TILE], and each step works on 8 rows. */
 #define INLINE __attribute__((always_inline)) inline
-
-/* `scaled` (T != 1) is a constant in each caller, so the compiler makes two versions: the one
-   without a temperature is exactly the kernel of old, and the other pays only for T. */
-TARGET static INLINE Py_ssize_t softmax_cols_body(const char *x, int kind, Py_ssize_t n,
-                                                  Py_ssize_t c, const int64_t *y, double *nll,
-                                                  uint8_t *correct, int64_t *pred, float *t,
-                                                  double temp, const int scaled) {
-    Py_ssize_t bad = 0;
-    float shi, slo;
-    split_scale(temp, &shi, &slo);
-    const __m256 sc_hi = _mm256_set1_ps(shi), sc_lo = _mm256_set1_ps(slo);
-    for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
-        Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
-        if (kind == F32) {
-            const float *src = (const float *)x + (size_t)i0 * c;
-            for (Py_ssize_t r = 0; r < rows; r++, src += c)
-                for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = src[j];
-        } else if (kind == BF16) {
-            const uint16_t *src = (const uint16_t *)x + (size_t)i0 * c;
-            for (Py_ssize_t r = 0; r < rows; r++, src += c)
-                for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = bf16_to_float(src[j]);
-        } else {
-            const uint16_t *src = (const uint16_t *)x + (size_t)i0 * c;
-            for (Py_ssize_t r = 0; r < rows; r++, src += c)
-                for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = _cvtsh_ss(src[j]);
-        }
-        if (rows < TILE)
-            for (Py_ssize_t j = 0; j < c; j++)
-                memset(t + j * TILE + rows, 0, sizeof(float) * (TILE - rows));
-        for (Py_ssize_t g0 = 0; g0 < rows; g0 += 32) {
-          /* four groups of 8 rows at once: independent exp chains keep the pipelines full */
-          __m256 m4[4], top4[4], flag4[4], neg4[4];
-          __m256d lo4[4], hi4[4];
-          for (int q = 0; q < 4; q++) {
-            const float *col = t + g0 + 8 * q;
-            m4[q] = _mm256_loadu_ps(col);
-            top4[q] = _mm256_setzero_ps();
-            flag4[q] = FLAG_NONFINITE_PS(m4[q]);
-          }
-          for (Py_ssize_t j = 1; j < c; j++)
-            for (int q = 0; q < 4; q++) {
-              __m256 v = _mm256_loadu_ps(t + j * TILE + g0 + 8 * q);
-              flag4[q] = _mm256_or_ps(flag4[q], FLAG_NONFINITE_PS(v));
-              __m256 gt = _mm256_cmp_ps(v, m4[q], _CMP_GT_OQ);
-              m4[q] = _mm256_max_ps(m4[q], v);
-              top4[q] = _mm256_blendv_ps(top4[q], _mm256_set1_ps((float)j), gt);
-            }
-          for (int q = 0; q < 4; q++) {
-            neg4[q] = _mm256_sub_ps(_mm256_setzero_ps(), m4[q]);
-            lo4[q] = hi4[q] = _mm256_setzero_pd();
-          }
-          for (Py_ssize_t j = 0; j < c; j++) {
-            const __m256 jj = _mm256_set1_ps((float)j);
-            for (int q = 0; q < 4; q++) {
-              __m256 v = _mm256_loadu_ps(t + j * TILE + g0 + 8 * q), zl;
-              __m256 at_top = _mm256_cmp_ps(top4[q], jj, _CMP_EQ_OQ);
-              if (scaled) {
-                __m256 e = _mm256_andnot_ps(at_top, exp_scaled8(v, neg4[q], sc_hi, sc_lo, &zl));
-                add_scaled8(e, _mm256_andnot_ps(at_top, zl), &lo4[q], &hi4[q]);
-              } else {
-                __m256 e = _mm256_andnot_ps(at_top, exp_diff8(v, neg4[q]));
-                lo4[q] = _mm256_add_pd(lo4[q], _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-                hi4[q] = _mm256_add_pd(hi4[q], _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
-              }
-            }
-          }
-          for (int q = 0; q < 4 && g0 + 8 * q < rows; q++) {
-            const Py_ssize_t g = g0 + 8 * q;
-            const __m256 m = m4[q], top = top4[q], flag = flag4[q];
-            const __m256d s_lo = lo4[q], s_hi = hi4[q];
-            float mf[8], tf[8];
-            double rest[8], base[8];
-            _mm256_storeu_ps(mf, m);
-            _mm256_storeu_ps(tf, top);
-            _mm256_storeu_pd(rest, s_lo);
-            _mm256_storeu_pd(rest + 4, s_hi);
-            const int flagged = _mm256_movemask_ps(flag);
-            Py_ssize_t k = rows - g < 8 ? rows - g : 8;
-            for (Py_ssize_t r = 0; r < k; r++) {
-                Py_ssize_t i = i0 + g + r;
-                if ((flagged & (1 << r)) || mf[r] == -INFINITY) {
-                    bad++;
-                    rest[r] = 0.0;
-                    base[r] = NAN;
-                    correct[i] = 0;
-                    pred[i] = 0;
-                    continue;
-                }
-                base[r] = ((double)mf[r] - (double)t[y[i] * TILE + g + r]) / temp;
-                pred[i] = (int64_t)tf[r];
-                correct[i] = pred[i] == y[i];
-                if (rest[r] < underflow_risk(c))
-                    rest[r] = rest_exact_row(x + (size_t)i * c * KSIZE(kind), kind, c,
-                                             (Py_ssize_t)tf[r], (double)mf[r], temp);
-            }
-            for (Py_ssize_t r = k; r < 8; r++) rest[r] = base[r] = 0.0;
-            finish4(rest, base, nll + i0 + g, k < 4 ? k : 4);
-            if (k > 4) finish4(rest + 4, base + 4, nll + i0 + g + 4, k - 4);
-          }
-        }
-    }
-    return bad;
-}
-
 
 /* 4 values at p (element i of a row of `kind`) as floats */
 TARGET static inline __m128 load4_f(const char *p, Py_ssize_t i, int kind) {
@@ -394,10 +292,15 @@ TARGET static void load_tile(const char *x, int kind, Py_ssize_t n, Py_ssize_t i
    NaN gets a NaN sum (its term is NaN); a row whose maximum is NaN (column 0), +inf or -inf
    (all -inf) is flagged by its maximum. Then 8 rows are finished at once: nll, predicted
    and correct in vector stores; flagged and very confident rows are fixed up after. */
-TARGET static Py_ssize_t softmax_small_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
-                                         const int64_t *y, double *nll, uint8_t *correct,
-                                         int64_t *pred, float *t) {
+TARGET static INLINE Py_ssize_t softmax_small_f(const char *x, int kind, Py_ssize_t n,
+                                                Py_ssize_t c, const int64_t *y, double *nll,
+                                                uint8_t *correct, int64_t *pred, float *t,
+                                                double temp, const int scaled) {
     Py_ssize_t bad = 0;
+    float shi, slo;
+    split_scale(temp, &shi, &slo);
+    const __m256 sc_hi = _mm256_set1_ps(shi), sc_lo = _mm256_set1_ps(slo);
+    const __m256d tv = _mm256_set1_pd(temp);
     const __m256 inf = _mm256_set1_ps(INFINITY), sign = _mm256_set1_ps(-0.0f);
     const double risk = underflow_risk(c);
     for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
@@ -417,6 +320,13 @@ TARGET static Py_ssize_t softmax_small_f(const char *x, int kind, Py_ssize_t n, 
             jv = _mm256_setzero_ps();
             for (Py_ssize_t j = 0; j < c; j++, jv = _mm256_add_ps(jv, one)) {
                 __m256 at_top = _mm256_cmp_ps(top, jv, _CMP_EQ_OQ);
+                if (scaled) { /* e^((x - m) / T): exp_scaled8, each term finished in double */
+                    __m256 zl, e = exp_scaled8(_mm256_loadu_ps(col + j * TILE), neg_m, sc_hi,
+                                               sc_lo, &zl);
+                    add_scaled8(_mm256_andnot_ps(at_top, e), _mm256_andnot_ps(at_top, zl), &s_lo,
+                                &s_hi);
+                    continue;
+                }
                 __m256 e = _mm256_andnot_ps(at_top,
                                             exp_sub8(_mm256_loadu_ps(col + j * TILE), neg_m));
                 s_lo = _mm256_add_pd(s_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
@@ -455,6 +365,7 @@ TARGET static Py_ssize_t softmax_small_f(const char *x, int kind, Py_ssize_t n, 
                                          _mm256_cvtps_pd(_mm256_castps256_ps128(xyv)));
             __m256d b_hi = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(m, 1)),
                                          _mm256_cvtps_pd(_mm256_extractf128_ps(xyv, 1)));
+            if (scaled) b_lo = _mm256_div_pd(b_lo, tv), b_hi = _mm256_div_pd(b_hi, tv);
             __m256d l_lo = _mm256_add_pd(log1p4(s_lo), b_lo), l_hi = _mm256_add_pd(log1p4(s_hi), b_hi);
             __m256i right = _mm256_and_si256(
                 _mm256_cmpeq_epi32(top_i, yv),
@@ -496,8 +407,8 @@ TARGET static Py_ssize_t softmax_small_f(const char *x, int kind, Py_ssize_t n, 
                     pred[i + r] = 0;
                 } else if (low & (1 << r)) { /* very confident: the sum again, in double */
                     double rest = rest_exact_row(x + (size_t)(i + r) * c * KSIZE(kind), kind, c,
-                                                 tp[r], (double)mf[r], 1.0);
-                    nll[i + r] = log1p(rest) + ((double)mf[r] - (double)xy[r]);
+                                                 tp[r], (double)mf[r], temp);
+                    nll[i + r] = log1p(rest) + ((double)mf[r] - (double)xy[r]) / temp;
                 }
             }
         }
@@ -609,8 +520,8 @@ TARGET static INLINE Py_ssize_t softmax_rows_body(const char *x, int kind, Py_ss
 TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
                                         const int64_t *y, double *nll, uint8_t *correct,
                                         int64_t *pred, float *t, double temp) {
-    if (temp == 1.0) return softmax_small_f(x, kind, n, c, y, nll, correct, pred, t);
-    return softmax_cols_body(x, kind, n, c, y, nll, correct, pred, t, temp, 1);
+    if (temp == 1.0) return softmax_small_f(x, kind, n, c, y, nll, correct, pred, t, 1.0, 0);
+    return softmax_small_f(x, kind, n, c, y, nll, correct, pred, t, temp, 1);
 }
 
 TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,

@@ -144,24 +144,12 @@ TARGET static inline __m256 exp8(__m256 x) {
     return _mm256_andnot_ps(under, _mm256_mul_ps(y, _mm256_castsi256_ps(e)));
 }
 
-/* e^(x - m) for floats x and m, without rounding x - m first: the difference is split exactly
-   (TwoSum) into hi + lo, and e^hi (1 + lo) is within ~1e-7 of e^(x - m) however large |x - m|.
-   A plain float32 x - m would cost up to |x - m| * 6e-8 relative. */
-TARGET static inline __m256 exp_diff8(__m256 x, __m256 neg_m) {
-    __m256 hi = _mm256_add_ps(x, neg_m);
-    __m256 b = _mm256_sub_ps(hi, x);
-    __m256 a = _mm256_sub_ps(hi, b);
-    __m256 lo = _mm256_add_ps(_mm256_sub_ps(x, a), _mm256_sub_ps(neg_m, b));
-    __m256 e = exp8(hi);
-    /* where e^hi is 0 the term is 0, even if x - m overflowed and lo is NaN */
-    return _mm256_and_ps(_mm256_fmadd_ps(e, lo, e),
-                         _mm256_cmp_ps(e, _mm256_setzero_ps(), _CMP_GT_OQ));
-}
-
-/* exp_diff8 for the kernels without a temperature, leaner: the same TwoSum split and Cephes
-   polynomial, rounding k = round((x - m) / ln 2) by the 1.5 * 2^23 trick and building 2^k from
-   the same bits (no floor, no conversion), the correction e * lo applied once. x <= m (or
-   NaN: the result is NaN). Terms below e^-87.34 (float32's smallest normal, ~1.2e-38) come out
+/* e^(x - m) for floats x <= m (neg_m = -m), without rounding x - m first: the difference is
+   split exactly (TwoSum) into hi + lo, and e^hi (1 + lo) is within ~1e-7 of e^(x - m) however
+   large |x - m| (a plain float32 x - m would cost up to |x - m| * 6e-8 relative). e^hi is
+   exp8's Cody-Waite reduction and Cephes polynomial, with k = round(hi / ln 2) by the
+   1.5 * 2^23 trick and 2^k built from the same bits (no floor, no conversion). NaN in x gives
+   NaN. Terms below e^-87.34 (float32's smallest normal, ~1.2e-38) come out
    0, and a -inf logit, or x - m below -3.4e38, 0 too: callers sum a row again in double where
    its sum is small enough for such terms to matter (a few 1e-38 per class). */
 TARGET static inline __m256 exp_sub8(__m256 x, __m256 neg_m) {
