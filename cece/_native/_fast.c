@@ -27,12 +27,15 @@
  *   parse_plain(text, ncols, delimiter, out), count_byte(text, byte): parse.c
  *   available() -> whether this CPU runs the kernels (x86-64 with AVX2, FMA and F16C)
  *
- * Why: numpy's float32 exp runs at ~0.46 G elements/s per core on the AVX2 machines cece
- * targets and every numpy pass is a trip through memory; this file makes one pass per row,
- * computes exp/log in double precision (so float32 inputs get float64-grade results and no
- * float32 rounding of x - m), converts float16 (F16C) and bfloat16 (a 16-bit shift, exact) on
- * the fly, and releases the GIL so blocks run on all cores: a bfloat16 dump costs what its
- * float16 twin does, with no float32 copy.
+ * Why: every numpy pass is a trip through memory; this file makes one pass per row (two reads
+ * of a long row, the second from cache), converts float16 (F16C) and bfloat16 (a 16-bit shift,
+ * exact) on the fly, and releases the GIL so blocks run on all cores: a bfloat16 dump costs
+ * what its float16 twin does, with no float32 copy. float64 logits are computed in double
+ * (exp4, libm's log1p); 16/32-bit logits in float32 lanes, x - m split exactly (exp_sub8,
+ * exp_scaled8 in simd.h), the terms summed and the log taken in double: within ~1e-7 of the
+ * float64 result for every row, tested on rows built to break it
+ * (tests/test_kernel_accuracy.py). Few classes (< 64): tiles of 128 rows transposed so that a
+ * vector lane is a row; many: a row at a time, 8 classes a step.
  *
  * softmax_index, bce_logits and exp_log raise RuntimeError where available() is false; the
  * parser runs anywhere. cece/_native/__init__.py is the one place that chooses between these
@@ -200,9 +203,10 @@ TARGET static inline void finish4(const double *rest, const double *base, double
     for (Py_ssize_t r = 0; r < rows; r++) nll[r] = o[r];
 }
 
-/* float32 e^x underflows below x = -87.3: where the float32 sum is that small, terms it lost
-   could matter, so the row is summed again in double (only for extremely confident rows). */
-#define UNDERFLOW_RISK 1e-30
+/* Rows whose sum of the non-maximal terms is below this are summed again in double: exp_sub8
+   gives 0 (or a subnormal) for terms below ~1.2e-38, so each class may be off by that much;
+   above c * 2e-30 that is below 6e-9 of the sum. */
+static inline double underflow_risk(Py_ssize_t c) { return 2e-30 * (double)c; }
 
 static double rest_exact_row(const char *row, int kind, Py_ssize_t c, Py_ssize_t top,
                              double m, double temp) {
@@ -219,113 +223,206 @@ static void split_scale(double temp, float *s_hi, float *s_lo) {
     *s_lo = (float)(s - (double)*s_hi);
 }
 
-/* Few classes: a tile of rows is transposed into t[c][TILE], and each step works on 8 rows. */
 #define INLINE __attribute__((always_inline)) inline
 
-/* `scaled` (T != 1) is a constant in each caller, so the compiler makes two versions: the one
-   without a temperature is exactly the kernel of old, and the other pays only for T. */
-TARGET static INLINE Py_ssize_t softmax_cols_body(const char *x, int kind, Py_ssize_t n,
-                                                  Py_ssize_t c, const int64_t *y, double *nll,
-                                                  uint8_t *correct, int64_t *pred, float *t,
-                                                  double temp, const int scaled) {
+/* 4 values at p (element i of a row of `kind`) as floats */
+TARGET static inline __m128 load4_f(const char *p, Py_ssize_t i, int kind) {
+    if (kind == F32) return _mm_loadu_ps((const float *)p + i);
+    __m128i h = _mm_loadl_epi64((const __m128i *)((const uint16_t *)p + i));
+    if (kind == BF16) return _mm_castsi128_ps(_mm_slli_epi32(_mm_cvtepu16_epi32(h), 16));
+    return _mm_cvtph_ps(h);
+}
+
+/* The tile of rows i0.. (`rows` of them) as floats, transposed: t[j * TILE + r] = x[i0 + r][j]
+   (t has room for the classes rounded up to 8); the rest of the tile (rows < TILE) zeros.
+   8 rows x 8 classes at a time by an in-register transpose, where reading 8 classes from the
+   last row's class j stays inside x; the rest one value at a time. */
+TARGET static void load_tile(const char *x, int kind, Py_ssize_t n, Py_ssize_t i0,
+                             Py_ssize_t rows, Py_ssize_t c, float *t) {
+    const size_t size = KSIZE(kind), stride = (size_t)c * size;
+    { /* the next tile's bytes on their way in while this one is computed */
+        const char *next = x + (size_t)(i0 + TILE) * stride;
+        size_t bytes = (size_t)(n - i0 - TILE < TILE ? n - i0 - TILE : TILE) * stride;
+        if (i0 + TILE < n)
+            for (size_t b = 0; b < bytes; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
+    }
+    /* the last value an 8 x 8 step reads: row i0 + r0 + 7, class c8 - 1 (c8 = c rounded up
+       to 8), so the step stays inside x while (i0 + r0 + 7) c + c8 <= n c */
+    const Py_ssize_t c8 = (c + 7) & ~(Py_ssize_t)7;
+    Py_ssize_t r0 = 0;
+    for (; r0 + 8 <= rows && (i0 + r0 + 7) * c + c8 <= n * c; r0 += 8) {
+        const char *p = x + (size_t)(i0 + r0) * stride;
+        for (Py_ssize_t j = 0; j < c; j += 8) {
+            __m256 a[4], b[4];
+            for (int q = 0; q < 4; q++) {
+                const char *lo = p + q * stride, *hi = p + (q + 4) * stride;
+                a[q] = _mm256_insertf128_ps(_mm256_castps128_ps256(load4_f(lo, j, kind)),
+                                            load4_f(hi, j, kind), 1);
+                b[q] = _mm256_insertf128_ps(_mm256_castps128_ps256(load4_f(lo, j + 4, kind)),
+                                            load4_f(hi, j + 4, kind), 1);
+            }
+            float *d = t + j * TILE + r0;
+            __m256 t0 = _mm256_unpacklo_ps(a[0], a[1]), t1 = _mm256_unpackhi_ps(a[0], a[1]);
+            __m256 t2 = _mm256_unpacklo_ps(a[2], a[3]), t3 = _mm256_unpackhi_ps(a[2], a[3]);
+            _mm256_storeu_ps(d, _mm256_shuffle_ps(t0, t2, 0x44));
+            _mm256_storeu_ps(d + TILE, _mm256_shuffle_ps(t0, t2, 0xEE));
+            _mm256_storeu_ps(d + 2 * TILE, _mm256_shuffle_ps(t1, t3, 0x44));
+            _mm256_storeu_ps(d + 3 * TILE, _mm256_shuffle_ps(t1, t3, 0xEE));
+            t0 = _mm256_unpacklo_ps(b[0], b[1]), t1 = _mm256_unpackhi_ps(b[0], b[1]);
+            t2 = _mm256_unpacklo_ps(b[2], b[3]), t3 = _mm256_unpackhi_ps(b[2], b[3]);
+            _mm256_storeu_ps(d + 4 * TILE, _mm256_shuffle_ps(t0, t2, 0x44));
+            _mm256_storeu_ps(d + 5 * TILE, _mm256_shuffle_ps(t0, t2, 0xEE));
+            _mm256_storeu_ps(d + 6 * TILE, _mm256_shuffle_ps(t1, t3, 0x44));
+            _mm256_storeu_ps(d + 7 * TILE, _mm256_shuffle_ps(t1, t3, 0xEE));
+        }
+    }
+    for (Py_ssize_t r = r0; r < rows; r++) {
+        const char *p = x + (size_t)(i0 + r) * stride;
+        for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = (float)elem(p, j, kind);
+    }
+    if (rows < TILE)
+        for (Py_ssize_t j = 0; j < c; j++)
+            memset(t + j * TILE + rows, 0, sizeof(float) * (TILE - rows));
+}
+
+
+/* Few classes, no temperature: 8 rows a step over the transposed tile, one lane a row.
+   Pass 1: the row maxima and the first index attaining them (NaN is never the maximum:
+   max(v, m) keeps m where v is NaN). Pass 2: the sum of e^(x - m) over the other classes,
+   each term within ~1e-7 (exp_sub8: x - m split exactly), summed in double. A row holding
+   NaN gets a NaN sum (its term is NaN); a row whose maximum is NaN (column 0), +inf or -inf
+   (all -inf) is flagged by its maximum. Then 8 rows are finished at once: nll, predicted
+   and correct in vector stores; flagged and very confident rows are fixed up after. */
+TARGET static INLINE Py_ssize_t softmax_small_f(const char *x, int kind, Py_ssize_t n,
+                                                Py_ssize_t c, const int64_t *y, double *nll,
+                                                uint8_t *correct, int64_t *pred, float *t,
+                                                double temp, const int scaled) {
     Py_ssize_t bad = 0;
     float shi, slo;
     split_scale(temp, &shi, &slo);
     const __m256 sc_hi = _mm256_set1_ps(shi), sc_lo = _mm256_set1_ps(slo);
+    const __m256d tv = _mm256_set1_pd(temp);
+    const __m256 inf = _mm256_set1_ps(INFINITY), sign = _mm256_set1_ps(-0.0f);
+    const double risk = underflow_risk(c);
     for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
         Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
-        if (kind == F32) {
-            const float *src = (const float *)x + (size_t)i0 * c;
-            for (Py_ssize_t r = 0; r < rows; r++, src += c)
-                for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = src[j];
-        } else if (kind == BF16) {
-            const uint16_t *src = (const uint16_t *)x + (size_t)i0 * c;
-            for (Py_ssize_t r = 0; r < rows; r++, src += c)
-                for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = bf16_to_float(src[j]);
-        } else {
-            const uint16_t *src = (const uint16_t *)x + (size_t)i0 * c;
-            for (Py_ssize_t r = 0; r < rows; r++, src += c)
-                for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = _cvtsh_ss(src[j]);
-        }
-        if (rows < TILE)
-            for (Py_ssize_t j = 0; j < c; j++)
-                memset(t + j * TILE + rows, 0, sizeof(float) * (TILE - rows));
-        for (Py_ssize_t g0 = 0; g0 < rows; g0 += 32) {
-          /* four groups of 8 rows at once: independent exp chains keep the pipelines full */
-          __m256 m4[4], top4[4], flag4[4], neg4[4];
-          __m256d lo4[4], hi4[4];
-          for (int q = 0; q < 4; q++) {
-            const float *col = t + g0 + 8 * q;
-            m4[q] = _mm256_loadu_ps(col);
-            top4[q] = _mm256_setzero_ps();
-            flag4[q] = FLAG_NONFINITE_PS(m4[q]);
-          }
-          for (Py_ssize_t j = 1; j < c; j++)
-            for (int q = 0; q < 4; q++) {
-              __m256 v = _mm256_loadu_ps(t + j * TILE + g0 + 8 * q);
-              flag4[q] = _mm256_or_ps(flag4[q], FLAG_NONFINITE_PS(v));
-              __m256 gt = _mm256_cmp_ps(v, m4[q], _CMP_GT_OQ);
-              m4[q] = _mm256_max_ps(m4[q], v);
-              top4[q] = _mm256_blendv_ps(top4[q], _mm256_set1_ps((float)j), gt);
+        load_tile(x, kind, n, i0, rows, c, t);
+        for (Py_ssize_t g = 0; g < rows; g += 8) {
+            const float *col = t + g;
+            const __m256 one = _mm256_set1_ps(1.0f);
+            __m256 m = _mm256_loadu_ps(col), top = _mm256_setzero_ps(), jv = one;
+            for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_ps(jv, one)) {
+                __m256 v = _mm256_loadu_ps(col + j * TILE);
+                top = _mm256_blendv_ps(top, jv, _mm256_cmp_ps(v, m, _CMP_GT_OQ));
+                m = _mm256_max_ps(v, m);
             }
-          for (int q = 0; q < 4; q++) {
-            neg4[q] = _mm256_sub_ps(_mm256_setzero_ps(), m4[q]);
-            lo4[q] = hi4[q] = _mm256_setzero_pd();
-          }
-          for (Py_ssize_t j = 0; j < c; j++) {
-            const __m256 jj = _mm256_set1_ps((float)j);
-            for (int q = 0; q < 4; q++) {
-              __m256 v = _mm256_loadu_ps(t + j * TILE + g0 + 8 * q), zl;
-              __m256 at_top = _mm256_cmp_ps(top4[q], jj, _CMP_EQ_OQ);
-              if (scaled) {
-                __m256 e = _mm256_andnot_ps(at_top, exp_scaled8(v, neg4[q], sc_hi, sc_lo, &zl));
-                add_scaled8(e, _mm256_andnot_ps(at_top, zl), &lo4[q], &hi4[q]);
-              } else {
-                __m256 e = _mm256_andnot_ps(at_top, exp_diff8(v, neg4[q]));
-                lo4[q] = _mm256_add_pd(lo4[q], _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-                hi4[q] = _mm256_add_pd(hi4[q], _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
-              }
-            }
-          }
-          for (int q = 0; q < 4 && g0 + 8 * q < rows; q++) {
-            const Py_ssize_t g = g0 + 8 * q;
-            const __m256 m = m4[q], top = top4[q], flag = flag4[q];
-            const __m256d s_lo = lo4[q], s_hi = hi4[q];
-            float mf[8], tf[8];
-            double rest[8], base[8];
-            _mm256_storeu_ps(mf, m);
-            _mm256_storeu_ps(tf, top);
-            _mm256_storeu_pd(rest, s_lo);
-            _mm256_storeu_pd(rest + 4, s_hi);
-            const int flagged = _mm256_movemask_ps(flag);
-            Py_ssize_t k = rows - g < 8 ? rows - g : 8;
-            for (Py_ssize_t r = 0; r < k; r++) {
-                Py_ssize_t i = i0 + g + r;
-                if ((flagged & (1 << r)) || mf[r] == -INFINITY) {
-                    bad++;
-                    rest[r] = 0.0;
-                    base[r] = NAN;
-                    correct[i] = 0;
-                    pred[i] = 0;
+            const __m256 neg_m = _mm256_xor_ps(m, sign);
+            __m256d s_lo = _mm256_setzero_pd(), s_hi = _mm256_setzero_pd();
+            jv = _mm256_setzero_ps();
+            for (Py_ssize_t j = 0; j < c; j++, jv = _mm256_add_ps(jv, one)) {
+                __m256 at_top = _mm256_cmp_ps(top, jv, _CMP_EQ_OQ);
+                if (scaled) { /* e^((x - m) / T): exp_scaled8, each term finished in double */
+                    __m256 zl, e = exp_scaled8(_mm256_loadu_ps(col + j * TILE), neg_m, sc_hi,
+                                               sc_lo, &zl);
+                    add_scaled8(_mm256_andnot_ps(at_top, e), _mm256_andnot_ps(at_top, zl), &s_lo,
+                                &s_hi);
                     continue;
                 }
-                base[r] = ((double)mf[r] - (double)t[y[i] * TILE + g + r]) / temp;
-                pred[i] = (int64_t)tf[r];
-                correct[i] = pred[i] == y[i];
-                if (rest[r] < UNDERFLOW_RISK)
-                    rest[r] = rest_exact_row(x + (size_t)i * c * KSIZE(kind), kind, c,
-                                             (Py_ssize_t)tf[r], (double)mf[r], temp);
+                __m256 e = _mm256_andnot_ps(at_top,
+                                            exp_sub8(_mm256_loadu_ps(col + j * TILE), neg_m));
+                s_lo = _mm256_add_pd(s_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+                s_hi = _mm256_add_pd(s_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
             }
-            for (Py_ssize_t r = k; r < 8; r++) rest[r] = base[r] = 0.0;
-            finish4(rest, base, nll + i0 + g, k < 4 ? k : 4);
-            if (k > 4) finish4(rest + 4, base + 4, nll + i0 + g + 4, k - 4);
-          }
+            /* flagged: the maximum is not finite (NaN, +inf, all -inf) or the sum is NaN */
+            int flagged = _mm256_movemask_ps(
+                _mm256_cmp_ps(_mm256_andnot_ps(sign, m), inf, _CMP_NLT_UQ));
+            flagged |= _mm256_movemask_pd(_mm256_cmp_pd(s_lo, s_lo, _CMP_UNORD_Q)) |
+                       _mm256_movemask_pd(_mm256_cmp_pd(s_hi, s_hi, _CMP_UNORD_Q)) << 4;
+            int low = _mm256_movemask_pd(_mm256_cmp_pd(s_lo, _mm256_set1_pd(risk), _CMP_LT_OQ)) |
+                      _mm256_movemask_pd(_mm256_cmp_pd(s_hi, _mm256_set1_pd(risk), _CMP_LT_OQ))
+                          << 4;
+            const Py_ssize_t i = i0 + g, k = rows - g < 8 ? rows - g : 8;
+            int32_t tp[8];
+            /* the labels as int32 (0 <= y < c < 64, checked) and the logits x_y, gathered from
+               the tile; lanes past k are 0 (the tile's padding) */
+            __m256i yv;
+            if (k == 8) {
+                const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+                __m256i a = _mm256_permutevar8x32_epi32(
+                    _mm256_loadu_si256((const __m256i *)(y + i)), pick);
+                __m256i b = _mm256_permutevar8x32_epi32(
+                    _mm256_loadu_si256((const __m256i *)(y + i + 4)), pick);
+                yv = _mm256_permute2x128_si256(a, b, 0x20);
+            } else {
+                int32_t yi[8] = {0};
+                for (Py_ssize_t r = 0; r < k; r++) yi[r] = (int32_t)y[i + r];
+                yv = _mm256_loadu_si256((const __m256i *)yi);
+            }
+            const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            __m256 xyv = _mm256_i32gather_ps(
+                col, _mm256_add_epi32(_mm256_slli_epi32(yv, 7), lane), 4); /* TILE = 2^7 */
+            __m256i top_i = _mm256_cvttps_epi32(top);
+            __m256d b_lo = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(m)),
+                                         _mm256_cvtps_pd(_mm256_castps256_ps128(xyv)));
+            __m256d b_hi = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(m, 1)),
+                                         _mm256_cvtps_pd(_mm256_extractf128_ps(xyv, 1)));
+            if (scaled) b_lo = _mm256_div_pd(b_lo, tv), b_hi = _mm256_div_pd(b_hi, tv);
+            __m256d l_lo = _mm256_add_pd(log1p4(s_lo), b_lo), l_hi = _mm256_add_pd(log1p4(s_hi), b_hi);
+            __m256i right = _mm256_and_si256(
+                _mm256_cmpeq_epi32(top_i, yv),
+                _mm256_set1_epi32(1));
+            __m128i r16 = _mm_packs_epi32(_mm256_castsi256_si128(right),
+                                          _mm256_extracti128_si256(right, 1));
+            __m128i r8 = _mm_packus_epi16(r16, r16);
+            if (k == 8) {
+                _mm256_storeu_pd(nll + i, l_lo);
+                _mm256_storeu_pd(nll + i + 4, l_hi);
+                _mm256_storeu_si256((__m256i *)(pred + i),
+                                    _mm256_cvtepi32_epi64(_mm256_castsi256_si128(top_i)));
+                _mm256_storeu_si256((__m256i *)(pred + i + 4),
+                                    _mm256_cvtepi32_epi64(_mm256_extracti128_si256(top_i, 1)));
+                _mm_storel_epi64((__m128i *)(correct + i), r8);
+            } else {
+                double lv[8];
+                uint8_t cv[16];
+                _mm256_storeu_pd(lv, l_lo);
+                _mm256_storeu_pd(lv + 4, l_hi);
+                _mm_storeu_si128((__m128i *)cv, r8);
+                _mm256_storeu_si256((__m256i *)tp, top_i);
+                for (Py_ssize_t r = 0; r < k; r++) {
+                    nll[i + r] = lv[r];
+                    pred[i + r] = tp[r];
+                    correct[i + r] = cv[r];
+                }
+            }
+            if (!((flagged | low) & ((1 << k) - 1))) continue;
+            float mf[8], xy[8];
+            _mm256_storeu_ps(mf, m);
+            _mm256_storeu_ps(xy, xyv);
+            _mm256_storeu_si256((__m256i *)tp, top_i);
+            for (Py_ssize_t r = 0; r < k; r++) {
+                if (flagged & (1 << r)) {
+                    bad++;
+                    nll[i + r] = NAN;
+                    correct[i + r] = 0;
+                    pred[i + r] = 0;
+                } else if (low & (1 << r)) { /* very confident: the sum again, in double */
+                    double rest = rest_exact_row(x + (size_t)(i + r) * c * KSIZE(kind), kind, c,
+                                                 tp[r], (double)mf[r], temp);
+                    nll[i + r] = log1p(rest) + ((double)mf[r] - (double)xy[r]) / temp;
+                }
+            }
         }
     }
     return bad;
 }
 
-/* Many classes: row by row, 8 lanes at a time. */
+/* Many classes: row by row, 8 classes a step. Pass 1: the maximum (NaN is
+   never it), then the first index attaining it (a vector search). Pass 2: e^(x - m) summed in
+   double, with no mask but on the 8 classes holding the maximum's index. NaN anywhere makes
+   the sum NaN; +inf or only -inf leave a maximum that is not finite: both flag the row.
+   `scaled` (T != 1) is a constant in each caller: without it exp_sub8, with it exp_scaled8
+   ((x - m) / T to ~48 bits, each term finished in double by add_scaled8). */
 TARGET static INLINE Py_ssize_t softmax_rows_body(const char *x, int kind, Py_ssize_t n,
                                                   Py_ssize_t c, const int64_t *y, double *nll,
                                                   uint8_t *correct, int64_t *pred, double temp,
@@ -336,6 +433,7 @@ TARGET static INLINE Py_ssize_t softmax_rows_body(const char *x, int kind, Py_ss
     const __m256 sc_hi = _mm256_set1_ps(shi), sc_lo = _mm256_set1_ps(slo);
     double rest[4], base[4];
     const __m256 lane = _mm256_set_ps(7, 6, 5, 4, 3, 2, 1, 0);
+    const Py_ssize_t c8 = c & ~(Py_ssize_t)7;
     for (Py_ssize_t i0 = 0; i0 < n; i0 += 4) {
         Py_ssize_t rows = n - i0 < 4 ? n - i0 : 4;
         for (Py_ssize_t r = 0; r < 4; r++) {
@@ -343,52 +441,74 @@ TARGET static INLINE Py_ssize_t softmax_rows_body(const char *x, int kind, Py_ss
             rest[r] = base[r] = 0.0;
             if (r >= rows) continue;
             const char *row = x + (size_t)i * c * KSIZE(kind);
-            /* maximum (vector), finiteness, then the first index that attains it */
-            __m256 mv = _mm256_set1_ps(-INFINITY), flag = _mm256_setzero_ps();
+            __m256 m0 = _mm256_set1_ps(-INFINITY), m1 = m0;
             Py_ssize_t j = 0;
-            for (; j + 8 <= c; j += 8) {
-                __m256 v = load8_f(row, j, kind);
-                flag = _mm256_or_ps(flag, FLAG_NONFINITE_PS(v));
-                mv = _mm256_max_ps(mv, v);
+            for (; j + 16 <= c8; j += 16) {
+                m0 = _mm256_max_ps(load8_f(row, j, kind), m0);
+                m1 = _mm256_max_ps(load8_f(row, j + 8, kind), m1);
             }
+            if (j < c8) m0 = _mm256_max_ps(load8_f(row, j, kind), m0);
             float mt[8];
-            _mm256_storeu_ps(mt, mv);
+            _mm256_storeu_ps(mt, _mm256_max_ps(m0, m1));
             float m = mt[0];
-            for (int q = 1; q < 8; q++) if (mt[q] > m) m = mt[q];
-            int tail_bad = 0;
-            for (; j < c; j++) {
+            for (int q = 1; q < 8; q++) m = mt[q] > m ? mt[q] : m;
+            for (j = c8; j < c; j++) {
                 float v = (float)elem(row, j, kind);
-                tail_bad |= isnan(v) || v == INFINITY;
-                if (v > m) m = v;
+                m = v > m ? v : m;
             }
-            if (_mm256_movemask_ps(flag) || tail_bad || m == -INFINITY) {
+            if (!(fabsf(m) < INFINITY)) { /* +inf, or nothing but -inf and NaN */
                 bad++;
                 base[r] = NAN;
                 correct[i] = 0;
                 pred[i] = 0;
                 continue;
             }
-            Py_ssize_t top = 0;
-            while ((float)elem(row, top, kind) != m) top++;
-            const __m256 neg_m = _mm256_set1_ps(-m), tt = _mm256_set1_ps((float)top);
-            __m256d s_lo = _mm256_setzero_pd(), s_hi = _mm256_setzero_pd();
-            for (j = 0; j + 8 <= c; j += 8) {
-                __m256 v = load8_f(row, j, kind), zl;
-                __m256 at_top = _mm256_cmp_ps(_mm256_add_ps(lane, _mm256_set1_ps((float)j)), tt,
-                                              _CMP_EQ_OQ);
+            const __m256 mv = _mm256_set1_ps(m), neg_m = _mm256_set1_ps(-m);
+            Py_ssize_t top = c8;
+            for (j = 0; j < c8; j += 8) {
+                int hit = _mm256_movemask_ps(_mm256_cmp_ps(load8_f(row, j, kind), mv, _CMP_EQ_OQ));
+                if (hit) { top = j + __builtin_ctz(hit); break; }
+            }
+            if (top == c8)
+                while ((float)elem(row, top, kind) != m) top++;
+            const Py_ssize_t jt = top < c8 ? top & ~(Py_ssize_t)7 : c8;
+            __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+            for (j = 0; j < c8; j += 8) {
                 if (scaled) {
-                    __m256 e = _mm256_andnot_ps(at_top, exp_scaled8(v, neg_m, sc_hi, sc_lo, &zl));
-                    add_scaled8(e, _mm256_andnot_ps(at_top, zl), &s_lo, &s_hi);
+                    __m256 zl, e = exp_scaled8(load8_f(row, j, kind), neg_m, sc_hi, sc_lo, &zl);
+                    if (j == jt) {
+                        __m256 at = _mm256_cmp_ps(lane, _mm256_set1_ps((float)(top - j)),
+                                                  _CMP_EQ_OQ);
+                        e = _mm256_andnot_ps(at, e);
+                        zl = _mm256_andnot_ps(at, zl);
+                    }
+                    if (j & 8) add_scaled8(e, zl, &s2, &s3);
+                    else add_scaled8(e, zl, &s0, &s1);
+                    continue;
+                }
+                __m256 e = exp_sub8(load8_f(row, j, kind), neg_m);
+                if (j == jt)
+                    e = _mm256_andnot_ps(_mm256_cmp_ps(lane, _mm256_set1_ps((float)(top - j)),
+                                                       _CMP_EQ_OQ), e);
+                if (j & 8) {
+                    s2 = _mm256_add_pd(s2, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+                    s3 = _mm256_add_pd(s3, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
                 } else {
-                    __m256 e = _mm256_andnot_ps(at_top, exp_diff8(v, neg_m));
-                    s_lo = _mm256_add_pd(s_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-                    s_hi = _mm256_add_pd(s_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+                    s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+                    s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
                 }
             }
-            double s = hsum4(_mm256_add_pd(s_lo, s_hi));
-            for (; j < c; j++)
+            double s = hsum4(_mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
+            for (j = c8; j < c; j++)
                 if (j != top) s += exp(((double)(float)elem(row, j, kind) - (double)m) / temp);
-            rest[r] = s < UNDERFLOW_RISK ? rest_exact_row(row, kind, c, top, (double)m, temp) : s;
+            if (isnan(s)) {
+                bad++;
+                base[r] = NAN;
+                correct[i] = 0;
+                pred[i] = 0;
+                continue;
+            }
+            rest[r] = s < underflow_risk(c) ? rest_exact_row(row, kind, c, top, (double)m, temp) : s;
             base[r] = ((double)m - (double)(float)elem(row, y[i], kind)) / temp;
             pred[i] = top;
             correct[i] = top == y[i];
@@ -401,8 +521,8 @@ TARGET static INLINE Py_ssize_t softmax_rows_body(const char *x, int kind, Py_ss
 TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
                                         const int64_t *y, double *nll, uint8_t *correct,
                                         int64_t *pred, float *t, double temp) {
-    if (temp == 1.0) return softmax_cols_body(x, kind, n, c, y, nll, correct, pred, t, 1.0, 0);
-    return softmax_cols_body(x, kind, n, c, y, nll, correct, pred, t, temp, 1);
+    if (temp == 1.0) return softmax_small_f(x, kind, n, c, y, nll, correct, pred, t, 1.0, 0);
+    return softmax_small_f(x, kind, n, c, y, nll, correct, pred, t, temp, 1);
 }
 
 TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
@@ -412,12 +532,76 @@ TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, P
     return softmax_rows_body(x, kind, n, c, y, nll, correct, pred, temp, 1);
 }
 
+/* Few classes, float64, no temperature: the tile transposed into doubles, 4 rows a step (one
+   lane a row): the maximum and its first index, then the sum of exp4(x - m) over the other
+   classes (exp within 2 ulp of libm, as in the row-wise loop), then libm's log1p per row. */
+TARGET static Py_ssize_t softmax_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c,
+                                           const int64_t *y, double *nll, uint8_t *correct,
+                                           int64_t *pred, double *t) {
+    Py_ssize_t bad = 0;
+    const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
+    for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
+        Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
+        const double *src = x + (size_t)i0 * c;
+        for (Py_ssize_t r = 0; r < rows; r++, src += c)
+            for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = src[j];
+        if (rows < TILE)
+            for (Py_ssize_t j = 0; j < c; j++)
+                memset(t + j * TILE + rows, 0, sizeof(double) * (TILE - rows));
+        for (Py_ssize_t g = 0; g < rows; g += 4) {
+            const double *col = t + g;
+            __m256d m = _mm256_loadu_pd(col), top = zero, jv = one, flag = zero;
+            FLAG_NONFINITE(flag, m);
+            for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_pd(jv, one)) {
+                __m256d v = _mm256_loadu_pd(col + j * TILE);
+                FLAG_NONFINITE(flag, v);
+                top = _mm256_blendv_pd(top, jv, _mm256_cmp_pd(v, m, _CMP_GT_OQ));
+                m = _mm256_max_pd(v, m);
+            }
+            __m256d sum = zero;
+            jv = zero;
+            for (Py_ssize_t j = 0; j < c; j++, jv = _mm256_add_pd(jv, one)) {
+                __m256d e = exp4(_mm256_sub_pd(_mm256_loadu_pd(col + j * TILE), m));
+                sum = _mm256_add_pd(sum, _mm256_andnot_pd(_mm256_cmp_pd(top, jv, _CMP_EQ_OQ), e));
+            }
+            double mf[4], tf[4], sf[4];
+            _mm256_storeu_pd(mf, m);
+            _mm256_storeu_pd(tf, top);
+            _mm256_storeu_pd(sf, sum);
+            const int flagged = _mm256_movemask_pd(flag);
+            Py_ssize_t k = rows - g < 4 ? rows - g : 4;
+            for (Py_ssize_t r = 0; r < k; r++) {
+                Py_ssize_t i = i0 + g + r, tp = (Py_ssize_t)tf[r];
+                if ((flagged & (1 << r)) || mf[r] == -INFINITY) { /* NaN, +inf, all -inf */
+                    bad++;
+                    nll[i] = NAN;
+                    correct[i] = 0;
+                    pred[i] = 0;
+                    continue;
+                }
+                pred[i] = tp;
+                correct[i] = tp == y[i];
+                nll[i] = log1p(sf[r]) + (mf[r] - col[y[i] * TILE + r]);
+            }
+        }
+    }
+    return bad;
+}
+
 static Py_ssize_t softmax_rows(const char *x, Py_ssize_t n, Py_ssize_t c, int kind,
                                const int64_t *y, double *nll, uint8_t *correct, int64_t *pred,
                                double temp) {
-    if (kind == F64) return softmax_rows_f64((const double *)x, n, c, y, nll, correct, pred, temp);
+    if (kind == F64 && (c >= 64 || temp != 1.0))
+        return softmax_rows_f64((const double *)x, n, c, y, nll, correct, pred, temp);
+    if (kind == F64) {
+        double *t = malloc(sizeof(double) * TILE * (size_t)c);
+        if (!t) return -1;
+        Py_ssize_t bad = softmax_small_f64((const double *)x, n, c, y, nll, correct, pred, t);
+        free(t);
+        return bad;
+    }
     if (c >= 64) return softmax_rows_f(x, kind, n, c, y, nll, correct, pred, temp);
-    float *t = malloc(sizeof(float) * TILE * (size_t)c);
+    float *t = malloc(sizeof(float) * TILE * (size_t)((c + 7) & ~7));
     if (!t) return -1;
     Py_ssize_t bad = softmax_cols_f(x, kind, n, c, y, nll, correct, pred, t, temp);
     free(t);
@@ -458,16 +642,23 @@ TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int y
     __m256d soft = zero;
     if (k == 1) {  /* one column: rows are elements, four at a time */
         Py_ssize_t i = 0;
-        const __m256d w = _mm256_set1_pd(pw ? pw[0] : 1.0);
-        for (; i < n; i += 4) {
-            Py_ssize_t m = n - i < 4 ? n - i : 4;
-            __m256d xv = m == 4 ? load4(x, i, xkind) : load_tail(x, i, m, xkind, 0.0);
-            __m256d yv = m == 4 ? load4(y, i, ykind) : load_tail(y, i, m, ykind, 0.0);
+        const __m256d w = _mm256_set1_pd(pw ? pw[0] : 1.0), inf = _mm256_set1_pd(INFINITY);
+        for (; i + 4 <= n; i += 4) {
+            __m256d xv = load4(x, i, xkind), yv = load4(y, i, ykind);
+            __m256d l = zero, r = zero;
+            bce4(xv, yv, w, thr, &l, &r, &soft);
+            _mm256_storeu_pd(loss + i, l);
+            _mm256_storeu_pd(correct + i, r);
+            /* NaN or +inf: not a logit (-inf is one) */
+            int b = _mm256_movemask_pd(_mm256_cmp_pd(xv, inf, _CMP_NLT_UQ));
+            if (b) bad += __builtin_popcount(b);
+        }
+        if (i < n) {
+            Py_ssize_t m = n - i;
+            __m256d xv = load_tail(x, i, m, xkind, 0.0), yv = load_tail(y, i, m, ykind, 0.0);
             __m256d l = zero, r = zero, sf = zero;
             bce4(xv, yv, w, thr, &l, &r, &sf);
-            if (m < 4) sf = _mm256_and_pd(sf, _mm256_cmp_pd(_mm256_set_pd(3, 2, 1, 0),
-                                                            _mm256_set1_pd((double)m), _CMP_LT_OQ));
-            soft = _mm256_or_pd(soft, sf);
+            soft = _mm256_or_pd(soft, sf);  /* padded lanes hold y = 0: never soft */
             double lo[4], ro[4];
             _mm256_storeu_pd(lo, l);
             _mm256_storeu_pd(ro, r);

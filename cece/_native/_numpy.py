@@ -38,6 +38,19 @@ def as_float64(x: np.ndarray) -> np.ndarray:
         return x.astype(np.float64, copy=False)
 
 
+def _exact_float(x: np.ndarray) -> np.ndarray:
+    """Logits as float32 or float64, exactly: float16 and bfloat16 widened to float32 (numpy's
+    float16 loops are slow), float32 and float64 as they are. lse_parts widens to float64 in
+    its own pass, and maxima, arg-maxima, x_y and finiteness are the same in either type."""
+    x = np.asarray(x)
+    if x.dtype == BFLOAT16:
+        return bfloat16_to_float32(x)
+    if x.dtype == np.float16:
+        with np.errstate(invalid="ignore"):
+            return x.astype(np.float32)
+    return x if x.dtype in (np.float32, np.float64) else as_float64(x)
+
+
 def take(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """x[i, y[i]] for every row (a flat gather on C-ordered blocks: 2× faster)."""
     n, c = x.shape
@@ -57,7 +70,9 @@ def row_max(x: np.ndarray) -> np.ndarray:
 
 
 def lse_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(m, log_z, s) for float64 rows: the row maxima, log Σ e^{x − m} and Σ e^{x − m} (≥ 1).
+    """(m, log_z, s) in float64 for float64 or float32 rows (float32 values are widened
+    exactly on the way into the float64 work buffer, with no float64 copy of the block): the
+    row maxima, log Σ e^{x − m} and Σ e^{x − m} (≥ 1).
 
     The maximal terms (e^0 = 1) are left out of the sum and added back as a count, and
     ``log_z = log1p(rest)``: a confident, correct prediction keeps its tiny loss to full
@@ -65,7 +80,7 @@ def lse_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     n, c = x.shape
     if c <= SMALL_C:
-        xt = scratch((c, n), x.dtype)
+        xt = scratch((c, n), np.float64)
         np.copyto(xt, x.T)
         m = xt.max(axis=0)
         np.subtract(xt, m, out=xt)
@@ -74,8 +89,9 @@ def lse_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         np.putmask(xt, tops, 0.0)
         rest = np.add.reduce(xt, axis=0) + (np.add.reduce(tops, axis=0) - 1)
     else:
-        m = x.max(axis=1)
-        d = np.subtract(x, m[:, None], out=scratch(x.shape, x.dtype))
+        m = x.max(axis=1).astype(np.float64)
+        # x − m in float64 (dtype=): a float32 subtraction would round
+        d = np.subtract(x, m[:, None], out=scratch(x.shape, np.float64), dtype=np.float64)
         tops = d == 0
         np.exp(d, out=d)
         np.putmask(d, tops, 0.0)
@@ -144,9 +160,9 @@ def softmax_index(
     row = _first_bad_label(y, c)
     if row >= 0:
         return -2 - row
-    x = as_float64(x).reshape(len(y), c)
+    x = _exact_float(x).reshape(len(y), c)
     if temperature != 1:
-        x = x / temperature
+        x = as_float64(x) / temperature
     with np.errstate(invalid="ignore"):  # rows of −inf only: NaN, counted below
         m, log_z, s = lse_parts(x)
         xy = take(x, y)
@@ -183,27 +199,36 @@ def bce_logits(
     n = len(loss)
     x = as_float64(x).reshape(n, k)
     y = np.asarray(y).reshape(n, k).astype(np.float64, copy=False)
-    tail = np.log1p(np.exp(-np.abs(x)))
-    nlp, nlq = np.maximum(-x, 0) + tail, np.maximum(x, 0) + tail  # −log σ(x), −log(1 − σ(x))
+    finite = bool(np.isfinite(x).all())
+    tail = np.abs(x)  # then log1p(e^{−|x|}), in place: one temporary, not four
+    np.negative(tail, out=tail)
+    np.exp(tail, out=tail)
+    np.log1p(tail, out=tail)
+    nlq = np.maximum(x, 0.0)  # −log(1 − σ(x)) = max(x, 0) + log1p(e^{−|x|})
+    nlq += tail
+    nlp = np.negative(x)  # −log σ(x) = max(−x, 0) + log1p(e^{−|x|})
+    np.maximum(nlp, 0.0, out=nlp)
+    nlp += tail
     wy = y if pos_weight is None else pos_weight * y
     with np.errstate(invalid="ignore"):
-        terms = _xmul(wy, nlp) + _xmul(1 - y, nlq)
-    np.sum(terms, axis=1, dtype=np.float64, out=loss)
+        terms = _xmul(wy, nlp, finite)
+        terms += _xmul(1 - y, nlq, finite)
     right = (x > threshold_logit) == (y >= 0.5)
-    np.sum(right, axis=1, dtype=np.float64, out=correct)
+    if k == 1:  # a sum over one column is the column
+        np.copyto(loss, terms[:, 0])
+        np.copyto(correct, right[:, 0])
+    else:
+        np.sum(terms, axis=1, dtype=np.float64, out=loss)
+        np.sum(right, axis=1, dtype=np.float64, out=correct)
     # −inf is a logit (σ = 0: 0 on target 0, inf above); NaN and +inf are not
-    bad = (
-        0
-        if np.isfinite(x).all()
-        else int(np.count_nonzero((np.isnan(x) | (x == np.inf)).any(axis=1)))
-    )
+    bad = 0 if finite else int(np.count_nonzero((np.isnan(x) | (x == np.inf)).any(axis=1)))
     return bad, int(bool(np.any((y > 0) & (y < 1))))
 
 
-def _xmul(y: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """y·v with 0·inf = 0."""
+def _xmul(y: np.ndarray, v: np.ndarray, finite: bool = False) -> np.ndarray:
+    """y·v with 0·inf = 0 (``finite``: the logits are finite, so v is too)."""
     out = y * v
-    if not np.isfinite(v).all():
+    if not finite and not np.isfinite(v).all():
         out[y == 0] = 0
     return out
 

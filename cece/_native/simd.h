@@ -144,18 +144,39 @@ TARGET static inline __m256 exp8(__m256 x) {
     return _mm256_andnot_ps(under, _mm256_mul_ps(y, _mm256_castsi256_ps(e)));
 }
 
-/* e^(x - m) for floats x and m, without rounding x - m first: the difference is split exactly
-   (TwoSum) into hi + lo, and e^hi (1 + lo) is within ~1e-7 of e^(x - m) however large |x - m|.
-   A plain float32 x - m would cost up to |x - m| * 6e-8 relative. */
-TARGET static inline __m256 exp_diff8(__m256 x, __m256 neg_m) {
+/* e^(x - m) for floats x <= m (neg_m = -m), without rounding x - m first: the difference is
+   split exactly (TwoSum) into hi + lo, and e^hi (1 + lo) is within ~1e-7 of e^(x - m) however
+   large |x - m| (a plain float32 x - m would cost up to |x - m| * 6e-8 relative). e^hi is
+   exp8's Cody-Waite reduction and Cephes polynomial, with k = round(hi / ln 2) by the
+   1.5 * 2^23 trick and 2^k built from the same bits (no floor, no conversion). NaN in x gives
+   NaN. Terms below e^-87.34 (float32's smallest normal, ~1.2e-38) come out
+   0, and a -inf logit, or x - m below -3.4e38, 0 too: callers sum a row again in double where
+   its sum is small enough for such terms to matter (a few 1e-38 per class). */
+TARGET static inline __m256 exp_sub8(__m256 x, __m256 neg_m) {
     __m256 hi = _mm256_add_ps(x, neg_m);
     __m256 b = _mm256_sub_ps(hi, x);
     __m256 a = _mm256_sub_ps(hi, b);
     __m256 lo = _mm256_add_ps(_mm256_sub_ps(x, a), _mm256_sub_ps(neg_m, b));
-    __m256 e = exp8(hi);
-    /* where e^hi is 0 the term is 0, even if x - m overflowed and lo is NaN */
-    return _mm256_and_ps(_mm256_fmadd_ps(e, lo, e),
-                         _mm256_cmp_ps(e, _mm256_setzero_ps(), _CMP_GT_OQ));
+    const __m256 lim = _mm256_set1_ps(-87.33654f), magic = _mm256_set1_ps(12582912.0f);
+    __m256 under = _mm256_cmp_ps(hi, lim, _CMP_LT_OQ);
+    __m256 z = _mm256_max_ps(lim, hi); /* a NaN hi stays NaN (max returns its 2nd operand) */
+    __m256 t = _mm256_fmadd_ps(z, _mm256_set1_ps(1.44269504088896341f), magic);
+    __m256 k = _mm256_sub_ps(t, magic); /* round(z / ln 2), in [-126, 0] */
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), z);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 y = _mm256_set1_ps(1.9875691500E-4f);
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507E-3f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073E-3f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894E-2f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459E-1f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201E-1f));
+    y = _mm256_add_ps(_mm256_fmadd_ps(y, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
+    /* 2^k: t's low bits hold k (t = 1.5 * 2^23 + k), so its bits + (127 - bits of magic) is
+       k + 127, shifted into the exponent field */
+    __m256i pw = _mm256_slli_epi32(
+        _mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127 - 0x4B400000)), 23);
+    __m256 e = _mm256_mul_ps(y, _mm256_castsi256_ps(pw));
+    return _mm256_andnot_ps(under, _mm256_fmadd_ps(e, lo, e));
 }
 
 /* e^((x - m) s) for floats x, m and a scale s = s_hi + s_lo (1/T split into two floats, so

@@ -1,0 +1,249 @@
+"""The softmax kernels against a float64 reference on rows built to break them.
+
+The contract (README, "Precision and speed"): float16/bfloat16/float32 logits give every row's
+loss within 1.1e-7 relative of the float64 value, however confident the prediction (losses down
+to ~1e-30 keep their relative precision), for logits of any finite size; float64 logits to
+float64 rounding. The compiled kernels sum e^(x − max) of float32 lanes (exp_sub8 in simd.h)
+and fall back to a double sum for rows whose sum is tiny; these rows stress both, and the
+switch between them: many nearly equal logits, one dominant logit over a sea of tiny terms,
+terms at float32's exp underflow (e^-87.3), huge and tiny magnitudes, every kind of float16
+and bfloat16 bit pattern (subnormals included). Both paths (compiled and numpy) are checked,
+and a block cut anywhere gives the same bits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import cece._native as kernels
+from cece._native import _numpy
+
+RTOL = 1.1e-7
+IMPLS = [pytest.param(_numpy, id="numpy")] + (
+    [pytest.param(kernels._fast, id="compiled")] if kernels.FAST else []
+)
+
+
+def reference(x64: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """log1p(Σ_{j≠argmax} e^{x_j − m}) + (m − x_y) row by row, in float64 with an exact sum
+    (math.fsum) of libm's exp: the formula of the docstring, written naively."""
+    out = np.empty(len(x64))
+    for i, row in enumerate(x64):
+        top = int(np.argmax(row))
+        m = float(row[top])
+        rest = math.fsum(math.exp(float(v) - m) for j, v in enumerate(row) if j != top)
+        out[i] = math.log1p(rest) + (m - float(row[y[i]]))
+    return out
+
+
+def as_float64(x: np.ndarray) -> np.ndarray:
+    return _numpy.as_float64(x)
+
+
+def run(impl, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    n, c = x.shape
+    nll, cor, pred = np.empty(n), np.empty(n, np.uint8), np.empty(n, np.int64)
+    bad = impl.softmax_index(x, c, np.ascontiguousarray(y, np.int64), nll, cor, pred, 1.0)
+    assert bad == 0
+    assert np.array_equal(pred, np.argmax(as_float64(x), axis=1))
+    return nll
+
+
+def check(impl, x: np.ndarray, y: np.ndarray) -> None:
+    got, want = run(impl, x, y), reference(as_float64(x), y)
+    rtol = 1e-14 if x.dtype == np.float64 else RTOL
+    zero = want == 0
+    assert np.array_equal(got[zero], want[zero])
+    err = np.abs(got[~zero] - want[~zero]) / want[~zero]
+    assert err.max(initial=0) <= rtol, (err.max(), int(np.argmax(err)))
+
+
+def bf16(x: np.ndarray) -> np.ndarray:
+    u = np.ascontiguousarray(x, np.float32).view(np.uint32)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16).view(kernels.BFLOAT16)
+
+
+def typed(x: np.ndarray, dtype: str) -> np.ndarray:
+    return bf16(x) if dtype == "bfloat16" else x.astype(dtype)
+
+
+def labels(x64: np.ndarray, rng) -> np.ndarray:
+    """Half the labels the arg-max (the confident, correct rows: tiny losses), half random."""
+    n, c = x64.shape
+    return np.where(rng.random(n) < 0.5, np.argmax(x64, 1), rng.integers(0, c, n))
+
+
+def adversarial(c: int, rng) -> np.ndarray:
+    """Rows of c classes (float64 values, rounded by the caller's dtype)."""
+    rows = [
+        3.0 + rng.standard_normal(c) * 1e-6,  # nearly equal logits
+        np.full(c, 7.0),  # all equal: every class a maximum
+        np.r_[30.0, rng.uniform(-10, -8, c - 1)],  # one dominant, a sea of small terms
+        np.r_[0.0, rng.uniform(-104, -80, c - 1)],  # terms at float32's exp underflow
+        np.r_[0.0, -68.0, np.full(c - 2, -87.5)],  # a tiny sum over many terms below it
+        np.r_[0.0, -40.0, np.full(c - 2, -87.0)],  # just above float32's smallest normal
+        np.r_[0.0, np.full(c - 1, -86.0)],
+        np.r_[0.0, np.full(c - 1, -60.0)],  # losses ~1e-26·c: relative precision kept
+        np.r_[0.0, np.full(c - 1, -20.0)],
+        np.r_[3e38, 3e38 - rng.uniform(0, 1e32, c - 1)],  # huge, close
+        np.r_[3e38, rng.uniform(-3e38, 3e38, c - 1)],  # huge, spread (x − m overflows)
+        np.r_[-3e38, np.full(c - 1, -3.3e38)],
+        rng.uniform(-1e-30, 1e-30, c),  # tiny magnitudes
+        rng.standard_normal(c) * 1e4,
+        np.r_[100.0, 100.0 - np.arange(1, c) * 0.37],  # a ladder through the whole range
+        rng.standard_normal(c) * 3,
+    ]
+    return np.stack([r[:c] for r in rows])
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "float64"])
+@pytest.mark.parametrize("c", [2, 3, 7, 8, 9, 10, 16, 17, 63, 64, 65, 1000])
+def test_adversarial_rows(impl, dtype, c):
+    rng = np.random.default_rng(c)
+    x = adversarial(c, rng)
+    if dtype == "float16":
+        x = np.clip(x, -6e4, 6e4)
+    x = np.repeat(x, 3, axis=0)  # rows land in every lane and tile position
+    x = typed(x, dtype)
+    check(impl, x, labels(as_float64(x), rng))
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16", "float16"])
+def test_adversarial_lm_rows(impl, dtype):
+    rng = np.random.default_rng(50257)
+    x = adversarial(50257, rng)
+    if dtype == "float16":
+        x = np.clip(x, -6e4, 6e4)
+    x = typed(x, dtype)
+    check(impl, x, labels(as_float64(x), rng))
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("c", [5, 10, 100])
+def test_every_kind_of_16_bit_pattern(impl, dtype, c):
+    """Random bit patterns (subnormals, the extremes, both signs), non-finite ones left out."""
+    rng = np.random.default_rng(c)
+    bits = rng.integers(0, 1 << 16, (400, c), dtype=np.uint16)
+    sub = rng.random((400, c)) < 0.3  # many subnormals: exponent bits 0
+    bits[sub] &= 0x807F if dtype == "bfloat16" else 0x83FF
+    x = bits.view(kernels.BFLOAT16) if dtype == "bfloat16" else bits.view(np.float16)
+    finite = np.isfinite(as_float64(x)).all(axis=1)
+    x = np.ascontiguousarray(x[finite])
+    check(impl, x, labels(as_float64(x), rng))
+
+
+def rows_strategy():
+    """float32 rows of 1–80 classes with values of a chosen scale around a chosen centre."""
+
+    @st.composite
+    def build(draw):
+        c = draw(st.integers(1, 80))
+        n = draw(st.integers(1, 20))
+        scale = draw(st.sampled_from([1e-30, 1e-3, 1.0, 10.0, 40.0, 90.0, 1e4, 1e30]))
+        centre = draw(st.sampled_from([0.0, 1.0, -1e4, 1e4, 1e38]))
+        unit = draw(
+            hnp.arrays(np.float32, (n, c), elements=st.floats(-1, 1, width=32), fill=st.nothing())
+        )
+        x = (centre + unit.astype(np.float64) * scale).astype(np.float32)
+        y = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, c - 1)))
+        return x, y
+
+    return build()
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows_strategy())
+def test_float32_rows_against_the_reference(data):
+    x, y = data
+    for impl in [p.values[0] for p in IMPLS]:
+        check(impl, x, y)
+
+
+@pytest.mark.skipif(not kernels.FAST, reason="the compiled kernels are not built here")
+@pytest.mark.parametrize("c", [3, 10, 70])
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+def test_a_block_cut_anywhere_gives_the_same_bits(c, dtype):
+    rng = np.random.default_rng(c)
+    x = typed(rng.standard_normal((1000, c)) * 30, dtype)
+    y = rng.integers(0, c, 1000)
+    whole = run(kernels._fast, x, y)
+    for cut in (1, 7, 8, 9, 127, 128, 129, 500, 999):
+        parts = np.r_[run(kernels._fast, x[:cut], y[:cut]), run(kernels._fast, x[cut:], y[cut:])]
+        assert np.array_equal(whole, parts)
+
+
+GUARDED = """
+import ctypes, mmap, sys
+import numpy as np
+import cece._native as kernels
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+PAGE = mmap.PAGESIZE
+for dtype in ("float32", "float16", "bfloat16"):
+    for c in list(range(1, 19)) + [31, 33, 63, 64, 65, 71]:
+        for n in (1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 136, 137):
+            size = 2 if dtype != "float32" else 4
+            nbytes = n * c * size
+            pages = -(-nbytes // PAGE) + 1
+            buf = mmap.mmap(-1, pages * PAGE)
+            base = ctypes.addressof(ctypes.c_char.from_buffer(buf))
+            # the page after the data: no access, so reading one byte past it faults
+            assert libc.mprotect(base + (pages - 1) * PAGE, PAGE, 0) == 0
+            raw = np.frombuffer(buf, np.uint8, count=nbytes, offset=(pages - 1) * PAGE - nbytes)
+            x = raw.view(np.uint16 if size == 2 else np.float32).reshape(n, c)
+            x[...] = (np.arange(n * c).reshape(n, c) % 7) if size == 4 else 0x3C00
+            if dtype == "bfloat16":
+                x = x.view(kernels.BFLOAT16)
+            elif dtype == "float16":
+                x = x.view(np.float16)
+            y = np.zeros(n, np.int64)
+            nll, cor, pred = np.empty(n), np.empty(n, np.uint8), np.empty(n, np.int64)
+            assert kernels._fast.softmax_index(x, c, y, nll, cor, pred, 1.0) == 0
+            assert kernels._fast.softmax_index(x, c, y, nll, cor, pred, 2.0) == 0
+            if c == 1:
+                t = np.zeros((n, 1), np.float32)
+                kernels._fast.bce_logits(x, 1, t, None, 0.0, np.empty(n), np.empty(n))
+            del raw, x
+print("ok")
+"""
+
+
+@pytest.mark.skipif(not kernels.FAST, reason="the compiled kernels are not built here")
+def test_the_kernels_read_nothing_past_the_block():
+    """Blocks that end just before a page that cannot be read (as a memory-mapped file ends):
+    a kernel reading past its block would crash this child process."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", GUARDED], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("t", [0.01, 0.5, 2.0, 11.0])
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+@pytest.mark.parametrize("c", [3, 10, 64, 1000])
+def test_adversarial_rows_under_a_temperature(impl, t, dtype, c):
+    """The kernels divide (x − max) by T inside their pass: against x / T in float64."""
+    rng = np.random.default_rng(c)
+    x = typed(np.repeat(adversarial(c, rng), 2, axis=0), dtype)
+    x64 = as_float64(x)
+    y = labels(x64, rng)
+    n = len(y)
+    nll, cor, pred = np.empty(n), np.empty(n, np.uint8), np.empty(n, np.int64)
+    assert impl.softmax_index(x, c, y, nll, cor, pred, t) == 0
+    want = reference(x64 / t, y)
+    zero = want == 0
+    assert np.array_equal(nll[zero], want[zero])
+    err = np.abs(nll[~zero] - want[~zero]) / want[~zero]
+    assert err.max(initial=0) <= RTOL, (err.max(), int(np.argmax(err)))
