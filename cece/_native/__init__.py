@@ -132,7 +132,7 @@ def kernels_line() -> str:
     if FAST:
         return f"kernels compiled (x86-64 AVX2, FMA, F16C) · text parser {parser}"
     return (
-        f"kernels numpy, about half the speed: {numpy_because()}"
+        f"kernels numpy, slower than the compiled ones: {numpy_because()}"
         + (
             ""
             if AVAILABLE

@@ -224,7 +224,7 @@ def _say_numpy_kernels(result: engine.Result) -> None:
     if _native.AVAILABLE or values < SLOW_VALUES:
         return
     print(
-        f"{stderr_prefix('note')} computed with numpy, about half the compiled speed: "
+        f"{stderr_prefix('note')} computed with numpy, slower than the compiled kernels: "
         f"{_native.numpy_because()} (cece --version says what computes)",
         file=sys.stderr,
     )
