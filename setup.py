@@ -14,7 +14,7 @@ setup(
         Extension(
             "cece._native._fast",
             sources=["cece/_native/_fast.c", "cece/_native/parse.c"],
-            depends=["cece/_native/simd.h", "cece/_native/parse.h"],
+            depends=["cece/_native/simd.h", "cece/_native/parse.h", "cece/_native/pow5.h"],
             extra_compile_args=["-O3"],
             optional=True,
         ),
