@@ -243,7 +243,9 @@ static inline const char *number(const char *p, const char *end, double *out) {
     if (p < end && (*p == '-' || *p == '+')) neg = *p++ == '-';
     const char *first = p;
     uint64_t w = 0;
-    p = digits(p, end, &w);
+    /* integer parts are mostly short (one digit for logits): a byte at a time, then SWAR */
+    while (p < end && (unsigned)(*p - '0') < 10 && p - first < 4) w = w * 10 + (uint64_t)(*p++ - '0');
+    if (p - first == 4) p = digits(p, end, &w);
     int64_t ndigits = p - first, nfrac = 0;
     if (p < end && *p == '.') {
         const char *f = ++p;
