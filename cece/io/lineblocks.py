@@ -104,10 +104,11 @@ def _cut(
         dropped = _unmap(mm, dropped, starts[-1 - LAG] if len(starts) > LAG else 0)
 
 
-# Blocks a parse may still be reading (in_order keeps threads + 1 in flight); the pages of
-# older ones are dropped from this process's mapping, so its resident size stays that of a
-# few blocks, not the file's. Dropping is only a hint: a page read again is mapped again.
-LAG = 8
+# Blocks a parse may still be reading (in_order keeps threads + 1 in flight: 3 on two cores);
+# the pages of older ones are dropped from this process's mapping, so its resident size stays
+# that of a few blocks, not the file's. Dropping is only a hint: a page read again is mapped
+# again, so a parse still reading an older block (more threads) reads the same bytes.
+LAG = 4
 
 
 def _unmap(mm: mmap.mmap, dropped: int, upto: int) -> int:
