@@ -267,6 +267,9 @@ static inline const char *number(const char *p, const char *end, double *out) {
             p++;
         }
         if (p == e0) return NULL;
+        /* a saturated exponent (|e| >= 10^8) is exact enough while the digits cannot shift
+         * the value back into range (fewer than 10^7 of them): 0 or inf either way */
+        if (ev >= 100000000 && ndigits >= 10000000) return NULL;
         e10 += eneg ? -ev : ev;
     }
     int truncated = 0;
