@@ -14,7 +14,12 @@ setup(
         Extension(
             "cece._native._fast",
             sources=["cece/_native/_fast.c", "cece/_native/parse.c", "cece/_native/records.c"],
-            depends=["cece/_native/simd.h", "cece/_native/parse.h", "cece/_native/records.h"],
+            depends=[
+                "cece/_native/simd.h",
+                "cece/_native/parse.h",
+                "cece/_native/pow5.h",
+                "cece/_native/records.h",
+            ],
             extra_compile_args=["-O3"],
             optional=True,
         ),

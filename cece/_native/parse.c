@@ -12,30 +12,297 @@
 #include <string.h>
 
 #include "parse.h"
+#include "pow5.h"
 
 /* -- plain numeric text --------------------------------------------------------------------- */
 
 /* Rows of numbers separated by `delim`, parsed straight into doubles: the common CSV of
- * model outputs, ~4x faster than pandas' C parser per core and without importing pandas.
- * Only the plain case is taken: [spaces] [+-] digits [. digits] [e [+-] digits] [spaces], at
- * most 2^53 in the digits and a decimal exponent within +-22 are Clinger's fast path (the
- * integer and the power of ten are both exact doubles, so one IEEE multiplication or division
- * gives the correctly rounded value); longer numbers (np.savetxt's %.18e) go to strtod, also
- * correctly rounded. Python's float() rounds correctly too, so both parsers agree to the bit.
+ * model outputs, without importing pandas. Only the plain case is taken:
+ * [spaces] [+-] digits [. digits] [e [+-] digits] [spaces]. Every value is correctly rounded
+ * (round to nearest, ties to even), the same double as Python's float() gives:
+ *
+ * 1. at most 2^53 in the digits and a decimal exponent within +-22: Clinger's fast path (the
+ *    integer and the power of ten are both exact doubles, so one IEEE multiplication or
+ *    division rounds correctly);
+ * 2. otherwise (np.savetxt's %.18e, 17-digit float64 dumps, repr): the Eisel-Lemire algorithm
+ *    on the first 19 significant digits (eisel_lemire() below);
+ * 3. where that cannot decide -- more than 19 significant digits whose truncation matters --
+ *    glibc's strtod, also correctly rounded (under a locale whose decimal point is '.').
+ *
  * Anything else -- a blank line, a quote, a bare CR, nan, a field count that differs, a value
- * beyond the float64 range -- returns -1 and the caller
- * parses the block the careful way, which also says exactly what is wrong and where. */
+ * beyond the float64 range -- returns -1 and the caller parses the block the careful way,
+ * which also says exactly what is wrong and where. */
 static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
                                  1e22};
+static const uint64_t POW10_INT[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                      100000000};
 
 static int point_is_dot(void) {
     const struct lconv *lc = localeconv();
     return lc && lc->decimal_point && lc->decimal_point[0] == '.' && !lc->decimal_point[1];
 }
 
+/* -- Eisel-Lemire ----------------------------------------------------------------------------
+ * w * 10^q as the nearest double, from one (rarely two) 64x128-bit products of w with a
+ * 128-bit approximation of 5^q (pow5.h, written by gen_pow5.py). A plain-C transcription of
+ * fast_float's compute_float/compute_product_approximation (github:fastfloat/fast_float,
+ * include/fast_float/decimal_to_binary.h), the algorithm of D. Lemire, "Number Parsing at a
+ * Gigabyte per Second", Software: Practice and Experience 51(8), 2021; the same as Go's
+ * strconv (src/strconv/eisel_lemire.go, eiselLemire64) and Rust's core::num::dec2flt
+ * (library/core/src/num/dec2flt/lemire.rs, compute_float). N. Mushtak and D. Lemire, "Fast
+ * number parsing without fallback", SPE 53(7), 2023, prove that for w < 10^19 the product
+ * (with its second word where the first leaves the 55 needed bits ambiguous) always decides;
+ * we still keep Go's conservative "inexact" test after the second product (its 64 low bits all
+ * ones: the approximation might carry into the kept bits), which returns 0 and sends the
+ * number to strtod -- it costs one comparison on a path taken about once in 512 numbers.
+ * Returns 1 with the IEEE bits (exponent 0x7FF for overflow) or 0 when undecided. */
+
+#if defined(__SIZEOF_INT128__)
+static inline uint64_t mul_hi_lo(uint64_t a, uint64_t b, uint64_t *lo) {
+    unsigned __int128 r = (unsigned __int128)a * b;
+    *lo = (uint64_t)r;
+    return (uint64_t)(r >> 64);
+}
+#else
+static inline uint64_t mul_hi_lo(uint64_t a, uint64_t b, uint64_t *lo) {
+    uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
+    *lo = (mid << 32) | (uint32_t)p00;
+    return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+}
+#endif
+
+static inline int leading_zeros64(uint64_t x) { /* x != 0 */
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_clzll(x);
+#else
+    int n = 0;
+    while (!(x & (1ULL << 63))) { x <<= 1; n++; }
+    return n;
+#endif
+}
+
+static int eisel_lemire(int64_t q, uint64_t w, uint64_t *bits) {
+    if (w == 0 || q < CECE_POW5_SMALLEST) { /* w < 10^19 and q < -342: below 2^-1075 */
+        *bits = 0;
+        return 1;
+    }
+    if (q > CECE_POW5_LARGEST) { /* w >= 1 and q > 308: above DBL_MAX */
+        *bits = 0x7FFULL << 52;
+        return 1;
+    }
+    const uint64_t *pow5 = CECE_POW5[q - CECE_POW5_SMALLEST];
+    int lz = leading_zeros64(w);
+    w <<= lz;
+    uint64_t lo, hi = mul_hi_lo(w, pow5[0], &lo);
+    const uint64_t mask = 0x1FF; /* the bits below the 55 kept (52 + implicit + round + shift) */
+    if ((hi & mask) == mask) {   /* ambiguous: add the product with the table's low word */
+        uint64_t lo2, hi2 = mul_hi_lo(w, pow5[1], &lo2);
+        (void)lo2;
+        lo += hi2;
+        if (hi2 > lo) hi++;
+        if ((hi & mask) == mask && lo == UINT64_MAX) return 0; /* Go's inexact case */
+    }
+    int upperbit = (int)(hi >> 63);
+    int shift = upperbit + 64 - 52 - 3;
+    uint64_t mantissa = hi >> shift;
+    /* floor(log2(10^q)) + 63 + ... : fast_float's detail::power(q), exact for |q| < 350 */
+    int32_t power2 = (int32_t)((((152170 + 65536) * (int32_t)q) >> 16) + 63) + upperbit - lz + 1023;
+    if (power2 <= 0) { /* subnormal (or zero) */
+        if (-power2 + 1 >= 64) {
+            *bits = 0;
+            return 1;
+        }
+        mantissa >>= -power2 + 1;
+        mantissa += mantissa & 1; /* no exact tie is possible here with w < 10^19 */
+        mantissa >>= 1;
+        /* rounding up may reach the smallest normal (2.2250738585072013e-308) */
+        power2 = mantissa < (1ULL << 52) ? 0 : 1;
+        *bits = ((uint64_t)power2 << 52) | (mantissa & ((1ULL << 52) - 1));
+        return 1;
+    }
+    /* A tie (the dropped bits exactly one half) is possible only where 5^q fits in 64 bits,
+     * -4 <= q <= 23: round to even there instead of up. */
+    if (lo <= 1 && q >= -4 && q <= 23 && (mantissa & 3) == 1 && (mantissa << shift) == hi)
+        mantissa &= ~1ULL;
+    mantissa += mantissa & 1;
+    mantissa >>= 1;
+    if (mantissa >= (2ULL << 52)) {
+        mantissa = 1ULL << 52;
+        power2++;
+    }
+    mantissa &= ~(1ULL << 52);
+    if (power2 >= 0x7FF) {
+        *bits = 0x7FFULL << 52;
+        return 1;
+    }
+    *bits = ((uint64_t)power2 << 52) | mantissa;
+    return 1;
+}
+
+/* -- digits, eight at a time ----------------------------------------------------------------
+ * SWAR ("SIMD within a register") digit runs, after fast_float's parse_eight_digits_unrolled
+ * and is_made_of_eight_digits_fast (include/fast_float/ascii_number.h, credited there to
+ * @aqrit): 8 bytes load into a uint64 (little-endian: the first character in the low byte);
+ * the first non-digit is the lowest byte with its high bit set in
+ * (v + 0x46..46) | (v - 0x30..30) (carries and borrows only move up, past that byte); a run of
+ * n < 8 digits is shifted to the top and the bytes below filled with '0'. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    (defined(__GNUC__) || defined(__clang__))
+#define CECE_SWAR 1
+static inline uint64_t load8(const char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+static inline int digit_run8(uint64_t v) {
+    uint64_t m = ((v + 0x4646464646464646ULL) | (v - 0x3030303030303030ULL)) &
+                 0x8080808080808080ULL;
+    return m ? __builtin_ctzll(m) >> 3 : 8;
+}
+static inline uint64_t eight_digits(uint64_t v) {
+    const uint64_t mask = 0x000000FF000000FFULL;
+    const uint64_t mul1 = 0x000F424000000064ULL; /* 100 + (1000000 << 32) */
+    const uint64_t mul2 = 0x0000271000000001ULL; /* 1 + (10000 << 32) */
+    v -= 0x3030303030303030ULL;
+    v = (v * 10) + (v >> 8);
+    v = (((v & mask) * mul1) + (((v >> 16) & mask) * mul2)) >> 32;
+    return (uint32_t)v;
+}
+#endif
+
+/* Digits from p into *w (modulo 2^64: the caller re-reads runs of more than 19 digits). */
+static inline const char *digits(const char *p, const char *end, uint64_t *w) {
+    uint64_t x = *w;
+#ifdef CECE_SWAR
+    while (end - p >= 8) {
+        uint64_t v = load8(p);
+        int n = digit_run8(v);
+        if (n == 0) {
+            *w = x;
+            return p;
+        }
+        if (n < 8) v = (v << (8 * (8 - n))) | (0x3030303030303030ULL >> (8 * n));
+        x = x * POW10_INT[n] + eight_digits(v);
+        p += n;
+        if (n < 8) {
+            *w = x;
+            return p;
+        }
+    }
+#endif
+    while (p < end && (unsigned)(*p - '0') < 10) x = x * 10 + (uint64_t)(*p++ - '0');
+    *w = x;
+    return p;
+}
+
+/* The first 19 significant digits of [a, b) (digits and at most one '.') and the power of ten
+ * that scales them: (w, dropped) with value = w * 10^dropped + (the rest). *rest_nonzero: a
+ * digit after the 19th is not 0. */
+static uint64_t first19(const char *a, const char *b, int64_t *dropped, int *rest_nonzero) {
+    uint64_t w = 0;
+    int taken = 0;
+    int64_t left = 0;
+    *rest_nonzero = 0;
+    for (const char *p = a; p < b; p++) {
+        if (*p == '.') continue;
+        if (taken < 19) {
+            if (w || *p != '0') {
+                w = w * 10 + (uint64_t)(*p - '0');
+                taken++;
+            }
+        } else {
+            left++;
+            if (*p != '0') *rest_nonzero = 1;
+        }
+    }
+    *dropped = left;
+    return w;
+}
+
+/* strtod on a copy of [a, b) (NUL-terminated), under a '.' locale; 0 where it cannot run. */
+static int slow_strtod(const char *a, const char *b, double *out) {
+    if (!point_is_dot()) return 0;
+    size_t n = (size_t)(b - a);
+    char small[128];
+    char *buf = n < sizeof small ? small : malloc(n + 1);
+    if (!buf) return 0;
+    memcpy(buf, a, n);
+    buf[n] = 0;
+    *out = strtod(buf, NULL);
+    if (buf != small) free(buf);
+    return 1;
+}
+
+/* One number at p: its end, or NULL when [p, ...) is not a plain finite number. */
+static inline const char *number(const char *p, const char *end, double *out) {
+    const char *field = p;
+    int neg = 0;
+    if (p < end && (*p == '-' || *p == '+')) neg = *p++ == '-';
+    const char *first = p;
+    uint64_t w = 0;
+    /* integer parts are mostly short (one digit for logits): a byte at a time, then SWAR */
+    while (p < end && (unsigned)(*p - '0') < 10 && p - first < 4) w = w * 10 + (uint64_t)(*p++ - '0');
+    if (p - first == 4) p = digits(p, end, &w);
+    int64_t ndigits = p - first, nfrac = 0;
+    if (p < end && *p == '.') {
+        const char *f = ++p;
+        p = digits(p, end, &w);
+        nfrac = p - f;
+        ndigits += nfrac;
+    }
+    if (!ndigits) return NULL;
+    const char *mant_end = p;
+    int64_t e10 = -nfrac;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0;
+        int64_t ev = 0;
+        if (p < end && (*p == '-' || *p == '+')) eneg = *p++ == '-';
+        const char *e0 = p;
+        while (p < end && (unsigned)(*p - '0') < 10) {
+            if (ev < 100000000) ev = ev * 10 + (*p - '0');
+            p++;
+        }
+        if (p == e0) return NULL;
+        /* a saturated exponent (|e| >= 10^8) is exact enough while the digits cannot shift
+         * the value back into range (fewer than 10^7 of them): 0 or inf either way */
+        if (ev >= 100000000 && ndigits >= 10000000) return NULL;
+        e10 += eneg ? -ev : ev;
+    }
+    int truncated = 0;
+    if (ndigits > 19) { /* w wrapped, or leading zeros: re-read the significant digits */
+        int64_t dropped;
+        w = first19(first, mant_end, &dropped, &truncated);
+        e10 += dropped;
+    }
+    double v;
+    if (w == 0) {
+        v = 0.0;
+    } else if (!truncated && w <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
+        v = e10 < 0 ? (double)w / POW10[-e10] : (double)w * POW10[e10];
+    } else {
+        uint64_t bits, bits_up;
+        int ok = eisel_lemire(e10, w, &bits);
+        /* truncated: the value lies in [w, w + 1) * 10^e10; both ends round alike, or ask */
+        if (ok && truncated && !(eisel_lemire(e10, w + 1, &bits_up) && bits_up == bits)) ok = 0;
+        if (ok) {
+            if ((bits >> 52) == 0x7FF) return NULL; /* 1e400: the careful parser reports it */
+            memcpy(&v, &bits, 8);
+        } else {
+            if (!slow_strtod(field, p, &v) || !isfinite(v)) return NULL;
+            *out = v; /* strtod read the sign itself */
+            return p;
+        }
+    }
+    *out = neg ? -v : v;
+    return p;
+}
+
 Py_ssize_t cece_parse_plain(const char *s, Py_ssize_t len, Py_ssize_t ncols, char delim,
-                              double *out, Py_ssize_t cap) {
+                            double *out, Py_ssize_t cap) {
 #if FLT_EVAL_METHOD != 0
     return -1; /* x87-style excess precision would double-round */
 #endif
@@ -47,50 +314,8 @@ Py_ssize_t cece_parse_plain(const char *s, Py_ssize_t len, Py_ssize_t ncols, cha
         double *row = out + rows * ncols;
         for (Py_ssize_t col = 0; col < ncols; col++) {
             while (p < end && (*p == ' ' || *p == blank2)) p++;
-            const char *field = p;
-            int neg = 0;
-            if (p < end && (*p == '-' || *p == '+')) neg = *p++ == '-';
-            uint64_t w = 0;
-            int digits = 0, sig = 0, e10 = 0;
-            while (p < end && (unsigned)(*p - '0') < 10) {
-                if (w || *p != '0') { if (++sig <= 19) w = w * 10 + (uint64_t)(*p - '0'); }
-                p++; digits++;
-            }
-            if (p < end && *p == '.') {
-                p++;
-                while (p < end && (unsigned)(*p - '0') < 10) {
-                    if (w || *p != '0') { if (++sig <= 19) { w = w * 10 + (uint64_t)(*p - '0'); e10--; } }
-                    else e10--;
-                    p++; digits++;
-                }
-            }
-            if (!digits) return -1;
-            if (p < end && (*p == 'e' || *p == 'E')) {
-                p++;
-                int eneg = 0, ed = 0, ev = 0;
-                if (p < end && (*p == '-' || *p == '+')) eneg = *p++ == '-';
-                while (p < end && (unsigned)(*p - '0') < 10) {
-                    if (ev < 100000) ev = ev * 10 + (*p - '0');
-                    p++; ed++;
-                }
-                if (!ed) return -1;
-                e10 += eneg ? -ev : ev;
-            }
-            if (w == 0) {
-                row[col] = neg ? -0.0 : 0.0;
-            } else if (sig <= 19 && w <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
-                double v = e10 < 0 ? (double)w / POW10[-e10] : (double)w * POW10[e10];
-                row[col] = neg ? -v : v;
-            } else {  /* long mantissa or large exponent: glibc's strtod, correctly rounded */
-                char buf[80];
-                size_t n = (size_t)(p - field);
-                if (n >= sizeof buf || !point_is_dot()) return -1;
-                memcpy(buf, field, n);
-                buf[n] = 0;
-                double v = strtod(buf, NULL);
-                if (!isfinite(v)) return -1;  /* 1e400: the careful parser reports it */
-                row[col] = v;
-            }
+            p = number(p, end, row + col);
+            if (!p) return -1;
             while (p < end && (*p == ' ' || *p == blank2)) p++;
             if (col + 1 < ncols) {
                 if (p >= end || *p != delim) return -1;

@@ -4,7 +4,8 @@
  * cece_parse_plain(s, len, ncols, delim, out, cap): rows of `ncols` numbers separated by
  * `delim` into out (C order, room for `cap` rows); returns the number of rows, or -1 when the
  * text is anything but plain numbers (the caller then uses its careful parsers, which say what
- * is wrong and where). Results are correctly rounded, as Python's float() gives them.
+ * is wrong and where). Results are correctly rounded, as Python's float() gives them
+ * (Clinger's fast path, Eisel-Lemire with the table pow5.h, strtod where that cannot decide).
  *
  * cece_count_byte(s, len, c): occurrences of byte c in s.
  *

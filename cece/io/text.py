@@ -35,6 +35,7 @@ from cece.io.fields import (
     sniff_delimiter,
 )
 from cece.io.layout import Inference, numeric_header
+from cece.io.lineblocks import line_blocks
 from cece.parallel import in_order, worker_threads
 
 SMALL = 1 << 20  # inputs below this size are parsed without pandas
@@ -165,33 +166,9 @@ class TextTable:
 
     def _raw_blocks(self) -> Iterator[tuple[int, bytes | memoryview]]:
         """(first data row, bytes of whole lines), from the first data line to the end."""
-        skip = self.data_line - 1
-        row = 0
         with self._open() as stream:
-            rest = stream.read(BLOCK if not self.small else SMALL + 1)
-            if rest.startswith(b"\xef\xbb\xbf"):
-                rest = rest[3:]
-            while skip:  # comments, blank lines and the header are not data
-                cut = rest.find(b"\n")
-                if cut < 0:
-                    rest = b""
-                    break
-                rest, skip = rest[cut + 1 :], skip - 1
-            while True:
-                more = stream.read(BLOCK)
-                data = rest + more
-                if not more:
-                    if data:
-                        yield row, data
-                    return
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    rest = data
-                    continue
-                # A view, not a 16 MiB copy; the parsers copy only when they must.
-                block, rest = memoryview(data)[: cut + 1], data[cut + 1 :]
-                yield row, block
-                row += _count_lines(block)
+            first = BLOCK if not self.small else SMALL + 1
+            yield from line_blocks(stream, self.data_line - 1, BLOCK, first, _count_lines)
 
     def blocks(self, float_cols: list[int], text_cols: list[int]) -> Iterator[ParsedBlock]:
         """Parse the table block by block, keeping the given columns.
@@ -370,8 +347,10 @@ class TextTable:
 
 def _plain_numbers(raw: bytes | memoryview, ncols: int, delimiter: str) -> np.ndarray | None:
     """The block as (rows, ncols) float64 when it is plain numbers, else None (cece/_native/_fast.c:
-    correctly rounded, the same doubles as Python's float())."""
-    out = np.empty((_fast.count_byte(raw, "\n") + 1, ncols))
+    correctly rounded, the same doubles as Python's float()). A row takes at least 2·ncols
+    bytes (a digit and a comma or newline a field), so ``out`` is sized without counting
+    lines; its pages past the rows parsed are never touched, so they cost no memory."""
+    out = np.empty((len(raw) // (2 * ncols) + 1, ncols))
     rows = _fast.parse_plain(raw, ncols, delimiter, out)
     return out[:rows] if rows >= 0 else None
 
