@@ -31,6 +31,22 @@ def big(tmp_path_factory):
     return d
 
 
+def _until_writing(proc: subprocess.Popen, directory: Path) -> None:
+    """Wait until the process holds a file in ``directory`` (the temporary output, named or
+    O_TMPFILE) with bytes in it: the kill then lands mid-write, however fast the writer."""
+    fds = Path(f"/proc/{proc.pid}/fd")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        for fd in list(fds.glob("*")):
+            try:
+                held = os.readlink(fd).startswith(str(directory)) and fd.stat().st_size > 0
+            except OSError:  # closed meanwhile
+                continue
+            if held:
+                return
+        time.sleep(0.002)
+
+
 @pytest.mark.parametrize("existing", [False, True])
 def test_sigkill_mid_write_leaves_the_old_file_or_none(big, tmp_path, existing):
     target = tmp_path / "out.jsonl"
@@ -53,7 +69,7 @@ def test_sigkill_mid_write_leaves_the_old_file_or_none(big, tmp_path, existing):
         stderr=subprocess.PIPE,
         env=ENV,
     )
-    time.sleep(1.5)
+    _until_writing(proc, tmp_path)
     assert proc.poll() is None, "the run ended before it could be killed: make it bigger"
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
