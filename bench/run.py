@@ -6,6 +6,8 @@
     python bench/run.py --only LM --runs 3    # the language-model dumps alone
     python bench/run.py --only start-up       # cece --help and a 3-row run; --only records:
                                               # -f jsonl / -f csv of 10⁷ records
+    (bench/text.py: CSVs against polars', pyarrow's and pandas' own reads; bench/records.py,
+    bench/kern.py: the record writer and the kernels in process)
 
 Each command runs as a whole process (python start-up, imports, reading, computing, printing)
 ``--runs`` times; the table gives the median wall time, its ratio to the floor of the same
@@ -43,16 +45,6 @@ FLOOR_CSV = (
     "import sys, numpy as np, pandas as pd; "
     "df = pd.read_csv(sys.argv[1], header=None, dtype=np.float32); print(len(df))"
 )
-# Other readers' own reads of a whole numeric CSV (no header), each with its defaults: the
-# 17-digit CSV's floor is the fastest of those installed (issue 16).
-READERS = {
-    "polars": "import sys, polars as pl; print(pl.read_csv(sys.argv[1], has_header=False).height)",
-    "pyarrow": (
-        "import sys, pyarrow.csv as c; print(c.read_csv(sys.argv[1], "
-        "read_options=c.ReadOptions(autogenerate_column_names=True)).num_rows)"
-    ),
-    "pandas": "import sys, pandas as pd; print(len(pd.read_csv(sys.argv[1], header=None)))",
-}
 
 
 def run(cmd: list[str], runs: int, env: dict | None = None) -> tuple[float, float, float]:
@@ -139,20 +131,6 @@ def make_data(root: Path, scale: float, only: str | None = None) -> dict[str, tu
                 np.savetxt(fh, src[i : i + 200_000], delimiter=",", fmt="%.7g")
         np.savetxt(root / "c10_y.csv", np.load(data["categorical 1e7×10 f32"][1]), fmt="%d")
     data["categorical CSV 1e7×10"] = (str(csv), str(root / "c10_y.csv"))
-    # float64 dumps as np.savetxt writes them by default (%.18e: 19 significant digits, past
-    # the 15 of Clinger's fast path); 10⁶ rows (~250 MB), labels those of the first rows
-    n = int(1_000_000 * scale)
-    long_csv = root / "c10_long.csv"
-    if not long_csv.exists():
-        src = np.load(data["categorical 1e7×10 f32"][0], mmap_mode="r")
-        with open(long_csv, "w") as fh:
-            for i in range(0, n, 200_000):
-                block = src[i : min(n, i + 200_000)].astype(np.float64) * (1 + 1 / 3)
-                np.savetxt(fh, block, delimiter=",")
-        np.savetxt(
-            root / "c10_long_y.csv", np.load(data["categorical 1e7×10 f32"][1])[:n], fmt="%d"
-        )
-    data["categorical CSV 1e6×10 %.18e"] = (str(long_csv), str(root / "c10_long_y.csv"))
     return data
 
 
@@ -221,20 +199,10 @@ def main() -> None:
             if args.only and args.only not in name:
                 continue
             command = "binary" if name.startswith("binary") else "categorical"
-            readers = _readers(py, preds, args.runs) if preds.endswith(".csv") else {}
-            if "%.18e" in name and readers:  # the fastest installed reader's read alone
-                floor = min(readers.values())
-            else:
-                floor = run(
-                    [py, "-c", FLOOR_CSV if preds.endswith(".csv") else FLOOR_NPY, preds],
-                    args.runs,
-                )
+            floor = run(
+                [py, "-c", FLOOR_CSV if preds.endswith(".csv") else FLOOR_NPY, preds], args.runs
+            )
             mine = run(cece + [command, preds, labels, "-q", *EXTRA.get(name, [])], args.runs)
-            for reader, (seconds, rss, cpu) in readers.items():
-                print(
-                    f"  {name}: {reader} read alone {seconds:.2f} s (CPU {cpu:.2f} s, "
-                    f"{rss:.0f} MB); cece {mine[0]:.2f} s = {mine[0] / seconds:.2f} ×"
-                )
             torch = None
             if torch_py and preds.endswith(".npy") and "T=" not in name:
                 torch = run(
@@ -250,16 +218,6 @@ def main() -> None:
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
-
-
-def _readers(py: str, path: str, runs: int) -> dict[str, tuple[float, float, float]]:
-    """Each installed reader's read of the whole CSV alone (``READERS``)."""
-    out = {}
-    for name, code in READERS.items():
-        module = name if name != "pyarrow" else "pyarrow.csv"
-        if subprocess.run([py, "-c", f"import {module}"], capture_output=True).returncode == 0:
-            out[name] = run([py, "-c", code, path], runs)
-    return out
 
 
 def _has_torch(py: str) -> bool:
