@@ -66,7 +66,26 @@ def main(argv: list[str] | None = None) -> None:
             ExitCode.INTERNAL_ERROR,
             False,
         )
+    if argv is None:  # the command-line process: its work is done and written
+        _exit_now(int(code))
     sys.exit(int(code))
+
+
+def _exit_now(code: int) -> None:
+    """End the command-line process without the interpreter's teardown.
+
+    Every output is written and closed by now; what is left is freeing ~800 modules, numpy's
+    and the worker threads' state one object at a time: ~50 ms, a fifth of a small run
+    (start-up). Standard output and error are flushed first; a failed flush (a reader gone
+    away) ends as main() ends it. Dask's client, when one ran, is closed by its own context
+    before this point.
+    """
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError, OSError):
+        _discard_stdout()
+    os._exit(code)
 
 
 def application(args: list[str]) -> typer.Typer:
