@@ -53,10 +53,8 @@ def converter(annotation: Any) -> Convert | None:
     if typing.get_origin(annotation) is list and len(args) == 1:
         item = converter(args[0])
         return None if item is None else _many(item)
-    if annotation is bool:
+    if annotation in (bool, str):  # flags are bools, and text is text, as parsed
         return _same
-    if annotation is str:
-        return _text
     if annotation is int:
         return _number(int, "integer")
     if annotation is float:
@@ -96,10 +94,6 @@ def _processor(param: Any, convert: Convert, typer_own: Callable[..., Any]) -> C
 
 def _same(value: Any) -> Any:
     return value
-
-
-def _text(value: Any) -> Any:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _number(kind: type, name: str) -> Convert:
