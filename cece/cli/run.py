@@ -163,7 +163,7 @@ def run(
         keys = provenance.known_before_run(given)
         provenance.check_baseline_definition(str(out.baseline), baseline, given, keys)
     keep = out.keep(opts.reduction)
-    diag = Diagnostics(strict=out.strict, quiet_notes=out.quiet)
+    diag = Diagnostics(strict=out.strict, quiet_notes=notes_hidden(out))
     task = task_class(opts, diag, keep)
     with open_output(out.output, [*inputs, opts.words]) as stream:
         writer = None
@@ -202,6 +202,12 @@ def run(
         elif writer is None:  # else the records went out as they were computed
             _render(result, stream, out)
     return gate(result, out, baseline)
+
+
+def notes_hidden(out: OutputOptions) -> bool:
+    """``-q`` keeps the notes (what cece inferred) off stderr, unless ``-v`` asks for them;
+    warnings and errors always print."""
+    return out.quiet and not RUN.verbose
 
 
 def say_environment(result: engine.Result | None = None) -> None:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import NoReturn
 
 from cece.checks import Diagnostics
-from cece.cli.run import binary_options, categorical_options, say_environment
+from cece.cli.run import binary_options, categorical_options, notes_hidden, say_environment
 from cece.engine import compare as engine
 from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
@@ -40,7 +40,10 @@ def run_compare(args: tuple[str, str], labels: str | None, *, binary: bool, valu
     opts = (binary_options if binary else categorical_options)({**values, "reduction": "mean"})
     kinds = [own["baseline_from"] or opts.kind, own["candidate_from"] or opts.kind]
     lines: list[str] = []
-    diags = [Diagnostics(strict=out.strict, quiet_notes=out.quiet, emit=lines.append) for _ in args]
+    diags = [
+        Diagnostics(strict=out.strict, quiet_notes=notes_hidden(out), emit=lines.append)
+        for _ in args
+    ]
     task_class = Binary if binary else Categorical
     keep = Keep(head=0, losses=False)
     tasks = tuple(task_class(replace(opts, kind=k), d, keep) for k, d in zip(kinds, diags))
