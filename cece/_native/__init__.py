@@ -61,6 +61,7 @@ __all__ = [
     "row_max",
     "scales",
     "scratch",
+    "simd",
     "softmax_index",
     "take",
 ]
@@ -126,11 +127,20 @@ def numpy_because() -> str | None:
     return f"cece's compiled kernels {_WHY_NOT}"
 
 
+def simd() -> str | None:
+    """The instruction set of the compiled softmax kernels that run: "AVX-512" where the CPU
+    has it (F, BW, VL, DQ) unless ``CECE_SIMD=avx2``, else "AVX2"; None when numpy computes."""
+    if not FAST or _fast is None:
+        return None
+    return "AVX-512" if _fast.simd() == "avx512" else "AVX2"
+
+
 def kernels_line() -> str:
     """``cece --version``'s and ``-v``'s words on what computes here."""
     parser = "compiled" if PARSER is not None else "pandas/Python (not built)"
     if FAST:
-        return f"kernels compiled (x86-64 AVX2, FMA, F16C) · text parser {parser}"
+        wide = "AVX-512, " if simd() == "AVX-512" else ""
+        return f"kernels compiled (x86-64 {wide}AVX2, FMA, F16C) · text parser {parser}"
     return (
         f"kernels numpy, slower than the compiled ones: {numpy_because()}"
         + (
@@ -145,7 +155,7 @@ def kernels_line() -> str:
 def describe() -> dict[str, str]:
     """What computes here, for the JSON ``environment`` record and bug reports."""
     return {
-        "kernels": "compiled (AVX2)" if FAST else "numpy",
+        "kernels": f"compiled ({simd()})" if FAST else "numpy",
         "csv_parser": "compiled" if PARSER is not None else "python/pandas",
     }
 
