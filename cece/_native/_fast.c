@@ -26,6 +26,8 @@
  *   exp_log(x, e, lg): exp and log of float64 values (the tests hold them to libm)
  *   parse_plain(text, ncols, delimiter, out), count_byte(text, byte): parse.c
  *   available() -> whether this CPU runs the kernels (x86-64 with AVX2, FMA and F16C)
+ *   simd([name]) -> "avx512" | "avx2" | "none": the softmax kernels' instruction set; a name
+ *       switches to it (ValueError where this CPU does not run it)
  *
  * Why: every numpy pass is a trip through memory; this file makes one pass per row (two reads
  * of a long row, the second from cache), converts float16 (F16C) and bfloat16 (a 16-bit shift,
@@ -35,7 +37,11 @@
  * exp_scaled8 in simd.h), the terms summed and the log taken in double: within ~1e-7 of the
  * float64 result for every row, tested on rows built to break it
  * (tests/test_kernel_accuracy.py). Few classes (< 64): tiles of 128 rows transposed so that a
- * vector lane is a row; many: a row at a time, 8 classes a step.
+ * vector lane is a row; many: a row at a time, a vector of classes a step. The 16/32-bit
+ * kernels are written once (softmax_f.h, isa.h) and built twice: 8 floats a vector (AVX2) and
+ * 16 (AVX-512 F/BW/VL/DQ), the wider chosen when the module loads where the CPU has it
+ * (CECE_SIMD=avx2 keeps AVX2; simd() says which runs, tests/test_kernel_isa.py checks both).
+ * float64 logits run the AVX2 kernels on either.
  *
  * softmax_index, bce_logits and exp_log raise RuntimeError where available() is false; the
  * parser runs anywhere. cece/_native/__init__.py is the one place that chooses between these

@@ -6,7 +6,9 @@
  * exp: Cody-Waite range reduction and the Taylor series to r^13 by Estrin's scheme (no
  * division); log: Cephes (S. L. Moshier). Both within 2 ulp of libm, checked in
  * tests/test_fast.py. Everything here needs AVX2, FMA and F16C: callers check cpu_ok() (once,
- * when the module loads) before calling any of it.
+ * when the module loads) before calling any of it. The float exp family is vexp.h, written once
+ * over a vector width (isa.h): included here at 8 floats, by _fast.c again at 16 (AVX-512,
+ * TARGET512, where cpu_avx512()).
  *
  * Include after <Python.h> (for Py_ssize_t).
  */
