@@ -16,6 +16,9 @@ setup(
             sources=["cece/_native/_fast.c", "cece/_native/parse.c", "cece/_native/records.c"],
             depends=[
                 "cece/_native/simd.h",
+                "cece/_native/isa.h",
+                "cece/_native/vexp.h",
+                "cece/_native/softmax_f.h",
                 "cece/_native/parse.h",
                 "cece/_native/pow5.h",
                 "cece/_native/records.h",

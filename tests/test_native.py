@@ -61,7 +61,8 @@ def test_the_numpy_module_has_the_same_signatures():
 
 
 def test_describe(monkeypatch):
-    assert kernels.describe()["kernels"] == ("compiled (AVX2)" if kernels.FAST else "numpy")
+    want = f"compiled ({kernels.simd()})" if kernels.FAST else "numpy"
+    assert kernels.describe()["kernels"] == want
     assert kernels.describe()["csv_parser"] == ("compiled" if kernels.PARSER else "python/pandas")
     monkeypatch.setattr(kernels, "FAST", False)
     assert kernels.describe()["kernels"] == "numpy"
@@ -174,11 +175,22 @@ def test_require_fast_fails_loudly_without_the_extension():
     assert json.loads(run.stdout) == {"kernels": "numpy", "csv_parser": "python/pandas"}
 
 
+def _avx512_cpu() -> bool:
+    """Whether /proc/cpuinfo lists the AVX-512 subsets the wide kernels need (Linux)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= set(flags)
+
+
 def test_require_fast_where_the_kernels_are_built():
     run = _python(DESCRIBE, CECE_REQUIRE_FAST="1")
     if kernels.AVAILABLE:
         assert run.returncode == 0, run.stderr
-        assert json.loads(run.stdout) == {"kernels": "compiled (AVX2)", "csv_parser": "compiled"}
+        isa = "AVX-512" if kernels._fast.simd() == "avx512" or _avx512_cpu() else "AVX2"
+        assert json.loads(run.stdout) == {"kernels": f"compiled ({isa})", "csv_parser": "compiled"}
     else:
         assert run.returncode != 0 and "CECE_REQUIRE_FAST=1" in run.stderr
     run = _python(DESCRIBE, CECE_NO_FAST="1", CECE_REQUIRE_FAST="1")  # checked, then numpy

@@ -9,6 +9,8 @@ decides once, at import, which one computes, and every caller goes through it:
   GIL released, so blocks run on all cores; they read float16, bfloat16 (``|V2`` bits, see
   ``BFLOAT16``), float32 and float64 blocks as they are (no widened copy), and divide logits by
   a temperature inside that pass (``scales``);
+* the softmax kernels of 16/32-bit logits in AVX-512 (16 floats a vector) where the CPU has
+  F/BW/VL/DQ, else AVX2; ``CECE_SIMD=avx2`` keeps AVX2 (``simd()`` names the one that runs);
 * numpy otherwise, or when ``CECE_NO_FAST=1``; the numpy path computes in float64 too, so both
   give the same results to float64 rounding;
 * ``CECE_REQUIRE_FAST=1`` makes importing this module fail (ImportError) when the extension
@@ -61,6 +63,7 @@ __all__ = [
     "row_max",
     "scales",
     "scratch",
+    "simd",
     "softmax_index",
     "take",
 ]
@@ -126,11 +129,20 @@ def numpy_because() -> str | None:
     return f"cece's compiled kernels {_WHY_NOT}"
 
 
+def simd() -> str | None:
+    """The instruction set of the compiled softmax kernels that run: "AVX-512" where the CPU
+    has it (F, BW, VL, DQ) unless ``CECE_SIMD=avx2``, else "AVX2"; None when numpy computes."""
+    if not FAST or _fast is None:
+        return None
+    return "AVX-512" if _fast.simd() == "avx512" else "AVX2"
+
+
 def kernels_line() -> str:
     """``cece --version``'s and ``-v``'s words on what computes here."""
     parser = "compiled" if PARSER is not None else "pandas/Python (not built)"
     if FAST:
-        return f"kernels compiled (x86-64 AVX2, FMA, F16C) · text parser {parser}"
+        wide = "AVX-512, " if simd() == "AVX-512" else ""
+        return f"kernels compiled (x86-64 {wide}AVX2, FMA, F16C) · text parser {parser}"
     return (
         f"kernels numpy, slower than the compiled ones: {numpy_because()}"
         + (
@@ -145,7 +157,7 @@ def kernels_line() -> str:
 def describe() -> dict[str, str]:
     """What computes here, for the JSON ``environment`` record and bug reports."""
     return {
-        "kernels": "compiled (AVX2)" if FAST else "numpy",
+        "kernels": f"compiled ({simd()})" if FAST else "numpy",
         "csv_parser": "compiled" if PARSER is not None else "python/pandas",
     }
 

@@ -26,6 +26,8 @@
  *   exp_log(x, e, lg): exp and log of float64 values (the tests hold them to libm)
  *   parse_plain(text, ncols, delimiter, out), count_byte(text, byte): parse.c
  *   available() -> whether this CPU runs the kernels (x86-64 with AVX2, FMA and F16C)
+ *   simd([name]) -> "avx512" | "avx2" | "none": the softmax kernels' instruction set; a name
+ *       switches to it (ValueError where this CPU does not run it)
  *
  * Why: every numpy pass is a trip through memory; this file makes one pass per row (two reads
  * of a long row, the second from cache), converts float16 (F16C) and bfloat16 (a 16-bit shift,
@@ -35,7 +37,11 @@
  * exp_scaled8 in simd.h), the terms summed and the log taken in double: within ~1e-7 of the
  * float64 result for every row, tested on rows built to break it
  * (tests/test_kernel_accuracy.py). Few classes (< 64): tiles of 128 rows transposed so that a
- * vector lane is a row; many: a row at a time, 8 classes a step.
+ * vector lane is a row; many: a row at a time, a vector of classes a step. The 16/32-bit
+ * kernels are written once (softmax_f.h, isa.h) and built twice: 8 floats a vector (AVX2) and
+ * 16 (AVX-512 F/BW/VL/DQ), the wider chosen when the module loads where the CPU has it
+ * (CECE_SIMD=avx2 keeps AVX2; simd() says which runs, tests/test_kernel_isa.py checks both).
+ * float64 logits run the AVX2 kernels on either.
  *
  * softmax_index, bce_logits and exp_log raise RuntimeError where available() is false; the
  * parser runs anywhere. cece/_native/__init__.py is the one place that chooses between these
@@ -66,6 +72,31 @@ static Py_ssize_t first_bad_label(const int64_t *y, Py_ssize_t n, Py_ssize_t c) 
     for (Py_ssize_t i = 0; i < n; i++)
         if ((uint64_t)y[i] >= (uint64_t)c) return i;
     return -1;
+}
+
+/* The vector width of the float softmax kernels (softmax_f.h): 16 floats (AVX-512) where the
+   CPU runs them (cpu_avx512()), else 8 (AVX2). Set when the module loads; CECE_SIMD=avx2 in the
+   environment keeps 8 on any CPU (any other value: the widest this CPU runs). simd() says
+   which runs, simd("avx2" | "avx512") switches (the tests check both paths in one process). */
+static int SIMD_WIDTH = 8;
+
+static void simd_init(void) {
+    const char *e = getenv("CECE_SIMD");
+    SIMD_WIDTH = cpu_avx512() && !(e && strcmp(e, "avx2") == 0) ? 16 : 8;
+}
+
+static PyObject *py_simd(PyObject *self, PyObject *args) {
+    const char *name = NULL;
+    if (!PyArg_ParseTuple(args, "|s", &name)) return NULL;
+    if (name && strcmp(name, "avx2") == 0 && CPU_OK) {
+        SIMD_WIDTH = 8;
+    } else if (name && strcmp(name, "avx512") == 0 && cpu_avx512()) {
+        SIMD_WIDTH = 16;
+    } else if (name) {
+        PyErr_Format(PyExc_ValueError, "simd: this CPU does not run the %s kernels", name);
+        return NULL;
+    }
+    return PyUnicode_FromString(!CPU_OK ? "none" : SIMD_WIDTH == 16 ? "avx512" : "avx2");
 }
 
 #if CECE_X86
@@ -186,15 +217,6 @@ SOFTMAX_ROWS(softmax_rows_f64, double, F64)
 
 #define TILE 128  /* rows transposed at a time (few classes) */
 
-TARGET static inline __m256 load8_f(const void *p, Py_ssize_t i, int kind) {
-    if (kind == F32) return _mm256_loadu_ps((const float *)p + i);
-    if (kind == BF16)
-        return _mm256_castsi256_ps(_mm256_slli_epi32(
-            _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i))),
-            16));
-    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)));
-}
-
 /* Finish 4 rows: nll = log1p(rest) + (m - x_y), all in double. */
 TARGET static inline void finish4(const double *rest, const double *base, double *nll,
                                   Py_ssize_t rows) {
@@ -286,251 +308,14 @@ TARGET static void load_tile(const char *x, int kind, Py_ssize_t n, Py_ssize_t i
 }
 
 
-/* Few classes, no temperature: 8 rows a step over the transposed tile, one lane a row.
-   Pass 1: the row maxima and the first index attaining them (NaN is never the maximum:
-   max(v, m) keeps m where v is NaN). Pass 2: the sum of e^(x - m) over the other classes,
-   each term within ~1e-7 (exp_sub8: x - m split exactly), summed in double. A row holding
-   NaN gets a NaN sum (its term is NaN); a row whose maximum is NaN (column 0), +inf or -inf
-   (all -inf) is flagged by its maximum. Then 8 rows are finished at once: nll, predicted
-   and correct in vector stores; flagged and very confident rows are fixed up after. */
-TARGET static INLINE Py_ssize_t softmax_small_f(const char *x, int kind, Py_ssize_t n,
-                                                Py_ssize_t c, const int64_t *y, double *nll,
-                                                uint8_t *correct, int64_t *pred, float *t,
-                                                double temp, const int scaled) {
-    Py_ssize_t bad = 0;
-    float shi, slo;
-    split_scale(temp, &shi, &slo);
-    const __m256 sc_hi = _mm256_set1_ps(shi), sc_lo = _mm256_set1_ps(slo);
-    const __m256d tv = _mm256_set1_pd(temp);
-    const __m256 inf = _mm256_set1_ps(INFINITY), sign = _mm256_set1_ps(-0.0f);
-    const double risk = underflow_risk(c);
-    for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
-        Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
-        load_tile(x, kind, n, i0, rows, c, t);
-        for (Py_ssize_t g = 0; g < rows; g += 8) {
-            const float *col = t + g;
-            const __m256 one = _mm256_set1_ps(1.0f);
-            __m256 m = _mm256_loadu_ps(col), top = _mm256_setzero_ps(), jv = one;
-            for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_ps(jv, one)) {
-                __m256 v = _mm256_loadu_ps(col + j * TILE);
-                top = _mm256_blendv_ps(top, jv, _mm256_cmp_ps(v, m, _CMP_GT_OQ));
-                m = _mm256_max_ps(v, m);
-            }
-            const __m256 neg_m = _mm256_xor_ps(m, sign);
-            __m256d s_lo = _mm256_setzero_pd(), s_hi = _mm256_setzero_pd();
-            jv = _mm256_setzero_ps();
-            for (Py_ssize_t j = 0; j < c; j++, jv = _mm256_add_ps(jv, one)) {
-                __m256 at_top = _mm256_cmp_ps(top, jv, _CMP_EQ_OQ);
-                if (scaled) { /* e^((x - m) / T): exp_scaled8, each term finished in double */
-                    __m256 zl, e = exp_scaled8(_mm256_loadu_ps(col + j * TILE), neg_m, sc_hi,
-                                               sc_lo, &zl);
-                    add_scaled8(_mm256_andnot_ps(at_top, e), _mm256_andnot_ps(at_top, zl), &s_lo,
-                                &s_hi);
-                    continue;
-                }
-                __m256 e = _mm256_andnot_ps(at_top,
-                                            exp_sub8(_mm256_loadu_ps(col + j * TILE), neg_m));
-                s_lo = _mm256_add_pd(s_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-                s_hi = _mm256_add_pd(s_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
-            }
-            /* flagged: the maximum is not finite (NaN, +inf, all -inf) or the sum is NaN */
-            int flagged = _mm256_movemask_ps(
-                _mm256_cmp_ps(_mm256_andnot_ps(sign, m), inf, _CMP_NLT_UQ));
-            flagged |= _mm256_movemask_pd(_mm256_cmp_pd(s_lo, s_lo, _CMP_UNORD_Q)) |
-                       _mm256_movemask_pd(_mm256_cmp_pd(s_hi, s_hi, _CMP_UNORD_Q)) << 4;
-            int low = _mm256_movemask_pd(_mm256_cmp_pd(s_lo, _mm256_set1_pd(risk), _CMP_LT_OQ)) |
-                      _mm256_movemask_pd(_mm256_cmp_pd(s_hi, _mm256_set1_pd(risk), _CMP_LT_OQ))
-                          << 4;
-            const Py_ssize_t i = i0 + g, k = rows - g < 8 ? rows - g : 8;
-            int32_t tp[8];
-            /* the labels as int32 (0 <= y < c < 64, checked) and the logits x_y, gathered from
-               the tile; lanes past k are 0 (the tile's padding) */
-            __m256i yv;
-            if (k == 8) {
-                const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-                __m256i a = _mm256_permutevar8x32_epi32(
-                    _mm256_loadu_si256((const __m256i *)(y + i)), pick);
-                __m256i b = _mm256_permutevar8x32_epi32(
-                    _mm256_loadu_si256((const __m256i *)(y + i + 4)), pick);
-                yv = _mm256_permute2x128_si256(a, b, 0x20);
-            } else {
-                int32_t yi[8] = {0};
-                for (Py_ssize_t r = 0; r < k; r++) yi[r] = (int32_t)y[i + r];
-                yv = _mm256_loadu_si256((const __m256i *)yi);
-            }
-            const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-            __m256 xyv = _mm256_i32gather_ps(
-                col, _mm256_add_epi32(_mm256_slli_epi32(yv, 7), lane), 4); /* TILE = 2^7 */
-            __m256i top_i = _mm256_cvttps_epi32(top);
-            __m256d b_lo = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(m)),
-                                         _mm256_cvtps_pd(_mm256_castps256_ps128(xyv)));
-            __m256d b_hi = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(m, 1)),
-                                         _mm256_cvtps_pd(_mm256_extractf128_ps(xyv, 1)));
-            if (scaled) b_lo = _mm256_div_pd(b_lo, tv), b_hi = _mm256_div_pd(b_hi, tv);
-            __m256d l_lo = _mm256_add_pd(log1p4(s_lo), b_lo), l_hi = _mm256_add_pd(log1p4(s_hi), b_hi);
-            __m256i right = _mm256_and_si256(
-                _mm256_cmpeq_epi32(top_i, yv),
-                _mm256_set1_epi32(1));
-            __m128i r16 = _mm_packs_epi32(_mm256_castsi256_si128(right),
-                                          _mm256_extracti128_si256(right, 1));
-            __m128i r8 = _mm_packus_epi16(r16, r16);
-            if (k == 8) {
-                _mm256_storeu_pd(nll + i, l_lo);
-                _mm256_storeu_pd(nll + i + 4, l_hi);
-                _mm256_storeu_si256((__m256i *)(pred + i),
-                                    _mm256_cvtepi32_epi64(_mm256_castsi256_si128(top_i)));
-                _mm256_storeu_si256((__m256i *)(pred + i + 4),
-                                    _mm256_cvtepi32_epi64(_mm256_extracti128_si256(top_i, 1)));
-                _mm_storel_epi64((__m128i *)(correct + i), r8);
-            } else {
-                double lv[8];
-                uint8_t cv[16];
-                _mm256_storeu_pd(lv, l_lo);
-                _mm256_storeu_pd(lv + 4, l_hi);
-                _mm_storeu_si128((__m128i *)cv, r8);
-                _mm256_storeu_si256((__m256i *)tp, top_i);
-                for (Py_ssize_t r = 0; r < k; r++) {
-                    nll[i + r] = lv[r];
-                    pred[i + r] = tp[r];
-                    correct[i + r] = cv[r];
-                }
-            }
-            if (!((flagged | low) & ((1 << k) - 1))) continue;
-            float mf[8], xy[8];
-            _mm256_storeu_ps(mf, m);
-            _mm256_storeu_ps(xy, xyv);
-            _mm256_storeu_si256((__m256i *)tp, top_i);
-            for (Py_ssize_t r = 0; r < k; r++) {
-                if (flagged & (1 << r)) {
-                    bad++;
-                    nll[i + r] = NAN;
-                    correct[i + r] = 0;
-                    pred[i + r] = 0;
-                } else if (low & (1 << r)) { /* very confident: the sum again, in double */
-                    double rest = rest_exact_row(x + (size_t)(i + r) * c * KSIZE(kind), kind, c,
-                                                 tp[r], (double)mf[r], temp);
-                    nll[i + r] = log1p(rest) + ((double)mf[r] - (double)xy[r]) / temp;
-                }
-            }
-        }
-    }
-    return bad;
-}
-
-/* Many classes: row by row, 8 classes a step. Pass 1: the maximum (NaN is
-   never it), then the first index attaining it (a vector search). Pass 2: e^(x - m) summed in
-   double, with no mask but on the 8 classes holding the maximum's index. NaN anywhere makes
-   the sum NaN; +inf or only -inf leave a maximum that is not finite: both flag the row.
-   `scaled` (T != 1) is a constant in each caller: without it exp_sub8, with it exp_scaled8
-   ((x - m) / T to ~48 bits, each term finished in double by add_scaled8). */
-TARGET static INLINE Py_ssize_t softmax_rows_body(const char *x, int kind, Py_ssize_t n,
-                                                  Py_ssize_t c, const int64_t *y, double *nll,
-                                                  uint8_t *correct, int64_t *pred, double temp,
-                                                  const int scaled) {
-    Py_ssize_t bad = 0;
-    float shi, slo;
-    split_scale(temp, &shi, &slo);
-    const __m256 sc_hi = _mm256_set1_ps(shi), sc_lo = _mm256_set1_ps(slo);
-    double rest[4], base[4];
-    const __m256 lane = _mm256_set_ps(7, 6, 5, 4, 3, 2, 1, 0);
-    const Py_ssize_t c8 = c & ~(Py_ssize_t)7;
-    for (Py_ssize_t i0 = 0; i0 < n; i0 += 4) {
-        Py_ssize_t rows = n - i0 < 4 ? n - i0 : 4;
-        for (Py_ssize_t r = 0; r < 4; r++) {
-            Py_ssize_t i = i0 + r;
-            rest[r] = base[r] = 0.0;
-            if (r >= rows) continue;
-            const char *row = x + (size_t)i * c * KSIZE(kind);
-            __m256 m0 = _mm256_set1_ps(-INFINITY), m1 = m0;
-            Py_ssize_t j = 0;
-            for (; j + 16 <= c8; j += 16) {
-                m0 = _mm256_max_ps(load8_f(row, j, kind), m0);
-                m1 = _mm256_max_ps(load8_f(row, j + 8, kind), m1);
-            }
-            if (j < c8) m0 = _mm256_max_ps(load8_f(row, j, kind), m0);
-            float mt[8];
-            _mm256_storeu_ps(mt, _mm256_max_ps(m0, m1));
-            float m = mt[0];
-            for (int q = 1; q < 8; q++) m = mt[q] > m ? mt[q] : m;
-            for (j = c8; j < c; j++) {
-                float v = (float)elem(row, j, kind);
-                m = v > m ? v : m;
-            }
-            if (!(fabsf(m) < INFINITY)) { /* +inf, or nothing but -inf and NaN */
-                bad++;
-                base[r] = NAN;
-                correct[i] = 0;
-                pred[i] = 0;
-                continue;
-            }
-            const __m256 mv = _mm256_set1_ps(m), neg_m = _mm256_set1_ps(-m);
-            Py_ssize_t top = c8;
-            for (j = 0; j < c8; j += 8) {
-                int hit = _mm256_movemask_ps(_mm256_cmp_ps(load8_f(row, j, kind), mv, _CMP_EQ_OQ));
-                if (hit) { top = j + __builtin_ctz(hit); break; }
-            }
-            if (top == c8)
-                while ((float)elem(row, top, kind) != m) top++;
-            const Py_ssize_t jt = top < c8 ? top & ~(Py_ssize_t)7 : c8;
-            __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
-            for (j = 0; j < c8; j += 8) {
-                if (scaled) {
-                    __m256 zl, e = exp_scaled8(load8_f(row, j, kind), neg_m, sc_hi, sc_lo, &zl);
-                    if (j == jt) {
-                        __m256 at = _mm256_cmp_ps(lane, _mm256_set1_ps((float)(top - j)),
-                                                  _CMP_EQ_OQ);
-                        e = _mm256_andnot_ps(at, e);
-                        zl = _mm256_andnot_ps(at, zl);
-                    }
-                    if (j & 8) add_scaled8(e, zl, &s2, &s3);
-                    else add_scaled8(e, zl, &s0, &s1);
-                    continue;
-                }
-                __m256 e = exp_sub8(load8_f(row, j, kind), neg_m);
-                if (j == jt)
-                    e = _mm256_andnot_ps(_mm256_cmp_ps(lane, _mm256_set1_ps((float)(top - j)),
-                                                       _CMP_EQ_OQ), e);
-                if (j & 8) {
-                    s2 = _mm256_add_pd(s2, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-                    s3 = _mm256_add_pd(s3, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
-                } else {
-                    s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-                    s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
-                }
-            }
-            double s = hsum4(_mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
-            for (j = c8; j < c; j++)
-                if (j != top) s += exp(((double)(float)elem(row, j, kind) - (double)m) / temp);
-            if (isnan(s)) {
-                bad++;
-                base[r] = NAN;
-                correct[i] = 0;
-                pred[i] = 0;
-                continue;
-            }
-            rest[r] = s < underflow_risk(c) ? rest_exact_row(row, kind, c, top, (double)m, temp) : s;
-            base[r] = ((double)m - (double)(float)elem(row, y[i], kind)) / temp;
-            pred[i] = top;
-            correct[i] = top == y[i];
-        }
-        finish4(rest, base, nll + i0, rows);
-    }
-    return bad;
-}
-
-TARGET static Py_ssize_t softmax_cols_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
-                                        const int64_t *y, double *nll, uint8_t *correct,
-                                        int64_t *pred, float *t, double temp) {
-    if (temp == 1.0) return softmax_small_f(x, kind, n, c, y, nll, correct, pred, t, 1.0, 0);
-    return softmax_small_f(x, kind, n, c, y, nll, correct, pred, t, temp, 1);
-}
-
-TARGET static Py_ssize_t softmax_rows_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
-                                        const int64_t *y, double *nll, uint8_t *correct,
-                                        int64_t *pred, double temp) {
-    if (temp == 1.0) return softmax_rows_body(x, kind, n, c, y, nll, correct, pred, 1.0, 0);
-    return softmax_rows_body(x, kind, n, c, y, nll, correct, pred, temp, 1);
-}
+/* The float16/bfloat16/float32 kernels, written once (softmax_f.h over isa.h's vector width):
+   at 8 floats (AVX2, simd.h set the width), then at 16 (AVX-512). */
+#include "softmax_f.h"
+#undef CECE_VW
+#define CECE_VW 16
+#include "isa.h"
+#include "vexp.h"
+#include "softmax_f.h"
 
 /* Few classes, float64, no temperature: the tile transposed into doubles, 4 rows a step (one
    lane a row): the maximum and its first index, then the sum of exp4(x - m) over the other
@@ -600,10 +385,14 @@ static Py_ssize_t softmax_rows(const char *x, Py_ssize_t n, Py_ssize_t c, int ki
         free(t);
         return bad;
     }
-    if (c >= 64) return softmax_rows_f(x, kind, n, c, y, nll, correct, pred, temp);
+    const int w = SIMD_WIDTH;
+    if (c >= 64)
+        return (w == 16 ? softmax_rows_f_avx512 : softmax_rows_f_avx2)(x, kind, n, c, y, nll,
+                                                                       correct, pred, temp);
     float *t = malloc(sizeof(float) * TILE * (size_t)((c + 7) & ~7));
     if (!t) return -1;
-    Py_ssize_t bad = softmax_cols_f(x, kind, n, c, y, nll, correct, pred, t, temp);
+    Py_ssize_t bad = (w == 16 ? softmax_cols_f_avx512 : softmax_cols_f_avx2)(x, kind, n, c, y, nll,
+                                                                            correct, pred, t, temp);
     free(t);
     return bad;
 }
@@ -891,6 +680,7 @@ static PyObject *py_available(PyObject *self, PyObject *noargs) {
 
 static PyMethodDef methods[] = {
     {"available", py_available, METH_NOARGS, "True when this CPU can run the kernels."},
+    {"simd", py_simd, METH_VARARGS, "The softmax kernels' instruction set (avx2, avx512)."},
     {"softmax_index", py_softmax_index, METH_VARARGS, "Softmax cross-entropy, index targets."},
     {"bce_logits", py_bce_logits, METH_VARARGS, "Binary cross-entropy from logits."},
     {"parse_plain", py_parse_plain, METH_VARARGS, "Plain numeric text into float64 rows."},
@@ -905,5 +695,6 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fast", NULL, -1, me
 
 PyMODINIT_FUNC PyInit__fast(void) {
     CPU_OK = cpu_ok();
+    simd_init();
     return PyModule_Create(&module);
 }

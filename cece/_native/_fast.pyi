@@ -13,6 +13,10 @@ _Buffer: TypeAlias = np.ndarray[Any, Any] | bytes | bytearray | memoryview
 def available() -> bool:
     """Whether this CPU runs the kernels (x86-64 with AVX2, FMA and F16C)."""
 
+def simd(name: str = ..., /) -> str:
+    """The softmax kernels' instruction set: "avx512", "avx2" or "none" (kernels unavailable);
+    simd("avx2") / simd("avx512") switches (ValueError where this CPU does not run it)."""
+
 def softmax_index(
     x: np.ndarray,
     c: int,

@@ -128,6 +128,13 @@ def available() -> bool:
     return True
 
 
+def simd(name: str | None = None, /) -> str:
+    """No instruction set to choose: numpy's own loops run."""
+    if name is not None:
+        raise ValueError(f"simd: the numpy versions have no {name} kernels")
+    return "none"
+
+
 def _first_bad_label(y: np.ndarray, c: int) -> int:
     """The first row whose label is outside 0..c-1, or -1 (checked before any row is read)."""
     if not len(y) or (y.min() >= 0 and y.max() < c):

@@ -6,7 +6,9 @@
  * exp: Cody-Waite range reduction and the Taylor series to r^13 by Estrin's scheme (no
  * division); log: Cephes (S. L. Moshier). Both within 2 ulp of libm, checked in
  * tests/test_fast.py. Everything here needs AVX2, FMA and F16C: callers check cpu_ok() (once,
- * when the module loads) before calling any of it.
+ * when the module loads) before calling any of it. The float exp family is vexp.h, written once
+ * over a vector width (isa.h): included here at 8 floats, by _fast.c again at 16 (AVX-512,
+ * TARGET512, where cpu_avx512()).
  *
  * Include after <Python.h> (for Py_ssize_t).
  */
@@ -21,6 +23,8 @@
 #define CECE_X86 1
 #include <immintrin.h>
 #define TARGET __attribute__((target("avx2,fma,f16c")))
+/* the AVX-512 variants of the softmax kernels (isa.h at 16 floats): cpu_avx512() */
+#define TARGET512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
 #else
 #define CECE_X86 0
 #endif
@@ -30,6 +34,18 @@ static int cpu_ok(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
            __builtin_cpu_supports("f16c");
+#else
+    return 0;
+#endif
+}
+
+/* Whether this CPU (and its OS, which must save the 512-bit registers: libgcc's cpu model
+   checks XCR0) runs the AVX-512 kernels: F, BW, VL and DQ, besides cpu_ok()'s. */
+static int cpu_avx512(void) {
+#if CECE_X86
+    __builtin_cpu_init();
+    return cpu_ok() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
 #else
     return 0;
 #endif
@@ -121,90 +137,11 @@ TARGET static inline __m256d log1p4(__m256d r) {
     return _mm256_add_pd(log4(u), corr);
 }
 
-/* e^r for r = x - k ln 2, |r| <= ln 2 / 2: Cody-Waite's two-part ln 2 takes k ln 2 off x,
-   then Cephes' degree-5 polynomial (expf). The one copy exp8 and exp_sub8 share. */
-TARGET static inline __m256 exp_reduced8(__m256 k, __m256 x) {
-    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 y = _mm256_set1_ps(1.9875691500E-4f);
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507E-3f));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073E-3f));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894E-2f));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459E-1f));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201E-1f));
-    return _mm256_add_ps(_mm256_fmadd_ps(y, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
-}
-
-/* e^x for 8 floats, x <= 88 (Cephes expf: Cody-Waite reduction, degree-5 polynomial;
-   max relative error 7.8e-8 on [-87, 0], measured against libm's exp). Values below -87.3
-   give 0. */
-TARGET static inline __m256 exp8(__m256 x) {
-    __m256 under = _mm256_cmp_ps(x, _mm256_set1_ps(-87.33654f), _CMP_LT_OQ);
-    x = _mm256_max_ps(x, _mm256_set1_ps(-87.33654f));
-    __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f),
-                                                _mm256_set1_ps(0.5f)));
-    __m256 y = exp_reduced8(fx, x);
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx),
-                                                   _mm256_set1_epi32(127)), 23);
-    return _mm256_andnot_ps(under, _mm256_mul_ps(y, _mm256_castsi256_ps(e)));
-}
-
-/* e^(x - m) for floats x <= m (neg_m = -m), without rounding x - m first: the difference is
-   split exactly (TwoSum) into hi + lo, and e^hi (1 + lo) is within ~1e-7 of e^(x - m) however
-   large |x - m| (a plain float32 x - m would cost up to |x - m| * 6e-8 relative). e^hi is
-   exp8's Cody-Waite reduction and Cephes polynomial, with k = round(hi / ln 2) by the
-   1.5 * 2^23 trick and 2^k built from the same bits (no floor, no conversion). NaN in x gives
-   NaN. Terms below e^-87.34 (float32's smallest normal, ~1.2e-38) come out
-   0, and a -inf logit, or x - m below -3.4e38, 0 too: callers sum a row again in double where
-   its sum is small enough for such terms to matter (a few 1e-38 per class). */
-TARGET static inline __m256 exp_sub8(__m256 x, __m256 neg_m) {
-    __m256 hi = _mm256_add_ps(x, neg_m);
-    __m256 b = _mm256_sub_ps(hi, x);
-    __m256 a = _mm256_sub_ps(hi, b);
-    __m256 lo = _mm256_add_ps(_mm256_sub_ps(x, a), _mm256_sub_ps(neg_m, b));
-    const __m256 lim = _mm256_set1_ps(-87.33654f), magic = _mm256_set1_ps(12582912.0f);
-    __m256 under = _mm256_cmp_ps(hi, lim, _CMP_LT_OQ);
-    __m256 z = _mm256_max_ps(lim, hi); /* a NaN hi stays NaN (max returns its 2nd operand) */
-    __m256 t = _mm256_fmadd_ps(z, _mm256_set1_ps(1.44269504088896341f), magic);
-    __m256 k = _mm256_sub_ps(t, magic); /* round(z / ln 2), in [-126, 0] */
-    __m256 y = exp_reduced8(k, z);
-    /* 2^k: t's low bits hold k (t = 1.5 * 2^23 + k), so its bits + (127 - bits of magic) is
-       k + 127, shifted into the exponent field */
-    __m256i pw = _mm256_slli_epi32(
-        _mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127 - 0x4B400000)), 23);
-    __m256 e = _mm256_mul_ps(y, _mm256_castsi256_ps(pw));
-    return _mm256_andnot_ps(under, _mm256_fmadd_ps(e, lo, e));
-}
-
-/* e^((x - m) s) for floats x, m and a scale s = s_hi + s_lo (1/T split into two floats, so
-   that s is known to ~48 bits), as e * (1 + *zl): x - m = hi + lo exactly (TwoSum), the product
-   is z_hi + z_lo with z_hi = hi s_hi rounded and z_lo = its exact rounding error (FMA) +
-   hi s_lo + lo s_hi (lo s_lo is below 2^-48 of the rest), e = e^(z_hi). A float32 product
-   (x - m) * (1/T) would cost up to |x - m| / T * 1.2e-7 relative; here the error is exp8's
-   alone, since callers form e (1 + z_lo) in double (add_scaled8), not rounded to a float.
-   Where e is 0, *zl is 0 too (a product may have overflowed: z_lo NaN). */
-TARGET static inline __m256 exp_scaled8(__m256 x, __m256 neg_m, __m256 s_hi, __m256 s_lo,
-                                        __m256 *zl) {
-    __m256 hi = _mm256_add_ps(x, neg_m);
-    __m256 b = _mm256_sub_ps(hi, x);
-    __m256 a = _mm256_sub_ps(hi, b);
-    __m256 lo = _mm256_add_ps(_mm256_sub_ps(x, a), _mm256_sub_ps(neg_m, b));
-    __m256 zh = _mm256_mul_ps(hi, s_hi);
-    __m256 z_lo = _mm256_add_ps(_mm256_fmsub_ps(hi, s_hi, zh),
-                                _mm256_fmadd_ps(hi, s_lo, _mm256_mul_ps(lo, s_hi)));
-    __m256 e = exp8(zh);
-    __m256 live = _mm256_cmp_ps(e, _mm256_setzero_ps(), _CMP_GT_OQ);
-    *zl = _mm256_and_ps(z_lo, live);
-    return _mm256_and_ps(e, live);
-}
-
-/* (lo, hi) += e (1 + zl), 8 floats into 2 x 4 doubles (exp_scaled8's terms). */
-TARGET static inline void add_scaled8(__m256 e, __m256 zl, __m256d *lo, __m256d *hi) {
-    __m256d el = _mm256_cvtps_pd(_mm256_castps256_ps128(e));
-    __m256d eh = _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1));
-    *lo = _mm256_fmadd_pd(el, _mm256_cvtps_pd(_mm256_castps256_ps128(zl)), _mm256_add_pd(*lo, el));
-    *hi = _mm256_fmadd_pd(eh, _mm256_cvtps_pd(_mm256_extractf128_ps(zl, 1)), _mm256_add_pd(*hi, eh));
-}
+/* exp of float vectors (exp_reduced8, exp8, exp_sub8, exp_scaled8, add_scaled8): vexp.h, written
+   once for any width, here at 8 floats (AVX2); _fast.c includes it again at 16 (AVX-512). */
+#define CECE_VW 8
+#include "isa.h"
+#include "vexp.h"
 
 TARGET static inline double hsum4(__m256d v) {
     __m128d lo = _mm256_castpd256_pd128(v), hi = _mm256_extractf128_pd(v, 1);

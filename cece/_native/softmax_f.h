@@ -1,0 +1,313 @@
+/*
+ * The softmax cross-entropy kernels of float16/bfloat16/float32 logits (float32 lanes, double
+ * sums), written once over a vector width (isa.h) and included by _fast.c twice: at 8 floats
+ * (AVX2: softmax_cols_f_avx2, softmax_rows_f_avx2) and at 16 (AVX-512: ..._avx512). Only the
+ * loads and the vector epilogue of the few-classes kernel are written per instruction set.
+ * Needs, from _fast.c: TILE, load_tile, finish4, split_scale, underflow_risk, rest_exact_row,
+ * INLINE. No include guard.
+ */
+
+/* NF values at element i of a row of `kind`, as floats (bfloat16: a 16-bit shift, exact) */
+#if CECE_VW == 8
+VTARGET static inline VF W(load_f)(const void *p, Py_ssize_t i, int kind) {
+    if (kind == F32) return _mm256_loadu_ps((const float *)p + i);
+    if (kind == BF16)
+        return _mm256_castsi256_ps(_mm256_slli_epi32(
+            _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i))),
+            16));
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)));
+}
+#else
+VTARGET static inline VF W(load_f)(const void *p, Py_ssize_t i, int kind) {
+    if (kind == F32) return _mm512_loadu_ps((const float *)p + i);
+    __m256i h = _mm256_loadu_si256((const __m256i *)((const uint16_t *)p + i));
+    if (kind == BF16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    return _mm512_cvtph_ps(h);
+}
+#endif
+
+/* The few-classes kernel's epilogue for the k <= NF rows of a step (y, nll, pred, correct
+   start at its first row): nll = log1p(sum) + (m - x_y) (divided by T when scaled), in
+   double, the labels' logits x_y gathered from the tile (col: the step's first row of it,
+   labels checked: 0 <= y < c); predicted = top, correct = top == y. Returns x_y. */
+#if CECE_VW == 8
+VTARGET static INLINE VF K(finish_small)(const float *col, VF m, VF top, VD s_lo, VD s_hi,
+                                         const int64_t *y, Py_ssize_t k, int scaled, double temp,
+                                         double *nll, int64_t *pred, uint8_t *correct) {
+    __m256i yv; /* the labels as int32; lanes past k are 0 (the tile's padding) */
+    if (k == 8) {
+        const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+        __m256i a = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)y), pick);
+        __m256i b = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(y + 4)),
+                                                pick);
+        yv = _mm256_permute2x128_si256(a, b, 0x20);
+    } else {
+        int32_t yi[8] = {0};
+        for (Py_ssize_t r = 0; r < k; r++) yi[r] = (int32_t)y[r];
+        yv = _mm256_loadu_si256((const __m256i *)yi);
+    }
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256 xyv = _mm256_i32gather_ps(col, _mm256_add_epi32(_mm256_slli_epi32(yv, 7), lane),
+                                     4); /* TILE = 2^7 */
+    __m256i top_i = _mm256_cvttps_epi32(top);
+    __m256d b_lo = _mm256_sub_pd(CVT_LO(m), CVT_LO(xyv));
+    __m256d b_hi = _mm256_sub_pd(CVT_HI(m), CVT_HI(xyv));
+    if (scaled) {
+        const __m256d tv = _mm256_set1_pd(temp);
+        b_lo = _mm256_div_pd(b_lo, tv), b_hi = _mm256_div_pd(b_hi, tv);
+    }
+    __m256d l_lo = _mm256_add_pd(log1p4(s_lo), b_lo), l_hi = _mm256_add_pd(log1p4(s_hi), b_hi);
+    __m256i right = _mm256_and_si256(_mm256_cmpeq_epi32(top_i, yv), _mm256_set1_epi32(1));
+    __m128i r16 = _mm_packs_epi32(_mm256_castsi256_si128(right),
+                                  _mm256_extracti128_si256(right, 1));
+    __m128i r8 = _mm_packus_epi16(r16, r16);
+    if (k == 8) {
+        _mm256_storeu_pd(nll, l_lo);
+        _mm256_storeu_pd(nll + 4, l_hi);
+        _mm256_storeu_si256((__m256i *)pred, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(top_i)));
+        _mm256_storeu_si256((__m256i *)(pred + 4),
+                            _mm256_cvtepi32_epi64(_mm256_extracti128_si256(top_i, 1)));
+        _mm_storel_epi64((__m128i *)correct, r8);
+    } else {
+        double lv[8];
+        uint8_t cv[16];
+        int32_t tp[8];
+        _mm256_storeu_pd(lv, l_lo);
+        _mm256_storeu_pd(lv + 4, l_hi);
+        _mm_storeu_si128((__m128i *)cv, r8);
+        _mm256_storeu_si256((__m256i *)tp, top_i);
+        for (Py_ssize_t r = 0; r < k; r++) {
+            nll[r] = lv[r];
+            pred[r] = tp[r];
+            correct[r] = cv[r];
+        }
+    }
+    return xyv;
+}
+#else
+/* Masked loads and stores: lanes past k are neither read nor written (no access at all, so
+   a block ending before an unreadable page is safe). */
+VTARGET static INLINE VF K(finish_small)(const float *col, VF m, VF top, VD s_lo, VD s_hi,
+                                         const int64_t *y, Py_ssize_t k, int scaled, double temp,
+                                         double *nll, int64_t *pred, uint8_t *correct) {
+    const __mmask16 live = (__mmask16)((1u << k) - 1);
+    const __mmask8 live_lo = (__mmask8)live, live_hi = (__mmask8)(live >> 8);
+    __m512i yv = _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm512_cvtepi64_epi32(_mm512_maskz_loadu_epi64(live_lo, y))),
+        _mm512_cvtepi64_epi32(_mm512_maskz_loadu_epi64(live_hi, y + 8)), 1);
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m512 xyv = _mm512_i32gather_ps(_mm512_add_epi32(_mm512_slli_epi32(yv, 7), lane), col,
+                                     4); /* TILE = 2^7 */
+    __m512i top_i = _mm512_cvttps_epi32(top);
+    __m512d b_lo = _mm512_sub_pd(CVT_LO(m), CVT_LO(xyv));
+    __m512d b_hi = _mm512_sub_pd(CVT_HI(m), CVT_HI(xyv));
+    if (scaled) {
+        const __m512d tv = _mm512_set1_pd(temp);
+        b_lo = _mm512_div_pd(b_lo, tv), b_hi = _mm512_div_pd(b_hi, tv);
+    }
+#define L4(s, b, q) \
+    _mm256_add_pd(log1p4(_mm512_extractf64x4_pd((s), (q))), _mm512_extractf64x4_pd((b), (q)))
+#define L8(s, b) _mm512_insertf64x4(_mm512_castpd256_pd512(L4(s, b, 0)), L4(s, b, 1), 1)
+    _mm512_mask_storeu_pd(nll, live_lo, L8(s_lo, b_lo));
+    _mm512_mask_storeu_pd(nll + 8, live_hi, L8(s_hi, b_hi));
+#undef L8
+#undef L4
+    _mm512_mask_storeu_epi64(pred, live_lo, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(top_i)));
+    _mm512_mask_storeu_epi64(pred + 8, live_hi,
+                             _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(top_i, 1)));
+    _mm_mask_storeu_epi8(correct, live,
+                         _mm_maskz_set1_epi8(_mm512_cmpeq_epi32_mask(top_i, yv), 1));
+    return xyv;
+}
+#endif
+
+/* Few classes: NF rows a step over the transposed tile, one lane a row.
+   Pass 1: the row maxima and the first index attaining them (NaN is never the maximum:
+   max(v, m) keeps m where v is NaN). Pass 2: the sum of e^(x - m) over the other classes,
+   each term within ~1e-7 (exp_sub: x - m split exactly), summed in double. A row holding
+   NaN gets a NaN sum (its term is NaN); a row whose maximum is NaN (column 0), +inf or -inf
+   (all -inf) is flagged by its maximum. Then NF rows are finished at once (finish_small);
+   flagged and very confident rows are fixed up after. Each row's lane does the same
+   operations in the same order at either width: both give the same bits. */
+VTARGET static INLINE Py_ssize_t K(softmax_small_f)(const char *x, int kind, Py_ssize_t n,
+                                                    Py_ssize_t c, const int64_t *y, double *nll,
+                                                    uint8_t *correct, int64_t *pred, float *t,
+                                                    double temp, const int scaled) {
+    Py_ssize_t bad = 0;
+    float shi, slo;
+    split_scale(temp, &shi, &slo);
+    const VF sc_hi = F_SET1(shi), sc_lo = F_SET1(slo);
+    const VF inf = F_SET1(INFINITY), sign = F_SET1(-0.0f);
+    const double risk = underflow_risk(c);
+    for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
+        Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
+        load_tile(x, kind, n, i0, rows, c, t);
+        for (Py_ssize_t g = 0; g < rows; g += NF) {
+            const float *col = t + g;
+            const VF one = F_SET1(1.0f);
+            VF m = F_LOADU(col), top = F_ZERO(), jv = one;
+            for (Py_ssize_t j = 1; j < c; j++, jv = F_ADD(jv, one)) {
+                VF v = F_LOADU(col + j * TILE);
+                top = BLEND(top, jv, F_CMP(v, m, _CMP_GT_OQ));
+                m = F_MAX(v, m);
+            }
+            const VF neg_m = F_XOR(m, sign);
+            VD s_lo = D_ZERO(), s_hi = D_ZERO();
+            jv = F_ZERO();
+            for (Py_ssize_t j = 0; j < c; j++, jv = F_ADD(jv, one)) {
+                VM at_top = F_CMP(top, jv, _CMP_EQ_OQ);
+                if (scaled) { /* e^((x - m) / T): exp_scaled, each term finished in double */
+                    VF zl, e = W(exp_scaled)(F_LOADU(col + j * TILE), neg_m, sc_hi, sc_lo, &zl);
+                    W(add_scaled)(DROP(at_top, e), DROP(at_top, zl), &s_lo, &s_hi);
+                    continue;
+                }
+                VF e = DROP(at_top, W(exp_sub)(F_LOADU(col + j * TILE), neg_m));
+                s_lo = D_ADD(s_lo, CVT_LO(e));
+                s_hi = D_ADD(s_hi, CVT_HI(e));
+            }
+            /* flagged: the maximum is not finite (NaN, +inf, all -inf) or the sum is NaN */
+            int flagged = MBITS(F_CMP(F_ABS(m), inf, _CMP_NLT_UQ));
+            flagged |= D_NAN_BITS(s_lo) | D_NAN_BITS(s_hi) << (NF / 2);
+            int low = D_LT_BITS(s_lo, D_SET1(risk)) | D_LT_BITS(s_hi, D_SET1(risk)) << (NF / 2);
+            const Py_ssize_t i = i0 + g, k = rows - g < NF ? rows - g : NF;
+            VF xyv = K(finish_small)(col, m, top, s_lo, s_hi, y + i, k, scaled, temp, nll + i,
+                                     pred + i, correct + i);
+            if (!((flagged | low) & ((1 << k) - 1))) continue;
+            float mf[NF], xy[NF], tf[NF];
+            F_STOREU(mf, m);
+            F_STOREU(xy, xyv);
+            F_STOREU(tf, top);
+            for (Py_ssize_t r = 0; r < k; r++) {
+                if (flagged & (1 << r)) {
+                    bad++;
+                    nll[i + r] = NAN;
+                    correct[i + r] = 0;
+                    pred[i + r] = 0;
+                } else if (low & (1 << r)) { /* very confident: the sum again, in double */
+                    double rest = rest_exact_row(x + (size_t)(i + r) * c * KSIZE(kind), kind, c,
+                                                 (Py_ssize_t)tf[r], (double)mf[r], temp);
+                    nll[i + r] = log1p(rest) + ((double)mf[r] - (double)xy[r]) / temp;
+                }
+            }
+        }
+    }
+    return bad;
+}
+
+/* Many classes: row by row, NF classes a step. Pass 1: the maximum (NaN is
+   never it), then the first index attaining it (a vector search). Pass 2: e^(x - m) summed in
+   double, with no mask but on the NF classes holding the maximum's index. NaN anywhere makes
+   the sum NaN; +inf or only -inf leave a maximum that is not finite: both flag the row.
+   `scaled` (T != 1) is a constant in each caller: without it exp_sub, with it exp_scaled
+   ((x - m) / T to ~48 bits, each term finished in double by add_scaled). The classes past
+   the last whole vector are summed in double with libm's exp. */
+VTARGET static INLINE Py_ssize_t K(softmax_rows_body)(const char *x, int kind, Py_ssize_t n,
+                                                      Py_ssize_t c, const int64_t *y,
+                                                      double *nll, uint8_t *correct,
+                                                      int64_t *pred, double temp,
+                                                      const int scaled) {
+    Py_ssize_t bad = 0;
+    float shi, slo;
+    split_scale(temp, &shi, &slo);
+    const VF sc_hi = F_SET1(shi), sc_lo = F_SET1(slo);
+    double rest[4], base[4];
+    const VF lane = F_LANES;
+    const Py_ssize_t cv = c & ~(Py_ssize_t)(NF - 1);
+    for (Py_ssize_t i0 = 0; i0 < n; i0 += 4) {
+        Py_ssize_t rows = n - i0 < 4 ? n - i0 : 4;
+        for (Py_ssize_t r = 0; r < 4; r++) {
+            Py_ssize_t i = i0 + r;
+            rest[r] = base[r] = 0.0;
+            if (r >= rows) continue;
+            const char *row = x + (size_t)i * c * KSIZE(kind);
+            VF m0 = F_SET1(-INFINITY), m1 = m0;
+            Py_ssize_t j = 0;
+            for (; j + 2 * NF <= cv; j += 2 * NF) {
+                m0 = F_MAX(W(load_f)(row, j, kind), m0);
+                m1 = F_MAX(W(load_f)(row, j + NF, kind), m1);
+            }
+            if (j < cv) m0 = F_MAX(W(load_f)(row, j, kind), m0);
+            float mt[NF];
+            F_STOREU(mt, F_MAX(m0, m1));
+            float m = mt[0];
+            for (int q = 1; q < NF; q++) m = mt[q] > m ? mt[q] : m;
+            for (j = cv; j < c; j++) {
+                float v = (float)elem(row, j, kind);
+                m = v > m ? v : m;
+            }
+            if (!(fabsf(m) < INFINITY)) { /* +inf, or nothing but -inf and NaN */
+                bad++;
+                base[r] = NAN;
+                correct[i] = 0;
+                pred[i] = 0;
+                continue;
+            }
+            const VF mv = F_SET1(m), neg_m = F_SET1(-m);
+            Py_ssize_t top = cv;
+            for (j = 0; j < cv; j += NF) {
+                int hit = MBITS(F_CMP(W(load_f)(row, j, kind), mv, _CMP_EQ_OQ));
+                if (hit) {
+                    top = j + __builtin_ctz(hit);
+                    break;
+                }
+            }
+            if (top == cv)
+                while ((float)elem(row, top, kind) != m) top++;
+            const Py_ssize_t jt = top < cv ? top & ~(Py_ssize_t)(NF - 1) : cv;
+            VD s0 = D_ZERO(), s1 = s0, s2 = s0, s3 = s0;
+            for (j = 0; j < cv; j += NF) {
+                if (scaled) {
+                    VF zl, e = W(exp_scaled)(W(load_f)(row, j, kind), neg_m, sc_hi, sc_lo, &zl);
+                    if (j == jt) {
+                        VM at = F_CMP(lane, F_SET1((float)(top - j)), _CMP_EQ_OQ);
+                        e = DROP(at, e);
+                        zl = DROP(at, zl);
+                    }
+                    if (j & NF) W(add_scaled)(e, zl, &s2, &s3);
+                    else W(add_scaled)(e, zl, &s0, &s1);
+                    continue;
+                }
+                VF e = W(exp_sub)(W(load_f)(row, j, kind), neg_m);
+                if (j == jt) e = DROP(F_CMP(lane, F_SET1((float)(top - j)), _CMP_EQ_OQ), e);
+                if (j & NF) {
+                    s2 = D_ADD(s2, CVT_LO(e));
+                    s3 = D_ADD(s3, CVT_HI(e));
+                } else {
+                    s0 = D_ADD(s0, CVT_LO(e));
+                    s1 = D_ADD(s1, CVT_HI(e));
+                }
+            }
+            double s = D_HSUM(D_ADD(D_ADD(s0, s1), D_ADD(s2, s3)));
+            for (j = cv; j < c; j++)
+                if (j != top) s += exp(((double)(float)elem(row, j, kind) - (double)m) / temp);
+            if (isnan(s)) {
+                bad++;
+                base[r] = NAN;
+                correct[i] = 0;
+                pred[i] = 0;
+                continue;
+            }
+            rest[r] = s < underflow_risk(c) ? rest_exact_row(row, kind, c, top, (double)m, temp) : s;
+            base[r] = ((double)m - (double)(float)elem(row, y[i], kind)) / temp;
+            pred[i] = top;
+            correct[i] = top == y[i];
+        }
+        finish4(rest, base, nll + i0, rows);
+    }
+    return bad;
+}
+
+/* The entry points: `scaled` a constant in each instance of the bodies above. */
+VTARGET static Py_ssize_t K(softmax_cols_f)(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
+                                            const int64_t *y, double *nll, uint8_t *correct,
+                                            int64_t *pred, float *t, double temp) {
+    if (temp == 1.0) return K(softmax_small_f)(x, kind, n, c, y, nll, correct, pred, t, 1.0, 0);
+    return K(softmax_small_f)(x, kind, n, c, y, nll, correct, pred, t, temp, 1);
+}
+
+VTARGET static Py_ssize_t K(softmax_rows_f)(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
+                                            const int64_t *y, double *nll, uint8_t *correct,
+                                            int64_t *pred, double temp) {
+    if (temp == 1.0) return K(softmax_rows_body)(x, kind, n, c, y, nll, correct, pred, 1.0, 0);
+    return K(softmax_rows_body)(x, kind, n, c, y, nll, correct, pred, temp, 1);
+}
