@@ -238,8 +238,7 @@ def _render(result: engine.Result, stream, out: OutputOptions) -> None:
     elif out.fmt == "json":
         documents.write_json(result, stream)
     else:
-        width = None if stream.isatty() else 100
-        tables.console(stream, width=width).print(tables.tables(result, worst=bool(out.worst)))
+        tables.write(result, stream, worst=bool(out.worst))
 
 
 def run_merge(paths: list[str], out: dict) -> int:
