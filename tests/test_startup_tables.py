@@ -170,7 +170,19 @@ def _imports(*args: str) -> set[str]:
     }
 
 
-LEFT_OUT = {"rich", "dask", "pandas", "pyarrow", "hashlib", "zipfile", "cece.engine.compare"}
+LEFT_OUT = {
+    "rich",
+    "dask",
+    "pandas",
+    "pyarrow",
+    "hashlib",
+    "zipfile",
+    "cece.engine.compare",
+    "cece.engine.sharded",
+    "cece.engine.fold",
+    "cece.engine.documents",
+    "cece.engine.binary",
+}
 
 
 @pytest.mark.parametrize("quiet", [[], ["-q"]], ids=["table", "-q"])
