@@ -1,9 +1,8 @@
 """What each command does once its options are parsed: engine → renderer → exit code.
 
 Kept apart from :mod:`cece.cli` so that the CLI module stays free of numpy and rich (start-up
-time) and so that every command can be called from Python and tested without Typer. What only
-some runs use (the sharded engine, baselines and merges, the other command's task, JSON
-literals of options) is imported where it is used (start-up).
+time) and so that every command can be called from Python and tested without Typer. What
+only some runs use (shards, baselines, merges) is imported where it is used (start-up).
 """
 
 from __future__ import annotations
@@ -228,13 +227,9 @@ def _shards(
 
 def could_be_sharded(value: object) -> bool:
     """False for a value :func:`cece.io.shards.is_sharded` says is no pattern or list, with
-    none of its work: a value that is not text, or text that neither starts with ``@`` nor
-    holds a glob character (``*?[``), or parses as JSON (``[0,2,1]``). True may be either."""
-    if not isinstance(value, str) or not value:
-        return False
-    if value.startswith("@"):
-        return True
-    if not any(c in value for c in "*?["):
+    none of its work: not text, text that neither starts with ``@`` nor holds a glob character
+    (``*?[``), or JSON (``[0,2,1]``). True may be either."""
+    if not isinstance(value, str) or not (value.startswith("@") or any(c in value for c in "*?[")):
         return False
     import json
 
