@@ -121,7 +121,7 @@ def test_every_option_of_every_command_is_of_a_kind_cece_converts():
     would put pydantic back on every run."""
     import typing
 
-    for name, entry in app.COMMANDS.items():
+    for name, entry in app.commands().items():
         for param, annotation in typing.get_type_hints(entry.callback).items():
             if param != "return":
                 assert coerce.converter(annotation) is not None, (name, param, annotation)

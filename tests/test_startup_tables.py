@@ -182,6 +182,9 @@ LEFT_OUT = {
     "cece.engine.fold",
     "cece.engine.documents",
     "cece.engine.binary",
+    "cece.cli.compare",
+    "cece.cli.measures",
+    "cece.cli.tools",
 }
 
 
