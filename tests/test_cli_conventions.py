@@ -16,10 +16,12 @@ import pytest
 import typer
 
 from cece.cli import entry
-from cece.cli.app import COMMANDS, build
+from cece.cli.app import build, commands
 from cece.errors import stderr_prefix
 
 from conftest import ROOT, run_cece
+
+COMMANDS = commands()  # every command, in the order of `cece --help`
 
 BIN = Path(sys.executable).parent
 COLOUR_VARS = ("FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TERM", "_CECE_COMPLETE")

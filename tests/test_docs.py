@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cece.cli import entry  # noqa: F401  (registers the commands)
-from cece.cli.app import COMMANDS
+from cece.cli.app import commands
 
 from conftest import ROOT, run_cece
+
+COMMANDS = commands()  # every command, in the order of `cece --help`
 
 README = (ROOT / "README.md").read_text()
 NUMBER = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?")

@@ -38,9 +38,27 @@ class RunSettings:
 
     verbose: bool = False
 
+    def notes_hidden(self, quiet: bool) -> bool:
+        """``-q`` keeps the notes (what cece inferred) off stderr, unless ``-v`` asks for them;
+        warnings and errors always print."""
+        return quiet and not self.verbose
+
 
 RUN = RunSettings()
-COMMANDS: dict[str, Command] = {}  # in registration order: the order of `cece --help`
+COMMANDS: dict[str, Command] = {}  # the commands registered so far (see commands())
+# Every command, in the order of `cece --help`, and the module that registers it: a run imports
+# only its own command's module (start-up), the list of commands all of them.
+MODULES = {
+    "categorical": "loss",
+    "binary": "loss",
+    "merge": "merge",
+    "compare": "compare",
+    "entropy": "measures",
+    "kl": "measures",
+    "explain": "tools",
+    "curve": "tools",
+    "inspect": "tools",
+}
 SHARDED_COMMANDS = ("categorical", "binary", "entropy", "kl", "compare")  # files or shards
 
 
@@ -53,6 +71,18 @@ def command(name: str | None = None, **settings) -> Callable:
         return callback
 
     return register
+
+
+def commands(names: list[str] | None = None) -> dict[str, Command]:
+    """The commands ``names`` (default: all, in the order of ``cece --help``), their modules
+    imported on first use."""
+    import importlib
+
+    wanted = list(MODULES) if names is None else names
+    for name in wanted:
+        if name not in COMMANDS:
+            importlib.import_module(f"cece.cli.{MODULES[name]}")
+    return {name: COMMANDS[name] for name in wanted}
 
 
 def build(
@@ -79,8 +109,7 @@ def build(
             "cece categorical dump.npy tokens.npy -q --fail-above 2.9",
         )
     )(_root)
-    for name in COMMANDS if names is None else names:
-        entry = COMMANDS[name]
+    for name, entry in commands(names).items():
         callback = _stand_in(entry) if listed else entry.callback
         app.command(name, cls=CeceCommand, **entry.settings)(callback)
     return app

@@ -18,8 +18,8 @@ import warnings
 
 import typer
 
-from cece.cli import app, compare, loss, measures, tools  # noqa: F401  (register the commands, in help order)
-from cece.cli.app import COMMANDS, COMPLETE_VAR, SHARDED_COMMANDS, build
+from cece.cli import app
+from cece.cli.app import COMPLETE_VAR, MODULES, SHARDED_COMMANDS, build
 from cece.errors import CeceError, ExitCode, stderr_prefix
 
 _CLICK_ERRORS: tuple[type[Exception], ...] = tuple(
@@ -36,7 +36,10 @@ def main(argv: list[str] | None = None) -> None:
         "CECE_VERBOSE", ""
     ) not in ("", "0")
     args = [a for i, a in enumerate(args) if a not in ("--debug", "-v", "--verbose") or i >= cut]
-    args = compare.optional_margin(args)  # --fail-if-worse [MARGIN]
+    if "compare" in args[:cut]:
+        from cece.cli import compare
+
+        args = compare.optional_margin(args)  # --fail-if-worse [MARGIN]
     if not debug:  # numpy's RuntimeWarnings are not for users: cece reports what they mean
         warnings.filterwarnings("ignore", category=RuntimeWarning)
     if argv is None:
@@ -99,7 +102,7 @@ def application(args: list[str]) -> typer.Typer:
     if os.environ.get(COMPLETE_VAR):
         return build(completion=True)
     first = next((a for a in args if not a.startswith("-")), None)
-    if first in COMMANDS:
+    if first in MODULES:  # its command's module alone is imported (app.commands)
         return build([first])
     return build(listed=True, completion=True)
 

@@ -1,24 +1,19 @@
 """What each command does once its options are parsed: engine → renderer → exit code.
 
 Kept apart from :mod:`cece.cli` so that the CLI module stays free of numpy and rich (start-up
-time) and so that every command can be called from Python and tested without Typer.
+time) and so that every command can be called from Python and tested without Typer. What
+only some runs use (shards, baselines, merges) is imported where it is used (start-up).
 """
 
 from __future__ import annotations
 
-import json
 import sys
 
 import numpy as np
 
 from cece.checks import Diagnostics
 from cece.cli.app import RUN
-from cece.engine import documents as summaries
 from cece.engine import pipeline as engine
-from cece.engine import provenance
-from cece.engine import sharded as sharding
-from cece.engine.binary import Binary
-from cece.engine.categorical import Categorical
 from cece.engine.task import Records, Task
 from cece.engine.uncertainty import check_confidence
 from cece.errors import CeceError, ExitCode, OptionError, stderr_prefix
@@ -27,7 +22,6 @@ from cece.io.window import whole_rows
 from cece.options import EngineOptions, LossOptions, OutputOptions
 from cece.report import documents, numbers, progress, records, tables
 from cece.report.output import open_output
-from cece.report.sequences import sequence_records
 
 
 def options_from(loss: dict, **extra) -> LossOptions:
@@ -60,6 +54,8 @@ def run_categorical(
     preds: str, labels: str | None, *, loss: dict, out: dict, engine: dict | None = None
 ) -> int:
     """``cece categorical``; returns the exit code (0, or 1 when a check failed)."""
+    from cece.engine.categorical import Categorical
+
     opts = categorical_options(loss)
     return run(Categorical, preds, labels, opts, output_from(out), EngineOptions(**engine or {}))
 
@@ -90,6 +86,8 @@ def run_binary(
     preds: str, labels: str | None, *, loss: dict, out: dict, engine: dict | None = None
 ) -> int:
     """``cece binary``; returns the exit code (0, or 1 when a check failed)."""
+    from cece.engine.binary import Binary
+
     opts = binary_options(loss)
     return run(Binary, preds, labels, opts, output_from(out), EngineOptions(**engine or {}))
 
@@ -147,7 +145,7 @@ def run(
     """Compute, render in the chosen format, then apply the CI checks."""
     engine_opts = engine_opts or EngineOptions()
     engine_opts.check()
-    shards = sharding.resolve(preds, labels, opts, engine_opts)
+    shards = _shards(preds, labels, opts, engine_opts)
     inputs = [preds, labels, opts.sample_weight, opts.mask, opts.sequence_ids, opts.bytes]
     if [*inputs, opts.words].count("-") > 1:
         raise OptionError("only one input can come from standard input ('-')")
@@ -159,11 +157,13 @@ def run(
             hint="--per-sequence writes one record a sequence, with its count",
         )
     if baseline is not None:  # what can be told before the run (the rest after it)
+        from cece.engine import provenance
+
         given = opts.to_json(tuple(provenance.DEFINITION))
         keys = provenance.known_before_run(given)
         provenance.check_baseline_definition(str(out.baseline), baseline, given, keys)
     keep = out.keep(opts.reduction)
-    diag = Diagnostics(strict=out.strict, quiet_notes=notes_hidden(out))
+    diag = Diagnostics(strict=out.strict, quiet_notes=RUN.notes_hidden(out.quiet))
     task = task_class(opts, diag, keep)
     with open_output(out.output, [*inputs, opts.words]) as stream:
         writer = None
@@ -177,6 +177,8 @@ def run(
             if shards is None:
                 result = engine.run(task, preds, labels, on_records=writer, on_progress=bar.update)
             else:
+                from cece.engine import sharded as sharding
+
                 result = sharding.run(
                     task,
                     shards,
@@ -189,10 +191,14 @@ def run(
         result.options["confidence"] = out.confidence  # of stats.ci (cece.report.uncertainty)
         if shards is None:
             if out.fmt == "json":  # only the JSON document has it (start-up: no OpenSSL)
+                from cece.engine import provenance
+
                 files = [*inputs, opts.words, opts.rescale]
                 result.input["fingerprint"] = provenance.fingerprint(files, result.rows)
             result.input["class_count"] = task.preds.n_classes  # binary: its K columns
         if baseline is not None:
+            from cece.engine import provenance
+
             provenance.check_baseline_definition(str(out.baseline), baseline, result.options)
         say_environment(result)
         if not out.quiet:
@@ -204,10 +210,34 @@ def run(
     return gate(result, out, baseline)
 
 
-def notes_hidden(out: OutputOptions) -> bool:
-    """``-q`` keeps the notes (what cece inferred) off stderr, unless ``-v`` asks for them;
-    warnings and errors always print."""
-    return out.quiet and not RUN.verbose
+def _shards(
+    preds: str, labels: str | None, opts: LossOptions, engine_opts: EngineOptions
+) -> list | None:
+    """The shards of the run (:func:`cece.engine.sharded.resolve`), or None for one file on
+    the local engine. The sharded engine is imported only when the run is on Dask or an
+    argument or option could name many files (start-up); :func:`could_be_sharded` says which
+    cannot."""
+    values = [preds, labels, *vars(opts).values()]
+    if engine_opts.engine != "dask" and not any(map(could_be_sharded, values)):
+        return None
+    from cece.engine import sharded as sharding
+
+    return sharding.resolve(preds, labels, opts, engine_opts)
+
+
+def could_be_sharded(value: object) -> bool:
+    """False for a value :func:`cece.io.shards.is_sharded` says is no pattern or list, with
+    none of its work: not text, text that neither starts with ``@`` nor holds a glob character
+    (``*?[``), or JSON (``[0,2,1]``). True may be either."""
+    if not isinstance(value, str) or not (value.startswith("@") or any(c in value for c in "*?[")):
+        return False
+    import json
+
+    try:
+        json.loads(value)
+    except ValueError:
+        return True
+    return False
 
 
 def say_environment(result: engine.Result | None = None) -> None:
@@ -240,16 +270,20 @@ def _render(result: engine.Result, stream, out: OutputOptions) -> None:
     if out.quiet:
         records.quiet(result, stream)
     elif out.fmt in ("jsonl", "csv"):  # --per-sequence: one record a sequence
+        from cece.report.sequences import sequence_records
+
         sequence_records(result.sequences or [], stream, out.fmt)
     elif out.fmt == "json":
         documents.write_json(result, stream)
     else:
-        width = None if stream.isatty() else 100
-        tables.console(stream, width=width).print(tables.tables(result, worst=bool(out.worst)))
+        tables.write(result, stream, worst=bool(out.worst))
 
 
 def run_merge(paths: list[str], out: dict) -> int:
     """``cece merge``: the union of shard summaries."""
+    from cece.engine import documents as summaries
+    from cece.engine import provenance
+
     output = output_from(out)
     if output.fmt in ("jsonl", "csv"):
         raise OptionError("cece merge writes a summary: use -f table or -f json")
@@ -288,6 +322,8 @@ def _check_output_options(out: OutputOptions, command: str | None) -> dict | Non
     check_confidence(out.confidence)
     if out.baseline is None:
         return None
+    from cece.engine import documents as summaries
+
     return summaries.open_baseline(out.baseline, command, out.tolerance)
 
 
@@ -302,6 +338,8 @@ def gate(result: engine.Result, out: OutputOptions, baseline: dict | None = None
     if limit is not None and not value <= limit:
         failures.append(f"loss {numbers.number(value)} {result.unit} > {limit:g} (--fail-above)")
     if out.baseline is not None:
+        from cece.engine import documents as summaries
+
         reason = summaries.check_baseline(result, out.baseline, out.tolerance or "0", baseline)
         if reason:
             failures.append(reason)
@@ -332,6 +370,8 @@ def parse_numbers(text: str | None, option: str) -> tuple[float, ...] | None:
     try:
         return tuple(float(v) for v in stripped.replace(",", " ").split())
     except ValueError:
+        import json
+
         try:
             value = json.loads(text)
             return tuple(float(v) for v in (value if isinstance(value, list) else [value]))

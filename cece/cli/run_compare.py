@@ -11,7 +11,8 @@ from dataclasses import replace
 from typing import NoReturn
 
 from cece.checks import Diagnostics
-from cece.cli.run import binary_options, categorical_options, notes_hidden, say_environment
+from cece.cli.app import RUN
+from cece.cli.run import binary_options, categorical_options, say_environment
 from cece.engine import compare as engine
 from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical
@@ -41,7 +42,7 @@ def run_compare(args: tuple[str, str], labels: str | None, *, binary: bool, valu
     kinds = [own["baseline_from"] or opts.kind, own["candidate_from"] or opts.kind]
     lines: list[str] = []
     diags = [
-        Diagnostics(strict=out.strict, quiet_notes=notes_hidden(out), emit=lines.append)
+        Diagnostics(strict=out.strict, quiet_notes=RUN.notes_hidden(out.quiet), emit=lines.append)
         for _ in args
     ]
     task_class = Binary if binary else Categorical

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, TextIO
 
 from cece.engine.result import Result
 from cece.report.documents import POSITIONS, confidence, stats
+from cece.report.grid import Grid, Line, plain_console, plain_text, to_rich
 from cece.report.numbers import fmt
 from cece.report.uncertainty import interval_rows
 
 if TYPE_CHECKING:
-    from rich.console import Console, JustifyMethod, RenderableType
-    from rich.table import Table
+    from rich.console import Console, RenderableType
 
 HEADINGS = {
     "index": "#",
@@ -66,37 +66,8 @@ TABLE_ORDER = [
 def tables(result: Result, *, worst: bool = False) -> RenderableType:
     """The per-sample table (first rows, or the worst K), the aggregate table, per class."""
     from rich.console import Group
-    from rich.text import Text
 
-    parts: list[RenderableType] = []
-    records = result.worst if worst else result.head
-    if records:
-        parts.append(sample_table(result, records, worst=worst))
-        shown = len(records)
-        if not worst and result.rows > shown:
-            parts.append(
-                Text(
-                    f"… {result.rows - shown:,} more rows (--rows all shows every "
-                    "row; --worst K the highest losses)",
-                    style="dim",
-                )
-            )
-    parts.append(Text(heading(result), style="bold"))
-    parts.append(aggregate_table(result))
-    excess = excess_line(result)
-    if excess:
-        parts.append(Text(excess))
-    if result.per_class:
-        parts.append(per_class_table(result))
-        more = len(result.per_class) - PER_CLASS_ROWS
-        if more > 0:
-            parts.append(
-                Text(
-                    f"… {more:,} more classes occur (-f json lists them all; classes that "
-                    "never occur are left out)",
-                    style="dim",
-                )
-            )
+    parts: list[RenderableType] = [to_rich(p) for p in parts_of(result, worst=worst)]
     if result.sequences:
         from cece.report.sequences import sequence_blocks
 
@@ -106,13 +77,56 @@ def tables(result: Result, *, worst: bool = False) -> RenderableType:
     return Group(*parts)
 
 
-def sample_table(result: Result, records: list[dict], *, worst: bool) -> Table:
-    from rich import box
-    from rich.table import Table
+def write(result: Result, stream: TextIO, *, worst: bool = False) -> None:
+    """Draw :func:`tables` on ``stream``: as plain text where rich would draw nothing else
+    (:mod:`cece.report.grid`; rich is then not imported), else by rich."""
+    width = None if stream.isatty() else 100
+    if width is not None and result.histogram is None and not result.sequences:
+        text = plain_text(parts_of(result, worst=worst), width) if plain_console(stream) else None
+        if text is not None:
+            stream.write(text)
+            return
+    console(stream, width=width).print(tables(result, worst=worst))
 
+
+def parts_of(result: Result, *, worst: bool = False) -> list[Grid | Line]:
+    """The tables and lines of :func:`tables`, before the sequences and the histogram."""
+    parts: list[Grid | Line] = []
+    records = result.worst if worst else result.head
+    if records:
+        parts.append(sample_grid(result, records, worst=worst))
+        shown = len(records)
+        if not worst and result.rows > shown:
+            parts.append(
+                Line(
+                    f"… {result.rows - shown:,} more rows (--rows all shows every "
+                    "row; --worst K the highest losses)",
+                    style="dim",
+                )
+            )
+    parts.append(Line(heading(result), style="bold"))
+    parts.append(aggregate_grid(result))
+    excess = excess_line(result)
+    if excess:
+        parts.append(Line(excess))
+    if result.per_class:
+        parts.append(per_class_grid(result))
+        more = len(result.per_class) - PER_CLASS_ROWS
+        if more > 0:
+            parts.append(
+                Line(
+                    f"… {more:,} more classes occur (-f json lists them all; classes that "
+                    "never occur are left out)",
+                    style="dim",
+                )
+            )
+    return parts
+
+
+def sample_grid(result: Result, records: list[dict], *, worst: bool) -> Grid:
     cols = [f for f in TABLE_ORDER if f in result.fields]
     title = f"worst {len(records)} samples (highest loss first)" if worst else "per sample"
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    table = Grid(title=title)
     for f in cols:
         name = VALUE_HEADINGS.get(result.command, "loss") if f == "loss" else HEADINGS.get(f, f)
         if f == "entropy" and result.command == "kl":
@@ -170,20 +184,16 @@ def heading(result: Result) -> str:
     return " · ".join(parts + [result.unit])
 
 
-def aggregate_table(result: Result) -> Table:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
+def aggregate_grid(result: Result) -> Grid:
     s = stats(result)
-    table = Table(box=box.SIMPLE_HEAD, show_header=False)
+    table = Grid(show_header=False)
     table.add_column("statistic")
     table.add_column("value", justify="right")
     loss = result.loss
     name = VALUE_HEADINGS.get(result.command, "loss")
     table.add_row(
-        Text(f"{name} ({result.reduction})", style="bold"),
-        Text(fmt(loss) if loss is not None else "per sample", style="bold cyan"),
+        (f"{name} ({result.reduction})", "bold"),
+        (fmt(loss) if loss is not None else "per sample", "bold cyan"),
     )
     more = interval_rows(s, confidence(result))
     for key in (
@@ -254,18 +264,14 @@ SEQUENCE_STATS = {  # --per-sequence, --bytes, --words: their rows of the aggreg
 PER_CLASS_ROWS = 20  # classes the table shows; JSON lists every class that occurs
 
 
-def per_class_table(result: Result) -> Table:
-    from rich import box
-    from rich.table import Table
-
+def per_class_grid(result: Result) -> Grid:
     rows = result.per_class or []
     title = "per class (by true class)"
     if len(rows) > PER_CLASS_ROWS:  # a vocabulary: the most frequent, most frequent first
         order = sorted(range(len(rows)), key=lambda i: -rows[i]["count"])[:PER_CLASS_ROWS]
         rows = [rows[i] for i in order]
         title = f"per class (the {PER_CLASS_ROWS} most frequent true classes)"
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
-    justify: JustifyMethod
+    table = Grid(title=title)
     for name, justify in (
         ("class", "left"),
         ("count", "right"),
