@@ -618,8 +618,8 @@ static Py_ssize_t softmax_rows(const char *x, Py_ssize_t n, Py_ssize_t c, int ki
 /* log1p(e^-|x|) for logits that came from float32 (so |x| < 3.5e38; 16-bit ones would do too), to
    ~5e-9 relative, in double lanes without a division: e^-a = 2^-n e^r by Cody-Waite reduction
    (two-part ln 2) and Cephes' expf polynomial e^r = 1 + r + r^2 P(r) (its error on
-   |r| <= ln 2 / 2: 1.1e-9 relative), 2^-n built in two halves so that e^-a reaches the
-   subnormals as libm's does (a > 746: 0, as log1p(exp(-a)) is in float64); then
+   |r| <= ln 2 / 2: 1.1e-9 relative), 2^-n applied to the exponent bits with a 2^64 margin so
+   that e^-a reaches the subnormals as libm's does (a > 746: 0, as log1p(exp(-a)) is); then
    log1p(u) = log1p(g) (+ ln 2) with g = u below sqrt 2 - 1, else (u - 1) / 2 (exact in double),
    by Cephes' logf polynomial log1p(g) = g - g^2/2 + g^3 Q(g) (3.5e-9 relative on
    [-0.293, 0.415]). Evaluated in double, the polynomials' own errors are all that is left: well
@@ -629,8 +629,9 @@ static Py_ssize_t softmax_rows(const char *x, Py_ssize_t n, Py_ssize_t c, int ki
 TARGET static inline __m256d log1p_exp_neg4_f32(__m256d x) {
 #define C(v) _mm256_set1_pd(v)
     __m256d a = _mm256_min_pd(_mm256_andnot_pd(C(-0.0), x), C(746.0)); /* NaN stays NaN */
-    __m256d n = _mm256_round_pd(_mm256_mul_pd(a, C(1.4426950408889634073599)),
-                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    /* n = round(a / ln 2) by the 1.5 * 2^52 trick: the low mantissa bits of `nb` hold n */
+    __m256d nb = _mm256_fmadd_pd(a, C(1.4426950408889634073599), C(6755399441055744.0));
+    __m256d n = _mm256_sub_pd(nb, C(6755399441055744.0));
     __m256d r = _mm256_fmadd_pd(n, C(6.93147180369123816490e-01), _mm256_sub_pd(C(0.0), a));
     r = _mm256_fmadd_pd(n, C(1.90821492927058770002e-10), r); /* -a + n ln 2, |r| <= 0.35 */
     __m256d r2 = _mm256_mul_pd(r, r), r4 = _mm256_mul_pd(r2, r2); /* Estrin: short chains */
@@ -639,11 +640,14 @@ TARGET static inline __m256d log1p_exp_neg4_f32(__m256d x) {
                                                                     C(4.1665795894E-2)),
                                                 _mm256_fmadd_pd(r, C(1.6666665459E-1),
                                                                 C(5.0000001201E-1))));
-    p = _mm256_add_pd(_mm256_fmadd_pd(p, r2, r), C(1.0));
-    /* 2^-n in two halves (n <= 1077): each a normal double */
-    __m256d n1 = _mm256_floor_pd(_mm256_mul_pd(n, C(0.5)));
-    __m256d u = _mm256_mul_pd(_mm256_mul_pd(p, pow2i(_mm256_sub_pd(C(0.0), n1))),
-                              pow2i(_mm256_sub_pd(n1, n)));
+    p = _mm256_add_pd(_mm256_fmadd_pd(p, r2, r), C(1.0)); /* e^r, in [0.70, 1.42] */
+    /* u = p 2^-n: 64 - n taken off p's exponent field (n < 4096: nb's bits << 52 are n << 52;
+       the field stays >= 9, a normal double), then one multiplication by 2^-64 rounds the
+       results below 2^-1022 into the subnormals as libm's exp does */
+    __m256i e = _mm256_sub_epi64(_mm256_set1_epi64x(64LL << 52),
+                                 _mm256_slli_epi64(_mm256_castpd_si256(nb), 52));
+    __m256d u = _mm256_mul_pd(_mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(p), e)),
+                              C(5.42101086242752217004e-20));
     __m256d big = _mm256_cmp_pd(u, C(0.41421356237309504880), _CMP_GT_OQ);
     __m256d g = _mm256_blendv_pd(u, _mm256_mul_pd(_mm256_sub_pd(u, C(1.0)), C(0.5)), big);
     __m256d g2 = _mm256_mul_pd(g, g), g4 = _mm256_mul_pd(g2, g2);
@@ -677,13 +681,12 @@ TARGET static inline void bce4(__m256d x, __m256d y, __m256d w, __m256d thr, __m
     *loss = _mm256_add_pd(*loss, l);
     __m256d pred = _mm256_cmp_pd(x, thr, _CMP_GT_OQ);
     __m256d pos = _mm256_cmp_pd(y, _mm256_set1_pd(0.5), _CMP_GE_OQ);
-    __m256d same = _mm256_xor_pd(_mm256_xor_pd(pred, pos), _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
-    *right = _mm256_add_pd(*right, _mm256_and_pd(same, one));
-    /* a target strictly between 0 and 1; one outside [0, 1] (NaN included) */
-    __m256d inside = _mm256_and_pd(_mm256_cmp_pd(y, zero, _CMP_GT_OQ), _mm256_cmp_pd(y, one, _CMP_LT_OQ));
-    *soft = _mm256_or_pd(*soft, inside);
-    __m256d in01 = _mm256_and_pd(_mm256_cmp_pd(y, zero, _CMP_GE_OQ), _mm256_cmp_pd(y, one, _CMP_LE_OQ));
-    *bad_y = _mm256_or_pd(*bad_y, _mm256_xor_pd(in01, _mm256_castsi256_pd(_mm256_set1_epi64x(-1))));
+    *right = _mm256_add_pd(*right, _mm256_andnot_pd(_mm256_xor_pd(pred, pos), one));
+    /* y - y^2 (one rounding, FMA): > 0 for a target strictly between 0 and 1 (even a
+       subnormal one), 0 for 0 and 1, < 0 outside [0, 1], NaN for NaN and +-inf */
+    __m256d v = _mm256_fnmadd_pd(y, y, y);
+    *soft = _mm256_or_pd(*soft, _mm256_cmp_pd(v, zero, _CMP_GT_OQ));
+    *bad_y = _mm256_or_pd(*bad_y, _mm256_cmp_pd(v, zero, _CMP_NGE_UQ));
 }
 
 /* NaN or +inf: not a logit (-inf is one: probability 0) */
