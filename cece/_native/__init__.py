@@ -53,6 +53,7 @@ __all__ = [
     "compiled",
     "describe",
     "kernels_line",
+    "loss_moments",
     "lse_parts",
     "numpy_because",
     "ones",
@@ -197,3 +198,11 @@ def bce_logits(
     bad, soft = kernels.bce_logits(x, k, y, w, threshold_logit, loss, right, stats)
     checked = (int(stats[0]), float(stats[1]), float(stats[2]), float(stats[3]))
     return loss, right, bad == 0, bool(soft), checked
+
+
+def loss_moments(loss: np.ndarray) -> tuple[float, float]:
+    """(Σ loss, Σ (loss − mean)²) of a block's losses in two passes, numpy's pairwise sums to
+    the bit on both paths (the compiled one writes no deviation array)."""
+    if FAST and loss.dtype == np.float64 and loss.flags.c_contiguous:
+        return _fast.loss_moments(loss)
+    return _numpy.loss_moments(np.asarray(loss, dtype=np.float64))

@@ -838,6 +838,36 @@ TARGET static void vec_exp_log(const double *x, double *e, double *lg, Py_ssize_
 
 #endif /* CECE_X86 */
 
+/* -- a block's loss sum and spread (both losses) -------------------------------------------- */
+
+/* numpy's pairwise summation (numpy/_core/src/umath/loops_utils.h.src, DOUBLE_pairwise_sum:
+   below 8 values a plain loop, up to 128 eight accumulators, above that two halves cut at a
+   multiple of 8), so that these sums are numpy's to the bit; `mean` given: of (x - mean)^2,
+   each square rounded before it is added, as np.add.reduce(np.multiply(dev, dev)). Plain C
+   on purpose (no TARGET: no FMA to contract a square into its sum). */
+static double pairwise_sum(const double *a, Py_ssize_t n, int sq, double mean) {
+#define V(i) (sq ? (a[i] - mean) * (a[i] - mean) : a[i])
+    if (n < 8) {
+        double res = -0.0;
+        for (Py_ssize_t i = 0; i < n; i++) res += V(i);
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        Py_ssize_t i;
+        for (int j = 0; j < 8; j++) r[j] = V(j);
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (int j = 0; j < 8; j++) r[j] += V(i + j);
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += V(i);
+        return res;
+    }
+    Py_ssize_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return pairwise_sum(a, n2, sq, mean) + pairwise_sum(a + n2, n - n2, sq, mean);
+#undef V
+}
+
 /* -- Python glue ------------------------------------------------------------------------------ */
 
 static int kind_of(const Py_buffer *b) {
@@ -956,6 +986,27 @@ static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
     return result;
 }
 
+static PyObject *py_loss_moments(PyObject *self, PyObject *args) {
+    /* (sum, sum of squared deviations from sum / n) of float64 losses, as numpy sums them */
+    PyObject *lo;
+    if (!PyArg_ParseTuple(args, "O", &lo)) return NULL;
+    Py_buffer loss;
+    if (get(lo, &loss, 0)) return NULL;
+    if (kind_of(&loss) != 8) {
+        PyBuffer_Release(&loss);
+        PyErr_SetString(PyExc_ValueError, "loss_moments: float64 losses expected");
+        return NULL;
+    }
+    Py_ssize_t n = loss.len / 8;
+    double total = 0.0, m2 = 0.0;
+    Py_BEGIN_ALLOW_THREADS
+    total = 0.0 + pairwise_sum(loss.buf, n, 0, 0.0);  /* numpy's reduce starts from 0 */
+    if (n) m2 = 0.0 + pairwise_sum(loss.buf, n, 1, total / (double)n);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&loss);
+    return Py_BuildValue("(dd)", total, m2);
+}
+
 static PyObject *py_exp_log(PyObject *self, PyObject *args) {
     /* exp and log of float64 values: lets the tests hold the approximations to libm */
     PyObject *xo, *eo, *lo;
@@ -1026,6 +1077,7 @@ static PyMethodDef methods[] = {
     {"available", py_available, METH_NOARGS, "True when this CPU can run the kernels."},
     {"softmax_index", py_softmax_index, METH_VARARGS, "Softmax cross-entropy, index targets."},
     {"bce_logits", py_bce_logits, METH_VARARGS, "Binary cross-entropy from logits."},
+    {"loss_moments", py_loss_moments, METH_VARARGS, "A block's loss sum and spread, as numpy."},
     {"parse_plain", py_parse_plain, METH_VARARGS, "Plain numeric text into float64 rows."},
     {"count_byte", py_count_byte, METH_VARARGS, "Occurrences of a byte, GIL released."},
     {"exp_log", py_exp_log, METH_VARARGS, "exp and log of float64 values (for tests)."},

@@ -46,6 +46,10 @@ def bce_logits(
     ``correct``, the minimum and the maximum of ``loss``. RuntimeError where available() is
     false."""
 
+def loss_moments(loss: np.ndarray, /) -> tuple[float, float]:
+    """(sum, sum of squared deviations from sum / n) of float64 losses, by numpy's pairwise
+    summation (the same to the bit). Any CPU."""
+
 def exp_log(x: np.ndarray, e: np.ndarray, lg: np.ndarray, /) -> None:
     """exp and log of float64 values (the tests hold them to libm). RuntimeError where
     available() is false."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cece._native.buffers import arange, scratch
+from cece._native.buffers import arange, output, scratch
 
 SMALL_C = 64  # up to this many classes, work on the transposed block
 BFLOAT16 = np.dtype("V2")  # how cece holds bfloat16 bits (numpy has no bfloat16 type)
@@ -239,6 +239,17 @@ def _first_bad_target(y: np.ndarray) -> int:
     if not y.size or (y.min() >= 0 and y.max() <= 1):  # NaN fails both comparisons
         return -1
     return int(np.flatnonzero(~((y >= 0) & (y <= 1)).all(axis=1))[0])
+
+
+def loss_moments(loss: np.ndarray) -> tuple[float, float]:
+    """(Σ loss, Σ (loss − mean)²) of a block's float64 losses: numpy's pairwise sums, which
+    the compiled version repeats to the bit. An inf loss gives (inf, nan)."""
+    total = float(loss.sum())
+    if not len(loss):
+        return total, 0.0
+    with np.errstate(invalid="ignore", over="ignore"):  # an inf loss: the spread is nan
+        dev = np.subtract(loss, total / len(loss), out=output("deviation", len(loss), np.float64))
+        return total, float(np.add.reduce(np.multiply(dev, dev, out=dev)))  # no BLAS
 
 
 def _xmul(y: np.ndarray, v: np.ndarray, finite: bool = False) -> np.ndarray:

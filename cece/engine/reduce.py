@@ -84,14 +84,8 @@ class Summary:
             moments=moments,
         )
         if len(loss):
-            block.loss_sum = float(loss.sum())
-            with np.errstate(invalid="ignore"):  # an inf loss: the spread is undefined (nan)
-                dev = np.subtract(
-                    loss,
-                    block.loss_sum / len(loss),
-                    out=kernels.output("deviation", len(loss), np.float64),
-                )
-                block.loss_m2 = float(np.add.reduce(np.multiply(dev, dev, out=dev)))  # no BLAS
+            # two passes, numpy's pairwise sums (an inf loss: the spread is nan)
+            block.loss_sum, block.loss_m2 = kernels.loss_moments(loss)
             block.min, block.max = (
                 (float(loss.min()), float(loss.max())) if extrema is None else extrema
             )
