@@ -399,7 +399,8 @@ def test_the_kernels_and_their_numpy_twin_agree_on_neg_inf(dtype, c):
     a, b = res[0][1][keep], res[1][1][keep]
     assert np.array_equal(np.isinf(a), np.isinf(b)) and np.isinf(a).any()
     ok = np.isfinite(a)
-    np.testing.assert_allclose(b[ok], a[ok], rtol=1e-13)
+    # float32 logits: the compiled kernel's division-free log1p(e^-|x|) (~5e-9 relative)
+    np.testing.assert_allclose(b[ok], a[ok], rtol=1e-8 if dtype == "float32" else 1e-13)
     assert np.array_equal(res[0][2][keep], res[1][2][keep])
 
 

@@ -55,6 +55,7 @@ __all__ = [
     "compiled",
     "describe",
     "kernels_line",
+    "loss_moments",
     "lse_parts",
     "numpy_because",
     "ones",
@@ -188,8 +189,10 @@ def softmax_index(
 
 def bce_logits(
     x: np.ndarray, y: np.ndarray, pos_weight, threshold_logit: float
-) -> tuple[np.ndarray, np.ndarray, bool, bool]:
-    """(Σ loss per row, right per row, finite, any soft target) of (n, k) logits, one pass."""
+) -> tuple[np.ndarray, np.ndarray, bool, bool, tuple[int, float, float, float]]:
+    """(Σ loss per row, right per row, finite, any soft target, (first row with a target
+    outside [0, 1] or NaN or -1, Σ right, min loss, max loss)) of (n, k) logits, one pass; the
+    last three are kept for one column only (else 0, inf, -inf)."""
     n, k = x.shape
     loss, right = output("loss", n, np.float64), output("right", n, np.float64)
     w = (
@@ -203,5 +206,15 @@ def bce_logits(
             y = np.ascontiguousarray(y, dtype=np.float64)
     else:
         kernels = _numpy
-    bad, soft = kernels.bce_logits(x, k, y, w, threshold_logit, loss, right)
-    return loss, right, bad == 0, bool(soft)
+    stats = np.empty(4)
+    bad, soft = kernels.bce_logits(x, k, y, w, threshold_logit, loss, right, stats)
+    checked = (int(stats[0]), float(stats[1]), float(stats[2]), float(stats[3]))
+    return loss, right, bad == 0, bool(soft), checked
+
+
+def loss_moments(loss: np.ndarray) -> tuple[float, float]:
+    """(Σ loss, Σ (loss − mean)²) of a block's losses in two passes, numpy's pairwise sums to
+    the bit on both paths (the compiled one writes no deviation array)."""
+    if FAST and loss.dtype == np.float64 and loss.flags.c_contiguous:
+        return _fast.loss_moments(loss)
+    return _numpy.loss_moments(np.asarray(loss, dtype=np.float64))

@@ -17,12 +17,17 @@
  *     counted (and their outputs NaN, 0, 0): the caller reports where.
  *     The labels are checked before any row is read: if some y[i] is outside 0..c-1, nothing
  *     is computed and the result is -2 - i for the first such row i (-1: out of memory).
- *   bce_logits(x, k, y, pos_weight, threshold_logit, loss, correct) -> (rows with NaN/+inf,
- *                                                                         any soft target)
+ *   bce_logits(x, k, y, pos_weight, threshold_logit, loss, correct[, stats])
+ *                                             -> (rows with NaN/+inf, any soft target)
  *       x, y: (n, k) float16/bfloat16/32/64 logits and float32/64 targets in [0, 1]
  *       loss[i] = sum_j w_j y_ij softplus(-x_ij) + (1 - y_ij) softplus(x_ij), 0 * inf = 0
- *       (a -inf logit: 0 on target 0, inf on a target above 0)
+ *       (a -inf logit: 0 on target 0, inf on a target above 0); float32 logits by a
+ *       division-free log1p(e^-|x|) in double lanes (~5e-9 relative), the others by exp4 and
+ *       log1p4 (libm-close)
  *       correct[i] = #{j : (x_ij > threshold_logit) == (y_ij >= 0.5)}
+ *       stats (4 float64, optional): the first row whose target is outside [0, 1] or NaN (-1:
+ *       none; every target is checked in the pass), and for k = 1 the sum of correct and the
+ *       minimum and maximum of loss (exact in any order)
  *   exp_log(x, e, lg): exp and log of float64 values (the tests hold them to libm)
  *   parse_plain(text, ncols, delimiter, out), count_byte(text, byte): parse.c
  *   available() -> whether this CPU runs the kernels (x86-64 with AVX2, FMA and F16C)
@@ -399,11 +404,63 @@ static Py_ssize_t softmax_rows(const char *x, Py_ssize_t n, Py_ssize_t c, int ki
 
 /* -- binary cross-entropy from logits -------------------------------------------------------- */
 
+/* log1p(e^-|x|) for logits that came from float32 (so |x| < 3.5e38; 16-bit ones would do too), to
+   ~5e-9 relative, in double lanes without a division: e^-a = 2^-n e^r by Cody-Waite reduction
+   (two-part ln 2) and Cephes' expf polynomial e^r = 1 + r + r^2 P(r) (its error on
+   |r| <= ln 2 / 2: 1.1e-9 relative), 2^-n applied to the exponent bits with a 2^64 margin so
+   that e^-a reaches the subnormals as libm's does (a > 746: 0, as log1p(exp(-a)) is); then
+   log1p(u) = log1p(g) (+ ln 2) with g = u below sqrt 2 - 1, else (u - 1) / 2 (exact in double),
+   by Cephes' logf polynomial log1p(g) = g - g^2/2 + g^3 Q(g) (3.5e-9 relative on
+   [-0.293, 0.415]). Evaluated in double, the polynomials' own errors are all that is left: well
+   inside the 1.1e-7 float32 contract, where a float32 exp or log (~1 ulp, 1.2e-7) is not.
+   A NaN x gives NaN. (Cephes: S. L. Moshier, expf.c and logf.c; the coefficients as in
+   exp_reduced8 above.) */
+TARGET static inline __m256d log1p_exp_neg4_f32(__m256d x) {
+#define C(v) _mm256_set1_pd(v)
+    __m256d a = _mm256_min_pd(_mm256_andnot_pd(C(-0.0), x), C(746.0)); /* NaN stays NaN */
+    /* n = round(a / ln 2) by the 1.5 * 2^52 trick: the low mantissa bits of `nb` hold n */
+    __m256d nb = _mm256_fmadd_pd(a, C(1.4426950408889634073599), C(6755399441055744.0));
+    __m256d n = _mm256_sub_pd(nb, C(6755399441055744.0));
+    __m256d r = _mm256_fmadd_pd(n, C(6.93147180369123816490e-01), _mm256_sub_pd(C(0.0), a));
+    r = _mm256_fmadd_pd(n, C(1.90821492927058770002e-10), r); /* -a + n ln 2, |r| <= 0.35 */
+    __m256d r2 = _mm256_mul_pd(r, r), r4 = _mm256_mul_pd(r2, r2); /* Estrin: short chains */
+    __m256d p = _mm256_fmadd_pd(r4, _mm256_fmadd_pd(r, C(1.9875691500E-4), C(1.3981999507E-3)),
+                                _mm256_fmadd_pd(r2, _mm256_fmadd_pd(r, C(8.3334519073E-3),
+                                                                    C(4.1665795894E-2)),
+                                                _mm256_fmadd_pd(r, C(1.6666665459E-1),
+                                                                C(5.0000001201E-1))));
+    p = _mm256_add_pd(_mm256_fmadd_pd(p, r2, r), C(1.0)); /* e^r, in [0.70, 1.42] */
+    /* u = p 2^-n: 64 - n taken off p's exponent field (n < 4096: nb's bits << 52 are n << 52;
+       the field stays >= 9, a normal double), then one multiplication by 2^-64 rounds the
+       results below 2^-1022 into the subnormals as libm's exp does */
+    __m256i e = _mm256_sub_epi64(_mm256_set1_epi64x(64LL << 52),
+                                 _mm256_slli_epi64(_mm256_castpd_si256(nb), 52));
+    __m256d u = _mm256_mul_pd(_mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(p), e)),
+                              C(5.42101086242752217004e-20));
+    __m256d big = _mm256_cmp_pd(u, C(0.41421356237309504880), _CMP_GT_OQ);
+    __m256d g = _mm256_blendv_pd(u, _mm256_mul_pd(_mm256_sub_pd(u, C(1.0)), C(0.5)), big);
+    __m256d g2 = _mm256_mul_pd(g, g), g4 = _mm256_mul_pd(g2, g2);
+    __m256d q01 = _mm256_fmadd_pd(g, C(-1.1514610310E-1), C(1.1676998740E-1)); /* g^7, g^6 */
+    __m256d q23 = _mm256_fmadd_pd(g, C(-1.2420140846E-1), C(1.4249322787E-1));
+    __m256d q45 = _mm256_fmadd_pd(g, C(-1.6668057665E-1), C(2.0000714765E-1));
+    __m256d q67 = _mm256_fmadd_pd(g, C(-2.4999993993E-1), C(3.3333331174E-1));
+    __m256d qh = _mm256_fmadd_pd(g2, _mm256_fmadd_pd(g2, C(7.0376836292E-2), q01), q23);
+    __m256d q = _mm256_fmadd_pd(g4, qh, _mm256_fmadd_pd(g2, q45, q67));
+    __m256d t = _mm256_fmadd_pd(_mm256_mul_pd(g2, g), q, _mm256_fnmadd_pd(g2, C(0.5), g));
+    return _mm256_add_pd(t, _mm256_and_pd(big, C(0.69314718055994530942)));
+#undef C
+}
+
+/* The per-element BCE of 4 logits x against targets y: loss and right-count lanes added into
+   *loss and *right; *soft gets lanes with a target strictly between 0 and 1, *bad_y lanes with
+   a target outside [0, 1] or NaN. `low`: float32 logits (the division-free log1p(e^-|x|) above);
+   else float64, float16 and bfloat16 (libm-close exp4 and log1p4, the results the tests hold
+   16-bit inputs to at 1e-13). */
 TARGET static inline void bce4(__m256d x, __m256d y, __m256d w, __m256d thr, __m256d *loss,
-                               __m256d *right, __m256d *soft) {
+                               __m256d *right, __m256d *soft, __m256d *bad_y, int low) {
     const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
-    __m256d ax = _mm256_andnot_pd(_mm256_set1_pd(-0.0), x);
-    __m256d t = log1p4(exp4(_mm256_sub_pd(zero, ax)));          /* log1p(exp(-|x|)) */
+    __m256d t = low ? log1p_exp_neg4_f32(x)  /* log1p(exp(-|x|)) */
+                    : log1p4(exp4(_mm256_sub_pd(zero, _mm256_andnot_pd(_mm256_set1_pd(-0.0), x))));
     __m256d sp_neg = _mm256_add_pd(_mm256_max_pd(_mm256_sub_pd(zero, x), zero), t);
     __m256d sp_pos = _mm256_add_pd(_mm256_max_pd(x, zero), t);
     /* w y softplus(-x) with 0 * inf = 0: a -inf logit (probability 0) costs 0 on target 0 */
@@ -413,81 +470,145 @@ TARGET static inline void bce4(__m256d x, __m256d y, __m256d w, __m256d thr, __m
     *loss = _mm256_add_pd(*loss, l);
     __m256d pred = _mm256_cmp_pd(x, thr, _CMP_GT_OQ);
     __m256d pos = _mm256_cmp_pd(y, _mm256_set1_pd(0.5), _CMP_GE_OQ);
-    __m256d same = _mm256_xor_pd(_mm256_xor_pd(pred, pos), _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
-    *right = _mm256_add_pd(*right, _mm256_and_pd(same, one));
-    /* a target strictly between 0 and 1 */
-    __m256d inside = _mm256_and_pd(_mm256_cmp_pd(y, zero, _CMP_GT_OQ), _mm256_cmp_pd(y, one, _CMP_LT_OQ));
-    *soft = _mm256_or_pd(*soft, inside);
+    *right = _mm256_add_pd(*right, _mm256_andnot_pd(_mm256_xor_pd(pred, pos), one));
+    /* y - y^2 (one rounding, FMA): > 0 for a target strictly between 0 and 1 (even a
+       subnormal one), 0 for 0 and 1, < 0 outside [0, 1], NaN for NaN and +-inf */
+    __m256d v = _mm256_fnmadd_pd(y, y, y);
+    *soft = _mm256_or_pd(*soft, _mm256_cmp_pd(v, zero, _CMP_GT_OQ));
+    *bad_y = _mm256_or_pd(*bad_y, _mm256_cmp_pd(v, zero, _CMP_NGE_UQ));
 }
 
 /* NaN or +inf: not a logit (-inf is one: probability 0) */
 static inline int bad_logit(double v) { return isnan(v) || v == INFINITY; }
 
+/* Not a target: outside [0, 1], or NaN */
+static inline int bad_target(double v) { return !(v >= 0.0 && v <= 1.0); }
+
+/* What bce_rows reports beside its outputs: the first row holding a target outside [0, 1] (or
+   -1), and for one column the sum of `correct` and the extrema of `loss` (exact whatever the
+   order, so the caller's sums of them are the same to the bit). */
+typedef struct {
+    Py_ssize_t bad_target_row;
+    double correct_sum, loss_min, loss_max;
+} BceStats;
+
+/* One column (k = 1): rows are elements, 8 a step as two independent vectors of 4 (the
+   polynomials' latency overlaps), inlined once per logit type so that the loads are
+   specialised. */
+#define BCE_INLINE TARGET static inline __attribute__((always_inline))
+BCE_INLINE Py_ssize_t bce_column(const char *x, const int xkind, const char *y, int ykind,
+                                 double pw, Py_ssize_t n, __m256d thr, double *loss,
+                                 double *correct, __m256d *soft, __m256d *bad_y, BceStats *st) {
+    const __m256d zero = _mm256_setzero_pd(), w = _mm256_set1_pd(pw);
+    const __m256d inf = _mm256_set1_pd(INFINITY);
+    const int low = xkind == F32;
+    Py_ssize_t i = 0, bad = 0;
+    __m256d rsum = zero, lmin = inf, lmax = _mm256_set1_pd(-INFINITY);
+    for (; i + 8 <= n; i += 8) {
+        __m256d xa = load4(x, i, xkind), ya = load4(y, i, ykind);
+        __m256d xb = load4(x, i + 4, xkind), yb = load4(y, i + 4, ykind);
+        __m256d la = zero, ra = zero, lb = zero, rb = zero;
+        bce4(xa, ya, w, thr, &la, &ra, soft, bad_y, low);
+        bce4(xb, yb, w, thr, &lb, &rb, soft, bad_y, low);
+        _mm256_storeu_pd(loss + i, la);
+        _mm256_storeu_pd(loss + i + 4, lb);
+        _mm256_storeu_pd(correct + i, ra);
+        _mm256_storeu_pd(correct + i + 4, rb);
+        rsum = _mm256_add_pd(rsum, _mm256_add_pd(ra, rb));
+        lmin = _mm256_min_pd(lmin, _mm256_min_pd(la, lb));
+        lmax = _mm256_max_pd(lmax, _mm256_max_pd(la, lb));
+        /* NaN or +inf: not a logit (-inf is one) */
+        int b = _mm256_movemask_pd(_mm256_or_pd(_mm256_cmp_pd(xa, inf, _CMP_NLT_UQ),
+                                                _mm256_cmp_pd(xb, inf, _CMP_NLT_UQ)));
+        if (b) {
+            bad += __builtin_popcount(_mm256_movemask_pd(_mm256_cmp_pd(xa, inf, _CMP_NLT_UQ)));
+            bad += __builtin_popcount(_mm256_movemask_pd(_mm256_cmp_pd(xb, inf, _CMP_NLT_UQ)));
+        }
+    }
+    double rs[4], mn[4], mx[4];
+    _mm256_storeu_pd(rs, rsum);
+    _mm256_storeu_pd(mn, lmin);
+    _mm256_storeu_pd(mx, lmax);
+    for (int q = 0; q < 4; q++) {  /* integers: exact in any order */
+        st->correct_sum += rs[q];
+        st->loss_min = mn[q] < st->loss_min ? mn[q] : st->loss_min;
+        st->loss_max = mx[q] > st->loss_max ? mx[q] : st->loss_max;
+    }
+    for (; i < n; i += 4) {  /* the last 0..7 rows */
+        Py_ssize_t m = n - i < 4 ? n - i : 4;
+        __m256d xv = load_tail(x, i, m, xkind, 0.0), yv = load_tail(y, i, m, ykind, 0.0);
+        __m256d l = zero, r = zero;
+        bce4(xv, yv, w, thr, &l, &r, soft, bad_y, low); /* padded lanes: y = 0, never soft/bad */
+        double lo[4], ro[4];
+        _mm256_storeu_pd(lo, l);
+        _mm256_storeu_pd(ro, r);
+        for (Py_ssize_t j = 0; j < m; j++) {
+            if (bad_logit(elem(x, i + j, xkind))) bad++;
+            loss[i + j] = lo[j];
+            correct[i + j] = ro[j];
+            st->correct_sum += ro[j];
+            st->loss_min = lo[j] < st->loss_min ? lo[j] : st->loss_min;
+            st->loss_max = lo[j] > st->loss_max ? lo[j] : st->loss_max;
+        }
+    }
+    return bad;
+}
+
 TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int ykind,
                                   const double *pw, Py_ssize_t n, Py_ssize_t k, double thr_logit,
-                                  double *loss, double *correct, int *any_soft) {
+                                  double *loss, double *correct, int *any_soft, BceStats *st) {
     Py_ssize_t bad = 0;
     const __m256d thr = _mm256_set1_pd(thr_logit), zero = _mm256_setzero_pd();
-    __m256d soft = zero;
-    if (k == 1) {  /* one column: rows are elements, four at a time */
-        Py_ssize_t i = 0;
-        const __m256d w = _mm256_set1_pd(pw ? pw[0] : 1.0), inf = _mm256_set1_pd(INFINITY);
-        for (; i + 4 <= n; i += 4) {
-            __m256d xv = load4(x, i, xkind), yv = load4(y, i, ykind);
+    const int low = xkind == F32;
+    __m256d soft = zero, bad_y = zero;
+    st->bad_target_row = -1;
+    st->correct_sum = 0.0;
+    st->loss_min = INFINITY;
+    st->loss_max = -INFINITY;
+    if (k == 1) {  /* one column: rows are elements; the loop specialised per logit type */
+        const double w = pw ? pw[0] : 1.0;
+        switch (xkind) {
+        case F32: bad = bce_column(x, F32, y, ykind, w, n, thr, loss, correct, &soft, &bad_y, st); break;
+        case F16: bad = bce_column(x, F16, y, ykind, w, n, thr, loss, correct, &soft, &bad_y, st); break;
+        case BF16: bad = bce_column(x, BF16, y, ykind, w, n, thr, loss, correct, &soft, &bad_y, st); break;
+        default: bad = bce_column(x, F64, y, ykind, w, n, thr, loss, correct, &soft, &bad_y, st);
+        }
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const char *xr = x + (size_t)i * k * KSIZE(xkind), *yr = y + (size_t)i * k * ykind;
             __m256d l = zero, r = zero;
-            bce4(xv, yv, w, thr, &l, &r, &soft);
-            _mm256_storeu_pd(loss + i, l);
-            _mm256_storeu_pd(correct + i, r);
-            /* NaN or +inf: not a logit (-inf is one) */
-            int b = _mm256_movemask_pd(_mm256_cmp_pd(xv, inf, _CMP_NLT_UQ));
-            if (b) bad += __builtin_popcount(b);
-        }
-        if (i < n) {
-            Py_ssize_t m = n - i;
-            __m256d xv = load_tail(x, i, m, xkind, 0.0), yv = load_tail(y, i, m, ykind, 0.0);
-            __m256d l = zero, r = zero, sf = zero;
-            bce4(xv, yv, w, thr, &l, &r, &sf);
-            soft = _mm256_or_pd(soft, sf);  /* padded lanes hold y = 0: never soft */
-            double lo[4], ro[4];
-            _mm256_storeu_pd(lo, l);
-            _mm256_storeu_pd(ro, r);
-            for (Py_ssize_t j = 0; j < m; j++) {
-                if (bad_logit(elem(x, i + j, xkind))) bad++;
-                loss[i + j] = lo[j];
-                correct[i + j] = ro[j];
+            Py_ssize_t j = 0;
+            for (; j + 4 <= k; j += 4)
+                bce4(load4(xr, j, xkind), load4(yr, j, ykind),
+                     pw ? _mm256_loadu_pd(pw + j) : _mm256_set1_pd(1.0), thr, &l, &r, &soft,
+                     &bad_y, low);
+            if (j < k) {
+                __m256d lt = zero, rt = zero, st4 = zero, by = zero;
+                double wt[4] = {1.0, 1.0, 1.0, 1.0};
+                if (pw) for (Py_ssize_t q = 0; q < k - j; q++) wt[q] = pw[j + q];
+                bce4(load_tail(xr, j, k - j, xkind, 0.0), load_tail(yr, j, k - j, ykind, 0.0),
+                     _mm256_loadu_pd(wt), thr, &lt, &rt, &st4, &by, low);
+                soft = _mm256_or_pd(soft, st4);  /* padded lanes hold y = 0: never soft */
+                bad_y = _mm256_or_pd(bad_y, by);
+                double lo[4], ro[4];
+                _mm256_storeu_pd(lo, lt);
+                _mm256_storeu_pd(ro, rt);
+                for (Py_ssize_t q = 0; q < k - j; q++) {
+                    l = _mm256_add_pd(l, _mm256_set_pd(0, 0, 0, lo[q]));
+                    r = _mm256_add_pd(r, _mm256_set_pd(0, 0, 0, ro[q]));
+                }
             }
+            loss[i] = hsum4(l);
+            correct[i] = hsum4(r);
+            for (j = 0; j < k; j++)
+                if (bad_logit(elem(xr, j, xkind))) { bad++; break; }
         }
-        *any_soft = _mm256_movemask_pd(soft) != 0;
-        return bad;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const char *xr = x + (size_t)i * k * KSIZE(xkind), *yr = y + (size_t)i * k * ykind;
-        __m256d l = zero, r = zero;
-        Py_ssize_t j = 0;
-        for (; j + 4 <= k; j += 4)
-            bce4(load4(xr, j, xkind), load4(yr, j, ykind),
-                 pw ? _mm256_loadu_pd(pw + j) : _mm256_set1_pd(1.0), thr, &l, &r, &soft);
-        if (j < k) {
-            __m256d lt = zero, rt = zero, st = zero;
-            double wt[4] = {1.0, 1.0, 1.0, 1.0};
-            if (pw) for (Py_ssize_t q = 0; q < k - j; q++) wt[q] = pw[j + q];
-            bce4(load_tail(xr, j, k - j, xkind, 0.0), load_tail(yr, j, k - j, ykind, 0.0),
-                 _mm256_loadu_pd(wt), thr, &lt, &rt, &st);
-            soft = _mm256_or_pd(soft, st);  /* padded lanes hold y = 0: never soft */
-            double lo[4], ro[4];
-            _mm256_storeu_pd(lo, lt);
-            _mm256_storeu_pd(ro, rt);
-            for (Py_ssize_t q = 0; q < k - j; q++) {
-                l = _mm256_add_pd(l, _mm256_set_pd(0, 0, 0, lo[q]));
-                r = _mm256_add_pd(r, _mm256_set_pd(0, 0, 0, ro[q]));
-            }
-        }
-        loss[i] = hsum4(l);
-        correct[i] = hsum4(r);
-        for (j = 0; j < k; j++)
-            if (bad_logit(elem(xr, j, xkind))) { bad++; break; }
     }
     *any_soft = _mm256_movemask_pd(soft) != 0;
+    if (_mm256_movemask_pd(bad_y)) {  /* rare: find the first row (an error follows) */
+        for (Py_ssize_t e = 0; e < n * k; e++)
+            if (bad_target(elem(y, e, ykind))) { st->bad_target_row = e / k; break; }
+    }
     return bad;
 }
 
@@ -505,6 +626,36 @@ TARGET static void vec_exp_log(const double *x, double *e, double *lg, Py_ssize_
 }
 
 #endif /* CECE_X86 */
+
+/* -- a block's loss sum and spread (both losses) -------------------------------------------- */
+
+/* numpy's pairwise summation (numpy/_core/src/umath/loops_utils.h.src, DOUBLE_pairwise_sum:
+   below 8 values a plain loop, up to 128 eight accumulators, above that two halves cut at a
+   multiple of 8), so that these sums are numpy's to the bit; `mean` given: of (x - mean)^2,
+   each square rounded before it is added, as np.add.reduce(np.multiply(dev, dev)). Plain C
+   on purpose (no TARGET: no FMA to contract a square into its sum). */
+static double pairwise_sum(const double *a, Py_ssize_t n, int sq, double mean) {
+#define V(i) (sq ? (a[i] - mean) * (a[i] - mean) : a[i])
+    if (n < 8) {
+        double res = -0.0;
+        for (Py_ssize_t i = 0; i < n; i++) res += V(i);
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        Py_ssize_t i;
+        for (int j = 0; j < 8; j++) r[j] = V(j);
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (int j = 0; j < 8; j++) r[j] += V(i + j);
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += V(i);
+        return res;
+    }
+    Py_ssize_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return pairwise_sum(a, n2, sq, mean) + pairwise_sum(a + n2, n - n2, sq, mean);
+#undef V
+}
 
 /* -- Python glue ------------------------------------------------------------------------------ */
 
@@ -571,13 +722,13 @@ static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
 }
 
 static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
-    PyObject *xo, *yo, *wo, *lo, *co;
+    PyObject *xo, *yo, *wo, *lo, *co, *so = Py_None;
     Py_ssize_t k;
     double thr;
     if (!cpu_ready()) return NULL;
-    if (!PyArg_ParseTuple(args, "OnOOdOO", &xo, &k, &yo, &wo, &thr, &lo, &co)) return NULL;
-    Py_buffer x, y, w = {0}, loss, cor;
-    int have_w = wo != Py_None;
+    if (!PyArg_ParseTuple(args, "OnOOdOO|O", &xo, &k, &yo, &wo, &thr, &lo, &co, &so)) return NULL;
+    Py_buffer x, y, w = {0}, loss, cor, sb = {0};
+    int have_w = wo != Py_None, have_s = so != Py_None;
     if (get(xo, &x, 0)) return NULL;
     if (get(yo, &y, 0)) { PyBuffer_Release(&x); return NULL; }
     if (have_w && get(wo, &w, 0)) { PyBuffer_Release(&x); PyBuffer_Release(&y); return NULL; }
@@ -588,28 +739,61 @@ static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
         PyBuffer_Release(&x); PyBuffer_Release(&y); if (have_w) PyBuffer_Release(&w);
         PyBuffer_Release(&loss); return NULL;
     }
+    if (have_s && get(so, &sb, 1)) {
+        PyBuffer_Release(&x); PyBuffer_Release(&y); if (have_w) PyBuffer_Release(&w);
+        PyBuffer_Release(&loss); PyBuffer_Release(&cor); return NULL;
+    }
     int xk = kind_of(&x), yk = kind_of(&y);
     Py_ssize_t n = k > 0 && xk ? x.len / KSIZE(xk) / k : 0;
     PyObject *result = NULL;
     if (!xk || (yk != 4 && yk != 8) || k <= 0 || x.len != n * k * KSIZE(xk) ||
         y.len != n * k * yk ||
         (have_w && (kind_of(&w) != 8 || w.len != k * 8)) || loss.len != n * 8 ||
-        cor.len != n * 8) {
+        cor.len != n * 8 || (have_s && (kind_of(&sb) != 8 || sb.len != 4 * 8))) {
         PyErr_SetString(PyExc_ValueError, "bce_logits: bad shapes or dtypes");
     } else {
         Py_ssize_t bad = 0;
         int soft = 0;
+        BceStats st = {-1, 0.0, INFINITY, -INFINITY};
 #if CECE_X86
         Py_BEGIN_ALLOW_THREADS
         bad = bce_rows(x.buf, xk, y.buf, yk, have_w ? w.buf : NULL, n, k, thr, loss.buf, cor.buf,
-                       &soft);
+                       &soft, &st);
         Py_END_ALLOW_THREADS
 #endif
+        if (have_s) {
+            double *out = sb.buf;
+            out[0] = (double)st.bad_target_row;
+            out[1] = st.correct_sum;
+            out[2] = st.loss_min;
+            out[3] = st.loss_max;
+        }
         result = Py_BuildValue("(ni)", bad, soft);
     }
     PyBuffer_Release(&x); PyBuffer_Release(&y); if (have_w) PyBuffer_Release(&w);
-    PyBuffer_Release(&loss); PyBuffer_Release(&cor);
+    PyBuffer_Release(&loss); PyBuffer_Release(&cor); if (have_s) PyBuffer_Release(&sb);
     return result;
+}
+
+static PyObject *py_loss_moments(PyObject *self, PyObject *args) {
+    /* (sum, sum of squared deviations from sum / n) of float64 losses, as numpy sums them */
+    PyObject *lo;
+    if (!PyArg_ParseTuple(args, "O", &lo)) return NULL;
+    Py_buffer loss;
+    if (get(lo, &loss, 0)) return NULL;
+    if (kind_of(&loss) != 8) {
+        PyBuffer_Release(&loss);
+        PyErr_SetString(PyExc_ValueError, "loss_moments: float64 losses expected");
+        return NULL;
+    }
+    Py_ssize_t n = loss.len / 8;
+    double total = 0.0, m2 = 0.0;
+    Py_BEGIN_ALLOW_THREADS
+    total = 0.0 + pairwise_sum(loss.buf, n, 0, 0.0);  /* numpy's reduce starts from 0 */
+    if (n) m2 = 0.0 + pairwise_sum(loss.buf, n, 1, total / (double)n);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&loss);
+    return Py_BuildValue("(dd)", total, m2);
 }
 
 static PyObject *py_exp_log(PyObject *self, PyObject *args) {
@@ -683,6 +867,7 @@ static PyMethodDef methods[] = {
     {"simd", py_simd, METH_VARARGS, "The softmax kernels' instruction set (avx2, avx512)."},
     {"softmax_index", py_softmax_index, METH_VARARGS, "Softmax cross-entropy, index targets."},
     {"bce_logits", py_bce_logits, METH_VARARGS, "Binary cross-entropy from logits."},
+    {"loss_moments", py_loss_moments, METH_VARARGS, "A block's loss sum and spread, as numpy."},
     {"parse_plain", py_parse_plain, METH_VARARGS, "Plain numeric text into float64 rows."},
     {"count_byte", py_count_byte, METH_VARARGS, "Occurrences of a byte, GIL released."},
     {"exp_log", py_exp_log, METH_VARARGS, "exp and log of float64 values (for tests)."},

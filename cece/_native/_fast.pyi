@@ -41,11 +41,18 @@ def bce_logits(
     threshold_logit: float,
     loss: np.ndarray,
     correct: np.ndarray,
+    stats: np.ndarray | None = None,
     /,
 ) -> tuple[int, int]:
     """(n, k) float16/32/64 or bfloat16 (|V2 bits) logits and float32/64 targets into per-row loss sums and right counts (float64).
-    Returns (rows holding NaN or ±inf, any soft target). RuntimeError where available() is
+    Returns (rows holding NaN or ±inf, any soft target). ``stats`` (4 float64), when given:
+    the first row whose target is outside [0, 1] or NaN (-1: none), and for k = 1 the sum of
+    ``correct``, the minimum and the maximum of ``loss``. RuntimeError where available() is
     false."""
+
+def loss_moments(loss: np.ndarray, /) -> tuple[float, float]:
+    """(sum, sum of squared deviations from sum / n) of float64 losses, by numpy's pairwise
+    summation (the same to the bit). Any CPU."""
 
 def exp_log(x: np.ndarray, e: np.ndarray, lg: np.ndarray, /) -> None:
     """exp and log of float64 values (the tests hold them to libm). RuntimeError where

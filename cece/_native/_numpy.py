@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cece._native.buffers import arange, scratch
+from cece._native.buffers import arange, output, scratch
 
 SMALL_C = 64  # up to this many classes, work on the transposed block
 BFLOAT16 = np.dtype("V2")  # how cece holds bfloat16 bits (numpy has no bfloat16 type)
@@ -195,13 +195,16 @@ def bce_logits(
     threshold_logit: float,
     loss: np.ndarray,
     correct: np.ndarray,
+    stats: np.ndarray | None = None,
 ) -> tuple[int, int]:
     """Binary cross-entropy of (n, k) logits, each row summed, into ``loss``.
 
     ``loss_i = Σ_j w_j y_ij softplus(−x_ij) + (1 − y_ij) softplus(x_ij)`` with
     ``softplus(x) = max(x, 0) + log1p(e^{−|x|})``; ``correct_i`` counts the elements on the
     right side of ``threshold_logit``. Returns (rows holding NaN or +inf, any target strictly
-    between 0 and 1).
+    between 0 and 1). ``stats`` (4 float64), when given, receives the first row whose target
+    is outside [0, 1] or NaN (−1: none), and for k = 1 the sum of ``correct`` and the minimum
+    and maximum of ``loss``.
     """
     n = len(loss)
     x = as_float64(x).reshape(n, k)
@@ -227,9 +230,33 @@ def bce_logits(
     else:
         np.sum(terms, axis=1, dtype=np.float64, out=loss)
         np.sum(right, axis=1, dtype=np.float64, out=correct)
+    if stats is not None:
+        stats[0] = _first_bad_target(y)
+        if k == 1 and n:
+            stats[1:] = np.count_nonzero(right), loss.min(), loss.max()
+        else:
+            stats[1:] = 0.0, np.inf, -np.inf
     # −inf is a logit (σ = 0: 0 on target 0, inf above); NaN and +inf are not
     bad = 0 if finite else int(np.count_nonzero((np.isnan(x) | (x == np.inf)).any(axis=1)))
     return bad, int(bool(np.any((y > 0) & (y < 1))))
+
+
+def _first_bad_target(y: np.ndarray) -> int:
+    """The first row of (n, k) targets holding one outside [0, 1] or NaN, or −1."""
+    if not y.size or (y.min() >= 0 and y.max() <= 1):  # NaN fails both comparisons
+        return -1
+    return int(np.flatnonzero(~((y >= 0) & (y <= 1)).all(axis=1))[0])
+
+
+def loss_moments(loss: np.ndarray) -> tuple[float, float]:
+    """(Σ loss, Σ (loss − mean)²) of a block's float64 losses: numpy's pairwise sums, which
+    the compiled version repeats to the bit. An inf loss gives (inf, nan)."""
+    total = float(loss.sum())
+    if not len(loss):
+        return total, 0.0
+    with np.errstate(invalid="ignore", over="ignore"):  # an inf loss: the spread is nan
+        dev = np.subtract(loss, total / len(loss), out=output("deviation", len(loss), np.float64))
+        return total, float(np.add.reduce(np.multiply(dev, dev, out=dev)))  # no BLAS
 
 
 def _xmul(y: np.ndarray, v: np.ndarray, finite: bool = False) -> np.ndarray:

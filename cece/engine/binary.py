@@ -164,15 +164,20 @@ class Binary(Task):
         return hit.astype(np.float64).reshape(-1, 1)
 
     def targets(self, start: int, raw: np.ndarray) -> np.ndarray:
+        """The block's targets as (N, K), not yet checked (:meth:`check_targets`)."""
         if self.opts.positive is not None:
             raw = self.positive(start, raw)
         y = raw.reshape(len(raw), -1)
-        checks.binary_targets(y, start, self.labels.name, minus_one=POSITIVE_HINT)
         if self.one_hot and not np.all(
             ((y[:, 0] == 1) & (y[:, 1] == 0)) | ((y[:, 0] == 0) & (y[:, 1] == 1))
         ):
             self.one_hot = False
         return y
+
+    def check_targets(self, start: int, y: np.ndarray) -> None:
+        """Targets finite and in [0, 1]: the fused kernel checks them in its pass and calls
+        this only to name the place; the other paths call it first."""
+        checks.binary_targets(y, start, self.labels.name, minus_one=POSITIVE_HINT)
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         o = self.opts
@@ -196,6 +201,7 @@ class Binary(Task):
             eps=self.eps(kind),  # the dtype's own, as the report states
             threshold=o.threshold,
             per_column=self.keep.per_class and self.k > 1,
+            check_targets=lambda y: self.check_targets(start, y),
         )
         if not self.soft and t.entropy is not None:  # smoothing alone does not make them soft
             raw = block["labels"]

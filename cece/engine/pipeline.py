@@ -278,20 +278,26 @@ class Pass:
         every = valid is kernels.ones(n, bool) or bool(valid.all())
         counted = loss if every else loss[valid]
         weights = t.weight
+        # what one pass already gave: Σ numerator is Σ loss (numerator is loss, unscaled), and
+        # a fused kernel's exact Σ correct and (min, max)
+        once = every and scale == 1.0 and t.numerator is t.loss
         summary = Summary.of(
             counted,
-            weighted_sum=float(t.numerator.sum()) / scale,
+            weighted_sum=None if once else float(t.numerator.sum()) / scale,
             weight_sum=float(n if weights is kernels.ones(n) else weights.sum()),
             ignored=0 if every else int((~valid).sum()),
-            correct=float(
-                np.count_nonzero(t.correct) if t.correct.dtype == bool else t.correct.sum()
-            ),
+            correct=t.correct_sum
+            if t.correct_sum is not None
+            else float(np.count_nonzero(t.correct) if t.correct.dtype == bool else t.correct.sum()),
             top_k_correct=0 if t.top_k is None else int(np.count_nonzero(t.top_k)),
             entropy=None if t.entropy is None else t.entropy[valid] / scale,
             kl=None if t.kl is None else t.kl[valid] / scale,
             clipped_low=t.clipped_low,
             clipped_high=t.clipped_high,
             moments=block_moments(t, None if every else valid, scale),
+            extrema=None
+            if t.extrema is None or not every
+            else (t.extrema if scale == 1.0 else (t.extrema[0] / scale, t.extrema[1] / scale)),
         )
         if keep.losses:
             self.log.put(first, loss, None if every else valid)

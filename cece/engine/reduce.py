@@ -56,7 +56,7 @@ class Summary:
         cls,
         loss: np.ndarray,
         *,
-        weighted_sum: float,
+        weighted_sum: float | None,
         weight_sum: float,
         ignored: int,
         correct: float,
@@ -66,14 +66,16 @@ class Summary:
         clipped_low: int = 0,
         clipped_high: int = 0,
         moments: RatioMoments | None = None,
+        extrema: tuple[float, float] | None = None,
     ) -> Summary:
         """The summary of one block; ``loss`` holds the losses of the samples that count,
         ``moments`` their (numerator, denominator share) pairs (default: a plain mean of
-        ``loss``)."""
+        ``loss``). ``weighted_sum`` None: the sum of ``loss`` (summed once); ``extrema``: its
+        (min, max) where a kernel kept them in its pass (the same values, one pass fewer)."""
         block = Summary(
             count=len(loss),
             ignored=ignored,
-            weighted_sum=weighted_sum,
+            weighted_sum=0.0 if weighted_sum is None else weighted_sum,
             weight_sum=weight_sum,
             correct=correct,
             top_k_correct=top_k_correct,
@@ -82,15 +84,13 @@ class Summary:
             moments=moments,
         )
         if len(loss):
-            block.loss_sum = float(loss.sum())
-            with np.errstate(invalid="ignore"):  # an inf loss: the spread is undefined (nan)
-                dev = np.subtract(
-                    loss,
-                    block.loss_sum / len(loss),
-                    out=kernels.output("deviation", len(loss), np.float64),
-                )
-                block.loss_m2 = float(np.add.reduce(np.multiply(dev, dev, out=dev)))  # no BLAS
-            block.min, block.max = float(loss.min()), float(loss.max())
+            # two passes, numpy's pairwise sums (an inf loss: the spread is nan)
+            block.loss_sum, block.loss_m2 = kernels.loss_moments(loss)
+            block.min, block.max = (
+                (float(loss.min()), float(loss.max())) if extrema is None else extrema
+            )
+        if weighted_sum is None:
+            block.weighted_sum = block.loss_sum
         if moments is None:  # a plain mean: its residual sum is loss_m2, computed once above
             n = float(len(loss))
             block.moments = RatioMoments(len(loss), block.loss_sum, n, block.loss_m2, 0.0, n)

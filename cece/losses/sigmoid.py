@@ -30,12 +30,19 @@ Numerical choices:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
 from cece import _native as kernels
 from cece.losses import divergence
 from cece.losses.terms import Terms, clip_moves, compute_dtype, default_eps
+
+
+class _Fused(NamedTuple):
+    terms: Terms
+    bad_target: int  # the first row whose target is outside [0, 1] or NaN, or -1
 
 
 def _softplus_pair(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,6 +87,7 @@ def binary_terms(
     per_column: bool = False,
     rescale: np.ndarray | None = None,
     elementwise: bool = False,
+    check_targets: Callable[[np.ndarray], None] | None = None,
 ) -> Terms:
     """Per-sample binary cross-entropy of ``preds`` (N, K) against ``targets`` (N, K).
 
@@ -91,6 +99,9 @@ def binary_terms(
     ``rescale`` (broadcast against (N, K)) multiplies each element's loss, as PyTorch's
     ``weight=`` does: the mean still divides by the count. ``elementwise`` gives one term per
     element (N·K of them, in C order) instead of one per sample.
+    ``check_targets(targets)`` raises where a target is outside [0, 1] (naming the place): the
+    fused kernel checks every target in its pass and calls it only when one is, the other paths
+    call it first.
     """
     n, k = preds.shape
     plain = rescale is None and not elementwise and np.ndim(np.asarray(pos_weight)) < 2
@@ -98,9 +109,16 @@ def binary_terms(
         kind, focal_gamma=focal_gamma, focal_alpha=focal_alpha, per_column=per_column
     ):
         y = targets if targets.dtype in (np.float32, np.float64) else targets.astype(np.float64)
-        if label_smoothing:
+        if label_smoothing:  # the raw targets are the ones to check
+            if check_targets is not None:
+                check_targets(targets)
             y = y * (1 - label_smoothing) + label_smoothing / 2
-        return _logits_fused(preds, y, targets, pos_weight, sample_weight, threshold)
+        t = _logits_fused(preds, y, targets, pos_weight, sample_weight, threshold)
+        if t.bad_target >= 0 and check_targets is not None:
+            check_targets(targets)  # raises, naming the place
+        return t.terms
+    if check_targets is not None:
+        check_targets(targets)
     if preds.dtype == kernels.BFLOAT16:  # bits reach only the fused kernel as they are
         preds = kernels.bfloat16_to_float32(preds)
     dtype = compute_dtype(preds.dtype)
@@ -247,11 +265,12 @@ def _clipped(p: np.ndarray, y: np.ndarray, eps: float, unit: float) -> tuple[int
 
 def _logits_fused(
     x: np.ndarray, y: np.ndarray, y_raw: np.ndarray, pos_weight, sample_weight, threshold: float
-) -> Terms:
+) -> _Fused:
     """Plain BCE from logits in one fused pass (``kernels.bce_logits``: compiled or numpy, the
-    same numbers); the rest as in binary_terms."""
+    same numbers), which also checks the targets; the rest as in binary_terms."""
     n, k = x.shape
-    total, right, finite, soft = kernels.bce_logits(x, y, pos_weight, _logit(threshold))
+    total, right, finite, soft, checked = kernels.bce_logits(x, y, pos_weight, _logit(threshold))
+    bad_target, right_sum, lo, hi = checked
     s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     out: dict = {}
     if soft:
@@ -262,6 +281,8 @@ def _logits_fused(
         out["kl"] = np.maximum(_xmul(yf, nlp) + _xmul(1 - yf, nlq) - h, 0).mean(axis=1)
     if k == 1:
         out["target"] = y_raw[:, 0]
+        if n and bad_target < 0:  # counted in the pass, exactly
+            out["correct_sum"], out["extrema"] = right_sum, (lo, hi)
 
         def details(rows) -> dict[str, np.ndarray]:
             xr = kernels.as_float64(x[rows, 0])
@@ -273,7 +294,7 @@ def _logits_fused(
             }
 
         out["details"] = details
-    return Terms(
+    terms = Terms(
         loss=total / k if k > 1 else total,
         numerator=total if s is None else s * total,
         weight=(kernels.ones(n) if k == 1 else np.full(n, float(k))) if s is None else k * s,
@@ -283,6 +304,7 @@ def _logits_fused(
         finite=finite,
         **out,
     )
+    return _Fused(terms, bad_target)
 
 
 def _focal(loss, y, nlp, nlq, gamma: float, alpha: float | None) -> np.ndarray:

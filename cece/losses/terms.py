@@ -98,6 +98,10 @@ class Terms:
     clipped_high: int = 0
     columns: np.ndarray | None = None  # binary --per-class: (3, K) count, loss sum, correct
     finite: bool | None = None  # set by the compiled kernels: were all predictions finite?
+    # kept by a fused kernel in its pass (exact in any order, so the same to the bit as numpy's
+    # reductions): Σ correct, and (min, max) of loss
+    correct_sum: float | None = None
+    extrema: tuple[float, float] | None = None
 
 
 def weighted_mean(numerator: float, denominator: float) -> float:
