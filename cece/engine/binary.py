@@ -20,7 +20,9 @@ from cece.engine.task import (
     check_common,
     clip_warning,
     column_factors,
+    factor_fits,
     layout_json,
+    read_factors,
     rescale_column,
     sample_weights,
     state_layout,
@@ -28,7 +30,7 @@ from cece.engine.task import (
     weight_sources,
 )
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import evidence, factors, inputs, labels
+from cece.io import evidence, inputs, labels
 from cece.io.labels import POSITIVE_HINT
 from cece.losses import sigmoid
 from cece.losses.broadcast import Rows, element_factors
@@ -74,13 +76,6 @@ class Binary(Task):
         )
         self.k = k = preds.n_classes
         self.elements = k if opts.elementwise else 1
-        self.pos_rows: Rows | None = None  # --pos-weight per row or element
-        self.pos_weight = self._pos_weight()
-        self.rescale = (  # None also for a PREDS column (column_factors)
-            None
-            if opts.rescale is None or "rescale" in preds.source.parts
-            else _factors(factors.load(opts.rescale, "--rescale"), self)
-        )
         self.n_columns = 2 if k == 1 else k
         self.classes = ["0", "1"] if k == 1 else preds.classes
         self.sources = [preds.source]
@@ -89,6 +84,16 @@ class Binary(Task):
         self.sources += weight_sources(opts, preds)
         evidence.settle_headers(self.sources)
         state_layout(self)
+        self.pos_rows: Rows | None = None  # --pos-weight per row or element
+        self.pos_weight = self._pos_weight()
+        self.rescale = (  # None also for a PREDS column (column_factors)
+            None
+            if opts.rescale is None or "rescale" in preds.source.parts
+            else _factors(
+                read_factors(self, opts.rescale, "--rescale", factor_fits(self, k, "--rescale")),
+                self,
+            )
+        )
         self.negatives: set = set()  # labels other than --positive (at most one)
         self.lock = threading.Lock()
         self.row_sums = RowSums(tol=checks.ROW_SUM_TOL)  # rows of K ≥ 2 probabilities ≠ 1
@@ -97,10 +102,15 @@ class Binary(Task):
         self.hard_preds = True  # every prediction exactly 0 or 1 (labels given as PREDS?)
 
     def _pos_weight(self) -> np.ndarray | float | None:
-        if self.opts.pos_weight is None:
+        opts = self.opts
+        if opts.pos_weight is None and opts.weight_file is None:
             return None
-        w = np.asarray(self.opts.pos_weight, dtype=np.float64)
-        shape = self.opts.pos_weight_shape
+        shape: tuple[int, ...] | None = opts.pos_weight_shape
+        if opts.weight_file is not None:  # a file: read with the shapes --pos-weight takes
+            arr = read_factors(self, opts.weight_file, "--pos-weight", self._pos_fits)
+            w, shape = arr.ravel(), arr.shape
+        else:
+            w = np.asarray(opts.pos_weight, dtype=np.float64)
         rank = len(self.preds.shape or ())  # > 2: broadcast against the array, as PyTorch
         if shape is not None and (len(shape) > 1 or (rank > 2 and len(w) not in (1, self.k))):
             self.pos_rows = _factors(w.reshape(shape), self, "--pos-weight", positive=True)
@@ -115,6 +125,19 @@ class Binary(Task):
             )
             raise OptionError(f"{where} {len(w)} values; expected 1 or one per column ({self.k})")
         return float(w[0]) if len(w) == 1 else w
+
+    def _pos_fits(self, values: np.ndarray) -> str | None:
+        """--pos-weight's shapes: one value, one per column (K,), or (N, 1) / (N, K) rows."""
+        if values.ndim <= 1:
+            k = self.k
+            return (
+                "one value"
+                if values.size == 1
+                else f"one per column ({k})"
+                if values.size == k
+                else None
+            )
+        return factor_fits(self, self.k, "--pos-weight")(values)
 
     def detector(self) -> KindDetector:
         return KindDetector(rows_sum_to_one=False, kinds=("probs",))

@@ -57,6 +57,25 @@ def element_factors(
     )
 
 
+def fitting_shape(
+    shape: tuple[int, ...], columns: int, rows: int | None, option: str
+) -> str | None:
+    """The shape factors of ``shape`` take against (rows, columns) elements, in words ("one
+    per row (2)"), or None when :func:`element_factors` refuses them."""
+    try:
+        w = element_factors(np.ones(shape), columns, rows, option)
+    except (InputError, OptionError):
+        return None
+    r, k = w.shape
+    if r == 1 and k == 1:
+        return "one value"
+    if r == 1:
+        return f"one per column ({k})"
+    if k == 1:
+        return f"one per row ({r})" if columns > 1 else f"one per sample ({r})"
+    return f"one per element ({r}, {k})"
+
+
 def ambiguous(option: str, n: int) -> OptionError:
     return OptionError(
         f"{option} has {n} values for {n} rows of {n} columns: one per row or one per column?",
