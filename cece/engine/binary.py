@@ -36,6 +36,7 @@ from cece.losses import sigmoid
 from cece.losses.broadcast import Rows, element_factors
 from cece.losses.sigmoid import binary_terms
 from cece.losses.terms import Terms
+from cece.losses.validate import pos_weights
 
 
 class Binary(Task):
@@ -113,10 +114,8 @@ class Binary(Task):
             w = np.asarray(opts.pos_weight, dtype=np.float64)
         rank = len(self.preds.shape or ())  # > 2: broadcast against the array, as PyTorch
         if shape is not None and (len(shape) > 1 or (rank > 2 and len(w) not in (1, self.k))):
-            self.pos_rows = _factors(w.reshape(shape), self, "--pos-weight", positive=True)
+            self.pos_rows = _factors(w.reshape(shape), self, "--pos-weight")
             return None
-        if not np.isfinite(w).all() or (w <= 0).any():
-            raise OptionError(f"--pos-weight must be > 0; got {', '.join(f'{v:g}' for v in w)}")
         if len(w) not in (1, self.k):
             where = (
                 f"--pos-weight {self.opts.weight_file}:"
@@ -124,7 +123,7 @@ class Binary(Task):
                 else "--pos-weight has"
             )
             raise OptionError(f"{where} {len(w)} values; expected 1 or one per column ({self.k})")
-        return float(w[0]) if len(w) == 1 else w
+        return pos_weights(w, "--pos-weight", self.k)  # any finite numbers, as PyTorch
 
     def _pos_fits(self, values: np.ndarray) -> str | None:
         """--pos-weight's shapes: one value, one per column (K,), or (N, 1) / (N, K) rows."""
@@ -354,7 +353,7 @@ class Binary(Task):
         )
 
 
-def _factors(values: np.ndarray, task: Binary, option: str = "--rescale", **rule) -> Rows:
+def _factors(values: np.ndarray, task: Binary, option: str = "--rescale") -> Rows:
     """--rescale / per-element --pos-weight against the (N, K) elements, sliced per block.
     Against an array of rank > 2 (N, d1, d2, ...: one sample per entry of the first axis, its
     elements flattened), factors that broadcast against the array's own shape (PyTorch's rule,
@@ -364,7 +363,7 @@ def _factors(values: np.ndarray, task: Binary, option: str = "--rescale", **rule
         with contextlib.suppress(ValueError):  # if not, the (N, K) rules decide
             values = np.broadcast_to(values, shape).reshape(shape[0], -1)
     rows = task.preds.source.rows
-    arr = element_factors(values, task.k, rows, option, **rule)
+    arr = element_factors(values, task.k, rows, option)
     k = task.k
     unsure = rows is None and np.ndim(values) == 1 and k > 1 and len(values) == k
     return Rows(arr, option, per_column_of=k if unsure else 0)

@@ -316,7 +316,7 @@ def _binary(
         preds, targets = preds.reshape(-1, 1), targets.reshape(-1, 1)
     n, k = preds.shape
     if per_element:
-        pw = broadcast.element_factors(pos_weight, k, n, "pos_weight", positive=True)
+        pw = broadcast.element_factors(pos_weight, k, n, "pos_weight")
     factors = None
     if rescale is not None:
         r = np.asarray(rescale)

@@ -199,11 +199,12 @@ def sample_weights(values: np.ndarray, start: int, name: str) -> np.ndarray:
     return w
 
 
-def positive_weights(values: object, option: str, columns: int) -> np.ndarray | float:
-    """``pos_weight``: finite and > 0, one value or one per column (a float for one)."""
+def pos_weights(values: object, option: str, columns: int) -> np.ndarray | float:
+    """``pos_weight``: finite numbers (0 and negative too: PyTorch's Loss.cpp takes any), one
+    value or one per column (a float for one)."""
     w = floats(values, option)
-    if not np.isfinite(w).all() or (w <= 0).any():
-        raise OptionError(f"{option} must be > 0; got {', '.join(f'{v:g}' for v in w)}")
+    if not np.isfinite(w).all():
+        raise OptionError(f"{option} must be finite numbers; got {', '.join(f'{v:g}' for v in w)}")
     if len(w) not in (1, columns):
         raise OptionError(f"{option} has {len(w)} values; expected 1 or one per column ({columns})")
     return float(w[0]) if len(w) == 1 else w
@@ -365,7 +366,7 @@ def binary_args(
         )
     unit_interval(t, 0, "targets", hint=BINARY_HINT, columns=x.ndim == 2)
     k = 1 if x.ndim == 1 else x.shape[1]
-    pw = None if pos_weight is None else positive_weights(pos_weight, "pos_weight", k)
+    pw = None if pos_weight is None else pos_weights(pos_weight, "pos_weight", k)
     return x, t, pw, sample_weight_arg(sample_weight, len(x))
 
 
@@ -385,16 +386,3 @@ def distribution_arg(
         hint=f'these look like logits: pass {option}="logits"',
     )
     return x
-
-
-def mask_values(mask: np.ndarray, name: str, *, start: int | None = None, column=None):
-    """An attention mask as booleans (True: scored), all 0 or 1; a column's block: row ``start``."""
-    check_numbers(mask, name, "a mask of 0 and 1")
-    bad = (mask != 0) & (mask != 1)
-    if bad.any():
-        at = np.unravel_index(int(np.argmax(bad)), mask.shape)
-        value, row = describe(mask[at].item()), None if start is None else start + int(at[0])
-        where = "" if row is not None else f" at {list(map(int, at))}"
-        message = f"mask value {value}{where}; expected 0 or 1"
-        raise InputError(name, message, row=row, column=column)
-    return mask != 0
