@@ -271,6 +271,14 @@ def class_weights(task: Task) -> np.ndarray | None:
     return w
 
 
+def weights_warning(task: Task, summary: Summary) -> None:
+    """The mean's denominator 0 (weights all 0, or negative ones that cancel) or overflowed:
+    a warning (JSON ``warnings``; an error under --strict), for every loss command."""
+    found = checks.denominator_warning(summary.count, summary.weight_sum, summary.mean)
+    if found is not None and task.opts.reduction == "mean":
+        task.diag.warn(found[0], hint=found[1])
+
+
 def clip_warning(task: Task, summary: Summary, eps: float | None) -> None:
     """Only clips that move the loss beyond rounding are counted (``losses.terms.clip_moves``):
     a tree model's exact 1.0 on the true class is no reason to warn, a 0.0 on it is."""
