@@ -234,6 +234,16 @@ def as_array(x: object, name: str, expected: str = "numbers") -> np.ndarray:
     return a
 
 
+def not_empty(x: np.ndarray, name: str, class_axis: int = -1) -> None:
+    """``no samples: shape (0, 3)``, ``no prediction columns: shape (2, 0)``: CLI and library."""
+    if x.size or x.ndim == 0:
+        return
+    shape, axis = tuple(x.shape), (class_axis if -x.ndim <= class_axis < x.ndim else -1) % x.ndim
+    if x.ndim == 1 or 0 in shape[:axis] + shape[axis + 1 :]:
+        raise InputError(name, f"no samples: shape {shape}; expected at least one row")
+    raise InputError(name, f"no prediction columns: shape {shape}")
+
+
 def predictions(
     x: np.ndarray,
     name: str,
@@ -346,7 +356,8 @@ def binary_args(
     check_range(focal_gamma, 0.0, math.inf, "focal_gamma")
     check_range(focal_alpha, 0.0, 1.0, "focal_alpha")  # α and 1 − α weigh the two classes
     x = as_array(preds, name)
-    if x.ndim not in (1, 2) or (x.ndim == 2 and x.shape[1] == 0):
+    not_empty(x, name)
+    if x.ndim not in (1, 2):
         raise InputError(
             name, f"has shape {x.shape}; expected (N,) or (N, K): one or K scores per sample"
         )
@@ -376,7 +387,8 @@ def distribution_arg(
     """Rows of a distribution (``entropy``, ``kl_divergence``), checked: an (N, C) array."""
     check_choice(kind, KINDS, option)
     x = as_array(p, name)
-    if x.ndim != 2 or x.shape[1] == 0:
+    not_empty(x, name)
+    if x.ndim != 2:
         raise InputError(name, f"has shape {x.shape}; expected (N, C): one distribution per row")
     predictions(
         x,
