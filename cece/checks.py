@@ -22,6 +22,7 @@ import numpy as np
 from cece.errors import InputError, StrictError, stderr_prefix
 from cece.losses import validate
 from cece.losses.domain import logit_values
+from cece.losses.terms import degenerate_denominator
 from cece.losses.validate import (
     check_finite,
     check_range,
@@ -32,6 +33,7 @@ from cece.losses.validate import (
 
 __all__ = [
     "ALL_IGNORED",
+    "DENOMINATOR",
     "ROUNDED_SUM_TOL",
     "ROW_SUM_TOL",
     "Decided",
@@ -42,6 +44,7 @@ __all__ = [
     "check_finite",
     "check_range",
     "class_weights",
+    "denominator_warning",
     "dense_targets",
     "index_targets",
     "logit_values",
@@ -56,6 +59,22 @@ ROW_SUM_TOL = 1e-3  # detection tolerance (CONTRACT §2)
 # as much as logits: --from auto refuses them, naming --from.
 ROUNDED_SUM_TOL = 0.1
 ALL_IGNORED = "every sample is ignored; the mean loss is nan"  # the warning, said once
+DENOMINATOR = "the weights of the counted samples sum to "  # how denominator_warning begins
+
+
+def denominator_warning(count: int, weight_sum: float, mean: float) -> tuple[str, str] | None:
+    """(warning, hint) when the mean's denominator is 0 or overflowed (the library raises
+    the same :func:`~cece.losses.terms.degenerate_denominator`), else None: said of a whole
+    run's sums (a shard's own sums may be 0 where the merged ones are not)."""
+    problem = degenerate_denominator(count, weight_sum)
+    if problem is None:
+        return None
+    hint = (
+        "--reduction sum gives the weighted sum"
+        if weight_sum == 0
+        else "scale the weights down: the mean does not change"
+    )
+    return f"{problem}; the mean loss is {mean}", hint
 
 
 # -- diagnostics ------------------------------------------------------------------------------------

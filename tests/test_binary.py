@@ -307,8 +307,8 @@ def test_probabilities_passed_as_logits_warn():
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--pos-weight", "0"], "--pos-weight must be > 0; got 0"),
-        (["--pos-weight", "-1,2"], "--pos-weight must be > 0; got -1, 2"),
+        (["--pos-weight", "nan"], "--pos-weight must be finite numbers; got nan"),
+        (["--pos-weight", "-1,inf"], "--pos-weight must be finite numbers; got -1, inf"),
         (["--pos-weight", "1,2,3"], "--pos-weight has 3 values; expected 1 or one per column (2)"),
         (["--threshold", "1.5"], "--threshold must be in [0, 1]; got 1.5"),
     ],

@@ -432,14 +432,14 @@ CASES = [
         hint=LOGITS,
     ),
     case(
-        "binary-pos-weight-0",
-        "binary bin_preds.csv labels3.csv --pos-weight 0",
-        "--pos-weight must be > 0; got 0",
+        "binary-pos-weight-nan",
+        "binary bin_preds.csv labels3.csv --pos-weight nan",
+        "--pos-weight must be finite numbers; got nan",
     ),
     case(
-        "binary-pos-weight-negative",
-        "binary bin_preds.csv labels3.csv --pos-weight -1",
-        "--pos-weight must be > 0; got -1",
+        "binary-pos-weight-inf",
+        "binary bin_preds.csv labels3.csv --pos-weight -inf",
+        "--pos-weight must be finite numbers; got -inf",
     ),
     case(
         "binary-pos-weight-length",

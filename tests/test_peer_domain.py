@@ -82,11 +82,14 @@ def test_negative_class_weights_library_equals_cli(write):
 
 
 def test_class_weights_summing_to_zero_divide_as_pytorch(kernel_path):
-    # Σ w_{y_n} = -3 + 3 = 0 with a non-zero numerator: PyTorch gives -inf (x / 0)
+    # Σ w_{y_n} = -3 + 3 = 0 with a non-zero numerator: PyTorch gives -inf (x / 0); the CLI
+    # gives it with a warning, the library refuses (tests/test_denominators.py)
     x, y = [[1.0, 2, 3], [2, 4, 6]], [0, 2]
-    assert cece.categorical_cross_entropy(np.array(x), np.array(y), weight=[-3, 3, 3]) == -math.inf
+    with pytest.raises(cece.errors.CeceError, match="sum to 0"):
+        cece.categorical_cross_entropy(np.array(x), np.array(y), weight=[-3, 3, 3])
     run = run_cece("categorical", json.dumps(x), json.dumps(y), "--weight=-3,3,3", "-q")
     assert run.code == 0 and float(run.out) == -math.inf
+    assert "cece: warning: the weights of the counted samples sum to 0" in run.err
 
 
 def test_class_weights_must_be_finite():

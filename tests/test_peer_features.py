@@ -389,9 +389,9 @@ def error_lines(run) -> list[str]:
                 "--from",
                 "logits",
                 "--pos-weight",
-                "[[1,2],[0,1]]",
+                "[[1,2],[NaN,1]]",
             ),
-            ["cece: error: --pos-weight must be > 0; found 0"],
+            ["cece: error: --pos-weight must be finite numbers"],
         ),
         (
             (

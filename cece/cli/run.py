@@ -64,7 +64,7 @@ def categorical_options(loss: dict) -> LossOptions:
     """``cece categorical``'s loss options (and ``cece compare``'s), from the parsed values."""
     return options_from(
         loss,
-        weight=parse_numbers(loss["weight"], "--weight"),
+        weight=None if _file(loss["weight"]) else parse_numbers(loss["weight"], "--weight"),
         ignore_index=loss["ignore_index"],
         renormalize=loss["renormalize"],
         classes=parse_names(loss["classes"]),
@@ -94,7 +94,8 @@ def run_binary(
 
 def binary_options(loss: dict) -> LossOptions:
     """``cece binary``'s loss options (and ``cece compare --binary``'s), from the parsed values."""
-    pw = None if loss["pos_weight"] is None else factors.load(loss["pos_weight"], "--pos-weight")
+    spec = loss["pos_weight"]  # a file is read by the task, which knows the shapes it takes
+    pw = None if spec is None or _file(spec) else factors.load(spec, "--pos-weight")
     return options_from(
         loss,
         pos_weight=None if pw is None else tuple(pw.ravel().tolist()),
@@ -161,6 +162,7 @@ def run(
 
         given = opts.to_json(tuple(provenance.DEFINITION))
         keys = provenance.known_before_run(given)
+        keys = tuple(k for k in keys if k != "weight") if opts.weight_file else keys  # read later
         provenance.check_baseline_definition(str(out.baseline), baseline, given, keys)
     keep = out.keep(opts.reduction)
     diag = Diagnostics(strict=out.strict, quiet_notes=RUN.notes_hidden(out.quiet))

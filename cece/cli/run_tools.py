@@ -53,7 +53,12 @@ def run_explain(
         ):
             if value:
                 raise OptionError(f"{option} applies to categorical cross-entropy, not binary")
-        opts = options_from(loss, pos_weight=parse_numbers(loss["pos_weight"], "--pos-weight"))
+        pw = loss["pos_weight"]  # a file is read by the task, which knows the shapes it takes
+        opts = options_from(
+            loss,
+            pos_weight=None if _file(pw) else parse_numbers(pw, "--pos-weight"),
+            weight_file=_file(pw),
+        )
     else:
         if loss["pos_weight"] is not None:
             raise OptionError(
@@ -62,7 +67,8 @@ def run_explain(
             )
         opts = options_from(
             loss,
-            weight=parse_numbers(loss["weight"], "--weight"),
+            weight=None if _file(loss["weight"]) else parse_numbers(loss["weight"], "--weight"),
+            weight_file=_file(loss["weight"]),
             ignore_index=loss["ignore_index"],
             renormalize=loss["renormalize"],
             classes=parse_names(loss["classes"]),
@@ -87,6 +93,12 @@ def run_explain(
         else:
             views.explanation(ex, result, row, stream)
     return ExitCode.OK
+
+
+def _file(text: str | None) -> str | None:
+    from cece.io import readers
+
+    return text if text is not None and readers.exists(text) else None
 
 
 def _explain_binary(loss_type: str | None, preds: str, labels: str | None, loss: dict) -> bool:

@@ -20,7 +20,9 @@ from cece.engine.task import (
     check_common,
     clip_warning,
     column_factors,
+    factor_fits,
     layout_json,
+    read_factors,
     rescale_column,
     sample_weights,
     state_layout,
@@ -28,12 +30,13 @@ from cece.engine.task import (
     weight_sources,
 )
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import evidence, factors, inputs, labels
+from cece.io import evidence, inputs, labels
 from cece.io.labels import POSITIVE_HINT
 from cece.losses import sigmoid
 from cece.losses.broadcast import Rows, element_factors
 from cece.losses.sigmoid import binary_terms
 from cece.losses.terms import Terms
+from cece.losses.validate import pos_weights
 
 
 class Binary(Task):
@@ -74,13 +77,6 @@ class Binary(Task):
         )
         self.k = k = preds.n_classes
         self.elements = k if opts.elementwise else 1
-        self.pos_rows: Rows | None = None  # --pos-weight per row or element
-        self.pos_weight = self._pos_weight()
-        self.rescale = (  # None also for a PREDS column (column_factors)
-            None
-            if opts.rescale is None or "rescale" in preds.source.parts
-            else _factors(factors.load(opts.rescale, "--rescale"), self)
-        )
         self.n_columns = 2 if k == 1 else k
         self.classes = ["0", "1"] if k == 1 else preds.classes
         self.sources = [preds.source]
@@ -89,6 +85,16 @@ class Binary(Task):
         self.sources += weight_sources(opts, preds)
         evidence.settle_headers(self.sources)
         state_layout(self)
+        self.pos_rows: Rows | None = None  # --pos-weight per row or element
+        self.pos_weight = self._pos_weight()
+        self.rescale = (  # None also for a PREDS column (column_factors)
+            None
+            if opts.rescale is None or "rescale" in preds.source.parts
+            else _factors(
+                read_factors(self, opts.rescale, "--rescale", factor_fits(self, k, "--rescale")),
+                self,
+            )
+        )
         self.negatives: set = set()  # labels other than --positive (at most one)
         self.lock = threading.Lock()
         self.row_sums = RowSums(tol=checks.ROW_SUM_TOL)  # rows of K ≥ 2 probabilities ≠ 1
@@ -97,16 +103,19 @@ class Binary(Task):
         self.hard_preds = True  # every prediction exactly 0 or 1 (labels given as PREDS?)
 
     def _pos_weight(self) -> np.ndarray | float | None:
-        if self.opts.pos_weight is None:
+        opts = self.opts
+        if opts.pos_weight is None and opts.weight_file is None:
             return None
-        w = np.asarray(self.opts.pos_weight, dtype=np.float64)
-        shape = self.opts.pos_weight_shape
+        shape: tuple[int, ...] | None = opts.pos_weight_shape
+        if opts.weight_file is not None:  # a file: read with the shapes --pos-weight takes
+            arr = read_factors(self, opts.weight_file, "--pos-weight", self._pos_fits)
+            w, shape = arr.ravel(), arr.shape
+        else:
+            w = np.asarray(opts.pos_weight, dtype=np.float64)
         rank = len(self.preds.shape or ())  # > 2: broadcast against the array, as PyTorch
         if shape is not None and (len(shape) > 1 or (rank > 2 and len(w) not in (1, self.k))):
-            self.pos_rows = _factors(w.reshape(shape), self, "--pos-weight", positive=True)
+            self.pos_rows = _factors(w.reshape(shape), self, "--pos-weight")
             return None
-        if not np.isfinite(w).all() or (w <= 0).any():
-            raise OptionError(f"--pos-weight must be > 0; got {', '.join(f'{v:g}' for v in w)}")
         if len(w) not in (1, self.k):
             where = (
                 f"--pos-weight {self.opts.weight_file}:"
@@ -114,7 +123,20 @@ class Binary(Task):
                 else "--pos-weight has"
             )
             raise OptionError(f"{where} {len(w)} values; expected 1 or one per column ({self.k})")
-        return float(w[0]) if len(w) == 1 else w
+        return pos_weights(w, "--pos-weight", self.k)  # any finite numbers, as PyTorch
+
+    def _pos_fits(self, values: np.ndarray) -> str | None:
+        """--pos-weight's shapes: one value, one per column (K,), or (N, 1) / (N, K) rows."""
+        if values.ndim <= 1:
+            k = self.k
+            return (
+                "one value"
+                if values.size == 1
+                else f"one per column ({k})"
+                if values.size == k
+                else None
+            )
+        return factor_fits(self, self.k, "--pos-weight")(values)
 
     def detector(self) -> KindDetector:
         return KindDetector(rows_sum_to_one=False, kinds=("probs",))
@@ -337,7 +359,7 @@ class Binary(Task):
         )
 
 
-def _factors(values: np.ndarray, task: Binary, option: str = "--rescale", **rule) -> Rows:
+def _factors(values: np.ndarray, task: Binary, option: str = "--rescale") -> Rows:
     """--rescale / per-element --pos-weight against the (N, K) elements, sliced per block.
     Against an array of rank > 2 (N, d1, d2, ...: one sample per entry of the first axis, its
     elements flattened), factors that broadcast against the array's own shape (PyTorch's rule,
@@ -347,7 +369,7 @@ def _factors(values: np.ndarray, task: Binary, option: str = "--rescale", **rule
         with contextlib.suppress(ValueError):  # if not, the (N, K) rules decide
             values = np.broadcast_to(values, shape).reshape(shape[0], -1)
     rows = task.preds.source.rows
-    arr = element_factors(values, task.k, rows, option, **rule)
+    arr = element_factors(values, task.k, rows, option)
     k = task.k
     unsure = rows is None and np.ndim(values) == 1 and k > 1 and len(values) == k
     return Rows(arr, option, per_column_of=k if unsure else 0)

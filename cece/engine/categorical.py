@@ -20,6 +20,7 @@ from cece.engine.task import (
     Records,
     Task,
     check_common,
+    class_weights,
     clip_warning,
     ignored_as_given,
     layout_json,
@@ -102,9 +103,9 @@ class Categorical(Task):
         self.n_columns, self.classes = preds.n_classes, preds.classes
         self.label_map: dict[int, int] | None = None
         self.one_row = False  # 1-D predictions read as one sample (dense targets must sum to 1)
-        state_layout(self, *self._layout_checks())
-        self.weight = self._class_weights()
-        self.rescale = None if opts.rescale is None else sample_factors(opts.rescale, preds)
+        state_layout(self, *self._layout_checks(), *(self.seq.inferred if self.seq else []))
+        self.weight = class_weights(self)
+        self.rescale = None if opts.rescale is None else sample_factors(self, opts.rescale)
         if self.labels.form == "dense" and opts.ignore_index is not None:
             raise OptionError(
                 "--ignore-index applies to class-index labels, not to dense "
@@ -165,17 +166,6 @@ class Categorical(Task):
                 f"--labels-as applies to integer labels; {lab.name} holds {lab.form}s"
             )
         return found
-
-    def _class_weights(self) -> np.ndarray | None:
-        if self.opts.weight is None:
-            return None
-        w = checks.class_weights(np.asarray(self.opts.weight), "--weight")
-        if len(w) != self.n_columns:
-            where = (
-                f"--weight {self.opts.weight_file}:" if self.opts.weight_file else "--weight has"
-            )
-            raise OptionError(f"{where} {len(w)} values; expected one per class ({self.n_columns})")
-        return w
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         checks.check_explicit_kind(

@@ -74,6 +74,8 @@ class Entropy(Task):
     def settle(self) -> None:
         """Headers settled across the inputs (and stated); the class names they give."""
         state_layout(self)
+        o = self.opts
+        self.rescale = None if o.rescale is None else sample_factors(self, o.rescale)
         inputs.refresh_classes(self.preds, None)
         self.classes = self.preds.classes
 
@@ -89,7 +91,6 @@ class Entropy(Task):
             weight_col=weight_column(o),
             rescale_col=rescale_column(o),
         )
-        self.rescale = None if o.rescale is None else sample_factors(o.rescale, self.preds)
         self.n_columns, self.classes = self.preds.n_classes, self.preds.classes
         self.elements = self.n_columns if o.elementwise else 1
         self.sources = [self.preds.source, *weight_sources(o, self.preds)]

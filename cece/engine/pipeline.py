@@ -20,7 +20,7 @@ from cece import _native as kernels
 from cece.checks import KindDetector
 from cece.engine.reduce import LossLog, Summary, Worst, block_moments, histogram
 from cece.engine.result import Result
-from cece.engine.task import ClassCounts, Records, Task
+from cece.engine.task import ClassCounts, Records, Task, weights_warning
 from cece.errors import CeceError, InputError
 from cece.io import bfloat16, blocks
 from cece.losses.terms import Terms
@@ -347,6 +347,7 @@ class Pass:
         task, opts = self.task, self.opts
         assert self.kind is not None  # every input has a first block (empty ones are errors)
         task.finish(self.kind, detector, self.summary)
+        weights_warning(task, self.summary)
         sequences, sequence_stats = task.sequence_report(self.sequences, self.summary)
         described = task.describe(self.kind, detector is not None, self.rows)
         if read := layouts(task):

@@ -22,6 +22,7 @@ from cece.io import sequences as ids
 from cece.io import weights
 from cece.io.blocks import Source
 from cece.io.inputs import Predictions
+from cece.io.layout import Inference
 from cece.losses import sequences
 from cece.losses.terms import Terms
 from cece.options import LossOptions
@@ -39,6 +40,7 @@ class Setup:
     count: int | None = None  # sequences, when known before the run
     source: Source | None = None  # ids: a file read beside PREDS
     counts: list[ids.Counts] = field(default_factory=list)  # --bytes, --words
+    inferred: list[Inference] = field(default_factory=list)  # the files' layouts, stated
 
     def sums(self) -> Sums | None:
         """A fresh accumulator for one pass (only --per-sequence needs one)."""
@@ -91,7 +93,7 @@ def setup(
     if spec is not None:
         found = Setup("ids", per, name=f"{preds.name}: column {spec!r}", spec=spec)
         if not ids_column:
-            found.source, found.count = ids.open_ids(spec, preds, opts.stdin_format)
+            found.source, found.count, found.inferred = ids.open_ids(spec, preds, opts.stdin_format)
             found.name = found.source.name
     elif len(samples) >= 2:
         inner = int(np.prod(samples[1:]))
@@ -101,6 +103,7 @@ def setup(
     for option, spec_ in (("--bytes", opts.bytes), ("--words", opts.words)):
         c = ids.open_counts(spec_, option, opts.stdin_format, found.count)
         found.counts += [c] if c is not None else []
+        found.inferred += c.inferred if c is not None else []
     per_counts = any(c.per_sequence is not None for c in found.counts)
     if spec is None and len(samples) < 2 and (per or per_counts):
         raise OptionError(

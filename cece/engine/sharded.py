@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from cece.checks import ALL_IGNORED, Diagnostics
+from cece.checks import ALL_IGNORED, DENOMINATOR, Diagnostics, denominator_warning
 from cece.engine import fold, shards
 from cece.engine.result import Result
 from cece.engine.shards import PER_ROW
@@ -164,12 +164,23 @@ def _say(
     if merged is not None:
         pattern = str(names.get("preds") or parts[0].shard.preds)
         diag.note(shards.kind_note(parts, merged, pattern, task_class.noun))
-    result.warnings = [w for w in result.warnings if w != ALL_IGNORED]
+
+    def merged_only(w: str) -> bool:  # said of the merged sums, not of a shard's
+        return w == ALL_IGNORED or w.startswith(DENOMINATOR)
+
+    result.warnings = [w for w in result.warnings if not merged_only(w)]
     if result.summary.count == 0 and result.summary.ignored:
         result.warnings.append(ALL_IGNORED)
+    s = result.summary
+    zero = (
+        denominator_warning(s.count, s.weight_sum, s.mean) if result.reduction == "mean" else None
+    )
     for part in parts:
         for warning in part.result.warnings if part.result else []:
-            if warning != ALL_IGNORED:
+            if not merged_only(warning):
                 diag.warn(warning, hint=part.hints.get(warning))
     if ALL_IGNORED in result.warnings:
         diag.warn(ALL_IGNORED)
+    if zero is not None:
+        result.warnings.append(zero[0])
+        diag.warn(*zero[:1], hint=zero[1])

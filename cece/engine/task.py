@@ -18,7 +18,7 @@ from cece.engine.reduce import Summary
 from cece.errors import OptionError
 from cece.io import blocks, evidence, factors, inputs, weights
 from cece.io.layout import Inference
-from cece.losses.broadcast import Rows, element_factors
+from cece.losses.broadcast import Rows, element_factors, fitting_shape
 from cece.losses.terms import Terms, default_eps
 from cece.options import Keep, LossOptions
 
@@ -208,16 +208,75 @@ def column_factors(task: Task, block: dict, start: int) -> np.ndarray:
     return r.reshape(-1, 1)
 
 
-def sample_factors(spec: str, preds: inputs.Predictions) -> Rows | None:
+def sample_factors(task: Task, spec: str) -> Rows | None:
     """``--rescale`` of a per-sample loss: one value, one per sample ((N,), (N, 1), or the
     predictions' sample shape, e.g. (B, T) for (B, T, V) logits), sliced per block."""
+    preds = task.preds
     if "rescale" in preds.source.parts:
         return None  # a column of PREDS (column_factors)
-    arr = factors.load(spec, "--rescale")
+    arr = read_factors(task, spec, "--rescale", factor_fits(task, 1, "--rescale"))
     samples = preds.sample_shape
     if samples is not None and len(samples) > 1 and arr.shape == samples:
         arr = arr.reshape(-1)
     return Rows(element_factors(arr, 1, preds.source.rows, "--rescale"), "--rescale")
+
+
+def read_factors(task: Task, spec: str, option: str, fits: factors.Fits) -> np.ndarray:
+    """A FILE|LIST option's factors (``--rescale``, ``--pos-weight``, ``--weight``), a table
+    read with the labels' layout rules (a pandas index column skipped, a first row ``0``
+    settled by the shapes that ``fits``), its layout stated as the inputs' is."""
+    arr, found = factors.read(
+        spec, option, fits, header=task.opts.header, stdin_format=task.opts.stdin_format
+    )
+    known = {(i.file, i.what, i.detail) for i in task.inferred}
+    for inference in found:
+        if (inference.file, inference.what, inference.detail) not in known:
+            task.inferred.append(inference)
+            task.diag.note(inference.note())
+    return arr
+
+
+def factor_fits(task: Task, columns: int, option: str) -> factors.Fits:
+    """Whether factors of a shape meet the (N, ``columns``) elements (the rows counted only
+    when a file's first row must be settled)."""
+
+    def fits(values: np.ndarray) -> str | None:
+        rows = task.preds.source.rows
+        rows = evidence.source_rows(task.preds.source) if rows is None else rows
+        return fitting_shape(values.shape, columns, rows, option)
+
+    return fits
+
+
+def class_weights(task: Task) -> np.ndarray | None:
+    """``--weight``: one finite weight per class (negative ones too, as PyTorch allows), as
+    typed or from a file (read with the labels' layout rules); None when not given."""
+    opts, c = task.opts, task.n_columns
+    if opts.weight is None and opts.weight_file is None:
+        return None
+
+    def fits(values: np.ndarray) -> str | None:
+        one = values.size == c and (values.ndim <= 1 or 1 in values.shape)
+        return f"one per class ({c})" if one else None
+
+    values = (
+        np.asarray(opts.weight, dtype=np.float64)
+        if opts.weight_file is None
+        else read_factors(task, opts.weight_file, "--weight", fits).ravel()
+    )
+    w = checks.class_weights(values, "--weight")
+    if len(w) != c:
+        where = f"--weight {opts.weight_file}:" if opts.weight_file else "--weight has"
+        raise OptionError(f"{where} {len(w)} values; expected one per class ({c})")
+    return w
+
+
+def weights_warning(task: Task, summary: Summary) -> None:
+    """The mean's denominator 0 (weights all 0, or negative ones that cancel) or overflowed:
+    a warning (JSON ``warnings``; an error under --strict), for every loss command."""
+    found = checks.denominator_warning(summary.count, summary.weight_sum, summary.mean)
+    if found is not None and task.opts.reduction == "mean":
+        task.diag.warn(found[0], hint=found[1])
 
 
 def clip_warning(task: Task, summary: Summary, eps: float | None) -> None:

@@ -1,18 +1,34 @@
-"""An option's array of factors (``--rescale FILE|LIST``, ``--pos-weight``), read whole with its
-shape: a ``.npy``/``.npz``/``.safetensors`` array as stored, a text table as rows × columns
-(one column: a vector), or an inline literal: ``2``, ``1,2,3`` or nested JSON ``[[1], [2]]``.
-How the shape meets the elements is :func:`cece.losses.broadcast.element_factors`."""
+"""An option's array of factors (``--rescale FILE|LIST``, ``--pos-weight``, ``--weight``), read
+whole with its shape: a ``.npy``/``.npz``/``.safetensors`` array as stored, a text table as rows ×
+columns (one column: a vector), or an inline literal: ``2``, ``1,2,3`` or nested JSON
+``[[1], [2]]``. How the shape meets the elements is :func:`cece.losses.broadcast.element_factors`.
+
+A table is read with the labels' layout rules (:mod:`cece.io.layout`): pandas' index column
+is skipped (:func:`value_columns`, shared with ``--sample-weight`` and ``--sequence-ids``), and a
+first row that may be pandas' header or data (``pd.Series([2, 3]).to_csv(index=False)`` writes
+``0``, ``2``, ``3``) is settled by the shapes the option takes here (``fits``): the one reading
+that fits is taken and stated; when both fit, cece refuses, naming ``--header``/``--no-header``.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 
 from cece.errors import CeceError, InputError
 from cece.io import bfloat16, readers
 from cece.io.arrays import ArrayInput
+from cece.io.arrow import ArrowTable
+from cece.io.columns import index_columns
+from cece.io.layout import HEADER_HINT, Inference
+from cece.io.text import TextTable
 from cece.io.window import whole_rows
+
+# The shape a reading's values would have for the option: a phrase ("one per row (2)"), or
+# None when it takes no such shape.
+Fits = Callable[[np.ndarray], str | None]
 
 
 def is_column(text: str) -> bool:
@@ -29,23 +45,106 @@ def is_column(text: str) -> bool:
 
 
 def load(text: str, option: str) -> np.ndarray:
-    """The factors ``text`` names or spells, as float64 with their shape (a file read whole,
-    also inside a row window: factors may be per column, which a window must not cut)."""
+    """The factors ``text`` names or spells, as float64 with their shape (see :func:`read`)."""
+    return read(text, option)[0]
+
+
+def read(
+    text: str,
+    option: str,
+    fits: Fits | None = None,
+    *,
+    header: bool | None = None,
+    stdin_format: str = "csv",
+) -> tuple[np.ndarray, list[Inference]]:
+    """The factors ``text`` names or spells, as float64 with their shape, and what was inferred
+    about the file's layout (a note each). A file is read whole, also inside a row window:
+    factors may be per column, which a window must not cut."""
     if readers.exists(text):
         with whole_rows():
-            data = readers.load(readers.resolve(text))
+            data = readers.load(readers.resolve(text), stdin_format=stdin_format)
         if isinstance(data, ArrayInput):
             arr = bfloat16.numbers(data).array
             if arr.dtype.kind not in "iufb":
                 raise InputError(data.name, f"holds {arr.dtype} values; expected numbers")
-            return np.asarray(arr, dtype=np.float64)
+            return np.asarray(arr, dtype=np.float64), []
         if not hasattr(data, "ncols"):
             raise InputError(data.name, f"expected an array or a table of numbers for {option}")
-        cols = list(range(data.ncols))
-        parts = [b.floats for b in data.blocks(cols, [])]
-        table = np.concatenate(parts) if parts else np.empty((0, len(cols)))
-        table = table.reshape(-1, len(cols))
-        return table[:, 0] if len(cols) == 1 else table
+        return table_values(data, option, fits, header=header)
+    return _literal(text, option), []
+
+
+def table_values(
+    data, option: str, fits: Fits | None, *, header: bool | None = None
+) -> tuple[np.ndarray, list[Inference]]:
+    """A table's values (one column: a vector; more: rows × columns) read with the labels'
+    layout rules, and what was inferred."""
+    if header is not None and isinstance(data, TextTable):
+        flag = "--header" if header else "--no-header"
+        data.set_header(header, f"first row read as {'a header' if header else 'data'} ({flag})")
+    if isinstance(data, TextTable) and data.pending is not None:
+        _settle_header(data, option, fits)
+    values = _values(data, value_columns(data))
+    return values, list(getattr(data, "inferred", []))
+
+
+def value_columns(data) -> list[int]:
+    """A table's columns of values: all but pandas' row index (``to_csv``'s unnamed first
+    column of integers, ``reset_index()``'s ``index``, Parquet's ``__index_level_0__``), each
+    skipped column stated in ``data.inferred``. The one rule for every FILE option's table."""
+    cols = list(range(data.ncols))
+    if isinstance(data, TextTable | ArrowTable):
+        skipped = index_columns(data, cols)
+        data.inferred.extend(skipped.values())
+        cols = [c for c in cols if c not in skipped]
+    return cols
+
+
+def _values(data, cols: list[int]) -> np.ndarray:
+    if not cols:
+        raise InputError(data.name, "no columns of numbers")
+    parts = [b.floats for b in data.blocks(cols, [])]
+    table = np.concatenate(parts) if parts else np.empty((0, len(cols)))
+    table = table.reshape(-1, len(cols))
+    return table[:, 0] if len(cols) == 1 else table
+
+
+def _settle_header(table: TextTable, option: str, fits: Fits | None) -> None:
+    """A first row that is pandas' header as much as data (``0`` above integers): the reading
+    whose values take a shape the option takes here decides; both, or none known: refuse."""
+    first = table.pending
+    readings: dict[bool, tuple[int, str | None]] = {}
+    for header in (True, False):
+        table.set_header(header)
+        skipped = index_columns(table, list(range(table.ncols))) if header else {}
+        values = _values(table, [c for c in range(table.ncols) if c not in skipped])
+        readings[header] = (values.size, fits(values) if fits is not None else "")
+    (n_h, as_header), (n_d, as_data) = readings[True], readings[False]
+    if as_header is not None and as_data is not None:
+        shapes = f" ({n_h} values {as_header}, or {n_d} values {as_data})" if fits else ""
+        raise InputError(
+            table.name,
+            f"is the first row ({first}) a header, as pandas writes one, or data? Both "
+            f"readings fit {option}{shapes}, and they give different factors",
+            hint=HEADER_HINT,
+        )
+    if as_header is not None:
+        why = (
+            f"first row {first} read as a header (as pandas writes one): its {n_h} values "
+            f"are {as_header} for {option}; as data, {n_d} values fit no shape it takes here"
+        )
+        table.set_header(True, why)
+    elif as_data is not None:
+        why = (
+            f"first row {first} read as data: its {n_d} values are {as_data} for {option}; "
+            f"as a header, {n_h} values fit no shape it takes here"
+        )
+        table.set_header(False, why)
+    else:  # neither: the values as written, and the option's own check says what it takes
+        table.set_header(False)
+
+
+def _literal(text: str, option: str) -> np.ndarray:
     try:
         value = json.loads(text)
     except ValueError:

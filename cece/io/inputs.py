@@ -29,6 +29,7 @@ from cece.io.jsonl import JsonlTable
 from cece.io.lazy import WINDOW
 from cece.io.records import label_candidates, label_field, pred_columns
 from cece.io.text import TextTable
+from cece.losses import validate
 
 
 @dataclass
@@ -159,12 +160,7 @@ def _check_window(arr: np.ndarray, name: str, binary: bool, class_axis: int) -> 
 
 
 def _check_not_empty(arr: np.ndarray, name: str) -> None:
-    if arr.size or arr.ndim == 0:
-        return
-    shape = tuple(arr.shape)
-    if arr.ndim == 1 or 0 in shape[:-1]:
-        raise InputError(name, f"no samples: shape {shape}; expected at least one row")
-    raise InputError(name, f"no prediction columns: shape {shape}")
+    validate.not_empty(arr, name)  # one rule with the library's
 
 
 def as_columns(arr: np.ndarray) -> np.ndarray:

@@ -11,18 +11,17 @@ JSON list), in the order of the sequences.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from cece.errors import InputError, OptionError
-from cece.io import bfloat16, readers
+from cece.io import bfloat16, factors, readers
 from cece.io.arrays import ArrayInput
-from cece.io.arrow import ArrowTable
-from cece.io.blocks import ROWS, Source, source_blocks
-from cece.io.columns import index_columns
+from cece.io.blocks import Source
+from cece.io.evidence import source_rows
 from cece.io.inputs import Predictions
-from cece.io.text import TextTable
+from cece.io.layout import Inference
 from cece.losses import sequences
 
 PART = "sequence_ids"  # the blocks' part that holds the ids (a file, or a PREDS column)
@@ -36,6 +35,7 @@ class Counts:
     spec: str
     total: int
     per_sequence: np.ndarray | None = None
+    inferred: list[Inference] = field(default_factory=list)  # the file's layout, stated
 
     def to_json(self) -> dict:
         return {
@@ -45,28 +45,34 @@ class Counts:
         }
 
 
-def vector(spec: str, stdin_format: str, what: str) -> tuple[str, np.ndarray]:
+def vector(
+    spec: str, stdin_format: str, what: str, option: str, fits: factors.Fits | None
+) -> tuple[str, np.ndarray, list[Inference]]:
     """A file (or literal) of one number a row, read whole: an array's values in C order, or
-    a table's one column (a pandas index column is skipped, as for sample weights)."""
+    a table's one column, read with the labels' layout rules (:func:`cece.io.factors.
+    table_values`: a pandas index column skipped, a header ``0`` settled by ``fits``); and
+    what was inferred about its layout."""
     data = readers.load(readers.resolve(spec), stdin_format=stdin_format)
     if isinstance(data, ArrayInput):
-        return data.name, np.asarray(bfloat16.numbers(data).array)
-    cols = list(range(data.ncols))
-    if isinstance(data, TextTable | ArrowTable):
-        skipped = index_columns(data, cols)
-        cols = [c for c in cols if c not in skipped]
-    if len(cols) != 1:
-        raise InputError(data.name, f"{len(cols)} columns; expected 1 column of {what}")
-    src = Source(data.name, data, {"v": cols})
-    parts = [np.asarray(b["v"]).ravel() for b in source_blocks(src, ROWS)]
-    return data.name, np.concatenate(parts) if parts else np.zeros(0)
+        return data.name, np.asarray(bfloat16.numbers(data).array), []
+    arr, inferred = factors.table_values(data, option, fits)
+    if arr.ndim != 1:
+        raise InputError(data.name, f"{arr.shape[1]} columns; expected 1 column of {what}")
+    return data.name, arr, inferred
 
 
-def open_ids(spec: str, preds: Predictions, stdin_format: str) -> tuple[Source, int]:
+def open_ids(
+    spec: str, preds: Predictions, stdin_format: str
+) -> tuple[Source, int, list[Inference]]:
     """``--sequence-ids FILE``: the ids, checked whole (integers; each sequence's rows
-    contiguous) before anything is computed, as a source read beside PREDS; and the number
-    of sequences."""
-    name, arr = vector(spec, stdin_format, "sequence ids")
+    contiguous) before anything is computed, as a source read beside PREDS; the number
+    of sequences; and what was inferred about the file's layout."""
+
+    def fits(values: np.ndarray) -> str | None:
+        n = source_rows(preds.source)
+        return f"one per sample ({n})" if values.ndim == 1 and len(values) == n else None
+
+    name, arr, inferred = vector(spec, stdin_format, "sequence ids", "--sequence-ids", fits)
     samples = tuple(preds.sample_shape or ())
     if arr.ndim == 2 and arr.shape[1] == 1 and arr.shape != samples:
         arr = arr[:, 0]
@@ -78,7 +84,7 @@ def open_ids(spec: str, preds: Predictions, stdin_format: str) -> tuple[Source, 
     starts = sequences.run_starts(ids)
     check_contiguous(ids[starts], starts, name)
     source = Source(name, ArrayInput(name, ids), {PART: None}, rows=len(ids))
-    return source, len(starts)
+    return source, len(starts), inferred
 
 
 def check_contiguous(keys: np.ndarray, rows: np.ndarray, name: str) -> None:
@@ -104,11 +110,18 @@ def open_counts(
     against the number of sequences when it is known: None until the run has counted them)."""
     if spec is None:
         return None
-    name, arr = vector(spec, stdin_format, f"{option[2:]} counts")
+
+    def fits(values: np.ndarray) -> str | None:
+        one = values.ndim == 1 and len(values) == n_sequences
+        return f"one per sequence ({n_sequences})" if one else None
+
+    name, arr, inferred = vector(
+        spec, stdin_format, f"{option[2:]} counts", option, None if n_sequences is None else fits
+    )
     if arr.ndim == 0:
         return Counts(option, spec, int(sequences.counts(arr, option)[0]))
     per = sequences.counts(arr, f"{option} {name}")
-    found = Counts(option, spec, int(per.sum()), per)
+    found = Counts(option, spec, int(per.sum()), per, inferred)
     if n_sequences is not None:
         check_counts(found, n_sequences)
     return found

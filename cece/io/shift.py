@@ -36,7 +36,7 @@ from cece.io.inputs import Predictions, open_input
 from cece.io.jsonl import JsonlTable
 from cece.io.labels import Labels
 from cece.io.layout import Inference
-from cece.losses import validate
+from cece.losses import sequences
 from cece.options import LossOptions
 
 IGNORE = -100  # PyTorch's default ignore_index, with which HF pads labels
@@ -83,7 +83,7 @@ class MaskColumn:
         """A block's labels, the ignore value where its mask is 0."""
         labels = block["labels"]
         m = np.asarray(block["mask"]).reshape(len(labels))
-        keep = validate.mask_values(m, self.table, start=start, column=self.column)
+        keep = sequences.mask_values(m, self.table, start=start, column=self.column)
         with self.lock:
             self.masked += int(len(keep) - np.count_nonzero(keep))
         return np.where(keep, labels, self.ignore_index)
@@ -249,7 +249,7 @@ def _mask(spec: str, given: tuple, samples: tuple, shift: bool, stdin_format: st
     if m.shape not in shapes and not (len(given) == 1 and m.shape == (given[0],)):
         want = " or ".join(str(s) for s in shapes)
         raise InputError(name, f"mask has shape {m.shape}; expected {want} (the labels')")
-    keep = validate.mask_values(m, name)
+    keep = sequences.mask_values(m, name)
     if shift and m.shape == samples and given != samples:
         keep = keep[:, 1:]  # the inputs' attention mask beside labels already shifted
     return keep.reshape(given)

@@ -4,13 +4,10 @@ of the PREDS table."""
 from __future__ import annotations
 
 from cece.errors import CeceError, InputError
-from cece.io import arrays, bfloat16, readers
+from cece.io import arrays, bfloat16, factors, readers
 from cece.io.arrays import ArrayInput
-from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
-from cece.io.columns import index_columns
 from cece.io.inputs import Predictions
-from cece.io.text import TextTable
 
 
 def open_sample_weights(
@@ -38,11 +35,7 @@ def open_sample_weights(
             rows=len(vec),
             file_rows=arrays.NpyRows.of(arr, 1, ()),
         )
-    cols = list(range(data.ncols))
-    if isinstance(data, TextTable | ArrowTable):  # pandas' index column, as for labels
-        skipped = index_columns(data, cols)
-        data.inferred.extend(skipped.values())
-        cols = [c for c in cols if c not in skipped]
+    cols = factors.value_columns(data)  # pandas' index column skipped, as for labels
     if len(cols) != 1:
         raise InputError(data.name, f"{len(cols)} columns; expected 1 column of sample weights")
     return Source(data.name, data, {"weights": cols})

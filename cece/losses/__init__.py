@@ -118,6 +118,7 @@ def categorical_cross_entropy(
     temperature_scaling.check_temperature(temperature, "temperature")
     x = validate.as_array(preds, "preds")
     t = validate.as_array(targets, "targets", "class indices or target rows")
+    validate.not_empty(x, "preds", class_axis)
     x, t, samples = broadcast.move_classes(x, t, class_axis)
     if sample_weight is not None and np.shape(sample_weight) == samples and len(samples) > 1:
         sample_weight = np.reshape(sample_weight, -1)
@@ -316,7 +317,7 @@ def _binary(
         preds, targets = preds.reshape(-1, 1), targets.reshape(-1, 1)
     n, k = preds.shape
     if per_element:
-        pw = broadcast.element_factors(pos_weight, k, n, "pos_weight", positive=True)
+        pw = broadcast.element_factors(pos_weight, k, n, "pos_weight")
     factors = None
     if rescale is not None:
         r = np.asarray(rescale)

@@ -19,21 +19,17 @@ from cece.errors import InputError, OptionError
 SHAPE_HINT = "one per row as a column [[w1], [w2], ...], one per column as a row [[w1, w2, ...]]"
 
 
-def element_factors(
-    values: object, columns: int, rows: int | None, option: str, *, positive: bool = False
-) -> np.ndarray:
+def element_factors(values: object, columns: int, rows: int | None, option: str) -> np.ndarray:
     """``values`` as a 2-D float64 array that broadcasts against (rows, columns): its shape is
     (1 or rows, 1 or columns). ``rows`` is None where the row count is not known yet (then a
-    row-wise factor's length is checked as the rows come, :class:`Rows`). Finite numbers; > 0
-    with ``positive``."""
+    row-wise factor's length is checked as the rows come, :class:`Rows`). Finite numbers (of
+    any sign: PyTorch takes negative ``weight=`` and ``pos_weight=`` alike)."""
     try:
         w = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         raise OptionError(f"{option} must be numbers") from None
     if not np.isfinite(w).all():
         raise OptionError(f"{option} must be finite numbers")
-    if positive and (w <= 0).any():
-        raise OptionError(f"{option} must be > 0; found {w[w <= 0].ravel()[0]:g}")
     if w.ndim == 0 or (w.size == 1 and w.ndim <= 2):
         return w.reshape(1, 1)
     if w.ndim == 1:
@@ -55,6 +51,25 @@ def element_factors(
         if columns > 1
         else f"{option} has shape {w.shape}; expected one value or one per sample ({r},)"
     )
+
+
+def fitting_shape(
+    shape: tuple[int, ...], columns: int, rows: int | None, option: str
+) -> str | None:
+    """The shape factors of ``shape`` take against (rows, columns) elements, in words ("one
+    per row (2)"), or None when :func:`element_factors` refuses them."""
+    try:
+        w = element_factors(np.ones(shape), columns, rows, option)
+    except (InputError, OptionError):
+        return None
+    r, k = w.shape
+    if r == 1 and k == 1:
+        return "one value"
+    if r == 1:
+        return f"one per column ({k})"
+    if k == 1:
+        return f"one per row ({r})" if columns > 1 else f"one per sample ({r})"
+    return f"one per element ({r}, {k})"
 
 
 def ambiguous(option: str, n: int) -> OptionError:

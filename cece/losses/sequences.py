@@ -33,7 +33,8 @@ import math
 
 import numpy as np
 
-from cece.errors import InputError, OptionError
+from cece.errors import InputError, OptionError, describe
+from cece.losses import validate
 
 LN2 = math.log(2)
 
@@ -166,3 +167,16 @@ def per_sequence(
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(tokens > 0, num / np.where(den == 0, np.nan, den), np.nan)
     return ids, tokens, means
+
+
+def mask_values(mask: np.ndarray, name: str, *, start: int | None = None, column=None):
+    """An attention mask as booleans (True: scored), all 0 or 1; a column's block: row ``start``."""
+    validate.check_numbers(mask, name, "a mask of 0 and 1")
+    bad = (mask != 0) & (mask != 1)
+    if bad.any():
+        at = np.unravel_index(int(np.argmax(bad)), mask.shape)
+        value, row = describe(mask[at].item()), None if start is None else start + int(at[0])
+        where = "" if row is not None else f" at {list(map(int, at))}"
+        message = f"mask value {value}{where}; expected 0 or 1"
+        raise InputError(name, message, row=row, column=column)
+    return mask != 0

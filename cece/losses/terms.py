@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cece.errors import OptionError
 from cece.losses.validate import REDUCTIONS, check_choice
 
 KINDS = ("logits", "probs", "log-probs")
@@ -123,7 +124,33 @@ def reduce(numerator: float, denominator: float, reduction: str) -> float | None
     return numerator if reduction == "sum" else weighted_mean(numerator, denominator)
 
 
+def degenerate_denominator(count: int, weight_sum: float) -> str | None:
+    """What is wrong with the mean's denominator Σ weight (class weights, sample weights,
+    their product) over ``count`` samples that count, or None: it is 0 (weights all 0, or
+    negative ones that cancel: the mean is nan or ±inf, PyTorch's ``x / 0``), or the sum
+    overflowed float64 (weights near 1e308). The one rule: the library raises it
+    (:func:`reduce_terms`), the engines warn with it (:func:`cece.checks.denominator_warning`).
+    Every sample ignored (``count`` 0) is not this: the mean of nothing is nan, as PyTorch's."""
+    if not count:
+        return None
+    if weight_sum == 0:
+        return "the weights of the counted samples sum to 0"
+    if not math.isfinite(weight_sum):
+        return f"the weights of the counted samples sum to {weight_sum} (float64 overflows)"
+    return None
+
+
 def reduce_terms(terms: Terms, reduction: str) -> float | np.ndarray:
-    """``none`` → per-sample array; ``sum`` → Σ numerator; ``mean`` → Σ numerator / Σ weight."""
-    value = reduce(float(np.sum(terms.numerator)), float(np.sum(terms.weight)), reduction)
+    """``none`` → per-sample array; ``sum`` → Σ numerator; ``mean`` → Σ numerator / Σ weight
+    (refused where that denominator is 0 or overflows: :func:`degenerate_denominator`)."""
+    with np.errstate(over="ignore"):  # an overflowing sum is refused below, in words
+        denominator = float(np.sum(terms.weight))
+    if reduction == "mean":
+        problem = degenerate_denominator(int(np.count_nonzero(terms.valid)), denominator)
+        if problem:
+            raise OptionError(
+                f"{problem}: the weighted mean is undefined",
+                hint="reduction='sum' gives the weighted sum; scaled weights give the same mean",
+            )
+    value = reduce(float(np.sum(terms.numerator)), denominator, reduction)
     return terms.loss if value is None else value

@@ -199,11 +199,12 @@ def sample_weights(values: np.ndarray, start: int, name: str) -> np.ndarray:
     return w
 
 
-def positive_weights(values: object, option: str, columns: int) -> np.ndarray | float:
-    """``pos_weight``: finite and > 0, one value or one per column (a float for one)."""
+def pos_weights(values: object, option: str, columns: int) -> np.ndarray | float:
+    """``pos_weight``: finite numbers (0 and negative too: PyTorch's Loss.cpp takes any), one
+    value or one per column (a float for one)."""
     w = floats(values, option)
-    if not np.isfinite(w).all() or (w <= 0).any():
-        raise OptionError(f"{option} must be > 0; got {', '.join(f'{v:g}' for v in w)}")
+    if not np.isfinite(w).all():
+        raise OptionError(f"{option} must be finite numbers; got {', '.join(f'{v:g}' for v in w)}")
     if len(w) not in (1, columns):
         raise OptionError(f"{option} has {len(w)} values; expected 1 or one per column ({columns})")
     return float(w[0]) if len(w) == 1 else w
@@ -231,6 +232,16 @@ def as_array(x: object, name: str, expected: str = "numbers") -> np.ndarray:
         ) from None
     check_numbers(a, name, expected)
     return a
+
+
+def not_empty(x: np.ndarray, name: str, class_axis: int = -1) -> None:
+    """``no samples: shape (0, 3)``, ``no prediction columns: shape (2, 0)``: CLI and library."""
+    if x.size or x.ndim == 0:
+        return
+    shape, axis = tuple(x.shape), (class_axis if -x.ndim <= class_axis < x.ndim else -1) % x.ndim
+    if x.ndim == 1 or 0 in shape[:axis] + shape[axis + 1 :]:
+        raise InputError(name, f"no samples: shape {shape}; expected at least one row")
+    raise InputError(name, f"no prediction columns: shape {shape}")
 
 
 def predictions(
@@ -345,7 +356,8 @@ def binary_args(
     check_range(focal_gamma, 0.0, math.inf, "focal_gamma")
     check_range(focal_alpha, 0.0, 1.0, "focal_alpha")  # α and 1 − α weigh the two classes
     x = as_array(preds, name)
-    if x.ndim not in (1, 2) or (x.ndim == 2 and x.shape[1] == 0):
+    not_empty(x, name)
+    if x.ndim not in (1, 2):
         raise InputError(
             name, f"has shape {x.shape}; expected (N,) or (N, K): one or K scores per sample"
         )
@@ -365,7 +377,7 @@ def binary_args(
         )
     unit_interval(t, 0, "targets", hint=BINARY_HINT, columns=x.ndim == 2)
     k = 1 if x.ndim == 1 else x.shape[1]
-    pw = None if pos_weight is None else positive_weights(pos_weight, "pos_weight", k)
+    pw = None if pos_weight is None else pos_weights(pos_weight, "pos_weight", k)
     return x, t, pw, sample_weight_arg(sample_weight, len(x))
 
 
@@ -375,7 +387,8 @@ def distribution_arg(
     """Rows of a distribution (``entropy``, ``kl_divergence``), checked: an (N, C) array."""
     check_choice(kind, KINDS, option)
     x = as_array(p, name)
-    if x.ndim != 2 or x.shape[1] == 0:
+    not_empty(x, name)
+    if x.ndim != 2:
         raise InputError(name, f"has shape {x.shape}; expected (N, C): one distribution per row")
     predictions(
         x,
@@ -385,16 +398,3 @@ def distribution_arg(
         hint=f'these look like logits: pass {option}="logits"',
     )
     return x
-
-
-def mask_values(mask: np.ndarray, name: str, *, start: int | None = None, column=None):
-    """An attention mask as booleans (True: scored), all 0 or 1; a column's block: row ``start``."""
-    check_numbers(mask, name, "a mask of 0 and 1")
-    bad = (mask != 0) & (mask != 1)
-    if bad.any():
-        at = np.unravel_index(int(np.argmax(bad)), mask.shape)
-        value, row = describe(mask[at].item()), None if start is None else start + int(at[0])
-        where = "" if row is not None else f" at {list(map(int, at))}"
-        message = f"mask value {value}{where}; expected 0 or 1"
-        raise InputError(name, message, row=row, column=column)
-    return mask != 0
