@@ -96,6 +96,26 @@ def test_ignored_records_carry_the_class_they_name():
         assert (rec["loss"] == 0.0) if label == 1 else rec["loss"] > 0
 
 
+def test_ignore_index_with_class_names_is_refused(write):
+    preds = write("p.csv", "a,b,c\n1,2,3\n2,4,6\n")
+    labels = write("y.csv", "y\na\nc\n")
+    line = run_cece("categorical", preds, labels, "--ignore-index", "0").error_line()
+    assert line == (
+        f"cece: error: --ignore-index applies to class-index labels, not to class names ({labels})"
+    )
+
+
+def test_explain_and_compare_show_the_ignored_label_as_written():
+    run = run_cece("explain", f("ii_p.csv"), f("ii_y.csv"), "--ignore-index", "1")
+    assert run.code == 0, run.err
+    assert "y = 1: the --ignore-index label" in run.out
+    args = ("compare", f("ii_p.csv"), f("ii_p.csv"), f("ii_y.csv"), "--ignore-index", "1")
+    run = run_cece(*args, "-f", "jsonl")
+    records = [json.loads(line) for line in run.out.splitlines()]
+    assert [r["target"] for r in records] == [0, 1, 2, 2, 0, 1]
+    assert [r["ignored"] for r in records] == [True, False, False, False, True, False]
+
+
 # -- finding 8: True/False labels ------------------------------------------------------------
 
 
@@ -155,6 +175,16 @@ def test_class_axis_last_by_default_and_the_other_reading_said():
     assert "inferred" not in doc["input"]
     doc = loss_json("categorical", f("bct.npy"), f("bct_y.npy"), "--class-axis", "2")
     assert "inferred" not in doc["input"]  # the last axis, named
+
+
+def test_class_axis_note_with_dense_targets(write):
+    y = np.load(f("bct_y.npy"))
+    onehot = write("t.npy", np.eye(5)[y])  # (2, 5, 5): one-hot along the last axis
+    doc = loss_json("categorical", f("bct.npy"), onehot)
+    np.testing.assert_allclose(doc["loss"], ORACLES["axis_last"], rtol=1e-12)
+    assert {"file": f("bct.npy"), "what": "class axis", "detail": AXIS_NOTE} in doc["input"][
+        "inferred"
+    ]
 
 
 def test_class_axis_no_note_where_the_readings_agree_or_only_one_fits(write):
@@ -282,3 +312,30 @@ def test_binary_with_predict_proba_columns_hints_categorical():
     )
     doc = loss_json("categorical", f("pp.csv"), f("py.csv"))
     np.testing.assert_allclose(doc["loss"], ORACLES["predict_proba_categorical"], rtol=1e-12)
+
+
+def test_get_dummies_of_the_observed_classes_only_hints_reindex():
+    run = run_cece("categorical", f("dp.csv"), f("dummies_observed.csv"))
+    assert run.error_line() == (
+        f"cece: error: {f('dummies_observed.csv')}: 2 columns; expected 1 (class indices or "
+        "names) or 3 (one target column per class)"
+    )
+    assert run.err_lines[-1] == (
+        "  hint: one-hot columns for 2 of 3 classes? pd.get_dummies keeps only the classes "
+        "that occur: .reindex(columns=classes, fill_value=0)"
+    )
+
+
+def test_token_labels_table_hints_an_array(write):
+    logits = write("lm.npy", np.zeros((2, 5, 7)))
+    rows = "0,1,2,3,4\n-100,-100,3,1,0\n3,0,3,5,-100\n"  # pd.DataFrame(labels).to_csv(index=False)
+    labels = write("lm_y.csv", rows)
+    run = run_cece("categorical", logits, labels, "--ignore-index", "-100")
+    assert run.error_line() == (
+        f"cece: error: {labels}: 5 columns; expected 1 (class indices or names) or 7 (one "
+        "target column per class)"
+    )
+    assert run.err_lines[-1] == (
+        f"  hint: one label per token of {logits} (2, 5, 7)? N-D labels come as an array: "
+        "np.save('labels.npy', labels)"
+    )

@@ -106,10 +106,10 @@ class Categorical(Task):
         state_layout(self, *self._layout_checks())
         self.weight = self._class_weights()
         self.rescale = None if opts.rescale is None else sample_factors(opts.rescale, preds)
-        if self.labels.form == "dense" and opts.ignore_index is not None:
-            raise OptionError(
-                "--ignore-index applies to class-index labels, not to dense "
-                f"targets ({self.labels.name} has one target column per class)"
+        if self.labels.form in ("dense", "name") and opts.ignore_index is not None:
+            what = {"dense": "dense targets", "name": "class names"}[self.labels.form]
+            raise OptionError(  # names: no label is the number I as written (README)
+                f"--ignore-index applies to class-index labels, not to {what} ({self.labels.name})"
             )
         self.pred_sums = RowSums(tol=math.sqrt(default_eps(preds.dtype)))  # scikit-learn
         self.target_sums = RowSums(tol=1e-6)

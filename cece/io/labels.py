@@ -146,7 +146,7 @@ def _array_labels(data: ArrayInput, preds: Predictions) -> Labels:
             rows=len(dense),
             file_rows=arrays.NpyRows.of(arr, preds.n_classes, (preds.n_classes,)),
         )
-        return Labels(name, "dense", source)
+        return Labels(name, "dense", source, meaning.class_axis_fits(arr.shape, preds, name))
     elif (
         not text and preds.shape is not None and len(preds.shape) == 1 and arr.shape == preds.shape
     ):
@@ -199,7 +199,7 @@ def _table_labels(
             name,
             f"{len(cols)} columns; expected 1 (class indices or names) or "
             f"{preds.n_classes} (one target column per class)",
-            hint="pick the label column with --label-col",
+            hint=meaning.columns_hint(table, cols, preds),
         )
     source = Source(name, table, {"labels": cols})
     meaning.empty_label(table, cols[0])

@@ -83,14 +83,14 @@ def boolean_labels(
 
 
 def class_axis_fits(shape: tuple[int, ...], preds: Predictions, labels: str) -> list[Inference]:
-    """Labels of shape ``(N, d…)`` against predictions ``(N, …, C)`` where another axis has
-    the size C too (``(N, C, d)`` with C == d): classes stay on the last axis (CONTRACT), and
+    """Labels of shape ``(N, d…)`` (or dense targets of the predictions' shape) against
+    predictions ``(N, …, C)`` where another axis has the size C too (``(N, C, d)`` with C == d): classes stay on the last axis (CONTRACT), and
     a note names the other reading (PyTorch's ``(N, C, d…)`` layout is axis 1) where it gives
     another loss. A ``torch.save`` file is refused instead: PyTorch's own layout is axis 1."""
     full, data = preds.shape, preds.source.data
     if full is None or len(full) < 3 or preds.class_axis != -1 or not isinstance(data, ArrayInput):
         return []
-    if shape not in (tuple(full[:-1]), tuple(full[:-1]) + (1,)):
+    if shape not in (tuple(full[:-1]), tuple(full[:-1]) + (1,), tuple(full)):  # or dense
         return []
     c = full[-1]
     axes = [a for a in range(1, len(full) - 1) if all(n == c for n in full[a:])]
@@ -155,3 +155,24 @@ def target_width(width: int, k: int, name: str, preds: Predictions) -> None:
         f"{width} target column(s); expected {k}, one per prediction column of {preds.name}",
         hint=hint,
     )
+
+
+def columns_hint(table: object, cols: list[int], preds: Predictions) -> str:
+    """A labels table of neither 1 nor C columns: 0/1 columns, fewer than the classes, are
+    ``pd.get_dummies`` of the classes that occur (a column per class is missing); a (B, T)
+    table beside (B, T, V) predictions is one label per token, which an array carries; else
+    a label column is to be picked."""
+    n_classes, shape = preds.n_classes, preds.shape
+    if isinstance(table, TextTable) and 1 < len(cols) < n_classes:
+        cells = [r[c].strip().lower() for r in table.sample_rows for c in cols if c < len(r)]
+        if cells and all(v in ("0", "1", "true", "false") for v in cells):
+            return (
+                f"one-hot columns for {len(cols)} of {n_classes} classes? pd.get_dummies keeps "
+                "only the classes that occur: .reindex(columns=classes, fill_value=0)"
+            )
+    if shape is not None and len(shape) == 3 and len(cols) in (shape[1], shape[1] - 1):
+        return (
+            f"one label per token of {preds.name} {tuple(shape)}? N-D labels come as an array: "
+            "np.save('labels.npy', labels)"
+        )
+    return "pick the label column with --label-col"

@@ -91,6 +91,8 @@ def main() -> None:
     names = pd.DataFrame(big[:3], columns=["a", "b", "c"])
     names["y"] = ["a", None, "c"]
     names.to_csv(HERE / "names_nan.csv", index=False)
+    observed = pd.get_dummies(pd.Series(["b", "a", "b"])).astype(int)  # 2 of 3 classes
+    observed.to_csv(HERE / "dummies_observed.csv", index=False)
     pp = np.array([[0.2, 0.8], [0.7, 0.3], [0.4, 0.6]])
     pd.DataFrame(pp).to_csv(HERE / "pp.csv", index=False)  # predict_proba, N x 2
     pd.Series([1, 0, 1]).to_csv(HERE / "py.csv", index=False)
