@@ -11,7 +11,10 @@ import types
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from tests import reference
 from tests.conftest import run_cece
 
 DATA = pathlib.Path(__file__).parent / "data" / "label_meaning"
@@ -94,6 +97,44 @@ def test_ignored_records_carry_the_class_they_name():
         assert rec["target"] == label - 1 and rec["target_class"] == str(label)
         assert (rec["p_target"] is None) is (label == 1)
         assert (rec["loss"] == 0.0) if label == 1 else rec["loss"] > 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=st.integers(1, 5),
+    c=st.integers(2, 5),
+    seed=st.integers(0, 2**32 - 1),
+    pick=st.integers(0, 4),
+)
+def test_ignore_index_as_written_property(tmp_path_factory, start, c, seed, pick):
+    """Increasing integer class names start..start+c-1 above logits, labels drawn from them:
+    --ignore-index I (a name) equals the reference loss of the other samples, each label
+    taken to its column by name (scikit-learn's labels=)."""
+    rng = np.random.default_rng(seed)
+    names = list(range(start, start + c))
+    n = int(rng.integers(3, 12))
+    x = rng.normal(size=(n, c))
+    y = rng.choice(names, size=n)
+    y[0] = names[-1]  # a label only a name can be: the names are read as names
+    ignore = names[pick % c]
+    d = tmp_path_factory.mktemp("prop")
+    preds, labels = d / "p.csv", d / "y.csv"
+    body = "\n".join(",".join(repr(float(v)) for v in row) for row in x)
+    preds.write_text(",".join(map(str, names)) + "\n" + body + "\n")
+    labels.write_text("y\n" + "\n".join(map(str, y)) + "\n")
+    keep = y != ignore
+    args = ["categorical", preds, labels, "--ignore-index", str(ignore), "-f", "json"]
+    if keep.any() and np.all(y[keep] < c):  # the others fit as indices too: refused, then said
+        assert "fit both as column indices and as the class names" in run_cece(*args).err
+        args += ["--labels-as", "name"]
+    run = run_cece(*args)
+    if not keep.any():
+        assert run.code == 0 and json.loads(run.out)["loss"] == "nan"
+        return
+    assert run.code == 0, run.err
+    want = reference.categorical(x[keep], y[keep] - start)
+    np.testing.assert_allclose(json.loads(run.out)["loss"], want, rtol=1e-12)
+    assert json.loads(run.out)["stats"]["ignored"] == int((~keep).sum())
 
 
 def test_ignore_index_with_class_names_is_refused(write):
