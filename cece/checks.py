@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cece.errors import InputError, StrictError, stderr_prefix
+from cece.errors import EMPTY_LABEL_HINT, InputError, StrictError, stderr_prefix
 from cece.losses import validate
 from cece.losses.domain import logit_values
 from cece.losses.terms import degenerate_denominator
@@ -354,6 +354,8 @@ def name_targets(
     missing = np.flatnonzero(y < 0)
     if missing.size:
         r = int(missing[0])
+        if not str(values[r]).strip():  # pandas' NaN: an empty cell
+            raise InputError(name, "empty label", row=start + r, hint=EMPTY_LABEL_HINT)
         shown = ", ".join(classes[:8]) + (", ..." if len(classes) > 8 else "")
         raise InputError(
             name, f"class {str(values[r])!r} is not one of the classes ({shown})", row=start + r

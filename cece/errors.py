@@ -168,6 +168,12 @@ def stderr_prefix(kind: str) -> str:
     return f"\x1b[1;{colour}m{text}\x1b[0m"
 
 
+EMPTY_LABEL_HINT = (
+    "pandas writes a missing label (NaN, None) as an empty cell: drop those rows, or write "
+    "a label such as -100 and pass --ignore-index -100"
+)
+
+
 def label_error(
     label: float, row: int, name: str, n_classes: int, *, ignore_option: str = "ignore_index={}"
 ) -> InputError:

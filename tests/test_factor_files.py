@@ -79,7 +79,8 @@ def test_header_flags_decide_for_factor_files(monkeypatch):
     monkeypatch.chdir(DATA)
     name = "rescale_cols_int_False.csv"  # 0, 2, 3, 1: as data, one per row of the 4
     run = run_cece("binary", "bx.csv", "by.csv", "--rescale", name, "--no-header", "-q")
-    assert run.error_line().startswith("cece: error: by.csv")  # its header 0,1,2 is data now
+    # every first row is data now: the factors are 4 (0 included), the inputs' rows 5
+    assert run.error_line() == "cece: error: --rescale has 4 rows; the input has more"
     header = run_cece("binary", "bx.csv", "by.csv", "--rescale", name, "--header", "-f", "json")
     assert header.code == 0, header.err
     want = next(c["loss"] for c in CASES if c["args"][-1] == "rescale_cols_frame_int.csv")

@@ -163,6 +163,8 @@ def _explanation(task, found: tuple, result: engine.Result, binary: bool, digits
         )
     else:
         target = task.targets(row, block["labels"])[0]
+        if not valid and o.ignore_index is not None:  # the label as written, not its column
+            target = o.ignore_index
         ex = explain.categorical(
             x,
             target,

@@ -22,6 +22,7 @@ from cece.engine.task import (
     check_common,
     class_weights,
     clip_warning,
+    ignored_as_class,
     ignored_as_given,
     layout_json,
     rescale_column,
@@ -33,7 +34,7 @@ from cece.engine.task import (
     weight_sources,
 )
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import bfloat16, blocks, evidence, inputs, labels, shift
+from cece.io import bfloat16, evidence, inputs, labels, meaning, shift
 from cece.io.layout import Inference
 from cece.losses import softmax, temperature, topk
 from cece.losses.softmax import categorical_terms
@@ -106,10 +107,10 @@ class Categorical(Task):
         state_layout(self, *self._layout_checks(), *(self.seq.inferred if self.seq else []))
         self.weight = class_weights(self)
         self.rescale = None if opts.rescale is None else sample_factors(self, opts.rescale)
-        if self.labels.form == "dense" and opts.ignore_index is not None:
-            raise OptionError(
-                "--ignore-index applies to class-index labels, not to dense "
-                f"targets ({self.labels.name} has one target column per class)"
+        if self.labels.form in ("dense", "name") and opts.ignore_index is not None:
+            what = {"dense": "dense targets", "name": "class names"}[self.labels.form]
+            raise OptionError(  # names: no label is the number I as written (README)
+                f"--ignore-index applies to class-index labels, not to {what} ({self.labels.name})"
             )
         self.pred_sums = RowSums(tol=math.sqrt(default_eps(preds.dtype)))  # scikit-learn
         self.target_sums = RowSums(tol=1e-6)
@@ -136,6 +137,7 @@ class Categorical(Task):
         integer class names (indices, or names as scikit-learn's ``labels=`` reads them)."""
         preds, lab, opts = self.preds, self.labels, self.opts
         found = list(lab.inferred)
+        self.ignore_target = opts.ignore_index  # the value ignored rows carry as indices
         literal = preds.name.startswith("literal")  # a typed list is one sample (README)
         if preds.shape is not None and len(preds.shape) == 1 and preds.shape[0] > 1 and not literal:
             one = lab.form in ("index", "name") and evidence.source_rows(lab.source) == 1
@@ -160,6 +162,13 @@ class Categorical(Task):
                 labels_as=opts.labels_as,
                 where=where,
             )
+            found += [note] if note else []
+            self.ignore_target, note = meaning.ignore_space(
+                opts.ignore_index, self.label_map, self.classes, lab.name
+            )
+            found += [note] if note else []
+        if lab.form == "index" and not self.label_map:
+            note = meaning.boolean_labels(lab.source, self.classes, self.n_columns, opts.labels_as)
             found += [note] if note else []
         elif opts.labels_as is not None and lab.form != "index":
             raise OptionError(
@@ -188,8 +197,11 @@ class Categorical(Task):
             return checks.name_targets(raw, start, name, self.classes)
         if self.labels.form == "index":
             if self.label_map is not None:
-                raw = evidence.map_names(raw, self.label_map, start, name, self.opts.ignore_index)
-            return checks.index_targets(raw, start, name, n, self.opts.ignore_index)
+                ignore = self.opts.ignore_index
+                raw = evidence.map_names(
+                    raw, self.label_map, start, name, ignore, self.ignore_target
+                )
+            return checks.index_targets(raw, start, name, n, self.ignore_target)
         checks.dense_targets(raw, start, name, self.target_sums)
         if self.one_row:
             guesses.one_distribution(raw, self.preds.name, name)
@@ -211,7 +223,7 @@ class Categorical(Task):
             self.targets(start, raw),
             kind=kind,
             weight=self.weight,
-            ignore_index=o.ignore_index,
+            ignore_index=self.ignore_target,
             label_smoothing=o.label_smoothing,
             sample_weight=sample_weights(self, block, start),
             focal_gamma=o.focal_gamma,
@@ -240,6 +252,8 @@ class Categorical(Task):
         ignore = self.opts.ignore_index
         if ignore is not None and not t.valid[rows].all():
             ignored_as_given(rec, ~t.valid[rows], ignore)
+            if self.label_map and ignore in self.label_map:  # a label that names a class
+                ignored_as_class(rec, ~t.valid[rows], self.label_map[ignore], self.names)
         if t.entropy is not None:
             assert t.kl is not None  # set with entropy
             rec["entropy"], rec["kl"] = t.entropy[rows] / scale, t.kl[rows] / scale
@@ -271,22 +285,7 @@ class Categorical(Task):
         return out
 
     def undecided(self, detector: KindDetector) -> None:
-        """e.g. to_csv(float_format="%.3f") of predict_proba: as probabilities (scikit-learn)
-        or as logits (PyTorch) the loss differs, and the values do not say which: refused."""
-        if not detector.ambiguous:
-            return
-        row, total = detector.bad_sum  # type: ignore[misc]
-        raise blocks.editor_line(
-            InputError(
-                self.preds.name,
-                f"values lie in [0, 1] but the row sums to {total:.6g}, not 1: "
-                "probabilities (rounded, or not normalized) or logits?",
-                row=row,
-                hint="--from probs uses them as probabilities (as scikit-learn's log_loss), "
-                "--from logits applies softmax (as PyTorch's cross_entropy)",
-            ),
-            self.sources,
-        )
+        guesses.undecided(detector, self.preds.name, self.sources)
 
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         diag, name, opts = self.diag, self.preds.name, self.opts

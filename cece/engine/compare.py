@@ -379,8 +379,11 @@ def _records(start: int, b: dict, c: dict, delta: np.ndarray, task: Task) -> Rec
     valid = b["valid"]
     rec: Records = {"index": start * task.elements + np.arange(n)}
     ignore = task.opts.ignore_index
-    if b["target"] is not None:  # an ignored sample's label as given (-100)
-        rec["target"] = b["target"] if ignore is None else np.where(valid, b["target"], ignore)
+    if b["target"] is not None:  # an ignored sample's label as given (-100), or its class
+        rec["target"] = b["target"]
+        if ignore is not None:
+            named: int = (getattr(task, "label_map", None) or {}).get(ignore, ignore)
+            rec["target"] = np.where(valid, b["target"], named)
     rec["baseline"], rec["candidate"], rec["delta"] = b["loss"], c["loss"], delta
     if ignore is not None:
         rec["ignored"] = ~valid

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from cece.checks import KindDetector
 from cece.errors import CeceError, InputError
-from cece.io import inputs
+from cece.io import blocks, inputs
+from cece.io.blocks import Source
 from cece.options import LossOptions
 
 
@@ -39,3 +41,22 @@ def one_distribution(raw: np.ndarray, preds_name: str, name: str) -> None:
             hint="for one score and one label per sample use cece binary; for one sample "
             "pass a target row that sums to 1, or a class index",
         )
+
+
+def undecided(detector: KindDetector, preds_name: str, sources: list[Source]) -> None:
+    """e.g. to_csv(float_format="%.3f") of predict_proba: as probabilities (scikit-learn)
+    or as logits (PyTorch) the loss differs, and the values do not say which: refused."""
+    if not detector.ambiguous:
+        return
+    row, total = detector.bad_sum  # type: ignore[misc]
+    raise blocks.editor_line(
+        InputError(
+            preds_name,
+            f"values lie in [0, 1] but the row sums to {total:.6g}, not 1: "
+            "probabilities (rounded, or not normalized) or logits?",
+            row=row,
+            hint="--from probs uses them as probabilities (as scikit-learn's log_loss), "
+            "--from logits applies softmax (as PyTorch's cross_entropy)",
+        ),
+        sources,
+    )

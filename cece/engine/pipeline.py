@@ -237,10 +237,9 @@ class Pass:
     def compute(self, start: int, p: np.ndarray, block: dict, kind: str) -> _Done:
         """Compute and reduce one block (in a worker thread when there are several).
 
-        Everything the run keeps of the block is extracted here — its summary, per-class counts,
-        losses for the median, head and worst-K rows, streamed records — so no per-block array
-        leaves this call, and the kernels may write into reused per-thread buffers.
-        """
+        Everything the run keeps of the block is extracted here (summary, per-class counts,
+        losses for the median, head and worst-K rows, streamed records), so no per-block array
+        leaves this call: the kernels may write into reused per-thread buffers."""
         kernels.reuse_outputs(True)
         try:
             t = self._terms(start, p, block, kind)

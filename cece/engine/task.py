@@ -323,6 +323,16 @@ def ignored_as_given(rec: Records, ignored: np.ndarray, ignore_index: int) -> No
         rec["target_class"] = np.where(ignored, np.array(None), rec["target_class"])
 
 
+def ignored_as_class(
+    rec: Records, ignored: np.ndarray, column: int, names: np.ndarray | None
+) -> None:
+    """Ignored samples whose label as written names a class (``--ignore-index 1`` with classes
+    ``1,2,3``): the record carries that class's column and name, as every other record does."""
+    rec["target"] = np.where(ignored, column, rec["target"])
+    if names is not None and "target_class" in rec:
+        rec["target_class"] = np.where(ignored, names[column], rec["target_class"])
+
+
 def class_rows(counts: np.ndarray, names: list[str] | None) -> list[dict]:
     """One row per class that occurs as a (counted) target, in class order, from the (3,
     classes) sums of count, loss and correct: a 256k vocabulary of which a few thousand

@@ -31,6 +31,7 @@ class ArrayInput:
     stored: bool = False  # from a binary dump (.npy, .npz, ...): the dtype is the writer's
     bfloat16: bool = False  # the array holds bfloat16 bits (as |V2), decoded block by block
     stored_dtype: str | None = None  # how the file stores the values, when it says
+    torch_saved: bool = False  # from torch.save: PyTorch's layout, classes on axis 1
 
 
 def is_literal(value: object) -> bool:

@@ -25,6 +25,7 @@ def settle_headers(sources: list[Source]) -> None:
     unique: dict[int, Source] = {}
     for src in sources:
         unique.setdefault(id(src.data), src)
+    _counted_headers(list(unique.values()))
     _numeric_headers(list(unique.values()))
     pending = [s.data for s in unique.values() if getattr(s.data, "pending", None) is not None]
     if not pending:
@@ -80,6 +81,34 @@ def _numeric_headers(sources: list[Source]) -> None:
                 f"first row {first} read as data: {n} rows, as the other "
                 f"input{'s have' if len(others) > 1 else ' has'}",
             )
+
+
+def _counted_headers(sources: list[Source]) -> None:
+    """A first row of increasing integers read as data above 0/1 cells (``1,2,3``, as
+    ``pd.get_dummies(y).astype(int)`` names the classes of labels 1..3) is a header when the
+    other inputs' row counts agree with that reading only (a one-hot row holds no 2)."""
+    for src in sources:
+        table = src.data
+        if not isinstance(table, TextTable) or table.header is not None or table.pending:
+            continue
+        cells = [f.strip() for f in table.first_fields]
+        if len(cells) < 2 or not all(int_token(f) for f in cells):
+            continue
+        if any(int(a) >= int(b) for a, b in itertools.pairwise(cells)):
+            continue
+        if any(i.what == "no header" for i in table.inferred):  # --no-header
+            continue
+        below = [f.strip() for row in table.sample_rows for f in row]
+        if not below or any(f not in ("0", "1") for f in below):
+            continue  # one-hot rows below: a row 1,2,3 is no target row
+        others = [s for s in sources if s is not src]
+        if not others or any(getattr(s.data, "pending", None) is not None for s in others):
+            continue
+        n = table.table_lines()
+        if {source_rows(s) for s in others} == {n - 1}:
+            have = "the other inputs have" if len(others) > 1 else "the other input has"
+            why = f"first row {','.join(cells)} read as a header (class names): {n - 1} rows, as {have}"
+            table.set_header(True, why)
 
 
 def source_rows(src: Source) -> int:
@@ -205,13 +234,19 @@ def boolean_names(
 
 
 def map_names(
-    values: np.ndarray, lookup: dict[int, int], start: int, name: str, ignore_index: int | None
+    values: np.ndarray,
+    lookup: dict[int, int],
+    start: int,
+    name: str,
+    ignore_index: int | None,
+    ignored_as: int | None = None,
 ) -> np.ndarray:
-    """Integer labels → columns through the class names (the rows' values as floats)."""
+    """Integer labels → columns through the class names (the rows' values as floats); a label
+    equal to ``ignore_index`` (as written) becomes ``ignored_as`` (meaning.ignore_space)."""
     out = np.empty(len(values), dtype=np.float64)
     for r, v in enumerate(np.asarray(values, dtype=np.float64).tolist()):
         if ignore_index is not None and v == ignore_index:
-            out[r] = v
+            out[r] = v if ignored_as is None else ignored_as
         elif v in lookup:
             out[r] = lookup[int(v)]
         else:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import arrays, bfloat16
+from cece.io import arrays, bfloat16, meaning
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
@@ -57,6 +57,7 @@ def open_labels(
                 "no labels: pass a LABELS file or name the label column with --label-col",
                 hint=_label_col_hint(preds),
             )
+        meaning.empty_label(preds.source.data, (preds.source.parts["labels"] or [0])[0])
         form = "name" if "labels" in preds.source.text_parts else "index"
         return Labels(preds.name, form, preds.source)
     _check_label_like(preds, arg)
@@ -91,7 +92,7 @@ def _record_labels(
             raise InputError(
                 table.name, f"field {f.path!r} holds text; binary targets are numbers in [0, 1]"
             )
-        _check_width(width, preds.n_classes, table.name, preds)
+        meaning.target_width(width, preds.n_classes, table.name, preds)
         return Labels(table.name, "binary", source)
     if f.kind == "text":
         source.text_parts.add("labels")
@@ -145,7 +146,7 @@ def _array_labels(data: ArrayInput, preds: Predictions) -> Labels:
             rows=len(dense),
             file_rows=arrays.NpyRows.of(arr, preds.n_classes, (preds.n_classes,)),
         )
-        return Labels(name, "dense", source)
+        return Labels(name, "dense", source, meaning.class_axis_fits(arr.shape, preds, name))
     elif (
         not text and preds.shape is not None and len(preds.shape) == 1 and arr.shape == preds.shape
     ):
@@ -173,6 +174,7 @@ def _array_labels(data: ArrayInput, preds: Predictions) -> Labels:
         file_rows=arrays.NpyRows.of(arr, 1, ()),
     )
     labels = Labels(name, "name" if text else "index", source)
+    labels.inferred += [] if text else meaning.class_axis_fits(arr.shape, preds, name)
     if squeezed is not None:
         why = f"labels of shape {squeezed}: the trailing axis of size 1 squeezed, one per sample"
         labels.inferred.append(Inference(name, "labels", why))
@@ -197,9 +199,10 @@ def _table_labels(
             name,
             f"{len(cols)} columns; expected 1 (class indices or names) or "
             f"{preds.n_classes} (one target column per class)",
-            hint="pick the label column with --label-col",
+            hint=meaning.columns_hint(table, cols, preds),
         )
     source = Source(name, table, {"labels": cols})
+    meaning.empty_label(table, cols[0])
     numeric = numeric_column(table, cols[0])
     if isinstance(table, TextTable) and table.header and table.ncols == 1 and header_free(table):
         first = table.header[0]
@@ -316,7 +319,7 @@ def open_binary_targets(
                 hint=POSITIVE_HINT,
             )
         assert preds.source.parts["labels"] is not None  # columns of PREDS (inputs.py)
-        _check_width(len(preds.source.parts["labels"]), k, preds.name, preds)
+        meaning.target_width(len(preds.source.parts["labels"]), k, preds.name, preds)
         return Labels(preds.name, "binary", preds.source)
     _check_label_like(preds, arg)
     data = open_input(arg, stdin_format, header)
@@ -357,7 +360,7 @@ def open_binary_targets(
         skipped = index_columns(data, list(range(data.ncols)))
         data.inferred.extend(skipped.values())
         cols = [c for c in range(data.ncols) if c not in skipped]
-    _check_width(len(cols), k, data.name, preds)
+    meaning.target_width(len(cols), k, data.name, preds)
     source = Source(data.name, data, {"labels": by_name(data, cols, preds)})
     for c in cols:
         if positive is not None and not numeric_column(data, c):
@@ -388,11 +391,3 @@ def _target_columns(arr: np.ndarray, preds: Predictions) -> np.ndarray | None:
     if arr.ndim >= 2 and (n is None or arr.shape[0] == n) and arr[0].size == k:
         return arr.reshape(arr.shape[0], k)
     return None
-
-
-def _check_width(width: int, k: int, name: str, preds: Predictions) -> None:
-    if width != k:
-        raise InputError(
-            name,
-            f"{width} target column(s); expected {k}, one per prediction column of {preds.name}",
-        )

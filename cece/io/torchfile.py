@@ -119,7 +119,9 @@ def _array(torch, t, name: str) -> ArrayInput:
     stored = str(t.dtype).removeprefix("torch.")
     if t.dtype == torch.bfloat16:
         bits = t.view(torch.int16).numpy().view(BF16)
-        return ArrayInput(name, bits, stored=True, bfloat16=True, stored_dtype=stored)
+        return ArrayInput(
+            name, bits, stored=True, bfloat16=True, stored_dtype=stored, torch_saved=True
+        )
     if t.is_complex() or (t.dtype.itemsize == 1 and t.is_floating_point()):
         raise InputError(
             name,
@@ -130,4 +132,4 @@ def _array(torch, t, name: str) -> ArrayInput:
         array = t.numpy()
     except (TypeError, RuntimeError) as exc:
         raise InputError(name, f"holds a {stored} tensor cece cannot read ({exc})") from None
-    return ArrayInput(name, np.asarray(array), stored=True, stored_dtype=stored)
+    return ArrayInput(name, np.asarray(array), stored=True, stored_dtype=stored, torch_saved=True)
