@@ -181,3 +181,32 @@ def test_a_labels_file_with_all_columns_scores_says_nothing_more():
     )
     assert run.code == 0, run.err
     assert not any("class scores" in line for line in run.err_lines)
+
+
+@pytest.mark.parametrize(
+    "file, peer",
+    [
+        ("flat.csv", "flat"),
+        ("flat.parquet", "flat"),
+        ("dump_correct.csv", "dump"),
+        ("dump_flag.csv", "dump"),
+        ("dump_bool.csv", "dump"),
+        ("dump_bool.parquet", "dump"),
+        ("pattern.csv", "flat"),
+        ("default_extra.csv", "flat"),
+    ],
+)
+def test_inspect_suggests_a_command_cece_computes_right(file, peer):
+    """The suggestion names the score columns where the loss commands would refuse one, and
+    running it gives the peer's number."""
+    import shlex
+
+    run = run_cece("inspect", DATA / file, "-f", "json")
+    assert run.code == 0, run.err
+    doc = json.loads(run.out)
+    words = shlex.split(doc["suggestion"])
+    assert words[:2] == ["cece", "categorical"] and "--pred-cols" in words
+    assert any(note.endswith(": not a class score") for note in doc["notes"])
+    done = run_cece(*words[1:], "-f", "json")
+    assert done.code == 0, done.err
+    assert json.loads(done.out)["loss"] == pytest.approx(PEERS[peer], rel=1e-6)
