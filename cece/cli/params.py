@@ -93,7 +93,8 @@ PredColsOpt = Annotated[
     typer.Option(
         "--pred-cols",
         metavar="SPEC",
-        help="Prediction columns: names, 0-based indices, ranges like 2:12 (half-open).",
+        help="Prediction columns: names (name:3 for a name 3), 0-based positions counting every "
+        "column of the file (an index column too), ranges like 2:12 (half-open).",
         rich_help_panel=IN,
     ),
 ]

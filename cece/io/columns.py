@@ -5,17 +5,21 @@ The evidence the layout rules weigh (:mod:`cece.io.layout`), read from a table's
 
 from __future__ import annotations
 
-from cece.errors import InputError, OptionError
+from cece.errors import InputError
 from cece.io.arrow import ArrowTable
+from cece.io.colspecs import position_spec
 from cece.io.fields import looks_like_number, parse_number
 from cece.io.layout import (
     Inference,
+    compact,
     decimal,
     drops_point,
     index_column,
     int_token,
     integer_role,
     not_scores,
+    other_role,
+    pattern_breakers,
 )
 from cece.io.text import TextTable
 
@@ -54,8 +58,11 @@ def index_columns(table: TextTable | ArrowTable, cols: list[int]) -> dict[int, I
 
 def score_columns(table: TextTable | ArrowTable, cols: list[int]) -> list[int]:
     """The columns of class scores among ``cols`` (no --pred-cols): index columns, integer ids
-    and predicted classes are skipped with a note; any other column of integers among columns
-    of decimals, or a column named like labels, is refused, naming --pred-cols."""
+    and predicted classes are skipped with a note; a column that holds True/False, is named as
+    something else (a loss, a confidence, a weight...), or breaks the name pattern of the
+    others, any other column of integers among columns of decimals, or a column named like
+    labels, is refused, naming --pred-cols. The columns taken are stated in a note whenever
+    the table has others."""
     name, header = table.name, table.header
     skipped = index_columns(table, cols)
     integer = {c: _integer_column(table, c) for c in cols if c not in skipped}
@@ -69,31 +76,102 @@ def score_columns(table: TextTable | ArrowTable, cols: list[int]) -> list[int]:
     left = [c for c in cols if c not in skipped]
     if not left:
         raise InputError(name, "no columns left once the row index is skipped")
-    ints = [c for c in left if integer[c]]
-    decimals = [c for c in left if c not in ints and _decimal_column(table, c)]
-    # integers among columns a writer filled with decimals (pandas writes 1.0, never 1); a
-    # text column of 0s and 1s may be a %g writer's exact probabilities, so only others
-    # (or integers among a %g writer's decimals, where they are neither an index nor labels)
-    suspects = [
-        c
-        for c in ints
-        if isinstance(table, ArrowTable)
-        or not (_zero_one(table, c) or _written_g(table, c, len(left) - 1))
-    ]
-    among = len(decimals) >= 2 and len(ints) < len(decimals)
-    if suspects and among and len(ints) + len(decimals) == len(left):
-        c = suspects[0]
-        col = header[c] if header else c
-        floats = [header[k] if header else str(k) for k in decimals]
+    _refuse_foreign(table, left)
+    suspects = integer_suspects(table, left)
+    if suspects:
+        col = header[suspects[0]] if header else suspects[0]
         raise InputError(
             name,
             f"column {col!r} holds integers among decimal scores: an index, id or label "
             "column is not a class score",
-            hint=f"choose the score columns with --pred-cols {shell_word(','.join(floats), 0)}"
-            if len(floats) <= 12
-            else "choose the score columns with --pred-cols (names, indices or ranges like 1:11)",
+            hint=_pred_cols_hint(table, [c for c in left if c not in suspects]),
         )
+    if len(left) < table.ncols:
+        shown = compact([header[c] for c in left]) if header else compact([str(c) for c in left])
+        what = f"class scores: column{'s' if len(left) > 1 else ''} {shown} ({len(left)})"
+        table.inferred.append(Inference(name, "scores", f"{what}; --pred-cols chooses others"))
     return left
+
+
+def integer_suspects(table: TextTable | ArrowTable, left: list[int]) -> list[int]:
+    """Columns of integers among columns a writer filled with decimals (pandas writes 1.0,
+    never 1): an index, id or label column. A text column of 0s and 1s may be a %g writer's
+    exact probabilities where the table shows one (:func:`_zero_one`), and integers among a
+    %g writer's decimals are scores where they are neither an index nor labels."""
+    ints = [c for c in left if _integer_column(table, c)]
+    decimals = [c for c in left if c not in ints and _decimal_column(table, c)]
+    suspects = [
+        c
+        for c in ints
+        if isinstance(table, ArrowTable)
+        or not (_zero_one(table, c, left) or _written_g(table, c, len(left) - 1))
+    ]
+    among = len(decimals) >= 2 and len(ints) < len(decimals)
+    return suspects if among and len(ints) + len(decimals) == len(left) else []
+
+
+def _refuse_foreign(table: TextTable | ArrowTable, left: list[int]) -> None:
+    why = foreign_columns(table, left)
+    if not why:
+        return
+    header = table.header
+    c = next(iter(why))
+    col = header[c] if header else c
+    others = [header[k] if header else str(k) for k in why if k != c]
+    also = f" (nor {', '.join(map(repr, others[:3]))}{', …' if len(others) > 3 else ''})"
+    raise InputError(
+        table.name,
+        f"column {col!r} {why[c]}: not a class score{also if others else ''}; "
+        "--pred-cols chooses the score columns",
+        hint=_pred_cols_hint(table, [k for k in left if k not in why]),
+    )
+
+
+def score_refusals(table: TextTable | ArrowTable, cols: list[int]) -> dict[int, str]:
+    """The candidate score columns :func:`score_columns` would refuse, and why (for ``cece
+    inspect``'s suggestion: the command it suggests is one cece computes)."""
+    why = foreign_columns(table, cols)
+    left = [c for c in cols if c not in why]
+    ints = integer_suspects(table, left)
+    return why | dict.fromkeys(ints, "holds integers among decimal scores")
+
+
+def foreign_columns(table: TextTable | ArrowTable, left: list[int]) -> dict[int, str]:
+    """Candidates for class scores that are not, and why: a True/False column, a column
+    named as a loss, a confidence, a weight... (:func:`cece.io.layout.other_role`; beside
+    other candidates), or one that breaks the name pattern the others share
+    (``logit_0..logit_3`` beside ``confidence``). Columns named like labels are left to the
+    labels' own rule."""
+    header = table.header
+    names = [header[c] for c in left] if header else []
+    why: dict[int, str] = {}
+    for i, c in enumerate(left):
+        if boolean_column(table, c):
+            why[c] = "holds True/False"
+        elif names and len(left) > 1 and (role := other_role(names[i])) is not None:
+            why[c] = f"is named as {role}"
+    if names:
+        members, breakers = pattern_breakers(names)
+        for i in breakers:
+            if left[i] not in why and names[i].strip().lower() not in LABEL_NAMES:
+                why[left[i]] = f"breaks the name pattern of {compact([names[m] for m in members])}"
+    return why
+
+
+def pred_cols_spec(table: TextTable | ArrowTable, cols: list[int]) -> str:
+    """``cols`` as a --pred-cols value: names, or positions as ranges where a name is an
+    integer (a bare integer that is also a name would be ambiguous)."""
+    header = table.header
+    if header and not any(int_token(header[k]) for k in cols):
+        return ",".join(header[k] for k in cols)
+    return position_spec(cols)
+
+
+def _pred_cols_hint(table: TextTable | ArrowTable, cols: list[int]) -> str:
+    if not cols or len(cols) > 12:
+        return "choose the score columns with --pred-cols (names, indices or ranges like 1:11)"
+    spec = pred_cols_spec(table, cols)
+    return f"choose the score columns with --pred-cols {shell_word(spec, 0)}"
 
 
 def _written_g(table: TextTable, col: int, k: int) -> bool:
@@ -106,8 +184,18 @@ def _written_g(table: TextTable, col: int, k: int) -> bool:
     return evidence and not integer_role(values, k)
 
 
-def _zero_one(table: TextTable, col: int) -> bool:
-    return {v.strip() for v in _sampled(table, col)} <= {"0", "1"}
+def _zero_one(table: TextTable, col: int, left: list[int]) -> bool:
+    """A column of 0s and 1s that a %g writer's exact probabilities explain: the table shows
+    such a writer (a column mixing whole numbers and decimals), or every sampled row of the
+    candidate columns sums to 1 with it. Without that evidence 0s and 1s beside decimals are
+    a flag or labels (pandas writes a float 1 as 1.0)."""
+    rows = ([table.first_fields] if table.header is None else []) + table.sample_rows
+    if not {v.strip() for v in _sampled(table, col)} <= {"0", "1"}:
+        return False
+    if drops_point(rows):
+        return True
+    sums = [sum(parse_number(r[c]) or 0.0 for c in left if c < len(r)) for r in rows]
+    return bool(sums) and all(abs(t - 1) <= 1e-3 for t in sums)
 
 
 def _decimal_column(table: TextTable | ArrowTable, col: int) -> bool:
@@ -195,31 +283,26 @@ def shell_word(name: object, index: int) -> str:
     return shlex.quote(text) if text and text.isprintable() else str(index)
 
 
-def parse_cols(
-    spec: str, header: list[str] | None, ncols: int, name: str, option: str
-) -> list[int]:
-    """``a,b``, ``0,3``, ``2:12`` (half-open, like Python) or a mix → 0-based column indices."""
-    cols: list[int] = []
-    for item in (part.strip() for part in spec.split(",")):
-        if header and item in header:
-            cols.append(header.index(item))
-        elif ":" in item:
-            lo, _, hi = item.partition(":")
-            try:
-                cols.extend(range(ncols)[slice(int(lo) if lo else None, int(hi) if hi else None)])
-            except ValueError:
-                raise OptionError(f"{option} {spec!r}: {item!r} is not a range like 2:12") from None
-        elif item.lstrip("-").isdigit() and -ncols <= int(item) < ncols:
-            cols.append(int(item) % ncols)
-        else:
-            known = f"; columns are {', '.join(header)}" if header else ""
-            raise OptionError(
-                f"{option} {spec!r}: {name} has no column {item!r} ({ncols} columns{known})"
-            )
-    if not cols:
-        raise OptionError(f"{option} {spec!r} selects no columns")
-    if len(set(cols)) != len(cols):
-        twice = next(c for i, c in enumerate(cols) if c in cols[:i])
-        shown = header[twice] if header else twice
-        raise OptionError(f"{option} {spec!r}: column {shown!r} is selected twice")
-    return cols
+def not_dense_targets(
+    table: TextTable | ArrowTable, cols: list[int], classes: list[str] | None, preds: str
+) -> None:
+    """A LABELS table with as many columns as PREDS has classes is read as dense targets;
+    one whose header names no class of PREDS and names a label column (``label``, ``y``,
+    ``target``...) is a labels table with other columns (``label,weight``): refused, naming
+    --label-col, not read as one target column per class."""
+    header = table.header
+    if not header or getattr(table, "header_is_data", False):
+        return
+    names = [header[c].strip() for c in cols]
+    if classes and set(names) & {c.strip() for c in classes}:
+        return
+    label = next((n for n in names if n.lower() in LABEL_NAMES), None)
+    if label is None:
+        return
+    known = f" ({', '.join(classes[:6])}{', …' if len(classes) > 6 else ''})" if classes else ""
+    raise InputError(
+        table.name,
+        f"columns {', '.join(names)} are not the classes of {preds}{known} and {label!r} names "
+        "labels: not one target column per class; --label-col decides",
+        hint=f"take the labels from one column: --label-col {shell_word(label, 0)}",
+    )

@@ -17,10 +17,10 @@ from cece.io import arrays, bfloat16, readers
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
+from cece.io.colspecs import one_role, parse_cols
 from cece.io.columns import (
     LABEL_NAMES,
     numeric_column,
-    parse_cols,
     score_columns,
     shell_word,
     text_column,
@@ -202,6 +202,8 @@ def _array_predictions(
         if arr.ndim != 2:
             raise OptionError(f"--pred-cols needs a 2-D table; {name} has shape {shape}")
         cols = parse_cols(pred_cols, None, arr.shape[1], name, "--pred-cols")
+        taken = source.parts.get("labels") or []
+        one_role(dict.fromkeys(taken, "--label-col"), cols, "--pred-cols", None, name)
     source.parts["preds"] = None if len(cols) == arr.shape[-1] else cols
     return Predictions(
         name,
@@ -239,6 +241,19 @@ def _record_predictions(
     if label is None:
         exclude |= {f.path for f in label_candidates(table)}
     cols, classes = pred_columns(table, pred_cols, exclude)
+    preds = table.layout["preds"]
+    roles = [("--pred-cols", path) for path in ([preds] if isinstance(preds, str) else preds)]
+    options = ("--label-col", "--sample-weight", "--rescale", "--sequence-ids", "--mask")
+    roles += [(o, f.path) for o, f in zip(options, (label, weight, rescale, ids, mask)) if f]
+    for i, (option, path) in enumerate(roles):  # one role a field, as a column (one_role)
+        if (
+            first := next((o for o, p in roles[:i] if p == path and o != option), None)
+        ) is not None:
+            raise InputError(
+                table.name,
+                f"field {path!r} is named by both {first} and {option}: a field holds one role "
+                "(scores, labels, weights, mask...)",
+            )
     source.parts["preds"] = cols
     if label is not None:
         source.parts["labels"] = table.add(label)
@@ -265,14 +280,14 @@ def _table_predictions(
     mask_col: str | None = None,
 ) -> Predictions:
     name, header = table.name, table.header
-    skip: set[int] = set()
+    roles: dict[int, str] = {}  # column → the option that takes it: one role a column
     source = Source(name, table)
     if label_col is not None:
-        labels = parse_cols(label_col, header, table.ncols, name, "--label-col")
+        labels = parse_cols(label_col, header, table.ncols, name, "--label-col", table.inferred)
         source.parts["labels"] = labels
         if len(labels) == 1 and not numeric_column(table, labels[0]):
             source.text_parts.add("labels")
-        skip.update(labels)
+        one_role(roles, labels, "--label-col", header, name, label_col)
     for spec, part, option in (
         (weight_col, "weights", "--sample-weight"),
         (rescale_col, "rescale", "--rescale"),
@@ -280,11 +295,13 @@ def _table_predictions(
         (mask_col, "mask", "--mask"),
     ):  # one number a row, read beside the scores and not one of them
         if spec is not None:
-            index = parse_cols(spec, header, table.ncols, name, option)[0]
+            index = parse_cols(spec, header, table.ncols, name, option, table.inferred)[0]
             source.parts[part] = [index]
-            skip.add(index)
+            one_role(roles, [index], option, header, name, spec)
+    skip = set(roles)
     if pred_cols is not None:
-        cols = parse_cols(pred_cols, header, table.ncols, name, "--pred-cols")
+        cols = parse_cols(pred_cols, header, table.ncols, name, "--pred-cols", table.inferred)
+        one_role(roles, cols, "--pred-cols", header, name, pred_cols)
     else:
         cols = score_columns(table, [c for c in range(table.ncols) if c not in skip])
     for c in cols:

@@ -15,11 +15,12 @@ from cece.io import arrays, bfloat16, meaning
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
+from cece.io.colspecs import parse_cols
 from cece.io.columns import (
     LABEL_NAMES,
     index_columns,
+    not_dense_targets,
     numeric_column,
-    parse_cols,
     shell_word,
     text_column,
 )
@@ -192,6 +193,7 @@ def _table_labels(
         table.inferred.extend(skipped.values())
         cols = [c for c in range(table.ncols) if c not in skipped]
     if len(cols) == preds.n_classes and len(cols) > 1:
+        not_dense_targets(table, cols, preds.classes, preds.name)  # label,weight: not targets
         source = Source(name, table, {"labels": by_name(table, cols, preds)})
         return Labels(name, "dense", source)
     if len(cols) != 1:

@@ -34,6 +34,54 @@ NOT_SCORES = (
     "y_hat",
     "yhat",
 )
+# Names that say a column of an evaluation dump holds something other than a class score,
+# each with what it holds (the one list: score columns chosen without --pred-cols are refused
+# when one is so named; see ``other_role``). Compared lower-case, with "-", " " and "." as "_".
+OTHER_ROLES = {
+    "a loss": ("loss", "losses", "nll", "ce", "xent", "log_loss", "logloss", "ce_loss", "nll_loss"),
+    "a confidence": (
+        "conf",
+        "confidence",
+        "max_prob",
+        "max_proba",
+        "maxprob",
+        "max_p",
+        "prob_max",
+        "top_prob",
+        "top1_prob",
+        "pred_prob",
+        "pred_proba",
+        "y_pred_proba_max",
+    ),
+    "a weight": ("weight", "weights", "sample_weight", "sample_weights", "sw", "w_sample"),
+    "a correctness flag": ("correct", "is_correct", "correctness", "hit", "is_hit", "match"),
+    "an entropy": ("entropy", "pred_entropy", "ent", "uncertainty"),
+    "the label's probability": (
+        "p_label",
+        "p_true",
+        "p_target",
+        "p_y",
+        "p_correct",
+        "p_gold",
+        "prob_label",
+        "prob_true",
+        "prob_target",
+        "prob_correct",
+        "true_prob",
+        "target_prob",
+        "label_prob",
+        "gold_prob",
+    ),
+    "a predicted class": (*NOT_SCORES, "argmax", "pred_class", "top1", "top_1", "top_class"),
+    "an id": (*ID_NAMES, "uid", "uuid", "key", "example_id", "image_id", "index"),
+    "a margin": ("margin", "logit_gap"),
+}
+_ROLE_PARTS = (  # a name made of a role word and a qualifier: val_loss, conf_score, weight_1
+    ("a loss", re.compile(r"(.+_)?(loss|nll)(_.+)?")),
+    ("a confidence", re.compile(r"(.+_)?(conf|confidence)(_.+)?")),
+    ("a weight", re.compile(r"(.+_)?(sample_)?weights?(_.+)?")),
+    ("an entropy", re.compile(r"(.+_)?entropy(_.+)?")),
+)
 HEADER_HINT = "--header reads the first rows of text inputs as headers, --no-header as data"
 
 
@@ -166,3 +214,64 @@ def not_scores(name: str, integer: bool, *, text: bool = False) -> str | None:
     if low in NOT_SCORES:
         return f"column {name!r} holds predicted classes ({what}), not class scores"
     return None
+
+
+def other_role(name: str) -> str | None:
+    """What a column holds when its name says it is not a class score (``loss``,
+    ``confidence``, ``sample_weight``, ``is_correct``, ``entropy``, ``p_true``, ``pred``,
+    ``id``, ...), or None (:data:`OTHER_ROLES`)."""
+    low = re.sub(r"[-. ]+", "_", name.strip().lower())
+    for what, names in OTHER_ROLES.items():
+        if low in names:
+            return what
+    for what, pattern in _ROLE_PARTS:
+        if pattern.fullmatch(low):
+            return what
+    return None
+
+
+_NUMBERED = re.compile(r"([A-Za-z][A-Za-z_]*?)[_\-. ]?(\d+)")
+_PREFIXED = re.compile(r"([A-Za-z]+)[_\-. :].+")
+SCORE_PREFIXES = (
+    *("p", "prob", "probs", "proba", "probability", "logit", "logits", "score", "scores"),
+    *("lp", "logp", "logprob", "log_prob", "y_prob", "y_score", "pred"),
+)
+
+
+def _pattern_key(name: str) -> tuple[str, str] | None:
+    text = name.strip()
+    if int_token(text):
+        return ("integer", "")
+    if m := _NUMBERED.fullmatch(text):
+        return ("numbered", m.group(1).lower())
+    if (m := _PREFIXED.fullmatch(text)) and m.group(1).lower() in SCORE_PREFIXES:
+        return ("prefixed", m.group(1).lower())
+    return None
+
+
+def pattern_breakers(names: list[str]) -> tuple[list[int], list[int]]:
+    """Score columns named to a pattern (``logit_0..logit_3``, ``prob_cat, prob_dog``, the
+    integers ``0..C-1`` of pandas' default header) and the columns that break it: ``(members,
+    breakers)`` as positions in ``names``; no breakers where no pattern holds two or more."""
+    keys = [_pattern_key(n) for n in names]
+    counts: dict[tuple[str, str], int] = {}
+    for k in keys:
+        if k is not None:
+            counts[k] = counts.get(k, 0) + 1
+    if not counts or max(counts.values()) < 2:
+        return [], []
+    top = max(counts, key=lambda k: counts[k])
+    members = [i for i, k in enumerate(keys) if k == top]
+    return members, [i for i, k in enumerate(keys) if k != top]
+
+
+def compact(names: list[str], most: int = 8) -> str:
+    """Column names for a note: ``logit_0..logit_3`` for a numbered run, else a list (its
+    ends only when long)."""
+    keys = [_pattern_key(n) for n in names]
+    if len(names) > 2 and len(set(keys)) == 1 and keys[0] is not None and keys[0][0] != "prefixed":
+        digits = [int(re.findall(r"\d+", n)[-1]) for n in names]
+        if digits == list(range(digits[0], digits[0] + len(names))):
+            return f"{names[0].strip()}..{names[-1].strip()}"
+    cells = [n.strip() for n in names]
+    return ", ".join(cells if len(cells) <= most else [*cells[: most - 2], "…", cells[-1]])

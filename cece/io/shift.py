@@ -31,7 +31,7 @@ from cece.io import bfloat16, weights
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
-from cece.io.columns import parse_cols
+from cece.io.colspecs import one_role, parse_cols
 from cece.io.inputs import Predictions, open_input
 from cece.io.jsonl import JsonlTable
 from cece.io.labels import Labels
@@ -115,14 +115,22 @@ def open_mask_column(column: str | None, labels: Labels, opts: LossOptions) -> M
                 raise InputError(data.name, f"field {f.path!r} is not one number per record")
             src.parts["mask"] = data.add(f)
         else:
-            src.parts["mask"] = parse_cols(column, data.header, data.ncols, data.name, "--mask")[:1]
+            taken = parse_cols(column, data.header, data.ncols, data.name, "--mask", data.inferred)
+            one_role(dict.fromkeys(src.parts.get("labels") or [], "--label-col"), taken, "--mask",
+                     data.header, data.name, column)  # fmt: skip
+            src.parts["mask"] = taken[:1]
     if labels.form != "index":
         raise OptionError(
             f"--mask {column!r} needs class-index labels; {labels.name} holds "
             f"{'class names' if labels.form == 'name' else 'dense targets'}"
         )
     ignore = IGNORE if opts.ignore_index is None else opts.ignore_index
-    return MaskColumn(src.name, column, ignore, _ignore_note(f"--mask {column}", opts))
+    header = getattr(src.data, "header", None)  # JSON input.mask.column: the column's name
+    part = src.parts["mask"]
+    named = (
+        header[part[0]] if isinstance(header, list) and part and not _records(src.data) else None
+    )
+    return MaskColumn(src.name, named or column, ignore, _ignore_note(f"--mask {column}", opts))
 
 
 def sequence_labels(
@@ -284,3 +292,7 @@ def _shifted_weights(spec: str, given: tuple, samples: tuple, stdin_format: str)
     out[:, : t - 1] = w[:, 1:] if w.shape[1] == t else w
     vec = out.reshape(-1)
     return Source(name, ArrayInput(name, vec), {"weights": None}, rows=len(vec))
+
+
+def _records(data: object) -> bool:
+    return isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records)

@@ -19,11 +19,18 @@ from cece.io import bfloat16, readers
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import ROWS
-from cece.io.columns import LABEL_NAMES, index_columns, text_column
+from cece.io.columns import (
+    LABEL_NAMES,
+    index_columns,
+    pred_cols_spec,
+    score_refusals,
+    shell_word,
+    text_column,
+)
 from cece.io.jsonl import JsonlTable
 from cece.io.text import TextTable
 from cece.tools.inspect_records import record_layout
-from cece.tools.inspect_stats import DISTINCT_CAP, Values
+from cece.tools.inspect_stats import DISTINCT_CAP, Values, index_labels, names_summary
 
 
 @dataclass
@@ -137,7 +144,7 @@ def _array(data: ArrayInput, class_axis: int) -> Report:
     if arr.dtype.kind in "US":
         flat = arr.reshape(-1)
         report = Report(name, fmt, shape, str(arr.dtype), len(flat), 1)
-        report.labels = _names(flat.tolist())
+        report.labels = names_summary(flat.tolist())
         return report
     if arr.dtype.kind not in "iufb" and arr.dtype != bfloat16.BF16:
         from cece.errors import InputError
@@ -194,6 +201,10 @@ def _table(table) -> Report:
     if label_col is not None and not values_columns(label_col) and label_col not in text_cols:
         label_col = None  # a file of labels alone: its one column is the values
     float_cols = values_columns(label_col)
+    refused = score_refusals(table, float_cols)  # what the loss commands would refuse
+    if refused:
+        float_cols = [c for c in float_cols if c not in refused]
+        select = " --pred-cols " + shell_word(pred_cols_spec(table, float_cols), 0)
     label_numeric = label_col is not None and label_col not in text_cols
     names: list = []
     values, label_values = Values(), Values()
@@ -221,15 +232,20 @@ def _table(table) -> Report:
         header=header,
     )
     report.values = values if float_cols else None
+    if refused:
+        report.select = select
+        report.notes += [
+            f"column {header[c]!r} {why}: not a class score" for c, why in refused.items()
+        ]
     report.notes += [i.detail for i in found.values()] + ([index_note] if index_note else [])
     report.notes += _typed_note(table, float_cols)
     if label_col is not None:
         report.label_column = header[label_col]
     report.text_columns = [header[c] if header else str(c) for c in text_cols if c != label_col]
     if label_numeric:
-        report.labels = _index_labels(label_values)
+        report.labels = index_labels(label_values)
     elif text_cols:
-        report.labels = _names(names)
+        report.labels = names_summary(names)
     return report
 
 
@@ -265,7 +281,7 @@ def _records(table: JsonlTable | ArrowTable) -> Report:
         report.labels = {"form": "multi-label targets" if multi else "dense targets"}
         report.multi_label = multi
     elif label_cols:
-        report.labels = _names(names) if text else _index_labels(label_values)
+        report.labels = names_summary(names) if text else index_labels(label_values)
     if text and any(f.width is not None for f in lay.preds):  # a list names no classes
         report.select += " --classes NAMES"
         report.notes.append(
@@ -287,28 +303,6 @@ def _typed_note(table: object, cols: list[int]) -> list[str]:
     if any(k.kind in "iu" for k in kinds):
         return ["integer columns: the loss commands take them as scores only with --from"]
     return []
-
-
-def _names(values: list) -> dict:
-    distinct = sorted(set(map(str, values)))
-    return {
-        "form": "class names",
-        "distinct": len(distinct),
-        "values": distinct[:20] + (["…"] if len(distinct) > 20 else []),
-    }
-
-
-def _index_labels(v: Values) -> dict:
-    if v.integers and v.finite_count and v.lo >= 0:
-        distinct = sorted(int(x) for x in v.distinct)
-        return {
-            "form": "class indices",
-            "distinct": len(distinct),
-            "min": int(v.lo),
-            "max": int(v.hi),
-            "values": distinct[:20] + (["…"] if len(distinct) > 20 else []),
-        }
-    return {"form": "numbers", "min": v.lo, "max": v.hi}
 
 
 def _classify(r: Report, arg: str) -> None:

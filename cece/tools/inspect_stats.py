@@ -85,3 +85,25 @@ class Values:
     @property
     def finite_count(self) -> int:
         return self.count - self.nan - self.posinf - self.neginf
+
+
+def names_summary(values: list) -> dict:
+    distinct = sorted(set(map(str, values)))
+    return {
+        "form": "class names",
+        "distinct": len(distinct),
+        "values": distinct[:20] + (["…"] if len(distinct) > 20 else []),
+    }
+
+
+def index_labels(v: Values) -> dict:
+    if v.integers and v.finite_count and v.lo >= 0:
+        distinct = sorted(int(x) for x in v.distinct)
+        return {
+            "form": "class indices",
+            "distinct": len(distinct),
+            "min": int(v.lo),
+            "max": int(v.hi),
+            "values": distinct[:20] + (["…"] if len(distinct) > 20 else []),
+        }
+    return {"form": "numbers", "min": v.lo, "max": v.hi}
