@@ -15,7 +15,8 @@ import pytest
 
 import cece
 from cece.errors import CeceError
-from tests.conftest import run_cece
+
+from conftest import run_cece
 
 STORED = json.loads(
     (Path(__file__).resolve().parent / "data" / "degenerate" / "torch_values.json").read_text(

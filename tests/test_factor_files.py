@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import run_cece
+from conftest import run_cece
 
 DATA = Path(__file__).resolve().parent / "data" / "factors"
 CASES = json.loads((DATA / "cases.json").read_text(encoding="utf-8"))["cases"]

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests import reference
-from tests.conftest import run_cece
+import reference
+from conftest import run_cece
 
 DATA = pathlib.Path(__file__).parent / "data" / "label_meaning"
 ORACLES = json.loads((DATA / "oracles.json").read_text())

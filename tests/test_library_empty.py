@@ -9,7 +9,8 @@ import pytest
 
 import cece
 from cece.errors import InputError
-from tests.conftest import run_cece
+
+from conftest import run_cece
 
 NO_SAMPLES = "no samples: shape {}; expected at least one row"
 NO_COLUMNS = "no prediction columns: shape {}"

@@ -12,8 +12,9 @@ import pytest
 
 import cece
 from cece.errors import OptionError
-from tests import reference
-from tests.conftest import run_cece
+
+import reference
+from conftest import run_cece
 
 STORED = json.loads(
     (Path(__file__).resolve().parent / "data" / "degenerate" / "torch_values.json").read_text(

@@ -3,7 +3,7 @@ asks for them, while warnings always print (README, ``-q, --quiet``)."""
 
 from __future__ import annotations
 
-from tests.conftest import run_cece
+from conftest import run_cece
 
 SAMPLE = "sample_data/catdogpig_logits.csv", "sample_data/catdogpig_labels.csv"
 KIND_NOTE = "cece: note: sample_data/catdogpig_logits.csv: treating predictions as logits"
