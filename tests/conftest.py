@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,25 @@ def run_cece(*args: str, stdin: bytes | None = None) -> Run:
     finally:
         sys.stdin = old_stdin
     return Run(code, out.getvalue(), err.getvalue())
+
+
+def imported_modules(*argv: str, env: dict | None = None) -> set[str]:
+    """The modules a child ``python -X importtime ARGV`` imports (``"-m", "cece", "--help"``,
+    ``"-c", "import typer"``), from the repository's root; the child must succeed."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return {
+        line.split("|")[-1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
 
 
 @pytest.fixture

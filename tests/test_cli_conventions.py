@@ -19,7 +19,7 @@ from cece.cli import entry
 from cece.cli.app import build, commands
 from cece.errors import stderr_prefix
 
-from conftest import ROOT, run_cece
+from conftest import ROOT, imported_modules, run_cece
 
 COMMANDS = commands()  # every command, in the order of `cece --help`
 
@@ -181,20 +181,7 @@ def test_completion_builds_every_command_with_its_options(monkeypatch):
 
 
 def imported(*args: str) -> set[str]:
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "cece", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=ENV,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return {
-        line.split("|")[-1].strip()
-        for line in proc.stderr.splitlines()
-        if line.startswith("import time:")
-    }
+    return imported_modules("-m", "cece", *args, env=ENV)
 
 
 @pytest.mark.parametrize("args", [["--help"], ["categorical", "--help"], ["--version"]])

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 
-from conftest import ROOT
+from conftest import imported_modules
 
 
 def imported(*args: str) -> set[str]:
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "cece", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return {
-        line.split("|")[-1].strip()
-        for line in proc.stderr.splitlines()
-        if line.startswith("import time:")
-    }
+    return imported_modules("-m", "cece", *args)
 
 
 def test_help_imports_neither_numpy_nor_pandas():
@@ -44,16 +29,7 @@ def test_small_npy_and_csv_runs_do_not_import_pandas(tmp_path):
     assert "rich" not in modules and "pandas" not in modules
 
 
-def _modules(*argv: str) -> set[str]:
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", *argv], capture_output=True, text=True, cwd=ROOT
-    )
-    assert proc.returncode == 0, proc.stderr
-    return {
-        line.split("|")[-1].strip()
-        for line in proc.stderr.splitlines()
-        if line.startswith("import time:")
-    }
+_modules = imported_modules
 
 
 # What `cece --help` may import beyond `import typer`'s own modules: cece itself, typer's lazily

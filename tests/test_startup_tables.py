@@ -8,8 +8,6 @@ tables (Hypothesis), and end to end over the commands' tables, against rich itse
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +19,7 @@ from cece.report import grid as plain
 from cece.report.grid import NARROW, Grid, Line, plain_text, to_rich
 from cece.report.tables import console
 
-from conftest import ROOT, SAMPLES
+from conftest import SAMPLES, imported_modules
 
 
 @pytest.fixture(autouse=True)
@@ -157,20 +155,7 @@ def test_the_commands_tables_are_rich_s(cece, monkeypatch, args):
 def _imports(*args: str) -> set[str]:
     """The modules ``python -m cece ARGS`` imports (``-X importtime``); ``args`` empty:
     those of ``import numpy`` alone."""
-    command = ["-m", "cece", *args] if args else ["-c", "import numpy"]
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", *command],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return {
-        line.split("|")[-1].strip()
-        for line in proc.stderr.splitlines()
-        if line.startswith("import time:")
-    }
+    return imported_modules(*(["-m", "cece", *args] if args else ["-c", "import numpy"]))
 
 
 LEFT_OUT = {
