@@ -78,6 +78,17 @@ def run_cece(*args: str, stdin: bytes | None = None) -> Run:
     return Run(code, out.getvalue(), err.getvalue())
 
 
+def avx512_cpu() -> bool:
+    """Whether /proc/cpuinfo lists the AVX-512 subsets the wide kernels need (Linux), read
+    apart from the extension's own check (``_fast.simd``)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= set(flags)
+
+
 def imported_modules(*argv: str, env: dict | None = None) -> set[str]:
     """The modules a child ``python -X importtime ARGV`` imports (``"-m", "cece", "--help"``,
     ``"-c", "import typer"``), from the repository's root; the child must succeed."""

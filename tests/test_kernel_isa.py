@@ -25,6 +25,8 @@ from test_kernel_accuracy import RTOL, adversarial, as_float64, labels, referenc
 
 import cece._native as kernels
 
+from conftest import avx512_cpu
+
 pytestmark = pytest.mark.skipif(not kernels.FAST, reason="the compiled kernels are not built here")
 
 
@@ -44,15 +46,6 @@ def _isas() -> list[str]:
 
 
 ISAS = _isas()
-
-
-def _cpuinfo_avx512() -> bool:
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = next((line.split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        return False
-    return {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= set(flags)
 
 
 @pytest.fixture(params=ISAS)
@@ -107,7 +100,7 @@ def _simd_in_child(**env: str) -> str:
 
 
 def test_the_widest_set_runs_and_cece_simd_avx2_keeps_avx2():
-    wide = _cpuinfo_avx512()
+    wide = avx512_cpu()
     assert ("avx512" in ISAS) == wide
     auto = "avx512 AVX-512 compiled (AVX-512)" if wide else "avx2 AVX2 compiled (AVX2)"
     assert _simd_in_child() == auto
@@ -117,7 +110,7 @@ def test_the_widest_set_runs_and_cece_simd_avx2_keeps_avx2():
 
 def test_version_names_the_set_that_runs():
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CECE_")}
-    for env, words in (({}, "AVX-512, " if _cpuinfo_avx512() else ""), ({"CECE_SIMD": "avx2"}, "")):
+    for env, words in (({}, "AVX-512, " if avx512_cpu() else ""), ({"CECE_SIMD": "avx2"}, "")):
         run = subprocess.run(
             [sys.executable, "-m", "cece", "--version"],
             capture_output=True,

@@ -17,7 +17,7 @@ import cece._native as kernels
 from cece._native import _numpy
 from cece.errors import InputError
 
-from conftest import ROOT
+from conftest import ROOT, avx512_cpu
 
 NATIVE = ROOT / "cece" / "_native"
 IMPLS = [
@@ -175,21 +175,11 @@ def test_require_fast_fails_loudly_without_the_extension():
     assert json.loads(run.stdout) == {"kernels": "numpy", "csv_parser": "python/pandas"}
 
 
-def _avx512_cpu() -> bool:
-    """Whether /proc/cpuinfo lists the AVX-512 subsets the wide kernels need (Linux)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = next((line.split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        return False
-    return {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= set(flags)
-
-
 def test_require_fast_where_the_kernels_are_built():
     run = _python(DESCRIBE, CECE_REQUIRE_FAST="1")
     if kernels.AVAILABLE:
         assert run.returncode == 0, run.stderr
-        isa = "AVX-512" if kernels._fast.simd() == "avx512" or _avx512_cpu() else "AVX2"
+        isa = "AVX-512" if kernels._fast.simd() == "avx512" or avx512_cpu() else "AVX2"
         assert json.loads(run.stdout) == {"kernels": f"compiled ({isa})", "csv_parser": "compiled"}
     else:
         assert run.returncode != 0 and "CECE_REQUIRE_FAST=1" in run.stderr
