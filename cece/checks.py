@@ -80,7 +80,7 @@ def denominator_warning(count: int, weight_sum: float, mean: float) -> tuple[str
 # -- diagnostics ------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class Diagnostics:
     """Collects warnings (stderr and the JSON ``warnings``) and notes (stderr only).
 
@@ -304,7 +304,7 @@ def check_explicit_kind(
         stats.update(np.exp(_logsumexp(block)), start)
 
 
-@dataclass
+@dataclass(eq=False)
 class RowSums:
     """How many rows of probabilities do not sum to 1 (within ``tol``), and the first.
 

@@ -32,7 +32,7 @@ class Command:
         self.name, self.callback, self.settings = name, callback, settings
 
 
-@dataclass
+@dataclass(eq=False)
 class RunSettings:
     """What the root options say about this run, set by ``main()`` on every call."""
 

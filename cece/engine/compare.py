@@ -37,7 +37,7 @@ SIDES = ("baseline", "candidate")
 BOOTSTRAP_CHUNK = 1 << 22  # resampled indices drawn at a time (32 MB)
 
 
-@dataclass
+@dataclass(eq=False)
 class Paired:
     """The paired aggregates: Δ's ratio moments and the per-sample counts (mergeable)."""
 
@@ -59,7 +59,7 @@ class Paired:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
-@dataclass
+@dataclass(eq=False)
 class Comparison:
     """What ``cece compare`` computed: both runs, the paired aggregates, the bootstrap."""
 

@@ -31,7 +31,7 @@ class KindChanged(Exception):
     """Auto-detection revised its verdict before anything was streamed: start a new pass."""
 
 
-@dataclass
+@dataclass(eq=False)
 class _Done:
     """What the run keeps of a computed block."""
 

@@ -22,7 +22,7 @@ from cece.engine.uncertainty import RatioMoments
 from cece.losses.terms import Terms, reduce, weighted_mean
 
 
-@dataclass
+@dataclass(eq=False)
 class Summary:
     """Everything the aggregate table reports, as sums that merge exactly."""
 

@@ -10,7 +10,7 @@ from cece.engine.reduce import Summary, reduced
 from cece.options import BASES
 
 
-@dataclass
+@dataclass(eq=False)
 class Result:
     """What a run computed, ready to render."""
 

@@ -28,7 +28,7 @@ from cece.losses.terms import Terms
 from cece.options import LossOptions
 
 
-@dataclass
+@dataclass(eq=False)
 class Setup:
     """Where the sequences are and what the text counts are, settled when the inputs open."""
 
@@ -151,7 +151,7 @@ def _check_normalisable(opts: LossOptions, labels_form: str) -> None:
         )
 
 
-@dataclass
+@dataclass(eq=False)
 class _Runs:
     """One block's runs of one sequence: first row, key, tokens, Σ s·ℓ, Σ weight, Σ ℓ."""
 

@@ -36,7 +36,7 @@ PER_ROW = ("sample_weight", "mask", "sequence_ids", "bytes", "words", "rescale")
 FIRST_AXES = ("sequence", "axis0")  # N-D records: the field of the first sample axis
 
 
-@dataclass
+@dataclass(eq=False)
 class Part:
     """The mergeable record of one shard's run (``error``: why it has none)."""
 

@@ -22,7 +22,7 @@ from cece.errors import CeceError, InputError
 from cece.io.lazy import LazyArray, RowBlocks
 
 
-@dataclass
+@dataclass(eq=False)
 class ArrayInput:
     """An N-dimensional array from .npy/.npz/a literal (numeric, or str for class names)."""
 

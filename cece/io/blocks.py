@@ -27,7 +27,7 @@ ROWS = 1 << 18  # samples per block at most (fewer, larger blocks: less Python p
 BLOCK_BYTES = 16 << 20  # and about this many bytes of predictions
 
 
-@dataclass
+@dataclass(eq=False)
 class Source:
     """One opened input and what is taken from it: part name → columns (None: the array)."""
 

@@ -32,7 +32,7 @@ from cece.io.text import TextTable
 from cece.losses import validate
 
 
-@dataclass
+@dataclass(eq=False)
 class Predictions:
     name: str
     shape: tuple[int, ...] | None  # as stored, when known before reading

@@ -33,7 +33,7 @@ from cece.io.text import TextTable
 SHIFTED = "labels one shorter than each sequence: shifted for a causal LM? --shift scores them"
 
 
-@dataclass
+@dataclass(eq=False)
 class Labels:
     name: str
     form: str  # "index" | "name" | "dense"

@@ -85,7 +85,7 @@ _ROLE_PARTS = (  # a name made of a role word and a qualifier: val_loss, conf_sc
 HEADER_HINT = "--header reads the first rows of text inputs as headers, --no-header as data"
 
 
-@dataclass
+@dataclass(eq=False)
 class Inference:
     """One thing cece decided about an input's layout, and why."""
 

@@ -27,7 +27,7 @@ from cece.losses import sequences
 PART = "sequence_ids"  # the blocks' part that holds the ids (a file, or a PREDS column)
 
 
-@dataclass
+@dataclass(eq=False)
 class Counts:
     """``--bytes`` / ``--words`` as given: the total, and the counts a sequence (or None)."""
 

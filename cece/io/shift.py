@@ -42,7 +42,7 @@ from cece.options import LossOptions
 IGNORE = -100  # PyTorch's default ignore_index, with which HF pads labels
 
 
-@dataclass
+@dataclass(eq=False)
 class SequenceLabels:
     """The labels as scored: one per flattened position, the ignore value where not scored."""
 
@@ -66,7 +66,7 @@ def mask_column(opts: LossOptions) -> str | None:
     return opts.mask
 
 
-@dataclass
+@dataclass(eq=False)
 class MaskColumn:
     """``--mask COL`` applied block by block: labels where the mask is 0 become the ignore
     value (as a data collator's ``labels[mask == 0] = -100``); the 0s are counted (blocks may

@@ -53,7 +53,7 @@ PEEK = 1 << 16
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
 
 
-@dataclass
+@dataclass(eq=False)
 class ParsedBlock:
     """Rows ``start_row ..`` of a table: float columns stacked, text columns as str arrays."""
 

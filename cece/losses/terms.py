@@ -71,7 +71,7 @@ def count_clip_moves(
     return below, len(v) - below
 
 
-@dataclass
+@dataclass(eq=False)
 class Terms:
     """Per-sample results for one block; the engine reduces and renders them.
 

@@ -19,7 +19,7 @@ BAR = "█"
 PARTIAL = " ▏▎▍▌▋▊▉"  # eighths of a bar
 
 
-@dataclass
+@dataclass(eq=False)
 class Series:
     label: str
     x: np.ndarray

@@ -21,7 +21,7 @@ from cece.errors import OptionError
 from cece.options import BASES, SCALES
 
 
-@dataclass
+@dataclass(eq=False)
 class Curve:
     target: float
     p: np.ndarray
@@ -29,7 +29,7 @@ class Curve:
     minimum: tuple[float, float]  # (p, loss) at the minimum
 
 
-@dataclass
+@dataclass(eq=False)
 class Figure:
     """What a curve plot shows, the same for the terminal, an image and JSON/CSV."""
 

@@ -24,14 +24,14 @@ from cece.report.numbers import MINUS, given, num
 SHOWN = 8  # vectors longer than this are shown by their ends
 
 
-@dataclass
+@dataclass(eq=False)
 class Step:
     name: str
     formula: str
     value: object = None  # float, list of floats, or None
 
 
-@dataclass
+@dataclass(eq=False)
 class Explanation:
     """The steps of one sample's loss, then the loss itself (in nats and in the unit)."""
 

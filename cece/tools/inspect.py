@@ -33,7 +33,7 @@ from cece.tools.inspect_records import record_layout
 from cece.tools.inspect_stats import DISTINCT_CAP, Values, index_labels, names_summary
 
 
-@dataclass
+@dataclass(eq=False)
 class Report:
     name: str
     format: str

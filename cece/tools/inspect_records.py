@@ -18,7 +18,7 @@ from cece.io.jsonl import Field, JsonlTable
 from cece.io.records import label_candidates, label_field
 
 
-@dataclass
+@dataclass(eq=False)
 class RecordLayout:
     """The fields a loss command would read, as options, and what they are."""
 

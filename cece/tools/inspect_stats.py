@@ -12,7 +12,7 @@ from cece.checks import ROW_SUM_TOL, KindDetector
 DISTINCT_CAP = 1000  # distinct label values tracked, at most
 
 
-@dataclass
+@dataclass(eq=False)
 class Values:
     """Streaming statistics of a numeric block sequence (N × C)."""
 
