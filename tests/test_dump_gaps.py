@@ -384,7 +384,10 @@ def test_g_first_row_of_integers_is_not_taken_for_a_header(write):
     )
     assert hint.startswith("  hint: --header")
     x = [[0, 1, 2], [0.25, 0.75, 1.5], [1e-05, 0.99999, 2.5], [0.5, 0.5, -1.5], [1, 0, 0.5]]
-    value = quiet("categorical", preds, labels, "--no-header")
+    # columns 0 and 1 sum to 1 in every row: is column 2 a score? (test_extra_score_column)
+    line, hint = refusal("categorical", preds, labels, "--no-header")
+    assert line.endswith("is it a class score? --pred-cols decides"), line
+    value = quiet("categorical", preds, labels, "--no-header", "--pred-cols", "0:3")
     np.testing.assert_allclose(value, reference.categorical(x, [0, 1, 2, 0, 1]), rtol=1e-12)
 
 

@@ -107,6 +107,16 @@ class ArrowTable:
         kind = self._table.schema.field(col).type  # type: ignore[attr-defined]
         return types.is_integer(kind) or types.is_floating(kind) or types.is_boolean(kind)
 
+    def head_values(self, cols: list[int], rows: int = 20) -> np.ndarray | None:
+        """The first ``rows`` rows of numeric ``cols`` as float64 (None: a column is not
+        numbers, or the table holds records)."""
+        if self.records or not all(self.is_numeric(c) for c in cols):
+            return None
+        head = self._table.slice(0, rows)  # type: ignore[attr-defined]
+        return np.column_stack(
+            [np.asarray(self._column(head, c), dtype=np.float64) for c in cols]
+        ).reshape(-1, len(cols))
+
     @property
     def rows(self) -> int:
         return int(self._table.num_rows)  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from cece.errors import InputError
 from cece.io.arrow import ArrowTable
 from cece.io.colspecs import position_spec
+from cece.io.distributions import outside_distribution
 from cece.io.fields import looks_like_number, parse_number
 from cece.io.layout import (
     Inference,
@@ -76,7 +77,7 @@ def score_columns(table: TextTable | ArrowTable, cols: list[int]) -> list[int]:
     left = [c for c in cols if c not in skipped]
     if not left:
         raise InputError(name, "no columns left once the row index is skipped")
-    _refuse_foreign(table, left)
+    _refuse_foreign(table, left, foreign_columns(table, left))
     suspects = integer_suspects(table, left)
     if suspects:
         col = header[suspects[0]] if header else suspects[0]
@@ -84,8 +85,9 @@ def score_columns(table: TextTable | ArrowTable, cols: list[int]) -> list[int]:
             name,
             f"column {col!r} holds integers among decimal scores: an index, id or label "
             "column is not a class score",
-            hint=_pred_cols_hint(table, [c for c in left if c not in suspects]),
+            hint=_pred_cols_hint(table, _without_outside(table, left, suspects)),
         )
+    _refuse_outside(table, left)
     if len(left) < table.ncols:
         shown = compact([header[c] for c in left]) if header else compact([str(c) for c in left])
         what = f"class scores: column{'s' if len(left) > 1 else ''} {shown} ({len(left)})"
@@ -110,8 +112,14 @@ def integer_suspects(table: TextTable | ArrowTable, left: list[int]) -> list[int
     return suspects if among and len(ints) + len(decimals) == len(left) else []
 
 
-def _refuse_foreign(table: TextTable | ArrowTable, left: list[int]) -> None:
-    why = foreign_columns(table, left)
+def _without_outside(table: TextTable | ArrowTable, left: list[int], out: list[int]) -> list[int]:
+    """``left`` without ``out`` and without the columns outside the distribution the rest
+    form: what a hint offers."""
+    rest = [c for c in left if c not in out]
+    return [c for c in rest if c not in outside_columns(table, rest)]
+
+
+def _refuse_foreign(table: TextTable | ArrowTable, left: list[int], why: dict[int, str]) -> None:
     if not why:
         return
     header = table.header
@@ -133,7 +141,9 @@ def score_refusals(table: TextTable | ArrowTable, cols: list[int]) -> dict[int, 
     why = foreign_columns(table, cols)
     left = [c for c in cols if c not in why]
     ints = integer_suspects(table, left)
-    return why | dict.fromkeys(ints, "holds integers among decimal scores")
+    if ints:
+        return why | dict.fromkeys(ints, "holds integers among decimal scores")
+    return why | outside_columns(table, left)
 
 
 def foreign_columns(table: TextTable | ArrowTable, left: list[int]) -> dict[int, str]:
@@ -156,6 +166,42 @@ def foreign_columns(table: TextTable | ArrowTable, left: list[int]) -> dict[int,
             if left[i] not in why and names[i].strip().lower() not in LABEL_NAMES:
                 why[left[i]] = f"breaks the name pattern of {compact([names[m] for m in members])}"
     return why
+
+
+def outside_columns(table: TextTable | ArrowTable, left: list[int]) -> dict[int, str]:
+    """The candidates :func:`outside_distribution` finds, and why (none while the first row's
+    reading, header or data, is still open)."""
+    outside = [] if getattr(table, "pending", None) else outside_distribution(table, left)
+    rest = [c for c in left if c not in outside]
+    return dict.fromkeys(outside, f"lies outside the distribution {_shown(table, rest)} form")
+
+
+def _shown(table: TextTable | ArrowTable, cols: list[int]) -> str:
+    """``column 'w'``, ``column 4``, ``columns a, b, c`` or ``columns 0:4``."""
+    header = table.header
+    if len(cols) == 1:
+        return f"column {header[cols[0]]!r}" if header else f"column {cols[0]}"
+    return f"columns {compact([header[k] for k in cols]) if header else position_spec(cols)}"
+
+
+def _refuse_outside(table: TextTable | ArrowTable, left: list[int]) -> None:
+    """Probabilities beside one or two other columns: without them every row sampled is a
+    distribution. Evidence, not proof (logits could happen to look so): refused, and both
+    readings are named."""
+    outside = [c for c in left if c in outside_columns(table, left)]
+    if not outside:
+        return
+    rest = [c for c in left if c not in outside]
+    them = _shown(table, outside)
+    raise InputError(
+        table.name,
+        f"without {them} every row sampled of {_shown(table, rest)} is a distribution (sums to "
+        f"1): is {'it a class score' if len(outside) == 1 else 'each a class score'}? "
+        "--pred-cols decides",
+        hint=f"--pred-cols {shell_word(pred_cols_spec(table, rest), 0)} leaves "
+        f"{'it' if len(outside) == 1 else 'them'} out, --pred-cols "
+        f"{shell_word(pred_cols_spec(table, left), 0)} keeps {'it' if len(outside) == 1 else 'them'}",
+    )
 
 
 def pred_cols_spec(table: TextTable | ArrowTable, cols: list[int]) -> str:

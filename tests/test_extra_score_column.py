@@ -1,0 +1,131 @@
+"""A column that is not a score beside a model's probabilities (a weight ``w``, a count).
+
+Its name says nothing (no role word, no broken pattern), so before this rule it was taken as
+one more class: the kind read changed (values above 1: logits) and so did the loss. The
+evidence is in the values: without that column every sampled row of the others is a
+distribution, with it none is. The files are written as pandas writes them (``to_csv`` and
+``to_parquet`` with their defaults, ``np.savetxt``); the number the hint's command gives is
+checked against the formula (tests/reference.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import reference
+from conftest import run_cece
+
+RNG = np.random.default_rng(20261130)
+P = RNG.dirichlet([1.0, 1.0, 1.0], 8)
+Y = RNG.integers(0, 3, 8)
+W = RNG.choice([0.5, 1.0, 2.0], 8)
+
+
+def _frame() -> pd.DataFrame:
+    frame = pd.DataFrame(P, columns=["a", "b", "c"])
+    frame["y"] = Y
+    frame["w"] = W
+    return frame
+
+
+def _expected() -> float:
+    return reference.categorical(P.tolist(), Y.tolist(), kind="probs")
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_weight_column_beside_probabilities_is_refused(tmp_path, monkeypatch, suffix):
+    monkeypatch.chdir(tmp_path)
+    path = f"dump.{suffix}"
+    if suffix == "csv":
+        _frame().to_csv(path, index=False)
+    else:
+        _frame().to_parquet(path)
+    run = run_cece("categorical", path, "--label-col", "y")
+    assert run.error_line() == (
+        f"cece: error: dump.{suffix}: without column 'w' every row sampled of columns a, b, c "
+        "is a distribution (sums to 1): is it a class score? --pred-cols decides"
+    )
+    assert (
+        run.err_lines[-1] == "  hint: --pred-cols a,b,c leaves it out, --pred-cols a,b,c,w keeps it"
+    )
+    done = run_cece("categorical", path, "--label-col", "y", "--pred-cols", "a,b,c", "-q")
+    assert done.code == 0, done.err
+    assert float(done.out) == pytest.approx(_expected(), rel=1e-12)
+
+
+def test_the_hint_for_the_label_column_leaves_the_weight_out(tmp_path):
+    """Without --label-col the integer labels are refused first; the hint's columns are the
+    distribution, without the weight."""
+    path = tmp_path / "dump.csv"
+    _frame().to_csv(path, index=False)
+    run = run_cece("categorical", path, tmp_path / "none.csv")
+    assert "column 'y' holds integers among decimal scores" in run.error_line()
+    assert run.err_lines[-1] == "  hint: choose the score columns with --pred-cols a,b,c"
+
+
+def test_log_probabilities_without_a_header(tmp_path, monkeypatch):
+    """np.savetxt of log-probabilities and a count: positions name the columns."""
+    monkeypatch.chdir(tmp_path)
+    logp = np.log(RNG.dirichlet([1.0] * 4, 6))
+    counts = RNG.integers(1, 5, 6).astype(float)
+    path = "lp.txt"
+    np.savetxt(path, np.column_stack([logp, counts]), delimiter=",")
+    run = run_cece("categorical", path, "[0,1,2,3,0,1]")
+    assert run.error_line() == (
+        "cece: error: lp.txt: without column 4 every row sampled of columns 0:4 is a "
+        "distribution (sums to 1): is it a class score? --pred-cols decides"
+    )
+    assert run.err_lines[-1] == "  hint: --pred-cols 0:4 leaves it out, --pred-cols 0:5 keeps it"
+    kept = run_cece("categorical", path, "[0,1,2,3,0,1]", "--pred-cols", "0:4", "-q")
+    want = reference.categorical(logp.tolist(), [0, 1, 2, 3, 0, 1], kind="log-probs")
+    assert float(kept.out) == pytest.approx(want, rel=1e-12)
+
+
+def test_probabilities_alone_are_read(tmp_path):
+    """Negative: rows that are distributions as they are, and logits, are not touched."""
+    path = tmp_path / "p.csv"
+    pd.DataFrame(P, columns=["a", "b", "c"]).to_csv(path, index=False)
+    run = run_cece("categorical", path, str(Y.tolist()).replace(" ", ""), "-q")
+    assert run.code == 0, run.err
+    assert float(run.out) == pytest.approx(_expected(), rel=1e-12)
+    logits = tmp_path / "z.csv"
+    pd.DataFrame(RNG.normal(size=(8, 4)), columns=list("abcw")).to_csv(logits, index=False)
+    assert run_cece("categorical", logits, str(Y.tolist()).replace(" ", ""), "-q").code == 0
+
+
+def test_two_ways_to_drop_says_nothing(tmp_path):
+    """Where different columns could be dropped (0.5, 0.5, 0.5: any one of them), there is no
+    evidence for one: the rule keeps out of it."""
+    from cece.io.distributions import outside_distribution
+    from cece.io.readers import load, resolve
+
+    path = tmp_path / "half.csv"
+    pd.DataFrame(np.full((4, 3), 0.5), columns=["a", "b", "c"]).to_csv(path, index=False)
+    table = load(resolve(str(path)))
+    assert outside_distribution(table, [0, 1, 2]) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    k=st.integers(3, 6),
+    at=st.integers(0, 6),
+    extra=st.floats(1.01, 50.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_any_column_above_one_among_probabilities_is_found(tmp_path_factory, k, at, extra, seed):
+    """Property: probabilities of k classes with one extra column > 1 anywhere among them."""
+    from cece.io.distributions import outside_distribution
+    from cece.io.readers import load, resolve
+
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet([1.0] * k, 5)
+    at = min(at, k)
+    values = np.insert(p, at, extra, axis=1)
+    path = tmp_path_factory.mktemp("h") / "p.csv"
+    pd.DataFrame(values, columns=[f"c{i}x" for i in range(k + 1)]).to_csv(path, index=False)
+    table = load(resolve(str(path)))
+    assert outside_distribution(table, list(range(k + 1))) == [at]
