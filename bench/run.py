@@ -10,9 +10,11 @@
     bench/kern.py: the record writer and the kernels in process)
 
 Each command runs as a whole process (python start-up, imports, reading, computing, printing)
-``--runs`` times; the table gives the median wall time, its ratio to the floor of the same
-data (a process that loads the file and sums it), the PyTorch script's time where PyTorch is
-available, and the peak RSS (``ru_maxrss`` of the process). Datasets are generated with a
+``--runs`` times, in turn with the floor of the same data (a process that loads the file and
+sums it: one unmeasured warm-up each, then cece, floor, cece, floor, ...); the table gives the
+median wall times, the median of the ratios cece/floor taken pair by pair (a drift in the
+machine's speed moves it far less than a ratio of medians), the PyTorch script's time where
+PyTorch is available, and the peak RSS (``ru_maxrss`` of the process). Datasets are generated with a
 fixed seed under a temporary directory (``--keep DIR`` keeps them); ``--only`` generates only
 the ones it runs.
 
@@ -47,32 +49,48 @@ FLOOR_CSV = (
 )
 
 
-def run(cmd: list[str], runs: int, env: dict | None = None) -> tuple[float, float, float]:
-    """(median wall seconds, peak RSS in MB, median CPU seconds) of ``runs`` executions of
-    ``cmd``.
+def _once(cmd: list[str], env: dict | None = None) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS in MB) of one execution of ``cmd``.
 
     Peak RSS and CPU time (user + system) come from GNU time (``/usr/bin/time -f "%U %S %M"``):
     a child forked from this process would report this process's own footprint in its
     ``ru_maxrss``. CPU seconds are the steadier figure on a busy machine, where wall time
     also measures the other processes.
     """
-    times, cpus, peak = [], [], 0.0
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(
-            [TIME, "-f", "%U %S %M", *cmd],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-        times.append(time.perf_counter() - start)
-        err = proc.stderr.decode().strip().splitlines()
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"failed: {' '.join(cmd)}\n" + "\n".join(err))
-        user, system, rss = err[-1].split()
-        cpus.append(float(user) + float(system))
-        peak = max(peak, int(rss) / 1024)
-    return statistics.median(times), peak, statistics.median(cpus)
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [TIME, "-f", "%U %S %M", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+    )
+    wall = time.perf_counter() - start
+    err = proc.stderr.decode().strip().splitlines()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"failed: {' '.join(cmd)}\n" + "\n".join(err))
+    user, system, rss = err[-1].split()
+    return wall, float(user) + float(system), int(rss) / 1024
+
+
+def run(cmd: list[str], runs: int, env: dict | None = None) -> tuple[float, float, float]:
+    """(median wall seconds, peak RSS in MB, median CPU seconds) of ``runs`` executions of
+    ``cmd``."""
+    walls, cpus, rss = zip(*(_once(cmd, env) for _ in range(runs)))
+    return statistics.median(walls), max(rss), statistics.median(cpus)
+
+
+def paired(
+    a: list[str], b: list[str], runs: int
+) -> tuple[tuple[float, float, float], tuple[float, float, float], float]:
+    """``a`` and ``b`` run in turn (one unmeasured warm-up each, then a b a b ...): each one's
+    (median wall, peak RSS, median CPU) and the median of the ``runs`` ratios a/b taken pair
+    by pair, which a drift in the machine's speed during the run moves far less than a ratio
+    of two medians measured one after the other."""
+    _once(a), _once(b)
+    pairs = [(_once(a), _once(b)) for _ in range(runs)]
+    stats = []
+    for side in (0, 1):
+        walls, cpus, rss = zip(*(p[side] for p in pairs))
+        stats.append((statistics.median(walls), max(rss), statistics.median(cpus)))
+    ratio = statistics.median(x[0] / y[0] for x, y in pairs)
+    return stats[1], stats[0], ratio
 
 
 EXTRA = {  # options a dataset's cece command needs, or measures
@@ -199,16 +217,17 @@ def main() -> None:
             if args.only and args.only not in name:
                 continue
             command = "binary" if name.startswith("binary") else "categorical"
-            floor = run(
-                [py, "-c", FLOOR_CSV if preds.endswith(".csv") else FLOOR_NPY, preds], args.runs
+            floor, mine, ratio = paired(
+                cece + [command, preds, labels, "-q", *EXTRA.get(name, [])],
+                [py, "-c", FLOOR_CSV if preds.endswith(".csv") else FLOOR_NPY, preds],
+                args.runs,
             )
-            mine = run(cece + [command, preds, labels, "-q", *EXTRA.get(name, [])], args.runs)
             torch = None
             if torch_py and preds.endswith(".npy") and "T=" not in name:
                 torch = run(
                     [torch_py, str(HERE / "torch_script.py"), command, preds, labels], args.runs
                 )
-            rows.append((name, floor, mine, torch))
+            rows.append((name, floor, mine, torch, ratio))
             _print_row(rows[-1])
         _lm_ratios(rows)
         if args.only in (None, "start-up"):
@@ -225,7 +244,7 @@ def _has_torch(py: str) -> bool:
 
 
 def _print_row(row) -> None:
-    name, (floor, floor_rss, floor_cpu), (mine, rss, cpu), torch = row
+    name, (floor, floor_rss, floor_cpu), (mine, rss, cpu), torch, ratio = row
     if not hasattr(_print_row, "done"):
         print(
             f"{'dataset':26} {'floor s':>8} {'cece s':>8} {'× floor':>8} "
@@ -236,7 +255,7 @@ def _print_row(row) -> None:
     torch_s = f"{torch[0]:8.2f}" if torch else f"{'-':>8}"
     faster = f"{torch[0] / mine:9.1f}" if torch else f"{'-':>9}"
     print(
-        f"{name:26} {floor:8.2f} {mine:8.2f} {mine / floor:8.2f} {torch_s} {faster} "
+        f"{name:26} {floor:8.2f} {mine:8.2f} {ratio:8.2f} {torch_s} {faster} "
         f"{rss:12.0f} {floor_rss:10.0f} {floor_cpu:12.2f} {cpu:11.2f}"
     )
 
@@ -244,9 +263,9 @@ def _print_row(row) -> None:
 def _lm_ratios(rows) -> None:
     """bfloat16 against its float16 twin and its floor; --temperature against none (issue 13
     item 7; issue 16's kernels targets), from the rows measured in this run."""
-    cece = {name: mine[0] for name, _, mine, _ in rows}
-    floor = {name: fl[0] for name, fl, _, _ in rows}
-    cpu = {name: mine[2] for name, _, mine, _ in rows}
+    cece = {name: mine[0] for name, _, mine, *_ in rows}
+    floor = {name: fl[0] for name, fl, *_ in rows}
+    cpu = {name: mine[2] for name, _, mine, *_ in rows}
     f32, f16, bf16 = (f"LM 2e4×50257 {d}" for d in ("f32", "f16", "bf16"))
     lines = []
     if bf16 in cece and f16 in cece:
