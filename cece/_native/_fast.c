@@ -264,8 +264,8 @@ TARGET static inline __m128 load4_f(const char *p, Py_ssize_t i, int kind) {
    (t has room for the classes rounded up to 8); the rest of the tile (rows < TILE) zeros.
    8 rows x 8 classes at a time by an in-register transpose, where reading 8 classes from the
    last row's class j stays inside x; the rest one value at a time. */
-TARGET static void load_tile(const char *x, int kind, Py_ssize_t n, Py_ssize_t i0,
-                             Py_ssize_t rows, Py_ssize_t c, float *t) {
+TARGET static void load_tile_avx2(const char *x, int kind, Py_ssize_t n, Py_ssize_t i0,
+                                  Py_ssize_t rows, Py_ssize_t c, float *t) {
     const size_t size = KSIZE(kind), stride = (size_t)c * size;
     { /* the next tile's bytes on their way in while this one is computed */
         const char *next = x + (size_t)(i0 + TILE) * stride;
@@ -312,6 +312,58 @@ TARGET static void load_tile(const char *x, int kind, Py_ssize_t n, Py_ssize_t i
             memset(t + j * TILE + rows, 0, sizeof(float) * (TILE - rows));
 }
 
+
+/* The same tile for the AVX-512 kernels. float32: 16 rows x 4 classes a step. Lane q (of 4,
+   128 bits each) of vector v holds classes j..j+3 of row q * 4 + v: one broadcast load and
+   three merged under masks (load-port work, no shuffles), then the 4 x 4 transposes inside
+   the lanes (as in load_tile_avx2) leave rows 0..15 of one class in each vector. Half the
+   shuffles of the AVX2 8 x 8 steps, and classes rounded up to 4, not 8. The rows where a step
+   would read past x (the last 15 at most) go one value at a time; 16-bit logits go through
+   load_tile_avx2. The same floats land in the same places either way. */
+TARGET512 static void load_tile_avx512(const char *x, int kind, Py_ssize_t n, Py_ssize_t i0,
+                                       Py_ssize_t rows, Py_ssize_t c, float *t) {
+    if (kind != F32) {
+        load_tile_avx2(x, kind, n, i0, rows, c, t);
+        return;
+    }
+    const float *xf = (const float *)x;
+    { /* the next tile's bytes on their way in while this one is computed */
+        const char *next = x + (size_t)(i0 + TILE) * (size_t)c * 4;
+        size_t bytes = (size_t)(n - i0 - TILE < TILE ? n - i0 - TILE : TILE) * (size_t)c * 4;
+        if (i0 + TILE < n)
+            for (size_t b = 0; b < bytes; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
+    }
+    /* a step reads up to row i0 + r0 + 15, class c4 - 1 (c4 = c rounded up to 4) */
+    const Py_ssize_t c4 = (c + 3) & ~(Py_ssize_t)3;
+    Py_ssize_t r0 = 0;
+    for (; r0 + 16 <= rows && (i0 + r0 + 15) * c + c4 <= n * c; r0 += 16) {
+        const float *p = xf + (size_t)(i0 + r0) * c;
+        for (Py_ssize_t j = 0; j < c; j += 4) {
+            __m512 v[4];
+            for (int q = 0; q < 4; q++) {
+                const float *row = p + (size_t)q * c + j;
+                __m512 a = _mm512_broadcast_f32x4(_mm_loadu_ps(row));
+                a = _mm512_mask_broadcast_f32x4(a, 0x00F0, _mm_loadu_ps(row + 4 * c));
+                a = _mm512_mask_broadcast_f32x4(a, 0x0F00, _mm_loadu_ps(row + 8 * c));
+                v[q] = _mm512_mask_broadcast_f32x4(a, 0xF000, _mm_loadu_ps(row + 12 * c));
+            }
+            float *d = t + j * TILE + r0;
+            __m512 t0 = _mm512_unpacklo_ps(v[0], v[1]), t1 = _mm512_unpackhi_ps(v[0], v[1]);
+            __m512 t2 = _mm512_unpacklo_ps(v[2], v[3]), t3 = _mm512_unpackhi_ps(v[2], v[3]);
+            _mm512_storeu_ps(d, _mm512_shuffle_ps(t0, t2, 0x44));
+            _mm512_storeu_ps(d + TILE, _mm512_shuffle_ps(t0, t2, 0xEE));
+            _mm512_storeu_ps(d + 2 * TILE, _mm512_shuffle_ps(t1, t3, 0x44));
+            _mm512_storeu_ps(d + 3 * TILE, _mm512_shuffle_ps(t1, t3, 0xEE));
+        }
+    }
+    for (Py_ssize_t r = r0; r < rows; r++) {
+        const float *p = xf + (size_t)(i0 + r) * c;
+        for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = p[j];
+    }
+    if (rows < TILE)
+        for (Py_ssize_t j = 0; j < c; j++)
+            memset(t + j * TILE + rows, 0, sizeof(float) * (TILE - rows));
+}
 
 /* The float16/bfloat16/float32 kernels, written once (softmax_f.h over isa.h's vector width):
    at 8 floats (AVX2, simd.h set the width), then at 16 (AVX-512). */
