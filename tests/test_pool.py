@@ -193,3 +193,15 @@ def test_a_csv_run_parsed_in_threads_imports_neither(tmp_path):
             env=env,
         )
     )
+
+
+def test_a_multi_block_compare_run_imports_neither(tmp_path):
+    rows = 3 * cece.io.blocks.ROWS
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((rows, 3)).astype(np.float32)
+    np.save(tmp_path / "a.npy", x)
+    np.save(tmp_path / "b.npy", x + rng.standard_normal((rows, 3)).astype(np.float32) * 0.1)
+    np.save(tmp_path / "y.npy", rng.integers(0, 3, rows))
+    env = {**os.environ, "CECE_THREADS": "2"}
+    paths = [str(tmp_path / name) for name in ("a.npy", "b.npy", "y.npy")]
+    _no_futures(imported_modules("-m", "cece", "compare", *paths, "-q", env=env))
