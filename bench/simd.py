@@ -1,6 +1,6 @@
-"""The softmax kernels' two instruction sets side by side, in-process, one core, best of N.
+"""The kernels' two instruction sets side by side, in-process, one core, best of N.
 
-    python bench/simd.py                    # every softmax case of bench/kern.py
+    python bench/simd.py                    # every softmax and binary case of bench/kern.py
     python bench/simd.py --only LM --repeat 20
 
 The float16/bfloat16/float32 softmax kernels are built for AVX2 (8 floats a vector) and
@@ -11,7 +11,8 @@ machine, and prints the best CPU time of this thread (time.thread_time) as value
 core, the floor measured in the same rounds (``block.sum(dtype=float64)``, numpy's float64 sum
 of the same bytes: the floor process's work), each set's time over the floor, and AVX-512's
 speed-up over AVX2; then the peak RSS of this process. float64 blocks run the AVX2 kernels on
-both (the same figure twice, a check on the noise).
+both (the same figure twice, a check on the noise). The binary cases: BCE from logits in one
+column, float32 at 8 double lanes under AVX-512 (4 under AVX2); float64 on AVX2 either way.
 """
 
 from __future__ import annotations
@@ -49,10 +50,11 @@ def main() -> None:
     )
     try:
         for name, (what, x, y) in cases().items():
-            if not what.startswith("softmax") or (args.only and args.only not in name):
+            if what not in ("softmax", "softmax T", "bce") or (args.only and args.only not in name):
                 continue
             n, c = x.shape
             nll, cor, pred = np.empty(n), np.empty(n, np.uint8), np.empty(n, np.int64)
+            right, stats = np.empty(n), np.empty(4)
             t = 2.0 if what == "softmax T" else 1.0
             y64 = y.astype(np.int64)
             plain = x.view(np.uint16) if x.dtype == BFLOAT16 else x
@@ -61,7 +63,10 @@ def main() -> None:
                 for s in isas:
                     fast.simd(s)
                     t0 = time.thread_time()
-                    fast.softmax_index(x, c, y64, nll, cor, pred, t)
+                    if what == "bce":
+                        fast.bce_logits(x, c, y, None, 0.0, nll, right, stats)
+                    else:
+                        fast.softmax_index(x, c, y64, nll, cor, pred, t)
                     best[s] = min(best[s], time.thread_time() - t0)
                 t0 = time.thread_time()
                 plain.sum(dtype=np.float64)

@@ -9,8 +9,9 @@ decides once, at import, which one computes, and every caller goes through it:
   GIL released, so blocks run on all cores; they read float16, bfloat16 (``|V2`` bits, see
   ``BFLOAT16``), float32 and float64 blocks as they are (no widened copy), and divide logits by
   a temperature inside that pass (``scales``);
-* the softmax kernels of 16/32-bit logits in AVX-512 (16 floats a vector) where the CPU has
-  F/BW/VL/DQ, else AVX2; ``CECE_SIMD=avx2`` keeps AVX2 (``simd()`` names the one that runs);
+* the softmax kernels of 16/32-bit logits, and BCE of float32 logits in one column, in AVX-512
+  (16 floats, 8 doubles a vector) where the CPU has F/BW/VL/DQ, else AVX2; ``CECE_SIMD=avx2``
+  keeps AVX2 (``simd()`` names the one that runs);
 * numpy otherwise, or when ``CECE_NO_FAST=1``; the numpy path computes in float64 too, so both
   give the same results to float64 rounding;
 * ``CECE_REQUIRE_FAST=1`` makes importing this module fail (ImportError) when the extension

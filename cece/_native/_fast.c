@@ -46,7 +46,9 @@
  * kernels are written once (softmax_f.h, isa.h) and built twice: 8 floats a vector (AVX2) and
  * 16 (AVX-512 F/BW/VL/DQ), the wider chosen when the module loads where the CPU has it
  * (CECE_SIMD=avx2 keeps AVX2; simd() says which runs, tests/test_kernel_isa.py checks both).
- * float64 logits run the AVX2 kernels on either.
+ * float64 logits run the AVX2 kernels on either. BCE of float32 logits in one column follows
+ * the same switch (8 double lanes, the AVX2 loop's operations: the same bits,
+ * tests/test_bce_isa.py); other BCE inputs run AVX2.
  *
  * softmax_index, bce_logits and exp_log raise RuntimeError where available() is false; the
  * parser runs anywhere. cece/_native/__init__.py is the one place that chooses between these
@@ -264,8 +266,8 @@ TARGET static inline __m128 load4_f(const char *p, Py_ssize_t i, int kind) {
    (t has room for the classes rounded up to 8); the rest of the tile (rows < TILE) zeros.
    8 rows x 8 classes at a time by an in-register transpose, where reading 8 classes from the
    last row's class j stays inside x; the rest one value at a time. */
-TARGET static void load_tile(const char *x, int kind, Py_ssize_t n, Py_ssize_t i0,
-                             Py_ssize_t rows, Py_ssize_t c, float *t) {
+TARGET static void load_tile_avx2(const char *x, int kind, Py_ssize_t n, Py_ssize_t i0,
+                                  Py_ssize_t rows, Py_ssize_t c, float *t) {
     const size_t size = KSIZE(kind), stride = (size_t)c * size;
     { /* the next tile's bytes on their way in while this one is computed */
         const char *next = x + (size_t)(i0 + TILE) * stride;
@@ -312,6 +314,58 @@ TARGET static void load_tile(const char *x, int kind, Py_ssize_t n, Py_ssize_t i
             memset(t + j * TILE + rows, 0, sizeof(float) * (TILE - rows));
 }
 
+
+/* The same tile for the AVX-512 kernels. float32: 16 rows x 4 classes a step. Lane q (of 4,
+   128 bits each) of vector v holds classes j..j+3 of row q * 4 + v: one broadcast load and
+   three merged under masks (load-port work, no shuffles), then the 4 x 4 transposes inside
+   the lanes (as in load_tile_avx2) leave rows 0..15 of one class in each vector. Half the
+   shuffles of the AVX2 8 x 8 steps, and classes rounded up to 4, not 8. The rows where a step
+   would read past x (the last 15 at most) go one value at a time; 16-bit logits go through
+   load_tile_avx2. The same floats land in the same places either way. */
+TARGET512 static void load_tile_avx512(const char *x, int kind, Py_ssize_t n, Py_ssize_t i0,
+                                       Py_ssize_t rows, Py_ssize_t c, float *t) {
+    if (kind != F32) {
+        load_tile_avx2(x, kind, n, i0, rows, c, t);
+        return;
+    }
+    const float *xf = (const float *)x;
+    { /* the next tile's bytes on their way in while this one is computed */
+        const char *next = x + (size_t)(i0 + TILE) * (size_t)c * 4;
+        size_t bytes = (size_t)(n - i0 - TILE < TILE ? n - i0 - TILE : TILE) * (size_t)c * 4;
+        if (i0 + TILE < n)
+            for (size_t b = 0; b < bytes; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
+    }
+    /* a step reads up to row i0 + r0 + 15, class c4 - 1 (c4 = c rounded up to 4) */
+    const Py_ssize_t c4 = (c + 3) & ~(Py_ssize_t)3;
+    Py_ssize_t r0 = 0;
+    for (; r0 + 16 <= rows && (i0 + r0 + 15) * c + c4 <= n * c; r0 += 16) {
+        const float *p = xf + (size_t)(i0 + r0) * c;
+        for (Py_ssize_t j = 0; j < c; j += 4) {
+            __m512 v[4];
+            for (int q = 0; q < 4; q++) {
+                const float *row = p + (size_t)q * c + j;
+                __m512 a = _mm512_broadcast_f32x4(_mm_loadu_ps(row));
+                a = _mm512_mask_broadcast_f32x4(a, 0x00F0, _mm_loadu_ps(row + 4 * c));
+                a = _mm512_mask_broadcast_f32x4(a, 0x0F00, _mm_loadu_ps(row + 8 * c));
+                v[q] = _mm512_mask_broadcast_f32x4(a, 0xF000, _mm_loadu_ps(row + 12 * c));
+            }
+            float *d = t + j * TILE + r0;
+            __m512 t0 = _mm512_unpacklo_ps(v[0], v[1]), t1 = _mm512_unpackhi_ps(v[0], v[1]);
+            __m512 t2 = _mm512_unpacklo_ps(v[2], v[3]), t3 = _mm512_unpackhi_ps(v[2], v[3]);
+            _mm512_storeu_ps(d, _mm512_shuffle_ps(t0, t2, 0x44));
+            _mm512_storeu_ps(d + TILE, _mm512_shuffle_ps(t0, t2, 0xEE));
+            _mm512_storeu_ps(d + 2 * TILE, _mm512_shuffle_ps(t1, t3, 0x44));
+            _mm512_storeu_ps(d + 3 * TILE, _mm512_shuffle_ps(t1, t3, 0xEE));
+        }
+    }
+    for (Py_ssize_t r = r0; r < rows; r++) {
+        const float *p = xf + (size_t)(i0 + r) * c;
+        for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = p[j];
+    }
+    if (rows < TILE)
+        for (Py_ssize_t j = 0; j < c; j++)
+            memset(t + j * TILE + rows, 0, sizeof(float) * (TILE - rows));
+}
 
 /* The float16/bfloat16/float32 kernels, written once (softmax_f.h over isa.h's vector width):
    at 8 floats (AVX2, simd.h set the width), then at 16 (AVX-512). */
@@ -554,6 +608,117 @@ BCE_INLINE Py_ssize_t bce_column(const char *x, const int xkind, const char *y, 
     return bad;
 }
 
+/* -- the same, 8 lanes a vector (AVX-512), float32 logits in one column ----------------------
+
+   log1p_exp_neg8_f32 and bce8 are log1p_exp_neg4_f32 and bce4 over 8 double lanes: the same
+   operations in the same order on each lane (the AVX2 compares and blends become mask
+   registers), so each element's loss and right count are the same bits at either width. */
+TARGET512 static inline __m512d log1p_exp_neg8_f32(__m512d x) {
+#define C(v) _mm512_set1_pd(v)
+    __m512d a = _mm512_min_pd(_mm512_andnot_pd(C(-0.0), x), C(746.0));
+    __m512d nb = _mm512_fmadd_pd(a, C(1.4426950408889634073599), C(6755399441055744.0));
+    __m512d n = _mm512_sub_pd(nb, C(6755399441055744.0));
+    __m512d r = _mm512_fmadd_pd(n, C(6.93147180369123816490e-01), _mm512_sub_pd(C(0.0), a));
+    r = _mm512_fmadd_pd(n, C(1.90821492927058770002e-10), r);
+    __m512d r2 = _mm512_mul_pd(r, r), r4 = _mm512_mul_pd(r2, r2);
+    __m512d p = _mm512_fmadd_pd(r4, _mm512_fmadd_pd(r, C(1.9875691500E-4), C(1.3981999507E-3)),
+                                _mm512_fmadd_pd(r2, _mm512_fmadd_pd(r, C(8.3334519073E-3),
+                                                                    C(4.1665795894E-2)),
+                                                _mm512_fmadd_pd(r, C(1.6666665459E-1),
+                                                                C(5.0000001201E-1))));
+    p = _mm512_add_pd(_mm512_fmadd_pd(p, r2, r), C(1.0));
+    __m512i e = _mm512_sub_epi64(_mm512_set1_epi64(64LL << 52),
+                                 _mm512_slli_epi64(_mm512_castpd_si512(nb), 52));
+    __m512d u = _mm512_mul_pd(_mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(p), e)),
+                              C(5.42101086242752217004e-20));
+    __mmask8 big = _mm512_cmp_pd_mask(u, C(0.41421356237309504880), _CMP_GT_OQ);
+    __m512d g = _mm512_mask_blend_pd(big, u, _mm512_mul_pd(_mm512_sub_pd(u, C(1.0)), C(0.5)));
+    __m512d g2 = _mm512_mul_pd(g, g), g4 = _mm512_mul_pd(g2, g2);
+    __m512d q01 = _mm512_fmadd_pd(g, C(-1.1514610310E-1), C(1.1676998740E-1));
+    __m512d q23 = _mm512_fmadd_pd(g, C(-1.2420140846E-1), C(1.4249322787E-1));
+    __m512d q45 = _mm512_fmadd_pd(g, C(-1.6668057665E-1), C(2.0000714765E-1));
+    __m512d q67 = _mm512_fmadd_pd(g, C(-2.4999993993E-1), C(3.3333331174E-1));
+    __m512d qh = _mm512_fmadd_pd(g2, _mm512_fmadd_pd(g2, C(7.0376836292E-2), q01), q23);
+    __m512d q = _mm512_fmadd_pd(g4, qh, _mm512_fmadd_pd(g2, q45, q67));
+    __m512d t = _mm512_fmadd_pd(_mm512_mul_pd(g2, g), q, _mm512_fnmadd_pd(g2, C(0.5), g));
+    return _mm512_add_pd(t, _mm512_maskz_mov_pd(big, C(0.69314718055994530942)));
+#undef C
+}
+
+TARGET512 static inline void bce8(__m512d x, __m512d y, __m512d w, __m512d thr, __m512d *loss,
+                                  __m512d *right, __mmask8 *soft, __mmask8 *bad_y) {
+    const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);
+    __m512d t = log1p_exp_neg8_f32(x);
+    __m512d sp_neg = _mm512_add_pd(_mm512_max_pd(_mm512_sub_pd(zero, x), zero), t);
+    __m512d sp_pos = _mm512_add_pd(_mm512_max_pd(x, zero), t);
+    __m512d wy = _mm512_mul_pd(w, y);
+    __m512d l = _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(wy, zero, _CMP_NEQ_UQ),
+                                    _mm512_mul_pd(wy, sp_neg));
+    l = _mm512_fmadd_pd(_mm512_sub_pd(one, y), sp_pos, l);
+    *loss = _mm512_add_pd(*loss, l);
+    __mmask8 pred = _mm512_cmp_pd_mask(x, thr, _CMP_GT_OQ);
+    __mmask8 pos = _mm512_cmp_pd_mask(y, _mm512_set1_pd(0.5), _CMP_GE_OQ);
+    *right = _mm512_add_pd(*right, _mm512_maskz_mov_pd((__mmask8)~(pred ^ pos), one));
+    __m512d v = _mm512_fnmadd_pd(y, y, y);
+    *soft |= _mm512_cmp_pd_mask(v, zero, _CMP_GT_OQ);
+    *bad_y |= _mm512_cmp_pd_mask(v, zero, _CMP_NGE_UQ);
+}
+
+/* 8 float32 or float64 targets (ykind 4 or 8) at element i, as doubles */
+TARGET512 static inline __m512d load8_y(const char *y, Py_ssize_t i, int ykind) {
+    if (ykind == F32) return _mm512_cvtps_pd(_mm256_loadu_ps((const float *)y + i));
+    return _mm512_loadu_pd((const double *)y + i);
+}
+
+/* bce_column for float32 logits at 16 rows a step (two vectors of 8); the last n % 16 rows go
+   through the AVX2 bce_column, which adds its figures into *st, *soft and *bad_y. The block's
+   Σ right and extrema are exact in any order, so they are the AVX2 kernel's too. */
+TARGET512 static Py_ssize_t bce_column_f32_avx512(const char *x, const char *y, int ykind,
+                                                  double pw, Py_ssize_t n, double thr_logit,
+                                                  double *loss, double *correct, __m256d *soft,
+                                                  __m256d *bad_y, BceStats *st) {
+    const __m512d zero = _mm512_setzero_pd(), w = _mm512_set1_pd(pw);
+    const __m512d inf = _mm512_set1_pd(INFINITY), thr = _mm512_set1_pd(thr_logit);
+    const float *xf = (const float *)x;
+    Py_ssize_t i = 0, bad = 0;
+    __mmask8 soft8 = 0, bad8 = 0;
+    __m512d rsum = zero, lmin = inf, lmax = _mm512_set1_pd(-INFINITY);
+    for (; i + 16 <= n; i += 16) {
+        __m512d xa = _mm512_cvtps_pd(_mm256_loadu_ps(xf + i)), ya = load8_y(y, i, ykind);
+        __m512d xb = _mm512_cvtps_pd(_mm256_loadu_ps(xf + i + 8)), yb = load8_y(y, i + 8, ykind);
+        __m512d la = zero, ra = zero, lb = zero, rb = zero;
+        bce8(xa, ya, w, thr, &la, &ra, &soft8, &bad8);
+        bce8(xb, yb, w, thr, &lb, &rb, &soft8, &bad8);
+        _mm512_storeu_pd(loss + i, la);
+        _mm512_storeu_pd(loss + i + 8, lb);
+        _mm512_storeu_pd(correct + i, ra);
+        _mm512_storeu_pd(correct + i + 8, rb);
+        rsum = _mm512_add_pd(rsum, _mm512_add_pd(ra, rb));
+        lmin = _mm512_min_pd(lmin, _mm512_min_pd(la, lb));
+        lmax = _mm512_max_pd(lmax, _mm512_max_pd(la, lb));
+        /* NaN or +inf: not a logit (-inf is one) */
+        __mmask8 ba = _mm512_cmp_pd_mask(xa, inf, _CMP_NLT_UQ);
+        __mmask8 bb = _mm512_cmp_pd_mask(xb, inf, _CMP_NLT_UQ);
+        if (ba | bb) bad += __builtin_popcount(ba) + __builtin_popcount(bb);
+    }
+    double rs[8], mn[8], mx[8];
+    _mm512_storeu_pd(rs, rsum);
+    _mm512_storeu_pd(mn, lmin);
+    _mm512_storeu_pd(mx, lmax);
+    for (int q = 0; q < 8; q++) {  /* integers: exact in any order */
+        st->correct_sum += rs[q];
+        st->loss_min = mn[q] < st->loss_min ? mn[q] : st->loss_min;
+        st->loss_max = mx[q] > st->loss_max ? mx[q] : st->loss_max;
+    }
+    /* the lanes' flags as the AVX2 vectors the caller keeps (any set lane counts) */
+    if (soft8) *soft = _mm256_or_pd(*soft, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
+    if (bad8) *bad_y = _mm256_or_pd(*bad_y, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
+    if (i < n)
+        bad += bce_column(x + (size_t)i * 4, F32, y + (size_t)i * ykind, ykind, pw, n - i,
+                          _mm256_set1_pd(thr_logit), loss + i, correct + i, soft, bad_y, st);
+    return bad;
+}
+
 TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int ykind,
                                   const double *pw, Py_ssize_t n, Py_ssize_t k, double thr_logit,
                                   double *loss, double *correct, int *any_soft, BceStats *st) {
@@ -568,7 +733,12 @@ TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int y
     if (k == 1) {  /* one column: rows are elements; the loop specialised per logit type */
         const double w = pw ? pw[0] : 1.0;
         switch (xkind) {
-        case F32: bad = bce_column(x, F32, y, ykind, w, n, thr, loss, correct, &soft, &bad_y, st); break;
+        case F32:
+            bad = SIMD_WIDTH == 16
+                      ? bce_column_f32_avx512(x, y, ykind, w, n, thr_logit, loss, correct, &soft,
+                                              &bad_y, st)
+                      : bce_column(x, F32, y, ykind, w, n, thr, loss, correct, &soft, &bad_y, st);
+            break;
         case F16: bad = bce_column(x, F16, y, ykind, w, n, thr, loss, correct, &soft, &bad_y, st); break;
         case BF16: bad = bce_column(x, BF16, y, ykind, w, n, thr, loss, correct, &soft, &bad_y, st); break;
         default: bad = bce_column(x, F64, y, ykind, w, n, thr, loss, correct, &soft, &bad_y, st);

@@ -3,8 +3,8 @@
  * sums), written once over a vector width (isa.h) and included by _fast.c twice: at 8 floats
  * (AVX2: softmax_cols_f_avx2, softmax_rows_f_avx2) and at 16 (AVX-512: ..._avx512). Only the
  * loads and the vector epilogue of the few-classes kernel are written per instruction set.
- * Needs, from _fast.c: TILE, load_tile, finish4, split_scale, underflow_risk, rest_exact_row,
- * INLINE. No include guard.
+ * Needs, from _fast.c: TILE, load_tile_avx2 / load_tile_avx512, finish4, split_scale,
+ * underflow_risk, rest_exact_row, INLINE. No include guard.
  */
 
 /* NF values at element i of a row of `kind`, as floats (bfloat16: a 16-bit shift, exact) */
@@ -141,7 +141,7 @@ VTARGET static INLINE Py_ssize_t K(softmax_small_f)(const char *x, int kind, Py_
     const double risk = underflow_risk(c);
     for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
         Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
-        load_tile(x, kind, n, i0, rows, c, t);
+        K(load_tile)(x, kind, n, i0, rows, c, t);
         for (Py_ssize_t g = 0; g < rows; g += NF) {
             const float *col = t + g;
             const VF one = F_SET1(1.0f);

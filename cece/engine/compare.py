@@ -32,6 +32,7 @@ from cece.engine.uncertainty import RatioMoments, check_confidence, interval, t_
 from cece.errors import CeceError, InputError, OptionError
 from cece.io import blocks
 from cece.losses.terms import Terms
+from cece.parallel import settle, shared_pool
 
 SIDES = ("baseline", "candidate")
 BOOTSTRAP_CHUNK = 1 << 22  # resampled indices drawn at a time (32 MB)
@@ -280,11 +281,7 @@ class _PairedPass:
             blocks.rows_per_block(t.preds.n_classes, t.preds.dtype.itemsize) for t in self.tasks
         )
         workers = pipeline.threads()
-        pool = None
-        if workers > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(workers)
+        pool = shared_pool(workers) if workers > 1 else None
         pending: deque = deque()
         try:
             for start, parts in paired_blocks(self.tasks, rows):
@@ -296,16 +293,13 @@ class _PairedPass:
                     continue
                 pending.append((start, pool.submit(self._compute, start, parts, kinds)))
                 while len(pending) > workers:
-                    first, future = pending.popleft()
-                    self._fold(first, future.result())
+                    first, job = pending.popleft()
+                    self._fold(first, job.result())
             while pending:
-                first, future = pending.popleft()
-                self._fold(first, future.result())
-        finally:
-            if pool is not None:
-                for _, future in pending:
-                    future.cancel()
-                pool.shutdown(wait=True)
+                first, job = pending.popleft()
+                self._fold(first, job.result())
+        finally:  # an error: what is queued is not computed, what runs is waited for
+            settle(job for _, job in pending)
         for p, spy in zip(self.passes, spies):
             p.end(spy)
 

@@ -24,7 +24,7 @@ from cece.engine.task import ClassCounts, Records, Task, weights_warning
 from cece.errors import CeceError, InputError
 from cece.io import bfloat16, blocks
 from cece.losses.terms import Terms
-from cece.parallel import shared_pool, worker_threads
+from cece.parallel import settle, shared_pool, worker_threads
 
 
 class KindChanged(Exception):
@@ -171,20 +171,16 @@ class Pass:
                     held = None
                 pending.append((start, pool.submit(self.compute, start, p, block, self.kind)))
                 while len(pending) > workers:
-                    first, future = pending.popleft()
-                    self.fold(first, future.result())
+                    first, job = pending.popleft()
+                    self.fold(first, job.result())
             if held is not None:
                 assert self.kind is not None
                 self.fold(held[0], self.compute(*held, self.kind))
             while pending:
-                first, future = pending.popleft()
-                self.fold(first, future.result())
-        finally:
-            for _, future in pending:  # an error: what is queued is not computed
-                future.cancel()
-            for _, future in pending:
-                if not future.cancelled():
-                    future.exception()  # waited for: no block outlives its pass
+                first, job = pending.popleft()
+                self.fold(first, job.result())
+        finally:  # an error: what is queued is not computed, what runs is waited for
+            settle(job for _, job in pending)
         self.end(spy)
 
     def begin(self, detector: KindDetector | None) -> KindDetector | None:
