@@ -284,25 +284,47 @@ def shell_word(name: object, index: int) -> str:
 
 
 def not_dense_targets(
-    table: TextTable | ArrowTable, cols: list[int], classes: list[str] | None, preds: str
+    table: TextTable | ArrowTable,
+    cols: list[int],
+    classes: list[str] | None,
+    preds: str,
+    *,
+    binary: bool = False,
 ) -> None:
-    """A LABELS table with as many columns as PREDS has classes is read as dense targets;
-    one whose header names no class of PREDS and names a label column (``label``, ``y``,
-    ``target``...) is a labels table with other columns (``label,weight``): refused, naming
-    --label-col, not read as one target column per class."""
+    """A LABELS table with as many columns as PREDS has classes (``binary``: prediction
+    columns) is read as one target column each; a column whose header names no class of PREDS
+    and names labels (``label``, ``y``, ``target``...) or another role (``weight``,
+    ``sample_weight``, ``loss``, ``id``...: :func:`cece.io.layout.other_role`) says the table
+    is a labels table with other columns (``label,weight``): refused, naming --label-col, not
+    read as targets (a weight read as soft targets is a wrong number). The one rule for
+    ``categorical`` and ``binary``."""
     header = table.header
     if not header or getattr(table, "header_is_data", False):
         return
     names = [header[c].strip() for c in cols]
-    if classes and set(names) & {c.strip() for c in classes}:
+    known_classes = {c.strip() for c in classes} if classes else set()
+    strangers = [n for n in names if n not in known_classes]
+    label = next((n for n in strangers if n.lower() in LABEL_NAMES), None)
+    role = next(((n, r) for n in strangers if (r := other_role(n)) is not None), None)
+    if label is None and role is None:
         return
-    label = next((n for n in names if n.lower() in LABEL_NAMES), None)
-    if label is None:
-        return
+    per = "prediction column" if binary else "class"
     known = f" ({', '.join(classes[:6])}{', …' if len(classes) > 6 else ''})" if classes else ""
+    if label is not None:
+        said = f"{label!r} names labels"
+        hint = f"take the labels from one column: --label-col {shell_word(label, 0)}"
+    else:
+        assert role is not None
+        said = f"{role[0]!r} names {role[1]}"
+        rest = [n for n in names if n != role[0] and other_role(n) is None]
+        hint = (
+            f"take the targets from the other columns: --label-col {shell_word(','.join(rest), 0)}"
+            if binary and rest
+            else f"dense targets are read from a table of the {len(cols)} target columns alone"
+        )
     raise InputError(
         table.name,
-        f"columns {', '.join(names)} are not the classes of {preds}{known} and {label!r} names "
-        "labels: not one target column per class; --label-col decides",
-        hint=f"take the labels from one column: --label-col {shell_word(label, 0)}",
+        f"columns {', '.join(names)} are not the classes of {preds}{known} and {said}: "
+        f"not one target column per {per}; --label-col decides",
+        hint=hint,
     )

@@ -362,6 +362,8 @@ def open_binary_targets(
         skipped = index_columns(data, list(range(data.ncols)))
         data.inferred.extend(skipped.values())
         cols = [c for c in range(data.ncols) if c not in skipped]
+        if len(cols) > 1:  # label,weight: not targets (the rule categorical follows)
+            not_dense_targets(data, cols, preds.classes, preds.name, binary=True)
     meaning.target_width(len(cols), k, data.name, preds)
     source = Source(data.name, data, {"labels": by_name(data, cols, preds)})
     for c in cols:

@@ -1,0 +1,102 @@
+"""LABELS tables with a label and a weight column, and the peers' losses on them.
+
+``cece binary PREDS LABELS`` once read a LABELS table ``label,weight`` (or ``y,sample_weight``)
+beside two prediction columns as two target columns: the weight became soft targets. The files
+here are written the way a user writes them (``np.savetxt`` of two random columns, pandas'
+``to_csv(index=False)`` of a label and a weight column, a ``predict_proba`` table), and each
+reading a user means is scored by the peers:
+
+* ``sklearn.metrics.log_loss(y, p, sample_weight=w)`` (scikit-learn 1.9.1): P(class 1) in
+  column 1 against the label column, with and without the weight column;
+* ``torch.nn.functional.binary_cross_entropy`` (PyTorch 2.13.0, float64) on the same column,
+  and ``torch.nn.functional.cross_entropy`` with the two columns as logits (what ``cece
+  categorical`` detects for rows in [0, 1] that do not sum to 1);
+* ``torch.nn.functional.binary_cross_entropy`` of a multi-label table against its named target
+  columns (``toxic,spam``), the reading a ``toxic,weight`` LABELS table must not get.
+
+Run in an environment with torch, scikit-learn and pandas (not needed by the tests):
+
+    python tests/data/roles/make_cases.py
+
+It rewrites the files beside it and ``cases.json`` (``meta`` records the versions).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sklearn
+import torch
+import torch.nn.functional as F
+from sklearn.metrics import log_loss
+
+HERE = Path(__file__).resolve().parent
+
+
+def t64(a) -> torch.Tensor:
+    return torch.tensor(np.asarray(a, dtype=np.float64))
+
+
+def main() -> None:
+    peers: dict[str, float] = {}
+    # the issue's reproduction: two random columns, a label and a weight (0/1 or fractional)
+    p = np.random.default_rng(0).random((6, 2))
+    np.savetxt(HERE / "p2.csv", p, delimiter=",")
+    y = np.array([0, 1, 1, 0, 1, 0])
+    w01 = np.array([1, 1, 0, 1, 1, 0])
+    wf = np.array([0.5, 1, 0.2, 1, 1, 0.7])
+    pd.DataFrame({"label": y, "weight": w01}).to_csv(HERE / "lw01.csv", index=False)
+    pd.DataFrame({"y": y, "sample_weight": wf}).to_csv(HERE / "lwf.csv", index=False)
+    pd.DataFrame({"target": y, "w": wf}).to_csv(HERE / "tw.csv")  # index=True: pandas' default
+    pd.Series(wf, name="sample_weight").to_csv(HERE / "sw.csv", index=False)
+    # P(class 1) in column 1 against the labels (scikit-learn's binary log_loss of a vector)
+    peers["p2_col1"] = log_loss(y, p[:, 1])
+    peers["p2_col1_torch"] = F.binary_cross_entropy(t64(p[:, 1]), t64(y)).item()
+    peers["p2_col1_wf"] = log_loss(y, p[:, 1], sample_weight=wf)
+    # the two columns as logits of two classes (what cece categorical detects here)
+    peers["p2_logits"] = F.cross_entropy(t64(p), torch.tensor(y)).item()
+    # one table: scores, label and weight together (a user's --sample-weight COL)
+    df = pd.DataFrame(p, columns=["p0", "p1"]).assign(label=y, weight=wf)
+    df.to_csv(HERE / "dump.csv", index=False)
+    # predict_proba rows (sum to 1) under pandas' default header 0,1
+    q = np.random.default_rng(1).dirichlet([1, 1], size=6)
+    pd.DataFrame(q).to_csv(HERE / "proba.csv", index=False)
+    peers["proba"] = log_loss(y, q)
+    peers["proba_wf"] = log_loss(y, q, sample_weight=wf)
+    # multi-label: PREDS toxic,spam probabilities; the targets, and a table that swaps one
+    # target column for a weight column
+    rng = np.random.default_rng(2)
+    m = rng.uniform(0.05, 0.95, size=(5, 2))
+    t = rng.integers(0, 2, size=(5, 2))
+    pd.DataFrame(m, columns=["toxic", "spam"]).to_csv(HERE / "ml.csv", index=False)
+    pd.DataFrame(t, columns=["toxic", "spam"]).to_csv(HERE / "ml_t.csv", index=False)
+    pd.DataFrame({"toxic": t[:, 0], "weight": [1, 2, 1, 1, 0]}).to_csv(
+        HERE / "ml_tw.csv", index=False
+    )
+    peers["ml"] = F.binary_cross_entropy(t64(m), t64(t)).item()
+    # categorical: classes cat,dog,pig; one-hot targets with a weight column in pig's place
+    x = rng.normal(size=(4, 3))
+    yc = np.array([0, 1, 2, 0])
+    pd.DataFrame(x, columns=["cat", "dog", "pig"]).to_csv(HERE / "p3.csv", index=False)
+    onehot = np.eye(3, dtype=int)[yc]
+    pd.DataFrame(onehot, columns=["cat", "dog", "pig"]).to_csv(HERE / "t3.csv", index=False)
+    pd.DataFrame({"cat": onehot[:, 0], "dog": onehot[:, 1], "weight": [1, 0, 1, 1]}).to_csv(
+        HERE / "t3w.csv", index=False
+    )
+    peers["p3"] = F.cross_entropy(t64(x), torch.tensor(yc)).item()
+    meta = {
+        "generator": "tests/data/roles/make_cases.py",
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+        "pandas": pd.__version__,
+        "numpy": np.__version__,
+    }
+    text = json.dumps({"meta": meta, "peers": peers}, indent=1, sort_keys=True)
+    (HERE / "cases.json").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""Wrong numbers from a column's role (issue 16's review, "roles").
+
+1. A LABELS table ``label,weight`` (``y,sample_weight``, ``target,w``...) beside two
+   prediction columns was read by ``cece binary`` as two target columns: the weight became
+   soft targets. One rule for both loss commands (``columns.not_dense_targets``): a column that
+   names no class of PREDS and names labels or another role (a weight, a loss, an id...) says
+   the table is not one target column per prediction column / class. The readings a user means
+   give the peers' numbers (tests/data/roles/make_cases.py: scikit-learn 1.9.1, PyTorch 2.13).
+2. ``cece merge`` warns of a mean whose weights sum to 0 as a single run does.
+3. The library raises on weights whose sum overflows without numpy's RuntimeWarning.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import run_cece
+
+DATA = Path(__file__).resolve().parent / "data" / "roles"
+PEERS = json.loads((DATA / "cases.json").read_text())["peers"]
+
+
+def _refusal(*args: object) -> tuple[str, str | None]:
+    run = run_cece(*args)
+    line = run.error_line()
+    hints = [x for x in run.err_lines if x.startswith("  hint: ")]
+    return line, hints[0] if hints else None
+
+
+def _loss(*args: object) -> float:
+    run = run_cece(*args, "-f", "json")
+    assert run.code == 0, run.err
+    return json.loads(run.out)["loss"]
+
+
+# -- 1. a label and a weight column are not two targets --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "labels, label, cols",
+    [
+        ("lw01.csv", "label", "label, weight"),
+        ("lwf.csv", "y", "y, sample_weight"),
+        ("tw.csv", "target", "target, w"),  # pandas' index column skipped first
+    ],
+)
+def test_binary_refuses_a_label_and_weight_table_as_two_targets(labels, label, cols):
+    p, y = DATA / "p2.csv", DATA / labels
+    line, hint = _refusal("binary", p, y)
+    assert line == (
+        f"cece: error: {y}: columns {cols} are not the classes of {p} and {label!r} names "
+        "labels: not one target column per prediction column; --label-col decides"
+    )
+    assert hint == f"  hint: take the labels from one column: --label-col {label}"
+
+
+def test_binary_and_categorical_refuse_alike():
+    p, y = DATA / "proba.csv", DATA / "lwf.csv"
+    for command, per in (("binary", "prediction column"), ("categorical", "class")):
+        line, hint = _refusal(command, p, y)
+        assert line == (
+            f"cece: error: {y}: columns y, sample_weight are not the classes of {p} (0, 1) and "
+            f"'y' names labels: not one target column per {per}; --label-col decides"
+        )
+        assert hint == "  hint: take the labels from one column: --label-col y"
+
+
+def test_a_weight_column_in_a_multilabel_targets_table_is_refused():
+    p, y = DATA / "ml.csv", DATA / "ml_tw.csv"
+    line, hint = _refusal("binary", p, y)
+    assert line == (
+        f"cece: error: {y}: columns toxic, weight are not the classes of {p} (toxic, spam) and "
+        "'weight' names a weight: not one target column per prediction column; --label-col "
+        "decides"
+    )
+    assert hint == "  hint: take the targets from the other columns: --label-col toxic"
+    assert _loss("binary", p, DATA / "ml_t.csv") == pytest.approx(PEERS["ml"], rel=1e-12)
+
+
+def test_a_weight_column_in_place_of_a_class_is_not_a_dense_target():
+    """``cat,dog,weight`` beside classes ``cat,dog,pig``: one name matching a class does not
+    make the weight pig's target (it did, with only a row-sum warning)."""
+    p, y = DATA / "p3.csv", DATA / "t3w.csv"
+    line, hint = _refusal("categorical", p, y)
+    assert line == (
+        f"cece: error: {y}: columns cat, dog, weight are not the classes of {p} (cat, dog, pig) "
+        "and 'weight' names a weight: not one target column per class; --label-col decides"
+    )
+    assert hint == "  hint: dense targets are read from a table of the 3 target columns alone"
+    assert _loss("categorical", p, DATA / "t3.csv") == pytest.approx(PEERS["p3"], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "args, peer",
+    [
+        (["binary", "p2.csv", "lw01.csv", "--label-col", "label", "--pred-cols", "1"], "p2_col1"),
+        (
+            ["binary", "p2.csv", "lw01.csv", "--label-col", "label", "--pred-cols", "1"],
+            "p2_col1_torch",
+        ),
+        (
+            ["binary", "p2.csv", "lwf.csv", "--label-col", "y", "--pred-cols", "1"]
+            + ["--sample-weight", "sw.csv"],
+            "p2_col1_wf",
+        ),
+        (
+            ["binary", "dump.csv", "--pred-cols", "p1", "--label-col", "label"]
+            + ["--sample-weight", "weight"],
+            "p2_col1_wf",
+        ),
+        (["categorical", "p2.csv", "lw01.csv", "--label-col", "label"], "p2_logits"),
+        (["categorical", "proba.csv", "lwf.csv", "--label-col", "y"], "proba"),
+        (
+            [
+                "categorical",
+                "proba.csv",
+                "lwf.csv",
+                "--label-col",
+                "y",
+                "--sample-weight",
+                "sw.csv",
+            ],
+            "proba_wf",
+        ),
+    ],
+)
+def test_the_readings_a_user_means_give_the_peers_numbers(args, peer):
+    command, *rest = args
+    paths = [str(DATA / a) if a.endswith(".csv") else a for a in rest]
+    assert _loss(command, *paths) == pytest.approx(PEERS[peer], rel=1e-12)
+
+
+# -- 2. cece merge says of the union's sums what a single run says of its own ----------------
+
+X = "[[1,2,3],[2,4,6]]"
+
+
+def _shard(tmp_path: Path, name: str, labels: str, *options: str, x: str = X) -> Path:
+    out = tmp_path / name
+    run = run_cece("categorical", x, labels, "--from", "logits", *options, "-f", "json", "-o", out)
+    assert run.code == 0, run.err
+    return out
+
+
+def test_merge_warns_when_the_unions_weights_sum_to_zero(tmp_path):
+    """Class weights -1, 1: each shard's weights sum to ∓2, the union's to 0 (mean -inf, as
+    PyTorch's x / 0): the single run of the union warns, and so does the merge."""
+    a = _shard(tmp_path, "a.json", "[0,0]", "--weight=-1,1,0")
+    b = _shard(tmp_path, "b.json", "[1,1]", "--weight=-1,1,0")
+    whole = run_cece(
+        "categorical", "[[1,2,3],[2,4,6],[1,2,3],[2,4,6]]", "[0,0,1,1]", "--from", "logits",
+        "--weight=-1,1,0", "-f", "json",
+    )  # fmt: skip
+    merged = run_cece("merge", a, b, "-f", "json")
+    assert merged.code == 0, merged.err
+    said = "the weights of the counted samples sum to 0; the mean loss is -inf"
+    assert json.loads(whole.out)["warnings"] == [said]
+    assert json.loads(merged.out)["warnings"] == [said]
+    assert merged.err_lines == [
+        f"cece: warning: {said}",
+        "  hint: --reduction sum gives the weighted sum",
+    ]
+    assert json.loads(merged.out)["loss"] == json.loads(whole.out)["loss"] == "-inf"
+
+
+def test_merge_drops_a_shards_zero_sum_warning_the_union_does_not_have(tmp_path):
+    c = _shard(tmp_path, "c.json", "[0,1]", "--sample-weight", "[0,0]")
+    assert json.loads(c.read_text())["warnings"]  # the shard's own sums are 0
+    e = _shard(tmp_path, "e.json", "[0,1]", "--sample-weight", "[1,1]")
+    merged = run_cece("merge", c, e, "-f", "json")
+    assert merged.code == 0, merged.err
+    assert json.loads(merged.out)["warnings"] == []
+    assert merged.err == ""
+
+
+def test_merge_warns_when_every_sample_of_the_union_is_ignored(tmp_path):
+    a = _shard(tmp_path, "a.json", "[0,0]", "--ignore-index", "0")
+    b = _shard(tmp_path, "b.json", "[1,1]", "--ignore-index", "0")
+    assert json.loads(a.read_text())["warnings"]  # every sample of the shard is ignored
+    merged = run_cece("merge", a, b, "-f", "json")
+    assert json.loads(merged.out)["warnings"] == []
+    a2 = _shard(tmp_path, "a2.json", "[0,0]", "--ignore-index", "0", x="[[3,2,1],[2,4,6]]")
+    merged = run_cece("merge", a, a2, "-f", "json")
+    assert merged.code == 0, merged.err
+    assert json.loads(merged.out)["warnings"] == ["every sample is ignored; the mean loss is nan"]
+    assert merged.err_lines == ["cece: warning: every sample is ignored; the mean loss is nan"]
+
+
+# -- 3. the library: the error alone, no numpy RuntimeWarning -------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"sample_weight": np.array([1e308, 1e308])},
+        {"weight": np.array([1e308, 1.0, 1e308])},
+    ],
+)
+def test_categorical_weights_whose_sum_overflows_raise_without_a_runtime_warning(kwargs):
+    import cece
+
+    x, y = np.array([[1.0, 2, 3], [2, 4, 6]]), np.array([0, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"sum to inf \(float64 overflows\)"):
+            cece.categorical_cross_entropy(x, y, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits"])
+def test_binary_weights_whose_sum_overflows_raise_without_a_runtime_warning(name):
+    import cece
+
+    f = getattr(cece, name)
+    p, y = np.array([[0.01, 0.99], [0.99, 0.01]]), np.array([[1.0, 0], [0, 1]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"sum to inf \(float64 overflows\)"):
+            f(p, y, sample_weight=np.array([1e308, 1e308]))
+        # the sum overflows as PyTorch's does: inf, said by the value, not by numpy
+        assert f(p, y, rescale=np.array([[1e308], [1e308]]), reduction="sum") == np.inf
+
+
+def test_an_overflowing_weighted_sum_is_inf_without_a_runtime_warning():
+    import cece
+
+    x, y = np.array([[1.0, 2, 3], [2, 4, 6]]), np.array([0, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = cece.categorical_cross_entropy(
+            x, y, sample_weight=np.array([1e308, 1e308]), reduction="sum"
+        )
+    assert got == np.inf  # 1e308 · 2.41 overflows float64, as it does in PyTorch
