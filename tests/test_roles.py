@@ -235,3 +235,57 @@ def test_an_overflowing_weighted_sum_is_inf_without_a_runtime_warning():
             x, y, sample_weight=np.array([1e308, 1e308]), reduction="sum"
         )
     assert got == np.inf  # 1e308 · 2.41 overflows float64, as it does in PyTorch
+
+
+# -- 4. a factors table whose header names the classes in another order -----------------------
+
+
+@pytest.mark.parametrize(
+    "args, peer, said",
+    [
+        (
+            ["categorical", "p3.csv", "t3.csv", "--weight", "cw_named.csv"],
+            "p3_weight_by_name",
+            "--weight: columns taken by name in the order of the classes (cat, dog, pig), not "
+            "by position (pig, cat, dog)",
+        ),
+        (
+            ["binary", "ml.csv", "ml_t.csv", "--pos-weight", "pw_named.csv"],
+            "ml_pos_weight_by_name",
+            "--pos-weight: columns taken by name in the order of the classes (toxic, spam), not "
+            "by position (spam, toxic)",
+        ),
+        (
+            ["binary", "ml.csv", "ml_t.csv", "--rescale", "pw_named.csv"],
+            "ml_rescale_by_name",
+            "--rescale: columns taken by name in the order of the classes (toxic, spam), not "
+            "by position (spam, toxic)",
+        ),
+    ],
+)
+def test_factor_columns_named_as_the_classes_are_taken_by_name(args, peer, said):
+    """``pd.DataFrame([w], columns=names)`` written in another order than PREDS' columns:
+    each class gets its own weight (read by position, pig's weight went to cat)."""
+    paths = [str(DATA / a) if a.endswith(".csv") else a for a in args]
+    run = run_cece(*paths, "-f", "json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["loss"] == pytest.approx(PEERS[peer], rel=1e-12)
+    name = paths[-1]
+    assert f"cece: note: {name}: {said}" in run.err_lines
+    assert {"file": name, "what": "columns", "detail": said} in json.loads(run.out)["input"][
+        "inferred"
+    ]
+
+
+def test_factor_columns_naming_some_classes_among_others_are_refused():
+    w = DATA / "cw_other.csv"
+    line, hint = _refusal("categorical", DATA / "p3.csv", DATA / "t3.csv", "--weight", w)
+    assert line == (
+        f"cece: error: {w}: columns pig, cat, w name some of the classes of PREDS (cat, dog, "
+        "pig) but are not those classes: which value of --weight goes with which class is not "
+        "guessed"
+    )
+    assert hint == (
+        "  hint: name the columns as the classes of PREDS, or write --weight's values in their "
+        "order without a header"
+    )

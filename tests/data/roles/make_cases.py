@@ -12,7 +12,11 @@ reading a user means is scored by the peers:
   and ``torch.nn.functional.cross_entropy`` with the two columns as logits (what ``cece
   categorical`` detects for rows in [0, 1] that do not sum to 1);
 * ``torch.nn.functional.binary_cross_entropy`` of a multi-label table against its named target
-  columns (``toxic,spam``), the reading a ``toxic,weight`` LABELS table must not get.
+  columns (``toxic,spam``), the reading a ``toxic,weight`` LABELS table must not get;
+* ``cross_entropy(weight=)``, ``binary_cross_entropy_with_logits(pos_weight=)`` (on the
+  logits of the probabilities) and ``binary_cross_entropy(weight=)`` with the values of a
+  ``--weight`` / ``--pos-weight`` / ``--rescale`` table whose header names the classes in
+  another order, taken by name.
 
 Run in an environment with torch, scikit-learn and pandas (not needed by the tests):
 
@@ -87,6 +91,25 @@ def main() -> None:
         HERE / "t3w.csv", index=False
     )
     peers["p3"] = F.cross_entropy(t64(x), torch.tensor(yc)).item()
+    # class weights / per-column factors whose header names the classes in another order
+    # (pd.DataFrame([w], columns=...) of a dict or sorted names): taken by name
+    pd.DataFrame([[3.0, 1.0, 2.0]], columns=["pig", "cat", "dog"]).to_csv(
+        HERE / "cw_named.csv", index=False
+    )
+    pd.DataFrame([[3.0, 1.0, 2.0]], columns=["pig", "cat", "w"]).to_csv(
+        HERE / "cw_other.csv", index=False
+    )
+    x3 = pd.read_csv(HERE / "p3.csv").to_numpy()  # the values cece reads
+    cw = t64([1.0, 2.0, 3.0])  # cat, dog, pig
+    peers["p3_weight_by_name"] = F.cross_entropy(t64(x3), t64(onehot), weight=cw).item()
+    pd.DataFrame([[3.0, 1.0]], columns=["spam", "toxic"]).to_csv(HERE / "pw_named.csv", index=False)
+    mr = pd.read_csv(HERE / "ml.csv").to_numpy()
+    logit = t64(np.log(mr / (1 - mr)))
+    pw = t64([1.0, 3.0])  # toxic, spam
+    peers["ml_pos_weight_by_name"] = F.binary_cross_entropy_with_logits(
+        logit, t64(t), pos_weight=pw
+    ).item()
+    peers["ml_rescale_by_name"] = F.binary_cross_entropy(t64(mr), t64(t), weight=pw).item()
     meta = {
         "generator": "tests/data/roles/make_cases.py",
         "torch": torch.__version__,
