@@ -289,3 +289,20 @@ def test_factor_columns_naming_some_classes_among_others_are_refused():
         "  hint: name the columns as the classes of PREDS, or write --weight's values in their "
         "order without a header"
     )
+
+
+# -- 5. one column of decimals beside one of integers ------------------------------------------
+
+
+def test_an_integer_column_beside_one_decimal_column_is_not_a_class_score():
+    """``prob,label,group`` with ``--label-col label``: ``prob, group`` were read as two
+    classes' logits (a number, with a warning); pandas writes float scores as 1.0, never 1."""
+    f = DATA / "group.csv"
+    line, hint = _refusal("categorical", f, "--label-col", "label")
+    assert line == (
+        f"cece: error: {f}: column 'group' holds integers among decimal scores: an index, id or "
+        "label column is not a class score"
+    )
+    assert hint == "  hint: choose the score columns with --pred-cols prob"
+    got = _loss("binary", f, "--label-col", "label", "--pred-cols", "prob")
+    assert got == pytest.approx(PEERS["group"], rel=1e-12)

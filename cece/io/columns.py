@@ -106,7 +106,9 @@ def integer_suspects(table: TextTable | ArrowTable, left: list[int]) -> list[int
         if isinstance(table, ArrowTable)
         or not (_zero_one(table, c, left) or _written_g(table, c, len(left) - 1))
     ]
-    among = len(decimals) >= 2 and len(ints) < len(decimals)
+    # one decimal column beside one of integers (``prob, group`` once ``label`` is taken) is
+    # as telling as more: pandas writes a float 1 as 1.0, so the integers are no float scores
+    among = len(decimals) >= 1 and len(ints) <= len(decimals)
     return suspects if among and len(ints) + len(decimals) == len(left) else []
 
 

@@ -110,6 +110,13 @@ def main() -> None:
         logit, t64(t), pos_weight=pw
     ).item()
     peers["ml_rescale_by_name"] = F.binary_cross_entropy(t64(mr), t64(t), weight=pw).item()
+    # a binary dump: P(positive), the label, and an integer column (a group, a fold)
+    rng = np.random.default_rng(9)
+    pb = rng.uniform(0.05, 0.95, 8)
+    yb = rng.integers(0, 2, 8)
+    dump = pd.DataFrame({"prob": pb, "label": yb, "group": rng.integers(0, 2, 8)})
+    dump.to_csv(HERE / "group.csv", index=False)
+    peers["group"] = log_loss(yb, pd.read_csv(HERE / "group.csv")["prob"].to_numpy())
     meta = {
         "generator": "tests/data/roles/make_cases.py",
         "torch": torch.__version__,
