@@ -306,3 +306,59 @@ def test_an_integer_column_beside_one_decimal_column_is_not_a_class_score():
     assert hint == "  hint: choose the score columns with --pred-cols prob"
     got = _loss("binary", f, "--label-col", "label", "--pred-cols", "prob")
     assert got == pytest.approx(PEERS["group"], rel=1e-12)
+
+
+# -- 6. both tables say which sample a row is: the rows paired must be the same samples --------
+
+
+def test_rows_with_ids_in_another_order_are_refused():
+    p, y = DATA / "ids_p.csv", DATA / "ids_y_shuffled.csv"
+    line, hint = _refusal("categorical", p, y, "--label-col", "label")
+    assert line == (
+        f"cece: error: {y}: row 0 has id 'img_002' (column 'image_id') where {p} has 'img_000' "
+        "(column 'id'): the files list the samples in different orders, and rows are paired "
+        "by position"
+    )
+    assert hint == (
+        "  hint: write both files in one order (sorted by id), or the labels beside the "
+        "predictions in one table (--label-col)"
+    )
+    got = _loss("categorical", p, DATA / "ids_y.csv", "--label-col", "label")
+    assert got == pytest.approx(PEERS["ids"], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "preds, labels",
+    [
+        ("split_p.csv", "split_y_sorted.csv"),
+        ("split_p.parquet", "split_y_sorted.parquet"),
+        ("split_p.csv", "split_y_sorted.parquet"),
+    ],
+)
+def test_rows_whose_pandas_index_differs_are_refused(preds, labels):
+    """A test split's index (``train_test_split`` keeps it) on both sides, one side sorted."""
+    p, y = DATA / preds, DATA / labels
+    line, _ = _refusal("categorical", p, y)
+    col = "''" if labels.endswith(".csv") else "'__index_level_0__'"
+    assert line.startswith(f"cece: error: {y}: row 0 has row index '19' (column {col}) where {p}")
+    assert line.endswith(
+        "'61' (column "
+        + ("''" if preds.endswith(".csv") else "'__index_level_0__'")
+        + "): the files list the samples in different orders, and rows are paired by position"
+    )
+    line, _ = _refusal("binary", p, y, "--pred-cols", "a")
+    assert "has row index '19'" in line
+
+
+@pytest.mark.parametrize(
+    "preds, labels",
+    [
+        ("split_p.csv", "split_y.csv"),
+        ("split_p.parquet", "split_y.parquet"),
+        ("range_p.csv", "split_y.csv"),  # pd.DataFrame(predict_proba(X_test)): positions
+    ],
+)
+def test_rows_whose_pandas_index_agrees_or_says_nothing_are_paired(preds, labels):
+    assert _loss("categorical", DATA / preds, DATA / labels) == pytest.approx(
+        PEERS["ids"], rel=1e-12
+    )

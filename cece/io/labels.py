@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import arrays, bfloat16, meaning
+from cece.io import arrays, bfloat16, meaning, pairing
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
@@ -195,6 +195,7 @@ def _table_labels(
     if len(cols) == preds.n_classes and len(cols) > 1:
         not_dense_targets(table, cols, preds.classes, preds.name)  # label,weight: not targets
         source = Source(name, table, {"labels": by_name(table, cols, preds)})
+        pairing.check(preds, source)
         return Labels(name, "dense", source)
     if len(cols) != 1:
         raise InputError(
@@ -213,6 +214,7 @@ def _table_labels(
             table.header_is_data = True
     if not numeric:
         source.text_parts.add("labels")
+    pairing.check(preds, source)  # both tables name their rows: the names agree
     return Labels(name, "index" if numeric else "name", source)
 
 
@@ -375,6 +377,7 @@ def open_binary_targets(
                 f"column {c} holds text; binary targets are numbers in [0, 1]",
                 hint=POSITIVE_HINT,
             )
+    pairing.check(preds, source)  # both tables name their rows: the names agree
     return Labels(data.name, "binary", source)
 
 

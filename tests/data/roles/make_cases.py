@@ -117,6 +117,28 @@ def main() -> None:
     dump = pd.DataFrame({"prob": pb, "label": yb, "group": rng.integers(0, 2, 8)})
     dump.to_csv(HERE / "group.csv", index=False)
     peers["group"] = log_loss(yb, pd.read_csv(HERE / "group.csv")["prob"].to_numpy())
+    # both tables say which sample a row is: ids, or pandas' row index (not a RangeIndex)
+    rng = np.random.default_rng(11)
+    xi = rng.normal(size=(10, 3))
+    yi = rng.integers(0, 3, 10)
+    ids = [f"img_{i:03d}" for i in range(10)]
+    scores = pd.DataFrame(xi, columns=["a", "b", "c"])
+    scores.insert(0, "id", ids)
+    scores.to_csv(HERE / "ids_p.csv", index=False)
+    truth = pd.DataFrame({"image_id": ids, "label": yi})
+    truth.to_csv(HERE / "ids_y.csv", index=False)
+    truth.sample(frac=1, random_state=1).to_csv(HERE / "ids_y_shuffled.csv", index=False)
+    peers["ids"] = F.cross_entropy(t64(xi), torch.tensor(yi)).item()
+    order = rng.permutation(100)[:10]  # a test split's index, as train_test_split leaves it
+    framed = pd.DataFrame(xi, columns=["a", "b", "c"], index=order)
+    framed.to_csv(HERE / "split_p.csv")
+    framed.to_parquet(HERE / "split_p.parquet")
+    framed.reset_index(drop=True).to_csv(HERE / "range_p.csv")  # index 0..9
+    labels = pd.Series(yi, index=order, name="label")
+    labels.to_csv(HERE / "split_y.csv")
+    labels.to_frame().to_parquet(HERE / "split_y.parquet")
+    labels.sort_index().to_csv(HERE / "split_y_sorted.csv")
+    labels.sort_index().to_frame().to_parquet(HERE / "split_y_sorted.parquet")
     meta = {
         "generator": "tests/data/roles/make_cases.py",
         "torch": torch.__version__,
