@@ -320,8 +320,8 @@ def test_rows_with_ids_in_another_order_are_refused():
         "by position"
     )
     assert hint == (
-        "  hint: write both files in one order (sorted by id), or the labels beside the "
-        "predictions in one table (--label-col)"
+        "  hint: write both files in one order (sorted by id), or the columns beside the "
+        "predictions in one table (--label-col, --sample-weight COL)"
     )
     got = _loss("categorical", p, DATA / "ids_y.csv", "--label-col", "label")
     assert got == pytest.approx(PEERS["ids"], rel=1e-12)
@@ -362,3 +362,15 @@ def test_rows_whose_pandas_index_agrees_or_says_nothing_are_paired(preds, labels
     assert _loss("categorical", DATA / preds, DATA / labels) == pytest.approx(
         PEERS["ids"], rel=1e-12
     )
+
+
+def test_sample_weights_whose_pandas_index_differs_are_refused():
+    p, y = DATA / "split_p.csv", DATA / "split_y.csv"
+    w = DATA / "split_w_sorted.csv"
+    line, _ = _refusal("categorical", p, y, "--sample-weight", w)
+    assert line == (
+        f"cece: error: {w}: row 0 has row index '19' (column '') where {p} has '61' (column ''): "
+        "the files list the samples in different orders, and rows are paired by position"
+    )
+    got = _loss("categorical", p, y, "--sample-weight", DATA / "split_w.csv")
+    assert got == pytest.approx(PEERS["ids_weighted"], rel=1e-12)

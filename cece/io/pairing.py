@@ -108,6 +108,6 @@ def _compare(
         f"row {row} has {what} {theirs[row]!r} (column {labels.header[lc]!r}) where {preds.name} "
         f"has {ours[row]!r} (column {preds.header[pc]!r}): the files list the samples in "
         "different orders, and rows are paired by position",
-        hint=f"write both files in one order (sorted by {what}), or the labels beside the "
-        "predictions in one table (--label-col)",
+        hint=f"write both files in one order (sorted by {what}), or the columns beside the "
+        "predictions in one table (--label-col, --sample-weight COL)",
     )

@@ -139,6 +139,11 @@ def main() -> None:
     labels.to_frame().to_parquet(HERE / "split_y.parquet")
     labels.sort_index().to_csv(HERE / "split_y_sorted.csv")
     labels.sort_index().to_frame().to_parquet(HERE / "split_y_sorted.parquet")
+    sw_split = pd.Series(rng.uniform(0.5, 2, 10), index=order, name="sample_weight")
+    sw_split.to_csv(HERE / "split_w.csv")
+    sw_split.sort_index().to_csv(HERE / "split_w_sorted.csv")
+    per = F.cross_entropy(t64(xi), torch.tensor(yi), reduction="none").numpy()
+    peers["ids_weighted"] = float(np.sum(sw_split.to_numpy() * per) / np.sum(sw_split.to_numpy()))
     meta = {
         "generator": "tests/data/roles/make_cases.py",
         "torch": torch.__version__,
