@@ -374,3 +374,23 @@ def test_sample_weights_whose_pandas_index_differs_are_refused():
     )
     got = _loss("categorical", p, y, "--sample-weight", DATA / "split_w.csv")
     assert got == pytest.approx(PEERS["ids_weighted"], rel=1e-12)
+
+
+# -- 7. pandas' float class labels 1.0,2.0,3.0 are the integer names 1, 2, 3 --------------------
+
+
+def test_integer_labels_against_float_class_names():
+    """``pd.DataFrame(clf.predict_proba(X), columns=clf.classes_)`` of a float target writes
+    the header ``1.0,2.0,3.0``: labels 1, 2 were read as column indices 1, 2 (a number,
+    silently), as if the header said nothing; they fit both readings, as under ``1,2,3``."""
+    p, y = DATA / "float_classes.csv", DATA / "y12.csv"
+    line, hint = _refusal("categorical", p, y)
+    assert line == (
+        f"cece: error: {y}: integer labels (1, 2) fit both as column indices and as the class "
+        f"names of {p}'s header (1.0, 2.0, 3.0), and the two give different losses"
+    )
+    assert hint.startswith("  hint: --labels-as name maps them through the names")
+    got = _loss("categorical", p, y, "--labels-as", "name")
+    assert got == pytest.approx(PEERS["float_classes_12_by_name"], rel=1e-12)
+    got = _loss("categorical", p, DATA / "y123.csv")  # 3 is no column index: names
+    assert got == pytest.approx(PEERS["float_classes"], rel=1e-12)

@@ -105,6 +105,13 @@ def int_token(text: str) -> bool:
     return bool(_INT.fullmatch(text.strip()))
 
 
+def integer_name(text: str) -> int | None:
+    """The integer a class name spells: ``3``, or ``3.0`` as pandas writes the float column
+    labels of ``pd.DataFrame(p, columns=clf.classes_)`` for a float target; else None."""
+    t = text.strip()
+    return int(t) if _INT.fullmatch(t) else int(t[:-2]) if _INTEGRAL_FLOAT.fullmatch(t) else None
+
+
 def decimal(text: str) -> bool:
     """A number written with a point or an exponent (``0.0``, ``1e-3``), or True/False."""
     text = text.strip()

@@ -16,7 +16,9 @@ reading a user means is scored by the peers:
 * ``cross_entropy(weight=)``, ``binary_cross_entropy_with_logits(pos_weight=)`` (on the
   logits of the probabilities) and ``binary_cross_entropy(weight=)`` with the values of a
   ``--weight`` / ``--pos-weight`` / ``--rescale`` table whose header names the classes in
-  another order, taken by name.
+  another order, taken by name;
+* ``log_loss(y, p, labels=[1, 2, 3])`` of ``predict_proba`` written under the float class
+  labels ``1.0,2.0,3.0`` of a float target (integer labels are those names).
 
 Run in an environment with torch, scikit-learn and pandas (not needed by the tests):
 
@@ -144,6 +146,16 @@ def main() -> None:
     sw_split.sort_index().to_csv(HERE / "split_w_sorted.csv")
     per = F.cross_entropy(t64(xi), torch.tensor(yi), reduction="none").numpy()
     peers["ids_weighted"] = float(np.sum(sw_split.to_numpy() * per) / np.sum(sw_split.to_numpy()))
+    # predict_proba under clf.classes_ of a float target: pandas writes the header 1.0,2.0,3.0
+    pf = np.random.default_rng(4).dirichlet([1, 1, 1], 8)
+    pd.DataFrame(pf, columns=[1.0, 2.0, 3.0]).to_csv(HERE / "float_classes.csv", index=False)
+    y123 = np.array([1, 2, 3, 1, 3, 2, 2, 1])
+    y12 = np.array([1, 2, 2, 1, 1, 2, 2, 1])
+    pd.Series(y123, name="y").to_csv(HERE / "y123.csv", index=False)
+    pd.Series(y12, name="y").to_csv(HERE / "y12.csv", index=False)
+    pf = pd.read_csv(HERE / "float_classes.csv").to_numpy()
+    peers["float_classes"] = log_loss(y123, pf, labels=[1, 2, 3])
+    peers["float_classes_12_by_name"] = log_loss(y12, pf, labels=[1, 2, 3])
     meta = {
         "generator": "tests/data/roles/make_cases.py",
         "torch": torch.__version__,
