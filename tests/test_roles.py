@@ -394,3 +394,27 @@ def test_integer_labels_against_float_class_names():
     assert got == pytest.approx(PEERS["float_classes_12_by_name"], rel=1e-12)
     got = _loss("categorical", p, DATA / "y123.csv")  # 3 is no column index: names
     assert got == pytest.approx(PEERS["float_classes"], rel=1e-12)
+
+
+# -- 8. target columns naming some classes of PREDS and not others ------------------------------
+
+
+@pytest.mark.parametrize(
+    "command, preds, labels, said",
+    [
+        ("binary", "ml.csv", "ml_partial.csv", "spam, obscene"),
+        ("categorical", "p3.csv", "t3_cow.csv", "cat, dog, cow"),
+    ],
+)
+def test_target_columns_naming_some_classes_are_refused(command, preds, labels, said):
+    """``spam,obscene`` against predictions ``toxic,spam``: read by position, spam's targets
+    were scored against toxic's predictions."""
+    p, y = DATA / preds, DATA / labels
+    per = "prediction column" if command == "binary" else "class"
+    known, missing = ("toxic, spam", "toxic") if command == "binary" else ("cat, dog, pig", "pig")
+    line, hint = _refusal(command, p, y)
+    assert line == (
+        f"cece: error: {y}: columns {said} name some classes of {p} ({known}) but not "
+        f"{missing}: which target column goes with which {per} is not guessed"
+    )
+    assert hint == f"  hint: name the target columns as the {per}s of {p}"

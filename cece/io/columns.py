@@ -308,10 +308,19 @@ def not_dense_targets(
     strangers = [n for n in names if n not in known_classes]
     label = next((n for n in strangers if n.lower() in LABEL_NAMES), None)
     role = next(((n, r) for n in strangers if (r := other_role(n)) is not None), None)
-    if label is None and role is None:
-        return
     per = "prediction column" if binary else "class"
     known = f" ({', '.join(classes[:6])}{', …' if len(classes) > 6 else ''})" if classes else ""
+    if label is None and role is None:
+        if strangers and len(strangers) < len(names) and not all(map(int_token, names)):
+            missing = [c.strip() for c in classes or [] if c.strip() not in names]
+            raise InputError(  # spam,obscene against toxic,spam: no position pairs them
+                table.name,
+                f"columns {', '.join(names)} name some classes of {preds}{known} but not "
+                f"{', '.join(missing)}: which target column goes with which {per} is not "
+                "guessed",
+                hint=f"name the target columns as the {per}s of {preds}",
+            )
+        return
     if label is not None:
         said = f"{label!r} names labels"
         hint = f"take the labels from one column: --label-col {shell_word(label, 0)}"

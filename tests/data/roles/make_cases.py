@@ -82,6 +82,7 @@ def main() -> None:
     pd.DataFrame({"toxic": t[:, 0], "weight": [1, 2, 1, 1, 0]}).to_csv(
         HERE / "ml_tw.csv", index=False
     )
+    pd.DataFrame(t, columns=["spam", "obscene"]).to_csv(HERE / "ml_partial.csv", index=False)
     peers["ml"] = F.binary_cross_entropy(t64(m), t64(t)).item()
     # categorical: classes cat,dog,pig; one-hot targets with a weight column in pig's place
     x = rng.normal(size=(4, 3))
@@ -92,6 +93,7 @@ def main() -> None:
     pd.DataFrame({"cat": onehot[:, 0], "dog": onehot[:, 1], "weight": [1, 0, 1, 1]}).to_csv(
         HERE / "t3w.csv", index=False
     )
+    pd.DataFrame(onehot, columns=["cat", "dog", "cow"]).to_csv(HERE / "t3_cow.csv", index=False)
     peers["p3"] = F.cross_entropy(t64(x), torch.tensor(yc)).item()
     # class weights / per-column factors whose header names the classes in another order
     # (pd.DataFrame([w], columns=...) of a dict or sorted names): taken by name
