@@ -418,3 +418,21 @@ def test_target_columns_naming_some_classes_are_refused(command, preds, labels, 
         f"{missing}: which target column goes with which {per} is not guessed"
     )
     assert hint == f"  hint: name the target columns as the {per}s of {p}"
+
+
+# -- 9. a prefix all names share is not the name ------------------------------------------------
+
+
+@pytest.mark.parametrize("labels", ["ml_t_rev.csv", "ml_y_rev.csv"])
+def test_targets_named_as_prefixed_score_columns_are_taken_by_name(labels):
+    """Scores ``p_toxic, p_spam``, targets ``spam, toxic`` (or ``y_spam, y_toxic``): read by
+    position, spam's targets were scored against toxic's predictions."""
+    p, y = DATA / "ml_prefixed.csv", DATA / labels
+    run = run_cece("binary", p, y, "-f", "json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["loss"] == pytest.approx(PEERS["ml"], rel=1e-12)
+    names = "spam, toxic" if labels == "ml_t_rev.csv" else "y_spam, y_toxic"
+    assert (
+        f"cece: note: {y}: target columns taken by name in the order of {p}'s classes "
+        f"(p_toxic, p_spam), not by position ({names})"
+    ) in run.err_lines

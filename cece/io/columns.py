@@ -10,7 +10,10 @@ from cece.io.arrow import ArrowTable
 from cece.io.colspecs import position_spec
 from cece.io.fields import looks_like_number, parse_number
 from cece.io.layout import (
+    SCORE_PREFIXES,
+    TARGET_PREFIXES,
     Inference,
+    bare_names,
     compact,
     decimal,
     drops_point,
@@ -285,6 +288,35 @@ def shell_word(name: object, index: int) -> str:
     return shlex.quote(text) if text and text.isprintable() else str(index)
 
 
+def by_name(
+    table: TextTable | ArrowTable, cols: list[int], classes: list[str] | None, preds: str
+) -> list[int]:
+    """Target columns named as the classes of PREDS in another order are taken by name, in
+    the classes' order, with a note (``pd.get_dummies`` sorts the names; a model's columns
+    need not be sorted): a position never pairs a target with another class's score. A
+    prefix all names share is not the name (``p_toxic, p_spam`` scores, ``y_spam, y_toxic``
+    targets: :func:`cece.io.layout.bare_names`)."""
+    header = table.header
+    if not header or not classes or len(cols) != len(classes) or len(classes) < 2:
+        return cols
+    if getattr(table, "header_is_data", False):
+        return cols
+    shown = [header[c].strip() for c in cols]
+    names = bare_names(shown, TARGET_PREFIXES)
+    wanted = bare_names(classes, SCORE_PREFIXES)
+    if names == wanted or sorted(names) != sorted(wanted) or len(set(names)) != len(names):
+        return cols
+    table.inferred.append(
+        Inference(
+            table.name,
+            "labels",
+            f"target columns taken by name in the order of {preds}'s classes "
+            f"({', '.join(c.strip() for c in classes)}), not by position ({', '.join(shown)})",
+        )
+    )
+    return [cols[names.index(k)] for k in wanted]
+
+
 def not_dense_targets(
     table: TextTable | ArrowTable,
     cols: list[int],
@@ -305,14 +337,21 @@ def not_dense_targets(
         return
     names = [header[c].strip() for c in cols]
     known_classes = {c.strip() for c in classes} if classes else set()
-    strangers = [n for n in names if n not in known_classes]
+    if classes:  # p_toxic, p_spam are the classes toxic, spam; y_toxic, y_spam their targets
+        known_classes |= set(bare_names(classes, SCORE_PREFIXES))
+    bare = bare_names(names, TARGET_PREFIXES)
+    strangers = [
+        n for n, b in zip(names, bare) if n not in known_classes and b not in known_classes
+    ]
     label = next((n for n in strangers if n.lower() in LABEL_NAMES), None)
     role = next(((n, r) for n in strangers if (r := other_role(n)) is not None), None)
     per = "prediction column" if binary else "class"
     known = f" ({', '.join(classes[:6])}{', …' if len(classes) > 6 else ''})" if classes else ""
     if label is None and role is None:
         if strangers and len(strangers) < len(names) and not all(map(int_token, names)):
-            missing = [c.strip() for c in classes or [] if c.strip() not in names]
+            given, classes = set(names) | set(bare), classes or []
+            pairs = zip(classes, bare_names(classes, SCORE_PREFIXES))
+            missing = [c.strip() for c, b in pairs if c.strip() not in given and b not in given]
             raise InputError(  # spam,obscene against toxic,spam: no position pairs them
                 table.name,
                 f"columns {', '.join(names)} name some classes of {preds}{known} but not "

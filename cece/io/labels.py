@@ -18,6 +18,7 @@ from cece.io.blocks import Source
 from cece.io.colspecs import parse_cols
 from cece.io.columns import (
     LABEL_NAMES,
+    by_name,
     index_columns,
     not_dense_targets,
     numeric_column,
@@ -194,7 +195,7 @@ def _table_labels(
         cols = [c for c in range(table.ncols) if c not in skipped]
     if len(cols) == preds.n_classes and len(cols) > 1:
         not_dense_targets(table, cols, preds.classes, preds.name)  # label,weight: not targets
-        source = Source(name, table, {"labels": by_name(table, cols, preds)})
+        source = Source(name, table, {"labels": by_name(table, cols, preds.classes, preds.name)})
         pairing.check(preds, source)
         return Labels(name, "dense", source)
     if len(cols) != 1:
@@ -227,30 +228,6 @@ def _check_label_like(preds: Predictions, arg: str) -> None:
             f"column {col!r} looks like labels, not class scores (labels come from {arg})",
             hint="choose the score columns with --pred-cols",
         )
-
-
-def by_name(table: TextTable | ArrowTable, cols: list[int], preds: Predictions) -> list[int]:
-    """Target columns named as the classes of PREDS in another order are taken by name, in
-    the classes' order, with a note (``pd.get_dummies`` sorts the names; a model's columns
-    need not be sorted): a position never pairs a target with another class's score."""
-    header, classes = table.header, preds.classes
-    if not header or not classes or len(cols) != len(classes) or len(classes) < 2:
-        return cols
-    if getattr(table, "header_is_data", False):
-        return cols
-    names = [header[c].strip() for c in cols]
-    wanted = [c.strip() for c in classes]
-    if names == wanted or sorted(names) != sorted(wanted) or len(set(names)) != len(names):
-        return cols
-    table.inferred.append(
-        Inference(
-            table.name,
-            "labels",
-            f"target columns taken by name in the order of {preds.name}'s classes "
-            f"({', '.join(wanted)}), not by position ({', '.join(names)})",
-        )
-    )
-    return [cols[names.index(k)] for k in wanted]
 
 
 def header_free(table: TextTable) -> bool:
@@ -367,7 +344,7 @@ def open_binary_targets(
         if len(cols) > 1:  # label,weight: not targets (the rule categorical follows)
             not_dense_targets(data, cols, preds.classes, preds.name, binary=True)
     meaning.target_width(len(cols), k, data.name, preds)
-    source = Source(data.name, data, {"labels": by_name(data, cols, preds)})
+    source = Source(data.name, data, {"labels": by_name(data, cols, preds.classes, preds.name)})
     for c in cols:
         if positive is not None and not numeric_column(data, c):
             source.text_parts.add("labels")

@@ -245,6 +245,20 @@ SCORE_PREFIXES = (
 )
 
 
+TARGET_PREFIXES = ("y", "label", "labels", "target", "targets", "true", "gold", "t")
+
+
+def bare_names(names: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """``names`` without the prefix they all share when it is one of ``prefixes``
+    (``p_toxic, p_spam`` → ``toxic, spam`` with :data:`SCORE_PREFIXES`; ``y_toxic, y_spam``
+    with :data:`TARGET_PREFIXES`), else as they are."""
+    found = [_PREFIXED.fullmatch(n.strip()) for n in names]
+    heads = {m.group(1).lower() if m else None for m in found}
+    if len(names) < 2 or len(heads) != 1 or heads.pop() not in prefixes:
+        return [n.strip() for n in names]
+    return [n.strip()[len(m.group(1)) + 1 :] for n, m in zip(names, found) if m]
+
+
 def _pattern_key(name: str) -> tuple[str, str] | None:
     text = name.strip()
     if int_token(text):

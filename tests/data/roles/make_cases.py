@@ -83,6 +83,12 @@ def main() -> None:
         HERE / "ml_tw.csv", index=False
     )
     pd.DataFrame(t, columns=["spam", "obscene"]).to_csv(HERE / "ml_partial.csv", index=False)
+    # score columns p_<class>, targets <class> or y_<class> in another order: taken by name
+    pd.DataFrame(m, columns=["p_toxic", "p_spam"]).to_csv(HERE / "ml_prefixed.csv", index=False)
+    pd.DataFrame(t[:, ::-1], columns=["spam", "toxic"]).to_csv(HERE / "ml_t_rev.csv", index=False)
+    pd.DataFrame(t[:, ::-1], columns=["y_spam", "y_toxic"]).to_csv(
+        HERE / "ml_y_rev.csv", index=False
+    )
     peers["ml"] = F.binary_cross_entropy(t64(m), t64(t)).item()
     # categorical: classes cat,dog,pig; one-hot targets with a weight column in pig's place
     x = rng.normal(size=(4, 3))
