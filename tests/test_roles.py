@@ -436,3 +436,14 @@ def test_targets_named_as_prefixed_score_columns_are_taken_by_name(labels):
         f"cece: note: {y}: target columns taken by name in the order of {p}'s classes "
         f"(p_toxic, p_spam), not by position ({names})"
     ) in run.err_lines
+
+
+def test_factor_columns_named_as_prefixed_classes_are_taken_by_name():
+    p, y, w = DATA / "ml_prefixed.csv", DATA / "ml_t_rev.csv", DATA / "pw_named.csv"
+    run = run_cece("binary", p, y, "--pos-weight", w, "-f", "json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["loss"] == pytest.approx(PEERS["ml_pos_weight_by_name"], rel=1e-12)
+    assert (
+        f"cece: note: {w}: --pos-weight: columns taken by name in the order of the classes "
+        "(p_toxic, p_spam), not by position (spam, toxic)"
+    ) in run.err_lines

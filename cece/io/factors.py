@@ -22,7 +22,7 @@ from cece.io import bfloat16, readers
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.columns import index_columns
-from cece.io.layout import HEADER_HINT, Inference, int_token
+from cece.io.layout import HEADER_HINT, SCORE_PREFIXES, Inference, bare_names, int_token
 from cece.io.text import TextTable
 from cece.io.window import whole_rows
 
@@ -103,13 +103,15 @@ def _by_class_name(data, cols: list[int], classes: list[str] | None, option: str
     header = getattr(data, "header", None)
     if not header or not classes or len(cols) < 2 or getattr(data, "header_is_data", False):
         return cols
-    names, wanted = [header[c].strip() for c in cols], [c.strip() for c in classes]
+    names, plain = [header[c].strip() for c in cols], [c.strip() for c in classes]
+    bare = bare_names(classes, SCORE_PREFIXES)  # p_cat, p_dog are the classes cat, dog
+    wanted = bare if set(names) & set(bare) and not set(names) & set(plain) else plain
     if names == wanted or not set(names) & set(wanted):
         return cols
     if sorted(names) == sorted(wanted) and len(set(names)) == len(names):
         said = (
             f"{option}: columns taken by name in the order of the classes "
-            f"({', '.join(wanted)}), not by position ({', '.join(names)})"
+            f"({', '.join(plain)}), not by position ({', '.join(names)})"
         )
         data.inferred.append(Inference(data.name, "columns", said))
         return [cols[names.index(k)] for k in wanted]
@@ -117,7 +119,7 @@ def _by_class_name(data, cols: list[int], classes: list[str] | None, option: str
         return cols
     raise InputError(
         data.name,
-        f"columns {', '.join(names)} name some of the classes of PREDS ({', '.join(wanted)}) "
+        f"columns {', '.join(names)} name some of the classes of PREDS ({', '.join(plain)}) "
         f"but are not those classes: which value of {option} goes with which class is not "
         "guessed",
         hint=f"name the columns as the classes of PREDS, or write {option}'s values in "
