@@ -447,3 +447,17 @@ def test_factor_columns_named_as_prefixed_classes_are_taken_by_name():
         f"cece: note: {w}: --pos-weight: columns taken by name in the order of the classes "
         "(p_toxic, p_spam), not by position (spam, toxic)"
     ) in run.err_lines
+
+
+# -- 10. text labels without a header ------------------------------------------------------------
+
+
+def test_a_first_text_label_above_the_same_labels_is_data():
+    """``M, B, B, M, M`` with --positive M: the first M was taken for a header (the row
+    counts then differed)."""
+    p, y = DATA / "pm.csv", DATA / "ym.csv"
+    run = run_cece("binary", p, y, "--positive", "M", "-f", "json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["loss"] == pytest.approx(PEERS["ym"], rel=1e-12)
+    said = f"cece: note: {y}: first row 'M' read as data: a label, as the rows below (--header decides)"
+    assert said in run.err_lines

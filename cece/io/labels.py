@@ -335,6 +335,8 @@ def open_binary_targets(
                 file_rows=None if arr.dtype.kind in "US" else arrays.NpyRows.of(arr, k, (k,)),
             ),
         )
+    if positive is not None and isinstance(data, TextTable):
+        _first_is_a_label(data, positive)
     if label_col is not None:
         cols = parse_cols(label_col, data.header, data.ncols, data.name, "--label-col")
     else:
@@ -356,6 +358,16 @@ def open_binary_targets(
             )
     pairing.check(preds, source)  # both tables name their rows: the names agree
     return Labels(data.name, "binary", source)
+
+
+def _first_is_a_label(table: TextTable, positive: str) -> None:
+    """A lone column of text labels (``M``, ``B``) has no header when its first cell is the
+    --positive label or a value the rows below hold: it is the first sample's label."""
+    if table.header and table.ncols == 1 and header_free(table):
+        first = table.header[0]
+        if first == positive or first in {r[0].strip() for r in table.sample_rows if r}:
+            why = f"first row {first!r} read as data: a label, as the rows below (--header decides)"
+            table.set_header(False, why)
 
 
 POSITIVE_HINT = (

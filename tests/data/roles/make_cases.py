@@ -164,6 +164,12 @@ def main() -> None:
     pf = pd.read_csv(HERE / "float_classes.csv").to_numpy()
     peers["float_classes"] = log_loss(y123, pf, labels=[1, 2, 3])
     peers["float_classes_12_by_name"] = log_loss(y12, pf, labels=[1, 2, 3])
+    # text labels written without a header (np.savetxt(fmt="%s"), a shell pipeline): M, B
+    pm = np.array([0.2, 0.8, 0.6, 0.3, 0.9])
+    ym = np.array(["M", "B", "B", "M", "M"])
+    np.savetxt(HERE / "pm.csv", pm)
+    np.savetxt(HERE / "ym.csv", ym, fmt="%s")
+    peers["ym"] = log_loss(ym == "M", pm)
     meta = {
         "generator": "tests/data/roles/make_cases.py",
         "torch": torch.__version__,
