@@ -49,7 +49,9 @@ __all__ = [
     "index_targets",
     "logit_values",
     "name_targets",
+    "of_sums",
     "sample_weights",
+    "sums_warnings",
     "weights_vector",
 ]
 
@@ -75,6 +77,18 @@ def denominator_warning(count: int, weight_sum: float, mean: float) -> tuple[str
         else "scale the weights down: the mean does not change"
     )
     return f"{problem}; the mean loss is {mean}", hint
+
+
+def of_sums(warning: str) -> bool:
+    """Said of a run's sums (all ignored, weights summing to 0): a shard's is not the union's."""
+    return warning == ALL_IGNORED or warning.startswith(DENOMINATOR)
+
+
+def sums_warnings(count: int, ignored: int, weight_sum: float, mean: float, reduction: str):
+    """[(warning, hint)] of a whole run's sums (one run, shards, merged JSON summaries)."""
+    found: list[tuple[str, str | None]] = [(ALL_IGNORED, None)] if count == 0 and ignored else []
+    zero = denominator_warning(count, weight_sum, mean) if reduction == "mean" else None
+    return found + ([zero] if zero else [])
 
 
 # -- diagnostics ------------------------------------------------------------------------------------

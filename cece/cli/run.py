@@ -290,7 +290,7 @@ def run_merge(paths: list[str], out: dict) -> int:
     if output.fmt in ("jsonl", "csv"):
         raise OptionError("cece merge writes a summary: use -f table or -f json")
     check_confidence(output.confidence)
-    result = summaries.merge(paths)
+    result = summaries.merge(paths, diag := Diagnostics())
     result.options["confidence"] = output.confidence
     if not output.quiet:
         _merge_notes(result.input)
@@ -298,6 +298,7 @@ def run_merge(paths: list[str], out: dict) -> int:
     baseline = _check_output_options(output, result.input.get("command"))
     if baseline is not None:
         provenance.check_baseline_definition(str(output.baseline), baseline, result.options)
+    diag.flush()  # the union's warnings, once nothing can fail before the output
     with open_output(output.output, paths) as stream:
         _render(result, stream, output)
     return gate(result, output, baseline)

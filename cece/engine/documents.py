@@ -12,6 +12,7 @@ import json
 import math
 from pathlib import Path
 
+from cece.checks import Diagnostics, of_sums, sums_warnings
 from cece.engine import sequences
 from cece.engine.provenance import DEFINITION
 from cece.engine.reduce import Summary
@@ -133,8 +134,10 @@ def check_baseline(
     )
 
 
-def merge(paths: list[str]) -> Result:
-    """The union of shard summaries, as a Result the renderers can show."""
+def merge(paths: list[str], diag: Diagnostics | None = None) -> Result:
+    """The union of shard summaries, as a Result the renderers can show. What is said of a
+    run's sums (every sample ignored, the weights summing to 0) is said of the union's, in
+    its ``warnings`` and to ``diag`` (a shard's own is dropped: its sums are not the union's)."""
     docs = [load(p) for p in paths]
     first, name = docs[0], paths[0]
     for doc, path in zip(docs[1:], paths[1:]):
@@ -159,7 +162,13 @@ def merge(paths: list[str]) -> Result:
         total.merge(Summary.from_dict(doc["summary"]))
     options = dict(first.get("options", {}))
     rows, seq_stats, seq_input = sequences.merge(docs, paths, total, SCALES[first["unit"]])
-    warnings = [w for doc in docs for w in doc.get("warnings", [])]
+    warnings = [w for doc in docs for w in doc.get("warnings", []) if not of_sums(w)]
+    reduction = first.get("reduction", "mean")
+    said = sums_warnings(total.count, total.ignored, total.weight_sum, total.mean, reduction)
+    for warning, hint in said:
+        warnings.append(warning)
+        if diag is not None:
+            diag.warn(warning, hint=hint)
     return Result(
         command="merge",
         input={

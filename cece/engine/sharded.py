@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from cece.checks import ALL_IGNORED, DENOMINATOR, Diagnostics, denominator_warning
+from cece.checks import Diagnostics, of_sums, sums_warnings
 from cece.engine import fold, shards
 from cece.engine.result import Result
 from cece.engine.shards import PER_ROW
@@ -165,22 +165,14 @@ def _say(
         pattern = str(names.get("preds") or parts[0].shard.preds)
         diag.note(shards.kind_note(parts, merged, pattern, task_class.noun))
 
-    def merged_only(w: str) -> bool:  # said of the merged sums, not of a shard's
-        return w == ALL_IGNORED or w.startswith(DENOMINATOR)
-
-    result.warnings = [w for w in result.warnings if not merged_only(w)]
-    if result.summary.count == 0 and result.summary.ignored:
-        result.warnings.append(ALL_IGNORED)
+    # said of the union's sums again, not of a shard's (checks.sums_warnings, as cece merge)
+    result.warnings = [w for w in result.warnings if not of_sums(w)]
     s = result.summary
-    zero = (
-        denominator_warning(s.count, s.weight_sum, s.mean) if result.reduction == "mean" else None
-    )
+    said = sums_warnings(s.count, s.ignored, s.weight_sum, s.mean, result.reduction)
     for part in parts:
         for warning in part.result.warnings if part.result else []:
-            if not merged_only(warning):
+            if not of_sums(warning):
                 diag.warn(warning, hint=part.hints.get(warning))
-    if ALL_IGNORED in result.warnings:
-        diag.warn(ALL_IGNORED)
-    if zero is not None:
-        result.warnings.append(zero[0])
-        diag.warn(*zero[:1], hint=zero[1])
+    for warning, hint in said:
+        result.warnings.append(warning)
+        diag.warn(warning, hint=hint)

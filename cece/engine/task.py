@@ -226,7 +226,12 @@ def read_factors(task: Task, spec: str, option: str, fits: factors.Fits) -> np.n
     read with the labels' layout rules (a pandas index column skipped, a first row ``0``
     settled by the shapes that ``fits``), its layout stated as the inputs' is."""
     arr, found = factors.read(
-        spec, option, fits, header=task.opts.header, stdin_format=task.opts.stdin_format
+        spec,
+        option,
+        fits,
+        header=task.opts.header,
+        stdin_format=task.opts.stdin_format,
+        classes=task.preds.classes,  # columns named as the classes are taken by name
     )
     known = {(i.file, i.what, i.detail) for i in task.inferred}
     for inference in found:

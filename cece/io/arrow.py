@@ -121,6 +121,10 @@ class ArrowTable:
     def rows(self) -> int:
         return int(self._table.num_rows)  # type: ignore[attr-defined]
 
+    def head_cells(self, col: int, n: int) -> list[object]:
+        """The first ``n`` values of a column, as Python objects."""
+        return self._table.column(col).slice(0, n).to_pylist()  # type: ignore[attr-defined]
+
     def is_integer(self, col: int) -> bool:
         import pyarrow.types as types
 

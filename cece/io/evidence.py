@@ -15,7 +15,7 @@ from cece.errors import InputError, OptionError
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source, source_blocks
 from cece.io.columns import boolean_column
-from cece.io.layout import HEADER_HINT, Inference, int_token
+from cece.io.layout import HEADER_HINT, Inference, int_token, integer_name
 from cece.io.text import TextTable
 
 
@@ -157,9 +157,10 @@ def integer_names(
         return boolean_names(
             src, classes, ignore_index=ignore_index, labels_as=labels_as, where=where
         )
-    if not all(int_token(n) for n in classes) or [int(n) for n in classes] == list(range(c)):
+    numbers = [integer_name(n) for n in classes]  # 1,2,3 or pandas' float labels 1.0,2.0,3.0
+    if any(v is None for v in numbers) or numbers == list(range(c)):
         return None, None
-    lookup = {int(n): i for i, n in enumerate(classes)}
+    lookup = {v: i for i, v in enumerate(numbers) if v is not None}
     if labels_as == "index":
         return None, None
     if labels_as == "name":

@@ -22,7 +22,7 @@ from cece.io import bfloat16, readers
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.columns import index_columns
-from cece.io.layout import HEADER_HINT, Inference
+from cece.io.layout import HEADER_HINT, SCORE_PREFIXES, Inference, bare_names, int_token
 from cece.io.text import TextTable
 from cece.io.window import whole_rows
 
@@ -56,6 +56,7 @@ def read(
     *,
     header: bool | None = None,
     stdin_format: str = "csv",
+    classes: list[str] | None = None,
 ) -> tuple[np.ndarray, list[Inference]]:
     """The factors ``text`` names or spells, as float64 with their shape, and what was inferred
     about the file's layout (a note each). A file is read whole, also inside a row window:
@@ -70,22 +71,60 @@ def read(
             return np.asarray(arr, dtype=np.float64), []
         if not hasattr(data, "ncols"):
             raise InputError(data.name, f"expected an array or a table of numbers for {option}")
-        return table_values(data, option, fits, header=header)
+        return table_values(data, option, fits, header=header, classes=classes)
     return _literal(text, option), []
 
 
 def table_values(
-    data, option: str, fits: Fits | None, *, header: bool | None = None
+    data,
+    option: str,
+    fits: Fits | None,
+    *,
+    header: bool | None = None,
+    classes: list[str] | None = None,
 ) -> tuple[np.ndarray, list[Inference]]:
     """A table's values (one column: a vector; more: rows × columns) read with the labels'
-    layout rules, and what was inferred."""
+    layout rules, columns named as the ``classes`` of PREDS taken by name, and what was
+    inferred."""
     if header is not None and isinstance(data, TextTable):
         flag = "--header" if header else "--no-header"
         data.set_header(header, f"first row read as {'a header' if header else 'data'} ({flag})")
     if isinstance(data, TextTable) and data.pending is not None:
         _settle_header(data, option, fits)
-    values = _values(data, value_columns(data))
+    values = _values(data, _by_class_name(data, value_columns(data), classes, option))
     return values, list(getattr(data, "inferred", []))
+
+
+def _by_class_name(data, cols: list[int], classes: list[str] | None, option: str) -> list[int]:
+    """Columns whose header names the classes (prediction columns) of PREDS in another order
+    are taken by name, in PREDS' order, with a note: ``pd.DataFrame([w], columns=names)``
+    written in a sorted or a dict's order never gives a class another's weight (as targets,
+    :func:`cece.io.labels.by_name`). Names of some classes among other names: refused."""
+    header = getattr(data, "header", None)
+    if not header or not classes or len(cols) < 2 or getattr(data, "header_is_data", False):
+        return cols
+    names, plain = [header[c].strip() for c in cols], [c.strip() for c in classes]
+    bare = bare_names(classes, SCORE_PREFIXES)  # p_cat, p_dog are the classes cat, dog
+    wanted = bare if set(names) & set(bare) and not set(names) & set(plain) else plain
+    if names == wanted or not set(names) & set(wanted):
+        return cols
+    if sorted(names) == sorted(wanted) and len(set(names)) == len(names):
+        said = (
+            f"{option}: columns taken by name in the order of the classes "
+            f"({', '.join(plain)}), not by position ({', '.join(names)})"
+        )
+        data.inferred.append(Inference(data.name, "columns", said))
+        return [cols[names.index(k)] for k in wanted]
+    if all(int_token(n) for n in names):  # pandas' default header 0..K-1: positions
+        return cols
+    raise InputError(
+        data.name,
+        f"columns {', '.join(names)} name some of the classes of PREDS ({', '.join(plain)}) "
+        f"but are not those classes: which value of {option} goes with which class is not "
+        "guessed",
+        hint=f"name the columns as the classes of PREDS, or write {option}'s values in "
+        "their order without a header",
+    )
 
 
 def value_columns(data) -> list[int]:

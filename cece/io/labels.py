@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import arrays, bfloat16, meaning
+from cece.io import arrays, bfloat16, meaning, pairing
 from cece.io.arrays import ArrayInput
 from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
 from cece.io.colspecs import parse_cols
 from cece.io.columns import (
     LABEL_NAMES,
+    by_name,
     index_columns,
     not_dense_targets,
     numeric_column,
@@ -194,7 +195,8 @@ def _table_labels(
         cols = [c for c in range(table.ncols) if c not in skipped]
     if len(cols) == preds.n_classes and len(cols) > 1:
         not_dense_targets(table, cols, preds.classes, preds.name)  # label,weight: not targets
-        source = Source(name, table, {"labels": by_name(table, cols, preds)})
+        source = Source(name, table, {"labels": by_name(table, cols, preds.classes, preds.name)})
+        pairing.check(preds, source)
         return Labels(name, "dense", source)
     if len(cols) != 1:
         raise InputError(
@@ -213,6 +215,7 @@ def _table_labels(
             table.header_is_data = True
     if not numeric:
         source.text_parts.add("labels")
+    pairing.check(preds, source)  # both tables name their rows: the names agree
     return Labels(name, "index" if numeric else "name", source)
 
 
@@ -225,30 +228,6 @@ def _check_label_like(preds: Predictions, arg: str) -> None:
             f"column {col!r} looks like labels, not class scores (labels come from {arg})",
             hint="choose the score columns with --pred-cols",
         )
-
-
-def by_name(table: TextTable | ArrowTable, cols: list[int], preds: Predictions) -> list[int]:
-    """Target columns named as the classes of PREDS in another order are taken by name, in
-    the classes' order, with a note (``pd.get_dummies`` sorts the names; a model's columns
-    need not be sorted): a position never pairs a target with another class's score."""
-    header, classes = table.header, preds.classes
-    if not header or not classes or len(cols) != len(classes) or len(classes) < 2:
-        return cols
-    if getattr(table, "header_is_data", False):
-        return cols
-    names = [header[c].strip() for c in cols]
-    wanted = [c.strip() for c in classes]
-    if names == wanted or sorted(names) != sorted(wanted) or len(set(names)) != len(names):
-        return cols
-    table.inferred.append(
-        Inference(
-            table.name,
-            "labels",
-            f"target columns taken by name in the order of {preds.name}'s classes "
-            f"({', '.join(wanted)}), not by position ({', '.join(names)})",
-        )
-    )
-    return [cols[names.index(k)] for k in wanted]
 
 
 def header_free(table: TextTable) -> bool:
@@ -356,14 +335,18 @@ def open_binary_targets(
                 file_rows=None if arr.dtype.kind in "US" else arrays.NpyRows.of(arr, k, (k,)),
             ),
         )
+    if positive is not None and isinstance(data, TextTable):
+        _first_is_a_label(data, positive)
     if label_col is not None:
         cols = parse_cols(label_col, data.header, data.ncols, data.name, "--label-col")
     else:
         skipped = index_columns(data, list(range(data.ncols)))
         data.inferred.extend(skipped.values())
         cols = [c for c in range(data.ncols) if c not in skipped]
+        if len(cols) > 1:  # label,weight: not targets (the rule categorical follows)
+            not_dense_targets(data, cols, preds.classes, preds.name, binary=True)
     meaning.target_width(len(cols), k, data.name, preds)
-    source = Source(data.name, data, {"labels": by_name(data, cols, preds)})
+    source = Source(data.name, data, {"labels": by_name(data, cols, preds.classes, preds.name)})
     for c in cols:
         if positive is not None and not numeric_column(data, c):
             source.text_parts.add("labels")
@@ -373,7 +356,18 @@ def open_binary_targets(
                 f"column {c} holds text; binary targets are numbers in [0, 1]",
                 hint=POSITIVE_HINT,
             )
+    pairing.check(preds, source)  # both tables name their rows: the names agree
     return Labels(data.name, "binary", source)
+
+
+def _first_is_a_label(table: TextTable, positive: str) -> None:
+    """A lone column of text labels (``M``, ``B``) has no header when its first cell is the
+    --positive label or a value the rows below hold: it is the first sample's label."""
+    if table.header and table.ncols == 1 and header_free(table):
+        first = table.header[0]
+        if first == positive or first in {r[0].strip() for r in table.sample_rows if r}:
+            why = f"first row {first!r} read as data: a label, as the rows below (--header decides)"
+            table.set_header(False, why)
 
 
 POSITIVE_HINT = (

@@ -105,6 +105,13 @@ def int_token(text: str) -> bool:
     return bool(_INT.fullmatch(text.strip()))
 
 
+def integer_name(text: str) -> int | None:
+    """The integer a class name spells: ``3``, or ``3.0`` as pandas writes the float column
+    labels of ``pd.DataFrame(p, columns=clf.classes_)`` for a float target; else None."""
+    t = text.strip()
+    return int(t) if _INT.fullmatch(t) else int(t[:-2]) if _INTEGRAL_FLOAT.fullmatch(t) else None
+
+
 def decimal(text: str) -> bool:
     """A number written with a point or an exponent (``0.0``, ``1e-3``), or True/False."""
     text = text.strip()
@@ -236,6 +243,20 @@ SCORE_PREFIXES = (
     *("p", "prob", "probs", "proba", "probability", "logit", "logits", "score", "scores"),
     *("lp", "logp", "logprob", "log_prob", "y_prob", "y_score", "pred"),
 )
+
+
+TARGET_PREFIXES = ("y", "label", "labels", "target", "targets", "true", "gold", "t")
+
+
+def bare_names(names: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """``names`` without the prefix they all share when it is one of ``prefixes``
+    (``p_toxic, p_spam`` → ``toxic, spam`` with :data:`SCORE_PREFIXES`; ``y_toxic, y_spam``
+    with :data:`TARGET_PREFIXES`), else as they are."""
+    found = [_PREFIXED.fullmatch(n.strip()) for n in names]
+    heads = {m.group(1).lower() if m else None for m in found}
+    if len(names) < 2 or len(heads) != 1 or heads.pop() not in prefixes:
+        return [n.strip() for n in names]
+    return [n.strip()[len(m.group(1)) + 1 :] for n, m in zip(names, found) if m]
 
 
 def _pattern_key(name: str) -> tuple[str, str] | None:

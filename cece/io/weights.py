@@ -4,7 +4,7 @@ of the PREDS table."""
 from __future__ import annotations
 
 from cece.errors import CeceError, InputError
-from cece.io import arrays, bfloat16, factors, readers
+from cece.io import arrays, bfloat16, factors, pairing, readers
 from cece.io.arrays import ArrayInput
 from cece.io.blocks import Source
 from cece.io.inputs import Predictions
@@ -38,7 +38,9 @@ def open_sample_weights(
     cols = factors.value_columns(data)  # pandas' index column skipped, as for labels
     if len(cols) != 1:
         raise InputError(data.name, f"{len(cols)} columns; expected 1 column of sample weights")
-    return Source(data.name, data, {"weights": cols})
+    source = Source(data.name, data, {"weights": cols})
+    pairing.check(preds, source)  # both tables name their rows: the names agree
+    return source
 
 
 def is_column_spec(spec: str) -> bool:

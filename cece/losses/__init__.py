@@ -137,25 +137,29 @@ def categorical_cross_entropy(
         renormalize=renormalize,
     )
     preds = temperature_scaling.divide(preds, temperature, kind, "preds")
-    terms = categorical_terms(
-        preds,
-        targets,
-        kind=kind,
-        weight=weight,
-        ignore_index=ignore_index,
-        label_smoothing=label_smoothing,
-        sample_weight=sample_weight,
-        focal_gamma=focal_gamma,
-        focal_alpha=focal_alpha,
-        eps=eps,
-        renormalize=renormalize,
-    )
-    if rescale is not None:
-        r = np.asarray(rescale)
-        r = r.reshape(-1) if r.shape == samples and len(samples) > 1 else r
-        f = broadcast.element_factors(r, 1, len(preds), "rescale")[:, 0]
-        terms.loss, terms.numerator = terms.loss * f, terms.numerator * f
-    out = reduce_terms(terms, reduction)
+    # Weights near 1e308 times a loss overflow to inf: the mean is refused in words
+    # (reduce_terms), sum and none are inf as PyTorch gives them; no numpy RuntimeWarning
+    # leaks from the library.
+    with np.errstate(over="ignore"):
+        terms = categorical_terms(
+            preds,
+            targets,
+            kind=kind,
+            weight=weight,
+            ignore_index=ignore_index,
+            label_smoothing=label_smoothing,
+            sample_weight=sample_weight,
+            focal_gamma=focal_gamma,
+            focal_alpha=focal_alpha,
+            eps=eps,
+            renormalize=renormalize,
+        )
+        if rescale is not None:
+            r = np.asarray(rescale)
+            r = r.reshape(-1) if r.shape == samples and len(samples) > 1 else r
+            f = broadcast.element_factors(r, 1, len(preds), "rescale")[:, 0]
+            terms.loss, terms.numerator = terms.loss * f, terms.numerator * f
+        out = reduce_terms(terms, reduction)
     return out.reshape(samples) if isinstance(out, np.ndarray) else out
 
 
@@ -324,18 +328,19 @@ def _binary(
         factors = broadcast.element_factors(
             r.reshape(-1) if len(shape) == 1 else r, k, n, "rescale"
         )
-    terms = binary_terms(
-        preds,
-        targets,
-        kind=kind,
-        pos_weight=pw,
-        rescale=factors,
-        elementwise=elementwise,
-        label_smoothing=label_smoothing,
-        sample_weight=sample_weight,
-        focal_gamma=focal_gamma,
-        focal_alpha=focal_alpha,
-        eps=eps,
-    )
-    out = reduce_terms(terms, reduction)
+    with np.errstate(over="ignore"):  # as categorical_cross_entropy: no RuntimeWarning
+        terms = binary_terms(
+            preds,
+            targets,
+            kind=kind,
+            pos_weight=pw,
+            rescale=factors,
+            elementwise=elementwise,
+            label_smoothing=label_smoothing,
+            sample_weight=sample_weight,
+            focal_gamma=focal_gamma,
+            focal_alpha=focal_alpha,
+            eps=eps,
+        )
+        out = reduce_terms(terms, reduction)
     return out.reshape(shape) if isinstance(out, np.ndarray) and elementwise else out
