@@ -90,7 +90,11 @@ finite32 = st.floats(width=32, allow_nan=False, allow_infinity=False)
         np.float32,
         st.integers(1, 70),
         elements=st.one_of(
-            finite32, st.just(-np.inf), st.just(np.inf), st.just(np.nan), st.floats(-120, 120)
+            finite32,
+            st.just(-np.inf),
+            st.just(np.inf),
+            st.just(np.nan),
+            st.floats(-120, 120, width=32),
         ),
     ),
     data=st.data(),

@@ -2,7 +2,7 @@
 
 1. A LABELS table ``label,weight`` (``y,sample_weight``, ``target,w``...) beside two
    prediction columns was read by ``cece binary`` as two target columns: the weight became
-   soft targets. One rule for both loss commands (``columns.not_dense_targets``): a column that
+   soft targets. One rule for both loss commands (``targetcols.not_dense_targets``): a column that
    names no class of PREDS and names labels or another role (a weight, a loss, an id...) says
    the table is not one target column per prediction column / class. The readings a user means
    give the peers' numbers (tests/data/roles/make_cases.py: scikit-learn 1.9.1, PyTorch 2.13).

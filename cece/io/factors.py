@@ -99,7 +99,7 @@ def _by_class_name(data, cols: list[int], classes: list[str] | None, option: str
     """Columns whose header names the classes (prediction columns) of PREDS in another order
     are taken by name, in PREDS' order, with a note: ``pd.DataFrame([w], columns=names)``
     written in a sorted or a dict's order never gives a class another's weight (as targets,
-    :func:`cece.io.labels.by_name`). Names of some classes among other names: refused."""
+    :func:`cece.io.targetcols.by_name`). Names of some classes among other names: refused."""
     header = getattr(data, "header", None)
     if not header or not classes or len(cols) < 2 or getattr(data, "header_is_data", False):
         return cols

@@ -18,9 +18,7 @@ from cece.io.blocks import Source
 from cece.io.colspecs import parse_cols
 from cece.io.columns import (
     LABEL_NAMES,
-    by_name,
     index_columns,
-    not_dense_targets,
     numeric_column,
     shell_word,
     text_column,
@@ -29,6 +27,7 @@ from cece.io.inputs import Predictions, as_columns, label_like, open_input
 from cece.io.jsonl import JsonlTable
 from cece.io.layout import Inference
 from cece.io.records import label_field
+from cece.io.targetcols import by_name, not_dense_targets
 from cece.io.text import TextTable
 
 SHIFTED = "labels one shorter than each sequence: shifted for a causal LM? --shift scores them"
