@@ -243,7 +243,7 @@ class Categorical(Task):
                 checks.index_targets(y, start, self.labels.name, self.n_columns, self.ignore_target)
             raise
         if (r := sample_rescale(self, block, start, len(p))) is not None:
-            t.loss, t.numerator = t.loss * r, t.numerator * r
+            t.loss, t.numerator, t.extrema = t.loss * r, t.numerator * r, None
         if o.top_k is not None:  # ranks are the same before and after T, softmax or log
             assert t.target is not None  # categorical_terms sets it
             y = np.where(t.valid, t.target, 0)  # ignored rows: any class, masked below
