@@ -345,11 +345,24 @@ class RowSums:
 
 
 def index_targets(
-    values: np.ndarray, start: int, name: str, n_classes: int, ignore_index: int | None
+    values: np.ndarray,
+    start: int,
+    name: str,
+    n_classes: int,
+    ignore_index: int | None,
+    *,
+    bounds: bool = True,
 ) -> np.ndarray:
-    """Class indices as intp: integral, and in [0, C) unless equal to ignore_index."""
+    """Class indices as intp: integral, and in [0, C) unless equal to ignore_index
+    (``bounds=False``: the range left to the compiled kernel, :func:`validate.index_targets`)."""
     return validate.index_targets(
-        values, start, name, n_classes, ignore_index, ignore_option="--ignore-index {}"
+        values,
+        start,
+        name,
+        n_classes,
+        ignore_index,
+        ignore_option="--ignore-index {}",
+        bounds=bounds,
     )
 
 

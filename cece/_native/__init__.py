@@ -165,10 +165,11 @@ def describe() -> dict[str, str]:
 
 
 def softmax_index(
-    x: np.ndarray, y: np.ndarray, temperature: float = 1.0
+    x: np.ndarray, y: np.ndarray, temperature: float = 1.0, extrema: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """(nll, correct, predicted, finite) of (n, c) logits against class indices, in one pass;
     the logits are ``x / temperature`` where :func:`scales` says so (else ValueError).
+    ``extrema`` (2 float64): receives (min, max) of nll, kept in the pass (where finite).
 
     Both versions check every label (0 ≤ y < c) before reading a row; a bad one is reported
     as the library reports it (``label 7 is out of range for 3 classes ...``), never read.
@@ -180,7 +181,9 @@ def softmax_index(
     y64 = y.astype(np.int64, copy=False)
     if not scales(x, temperature):
         raise ValueError(f"the kernels do not divide {x.dtype} logits by {temperature!r}")
-    code = kernels.softmax_index(x, c, y64, nll, correct.view(np.uint8), predicted, temperature)
+    code = kernels.softmax_index(
+        x, c, y64, nll, correct.view(np.uint8), predicted, temperature, extrema
+    )
     if code == -1:
         raise MemoryError("cece: the compiled kernel could not allocate its work buffer")
     if code <= -2:

@@ -839,17 +839,65 @@ static int kind_of(const Py_buffer *b) {
     return 0;
 }
 
+#if CECE_X86
+/* (min, max) of n float64 values, into lo and hi (NaN never compares: the caller uses them only
+   where the kernel counted no bad row). Exact, as numpy's min and max. */
+TARGET static void minmax_f64(const double *v, Py_ssize_t n, double *lo, double *hi) {
+    __m256d a = _mm256_set1_pd(*lo), b = _mm256_set1_pd(*hi), a2 = a, b2 = b;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256d u = _mm256_loadu_pd(v + i), w = _mm256_loadu_pd(v + i + 4);
+        a = _mm256_min_pd(a, u), b = _mm256_max_pd(b, u);
+        a2 = _mm256_min_pd(a2, w), b2 = _mm256_max_pd(b2, w);
+    }
+    double l[4], h[4];
+    _mm256_storeu_pd(l, _mm256_min_pd(a, a2));
+    _mm256_storeu_pd(h, _mm256_max_pd(b, b2));
+    for (int j = 0; j < 4; j++) {
+        if (l[j] < *lo) *lo = l[j];
+        if (h[j] > *hi) *hi = h[j];
+    }
+    for (; i < n; i++) {
+        if (v[i] < *lo) *lo = v[i];
+        if (v[i] > *hi) *hi = v[i];
+    }
+}
+
+#define MINMAX_ROWS 4096 /* rows a step when the extrema are kept: a multiple of TILE and of 4 */
+
+/* softmax_rows, and with `ext` the (min, max) of nll, taken MINMAX_ROWS rows at a time while
+   they are in cache (each row is computed alone: the steps give the same bits as one call) */
+static Py_ssize_t softmax_rows_ext(const char *x, Py_ssize_t n, Py_ssize_t c, int kind,
+                                   const int64_t *y, double *nll, uint8_t *correct,
+                                   int64_t *pred, double temp, double *ext) {
+    if (!ext) return softmax_rows(x, n, c, kind, y, nll, correct, pred, temp);
+    Py_ssize_t bad = 0;
+    ext[0] = INFINITY, ext[1] = -INFINITY;
+    const size_t row_bytes = (size_t)c * KSIZE(kind);
+    for (Py_ssize_t i = 0; i < n; i += MINMAX_ROWS) {
+        Py_ssize_t rows = n - i < MINMAX_ROWS ? n - i : MINMAX_ROWS;
+        Py_ssize_t b = softmax_rows(x + (size_t)i * row_bytes, rows, c, kind, y + i, nll + i,
+                                    correct + i, pred + i, temp);
+        if (b < 0) return b;
+        bad += b;
+        if (!bad) minmax_f64(nll + i, rows, &ext[0], &ext[1]);
+    }
+    return bad;
+}
+#endif /* CECE_X86 */
+
 static int get(PyObject *o, Py_buffer *b, int writable) {
     int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
     return PyObject_GetBuffer(o, b, flags);
 }
 
 static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
-    PyObject *xo, *yo, *no, *co, *po;
+    PyObject *xo, *yo, *no, *co, *po, *eo = Py_None;
     Py_ssize_t c;
     double temp = 1.0;
     if (!cpu_ready()) return NULL;
-    if (!PyArg_ParseTuple(args, "OnOOOO|d", &xo, &c, &yo, &no, &co, &po, &temp)) return NULL;
+    if (!PyArg_ParseTuple(args, "OnOOOO|dO", &xo, &c, &yo, &no, &co, &po, &temp, &eo))
+        return NULL;
     if (!(temp > 0 && temp < INFINITY)) {
         PyErr_SetString(PyExc_ValueError, "softmax_index: the temperature must be finite and > 0");
         return NULL;
@@ -865,12 +913,18 @@ static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
         PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&nll);
         PyBuffer_Release(&cor); return NULL;
     }
+    Py_buffer ext = {0};
+    int have_e = eo != Py_None;
+    if (have_e && get(eo, &ext, 1)) {
+        PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&nll);
+        PyBuffer_Release(&cor); PyBuffer_Release(&pred); return NULL;
+    }
     int kind = kind_of(&x);
     Py_ssize_t n = c > 0 && kind ? x.len / KSIZE(kind) / c : 0;
     PyObject *result = NULL;
     if (!kind || c <= 0 || x.len != n * c * KSIZE(kind) || y.itemsize != 8 || y.len != n * 8 ||
         nll.len != n * 8 || cor.itemsize != 1 || cor.len != n || pred.itemsize != 8 ||
-        pred.len != n * 8) {
+        pred.len != n * 8 || (have_e && (kind_of(&ext) != 8 || ext.len != 2 * 8))) {
         PyErr_SetString(PyExc_ValueError, "softmax_index: bad shapes or dtypes");
     } else {
         Py_ssize_t bad = 0;
@@ -880,14 +934,15 @@ static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
             bad = -2 - row;
         } else {
 #if CECE_X86
-            bad = softmax_rows(x.buf, n, c, kind, y.buf, nll.buf, cor.buf, pred.buf, temp);
+            bad = softmax_rows_ext(x.buf, n, c, kind, y.buf, nll.buf, cor.buf, pred.buf, temp,
+                                   have_e ? ext.buf : NULL);
 #endif
         }
         Py_END_ALLOW_THREADS
         result = PyLong_FromSsize_t(bad);
     }
     PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&nll); PyBuffer_Release(&cor);
-    PyBuffer_Release(&pred);
+    PyBuffer_Release(&pred); if (have_e) PyBuffer_Release(&ext);
     return result;
 }
 

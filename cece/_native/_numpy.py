@@ -150,6 +150,7 @@ def softmax_index(
     correct: np.ndarray,
     predicted: np.ndarray,
     temperature: float = 1.0,
+    extrema: np.ndarray | None = None,
 ) -> int:
     """Softmax cross-entropy of (n, c) logits against int64 class indices, into the outputs.
 
@@ -160,7 +161,8 @@ def softmax_index(
     ``correct`` (uint8) whether it is the label. −inf logits are classes of probability 0
     (a −inf on the label gives ``inf``). Returns the number of rows holding NaN or +inf, or
     only −inf (their outputs are NaN, 0, 0), -2 − i when row i's label is outside 0..c-1
-    (nothing computed), as the compiled kernel does.
+    (nothing computed), as the compiled kernel does. ``extrema`` (2 float64): (min, max) of
+    ``nll`` where no row is bad (inf, −inf for no rows).
     """
     if not (0 < temperature < np.inf):
         raise ValueError("softmax_index: the temperature must be finite and > 0")
@@ -180,11 +182,14 @@ def softmax_index(
     wrong = np.flatnonzero(~right)
     if wrong.size:  # the arg-max only where the label is not it
         predicted[wrong] = np.argmax(x[wrong], axis=1)
-    if np.isfinite(x).all():
-        return 0
-    bad = (np.isnan(x) | (x == np.inf)).any(axis=1) | np.isneginf(x).all(axis=1)
-    nll[bad], correct[bad], predicted[bad] = np.nan, 0, 0
-    return int(np.count_nonzero(bad))
+    count = 0
+    if not np.isfinite(x).all():
+        bad = (np.isnan(x) | (x == np.inf)).any(axis=1) | np.isneginf(x).all(axis=1)
+        nll[bad], correct[bad], predicted[bad] = np.nan, 0, 0
+        count = int(np.count_nonzero(bad))
+    if extrema is not None and not count:
+        extrema[:] = (nll.min(), nll.max()) if len(nll) else (np.inf, -np.inf)
+    return count
 
 
 def bce_logits(

@@ -191,7 +191,9 @@ class Categorical(Task):
             focal_alpha=o.focal_alpha,
         )
 
-    def targets(self, start: int, raw: np.ndarray) -> np.ndarray:
+    def targets(self, start: int, raw: np.ndarray, *, bounds: bool = True) -> np.ndarray:
+        """The block's targets, checked (``bounds=False``: class indices' range left to the
+        compiled fused kernel, which checks it in its pass)."""
         name, n = self.labels.name, self.n_columns
         if self.labels.form == "name":
             return checks.name_targets(raw, start, name, self.classes)
@@ -201,7 +203,7 @@ class Categorical(Task):
                 raw = evidence.map_names(
                     raw, self.label_map, start, name, ignore, self.ignore_target
                 )
-            return checks.index_targets(raw, start, name, n, self.ignore_target)
+            return checks.index_targets(raw, start, name, n, self.ignore_target, bounds=bounds)
         checks.dense_targets(raw, start, name, self.target_sums)
         if self.one_row:
             guesses.one_distribution(raw, self.preds.name, name)
@@ -218,22 +220,30 @@ class Categorical(Task):
             else:
                 p = temperature.soften(bfloat16.values(p), o.temperature, start, self.preds.name)
         raw = self.mask.apply(block, start) if self.mask else block["labels"]  # mask 0: -100
-        t = categorical_terms(
-            p,
-            self.targets(start, raw),
-            kind=kind,
-            weight=self.weight,
-            ignore_index=self.ignore_target,
-            label_smoothing=o.label_smoothing,
-            sample_weight=sample_weights(self, block, start),
-            focal_gamma=o.focal_gamma,
-            focal_alpha=o.focal_alpha,
-            eps=self.eps(kind),  # the dtype's own, as the report states
-            renormalize=o.renormalize,
-            temperature=inside,
-        )
+        # the compiled fused kernel checks every label's range in its pass (no min/max here)
+        bounds = not (self.fused(kind) and kernels.compiled(p))
+        y = self.targets(start, raw, bounds=bounds)
+        try:
+            t = categorical_terms(
+                p,
+                y,
+                kind=kind,
+                weight=self.weight,
+                ignore_index=self.ignore_target,
+                label_smoothing=o.label_smoothing,
+                sample_weight=sample_weights(self, block, start),
+                focal_gamma=o.focal_gamma,
+                focal_alpha=o.focal_alpha,
+                eps=self.eps(kind),  # the dtype's own, as the report states
+                renormalize=o.renormalize,
+                temperature=inside,
+            )
+        except InputError:
+            if not bounds:  # the kernel refused a label: worded with its file and row here
+                checks.index_targets(y, start, self.labels.name, self.n_columns, self.ignore_target)
+            raise
         if (r := sample_rescale(self, block, start, len(p))) is not None:
-            t.loss, t.numerator = t.loss * r, t.numerator * r
+            t.loss, t.numerator, t.extrema = t.loss * r, t.numerator * r, None
         if o.top_k is not None:  # ranks are the same before and after T, softmax or log
             assert t.target is not None  # categorical_terms sets it
             y = np.where(t.valid, t.target, 0)  # ignored rows: any class, masked below

@@ -340,8 +340,10 @@ def _index_logits(
     valid = None if ignore_index is None else y != ignore_index
     if valid is not None:
         y = np.where(valid, y, 0)
-    nll, correct, predicted, finite = kernels.softmax_index(x, y, temperature)
+    extrema = np.empty(2)
+    nll, correct, predicted, finite = kernels.softmax_index(x, y, temperature, extrema)
     w = None if weight is None else np.asarray(weight, dtype=np.float64)
+    kept = bool(finite and len(y)) and w is None and valid is None  # loss is nll: its (min, max)
     loss = nll if w is None else w[y] * nll
     denom = kernels.ones(len(y)) if w is None else w[y]
     if valid is not None:
@@ -363,6 +365,7 @@ def _index_logits(
         sample_weight=s,
         details=details,
         finite=finite,
+        extrema=(float(extrema[0]), float(extrema[1])) if kept else None,
     )
 
 

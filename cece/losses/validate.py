@@ -18,13 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from cece.errors import InputError, OptionError, describe, label_error
-from cece.losses.domain import (
-    LOGITS_HINT,
-    first_true,
-    kind_values,
-    logit_values,
-    nonfinite_error,
-)
+from cece.losses.domain import LOGITS_HINT, first_true, kind_values, logit_values, nonfinite_error
 
 KINDS = ("logits", "probs", "log-probs")
 REDUCTIONS = ("mean", "sum", "none")
@@ -82,8 +76,13 @@ def index_targets(
     ignore_index: int | None,
     *,
     ignore_option: str = "ignore_index={}",
+    bounds: bool = True,
 ) -> np.ndarray:
-    """Class indices as intp: integral, and in [0, C) unless equal to ignore_index."""
+    """Class indices as intp: integral, and in [0, C) unless equal to ignore_index.
+
+    ``bounds=False``: the range is left to the compiled fused kernel, which checks it in its
+    pass; where it reports a label outside 0..C-1 the caller calls this again with ``bounds``
+    to word the error (the same line either way)."""
     if values.dtype.kind == "f":
         check_finite(values, start, name, "label")
         frac = np.flatnonzero(values != np.round(values))
@@ -109,7 +108,7 @@ def index_targets(
             r = int(huge[0])
             raise label_error(int(values[r]), start + r, name, n_classes)
     y = values if values.dtype == np.intp else values.astype(np.intp)
-    if len(y) and y.min() >= 0 and y.max() < n_classes:
+    if not bounds or (len(y) and y.min() >= 0 and y.max() < n_classes):
         return y  # the common case, in two fast reductions
     bad = (y < 0) | (y >= n_classes)
     if ignore_index is not None:
