@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "parse.h"
 #include "pow5.h"
 
@@ -171,6 +175,61 @@ static inline uint64_t eight_digits(uint64_t v) {
     v = (((v & mask) * mul1) + (((v >> 16) & mask) * mul2)) >> 32;
     return (uint32_t)v;
 }
+
+#endif
+
+/* -- the common field, off the critical path ---------------------------------------------------
+ * Most fields are [+-], 1-7 integer digits, '.', 1-8 fraction digits (%.7g, %.6f, %g of logits
+ * and probabilities). Parsing them one after the other, the start of each field waits for the
+ * previous one's digits to be found, and that chain of loads and scans, not the arithmetic,
+ * sets the pace. So the field ends come first, from a mask of the separators and line ends of
+ * 64 bytes (SSE2 compares, every x86-64 CPU): the next field's start is one bit away, and the
+ * parses of consecutive fields overlap in the out-of-order core.
+ *
+ * short_field(p, len) parses [p, p + len) when it is that shape: the digits of 16 bytes as a
+ * mask, the only non-digit after the sign must be the '.', both digit runs to integers by
+ * eight_digits, w = integer * 10^j + fraction (at most 15 digits: below 2^53, exact) and
+ * Clinger's one division by the exact 10^j -- the operation, and so the double, number()'s
+ * fast path takes on the same digits. Returns 0 for any other field (number() reads it). */
+#if defined(CECE_SWAR) && defined(__SSE2__)
+#define CECE_FIELDS 1
+static inline uint64_t low_zeros(int n) { /* '0' in the low 8 - n bytes, 1 <= n <= 8 */
+    return 0x3030303030303030ULL & ((1ULL << (8 * (8 - n))) - 1);
+}
+
+/* Bit k: p[k] is delim, '\n' or '\r' (k < 64). */
+static inline uint64_t ends64(const char *p, __m128i d, __m128i nl, __m128i cr) {
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+        __m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, d), _mm_cmpeq_epi8(v, nl)),
+                                 _mm_cmpeq_epi8(v, cr));
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << (16 * k);
+    }
+    return m;
+}
+
+/* Reads 16 bytes from p and 8 from the '.' on: the caller leaves room. 1 <= len <= 16. */
+static inline int short_field(const char *p, int len, double *out) {
+    const __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)p), _mm_set1_epi8('0'));
+    const unsigned digit =
+        (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(9)), v));
+    const char c = *p;
+    const int neg = c == '-', s = neg | (c == '+');
+    const unsigned other = ~digit & ((1u << len) - 1) & ~(unsigned)s; /* non-digits after sign */
+    const int d = __builtin_ctz(other | 0x10000u);                     /* the '.', if any */
+    const int i = d - s, j = len - d - 1;                              /* digits either side */
+    if (other != (1u << d) || p[d] != '.' || i < 1 || i > 7 || j < 1 || j > 8) return 0;
+    const uint64_t a = load8(p + s), b = load8(p + d + 1);
+    const uint64_t w = eight_digits((a << (8 * (8 - i))) | low_zeros(i)) * POW10_INT[j] +
+                       eight_digits((b << (8 * (8 - j))) | low_zeros(j));
+    double x = (double)(int64_t)w / POW10[j];
+    uint64_t bits; /* the sign without a branch: signs of logits are random */
+    memcpy(&bits, &x, 8);
+    bits |= (uint64_t)neg << 63;
+    memcpy(out, &bits, 8);
+    return 1;
+}
 #endif
 
 /* Digits from p into *w (modulo 2^64: the caller re-reads runs of more than 19 digits). */
@@ -309,10 +368,31 @@ Py_ssize_t cece_parse_plain(const char *s, Py_ssize_t len, Py_ssize_t ncols, cha
     const char *p = s, *end = s + len;
     Py_ssize_t rows = 0;
     const char blank2 = delim == '\t' ? ' ' : '\t';
+#ifdef CECE_FIELDS
+    const __m128i dv = _mm_set1_epi8(delim), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    const char *window = p; /* ends: the field ends in [window, window + 64) not yet passed */
+    uint64_t ends = 0;
+#endif
     while (p < end) {
         if (rows >= cap) return -1;
         double *row = out + rows * ncols;
         for (Py_ssize_t col = 0; col < ncols; col++) {
+#ifdef CECE_FIELDS
+            if (!ends && end - p >= 96) {
+                window = p;
+                ends = ends64(p, dv, nl, cr);
+            }
+            if (ends) { /* the field's end is known: [p, q) */
+                const char *q = window + __builtin_ctzll(ends);
+                const char want = col + 1 < ncols ? delim : '\n';
+                if (q > p && q - p <= 16 && *q == want && short_field(p, (int)(q - p), row + col)) {
+                    ends &= ends - 1;
+                    p = q + 1;
+                    continue;
+                }
+                ends = 0; /* the general path moves p: the window starts again after it */
+            }
+#endif
             while (p < end && (*p == ' ' || *p == blank2)) p++;
             p = number(p, end, row + col);
             if (!p) return -1;
@@ -331,9 +411,23 @@ Py_ssize_t cece_parse_plain(const char *s, Py_ssize_t len, Py_ssize_t ncols, cha
     return rows;
 }
 
+/* Newlines of a block (its rows), the main thread's pass over every block before the parse:
+ * 16 bytes a compare (SSE2, every x86-64 CPU); the byte counts are summed by psadbw every 255
+ * steps, before one could wrap. memchr per line costs a call per ~100 bytes instead. */
 Py_ssize_t cece_count_byte(const char *s, Py_ssize_t len, char c) {
     Py_ssize_t n = 0;
     const char *p = s, *end = s + len;
-    while ((p = memchr(p, c, (size_t)(end - p))) != NULL) { n++; p++; }
+#if defined(__SSE2__)
+    const __m128i needle = _mm_set1_epi8(c), zero = _mm_setzero_si128();
+    while (end - p >= 16) {
+        __m128i counts = zero;
+        for (int k = 0; k < 255 && end - p >= 16; k++, p += 16)
+            counts = _mm_sub_epi8(counts,
+                                  _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), needle));
+        __m128i sums = _mm_sad_epu8(counts, zero);
+        n += _mm_cvtsi128_si64(sums) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+    }
+#endif
+    for (; p < end; p++) n += *p == c;
     return n;
 }
