@@ -36,6 +36,7 @@ from cece.io.fields import (
 )
 from cece.io.layout import Inference, numeric_header
 from cece.io.lineblocks import line_blocks
+from cece.io.reuse import Buffers
 from cece.parallel import in_order, worker_threads
 
 SMALL = 1 << 20  # inputs below this size are parsed without pandas
@@ -81,6 +82,7 @@ class TextTable:
         first = self.split(head[0])
         self._first_line_no = self._head_lines + 1
         self.ncols = len(first)
+        self._buffers = Buffers(self.ncols, keep=2 * worker_threads() + 4)  # parser output
         self.first_fields = first
         self.sample_rows = [self.split(line) for line in head[1:]]
         self.header: list[str] | None = None
@@ -207,7 +209,7 @@ class TextTable:
         """Plain numbers by the compiled parser; anything else, or any doubt, by the careful
         parsers (pure Python for small inputs, pandas for large), which say what is wrong."""
         if PLAIN and not text_cols and self.delimiter != " ":
-            values = _plain_numbers(raw, self.ncols, self.delimiter)
+            values = self._plain_numbers(raw)
             if values is not None:
                 self.parsers.add("compiled")
                 if float_cols != list(range(self.ncols)):
@@ -314,6 +316,20 @@ class TextTable:
         self.parsers.add("pandas")
         return ParsedBlock(start, values, texts)
 
+    def _plain_numbers(self, raw: bytes | memoryview) -> np.ndarray | None:
+        """The block as (rows, ncols) float64 when it is plain numbers, else None
+        (cece/_native/parse.c: correctly rounded, the same doubles as Python's float()). A row
+        takes at least 2·ncols bytes (a digit and a comma or newline a field), so ``out`` is
+        sized without counting lines; its pages past the rows parsed are never touched, so they
+        cost no memory. Buffers of earlier blocks are reused once unused (cece/io/reuse.py)."""
+        ncols = self.ncols
+        least = 0 if self.small else BLOCK // (2 * ncols) + 1
+        out = self._buffers.take(len(raw) // (2 * ncols) + 1, least)
+        rows = _fast.parse_plain(raw, ncols, self.delimiter, out)
+        values = out[:rows] if rows >= 0 else None
+        self._buffers.give(out)
+        return values
+
     # -- messages ------------------------------------------------------------------------------
 
     def _number(self, text: str, line_no: int, col: int) -> float:
@@ -343,16 +359,6 @@ class TextTable:
             line=line_no,
             hint=f"fields are separated by {sep}; every row needs the same count",
         )
-
-
-def _plain_numbers(raw: bytes | memoryview, ncols: int, delimiter: str) -> np.ndarray | None:
-    """The block as (rows, ncols) float64 when it is plain numbers, else None (cece/_native/_fast.c:
-    correctly rounded, the same doubles as Python's float()). A row takes at least 2·ncols
-    bytes (a digit and a comma or newline a field), so ``out`` is sized without counting
-    lines; its pages past the rows parsed are never touched, so they cost no memory."""
-    out = np.empty((len(raw) // (2 * ncols) + 1, ncols))
-    rows = _fast.parse_plain(raw, ncols, delimiter, out)
-    return out[:rows] if rows >= 0 else None
 
 
 def _count_lines(raw: bytes | memoryview) -> int:
