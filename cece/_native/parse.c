@@ -372,12 +372,18 @@ Py_ssize_t cece_parse_plain(const char *s, Py_ssize_t len, Py_ssize_t ncols, cha
     const __m128i dv = _mm_set1_epi8(delim), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
     const char *window = p; /* ends: the field ends in [window, window + 64) not yet passed */
     uint64_t ends = 0;
+    int rest = 0; /* rows to parse without the window: its last try found no short field */
 #endif
     while (p < end) {
         if (rows >= cap) return -1;
         double *row = out + rows * ncols;
+#ifdef CECE_FIELDS
+        const int windowed = !rest;
+        Py_ssize_t short_fields = 0;
+#endif
         for (Py_ssize_t col = 0; col < ncols; col++) {
 #ifdef CECE_FIELDS
+            if (!windowed) goto general;
             if (!ends && end - p >= 96) {
                 window = p;
                 ends = ends64(p, dv, nl, cr);
@@ -388,10 +394,11 @@ Py_ssize_t cece_parse_plain(const char *s, Py_ssize_t len, Py_ssize_t ncols, cha
                 if (q > p && q - p <= 16 && *q == want && short_field(p, (int)(q - p), row + col)) {
                     ends &= ends - 1;
                     p = q + 1;
+                    short_fields++;
                     continue;
                 }
-                ends = 0; /* the general path moves p: the window starts again after it */
             }
+        general:
 #endif
             while (p < end && (*p == ' ' || *p == blank2)) p++;
             p = number(p, end, row + col);
@@ -405,8 +412,21 @@ Py_ssize_t cece_parse_plain(const char *s, Py_ssize_t len, Py_ssize_t ncols, cha
                 if (p >= end || *p != '\n') return -1;
                 p++;
             }
+#ifdef CECE_FIELDS
+            /* the ends the general path went past are dropped; the window stays */
+            if (windowed) ends = p - window < 64 ? ends & (~0ULL << (p - window)) : 0;
+#endif
         }
         rows++;
+#ifdef CECE_FIELDS
+        /* a row of long numbers (%.18e): the next 64 rows skip the window, then try again */
+        if (windowed && !short_fields) {
+            rest = 64;
+            ends = 0;
+        } else if (!windowed) {
+            rest--;
+        }
+#endif
     }
     return rows;
 }
