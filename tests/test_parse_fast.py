@@ -202,3 +202,20 @@ def test_count_byte():
             assert kernels.PARSER.count_byte(part, "\n") == bytes(part).count(b"\n")
     assert kernels.PARSER.count_byte(b"\n" * 70000, "\n") == 70000
     assert kernels.PARSER.count_byte(b"\xff" * 5000 + b"\n", "\n") == 1
+
+
+def test_long_rows_then_short_rows():
+    """Rows of %.18e send the next 64 rows to the general path, then the window is tried
+    again: long, short and alternating stretches, in every order, against float()."""
+    rng = np.random.default_rng(64)
+    x = rng.standard_normal((700, 4))
+    kinds = ["%.18e"] * 100 + ["%.7g"] * 150 + ["%.18e", "%.6f"] * 100 + ["%.17g"] * 70
+    kinds += ["%.7g"] * 70 + ["%.7g", "%.7g", "%.18e"] * 70
+    lines = [",".join(k % v for v in row) for k, row in zip(kinds, x)]
+    text = "\n".join(lines) + "\n"
+    got, out = parse_table(text, 4, ",")
+    want = np.array([[float(f) for f in line.split(",")] for line in lines])
+    assert got == len(lines) == 700
+    assert out.tobytes() == want.tobytes()
+    bad = text.replace(lines[650], lines[650] + ",1.5")  # a long field after a skip: refused
+    assert parse_table(bad, 4, ",")[0] == -1
