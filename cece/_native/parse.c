@@ -166,6 +166,15 @@ static inline int digit_run8(uint64_t v) {
                  0x8080808080808080ULL;
     return m ? __builtin_ctzll(m) >> 3 : 8;
 }
+/* eight digit values (bytes 0-9, the first in the low byte) to their integer */
+static inline uint64_t eight_values(uint64_t v) {
+    const uint64_t mask = 0x000000FF000000FFULL;
+    const uint64_t mul1 = 0x000F424000000064ULL; /* 100 + (1000000 << 32) */
+    const uint64_t mul2 = 0x0000271000000001ULL; /* 1 + (10000 << 32) */
+    v = (v * 10) + (v >> 8);
+    v = (((v & mask) * mul1) + (((v >> 16) & mask) * mul2)) >> 32;
+    return (uint32_t)v;
+}
 static inline uint64_t eight_digits(uint64_t v) {
     const uint64_t mask = 0x000000FF000000FFULL;
     const uint64_t mul1 = 0x000F424000000064ULL; /* 100 + (1000000 << 32) */
@@ -193,9 +202,6 @@ static inline uint64_t eight_digits(uint64_t v) {
  * fast path takes on the same digits. Returns 0 for any other field (number() reads it). */
 #if defined(CECE_SWAR) && defined(__SSE2__)
 #define CECE_FIELDS 1
-static inline uint64_t low_zeros(int n) { /* '0' in the low 8 - n bytes, 1 <= n <= 8 */
-    return 0x3030303030303030ULL & ((1ULL << (8 * (8 - n))) - 1);
-}
 
 /* Bit k: p[k] is delim, '\n' or '\r' (k < 64). */
 static inline uint64_t ends64(const char *p, __m128i d, __m128i nl, __m128i cr) {
@@ -220,9 +226,13 @@ static inline int short_field(const char *p, int len, double *out) {
     const int d = __builtin_ctz(other | 0x10000u);                     /* the '.', if any */
     const int i = d - s, j = len - d - 1;                              /* digits either side */
     if (other != (1u << d) || p[d] != '.' || i < 1 || i > 7 || j < 1 || j > 8) return 0;
-    const uint64_t a = load8(p + s), b = load8(p + d + 1);
-    const uint64_t w = eight_digits((a << (8 * (8 - i))) | low_zeros(i)) * POW10_INT[j] +
-                       eight_digits((b << (8 * (8 - j))) | low_zeros(j));
+    /* '0' taken from every byte first: the digits' bytes become their values and borrows of
+     * the bytes after them only move up, out of the shift that keeps the digits (at the top,
+     * zeros below: the leading zeros of eight_values' number) */
+    const uint64_t zeros = 0x3030303030303030ULL;
+    const uint64_t a = load8(p + s) - zeros, b = load8(p + d + 1) - zeros;
+    const uint64_t units = i == 1 ? (a & 0xF) : eight_values(a << (8 * (8 - i))); /* logits */
+    const uint64_t w = units * POW10_INT[j] + eight_values(b << (8 * (8 - j)));
     double x = (double)(int64_t)w / POW10[j];
     uint64_t bits; /* the sign without a branch: signs of logits are random */
     memcpy(&bits, &x, 8);
