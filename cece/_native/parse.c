@@ -305,8 +305,14 @@ static int slow_strtod(const char *a, const char *b, double *out) {
     return 1;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define CECE_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define CECE_ALWAYS_INLINE
+#endif
+
 /* One number at p: its end, or NULL when [p, ...) is not a plain finite number. */
-static inline const char *number(const char *p, const char *end, double *out) {
+static inline CECE_ALWAYS_INLINE const char *number(const char *p, const char *end, double *out) {
     const char *field = p;
     int neg = 0;
     if (p < end && (*p == '-' || *p == '+')) neg = *p++ == '-';
@@ -370,6 +376,68 @@ static inline const char *number(const char *p, const char *end, double *out) {
     return p;
 }
 
+/* One field by number() and what follows it: blanks, then the delimiter, or for the last field
+ * of a row the line end ('\n' or "\r\n"; none at the end of the text). NULL: not plain. */
+static inline CECE_ALWAYS_INLINE const char *general_field(const char *p, const char *end,
+                                                           char delim, char blank2, int last,
+                                                           double *out) {
+    while (p < end && (*p == ' ' || *p == blank2)) p++;
+    p = number(p, end, out);
+    if (!p) return NULL;
+    while (p < end && (*p == ' ' || *p == blank2)) p++;
+    if (!last) {
+        if (p >= end || *p != delim) return NULL;
+        p++;
+    } else if (p < end) {
+        if (*p == '\r') p++;
+        if (p >= end || *p != '\n') return NULL;
+        p++;
+    }
+    return p;
+}
+
+#ifdef CECE_FIELDS
+/* general_field out of line, for the window's rare fallback: the windowed loop stays small */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static const char *general_field_call(const char *p, const char *end, char delim, char blank2,
+                                      int last, double *out) {
+    return general_field(p, end, delim, blank2, last, out);
+}
+
+typedef struct {
+    const char *window; /* ends: the field ends in [window, window + 64) not yet passed */
+    uint64_t ends;
+    __m128i delim, nl, cr;
+} Ends;
+
+/* One field through the window of field ends: 1 read as a short field (its end is `want`), 0
+ * read by general_field (the ends it went past dropped; the window stays), -1 not plain. */
+static inline CECE_ALWAYS_INLINE int windowed_field(const char **pp, const char *end, Ends *e, char want, int last,
+                                 char delim, char blank2, double *out) {
+    const char *p = *pp;
+    if (!e->ends && end - p >= 96) {
+        e->window = p;
+        e->ends = ends64(p, e->delim, e->nl, e->cr);
+    }
+    if (e->ends) { /* the field's end is known: [p, q), q > p unless the field is empty */
+        const char *q = e->window + __builtin_ctzll(e->ends);
+        const size_t n = (size_t)(q - p) - 1;
+        if (n < 16 && *q == want && short_field(p, (int)n + 1, out)) {
+            e->ends &= e->ends - 1;
+            *pp = q + 1;
+            return 1;
+        }
+    }
+    p = general_field_call(p, end, delim, blank2, last, out);
+    if (!p) return -1;
+    e->ends = p - e->window < 64 ? e->ends & (~0ULL << (p - e->window)) : 0;
+    *pp = p;
+    return 0;
+}
+#endif
+
 Py_ssize_t cece_parse_plain(const char *s, Py_ssize_t len, Py_ssize_t ncols, char delim,
                             double *out, Py_ssize_t cap) {
 #if FLT_EVAL_METHOD != 0
@@ -379,64 +447,37 @@ Py_ssize_t cece_parse_plain(const char *s, Py_ssize_t len, Py_ssize_t ncols, cha
     Py_ssize_t rows = 0;
     const char blank2 = delim == '\t' ? ' ' : '\t';
 #ifdef CECE_FIELDS
-    const __m128i dv = _mm_set1_epi8(delim), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
-    const char *window = p; /* ends: the field ends in [window, window + 64) not yet passed */
-    uint64_t ends = 0;
-    int rest = 0; /* rows to parse without the window: its last try found no short field */
+    Ends e = {p, 0, _mm_set1_epi8(delim), _mm_set1_epi8('\n'), _mm_set1_epi8('\r')};
+    int rest = 0; /* rows to read without the window: its last try found no short field */
 #endif
     while (p < end) {
         if (rows >= cap) return -1;
         double *row = out + rows * ncols;
 #ifdef CECE_FIELDS
-        const int windowed = !rest;
-        Py_ssize_t short_fields = 0;
+        if (!rest) {
+            int short_fields = 0, r;
+            for (Py_ssize_t col = 0; col + 1 < ncols; col++) {
+                if ((r = windowed_field(&p, end, &e, delim, 0, delim, blank2, row + col)) < 0)
+                    return -1;
+                short_fields += r;
+            }
+            if ((r = windowed_field(&p, end, &e, '\n', 1, delim, blank2, row + ncols - 1)) < 0)
+                return -1;
+            rows++;
+            /* a row of long numbers (%.18e): the next 64 rows skip the window, then try again */
+            if (!(short_fields + r)) {
+                rest = 64;
+                e.ends = 0;
+            }
+            continue;
+        }
+        rest--;
 #endif
         for (Py_ssize_t col = 0; col < ncols; col++) {
-#ifdef CECE_FIELDS
-            if (!windowed) goto general;
-            if (!ends && end - p >= 96) {
-                window = p;
-                ends = ends64(p, dv, nl, cr);
-            }
-            if (ends) { /* the field's end is known: [p, q) */
-                const char *q = window + __builtin_ctzll(ends);
-                const char want = col + 1 < ncols ? delim : '\n';
-                if (q > p && q - p <= 16 && *q == want && short_field(p, (int)(q - p), row + col)) {
-                    ends &= ends - 1;
-                    p = q + 1;
-                    short_fields++;
-                    continue;
-                }
-            }
-        general:
-#endif
-            while (p < end && (*p == ' ' || *p == blank2)) p++;
-            p = number(p, end, row + col);
+            p = general_field(p, end, delim, blank2, col + 1 == ncols, row + col);
             if (!p) return -1;
-            while (p < end && (*p == ' ' || *p == blank2)) p++;
-            if (col + 1 < ncols) {
-                if (p >= end || *p != delim) return -1;
-                p++;
-            } else if (p < end) {
-                if (*p == '\r') p++;
-                if (p >= end || *p != '\n') return -1;
-                p++;
-            }
-#ifdef CECE_FIELDS
-            /* the ends the general path went past are dropped; the window stays */
-            if (windowed) ends = p - window < 64 ? ends & (~0ULL << (p - window)) : 0;
-#endif
         }
         rows++;
-#ifdef CECE_FIELDS
-        /* a row of long numbers (%.18e): the next 64 rows skip the window, then try again */
-        if (windowed && !short_fields) {
-            rest = 64;
-            ends = 0;
-        } else if (!windowed) {
-            rest--;
-        }
-#endif
     }
     return rows;
 }
