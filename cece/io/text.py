@@ -209,7 +209,8 @@ class TextTable:
         """Plain numbers by the compiled parser; anything else, or any doubt, by the careful
         parsers (pure Python for small inputs, pandas for large), which say what is wrong."""
         if PLAIN and not text_cols and self.delimiter != " ":
-            values = self._plain_numbers(raw)
+            least = 0 if self.small else BLOCK // (2 * self.ncols) + 1
+            values = _plain_numbers(raw, self.ncols, self.delimiter, self._buffers, least)
             if values is not None:
                 self.parsers.add("compiled")
                 if float_cols != list(range(self.ncols)):
@@ -316,20 +317,6 @@ class TextTable:
         self.parsers.add("pandas")
         return ParsedBlock(start, values, texts)
 
-    def _plain_numbers(self, raw: bytes | memoryview) -> np.ndarray | None:
-        """The block as (rows, ncols) float64 when it is plain numbers, else None
-        (cece/_native/parse.c: correctly rounded, the same doubles as Python's float()). A row
-        takes at least 2·ncols bytes (a digit and a comma or newline a field), so ``out`` is
-        sized without counting lines; its pages past the rows parsed are never touched, so they
-        cost no memory. Buffers of earlier blocks are reused once unused (cece/io/reuse.py)."""
-        ncols = self.ncols
-        least = 0 if self.small else BLOCK // (2 * ncols) + 1
-        out = self._buffers.take(len(raw) // (2 * ncols) + 1, least)
-        rows = _fast.parse_plain(raw, ncols, self.delimiter, out)
-        values = out[:rows] if rows >= 0 else None
-        self._buffers.give(out)
-        return values
-
     # -- messages ------------------------------------------------------------------------------
 
     def _number(self, text: str, line_no: int, col: int) -> float:
@@ -359,6 +346,28 @@ class TextTable:
             line=line_no,
             hint=f"fields are separated by {sep}; every row needs the same count",
         )
+
+
+def _plain_numbers(
+    raw: bytes | memoryview,
+    ncols: int,
+    delimiter: str,
+    buffers: Buffers | None = None,
+    least: int = 0,
+) -> np.ndarray | None:
+    """The block as (rows, ncols) float64 when it is plain numbers, else None
+    (cece/_native/parse.c: correctly rounded, the same doubles as Python's float()). A row
+    takes at least 2·ncols bytes (a digit and a comma or newline a field), so ``out`` is
+    sized without counting lines; its pages past the rows parsed are never touched, so they
+    cost no memory. With ``buffers``, those of earlier blocks are reused once unused
+    (cece/io/reuse.py); a new one has at least ``least`` rows."""
+    rows = len(raw) // (2 * ncols) + 1
+    out = buffers.take(rows, least) if buffers is not None else np.empty((rows, ncols))
+    got = _fast.parse_plain(raw, ncols, delimiter, out)
+    values = out[:got] if got >= 0 else None
+    if buffers is not None:
+        buffers.give(out)
+    return values
 
 
 def _count_lines(raw: bytes | memoryview) -> int:
