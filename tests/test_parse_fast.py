@@ -161,6 +161,7 @@ def test_float32_logits_like_the_benchmark():
         "1.5;2.5",
         "1.5,2.5\r\r",
         "1.5,2.5\r3.5",
+        "1.5,2.5\r1.5,2.5",  # a bare CR between two good rows
         "1.5, 2.5, inf",
         "1.5,2.5 x",
     ],

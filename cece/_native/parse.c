@@ -414,8 +414,9 @@ typedef struct {
 
 /* One field through the window of field ends: 1 read as a short field (its end is `want`), 0
  * read by general_field (the ends it went past dropped; the window stays), -1 not plain. */
-static inline CECE_ALWAYS_INLINE int windowed_field(const char **pp, const char *end, Ends *e, char want, int last,
-                                 char delim, char blank2, double *out) {
+static inline CECE_ALWAYS_INLINE int windowed_field(const char **pp, const char *end, Ends *e,
+                                                     char want, int last, char delim,
+                                                     char blank2, double *out) {
     const char *p = *pp;
     if (!e->ends && end - p >= 96) {
         e->window = p;
@@ -424,10 +425,19 @@ static inline CECE_ALWAYS_INLINE int windowed_field(const char **pp, const char 
     if (e->ends) { /* the field's end is known: [p, q), q > p unless the field is empty */
         const char *q = e->window + __builtin_ctzll(e->ends);
         const size_t n = (size_t)(q - p) - 1;
-        if (n < 16 && *q == want && short_field(p, (int)n + 1, out)) {
+        if (n < 16 && (*q == want || (last && *q == '\r')) && short_field(p, (int)n + 1, out)) {
             e->ends &= e->ends - 1;
-            *pp = q + 1;
-            return 1;
+            if (*q == want) {
+                *pp = q + 1;
+                return 1;
+            }
+            if (q[1] == '\n') { /* CRLF: the '\n' is the next end, when in the window */
+                const Py_ssize_t k = q - e->window;
+                if (k < 63) e->ends &= ~(2ULL << k);
+                *pp = q + 2;
+                return 1;
+            }
+            e->ends = 0; /* a bare CR: the general path refuses it */
         }
     }
     p = general_field_call(p, end, delim, blank2, last, out);
