@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "parse.h"
 #include "pow5.h"
 
@@ -162,6 +166,15 @@ static inline int digit_run8(uint64_t v) {
                  0x8080808080808080ULL;
     return m ? __builtin_ctzll(m) >> 3 : 8;
 }
+/* eight digit values (bytes 0-9, the first in the low byte) to their integer */
+static inline uint64_t eight_values(uint64_t v) {
+    const uint64_t mask = 0x000000FF000000FFULL;
+    const uint64_t mul1 = 0x000F424000000064ULL; /* 100 + (1000000 << 32) */
+    const uint64_t mul2 = 0x0000271000000001ULL; /* 1 + (10000 << 32) */
+    v = (v * 10) + (v >> 8);
+    v = (((v & mask) * mul1) + (((v >> 16) & mask) * mul2)) >> 32;
+    return (uint32_t)v;
+}
 static inline uint64_t eight_digits(uint64_t v) {
     const uint64_t mask = 0x000000FF000000FFULL;
     const uint64_t mul1 = 0x000F424000000064ULL; /* 100 + (1000000 << 32) */
@@ -170,6 +183,62 @@ static inline uint64_t eight_digits(uint64_t v) {
     v = (v * 10) + (v >> 8);
     v = (((v & mask) * mul1) + (((v >> 16) & mask) * mul2)) >> 32;
     return (uint32_t)v;
+}
+
+#endif
+
+/* -- the common field, off the critical path ---------------------------------------------------
+ * Most fields are [+-], 1-7 integer digits, '.', 1-8 fraction digits (%.7g, %.6f, %g of logits
+ * and probabilities). Parsing them one after the other, the start of each field waits for the
+ * previous one's digits to be found, and that chain of loads and scans, not the arithmetic,
+ * sets the pace. So the field ends come first, from a mask of the separators and line ends of
+ * 64 bytes (SSE2 compares, every x86-64 CPU): the next field's start is one bit away, and the
+ * parses of consecutive fields overlap in the out-of-order core.
+ *
+ * short_field(p, len) parses [p, p + len) when it is that shape: the digits of 16 bytes as a
+ * mask, the only non-digit after the sign must be the '.', both digit runs to integers by
+ * eight_digits, w = integer * 10^j + fraction (at most 15 digits: below 2^53, exact) and
+ * Clinger's one division by the exact 10^j -- the operation, and so the double, number()'s
+ * fast path takes on the same digits. Returns 0 for any other field (number() reads it). */
+#if defined(CECE_SWAR) && defined(__SSE2__)
+#define CECE_FIELDS 1
+
+/* Bit k: p[k] is delim, '\n' or '\r' (k < 64). */
+static inline uint64_t ends64(const char *p, __m128i d, __m128i nl, __m128i cr) {
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+        __m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, d), _mm_cmpeq_epi8(v, nl)),
+                                 _mm_cmpeq_epi8(v, cr));
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << (16 * k);
+    }
+    return m;
+}
+
+/* Reads 16 bytes from p and 8 from the '.' on: the caller leaves room. 1 <= len <= 16. */
+static inline int short_field(const char *p, int len, double *out) {
+    const __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)p), _mm_set1_epi8('0'));
+    const unsigned digit =
+        (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(9)), v));
+    const char c = *p;
+    const int neg = c == '-', s = neg | (c == '+');
+    const unsigned other = ~digit & ((1u << len) - 1) & ~(unsigned)s; /* non-digits after sign */
+    const int d = __builtin_ctz(other | 0x10000u);                     /* the '.', if any */
+    const int i = d - s, j = len - d - 1;                              /* digits either side */
+    if (other != (1u << d) || p[d] != '.' || i < 1 || i > 7 || j < 1 || j > 8) return 0;
+    /* '0' taken from every byte first: the digits' bytes become their values and borrows of
+     * the bytes after them only move up, out of the shift that keeps the digits (at the top,
+     * zeros below: the leading zeros of eight_values' number) */
+    const uint64_t zeros = 0x3030303030303030ULL;
+    const uint64_t a = load8(p + s) - zeros, b = load8(p + d + 1) - zeros;
+    const uint64_t units = i == 1 ? (a & 0xF) : eight_values(a << (8 * (8 - i))); /* logits */
+    const uint64_t w = units * POW10_INT[j] + eight_values(b << (8 * (8 - j)));
+    double x = (double)(int64_t)w / POW10[j];
+    uint64_t bits; /* the sign without a branch: signs of logits are random */
+    memcpy(&bits, &x, 8);
+    bits |= (uint64_t)neg << 63;
+    memcpy(out, &bits, 8);
+    return 1;
 }
 #endif
 
@@ -236,8 +305,14 @@ static int slow_strtod(const char *a, const char *b, double *out) {
     return 1;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define CECE_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define CECE_ALWAYS_INLINE
+#endif
+
 /* One number at p: its end, or NULL when [p, ...) is not a plain finite number. */
-static inline const char *number(const char *p, const char *end, double *out) {
+static inline CECE_ALWAYS_INLINE const char *number(const char *p, const char *end, double *out) {
     const char *field = p;
     int neg = 0;
     if (p < end && (*p == '-' || *p == '+')) neg = *p++ == '-';
@@ -301,6 +376,78 @@ static inline const char *number(const char *p, const char *end, double *out) {
     return p;
 }
 
+/* One field by number() and what follows it: blanks, then the delimiter, or for the last field
+ * of a row the line end ('\n' or "\r\n"; none at the end of the text). NULL: not plain. */
+static inline CECE_ALWAYS_INLINE const char *general_field(const char *p, const char *end,
+                                                           char delim, char blank2, int last,
+                                                           double *out) {
+    while (p < end && (*p == ' ' || *p == blank2)) p++;
+    p = number(p, end, out);
+    if (!p) return NULL;
+    while (p < end && (*p == ' ' || *p == blank2)) p++;
+    if (!last) {
+        if (p >= end || *p != delim) return NULL;
+        p++;
+    } else if (p < end) {
+        if (*p == '\r') p++;
+        if (p >= end || *p != '\n') return NULL;
+        p++;
+    }
+    return p;
+}
+
+#ifdef CECE_FIELDS
+/* general_field out of line, for the window's rare fallback: the windowed loop stays small */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static const char *general_field_call(const char *p, const char *end, char delim, char blank2,
+                                      int last, double *out) {
+    return general_field(p, end, delim, blank2, last, out);
+}
+
+typedef struct {
+    const char *window; /* ends: the field ends in [window, window + 64) not yet passed */
+    uint64_t ends;
+    __m128i delim, nl, cr;
+} Ends;
+
+/* One field through the window of field ends: 1 read as a short field (its end is `want`), 0
+ * read by general_field (the ends it went past dropped; the window stays), -1 not plain. */
+static inline CECE_ALWAYS_INLINE int windowed_field(const char **pp, const char *end, Ends *e,
+                                                     char want, int last, char delim,
+                                                     char blank2, double *out) {
+    const char *p = *pp;
+    if (!e->ends && end - p >= 96) {
+        e->window = p;
+        e->ends = ends64(p, e->delim, e->nl, e->cr);
+    }
+    if (e->ends) { /* the field's end is known: [p, q), q > p unless the field is empty */
+        const char *q = e->window + __builtin_ctzll(e->ends);
+        const size_t n = (size_t)(q - p) - 1;
+        if (n < 16 && (*q == want || (last && *q == '\r')) && short_field(p, (int)n + 1, out)) {
+            e->ends &= e->ends - 1;
+            if (*q == want) {
+                *pp = q + 1;
+                return 1;
+            }
+            if (q[1] == '\n') { /* CRLF: the '\n' is the next end, when in the window */
+                const Py_ssize_t k = q - e->window;
+                if (k < 63) e->ends &= ~(2ULL << k);
+                *pp = q + 2;
+                return 1;
+            }
+            e->ends = 0; /* a bare CR: the general path refuses it */
+        }
+    }
+    p = general_field_call(p, end, delim, blank2, last, out);
+    if (!p) return -1;
+    e->ends = p - e->window < 64 ? e->ends & (~0ULL << (p - e->window)) : 0;
+    *pp = p;
+    return 0;
+}
+#endif
+
 Py_ssize_t cece_parse_plain(const char *s, Py_ssize_t len, Py_ssize_t ncols, char delim,
                             double *out, Py_ssize_t cap) {
 #if FLT_EVAL_METHOD != 0
@@ -309,31 +456,59 @@ Py_ssize_t cece_parse_plain(const char *s, Py_ssize_t len, Py_ssize_t ncols, cha
     const char *p = s, *end = s + len;
     Py_ssize_t rows = 0;
     const char blank2 = delim == '\t' ? ' ' : '\t';
+#ifdef CECE_FIELDS
+    Ends e = {p, 0, _mm_set1_epi8(delim), _mm_set1_epi8('\n'), _mm_set1_epi8('\r')};
+    int rest = 0; /* rows to read without the window: its last try found no short field */
+#endif
     while (p < end) {
         if (rows >= cap) return -1;
         double *row = out + rows * ncols;
-        for (Py_ssize_t col = 0; col < ncols; col++) {
-            while (p < end && (*p == ' ' || *p == blank2)) p++;
-            p = number(p, end, row + col);
-            if (!p) return -1;
-            while (p < end && (*p == ' ' || *p == blank2)) p++;
-            if (col + 1 < ncols) {
-                if (p >= end || *p != delim) return -1;
-                p++;
-            } else if (p < end) {
-                if (*p == '\r') p++;
-                if (p >= end || *p != '\n') return -1;
-                p++;
+#ifdef CECE_FIELDS
+        if (!rest) {
+            int short_fields = 0, r;
+            for (Py_ssize_t col = 0; col + 1 < ncols; col++) {
+                if ((r = windowed_field(&p, end, &e, delim, 0, delim, blank2, row + col)) < 0)
+                    return -1;
+                short_fields += r;
             }
+            if ((r = windowed_field(&p, end, &e, '\n', 1, delim, blank2, row + ncols - 1)) < 0)
+                return -1;
+            rows++;
+            /* a row of long numbers (%.18e): the next 64 rows skip the window, then try again */
+            if (!(short_fields + r)) {
+                rest = 64;
+                e.ends = 0;
+            }
+            continue;
+        }
+        rest--;
+#endif
+        for (Py_ssize_t col = 0; col < ncols; col++) {
+            p = general_field(p, end, delim, blank2, col + 1 == ncols, row + col);
+            if (!p) return -1;
         }
         rows++;
     }
     return rows;
 }
 
+/* Newlines of a block (its rows), the main thread's pass over every block before the parse:
+ * 16 bytes a compare (SSE2, every x86-64 CPU); the byte counts are summed by psadbw every 255
+ * steps, before one could wrap. memchr per line costs a call per ~100 bytes instead. */
 Py_ssize_t cece_count_byte(const char *s, Py_ssize_t len, char c) {
     Py_ssize_t n = 0;
     const char *p = s, *end = s + len;
-    while ((p = memchr(p, c, (size_t)(end - p))) != NULL) { n++; p++; }
+#if defined(__SSE2__)
+    const __m128i needle = _mm_set1_epi8(c), zero = _mm_setzero_si128();
+    while (end - p >= 16) {
+        __m128i counts = zero;
+        for (int k = 0; k < 255 && end - p >= 16; k++, p += 16)
+            counts = _mm_sub_epi8(counts,
+                                  _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), needle));
+        __m128i sums = _mm_sad_epu8(counts, zero);
+        n += _mm_cvtsi128_si64(sums) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+    }
+#endif
+    for (; p < end; p++) n += *p == c;
     return n;
 }

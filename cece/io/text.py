@@ -36,6 +36,7 @@ from cece.io.fields import (
 )
 from cece.io.layout import Inference, numeric_header
 from cece.io.lineblocks import line_blocks
+from cece.io.reuse import Buffers
 from cece.parallel import in_order, worker_threads
 
 SMALL = 1 << 20  # inputs below this size are parsed without pandas
@@ -81,6 +82,7 @@ class TextTable:
         first = self.split(head[0])
         self._first_line_no = self._head_lines + 1
         self.ncols = len(first)
+        self._buffers = Buffers(self.ncols, keep=2 * worker_threads() + 4)  # parser output
         self.first_fields = first
         self.sample_rows = [self.split(line) for line in head[1:]]
         self.header: list[str] | None = None
@@ -207,7 +209,8 @@ class TextTable:
         """Plain numbers by the compiled parser; anything else, or any doubt, by the careful
         parsers (pure Python for small inputs, pandas for large), which say what is wrong."""
         if PLAIN and not text_cols and self.delimiter != " ":
-            values = _plain_numbers(raw, self.ncols, self.delimiter)
+            least = 0 if self.small else BLOCK // (2 * self.ncols) + 1
+            values = _plain_numbers(raw, self.ncols, self.delimiter, self._buffers, least)
             if values is not None:
                 self.parsers.add("compiled")
                 if float_cols != list(range(self.ncols)):
@@ -345,14 +348,26 @@ class TextTable:
         )
 
 
-def _plain_numbers(raw: bytes | memoryview, ncols: int, delimiter: str) -> np.ndarray | None:
-    """The block as (rows, ncols) float64 when it is plain numbers, else None (cece/_native/_fast.c:
-    correctly rounded, the same doubles as Python's float()). A row takes at least 2·ncols
-    bytes (a digit and a comma or newline a field), so ``out`` is sized without counting
-    lines; its pages past the rows parsed are never touched, so they cost no memory."""
-    out = np.empty((len(raw) // (2 * ncols) + 1, ncols))
-    rows = _fast.parse_plain(raw, ncols, delimiter, out)
-    return out[:rows] if rows >= 0 else None
+def _plain_numbers(
+    raw: bytes | memoryview,
+    ncols: int,
+    delimiter: str,
+    buffers: Buffers | None = None,
+    least: int = 0,
+) -> np.ndarray | None:
+    """The block as (rows, ncols) float64 when it is plain numbers, else None
+    (cece/_native/parse.c: correctly rounded, the same doubles as Python's float()). A row
+    takes at least 2·ncols bytes (a digit and a comma or newline a field), so ``out`` is
+    sized without counting lines; its pages past the rows parsed are never touched, so they
+    cost no memory. With ``buffers``, those of earlier blocks are reused once unused
+    (cece/io/reuse.py); a new one has at least ``least`` rows."""
+    rows = len(raw) // (2 * ncols) + 1
+    out = buffers.take(rows, least) if buffers is not None else np.empty((rows, ncols))
+    got = _fast.parse_plain(raw, ncols, delimiter, out)
+    values = out[:got] if got >= 0 else None
+    if buffers is not None:
+        buffers.give(out)
+    return values
 
 
 def _count_lines(raw: bytes | memoryview) -> int:
