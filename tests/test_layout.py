@@ -103,6 +103,7 @@ def test_the_layout_is_what_the_docstring_says():
     assert packages == {
         "cece",
         "cece._native",
+        "cece.checks",
         "cece.cli",
         "cece.engine",
         "cece.io",
