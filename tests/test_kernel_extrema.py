@@ -13,7 +13,8 @@ import cece._native
 import cece.engine.reduce
 import cece.io.blocks
 from cece._native import _numpy
-from tests.conftest import run_cece
+
+from conftest import run_cece
 
 IMPLS = ["numpy"] + (["compiled"] if cece._native.FAST else [])
 

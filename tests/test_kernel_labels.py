@@ -12,7 +12,8 @@ import pytest
 import cece._native
 import cece.io.blocks
 import cece.losses.validate
-from tests.conftest import run_cece
+
+from conftest import run_cece
 
 ROWS = 1000  # blocks of 1000 rows: 3500 rows are four blocks, row 2345 is in the third
 BAD = 2345
