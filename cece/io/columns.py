@@ -133,7 +133,10 @@ def _refuse_foreign(table: TextTable | ArrowTable, left: list[int], why: dict[in
         table.name,
         f"column {col!r} {why[c]}: not a class score{also if others else ''}; "
         "--pred-cols chooses the score columns",
-        hint=_pred_cols_hint(table, [k for k in left if k not in why]),
+        hint=_pred_cols_hint(table, [k for k in left if k not in why])
+        if len(why) < len(left)
+        else f"--pred-cols {shell_word(pred_cols_spec(table, left), 0)} takes "
+        f"{'it' if len(left) == 1 else 'them'} as scores all the same",
     )
 
 
@@ -160,7 +163,7 @@ def foreign_columns(table: TextTable | ArrowTable, left: list[int]) -> dict[int,
     for i, c in enumerate(left):
         if boolean_column(table, c):
             why[c] = "holds True/False"
-        elif names and len(left) > 1 and (role := other_role(names[i])) is not None:
+        elif names and (role := other_role(names[i])) is not None:
             why[c] = f"is named as {role}"
     if names:
         members, breakers = pattern_breakers(names)

@@ -202,7 +202,8 @@ def _table(table) -> Report:
         label_col = None  # a file of labels alone: its one column is the values
     float_cols = values_columns(label_col)
     refused = score_refusals(table, float_cols)  # what the loss commands would refuse
-    if refused:
+    select = ""
+    if refused and len(refused) < len(float_cols):  # all refused: described as they are
         float_cols = [c for c in float_cols if c not in refused]
         select = " --pred-cols " + shell_word(pred_cols_spec(table, float_cols), 0)
     label_numeric = label_col is not None and label_col not in text_cols
@@ -337,7 +338,10 @@ def _classify(r: Report, arg: str) -> None:
     labels = "" if label_hint else " LABELS"
     distinct = sorted(v.distinct)
     if c == 1:
-        if v.integers and set(distinct) <= {0.0, 1.0}:
+        if v.integers and label_hint:  # label,weight: the labels are the label column's
+            r.kind, r.why = "labels", f"column {r.label_column!r}, beside a column of integers"
+            r.suggestion = f"cece categorical PREDS {f}{label_hint}  (0/1: or cece binary)"
+        elif v.integers and set(distinct) <= {0.0, 1.0}:
             r.kind, r.why = "labels (0/1)", "one column of 0s and 1s"
             r.suggestion = (
                 f"cece binary PREDS {f}  (as targets; or as class indices: "
