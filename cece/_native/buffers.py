@@ -56,8 +56,9 @@ def arange(n: int) -> np.ndarray:
     """0..n-1, cached (read-only): blocks come in a handful of sizes."""
     rows = _ARANGE.get(n)
     if rows is None:
-        rows = _ARANGE[n] = np.arange(n)
-        rows.setflags(write=False)
+        fresh = np.arange(n)
+        fresh.setflags(write=False)
+        rows = _ARANGE.setdefault(n, fresh)  # two threads at once: one array, the first's
     return rows
 
 
@@ -69,6 +70,10 @@ def ones(n: int, dtype=np.float64) -> np.ndarray:
     key = (n, np.dtype(dtype).str)
     value = _CONST.get(key)
     if value is None:
-        value = _CONST[key] = np.ones(n, dtype)
-        value.setflags(write=False)
+        fresh = np.ones(n, dtype)
+        fresh.setflags(write=False)
+        # setdefault, atomic under the GIL: two workers meeting a new block size at once get
+        # the same array, which the engine tells plain blocks by (``weight is ones(n)``); a
+        # second array made a block take the general moments, a different rounding of them
+        value = _CONST.setdefault(key, fresh)
     return value
