@@ -13,6 +13,7 @@ import typer
 from test_startup import imported
 
 from cece.cli import app, coerce
+from cece.cli.convert import converter
 from cece.cli.entry import application
 
 from conftest import run_cece
@@ -43,7 +44,7 @@ class Colour(str, enum.Enum):
     ],
 )
 def test_values_convert_as_click_converts_them(annotation, text, value):
-    convert = coerce.converter(annotation)
+    convert = converter(annotation)
     assert convert is not None
     got = convert(text)
     assert got == value and type(got) is type(value)
@@ -60,7 +61,7 @@ def test_values_convert_as_click_converts_them(annotation, text, value):
     ],
 )
 def test_values_of_the_wrong_kind_are_refused_in_clicks_words(annotation, text, message):
-    convert = coerce.converter(annotation)
+    convert = converter(annotation)
     assert convert is not None
     with pytest.raises(ValueError, match="^" + message.replace(".", r"\.") + "$"):
         convert(text)
@@ -68,7 +69,7 @@ def test_values_of_the_wrong_kind_are_refused_in_clicks_words(annotation, text, 
 
 @pytest.mark.parametrize("annotation", [complex, dict[str, int], int | str, tuple[int, int]])
 def test_other_kinds_are_left_to_typer(annotation):
-    assert coerce.converter(annotation) is None
+    assert converter(annotation) is None
 
 
 @pytest.mark.parametrize(
@@ -124,7 +125,7 @@ def test_every_option_of_every_command_is_of_a_kind_cece_converts():
     for name, entry in app.commands().items():
         for param, annotation in typing.get_type_hints(entry.callback).items():
             if param != "return":
-                assert coerce.converter(annotation) is not None, (name, param, annotation)
+                assert converter(annotation) is not None, (name, param, annotation)
 
 
 def _imported_by(code: str) -> set[str]:

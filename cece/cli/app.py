@@ -9,18 +9,16 @@ Click's documented ``collect_usage_pieces`` and ``format_options`` in a ``TyperC
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 import typer
 from typer.core import TyperCommand
 
 from cece import __version__
-from cece.cli import coerce
+from cece.cli import coerce, invoke
 from cece.cli.params import examples
 
 HELP = "Cross-entropy from files: exact, explained, and safe in pipelines and CI."
-COMPLETE_VAR = "_CECE_COMPLETE"  # the shell-completion protocol's variable (Typer's default)
 
 
 class Command:
@@ -32,19 +30,6 @@ class Command:
         self.name, self.callback, self.settings = name, callback, settings
 
 
-@dataclass(eq=False)
-class RunSettings:
-    """What the root options say about this run, set by ``main()`` on every call."""
-
-    verbose: bool = False
-
-    def notes_hidden(self, quiet: bool) -> bool:
-        """``-q`` keeps the notes (what cece inferred) off stderr, unless ``-v`` asks for them;
-        warnings and errors always print."""
-        return quiet and not self.verbose
-
-
-RUN = RunSettings()
 COMMANDS: dict[str, Command] = {}  # the commands registered so far (see commands())
 # Every command, in the order of `cece --help`, and the module that registers it: a run imports
 # only its own command's module (start-up), the list of commands all of them.
@@ -215,7 +200,7 @@ class CeceCommand(TyperCommand):
             given = [(p, ctx.params.get(p.name)) for p in slots]
             given = [(p, v) for p, v in given if isinstance(v, str) and "-of-" in v]
             if len(given) > 1:
-                _one_set(given)
+                invoke.one_shard_set([(_argument(p).strip("[]"), v) for p, v in given])
         return rest
 
     def collect_usage_pieces(self, ctx) -> list[str]:
@@ -249,23 +234,6 @@ class CeceCommand(TyperCommand):
                         if title == "Arguments"
                         else [(term.ljust(width), text) for term, text in rows]
                     )
-
-
-def _one_set(given: list) -> None:
-    import os
-    import shlex
-
-    from cece.errors import CeceError
-    from cece.io.shardnames import one_set, patterns_of
-
-    files = one_set([v for _, v in given if os.path.isfile(v)])
-    if files:
-        names = [_argument(p).strip("[]") for p, v in given if v in files[:2]]
-        raise CeceError(
-            f"{files[0]} and {files[1]}, shards of one set, were given as {names[0]} and "
-            f"{names[1]}: the shell expanded an unquoted pattern",
-            hint=f"quote the pattern so cece expands it: {shlex.quote(patterns_of(files)[0])}",
-        )
 
 
 def _argument(param) -> str:

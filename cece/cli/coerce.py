@@ -15,15 +15,13 @@ annotation of another kind) goes to Typer's own method, unchanged. Typer before
 
 from __future__ import annotations
 
-import enum
-import types
 import typing
 from collections.abc import Callable
 from typing import Any
 
 import typer
 
-Convert = Callable[[Any], Any]
+from cece.cli.convert import Convert, Invalid, converter, same
 
 
 def install(command: Any, ctx: typer.Context, callback: Callable[..., Any]) -> None:
@@ -38,38 +36,9 @@ def install(command: Any, ctx: typer.Context, callback: Callable[..., Any]) -> N
         if param.name in hints:
             convert = converter(hints[param.name])
         else:  # Click's own -h/--help flag
-            convert = _same if getattr(param, "is_flag", False) else None
+            convert = same if getattr(param, "is_flag", False) else None
         if convert is not None:
             param.process_value = _processor(param, convert, param.process_value)
-
-
-def converter(annotation: Any) -> Convert | None:
-    """How a value of this annotation is converted from the command line's text, or None
-    when it is of a kind left to Typer."""
-    args = typing.get_args(annotation)
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        rest = [a for a in args if a is not type(None)]
-        return converter(rest[0]) if len(rest) == 1 else None
-    if typing.get_origin(annotation) is list and len(args) == 1:
-        item = converter(args[0])
-        return None if item is None else _many(item)
-    if annotation in (bool, str):  # flags are bools, and text is text, as parsed
-        return _same
-    if annotation is int:
-        return _number(int, "integer")
-    if annotation is float:
-        return _number(float, "float")
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return _choice(annotation)
-    return None
-
-
-class _Invalid(ValueError):
-    """A value that is not of the parameter's kind: Click's words, in ``message``."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _processor(param: Any, convert: Convert, typer_own: Callable[..., Any]) -> Callable:
@@ -81,7 +50,7 @@ def _processor(param: Any, convert: Convert, typer_own: Callable[..., Any]) -> C
         else:
             try:
                 value = convert(value)
-            except _Invalid as exc:
+            except Invalid as exc:
                 raise typer.BadParameter(exc.message, ctx=ctx, param=param) from None
         if param.required and param.value_is_missing(value):
             return typer_own(ctx, None)  # Typer's "Missing argument" error
@@ -90,41 +59,3 @@ def _processor(param: Any, convert: Convert, typer_own: Callable[..., Any]) -> C
         return value
 
     return process_value
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _number(kind: type, name: str) -> Convert:
-    def convert(value: Any) -> Any:
-        if isinstance(value, kind) and not isinstance(value, bool):
-            return value
-        try:
-            return kind(value)
-        except (TypeError, ValueError):
-            raise _Invalid(f"{value!r} is not a valid {name}.") from None
-
-    return convert
-
-
-def _choice(kind: type[enum.Enum]) -> Convert:
-    members = {str(m.value): m for m in kind}
-
-    def convert(value: Any) -> Any:
-        if isinstance(value, kind):
-            return value
-        member = members.get(str(value))
-        if member is None:
-            choices = ", ".join(map(repr, members))
-            raise _Invalid(f"{value!r} is not one of {choices}.")
-        return member
-
-    return convert
-
-
-def _many(item: Convert) -> Convert:
-    def convert(values: Any) -> Any:
-        return tuple(item(v) for v in values)
-
-    return convert

@@ -16,7 +16,16 @@ import typer
 
 from cece.cli import loss
 from cece.cli.app import command
-from cece.cli.params import CI, IN, LOSS, ConfidenceOpt, Kind, LabelsArg, examples, help_text
+from cece.cli.choices import Kind
+from cece.cli.params import (
+    CI,
+    IN,
+    LOSS,
+    ConfidenceOpt,
+    LabelsArg,
+    examples,
+    help_text,
+)
 
 # the loss commands' parameters that compare declares itself, or does not take
 OWN = {"preds", "labels", "kind", "reduction", "rows", "worst", "per_class", "hist", "samples"}

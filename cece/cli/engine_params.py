@@ -1,17 +1,13 @@
 """Where a loss command computes: ``--engine``, ``--scheduler``, ``--workers`` (their
 aliases, as in :mod:`cece.cli.params`)."""
 
-from enum import Enum
 from typing import Annotated
 
 import typer
 
+from cece.cli.choices import Engine
+
 ENGINE = "Engine (shards)"
-
-
-class Engine(str, Enum):
-    local = "local"
-    dask = "dask"
 
 
 EngineOpt = Annotated[
@@ -44,7 +40,3 @@ WorkersOpt = Annotated[
         rich_help_panel=ENGINE,
     ),
 ]
-
-
-def engine_options(engine: Engine, scheduler: str | None, workers: int | None) -> dict:
-    return {"engine": engine.value, "scheduler": scheduler, "workers": workers}

@@ -6,25 +6,35 @@ Ctrl-C exits 130; a reader of standard output that goes away (``cece ... | head`
 quietly with exit 0; anything else is a bug: one line asking for a report, exit 3, and the
 traceback only with ``--debug`` or ``CECE_DEBUG=1``.
 
-Start-up matters: this module imports only Typer and the standard library; numpy, pandas and
-rich are imported inside the commands that need them. Each run builds a Typer app holding only
-what it needs (:func:`application`), and is parsed and invoked through Click's ``make_context``
-and ``invoke`` so that no exception is turned into an exit code before it reaches ``main()``.
+Start-up matters: this module imports only the standard library; numpy, pandas and rich are
+imported inside the commands that need them, and Typer only when the direct path
+(:mod:`cece.cli.direct`) leaves the command line to it. Then each run builds a Typer app holding
+only what it needs (:func:`application`), and is parsed and invoked through Click's
+``make_context`` and ``invoke`` so that no exception is turned into an exit code before it
+reaches ``main()``.
 """
+
+from __future__ import annotations
 
 import os
 import sys
 import warnings
+from typing import TYPE_CHECKING
 
-import typer
-
-from cece.cli import app
-from cece.cli.app import COMPLETE_VAR, MODULES, SHARDED_COMMANDS, build
+from cece.cli import direct, state
+from cece.cli.state import COMPLETE_VAR
 from cece.errors import CeceError, ExitCode, stderr_prefix
 
-_CLICK_ERRORS: tuple[type[Exception], ...] = tuple(
-    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
-)
+if TYPE_CHECKING:
+    import typer
+
+
+def _click_errors() -> tuple[type[Exception], ...]:
+    """Click's usage errors (unknown option, bad value, missing argument), when Typer ran."""
+    module = sys.modules.get("typer")
+    if module is None:  # the direct path: Typer never ran, so none was raised
+        return ()
+    return tuple(c for c in module.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     cut = args.index("--") if "--" in args else len(args)
     debug = "--debug" in args[:cut] or os.environ.get("CECE_DEBUG", "") not in ("", "0")
-    app.RUN.verbose = any(a in ("-v", "--verbose") for a in args[:cut]) or os.environ.get(
+    state.RUN.verbose = any(a in ("-v", "--verbose") for a in args[:cut]) or os.environ.get(
         "CECE_VERBOSE", ""
     ) not in ("", "0")
     args = [a for i, a in enumerate(args) if a not in ("--debug", "-v", "--verbose") or i >= cut]
@@ -54,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
         code = ExitCode.OK
     except CeceError as exc:
         code = _error(exc.message, exc.hint, exc.exit_code, debug)
-    except _CLICK_ERRORS as exc:  # usage errors: unknown option, bad value, missing argument
+    except _click_errors() as exc:  # usage errors: unknown option, bad value, missing argument
         code = _usage_error(exc, debug, args)
     except KeyboardInterrupt:
         print("cece: interrupted", file=sys.stderr)
@@ -99,6 +109,8 @@ def application(args: list[str]) -> typer.Typer:
     list of commands (``cece``, ``cece --help``, a misspelt command) stand-ins with names and
     help lines only, plus Typer's completion options; shell completion, everything.
     """
+    from cece.cli.app import MODULES, build
+
     if os.environ.get(COMPLETE_VAR):
         return build(completion=True)
     first = next((a for a in args if not a.startswith("-")), None)
@@ -108,7 +120,18 @@ def application(args: list[str]) -> typer.Typer:
 
 
 def _run(args: list[str]) -> int:
-    """Parse and invoke: Click's ``make_context`` and ``invoke``, the errors left to main()."""
+    """Parse and invoke, by the direct path or else by Click's ``make_context`` and
+    ``invoke``; the errors left to main()."""
+    parsed = direct.parse(args)
+    if parsed is not None:
+        return direct.run(*parsed)
+    return by_typer(args)
+
+
+def by_typer(args: list[str]) -> int:
+    """Parse and invoke by Typer: Click's ``make_context`` and ``invoke``."""
+    import typer
+
     group = typer.main.get_command(application(args))
     if os.environ.get(COMPLETE_VAR):  # Typer answers the shell and exits
         return group.main(args=args, prog_name="cece", complete_var=COMPLETE_VAR)
@@ -199,6 +222,8 @@ def _shell_expanded(exc: Exception, message: str, args: list[str]) -> tuple[str,
     that option values are not taken for files; the patterns are rebuilt from the file names
     (:func:`cece.io.shards.patterns_of`).
     """
+    from cece.cli.app import SHARDED_COMMANDS
+
     ctx = getattr(exc, "ctx", None)
     command = getattr(ctx, "command", None)
     if command is None or command.name not in SHARDED_COMMANDS:

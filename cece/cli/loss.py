@@ -8,41 +8,50 @@ from typing import Annotated
 
 import typer
 
+from cece.cli import invoke
 from cece.cli.app import command
-from cece.cli.engine_params import Engine, EngineOpt, SchedulerOpt, WorkersOpt, engine_options
+from cece.cli.choices import (
+    Base,
+    BinaryKind,
+    DType,
+    Engine,
+    Format,
+    Kind,
+    LabelsAs,
+    Reduction,
+    StdinFormat,
+)
+from cece.cli.engine_params import (
+    EngineOpt,
+    SchedulerOpt,
+    WorkersOpt,
+)
 from cece.cli.params import (
     IN,
     LOSS,
     AlphaOpt,
-    Base,
     BaselineOpt,
     BaseOpt,
-    BinaryKind,
     ClassAxisOpt,
     ClassesOpt,
     ConfidenceOpt,
-    DType,
     DTypeOpt,
     ElementwiseOpt,
     EpsOpt,
     FailAboveOpt,
-    Format,
     FormatOpt,
     FromOpt,
     GammaOpt,
     HeaderOpt,
     HistOpt,
-    Kind,
     LabelColOpt,
     LabelsArg,
-    LabelsAs,
     MaskOpt,
     OutputOpt,
     PerClassOpt,
     PredColsOpt,
     PredsArg,
     QuietOpt,
-    Reduction,
     ReductionOpt,
     RescaleOpt,
     RowsOpt,
@@ -50,7 +59,6 @@ from cece.cli.params import (
     SampleWeightOpt,
     ShiftOpt,
     SmoothingOpt,
-    StdinFormat,
     StdinOpt,
     StrictOpt,
     TemperatureOpt,
@@ -59,7 +67,6 @@ from cece.cli.params import (
     WorstOpt,
     examples,
     help_text,
-    output_options,
 )
 from cece.cli.sequence_params import BytesOpt, PerSequenceOpt, SequenceIdsOpt, WordsOpt
 
@@ -163,60 +170,7 @@ def categorical(
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
 ) -> None:
-    from cece.cli import run as commands
-
-    code = commands.run_categorical(
-        preds,
-        labels,
-        loss={
-            "kind": kind.value,
-            "reduction": reduction.value,
-            "base": base.value,
-            "weight": weight,
-            "ignore_index": ignore_index,
-            "shift": shift,
-            "mask": mask,
-            "label_smoothing": label_smoothing,
-            "sample_weight": sample_weight,
-            "rescale": rescale,
-            "focal_gamma": focal_gamma,
-            "focal_alpha": focal_alpha,
-            "temperature": temperature,
-            "top_k": top_k,
-            "per_sequence": per_sequence,
-            "sequence_ids": sequence_ids,
-            "bytes": n_bytes,
-            "words": n_words,
-            "eps": eps,
-            "renormalize": renormalize,
-            "pred_cols": pred_cols,
-            "label_col": label_col,
-            "classes": classes,
-            "labels_as": None if labels_as is None else labels_as.value,
-            "class_axis": class_axis,
-            "header": header,
-            "stdin_format": stdin_format.value,
-            "dtype": dtype.value,
-        },
-        out=output_options(
-            fmt,
-            quiet,
-            rows,
-            worst,
-            per_class,
-            samples,
-            output,
-            fail_above,
-            baseline,
-            tolerance,
-            strict,
-            hist,
-            confidence,
-        ),
-        engine=engine_options(engine, scheduler, workers),
-    )
-    if code:
-        raise typer.Exit(code)
+    _exit(invoke.categorical(locals()))  # the parameters, by name (cece.cli.invoke)
 
 
 @command(
@@ -323,48 +277,10 @@ def binary(
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
 ) -> None:
-    from cece.cli import run as commands
+    _exit(invoke.binary(locals()))  # the parameters, by name (cece.cli.invoke)
 
-    code = commands.run_binary(
-        preds,
-        labels,
-        loss={
-            "kind": kind.value,
-            "reduction": reduction.value,
-            "base": base.value,
-            "pos_weight": pos_weight,
-            "label_smoothing": label_smoothing,
-            "sample_weight": sample_weight,
-            "rescale": rescale,
-            "elementwise": elementwise,
-            "focal_gamma": focal_gamma,
-            "focal_alpha": focal_alpha,
-            "eps": eps,
-            "threshold": threshold,
-            "pred_cols": pred_cols,
-            "label_col": label_col,
-            "positive": positive,
-            "header": header,
-            "stdin_format": stdin_format.value,
-            "dtype": dtype.value,
-        },
-        out=output_options(
-            fmt,
-            quiet,
-            rows,
-            worst,
-            per_class,
-            samples,
-            output,
-            fail_above,
-            baseline,
-            tolerance,
-            strict,
-            hist,
-            confidence,
-        ),
-        engine=engine_options(engine, scheduler, workers),
-    )
+
+def _exit(code: int) -> None:
     if code:
         raise typer.Exit(code)
 

@@ -9,33 +9,33 @@ from typing import Annotated
 import typer
 
 from cece.cli.app import command
-from cece.cli.engine_params import Engine, EngineOpt, SchedulerOpt, WorkersOpt, engine_options
+from cece.cli.choices import Base, DType, Engine, Format, Kind, Reduction, StdinFormat
+from cece.cli.engine_params import (
+    EngineOpt,
+    SchedulerOpt,
+    WorkersOpt,
+)
+from cece.cli.invoke import engine_options, output_options
 from cece.cli.params import (
     IN,
     LOSS,
-    Base,
     BaselineOpt,
     BaseOpt,
     ClassAxisOpt,
     ConfidenceOpt,
-    DType,
     DTypeOpt,
     ElementwiseOpt,
     FailAboveOpt,
-    Format,
     FormatOpt,
     HistOpt,
-    Kind,
     MeasureRescaleOpt,
     OutputOpt,
     PredColsOpt,
     QuietOpt,
-    Reduction,
     ReductionOpt,
     RowsOpt,
     SamplesOpt,
     SampleWeightOpt,
-    StdinFormat,
     StdinOpt,
     StrictOpt,
     TemperatureOpt,
@@ -43,7 +43,6 @@ from cece.cli.params import (
     WorstOpt,
     examples,
     help_text,
-    output_options,
 )
 
 DistArg = Annotated[

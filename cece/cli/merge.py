@@ -9,18 +9,18 @@ from typing import Annotated
 import typer
 
 from cece.cli.app import command
+from cece.cli.choices import Format
+from cece.cli.invoke import output_options
 from cece.cli.params import (
     BaselineOpt,
     ConfidenceOpt,
     FailAboveOpt,
-    Format,
     FormatOpt,
     OutputOpt,
     QuietOpt,
     ToleranceOpt,
     examples,
     help_text,
-    output_options,
 )
 
 

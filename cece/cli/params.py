@@ -4,59 +4,11 @@ Typer builds each command's options from its own signature, so the aliases here 
 keeps the commands' options alike (as huggingface_hub's ``cli/_cli_utils.py`` does).
 """
 
-from enum import Enum
 from typing import Annotated
 
 import typer
 
-
-class Kind(str, Enum):
-    auto = "auto"
-    logits = "logits"
-    probs = "probs"
-    log_probs = "log-probs"
-
-
-class BinaryKind(str, Enum):
-    auto = "auto"
-    logits = "logits"
-    probs = "probs"
-
-
-class LabelsAs(str, Enum):
-    as_index = "index"  # (members named index/name would shadow str methods)
-    as_name = "name"
-
-
-class Reduction(str, Enum):
-    mean = "mean"
-    sum = "sum"
-    none = "none"
-
-
-class Base(str, Enum):
-    e = "e"
-    two = "2"
-    ten = "10"
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-
-
-class StdinFormat(str, Enum):
-    csv = "csv"
-    tsv = "tsv"
-    npy = "npy"
-
-
-class DType(str, Enum):
-    auto = "auto"
-    bfloat16 = "bfloat16"
-
+from cece.cli.choices import Base, DType, Format, Kind, Reduction, StdinFormat
 
 IN = "Input"
 LOSS = "Loss"
@@ -365,36 +317,3 @@ def help_text(*paragraphs: str) -> str:
 def examples(*lines: str) -> str:
     """The epilog: runnable examples, one per line, never rewrapped (Click's ``\\b``)."""
     return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
-
-
-def output_options(
-    fmt: Format,
-    quiet: bool,
-    rows: str,
-    worst: int | None,
-    per_class: bool,
-    samples: bool,
-    output: str | None,
-    fail_above: float | None,
-    baseline: str | None,
-    tolerance: str | None,
-    strict: bool,
-    hist: bool = False,
-    confidence: float = 0.95,
-) -> dict:
-    """The output and CI options every loss command shares."""
-    return {
-        "fmt": fmt.value,
-        "quiet": quiet,
-        "rows": rows,
-        "worst": worst,
-        "per_class": per_class,
-        "samples": samples,
-        "output": output,
-        "fail_above": fail_above,
-        "baseline": baseline,
-        "tolerance": tolerance,
-        "strict": strict,
-        "hist": hist,
-        "confidence": confidence,
-    }

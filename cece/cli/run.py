@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from cece.checks import Diagnostics
-from cece.cli.app import RUN
+from cece.cli.state import RUN
 from cece.engine import pipeline as engine
 from cece.engine.task import Records, Task
 from cece.engine.uncertainty import check_confidence

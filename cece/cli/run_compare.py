@@ -11,8 +11,8 @@ from dataclasses import replace
 from typing import NoReturn
 
 from cece.checks import Diagnostics
-from cece.cli.app import RUN
 from cece.cli.run import binary_options, categorical_options, say_environment
+from cece.cli.state import RUN
 from cece.engine import compare as engine
 from cece.engine.binary import Binary
 from cece.engine.categorical import Categorical

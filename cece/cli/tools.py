@@ -10,29 +10,25 @@ from typing import Annotated
 import typer
 
 from cece.cli.app import command
+from cece.cli.choices import Base, DType, Kind, Reduction, StdinFormat
 from cece.cli.params import (
     IN,
     LOSS,
     OUT,
-    Base,
     BaseOpt,
     ClassAxisOpt,
     ClassesOpt,
-    DType,
     DTypeOpt,
     EpsOpt,
     FromOpt,
-    Kind,
     LabelColOpt,
     LabelsArg,
     OutputOpt,
     PredColsOpt,
     PredsArg,
-    Reduction,
     ReductionOpt,
     SampleWeightOpt,
     SmoothingOpt,
-    StdinFormat,
     StdinOpt,
     StrictOpt,
     examples,
