@@ -1,9 +1,8 @@
 """What each command does once its options are parsed: engine → renderer → exit code.
 
-Kept apart from :mod:`cece.cli` so that the CLI module stays free of numpy and rich (start-up
-time) and so that every command can be called from Python and tested without Typer. What
-only some runs use (shards, baselines, merges) is imported where it is used (start-up).
-"""
+Kept apart from :mod:`cece.cli` so that every command can be called from Python and tested
+without Typer. What only some runs use (shards, baselines, merges, tables) is imported where
+it is used (start-up)."""
 
 from __future__ import annotations
 
@@ -20,7 +19,7 @@ from cece.errors import CeceError, ExitCode, OptionError, stderr_prefix
 from cece.io import arrays, factors, readers
 from cece.io.window import whole_rows
 from cece.options import EngineOptions, LossOptions, OutputOptions
-from cece.report import documents, numbers, progress, records, tables
+from cece.report import documents, numbers, progress, records
 from cece.report.output import open_output
 
 
@@ -261,11 +260,9 @@ def _say_numpy_kernels(result: engine.Result) -> None:
     values = result.rows * int(result.input.get("class_count") or 1)
     if _native.AVAILABLE or values < SLOW_VALUES:
         return
-    print(
-        f"{stderr_prefix('note')} computed with numpy, slower than the compiled kernels: "
-        f"{_native.numpy_because()} (cece --version says what computes)",
-        file=sys.stderr,
-    )
+    why = f"{_native.numpy_because()} (cece --version says what computes)"
+    note = f"computed with numpy, slower than the compiled kernels: {why}"
+    print(f"{stderr_prefix('note')} {note}", file=sys.stderr)
 
 
 def _render(result: engine.Result, stream, out: OutputOptions) -> None:
@@ -278,6 +275,8 @@ def _render(result: engine.Result, stream, out: OutputOptions) -> None:
     elif out.fmt == "json":
         documents.write_json(result, stream)
     else:
+        from cece.report import tables
+
         tables.write(result, stream, worst=bool(out.worst))
 
 

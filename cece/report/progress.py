@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from cece.report.tables import console
-
 if TYPE_CHECKING:
     from rich.progress import Progress as Bar
     from rich.progress import TaskID
@@ -54,6 +52,8 @@ class Progress:
                 columns += [BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
             else:
                 columns += [TextColumn("{task.completed:,}"), TimeElapsedColumn()]
+            from cece.report.tables import console  # the tables: only when a bar is drawn
+
             self._bar = Bar(*columns, console=console(sys.stderr), transient=True)
             self._bar.start()
             self._task = self._bar.add_task("samples", total=total)
