@@ -147,8 +147,9 @@ WORDS = st.sampled_from(
     ["p.npy", "l.csv", "-", "", "x=y", "3", "-1", "0.5", "1e-3", "nan", "-inf", " 2", "1_0",
      "0x10", "abc", "auto", "logits", "probs", "log-probs", "mean", "sum", "none", "e", "2",
      "10", "json", "jsonl", "csv", "table", "tsv", "npy", "bfloat16", "index", "name", "local",
-     "dask", "--", "-h", "--help", "-qf", "--fro", "-x", "--version", "--debug"]
-)  # fmt: skip
+     "dask", "--", "-h", "--help", "-qf", "--fro", "-x", "--version", "--debug", "JSON",
+     "Logits", "-0", "1e400", "inf", "--no-header", "=", "a=b=c", "--from="]
+) | st.text(alphabet="-=.xe01 ", max_size=4)  # fmt: skip
 
 
 def _values(kind: str) -> st.SearchStrategy[str]:
@@ -178,7 +179,7 @@ def command_lines(draw) -> list[str]:
         option = draw(st.sampled_from(_options(name)) | st.sampled_from(other) | WORDS)
         entry = spec["options"].get(option)
         if entry is None or entry[1] is not None:  # a flag, a word or another's option
-            words.append([option])
+            words.append([option] if draw(st.integers(0, 3)) else [f"{option}={draw(WORDS)}"])
             continue
         value = draw(_values(spec["kinds"][entry[0]]))
         if draw(st.booleans()):
@@ -189,7 +190,7 @@ def command_lines(draw) -> list[str]:
 
 
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(args=command_lines())
 def test_whatever_the_direct_path_reads_typer_reads_alike(args, monkeypatch):
