@@ -34,6 +34,8 @@ from cece.losses import validate
 
 @dataclass(eq=False)
 class Predictions:
+    """PREDS as opened: what is known of them before the blocks are read, and the blocks."""
+
     name: str
     shape: tuple[int, ...] | None  # as stored, when known before reading
     n_classes: int

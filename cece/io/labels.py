@@ -35,6 +35,8 @@ SHIFTED = "labels one shorter than each sequence: shifted for a causal LM? --shi
 
 @dataclass(eq=False)
 class Labels:
+    """LABELS as opened: their form (class indices, class names or dense rows) and blocks."""
+
     name: str
     form: str  # "index" | "name" | "dense"
     source: Source
