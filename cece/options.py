@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
 
 from cece.errors import OptionError
+from cece.structs import struct
 
 BASES = {"e": (1.0, "nats"), "2": (math.log(2), "bits"), "10": (math.log(10), "hartleys")}
 SCALES = {unit: scale for scale, unit in BASES.values()}  # nats per unit, by the unit's name
 JSON_NAMES = {"from": "kind", "q_from": "q_kind"}  # JSON key → attribute, where they differ
 
 
-@dataclass(frozen=True, eq=False)
+@struct(frozen=True)
 class LossOptions:
     """Everything a loss run needs besides its input arguments."""
 
@@ -90,7 +90,7 @@ def _plain(value: object) -> object:
     return list(value) if isinstance(value, tuple) else value
 
 
-@dataclass(frozen=True, eq=False)
+@struct(frozen=True)
 class Keep:
     """What the engine keeps of each sample: the first rows, the worst K, every record, the
     losses (8 bytes a sample, for the median and --hist), the per-class counts."""
@@ -103,7 +103,7 @@ class Keep:
     hist: bool = False
 
 
-@dataclass(frozen=True, eq=False)
+@struct(frozen=True)
 class OutputOptions:
     """How results are shown and checked: format, rows, output file, CI gates."""
 
@@ -176,7 +176,7 @@ def _rows(text: str) -> int:
     return rows
 
 
-@dataclass(frozen=True, eq=False)
+@struct(frozen=True)
 class EngineOptions:
     """Where a run computes: ``local`` (threads of this process) or ``dask`` (a cluster)."""
 

@@ -3,7 +3,7 @@ across modules, rich only in report/, Typer only in cli/, modules of a readable 
 
 Layers, lowest first (a module may import its own layer and the ones below it):
 
-    0  cece (version), cece.errors, cece.options, cece.parallel
+    0  cece (version), cece.errors, cece.options, cece.parallel, cece.structs
     1  cece._native              the one switch between compiled and numpy kernels
     2  cece.losses, cece.io      the library; reading inputs
     3  cece.checks               kind detection, validation, diagnostics
@@ -30,6 +30,7 @@ LAYERS = {
     "cece.errors": 0,
     "cece.options": 0,
     "cece.parallel": 0,
+    "cece.structs": 0,
     "cece._native": 1,
     "cece.losses": 2,
     "cece.io": 2,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
@@ -37,6 +37,7 @@ from cece.losses.validate import (
     sample_weights,
     weights_vector,
 )
+from cece.structs import struct
 
 __all__ = [
     "ALL_IGNORED",
@@ -103,7 +104,7 @@ def sums_warnings(count: int, ignored: int, weight_sum: float, mean: float, redu
 # -- diagnostics ------------------------------------------------------------------------------------
 
 
-@dataclass(eq=False)
+@struct
 class Diagnostics:
     """Collects warnings (stderr and the JSON ``warnings``) and notes (stderr only).
 

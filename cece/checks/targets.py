@@ -8,15 +8,16 @@ names and the CLI's hints (re-exported by :mod:`cece.checks`).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
 from cece.errors import EMPTY_LABEL_HINT, InputError
 from cece.losses import validate
+from cece.structs import struct
 
 
-@dataclass(eq=False)
+@struct
 class RowSums:
     """How many rows of probabilities do not sum to 1 (within ``tol``), and the first.
 

@@ -1,12 +1,12 @@
 """What the root options say about this run (``-v``), set by ``main()`` on every call and
 read by the commands; free of Typer, as the direct path (:mod:`cece.cli.direct`) needs."""
 
-from dataclasses import dataclass
+from cece.structs import struct
 
 COMPLETE_VAR = "_CECE_COMPLETE"  # the shell-completion protocol's variable (Typer's default)
 
 
-@dataclass(eq=False)
+@struct
 class RunSettings:
     """What the root options say about this run, set by ``main()`` on every call."""
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 
 import numpy as np
 
@@ -33,12 +33,13 @@ from cece.errors import CeceError, InputError, OptionError
 from cece.io import blocks
 from cece.losses.terms import Terms
 from cece.parallel import settle, shared_pool
+from cece.structs import struct
 
 SIDES = ("baseline", "candidate")
 BOOTSTRAP_CHUNK = 1 << 22  # resampled indices drawn at a time (32 MB)
 
 
-@dataclass(eq=False)
+@struct
 class Paired:
     """The paired aggregates: Δ's ratio moments and the per-sample counts (mergeable)."""
 
@@ -60,7 +61,7 @@ class Paired:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
-@dataclass(eq=False)
+@struct
 class Comparison:
     """What ``cece compare`` computed: both runs, the paired aggregates, the bootstrap."""
 

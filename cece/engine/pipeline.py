@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -25,13 +25,14 @@ from cece.errors import CeceError, InputError
 from cece.io import bfloat16, blocks
 from cece.losses.terms import Terms
 from cece.parallel import settle, shared_pool, worker_threads
+from cece.structs import struct
 
 
 class KindChanged(Exception):
     """Auto-detection revised its verdict before anything was streamed: start a new pass."""
 
 
-@dataclass(eq=False)
+@struct
 class _Done:
     """What the run keeps of a computed block."""
 

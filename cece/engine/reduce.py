@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, field, fields
 from typing import Any
 
 import numpy as np
@@ -20,9 +20,10 @@ import numpy as np
 from cece import _native as kernels
 from cece.engine.uncertainty import RatioMoments
 from cece.losses.terms import Terms, reduce, weighted_mean
+from cece.structs import struct
 
 
-@dataclass(eq=False)
+@struct
 class Summary:
     """Everything the aggregate table reports, as sums that merge exactly."""
 

@@ -4,13 +4,14 @@ sharded run's)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from cece.engine.reduce import Summary, reduced
 from cece.options import BASES
+from cece.structs import struct
 
 
-@dataclass(eq=False)
+@struct
 class Result:
     """What a run computed, ready to render."""
 

@@ -12,7 +12,7 @@ mean is ``Σ tokens·loss / Σ tokens``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
@@ -26,9 +26,10 @@ from cece.io.layout import Inference
 from cece.losses import sequences
 from cece.losses.terms import Terms
 from cece.options import LossOptions
+from cece.structs import struct
 
 
-@dataclass(eq=False)
+@struct
 class Setup:
     """Where the sequences are and what the text counts are, settled when the inputs open."""
 
@@ -151,7 +152,7 @@ def _check_normalisable(opts: LossOptions, labels_form: str) -> None:
         )
 
 
-@dataclass(eq=False)
+@struct
 class _Runs:
     """One block's runs of one sequence: first row, key, tokens, Σ s·ℓ, Σ weight, Σ ℓ."""
 

@@ -17,7 +17,7 @@ import contextlib
 import dataclasses
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -30,13 +30,14 @@ from cece.errors import CeceError, InputError
 from cece.io import window
 from cece.io.shards import Shard
 from cece.options import Keep, LossOptions
+from cece.structs import struct
 
 # the per-row options whose files pair with the shards (Shard.extra)
 PER_ROW = ("sample_weight", "mask", "sequence_ids", "bytes", "words", "rescale")
 FIRST_AXES = ("sequence", "axis0")  # N-D records: the field of the first sample axis
 
 
-@dataclass(eq=False)
+@struct
 class Part:
     """The mergeable record of one shard's run (``error``: why it has none)."""
 

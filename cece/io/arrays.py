@@ -12,7 +12,7 @@ import mmap
 import sys
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -20,9 +20,10 @@ import numpy as np
 
 from cece.errors import CeceError, InputError
 from cece.io.lazy import LazyArray, RowBlocks
+from cece.structs import struct
 
 
-@dataclass(eq=False)
+@struct
 class ArrayInput:
     """An N-dimensional array from .npy/.npz/a literal (numeric, or str for class names)."""
 

@@ -8,7 +8,7 @@ not grow with the input.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import cast
 
 import numpy as np
@@ -20,6 +20,7 @@ from cece.io.arrow import ArrowTable
 from cece.io.jsonl import JsonlTable
 from cece.io.lazy import RowBlocks
 from cece.io.text import TextTable
+from cece.structs import struct
 
 ROWS = 1 << 18  # samples per block at most (fewer, larger blocks: less Python per sample)
 
@@ -27,7 +28,7 @@ ROWS = 1 << 18  # samples per block at most (fewer, larger blocks: less Python p
 BLOCK_BYTES = 16 << 20  # and about this many bytes of predictions
 
 
-@dataclass(eq=False)
+@struct
 class Source:
     """One opened input and what is taken from it: part name → columns (None: the array)."""
 

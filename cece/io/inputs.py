@@ -8,7 +8,7 @@ the class axis is moved last and the other axes flattened into samples in C orde
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 import numpy as np
 
@@ -30,9 +30,10 @@ from cece.io.lazy import WINDOW
 from cece.io.records import label_candidates, label_field, pred_columns
 from cece.io.text import TextTable
 from cece.losses import validate
+from cece.structs import struct
 
 
-@dataclass(eq=False)
+@struct
 class Predictions:
     """PREDS as opened: what is known of them before the blocks are read, and the blocks."""
 

@@ -6,7 +6,7 @@ PREDS; a label column of the PREDS table (``--label-col``) is found or suggested
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
@@ -29,11 +29,12 @@ from cece.io.layout import Inference
 from cece.io.records import label_field
 from cece.io.targetcols import by_name, not_dense_targets
 from cece.io.text import TextTable
+from cece.structs import struct
 
 SHIFTED = "labels one shorter than each sequence: shifted for a causal LM? --shift scores them"
 
 
-@dataclass(eq=False)
+@struct
 class Labels:
     """LABELS as opened: their form (class indices, class names or dense rows) and blocks."""
 

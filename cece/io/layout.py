@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+
+from cece.structs import struct
 
 _INT = re.compile(r"[+-]?\d+")
 _INTEGRAL_FLOAT = re.compile(r"\d+\.0")  # how pandas writes a float column label: 1.0
@@ -85,7 +86,7 @@ _ROLE_PARTS = (  # a name made of a role word and a qualifier: val_loss, conf_sc
 HEADER_HINT = "--header reads the first rows of text inputs as headers, --no-header as data"
 
 
-@dataclass(eq=False)
+@struct
 class Inference:
     """One thing cece decided about an input's layout, and why."""
 

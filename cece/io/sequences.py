@@ -11,7 +11,7 @@ JSON list), in the order of the sequences.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
@@ -23,11 +23,12 @@ from cece.io.evidence import source_rows
 from cece.io.inputs import Predictions
 from cece.io.layout import Inference
 from cece.losses import sequences
+from cece.structs import struct
 
 PART = "sequence_ids"  # the blocks' part that holds the ids (a file, or a PREDS column)
 
 
-@dataclass(eq=False)
+@struct
 class Counts:
     """``--bytes`` / ``--words`` as given: the total, and the counts a sequence (or None)."""
 

@@ -22,7 +22,7 @@ position, labels already shifted), named as ``--sample-weight COL`` names one
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
@@ -38,11 +38,12 @@ from cece.io.labels import Labels
 from cece.io.layout import Inference
 from cece.losses import sequences
 from cece.options import LossOptions
+from cece.structs import struct
 
 IGNORE = -100  # PyTorch's default ignore_index, with which HF pads labels
 
 
-@dataclass(eq=False)
+@struct
 class SequenceLabels:
     """The labels as scored: one per flattened position, the ignore value where not scored."""
 
@@ -66,7 +67,7 @@ def mask_column(opts: LossOptions) -> str | None:
     return opts.mask
 
 
-@dataclass(eq=False)
+@struct
 class MaskColumn:
     """``--mask COL`` applied block by block: labels where the mask is 0 become the ignore
     value (as a data collator's ``labels[mask == 0] = -100``); the 0s are counted (blocks may

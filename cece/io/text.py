@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,6 +37,7 @@ from cece.io.layout import Inference, numeric_header
 from cece.io.lineblocks import line_blocks
 from cece.io.reuse import Buffers
 from cece.parallel import in_order, worker_threads
+from cece.structs import struct
 
 SMALL = 1 << 20  # inputs below this size are parsed without pandas
 
@@ -54,7 +54,7 @@ PEEK = 1 << 16
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
 
 
-@dataclass(eq=False)
+@struct
 class ParsedBlock:
     """Rows ``start_row ..`` of a table: float columns stacked, text columns as str arrays."""
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from cece.errors import OptionError
 from cece.losses.validate import REDUCTIONS, check_choice
+from cece.structs import struct
 
 KINDS = ("logits", "probs", "log-probs")
 
@@ -71,7 +71,7 @@ def count_clip_moves(
     return below, len(v) - below
 
 
-@dataclass(eq=False)
+@struct
 class Terms:
     """Per-sample results for one block; the engine reduces and renders them.
 

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from cece.report.numbers import fixed, short
+from cece.structs import struct
 
 MARKERS = "●○◆×+"
 BAR = "█"
 PARTIAL = " ▏▎▍▌▋▊▉"  # eighths of a bar
 
 
-@dataclass(eq=False)
+@struct
 class Series:
     label: str
     x: np.ndarray

@@ -13,15 +13,16 @@ the uniform guess p = 1/C costs log C: the level a model must beat to have learn
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
 from cece.errors import OptionError
 from cece.options import BASES, SCALES
+from cece.structs import struct
 
 
-@dataclass(eq=False)
+@struct
 class Curve:
     target: float
     p: np.ndarray
@@ -29,7 +30,7 @@ class Curve:
     minimum: tuple[float, float]  # (p, loss) at the minimum
 
 
-@dataclass(eq=False)
+@struct
 class Figure:
     """What a curve plot shows, the same for the terminal, an image and JSON/CSV."""
 

@@ -13,25 +13,26 @@ to the library's losses (:mod:`cece.losses`), which compute the same thing the s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
 from cece.losses.terms import weighted_mean
 from cece.options import BASES
 from cece.report.numbers import MINUS, given, num
+from cece.structs import struct
 
 SHOWN = 8  # vectors longer than this are shown by their ends
 
 
-@dataclass(eq=False)
+@struct
 class Step:
     name: str
     formula: str
     value: object = None  # float, list of floats, or None
 
 
-@dataclass(eq=False)
+@struct
 class Explanation:
     """The steps of one sample's loss, then the loss itself (in nats and in the unit)."""
 

@@ -10,15 +10,16 @@ list), the first candidate is named and the others listed in a note.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from cece.errors import CeceError
 from cece.io.arrow import ArrowTable
 from cece.io.jsonl import Field, JsonlTable
 from cece.io.records import label_candidates, label_field
+from cece.structs import struct
 
 
-@dataclass(eq=False)
+@struct
 class RecordLayout:
     """The fields a loss command would read, as options, and what they are."""
 

@@ -4,13 +4,14 @@ makes of it: its kind, why, and the command to run on it."""
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from cece.checks import ROUNDED_SUM_TOL, ROW_SUM_TOL
+from cece.structs import struct
 from cece.tools.inspect_stats import Values
 
 
-@dataclass(eq=False)
+@struct
 class Report:
     name: str
     format: str

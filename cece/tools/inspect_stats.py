@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
 from cece.checks import ROW_SUM_TOL, KindDetector
+from cece.structs import struct
 
 DISTINCT_CAP = 1000  # distinct label values tracked, at most
 
 
-@dataclass(eq=False)
+@struct
 class Values:
     """Streaming statistics of a numeric block sequence (N × C)."""
 
