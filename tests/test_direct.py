@@ -28,6 +28,11 @@ def test_the_table_is_what_the_signatures_say():
     the table (regenerate with `python -m cece.cli.snapshot`)."""
     written = (ROOT / "cece" / "cli" / "direct_spec.py").read_text(encoding="utf-8")
     assert written == snapshot.source()
+    for table in COMMANDS.values():  # and it holds the commands' parameters
+        assert len(table["options"]) > 20 and len(table["params"]) > 20
+        assert set(table["params"]) == {a[0] for a in table["arguments"]} | {
+            param for param, _ in table["options"].values()
+        }
 
 
 def test_the_table_check_can_fail(monkeypatch):
@@ -50,8 +55,8 @@ def _record(values: dict) -> int:
 
 def typers_values(args: list[str], monkeypatch) -> dict | None:
     """The values Typer hands the command's body, or None where Typer refuses the line."""
-    monkeypatch.setattr(invoke, "categorical", _record)
-    monkeypatch.setattr(invoke, "binary", _record)
+    for name in COMMANDS:
+        monkeypatch.setattr(invoke, name, _record)
     try:
         entry.by_typer(list(args))
     except Recorded as got:
@@ -89,6 +94,9 @@ PLAIN = [
     ["categorical", "p.npy", "y.npy", "--rows", "-5", "--confidence", "0.99", "--top-k", "3"],
     ["categorical", "p.npy", "y.npy", "--temperature", "nan", "--ignore-index", "-100"],
     ["binary", "p.npy", "--pred-cols", "--from", "--label-col", "y"],  # Click takes the next word
+    ["entropy", "p.csv", "-b", "2", "-r", "none", "-q"],
+    ["kl", "p.npy", "q.npy", "--from", "logits", "--q-from=probs", "--q-dtype", "bfloat16"],
+    ["kl", "p.csv", "q.csv", "--elementwise", "--temperature", "2", "-f", "jsonl"],
 ]
 
 
@@ -124,7 +132,9 @@ LEFT_TO_TYPER = [
     ["binary", "p", "--per-sequence"],  # categorical's option
     ["binary", "p", "-1"],  # a negative number as an argument: Click's error
     ["compare", "a", "b"],
-    ["entropy", "p"],
+    ["entropy", "p", "q"],  # one argument too many
+    ["kl", "p"],  # Q missing
+    ["entropy", "p", "--q-from", "logits"],  # kl's option
     ["--debug", "binary", "p"],  # root options before the command (main() strips --debug)
 ]
 
@@ -171,7 +181,7 @@ def _values(kind: str) -> st.SearchStrategy[str]:
 def command_lines(draw) -> list[str]:
     name = draw(st.sampled_from(sorted(COMMANDS)))
     spec = COMMANDS[name]
-    other = _options("categorical" if name == "binary" else "binary")
+    other = [o for n in sorted(COMMANDS) if n != name for o in _options(n)]
     words = [[draw(st.sampled_from(["p.npy", "-", "0.7", "x=y", ""]))]]
     if draw(st.booleans()):
         words.append([draw(st.sampled_from(["l.csv", "1", "[0,1]"]))])
@@ -181,7 +191,7 @@ def command_lines(draw) -> list[str]:
         if entry is None or entry[1] is not None:  # a flag, a word or another's option
             words.append([option] if draw(st.integers(0, 3)) else [f"{option}={draw(WORDS)}"])
             continue
-        value = draw(_values(spec["kinds"][entry[0]]))
+        value = draw(_values(spec["params"][entry[0]][0]))
         if draw(st.booleans()):
             words.append([f"{option}={value}"])
         else:
@@ -215,6 +225,8 @@ def test_a_direct_run_prints_what_typers_run_prints(monkeypatch, tmp_path):
         ["categorical", tmp_path / "p.npy", tmp_path / "y.npy", "-f", "json", "--top-k", "2"],
         ["binary", tmp_path / "b.npy", tmp_path / "t.npy", "--from=logits", "--pos-weight", "3"],
         ["categorical", tmp_path / "p.npy", tmp_path / "y.npy", "--fail-above", "0.1", "-q"],
+        ["entropy", tmp_path / "p.npy", "--from", "logits", "-r", "none", "-f", "csv"],
+        ["kl", tmp_path / "p.npy", tmp_path / "p.npy", "--from=logits", "-f", "json"],
     ]
     for args in runs:
         assert direct.parse([str(a) for a in args]) is not None

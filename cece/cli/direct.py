@@ -1,5 +1,5 @@
-"""The direct path: a plain ``cece categorical`` or ``cece binary`` command line, run without
-importing Typer (start-up).
+"""The direct path: a plain ``cece categorical``, ``binary``, ``entropy`` or ``kl`` command
+line, run without importing Typer (start-up).
 
 Importing Typer and building the command from its signature cost a loss run ~40 ms, a third of
 a 10⁷-value binary run. Most command lines are plain: the command first, then arguments and
@@ -63,8 +63,8 @@ def parse(args: list[str]) -> tuple[str, dict[str, Any]] | None:
         return None
     given.update(zip((s[0] for s in slots), positional))
     values: dict[str, Any] = {}
-    for param, kind in spec["kinds"].items():
-        raw = given.get(param, spec["defaults"][param])
+    for param, (kind, default) in spec["params"].items():
+        raw = given.get(param, default)
         try:
             values[param] = None if raw is None else by_name(kind)(raw)
         except Invalid:  # Click's message for it

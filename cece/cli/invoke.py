@@ -1,5 +1,6 @@
-"""What ``cece categorical`` and ``cece binary`` do once their options are parsed, free of
-Typer: the options grouped as :mod:`cece.cli.run` takes them, and the run's exit code.
+"""What ``cece categorical``, ``binary``, ``entropy`` and ``kl`` do once their options are
+parsed, free of Typer: the options grouped as :mod:`cece.cli.run` takes them, and the run's
+exit code.
 
 Two parsers hand values here, and only these two: Typer (the commands of :mod:`cece.cli.loss`,
 whose signatures declare the options) and the direct path (:mod:`cece.cli.direct`, which
@@ -92,13 +93,52 @@ def binary(values: dict[str, Any]) -> int:
     )
 
 
+def entropy(values: dict[str, Any]) -> int:
+    """``cece entropy``: its exit code."""
+    return _measure("entropy", values)
+
+
+def kl(values: dict[str, Any]) -> int:
+    """``cece kl``: its exit code."""
+    return _measure("kl", values)
+
+
+def _measure(command: str, v: dict[str, Any]) -> int:
+    from cece.cli import run
+
+    q_kind, q_dtype = v.get("q_kind"), v.get("q_dtype")
+    return run.run_measure(
+        command,
+        v["p"],
+        v.get("q"),
+        out=_output(v),
+        loss={
+            "kind": v["kind"].value,
+            "q_kind": q_kind.value if q_kind else None,
+            "reduction": v["reduction"].value,
+            "base": v["base"].value,
+            "renormalize": v["renormalize"],
+            "pred_cols": v["pred_cols"],
+            "class_axis": v["class_axis"],
+            "stdin_format": v["stdin_format"].value,
+            "dtype": v["dtype"].value,
+            "sample_weight": v["sample_weight"],
+            "elementwise": v["elementwise"],
+            "q_dtype": q_dtype.value if q_dtype else "auto",
+            "rescale": v["rescale"],
+            "temperature": v["temperature"],
+        },
+        engine=engine_options(v["engine"], v["scheduler"], v["workers"]),
+    )
+
+
 def _output(v: dict[str, Any]) -> dict:
     return output_options(
         v["fmt"],
         v["quiet"],
         v["rows"],
         v["worst"],
-        v["per_class"],
+        v.get("per_class", False),  # (entropy and kl have no --per-class)
         v["samples"],
         v["output"],
         v["fail_above"],

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cece.cli import invoke
 from cece.cli.app import command
 from cece.cli.choices import Base, DType, Engine, Format, Kind, Reduction, StdinFormat
 from cece.cli.engine_params import (
@@ -15,7 +16,6 @@ from cece.cli.engine_params import (
     SchedulerOpt,
     WorkersOpt,
 )
-from cece.cli.invoke import engine_options, output_options
 from cece.cli.params import (
     IN,
     LOSS,
@@ -71,56 +71,6 @@ MeasureFromOpt = Annotated[
 ]
 
 
-def _measure(
-    command: str,
-    p: str,
-    q: str | None,
-    kind: Kind,
-    reduction: Reduction,
-    base: Base,
-    renormalize: bool,
-    pred_cols,
-    class_axis: int,
-    stdin_format: StdinFormat,
-    out: dict,
-    q_kind: Kind | None = None,
-    dtype: DType = DType.auto,
-    sample_weight: str | None = None,
-    elementwise: bool = False,
-    q_dtype: DType = DType.auto,
-    rescale: str | None = None,
-    temperature: float | None = None,
-    engine: dict | None = None,
-) -> None:
-    from cece.cli import run as commands
-
-    code = commands.run_measure(
-        command,
-        p,
-        q,
-        out=out,
-        loss={
-            "kind": kind.value,
-            "q_kind": q_kind.value if q_kind else None,
-            "reduction": reduction.value,
-            "base": base.value,
-            "renormalize": renormalize,
-            "pred_cols": pred_cols,
-            "class_axis": class_axis,
-            "stdin_format": stdin_format.value,
-            "dtype": dtype.value,
-            "sample_weight": sample_weight,
-            "elementwise": elementwise,
-            "q_dtype": q_dtype.value,
-            "rescale": rescale,
-            "temperature": temperature,
-        },
-        engine=engine,
-    )
-    if code:
-        raise typer.Exit(code)
-
-
 @command(
     short_help="Shannon entropy H(P) of each row.",
     help=help_text(
@@ -163,39 +113,7 @@ def entropy(
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
 ) -> None:
-    _measure(
-        "entropy",
-        p,
-        None,
-        kind,
-        reduction,
-        base,
-        renormalize,
-        pred_cols,
-        class_axis,
-        stdin_format,
-        output_options(
-            fmt,
-            quiet,
-            rows,
-            worst,
-            False,
-            samples,
-            output,
-            fail_above,
-            baseline,
-            tolerance,
-            strict,
-            hist,
-            confidence,
-        ),
-        dtype=dtype,
-        sample_weight=sample_weight,
-        elementwise=elementwise,
-        rescale=rescale,
-        temperature=temperature,
-        engine=engine_options(engine, scheduler, workers),
-    )
+    _exit(invoke.entropy(locals()))  # the parameters, by name (cece.cli.invoke)
 
 
 @command(
@@ -270,38 +188,9 @@ def kl(
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
 ) -> None:
-    _measure(
-        "kl",
-        p,
-        q,
-        kind,
-        reduction,
-        base,
-        renormalize,
-        pred_cols,
-        class_axis,
-        stdin_format,
-        output_options(
-            fmt,
-            quiet,
-            rows,
-            worst,
-            False,
-            samples,
-            output,
-            fail_above,
-            baseline,
-            tolerance,
-            strict,
-            hist,
-            confidence,
-        ),
-        q_kind,
-        dtype,
-        sample_weight,
-        elementwise,
-        q_dtype,
-        rescale,
-        temperature,
-        engine_options(engine, scheduler, workers),
-    )
+    _exit(invoke.kl(locals()))  # the parameters, by name (cece.cli.invoke)
+
+
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(code)

@@ -4,8 +4,8 @@ table and the commands' signatures disagree).
 
 For each command of :data:`cece.cli.direct_spec.COMMANDS`: its arguments (name, metavar,
 required), each option string → (parameter, the value a flag sets or None for an option that
-takes a value), each parameter's kind (:func:`cece.cli.convert.kind_name`) and its default from
-the signature. A parameter of another sort (several values, a callback, an environment
+takes a value), each parameter → (its kind, :func:`cece.cli.convert.kind_name`; its default
+from the signature). A parameter of another sort (several values, a callback, an environment
 variable, a flag whose value is not True/False, a kind cece does not convert) would make the
 command's table impossible: this refuses to write it, and the command stays Typer's alone.
 """
@@ -24,7 +24,7 @@ import typer
 from cece.cli.app import build, commands
 from cece.cli.convert import kind_name
 
-DIRECT = ("categorical", "binary")  # the commands with a direct path (cece.cli.invoke)
+DIRECT = ("categorical", "binary", "entropy", "kl")  # with a direct path (cece.cli.invoke)
 HEAD = '''"""The direct path's table of the commands' parameters (:mod:`cece.cli.direct`).
 
 Generated from the Typer commands by ``python -m cece.cli.snapshot``; do not edit.
@@ -46,7 +46,7 @@ def table(name: str) -> dict[str, Any]:
         command = group.get_command(ctx, name)
         assert command is not None
         params = command.get_params(ctx)
-    arguments, options, kinds, defaults = [], {}, {}, {}
+    arguments, options, kinds = [], {}, {}
     for param in params:
         if param.name == "help":  # -h/--help: Typer's help; the direct path leaves it to Typer
             continue
@@ -56,11 +56,10 @@ def table(name: str) -> dict[str, Any]:
         assert plain and kind is not None, (name, param.name, "not a plain value")
         assert param.callback is None and not param.envvar, (name, param.name, "callback")
         assert param.expose_value, (name, param.name)
-        kinds[param.name] = kind
         default = signature.parameters[param.name].default
         if default is inspect.Parameter.empty:  # a required argument
             default = None
-        defaults[param.name] = default.value if isinstance(default, enum.Enum) else default
+        kinds[param.name] = (kind, default.value if isinstance(default, enum.Enum) else default)
         if param.param_type_name == "argument":
             arguments.append((param.name, param.metavar or param.name.upper(), param.required))
             continue
@@ -73,7 +72,7 @@ def table(name: str) -> dict[str, Any]:
         for opt in param.secondary_opts:
             assert flag, (name, param.name)
             options[opt] = (param.name, False)
-    return {"arguments": arguments, "options": options, "kinds": kinds, "defaults": defaults}
+    return {"arguments": arguments, "options": options, "params": kinds}
 
 
 def source() -> str:
