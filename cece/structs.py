@@ -2,7 +2,7 @@
 
 ``@dataclass`` writes each class's ``__init__``, ``__repr__`` and (frozen) ``__setattr__`` as
 source text and compiles it when the module is imported: for the ~30 classes a loss run
-imports, ~55 M instructions, a sixth of cece's start-up beyond numpy (callgrind). ``@struct``
+imports, ~55 M instructions, a third of cece's start-up beyond numpy (callgrind). ``@struct``
 makes the same class with ``dataclasses.dataclass(init=False, repr=False, eq=False)`` (fields,
 defaults, ``dataclasses.fields``/``replace``/``asdict`` as before) and gives it methods shared
 by every struct, which read the fields' table instead of being compiled per class:
@@ -13,7 +13,8 @@ by every struct, which read the fields' table instead of being compiled per clas
 * ``__repr__``: ``Name(field=value, ...)``, as a dataclass's;
 * ``frozen=True``: assigning or deleting a field raises ``dataclasses.FrozenInstanceError``.
 
-Classes compared by value (``eq``, ``hash``) stay ``@dataclass``. Type checkers read ``@struct``
+A class compared by value (``eq``, ``hash``: ``RatioMoments``, the shard descriptions of
+``cece/io/shards.py`` and ``cece/distributed.py``) stays ``@dataclass``. Type checkers read ``@struct``
 as a dataclass (PEP 681, ``dataclass_transform``).
 """
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,6 +22,7 @@ import numpy as np
 from cece.errors import InputError, OptionError, describe
 from cece.io.compression import ByteStream
 from cece.io.text import ParsedBlock
+from cece.structs import struct
 
 LABEL_FIELDS = (
     "label",
@@ -40,7 +40,7 @@ CECE_RECORDS = ("index", "loss")  # the first fields of cece's own -f jsonl reco
 BLOCK = 8 << 20  # bytes of text per block
 
 
-@dataclass(frozen=True)
+@struct(frozen=True)
 class Field:
     """A field of the first record: its path, its kind and, for a list, its length."""
 

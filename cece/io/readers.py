@@ -18,7 +18,6 @@ import os
 import stat
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from cece.errors import CeceError, InputError
@@ -40,11 +39,12 @@ from cece.io.formats import FORMATS, KEYED, MAGIC, SUFFIX
 from cece.io.jsonl import JsonlTable, looks_like_jsonl, one_object
 from cece.io.lazy import WINDOW
 from cece.io.text import TextTable
+from cece.structs import struct
 
 STDIN_FORMATS = ("csv", "tsv", "npy")
 
 
-@dataclass(frozen=True)
+@struct(frozen=True)
 class Spec:
     """What an argument refers to, before anything is read."""
 
