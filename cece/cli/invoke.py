@@ -2,8 +2,8 @@
 parsed, free of Typer: the options grouped as :mod:`cece.cli.run` takes them, and the run's
 exit code.
 
-Two parsers hand values here, and only these two: Typer (the commands of :mod:`cece.cli.loss`,
-whose signatures declare the options) and the direct path (:mod:`cece.cli.direct`, which
+Two parsers hand values here, and only these two: Typer (the commands of :mod:`cece.cli.loss`
+and :mod:`cece.cli.measures`, whose signatures declare the options) and the direct path (:mod:`cece.cli.direct`, which
 parses the plain command lines by a table drawn from those signatures, without importing
 Typer). Each gives ``values``, the parameter names of the command's signature → their
 converted values. The option groups every command shares (``output_options``,
