@@ -45,6 +45,7 @@ HELP_EXTRA = {
     "struct",
     "_struct",
     "__future__",
+    "gc",  # built in: the collector paused during start-up (cece.cli.state)
 }
 
 

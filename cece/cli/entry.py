@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     if not debug:  # numpy's RuntimeWarnings are not for users: cece reports what they mean
         warnings.filterwarnings("ignore", category=RuntimeWarning)
     if argv is None:
+        state.pause_collector()  # until the command starts its work (start-up)
         if not any(a in ("-h", "--help", "--version") for a in args[:cut]):
             _keep_freed_memory()  # a run that computes (ctypes: not for help)
         _one_blas_thread()
@@ -137,6 +138,7 @@ def by_typer(args: list[str]) -> int:
         return group.main(args=args, prog_name="cece", complete_var=COMPLETE_VAR)
     try:
         with group.make_context("cece", args) as ctx:
+            state.resume_collector()
             code = group.invoke(ctx)
     except typer.Exit as exc:  # --help, --version, a failed check
         code = exc.exit_code

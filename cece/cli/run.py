@@ -11,7 +11,7 @@ import sys
 import numpy as np
 
 from cece.checks import Diagnostics
-from cece.cli.state import RUN
+from cece.cli.state import RUN, resume_collector
 from cece.engine import pipeline as engine
 from cece.engine.task import Records, Task
 from cece.engine.uncertainty import check_confidence
@@ -166,6 +166,7 @@ def run(
     keep = out.keep(opts.reduction)
     diag = Diagnostics(strict=out.strict, quiet_notes=RUN.notes_hidden(out.quiet))
     task = task_class(opts, diag, keep)
+    resume_collector()  # start-up is over: what the run creates from here is collected
     with open_output(out.output, [*inputs, opts.words]) as stream:
         writer = None
         if out.quiet and opts.reduction == "none":

@@ -45,9 +45,7 @@ class _Done:
     sequences: Any = None  # the block's runs of one sequence (--per-sequence)
 
 
-def threads() -> int:
-    """Worker threads for blocks (numpy and the compiled kernels release the GIL)."""
-    return worker_threads()
+threads = worker_threads  # threads for blocks (numpy and the kernels release the GIL)
 
 
 def run(
@@ -203,18 +201,23 @@ class Pass:
     def detect(
         self, detector: KindDetector | None, spy: KindDetector | None, p: np.ndarray, start: int
     ) -> None:
-        """Auto-detection, block by block, in order (in the main thread); bfloat16 bits are
-        decoded only while there is something left to learn."""
-        if detector is None:
-            if spy is not None and not spy.settled:
-                spy.update(bfloat16.values(p), start)
-            return
-        if not detector.settled:
+        """Auto-detection, block by block, in order (in the main thread), while something is
+        left to learn. The first 2^16 values mostly settle it (logits leave [0, 1]): the workers
+        alone read the rest. Else the whole block is seen, leaving the state one look leaves."""
+        watch = spy if detector is None else detector
+        if watch is not None and not watch.settled:
             values = bfloat16.values(p)
-            self.task.check_values(None, values, start)
-            detector.update(values, start)
-            if detector.ambiguous:  # refused before a record is streamed
-                self.task.undecided(detector)
+            head = max(1, (1 << 16) // max(1, math.prod(values.shape[1:])))
+            for part in (values[:head], values) if len(values) > head else (values,):
+                if detector is not None:
+                    self.task.check_values(None, part, start)
+                watch.update(part, start)
+                if watch.settled:
+                    break
+        if detector is None:
+            return
+        if detector.ambiguous:  # refused before a record is streamed
+            self.task.undecided(detector)
         if self.kind is None:
             self.kind = detector.kind
             if self.announce:
