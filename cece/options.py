@@ -93,7 +93,8 @@ def _plain(value: object) -> object:
 @struct(frozen=True)
 class Keep:
     """What the engine keeps of each sample: the first rows, the worst K, every record, the
-    losses (8 bytes a sample, for the median and --hist), the per-class counts."""
+    losses (8 bytes a sample, for the median and --hist), the per-class counts; ``records``:
+    whether any per-sample record is written at all (else the kernels store no arg-max)."""
 
     head: int = 20
     worst: int = 0
@@ -101,6 +102,7 @@ class Keep:
     losses: bool = True
     per_class: bool = False
     hist: bool = False
+    records: bool = True
 
 
 @struct(frozen=True)
@@ -161,6 +163,7 @@ class OutputOptions:
             losses=losses,
             per_class=self.per_class,
             hist=self.hist,
+            records=bool(head or self.worst or every or streaming or self.json_samples(reduction)),
         )
 
 

@@ -228,9 +228,9 @@ def test_the_engine_hands_the_kernel_the_bits(c, tmp_path, monkeypatch, kernel_p
     seen = []
     real = kernels.softmax_index
 
-    def spy(x, y, temperature=1.0, extrema=None):
+    def spy(x, y, temperature=1.0, extrema=None, **how):
         seen.append((x.dtype, temperature))
-        return real(x, y, temperature, extrema)
+        return real(x, y, temperature, extrema, **how)
 
     monkeypatch.setattr(kernels, "softmax_index", spy)
     bits, y = logits(301, c, seed=c)

@@ -61,6 +61,7 @@ __all__ = [
     "numpy_because",
     "ones",
     "output",
+    "predicted_rows",
     "reuse_outputs",
     "row_max",
     "scales",
@@ -165,11 +166,18 @@ def describe() -> dict[str, str]:
 
 
 def softmax_index(
-    x: np.ndarray, y: np.ndarray, temperature: float = 1.0, extrema: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    x: np.ndarray,
+    y: np.ndarray,
+    temperature: float = 1.0,
+    extrema: np.ndarray | None = None,
+    *,
+    predicted: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
     """(nll, correct, predicted, finite) of (n, c) logits against class indices, in one pass;
     the logits are ``x / temperature`` where :func:`scales` says so (else ValueError).
     ``extrema`` (2 float64): receives (min, max) of nll, kept in the pass (where finite).
+    ``predicted=False``: the arg-max is not stored (None): :func:`predicted_rows` gives it
+    for the rows asked, to the bit.
 
     Both versions check every label (0 ≤ y < c) before reading a row; a bad one is reported
     as the library reports it (``label 7 is out of range for 3 classes ...``), never read.
@@ -177,18 +185,31 @@ def softmax_index(
     n, c = x.shape
     kernels = _fast if compiled(x) else _numpy
     nll, correct = output("nll", n, np.float64), output("correct", n, np.bool_)
-    predicted = output("predicted", n, np.int64)
+    top = output("predicted", n, np.int64) if predicted else None
     y64 = y.astype(np.int64, copy=False)
     if not scales(x, temperature):
         raise ValueError(f"the kernels do not divide {x.dtype} logits by {temperature!r}")
-    code = kernels.softmax_index(
-        x, c, y64, nll, correct.view(np.uint8), predicted, temperature, extrema
-    )
+    code = kernels.softmax_index(x, c, y64, nll, correct.view(np.uint8), top, temperature, extrema)
     if code == -1:
         raise MemoryError("cece: the compiled kernel could not allocate its work buffer")
     if code <= -2:
         raise label_error(int(y64[-2 - code]), -2 - code, "targets", c)
-    return nll, correct, predicted, code == 0
+    return nll, correct, top, code == 0
+
+
+def predicted_rows(x: np.ndarray, y: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """The arg-max of some rows as :func:`softmax_index` stores it (the same kernel on those
+    rows: each row's outputs depend on it alone), into arrays of their own (a worker's reused
+    buffers hold its block's outputs)."""
+    n, c = x.shape
+    kernels = _fast if compiled(x) else _numpy
+    nll, correct, top = np.empty(n), np.empty(n, np.uint8), np.empty(n, np.int64)
+    code = kernels.softmax_index(x, c, y.astype(np.int64), nll, correct, top, temperature)
+    if code == -1:
+        raise MemoryError("cece: the compiled kernel could not allocate its work buffer")
+    if code <= -2:  # the block's own call checked these labels
+        raise RuntimeError(f"softmax_index refused rows it computed before ({code})")
+    return top
 
 
 def bce_logits(

@@ -11,8 +11,10 @@
  *       inside the pass (no copy): float16/bfloat16/float32 rows compute (x - m) / T to ~48
  *       bits (T within [1e-30, 1e30]; cece divides outside the kernel beyond), float64 rows
  *       divide each logit by T as numpy does (x / T must not overflow: T >= 1 in cece)
- *       predicted[i] = argmax_j x_ij (first index of the maximum, as numpy/PyTorch)
- *       correct[i] = predicted[i] == y_i
+ *       predicted[i] = argmax_j x_ij (first index of the maximum, as numpy/PyTorch); None:
+ *       not stored (each row's outputs depend on that row alone: a later call on some rows
+ *       gives theirs, to the bit); the 8 bytes a row of writes cost ~7% of a 10-class pass
+ *       correct[i] = argmax_j x_ij == y_i
  *     -inf logits are classes of probability 0; rows holding NaN or +inf, or only -inf, are
  *     counted (and their outputs NaN, 0, 0): the caller reports where.
  *     The labels are checked before any row is read: if some y[i] is outside 0..c-1, nothing
@@ -159,12 +161,12 @@ TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int6
                 rest[r] = 0.0;                                                                   \
                 base[r] = NAN;                                                                   \
                 correct[i] = 0;                                                                  \
-                pred[i] = 0;                                                                     \
+                if (pred) pred[i] = 0;                                                           \
                 continue;                                                                        \
             }                                                                                    \
             rest[r] = hsum4(s);                                                                  \
             base[r] = m - elem(row, y[i], KIND) / temp;                                          \
-            pred[i] = top;                                                                       \
+            if (pred) pred[i] = top;                                                             \
             correct[i] = top == y[i];                                                            \
         }                                                                                        \
         /* float64 logits: libm's log1p (correctly rounded in practice), so results match the \
@@ -420,10 +422,10 @@ TARGET static Py_ssize_t softmax_small_f64(const double *x, Py_ssize_t n, Py_ssi
                     bad++;
                     nll[i] = NAN;
                     correct[i] = 0;
-                    pred[i] = 0;
+                    if (pred) pred[i] = 0;
                     continue;
                 }
-                pred[i] = tp;
+                if (pred) pred[i] = tp;
                 correct[i] = tp == y[i];
                 nll[i] = log1p(sf[r]) + (mf[r] - col[y[i] * TILE + r]);
             }
@@ -877,7 +879,7 @@ static Py_ssize_t softmax_rows_ext(const char *x, Py_ssize_t n, Py_ssize_t c, in
     for (Py_ssize_t i = 0; i < n; i += MINMAX_ROWS) {
         Py_ssize_t rows = n - i < MINMAX_ROWS ? n - i : MINMAX_ROWS;
         Py_ssize_t b = softmax_rows(x + (size_t)i * row_bytes, rows, c, kind, y + i, nll + i,
-                                    correct + i, pred + i, temp);
+                                    correct + i, pred ? pred + i : NULL, temp);
         if (b < 0) return b;
         bad += b;
         if (!bad) minmax_f64(nll + i, rows, &ext[0], &ext[1]);
@@ -902,14 +904,15 @@ static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "softmax_index: the temperature must be finite and > 0");
         return NULL;
     }
-    Py_buffer x, y, nll, cor, pred;
+    Py_buffer x, y, nll, cor, pred = {0};
+    const int have_p = po != Py_None; /* None: the arg-max is not stored */
     if (get(xo, &x, 0)) return NULL;
     if (get(yo, &y, 0)) { PyBuffer_Release(&x); return NULL; }
     if (get(no, &nll, 1)) { PyBuffer_Release(&x); PyBuffer_Release(&y); return NULL; }
     if (get(co, &cor, 1)) {
         PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&nll); return NULL;
     }
-    if (get(po, &pred, 1)) {
+    if (have_p && get(po, &pred, 1)) {
         PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&nll);
         PyBuffer_Release(&cor); return NULL;
     }
@@ -917,14 +920,15 @@ static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
     int have_e = eo != Py_None;
     if (have_e && get(eo, &ext, 1)) {
         PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&nll);
-        PyBuffer_Release(&cor); PyBuffer_Release(&pred); return NULL;
+        PyBuffer_Release(&cor); if (have_p) PyBuffer_Release(&pred); return NULL;
     }
     int kind = kind_of(&x);
     Py_ssize_t n = c > 0 && kind ? x.len / KSIZE(kind) / c : 0;
     PyObject *result = NULL;
     if (!kind || c <= 0 || x.len != n * c * KSIZE(kind) || y.itemsize != 8 || y.len != n * 8 ||
-        nll.len != n * 8 || cor.itemsize != 1 || cor.len != n || pred.itemsize != 8 ||
-        pred.len != n * 8 || (have_e && (kind_of(&ext) != 8 || ext.len != 2 * 8))) {
+        nll.len != n * 8 || cor.itemsize != 1 || cor.len != n ||
+        (have_p && (pred.itemsize != 8 || pred.len != n * 8)) ||
+        (have_e && (kind_of(&ext) != 8 || ext.len != 2 * 8))) {
         PyErr_SetString(PyExc_ValueError, "softmax_index: bad shapes or dtypes");
     } else {
         Py_ssize_t bad = 0;
@@ -934,15 +938,16 @@ static PyObject *py_softmax_index(PyObject *self, PyObject *args) {
             bad = -2 - row;
         } else {
 #if CECE_X86
-            bad = softmax_rows_ext(x.buf, n, c, kind, y.buf, nll.buf, cor.buf, pred.buf, temp,
-                                   have_e ? ext.buf : NULL);
+            bad = softmax_rows_ext(x.buf, n, c, kind, y.buf, nll.buf, cor.buf,
+                                   have_p ? pred.buf : NULL, temp, have_e ? ext.buf : NULL);
 #endif
         }
         Py_END_ALLOW_THREADS
         result = PyLong_FromSsize_t(bad);
     }
     PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&nll); PyBuffer_Release(&cor);
-    PyBuffer_Release(&pred); if (have_e) PyBuffer_Release(&ext);
+    if (have_p) PyBuffer_Release(&pred);
+    if (have_e) PyBuffer_Release(&ext);
     return result;
 }
 

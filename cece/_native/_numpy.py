@@ -148,7 +148,7 @@ def softmax_index(
     y: np.ndarray,
     nll: np.ndarray,
     correct: np.ndarray,
-    predicted: np.ndarray,
+    predicted: np.ndarray | None,
     temperature: float = 1.0,
     extrema: np.ndarray | None = None,
 ) -> int:
@@ -157,7 +157,8 @@ def softmax_index(
     ``x`` is float16, float32, float64 or bfloat16 bits (``|V2``), read exactly into float64;
     with a ``temperature`` T the logits are ``x / T`` (divided in float64, each logit, as
     ``F.cross_entropy(x / T, y)``; the compiled kernel divides inside its pass).
-    ``nll = log1p(Σ_{j≠argmax} e^{x_j − m}) + (m − x_y)``; ``predicted`` the first arg-max;
+    ``nll = log1p(Σ_{j≠argmax} e^{x_j − m}) + (m − x_y)``; ``predicted`` the first arg-max
+    (None: not stored);
     ``correct`` (uint8) whether it is the label. −inf logits are classes of probability 0
     (a −inf on the label gives ``inf``). Returns the number of rows holding NaN or +inf, or
     only −inf (their outputs are NaN, 0, 0), -2 − i when row i's label is outside 0..c-1
@@ -178,14 +179,17 @@ def softmax_index(
         np.add(log_z, m - xy, out=nll)
     right = argmax_correct(x, m, xy, y, maybe_tied=s >= 2.0)
     correct[:] = right
-    predicted[:] = y
-    wrong = np.flatnonzero(~right)
-    if wrong.size:  # the arg-max only where the label is not it
-        predicted[wrong] = np.argmax(x[wrong], axis=1)
+    if predicted is not None:
+        predicted[:] = y
+        wrong = np.flatnonzero(~right)
+        if wrong.size:  # the arg-max only where the label is not it
+            predicted[wrong] = np.argmax(x[wrong], axis=1)
     count = 0
     if not np.isfinite(x).all():
         bad = (np.isnan(x) | (x == np.inf)).any(axis=1) | np.isneginf(x).all(axis=1)
-        nll[bad], correct[bad], predicted[bad] = np.nan, 0, 0
+        nll[bad], correct[bad] = np.nan, 0
+        if predicted is not None:
+            predicted[bad] = 0
         count = int(np.count_nonzero(bad))
     if extrema is not None and not count:
         extrema[:] = (nll.min(), nll.max()) if len(nll) else (np.inf, -np.inf)

@@ -64,9 +64,12 @@ VTARGET static INLINE VF K(finish_small)(const float *col, VF m, VF top, VD s_lo
     if (k == 8) {
         _mm256_storeu_pd(nll, l_lo);
         _mm256_storeu_pd(nll + 4, l_hi);
-        _mm256_storeu_si256((__m256i *)pred, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(top_i)));
-        _mm256_storeu_si256((__m256i *)(pred + 4),
-                            _mm256_cvtepi32_epi64(_mm256_extracti128_si256(top_i, 1)));
+        if (pred) {
+            _mm256_storeu_si256((__m256i *)pred,
+                                _mm256_cvtepi32_epi64(_mm256_castsi256_si128(top_i)));
+            _mm256_storeu_si256((__m256i *)(pred + 4),
+                                _mm256_cvtepi32_epi64(_mm256_extracti128_si256(top_i, 1)));
+        }
         _mm_storel_epi64((__m128i *)correct, r8);
     } else {
         double lv[8];
@@ -78,7 +81,7 @@ VTARGET static INLINE VF K(finish_small)(const float *col, VF m, VF top, VD s_lo
         _mm256_storeu_si256((__m256i *)tp, top_i);
         for (Py_ssize_t r = 0; r < k; r++) {
             nll[r] = lv[r];
-            pred[r] = tp[r];
+            if (pred) pred[r] = tp[r];
             correct[r] = cv[r];
         }
     }
@@ -112,9 +115,12 @@ VTARGET static INLINE VF K(finish_small)(const float *col, VF m, VF top, VD s_lo
     _mm512_mask_storeu_pd(nll + 8, live_hi, L8(s_hi, b_hi));
 #undef L8
 #undef L4
-    _mm512_mask_storeu_epi64(pred, live_lo, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(top_i)));
-    _mm512_mask_storeu_epi64(pred + 8, live_hi,
-                             _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(top_i, 1)));
+    if (pred) {
+        _mm512_mask_storeu_epi64(pred, live_lo,
+                                 _mm512_cvtepi32_epi64(_mm512_castsi512_si256(top_i)));
+        _mm512_mask_storeu_epi64(pred + 8, live_hi,
+                                 _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(top_i, 1)));
+    }
     _mm_mask_storeu_epi8(correct, live,
                          _mm_maskz_set1_epi8(_mm512_cmpeq_epi32_mask(top_i, yv), 1));
     return xyv;
@@ -171,7 +177,7 @@ VTARGET static INLINE Py_ssize_t K(softmax_small_f)(const char *x, int kind, Py_
             int low = D_LT_BITS(s_lo, D_SET1(risk)) | D_LT_BITS(s_hi, D_SET1(risk)) << (NF / 2);
             const Py_ssize_t i = i0 + g, k = rows - g < NF ? rows - g : NF;
             VF xyv = K(finish_small)(col, m, top, s_lo, s_hi, y + i, k, scaled, temp, nll + i,
-                                     pred + i, correct + i);
+                                     pred ? pred + i : NULL, correct + i);
             if (!((flagged | low) & ((1 << k) - 1))) continue;
             float mf[NF], xy[NF], tf[NF];
             F_STOREU(mf, m);
@@ -182,7 +188,7 @@ VTARGET static INLINE Py_ssize_t K(softmax_small_f)(const char *x, int kind, Py_
                     bad++;
                     nll[i + r] = NAN;
                     correct[i + r] = 0;
-                    pred[i + r] = 0;
+                    if (pred) pred[i + r] = 0;
                 } else if (low & (1 << r)) { /* very confident: the sum again, in double */
                     double rest = rest_exact_row(x + (size_t)(i + r) * c * KSIZE(kind), kind, c,
                                                  (Py_ssize_t)tf[r], (double)mf[r], temp);
@@ -239,7 +245,7 @@ VTARGET static INLINE Py_ssize_t K(softmax_rows_body)(const char *x, int kind, P
                 bad++;
                 base[r] = NAN;
                 correct[i] = 0;
-                pred[i] = 0;
+                if (pred) pred[i] = 0;
                 continue;
             }
             const VF mv = F_SET1(m), neg_m = F_SET1(-m);
@@ -284,12 +290,12 @@ VTARGET static INLINE Py_ssize_t K(softmax_rows_body)(const char *x, int kind, P
                 bad++;
                 base[r] = NAN;
                 correct[i] = 0;
-                pred[i] = 0;
+                if (pred) pred[i] = 0;
                 continue;
             }
             rest[r] = s < underflow_risk(c) ? rest_exact_row(row, kind, c, top, (double)m, temp) : s;
             base[r] = ((double)m - (double)(float)elem(row, y[i], kind)) / temp;
-            pred[i] = top;
+            if (pred) pred[i] = top;
             correct[i] = top == y[i];
         }
         finish4(rest, base, nll + i0, rows);

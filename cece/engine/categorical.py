@@ -36,7 +36,7 @@ from cece.engine.task import (
 from cece.errors import CeceError, InputError, OptionError
 from cece.io import bfloat16, evidence, inputs, labels, meaning, shift
 from cece.io.layout import Inference
-from cece.losses import softmax, temperature, topk
+from cece.losses import fused, temperature, topk
 from cece.losses.softmax import categorical_terms
 from cece.losses.terms import Terms, default_eps
 
@@ -183,7 +183,7 @@ class Categorical(Task):
 
     def fused(self, kind: str) -> bool:
         o = self.opts
-        return softmax.fused(
+        return fused.fused(
             kind,
             index_targets=self.labels.form in ("index", "name"),
             label_smoothing=o.label_smoothing,
@@ -237,6 +237,7 @@ class Categorical(Task):
                 eps=self.eps(kind),  # the dtype's own, as the report states
                 renormalize=o.renormalize,
                 temperature=inside,
+                predicted=self.keep.records,
             )
         except InputError:
             if not bounds:  # the kernel refused a label: worded with its file and row here

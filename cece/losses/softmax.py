@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from cece import _native as kernels
+from cece.losses.fused import fused, index_logits
 from cece.losses.temperature import soften, temperature_kind
 from cece.losses.terms import KINDS, Terms, compute_dtype, count_clip_moves, default_eps
 
@@ -197,25 +198,6 @@ def _neg_log_q(preds: np.ndarray, kind: str, *, eps: float, renormalize: bool):
 # -- the categorical loss ---------------------------------------------------------------------------
 
 
-def fused(
-    kind: str,
-    *,
-    index_targets: bool,
-    label_smoothing: float = 0.0,
-    focal_gamma: float | None = None,
-    focal_alpha: float | None = None,
-) -> bool:
-    """Whether :func:`categorical_terms` takes the fused one-pass kernel (logits against class
-    indices, no smoothing, no focal terms), which also checks that the logits are finite."""
-    return (
-        index_targets
-        and kind == "logits"
-        and not label_smoothing
-        and focal_gamma is None
-        and focal_alpha is None
-    )
-
-
 def categorical_terms(
     preds: np.ndarray,
     targets: np.ndarray,
@@ -230,11 +212,13 @@ def categorical_terms(
     eps: float | None = None,
     renormalize: bool = False,
     temperature: float = 1.0,
+    predicted: bool = True,
 ) -> Terms:
     """Per-sample categorical cross-entropy of ``preds`` (N, C) against ``targets``.
 
     ``temperature`` T divides logits before the softmax (``F.cross_entropy(x / T, y)``);
-    logits only.
+    logits only. ``predicted=False``: the fused pass (logits, class indices) does not store
+    every row's arg-max; ``details`` computes it for the rows it is asked for, the same.
 
     ``targets`` are class indices (N,) or dense rows (N, C): one-hot or probabilities.
 
@@ -255,7 +239,9 @@ def categorical_terms(
         focal_gamma=focal_gamma,
         focal_alpha=focal_alpha,
     ) and kernels.scales(preds, temperature):
-        return _index_logits(preds, targets, weight, ignore_index, sample_weight, temperature)
+        return index_logits(
+            preds, targets, weight, ignore_index, sample_weight, temperature, predicted
+        )
     if preds.dtype == kernels.BFLOAT16:  # bits reach only the fused kernel as they are
         preds = kernels.bfloat16_to_float32(preds)
     if temperature != 1:
@@ -327,45 +313,6 @@ def categorical_terms(
         clipped_low=clipped[0],
         clipped_high=clipped[1],
         **out,
-    )
-
-
-def _index_logits(
-    x: np.ndarray, targets: np.ndarray, weight, ignore_index, sample_weight, temperature: float
-) -> Terms:
-    """The common case — logits, class indices — in one fused pass (``kernels.softmax_index``:
-    compiled or numpy, the same numbers; either refuses a label outside 0..C-1), the logits
-    divided by ``temperature`` inside it."""
-    y = targets.astype(np.intp, copy=False)
-    valid = None if ignore_index is None else y != ignore_index
-    if valid is not None:
-        y = np.where(valid, y, 0)
-    extrema = np.empty(2)
-    nll, correct, predicted, finite = kernels.softmax_index(x, y, temperature, extrema)
-    w = None if weight is None else np.asarray(weight, dtype=np.float64)
-    kept = bool(finite and len(y)) and w is None and valid is None  # loss is nll: its (min, max)
-    loss = nll if w is None else w[y] * nll
-    denom = kernels.ones(len(y)) if w is None else w[y]
-    if valid is not None:
-        loss, denom, correct = np.where(valid, loss, 0.0), denom * valid, correct & valid
-    s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    if s is not None:
-        denom = denom * s
-
-    def details(rows) -> dict[str, np.ndarray]:
-        return {"predicted": predicted[rows], "p_target": np.exp(-nll[rows])}
-
-    return Terms(
-        loss=loss,
-        numerator=loss if s is None else s * loss,
-        weight=denom,
-        valid=kernels.ones(len(y), bool) if valid is None else valid,
-        correct=correct,
-        target=y,
-        sample_weight=s,
-        details=details,
-        finite=finite,
-        extrema=(float(extrema[0]), float(extrema[1])) if kept else None,
     )
 
 
