@@ -22,7 +22,7 @@ from cece.engine.reduce import LossLog, Summary, Worst, block_moments, histogram
 from cece.engine.result import Result
 from cece.engine.task import ClassCounts, Records, Task, weights_warning
 from cece.errors import CeceError, InputError
-from cece.io import bfloat16, blocks
+from cece.io import arrays, bfloat16, blocks
 from cece.losses.terms import Terms
 from cece.parallel import settle, shared_pool, worker_threads
 from cece.structs import struct
@@ -235,11 +235,10 @@ class Pass:
             raise KindChanged
 
     def compute(self, start: int, p: np.ndarray, block: dict, kind: str) -> _Done:
-        """Compute and reduce one block (in a worker thread when there are several).
-
-        Everything the run keeps of the block is extracted here (summary, per-class counts,
-        losses for the median, head and worst-K rows, streamed records), so no per-block array
-        leaves this call: the kernels may write into reused per-thread buffers."""
+        """Compute and reduce one block (in a worker thread when there are several). All the
+        run keeps of it is extracted here (summary, per-class counts, losses for the median,
+        head and worst-K rows, streamed records): no per-block array leaves this call, so the
+        kernels may write into reused buffers, and the block's pages are dropped after it."""
         kernels.reuse_outputs(True)
         try:
             t = self._terms(start, p, block, kind)
@@ -251,6 +250,7 @@ class Pass:
             return done
         finally:
             kernels.reuse_outputs(False)
+            arrays.release_block(block.values())  # while its pages' tables are in cache
 
     def _terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         fused = self.task.fused(kind)  # the fused kernels check finiteness themselves
