@@ -94,7 +94,8 @@ def _plain(value: object) -> object:
 class Keep:
     """What the engine keeps of each sample: the first rows, the worst K, every record, the
     losses (8 bytes a sample, for the median and --hist), the per-class counts; ``records``:
-    whether any per-sample record is written at all (else the kernels store no arg-max)."""
+    whether any per-sample record is written at all (else the kernels store no arg-max);
+    ``spread``: whether Σ (loss − mean)² is needed (the std and the interval; not by ``-q``)."""
 
     head: int = 20
     worst: int = 0
@@ -103,6 +104,7 @@ class Keep:
     per_class: bool = False
     hist: bool = False
     records: bool = True
+    spread: bool = True
 
 
 @struct(frozen=True)
@@ -164,6 +166,7 @@ class OutputOptions:
             per_class=self.per_class,
             hist=self.hist,
             records=bool(head or self.worst or every or streaming or self.json_samples(reduction)),
+            spread=not (self.quiet and reduction != "none"),  # -q prints the reduced value alone
         )
 
 

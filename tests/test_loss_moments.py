@@ -120,3 +120,34 @@ def test_both_sums_report_the_same_numbers(command, tmp_path, monkeypatch):
         for key, value in docs[0]["stats"].items():
             np.testing.assert_allclose(docs[1]["stats"][key], value, rtol=1e-9, err_msg=key)
         np.testing.assert_allclose(docs[1]["loss"], docs[0]["loss"], rtol=1e-12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(hnp.arrays(np.float64, st.integers(0, 3000), elements=st.floats(0, 1e6)))
+def test_the_sum_alone_is_the_same_sum(loss):
+    """``spread=False`` (a ``-q`` run): the first pass alone, so the same sum to the bit on
+    each path, and NaN for the spread it did not compute (0 for no losses, as with it)."""
+    paths = [_numpy.loss_moments]
+    if kernels.PARSER is not None:
+        paths.append(kernels._fast.loss_moments)
+    for moments in paths:
+        total, m2 = moments(loss, False)
+        assert total == moments(loss)[0]
+        assert (m2 == 0.0) if not len(loss) else (m2 != m2)
+
+
+@pytest.mark.parametrize("command", ["categorical", "binary"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_quiet_prints_the_json_documents_loss(tmp_path, command, reduction):
+    """-q computes no spread; its number is still the JSON document's, to the last digit."""
+    rng = np.random.default_rng(9)
+    n = 300_000  # two blocks
+    x = rng.normal(size=(n, 10) if command == "categorical" else n).astype(np.float32)
+    y = rng.integers(0, 10, n) if command == "categorical" else rng.integers(0, 2, n)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    args = (command, tmp_path / "x.npy", tmp_path / "y.npy", "-r", reduction)
+    quiet, doc = run_cece(*args, "-q"), run_cece(*args, "-f", "json")
+    assert quiet.code == doc.code == 0, quiet.err + doc.err
+    assert quiet.out.strip() == repr(json.loads(doc.out)["loss"])
+    assert json.loads(doc.out)["stats"]["std"] > 0  # the document's run computed the spread

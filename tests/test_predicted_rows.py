@@ -108,7 +108,8 @@ def test_which_runs_write_records(given, records):
     reduction = "none" if given.get("fmt") == "jsonl" else "mean"
     keep = OutputOptions(**given).keep(reduction)
     assert keep.records is records
-    assert Keep().records  # the engine's default keeps them
+    assert keep.spread is not given.get("quiet", False)  # -q prints the reduced value alone
+    assert Keep().records and Keep().spread  # the engine's defaults keep them
 
 
 def test_a_quiet_run_skips_the_arg_max_and_a_table_shows_it(tmp_path, monkeypatch):

@@ -237,9 +237,10 @@ def bce_logits(
     return loss, right, bad == 0, bool(soft), checked
 
 
-def loss_moments(loss: np.ndarray) -> tuple[float, float]:
+def loss_moments(loss: np.ndarray, spread: bool = True) -> tuple[float, float]:
     """(Σ loss, Σ (loss − mean)²) of a block's losses in two passes, numpy's pairwise sums to
-    the bit on both paths (the compiled one writes no deviation array)."""
+    the bit on both paths (the compiled one writes no deviation array); ``spread=False``: the
+    first pass alone, the second value NaN."""
     if FAST and loss.dtype == np.float64 and loss.flags.c_contiguous:
-        return _fast.loss_moments(loss)
-    return _numpy.loss_moments(np.asarray(loss, dtype=np.float64))
+        return _fast.loss_moments(loss, spread)
+    return _numpy.loss_moments(np.asarray(loss, dtype=np.float64), spread)

@@ -1006,9 +1006,11 @@ static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
 }
 
 static PyObject *py_loss_moments(PyObject *self, PyObject *args) {
-    /* (sum, sum of squared deviations from sum / n) of float64 losses, as numpy sums them */
+    /* (sum, sum of squared deviations from sum / n) of float64 losses, as numpy sums them;
+       spread false: the first pass alone (the same sum), and NaN */
     PyObject *lo;
-    if (!PyArg_ParseTuple(args, "O", &lo)) return NULL;
+    int spread = 1;
+    if (!PyArg_ParseTuple(args, "O|p", &lo, &spread)) return NULL;
     Py_buffer loss;
     if (get(lo, &loss, 0)) return NULL;
     if (kind_of(&loss) != 8) {
@@ -1020,7 +1022,7 @@ static PyObject *py_loss_moments(PyObject *self, PyObject *args) {
     double total = 0.0, m2 = 0.0;
     Py_BEGIN_ALLOW_THREADS
     total = 0.0 + pairwise_sum(loss.buf, n, 0, 0.0);  /* numpy's reduce starts from 0 */
-    if (n) m2 = 0.0 + pairwise_sum(loss.buf, n, 1, total / (double)n);
+    if (n) m2 = spread ? 0.0 + pairwise_sum(loss.buf, n, 1, total / (double)n) : NAN;
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&loss);
     return Py_BuildValue("(dd)", total, m2);

@@ -52,9 +52,9 @@ def bce_logits(
     ``correct``, the minimum and the maximum of ``loss``. RuntimeError where available() is
     false."""
 
-def loss_moments(loss: np.ndarray, /) -> tuple[float, float]:
+def loss_moments(loss: np.ndarray, spread: bool = True, /) -> tuple[float, float]:
     """(sum, sum of squared deviations from sum / n) of float64 losses, by numpy's pairwise
-    summation (the same to the bit). Any CPU."""
+    summation (the same to the bit); ``spread`` false: the sum alone, and NaN. Any CPU."""
 
 def exp_log(x: np.ndarray, e: np.ndarray, lg: np.ndarray, /) -> None:
     """exp and log of float64 values (the tests hold them to libm). RuntimeError where

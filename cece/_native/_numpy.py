@@ -13,6 +13,8 @@ few classes are transposed once and reduced along axis 0.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from cece._native.buffers import arange, output, scratch
@@ -257,12 +259,15 @@ def _first_bad_target(y: np.ndarray) -> int:
     return int(np.flatnonzero(~((y >= 0) & (y <= 1)).all(axis=1))[0])
 
 
-def loss_moments(loss: np.ndarray) -> tuple[float, float]:
+def loss_moments(loss: np.ndarray, spread: bool = True) -> tuple[float, float]:
     """(Σ loss, Σ (loss − mean)²) of a block's float64 losses: numpy's pairwise sums, which
-    the compiled version repeats to the bit. An inf loss gives (inf, nan)."""
+    the compiled version repeats to the bit. An inf loss gives (inf, nan); ``spread=False``:
+    the sum alone, and NaN."""
     total = float(loss.sum())
     if not len(loss):
         return total, 0.0
+    if not spread:
+        return total, math.nan
     with np.errstate(invalid="ignore", over="ignore"):  # an inf loss: the spread is nan
         dev = np.subtract(loss, total / len(loss), out=output("deviation", len(loss), np.float64))
         return total, float(np.add.reduce(np.multiply(dev, dev, out=dev)))  # no BLAS

@@ -277,11 +277,11 @@ class Pass:
         every = valid is kernels.ones(n, bool) or bool(valid.all())
         counted = loss if every else loss[valid]
         weights = t.weight
-        # what one pass already gave: Σ numerator is Σ loss (numerator is loss, unscaled), and
-        # a fused kernel's exact Σ correct and (min, max)
+        # what one pass gave: Σ numerator is Σ loss; a fused kernel's Σ correct, (min, max)
         once = every and scale == 1.0 and t.numerator is t.loss
         summary = Summary.of(
             counted,
+            spread=keep.spread,
             weighted_sum=None if once else float(t.numerator.sum()) / scale,
             weight_sum=float(n if weights is kernels.ones(n) else weights.sum()),
             ignored=0 if every else int((~valid).sum()),

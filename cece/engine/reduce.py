@@ -68,11 +68,14 @@ class Summary:
         clipped_high: int = 0,
         moments: RatioMoments | None = None,
         extrema: tuple[float, float] | None = None,
+        spread: bool = True,
     ) -> Summary:
         """The summary of one block; ``loss`` holds the losses of the samples that count,
         ``moments`` their (numerator, denominator share) pairs (default: a plain mean of
         ``loss``). ``weighted_sum`` None: the sum of ``loss`` (summed once); ``extrema``: its
-        (min, max) where a kernel kept them in its pass (the same values, one pass fewer)."""
+        (min, max) where a kernel kept them in its pass (the same values, one pass fewer).
+        ``spread=False``: no second pass for Σ (loss − mean)², which is then NaN (a run that
+        prints the reduced value alone); the sum is the same, from the same pass."""
         block = Summary(
             count=len(loss),
             ignored=ignored,
@@ -86,7 +89,7 @@ class Summary:
         )
         if len(loss):
             # two passes, numpy's pairwise sums (an inf loss: the spread is nan)
-            block.loss_sum, block.loss_m2 = kernels.loss_moments(loss)
+            block.loss_sum, block.loss_m2 = kernels.loss_moments(loss, spread)
             block.min, block.max = (
                 (float(loss.min()), float(loss.max())) if extrema is None else extrema
             )
