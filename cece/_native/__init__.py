@@ -172,20 +172,26 @@ def softmax_index(
     extrema: np.ndarray | None = None,
     *,
     predicted: bool = True,
+    fresh: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
     """(nll, correct, predicted, finite) of (n, c) logits against class indices, in one pass;
     the logits are ``x / temperature`` where :func:`scales` says so (else ValueError).
     ``extrema`` (2 float64): receives (min, max) of nll, kept in the pass (where finite).
     ``predicted=False``: the arg-max is not stored (None): :func:`predicted_rows` gives it
-    for the rows asked, to the bit.
+    for the rows asked, to the bit. ``fresh``: outputs of their own even in a worker (whose
+    reused buffers hold its block's).
 
     Both versions check every label (0 ≤ y < c) before reading a row; a bad one is reported
     as the library reports it (``label 7 is out of range for 3 classes ...``), never read.
     """
     n, c = x.shape
     kernels = _fast if compiled(x) else _numpy
-    nll, correct = output("nll", n, np.float64), output("correct", n, np.bool_)
-    top = output("predicted", n, np.int64) if predicted else None
+
+    def new(name: str, dtype) -> np.ndarray:
+        return np.empty(n, dtype) if fresh else output(name, n, dtype)
+
+    nll, correct = new("nll", np.float64), new("correct", np.bool_)
+    top = new("predicted", np.int64) if predicted else None
     y64 = y.astype(np.int64, copy=False)
     if not scales(x, temperature):
         raise ValueError(f"the kernels do not divide {x.dtype} logits by {temperature!r}")
@@ -198,17 +204,10 @@ def softmax_index(
 
 
 def predicted_rows(x: np.ndarray, y: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    """The arg-max of some rows as :func:`softmax_index` stores it (the same kernel on those
-    rows: each row's outputs depend on it alone), into arrays of their own (a worker's reused
-    buffers hold its block's outputs)."""
-    n, c = x.shape
-    kernels = _fast if compiled(x) else _numpy
-    nll, correct, top = np.empty(n), np.empty(n, np.uint8), np.empty(n, np.int64)
-    code = kernels.softmax_index(x, c, y.astype(np.int64), nll, correct, top, temperature)
-    if code == -1:
-        raise MemoryError("cece: the compiled kernel could not allocate its work buffer")
-    if code <= -2:  # the block's own call checked these labels
-        raise RuntimeError(f"softmax_index refused rows it computed before ({code})")
+    """The arg-max of some rows as :func:`softmax_index` stores it: the same kernel on those
+    rows (each row's outputs depend on that row alone), into arrays of their own."""
+    top = softmax_index(x, y, temperature, fresh=True)[2]
+    assert top is not None  # predicted=True
     return top
 
 

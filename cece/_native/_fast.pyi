@@ -29,9 +29,9 @@ def softmax_index(
     /,
 ) -> int:
     """(n, c) float16/32/64 or bfloat16 (|V2 bits) logits and (n,) int64 labels into nll
-    (float64), correct (uint8) and predicted (int64; None: not stored), the logits divided by ``temperature``
-    inside the pass; ``extrema`` (2 float64): (min, max) of nll where no row is bad (inf,
-    -inf for none). Returns the count of rows holding NaN or ±inf, -1 when out of memory, or
+    (float64), correct (uint8) and predicted (int64; None: not stored), the logits divided by
+    ``temperature`` inside the pass; ``extrema`` (2 float64): (min, max) of nll where no row is
+    bad (inf, -inf for none). Returns the count of rows holding NaN or ±inf, -1 when out of memory, or
     -2 - i when row i's label is outside 0..c-1 (nothing computed). RuntimeError where
     available() is false; ValueError for a temperature that is not finite and > 0."""
 

@@ -27,7 +27,7 @@ def pause_collector() -> None:
     """Start-up of the command-line process: no cyclic garbage collection while modules load.
 
     Importing numpy and cece creates ~10⁵ objects that live as long as the process, and the
-    collector would walk them again and again as they appear (~20 M instructions, 4 % of a
+    collector would walk them again and again as they appear (~15 M instructions, 3 % of a
     small run). Only :func:`cece.cli.entry.main` calls this, and only for the command-line
     process; :func:`resume_collector` turns collection back on before a command does its work.
     """
