@@ -18,6 +18,14 @@ PyTorch is available, and the peak RSS (``ru_maxrss`` of the process). Datasets 
 fixed seed under a temporary directory (``--keep DIR`` keeps them); ``--only`` generates only
 the ones it runs.
 
+faults/GB is the floor's minor page faults per GB of predictions, less those of the floor on a
+3-value file (Python's and numpy's own, ~4 000). It says how the page cache holds the file,
+which moves the floor (and cece, less) by ~0.1 s a GB: a file just written (as this script
+writes its data) or read through ``read()`` sits in large folios, which a memory map faults in
+2 MiB at a time (~1 000 faults a GB); a file copied with ``cp``, or paged back in by faults
+after the kernel dropped it, sits in 4 KiB pages mapped 64 KiB a fault (~16 000 a GB).
+Compare figures only at the same state.
+
 The LM dump comes in float32, float16 and bfloat16 (the float32 values rounded to nearest
 even, saved as uint16 bits and read with ``--dtype bfloat16``, as ``tensor.view(torch.uint16)``
 dumps are); after the table, the bfloat16 run is compared with its float16 twin (issue 13:
@@ -49,46 +57,57 @@ FLOOR_CSV = (
 )
 
 
-def _once(cmd: list[str], env: dict | None = None) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak RSS in MB) of one execution of ``cmd``.
+def _once(cmd: list[str], env: dict | None = None) -> tuple[float, float, float, int]:
+    """(wall seconds, CPU seconds, peak RSS in MB, minor page faults) of one execution of
+    ``cmd``.
 
-    Peak RSS and CPU time (user + system) come from GNU time (``/usr/bin/time -f "%U %S %M"``):
-    a child forked from this process would report this process's own footprint in its
-    ``ru_maxrss``. CPU seconds are the steadier figure on a busy machine, where wall time
-    also measures the other processes.
+    Peak RSS, CPU time (user + system) and page faults come from GNU time
+    (``/usr/bin/time -f "%U %S %M %R"``): a child forked from this process would report this
+    process's own footprint in its ``ru_maxrss``. CPU seconds are the steadier figure on a busy
+    machine, where wall time also measures the other processes.
     """
     start = time.perf_counter()
     proc = subprocess.run(
-        [TIME, "-f", "%U %S %M", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+        [TIME, "-f", "%U %S %M %R", *cmd],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
     )
     wall = time.perf_counter() - start
     err = proc.stderr.decode().strip().splitlines()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"failed: {' '.join(cmd)}\n" + "\n".join(err))
-    user, system, rss = err[-1].split()
-    return wall, float(user) + float(system), int(rss) / 1024
+    user, system, rss, faults = err[-1].split()
+    return wall, float(user) + float(system), int(rss) / 1024, int(faults)
 
 
 def run(cmd: list[str], runs: int, env: dict | None = None) -> tuple[float, float, float]:
     """(median wall seconds, peak RSS in MB, median CPU seconds) of ``runs`` executions of
     ``cmd``."""
-    walls, cpus, rss = zip(*(_once(cmd, env) for _ in range(runs)))
+    walls, cpus, rss, _ = zip(*(_once(cmd, env) for _ in range(runs)))
     return statistics.median(walls), max(rss), statistics.median(cpus)
 
 
 def paired(
     a: list[str], b: list[str], runs: int
-) -> tuple[tuple[float, float, float], tuple[float, float, float], float]:
+) -> tuple[tuple[float, float, float, int], tuple[float, float, float, int], float]:
     """``a`` and ``b`` run in turn (one unmeasured warm-up each, then a b a b ...): each one's
-    (median wall, peak RSS, median CPU) and the median of the ``runs`` ratios a/b taken pair
-    by pair, which a drift in the machine's speed during the run moves far less than a ratio
-    of two medians measured one after the other."""
+    (median wall, peak RSS, median CPU, median minor page faults) and the median of the
+    ``runs`` ratios a/b taken pair by pair, which a drift in the machine's speed during the
+    run moves far less than a ratio of two medians measured one after the other."""
     _once(a), _once(b)
     pairs = [(_once(a), _once(b)) for _ in range(runs)]
     stats = []
     for side in (0, 1):
-        walls, cpus, rss = zip(*(p[side] for p in pairs))
-        stats.append((statistics.median(walls), max(rss), statistics.median(cpus)))
+        walls, cpus, rss, faults = zip(*(p[side] for p in pairs))
+        stats.append(
+            (
+                statistics.median(walls),
+                max(rss),
+                statistics.median(cpus),
+                int(statistics.median(faults)),
+            )
+        )
     ratio = statistics.median(x[0] / y[0] for x, y in pairs)
     return stats[1], stats[0], ratio
 
@@ -212,6 +231,11 @@ def main() -> None:
     print(f"data in {root}; {args.runs} runs each; medians\n")
     try:
         data = make_data(root, 0.1 if args.quick else 1.0, args.only)
+        tiny = root / "floor-start.npy"  # the floor's own faults (Python and numpy), subtracted
+        np.save(tiny, np.zeros(3, np.float32))
+        _print_row.base = statistics.median(
+            _once([py, "-c", FLOOR_NPY, str(tiny)])[3] for _ in range(3)
+        )
         rows = []
         for name, (preds, labels) in data.items():
             if args.only and args.only not in name:
@@ -227,7 +251,7 @@ def main() -> None:
                 torch = run(
                     [torch_py, str(HERE / "torch_script.py"), command, preds, labels], args.runs
                 )
-            rows.append((name, floor, mine, torch, ratio))
+            rows.append((name, floor, mine, torch, ratio, Path(preds).stat().st_size / 1e9))
             _print_row(rows[-1])
         _lm_ratios(rows)
         if args.only in (None, "start-up"):
@@ -244,19 +268,19 @@ def _has_torch(py: str) -> bool:
 
 
 def _print_row(row) -> None:
-    name, (floor, floor_rss, floor_cpu), (mine, rss, cpu), torch, ratio = row
+    name, (floor, floor_rss, floor_cpu, faults), (mine, rss, cpu, _), torch, ratio, gb = row
     if not hasattr(_print_row, "done"):
         print(
             f"{'dataset':26} {'floor s':>8} {'cece s':>8} {'× floor':>8} "
             f"{'torch s':>8} {'× faster':>9} {'cece RSS MB':>12} {'floor RSS':>10} "
-            f"{'floor CPU s':>12} {'cece CPU s':>11}"
+            f"{'floor CPU s':>12} {'cece CPU s':>11} {'faults/GB':>10}"
         )
         _print_row.done = True
     torch_s = f"{torch[0]:8.2f}" if torch else f"{'-':>8}"
     faster = f"{torch[0] / mine:9.1f}" if torch else f"{'-':>9}"
     print(
         f"{name:26} {floor:8.2f} {mine:8.2f} {ratio:8.2f} {torch_s} {faster} "
-        f"{rss:12.0f} {floor_rss:10.0f} {floor_cpu:12.2f} {cpu:11.2f}"
+        f"{rss:12.0f} {floor_rss:10.0f} {floor_cpu:12.2f} {cpu:11.2f} {(faults - _print_row.base) / gb:10.0f}"
     )
 
 
