@@ -4,10 +4,9 @@ Each rule lives here once. The library functions (``cece.categorical_cross_entro
 others) call them with the argument's name as the source (``targets: row 2: label 5 is out of
 range for 3 classes (expected 0..2)``); :mod:`cece.checks` calls them with a file name and the
 row where a block starts (``labels.csv: row 2: label 5 ...``). Only hints differ between the
-two, where they name an option (``ignore_index=-100`` / ``--ignore-index -100``).
-
-Every error is a :class:`cece.errors.CeceError`, a ``ValueError``. This module imports only
-numpy and :mod:`cece.errors`.
+two, where they name an option (``ignore_index=-100`` / ``--ignore-index -100``). Every error
+is a :class:`cece.errors.CeceError`, a ``ValueError``. This module imports only numpy,
+:mod:`cece.errors` and its neighbours (``domain``, ``tensors``).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ import numpy as np
 
 from cece.errors import InputError, OptionError, describe, label_error
 from cece.losses.domain import LOGITS_HINT, first_true, kind_values, logit_values, nonfinite_error
+from cece.losses.tensors import plain, widened
 
 KINDS = ("logits", "probs", "log-probs")
 REDUCTIONS = ("mean", "sum", "none")
@@ -158,7 +158,7 @@ def check_count(count: int, expected: int, option: str, what: str) -> None:
 def floats(values: object, option: str) -> np.ndarray:
     """An option's numbers as a flat float64 array (a scalar gives one value)."""
     try:
-        w = np.asarray(values, dtype=np.float64)
+        w = np.asarray(plain(values), dtype=np.float64)
     except (TypeError, ValueError):
         raise OptionError(f"{option} must be numbers; got {describe(values)}") from None
     return w.ravel()
@@ -220,9 +220,10 @@ def check_integer(value: object, option: str) -> None:
 
 
 def as_array(x: object, name: str, expected: str = "numbers") -> np.ndarray:
-    """An argument as an array of real numbers (``rows of different lengths`` for ragged lists)."""
+    """An argument as an array of real numbers (``rows of different lengths`` for ragged lists),
+    tensors and narrow floats as :mod:`cece.losses.tensors` reads them."""
     try:
-        a = np.asarray(x)
+        a = widened(np.asarray(plain(x)))
     except ValueError:
         raise InputError(
             name,
