@@ -19,12 +19,12 @@ fixed seed under a temporary directory (``--keep DIR`` keeps them); ``--only`` g
 the ones it runs.
 
 faults/GB is the floor's minor page faults per GB of predictions, less those of the floor on a
-3-value file (Python's and numpy's own, ~4 000). It says how the page cache holds the file,
-which moves the floor (and cece, less) by ~0.1 s a GB: a file just written (as this script
-writes its data) or read through ``read()`` sits in large folios, which a memory map faults in
-2 MiB at a time (~1 000 faults a GB); a file copied with ``cp``, or paged back in by faults
-after the kernel dropped it, sits in 4 KiB pages mapped 64 KiB a fault (~16 000 a GB).
-Compare figures only at the same state.
+3-value file (Python's and numpy's own, ~4 000); `-` below 100 MB. It says how the page cache
+holds the file, which moves the floor (and cece, less) by ~0.1 s a GB: a file just written (as
+this script writes its data) or read through ``read()`` sits in large folios, which a memory
+map faults in 2 MiB at a time (~1 000 faults a GB); a file copied with ``cp``, or paged back in
+by faults after the kernel dropped it, sits in 4 KiB pages mapped 64 KiB a fault (~16 000 a
+GB). Compare figures only at the same state.
 
 The LM dump comes in float32, float16 and bfloat16 (the float32 values rounded to nearest
 even, saved as uint16 bits and read with ``--dtype bfloat16``, as ``tensor.view(torch.uint16)``
@@ -278,9 +278,11 @@ def _print_row(row) -> None:
         _print_row.done = True
     torch_s = f"{torch[0]:8.2f}" if torch else f"{'-':>8}"
     faster = f"{torch[0] / mine:9.1f}" if torch else f"{'-':>9}"
+    # below ~100 MB the floor's own faults (a few hundred either way) swamp the file's
+    per_gb = f"{(faults - _print_row.base) / gb:.0f}" if gb >= 0.1 else "-"
     print(
         f"{name:26} {floor:8.2f} {mine:8.2f} {ratio:8.2f} {torch_s} {faster} "
-        f"{rss:12.0f} {floor_rss:10.0f} {floor_cpu:12.2f} {cpu:11.2f} {(faults - _print_row.base) / gb:10.0f}"
+        f"{rss:12.0f} {floor_rss:10.0f} {floor_cpu:12.2f} {cpu:11.2f} {per_gb:>10}"
     )
 
 
