@@ -32,6 +32,23 @@ def test_small_npy_and_csv_runs_do_not_import_pandas(tmp_path):
 _modules = imported_modules
 
 
+def test_loss_runs_do_not_import_pathlib(tmp_path):
+    """The readers take paths as strings: pathlib costs a run ~15 M instructions of start-up
+    (on Python 3.11 it imports urllib.parse, which imports ipaddress). Against `-c pass`, which
+    an editable install's path finder may already make import it."""
+    np.save(tmp_path / "x.npy", np.array([[1.0, 2, 3], [2, 4, 6]], dtype=np.float32))
+    np.save(tmp_path / "y.npy", np.array([0, 2]))
+    base = _modules("-c", "pass")
+    heavy = {"pathlib", "urllib.parse", "ipaddress"}
+    for fmt in ("-q", "-fjson"):  # (tmp_path holds "-of-": shard names are checked too)
+        npy = imported("categorical", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), fmt)
+        assert "numpy" in npy and not (npy - base) & heavy, (fmt, sorted((npy - base) & heavy))
+    csv = imported(
+        "categorical", "sample_data/catdogpig_logits.csv", "sample_data/catdogpig_labels.csv"
+    )
+    assert not (csv - base) & heavy, sorted((csv - base) & heavy)
+
+
 # What `cece --help` may import beyond `import typer`'s own modules: cece itself, typer's lazily
 # imported pieces and a few small standard modules. (The time it costs is measured by
 # bench/run.py, as a ratio to `import typer` in the same run; a timed unit test is flaky.)

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 
@@ -169,11 +168,11 @@ def fingerprint(args: list[str | None], rows: int) -> list[dict]:
             continue
         base, sep, member = arg.rpartition(":")
         path, key = (arg, "") if readers.exists(arg) else (base, member) if sep else ("", "")
-        if not path or not readers.exists(path) or not Path(path).is_file():
+        if not path or not readers.exists(path) or not os.path.isfile(path):
             out.append({"arg": arg})
             continue
         info = os.stat(path)
-        entry: dict[str, object] = {"path": str(Path(path).resolve())}
+        entry: dict[str, object] = {"path": os.path.realpath(path)}  # as Path.resolve()
         entry |= {"key": key} if key else {}
         entry |= {"size": info.st_size, "mtime_ns": info.st_mtime_ns, "rows": [0, rows]}
         entry["digest"] = _ends_digest(path, info.st_size)

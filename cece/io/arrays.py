@@ -9,12 +9,12 @@ import io
 import json
 import math
 import mmap
+import os
 import sys
 import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import BinaryIO, cast
 
 import numpy as np
@@ -86,12 +86,12 @@ def _data_bytes(shape: tuple[int, ...], dtype: np.dtype) -> int:
     return math.prod(shape) * dtype.itemsize
 
 
-def npy_mmap(path: Path, name: str) -> np.ndarray:
+def npy_mmap(path: str, name: str) -> np.ndarray:
     with open(path, "rb") as fh:
         shape, fortran, dtype = _npy_header(fh, name)
         offset = fh.tell()
     need = _data_bytes(shape, dtype)
-    have = path.stat().st_size - offset
+    have = os.stat(path).st_size - offset
     if have < need:
         raise InputError(
             name,
@@ -218,7 +218,7 @@ def npy_from_bytes(data: bytes, name: str) -> np.ndarray:
     return array.reshape(shape, order="F" if fortran else "C")
 
 
-def npz(path: Path | BinaryIO, name: str, key: str | None) -> np.ndarray:
+def npz(path: str | BinaryIO, name: str, key: str | None) -> np.ndarray:
     import zipfile
 
     try:
@@ -267,8 +267,9 @@ def literal_array(name: str, value: object) -> np.ndarray:
     return array
 
 
-def json_file(path: Path, name: str) -> np.ndarray:
-    return json_bytes(path.read_bytes(), name)
+def json_file(path: str, name: str) -> np.ndarray:
+    with open(path, "rb") as fh:
+        return json_bytes(fh.read(), name)
 
 
 def json_bytes(data: bytes, name: str) -> np.ndarray:

@@ -14,8 +14,8 @@ stream (datasets ``arrow_writer.py``: ``pa.RecordBatchStreamWriter``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
@@ -48,7 +48,7 @@ class ArrowTable:
         self.bits: set[str] = set()  # columns (fields) of bfloat16 bits (--dtype bfloat16)
 
     @classmethod
-    def open(cls, path: Path | BinaryIO, name: str, fmt: str) -> ArrowTable:
+    def open(cls, path: str | BinaryIO, name: str, fmt: str) -> ArrowTable:
         """The table in a file (a path, or an open remote file read through it)."""
         try:
             import pyarrow as pa
@@ -60,7 +60,7 @@ class ArrowTable:
         try:
             if fmt == "parquet":
                 table = parquet.read_table(path)
-            elif fmt == "arrowstream" and not isinstance(path, Path):
+            elif fmt == "arrowstream" and not isinstance(path, str | os.PathLike):
                 table = ipc.open_stream(path).read_all()
             elif fmt == "arrowstream":
                 with pa.OSFile(str(path)) as source:  # read, not mapped: closed after
@@ -73,7 +73,7 @@ class ArrowTable:
         return cls(name, table)
 
     @classmethod
-    def open_saved(cls, folder: Path, name: str) -> ArrowTable:
+    def open_saved(cls, folder: str, name: str) -> ArrowTable:
         """A folder written by ``datasets.Dataset.save_to_disk``: ``state.json`` lists its
         shards (``_data_files``), each an Arrow IPC stream; read in order, as one table."""
         import json
@@ -81,11 +81,13 @@ class ArrowTable:
         try:
             files = [
                 f["filename"]
-                for f in json.loads((folder / "state.json").read_text())["_data_files"]
+                for f in json.loads(_read_text(os.path.join(folder, "state.json")))["_data_files"]
             ]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InputError(name, f"state.json does not list the data files ({exc})") from None
-        tables = [cls.open(folder / f, f"{name}/{f}", "arrowstream")._table for f in files]
+        tables = [
+            cls.open(os.path.join(folder, f), f"{name}/{f}", "arrowstream")._table for f in files
+        ]
         if not tables:
             raise InputError(name, "state.json lists no data files")
         import pyarrow as pa  # there: cls.open read the shards
@@ -362,3 +364,8 @@ def needs_pyarrow(name: str, fmt: str) -> InputError:
     """The one line for a Parquet/Feather/Arrow input without pyarrow installed."""
     what = "Arrow IPC streams" if fmt == "arrowstream" else f".{fmt} files"
     return InputError(name, f"reading {what} needs pyarrow", hint="pip install 'cece[parquet]'")
+
+
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()

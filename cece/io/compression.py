@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
-from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Protocol, Self, cast
 
@@ -31,29 +31,30 @@ class ByteStream(Protocol):
     ) -> None: ...
 
 
-def opener(path: Path, compression: str | None) -> Callable[[], ByteStream]:
+def opener(path: str, compression: str | None) -> Callable[[], ByteStream]:
     """A function that opens the (decompressed) byte stream, read-only, as often as needed."""
     if compression is None:
         return lambda: open(path, "rb")
+    name = os.path.basename(path)  # a file's (a directory is refused before)
     if compression == "gzip":
         import gzip
 
-        return lambda: Guarded(gzip.open(path, "rb"), path.name, "gzip")
+        return lambda: Guarded(gzip.open(path, "rb"), name, "gzip")
     if compression == "bz2":
         import bz2
 
-        return lambda: Guarded(bz2.open(path, "rb"), path.name, "bz2")
+        return lambda: Guarded(bz2.open(path, "rb"), name, "bz2")
     if compression == "xz":
         import lzma
 
-        return lambda: Guarded(lzma.open(path, "rb"), path.name, "xz")
+        return lambda: Guarded(lzma.open(path, "rb"), name, "xz")
     try:
         import zstandard
     except ImportError:
         raise InputError(
             str(path), "reading .zst needs the zstandard package", hint="pip install 'cece[zstd]'"
         ) from None
-    return lambda: Guarded(zstandard.open(path, "rb"), path.name, "zstd")
+    return lambda: Guarded(zstandard.open(path, "rb"), name, "zstd")
 
 
 def stream_opener(

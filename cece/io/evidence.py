@@ -7,7 +7,6 @@ is the positive one (``cece binary --positive``), and class names from a file.
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 
@@ -124,7 +123,8 @@ def source_rows(src: Source) -> int:
 def class_names_file(path: str) -> tuple[str, ...]:
     """``--classes FILE``: one name a line (names may hold commas); blank lines at the end."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        with open(path, encoding="utf-8-sig") as fh:
+            text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise OptionError(f"--classes {path}: cannot read ({exc})") from None
     names = [line.strip() for line in text.rstrip().splitlines()]

@@ -7,8 +7,8 @@ name is read anyway, a name that contradicts the bytes is one line with the fix.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
 
 from cece.errors import InputError
 from cece.io import safetensors, torchfile
@@ -50,9 +50,30 @@ MAGIC = [
 ]
 
 
-def format_of(path: Path | PurePosixPath) -> tuple[str, str | None]:
+def name_of(path: str) -> str:
+    """A path's last component, as ``PurePath.name`` gives it (``a/b.npy/`` → ``b.npy``).
+    The readers take paths as strings: pathlib costs a run ~15 M instructions of start-up
+    (with the ``urllib.parse`` and ``ipaddress`` it imports)."""
+    name = os.path.basename(os.path.normpath(path))
+    return "" if name == "." else name
+
+
+def suffix_of(path: str) -> str:
+    """``PurePath.suffix``: the last suffix of the name, ``""`` for none (``.bashrc``)."""
+    name = name_of(path)
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
+
+
+def suffixes_of(path: str) -> list[str]:
+    """``PurePath.suffixes``: ``x.csv.gz`` → ``[".csv", ".gz"]``."""
+    name = name_of(path)
+    return [] if name.endswith(".") else ["." + s for s in name.lstrip(".").split(".")[1:]]
+
+
+def format_of(path: str) -> tuple[str, str | None]:
     """(format, compression) from the file name; format "sniff" when the name does not say."""
-    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    suffixes = [s.lower() for s in suffixes_of(path)[-2:]]
     compression = COMPRESSIONS.get(suffixes[-1]) if suffixes else None
     if compression:
         suffixes = suffixes[:-1]
@@ -60,21 +81,21 @@ def format_of(path: Path | PurePosixPath) -> tuple[str, str | None]:
     return fmt or "sniff", compression  # "sniff": the name does not say; look at the bytes
 
 
-def keyed(path: Path) -> bool:
+def keyed(path: str) -> bool:
     """A file whose members ``:key`` names: by its name, or by its bytes (``model.bin``)."""
     if format_of(path)[0] in KEYED:
         return True
     try:
-        return path.is_file() and sniff_magic(path) in KEYED
+        return os.path.isfile(path) and sniff_magic(path) in KEYED
     except OSError:
         return False
 
 
-def sniff_magic(path: Path) -> str | None:
+def sniff_magic(path: str) -> str | None:
     """What a local file's first bytes say it is."""
     with open(path, "rb") as fh:
         head = fh.read(16)
-    return magic_of(head, path.stat().st_size, lambda: torchfile.is_archive(path))
+    return magic_of(head, os.stat(path).st_size, lambda: torchfile.is_archive(path))
 
 
 def magic_of(head: bytes, size: int, archive: Callable[[], bool]) -> str | None:

@@ -18,7 +18,6 @@ import os
 import stat
 import sys
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
 
 from cece.errors import CeceError, InputError
 from cece.io import formats, remote, safetensors, torchfile, zarrs
@@ -51,7 +50,7 @@ class Spec:
     arg: str
     name: str  # how messages refer to it
     origin: str  # "path" | "stdin" | "literal" | "url"
-    path: Path | None = None
+    path: str | None = None  # a local file or directory (a string: no pathlib, start-up)
     key: str | None = None  # .npz member
     literal: object = None
     url: str | None = None  # an fsspec URL (without its :key)
@@ -64,12 +63,11 @@ def resolve(arg: str) -> Spec:
     if remote.is_url(arg):
         url, key = url_key(arg)
         return Spec(arg, arg, "url", key=key, url=url)
-    path = Path(arg)
-    if exists(path):
-        return Spec(arg, arg, "path", path)
+    if exists(arg):
+        return Spec(arg, arg, "path", arg)
     base, sep, key = arg.rpartition(":")
-    if sep and key and exists(base) and (formats.keyed(Path(base)) or zarrs.local_kind(Path(base))):
-        return Spec(arg, arg, "path", Path(base), key=key)
+    if sep and key and exists(base) and (formats.keyed(base) or zarrs.local_kind(base)):
+        return Spec(arg, arg, "path", base, key=key)
     try:
         value = json.loads(arg)
     except ValueError:
@@ -91,7 +89,7 @@ def url_key(arg: str) -> tuple[str, str | None]:
     head = remote.SCHEME.match(arg)
     cut = head.end() if head else 0
     base, sep, key = arg[cut:].rpartition(":")
-    suffix = PurePosixPath(base).suffix.lower()
+    suffix = formats.suffix_of(base).lower()
     if sep and key and (FORMATS.get(suffix) in KEYED or suffix == ".zarr"):
         return arg[:cut] + base, key
     return arg, None
@@ -121,13 +119,15 @@ def _load(spec: Spec, stdin_format: str) -> Loaded:
         return _table_from_bytes(spec.name, data, stdin_format)
     assert spec.path is not None
     path, name = spec.path, spec.name
-    if path.is_dir() and (path / "state.json").is_file():  # datasets.save_to_disk
-        return ArrowTable.open_saved(path, name)
+    if os.path.isdir(path) and os.path.isfile(os.path.join(path, "state.json")):
+        return ArrowTable.open_saved(path, name)  # datasets.save_to_disk
     if zarrs.local_kind(path):
-        return zarrs.open_array(str(path), name, spec.key)
+        return zarrs.open_array(path, name, spec.key)
     _check_readable(path, name)
-    if not stat.S_ISREG(path.stat().st_mode):  # a pipe such as <(zcat x.csv.gz): read it once
-        return _table_from_bytes(name, path.read_bytes(), "txt")
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe such as <(zcat x.csv.gz): read it once
+        with open(path, "rb") as fh:
+            data = fh.read()
+        return _table_from_bytes(name, data, "txt")
     fmt, compression = formats.decide(
         name, *formats.format_of(path), formats.sniff_magic(path), spec.key
     )
@@ -143,7 +143,7 @@ def _load(spec: Spec, stdin_format: str) -> Loaded:
         return ArrayInput(name, npz(path, name, spec.key), stored=True)
     if fmt in ("parquet", "feather", "arrowstream"):
         return ArrowTable.open(path, name, fmt)
-    size = None if compression else path.stat().st_size
+    size = None if compression else os.stat(path).st_size
     return _text(name, opener(path, compression), fmt, size, lambda: json_file(path, name))
 
 
@@ -164,9 +164,7 @@ def _load_url(spec: Spec) -> Loaded:
         raise InputError(name, "is a directory; expected a file")
     head = found.read(0, 16)
     magic = formats.magic_of(head, found.size, found.torch_archive)
-    fmt, compression = formats.decide(
-        name, *formats.format_of(PurePosixPath(found.path)), magic, spec.key
-    )
+    fmt, compression = formats.decide(name, *formats.format_of(found.path), magic, spec.key)
     with remote.guarded(name):  # what the storage raises while a reader reads: one line
         return _remote_format(found, fmt, compression, spec.key)
 
@@ -225,25 +223,22 @@ def _windowed(data: Loaded, start: int, stop: int) -> ArrayInput:
     return window_rows(data, start, stop)
 
 
-def exists(path: str | Path) -> bool:
+def exists(path: str) -> bool:
     """A file (or directory) by that name; a URL counts as one (whether its object exists,
     opening it says)."""
-    if isinstance(path, str) and remote.is_url(path):
-        return True
-    try:
-        return Path(path).exists()
-    except (OSError, ValueError):
-        return False
+    return remote.is_url(path) or os.path.exists(path)
 
 
 def looks_like_path(arg: str) -> bool:
     """A name with a directory part or a known extension: a missing file, not a literal."""
-    return "/" in arg or os.sep in arg or Path(arg).suffix.lower() in {*FORMATS, *COMPRESSIONS}
+    return (
+        "/" in arg or os.sep in arg or formats.suffix_of(arg).lower() in {*FORMATS, *COMPRESSIONS}
+    )
 
 
-def _check_readable(path: Path, name: str) -> None:
+def _check_readable(path: str, name: str) -> None:
     try:
-        mode = path.stat().st_mode
+        mode = os.stat(path).st_mode
     except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror}") from None
     if stat.S_ISDIR(mode):

@@ -64,24 +64,20 @@ def is_zarr(path: str) -> bool:
         return path.rstrip("/").endswith(".zarr")
     from cece.io.zarrs import local_kind
 
-    return local_kind(Path(path)) is not None
+    return local_kind(path) is not None
 
 
 def rows_of(path: str) -> int | None:
     """Rows (the first axis) from the header of ``path`` (``file.npz:key`` and
     ``file.safetensors:name`` name a member), or None for formats without a row count."""
-    from cece.io.compression import COMPRESSIONS
-    from cece.io.readers import FORMATS
+    from cece.io.formats import format_of
 
     base, member = split_member(path)
     if is_zarr(base):
         from cece.io.window import rows_of_zarr
 
         return rows_of_zarr(path)
-    suffixes = [s.lower() for s in Path(base).suffixes[-2:]]
-    compression = COMPRESSIONS.get(suffixes[-1]) if suffixes else None
-    named = suffixes[:-1] if compression else suffixes
-    fmt = FORMATS.get(named[-1], "sniff") if named else "sniff"
+    fmt, compression = format_of(base)
     if is_url(base):
         fs, inner = fsspec_for(base)
         try:
@@ -102,7 +98,7 @@ def rows_of(path: str) -> int | None:
                 return None
             from cece.io.compression import opener
 
-            with opener(file, compression)() as stream:
+            with opener(base, compression)() as stream:
                 return _npy_rows(stream, None, path)  # type: ignore[arg-type]
         with open(file, "rb") as fh:
             return _rows(fh, file.stat().st_size, fmt, path, member)

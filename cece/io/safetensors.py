@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
@@ -47,7 +47,7 @@ def looks_like(head: bytes, size: int) -> bool:
     return 2 <= n <= min(MAX_HEADER, size - 8)
 
 
-def header(path: Path, name: str) -> tuple[dict, int]:
+def header(path: str, name: str) -> tuple[dict, int]:
     """The tensors' entries (without ``__metadata__``) and where their data begins."""
     with open(path, "rb") as fh:
 
@@ -55,7 +55,7 @@ def header(path: Path, name: str) -> tuple[dict, int]:
             fh.seek(start)
             return fh.read(stop - start)
 
-        return header_from(read, path.stat().st_size, name)
+        return header_from(read, os.stat(path).st_size, name)
 
 
 def header_from(read: Callable[[int, int], bytes], size: int, name: str) -> tuple[dict, int]:
@@ -76,10 +76,10 @@ def header_from(read: Callable[[int, int], bytes], size: int, name: str) -> tupl
     return entries, 8 + n
 
 
-def read(path: Path, name: str, key: str | None) -> ArrayInput:
+def read(path: str, name: str, key: str | None) -> ArrayInput:
     """The tensor ``key`` (or the only one) as an array mapped from the file."""
     entries, start = header(path, name)
-    code, dtype, shape, offset = tensor(entries, start, path.stat().st_size, name, key)
+    code, dtype, shape, offset = tensor(entries, start, os.stat(path).st_size, name, key)
     if math.prod(shape) == 0:
         array = np.zeros(shape, dtype)
     else:

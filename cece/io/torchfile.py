@@ -12,7 +12,7 @@ member (``archive/data.pkl``), so it is never listed as arrays of an .npz.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import BinaryIO
 
 import numpy as np
@@ -26,7 +26,7 @@ LEGACY_MAGIC = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
 SAVE_INSTEAD = "save a tensor, or NumPy: np.save('x.npy', tensor.float().numpy())"
 
 
-def is_archive(path: Path | BinaryIO) -> bool:
+def is_archive(path: str | BinaryIO) -> bool:
     """A zip file written by ``torch.save`` (it has a ``data.pkl`` member)."""
     import zipfile  # start-up: only when a file's bytes say zip
 
@@ -37,7 +37,7 @@ def is_archive(path: Path | BinaryIO) -> bool:
         return False
 
 
-def read(path: Path | BinaryIO, name: str, key: str | None) -> ArrayInput:
+def read(path: str | BinaryIO, name: str, key: str | None) -> ArrayInput:
     """The tensor in the file (a path, or an open remote file: read, not mapped), or the one
     ``key`` names (dict key, list/tuple index)."""
     try:
@@ -68,8 +68,8 @@ def read(path: Path | BinaryIO, name: str, key: str | None) -> ArrayInput:
     return _array(torch, obj.detach(), name)
 
 
-def _load(torch, path: Path | BinaryIO, name: str):
-    mapped = isinstance(path, Path) and is_archive(path)
+def _load(torch, path: str | BinaryIO, name: str):
+    mapped = isinstance(path, str | os.PathLike) and is_archive(path)
     try:
         return torch.load(path, map_location="cpu", weights_only=True, mmap=mapped)
     except Exception as exc:  # UnpicklingError (refused objects), RuntimeError, EOFError, ...

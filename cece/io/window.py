@@ -19,9 +19,9 @@ row counts from headers and metadata, without reading data.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import BinaryIO, cast
 
 import numpy as np
@@ -75,7 +75,7 @@ def layout(arg: str) -> tuple[tuple[int, ...], np.dtype, int | None] | None:
         head = found.read(0, 16)
         magic = formats.magic_of(head, found.size, found.torch_archive)
         fmt, compression = formats.decide(
-            spec.name, *formats.format_of(Path(found.path)), magic, spec.key
+            spec.name, *formats.format_of(found.path), magic, spec.key
         )
         if compression:
             return None
@@ -89,8 +89,8 @@ def layout(arg: str) -> tuple[tuple[int, ...], np.dtype, int | None] | None:
     assert spec.path is not None
     path = spec.path
     if zarrs.local_kind(path):
-        return zarrs.layout(str(path), spec.name, spec.key)
-    if not path.is_file():
+        return zarrs.layout(path, spec.name, spec.key)
+    if not os.path.isfile(path):
         return None
     fmt, compression = formats.decide(
         spec.name, *formats.format_of(path), formats.sniff_magic(path), spec.key
@@ -104,7 +104,7 @@ def layout(arg: str) -> tuple[tuple[int, ...], np.dtype, int | None] | None:
     if fmt == "safetensors":
         entries, start = safetensors.header(path, spec.name)
         _, dtype, shape, _ = safetensors.tensor(
-            entries, start, path.stat().st_size, spec.name, spec.key
+            entries, start, os.stat(path).st_size, spec.name, spec.key
         )
         return shape, dtype, None
     return None
@@ -123,7 +123,7 @@ def rows_of_url(arg: str) -> int | None:
     target = remote.Remote(spec.url, spec.name)
     if target.is_dir:
         return None
-    fmt, _ = formats.format_of(Path(target.path))
+    fmt, _ = formats.format_of(target.path)
     with remote.guarded(spec.name), target.open() as fh:
         if fmt == "parquet":
             import pyarrow.parquet as pq

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
-from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -44,14 +44,21 @@ def kind_of(meta: dict[str, bytes | None]) -> str | None:
 META = (".zarray", ".zgroup", "zarr.json")
 
 
-def local_kind(path: Path) -> str | None:
+def local_kind(path: str) -> str | None:
     """What a local directory is: a Zarr "array", a "group", or None."""
     try:
-        if not path.is_dir():
+        if not os.path.isdir(path):
             return None
-        return kind_of({m: (path / m).read_bytes() if (path / m).is_file() else None for m in META})
+        return kind_of({m: _read(os.path.join(path, m)) for m in META})
     except OSError:
         return None
+
+
+def _read(path: str) -> bytes | None:
+    if not os.path.isfile(path):
+        return None
+    with open(path, "rb") as fh:
+        return fh.read()
 
 
 def _zarr(name: str) -> Any:

@@ -21,10 +21,12 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import IO, Literal, TextIO, overload
+from typing import IO, TYPE_CHECKING, Literal, TextIO, overload
 
 from cece.errors import OptionError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @overload
@@ -55,6 +57,8 @@ def _open_output(path: str | None, inputs: Sequence[str | None], binary: bool) -
         yield stream
         stream.flush()
         return
+    from pathlib import Path  # start-up: only when -o writes a file
+
     target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     for arg in inputs:
         if (
