@@ -40,8 +40,8 @@ def test_loss_runs_do_not_import_pathlib(tmp_path):
     np.save(tmp_path / "y.npy", np.array([0, 2]))
     base = _modules("-c", "pass")
     heavy = {"pathlib", "urllib.parse", "ipaddress"}
-    for fmt in ("-q", "-fjson"):  # (tmp_path holds "-of-": shard names are checked too)
-        npy = imported("categorical", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), fmt)
+    for fmt in (["-q"], ["-f", "json"]):  # (tmp_path holds "-of-": shard names are checked too)
+        npy = imported("categorical", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), *fmt)
         assert "numpy" in npy and not (npy - base) & heavy, (fmt, sorted((npy - base) & heavy))
     csv = imported(
         "categorical", "sample_data/catdogpig_logits.csv", "sample_data/catdogpig_labels.csv"
