@@ -34,11 +34,11 @@ _modules = imported_modules
 
 def test_loss_runs_do_not_import_pathlib(tmp_path):
     """The readers take paths as strings: pathlib costs a run ~15 M instructions of start-up
-    (on Python 3.11 it imports urllib.parse, which imports ipaddress). Against `-c pass`, which
-    an editable install's path finder may already make import it."""
+    (on Python 3.11 it imports urllib.parse, which imports ipaddress). Against `import numpy`
+    (numpy 1.x imports pathlib itself; an editable install's path finder may too)."""
     np.save(tmp_path / "x.npy", np.array([[1.0, 2, 3], [2, 4, 6]], dtype=np.float32))
     np.save(tmp_path / "y.npy", np.array([0, 2]))
-    base = _modules("-c", "pass")
+    base = _modules("-c", "import numpy")
     heavy = {"pathlib", "urllib.parse", "ipaddress"}
     for fmt in (["-q"], ["-f", "json"]):  # (tmp_path holds "-of-": shard names are checked too)
         npy = imported("categorical", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), *fmt)
