@@ -87,7 +87,7 @@ def patterns_of(files: list[str]) -> list[str]:
     """Patterns that the files a shell expanded came from, in order of first appearance:
     files that differ only in runs of digits share one (the varying runs become ``*``); the
     rest, by directory and suffix, a common prefix and suffix around ``*``."""
-    from pathlib import PurePath  # start-up: a name with -of- brings this module, not pathlib
+    from cece.io.formats import suffixes_of  # PurePath's rule, without pathlib (start-up)
 
     groups: dict[tuple, list[list[str]]] = {}
     for path in files:
@@ -102,7 +102,7 @@ def patterns_of(files: list[str]) -> list[str]:
         for parts in members:
             out["".join(parts)] = pattern
         if len(members) == 1:
-            where = (os.path.dirname(pattern), "".join(PurePath(pattern).suffixes))
+            where = (os.path.dirname(pattern), "".join(suffixes_of(pattern)))
             singles.setdefault(where, []).append(pattern)
     for paths in singles.values():
         if len(paths) > 1:  # names that differ in more than digits: a common prefix and suffix
