@@ -147,6 +147,9 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path, existing):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=ENV,
+        # Ctrl-C as a terminal sends it, whatever this run inherited: a background job or
+        # nohup starts with SIGINT ignored, which Python (and cece) then honour
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     proc.stdin.write(b"1,2,3\n")  # and then nothing: cece waits for the rest
     proc.stdin.flush()
