@@ -21,6 +21,7 @@ setup(
                 "cece/_native/softmax_f.h",
                 "cece/_native/parse.h",
                 "cece/_native/pow5.h",
+                "cece/_native/logtab.h",
                 "cece/_native/records.h",
             ],
             extra_compile_args=["-O3"],

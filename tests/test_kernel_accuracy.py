@@ -247,3 +247,32 @@ def test_adversarial_rows_under_a_temperature(impl, t, dtype, c):
     assert np.array_equal(nll[zero], want[zero])
     err = np.abs(nll[~zero] - want[~zero]) / want[~zero]
     assert err.max(initial=0) <= RTOL, (err.max(), int(np.argmax(err)))
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("c", [10, 63, 64, 300])
+def test_tied_maxima_give_the_log_of_their_count(impl, dtype, c):
+    """k tied maxima and -inf elsewhere: each term is e^0 = 1 or e^-inf = 0 exactly, so the sum
+    is k - 1 and the loss, on any of the maxima, is ln k with nothing but the log's own error.
+    k runs over 1..c, whose sums fall in every entry of the float kernels' log table
+    (simd.h, log1p_tab4/log1p_tab8; gen_logtab.py): held to 1e-12, far inside the 1.1e-7 the
+    exponential leaves, so an entry or a series term gone wrong shows here and nowhere else."""
+    rng = np.random.default_rng(c)
+    k = np.arange(1, c + 1)
+    x = np.full((c, c), -np.inf)
+    for i, ties in enumerate(k):
+        x[i, rng.permutation(c)[:ties]] = rng.choice([-3.5, 0.0, 1.25, 40.0])
+    y = np.array([rng.choice(np.flatnonzero(row == row.max())) for row in x])
+    got = run(impl, typed(x, dtype), y)
+    assert np.abs(got - np.log(k)).max() <= 1e-12 * np.log(k).max()
+    assert np.array_equal(got[0], 0.0)
+
+
+def test_log_table_is_what_its_generator_writes():
+    from cece._native import gen_logtab
+
+    assert gen_logtab.HEADER.read_text() == gen_logtab.render()
+    for i, (inv, neg_log) in enumerate(gen_logtab.table()):
+        assert inv == (1.0 if i == 0 else 1 / (1 + (i + 0.5) / 16))
+        assert neg_log == pytest.approx(-math.log(inv), rel=1e-15, abs=0)

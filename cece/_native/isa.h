@@ -142,6 +142,8 @@
 #define D_ZERO() ISA_CAT(PFX_F, setzero_pd)()
 #define D_SET1(v) ISA_CAT(PFX_F, set1_pd)(v)
 #define D_ADD(a, b) ISA_CAT(PFX_F, add_pd)((a), (b))
+#define D_LOADU(p) ISA_CAT(PFX_F, loadu_pd)(p)
+#define D_STOREU(p, v) ISA_CAT(PFX_F, storeu_pd)((p), (v))
 #define D_FMADD(a, b, c) ISA_CAT(PFX_F, fmadd_pd)((a), (b), (c))
 #define I_SET1(v) ISA_CAT(PFX_I, set1_epi32)(v)
 #define I_ADD(a, b) ISA_CAT(PFX_I, add_epi32)((a), (b))

@@ -5,8 +5,10 @@
  *
  * exp: Cody-Waite range reduction and the Taylor series to r^13 by Estrin's scheme (no
  * division); log: Cephes (S. L. Moshier). Both within 2 ulp of libm, checked in
- * tests/test_fast.py. Everything here needs AVX2, FMA and F16C: callers check cpu_ok() (once,
- * when the module loads) before calling any of it. The float exp family is vexp.h, written once
+ * tests/test_fast.py. The float kernels' log1p of their sums (log1p_tab4) is a table and a
+ * short series instead, within ~2e-12 (tests/test_kernel_accuracy.py). Everything here needs
+ * AVX2, FMA and F16C: callers check cpu_ok() (once, when the module loads) before calling any
+ * of it. The float exp family is vexp.h, written once
  * over a vector width (isa.h): included here at 8 floats, by _fast.c again at 16 (AVX-512,
  * TARGET512, where cpu_avx512()).
  *
@@ -135,6 +137,53 @@ TARGET static inline __m256d log1p4(__m256d r) {
     __m256d u = _mm256_add_pd(one, r);
     __m256d corr = _mm256_div_pd(_mm256_sub_pd(r, _mm256_sub_pd(u, one)), u);
     return _mm256_add_pd(log4(u), corr);
+}
+
+/* log1p(s) of the float kernels' sums (doubles s >= 0; NaN stays NaN) within ~2e-12 relative,
+   with no division: u = 1 + s rounded and c = s - (u - 1) what the rounding lost (exact);
+   u = 2^e f with f in [1, 2); the top four bits of f's mantissa pick a table entry (logtab.h,
+   gen_logtab.py): ln f = NEG_LOG[i] + log1p(r), r = f INV[i] - 1 in [-1/33, 1/16) (one
+   rounding), log1p(r) = r + r^2 q(r) by its series to r^9 (truncation below 1.5e-12 relative
+   at r = 1/16; entry 0 is INV = 1, so u near 1 loses nothing to cancellation); then
+   ln u = e ln 2 + ln f, and log1p(s) = ln u + c / u with 1 / u ~ 2 - u (c / u matters only
+   where u is near 1; where u >= 2 it is below 2^-53 and left out). The lookups are gathers
+   here; log1p_tab8 (_fast.c, AVX-512) does the same operations with getexp, getmant and
+   permutes: the same bits. */
+#include "logtab.h"
+
+/* log1p(r) = r + r^2 q(r), q(r) = -1/2 + r/3 - r^2/4 + ... + r^7/9, by Estrin's scheme: the
+   few-classes kernel is bound by a group's chain of dependent steps as much as by its
+   operations, and Horner's eight steps would be four here */
+#define LOG1P_TAB_SERIES(r, out, V, SET1, FMADD, MUL)                                            \
+    V out;                                                                                       \
+    {                                                                                            \
+        V r2 = MUL(r, r), r4 = MUL(r2, r2);                                                      \
+        V p01 = FMADD(SET1(1.0 / 3), r, SET1(-0.5));                                            \
+        V p23 = FMADD(SET1(1.0 / 5), r, SET1(-0.25));                                           \
+        V p45 = FMADD(SET1(1.0 / 7), r, SET1(-1.0 / 6));                                         \
+        V p67 = FMADD(SET1(1.0 / 9), r, SET1(-0.125));                                           \
+        V q_ = FMADD(FMADD(p67, r2, p45), r4, FMADD(p23, r2, p01));                              \
+        out = FMADD(r2, q_, r);                                                                  \
+    }
+
+TARGET static inline __m256d log1p_tab4(__m256d s) {
+    const __m256d one = _mm256_set1_pd(1.0), two52 = _mm256_set1_pd(4503599627370496.0);
+    __m256d u = _mm256_add_pd(s, one);
+    __m256d c = _mm256_sub_pd(s, _mm256_sub_pd(u, one));
+    __m256d fac = _mm256_max_pd(_mm256_sub_pd(_mm256_set1_pd(2.0), u), _mm256_setzero_pd());
+    __m256i bits = _mm256_castpd_si256(u);
+    /* e: the biased exponent as the low bits of 2^52, less 2^52 + 1023 (exact) */
+    __m256i biased = _mm256_or_si256(_mm256_srli_epi64(bits, 52), _mm256_castpd_si256(two52));
+    __m256d e = _mm256_sub_pd(_mm256_castsi256_pd(biased),
+                              _mm256_set1_pd(4503599627370496.0 + 1023.0));
+    __m256i mant = _mm256_and_si256(bits, _mm256_set1_epi64x(0x000FFFFFFFFFFFFFLL));
+    __m256d f = _mm256_castsi256_pd(_mm256_or_si256(mant, _mm256_castpd_si256(one)));
+    __m256i i = _mm256_and_si256(_mm256_srli_epi64(bits, 48), _mm256_set1_epi64x(15));
+    __m256d r = _mm256_fmsub_pd(f, _mm256_i64gather_pd(CECE_LOG_INV, i, 8), one);
+    LOG1P_TAB_SERIES(r, lp, __m256d, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_mul_pd);
+    __m256d lg = _mm256_fmadd_pd(e, _mm256_set1_pd(0.693147180559945309417232121458),
+                                 _mm256_add_pd(_mm256_i64gather_pd(CECE_NEG_LOG, i, 8), lp));
+    return _mm256_fmadd_pd(c, fac, lg);
 }
 
 /* exp of float vectors (exp_reduced8, exp8, exp_sub8, exp_scaled8, add_scaled8): vexp.h, written
