@@ -283,12 +283,10 @@ TARGET static inline __m128 load4_f(const char *p, Py_ssize_t i, int kind) {
 TARGET static void load_tile_avx2(const char *x, int kind, Py_ssize_t n, Py_ssize_t i0,
                                   Py_ssize_t rows, Py_ssize_t c, float *t) {
     const size_t size = KSIZE(kind), stride = (size_t)c * size;
-    { /* the next tile's bytes on their way in while this one is computed */
-        const char *next = x + (size_t)(i0 + TILE) * stride;
-        size_t bytes = (size_t)(n - i0 - TILE < TILE ? n - i0 - TILE : TILE) * stride;
-        if (i0 + TILE < n)
-            for (size_t b = 0; b < bytes; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
-    }
+    /* No software prefetch of the next tile: the hardware's stream prefetch keeps up with these
+       sequential reads, and prefetching each of the next tile's lines cost 20 % of the pass on
+       rows read from the page cache (10⁷ x 10 float32 over a memory map: 96 -> 77 ms on one
+       core, 51 -> 40 ms on two; in cache the same). */
     /* the last value an 8 x 8 step reads: row i0 + r0 + 7, class c8 - 1 (c8 = c rounded up
        to 8), so the step stays inside x while (i0 + r0 + 7) c + c8 <= n c */
     const Py_ssize_t c8 = (c + 7) & ~(Py_ssize_t)7;
@@ -343,12 +341,7 @@ TARGET512 static void load_tile_avx512(const char *x, int kind, Py_ssize_t n, Py
         return;
     }
     const float *xf = (const float *)x;
-    { /* the next tile's bytes on their way in while this one is computed */
-        const char *next = x + (size_t)(i0 + TILE) * (size_t)c * 4;
-        size_t bytes = (size_t)(n - i0 - TILE < TILE ? n - i0 - TILE : TILE) * (size_t)c * 4;
-        if (i0 + TILE < n)
-            for (size_t b = 0; b < bytes; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
-    }
+    /* no software prefetch (load_tile_avx2) */
     /* a step reads up to row i0 + r0 + 15, class c4 - 1 (c4 = c rounded up to 4) */
     const Py_ssize_t c4 = (c + 3) & ~(Py_ssize_t)3;
     Py_ssize_t r0 = 0;
