@@ -2,7 +2,8 @@
 
 The float16/bfloat16/float32 softmax kernels are written once (cece/_native/softmax_f.h over
 isa.h's vector width) and built twice: 8 floats a vector (AVX2) and 16 (AVX-512, chosen when
-the module loads where the CPU has F/BW/VL/DQ; ``CECE_SIMD=avx2`` keeps AVX2). Here every
+the module loads where the CPU has F/BW/VL/DQ; ``CECE_SIMD=avx2`` keeps AVX2); the float64
+few-classes kernel likewise at 4 and 8 doubles (exp4 and its 8-lane twin exp_d8). Here every
 test runs on each set this CPU has (``_fast.simd(name)`` switches in-process) against the
 float64 reference of tests/test_kernel_accuracy.py (the README's contract: within 1.1e-7
 relative), the two sets against each other (the few-classes kernel does the same operations
@@ -146,6 +147,14 @@ def test_adversarial_rows(isa, dtype, c, t):
     check(isa, x, labels(as_float64(x), rng), t)
 
 
+@pytest.mark.parametrize("c", [w for w in WIDTHS if w < 64])
+def test_adversarial_float64_rows_with_few_classes(isa, c):
+    """The float64 few-classes kernel, 4 lanes (AVX2) or 8 (AVX-512), to float64 rounding."""
+    rng = np.random.default_rng(c)
+    x = np.repeat(adversarial(c, rng), 3, axis=0)  # rows land in every lane of both widths
+    check(isa, x, labels(x, rng))
+
+
 @pytest.mark.parametrize("t", [1.0, 2.0])
 @pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
 def test_adversarial_lm_rows(isa, dtype, t):
@@ -196,7 +205,7 @@ def test_random_rows_on_every_set(data):
 
 @pytest.mark.skipif(len(ISAS) < 2, reason="this CPU runs one instruction set")
 @pytest.mark.parametrize("t", [1.0, 3.0])
-@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "float64"])
 def test_few_classes_give_the_same_bits_at_both_widths(dtype, t):
     rng = np.random.default_rng(7)
     for c in range(1, 64):
@@ -225,7 +234,7 @@ def test_many_classes_agree_at_both_widths(dtype):
 # -- rows that are not logits -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "float64"])
 @pytest.mark.parametrize("c", [3, 10, 17, 63, 64, 65, 81, 200])
 def test_non_finite_rows_are_flagged(isa, dtype, c):
     """NaN or +inf anywhere (the first class, inside a vector, in the tail past the last whole

@@ -48,7 +48,8 @@
  * kernels are written once (softmax_f.h, isa.h) and built twice: 8 floats a vector (AVX2) and
  * 16 (AVX-512 F/BW/VL/DQ), the wider chosen when the module loads where the CPU has it
  * (CECE_SIMD=avx2 keeps AVX2; simd() says which runs, tests/test_kernel_isa.py checks both).
- * float64 logits run the AVX2 kernels on either. BCE of float32 logits in one column follows
+ * float64 logits with few classes run 4 or 8 lanes likewise (the same bits); with many classes
+ * or a temperature, AVX2 on either. BCE of float32 logits in one column follows
  * the same switch (8 double lanes, the AVX2 loop's operations: the same bits,
  * tests/test_bce_isa.py); other BCE inputs run AVX2.
  *
@@ -405,12 +406,67 @@ TARGET512 static inline __m512d log1p_tab8(__m512d s) {
 #include "vexp.h"
 #include "softmax_f.h"
 
-/* Few classes, float64, no temperature: the tile transposed into doubles, 4 rows a step (one
-   lane a row): the maximum and its first index, then the sum of exp4(x - m) over the other
-   classes (exp within 2 ulp of libm, as in the row-wise loop), then libm's log1p per row (a
-   quarter of the pass; log1p4 would take 29 % off it, as accurate, 8.5e-16 at most against an
-   exact sum, but not libm's bits: the numbers float64 runs print would move in their last
-   digit, and the numpy path's would no longer match them). */
+/* Few classes, float64, no temperature: the tile transposed into doubles (load_tile_f64), NF
+   rows a step (one lane a row; 4 with AVX2, 8 with AVX-512): the maximum and its first index,
+   then the sum of exp(x - m) over the other classes (exp4/exp_d8, within 2 ulp of libm, as in
+   the row-wise loop), then libm's log1p per row (finish_f64; a quarter of the pass: log1p4
+   would take 29 % off it, as accurate, 8.5e-16 at most against an exact sum, but not libm's
+   bits, so the numbers float64 runs print would move in their last digit and the numpy path's
+   would no longer match them). Both widths do the same operations on each row's lane: the
+   same bits. */
+
+/* The tile of rows i0.. as doubles, transposed: t[j * TILE + r] = x[i0 + r][j], the rest of
+   the tile zeros. 4 rows x 4 classes at a time by an in-register transpose (each load stays
+   inside its row); the classes past the last 4 and the rows past the last 4, one at a time. */
+TARGET static void load_tile_f64(const double *x, Py_ssize_t i0, Py_ssize_t rows, Py_ssize_t c,
+                                 double *t) {
+    const double *src = x + (size_t)i0 * c;
+    const Py_ssize_t c4 = c & ~(Py_ssize_t)3, r4 = rows & ~(Py_ssize_t)3;
+    for (Py_ssize_t r = 0; r < r4; r += 4) {
+        const double *p = src + (size_t)r * c;
+        for (Py_ssize_t j = 0; j < c4; j += 4) {
+            __m256d a = _mm256_loadu_pd(p + j), b = _mm256_loadu_pd(p + c + j);
+            __m256d e = _mm256_loadu_pd(p + 2 * c + j), f = _mm256_loadu_pd(p + 3 * c + j);
+            __m256d ab_lo = _mm256_unpacklo_pd(a, b), ab_hi = _mm256_unpackhi_pd(a, b);
+            __m256d ef_lo = _mm256_unpacklo_pd(e, f), ef_hi = _mm256_unpackhi_pd(e, f);
+            double *d = t + j * TILE + r;
+            _mm256_storeu_pd(d, _mm256_permute2f128_pd(ab_lo, ef_lo, 0x20));
+            _mm256_storeu_pd(d + TILE, _mm256_permute2f128_pd(ab_hi, ef_hi, 0x20));
+            _mm256_storeu_pd(d + 2 * TILE, _mm256_permute2f128_pd(ab_lo, ef_lo, 0x31));
+            _mm256_storeu_pd(d + 3 * TILE, _mm256_permute2f128_pd(ab_hi, ef_hi, 0x31));
+        }
+        for (Py_ssize_t j = c4; j < c; j++)
+            for (Py_ssize_t q = 0; q < 4; q++) t[j * TILE + r + q] = p[(size_t)q * c + j];
+    }
+    for (Py_ssize_t r = r4; r < rows; r++)
+        for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = src[(size_t)r * c + j];
+    if (rows < TILE)
+        for (Py_ssize_t j = 0; j < c; j++)
+            memset(t + j * TILE + rows, 0, sizeof(double) * (TILE - rows));
+}
+
+/* The k rows of a step (rows i.., lanes 0..k-1 of the step at col): their maxima mf, arg-max
+   tf, sums sf and non-finite flags; returns the rows flagged (NaN, +inf, all -inf). */
+static Py_ssize_t finish_f64(const double *col, Py_ssize_t i, Py_ssize_t k, const double *mf,
+                             const double *tf, const double *sf, int flagged, const int64_t *y,
+                             double *nll, uint8_t *correct, int64_t *pred) {
+    Py_ssize_t bad = 0;
+    for (Py_ssize_t r = 0; r < k; r++, i++) {
+        Py_ssize_t tp = (Py_ssize_t)tf[r];
+        if ((flagged & (1 << r)) || mf[r] == -INFINITY) { /* NaN, +inf, all -inf */
+            bad++;
+            nll[i] = NAN;
+            correct[i] = 0;
+            if (pred) pred[i] = 0;
+            continue;
+        }
+        if (pred) pred[i] = tp;
+        correct[i] = tp == y[i];
+        nll[i] = log1p(sf[r]) + (mf[r] - col[y[i] * TILE + r]);
+    }
+    return bad;
+}
+
 TARGET static Py_ssize_t softmax_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c,
                                            const int64_t *y, double *nll, uint8_t *correct,
                                            int64_t *pred, double *t) {
@@ -418,31 +474,7 @@ TARGET static Py_ssize_t softmax_small_f64(const double *x, Py_ssize_t n, Py_ssi
     const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
     for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
         Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
-        const double *src = x + (size_t)i0 * c;
-        /* 4 rows x 4 classes at a time by an in-register transpose (each load stays inside its
-           row); the classes past the last 4 and the rows past the last 4, one at a time */
-        const Py_ssize_t c4 = c & ~(Py_ssize_t)3, r4 = rows & ~(Py_ssize_t)3;
-        for (Py_ssize_t r = 0; r < r4; r += 4) {
-            const double *p = src + (size_t)r * c;
-            for (Py_ssize_t j = 0; j < c4; j += 4) {
-                __m256d a = _mm256_loadu_pd(p + j), b = _mm256_loadu_pd(p + c + j);
-                __m256d e = _mm256_loadu_pd(p + 2 * c + j), f = _mm256_loadu_pd(p + 3 * c + j);
-                __m256d ab_lo = _mm256_unpacklo_pd(a, b), ab_hi = _mm256_unpackhi_pd(a, b);
-                __m256d ef_lo = _mm256_unpacklo_pd(e, f), ef_hi = _mm256_unpackhi_pd(e, f);
-                double *d = t + j * TILE + r;
-                _mm256_storeu_pd(d, _mm256_permute2f128_pd(ab_lo, ef_lo, 0x20));
-                _mm256_storeu_pd(d + TILE, _mm256_permute2f128_pd(ab_hi, ef_hi, 0x20));
-                _mm256_storeu_pd(d + 2 * TILE, _mm256_permute2f128_pd(ab_lo, ef_lo, 0x31));
-                _mm256_storeu_pd(d + 3 * TILE, _mm256_permute2f128_pd(ab_hi, ef_hi, 0x31));
-            }
-            for (Py_ssize_t j = c4; j < c; j++)
-                for (Py_ssize_t q = 0; q < 4; q++) t[j * TILE + r + q] = p[(size_t)q * c + j];
-        }
-        for (Py_ssize_t r = r4; r < rows; r++)
-            for (Py_ssize_t j = 0; j < c; j++) t[j * TILE + r] = src[(size_t)r * c + j];
-        if (rows < TILE)
-            for (Py_ssize_t j = 0; j < c; j++)
-                memset(t + j * TILE + rows, 0, sizeof(double) * (TILE - rows));
+        load_tile_f64(x, i0, rows, c, t);
         for (Py_ssize_t g = 0; g < rows; g += 4) {
             const double *col = t + g;
             __m256d m = _mm256_loadu_pd(col), top = zero, jv = one, flag = zero;
@@ -463,21 +495,84 @@ TARGET static Py_ssize_t softmax_small_f64(const double *x, Py_ssize_t n, Py_ssi
             _mm256_storeu_pd(mf, m);
             _mm256_storeu_pd(tf, top);
             _mm256_storeu_pd(sf, sum);
-            const int flagged = _mm256_movemask_pd(flag);
-            Py_ssize_t k = rows - g < 4 ? rows - g : 4;
-            for (Py_ssize_t r = 0; r < k; r++) {
-                Py_ssize_t i = i0 + g + r, tp = (Py_ssize_t)tf[r];
-                if ((flagged & (1 << r)) || mf[r] == -INFINITY) { /* NaN, +inf, all -inf */
-                    bad++;
-                    nll[i] = NAN;
-                    correct[i] = 0;
-                    if (pred) pred[i] = 0;
-                    continue;
-                }
-                if (pred) pred[i] = tp;
-                correct[i] = tp == y[i];
-                nll[i] = log1p(sf[r]) + (mf[r] - col[y[i] * TILE + r]);
+            bad += finish_f64(col, i0 + g, rows - g < 4 ? rows - g : 4, mf, tf, sf,
+                              _mm256_movemask_pd(flag), y, nll, correct, pred);
+        }
+    }
+    return bad;
+}
+
+/* exp_d8, pow2i_d8: exp4 and pow2i (simd.h) on 8 doubles, the same operations in the same
+   order (roundscale for round and floor, a mask for andnot): the same bits */
+TARGET512 static inline __m512d pow2i_d8(__m512d n) {
+    __m256i ni = _mm512_cvtpd_epi32(n);
+    __m512i e = _mm512_add_epi64(_mm512_cvtepi32_epi64(ni), _mm512_set1_epi64(1023));
+    return _mm512_castsi512_pd(_mm512_slli_epi64(e, 52));
+}
+
+TARGET512 static inline __m512d exp_d8(__m512d x) {
+    const __m512d minlog = _mm512_set1_pd(-745.1332191019412);
+    const __m512d maxlog = _mm512_set1_pd(709.782712893384);
+    __mmask8 under = _mm512_cmp_pd_mask(x, minlog, _CMP_LT_OQ);
+    x = _mm512_min_pd(_mm512_max_pd(x, minlog), maxlog);
+    __m512d n = _mm512_roundscale_pd(_mm512_mul_pd(x, _mm512_set1_pd(1.4426950408889634073599)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512d r = _mm512_fnmadd_pd(n, _mm512_set1_pd(6.93147180369123816490e-01), x);
+    r = _mm512_fnmadd_pd(n, _mm512_set1_pd(1.90821492927058770002e-10), r);
+#define C(v) _mm512_set1_pd(v)
+    __m512d r2 = _mm512_mul_pd(r, r), r4 = _mm512_mul_pd(r2, r2), r8 = _mm512_mul_pd(r4, r4);
+    __m512d a01 = _mm512_fmadd_pd(r, C(1.0), C(1.0));
+    __m512d a23 = _mm512_fmadd_pd(r, C(1.0 / 6), C(0.5));
+    __m512d a45 = _mm512_fmadd_pd(r, C(1.0 / 120), C(1.0 / 24));
+    __m512d a67 = _mm512_fmadd_pd(r, C(1.0 / 5040), C(1.0 / 720));
+    __m512d a89 = _mm512_fmadd_pd(r, C(1.0 / 362880), C(1.0 / 40320));
+    __m512d a1011 = _mm512_fmadd_pd(r, C(1.0 / 39916800), C(1.0 / 3628800));
+    __m512d a1213 = _mm512_fmadd_pd(r, C(1.0 / 6227020800.0), C(1.0 / 479001600));
+#undef C
+    __m512d b0 = _mm512_fmadd_pd(r2, a23, a01);
+    __m512d b1 = _mm512_fmadd_pd(r2, a67, a45);
+    __m512d b2 = _mm512_fmadd_pd(r2, a1011, a89);
+    __m512d lo = _mm512_fmadd_pd(r4, b1, b0);
+    __m512d hi = _mm512_fmadd_pd(r4, a1213, b2);
+    __m512d p = _mm512_fmadd_pd(r8, hi, lo);
+    __m512d n1 = _mm512_roundscale_pd(_mm512_mul_pd(n, _mm512_set1_pd(0.5)),
+                                      _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    p = _mm512_mul_pd(_mm512_mul_pd(p, pow2i_d8(n1)), pow2i_d8(_mm512_sub_pd(n, n1)));
+    return _mm512_maskz_mov_pd((__mmask8)~under, p);
+}
+
+TARGET512 static Py_ssize_t softmax_small_f64_avx512(const double *x, Py_ssize_t n,
+                                                    Py_ssize_t c, const int64_t *y, double *nll,
+                                                    uint8_t *correct, int64_t *pred, double *t) {
+    Py_ssize_t bad = 0;
+    const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
+    const __m512d inf = _mm512_set1_pd(INFINITY);
+    for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
+        Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
+        load_tile_f64(x, i0, rows, c, t);
+        for (Py_ssize_t g = 0; g < rows; g += 8) {
+            const double *col = t + g;
+            __m512d m = _mm512_loadu_pd(col), top = zero, jv = one;
+            __mmask8 flag = _mm512_cmp_pd_mask(m, inf, _CMP_NLT_UQ);
+            for (Py_ssize_t j = 1; j < c; j++, jv = _mm512_add_pd(jv, one)) {
+                __m512d v = _mm512_loadu_pd(col + j * TILE);
+                flag |= _mm512_cmp_pd_mask(v, inf, _CMP_NLT_UQ);
+                top = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(v, m, _CMP_GT_OQ), top, jv);
+                m = _mm512_max_pd(v, m);
             }
+            __m512d sum = zero;
+            jv = zero;
+            for (Py_ssize_t j = 0; j < c; j++, jv = _mm512_add_pd(jv, one)) {
+                __m512d e = exp_d8(_mm512_sub_pd(_mm512_loadu_pd(col + j * TILE), m));
+                __mmask8 at_top = _mm512_cmp_pd_mask(top, jv, _CMP_EQ_OQ);
+                sum = _mm512_add_pd(sum, _mm512_maskz_mov_pd((__mmask8)~at_top, e));
+            }
+            double mf[8], tf[8], sf[8];
+            _mm512_storeu_pd(mf, m);
+            _mm512_storeu_pd(tf, top);
+            _mm512_storeu_pd(sf, sum);
+            bad += finish_f64(col, i0 + g, rows - g < 8 ? rows - g : 8, mf, tf, sf, flag, y, nll,
+                              correct, pred);
         }
     }
     return bad;
@@ -491,7 +586,8 @@ static Py_ssize_t softmax_rows(const char *x, Py_ssize_t n, Py_ssize_t c, int ki
     if (kind == F64) {
         double *t = malloc(sizeof(double) * TILE * (size_t)c);
         if (!t) return -1;
-        Py_ssize_t bad = softmax_small_f64((const double *)x, n, c, y, nll, correct, pred, t);
+        Py_ssize_t bad = (SIMD_WIDTH == 16 ? softmax_small_f64_avx512 : softmax_small_f64)(
+            (const double *)x, n, c, y, nll, correct, pred, t);
         free(t);
         return bad;
     }
