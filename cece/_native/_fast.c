@@ -68,6 +68,14 @@
 #include "records.h"
 #include "simd.h"
 
+/* What bce_rows reports beside its outputs: the first row holding a target outside [0, 1] (or
+   -1), and for one column the sum of `correct` and the extrema of `loss` (exact whatever the
+   order, so the caller's sums of them are the same to the bit). Outside the x86 part: the Python glue fills it on any CPU. */
+typedef struct {
+    Py_ssize_t bad_target_row;
+    double correct_sum, loss_min, loss_max;
+} BceStats;
+
 static int CPU_OK;  /* cpu_ok(), once, when the module loads */
 
 static int cpu_ready(void) {
@@ -684,14 +692,6 @@ static inline int bad_logit(double v) { return isnan(v) || v == INFINITY; }
 
 /* Not a target: outside [0, 1], or NaN */
 static inline int bad_target(double v) { return !(v >= 0.0 && v <= 1.0); }
-
-/* What bce_rows reports beside its outputs: the first row holding a target outside [0, 1] (or
-   -1), and for one column the sum of `correct` and the extrema of `loss` (exact whatever the
-   order, so the caller's sums of them are the same to the bit). */
-typedef struct {
-    Py_ssize_t bad_target_row;
-    double correct_sum, loss_min, loss_max;
-} BceStats;
 
 /* One column (k = 1): rows are elements, 8 a step as two independent vectors of 4 (the
    polynomials' latency overlaps), inlined once per logit type so that the loads are

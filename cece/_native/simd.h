@@ -21,7 +21,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* CECE_NO_X86 builds the module as on another CPU (the parser and record writer alone; tests
+   compile it so to keep that build working) */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CECE_NO_X86)
 #define CECE_X86 1
 #include <immintrin.h>
 #define TARGET __attribute__((target("avx2,fma,f16c")))
@@ -30,6 +32,12 @@
 #else
 #define CECE_X86 0
 #endif
+
+/* A kind names the element type; its low four bits are the element's size in bytes. bfloat16
+   is the top half of a float32 (sign, 8 exponent bits, 7 mantissa bits): its bits shifted left
+   by 16 are that float32, exactly (NaN and inf patterns included). Plain C: the Python glue uses them on any CPU. */
+enum { F16 = 2, F32 = 4, F64 = 8, BF16 = 16 | 2 };
+#define KSIZE(kind) ((kind) & 15)
 
 static int cpu_ok(void) {
 #if CECE_X86
@@ -199,12 +207,6 @@ TARGET static inline double hsum4(__m256d v) {
 }
 
 /* -- loading rows as doubles ----------------------------------------------------------------- */
-
-/* A kind names the element type; its low four bits are the element's size in bytes. bfloat16
-   is the top half of a float32 (sign, 8 exponent bits, 7 mantissa bits): its bits shifted left
-   by 16 are that float32, exactly (NaN and inf patterns included). */
-enum { F16 = 2, F32 = 4, F64 = 8, BF16 = 16 | 2 };
-#define KSIZE(kind) ((kind) & 15)
 
 static inline float bf16_to_float(uint16_t h) {
     uint32_t bits = (uint32_t)h << 16;
