@@ -72,6 +72,23 @@ TARGET static inline __m256d pow2i(__m256d n) {
     return _mm256_castsi256_pd(_mm256_slli_epi64(e, 52));
 }
 
+/* e^r by its Taylor series to r^13 by Estrin's scheme, into a new variable `out`: written
+   once for exp4 and its 8-lane twin exp_d8 (_fast.c), so both widths do the same operations */
+#define EXP_TAYLOR13(r, out, V, SET1, FMADD, MUL)                                          \
+    V out;                                                                                 \
+    {                                                                                      \
+        V r2 = MUL(r, r), r4 = MUL(r2, r2), r8 = MUL(r4, r4);                              \
+        V a01 = FMADD(r, SET1(1.0), SET1(1.0));                                            \
+        V a23 = FMADD(r, SET1(1.0 / 6), SET1(0.5));                                        \
+        V a45 = FMADD(r, SET1(1.0 / 120), SET1(1.0 / 24));                                 \
+        V a67 = FMADD(r, SET1(1.0 / 5040), SET1(1.0 / 720));                               \
+        V a89 = FMADD(r, SET1(1.0 / 362880), SET1(1.0 / 40320));                           \
+        V a1011 = FMADD(r, SET1(1.0 / 39916800), SET1(1.0 / 3628800));                     \
+        V a1213 = FMADD(r, SET1(1.0 / 6227020800.0), SET1(1.0 / 479001600));               \
+        V b0 = FMADD(r2, a23, a01), b1 = FMADD(r2, a67, a45), b2 = FMADD(r2, a1011, a89);  \
+        out = FMADD(r8, FMADD(r4, a1213, b2), FMADD(r4, b1, b0));                          \
+    }
+
 TARGET static inline __m256d exp4(__m256d x) {
     /* e^x = 2^n e^r, n = round(x / ln 2), |r| <= ln(2)/2 (Cody-Waite, two-part ln 2);
        e^r by its Taylor series to r^13 (remainder < 2e-17), evaluated by Estrin's scheme:
@@ -84,22 +101,7 @@ TARGET static inline __m256d exp4(__m256d x) {
                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(6.93147180369123816490e-01), x);
     r = _mm256_fnmadd_pd(n, _mm256_set1_pd(1.90821492927058770002e-10), r);
-#define C(v) _mm256_set1_pd(v)
-    __m256d r2 = _mm256_mul_pd(r, r), r4 = _mm256_mul_pd(r2, r2), r8 = _mm256_mul_pd(r4, r4);
-    __m256d a01 = _mm256_fmadd_pd(r, C(1.0), C(1.0));
-    __m256d a23 = _mm256_fmadd_pd(r, C(1.0 / 6), C(0.5));
-    __m256d a45 = _mm256_fmadd_pd(r, C(1.0 / 120), C(1.0 / 24));
-    __m256d a67 = _mm256_fmadd_pd(r, C(1.0 / 5040), C(1.0 / 720));
-    __m256d a89 = _mm256_fmadd_pd(r, C(1.0 / 362880), C(1.0 / 40320));
-    __m256d a1011 = _mm256_fmadd_pd(r, C(1.0 / 39916800), C(1.0 / 3628800));
-    __m256d a1213 = _mm256_fmadd_pd(r, C(1.0 / 6227020800.0), C(1.0 / 479001600));
-#undef C
-    __m256d b0 = _mm256_fmadd_pd(r2, a23, a01);
-    __m256d b1 = _mm256_fmadd_pd(r2, a67, a45);
-    __m256d b2 = _mm256_fmadd_pd(r2, a1011, a89);
-    __m256d lo = _mm256_fmadd_pd(r4, b1, b0);
-    __m256d hi = _mm256_fmadd_pd(r4, a1213, b2);
-    __m256d p = _mm256_fmadd_pd(r8, hi, lo);
+    EXP_TAYLOR13(r, p, __m256d, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_mul_pd);
     /* 2^n in two halves, so that results down to the subnormals stay right */
     __m256d n1 = _mm256_floor_pd(_mm256_mul_pd(n, _mm256_set1_pd(0.5)));
     p = _mm256_mul_pd(_mm256_mul_pd(p, pow2i(n1)), pow2i(_mm256_sub_pd(n, n1)));
