@@ -20,7 +20,17 @@ NOT_BUILT = "were not built (No module named 'cece._native._fast')"
 def not_built(monkeypatch):
     monkeypatch.setattr(_native, "FAST", False)
     monkeypatch.setattr(_native, "AVAILABLE", False)
+    monkeypatch.setattr(_native, "BUILT", False)
     monkeypatch.setattr(_native, "_WHY_NOT", NOT_BUILT)
+
+
+@pytest.fixture
+def cpu_lacks(monkeypatch):
+    """Built (the parser runs), on a CPU the kernels skip: arm64, or x86 without AVX2."""
+    monkeypatch.setattr(_native, "FAST", False)
+    monkeypatch.setattr(_native, "AVAILABLE", False)
+    monkeypatch.setattr(_native, "BUILT", True)
+    monkeypatch.setattr(_native, "_WHY_NOT", "are not available on this CPU (they need x86-64)")
 
 
 @pytest.fixture
@@ -45,6 +55,12 @@ def test_version_says_why_numpy_computes(not_built):
         f"kernels numpy, slower than the compiled ones: cece's compiled kernels {NOT_BUILT}"
     )
     assert "reinstall with a C compiler" in second
+
+
+def test_version_on_a_cpu_the_kernels_skip_gives_no_reinstall_hint(cpu_lacks):
+    """A reinstall cannot help there (the build succeeded; the CPU decides)."""
+    second = run_cece("--version").out.splitlines()[1]
+    assert "are not available on this CPU" in second and "reinstall" not in second
 
 
 def test_version_names_cece_no_fast(numpy_asked):

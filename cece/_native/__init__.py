@@ -94,6 +94,7 @@ if _WHY_NOT and os.environ.get("CECE_REQUIRE_FAST", "") not in ("", "0"):
     )
 
 AVAILABLE = _WHY_NOT is None  # built, and this CPU runs them (whatever CECE_NO_FAST says)
+BUILT = _fast is not None  # the extension was compiled (on a CPU the kernels skip, too)
 FAST = AVAILABLE and os.environ.get("CECE_NO_FAST", "") in ("", "0")
 PARSER = _fast  # the compiled plain-CSV parser (any CPU), or None where nothing was built
 
@@ -150,7 +151,7 @@ def kernels_line() -> str:
         f"kernels numpy, slower than the compiled ones: {numpy_because()}"
         + (
             ""
-            if AVAILABLE
+            if AVAILABLE or BUILT  # built for a CPU the kernels skip: no reinstall helps
             else "; reinstall with a C compiler (pip install -v cece shows the build)"
         )
         + f" · text parser {parser}"
