@@ -6,7 +6,7 @@ u = 1 + s is split as 2^e f with f in [1, 2); the top four bits of f's mantissa 
 f in [1 + i/16, 1 + (i + 1)/16). Entry i holds INV[i], the double nearest 1 / (1 + (i + 1/2)/16)
 (the middle of that interval; INV[0] = 1 exactly, so that u near 1 loses nothing to
 cancellation), and NEG_LOG[i] = -ln(INV[i]) of that double, correctly rounded. Then
-ln f = NEG_LOG[i] + log1p(r) with r = f INV[i] - 1 in [-1/33, 1/16) (one rounding, by FMA), a
+ln f = NEG_LOG[i] + log1p(r) with r = f INV[i] - 1 in [-1/35, 1/16) (one rounding, by FMA), a
 short series. The logarithms are computed with Python's decimal module at 50 digits from the
 doubles' exact values; float() of the decimal text rounds correctly.
 tests/test_kernel_accuracy.py regenerates the text and compares it with the file.

@@ -152,7 +152,7 @@ TARGET static inline __m256d log1p4(__m256d r) {
 /* log1p(s) of the float kernels' sums (doubles s >= 0; NaN stays NaN) within ~2e-12 relative,
    with no division: u = 1 + s rounded and c = s - (u - 1) what the rounding lost (exact);
    u = 2^e f with f in [1, 2); the top four bits of f's mantissa pick a table entry (logtab.h,
-   gen_logtab.py): ln f = NEG_LOG[i] + log1p(r), r = f INV[i] - 1 in [-1/33, 1/16) (one
+   gen_logtab.py): ln f = NEG_LOG[i] + log1p(r), r = f INV[i] - 1 in [-1/35, 1/16) (one
    rounding), log1p(r) = r + r^2 q(r) by its series to r^9 (truncation below 1.5e-12 relative
    at r = 1/16; entry 0 is INV = 1, so u near 1 loses nothing to cancellation); then
    ln u = e ln 2 + ln f, and log1p(s) = ln u + c / u with 1 / u ~ 2 - u (c / u matters only
