@@ -308,8 +308,6 @@ TARGET static void load_tile_avx2(const char *x, int kind, Py_ssize_t n, Py_ssiz
                 const char *lo = p + q * stride, *hi = p + (q + 4) * stride;
                 a[q] = _mm256_insertf128_ps(_mm256_castps128_ps256(load4_f(lo, j, kind)),
                                             load4_f(hi, j, kind), 1);
-                b[q] = _mm256_insertf128_ps(_mm256_castps128_ps256(load4_f(lo, j + 4, kind)),
-                                            load4_f(hi, j + 4, kind), 1);
             }
             float *d = t + j * TILE + r0;
             __m256 t0 = _mm256_unpacklo_ps(a[0], a[1]), t1 = _mm256_unpackhi_ps(a[0], a[1]);
@@ -318,6 +316,13 @@ TARGET static void load_tile_avx2(const char *x, int kind, Py_ssize_t n, Py_ssiz
             _mm256_storeu_ps(d + TILE, _mm256_shuffle_ps(t0, t2, 0xEE));
             _mm256_storeu_ps(d + 2 * TILE, _mm256_shuffle_ps(t1, t3, 0x44));
             _mm256_storeu_ps(d + 3 * TILE, _mm256_shuffle_ps(t1, t3, 0xEE));
+            /* classes j + 4.. only where the row has some (c = 10: 12 classes moved, not 16) */
+            if (c - j <= 4) break;
+            for (int q = 0; q < 4; q++) {
+                const char *lo = p + q * stride, *hi = p + (q + 4) * stride;
+                b[q] = _mm256_insertf128_ps(_mm256_castps128_ps256(load4_f(lo, j + 4, kind)),
+                                            load4_f(hi, j + 4, kind), 1);
+            }
             t0 = _mm256_unpacklo_ps(b[0], b[1]), t1 = _mm256_unpackhi_ps(b[0], b[1]);
             t2 = _mm256_unpacklo_ps(b[2], b[3]), t3 = _mm256_unpackhi_ps(b[2], b[3]);
             _mm256_storeu_ps(d + 4 * TILE, _mm256_shuffle_ps(t0, t2, 0x44));
