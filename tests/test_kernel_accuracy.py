@@ -320,3 +320,61 @@ def _avx512() -> bool:
         return True
     except ValueError:
         return False
+
+
+def test_exp_table_is_what_its_generator_writes():
+    """exptab.h (vexp.h's exp_sub) is gen_exptab.py's text, and its entries are what they
+    claim: TH[j] (1 + TL[j]) = 2^(j/8) to within TL's own rounding (2^-25 |TL| < 1e-15), TADJ[i] + (j << 20) the bits of
+    TH[j] (the same for i and i + 8), and the two parts of ln(2)/8 add up to it."""
+    import struct
+
+    from cece._native import gen_exptab
+
+    assert gen_exptab.HEADER.read_text() == gen_exptab.render()
+    tadj, tl, lo = gen_exptab.table()
+    assert tadj[:8] == tadj[8:] and tl[:8] == tl[8:]
+    for j in range(8):
+        th = struct.unpack("<f", struct.pack("<I", tadj[j] + (j << 20)))[0]
+        assert 1 <= th < 2 and abs(th - 2 ** (j / 8)) <= 2**-24 * th
+        assert th * (1 + tl[j]) == pytest.approx(2 ** (j / 8), rel=2e-15, abs=0)
+    # lo is a float: 2^-25 |lo| off, 1e-11 of ln(2)/8 (k up to 1008 times that: 2e-10 in r)
+    assert gen_exptab.LN2_8_HI + lo == pytest.approx(math.log(2) / 8, rel=1e-11, abs=0)
+    assert (gen_exptab.LN2_8_HI * 4096).is_integer()  # 9 bits: k * LN2_8_HI exact in float
+
+
+@pytest.mark.skipif(not kernels.FAST, reason="the compiled kernels are not built here")
+def test_the_exponential_keeps_its_own_bound_at_every_distance():
+    """Two float32 logits a > b, the label on a: the loss is log1p(e^(b - a)), and with two
+    classes nothing but exp_sub's error shows. b - a runs through [-87.5, 0] in steps of ~4e-5
+    (every entry of its 8-entry table, both signs of r, each k up to -1008) at several
+    magnitudes of a, so that the exact split of b - a (TwoSum) matters. The table exponential
+    is within 6.3e-8 here (one rounding and < 1e-8 besides); held to 7e-8, which an entry off
+    by one float ulp (6e-8), a lost TL correction (up to 3.2e-8) or the old Cephes polynomial
+    (9.98e-8) breaks. Both widths give the same bits."""
+    widths = ["avx2"] + (["avx512"] if _avx512() else [])
+    d = np.linspace(0, 87.5, 2_000_001)
+    for a0 in (0.0, 37.5, -3e4, 3e7):
+        a = np.full(d.size, a0, np.float32)
+        x = np.stack([a, (np.float64(a0) - d).astype(np.float32)], 1)
+        x = np.ascontiguousarray(x[x[:, 1] < x[:, 0]])
+        xd = x.astype(np.float64)
+        want = np.log1p(np.exp(xd[:, 1] - xd[:, 0]))
+        live = want > 1e-36  # the float result's own precision ends in the subnormals
+        got = []
+        before = kernels._fast.simd()
+        for width in widths:
+            kernels._fast.simd(width)
+            try:
+                nll, cor = np.empty(len(x)), np.empty(len(x), np.uint8)
+                assert (
+                    kernels._fast.softmax_index(
+                        x, 2, np.zeros(len(x), np.int64), nll, cor, None, 1.0
+                    )
+                    == 0
+                )
+            finally:
+                kernels._fast.simd(before)
+            err = np.abs(nll[live] - want[live]) / want[live]
+            assert err.max() <= 7e-8, (a0, width, err.max(), int(np.argmax(err)))
+            got.append(nll)
+        assert all(np.array_equal(got[0], g) for g in got[1:])

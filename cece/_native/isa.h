@@ -13,6 +13,8 @@
  *                    where m is set and 0 elsewhere, DROP(m, v) the reverse, BLEND(a, b, m) b
  *                    where m is set, MBITS(m) the mask as an int, lane i in bit i
  *   CVT_LO/CVT_HI    the low / high half of a float vector as doubles
+ *   F_PERM/I_PERM    a table lookup: F_PERM(t, i) is lane i's low bits (3 at 8 floats, 4 at 16)
+ *                    as an index into the vector t; I_LOAD an int32 vector from aligned memory
  *
  * Callers check the CPU (cpu_ok(), cpu_avx512() in simd.h) before running either width.
  * No include guard: included once per width.
@@ -38,6 +40,9 @@
 #undef F_XOR
 #undef F_ABS
 #undef F_LOADU
+#undef F_PERM
+#undef I_PERM
+#undef I_LOAD
 #undef F_STOREU
 #undef F_LANES
 #undef F_CMP
@@ -89,6 +94,9 @@
 #define CVT_HI(a) _mm256_cvtps_pd(_mm256_extractf128_ps((a), 1))
 #define AS_I(a) _mm256_castps_si256(a)
 #define AS_F(a) _mm256_castsi256_ps(a)
+#define F_PERM(t, i) _mm256_permutevar8x32_ps((t), (i))
+#define I_PERM(t, i) _mm256_permutevar8x32_epi32((t), (i))
+#define I_LOAD(p) _mm256_load_si256((const __m256i *)(p))
 #define PFX_F _mm256_
 #define PFX_I _mm256_
 
@@ -118,6 +126,9 @@
 #define CVT_HI(a) _mm512_cvtps_pd(_mm512_extractf32x8_ps((a), 1))
 #define AS_I(a) _mm512_castps_si512(a)
 #define AS_F(a) _mm512_castsi512_ps(a)
+#define F_PERM(t, i) _mm512_permutexvar_ps((i), (t))
+#define I_PERM(t, i) _mm512_permutexvar_epi32((i), (t))
+#define I_LOAD(p) _mm512_load_si512((const void *)(p))
 #define PFX_F _mm512_
 #define PFX_I _mm512_
 
