@@ -41,7 +41,7 @@
  * exact) on the fly, and releases the GIL so blocks run on all cores: a bfloat16 dump costs
  * what its float16 twin does, with no float32 copy. float64 logits are computed in double
  * (exp4, libm's log1p); 16/32-bit logits in float32 lanes, x - m split exactly (exp_sub8,
- * exp_scaled8 in simd.h), the terms summed and the log taken in double: within ~1e-7 of the
+ * exp_scaled8: vexp.h), the terms summed and the log taken in double: within ~1e-7 of the
  * float64 result for every row, tested on rows built to break it
  * (tests/test_kernel_accuracy.py). Few classes (< 64): tiles of 128 rows transposed so that a
  * vector lane is a row; many: a row at a time, a vector of classes a step. The 16/32-bit
@@ -612,8 +612,8 @@ static Py_ssize_t softmax_rows(const char *x, Py_ssize_t n, Py_ssize_t c, int ki
    by Cephes' logf polynomial log1p(g) = g - g^2/2 + g^3 Q(g) (3.5e-9 relative on
    [-0.293, 0.415]). Evaluated in double, the polynomials' own errors are all that is left: well
    inside the 1.1e-7 float32 contract, where a float32 exp or log (~1 ulp, 1.2e-7) is not.
-   A NaN x gives NaN. (Cephes: S. L. Moshier, expf.c and logf.c; the coefficients as in
-   exp_reduced8 above.) */
+   A NaN x gives NaN. (Cephes: S. L. Moshier, expf.c and logf.c, whose coefficients these
+   are.) */
 TARGET static inline __m256d log1p_exp_neg4_f32(__m256d x) {
 #define C(v) _mm256_set1_pd(v)
     __m256d a = _mm256_min_pd(_mm256_andnot_pd(C(-0.0), x), C(746.0)); /* NaN stays NaN */

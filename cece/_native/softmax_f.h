@@ -129,7 +129,7 @@ VTARGET static INLINE VF K(finish_small)(const float *col, VF m, VF top, VD s_lo
    was, is 4–8 % slower in cache: 71–74 against 77 ms for 10^8 values).
    Pass 1: the row maxima and the first index attaining them (NaN is never the maximum:
    max(v, m) keeps m where v is NaN). Pass 2: the sum of e^(x - m) over the other classes,
-   each term within ~1e-7 (exp_sub: x - m split exactly), summed in double. A row holding
+   each term within 6.3e-8 (exp_sub: x - m split exactly), summed in double. A row holding
    NaN gets a NaN sum (its term is NaN); a row whose maximum is NaN (column 0), +inf or -inf
    (all -inf) is flagged by its maximum. Pass 3: NF rows are finished at once (finish_small,
    log1p_tab); flagged and very confident rows are fixed up after. Each row's lane does the
@@ -169,12 +169,9 @@ VTARGET static INLINE Py_ssize_t K(softmax_small_f)(const char *x, int kind, Py_
             VF jv = F_ZERO();
             for (Py_ssize_t j = 0; j < c; j++, jv = F_ADD(jv, one)) {
                 VM at_top = F_CMP(top, jv, _CMP_EQ_OQ);
-                if (scaled) { /* e^((x - m) / T): exp_scaled, each term finished in double */
-                    VF zl, e = W(exp_scaled)(F_LOADU(col + j * TILE), neg_m, sc_hi, sc_lo, &zl);
-                    W(add_scaled)(DROP(at_top, e), DROP(at_top, zl), &s_lo, &s_hi);
-                    continue;
-                }
-                VF e = DROP(at_top, W(exp_sub)(F_LOADU(col + j * TILE), neg_m));
+                VF v = F_LOADU(col + j * TILE); /* e^((x - m) / T) where scaled */
+                VF e = DROP(at_top, scaled ? W(exp_scaled)(v, neg_m, sc_hi, sc_lo)
+                                           : W(exp_sub)(v, neg_m));
                 s_lo = D_ADD(s_lo, CVT_LO(e));
                 s_hi = D_ADD(s_hi, CVT_HI(e));
             }
@@ -217,8 +214,8 @@ VTARGET static INLINE Py_ssize_t K(softmax_small_f)(const char *x, int kind, Py_
    double, with no mask but on the NF classes holding the maximum's index. NaN anywhere makes
    the sum NaN; +inf or only -inf leave a maximum that is not finite: both flag the row.
    `scaled` (T != 1) is a constant in each caller: without it exp_sub, with it exp_scaled
-   ((x - m) / T to ~48 bits, each term finished in double by add_scaled). The classes past
-   the last whole vector are summed in double with libm's exp. */
+   ((x - m) / T to ~48 bits, its rounding error folded into the term as exp_sub folds x - m's).
+   The classes past the last whole vector are summed in double with libm's exp. */
 VTARGET static INLINE Py_ssize_t K(softmax_rows_body)(const char *x, int kind, Py_ssize_t n,
                                                       Py_ssize_t c, const int64_t *y,
                                                       double *nll, uint8_t *correct,
@@ -274,18 +271,8 @@ VTARGET static INLINE Py_ssize_t K(softmax_rows_body)(const char *x, int kind, P
             const Py_ssize_t jt = top < cv ? top & ~(Py_ssize_t)(NF - 1) : cv;
             VD s0 = D_ZERO(), s1 = s0, s2 = s0, s3 = s0;
             for (j = 0; j < cv; j += NF) {
-                if (scaled) {
-                    VF zl, e = W(exp_scaled)(W(load_f)(row, j, kind), neg_m, sc_hi, sc_lo, &zl);
-                    if (j == jt) {
-                        VM at = F_CMP(lane, F_SET1((float)(top - j)), _CMP_EQ_OQ);
-                        e = DROP(at, e);
-                        zl = DROP(at, zl);
-                    }
-                    if (j & NF) W(add_scaled)(e, zl, &s2, &s3);
-                    else W(add_scaled)(e, zl, &s0, &s1);
-                    continue;
-                }
-                VF e = W(exp_sub)(W(load_f)(row, j, kind), neg_m);
+                VF v = W(load_f)(row, j, kind);
+                VF e = scaled ? W(exp_scaled)(v, neg_m, sc_hi, sc_lo) : W(exp_sub)(v, neg_m);
                 if (j == jt) e = DROP(F_CMP(lane, F_SET1((float)(top - j)), _CMP_EQ_OQ), e);
                 if (j & NF) {
                     s2 = D_ADD(s2, CVT_LO(e));

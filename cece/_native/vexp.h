@@ -1,47 +1,12 @@
 /*
  * e^x of float vectors for the softmax kernels, written once for any vector width (isa.h):
- * simd.h includes it at 8 floats (exp_reduced8, exp8, exp_sub8, exp_scaled8, add_scaled8),
- * _fast.c again at 16 (AVX-512: exp_reduced16, ...). The same operations in the same order on
- * every lane, so both widths give the same bits for the same value. No include guard.
+ * simd.h includes it at 8 floats (exp_tab8, exp_sub8, exp_scaled8), _fast.c again at 16
+ * (AVX-512: exp_tab16, ...). The same operations in the same order on every lane, so both
+ * widths give the same bits for the same value. No include guard.
  */
 
-/* e^r - 1 for r = x - k ln 2, |r| <= ln 2 / 2: Cody-Waite's two-part ln 2 takes k ln 2 off x,
-   then Cephes' degree-5 polynomial (expf), r + r^2 P(r), P by Estrin's scheme: P = (c0 + c1 r)
-   + r^2 ((c2 + c3 r) + r^2 (c4 + c5 r)), as many operations as Horner's but three dependent
-   steps after r^2 where Horner's takes five (the kernels that call this are bound by such
-   chains as much as by their operations: 8 cycles fewer a term). exp's (exp_scaled's, with
-   a temperature); exp_sub has a table and a shorter series of its own. */
-VTARGET static inline VF W(expm1_reduced)(VF k, VF x) {
-    VF r = F_FNMADD(k, F_SET1(0.693359375f), x);
-    r = F_FNMADD(k, F_SET1(-2.12194440e-4f), r);
-    VF r2 = F_MUL(r, r);
-    VF a = F_FMADD(F_SET1(1.6666665459E-1f), r, F_SET1(5.0000001201E-1f));
-    VF b = F_FMADD(F_SET1(8.3334519073E-3f), r, F_SET1(4.1665795894E-2f));
-    VF c = F_FMADD(F_SET1(1.9875691500E-4f), r, F_SET1(1.3981999507E-3f));
-    VF y = F_FMADD(r2, F_FMADD(r2, c, b), a);
-    return F_FMADD(y, r2, r);
-}
-
-/* e^r for r = x - k ln 2 (expm1_reduced + 1) */
-VTARGET static inline VF W(exp_reduced)(VF k, VF x) {
-    return F_ADD(W(expm1_reduced)(k, x), F_SET1(1.0f));
-}
-
-/* e^x for floats x <= 88 (Cephes expf: Cody-Waite reduction, degree-5 polynomial;
-   max relative error 7.8e-8 on [-87, 0], measured against libm's exp). Values below -87.3
-   give 0. */
-VTARGET static inline VF W(exp)(VF x) {
-    VM under = F_CMP(x, F_SET1(-87.33654f), _CMP_LT_OQ);
-    x = F_MAX(x, F_SET1(-87.33654f));
-    VF fx = F_FLOOR(F_FMADD(x, F_SET1(1.44269504088896341f), F_SET1(0.5f)));
-    VF y = W(exp_reduced)(fx, x);
-    VI e = I_SLLI(I_ADD(F_TO_I(fx), I_SET1(127)), 23);
-    return DROP(under, F_MUL(y, AS_F(e)));
-}
-
-/* e^(x - m) for floats x <= m (neg_m = -m), without rounding x - m first: the difference is
-   split exactly (TwoSum) into hi + lo, and e^hi (1 + lo) is within ~7e-8 of e^(x - m) however
-   large |x - m| (a plain float32 x - m would cost up to |x - m| * 6e-8 relative). e^hi by an
+/* e^hi (1 + lo) for floats hi <= 0 (NaN allowed) and a small correction lo (|lo| a few 2^-24
+   |hi| at most: the rounding error of the hi the caller formed), within 6.3e-8 relative. An
    8-entry table (exptab.h, gen_exptab.py): k = round(8 hi / ln 2) = 8 n + j by the 1.5 * 2^23
    trick (no floor, no conversion), r = hi - k ln(2)/8 (Cody-Waite, two parts), |r| <= 0.0434,
    e^r - 1 = em1 = r + r^2 (1/2 + r/6 + r^2/24), and e^hi = 2^n 2^(j/8) (1 + em1) with 2^(j/8) =
@@ -49,20 +14,17 @@ VTARGET static inline VF W(exp)(VF x) {
    integer bits alone (CECE_EXP_TADJ[j] + (k << 20)). The result is S (1 + u), u = (1 + em1)(1 +
    w) - 1 with w = lo + TL[j]: one FMA, one rounding of the result (6e-8) and below 1e-8 from
    the rest (the series' 1.3e-9, r's and u's roundings, 2^-25 |r| and 2^-25 |u|). Measured: at
-   most 6.3e-8 relative over 10^7 random confident pairs (tests/test_kernel_accuracy.py); the
-   Cephes polynomial on |r| <= ln(2)/2 this replaced reached 9.98e-8 with three more FMAs (AVX2
-   in cache: 918 -> 1004 Mval/s on 10 classes, 1475 -> 1721 on 1000; AVX-512 +3-4 %). The
-   index is k mod 8 at 8 lanes and k mod 16 at 16 (the table holds its 8 entries twice): the same
-   value, so both widths give the same bits. NaN in x gives NaN. Terms below e^-87.34
-   (float32's smallest normal, ~1.2e-38) come out 0, and a -inf logit, or x - m below -3.4e38,
-   0 too: callers sum a row again in double where its sum is small enough for such terms to
-   matter (a few 1e-38 per class). hi >= -87.34 keeps k >= -1008, so n >= -126 and S is a normal
-   float; a result in the subnormals is rounded once, by the last FMA. */
-VTARGET static inline VF W(exp_sub)(VF x, VF neg_m) {
-    VF hi = F_ADD(x, neg_m);
-    VF b = F_SUB(hi, x);
-    VF a = F_SUB(hi, b);
-    VF lo = F_ADD(F_SUB(x, a), F_SUB(neg_m, b));
+   most 6.3e-8 relative over 10^7 random confident pairs and a grid of 2·10^6 differences
+   (tests/test_kernel_accuracy.py holds the grid to 7e-8); the Cephes polynomial on |r| <=
+   ln(2)/2 this replaced (2026-12-02) reached 9.98e-8 with three more FMAs (AVX2 in cache: 918
+   -> 1004 M values/s on 10 classes, 1475 -> 1721 on 1000; AVX-512 +3-4 %). The index is k mod
+   8 at 8 lanes and k mod 16 at 16 (the table holds its 8 entries twice): the same value, so
+   both widths give the same bits. Terms below e^-87.34 (float32's smallest normal, ~1.2e-38)
+   come out 0, and hi = -inf too: callers sum a row again in double where its sum is small
+   enough for such terms to matter (a few 1e-38 per class). hi >= -87.34 keeps k >= -1008, so
+   n >= -126 and S is a normal float; a result in the subnormals is rounded once, by the last
+   FMA. */
+VTARGET static inline VF W(exp_tab)(VF hi, VF lo) {
     const VF lim = F_SET1(-87.33654f), magic = F_SET1(12582912.0f);
     VM under = F_CMP(hi, lim, _CMP_LT_OQ);
     VF z = F_MAX(lim, hi); /* a NaN hi stays NaN (max returns its 2nd operand) */
@@ -80,29 +42,33 @@ VTARGET static inline VF W(exp_sub)(VF x, VF neg_m) {
     return DROP(under, F_FMADD(u, s, s));
 }
 
+/* e^(x - m) for floats x <= m (neg_m = -m), without rounding x - m first: the difference is
+   split exactly (TwoSum) into hi + lo, and exp_tab's e^hi (1 + lo) is within 6.3e-8 of
+   e^(x - m) however large |x - m| (a plain float32 x - m would cost up to |x - m| * 6e-8
+   relative). NaN in x gives NaN; a -inf logit, or x - m below -3.4e38, 0. */
+VTARGET static inline VF W(exp_sub)(VF x, VF neg_m) {
+    VF hi = F_ADD(x, neg_m);
+    VF b = F_SUB(hi, x);
+    VF a = F_SUB(hi, b);
+    VF lo = F_ADD(F_SUB(x, a), F_SUB(neg_m, b));
+    return W(exp_tab)(hi, lo);
+}
+
 /* e^((x - m) s) for floats x, m and a scale s = s_hi + s_lo (1/T split into two floats, so
-   that s is known to ~48 bits), as e * (1 + *zl): x - m = hi + lo exactly (TwoSum), the product
-   is z_hi + z_lo with z_hi = hi s_hi rounded and z_lo = its exact rounding error (FMA) +
-   hi s_lo + lo s_hi (lo s_lo is below 2^-48 of the rest), e = e^(z_hi). A float32 product
-   (x - m) * (1/T) would cost up to |x - m| / T * 1.2e-7 relative; here the error is exp's
-   alone, since callers form e (1 + z_lo) in double (add_scaled), not rounded to a float.
-   Where e is 0, *zl is 0 too (a product may have overflowed: z_lo NaN). */
-VTARGET static inline VF W(exp_scaled)(VF x, VF neg_m, VF s_hi, VF s_lo, VF *zl) {
+   that s is known to ~48 bits): x - m = hi + lo exactly (TwoSum), the product is z_hi + z_lo
+   with z_hi = hi s_hi rounded and z_lo = its exact rounding error (FMA) + hi s_lo + lo s_hi
+   (lo s_lo is below 2^-48 of the rest), and e^(z_hi) (1 + z_lo) is exp_tab's, as exp_sub's
+   e^hi (1 + lo): |z_lo| <= 2^-24 |z_hi| too, so the same bound holds (a float32 product
+   (x - m) * (1/T) would cost up to |x - m| / T * 1.2e-7 relative). Until 2026-12-02 this was
+   Cephes' expf of z_hi and e (1 + z_lo) formed in double by the caller: twice the work a term
+   (--temperature cost 2.2x the time of a run without it on 50257 classes). A product that
+   overflows (T < 1) is -inf, below exp_tab's limit: 0. */
+VTARGET static inline VF W(exp_scaled)(VF x, VF neg_m, VF s_hi, VF s_lo) {
     VF hi = F_ADD(x, neg_m);
     VF b = F_SUB(hi, x);
     VF a = F_SUB(hi, b);
     VF lo = F_ADD(F_SUB(x, a), F_SUB(neg_m, b));
     VF zh = F_MUL(hi, s_hi);
     VF z_lo = F_ADD(F_FMSUB(hi, s_hi, zh), F_FMADD(hi, s_lo, F_MUL(lo, s_hi)));
-    VF e = W(exp)(zh);
-    VM live = F_CMP(e, F_ZERO(), _CMP_GT_OQ);
-    *zl = KEEP(live, z_lo);
-    return KEEP(live, e);
-}
-
-/* (lo, hi) += e (1 + zl): a float vector into two double vectors (exp_scaled's terms). */
-VTARGET static inline void W(add_scaled)(VF e, VF zl, VD *lo, VD *hi) {
-    VD el = CVT_LO(e), eh = CVT_HI(e);
-    *lo = D_FMADD(el, CVT_LO(zl), D_ADD(*lo, el));
-    *hi = D_FMADD(eh, CVT_HI(zl), D_ADD(*hi, eh));
+    return W(exp_tab)(zh, z_lo);
 }
