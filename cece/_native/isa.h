@@ -14,7 +14,8 @@
  *                    where m is set, MBITS(m) the mask as an int, lane i in bit i
  *   CVT_LO/CVT_HI    the low / high half of a float vector as doubles
  *   F_PERM/I_PERM    a table lookup: F_PERM(t, i) is lane i's low bits (3 at 8 floats, 4 at 16)
- *                    as an index into the vector t; I_LOAD an int32 vector from aligned memory
+ *                    as an index into the vector t; F_TAB8/I_TAB8 an 8-entry table (aligned) as
+ *                    such a vector (at 16: its entries twice, so that both widths look up the same)
  *
  * Callers check the CPU (cpu_ok(), cpu_avx512() in simd.h) before running either width.
  * No include guard: included once per width.
@@ -42,7 +43,8 @@
 #undef F_LOADU
 #undef F_PERM
 #undef I_PERM
-#undef I_LOAD
+#undef F_TAB8
+#undef I_TAB8
 #undef F_STOREU
 #undef F_LANES
 #undef F_CMP
@@ -96,7 +98,8 @@
 #define AS_F(a) _mm256_castsi256_ps(a)
 #define F_PERM(t, i) _mm256_permutevar8x32_ps((t), (i))
 #define I_PERM(t, i) _mm256_permutevar8x32_epi32((t), (i))
-#define I_LOAD(p) _mm256_load_si256((const __m256i *)(p))
+#define F_TAB8(p) _mm256_load_ps(p)
+#define I_TAB8(p) _mm256_load_si256((const __m256i *)(p))
 #define PFX_F _mm256_
 #define PFX_I _mm256_
 
@@ -128,7 +131,8 @@
 #define AS_F(a) _mm512_castsi512_ps(a)
 #define F_PERM(t, i) _mm512_permutexvar_ps((i), (t))
 #define I_PERM(t, i) _mm512_permutexvar_epi32((i), (t))
-#define I_LOAD(p) _mm512_load_si512((const void *)(p))
+#define F_TAB8(p) _mm512_broadcast_f32x8(_mm256_load_ps(p))
+#define I_TAB8(p) _mm512_broadcast_i32x8(_mm256_load_si256((const __m256i *)(p)))
 #define PFX_F _mm512_
 #define PFX_I _mm512_
 

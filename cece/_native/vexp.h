@@ -18,7 +18,7 @@
    (tests/test_kernel_accuracy.py holds the grid to 7e-8); the Cephes polynomial on |r| <=
    ln(2)/2 this replaced (2026-12-02) reached 9.98e-8 with three more FMAs (AVX2 in cache: 918
    -> 1004 M values/s on 10 classes, 1475 -> 1721 on 1000; AVX-512 +3-4 %). The index is k mod
-   8 at 8 lanes and k mod 16 at 16 (the table holds its 8 entries twice): the same value, so
+   8 at 8 lanes and k mod 16 at 16 (the vector holds the 8 entries twice): the same value, so
    both widths give the same bits. Terms below e^-87.34 (float32's smallest normal, ~1.2e-38)
    come out 0, and hi = -inf too: callers sum a row again in double where its sum is small
    enough for such terms to matter (a few 1e-38 per class). hi >= -87.34 keeps k >= -1008, so
@@ -33,8 +33,8 @@ VTARGET static inline VF W(exp_tab)(VF hi, VF lo) {
     VF r = F_FNMADD(k, F_SET1(0.086669921875f), z); /* exact: 355/4096 has 9 bits, k 10 */
     r = F_FNMADD(k, F_SET1(CECE_EXP_LN2_8_LO), r);
     VI ti = AS_I(t);
-    VF s = AS_F(I_ADD(I_PERM(I_LOAD(CECE_EXP_TADJ), ti), I_SLLI(ti, 20))); /* 2^n TH[j] */
-    VF w = F_ADD(lo, F_PERM(F_LOADU(CECE_EXP_TL), ti));
+    VF s = AS_F(I_ADD(I_PERM(I_TAB8(CECE_EXP_TADJ), ti), I_SLLI(ti, 20))); /* 2^n TH[j] */
+    VF w = F_ADD(lo, F_PERM(F_TAB8(CECE_EXP_TL), ti));
     VF r2 = F_MUL(r, r);
     VF q = F_FMADD(r2, F_SET1(1.0f / 24), F_FMADD(r, F_SET1(1.0f / 6), F_SET1(0.5f)));
     VF em1 = F_FMADD(q, r2, r);
