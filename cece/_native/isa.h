@@ -9,8 +9,8 @@
  *   W(name)          name suffixed with the width: W(exp_sub) is exp_sub8 or exp_sub16
  *   K(name)          name suffixed with the instruction set: softmax_rows_f_avx2 / _avx512
  *   F_* / D_* / I_*  the float / double / int32 operations, as the intrinsics of that set
- *   F_CMP(a, b, p)   a mask (the AVX2 all-ones lanes, AVX-512's k register): KEEP(m, v) is v
- *                    where m is set and 0 elsewhere, DROP(m, v) the reverse, BLEND(a, b, m) b
+ *   F_CMP(a, b, p)   a mask (the AVX2 all-ones lanes, AVX-512's k register): DROP(m, v) is 0
+ *                    where m is set and v elsewhere, BLEND(a, b, m) b
  *                    where m is set, MBITS(m) the mask as an int, lane i in bit i
  *   CVT_LO/CVT_HI    the low / high half of a float vector as doubles
  *   F_PERM/I_PERM    a table lookup: F_PERM(t, i) is lane i's low bits (3 at 8 floats, 4 at 16)
@@ -37,7 +37,6 @@
 #undef F_FNMADD
 #undef F_FMSUB
 #undef F_MAX
-#undef F_FLOOR
 #undef F_XOR
 #undef F_ABS
 #undef F_LOADU
@@ -48,25 +47,21 @@
 #undef F_STOREU
 #undef F_LANES
 #undef F_CMP
-#undef KEEP
 #undef DROP
 #undef BLEND
 #undef MBITS
 #undef D_ZERO
 #undef D_SET1
 #undef D_ADD
-#undef D_FMADD
 #undef D_NAN_BITS
 #undef D_LT_BITS
 #undef D_HSUM
 #undef CVT_LO
 #undef CVT_HI
-#undef I_SET1
 #undef I_ADD
 #undef I_SLLI
 #undef AS_I
 #undef AS_F
-#undef F_TO_I
 #undef PFX_F
 #undef PFX_I
 
@@ -82,11 +77,9 @@
 #define K(name) name##_avx2
 #define F_LANES _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7)
 #define F_CMP(a, b, p) _mm256_cmp_ps((a), (b), (p))
-#define KEEP(m, v) _mm256_and_ps((v), (m))
 #define DROP(m, v) _mm256_andnot_ps((m), (v))
 #define BLEND(a, b, m) _mm256_blendv_ps((a), (b), (m))
 #define MBITS(m) _mm256_movemask_ps(m)
-#define F_FLOOR(a) _mm256_floor_ps(a)
 #define F_XOR(a, b) _mm256_xor_ps((a), (b))
 #define F_ABS(a) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), (a))
 #define D_NAN_BITS(a) _mm256_movemask_pd(_mm256_cmp_pd((a), (a), _CMP_UNORD_Q))
@@ -115,11 +108,9 @@
 #define K(name) name##_avx512
 #define F_LANES _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 #define F_CMP(a, b, p) _mm512_cmp_ps_mask((a), (b), (p))
-#define KEEP(m, v) _mm512_maskz_mov_ps((m), (v))
 #define DROP(m, v) _mm512_maskz_mov_ps((__mmask16)~(m), (v))
 #define BLEND(a, b, m) _mm512_mask_blend_ps((m), (a), (b))
 #define MBITS(m) ((int)(m))
-#define F_FLOOR(a) _mm512_roundscale_ps((a), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
 #define F_XOR(a, b) _mm512_xor_ps((a), (b))
 #define F_ABS(a) _mm512_abs_ps(a)
 #define D_NAN_BITS(a) ((int)_mm512_cmp_pd_mask((a), (a), _CMP_UNORD_Q))
@@ -159,8 +150,5 @@
 #define D_ADD(a, b) ISA_CAT(PFX_F, add_pd)((a), (b))
 #define D_LOADU(p) ISA_CAT(PFX_F, loadu_pd)(p)
 #define D_STOREU(p, v) ISA_CAT(PFX_F, storeu_pd)((p), (v))
-#define D_FMADD(a, b, c) ISA_CAT(PFX_F, fmadd_pd)((a), (b), (c))
-#define I_SET1(v) ISA_CAT(PFX_I, set1_epi32)(v)
 #define I_ADD(a, b) ISA_CAT(PFX_I, add_epi32)((a), (b))
 #define I_SLLI(a, n) ISA_CAT(PFX_I, slli_epi32)((a), (n))
-#define F_TO_I(a) ISA_CAT(PFX_I, cvttps_epi32)(a)

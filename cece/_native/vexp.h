@@ -1,8 +1,8 @@
 /*
  * e^x of float vectors for the softmax kernels, written once for any vector width (isa.h):
- * simd.h includes it at 8 floats (exp_tab8, exp_sub8, exp_scaled8), _fast.c again at 16
- * (AVX-512: exp_tab16, ...). The same operations in the same order on every lane, so both
- * widths give the same bits for the same value. No include guard.
+ * simd.h includes it at 8 floats (exp_tab8, two_sum8, exp_sub8, exp_scaled8), _fast.c again
+ * at 16 (AVX-512: exp_tab16, ...). The same operations in the same order on every lane, so
+ * both widths give the same bits for the same value. No include guard.
  */
 
 /* e^hi (1 + lo) for floats hi <= 0 (NaN allowed) and a small correction lo (|lo| a few 2^-24
@@ -46,11 +46,17 @@ VTARGET static inline VF W(exp_tab)(VF hi, VF lo) {
    split exactly (TwoSum) into hi + lo, and exp_tab's e^hi (1 + lo) is within 6.3e-8 of
    e^(x - m) however large |x - m| (a plain float32 x - m would cost up to |x - m| * 6e-8
    relative). NaN in x gives NaN; a -inf logit, or x - m below -3.4e38, 0. */
-VTARGET static inline VF W(exp_sub)(VF x, VF neg_m) {
+/* x + neg_m = hi + *lo exactly (TwoSum: hi rounded, *lo its rounding error) */
+VTARGET static inline VF W(two_sum)(VF x, VF neg_m, VF *lo) {
     VF hi = F_ADD(x, neg_m);
     VF b = F_SUB(hi, x);
     VF a = F_SUB(hi, b);
-    VF lo = F_ADD(F_SUB(x, a), F_SUB(neg_m, b));
+    *lo = F_ADD(F_SUB(x, a), F_SUB(neg_m, b));
+    return hi;
+}
+
+VTARGET static inline VF W(exp_sub)(VF x, VF neg_m) {
+    VF lo, hi = W(two_sum)(x, neg_m, &lo);
     return W(exp_tab)(hi, lo);
 }
 
@@ -58,16 +64,13 @@ VTARGET static inline VF W(exp_sub)(VF x, VF neg_m) {
    that s is known to ~48 bits): x - m = hi + lo exactly (TwoSum), the product is z_hi + z_lo
    with z_hi = hi s_hi rounded and z_lo = its exact rounding error (FMA) + hi s_lo + lo s_hi
    (lo s_lo is below 2^-48 of the rest), and e^(z_hi) (1 + z_lo) is exp_tab's, as exp_sub's
-   e^hi (1 + lo): |z_lo| <= 2^-24 |z_hi| too, so the same bound holds (a float32 product
+   e^hi (1 + lo): |z_lo| is a few 2^-24 |z_hi| too, so the same bound holds (a float32 product
    (x - m) * (1/T) would cost up to |x - m| / T * 1.2e-7 relative). Until 2026-12-02 this was
    Cephes' expf of z_hi and e (1 + z_lo) formed in double by the caller: twice the work a term
    (--temperature cost 2.2x the time of a run without it on 50257 classes). A product that
    overflows (T < 1) is -inf, below exp_tab's limit: 0. */
 VTARGET static inline VF W(exp_scaled)(VF x, VF neg_m, VF s_hi, VF s_lo) {
-    VF hi = F_ADD(x, neg_m);
-    VF b = F_SUB(hi, x);
-    VF a = F_SUB(hi, b);
-    VF lo = F_ADD(F_SUB(x, a), F_SUB(neg_m, b));
+    VF lo, hi = W(two_sum)(x, neg_m, &lo);
     VF zh = F_MUL(hi, s_hi);
     VF z_lo = F_ADD(F_FMSUB(hi, s_hi, zh), F_FMADD(hi, s_lo, F_MUL(lo, s_hi)));
     return W(exp_tab)(zh, z_lo);
