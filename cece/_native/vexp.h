@@ -42,10 +42,6 @@ VTARGET static inline VF W(exp_tab)(VF hi, VF lo) {
     return DROP(under, F_FMADD(u, s, s));
 }
 
-/* e^(x - m) for floats x <= m (neg_m = -m), without rounding x - m first: the difference is
-   split exactly (TwoSum) into hi + lo, and exp_tab's e^hi (1 + lo) is within 6.3e-8 of
-   e^(x - m) however large |x - m| (a plain float32 x - m would cost up to |x - m| * 6e-8
-   relative). NaN in x gives NaN; a -inf logit, or x - m below -3.4e38, 0. */
 /* x + neg_m = hi + *lo exactly (TwoSum: hi rounded, *lo its rounding error) */
 VTARGET static inline VF W(two_sum)(VF x, VF neg_m, VF *lo) {
     VF hi = F_ADD(x, neg_m);
@@ -55,6 +51,10 @@ VTARGET static inline VF W(two_sum)(VF x, VF neg_m, VF *lo) {
     return hi;
 }
 
+/* e^(x - m) for floats x <= m (neg_m = -m), without rounding x - m first: the difference is
+   split exactly (TwoSum) into hi + lo, and exp_tab's e^hi (1 + lo) is within 6.3e-8 of
+   e^(x - m) however large |x - m| (a plain float32 x - m would cost up to |x - m| * 6e-8
+   relative). NaN in x gives NaN; a -inf logit, or x - m below -3.4e38, 0. */
 VTARGET static inline VF W(exp_sub)(VF x, VF neg_m) {
     VF lo, hi = W(two_sum)(x, neg_m, &lo);
     return W(exp_tab)(hi, lo);
