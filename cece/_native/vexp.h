@@ -28,9 +28,9 @@ VTARGET static inline VF W(exp_tab)(VF hi, VF lo) {
     const VF lim = F_SET1(-87.33654f), magic = F_SET1(12582912.0f);
     VM under = F_CMP(hi, lim, _CMP_LT_OQ);
     VF z = F_MAX(lim, hi); /* a NaN hi stays NaN (max returns its 2nd operand) */
-    VF t = F_FMADD(z, F_SET1(11.5415603f), magic); /* 1.5 * 2^23 + k: 8 / ln 2, rounded */
-    VF k = F_SUB(t, magic);                         /* in [-1008, 0] */
-    VF r = F_FNMADD(k, F_SET1(0.086669921875f), z); /* exact: 355/4096 has 9 bits, k 10 */
+    VF t = F_FMADD(z, F_SET1(CECE_EXP_8_LN2), magic);   /* 1.5 * 2^23 + k */
+    VF k = F_SUB(t, magic);                             /* in [-1008, 0] */
+    VF r = F_FNMADD(k, F_SET1(CECE_EXP_LN2_8_HI), z);   /* exact: 9 bits times k's 10 */
     r = F_FNMADD(k, F_SET1(CECE_EXP_LN2_8_LO), r);
     VI ti = AS_I(t);
     VF s = AS_F(I_ADD(I_PERM(I_TAB8(CECE_EXP_TADJ), ti), I_SLLI(ti, 20))); /* 2^n TH[j] */
