@@ -121,6 +121,31 @@ def test_softmax_index_reports_the_first_bad_row(impl, bad, row):
         assert (nll == -5.0).all()  # nothing computed
 
 
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("classes", [3, 10, 70])
+@pytest.mark.parametrize("row", [4095, 4096, 8191, 9999])
+def test_a_bad_label_past_the_first_4096_rows_is_the_first_bad_row(impl, dtype, classes, row):
+    """The compiled kernel checks the labels 4096 rows at a time, just before it reads those
+    rows: the first bad row is still the one reported, a later one never hides it, and no row
+    of its 4096 or after is computed."""
+    n = 10_000
+    x = np.random.default_rng(1).standard_normal((n, classes)).astype(dtype)
+    y = np.random.default_rng(2).integers(0, classes, n)
+    y[row] = classes
+    y[row + 1 :: 997] = -1  # later bad rows are not the first
+    nll = np.full(n, -5.0)
+    for extrema in (None, np.empty(2)):
+        code = impl.softmax_index(
+            x, classes, y, nll, np.empty(n, np.uint8), np.empty(n, np.int64), 1.0, extrema
+        )
+        assert code == -2 - row
+        if impl is not _numpy:
+            step = row // 4096 * 4096
+            assert (nll[step:] == -5.0).all()  # not read
+            assert (nll[:step] > 0).all()  # the steps before computed
+
+
 @pytest.mark.parametrize("bad", [3, -1, 10**6, 2**62])
 def test_the_switch_turns_a_bad_label_into_the_librarys_error(bad, kernel_path):
     x = np.zeros((4, 3), np.float32)

@@ -182,8 +182,10 @@ def softmax_index(
     for the rows asked, to the bit. ``fresh``: outputs of their own even in a worker (whose
     reused buffers hold its block's).
 
-    Both versions check every label (0 ≤ y < c) before reading a row; a bad one is reported
-    as the library reports it (``label 7 is out of range for 3 classes ...``), never read.
+    Both versions check every label (0 ≤ y < c) before reading its row; the first bad one is
+    reported as the library reports it (``label 7 is out of range for 3 classes ...``), and
+    its row never read (the compiled one checks 4096 rows at a time, just before it reads
+    them; numpy checks them all first).
     """
     n, c = x.shape
     kernels = _fast if compiled(x) else _numpy

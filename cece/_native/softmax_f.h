@@ -137,7 +137,8 @@ VTARGET static INLINE VF K(finish_small)(const float *col, VF m, VF top, VD s_lo
 VTARGET static INLINE Py_ssize_t K(softmax_small_f)(const char *x, int kind, Py_ssize_t n,
                                                     Py_ssize_t c, const int64_t *y, double *nll,
                                                     uint8_t *correct, int64_t *pred, float *t,
-                                                    double temp, const int scaled) {
+                                                    double temp, const int scaled,
+                                                    size_t limit) {
     Py_ssize_t bad = 0;
     float shi, slo;
     split_scale(temp, &shi, &slo);
@@ -164,6 +165,8 @@ VTARGET static INLINE Py_ssize_t K(softmax_small_f)(const char *x, int kind, Py_
         }
         for (Py_ssize_t g = 0; g < rows; g += NF) { /* pass 2 */
             const float *col = t + g;
+            prefetch_span(x, (size_t)(i0 + AHEAD + g) * c * KSIZE(kind),
+                          (size_t)NF * c * KSIZE(kind), limit);
             const VF neg_m = F_XOR(F_LOADU(mt + g), sign), top = F_LOADU(tt + g);
             VD s_lo = D_ZERO(), s_hi = D_ZERO();
             VF jv = F_ZERO();
@@ -305,9 +308,10 @@ VTARGET static INLINE Py_ssize_t K(softmax_rows_body)(const char *x, int kind, P
 /* The entry points: `scaled` a constant in each instance of the bodies above. */
 VTARGET static Py_ssize_t K(softmax_cols_f)(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
                                             const int64_t *y, double *nll, uint8_t *correct,
-                                            int64_t *pred, float *t, double temp) {
-    if (temp == 1.0) return K(softmax_small_f)(x, kind, n, c, y, nll, correct, pred, t, 1.0, 0);
-    return K(softmax_small_f)(x, kind, n, c, y, nll, correct, pred, t, temp, 1);
+                                            int64_t *pred, float *t, double temp, size_t limit) {
+    if (temp == 1.0)
+        return K(softmax_small_f)(x, kind, n, c, y, nll, correct, pred, t, 1.0, 0, limit);
+    return K(softmax_small_f)(x, kind, n, c, y, nll, correct, pred, t, temp, 1, limit);
 }
 
 VTARGET static Py_ssize_t K(softmax_rows_f)(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
