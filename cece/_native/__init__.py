@@ -36,7 +36,6 @@ from cece._native._numpy import (
     as_float64,
     bfloat16_to_float32,
     lse_parts,
-    row_max,
     take,
 )
 from cece._native.buffers import arange, ones, output, reuse_outputs, scratch
@@ -55,6 +54,7 @@ __all__ = [
     "bfloat16_to_float32",
     "compiled",
     "describe",
+    "index_pick",
     "kernels_line",
     "loss_moments",
     "lse_parts",
@@ -63,7 +63,7 @@ __all__ = [
     "output",
     "predicted_rows",
     "reuse_outputs",
-    "row_max",
+    "row_sums",
     "scales",
     "scratch",
     "simd",
@@ -204,6 +204,35 @@ def softmax_index(
     if code <= -2:
         raise label_error(int(y64[-2 - code]), -2 - code, "targets", c)
     return nll, correct, top, code == 0
+
+
+def index_pick(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x[i, y[i]] as float64, whether y[i] is row i's first maximum) of (n, c) probabilities
+    or log-probabilities, in one pass over each row (compiled where :func:`compiled` takes
+    the block, else numpy: the same values). A row holding NaN is never right. A label
+    outside 0..c-1 raises the library's error, its row never read."""
+    n, c = x.shape
+    kernels = _fast if compiled(x) else _numpy
+    xy, correct = np.empty(n), np.empty(n, np.bool_)
+    y64 = y.astype(np.int64, copy=False)
+    code = kernels.index_pick(x, c, y64, xy, correct.view(np.uint8))
+    if code == -1:
+        raise MemoryError("cece: the compiled kernel could not allocate its work buffer")
+    if code <= -2:
+        raise label_error(int(y64[-2 - code]), -2 - code, "targets", c)
+    return xy, correct
+
+
+def row_sums(x: np.ndarray) -> np.ndarray:
+    """``x.sum(axis=1, dtype=float64)``: for 2-D blocks of up to ``SMALL_C`` columns the values
+    of each row added in order (compiled or numpy: the same bits; numpy's own sums of short
+    rows are slow), else numpy's ``sum`` on either path."""
+    if x.ndim != 2 or not 0 < x.shape[1] <= SMALL_C:
+        return x.sum(axis=1, dtype=np.float64)
+    n, c = x.shape
+    out = np.empty(n)
+    (_fast if compiled(x) else _numpy).row_sums(x, c, out)
+    return out
 
 
 def predicted_rows(x: np.ndarray, y: np.ndarray, temperature: float = 1.0) -> np.ndarray:

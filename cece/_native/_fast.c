@@ -1025,6 +1025,157 @@ TARGET static void minmax_f64(const double *v, Py_ssize_t n, double *lo, double 
     }
 }
 
+/* -- probabilities and log-probabilities against class indices ------------------------------
+
+   The kinds that need no softmax: each row's value at its label, as a double (exact), and
+   whether the label is the row's first maximum (argmax(x[i]) == y[i], as numpy's argmax
+   decides it: the first index of the maximum; a row holding NaN is never right); and, for
+   the checks, each row's sum in double, its values added in order from 0 (numpy's twin adds
+   the columns in the same order: the same bits). Few classes (< 64): over the transposed
+   tile, a lane a row (8 floats or 4 doubles a vector, AVX2; the tiles prefetched as the
+   softmax kernels' are); more: a row at a time. */
+
+/* The lanes of a step: xy and correct of its k rows from the tile (col: the step's first
+   row), their maxima' first index top and NaN mask (bit r: row r holds NaN) */
+static INLINE void pick_finish(const float *colf, const double *cold, const float *topv,
+                               int nan, const int64_t *y, Py_ssize_t k, double *xy,
+                               uint8_t *correct) {
+    for (Py_ssize_t r = 0; r < k; r++) {
+        const int64_t yr = y[r];
+        xy[r] = colf ? (double)colf[yr * TILE + r] : cold[yr * TILE + r];
+        correct[r] = !((nan >> r) & 1) && (int64_t)topv[r] == yr;
+    }
+}
+
+#define LO4(a) _mm256_cvtps_pd(_mm256_castps256_ps128(a))
+#define HI4(a) _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1))
+
+TARGET static void pick_small_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
+                                const int64_t *y, double *xy, uint8_t *correct, double *sums,
+                                float *t, size_t limit) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
+        Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
+        load_tile_avx2(x, kind, n, i0, rows, c, t);
+        for (Py_ssize_t g = 0; g < rows; g += 8) {
+            prefetch_span(x, (size_t)(i0 + AHEAD + g) * c * KSIZE(kind),
+                          (size_t)8 * c * KSIZE(kind), limit);
+            const float *col = t + g;
+            const Py_ssize_t k = rows - g < 8 ? rows - g : 8;
+            __m256 m = _mm256_loadu_ps(col), top = _mm256_setzero_ps(), jv = one;
+            __m256 nan = _mm256_cmp_ps(m, m, _CMP_UNORD_Q);
+            __m256d s_lo = _mm256_add_pd(_mm256_setzero_pd(), LO4(m));
+            __m256d s_hi = _mm256_add_pd(_mm256_setzero_pd(), HI4(m));
+            for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_ps(jv, one)) {
+                __m256 v = _mm256_loadu_ps(col + j * TILE);
+                nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+                top = _mm256_blendv_ps(top, jv, _mm256_cmp_ps(v, m, _CMP_GT_OQ));
+                m = _mm256_max_ps(v, m); /* v NaN: m kept */
+                if (sums) {
+                    s_lo = _mm256_add_pd(s_lo, LO4(v));
+                    s_hi = _mm256_add_pd(s_hi, HI4(v));
+                }
+            }
+            if (sums) {
+                double sv[8];
+                _mm256_storeu_pd(sv, s_lo);
+                _mm256_storeu_pd(sv + 4, s_hi);
+                for (Py_ssize_t r = 0; r < k; r++) sums[i0 + g + r] = sv[r];
+            } else {
+                float tv[8];
+                _mm256_storeu_ps(tv, top);
+                pick_finish(col, NULL, tv, _mm256_movemask_ps(nan), y + i0 + g, k,
+                            xy + i0 + g, correct + i0 + g);
+            }
+        }
+    }
+}
+
+TARGET static void pick_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c, const int64_t *y,
+                                  double *xy, uint8_t *correct, double *sums, double *t,
+                                  size_t limit) {
+    const __m256d one = _mm256_set1_pd(1.0);
+    for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
+        Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
+        load_tile_f64(x, i0, rows, c, t);
+        for (Py_ssize_t g = 0; g < rows; g += 4) {
+            prefetch_span((const char *)x, (size_t)(i0 + AHEAD + g) * c * sizeof(double),
+                          (size_t)4 * c * sizeof(double), limit);
+            const double *col = t + g;
+            const Py_ssize_t k = rows - g < 4 ? rows - g : 4;
+            __m256d m = _mm256_loadu_pd(col), top = _mm256_setzero_pd(), jv = one;
+            __m256d nan = _mm256_cmp_pd(m, m, _CMP_UNORD_Q);
+            __m256d s = _mm256_add_pd(_mm256_setzero_pd(), m);
+            for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_pd(jv, one)) {
+                __m256d v = _mm256_loadu_pd(col + j * TILE);
+                nan = _mm256_or_pd(nan, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
+                top = _mm256_blendv_pd(top, jv, _mm256_cmp_pd(v, m, _CMP_GT_OQ));
+                m = _mm256_max_pd(v, m);
+                s = _mm256_add_pd(s, v);
+            }
+            if (sums) {
+                double sv[4];
+                _mm256_storeu_pd(sv, s);
+                for (Py_ssize_t r = 0; r < k; r++) sums[i0 + g + r] = sv[r];
+            } else {
+                double td[4];
+                float tv[4];
+                _mm256_storeu_pd(td, top);
+                for (int r = 0; r < 4; r++) tv[r] = (float)td[r];
+                pick_finish(NULL, col, tv, _mm256_movemask_pd(nan), y + i0 + g, k, xy + i0 + g,
+                            correct + i0 + g);
+            }
+        }
+    }
+}
+
+/* Many classes: a row at a time, in order (the first maximum, NaN, the label's value, the sum) */
+TARGET static void pick_rows(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
+                             const int64_t *y, double *xy, uint8_t *correct, double *sums) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const char *row = x + (size_t)i * c * KSIZE(kind);
+        double m = elem(row, 0, kind), s = 0.0 + m;
+        int nan = m != m;
+        Py_ssize_t top = 0;
+        for (Py_ssize_t j = 1; j < c; j++) {
+            double v = elem(row, j, kind);
+            nan |= v != v;
+            if (v > m) m = v, top = j;
+            s += v;
+        }
+        if (sums) {
+            sums[i] = s;
+        } else {
+            xy[i] = elem(row, y[i], kind);
+            correct[i] = !nan && top == y[i];
+        }
+    }
+}
+
+/* index_pick (sums NULL: labels checked first, every one; -2 - the first bad row, nothing
+   read) or row_sums (y, xy, correct NULL); -1: no memory */
+TARGET static Py_ssize_t pick(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
+                              const int64_t *y, double *xy, uint8_t *correct, double *sums) {
+    if (!sums) {
+        Py_ssize_t wrong = first_bad_label(y, n, c);
+        if (wrong >= 0) return -2 - wrong;
+    }
+    const size_t limit = (size_t)n * c * KSIZE(kind);
+    if (c >= 64) {
+        pick_rows(x, kind, n, c, y, xy, correct, sums);
+        return 0;
+    }
+    void *t = malloc((kind == F64 ? sizeof(double) : sizeof(float)) * TILE *
+                     (size_t)((c + 7) & ~7));
+    if (!t) return -1;
+    if (kind == F64)
+        pick_small_f64((const double *)x, n, c, y, xy, correct, sums, t, limit);
+    else
+        pick_small_f(x, kind, n, c, y, xy, correct, sums, t, limit);
+    free(t);
+    return 0;
+}
+
 #define STEP_ROWS 4096 /* rows a step of softmax_steps: a multiple of TILE and of 4 */
 
 /* softmax_rows STEP_ROWS rows at a time, each step's labels checked (0 <= y < c) just before
@@ -1166,6 +1317,72 @@ static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
     return result;
 }
 
+static PyObject *py_index_pick(PyObject *self, PyObject *args) {
+    PyObject *xo, *yo, *vo, *co;
+    Py_ssize_t c;
+    if (!cpu_ready()) return NULL;
+    if (!PyArg_ParseTuple(args, "OnOOO", &xo, &c, &yo, &vo, &co)) return NULL;
+    Py_buffer x, y, v, cor;
+    if (get(xo, &x, 0)) return NULL;
+    if (get(yo, &y, 0)) { PyBuffer_Release(&x); return NULL; }
+    if (get(vo, &v, 1)) { PyBuffer_Release(&x); PyBuffer_Release(&y); return NULL; }
+    if (get(co, &cor, 1)) {
+        PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&v); return NULL;
+    }
+    int kind = kind_of(&x);
+    Py_ssize_t n = c > 0 && kind ? x.len / KSIZE(kind) / c : 0;
+    PyObject *result = NULL;
+    if (!kind || c <= 0 || x.len != n * c * KSIZE(kind) || y.itemsize != 8 || y.len != n * 8 ||
+        kind_of(&v) != 8 || v.len != n * 8 || cor.itemsize != 1 || cor.len != n) {
+        PyErr_SetString(PyExc_ValueError, "index_pick: bad shapes or dtypes");
+    } else {
+        Py_ssize_t code = 0;
+#if CECE_X86
+        Py_BEGIN_ALLOW_THREADS
+        code = pick(x.buf, kind, n, c, y.buf, v.buf, cor.buf, NULL);
+        Py_END_ALLOW_THREADS
+#endif
+        result = PyLong_FromSsize_t(code);
+    }
+    PyBuffer_Release(&x); PyBuffer_Release(&y); PyBuffer_Release(&v); PyBuffer_Release(&cor);
+    return result;
+}
+
+static PyObject *py_row_sums(PyObject *self, PyObject *args) {
+    PyObject *xo, *oo;
+    Py_ssize_t c;
+    if (!cpu_ready()) return NULL;
+    if (!PyArg_ParseTuple(args, "OnO", &xo, &c, &oo)) return NULL;
+    Py_buffer x, out;
+    if (get(xo, &x, 0)) return NULL;
+    if (get(oo, &out, 1)) { PyBuffer_Release(&x); return NULL; }
+    int kind = kind_of(&x);
+    Py_ssize_t n = c > 0 && kind ? x.len / KSIZE(kind) / c : 0;
+    PyObject *result = NULL;
+    if (!kind || c <= 0 || x.len != n * c * KSIZE(kind) || kind_of(&out) != 8 ||
+        out.len != n * 8) {
+        PyErr_SetString(PyExc_ValueError, "row_sums: bad shapes or dtypes");
+    } else {
+#if CECE_X86
+        Py_ssize_t code = 0;
+        Py_BEGIN_ALLOW_THREADS
+        code = pick(x.buf, kind, n, c, NULL, NULL, NULL, out.buf);
+        Py_END_ALLOW_THREADS
+        if (code == -1) {
+            PyErr_NoMemory();
+        } else {
+            Py_INCREF(Py_None);
+            result = Py_None;
+        }
+#else
+        Py_INCREF(Py_None);
+        result = Py_None;
+#endif
+    }
+    PyBuffer_Release(&x); PyBuffer_Release(&out);
+    return result;
+}
+
 static PyObject *py_loss_moments(PyObject *self, PyObject *args) {
     /* (sum, sum of squared deviations from sum / n) of float64 losses, as numpy sums them;
        spread false: the first pass alone (the same sum), and NaN */
@@ -1260,6 +1477,8 @@ static PyMethodDef methods[] = {
     {"simd", py_simd, METH_VARARGS, "The softmax kernels' instruction set (avx2, avx512)."},
     {"softmax_index", py_softmax_index, METH_VARARGS, "Softmax cross-entropy, index targets."},
     {"bce_logits", py_bce_logits, METH_VARARGS, "Binary cross-entropy from logits."},
+    {"index_pick", py_index_pick, METH_VARARGS, "Each row's label value and arg-max check."},
+    {"row_sums", py_row_sums, METH_VARARGS, "Each row's sum in double, in order."},
     {"loss_moments", py_loss_moments, METH_VARARGS, "A block's loss sum and spread, as numpy."},
     {"parse_plain", py_parse_plain, METH_VARARGS, "Plain numeric text into float64 rows."},
     {"count_byte", py_count_byte, METH_VARARGS, "Occurrences of a byte, GIL released."},

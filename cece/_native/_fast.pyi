@@ -32,7 +32,8 @@ def softmax_index(
     (float64), correct (uint8) and predicted (int64; None: not stored), the logits divided by
     ``temperature`` inside the pass; ``extrema`` (2 float64): (min, max) of nll where no row is
     bad (inf, -inf for none). Returns the count of rows holding NaN or ±inf, -1 when out of memory, or
-    -2 - i when row i's label is outside 0..c-1 (nothing computed). RuntimeError where
+    -2 - i when row i's label is outside 0..c-1 (labels checked 4096 rows at a time before
+    their rows are read: no row from i's 4096 on is read). RuntimeError where
     available() is false; ValueError for a temperature that is not finite and > 0."""
 
 def bce_logits(
@@ -51,6 +52,17 @@ def bce_logits(
     the first row whose target is outside [0, 1] or NaN (-1: none), and for k = 1 the sum of
     ``correct``, the minimum and the maximum of ``loss``. RuntimeError where available() is
     false."""
+
+def index_pick(x: np.ndarray, c: int, y: np.ndarray, xy: np.ndarray, correct: np.ndarray, /) -> int:
+    """(n, c) float16/32/64 or bfloat16 (|V2 bits) probabilities or log-probabilities and (n,)
+    int64 labels: each row's value at its label into xy (float64), whether the label is the
+    row's first maximum into correct (uint8; a row holding NaN: 0). Returns 0, -1 when out of
+    memory, or -2 - i when row i's label is outside 0..c-1 (nothing computed). RuntimeError where available() is
+    false."""
+
+def row_sums(x: np.ndarray, c: int, out: np.ndarray, /) -> None:
+    """Each row's sum of (n, c) float16/32/64 or bfloat16 values into out (float64), added in
+    order from 0. RuntimeError where available() is false; MemoryError."""
 
 def loss_moments(loss: np.ndarray, spread: bool = True, /) -> tuple[float, float]:
     """(sum, sum of squared deviations from sum / n) of float64 losses, by numpy's pairwise

@@ -164,7 +164,8 @@ def softmax_index(
     ``correct`` (uint8) whether it is the label. −inf logits are classes of probability 0
     (a −inf on the label gives ``inf``). Returns the number of rows holding NaN or +inf, or
     only −inf (their outputs are NaN, 0, 0), -2 − i when row i's label is outside 0..c-1
-    (nothing computed), as the compiled kernel does. ``extrema`` (2 float64): (min, max) of
+    (nothing computed here; the compiled kernel may have computed the rows of the 4096 before
+    i's), as the compiled kernel returns. ``extrema`` (2 float64): (min, max) of
     ``nll`` where no row is bad (inf, −inf for no rows).
     """
     if not (0 < temperature < np.inf):
@@ -196,6 +197,31 @@ def softmax_index(
     if extrema is not None and not count:
         extrema[:] = (nll.min(), nll.max()) if len(nll) else (np.inf, -np.inf)
     return count
+
+
+def index_pick(x: np.ndarray, c: int, y: np.ndarray, xy: np.ndarray, correct: np.ndarray) -> int:
+    """Each row's value at its label (float64, exact) into ``xy``, and whether the label is
+    the row's first maximum (a row holding NaN: never) into ``correct`` (uint8), for the
+    kinds that need no softmax (probabilities, log-probabilities). Returns 0, or -2 − i when
+    row i's label is outside 0..c-1 (nothing computed), as the compiled kernel does."""
+    row = _first_bad_label(y, c)
+    if row >= 0:
+        return -2 - row
+    x = _exact_float(x).reshape(len(y), c)
+    v = take(x, y)
+    xy[:] = v
+    correct[:] = argmax_correct(x, row_max(x), v, y)
+    return 0
+
+
+def row_sums(x: np.ndarray, c: int, out: np.ndarray) -> None:
+    """Each row's sum in float64, its values added in order from 0 (column by column: the
+    compiled kernel's order, the same bits)."""
+    x = _exact_float(x).reshape(len(out), c)
+    out[:] = 0.0
+    with np.errstate(invalid="ignore"):  # inf − inf: NaN, as the compiled sum gives
+        for j in range(c):
+            out += x[:, j]
 
 
 def bce_logits(

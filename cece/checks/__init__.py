@@ -18,6 +18,7 @@ from dataclasses import field
 
 import numpy as np
 
+from cece import _native as kernels
 from cece.checks.targets import (
     RowSums,
     binary_targets,
@@ -192,12 +193,12 @@ class KindDetector:
         self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
         in_range = self.lo >= 0 and self.hi <= 1
         if in_range and self.rows_sum_to_one and not self.renormalize and len(block):
-            off_one = np.abs(block.sum(axis=1, dtype=np.float64) - 1)
+            off_one = np.abs(kernels.row_sums(block) - 1)
             self.max_off = max(self.max_off, float(off_one.max()))
             off = np.flatnonzero(off_one > ROW_SUM_TOL)
             if off.size and self.bad_sum is None:
                 r = int(off[0])
-                self.bad_sum = (start + r, float(block[r].sum(dtype=np.float64)))
+                self.bad_sum = (start + r, float(kernels.row_sums(block[r : r + 1])[0]))
         if self.possible["probs"]:
             if self.renormalize:
                 self.possible["probs"] = self.lo >= 0
@@ -323,6 +324,6 @@ def check_explicit_kind(
         hint = FROM_LOG_PROBS_HINT
     validate.kind_values(kind, block, start, name, hint=hint, renormalize=renormalize)
     if kind == "probs":
-        stats.update(block.sum(axis=1, dtype=np.float64), start)
+        stats.update(kernels.row_sums(block), start)
     elif kind == "log-probs":
         stats.update(np.exp(_logsumexp(block)), start)

@@ -12,6 +12,7 @@ from dataclasses import field
 
 import numpy as np
 
+from cece import _native as kernels
 from cece.errors import EMPTY_LABEL_HINT, InputError
 from cece.losses import validate
 from cece.structs import struct
@@ -105,4 +106,4 @@ def binary_targets(block: np.ndarray, start: int, name: str, *, minus_one: str) 
 def dense_targets(block: np.ndarray, start: int, name: str, stats: RowSums) -> None:
     """Dense (one-hot or soft) target rows: finite, in [0, 1]; row sums tracked."""
     validate.unit_interval(block, start, name, hint=validate.DENSE_HINT)
-    stats.update(block.sum(axis=1, dtype=np.float64), start)
+    stats.update(kernels.row_sums(block), start)

@@ -77,11 +77,42 @@ class _FromLogits:
         return np.exp(-(self.log_z[rows] + (self.m[rows] - x[kernels.arange(len(x)), yr])))
 
 
-class _FromProbs:
+class _Picked:
+    """The kinds read as they are (probabilities, log-probabilities): the block kept in its own
+    dtype, each row's value at its label and the arg-max check taken once per target vector
+    in one pass (``kernels.index_pick``), float64 only where a whole matrix is needed."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.x = x
+        self._wide: np.ndarray | None = None
+        self._picked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @property
+    def wide(self) -> np.ndarray:
+        """The block in float64 (exact), for the dense-target, smoothing and focal paths."""
+        if self._wide is None:
+            self._wide = self.x.astype(compute_dtype(self.x.dtype), copy=False)
+        return self._wide
+
+    def _pick(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(x[i, y[i]] as float64, whether y[i] is row i's first maximum), once per ``y``."""
+        if self._picked is None or self._picked[0] is not y:
+            self._picked = (y, *kernels.index_pick(self.x, y))
+        return self._picked[1], self._picked[2]
+
+    def correct(self, y: np.ndarray) -> np.ndarray:
+        return self._pick(y)[1]
+
+    def predicted(self, rows) -> np.ndarray:
+        return np.argmax(self.x[rows], axis=1)
+
+
+class _FromProbs(_Picked):
     """−log clip(p, eps, 1 − eps)."""
 
     def __init__(self, p: np.ndarray, eps: float) -> None:
-        self.p, self.eps = p, eps
+        super().__init__(p)
+        self.eps = eps
 
     def _clip(self, v: np.ndarray) -> np.ndarray:
         if self.eps <= 0:
@@ -92,55 +123,39 @@ class _FromProbs:
         """Values whose clip moves the loss (``count_clip_moves``): the target class's of the
         rows in ``mass`` (``y`` given), else every value where ``mass`` (N, C) is set."""
         if y is None:
-            return count_clip_moves(self.p, self.eps, unit, mass)
-        return count_clip_moves(kernels.take(self.p, y)[mass], self.eps, unit)
+            return count_clip_moves(self.wide, self.eps, unit, mass)
+        return count_clip_moves(self._pick(y)[0][mass], self.eps, unit)
 
     def at(self, y: np.ndarray) -> np.ndarray:
-        v = kernels.take(self.p, y).astype(np.float64)
         with np.errstate(divide="ignore"):
-            return -np.log(self._clip(v))
+            return -np.log(self._clip(self._pick(y)[0]))
 
     def matrix(self) -> np.ndarray:
         with np.errstate(divide="ignore"):
-            return -np.log(self._clip(self.p))
+            return -np.log(self._clip(self.wide))
 
     def dot(self, t: np.ndarray) -> np.ndarray:
         return _xdot(t, self.matrix())
 
     def q_at_rows(self, rows, y: np.ndarray) -> np.ndarray:
-        p = self.p[rows]
+        p = self.x[rows]
         return p[kernels.arange(len(p)), y[rows]].astype(np.float64)
 
-    def correct(self, y: np.ndarray) -> np.ndarray:
-        return _correct(self.p, y)
 
-    def predicted(self, rows) -> np.ndarray:
-        return np.argmax(self.p[rows], axis=1)
-
-
-class _FromLogProbs:
+class _FromLogProbs(_Picked):
     """−log q = −(the given log-probabilities), used as given (like ``torch.nll_loss``)."""
 
-    def __init__(self, lp: np.ndarray) -> None:
-        self.lp = lp
-
     def at(self, y: np.ndarray) -> np.ndarray:
-        return -kernels.take(self.lp, y).astype(np.float64)
-
-    def correct(self, y: np.ndarray) -> np.ndarray:
-        return _correct(self.lp, y)
-
-    def predicted(self, rows) -> np.ndarray:
-        return np.argmax(self.lp[rows], axis=1)
+        return -self._pick(y)[0]
 
     def matrix(self) -> np.ndarray:
-        return -self.lp
+        return -self.wide
 
     def dot(self, t: np.ndarray) -> np.ndarray:
         return _xdot(t, self.matrix())
 
     def q_at_rows(self, rows, y: np.ndarray) -> np.ndarray:
-        lp = self.lp[rows]
+        lp = self.x[rows]
         return np.exp(lp[kernels.arange(len(lp)), y[rows]].astype(np.float64))
 
 
@@ -170,10 +185,6 @@ class _Focal:
         return _xdot(t, self.matrix())
 
 
-def _correct(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return kernels.argmax_correct(x, kernels.row_max(x), kernels.take(x, y), y)
-
-
 def _xdot(t: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Row-wise Σ_c t_c v_c with 0 · ±inf = 0 (only where the target has mass)."""
     prod = np.multiply(t, v, dtype=np.float64)
@@ -183,15 +194,16 @@ def _xdot(t: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def _neg_log_q(preds: np.ndarray, kind: str, *, eps: float, renormalize: bool):
-    x = preds.astype(compute_dtype(preds.dtype), copy=False)
     if kind == "logits" or (kind == "log-probs" and renormalize):
-        return _FromLogits(x)  # log-softmax of log-probabilities renormalizes them
+        # log-softmax of log-probabilities renormalizes them
+        return _FromLogits(preds.astype(compute_dtype(preds.dtype), copy=False))
     if kind == "probs":
         if renormalize:
-            x = x / x.sum(axis=1, keepdims=True)
-        return _FromProbs(x, eps)
+            x = preds.astype(compute_dtype(preds.dtype), copy=False)
+            return _FromProbs(x / x.sum(axis=1, keepdims=True), eps)
+        return _FromProbs(preds, eps)  # read as they are: float64 only where a matrix is
     if kind == "log-probs":
-        return _FromLogProbs(x)
+        return _FromLogProbs(preds)
     raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
 
 
