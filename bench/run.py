@@ -26,6 +26,10 @@ map faults in 2 MiB at a time (~1 000 faults a GB); a file copied with ``cp``, o
 by faults after the kernel dropped it, sits in 4 KiB pages mapped 64 KiB a fault (~16 000 a
 GB). Compare figures only at the same state.
 
+The 10⁷ × 10 logits also come as float64 (the same values) and as the float32 probabilities
+of a softmax of them (read as probabilities by cece's own detection: no ``--from``), and the
+binary logits as the float32 probabilities of their sigmoid: the kernels of every input kind.
+
 The LM dump comes in float32, float16 and bfloat16 (the float32 values rounded to nearest
 even, saved as uint16 bits and read with ``--dtype bfloat16``, as ``tensor.view(torch.uint16)``
 dumps are); after the table, the bfloat16 run is compared with its float16 twin (issue 13:
@@ -130,7 +134,15 @@ def make_data(root: Path, scale: float, only: str | None = None) -> dict[str, tu
     ``only``, the datasets whose name has it (and what they are made from)."""
     rng = np.random.default_rng(20261122)
     data = {}
-    others = ("categorical 1e7×10 f32", "categorical 1e5×1000 f32", "binary 1e7 f32", "CSV")
+    others = (
+        "categorical 1e7×10 f32",
+        "categorical 1e7×10 f32 probs",
+        "categorical 1e7×10 f64",
+        "categorical 1e5×1000 f32",
+        "binary 1e7 f32",
+        "binary 1e7 f32 probs",
+        "CSV",
+    )
     if only == "start-up":  # a 3-row file of its own
         return data
     if only == "records":  # the 10⁷ × 10 dump
@@ -149,6 +161,9 @@ def make_data(root: Path, scale: float, only: str | None = None) -> dict[str, tu
         save("c10.npy", rng.standard_normal((n, 10), dtype=np.float32)),
         save("c10_y.npy", rng.integers(0, 10, n)),
     )
+    c10, c10_y = data["categorical 1e7×10 f32"]
+    data["categorical 1e7×10 f32 probs"] = (_derived(root / "c10p.npy", c10, _softmax), c10_y)
+    data["categorical 1e7×10 f64"] = (_derived(root / "c10f64.npy", c10, _widen), c10_y)
     n = int(100_000 * scale)
     data["categorical 1e5×1000 f32"] = (
         save("c1000.npy", rng.standard_normal((n, 1000), dtype=np.float32) * 3),
@@ -160,6 +175,8 @@ def make_data(root: Path, scale: float, only: str | None = None) -> dict[str, tu
         save("b1.npy", rng.standard_normal(n, dtype=np.float32)),
         save("b1_y.npy", rng.integers(0, 2, n).astype(np.float32)),
     )
+    b1, b1_y = data["binary 1e7 f32"]
+    data["binary 1e7 f32 probs"] = (_derived(root / "b1p.npy", b1, _sigmoid), b1_y)
     csv = root / "c10.csv"
     if not csv.exists():
         src = np.load(data["categorical 1e7×10 f32"][0], mmap_mode="r")
@@ -169,6 +186,34 @@ def make_data(root: Path, scale: float, only: str | None = None) -> dict[str, tu
         np.savetxt(root / "c10_y.csv", np.load(data["categorical 1e7×10 f32"][1]), fmt="%d")
     data["categorical CSV 1e7×10"] = (str(csv), str(root / "c10_y.csv"))
     return data
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    """Probabilities as a softmax layer writes them: float32 rows summing to 1 (rounded)."""
+    e = np.exp(x - x.max(axis=1, keepdims=True), dtype=np.float64)
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return (1 / (1 + np.exp(-x.astype(np.float64)))).astype(np.float32)
+
+
+def _widen(x: np.ndarray) -> np.ndarray:
+    return x.astype(np.float64)
+
+
+def _derived(path: Path, source: str, fn) -> str:
+    """``fn`` of the rows of the .npy ``source``, written to ``path`` a slice at a time (the
+    same rows: probabilities of the logits, or their float64 twin)."""
+    if not path.exists():
+        src = np.load(source, mmap_mode="r")
+        first = fn(np.asarray(src[:1]))
+        out = np.lib.format.open_memmap(path, mode="w+", dtype=first.dtype, shape=src.shape)
+        for i in range(0, len(src), 1_000_000):
+            out[i : i + 1_000_000] = fn(np.asarray(src[i : i + 1_000_000]))
+        out.flush()
+        del out, src
+    return str(path)
 
 
 def _lm_data(root: Path, scale: float, data: dict) -> dict[str, tuple[str, str]]:
@@ -247,7 +292,7 @@ def main() -> None:
                 args.runs,
             )
             torch = None
-            if torch_py and preds.endswith(".npy") and "T=" not in name:
+            if torch_py and preds.endswith(".npy") and "T=" not in name and "probs" not in name:
                 torch = run(
                     [torch_py, str(HERE / "torch_script.py"), command, preds, labels], args.runs
                 )

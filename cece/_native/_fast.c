@@ -1066,14 +1066,18 @@ TARGET static void pick_small_f(const char *x, int kind, Py_ssize_t n, Py_ssize_
             __m256 nan = _mm256_cmp_ps(m, m, _CMP_UNORD_Q);
             __m256d s_lo = _mm256_add_pd(_mm256_setzero_pd(), LO4(m));
             __m256d s_hi = _mm256_add_pd(_mm256_setzero_pd(), HI4(m));
-            for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_ps(jv, one)) {
-                __m256 v = _mm256_loadu_ps(col + j * TILE);
-                nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-                top = _mm256_blendv_ps(top, jv, _mm256_cmp_ps(v, m, _CMP_GT_OQ));
-                m = _mm256_max_ps(v, m); /* v NaN: m kept */
-                if (sums) {
+            if (sums) {
+                for (Py_ssize_t j = 1; j < c; j++) {
+                    __m256 v = _mm256_loadu_ps(col + j * TILE);
                     s_lo = _mm256_add_pd(s_lo, LO4(v));
                     s_hi = _mm256_add_pd(s_hi, HI4(v));
+                }
+            } else {
+                for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_ps(jv, one)) {
+                    __m256 v = _mm256_loadu_ps(col + j * TILE);
+                    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+                    top = _mm256_blendv_ps(top, jv, _mm256_cmp_ps(v, m, _CMP_GT_OQ));
+                    m = _mm256_max_ps(v, m); /* v NaN: m kept */
                 }
             }
             if (sums) {
@@ -1106,12 +1110,16 @@ TARGET static void pick_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c, c
             __m256d m = _mm256_loadu_pd(col), top = _mm256_setzero_pd(), jv = one;
             __m256d nan = _mm256_cmp_pd(m, m, _CMP_UNORD_Q);
             __m256d s = _mm256_add_pd(_mm256_setzero_pd(), m);
-            for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_pd(jv, one)) {
-                __m256d v = _mm256_loadu_pd(col + j * TILE);
-                nan = _mm256_or_pd(nan, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
-                top = _mm256_blendv_pd(top, jv, _mm256_cmp_pd(v, m, _CMP_GT_OQ));
-                m = _mm256_max_pd(v, m);
-                s = _mm256_add_pd(s, v);
+            if (sums) {
+                for (Py_ssize_t j = 1; j < c; j++)
+                    s = _mm256_add_pd(s, _mm256_loadu_pd(col + j * TILE));
+            } else {
+                for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_pd(jv, one)) {
+                    __m256d v = _mm256_loadu_pd(col + j * TILE);
+                    nan = _mm256_or_pd(nan, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
+                    top = _mm256_blendv_pd(top, jv, _mm256_cmp_pd(v, m, _CMP_GT_OQ));
+                    m = _mm256_max_pd(v, m);
+                }
             }
             if (sums) {
                 double sv[4];
