@@ -139,3 +139,48 @@ def test_bad_shapes_and_dtypes_are_refused(impl):
         impl.row_sums(x, 3, np.empty(4, np.float32))
     with pytest.raises(ValueError, match="row_sums: bad shapes or dtypes"):
         impl.row_sums(x, 0, np.empty(4))
+
+
+@pytest.mark.parametrize(
+    ("kind", "args", "compiled"),
+    [
+        ("probs", [], True),
+        ("log-probs", ["--from", "log-probs"], True),
+        ("probs", ["--renormalize"], True),  # on the rows divided by their sums, float64
+        ("log-probs", ["--from", "log-probs", "--renormalize"], False),  # a softmax: numpy
+    ],
+)
+def test_a_run_on_probabilities_uses_the_pass_and_says_so(
+    write, monkeypatch, kernel_path, kind, args, compiled
+):
+    """End to end: the engine's probabilities and log-probabilities go through index_pick on
+    the path in use, JSON ``environment.kernels`` names that path, and the loss and accuracy
+    are the definitions' (−mean log p_y; the label the first arg-max)."""
+    import json
+
+    from conftest import run_cece
+
+    calls: list[np.dtype] = []
+    real = kernels.index_pick
+
+    def spy(x, y):
+        calls.append(x.dtype)
+        return real(x, y)
+
+    monkeypatch.setattr(kernels, "index_pick", spy)
+    rng = np.random.default_rng(11)
+    e = rng.random((700, 6))
+    p = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    y = rng.integers(0, 6, 700)
+    x = np.log(p) if kind == "log-probs" else p
+    run = run_cece("categorical", write("p.npy", x), write("y.npy", y), "-f", "json", *args)
+    assert run.code == 0, run.err
+    d = json.loads(run.out)
+    widened = "--renormalize" in args  # the division's float64 rows; else no float64 copy
+    assert bool(calls) == compiled
+    assert all(dt == (np.float64 if widened else np.float32) for dt in calls)
+    want = "compiled" if compiled and kernel_path == "compiled" else "numpy"
+    assert d["environment"]["kernels"] == want
+    p64 = p.astype(np.float64)
+    np.testing.assert_allclose(d["loss"], -np.log(p64[np.arange(700), y]).mean(), rtol=1e-6)
+    assert d["stats"]["accuracy"] == np.mean(np.argmax(x, axis=1) == y)

@@ -37,7 +37,7 @@ from cece.errors import CeceError, InputError, OptionError
 from cece.io import bfloat16, evidence, inputs, labels, meaning, shift
 from cece.io.layout import Inference
 from cece.losses import fused, temperature, topk
-from cece.losses.softmax import categorical_terms
+from cece.losses.softmax import categorical_terms, picks
 from cece.losses.terms import Terms, default_eps
 
 
@@ -93,9 +93,8 @@ class Categorical(Task):
         if self.labels.source is not preds.source:
             self.sources.append(self.labels.source)
         self.sources += [seq.weights] if seq and seq.weights else weight_sources(opts, preds)
-        self.seq = sequences.setup(
-            opts, preds, sequences.ids_column(opts) is not None, self.labels.form
-        )
+        has_ids = sequences.ids_column(opts) is not None
+        self.seq = sequences.setup(opts, preds, has_ids, self.labels.form)
         self.sources += [self.seq.source] if self.seq and self.seq.source else []
         if self.seq and (note := self.seq.note()):
             self.diag.note(note)
@@ -177,9 +176,8 @@ class Categorical(Task):
         return found
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
-        checks.check_explicit_kind(
-            kind, p, start, self.preds.name, self.pred_sums, renormalize=self.opts.renormalize
-        )
+        name, sums, renorm = self.preds.name, self.pred_sums, self.opts.renormalize
+        checks.check_explicit_kind(kind, p, start, name, sums, renormalize=renorm)
 
     def fused(self, kind: str) -> bool:
         o = self.opts
@@ -191,6 +189,10 @@ class Categorical(Task):
             focal_alpha=o.focal_alpha,
         )
 
+    def compiled_pass(self, kind: str, p: np.ndarray) -> bool:  # + the probabilities' pass
+        pick = self.labels.form in ("index", "name") and picks(kind, self.opts.renormalize)
+        return (self.fused(kind) or pick) and kernels.compiled(p)
+
     def targets(self, start: int, raw: np.ndarray, *, bounds: bool = True) -> np.ndarray:
         """The block's targets, checked (``bounds=False``: class indices' range left to the
         compiled fused kernel, which checks it in its pass)."""
@@ -199,10 +201,8 @@ class Categorical(Task):
             return checks.name_targets(raw, start, name, self.classes)
         if self.labels.form == "index":
             if self.label_map is not None:
-                ignore = self.opts.ignore_index
-                raw = evidence.map_names(
-                    raw, self.label_map, start, name, ignore, self.ignore_target
-                )
+                ig, target = self.opts.ignore_index, self.ignore_target
+                raw = evidence.map_names(raw, self.label_map, start, name, ig, target)
             return checks.index_targets(raw, start, name, n, self.ignore_target, bounds=bounds)
         checks.dense_targets(raw, start, name, self.target_sums)
         if self.one_row:

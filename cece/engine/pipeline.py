@@ -256,7 +256,7 @@ class Pass:
         fused = self.task.fused(kind)  # the fused kernels check finiteness themselves
         if not fused:  # the fused kernels read bfloat16 bits as they are; others need values
             p = bfloat16.values(p)
-        self.kernels.add("compiled" if fused and kernels.compiled(p) else "numpy")
+        self.kernels.add("compiled" if self.task.compiled_pass(kind, p) else "numpy")
         if not fused:
             self.task.check_values(kind, p, start)
         self.task.verify(kind, p, start)

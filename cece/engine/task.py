@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from cece import _native as kernels
 from cece import checks
 from cece.checks import Diagnostics, KindDetector
 from cece.engine.reduce import Summary
@@ -70,6 +71,11 @@ class Task:
     def fused(self, kind: str) -> bool:
         """Whether blocks go to a fused kernel, which also checks that they are finite."""
         return False
+
+    def compiled_pass(self, kind: str, p: np.ndarray) -> bool:
+        """Whether this block's per-row pass runs compiled (JSON ``environment.kernels``):
+        a fused kernel, by default, where the kernels take the block's dtype."""
+        return self.fused(kind) and kernels.compiled(p)
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         raise NotImplementedError

@@ -193,6 +193,12 @@ def _xdot(t: np.ndarray, v: np.ndarray) -> np.ndarray:
     return prod.sum(axis=1)
 
 
+def picks(kind: str, renormalize: bool) -> bool:
+    """Whether class-index targets' values come from ``kernels.index_pick`` (probabilities;
+    log-probabilities unless --renormalize, which makes them a softmax): :func:`_neg_log_q`."""
+    return kind == "probs" or (kind == "log-probs" and not renormalize)
+
+
 def _neg_log_q(preds: np.ndarray, kind: str, *, eps: float, renormalize: bool):
     if kind == "logits" or (kind == "log-probs" and renormalize):
         # log-softmax of log-probabilities renormalizes them
