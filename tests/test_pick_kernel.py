@@ -67,9 +67,12 @@ def test_index_pick_and_row_sums_follow_the_definitions(impl, dtype, c, n):
     assert code == 0
     np.testing.assert_array_equal(xy, want_xy)  # NaN where the label's value is NaN
     assert right.tolist() == [int(r) for r in want_right]
-    sums = np.full(n, -7.0)
-    impl.row_sums(x, c, sums)
+    sums, ext = np.full(n, -7.0), np.empty(2)
+    impl.row_sums(x, c, sums, ext)
     np.testing.assert_array_equal(sums, want_sums)
+    values = _numpy.as_float64(x)
+    want_ext = [np.nan] * 2 if np.isnan(values).any() else [values.min(), values.max()]
+    np.testing.assert_array_equal(ext, want_ext)
 
 
 @pytest.mark.skipif(not kernels.AVAILABLE, reason="not built here")
@@ -88,9 +91,10 @@ def test_the_compiled_kernels_and_their_numpy_twins_agree_to_the_bit(n, c, dtype
     assert got[0][0] == got[1][0] == 0
     np.testing.assert_array_equal(got[0][1], got[1][1])
     np.testing.assert_array_equal(got[0][2], got[1][2])
-    sums = [np.empty(n), np.empty(n)]
-    for impl, out in zip((kernels._fast, _numpy), sums):
-        impl.row_sums(x, c, out)
+    sums, ext = [np.empty(n), np.empty(n)], [np.empty(2), np.empty(2)]
+    for impl, out, e in zip((kernels._fast, _numpy), sums, ext):
+        impl.row_sums(x, c, out, e)
+    np.testing.assert_array_equal(ext[0], ext[1])
     np.testing.assert_array_equal(sums[0], sums[1])  # NaN where NaN
     assert (np.signbit(sums[0]) == np.signbit(sums[1]))[~np.isnan(sums[0])].all()  # -0.0 too
 
@@ -123,6 +127,14 @@ def test_the_wrappers_raise_the_librarys_error_and_take_any_shape(kernel_path):
     np.testing.assert_array_equal(kernels.row_sums(cube), cube.sum(axis=1, dtype=np.float64))
     ints = np.array([[1, 0, 0], [0, 1, 1]])
     assert kernels.row_sums(ints).tolist() == [1.0, 2.0]
+    # row_stats: the extrema with the sums, one pass; a zero extremum is +0.0 on either path
+    sums, lo, hi = kernels.row_stats(np.array([[-0.0, 0.5], [0.25, -0.0]], np.float32))
+    assert sums.tolist() == [0.5, 0.25] and (lo, hi) == (0.0, 0.5)
+    assert math.copysign(1, lo) == 1
+    nan = kernels.row_stats(np.array([[0.5, np.nan], [0.1, 0.2]]))
+    assert math.isnan(nan[1]) and math.isnan(nan[2])
+    assert kernels.row_stats(wide)[0] is None  # beyond 64 columns: numpy's extrema alone
+    assert kernels.row_stats(wide)[1:] == (wide.min(), wide.max())
 
 
 @pytest.mark.parametrize("impl", IMPLS)
@@ -136,9 +148,11 @@ def test_bad_shapes_and_dtypes_are_refused(impl):
     with pytest.raises(ValueError, match="index_pick: bad shapes or dtypes"):
         impl.index_pick(x.astype(np.int32), 3, y, np.empty(4), np.empty(4, np.uint8))
     with pytest.raises(ValueError, match="row_sums: bad shapes or dtypes"):
-        impl.row_sums(x, 3, np.empty(4, np.float32))
+        impl.row_sums(x, 3, np.empty(4, np.float32), np.empty(2))
     with pytest.raises(ValueError, match="row_sums: bad shapes or dtypes"):
-        impl.row_sums(x, 0, np.empty(4))
+        impl.row_sums(x, 0, np.empty(4), np.empty(2))
+    with pytest.raises(ValueError, match="row_sums: bad shapes or dtypes"):
+        impl.row_sums(x, 3, np.empty(4), np.empty(3))
 
 
 @pytest.mark.parametrize(

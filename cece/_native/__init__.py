@@ -63,6 +63,7 @@ __all__ = [
     "output",
     "predicted_rows",
     "reuse_outputs",
+    "row_stats",
     "row_sums",
     "scales",
     "scratch",
@@ -224,15 +225,28 @@ def index_pick(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def row_sums(x: np.ndarray) -> np.ndarray:
-    """``x.sum(axis=1, dtype=float64)``: for 2-D blocks of up to ``SMALL_C`` columns the values
+    """``x.sum(axis=1, dtype=float64)``: for 2-D blocks of 2 to ``SMALL_C`` columns the values
     of each row added in order (compiled or numpy: the same bits; numpy's own sums of short
-    rows are slow), else numpy's ``sum`` on either path."""
-    if x.ndim != 2 or not 0 < x.shape[1] <= SMALL_C:
+    rows are slow), else numpy's ``sum`` on either path (one column: the values)."""
+    if x.ndim != 2 or not 1 < x.shape[1] <= SMALL_C:
         return x.sum(axis=1, dtype=np.float64)
     n, c = x.shape
     out = np.empty(n)
-    (_fast if compiled(x) else _numpy).row_sums(x, c, out)
+    (_fast if compiled(x) else _numpy).row_sums(x, c, out, np.empty(2))
     return out
+
+
+def row_stats(x: np.ndarray) -> tuple[np.ndarray | None, float, float]:
+    """(:func:`row_sums`, the minimum, the maximum) of a non-empty block, in one pass for
+    2-D blocks of 2 to ``SMALL_C`` columns (the sums None for other blocks: numpy's two
+    reductions give the extrema, faster on one column, and the caller sums if it needs to).
+    NaN anywhere makes both extrema NaN; a zero extremum is +0.0 on either path."""
+    if x.ndim != 2 or not 1 < x.shape[1] <= SMALL_C:
+        return None, float(x.min()) + 0.0, float(x.max()) + 0.0
+    n, c = x.shape
+    out, ext = np.empty(n), np.empty(2)
+    (_fast if compiled(x) else _numpy).row_sums(x, c, out, ext)
+    return out, float(ext[0]) + 0.0, float(ext[1]) + 0.0
 
 
 def predicted_rows(x: np.ndarray, y: np.ndarray, temperature: float = 1.0) -> np.ndarray:

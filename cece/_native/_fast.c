@@ -1050,9 +1050,25 @@ static INLINE void pick_finish(const float *colf, const double *cold, const floa
 #define LO4(a) _mm256_cvtps_pd(_mm256_castps256_ps128(a))
 #define HI4(a) _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1))
 
+/* The running (min, max, any NaN) of the row_sums pass: vectors over whole steps, the rows
+   of a last partial step one at a time (the tile's padding is zeros, not values) */
+typedef struct {
+    double lo, hi;
+    int nan;
+} Extrema;
+
+static inline void extrema_rows(Extrema *e, const double *lo, const double *hi, int nan,
+                                Py_ssize_t k) {
+    for (Py_ssize_t r = 0; r < k; r++) {
+        e->nan |= (nan >> r) & 1;
+        e->lo = lo[r] < e->lo ? lo[r] : e->lo;
+        e->hi = hi[r] > e->hi ? hi[r] : e->hi;
+    }
+}
+
 TARGET static void pick_small_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
                                 const int64_t *y, double *xy, uint8_t *correct, double *sums,
-                                float *t, size_t limit) {
+                                Extrema *ext, float *t, size_t limit) {
     const __m256 one = _mm256_set1_ps(1.0f);
     for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
         Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
@@ -1067,11 +1083,21 @@ TARGET static void pick_small_f(const char *x, int kind, Py_ssize_t n, Py_ssize_
             __m256d s_lo = _mm256_add_pd(_mm256_setzero_pd(), LO4(m));
             __m256d s_hi = _mm256_add_pd(_mm256_setzero_pd(), HI4(m));
             if (sums) {
+                __m256 mn = m, mx = m; /* m: column 0 here; nan: its NaN lanes */
                 for (Py_ssize_t j = 1; j < c; j++) {
                     __m256 v = _mm256_loadu_ps(col + j * TILE);
                     s_lo = _mm256_add_pd(s_lo, LO4(v));
                     s_hi = _mm256_add_pd(s_hi, HI4(v));
+                    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+                    mn = _mm256_min_ps(mn, v);
+                    mx = _mm256_max_ps(mx, v);
                 }
+                double lo[8], hi[8];
+                _mm256_storeu_pd(lo, LO4(mn));
+                _mm256_storeu_pd(lo + 4, HI4(mn));
+                _mm256_storeu_pd(hi, LO4(mx));
+                _mm256_storeu_pd(hi + 4, HI4(mx));
+                extrema_rows(ext, lo, hi, _mm256_movemask_ps(nan), k);
             } else {
                 for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_ps(jv, one)) {
                     __m256 v = _mm256_loadu_ps(col + j * TILE);
@@ -1096,8 +1122,8 @@ TARGET static void pick_small_f(const char *x, int kind, Py_ssize_t n, Py_ssize_
 }
 
 TARGET static void pick_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c, const int64_t *y,
-                                  double *xy, uint8_t *correct, double *sums, double *t,
-                                  size_t limit) {
+                                  double *xy, uint8_t *correct, double *sums, Extrema *ext,
+                                  double *t, size_t limit) {
     const __m256d one = _mm256_set1_pd(1.0);
     for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
         Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
@@ -1111,8 +1137,18 @@ TARGET static void pick_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c, c
             __m256d nan = _mm256_cmp_pd(m, m, _CMP_UNORD_Q);
             __m256d s = _mm256_add_pd(_mm256_setzero_pd(), m);
             if (sums) {
-                for (Py_ssize_t j = 1; j < c; j++)
-                    s = _mm256_add_pd(s, _mm256_loadu_pd(col + j * TILE));
+                __m256d mn = m, mx = m;
+                for (Py_ssize_t j = 1; j < c; j++) {
+                    __m256d v = _mm256_loadu_pd(col + j * TILE);
+                    s = _mm256_add_pd(s, v);
+                    nan = _mm256_or_pd(nan, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
+                    mn = _mm256_min_pd(mn, v);
+                    mx = _mm256_max_pd(mx, v);
+                }
+                double lo[4], hi[4];
+                _mm256_storeu_pd(lo, mn);
+                _mm256_storeu_pd(hi, mx);
+                extrema_rows(ext, lo, hi, _mm256_movemask_pd(nan), k);
             } else {
                 for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_pd(jv, one)) {
                     __m256d v = _mm256_loadu_pd(col + j * TILE);
@@ -1139,20 +1175,23 @@ TARGET static void pick_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c, c
 
 /* Many classes: a row at a time, in order (the first maximum, NaN, the label's value, the sum) */
 TARGET static void pick_rows(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
-                             const int64_t *y, double *xy, uint8_t *correct, double *sums) {
+                             const int64_t *y, double *xy, uint8_t *correct, double *sums,
+                             Extrema *ext) {
     for (Py_ssize_t i = 0; i < n; i++) {
         const char *row = x + (size_t)i * c * KSIZE(kind);
-        double m = elem(row, 0, kind), s = 0.0 + m;
+        double m = elem(row, 0, kind), s = 0.0 + m, lo = m;
         int nan = m != m;
         Py_ssize_t top = 0;
         for (Py_ssize_t j = 1; j < c; j++) {
             double v = elem(row, j, kind);
             nan |= v != v;
             if (v > m) m = v, top = j;
+            lo = v < lo ? v : lo;
             s += v;
         }
         if (sums) {
             sums[i] = s;
+            extrema_rows(ext, &lo, &m, nan, 1);
         } else {
             xy[i] = elem(row, y[i], kind);
             correct[i] = !nan && top == y[i];
@@ -1161,26 +1200,31 @@ TARGET static void pick_rows(const char *x, int kind, Py_ssize_t n, Py_ssize_t c
 }
 
 /* index_pick (sums NULL: labels checked first, every one; -2 - the first bad row, nothing
-   read) or row_sums (y, xy, correct NULL); -1: no memory */
+   read) or row_sums (y, xy, correct NULL), which also gives the values' (min, max) in ext
+   (NaN, NaN where any value is NaN; inf, -inf for none); -1: no memory */
 TARGET static Py_ssize_t pick(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
-                              const int64_t *y, double *xy, uint8_t *correct, double *sums) {
+                              const int64_t *y, double *xy, uint8_t *correct, double *sums,
+                              double *ext) {
     if (!sums) {
         Py_ssize_t wrong = first_bad_label(y, n, c);
         if (wrong >= 0) return -2 - wrong;
     }
     const size_t limit = (size_t)n * c * KSIZE(kind);
+    Extrema e = {INFINITY, -INFINITY, 0};
     if (c >= 64) {
-        pick_rows(x, kind, n, c, y, xy, correct, sums);
+        pick_rows(x, kind, n, c, y, xy, correct, sums, &e);
+        if (sums) ext[0] = e.nan ? NAN : e.lo, ext[1] = e.nan ? NAN : e.hi;
         return 0;
     }
     void *t = malloc((kind == F64 ? sizeof(double) : sizeof(float)) * TILE *
                      (size_t)((c + 7) & ~7));
     if (!t) return -1;
     if (kind == F64)
-        pick_small_f64((const double *)x, n, c, y, xy, correct, sums, t, limit);
+        pick_small_f64((const double *)x, n, c, y, xy, correct, sums, &e, t, limit);
     else
-        pick_small_f(x, kind, n, c, y, xy, correct, sums, t, limit);
+        pick_small_f(x, kind, n, c, y, xy, correct, sums, &e, t, limit);
     free(t);
+    if (sums) ext[0] = e.nan ? NAN : e.lo, ext[1] = e.nan ? NAN : e.hi;
     return 0;
 }
 
@@ -1347,7 +1391,7 @@ static PyObject *py_index_pick(PyObject *self, PyObject *args) {
         Py_ssize_t code = 0;
 #if CECE_X86
         Py_BEGIN_ALLOW_THREADS
-        code = pick(x.buf, kind, n, c, y.buf, v.buf, cor.buf, NULL);
+        code = pick(x.buf, kind, n, c, y.buf, v.buf, cor.buf, NULL, NULL);
         Py_END_ALLOW_THREADS
 #endif
         result = PyLong_FromSsize_t(code);
@@ -1357,24 +1401,25 @@ static PyObject *py_index_pick(PyObject *self, PyObject *args) {
 }
 
 static PyObject *py_row_sums(PyObject *self, PyObject *args) {
-    PyObject *xo, *oo;
+    PyObject *xo, *oo, *eo;
     Py_ssize_t c;
     if (!cpu_ready()) return NULL;
-    if (!PyArg_ParseTuple(args, "OnO", &xo, &c, &oo)) return NULL;
-    Py_buffer x, out;
+    if (!PyArg_ParseTuple(args, "OnOO", &xo, &c, &oo, &eo)) return NULL;
+    Py_buffer x, out, ext;
     if (get(xo, &x, 0)) return NULL;
     if (get(oo, &out, 1)) { PyBuffer_Release(&x); return NULL; }
+    if (get(eo, &ext, 1)) { PyBuffer_Release(&x); PyBuffer_Release(&out); return NULL; }
     int kind = kind_of(&x);
     Py_ssize_t n = c > 0 && kind ? x.len / KSIZE(kind) / c : 0;
     PyObject *result = NULL;
     if (!kind || c <= 0 || x.len != n * c * KSIZE(kind) || kind_of(&out) != 8 ||
-        out.len != n * 8) {
+        out.len != n * 8 || kind_of(&ext) != 8 || ext.len != 16) {
         PyErr_SetString(PyExc_ValueError, "row_sums: bad shapes or dtypes");
     } else {
 #if CECE_X86
         Py_ssize_t code = 0;
         Py_BEGIN_ALLOW_THREADS
-        code = pick(x.buf, kind, n, c, NULL, NULL, NULL, out.buf);
+        code = pick(x.buf, kind, n, c, NULL, NULL, NULL, out.buf, ext.buf);
         Py_END_ALLOW_THREADS
         if (code == -1) {
             PyErr_NoMemory();
@@ -1387,7 +1432,7 @@ static PyObject *py_row_sums(PyObject *self, PyObject *args) {
         result = Py_None;
 #endif
     }
-    PyBuffer_Release(&x); PyBuffer_Release(&out);
+    PyBuffer_Release(&x); PyBuffer_Release(&out); PyBuffer_Release(&ext);
     return result;
 }
 
@@ -1486,7 +1531,7 @@ static PyMethodDef methods[] = {
     {"softmax_index", py_softmax_index, METH_VARARGS, "Softmax cross-entropy, index targets."},
     {"bce_logits", py_bce_logits, METH_VARARGS, "Binary cross-entropy from logits."},
     {"index_pick", py_index_pick, METH_VARARGS, "Each row's label value and arg-max check."},
-    {"row_sums", py_row_sums, METH_VARARGS, "Each row's sum in double, in order."},
+    {"row_sums", py_row_sums, METH_VARARGS, "Row sums in double, in order; min and max."},
     {"loss_moments", py_loss_moments, METH_VARARGS, "A block's loss sum and spread, as numpy."},
     {"parse_plain", py_parse_plain, METH_VARARGS, "Plain numeric text into float64 rows."},
     {"count_byte", py_count_byte, METH_VARARGS, "Occurrences of a byte, GIL released."},

@@ -214,10 +214,12 @@ def index_pick(x: np.ndarray, c: int, y: np.ndarray, xy: np.ndarray, correct: np
     return 0
 
 
-def row_sums(x: np.ndarray, c: int, out: np.ndarray) -> None:
+def row_sums(x: np.ndarray, c: int, out: np.ndarray, ext: np.ndarray) -> None:
     """Each row's sum in float64, its values added in order from 0 (column by column: the
-    compiled kernel's order, the same bits)."""
+    compiled kernel's order, the same bits); ``ext`` (2 float64): the values' (min, max), NaN
+    and NaN where any is NaN (inf, −inf for none)."""
     x = _exact_float(x).reshape(len(out), c)
+    ext[:] = (x.min(), x.max()) if x.size else (np.inf, -np.inf)
     out[:] = 0.0
     with np.errstate(invalid="ignore"):  # inf − inf: NaN, as the compiled sum gives
         for j in range(c):

@@ -12,6 +12,7 @@ by block: a kind once ruled out stays ruled out, so streaming gives the whole-fi
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import field
@@ -163,6 +164,7 @@ class KindDetector:
         self.lo, self.hi = np.inf, -np.inf
         self.bad_sum: tuple[int, float] | None = None  # first row off 1, for the message
         self.max_off = 0.0  # the largest |row sum - 1| while every value is in [0, 1]
+        self.finite = True  # the last block seen held no NaN or ±inf
 
     @property
     def settled(self) -> bool:
@@ -189,11 +191,12 @@ class KindDetector:
     def update(self, block: np.ndarray, start: int) -> None:
         if self.settled:
             return
-        lo, hi = float(block.min()), float(block.max())
+        sums, lo, hi = kernels.row_stats(block)  # one pass over rows of few classes
+        self.finite = math.isfinite(lo) and math.isfinite(hi)
         self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
         in_range = self.lo >= 0 and self.hi <= 1
         if in_range and self.rows_sum_to_one and not self.renormalize and len(block):
-            off_one = np.abs(kernels.row_sums(block) - 1)
+            off_one = np.abs((kernels.row_sums(block) if sums is None else sums) - 1)
             self.max_off = max(self.max_off, float(off_one.max()))
             off = np.flatnonzero(off_one > ROW_SUM_TOL)
             if off.size and self.bad_sum is None:

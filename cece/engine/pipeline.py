@@ -209,9 +209,9 @@ class Pass:
             values = bfloat16.values(p)
             head = max(1, (1 << 16) // max(1, math.prod(values.shape[1:])))
             for part in (values[:head], values) if len(values) > head else (values,):
-                if detector is not None:
-                    self.task.check_values(None, part, start)
                 watch.update(part, start)
+                if detector is not None and not watch.finite:  # one pass said so: where?
+                    self.task.check_values(None, part, start)
                 if watch.settled:
                     break
         if detector is None:
