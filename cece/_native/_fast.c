@@ -266,6 +266,12 @@ static inline void prefetch_span(const char *x, size_t from, size_t bytes, size_
         _mm_prefetch((const char *)a, _MM_HINT_T2);
 }
 
+/* A step's share: the `rows` rows (of c values of `size` bytes) AHEAD rows past row i */
+static inline void prefetch_ahead(const void *x, Py_ssize_t i, Py_ssize_t rows, Py_ssize_t c,
+                                  size_t size, size_t limit) {
+    prefetch_span(x, (size_t)(i + AHEAD) * c * size, (size_t)rows * c * size, limit);
+}
+
 /* Finish 4 rows: nll = log1p(rest) + (m - x_y), all in double. */
 TARGET static inline void finish4(const double *rest, const double *base, double *nll,
                                   Py_ssize_t rows) {
@@ -508,8 +514,7 @@ TARGET static Py_ssize_t softmax_small_f64(const double *x, Py_ssize_t n, Py_ssi
         Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
         load_tile_f64(x, i0, rows, c, t);
         for (Py_ssize_t g = 0; g < rows; g += 4) {
-            prefetch_span((const char *)x, (size_t)(i0 + AHEAD + g) * c * sizeof(double),
-                          (size_t)4 * c * sizeof(double), limit);
+            prefetch_ahead(x, i0 + g, 4, c, sizeof(double), limit);
             const double *col = t + g;
             __m256d m = _mm256_loadu_pd(col), top = zero, jv = one, flag = zero;
             FLAG_NONFINITE(flag, m);
@@ -571,8 +576,7 @@ TARGET512 static Py_ssize_t softmax_small_f64_avx512(const double *x, Py_ssize_t
         Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
         load_tile_f64(x, i0, rows, c, t);
         for (Py_ssize_t g = 0; g < rows; g += 8) {
-            prefetch_span((const char *)x, (size_t)(i0 + AHEAD + g) * c * sizeof(double),
-                          (size_t)8 * c * sizeof(double), limit);
+            prefetch_ahead(x, i0 + g, 8, c, sizeof(double), limit);
             const double *col = t + g;
             __m512d m = _mm512_loadu_pd(col), top = zero, jv = one;
             __mmask8 flag = _mm512_cmp_pd_mask(m, inf, _CMP_NLT_UQ);
@@ -1074,8 +1078,7 @@ TARGET static void pick_small_f(const char *x, int kind, Py_ssize_t n, Py_ssize_
         Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
         load_tile_avx2(x, kind, n, i0, rows, c, t);
         for (Py_ssize_t g = 0; g < rows; g += 8) {
-            prefetch_span(x, (size_t)(i0 + AHEAD + g) * c * KSIZE(kind),
-                          (size_t)8 * c * KSIZE(kind), limit);
+            prefetch_ahead(x, i0 + g, 8, c, KSIZE(kind), limit);
             const float *col = t + g;
             const Py_ssize_t k = rows - g < 8 ? rows - g : 8;
             __m256 m = _mm256_loadu_ps(col), top = _mm256_setzero_ps(), jv = one;
@@ -1129,8 +1132,7 @@ TARGET static void pick_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c, c
         Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
         load_tile_f64(x, i0, rows, c, t);
         for (Py_ssize_t g = 0; g < rows; g += 4) {
-            prefetch_span((const char *)x, (size_t)(i0 + AHEAD + g) * c * sizeof(double),
-                          (size_t)4 * c * sizeof(double), limit);
+            prefetch_ahead(x, i0 + g, 4, c, sizeof(double), limit);
             const double *col = t + g;
             const Py_ssize_t k = rows - g < 4 ? rows - g : 4;
             __m256d m = _mm256_loadu_pd(col), top = _mm256_setzero_pd(), jv = one;

@@ -165,8 +165,7 @@ VTARGET static INLINE Py_ssize_t K(softmax_small_f)(const char *x, int kind, Py_
         }
         for (Py_ssize_t g = 0; g < rows; g += NF) { /* pass 2 */
             const float *col = t + g;
-            prefetch_span(x, (size_t)(i0 + AHEAD + g) * c * KSIZE(kind),
-                          (size_t)NF * c * KSIZE(kind), limit);
+            prefetch_ahead(x, i0 + g, NF, c, KSIZE(kind), limit);
             const VF neg_m = F_XOR(F_LOADU(mt + g), sign), top = F_LOADU(tt + g);
             VD s_lo = D_ZERO(), s_hi = D_ZERO();
             VF jv = F_ZERO();
