@@ -313,8 +313,14 @@ def check_explicit_kind(
 
     The hint says what the values look like: rows of values ≤ 0 whose log-sum-exp is 0 are
     log-probabilities (``log_softmax`` output), not logits — where the command takes them
-    (``log_probs``; binary cross-entropy does not).
+    (``log_probs``; binary cross-entropy does not). Probabilities of few classes in [0, 1]
+    take one pass (``kernels.row_stats``: the row sums with the extrema).
     """
+    if kind == "probs" and not renormalize and len(block):
+        sums, lo, hi = kernels.row_stats(block)
+        if sums is not None and lo >= 0 and hi <= 1:  # NaN fails both: checked elsewhere
+            stats.update(sums, start)
+            return
     hint = FROM_LOGITS_HINT
     if (
         kind == "probs"
