@@ -238,13 +238,19 @@ class KindDetector:
         first = parts[0][0]
         out = cls(rows_sum_to_one=first.rows_sum_to_one, renormalize=first.renormalize)
         for detector, offset in parts:
-            for kind in out.possible:
-                out.possible[kind] = out.possible[kind] and detector.possible[kind]
-            out.lo, out.hi = min(out.lo, detector.lo), max(out.hi, detector.hi)
-            out.max_off = max(out.max_off, detector.max_off)
-            if out.bad_sum is None and detector.bad_sum is not None:
-                out.bad_sum = (detector.bad_sum[0] + offset, detector.bad_sum[1])
+            out.absorb(detector, offset)
         return out
+
+    def absorb(self, later: KindDetector, offset: int = 0) -> None:
+        """Learn what ``later`` saw, values that come after this detector's (their rows
+        ``offset`` further on): a kind stays possible where both allow it, the range is the
+        union, the first row off 1 the earlier one."""
+        for kind in self.possible:
+            self.possible[kind] = self.possible[kind] and later.possible[kind]
+        self.lo, self.hi = min(self.lo, later.lo), max(self.hi, later.hi)
+        self.max_off = max(self.max_off, later.max_off)
+        if self.bad_sum is None and later.bad_sum is not None:
+            self.bad_sum = (later.bad_sum[0] + offset, later.bad_sum[1])
 
 
 class Decided(KindDetector):

@@ -18,18 +18,16 @@ import numpy as np
 
 from cece import _native as kernels
 from cece.checks import KindDetector
+from cece.engine import detection
+from cece.engine.detection import KindChanged
 from cece.engine.reduce import LossLog, Summary, Worst, block_moments, histogram
 from cece.engine.result import Result
 from cece.engine.task import ClassCounts, Records, Task, weights_warning
-from cece.errors import CeceError, InputError
+from cece.errors import InputError
 from cece.io import arrays, bfloat16, blocks
 from cece.losses.terms import Terms
 from cece.parallel import settle, shared_pool, worker_threads
 from cece.structs import struct
-
-
-class KindChanged(Exception):
-    """Auto-detection revised its verdict before anything was streamed: start a new pass."""
 
 
 @struct
@@ -43,6 +41,7 @@ class _Done:
     worst: list = field(default_factory=list)
     every: Records | None = None
     sequences: Any = None  # the block's runs of one sequence (--per-sequence)
+    detected: KindDetector | None = None  # the worker's look at the block (detection.py)
 
 
 threads = worker_threads  # threads for blocks (numpy and the kernels release the GIL)
@@ -140,6 +139,7 @@ class Pass:
         self.axes = task.record_axes()
         self.sequences = task.sequence_sums()  # per-sequence sums, or None
         self.announce = True  # note the kind --from auto decided
+        self.watching: tuple[KindDetector | None, KindDetector | None] = (None, None)
 
     def go(self, detector: KindDetector | None) -> None:
         """Blocks are checked and computed by ``threads()`` workers and folded in order, so
@@ -149,6 +149,7 @@ class Pass:
         # half float16's rows, so the first block, decoded for kind detection, stays small
         rows = blocks.rows_per_block(preds.n_classes, preds.dtype.itemsize)
         spy = self.begin(detector)
+        self.watching = (detector, spy)
         workers = threads()
         pool = None
         held = None  # the first block: computed here if it is the only one (no pool to start)
@@ -156,10 +157,13 @@ class Pass:
         try:
             for start, block in blocks.aligned_blocks(task.sources, rows):
                 p = block["preds"]
-                self.detect(detector, spy, p, start)
+                watch = spy if detector is None else detector
+                later = self.rows > 0 and watch is not None and not watch.settled
+                if not later:  # else the worker looks, and the fold learns it
+                    self.detect(detector, spy, p, start)
                 assert self.kind is not None  # decided by detect on the first block
                 if workers <= 1:
-                    self.fold(start, self.compute(start, p, block, self.kind))
+                    self.fold(start, self.compute(start, p, block, self.kind, later))
                     continue
                 if pool is None:
                     if held is None:
@@ -168,7 +172,8 @@ class Pass:
                     pool = shared_pool(workers)  # a second block: both go to the workers
                     pending.append((held[0], pool.submit(self.compute, *held, self.kind)))
                     held = None
-                pending.append((start, pool.submit(self.compute, start, p, block, self.kind)))
+                job = pool.submit(self.compute, start, p, block, self.kind, later)
+                pending.append((start, job))
                 while len(pending) > workers:
                     first, job = pending.popleft()
                     self.fold(first, job.result())
@@ -199,54 +204,36 @@ class Pass:
             )
 
     def detect(
-        self, detector: KindDetector | None, spy: KindDetector | None, p: np.ndarray, start: int
+        self,
+        detector: KindDetector | None,
+        spy: KindDetector | None,
+        p: np.ndarray | None,
+        start: int,
+        local: KindDetector | None = None,
     ) -> None:
-        """Auto-detection, block by block, in order (in the main thread), while something is
-        left to learn. The first 2^16 values mostly settle it (logits leave [0, 1]): the workers
-        alone read the rest. Else the whole block is seen, leaving the state one look leaves."""
-        watch = spy if detector is None else detector
-        if watch is not None and not watch.settled:
-            values = bfloat16.values(p)
-            head = max(1, (1 << 16) // max(1, math.prod(values.shape[1:])))
-            for part in (values[:head], values) if len(values) > head else (values,):
-                watch.update(part, start)
-                if detector is not None and not watch.finite:  # one pass said so: where?
-                    self.task.check_values(None, part, start)
-                if watch.settled:
-                    break
-        if detector is None:
-            return
-        if detector.ambiguous:  # refused before a record is streamed
-            self.task.undecided(detector)
-        if self.kind is None:
-            self.kind = detector.kind
-            if self.announce:
-                self.task.diag.note(
-                    f"{self.task.preds.name}: treating {self.task.noun} as {self.kind} "
-                    f"({detector.reason()}); --from sets the kind"
-                )
-        elif detector.kind != self.kind:
-            if self.streamed:
-                raise CeceError(
-                    f"{self.task.preds.name}: rows from {start} on rule out "
-                    f"{self.kind}, which the first rows suggested",
-                    hint="pass --from to say what the predictions are",
-                )
-            raise KindChanged
+        """Auto-detection for this pass, in block order: :func:`cece.engine.detection.detect`."""
+        detection.detect(self, detector, spy, p, start, local)
 
-    def compute(self, start: int, p: np.ndarray, block: dict, kind: str) -> _Done:
+    def compute(self, start: int, p: np.ndarray, block: dict, kind: str, look=False) -> _Done:
         """Compute and reduce one block (in a worker thread when there are several). All the
         run keeps of it is extracted here (summary, per-class counts, losses for the median,
         head and worst-K rows, streamed records): no per-block array leaves this call, so the
         kernels may write into reused buffers, and the block's pages are dropped after it."""
         kernels.reuse_outputs(True)
         try:
+            local = None  # ``look``: the block's detection, here (detection.py)
+            if look:
+                checks = self.watching[0] is not None
+                local = detection.block_look(self.task, bfloat16.values(p), start, check=checks)
+                if detection.rules_out(local, kind):  # the fold changes the kind: no compute
+                    return _Done(Summary(), 0, detected=local)
             t = self._terms(start, p, block, kind)
             if self.on_terms is not None:
                 self.on_terms(start, bfloat16.values(p), block, t, kind)
             done = self._reduce(start, t)
             if self.sequences is not None:
                 done.sequences = self.sequences.block(start, t, block)
+            done.detected = local
             return done
         finally:
             kernels.reuse_outputs(False)
@@ -321,6 +308,8 @@ class Pass:
 
     def fold(self, start: int, done: _Done) -> None:
         """Fold one reduced block into the run, in block order (main thread)."""
+        if done.detected is not None:  # first: the kind may change before anything is kept
+            self.detect(*self.watching, None, start, local=done.detected)
         self.summary.merge(done.summary)
         if done.sequences is not None:
             self.sequences.fold(done.sequences)

@@ -1,0 +1,96 @@
+"""Kind detection over many blocks (``--from auto``): whatever thread looks at a block (the main
+thread for the first ones, the worker that computes it for later ones: cece/engine/detection.py),
+the verdict, the numbers, the notes and the errors are those of a look at every block in order —
+the same with one thread or two, and the same as the explicit ``--from`` the verdict names."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import cece.io.blocks
+
+from conftest import run_cece
+
+ROWS = 1000  # blocks of 1000 rows: 10,500 rows are 11 blocks
+N, C = 10_500, 5
+
+
+def _probs(seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    e = rng.random((N, C)) + 0.05
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32), rng.integers(0, C, N)
+
+
+def _run(write, x, y, *args):
+    run = run_cece("categorical", write("x.npy", x), write("y.npy", y), *args)
+    return run
+
+
+@pytest.fixture(params=["1", "2"])
+def blocks(request, monkeypatch):
+    monkeypatch.setattr(cece.io.blocks, "ROWS", ROWS)
+    monkeypatch.setenv("CECE_THREADS", request.param)
+    return request.param
+
+
+def test_probabilities_over_many_blocks_are_detected_as_the_explicit_kind(write, blocks):
+    x, y = _probs()
+    auto = _run(write, x, y, "-f", "json")
+    explicit = _run(write, x, y, "-f", "json", "--from", "probs")
+    assert auto.code == explicit.code == 0, auto.err
+    assert json.loads(auto.out)["loss"] == json.loads(explicit.out)["loss"]
+    assert "treating predictions as probs" in auto.err
+
+
+@pytest.mark.parametrize("block", [1, 4, 9])
+def test_a_later_block_out_of_range_makes_them_logits_as_a_look_in_order_does(write, blocks, block):
+    x, y = _probs()
+    row = block * ROWS + 7
+    x[row, 2] = 1.7  # not a probability: logits, from the first block on
+    auto = _run(write, x, y, "-f", "json")
+    logits = _run(write, x, y, "-f", "json", "--from", "logits")
+    assert auto.code == logits.code == 0, auto.err
+    assert json.loads(auto.out)["loss"] == json.loads(logits.out)["loss"]
+    assert "treating predictions as logits" in auto.err
+
+
+@pytest.mark.parametrize("block", [1, 4, 9])
+def test_a_later_row_off_one_makes_them_logits_and_names_that_row(write, blocks, block):
+    x, y = _probs()
+    row = block * ROWS + 11
+    x[row] *= 0.5  # in [0, 1], summing to 0.5
+    auto = _run(write, x, y, "-f", "json")
+    logits = _run(write, x, y, "-f", "json", "--from", "logits")
+    assert auto.code == 0, auto.err
+    assert json.loads(auto.out)["loss"] == json.loads(logits.out)["loss"]
+    assert f"row {row} sums to 0.5, not 1, so they were treated as logits" in auto.err
+
+
+@pytest.mark.parametrize("block", [1, 4, 9])
+def test_streamed_records_then_a_change_of_kind_is_an_error_naming_the_block(write, blocks, block):
+    """Records already written cannot be taken back: a change of kind once they are is an
+    error (before: a new pass). With two threads block 1 is looked at before anything is
+    folded; with one, each block is folded before the next is read."""
+    x, y = _probs()
+    x[block * ROWS + 7, 2] = 1.7
+    run = _run(write, x, y, "-f", "jsonl")
+    if block == 1 and blocks == "2":
+        assert run.code == 0, run.err
+        return
+    assert run.code == 2
+    assert f"rows from {block * ROWS} on rule out probs, which the first rows suggested" in (
+        run.err
+    )
+
+
+@pytest.mark.parametrize("block", [0, 1, 4, 9])
+def test_a_nan_in_any_block_is_the_same_error_line(write, blocks, block):
+    x, y = _probs()
+    x[block * ROWS + 3, 1] = np.nan
+    run = _run(write, x, y)
+    assert run.code == 2
+    want = f"cece: error: {write('x.npy', x)}: row {block * ROWS + 3}, column 1: found nan value"
+    assert run.err_lines[0].startswith(want), run.err
