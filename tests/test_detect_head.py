@@ -1,4 +1,4 @@
-"""--from auto looks at the first 2^16 values of a block first (cece.engine.pipeline.Pass.detect):
+"""--from auto looks at the first 2^16 values of a block first (cece.engine.detection.look):
 where they settle the kind (logits: values outside [0, 1]), the rest of the block is left to the
 workers, which check it as they check every later block; where they do not, the whole block is
 looked at, as before. Either way the verdict, the errors and the numbers are those of a look at

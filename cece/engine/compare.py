@@ -24,7 +24,7 @@ from dataclasses import field, fields
 import numpy as np
 
 from cece import _native as kernels
-from cece.engine import pipeline
+from cece.engine import detection, pipeline
 from cece.engine.pipeline import Pass
 from cece.engine.result import Result
 from cece.engine.task import Records, Task
@@ -287,7 +287,7 @@ class _PairedPass:
         try:
             for start, parts in paired_blocks(self.tasks, rows):
                 for p, d, spy, part in zip(self.passes, detectors, spies, parts):
-                    p.detect(d, spy, part["preds"], start)
+                    detection.detect(p, d, spy, part["preds"], start)
                 kinds = [p.kind for p in self.passes]
                 if pool is None:
                     self._fold(start, self._compute(start, parts, kinds))

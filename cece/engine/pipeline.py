@@ -160,7 +160,7 @@ class Pass:
                 watch = spy if detector is None else detector
                 later = self.rows > 0 and watch is not None and not watch.settled
                 if not later:  # else the worker looks, and the fold learns it
-                    self.detect(detector, spy, p, start)
+                    detection.detect(self, detector, spy, p, start)
                 assert self.kind is not None  # decided by detect on the first block
                 if workers <= 1:
                     self.fold(start, self.compute(start, p, block, self.kind, later))
@@ -202,17 +202,6 @@ class Pass:
                 f"--from logits applies {task.squash} to them again",
                 hint="use --from probs (or auto)",
             )
-
-    def detect(
-        self,
-        detector: KindDetector | None,
-        spy: KindDetector | None,
-        p: np.ndarray | None,
-        start: int,
-        local: KindDetector | None = None,
-    ) -> None:
-        """Auto-detection for this pass, in block order: :func:`cece.engine.detection.detect`."""
-        detection.detect(self, detector, spy, p, start, local)
 
     def compute(self, start: int, p: np.ndarray, block: dict, kind: str, look=False) -> _Done:
         """Compute and reduce one block (in a worker thread when there are several). All the
@@ -309,7 +298,7 @@ class Pass:
     def fold(self, start: int, done: _Done) -> None:
         """Fold one reduced block into the run, in block order (main thread)."""
         if done.detected is not None:  # first: the kind may change before anything is kept
-            self.detect(*self.watching, None, start, local=done.detected)
+            detection.detect(self, *self.watching, None, start, local=done.detected)
         self.summary.merge(done.summary)
         if done.sequences is not None:
             self.sequences.fold(done.sequences)
