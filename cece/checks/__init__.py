@@ -196,12 +196,13 @@ class KindDetector:
         self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
         in_range = self.lo >= 0 and self.hi <= 1
         if in_range and self.rows_sum_to_one and not self.renormalize and len(block):
-            off_one = np.abs((kernels.row_sums(block) if sums is None else sums) - 1)
+            sums = kernels.row_sums(block) if sums is None else sums
+            off_one = np.abs(sums - 1)
             self.max_off = max(self.max_off, float(off_one.max()))
             off = np.flatnonzero(off_one > ROW_SUM_TOL)
             if off.size and self.bad_sum is None:
                 r = int(off[0])
-                self.bad_sum = (start + r, float(kernels.row_sums(block[r : r + 1])[0]))
+                self.bad_sum = (start + r, float(sums[r]))
         if self.possible["probs"]:
             if self.renormalize:
                 self.possible["probs"] = self.lo >= 0

@@ -203,7 +203,9 @@ class Pass:
                 hint="use --from probs (or auto)",
             )
 
-    def compute(self, start: int, p: np.ndarray, block: dict, kind: str, look=False) -> _Done:
+    def compute(
+        self, start: int, p: np.ndarray, block: dict, kind: str, look: bool = False
+    ) -> _Done:
         """Compute and reduce one block (in a worker thread when there are several). All the
         run keeps of it is extracted here (summary, per-class counts, losses for the median,
         head and worst-K rows, streamed records): no per-block array leaves this call, so the
@@ -212,8 +214,8 @@ class Pass:
         try:
             local = None  # ``look``: the block's detection, here (detection.py)
             if look:
-                checks = self.watching[0] is not None
-                local = detection.block_look(self.task, bfloat16.values(p), start, check=checks)
+                check = self.watching[0] is not None  # --from auto: values checked as looked at
+                local = detection.block_look(self.task, bfloat16.values(p), start, check=check)
                 if detection.rules_out(local, kind):  # the fold changes the kind: no compute
                     return _Done(Summary(), 0, detected=local)
             t = self._terms(start, p, block, kind)
