@@ -22,6 +22,7 @@ setup(
                 "cece/_native/parse.h",
                 "cece/_native/pow5.h",
                 "cece/_native/logtab.h",
+                "cece/_native/logdtab.h",
                 "cece/_native/exptab.h",
                 "cece/_native/records.h",
             ],

@@ -282,6 +282,31 @@ def bce_logits(
     return loss, right, bad == 0, bool(soft), checked
 
 
+def bce_probs(
+    x: np.ndarray, y: np.ndarray, pos_weight, threshold: float, eps: float
+) -> tuple[np.ndarray, np.ndarray, int, bool, tuple[int, float, float, float]]:
+    """(Σ loss per row, right per row, elements the clip to [eps, 1 − eps] moved, any soft
+    target, (first row with a target outside [0, 1] or NaN or -1, Σ right, min loss, max
+    loss)) of (n, k) probabilities, one pass, as :func:`bce_logits` of logits."""
+    n, k = x.shape
+    loss, right = output("loss", n, np.float64), output("right", n, np.float64)
+    w = (
+        None
+        if pos_weight is None
+        else np.ascontiguousarray(np.broadcast_to(np.asarray(pos_weight, dtype=np.float64), (k,)))
+    )
+    if compiled(x):
+        kernels = _fast
+        if y.dtype not in (np.float32, np.float64) or not y.flags.c_contiguous:
+            y = np.ascontiguousarray(y, dtype=np.float64)
+    else:
+        kernels = _numpy
+    stats = np.empty(4)
+    hits, soft = kernels.bce_probs(x, k, y, w, threshold, eps, loss, right, stats)
+    checked = (int(stats[0]), float(stats[1]), float(stats[2]), float(stats[3]))
+    return loss, right, hits, bool(soft), checked
+
+
 def loss_moments(loss: np.ndarray, spread: bool = True) -> tuple[float, float]:
     """(Σ loss, Σ (loss − mean)²) of a block's losses in two passes, numpy's pairwise sums to
     the bit on both paths (the compiled one writes no deviation array); ``spread=False``: the

@@ -948,6 +948,197 @@ TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int y
     return bad;
 }
 
+static double pairwise_sum(const double *a, Py_ssize_t n, int sq, double mean);
+
+/* -- binary cross-entropy of probabilities ---------------------------------------------------
+
+   log_d4: ln z of 4 doubles, glibc's method (sysdeps/ieee754/dbl-64/e_log.c, from Arm's
+   optimized-routines) with a table of its own (logdtab.h, gen_logdtab.py): z = 2^k z' with z'
+   in [0.6875, 1.375) by subtracting 0.6875's bits from z's, the 7 bits below the difference's
+   exponent field pick the entry, r = z' INVC - 1 (FMA: one rounding; exact in the two entries
+   around 1, whose INVC is 1), |r| <= 2^-7, and ln z = (k ln2_hi + LOGC) + (r + (k ln2_lo +
+   r^2 q(r))) with log1p(r) = r + r^2 q(r) by its series to r^8 (truncation below 2e-18
+   relative). Within 1.5 ulp of the correctly rounded value (measured: tests/test_bce_probs.py
+   holds it to 2.5e-16 relative on a grid over [1e-300, 1] and near 1). k ln2_hi is exact (42
+   bits times k's 11). Lanes that are not positive normal numbers (0, subnormals, +inf, NaN)
+   go to libm's log (logz4). */
+#include "logdtab.h"
+
+TARGET static inline __m256d log_d4(__m256d z) {
+    const __m256i ix = _mm256_castpd_si256(z);
+    const __m256i tmp = _mm256_sub_epi64(ix, _mm256_set1_epi64x(0x3fe6000000000000LL));
+    const __m256i i = _mm256_and_si256(_mm256_srli_epi64(tmp, 45), _mm256_set1_epi64x(127));
+    /* k + 2048 as the low bits of 2^52 (the top 12 bits of tmp are k, two's complement) */
+    const __m256i kb = _mm256_srli_epi64(
+        _mm256_add_epi64(tmp, _mm256_set1_epi64x((long long)0x8000000000000000ULL)), 52);
+    const __m256d kd = _mm256_sub_pd(
+        _mm256_castsi256_pd(_mm256_or_si256(kb, _mm256_set1_epi64x(0x4330000000000000LL))),
+        _mm256_set1_pd(4503599627370496.0 + 2048.0));
+    const __m256d zp = _mm256_castsi256_pd(_mm256_sub_epi64(
+        ix, _mm256_and_si256(tmp, _mm256_set1_epi64x((long long)0xfff0000000000000ULL))));
+    const __m256d r = _mm256_fmsub_pd(zp, _mm256_i64gather_pd(CECE_LOGD_INVC, i, 8),
+                                      _mm256_set1_pd(1.0));
+    const __m256d logc = _mm256_i64gather_pd(CECE_LOGD_LOGC, i, 8);
+    const __m256d r2 = _mm256_mul_pd(r, r), r4 = _mm256_mul_pd(r2, r2);
+    const __m256d p01 = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 3), r, _mm256_set1_pd(-0.5));
+    const __m256d p23 = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 5), r, _mm256_set1_pd(-0.25));
+    const __m256d p45 = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 7), r, _mm256_set1_pd(-1.0 / 6));
+    const __m256d q = _mm256_fmadd_pd(
+        _mm256_fmadd_pd(_mm256_set1_pd(-0.125), r2, p45), r4, _mm256_fmadd_pd(p23, r2, p01));
+    const __m256d hi = _mm256_fmadd_pd(kd, _mm256_set1_pd(0x1.62e42fefa3800p-1), logc);
+    const __m256d lo = _mm256_fmadd_pd(kd, _mm256_set1_pd(0x1.ef35793c76730p-45),
+                                       _mm256_mul_pd(r2, q));
+    return _mm256_add_pd(hi, _mm256_add_pd(r, lo));
+}
+
+TARGET static inline __m256d logz4(__m256d z) {
+    __m256d res = log_d4(z);
+    const __m256d ok = _mm256_and_pd(_mm256_cmp_pd(z, _mm256_set1_pd(0x1p-1022), _CMP_GE_OQ),
+                                     _mm256_cmp_pd(z, _mm256_set1_pd(INFINITY), _CMP_LT_OQ));
+    const int special = _mm256_movemask_pd(ok) ^ 15;
+    if (special) {
+        double zz[4], rr[4];
+        _mm256_storeu_pd(zz, z);
+        _mm256_storeu_pd(rr, res);
+        for (int q = 0; q < 4; q++)
+            if (special >> q & 1) rr[q] = log(zz[q]);
+        res = _mm256_loadu_pd(rr);
+    }
+    return res;
+}
+
+/* The BCE of 4 probabilities v against targets t with weights w (the positive side's), the
+   element losses returned; *right, *soft, *bad_y as bce4; *hits counts lanes the clip to
+   [lo, hi] moved (clip: eps > 0). c = clip(v); ln(1 - c) = ln d + e/d with d = 1 - c rounded and
+   e = (1 - d) - c its exact error (1/d taken as 2 - d: e/d matters only where d is near 1);
+   a hard target takes one logarithm (of c on 1, of d on 0), a vector holding a soft target
+   both, each side whose weight (w t, 1 - t) is 0 left out (0 * inf = 0); + 0 makes a -0 0. */
+TARGET static inline __m256d bce_p4(__m256d v, __m256d t, __m256d w, __m256d thr, __m256d lo,
+                                    __m256d hi, int clip, __m256d *right, __m256d *soft,
+                                    __m256d *bad_y, Py_ssize_t *hits) {
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    __m256d c = v;
+    if (clip) {
+        int h = _mm256_movemask_pd(_mm256_or_pd(_mm256_cmp_pd(v, lo, _CMP_LT_OQ),
+                                                _mm256_cmp_pd(v, hi, _CMP_GT_OQ)));
+        if (h) *hits += __builtin_popcount(h);
+        c = _mm256_min_pd(hi, _mm256_max_pd(lo, v)); /* a NaN v stays NaN */
+    }
+    const __m256d wy = _mm256_mul_pd(w, t), u = _mm256_sub_pd(one, t);
+    const __m256d d = _mm256_sub_pd(one, c);
+    const __m256d corr = _mm256_mul_pd(_mm256_sub_pd(_mm256_sub_pd(one, d), c),
+                                       _mm256_sub_pd(_mm256_set1_pd(2.0), d));
+    const __m256d sv = _mm256_fnmadd_pd(t, t, t); /* t - t^2, as in bce4 */
+    const __m256d softm = _mm256_cmp_pd(sv, zero, _CMP_GT_OQ);
+    *soft = _mm256_or_pd(*soft, softm);
+    *bad_y = _mm256_or_pd(*bad_y, _mm256_cmp_pd(sv, zero, _CMP_NGE_UQ));
+    __m256d l;
+    if (!_mm256_movemask_pd(softm)) { /* 0 or 1 (or not a target: an error follows) */
+        const __m256d pos = _mm256_cmp_pd(u, zero, _CMP_EQ_OQ);
+        const __m256d lg = _mm256_add_pd(logz4(_mm256_blendv_pd(d, c, pos)),
+                                         _mm256_andnot_pd(pos, corr));
+        l = _mm256_mul_pd(_mm256_blendv_pd(u, wy, pos), _mm256_sub_pd(zero, lg));
+    } else {
+        __m256d la = _mm256_mul_pd(wy, _mm256_sub_pd(zero, logz4(c)));
+        __m256d lb = _mm256_mul_pd(u, _mm256_sub_pd(zero, _mm256_add_pd(logz4(d), corr)));
+        la = _mm256_and_pd(la, _mm256_cmp_pd(wy, zero, _CMP_NEQ_UQ));
+        lb = _mm256_and_pd(lb, _mm256_cmp_pd(u, zero, _CMP_NEQ_UQ));
+        l = _mm256_add_pd(la, lb);
+    }
+    const __m256d pred = _mm256_cmp_pd(v, thr, _CMP_GT_OQ);
+    const __m256d pos = _mm256_cmp_pd(t, _mm256_set1_pd(0.5), _CMP_GE_OQ);
+    *right = _mm256_andnot_pd(_mm256_xor_pd(pred, pos), one);
+    return _mm256_add_pd(l, zero);
+}
+
+/* bce_probs: (n, k) probabilities p against targets y (float32/64), each row's elements
+   summed as numpy sums a row (0 + its pairwise sum; one column: the element), correct[i] its
+   elements with (p > thr) == (y >= 0.5); returns the elements the clip to [eps, 1 - eps] moved
+   (-1: out of memory); *any_soft, st as bce_rows. The probabilities are not checked here (the
+   caller has: cece/losses/validate.py). */
+TARGET static Py_ssize_t bce_probs_rows(const char *p, int pkind, const char *y, int ykind,
+                                        const double *pw, Py_ssize_t n, Py_ssize_t k, double thr,
+                                        double eps, double *loss, double *correct, int *any_soft,
+                                        BceStats *st) {
+    const __m256d zero = _mm256_setzero_pd(), tv = _mm256_set1_pd(thr);
+    const __m256d lo = _mm256_set1_pd(eps), hi = _mm256_set1_pd(1.0 - eps);
+    const int clip = eps > 0;
+    Py_ssize_t hits = 0;
+    __m256d soft = zero, bad_y = zero;
+    st->bad_target_row = -1;
+    st->correct_sum = 0.0;
+    st->loss_min = INFINITY;
+    st->loss_max = -INFINITY;
+    if (k == 1) {
+        const __m256d w = _mm256_set1_pd(pw ? pw[0] : 1.0);
+        __m256d rsum = zero, lmin = _mm256_set1_pd(INFINITY), lmax = _mm256_set1_pd(-INFINITY);
+        Py_ssize_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            __m256d r, l = bce_p4(load4(p, i, pkind), load4(y, i, ykind), w, tv, lo, hi, clip,
+                                  &r, &soft, &bad_y, &hits);
+            _mm256_storeu_pd(loss + i, l);
+            _mm256_storeu_pd(correct + i, r);
+            rsum = _mm256_add_pd(rsum, r);
+            lmin = _mm256_min_pd(lmin, l);
+            lmax = _mm256_max_pd(lmax, l);
+        }
+        double rs[4], mn[4], mx[4];
+        _mm256_storeu_pd(rs, rsum);
+        _mm256_storeu_pd(mn, lmin);
+        _mm256_storeu_pd(mx, lmax);
+        for (int q = 0; q < 4; q++) { /* integers: exact in any order */
+            st->correct_sum += rs[q];
+            st->loss_min = mn[q] < st->loss_min ? mn[q] : st->loss_min;
+            st->loss_max = mx[q] > st->loss_max ? mx[q] : st->loss_max;
+        }
+        if (i < n) { /* the last 1..3: padded with p = 1/2, y = 0 (never moved, soft or bad) */
+            Py_ssize_t m = n - i;
+            __m256d r, l = bce_p4(load_tail(p, i, m, pkind, 0.5), load_tail(y, i, m, ykind, 0.0),
+                                  w, tv, lo, hi, clip, &r, &soft, &bad_y, &hits);
+            double lv[4], rv[4];
+            _mm256_storeu_pd(lv, l);
+            _mm256_storeu_pd(rv, r);
+            for (Py_ssize_t q = 0; q < m; q++) {
+                loss[i + q] = lv[q];
+                correct[i + q] = rv[q];
+                st->correct_sum += rv[q];
+                st->loss_min = lv[q] < st->loss_min ? lv[q] : st->loss_min;
+                st->loss_max = lv[q] > st->loss_max ? lv[q] : st->loss_max;
+            }
+        }
+    } else {
+        double *terms = malloc(sizeof(double) * (size_t)(k + 4));
+        if (!terms) return -1;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const char *pr = p + (size_t)i * k * KSIZE(pkind), *yr = y + (size_t)i * k * ykind;
+            __m256d rsum = zero;
+            for (Py_ssize_t j = 0; j < k; j += 4) {
+                Py_ssize_t m = k - j < 4 ? k - j : 4;
+                double wt[4] = {1.0, 1.0, 1.0, 1.0};
+                if (pw) memcpy(wt, pw + j, sizeof(double) * (size_t)m);
+                __m256d r, l = bce_p4(m == 4 ? load4(pr, j, pkind) : load_tail(pr, j, m, pkind, 0.5),
+                                      m == 4 ? load4(yr, j, ykind) : load_tail(yr, j, m, ykind, 0.0),
+                                      _mm256_loadu_pd(wt), tv, lo, hi, clip, &r, &soft, &bad_y,
+                                      &hits);
+                _mm256_storeu_pd(terms + j, l); /* the buffer holds k + 4: room for the pad */
+                if (m < 4) /* the padded lanes' right-count left out */
+                    r = _mm256_and_pd(r, _mm256_castsi256_pd(_mm256_setr_epi64x(
+                                             -1, m > 1 ? -1 : 0, m > 2 ? -1 : 0, 0)));
+                rsum = _mm256_add_pd(rsum, r);
+            }
+            loss[i] = 0.0 + pairwise_sum(terms, k, 0, 0.0);
+            correct[i] = hsum4(rsum);
+        }
+        free(terms);
+    }
+    *any_soft = _mm256_movemask_pd(soft) != 0;
+    if (_mm256_movemask_pd(bad_y)) { /* rare: the first row (an error follows) */
+        for (Py_ssize_t e = 0; e < n * k; e++)
+            if (bad_target(elem(y, e, ykind))) { st->bad_target_row = e / k; break; }
+    }
+    return hits;
+}
+
 TARGET static void vec_exp_log(const double *x, double *e, double *lg, Py_ssize_t n) {
     for (Py_ssize_t i = 0; i < n; i += 4) {
         Py_ssize_t m = n - i < 4 ? n - i : 4;
@@ -992,6 +1183,7 @@ static double pairwise_sum(const double *a, Py_ssize_t n, int sq, double mean) {
     return pairwise_sum(a, n2, sq, mean) + pairwise_sum(a + n2, n - n2, sq, mean);
 #undef V
 }
+
 
 /* -- Python glue ------------------------------------------------------------------------------ */
 
@@ -1371,6 +1563,63 @@ static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
     return result;
 }
 
+static PyObject *py_bce_probs(PyObject *self, PyObject *args) {
+    PyObject *po, *yo, *wo, *lo, *co, *so;
+    Py_ssize_t k;
+    double thr, eps;
+    if (!cpu_ready()) return NULL;
+    if (!PyArg_ParseTuple(args, "OnOOddOOO", &po, &k, &yo, &wo, &thr, &eps, &lo, &co, &so))
+        return NULL;
+    Py_buffer p, y, w = {0}, loss, cor, sb;
+    int have_w = wo != Py_None;
+    if (get(po, &p, 0)) return NULL;
+    if (get(yo, &y, 0)) { PyBuffer_Release(&p); return NULL; }
+    if (have_w && get(wo, &w, 0)) { PyBuffer_Release(&p); PyBuffer_Release(&y); return NULL; }
+    if (get(lo, &loss, 1)) {
+        PyBuffer_Release(&p); PyBuffer_Release(&y); if (have_w) PyBuffer_Release(&w); return NULL;
+    }
+    if (get(co, &cor, 1)) {
+        PyBuffer_Release(&p); PyBuffer_Release(&y); if (have_w) PyBuffer_Release(&w);
+        PyBuffer_Release(&loss); return NULL;
+    }
+    if (get(so, &sb, 1)) {
+        PyBuffer_Release(&p); PyBuffer_Release(&y); if (have_w) PyBuffer_Release(&w);
+        PyBuffer_Release(&loss); PyBuffer_Release(&cor); return NULL;
+    }
+    int pk = kind_of(&p), yk = kind_of(&y);
+    Py_ssize_t n = k > 0 && pk ? p.len / KSIZE(pk) / k : 0;
+    PyObject *result = NULL;
+    if (!pk || (yk != 4 && yk != 8) || k <= 0 || p.len != n * k * KSIZE(pk) ||
+        y.len != n * k * yk || (have_w && (kind_of(&w) != 8 || w.len != k * 8)) ||
+        loss.len != n * 8 || cor.len != n * 8 || kind_of(&sb) != 8 || sb.len != 4 * 8 ||
+        !(eps >= 0.0 && eps < 0.5)) {
+        PyErr_SetString(PyExc_ValueError, "bce_probs: bad shapes, dtypes or eps");
+    } else {
+        Py_ssize_t hits = 0;
+        int soft = 0;
+        BceStats st = {-1, 0.0, INFINITY, -INFINITY};
+#if CECE_X86
+        Py_BEGIN_ALLOW_THREADS
+        hits = bce_probs_rows(p.buf, pk, y.buf, yk, have_w ? w.buf : NULL, n, k, thr, eps,
+                              loss.buf, cor.buf, &soft, &st);
+        Py_END_ALLOW_THREADS
+#endif
+        if (hits < 0) {
+            PyErr_NoMemory();
+        } else {
+            double *out = sb.buf;
+            out[0] = (double)st.bad_target_row;
+            out[1] = st.correct_sum;
+            out[2] = st.loss_min;
+            out[3] = st.loss_max;
+            result = Py_BuildValue("(ni)", hits, soft);
+        }
+    }
+    PyBuffer_Release(&p); PyBuffer_Release(&y); if (have_w) PyBuffer_Release(&w);
+    PyBuffer_Release(&loss); PyBuffer_Release(&cor); PyBuffer_Release(&sb);
+    return result;
+}
+
 static PyObject *py_index_pick(PyObject *self, PyObject *args) {
     PyObject *xo, *yo, *vo, *co;
     Py_ssize_t c;
@@ -1532,6 +1781,7 @@ static PyMethodDef methods[] = {
     {"simd", py_simd, METH_VARARGS, "The softmax kernels' instruction set (avx2, avx512)."},
     {"softmax_index", py_softmax_index, METH_VARARGS, "Softmax cross-entropy, index targets."},
     {"bce_logits", py_bce_logits, METH_VARARGS, "Binary cross-entropy from logits."},
+    {"bce_probs", py_bce_probs, METH_VARARGS, "Binary cross-entropy from probabilities."},
     {"index_pick", py_index_pick, METH_VARARGS, "Each row's label value and arg-max check."},
     {"row_sums", py_row_sums, METH_VARARGS, "Row sums in double, in order; min and max."},
     {"loss_moments", py_loss_moments, METH_VARARGS, "A block's loss sum and spread, as numpy."},

@@ -53,6 +53,23 @@ def bce_logits(
     ``correct``, the minimum and the maximum of ``loss``. RuntimeError where available() is
     false."""
 
+def bce_probs(
+    p: np.ndarray,
+    k: int,
+    y: np.ndarray,
+    pos_weight: np.ndarray | None,
+    threshold: float,
+    eps: float,
+    loss: np.ndarray,
+    correct: np.ndarray,
+    stats: np.ndarray,
+    /,
+) -> tuple[int, int]:
+    """(n, k) float16/32/64 or bfloat16 probabilities and float32/64 targets into per-row loss
+    sums and right counts (float64), p clipped to [eps, 1 - eps] (0 <= eps < 1/2). Returns
+    (elements the clip moved, any soft target); ``stats`` as bce_logits fills it. ValueError
+    on bad shapes, dtypes or eps; RuntimeError where available() is false."""
+
 def index_pick(x: np.ndarray, c: int, y: np.ndarray, xy: np.ndarray, correct: np.ndarray, /) -> int:
     """(n, c) float16/32/64 or bfloat16 (|V2 bits) probabilities or log-probabilities and (n,)
     int64 labels: each row's value at its label into xy (float64), whether the label is the

@@ -280,6 +280,49 @@ def bce_logits(
     return bad, int(bool(np.any((y > 0) & (y < 1))))
 
 
+def bce_probs(
+    p: np.ndarray,
+    k: int,
+    y: np.ndarray,
+    pos_weight: np.ndarray | None,
+    threshold: float,
+    eps: float,
+    loss: np.ndarray,
+    correct: np.ndarray,
+    stats: np.ndarray,
+) -> tuple[int, int]:
+    """Binary cross-entropy of (n, k) probabilities, each row summed, into ``loss``:
+    ``Σ_j w_j y_ij (−log c_ij) + (1 − y_ij)(−log1p(−c_ij))`` with ``c = clip(p, eps, 1 − eps)``
+    (none at ``eps = 0``) and 0·inf = 0; ``correct_i`` counts the elements with
+    ``(p > threshold) == (y >= 0.5)``. Returns (elements the clip moved, any target strictly
+    between 0 and 1); ``stats`` as :func:`bce_logits` fills it. The probabilities are not
+    checked (the caller has)."""
+    n = len(loss)
+    x = as_float64(p).reshape(n, k)
+    y = np.asarray(y).reshape(n, k).astype(np.float64, copy=False)
+    c, hits = x, 0
+    if eps > 0:
+        hits = int(np.count_nonzero((x < eps) | (x > 1 - eps)))
+        c = np.clip(x, eps, 1 - eps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nlp, nlq = -np.log(c), -np.log1p(-c)
+        wy = y if pos_weight is None else pos_weight * y
+        terms = _xmul(wy, nlp) + _xmul(1 - y, nlq)
+    right = (x > threshold) == (y >= 0.5)
+    if k == 1:
+        np.copyto(loss, terms[:, 0])
+        np.copyto(correct, right[:, 0])
+    else:
+        np.sum(terms, axis=1, dtype=np.float64, out=loss)
+        np.sum(right, axis=1, dtype=np.float64, out=correct)
+    stats[0] = _first_bad_target(y)
+    if k == 1 and n:
+        stats[1:] = np.count_nonzero(right), loss.min(), loss.max()
+    else:
+        stats[1:] = 0.0, np.inf, -np.inf
+    return hits, int(bool(np.any((y > 0) & (y < 1))))
+
+
 def _first_bad_target(y: np.ndarray) -> int:
     """The first row of (n, k) targets holding one outside [0, 1] or NaN, or −1."""
     if not y.size or (y.min() >= 0 and y.max() <= 1):  # NaN fails both comparisons

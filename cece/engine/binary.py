@@ -11,6 +11,7 @@ import threading
 
 import numpy as np
 
+from cece import _native as kernels
 from cece import checks
 from cece.checks import KindDetector, RowSums
 from cece.engine.reduce import Summary
@@ -142,14 +143,21 @@ class Binary(Task):
         return KindDetector(rows_sum_to_one=False, kinds=("probs",))
 
     def fused(self, kind: str) -> bool:
+        return kind == "logits" and self._one_pass(kind)
+
+    def compiled_pass(self, kind: str, p: np.ndarray) -> bool:  # + the probabilities' pass
+        return self._one_pass(kind) and kernels.compiled(p)
+
+    def _one_pass(self, kind: str) -> bool:
         o = self.opts
         if o.rescale is not None or self.pos_rows is not None or o.elementwise:
             return False
-        return sigmoid.fused(
+        return sigmoid.one_pass(
             kind,
             focal_gamma=o.focal_gamma,
             focal_alpha=o.focal_alpha,
             per_column=self.keep.per_class and self.k > 1,
+            eps=self.eps(kind) or 0.0,
         )
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:

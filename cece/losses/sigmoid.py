@@ -29,35 +29,19 @@ Numerical choices:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
 from cece import _native as kernels
-from cece.losses import divergence
-from cece.losses.terms import Terms, clip_moves, compute_dtype, default_eps
+from cece.losses import bernoulli
+from cece.losses.terms import Terms, compute_dtype, default_eps
 
 
 class _Fused(NamedTuple):
     terms: Terms
     bad_target: int  # the first row whose target is outside [0, 1] or NaN, or -1
-
-
-def _softplus_pair(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(−log σ(x), −log(1 − σ(x))) = (softplus(−x), softplus(x)), stably."""
-    tail = np.log1p(np.exp(-np.abs(x)))
-    return np.maximum(-x, 0) + tail, np.maximum(x, 0) + tail
-
-
-def _xmul(y: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """y·v with 0·inf = 0."""
-    with np.errstate(invalid="ignore"):
-        out = y * v
-    if not np.isfinite(v).all():
-        out[y == 0] = 0
-    return out
 
 
 def fused(
@@ -67,9 +51,27 @@ def fused(
     focal_alpha: float | None = None,
     per_column: bool = False,
 ) -> bool:
-    """Whether :func:`binary_terms` takes the fused one-pass kernel (logits, no focal terms,
+    """Whether :func:`binary_terms` takes the fused one-pass kernel of logits (no focal terms,
     no per-column counts), which also checks that the logits are finite."""
-    return kind == "logits" and focal_gamma is None and focal_alpha is None and not per_column
+    return kind == "logits" and one_pass(
+        kind, focal_gamma=focal_gamma, focal_alpha=focal_alpha, per_column=per_column
+    )
+
+
+def one_pass(
+    kind: str,
+    *,
+    focal_gamma: float | None = None,
+    focal_alpha: float | None = None,
+    per_column: bool = False,
+    eps: float = 0.0,
+) -> bool:
+    """Whether :func:`binary_terms` takes a one-pass kernel (``kernels.bce_logits`` or
+    ``kernels.bce_probs``): no focal terms, no per-column counts; probabilities clipped by
+    ``0 <= eps < 1/2``."""
+    if focal_gamma is not None or focal_alpha is not None or per_column:
+        return False
+    return kind == "logits" or (kind == "probs" and 0 <= eps < 0.5)
 
 
 def binary_terms(
@@ -104,22 +106,27 @@ def binary_terms(
     call it first.
     """
     n, k = preds.shape
+    unit = default_eps(np.dtype(np.float32) if preds.dtype == kernels.BFLOAT16 else preds.dtype)
+    eps = unit if eps is None else eps
     plain = rescale is None and not elementwise and np.ndim(np.asarray(pos_weight)) < 2
-    if plain and fused(
-        kind, focal_gamma=focal_gamma, focal_alpha=focal_alpha, per_column=per_column
+    if plain and one_pass(
+        kind, focal_gamma=focal_gamma, focal_alpha=focal_alpha, per_column=per_column, eps=eps
     ):
         y = targets if targets.dtype in (np.float32, np.float64) else targets.astype(np.float64)
         if label_smoothing:  # the raw targets are the ones to check
             if check_targets is not None:
                 check_targets(targets)
             y = y * (1 - label_smoothing) + label_smoothing / 2
-        t = _logits_fused(preds, y, targets, pos_weight, sample_weight, threshold)
+        if kind == "logits":
+            t = _logits_fused(preds, y, targets, pos_weight, sample_weight, threshold)
+        else:
+            t = _probs_fused(preds, y, targets, pos_weight, sample_weight, threshold, eps, unit)
         if t.bad_target >= 0 and check_targets is not None:
             check_targets(targets)  # raises, naming the place
         return t.terms
     if check_targets is not None:
         check_targets(targets)
-    if preds.dtype == kernels.BFLOAT16:  # bits reach only the fused kernel as they are
+    if preds.dtype == kernels.BFLOAT16:  # bits reach only the fused kernels as they are
         preds = kernels.bfloat16_to_float32(preds)
     dtype = compute_dtype(preds.dtype)
     x = preds.astype(dtype, copy=False)
@@ -128,12 +135,11 @@ def binary_terms(
     clipped_low = clipped_high = 0
     p: np.ndarray | None = None  # the probabilities used (clipped), for the KL excess
     if kind == "logits":
-        nlp, nlq = _softplus_pair(x)  # −log p, −log(1 − p)
-        predicted = x > _logit(threshold)
+        nlp, nlq = bernoulli.softplus_pair(x)  # −log p, −log(1 − p)
+        predicted = x > bernoulli.logit(threshold)
     elif kind == "probs":
-        eps = default_eps(preds.dtype) if eps is None else eps
         if eps > 0:
-            clipped_low, clipped_high = _clipped(x, y, eps, default_eps(preds.dtype))
+            clipped_low, clipped_high = bernoulli.clipped(x, y, eps, unit)
             p = np.clip(x, eps, 1 - eps)
         else:
             p = x
@@ -143,8 +149,8 @@ def binary_terms(
     else:
         raise ValueError(f"kind must be 'logits' or 'probs', not {kind!r}")
     pw = 1.0 if pos_weight is None else np.asarray(pos_weight, dtype=dtype)
-    ce = _xmul(y, nlp) + _xmul(1 - y, nlq)
-    loss = ce if pos_weight is None else _xmul(pw * y, nlp) + _xmul(1 - y, nlq)
+    ce = bernoulli.xmul(y, nlp) + bernoulli.xmul(1 - y, nlq)
+    loss = ce if pos_weight is None else bernoulli.xmul(pw * y, nlp) + bernoulli.xmul(1 - y, nlq)
     if focal_gamma is not None or focal_alpha is not None:
         loss = _focal(loss, y, nlp, nlq, focal_gamma or 0.0, focal_alpha)
     if rescale is not None:
@@ -161,14 +167,14 @@ def binary_terms(
             ]
         )
     if elementwise:
-        excess = _excess(y, ce, p)
+        excess = bernoulli.excess(y, ce, p)
         clipped = (clipped_low, clipped_high)
         return _elements(loss, excess, y, y_raw, nlp, predicted, s, clipped, out.get("columns"))
     soft = not np.all((y == 0) | (y == 1))
     if soft:
-        h = _binary_entropy(y)
+        h = bernoulli.binary_entropy(y)
         out["entropy"] = h.mean(axis=1, dtype=np.float64)
-        out["kl"] = _excess(y, ce, p).mean(axis=1, dtype=np.float64)
+        out["kl"] = bernoulli.excess(y, ce, p).mean(axis=1, dtype=np.float64)
     if k == 1:
         out["target"] = y_raw[:, 0].astype(np.float64)
 
@@ -198,18 +204,6 @@ def binary_terms(
     )
 
 
-def _excess(y: np.ndarray, ce: np.ndarray, p: np.ndarray | None) -> np.ndarray:
-    """KL(Bernoulli(y) ‖ Bernoulli(p)) of each element, the loss above the targets' entropy:
-    from probabilities ``rel_entr(y, p) + rel_entr(1 − y, 1 − p)``, each term with full
-    relative precision (:func:`cece.losses.divergence.rel_entr`, SciPy's); from logits
-    ``ce − H(y)``. Never below 0."""
-    if p is None:
-        return np.maximum(ce - _binary_entropy(y), 0)
-    with np.errstate(invalid="ignore"):
-        kl = divergence.rel_entr(y, p) + divergence.rel_entr(1 - y, 1 - p)
-    return np.maximum(np.where(np.isnan(kl), 0.0, kl), 0)
-
-
 def _elements(
     loss, excess, y, y_raw, nlp, predicted, s, clipped: tuple[int, int], columns=None
 ) -> Terms:
@@ -220,7 +214,7 @@ def _elements(
     e = loss.reshape(-1).astype(np.float64)
     out: dict = {}
     if not np.all((y == 0) | (y == 1)):
-        out["entropy"], out["kl"] = _binary_entropy(y).reshape(-1), excess.reshape(-1)
+        out["entropy"], out["kl"] = bernoulli.binary_entropy(y).reshape(-1), excess.reshape(-1)
     target = y_raw.reshape(-1).astype(np.float64)
     flat_nlp, flat_predicted = nlp.reshape(-1), predicted.reshape(-1)
 
@@ -248,37 +242,26 @@ def _elements(
     )
 
 
-def _clipped(p: np.ndarray, y: np.ndarray, eps: float, unit: float) -> tuple[int, int]:
-    """(below eps, above 1 − eps): elements whose clip moves the loss beyond rounding
-    (:func:`cece.losses.terms.clip_moves`): ``−log p`` where ``y > 0``, ``−log(1 − p)`` where
-    ``y < 1``. A 0 or 1 on the side its target takes (p = 1, y = 1) moves nothing."""
-    hit = (p < eps) | (p > 1 - eps)
-    if not hit.any():
-        return 0, 0
-    v, t = p[hit].astype(np.float64), y[hit]
-    moved = ((t > 0) & clip_moves(v, eps, unit)) | (
-        (t < 1) & clip_moves(v, eps, unit, complement=True)
-    )
-    below = int(np.count_nonzero(moved & (v < eps)))
-    return below, int(np.count_nonzero(moved)) - below
-
-
 def _logits_fused(
     x: np.ndarray, y: np.ndarray, y_raw: np.ndarray, pos_weight, sample_weight, threshold: float
 ) -> _Fused:
     """Plain BCE from logits in one fused pass (``kernels.bce_logits``: compiled or numpy, the
     same numbers), which also checks the targets; the rest as in binary_terms."""
     n, k = x.shape
-    total, right, finite, soft, checked = kernels.bce_logits(x, y, pos_weight, _logit(threshold))
+    total, right, finite, soft, checked = kernels.bce_logits(
+        x, y, pos_weight, bernoulli.logit(threshold)
+    )
     bad_target, right_sum, lo, hi = checked
     s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     out: dict = {}
     if soft:
         yf = y.astype(np.float64)
-        nlp, nlq = _softplus_pair(kernels.as_float64(x))  # bfloat16 bits too
-        h = _binary_entropy(yf)
+        nlp, nlq = bernoulli.softplus_pair(kernels.as_float64(x))  # bfloat16 bits too
+        h = bernoulli.binary_entropy(yf)
         out["entropy"] = h.mean(axis=1)
-        out["kl"] = np.maximum(_xmul(yf, nlp) + _xmul(1 - yf, nlq) - h, 0).mean(axis=1)
+        out["kl"] = np.maximum(bernoulli.xmul(yf, nlp) + bernoulli.xmul(1 - yf, nlq) - h, 0).mean(
+            axis=1
+        )
     if k == 1:
         out["target"] = y_raw[:, 0]
         if n and bad_target < 0:  # counted in the pass, exactly
@@ -286,25 +269,69 @@ def _logits_fused(
 
         def details(rows) -> dict[str, np.ndarray]:
             xr = kernels.as_float64(x[rows, 0])
-            p_pos = np.exp(-_softplus_pair(xr)[0])
+            p_pos = np.exp(-bernoulli.softplus_pair(xr)[0])
             return {
                 "p": p_pos,
-                "predicted": (xr > _logit(threshold)).astype(np.intp),
+                "predicted": (xr > bernoulli.logit(threshold)).astype(np.intp),
                 "p_target": np.where(y_raw[rows, 0] >= 0.5, p_pos, 1 - p_pos),
             }
 
         out["details"] = details
-    terms = Terms(
+    return _Fused(_row_terms(total, right, s, k, finite=finite, **out), bad_target)
+
+
+def _row_terms(total: np.ndarray, right: np.ndarray, s, k: int, **out) -> Terms:
+    """The Terms of a fused kernel's per-row sums (loss and right counts over k elements)."""
+    n = len(total)
+    return Terms(
         loss=total / k if k > 1 else total,
         numerator=total if s is None else s * total,
         weight=(kernels.ones(n) if k == 1 else np.full(n, float(k))) if s is None else k * s,
         valid=kernels.ones(n, bool),
         correct=right / k if k > 1 else right,
         sample_weight=s,
-        finite=finite,
         **out,
     )
-    return _Fused(terms, bad_target)
+
+
+def _probs_fused(
+    x, y, y_raw, pos_weight, sample_weight, threshold: float, eps: float, unit: float
+) -> _Fused:
+    """Plain BCE from probabilities in one fused pass (``kernels.bce_probs``: compiled or
+    numpy, the same numbers to an ulp), which also checks the targets; the clip's counts,
+    and the entropy and excess of soft targets, in numpy where there are any."""
+    n, k = x.shape
+    total, right, hits, soft, checked = kernels.bce_probs(x, y, pos_weight, threshold, eps)
+    bad_target, right_sum, lo, hi = checked
+    s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    out: dict = {}
+    if hits or soft:
+        x64, yf = kernels.as_float64(x), y.astype(np.float64)
+        if hits:
+            out["clipped_low"], out["clipped_high"] = bernoulli.clipped(x64, yf, eps, unit)
+        if soft:
+            p = np.clip(x64, eps, 1 - eps) if eps > 0 else x64
+            with np.errstate(divide="ignore"):
+                ce = bernoulli.xmul(yf, -np.log(p)) + bernoulli.xmul(1 - yf, -np.log1p(-p))
+            out["entropy"] = bernoulli.binary_entropy(yf).mean(axis=1, dtype=np.float64)
+            out["kl"] = bernoulli.excess(yf, ce, p).mean(axis=1, dtype=np.float64)
+    if k == 1:
+        out["target"] = y_raw[:, 0].astype(np.float64)
+        if n and bad_target < 0:  # counted in the pass, exactly
+            out["correct_sum"], out["extrema"] = right_sum, (lo, hi)
+
+        def details(rows) -> dict[str, np.ndarray]:
+            xr = kernels.as_float64(x[rows, 0])
+            with np.errstate(divide="ignore"):
+                p_pos = np.exp(np.log(np.clip(xr, eps, 1 - eps) if eps > 0 else xr))
+            return {
+                "p": p_pos,
+                "predicted": (xr > threshold).astype(np.intp),
+                "p_target": np.where(y_raw[rows, 0] >= 0.5, p_pos, 1 - p_pos),
+            }
+
+        out["details"] = details
+    return _Fused(_row_terms(total, right, s, k, **out), bad_target)
 
 
 def _focal(loss, y, nlp, nlq, gamma: float, alpha: float | None) -> np.ndarray:
@@ -317,19 +344,3 @@ def _focal(loss, y, nlp, nlq, gamma: float, alpha: float | None) -> np.ndarray:
     if alpha is not None:
         out = out * (alpha * y + (1 - alpha) * (1 - y))
     return out
-
-
-def _binary_entropy(y: np.ndarray) -> np.ndarray:
-    """H(y) = −(y log y + (1 − y) log(1 − y)), the least loss a prediction can reach."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = np.where(y > 0, y * np.log(np.where(y > 0, y, 1)), 0.0)
-        b = np.where(y < 1, (1 - y) * np.log1p(-np.where(y < 1, y, 0)), 0.0)
-    return -(a + b)
-
-
-def _logit(p: float) -> float:
-    if p <= 0:
-        return -math.inf
-    if p >= 1:
-        return math.inf
-    return math.log(p) - math.log1p(-p)
