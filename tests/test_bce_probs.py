@@ -200,7 +200,8 @@ def test_the_twins_agree_with_the_formula(n, k, dtype, soft, pw, eps, threshold,
     names = IMPLS if kernels.AVAILABLE else ["numpy"]
     results = [run(name, p, y, w, threshold, eps) for name in names]
     for loss, right, (hits, any_soft), stats in results:
-        close(loss, want, rel=REL * k)
+        # an element: two logarithms and four roundings here, as many in the reference
+        close(loss, want, rel=2 * REL * k)
         assert np.array_equal(right, ((values > threshold) == (y >= 0.5)).sum(axis=1))
         moved = (values < eps) | (values > 1 - eps) if eps > 0 else np.zeros_like(values, bool)
         assert hits == np.count_nonzero(moved)

@@ -310,7 +310,7 @@ def check_explicit_kind(
     block: np.ndarray,
     start: int,
     name: str,
-    stats: RowSums,
+    stats: RowSums | None,
     *,
     log_probs: bool = True,
     renormalize: bool = False,
@@ -321,12 +321,14 @@ def check_explicit_kind(
     The hint says what the values look like: rows of values ≤ 0 whose log-sum-exp is 0 are
     log-probabilities (``log_softmax`` output), not logits — where the command takes them
     (``log_probs``; binary cross-entropy does not). Probabilities of few classes in [0, 1]
-    take one pass (``kernels.row_stats``: the row sums with the extrema).
+    take one pass (``kernels.row_stats``: the row sums with the extrema). ``stats`` None: no
+    row sums (binary cross-entropy of one column, whose rows are single probabilities).
     """
     if kind == "probs" and not renormalize and len(block):
         sums, lo, hi = kernels.row_stats(block)
-        if sums is not None and lo >= 0 and hi <= 1:  # NaN fails both: checked elsewhere
-            stats.update(sums, start)
+        if lo >= 0 and hi <= 1:  # NaN fails both: checked elsewhere
+            if stats is not None:
+                stats.update(kernels.row_sums(block) if sums is None else sums, start)
             return
     hint = FROM_LOGITS_HINT
     if (
@@ -339,6 +341,8 @@ def check_explicit_kind(
     ):
         hint = FROM_LOG_PROBS_HINT
     validate.kind_values(kind, block, start, name, hint=hint, renormalize=renormalize)
+    if stats is None:
+        return
     if kind == "probs":
         stats.update(kernels.row_sums(block), start)
     elif kind == "log-probs":

@@ -162,9 +162,8 @@ class Binary(Task):
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
         if kind == "probs":
-            checks.check_explicit_kind(
-                kind, p, start, self.preds.name, self.row_sums, log_probs=False
-            )
+            sums = self.row_sums if self.k >= 2 else None  # rows of K >= 2 summing to 1: said
+            checks.check_explicit_kind(kind, p, start, self.preds.name, sums, log_probs=False)
             with self.row_sums.lock:
                 self.rows_seen += len(p)
 
