@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import cece.io.blocks
+from cece.checks import KindDetector
 
 from conftest import run_cece
 
@@ -90,3 +91,47 @@ def test_a_nan_in_any_block_is_the_same_error_line(write, blocks, block):
     assert run.code == 2
     want = f"cece: error: {write('x.npy', x)}: row {block * ROWS + 3}, column 1: found nan value"
     assert run.err_lines[0].startswith(want), run.err
+
+
+def _looked(block: np.ndarray, **detector) -> KindDetector:
+    d = KindDetector(**detector)
+    d.update(block, 0)
+    return d
+
+
+@pytest.mark.parametrize(
+    ("values", "detector", "kind", "verifies"),
+    [
+        ("softmax", {}, "probs", True),  # range and every row's sum: all verify would do
+        ("log_softmax", {}, "log-probs", True),
+        ("softmax", {"renormalize": True}, "probs", False),  # zero rows are verify's
+        ("normal", {}, "logits", False),  # logits: nothing was verified
+        ("off one", {}, "probs", False),  # probabilities ruled out
+        ("uniform", {"rows_sum_to_one": False, "kinds": ("probs",)}, "probs", False),  # K = 3
+        ("column", {"rows_sum_to_one": False, "kinds": ("probs",)}, "probs", True),  # K = 1
+    ],
+)
+def test_a_detector_verifies_only_what_it_checked(values, detector, kind, verifies):
+    """The workers skip a block's verification and finiteness check only where the block's
+    detection did that work (KindDetector.verifies); a block outside the kind is never one."""
+    rng = np.random.default_rng(2)
+    x = rng.random((200, 3))
+    block = {
+        "softmax": x / x.sum(axis=1, keepdims=True),
+        "log_softmax": np.log(x / x.sum(axis=1, keepdims=True)),
+        "normal": rng.standard_normal((200, 3)),
+        "off one": x / x.sum(axis=1, keepdims=True) * 0.9,
+        "uniform": x,
+        "column": x[:, :1],
+    }[values]
+    assert _looked(block, **detector).verifies(kind, block) is verifies
+
+
+def test_blocks_whose_look_verified_them_give_the_explicit_run_s_numbers(write, blocks):
+    """Later blocks' checks are the detection's (not read again): the loss and every figure
+    are --from probs's, which verifies every block itself."""
+    x, y = _probs(5)
+    auto = json.loads(_run(write, x, y, "-f", "json").out)
+    explicit = json.loads(_run(write, x, y, "--from", "probs", "-f", "json").out)
+    assert auto["input"]["kind"] == "probs"
+    assert auto["loss"] == explicit["loss"] and auto["stats"] == explicit["stats"]

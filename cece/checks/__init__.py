@@ -218,6 +218,15 @@ class KindDetector:
     def kind(self) -> str:
         return next((k for k, ok in self.possible.items() if ok), "logits")
 
+    def verifies(self, kind: str, block: np.ndarray) -> bool:
+        """Whether this detector's look at ``block``, which left ``kind`` possible, did what
+        :func:`check_explicit_kind` and the finiteness check would: the values in the kind's
+        range (NaN and +inf fail it), and each row's sum where that check counts it (rows
+        summing to 1 are what leaves the kind possible; rows of one column have none)."""
+        if self.renormalize or kind not in ("probs", "log-probs") or not self.possible.get(kind):
+            return False
+        return self.rows_sum_to_one or block.ndim == 1 or block.shape[-1] == 1
+
     def reason(self) -> str:
         if self.kind == "probs" and self.renormalize:
             return "all values are ≥ 0, and --renormalize divides each row by its sum"

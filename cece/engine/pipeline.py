@@ -213,12 +213,13 @@ class Pass:
         kernels.reuse_outputs(True)
         try:
             local = None  # ``look``: the block's detection, here (detection.py)
+            check = self.watching[0] is not None  # --from auto: values checked as looked at
             if look:
-                check = self.watching[0] is not None  # --from auto: values checked as looked at
                 local = detection.block_look(self.task, bfloat16.values(p), start, check=check)
                 if detection.rules_out(local, kind):  # the fold changes the kind: no compute
                     return _Done(Summary(), 0, detected=local)
-            t = self._terms(start, p, block, kind)
+            checked = local is not None and check and local.verifies(kind, p)
+            t = self._terms(start, p, block, kind, checked)
             if self.on_terms is not None:
                 self.on_terms(start, bfloat16.values(p), block, t, kind)
             done = self._reduce(start, t)
@@ -230,14 +231,19 @@ class Pass:
             kernels.reuse_outputs(False)
             arrays.release_block(block.values())  # while its pages' tables are in cache
 
-    def _terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
+    def _terms(
+        self, start: int, p: np.ndarray, block: dict, kind: str, checked: bool = False
+    ) -> Terms:
+        """``checked``: the block's detection found its values finite and of ``kind``, as the
+        checks below would (:meth:`KindDetector.verifies`): they are not read again."""
         fused = self.task.fused(kind)  # the fused kernels check finiteness themselves
         if not fused:  # the fused kernels read bfloat16 bits as they are; others need values
             p = bfloat16.values(p)
         self.kernels.add("compiled" if self.task.compiled_pass(kind, p) else "numpy")
-        if not fused:
+        if not fused and not checked:
             self.task.check_values(kind, p, start)
-        self.task.verify(kind, p, start)
+        if not checked:
+            self.task.verify(kind, p, start)
         t = self.task.terms(start, p, block, kind)
         if not t.finite and fused:
             self.task.check_values(kind, bfloat16.values(p), start)  # raises, naming the place

@@ -284,7 +284,7 @@ def categorical_terms(
             smooth = _weighted_row_sum(nlq, np.ones(n_classes) if w is None else w)
             loss = (1 - eps_ls) * loss + (eps_ls / n_classes) * smooth
             out.update(_smoothed_index_info(plain, y, eps_ls, n_classes))
-        denom = np.ones(n) if wy is None else wy
+        denom = kernels.ones(n) if wy is None else wy  # shared: a plain block (reduce)
         correct = nlq.correct(y)
         if valid is not None:
             loss, denom, correct = np.where(valid, loss, 0.0), denom * valid, correct & valid
@@ -295,7 +295,7 @@ def categorical_terms(
         if eps_ls:
             t = (1 - eps_ls) * t + eps_ls / n_classes
         loss = nlq.dot(t if w is None else t * w)
-        denom = np.ones(n)
+        denom = kernels.ones(n)
         target = np.argmax(t, axis=1)
         correct = nlq.correct(target)
         ce = loss if (w is None and nlq is plain) else plain.dot(t)
@@ -308,7 +308,7 @@ def categorical_terms(
     if isinstance(plain, _FromProbs) and eps > 0:
         unit = default_eps(preds.dtype)
         if targets.ndim == 1 and not eps_ls:  # one term per sample: its target class
-            clipped = plain.clipped(target, np.ones(n, bool) if valid is None else valid, unit)
+            clipped = plain.clipped(target, kernels.ones(n, bool) if valid is None else valid, unit)
         elif targets.ndim == 1:  # smoothed index targets: every class has target mass
             mass = np.ones(preds.shape, bool)
             clipped = plain.clipped(None, mass if valid is None else mass & valid[:, None], unit)
@@ -323,7 +323,7 @@ def categorical_terms(
         loss=loss,
         numerator=loss if s is None else s * loss,
         weight=denom,
-        valid=np.ones(n, bool) if valid is None else valid,
+        valid=kernels.ones(n, bool) if valid is None else valid,
         correct=correct,
         target=target,
         sample_weight=s,
