@@ -250,3 +250,31 @@ def test_the_command_runs_it_and_says_so(tmp_path, kernel_path, dtype):
     import cece._native
 
     assert doc["environment"]["kernels"] == ("compiled" if cece._native.FAST else "numpy")
+
+
+@pytest.mark.parametrize("name", IMPLS)
+@pytest.mark.parametrize("eps", [0.0, F32_EPS, 0.1])
+def test_neg_log_clip_against_libm(name, eps):
+    """The categorical loss of probabilities' −log clip(p_y) (``neg_log_clip``): the same
+    logarithm; 0 gives inf without a clip, 1 gives 0 (not −0), NaN stays NaN."""
+    v = np.concatenate([grid(), [0.0, 1.0, 5e-324]])
+    out = np.empty(v.size)
+    impl(name).neg_log_clip(v, out, eps)
+    want = [element(float(a), 1.0, eps=eps) for a in v]
+    close(out, want)
+    assert not np.signbit(out).any()
+    if name == ("compiled" if kernels.FAST else "numpy"):  # the path the losses take
+        np.testing.assert_array_equal(kernels.neg_log_clip(v, eps), out)
+    nan = np.array([np.nan, 0.5, np.nan])
+    impl(name).neg_log_clip(nan, out[:3], eps)
+    assert np.isnan(out[[0, 2]]).all() and out[1] == -math.log(0.5)
+
+
+@pytest.mark.parametrize("eps", [-1e-9, 0.5, math.nan])
+def test_neg_log_clip_refuses_a_clip_outside_its_range(eps):
+    if not kernels.AVAILABLE:
+        pytest.skip("the compiled kernels are not built")
+    with pytest.raises(ValueError, match="neg_log_clip"):
+        kernels._fast.neg_log_clip(np.full(3, 0.5), np.empty(3), eps)
+    with pytest.raises(ValueError, match="neg_log_clip"):
+        kernels._fast.neg_log_clip(np.full(3, 0.5), np.empty(2), 0.0)

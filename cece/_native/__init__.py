@@ -307,6 +307,16 @@ def bce_probs(
     return loss, right, hits, bool(soft), checked
 
 
+def neg_log_clip(v: np.ndarray, eps: float) -> np.ndarray:
+    """−log clip(v, eps, 1 − eps) of a float64 vector (0 <= eps < 1/2; no clip at 0), in a
+    fresh array: the compiled loop's logarithm is within 2.4e-16 of the exact value (numpy's,
+    libm's, within 1.1e-16), ~8× faster than numpy's on AVX2."""
+    v = np.ascontiguousarray(v, dtype=np.float64)
+    out = np.empty(len(v))
+    (_fast if FAST and 0 <= eps < 0.5 else _numpy).neg_log_clip(v, out, eps)
+    return out
+
+
 def loss_moments(loss: np.ndarray, spread: bool = True) -> tuple[float, float]:
     """(Σ loss, Σ (loss − mean)²) of a block's losses in two passes, numpy's pairwise sums to
     the bit on both paths (the compiled one writes no deviation array); ``spread=False``: the

@@ -1139,6 +1139,28 @@ TARGET static Py_ssize_t bce_probs_rows(const char *p, int pkind, const char *y,
     return hits;
 }
 
+/* -log clip(v, eps, 1 - eps) of n float64 values (no clip at eps = 0), by log_d4: the
+   categorical loss of probabilities against class indices, each row's picked value
+   (losses/softmax.py); numpy's log of them took ~8 ns a value, this ~1. */
+TARGET static void neg_log_clip(const double *v, double *out, Py_ssize_t n, double eps) {
+    const __m256d lo = _mm256_set1_pd(eps), hi = _mm256_set1_pd(1.0 - eps);
+    const __m256d zero = _mm256_setzero_pd();
+    Py_ssize_t i = 0;
+    for (; i < n; i += 4) {
+        const Py_ssize_t m = n - i < 4 ? n - i : 4;
+        __m256d x = m == 4 ? _mm256_loadu_pd(v + i) : load_tail(v, i, m, F64, 1.0);
+        if (eps > 0) x = _mm256_min_pd(hi, _mm256_max_pd(lo, x)); /* a NaN stays NaN */
+        __m256d r = _mm256_add_pd(_mm256_sub_pd(zero, logz4(x)), zero); /* -log 1 = 0, not -0 */
+        if (m == 4) {
+            _mm256_storeu_pd(out + i, r);
+        } else {
+            double t[4];
+            _mm256_storeu_pd(t, r);
+            memcpy(out + i, t, sizeof(double) * (size_t)m);
+        }
+    }
+}
+
 TARGET static void vec_exp_log(const double *x, double *e, double *lg, Py_ssize_t n) {
     for (Py_ssize_t i = 0; i < n; i += 4) {
         Py_ssize_t m = n - i < 4 ? n - i : 4;
@@ -1710,6 +1732,30 @@ static PyObject *py_loss_moments(PyObject *self, PyObject *args) {
     return Py_BuildValue("(dd)", total, m2);
 }
 
+static PyObject *py_neg_log_clip(PyObject *self, PyObject *args) {
+    PyObject *vo, *oo;
+    double eps;
+    if (!cpu_ready()) return NULL;
+    if (!PyArg_ParseTuple(args, "OOd", &vo, &oo, &eps)) return NULL;
+    Py_buffer v, o;
+    if (get(vo, &v, 0)) return NULL;
+    if (get(oo, &o, 1)) { PyBuffer_Release(&v); return NULL; }
+    PyObject *result = NULL;
+    if (kind_of(&v) != 8 || kind_of(&o) != 8 || o.len != v.len || !(eps >= 0.0 && eps < 0.5)) {
+        PyErr_SetString(PyExc_ValueError, "neg_log_clip: bad shapes, dtypes or eps");
+    } else {
+#if CECE_X86
+        Py_BEGIN_ALLOW_THREADS
+        neg_log_clip(v.buf, o.buf, v.len / 8, eps);
+        Py_END_ALLOW_THREADS
+#endif
+        Py_INCREF(Py_None);
+        result = Py_None;
+    }
+    PyBuffer_Release(&v); PyBuffer_Release(&o);
+    return result;
+}
+
 static PyObject *py_exp_log(PyObject *self, PyObject *args) {
     /* exp and log of float64 values: lets the tests hold the approximations to libm */
     PyObject *xo, *eo, *lo;
@@ -1787,6 +1833,7 @@ static PyMethodDef methods[] = {
     {"loss_moments", py_loss_moments, METH_VARARGS, "A block's loss sum and spread, as numpy."},
     {"parse_plain", py_parse_plain, METH_VARARGS, "Plain numeric text into float64 rows."},
     {"count_byte", py_count_byte, METH_VARARGS, "Occurrences of a byte, GIL released."},
+    {"neg_log_clip", py_neg_log_clip, METH_VARARGS, "-log clip(v, eps, 1 - eps), float64."},
     {"exp_log", py_exp_log, METH_VARARGS, "exp and log of float64 values (for tests)."},
     {"format_records", py_format_records, METH_VARARGS, "Records as JSONL/CSV bytes."},
     {"float_repr", py_float_repr, METH_O, "repr() of a float, as records write it."},

@@ -53,6 +53,11 @@ def bce_logits(
     ``correct``, the minimum and the maximum of ``loss``. RuntimeError where available() is
     false."""
 
+def neg_log_clip(v: np.ndarray, out: np.ndarray, eps: float, /) -> None:
+    """-log clip(v, eps, 1 - eps) of float64 values into out (no clip at eps = 0; 0 <= eps <
+    1/2, else ValueError, as for bad shapes or dtypes). RuntimeError where available() is
+    false."""
+
 def bce_probs(
     p: np.ndarray,
     k: int,

@@ -323,6 +323,16 @@ def bce_probs(
     return hits, int(bool(np.any((y > 0) & (y < 1))))
 
 
+def neg_log_clip(v: np.ndarray, out: np.ndarray, eps: float) -> None:
+    """−log clip(v, eps, 1 − eps) of float64 values into ``out`` (no clip at eps = 0; −log 1
+    is 0, not −0)."""
+    c = np.clip(v, eps, 1 - eps) if eps > 0 else v
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.log(c, out=out)
+    np.negative(out, out=out)
+    out += 0.0
+
+
 def _first_bad_target(y: np.ndarray) -> int:
     """The first row of (n, k) targets holding one outside [0, 1] or NaN, or −1."""
     if not y.size or (y.min() >= 0 and y.max() <= 1):  # NaN fails both comparisons

@@ -127,8 +127,7 @@ class _FromProbs(_Picked):
         return count_clip_moves(self._pick(y)[0][mass], self.eps, unit)
 
     def at(self, y: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore"):
-            return -np.log(self._clip(self._pick(y)[0]))
+        return kernels.neg_log_clip(self._pick(y)[0], self.eps)
 
     def matrix(self) -> np.ndarray:
         with np.errstate(divide="ignore"):
