@@ -263,23 +263,8 @@ def bce_logits(
     """(Σ loss per row, right per row, finite, any soft target, (first row with a target
     outside [0, 1] or NaN or -1, Σ right, min loss, max loss)) of (n, k) logits, one pass; the
     last three are kept for one column only (else 0, inf, -inf)."""
-    n, k = x.shape
-    loss, right = output("loss", n, np.float64), output("right", n, np.float64)
-    w = (
-        None
-        if pos_weight is None
-        else np.ascontiguousarray(np.broadcast_to(np.asarray(pos_weight, dtype=np.float64), (k,)))
-    )
-    if compiled(x):
-        kernels = _fast
-        if y.dtype not in (np.float32, np.float64) or not y.flags.c_contiguous:
-            y = np.ascontiguousarray(y, dtype=np.float64)
-    else:
-        kernels = _numpy
-    stats = np.empty(4)
-    bad, soft = kernels.bce_logits(x, k, y, w, threshold_logit, loss, right, stats)
-    checked = (int(stats[0]), float(stats[1]), float(stats[2]), float(stats[3]))
-    return loss, right, bad == 0, bool(soft), checked
+    loss, right, bad, soft, checked = _bce("bce_logits", x, y, pos_weight, threshold_logit)
+    return loss, right, bad == 0, soft, checked
 
 
 def bce_probs(
@@ -288,6 +273,14 @@ def bce_probs(
     """(Σ loss per row, right per row, elements the clip to [eps, 1 − eps] moved, any soft
     target, (first row with a target outside [0, 1] or NaN or -1, Σ right, min loss, max
     loss)) of (n, k) probabilities, one pass, as :func:`bce_logits` of logits."""
+    return _bce("bce_probs", x, y, pos_weight, threshold, eps)
+
+
+def _bce(
+    name: str, x: np.ndarray, y: np.ndarray, pos_weight, *args: float
+) -> tuple[np.ndarray, np.ndarray, int, bool, tuple[int, float, float, float]]:
+    """One call of the BCE kernel ``name`` (compiled where it takes ``x``, else numpy): the
+    outputs, the weights per column, the targets as it reads them, the figures it keeps."""
     n, k = x.shape
     loss, right = output("loss", n, np.float64), output("right", n, np.float64)
     w = (
@@ -302,9 +295,9 @@ def bce_probs(
     else:
         kernels = _numpy
     stats = np.empty(4)
-    hits, soft = kernels.bce_probs(x, k, y, w, threshold, eps, loss, right, stats)
+    count, soft = getattr(kernels, name)(x, k, y, w, *args, loss, right, stats)
     checked = (int(stats[0]), float(stats[1]), float(stats[2]), float(stats[3]))
-    return loss, right, hits, bool(soft), checked
+    return loss, right, count, bool(soft), checked
 
 
 def neg_log_clip(v: np.ndarray, eps: float) -> np.ndarray:
