@@ -37,6 +37,7 @@ def cases() -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
     c10 = rng.standard_normal((n10, 10), dtype=np.float32)
     lm = rng.standard_normal((83, 50257), dtype=np.float32) * 3
     b1 = rng.standard_normal((1 << 18, 1), dtype=np.float32)
+    p1 = (1 / (1 + np.exp(-b1))).astype(np.float32)  # sigmoid probabilities
     return {
         "softmax 2^18×10 f32": ("softmax", c10, rng.integers(0, 10, n10)),
         "softmax 2^18×10 f16": ("softmax", c10.astype(np.float16), rng.integers(0, 10, n10)),
@@ -52,6 +53,12 @@ def cases() -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
         "LM 83×50257 f32 T=2": ("softmax T", lm, rng.integers(0, 50257, 83)),
         "binary 2^18 f32": ("bce", b1, rng.integers(0, 2, (1 << 18, 1)).astype(np.float32)),
         "binary 2^18 f64": ("bce", b1.astype(np.float64), rng.integers(0, 2, (1 << 18, 1)) * 1.0),
+        "binary 2^18 f32 probs": ("bce probs", p1, (rng.random(p1.shape) < p1).astype(np.float32)),
+        "binary 2^18 f64 probs": (
+            "bce probs",
+            p1.astype(np.float64),
+            (rng.random(p1.shape) < p1) * 1.0,
+        ),
     }
 
 
@@ -84,11 +91,17 @@ def main() -> None:
 
             def call(x=x, c=c, y64=y64, nll=nll, cor=cor, pred=pred, t=t):
                 impl.softmax_index(x, c, y64, nll, cor, pred, t)
-        else:
+        elif what == "bce":
             loss, right = np.empty(n), np.empty(n)
 
             def call(x=x, c=c, y=y, loss=loss, right=right):
                 impl.bce_logits(x, c, y, None, 0.0, loss, right)
+        else:  # probabilities, clipped by their dtype's eps as cece's default
+            loss, right, stats = np.empty(n), np.empty(n), np.empty(4)
+            eps = float(np.finfo(x.dtype).eps)
+
+            def call(x=x, c=c, y=y, loss=loss, right=right, stats=stats, eps=eps):
+                impl.bce_probs(x, c, y, None, 0.5, eps, loss, right, stats)
 
         call()
         sec = best(call, args.repeat)
