@@ -267,3 +267,20 @@ def test_a_blank_line_before_a_later_block_of_data_is_an_error(write, monkeypatc
     )
     ok = write("tail.csv", rows + "\n\n")
     assert run_cece("categorical", ok, write("y.npy", np.zeros(30, int)), "-q").code == 0
+
+
+def test_a_truncated_npz_is_an_error_that_leaves_no_file_open(tmp_path):
+    """np.load leaves the file it opened open when the zip is bad: cece opens it itself."""
+    import gc
+    import warnings
+
+    np.savez(tmp_path / "one.npz", a=np.arange(1000.0))
+    whole = (tmp_path / "one.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(whole[: len(whole) // 2])
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", ResourceWarning)
+        run = run_cece("categorical", str(tmp_path / "cut.npz"), "[0, 1]")
+        gc.collect()
+    assert run.code == 2
+    assert "cut.npz: not a readable .npz file" in run.error_line()
+    assert not [w for w in seen if issubclass(w.category, ResourceWarning)]

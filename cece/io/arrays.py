@@ -219,10 +219,14 @@ def npy_from_bytes(data: bytes, name: str) -> np.ndarray:
 
 
 def npz(path: str | BinaryIO, name: str, key: str | None) -> np.ndarray:
+    import contextlib
     import zipfile
 
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with contextlib.ExitStack() as stack:
+            # a path is opened here: np.load leaves its own file open when the zip is bad
+            fh = stack.enter_context(open(path, "rb")) if isinstance(path, str) else path
+            npz = stack.enter_context(np.load(fh, allow_pickle=False))
             keys = list(npz.files)
             if key is None:
                 if len(keys) != 1:
