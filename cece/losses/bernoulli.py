@@ -43,6 +43,11 @@ def excess(y: np.ndarray, ce: np.ndarray, p: np.ndarray | None) -> np.ndarray:
     ``ce − H(y)``. Never below 0."""
     if p is None:
         return np.maximum(ce - binary_entropy(y), 0)
+    return kl_probs(y, p)
+
+
+def kl_probs(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """:func:`excess` from probabilities (the loss itself is not needed)."""
     with np.errstate(invalid="ignore"):
         kl = divergence.rel_entr(y, p) + divergence.rel_entr(1 - y, 1 - p)
     return np.maximum(np.where(np.isnan(kl), 0.0, kl), 0)

@@ -311,10 +311,8 @@ def _probs_fused(
             out["clipped_low"], out["clipped_high"] = bernoulli.clipped(x64, yf, eps, unit)
         if soft:
             p = np.clip(x64, eps, 1 - eps) if eps > 0 else x64
-            with np.errstate(divide="ignore"):
-                ce = bernoulli.xmul(yf, -np.log(p)) + bernoulli.xmul(1 - yf, -np.log1p(-p))
             out["entropy"] = bernoulli.binary_entropy(yf).mean(axis=1, dtype=np.float64)
-            out["kl"] = bernoulli.excess(yf, ce, p).mean(axis=1, dtype=np.float64)
+            out["kl"] = bernoulli.kl_probs(yf, p).mean(axis=1, dtype=np.float64)
     if k == 1:
         out["target"] = y_raw[:, 0].astype(np.float64)
         if n and bad_target < 0:  # counted in the pass, exactly
