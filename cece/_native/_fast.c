@@ -31,6 +31,10 @@
  *       stats (4 float64, optional): the first row whose target is outside [0, 1] or NaN (-1:
  *       none; every target is checked in the pass), and for k = 1 the sum of correct and the
  *       minimum and maximum of loss (exact in any order)
+ *   bce_probs(p, k, y, pos_weight, threshold, eps, loss, correct, stats) -> (clipped, soft)
+ *       the same sums from probabilities clipped to [eps, 1 - eps], one float64 logarithm
+ *       (log_d4, within 2.4e-16) per hard target; the probabilities are not checked here
+ *   neg_log_clip(v, out, eps): -log clip(v, eps, 1 - eps) of float64 values, by log_d4
  *   exp_log(x, e, lg): exp and log of float64 values (the tests hold them to libm)
  *   parse_plain(text, ncols, delimiter, out), count_byte(text, byte): parse.c
  *   available() -> whether this CPU runs the kernels (x86-64 with AVX2, FMA and F16C)
