@@ -3,7 +3,7 @@
 The contract (README, "Precision and speed"): float16/bfloat16/float32 logits give every row's
 loss within 1.1e-7 relative of the float64 value, however confident the prediction (losses down
 to ~1e-30 keep their relative precision), for logits of any finite size; float64 logits to
-float64 rounding. The compiled kernels sum e^(x − max) of float32 lanes (exp_sub8 in simd.h)
+float64 rounding. The compiled kernels sum e^(x − max) of float32 lanes (exp_sub8 in vexp.h)
 and fall back to a double sum for rows whose sum is tiny; these rows stress both, and the
 switch between them: many nearly equal logits, one dominant logit over a sea of tiny terms,
 terms at float32's exp underflow (e^-87.3), huge and tiny magnitudes, every kind of float16
@@ -354,7 +354,7 @@ def test_the_exponential_keeps_its_own_bound_at_every_distance(t):
     by one float ulp (6e-8), a lost TL correction (up to 3.2e-8) or the old Cephes polynomial
     (9.98e-8) breaks. Both widths give the same bits. Under a temperature T the term is
     e^((b - a) / T), (b - a) / T formed to ~48 bits and its rounding error folded in as the
-    difference's is (exp_scaled): the same bound (Cephes' expf with the correction applied in
+    difference's is (exp_sub with a scale): the same bound (Cephes' expf with the correction applied in
     double, as before 2026-12-02, reached 8.4e-8)."""
     widths = ["avx2"] + (["avx512"] if _avx512() else [])
     d = np.linspace(0, 87.5 * t, 2_000_001)

@@ -45,8 +45,8 @@
  * of a long row, the second from cache), converts float16 (F16C) and bfloat16 (a 16-bit shift,
  * exact) on the fly, and releases the GIL so blocks run on all cores: a bfloat16 dump costs
  * what its float16 twin does, with no float32 copy. float64 logits are computed in double
- * (exp4, libm's log1p); 16/32-bit logits in float32 lanes, x - m split exactly (exp_sub8,
- * exp_scaled8: vexp.h), the terms summed and the log taken in double: within ~1e-7 of the
+ * (exp4, libm's log1p); 16/32-bit logits in float32 lanes, x - m split exactly (exp_sub8:
+ * vexp.h), the terms summed and the log taken in double: within ~1e-7 of the
  * float64 result for every row, tested on rows built to break it
  * (tests/test_kernel_accuracy.py). Few classes (< 64): tiles of 128 rows transposed so that a
  * vector lane is a row; many: a row at a time, a vector of classes a step. The 16/32-bit
@@ -297,7 +297,7 @@ static double rest_exact_row(const char *row, int kind, Py_ssize_t c, Py_ssize_t
     return s;
 }
 
-/* 1/T as two floats (s_hi + s_lo, ~48 bits), for exp_scaled8. */
+/* 1/T as two floats (s_hi + s_lo, ~48 bits), for exp_sub8 with a scale. */
 static void split_scale(double temp, float *s_hi, float *s_lo) {
     double s = 1.0 / temp;
     *s_hi = (float)s;

@@ -196,7 +196,7 @@ TARGET static inline __m256d log1p_tab4(__m256d s) {
     return _mm256_fmadd_pd(c, fac, lg);
 }
 
-/* exp of float vectors (exp_tab8, exp_sub8, exp_scaled8): vexp.h, written
+/* exp of float vectors (exp_tab8, exp_sub8): vexp.h, written
    once for any width, here at 8 floats (AVX2); _fast.c includes it again at 16 (AVX-512). */
 #include "exptab.h"
 #define CECE_VW 8
