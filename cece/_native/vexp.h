@@ -60,10 +60,10 @@ VTARGET static inline void W(exp_tab)(const int n, const VF *hi, const VF *lo, V
     for (int i = 0; i < n; i++) out[i] = DROP(under[i], F_FMADD(q[i], s[i], s[i]));
 }
 
-/* e^(x[i] - m) for N float vectors x[i] <= m (neg_m = -m), without rounding x - m first: the
-   difference is split exactly (TwoSum) into hi + lo, and exp_tab's e^hi (1 + lo) is within
-   6.3e-8 of e^(x - m) however large |x - m| (a plain float32 x - m would cost up to |x - m| *
-   6e-8 relative). NaN in x gives NaN; a -inf logit, or x - m below -3.4e38, 0.
+/* e^(x[i] - m[i]) for N float vectors x[i] <= m[i] (neg_m[i] = -m[i]), without rounding
+   x - m first: the difference is split exactly (TwoSum) into hi + lo, and exp_tab's e^hi (1 +
+   lo) is within 6.3e-8 of e^(x - m) however large |x - m| (a plain float32 x - m would cost
+   up to |x - m| * 6e-8 relative). NaN in x gives NaN; a -inf logit, or x - m below -3.4e38, 0.
    With `scaled` (a constant in each caller), e^((x - m) s) for a scale s = s_hi + s_lo (1/T
    split into two floats, so that s is known to ~48 bits): the product is z_hi + z_lo with z_hi
    = hi s_hi rounded and z_lo = its exact rounding error (FMA) + hi s_lo + lo s_hi (lo s_lo is
@@ -74,14 +74,14 @@ VTARGET static inline void W(exp_tab)(const int n, const VF *hi, const VF *lo, V
    (--temperature cost 2.2x the time of a run without it on 50257 classes). A product that
    overflows (T < 1) is -inf, below exp_tab's limit: 0. N vectors at once, step by step, as
    exp_tab. */
-VTARGET static inline void W(exp_sub)(const int n, const VF *x, VF neg_m, const int scaled,
-                                       VF s_hi, VF s_lo, VF *out) {
+VTARGET static inline void W(exp_sub)(const int n, const VF *x, const VF *neg_m,
+                                      const int scaled, VF s_hi, VF s_lo, VF *out) {
     VF hi[4], lo[4];
-    for (int i = 0; i < n; i++) hi[i] = F_ADD(x[i], neg_m);
+    for (int i = 0; i < n; i++) hi[i] = F_ADD(x[i], neg_m[i]);
     for (int i = 0; i < n; i++) { /* hi + lo = x + neg_m exactly (TwoSum) */
         VF b = F_SUB(hi[i], x[i]);
         VF a = F_SUB(hi[i], b);
-        lo[i] = F_ADD(F_SUB(x[i], a), F_SUB(neg_m, b));
+        lo[i] = F_ADD(F_SUB(x[i], a), F_SUB(neg_m[i], b));
     }
     if (scaled)
         for (int i = 0; i < n; i++) {
