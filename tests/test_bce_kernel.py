@@ -1,7 +1,7 @@
 """The BCE-from-logits kernel: float32 logits in its division-free path, the targets checked in
 its pass, and the block figures it keeps (Σ correct, min and max of the losses).
 
-The float32 path (``log1p_exp_neg4_f32`` in cece/_native/_fast.c) is held to float64
+The float32 path (``log1p_exp_neg4_f32_n`` in cece/_native/_fast.c) is held to float64
 references written from the formula (tests/reference.py, Python floats and libm) at 1e-8
 relative, well inside the 1.1e-7 contract of float32 inputs (README "Precision and speed"),
 and to the stored PyTorch values (tests/data/binary_oracles.json) at their tolerance.
