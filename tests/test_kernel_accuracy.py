@@ -312,6 +312,67 @@ def test_confident_pairs_keep_the_contract(impl):
         assert err.max() <= RTOL, (width, err.max(), int((err > RTOL).sum()))
 
 
+@pytest.mark.skipif(not kernels.FAST, reason="the compiled float64 kernel")
+def test_float64_confident_pairs_to_float64_rounding():
+    """Rows of two float64 logits, the label on the larger (the few-classes float64 kernel:
+    exp4, then log1p_d4 four rows at a time): the loss is log1p(e^d), d = b - a <= 0, down to
+    e^-745 and 0. Against libm's log1p(exp(d)) of the same float64 difference (each within
+    ~1 ulp: 2.2e-16 against 130-bit mpmath here), held to 1e-15: measured 4.8e-16, as with
+    libm's log1p row by row before 2026-12-02 (exp4's 2 ulp dominate). Losing log1p_d4's
+    correction c / u makes every loss below 2^-53 0 (relative error 1); a wrong entry of the
+    table's low parts, or lo1 left out of the sum, shows as ~1e-13 or more."""
+    rng = np.random.default_rng(2026_12_02)
+    d = -np.concatenate(
+        [
+            np.geomspace(1e-300, 745, 3000),
+            rng.uniform(0, 40, 3000),
+            [0.0, 5e-324, 1e-17, 2.0**-53, 2.0**-52, 1e-8, 36.0, 37.5, 708.0, 745.0, 746.0],
+        ]
+    )
+    a = rng.uniform(-50, 50, d.size)
+    x = np.ascontiguousarray(np.stack([a, a + d], 1))
+    x[:, 1] = np.minimum(x[:, 1], x[:, 0])
+    x[-1, 1] = -np.inf  # a term of exactly 0: the loss 0, not -0 or NaN
+    y = np.zeros(len(x), np.int64)
+    diff = x[:, 1] - x[:, 0]
+    want = np.array([math.log1p(math.exp(v)) for v in diff])
+    for width in ["avx2"] + (["avx512"] if _avx512() else []):
+        before = kernels._fast.simd()
+        kernels._fast.simd(width)
+        try:
+            nll, cor = np.empty(len(x)), np.empty(len(x), np.uint8)
+            assert kernels._fast.softmax_index(x, 2, y, nll, cor, None, 1.0) == 0
+        finally:
+            kernels._fast.simd(before)
+        assert np.array_equal(nll == 0, want == 0) and not np.signbit(nll).any()
+        live = want > 0
+        err = np.abs(nll[live] - want[live]) / want[live]
+        assert err.max() <= 1e-15, (width, err.max(), int(np.argmax(err)))
+
+
+@pytest.mark.skipif(not kernels.FAST, reason="the compiled float64 kernel")
+def test_float64_whole_sums_give_correctly_rounded_logs():
+    """Rows of 63 float64 logits, j + 1 of them 0 and the rest -inf: every term is e^0 = 1 or
+    0, so the sum is j exactly and the loss is ln(j + 1), which the kernel must give correctly
+    rounded for every j from 0 to 62 (log1p_d4 sums all but hi in lo and rounds once; libm's
+    log1p row by row got 60 of the 63; with the TwoSum's low part lo1 left out, 46)."""
+    c = 63
+    x = np.full((c, c), -np.inf)
+    for j in range(c):
+        x[j, : j + 1] = 0.0
+    y = np.zeros(c, np.int64)
+    want = np.array([math.log(j + 1) for j in range(c)])  # glibc's log: correctly rounded here
+    for width in ["avx2"] + (["avx512"] if _avx512() else []):
+        before = kernels._fast.simd()
+        kernels._fast.simd(width)
+        try:
+            nll, cor = np.empty(c), np.empty(c, np.uint8)
+            assert kernels._fast.softmax_index(x, c, y, nll, cor, None, 1.0) == 0
+        finally:
+            kernels._fast.simd(before)
+        assert np.array_equal(nll, want), (width, np.flatnonzero(nll != want))
+
+
 def _avx512() -> bool:
     try:
         before = kernels._fast.simd()

@@ -45,7 +45,7 @@
  * of a long row, the second from cache), converts float16 (F16C) and bfloat16 (a 16-bit shift,
  * exact) on the fly, and releases the GIL so blocks run on all cores: a bfloat16 dump costs
  * what its float16 twin does, with no float32 copy. float64 logits are computed in double
- * (exp4, libm's log1p); 16/32-bit logits in float32 lanes, x - m split exactly (exp_sub8:
+ * (exp4; few classes log1p_d4, many libm's log1p); 16/32-bit logits in float32 lanes, x - m split exactly (exp_sub8:
  * vexp.h), the terms summed and the log taken in double: within ~1e-7 of the
  * float64 result for every row, tested on rows built to break it
  * (tests/test_kernel_accuracy.py). Few classes (< 64): tiles of 128 rows transposed so that a
@@ -451,11 +451,11 @@ TARGET512 static inline __m512d log1p_tab8(__m512d s) {
 /* Few classes, float64, no temperature: the tile transposed into doubles (load_tile_f64), NF
    rows a step (one lane a row; 4 with AVX2, 8 with AVX-512): the maximum and its first index,
    then the sum of exp(x - m) over the other classes (exp4/exp_d8, within 2 ulp of libm, as in
-   the row-wise loop), then libm's log1p per row (finish_f64; a quarter of the pass: log1p4
-   would take 29 % off it, as accurate, 8.5e-16 at most against an exact sum, but not libm's
-   bits, so the numbers float64 runs print would move in their last digit and the numpy path's
-   would no longer match them). Both widths do the same operations on each row's lane: the
-   same bits. */
+   the row-wise loop), then log1p_d4 four rows at a time (finish_f64). Until 2026-12-02 this
+   was libm's log1p row by row (~45 % of the kernel's time on Zen 3): log1p4 (Cephes, 2 ulp)
+   was tried and not kept, as it moved the golden values' last digit; log1p_d4 (~0.52 ulp)
+   gives them, and ln(j + 1) for every whole sum j < 63, correctly rounded (libm's log1p: 60
+   of 63). Both widths do the same operations on each row's lane: the same bits. */
 
 /* The tile of rows i0.. as doubles, transposed: t[j * TILE + r] = x[i0 + r][j], the rest of
    the tile zeros. 4 rows x 4 classes at a time by an in-register transpose (each load stays
@@ -487,12 +487,23 @@ TARGET static void load_tile_f64(const double *x, Py_ssize_t i0, Py_ssize_t rows
             memset(t + j * TILE + rows, 0, sizeof(double) * (TILE - rows));
 }
 
-/* The k rows of a step (rows i.., lanes 0..k-1 of the step at col): their maxima mf, arg-max
-   tf, sums sf and non-finite flags; returns the rows flagged (NaN, +inf, all -inf). */
-static Py_ssize_t finish_f64(const double *col, Py_ssize_t i, Py_ssize_t k, const double *mf,
-                             const double *tf, const double *sf, int flagged, const int64_t *y,
-                             double *nll, uint8_t *correct, int64_t *pred) {
+TARGET static inline __m256d log1p_d4(__m256d s);
+
+/* The k <= 8 rows of a step (rows i.., lanes 0..k-1 of the step at col): their maxima mf,
+   arg-max tf, sums sf and non-finite flags; returns the rows flagged (NaN, +inf, all -inf).
+   The sums' log1p four at a time (log1p_d4, ~0.52 ulp): libm's log1p row by row, before
+   2026-12-02, was ~45 % of the float64 kernel's time. */
+TARGET static Py_ssize_t finish_f64(const double *col, Py_ssize_t i, Py_ssize_t k,
+                                    const double *mf, const double *tf, const double *sf,
+                                    int flagged, const int64_t *y, double *nll, uint8_t *correct,
+                                    int64_t *pred) {
     Py_ssize_t bad = 0;
+    double lp[8];
+    for (Py_ssize_t r0 = 0; r0 < k; r0 += 4) {
+        double sv[4] = {0.0, 0.0, 0.0, 0.0};
+        for (Py_ssize_t r = r0; r < k && r < r0 + 4; r++) sv[r - r0] = sf[r];
+        _mm256_storeu_pd(lp + r0, log1p_d4(_mm256_loadu_pd(sv)));
+    }
     for (Py_ssize_t r = 0; r < k; r++, i++) {
         Py_ssize_t tp = (Py_ssize_t)tf[r];
         if ((flagged & (1 << r)) || mf[r] == -INFINITY) { /* NaN, +inf, all -inf */
@@ -504,7 +515,7 @@ static Py_ssize_t finish_f64(const double *col, Py_ssize_t i, Py_ssize_t k, cons
         }
         if (pred) pred[i] = tp;
         correct[i] = tp == y[i];
-        nll[i] = log1p(sf[r]) + (mf[r] - col[y[i] * TILE + r]);
+        nll[i] = lp[r] + (mf[r] - col[y[i] * TILE + r]);
     }
     return bad;
 }
@@ -996,31 +1007,82 @@ static double pairwise_sum(const double *a, Py_ssize_t n, int sq, double mean);
    go to libm's log (logz4). */
 #include "logdtab.h"
 
-TARGET static inline __m256d log_d4(__m256d z) {
+/* z = 2^k z' (kd = k as a double), i the table entry of z', r = z' INVC[i] - 1 (one
+   rounding), and r2 q = log1p(r) - r by its series to r^8: log_d4's and log1p_d4's common part */
+TARGET static inline __m256d log_split4(__m256d z, __m256d *kd, __m256i *i, __m256d *r2q) {
     const __m256i ix = _mm256_castpd_si256(z);
     const __m256i tmp = _mm256_sub_epi64(ix, _mm256_set1_epi64x(0x3fe6000000000000LL));
-    const __m256i i = _mm256_and_si256(_mm256_srli_epi64(tmp, 45), _mm256_set1_epi64x(127));
+    *i = _mm256_and_si256(_mm256_srli_epi64(tmp, 45), _mm256_set1_epi64x(127));
     /* k + 2048 as the low bits of 2^52 (the top 12 bits of tmp are k, two's complement) */
     const __m256i kb = _mm256_srli_epi64(
         _mm256_add_epi64(tmp, _mm256_set1_epi64x((long long)0x8000000000000000ULL)), 52);
-    const __m256d kd = _mm256_sub_pd(
+    *kd = _mm256_sub_pd(
         _mm256_castsi256_pd(_mm256_or_si256(kb, _mm256_set1_epi64x(0x4330000000000000LL))),
         _mm256_set1_pd(4503599627370496.0 + 2048.0));
     const __m256d zp = _mm256_castsi256_pd(_mm256_sub_epi64(
         ix, _mm256_and_si256(tmp, _mm256_set1_epi64x((long long)0xfff0000000000000ULL))));
-    const __m256d r = _mm256_fmsub_pd(zp, _mm256_i64gather_pd(CECE_LOGD_INVC, i, 8),
+    const __m256d r = _mm256_fmsub_pd(zp, _mm256_i64gather_pd(CECE_LOGD_INVC, *i, 8),
                                       _mm256_set1_pd(1.0));
-    const __m256d logc = _mm256_i64gather_pd(CECE_LOGD_LOGC, i, 8);
     const __m256d r2 = _mm256_mul_pd(r, r), r4 = _mm256_mul_pd(r2, r2);
     const __m256d p01 = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 3), r, _mm256_set1_pd(-0.5));
     const __m256d p23 = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 5), r, _mm256_set1_pd(-0.25));
     const __m256d p45 = _mm256_fmadd_pd(_mm256_set1_pd(1.0 / 7), r, _mm256_set1_pd(-1.0 / 6));
     const __m256d q = _mm256_fmadd_pd(
         _mm256_fmadd_pd(_mm256_set1_pd(-0.125), r2, p45), r4, _mm256_fmadd_pd(p23, r2, p01));
-    const __m256d hi = _mm256_fmadd_pd(kd, _mm256_set1_pd(0x1.62e42fefa3800p-1), logc);
-    const __m256d lo = _mm256_fmadd_pd(kd, _mm256_set1_pd(0x1.ef35793c76730p-45),
-                                       _mm256_mul_pd(r2, q));
+    *r2q = _mm256_mul_pd(r2, q);
+    return r;
+}
+
+#define CECE_LN2_HI 0x1.62e42fefa3800p-1 /* 42 bits: k ln2_hi is exact */
+#define CECE_LN2_LO 0x1.ef35793c76730p-45
+
+TARGET static inline __m256d log_d4(__m256d z) {
+    __m256d kd, r2q;
+    __m256i i;
+    const __m256d r = log_split4(z, &kd, &i, &r2q);
+    const __m256d logc = _mm256_i64gather_pd(CECE_LOGD_LOGC, i, 8);
+    const __m256d hi = _mm256_fmadd_pd(kd, _mm256_set1_pd(CECE_LN2_HI), logc);
+    const __m256d lo = _mm256_fmadd_pd(kd, _mm256_set1_pd(CECE_LN2_LO), r2q);
     return _mm256_add_pd(hi, _mm256_add_pd(r, lo));
+}
+
+/* log1p(s) of 4 doubles s in [0, 2047) (other lanes, NaN among them, go to libm's log1p):
+   u = 1 + s rounded, c = s - (u - 1) what that lost (exact), and ln u = k ln2 + ln(1/INVC) +
+   log1p(r) summed as glibc's log sums it (sysdeps/ieee754/dbl-64/e_log.c): w = k ln2_hi +
+   LOGC43_HI exact (both multiples of 2^-43, |w| < 8), hi + lo1 = w + r exactly (TwoSum), and
+   everything small (lo1, k ln2_lo + LOGC43_LO, r^2 q, c / u) added in lo before the one
+   rounding of hi + lo. Within ~0.52 ulp (r's own rounding, 2^-61 at most, is the largest of
+   the rest), so the few-classes float64 kernel's losses are libm's log1p's but where either
+   is within a few hundredths of an ulp of a tie. */
+TARGET static inline __m256d log1p_d4(__m256d s) {
+    const __m256d one = _mm256_set1_pd(1.0);
+    const __m256d u = _mm256_add_pd(s, one);
+    const __m256d c = _mm256_sub_pd(s, _mm256_sub_pd(u, one));
+    __m256d kd, r2q;
+    __m256i i;
+    const __m256d r = log_split4(u, &kd, &i, &r2q);
+    const __m256d w = _mm256_fmadd_pd(kd, _mm256_set1_pd(CECE_LN2_HI),
+                                      _mm256_i64gather_pd(CECE_LOGD_LOGC43_HI, i, 8));
+    const __m256d hi = _mm256_add_pd(w, r);
+    const __m256d bb = _mm256_sub_pd(hi, w);
+    const __m256d lo1 = _mm256_add_pd(_mm256_sub_pd(w, _mm256_sub_pd(hi, bb)), _mm256_sub_pd(r, bb));
+    const __m256d tail = _mm256_fmadd_pd(kd, _mm256_set1_pd(CECE_LN2_LO),
+                                         _mm256_i64gather_pd(CECE_LOGD_LOGC43_LO, i, 8));
+    const __m256d lo = _mm256_add_pd(_mm256_add_pd(lo1, tail),
+                                     _mm256_add_pd(r2q, _mm256_div_pd(c, u)));
+    __m256d res = _mm256_add_pd(hi, lo);
+    const __m256d ok = _mm256_and_pd(_mm256_cmp_pd(s, _mm256_setzero_pd(), _CMP_GE_OQ),
+                                     _mm256_cmp_pd(s, _mm256_set1_pd(2047.0), _CMP_LT_OQ));
+    const int special = _mm256_movemask_pd(ok) ^ 15;
+    if (special) {
+        double ss[4], rr[4];
+        _mm256_storeu_pd(ss, s);
+        _mm256_storeu_pd(rr, res);
+        for (int q = 0; q < 4; q++)
+            if (special >> q & 1) rr[q] = log1p(ss[q]);
+        res = _mm256_loadu_pd(rr);
+    }
+    return res;
 }
 
 TARGET static inline __m256d logz4(__m256d z) {
