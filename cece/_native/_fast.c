@@ -453,7 +453,7 @@ TARGET512 static inline __m512d log1p_tab8(__m512d s) {
    then the sum of exp(x - m) over the other classes (exp4/exp_d8, within 2 ulp of libm, as in
    the row-wise loop), then log1p_d4 four rows at a time (finish_f64). Until 2026-12-02 this
    was libm's log1p row by row (~45 % of the kernel's time on Zen 3): log1p4 (Cephes, 2 ulp)
-   was tried and not kept, as it moved the golden values' last digit; log1p_d4 (~0.52 ulp)
+   was tried and not kept, as it moved the golden values' last digit; log1p_d4 (<= 0.65 ulp)
    gives them, and ln(j + 1) for every whole sum j < 63, correctly rounded (libm's log1p: 60
    of 63). Both widths do the same operations on each row's lane: the same bits. */
 
@@ -491,7 +491,7 @@ TARGET static inline __m256d log1p_d4(__m256d s);
 
 /* The k <= 8 rows of a step (rows i.., lanes 0..k-1 of the step at col): their maxima mf,
    arg-max tf, sums sf and non-finite flags; returns the rows flagged (NaN, +inf, all -inf).
-   The sums' log1p four at a time (log1p_d4, ~0.52 ulp): libm's log1p row by row, before
+   The sums' log1p four at a time (log1p_d4, <= 0.65 ulp): libm's log1p row by row, before
    2026-12-02, was ~45 % of the float64 kernel's time. */
 TARGET static Py_ssize_t finish_f64(const double *col, Py_ssize_t i, Py_ssize_t k,
                                     const double *mf, const double *tf, const double *sf,
@@ -1051,9 +1051,9 @@ TARGET static inline __m256d log_d4(__m256d z) {
    log1p(r) summed as glibc's log sums it (sysdeps/ieee754/dbl-64/e_log.c): w = k ln2_hi +
    LOGC43_HI exact (both multiples of 2^-43, |w| < 8), hi + lo1 = w + r exactly (TwoSum), and
    everything small (lo1, k ln2_lo + LOGC43_LO, r^2 q, c / u) added in lo before the one
-   rounding of hi + lo. Within ~0.52 ulp (r's own rounding, 2^-61 at most, is the largest of
-   the rest), so the few-classes float64 kernel's losses are libm's log1p's but where either
-   is within a few hundredths of an ulp of a tie. */
+   rounding of hi + lo. Measured against 130-bit mpmath on 18 000 sums in [1e-20, 63]: at most
+   0.65 ulp, 99.7 % correctly rounded (libm's log1p: 0.75 ulp, 96.0 %); r's own rounding (2^-61
+   at most) is the largest error besides the last rounding. */
 TARGET static inline __m256d log1p_d4(__m256d s) {
     const __m256d one = _mm256_set1_pd(1.0);
     const __m256d u = _mm256_add_pd(s, one);
