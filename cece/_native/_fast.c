@@ -1007,6 +1007,23 @@ static double pairwise_sum(const double *a, Py_ssize_t n, int sq, double mean);
    go to libm's log (logz4). */
 #include "logdtab.h"
 
+/* res, with libm's f(x) in the lanes where x is not in [lo, hi) (NaN among them) */
+TARGET static inline __m256d libm_lanes(__m256d x, __m256d res, double lo, double hi,
+                                        double (*f)(double)) {
+    const __m256d ok = _mm256_and_pd(_mm256_cmp_pd(x, _mm256_set1_pd(lo), _CMP_GE_OQ),
+                                     _mm256_cmp_pd(x, _mm256_set1_pd(hi), _CMP_LT_OQ));
+    const int special = _mm256_movemask_pd(ok) ^ 15;
+    if (special) {
+        double xx[4], rr[4];
+        _mm256_storeu_pd(xx, x);
+        _mm256_storeu_pd(rr, res);
+        for (int q = 0; q < 4; q++)
+            if (special >> q & 1) rr[q] = f(xx[q]);
+        res = _mm256_loadu_pd(rr);
+    }
+    return res;
+}
+
 /* z = 2^k z' (kd = k as a double), i the table entry of z', r = z' INVC[i] - 1 (one
    rounding), and r2 q = log1p(r) - r by its series to r^8: log_d4's and log1p_d4's common part */
 TARGET static inline __m256d log_split4(__m256d z, __m256d *kd, __m256i *i, __m256d *r2q) {
@@ -1070,35 +1087,11 @@ TARGET static inline __m256d log1p_d4(__m256d s) {
                                          _mm256_i64gather_pd(CECE_LOGD_LOGC43_LO, i, 8));
     const __m256d lo = _mm256_add_pd(_mm256_add_pd(lo1, tail),
                                      _mm256_add_pd(r2q, _mm256_div_pd(c, u)));
-    __m256d res = _mm256_add_pd(hi, lo);
-    const __m256d ok = _mm256_and_pd(_mm256_cmp_pd(s, _mm256_setzero_pd(), _CMP_GE_OQ),
-                                     _mm256_cmp_pd(s, _mm256_set1_pd(2047.0), _CMP_LT_OQ));
-    const int special = _mm256_movemask_pd(ok) ^ 15;
-    if (special) {
-        double ss[4], rr[4];
-        _mm256_storeu_pd(ss, s);
-        _mm256_storeu_pd(rr, res);
-        for (int q = 0; q < 4; q++)
-            if (special >> q & 1) rr[q] = log1p(ss[q]);
-        res = _mm256_loadu_pd(rr);
-    }
-    return res;
+    return libm_lanes(s, _mm256_add_pd(hi, lo), 0.0, 2047.0, log1p);
 }
 
 TARGET static inline __m256d logz4(__m256d z) {
-    __m256d res = log_d4(z);
-    const __m256d ok = _mm256_and_pd(_mm256_cmp_pd(z, _mm256_set1_pd(0x1p-1022), _CMP_GE_OQ),
-                                     _mm256_cmp_pd(z, _mm256_set1_pd(INFINITY), _CMP_LT_OQ));
-    const int special = _mm256_movemask_pd(ok) ^ 15;
-    if (special) {
-        double zz[4], rr[4];
-        _mm256_storeu_pd(zz, z);
-        _mm256_storeu_pd(rr, res);
-        for (int q = 0; q < 4; q++)
-            if (special >> q & 1) rr[q] = log(zz[q]);
-        res = _mm256_loadu_pd(rr);
-    }
-    return res;
+    return libm_lanes(z, log_d4(z), 0x1p-1022, INFINITY, log);
 }
 
 /* The BCE of 4 probabilities v against targets t with weights w (the positive side's), the
