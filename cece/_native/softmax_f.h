@@ -176,7 +176,7 @@ VTARGET static INLINE Py_ssize_t K(softmax_small_f)(const char *x, int kind, Py_
     float shi, slo;
     split_scale(temp, &shi, &slo);
     const VF sc_hi = F_SET1(shi), sc_lo = F_SET1(slo);
-    const VF inf = F_SET1(INFINITY), sign = F_SET1(-0.0f);
+    const VF inf = F_SET1(INFINITY);
     const double risk = underflow_risk(c);
     /* a tile's maxima, their indices and sums, between the three passes */
     float mt[TILE] __attribute__((aligned(64))), tt[TILE] __attribute__((aligned(64)));
