@@ -70,3 +70,29 @@ def test_help_imports_little_beyond_typer():
     extra = _modules("-m", "cece", "--help") - _modules("-c", "import typer")
     assert {m.split(".")[0] for m in extra} <= HELP_EXTRA, sorted(extra)
     assert any(m.startswith("cece.cli") for m in extra)  # the check sees cece's imports
+
+
+# The readers an .npy run does not use, and what only they (or output it did not ask for) need.
+NPY_UNUSED = {"cece.io.text", "cece.io.jsonl", "cece.io.arrow", "cece.io.lineblocks", "csv", "json"}
+
+
+def test_npy_runs_import_only_the_readers_they_use(tmp_path):
+    """A loss run on .npy files imports neither the text, JSON Lines nor Arrow readers, nor
+    csv and json (cece.io.tables answers "is this a text table?" without the reader); -f json
+    adds json alone, and a CSV run the text reader but not the JSON Lines one."""
+    np.save(tmp_path / "x.npy", np.array([[1.0, 2, 3], [2, 4, 6]], dtype=np.float32))
+    np.save(tmp_path / "y.npy", np.array([0, 2]))
+    np.save(tmp_path / "b.npy", np.array([0.5, -1.0], dtype=np.float32))
+    np.save(tmp_path / "t.npy", np.array([1, 0]))
+    base = _modules("-c", "import numpy")
+    x, y, b, t = (str(tmp_path / f) for f in ("x.npy", "y.npy", "b.npy", "t.npy"))
+    for run in (["categorical", x, y, "-q"], ["binary", b, t, "-q"], ["categorical", x, y]):
+        found = imported(*run) - base
+        assert "cece.engine.pipeline" in found  # the check sees cece's imports
+        assert not found & NPY_UNUSED, (run, sorted(found & NPY_UNUSED))
+    found = imported("categorical", x, y, "-f", "json") - base
+    assert "json" in found and not found & (NPY_UNUSED - {"json"}), sorted(found & NPY_UNUSED)
+    found = imported(
+        "categorical", "sample_data/catdogpig_logits.csv", "sample_data/catdogpig_labels.csv"
+    )
+    assert "cece.io.text" in found and "cece.io.jsonl" not in found

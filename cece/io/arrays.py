@@ -6,7 +6,6 @@ Nothing is ever unpickled: object arrays are refused with a clear error (CONTRAC
 from __future__ import annotations
 
 import io
-import json
 import math
 import mmap
 import os
@@ -278,6 +277,8 @@ def json_file(path: str, name: str) -> np.ndarray:
 
 def json_bytes(data: bytes, name: str) -> np.ndarray:
     """A .json file's bytes as an array (of numbers or class names)."""
+    import json  # here: only .json inputs need it
+
     try:
         value = json.loads(data.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:

@@ -21,7 +21,7 @@ from typing import BinaryIO
 import numpy as np
 
 from cece.errors import InputError, OptionError
-from cece.io.jsonl import Field
+from cece.io.records import Field
 from cece.io.text import ParsedBlock
 
 

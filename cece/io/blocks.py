@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from cece.errors import CeceError, InputError
-from cece.io import arrays
+from cece.io import arrays, tables
 from cece.io.arrays import ArrayInput
-from cece.io.arrow import ArrowTable
-from cece.io.jsonl import JsonlTable
 from cece.io.lazy import RowBlocks
-from cece.io.text import TextTable
 from cece.structs import struct
+
+if TYPE_CHECKING:
+    from cece.io.arrow import ArrowTable
+    from cece.io.jsonl import JsonlTable
+    from cece.io.text import TextTable
 
 ROWS = 1 << 18  # samples per block at most (fewer, larger blocks: less Python per sample)
 
@@ -156,7 +158,7 @@ def editor_line(error: InputError, sources: Sequence[Source]) -> InputError:
     if error.row is None or error.line is not None:
         return error
     for src in sources:
-        if src.name == error.source and isinstance(src.data, TextTable):
+        if src.name == error.source and tables.is_text(src.data):
             return error.at_line(src.data.line_of(error.row), *_file_column(error, src))
     return error
 
@@ -169,7 +171,7 @@ def _file_column(error: InputError, src: Source) -> tuple[int | str | None, list
     if not isinstance(column, int) or len(cols) != 1 or cols[0] is None:
         return column, None
     if 0 <= column < len(cols[0]):
-        return cols[0][column], cast(TextTable, src.data).header
+        return cols[0][column], cast("TextTable", src.data).header
     return column, None
 
 

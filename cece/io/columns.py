@@ -5,8 +5,10 @@ The evidence the layout rules weigh (:mod:`cece.io.layout`), read from a table's
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cece.errors import InputError
-from cece.io.arrow import ArrowTable
+from cece.io import tables
 from cece.io.colspecs import position_spec
 from cece.io.distributions import outside_distribution
 from cece.io.fields import looks_like_number, parse_number
@@ -22,7 +24,10 @@ from cece.io.layout import (
     other_role,
     pattern_breakers,
 )
-from cece.io.text import TextTable
+
+if TYPE_CHECKING:
+    from cece.io.arrow import ArrowTable
+    from cece.io.text import TextTable
 
 LABEL_NAMES = ("label", "labels", "target", "targets", "y", "y_true", "class", "truth")
 
@@ -35,7 +40,7 @@ def index_columns(table: TextTable | ArrowTable, cols: list[int]) -> dict[int, I
     found: dict[int, Inference] = {}
     if not header:
         return found
-    meta = table.pandas_index() if isinstance(table, ArrowTable) else []
+    meta = table.pandas_index() if tables.is_arrow(table) else []
     for c in cols:
         if header[c] in meta or header[c].startswith("__index_level_"):
             said = f"column {header[c]!r} skipped: pandas' metadata names it the row index"
@@ -105,7 +110,7 @@ def integer_suspects(table: TextTable | ArrowTable, left: list[int]) -> list[int
     suspects = [
         c
         for c in ints
-        if isinstance(table, ArrowTable)
+        if tables.is_arrow(table)
         or not (_zero_one(table, c, left) or _written_g(table, c, len(left) - 1))
     ]
     # one decimal column beside one of integers (``prob, group`` once ``label`` is taken) is
@@ -252,7 +257,7 @@ def _zero_one(table: TextTable, col: int, left: list[int]) -> bool:
 def _decimal_column(table: TextTable | ArrowTable, col: int) -> bool:
     """Every sampled cell is a number written with a point or exponent, or (a %g writer) some
     are and the others are whole numbers (Arrow: a float type)."""
-    if isinstance(table, ArrowTable):
+    if tables.is_arrow(table):
         return table.is_numeric(col) and not table.is_integer(col)
     cells = _sampled(table, col)
     if not cells or not any(decimal(v) for v in cells):
@@ -265,14 +270,14 @@ def _decimal_column(table: TextTable | ArrowTable, col: int) -> bool:
 
 
 def _cells(table: TextTable | ArrowTable, col: int) -> list[str]:
-    if isinstance(table, ArrowTable):
+    if tables.is_arrow(table):
         return ["0"] if table.is_integer(col) else []
     return _sampled(table, col)
 
 
 def _integer_column(table: TextTable | ArrowTable, col: int) -> bool:
     """Every sampled cell is written as an integer (Arrow: an integer type)."""
-    if isinstance(table, ArrowTable):
+    if tables.is_arrow(table):
         return table.is_integer(col)
     cells = _sampled(table, col)
     return bool(cells) and all(int_token(v) for v in cells)
@@ -280,7 +285,7 @@ def _integer_column(table: TextTable | ArrowTable, col: int) -> bool:
 
 def _sampled(table: TextTable | ArrowTable, col: int) -> list[str]:
     """The first data cells of a column (text tables; typed tables are checked when read)."""
-    if isinstance(table, ArrowTable):
+    if tables.is_arrow(table):
         return []
     rows = table.sample_rows + ([table.first_fields] if table.header is None else [])
     return [r[col] for r in rows if col < len(r)]
@@ -288,7 +293,7 @@ def _sampled(table: TextTable | ArrowTable, col: int) -> list[str]:
 
 def numeric_column(table: TextTable | ArrowTable, col: int) -> bool:
     """Every sampled cell is a number (a label column of indices, not of class names)."""
-    if isinstance(table, ArrowTable):
+    if tables.is_arrow(table):
         return table.is_numeric(col)
     return all(parse_number(v) is not None for v in _sampled(table, col))
 
@@ -297,17 +302,16 @@ def boolean_column(table: object, col: int | None) -> bool:
     """A label column written as booleans: ``True``/``False`` cells (text, any case), an Arrow
     ``bool`` column, a JSON ``true``/``false`` field, or a NumPy bool array."""
     from cece.io.arrays import ArrayInput
-    from cece.io.jsonl import JsonlTable
 
     if isinstance(table, ArrayInput):
         return table.array.dtype.kind == "b"
     if col is None:
         return False
-    if isinstance(table, JsonlTable) or (isinstance(table, ArrowTable) and table.records):
+    if tables.is_jsonl(table) or (tables.is_arrow(table) and table.records):
         return bool(table.columns[col][0].kind == "bool")
-    if isinstance(table, ArrowTable):
+    if tables.is_arrow(table):
         return table.is_boolean(col)
-    if isinstance(table, TextTable):
+    if tables.is_text(table):
         values = _sampled(table, col)
         return bool(values) and all(v.strip().lower() in ("true", "false") for v in values)
     return False
@@ -316,7 +320,7 @@ def boolean_column(table: object, col: int | None) -> bool:
 def text_column(table: TextTable | ArrowTable, col: int) -> bool:
     """No sampled cell is a number (an id or name column); one odd cell is a cell error, and
     so are cells meant as numbers in a form cece does not read ('0,5', '20%', empty)."""
-    if isinstance(table, ArrowTable):
+    if tables.is_arrow(table):
         return not table.is_numeric(col)
     values = _sampled(table, col)
     return (

@@ -8,12 +8,16 @@ it: without it every sampled row of the other candidates is a distribution, with
 from __future__ import annotations
 
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cece.io.arrow import ArrowTable
+from cece.io import tables
 from cece.io.fields import parse_number
-from cece.io.text import TextTable
+
+if TYPE_CHECKING:
+    from cece.io.arrow import ArrowTable
+    from cece.io.text import TextTable
 
 
 def outside_distribution(table: TextTable | ArrowTable, left: list[int]) -> list[int]:
@@ -50,7 +54,7 @@ def _distributions(rows: np.ndarray) -> bool:
 
 def _value_rows(table: TextTable | ArrowTable, cols: list[int]) -> np.ndarray | None:
     """The first rows of ``cols`` as numbers: at least two, every value finite, else None."""
-    if isinstance(table, ArrowTable):
+    if tables.is_arrow(table):
         values = table.head_values(cols)
     else:
         rows = ([table.first_fields] if table.header is None else []) + table.sample_rows

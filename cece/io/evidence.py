@@ -11,11 +11,10 @@ import itertools
 import numpy as np
 
 from cece.errors import InputError, OptionError
-from cece.io.arrow import ArrowTable
+from cece.io import tables
 from cece.io.blocks import Source, source_blocks
 from cece.io.columns import boolean_column
 from cece.io.layout import HEADER_HINT, Inference, int_token, integer_name
-from cece.io.text import TextTable
 
 
 def settle_headers(sources: list[Source]) -> None:
@@ -40,7 +39,7 @@ def settle_headers(sources: list[Source]) -> None:
         fits = []  # counts alone, with several inputs undecided, are not evidence enough
     if len(fits) > 1:
         for table in pending:  # a table that does not parse says so first (a ragged row...)
-            assert isinstance(table, TextTable)  # only text tables have pending first rows
+            assert tables.is_text(table)  # only text tables have pending first rows
             for _ in table.blocks(list(range(table.ncols)), []):
                 pass
         table = pending[0]
@@ -51,7 +50,7 @@ def settle_headers(sources: list[Source]) -> None:
             hint=HEADER_HINT,
         )
     for table, n, header in zip(pending, lines, fits[0] if fits else [False] * len(pending)):
-        assert isinstance(table, TextTable)  # only text tables have pending first rows
+        assert tables.is_text(table)  # only text tables have pending first rows
         rows = n - header
         if header:
             why = f"first row {table.pending} read as a header (as pandas writes one): {rows} rows"
@@ -66,7 +65,7 @@ def _numeric_headers(sources: list[Source]) -> None:
     when only that reading makes the row counts agree (``np.savetxt`` of a one-hot first row)."""
     for src in sources:
         table = src.data
-        if not isinstance(table, TextTable) or not table.numeric_header:
+        if not tables.is_text(table) or not table.numeric_header:
             continue
         others = [s for s in sources if s is not src]
         if not others or any(getattr(s.data, "pending", None) is not None for s in others):
@@ -88,7 +87,7 @@ def _counted_headers(sources: list[Source]) -> None:
     other inputs' row counts agree with that reading only (a one-hot row holds no 2)."""
     for src in sources:
         table = src.data
-        if not isinstance(table, TextTable) or table.header is not None or table.pending:
+        if not tables.is_text(table) or table.header is not None or table.pending:
             continue
         cells = [f.strip() for f in table.first_fields]
         if len(cells) < 2 or not all(int_token(f) for f in cells):
@@ -112,9 +111,9 @@ def _counted_headers(sources: list[Source]) -> None:
 
 def source_rows(src: Source) -> int:
     data = src.data
-    if isinstance(data, TextTable):
+    if tables.is_text(data):
         return data.table_lines() - (data.header is not None and not data.header_is_data)
-    if isinstance(data, ArrowTable):
+    if tables.is_arrow(data):
         return data.rows
     assert src.rows is not None  # an array's rows are known when it is opened
     return src.rows

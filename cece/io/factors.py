@@ -12,19 +12,20 @@ that fits is taken and stated; when both fit, cece refuses, naming ``--header``/
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cece.errors import CeceError, InputError
-from cece.io import bfloat16, readers
+from cece.io import bfloat16, readers, tables
 from cece.io.arrays import ArrayInput
-from cece.io.arrow import ArrowTable
 from cece.io.columns import index_columns
 from cece.io.layout import HEADER_HINT, SCORE_PREFIXES, Inference, bare_names, int_token
-from cece.io.text import TextTable
 from cece.io.window import whole_rows
+
+if TYPE_CHECKING:
+    from cece.io.text import TextTable
 
 # The shape a reading's values would have for the option: a phrase ("one per row (2)"), or
 # None when it takes no such shape.
@@ -86,10 +87,10 @@ def table_values(
     """A table's values (one column: a vector; more: rows × columns) read with the labels'
     layout rules, columns named as the ``classes`` of PREDS taken by name, and what was
     inferred."""
-    if header is not None and isinstance(data, TextTable):
+    if header is not None and tables.is_text(data):
         flag = "--header" if header else "--no-header"
         data.set_header(header, f"first row read as {'a header' if header else 'data'} ({flag})")
-    if isinstance(data, TextTable) and data.pending is not None:
+    if tables.is_text(data) and data.pending is not None:
         _settle_header(data, option, fits)
     values = _values(data, _by_class_name(data, value_columns(data), classes, option))
     return values, list(getattr(data, "inferred", []))
@@ -132,7 +133,7 @@ def value_columns(data) -> list[int]:
     column of integers, ``reset_index()``'s ``index``, Parquet's ``__index_level_0__``), each
     skipped column stated in ``data.inferred``. The one rule for every FILE option's table."""
     cols = list(range(data.ncols))
-    if isinstance(data, TextTable | ArrowTable):
+    if tables.is_text(data) or tables.is_arrow(data):
         skipped = index_columns(data, cols)
         data.inferred.extend(skipped.values())
         cols = [c for c in cols if c not in skipped]
@@ -184,6 +185,8 @@ def _settle_header(table: TextTable, option: str, fits: Fits | None) -> None:
 
 
 def _literal(text: str, option: str) -> np.ndarray:
+    import json  # here: only an option given as a JSON literal needs it
+
     try:
         value = json.loads(text)
     except ValueError:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from cece.errors import InputError
 from cece.io import safetensors, torchfile
-from cece.io.compression import COMPRESSIONS
+from cece.io.compression import COMPRESSIONS, ByteStream
 
 FORMATS = {
     ".csv": "csv",
@@ -139,3 +139,31 @@ def decide(
     if fmt in KEYED[1:] and compression:
         raise InputError(name, f"a compressed .{SUFFIX.get(fmt, fmt)} file; decompress it")
     return fmt, compression
+
+
+def looks_like_jsonl(head: bytes) -> bool:
+    """The first line of ``head`` is a JSON object: records, not a delimited table."""
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if not text.startswith(b"{"):
+        return False
+    line = text.split(b"\n", 1)[0]
+    import json  # here: a run on .npy files never sniffs text
+
+    try:
+        return isinstance(json.loads(line), dict)
+    except (ValueError, UnicodeDecodeError):
+        return False
+
+
+def one_object(stream: ByteStream) -> bool:
+    """The stream holds a single JSON object (one non-blank line): a JSON document such as
+    ``{"probs": [...], "labels": [...]}`` (arrays by name), not records one per sample."""
+    lines, current = 0, False  # non-blank lines ended so far; the current line has text
+    while chunk := stream.read(1 << 16):
+        for i, part in enumerate(chunk.split(b"\n")):
+            if i:
+                lines, current = lines + current, False
+            current = current or bool(part.strip())
+        if lines + current > 1:
+            return False
+    return lines + current <= 1

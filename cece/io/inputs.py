@@ -9,13 +9,13 @@ the class axis is moved last and the other axes flattened into samples in C orde
 from __future__ import annotations
 
 from dataclasses import field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cece.errors import InputError, OptionError
-from cece.io import arrays, bfloat16, readers
+from cece.io import arrays, bfloat16, readers, tables
 from cece.io.arrays import ArrayInput
-from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
 from cece.io.colspecs import one_role, parse_cols
 from cece.io.columns import (
@@ -25,12 +25,15 @@ from cece.io.columns import (
     shell_word,
     text_column,
 )
-from cece.io.jsonl import JsonlTable
 from cece.io.lazy import WINDOW
 from cece.io.records import label_candidates, label_field, pred_columns
-from cece.io.text import TextTable
 from cece.losses import validate
 from cece.structs import struct
+
+if TYPE_CHECKING:
+    from cece.io.arrow import ArrowTable
+    from cece.io.jsonl import JsonlTable
+    from cece.io.text import TextTable
 
 
 @struct
@@ -105,19 +108,19 @@ def open_predictions(
             preds.source.decode = bfloat16.to_float32
             preds.dtype = np.dtype(np.float32)
         preds.facts, preds.notes = bfloat16.facts(data)
-    elif isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
-        if not isinstance(data, ArrowTable):
+    elif tables.is_jsonl(data) or (tables.is_arrow(data) and data.records):
+        if not tables.is_arrow(data):
             bfloat16.check_text(data.name, dtype, dtype_option)
         preds = _record_predictions(
             data, pred_cols, label_col, weight_col, rescale_col, ids_col, mask_col
         )
     else:
-        if not isinstance(data, ArrowTable):
+        if not tables.is_arrow(data):
             bfloat16.check_text(data.name, dtype, dtype_option)
         preds = _table_predictions(
             data, pred_cols, label_col, weight_col, rescale_col, ids_col, mask_col
         )
-    if isinstance(data, ArrowTable):
+    if tables.is_arrow(data):
         _typed_scores(data, preds, dtype, kind, dtype_option)
     preds.chosen = pred_cols is not None
     if classes is not None:
@@ -135,7 +138,7 @@ def open_input(
 ) -> ArrayInput | TextTable | ArrowTable | JsonlTable:
     """An argument opened; ``header`` (``--header``/``--no-header``) decides text first rows."""
     data = readers.load(readers.resolve(arg), stdin_format=stdin_format)
-    if header is not None and isinstance(data, TextTable):
+    if header is not None and tables.is_text(data):
         flag = "--header" if header else "--no-header"
         data.set_header(header, f"first row read as {'a header' if header else 'data'} ({flag})")
     return data
@@ -144,7 +147,7 @@ def open_input(
 def refresh_classes(preds: Predictions, classes: tuple[str, ...] | None) -> None:
     """Class names once a first row is settled as a header (or as data), unless --classes."""
     table = preds.source.data
-    if classes is None and isinstance(table, TextTable):
+    if classes is None and tables.is_text(table):
         cols = preds.source.parts["preds"] or []
         preds.classes = [table.header[c] for c in cols] if table.header else None
 
@@ -328,7 +331,7 @@ def _table_predictions(
             seen[header[c]] = c
     source.parts["preds"] = cols
     classes = [header[c] for c in cols] if header else None
-    dtype = table.dtype_of(cols) if isinstance(table, ArrowTable) else np.dtype(np.float64)
+    dtype = table.dtype_of(cols) if tables.is_arrow(table) else np.dtype(np.float64)
     return Predictions(name, None, len(cols), classes, dtype, source)
 
 

@@ -21,63 +21,11 @@ import numpy as np
 
 from cece.errors import InputError, OptionError, describe
 from cece.io.compression import ByteStream
+from cece.io.records import Field
 from cece.io.text import ParsedBlock
-from cece.structs import struct
 
-LABEL_FIELDS = (
-    "label",
-    "labels",
-    "label_id",
-    "label_ids",
-    "target",
-    "targets",
-    "y",
-    "y_true",
-    "gold",
-    "truth",
-)
 CECE_RECORDS = ("index", "loss")  # the first fields of cece's own -f jsonl records
 BLOCK = 8 << 20  # bytes of text per block
-
-
-@struct(frozen=True)
-class Field:
-    """A field of the first record: its path, its kind and, for a list, its length."""
-
-    path: str
-    keys: tuple[str, ...]
-    kind: str  # "number" | "integer" | "bool" | "text" | "object" | "null" | "nested"
-    width: int | None = None  # a list of numbers: its length
-
-    @property
-    def numeric(self) -> bool:
-        return self.kind in ("number", "integer", "bool")
-
-
-def looks_like_jsonl(head: bytes) -> bool:
-    """The first line of ``head`` is a JSON object: records, not a delimited table."""
-    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    if not text.startswith(b"{"):
-        return False
-    line = text.split(b"\n", 1)[0]
-    try:
-        return isinstance(json.loads(line), dict)
-    except (ValueError, UnicodeDecodeError):
-        return False
-
-
-def one_object(stream: ByteStream) -> bool:
-    """The stream holds a single JSON object (one non-blank line): a JSON document such as
-    ``{"probs": [...], "labels": [...]}`` (arrays by name), not records one per sample."""
-    lines, current = 0, False  # non-blank lines ended so far; the current line has text
-    while chunk := stream.read(1 << 16):
-        for i, part in enumerate(chunk.split(b"\n")):
-            if i:
-                lines, current = lines + current, False
-            current = current or bool(part.strip())
-        if lines + current > 1:
-            return False
-    return lines + current <= 1
 
 
 class JsonlTable:

@@ -7,13 +7,13 @@ PREDS; a label column of the PREDS table (``--label-col``) is found or suggested
 from __future__ import annotations
 
 from dataclasses import field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import arrays, bfloat16, meaning, pairing
+from cece.io import arrays, bfloat16, meaning, pairing, tables
 from cece.io.arrays import ArrayInput
-from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
 from cece.io.colspecs import parse_cols
 from cece.io.columns import (
@@ -24,12 +24,15 @@ from cece.io.columns import (
     text_column,
 )
 from cece.io.inputs import Predictions, as_columns, label_like, open_input
-from cece.io.jsonl import JsonlTable
 from cece.io.layout import Inference
 from cece.io.records import label_field
 from cece.io.targetcols import by_name, not_dense_targets
-from cece.io.text import TextTable
 from cece.structs import struct
+
+if TYPE_CHECKING:
+    from cece.io.arrow import ArrowTable
+    from cece.io.jsonl import JsonlTable
+    from cece.io.text import TextTable
 
 SHIFTED = "labels one shorter than each sequence: shifted for a causal LM? --shift scores them"
 
@@ -54,7 +57,7 @@ def open_labels(
 ) -> Labels:
     if arg is None:
         if "labels" not in preds.source.parts and _records(preds.source.data):
-            assert isinstance(preds.source.data, JsonlTable | ArrowTable)
+            assert tables.is_jsonl(preds.source.data) or tables.is_arrow(preds.source.data)
             return _record_labels(preds.source.data, preds, None, preds.source)
         if "labels" not in preds.source.parts:
             raise CeceError(
@@ -68,14 +71,14 @@ def open_labels(
     data = open_input(arg, stdin_format, header)
     if isinstance(data, ArrayInput):
         return _array_labels(bfloat16.numbers(data), preds)
-    if isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
+    if tables.is_jsonl(data) or (tables.is_arrow(data) and data.records):
         return _record_labels(data, preds, label_col, Source(data.name, data))
     return _table_labels(data, preds, label_col)
 
 
 def _records(data: object) -> bool:
     """A record table (JSON Lines, or an Arrow table with list columns)."""
-    return isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records)
+    return tables.is_jsonl(data) or (tables.is_arrow(data) and data.records)
 
 
 def _record_labels(
@@ -210,7 +213,7 @@ def _table_labels(
     source = Source(name, table, {"labels": cols})
     meaning.empty_label(table, cols[0])
     numeric = numeric_column(table, cols[0])
-    if isinstance(table, TextTable) and table.header and table.ncols == 1 and header_free(table):
+    if tables.is_text(table) and table.header and table.ncols == 1 and header_free(table):
         first = table.header[0]
         # A lone column of class names has no header unless its first cell is not a class.
         if not numeric and preds.classes and first in preds.classes:
@@ -288,7 +291,7 @@ def open_binary_targets(
         raise OptionError(f"--positive goes with one column of predictions; {preds.name} has {k}")
     if arg is None:
         if "labels" not in preds.source.parts and _records(preds.source.data):
-            assert isinstance(preds.source.data, JsonlTable | ArrowTable)
+            assert tables.is_jsonl(preds.source.data) or tables.is_arrow(preds.source.data)
             return _record_labels(preds.source.data, preds, None, preds.source, binary=True)
         if "labels" not in preds.source.parts:
             raise CeceError(
@@ -306,7 +309,7 @@ def open_binary_targets(
         return Labels(preds.name, "binary", preds.source)
     _check_label_like(preds, arg)
     data = open_input(arg, stdin_format, header)
-    if isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records):
+    if tables.is_jsonl(data) or (tables.is_arrow(data) and data.records):
         source = Source(data.name, data)
         return _record_labels(data, preds, label_col, source, binary=True)
     cols: np.ndarray | list[int] | None  # the array's targets, or the table's target columns
@@ -337,7 +340,7 @@ def open_binary_targets(
                 file_rows=None if arr.dtype.kind in "US" else arrays.NpyRows.of(arr, k, (k,)),
             ),
         )
-    if positive is not None and isinstance(data, TextTable):
+    if positive is not None and tables.is_text(data):
         _first_is_a_label(data, positive)
     if label_col is not None:
         cols = parse_cols(label_col, data.header, data.ncols, data.name, "--label-col")

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cece.errors import EMPTY_LABEL_HINT, InputError
+from cece.io import tables
 from cece.io.arrays import ArrayInput
 from cece.io.blocks import Source
 from cece.io.columns import boolean_column
 from cece.io.layout import Inference
-from cece.io.text import TextTable
 
 if TYPE_CHECKING:
     from cece.io.inputs import Predictions
@@ -127,7 +127,7 @@ def empty_label(table: object, col: int) -> None:
     """A label cell left empty among the first rows of a text table (pandas writes a missing
     label, NaN or None, as an empty cell; ``""`` in a one-column file) is refused at its line,
     before the cell makes the column look like class names. Later ones: the block readers."""
-    if not isinstance(table, TextTable):
+    if not tables.is_text(table):
         return
     rows = table.sample_rows
     if table.header is None or table.header_is_data:
@@ -163,7 +163,7 @@ def columns_hint(table: object, cols: list[int], preds: Predictions) -> str:
     table beside (B, T, V) predictions is one label per token, which an array carries; else
     a label column is to be picked."""
     n_classes, shape = preds.n_classes, preds.shape
-    if isinstance(table, TextTable) and 1 < len(cols) < n_classes:
+    if tables.is_text(table) and 1 < len(cols) < n_classes:
         cells = [r[c].strip().lower() for r in table.sample_rows for c in cols if c < len(r)]
         if cells and all(v in ("0", "1", "true", "false") for v in cells):
             return (

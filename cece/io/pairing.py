@@ -13,17 +13,20 @@ tables name their rows.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 
 from cece.errors import InputError
-from cece.io.arrow import ArrowTable
+from cece.io import tables
 from cece.io.blocks import Source
 from cece.io.columns import index_columns
 from cece.io.inputs import Predictions
 from cece.io.layout import INDEX_NAMES, OTHER_ROLES
-from cece.io.text import TextTable
+
+if TYPE_CHECKING:
+    from cece.io.arrow import ArrowTable
+    from cece.io.text import TextTable
 
 HEAD = 20  # the rows compared: a text table's sampled rows
 _ID_NAMES = tuple(n for n in OTHER_ROLES["an id"] if n not in INDEX_NAMES)
@@ -32,7 +35,7 @@ _ID_NAMES = tuple(n for n in OTHER_ROLES["an id"] if n not in INDEX_NAMES)
 def check(preds: Predictions, source: Source) -> None:
     """LABELS (``source``) opened against PREDS: their rows paired by position are the same
     samples where both tables say which (:func:`check_pairing`)."""
-    if isinstance(preds.source.data, TextTable | ArrowTable):
+    if tables.is_text(preds.source.data) or tables.is_arrow(preds.source.data):
         used = {c for cols in preds.source.parts.values() for c in cols or []}
         mine = {c for cols in source.parts.values() for c in cols or []}
         check_pairing(preds.source.data, used, source.data, mine)
@@ -45,7 +48,7 @@ def check_pairing(
     rows' names differ: an id column on both sides (``id``, ``image_id``, ``sample_id``...),
     or pandas' row index on both sides where neither is the plain 0, 1, 2... (a RangeIndex
     says nothing of which sample a row is: ``pd.DataFrame(model.predict_proba(X_test))``)."""
-    if not isinstance(labels, TextTable | ArrowTable) or labels is preds:
+    if not (tables.is_text(labels) or tables.is_arrow(labels)) or labels is preds:
         return
     if getattr(labels, "records", False) or getattr(preds, "records", False):
         return
@@ -76,7 +79,7 @@ def _index_column(table: TextTable | ArrowTable, used: set[int]) -> int | None:
 
 
 def _head(table: TextTable | ArrowTable, col: int) -> list[str]:
-    if isinstance(table, ArrowTable):
+    if tables.is_arrow(table):
         return [_key(v) for v in table.head_cells(col, HEAD)]
     rows = ([table.first_fields] if table.header is None else []) + table.sample_rows
     return [_key(r[col]) for r in rows[:HEAD] if col < len(r)]

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import errno
 import io
-import json
 import os
 import stat
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from cece.errors import CeceError, InputError
 from cece.io import formats, remote, safetensors, torchfile, zarrs
@@ -32,13 +32,17 @@ from cece.io.arrays import (
     npz,
     window_rows,
 )
-from cece.io.arrow import ArrowTable
 from cece.io.compression import COMPRESSIONS, Guarded, opener, stream_opener
-from cece.io.formats import FORMATS, KEYED, MAGIC, SUFFIX
-from cece.io.jsonl import JsonlTable, looks_like_jsonl, one_object
+from cece.io.formats import FORMATS, KEYED, MAGIC, SUFFIX, looks_like_jsonl, one_object
 from cece.io.lazy import WINDOW
-from cece.io.text import TextTable
 from cece.structs import struct
+
+if TYPE_CHECKING:
+    from cece.io.arrow import ArrowTable
+    from cece.io.jsonl import JsonlTable
+    from cece.io.text import TextTable
+
+    Loaded = ArrayInput | TextTable | ArrowTable | JsonlTable
 
 STDIN_FORMATS = ("csv", "tsv", "npy")
 
@@ -68,6 +72,8 @@ def resolve(arg: str) -> Spec:
     base, sep, key = arg.rpartition(":")
     if sep and key and exists(base) and (formats.keyed(base) or zarrs.local_kind(base)):
         return Spec(arg, arg, "path", base, key=key)
+    import json  # here: a path is the usual argument
+
     try:
         value = json.loads(arg)
     except ValueError:
@@ -95,9 +101,6 @@ def url_key(arg: str) -> tuple[str, str | None]:
     return arg, None
 
 
-Loaded = ArrayInput | TextTable | ArrowTable | JsonlTable
-
-
 def load(spec: Spec, *, stdin_format: str = "csv") -> Loaded:
     """Open what ``spec`` names; arrays are read (NPY memory-mapped or by range reads),
     tables only peeked at. Inside :func:`cece.io.window.only_rows`, an array holds only the
@@ -120,6 +123,8 @@ def _load(spec: Spec, stdin_format: str) -> Loaded:
     assert spec.path is not None
     path, name = spec.path, spec.name
     if os.path.isdir(path) and os.path.isfile(os.path.join(path, "state.json")):
+        from cece.io.arrow import ArrowTable
+
         return ArrowTable.open_saved(path, name)  # datasets.save_to_disk
     if zarrs.local_kind(path):
         return zarrs.open_array(path, name, spec.key)
@@ -142,6 +147,8 @@ def _load(spec: Spec, stdin_format: str) -> Loaded:
     if fmt == "npz":
         return ArrayInput(name, npz(path, name, spec.key), stored=True)
     if fmt in ("parquet", "feather", "arrowstream"):
+        from cece.io.arrow import ArrowTable
+
         return ArrowTable.open(path, name, fmt)
     size = None if compression else os.stat(path).st_size
     return _text(name, opener(path, compression), fmt, size, lambda: json_file(path, name))
@@ -181,6 +188,8 @@ def _remote_format(found: remote.Remote, fmt: str, compression: str | None, key:
                 return torchfile.read(fh, name, key)
             if fmt == "npz":
                 return ArrayInput(name, npz(fh, name, key), stored=True)
+            from cece.io.arrow import ArrowTable
+
             return ArrowTable.open(fh, name, fmt)
     read = stream_opener(found.open, name, compression)
     if fmt == "npy":
@@ -207,9 +216,13 @@ def _text(
     if fmt in ("json", "csv", "tsv", "txt") and _records(name, read):
         fmt = "jsonl"
     if fmt == "jsonl":
+        from cece.io.jsonl import JsonlTable  # each reader imported when a file needs it
+
         return JsonlTable(name, read)
     if fmt == "json":
         return ArrayInput(name, as_json())
+    from cece.io.text import TextTable
+
     return TextTable(name, read, fmt=fmt, size=size)
 
 
@@ -283,7 +296,11 @@ def _table_from_bytes(name: str, data: bytes, fmt: str) -> TextTable | ArrayInpu
     if looks_like_jsonl(data[: 1 << 16]):
         if one_object(io.BytesIO(data)):
             raise _one_object(name)
+        from cece.io.jsonl import JsonlTable
+
         return JsonlTable(name, lambda: io.BytesIO(data))
+    from cece.io.text import TextTable
+
     return TextTable(
         name, lambda: io.BytesIO(data), fmt=fmt if fmt != "csv" else "txt", size=len(data)
     )

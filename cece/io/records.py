@@ -13,7 +13,34 @@ from __future__ import annotations
 from typing import Protocol
 
 from cece.errors import InputError, OptionError
-from cece.io.jsonl import LABEL_FIELDS, Field
+from cece.structs import struct
+
+LABEL_FIELDS = (
+    "label",
+    "labels",
+    "label_id",
+    "label_ids",
+    "target",
+    "targets",
+    "y",
+    "y_true",
+    "gold",
+    "truth",
+)
+
+
+@struct(frozen=True)
+class Field:
+    """A field of the first record: its path, its kind and, for a list, its length."""
+
+    path: str
+    keys: tuple[str, ...]
+    kind: str  # "number" | "integer" | "bool" | "text" | "object" | "null" | "nested"
+    width: int | None = None  # a list of numbers: its length
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("number", "integer", "bool")
 
 
 class RecordTable(Protocol):

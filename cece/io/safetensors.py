@@ -11,7 +11,6 @@ row blocks; BF16 tensors are held as bfloat16 bits and decoded block by block
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Callable
@@ -66,6 +65,8 @@ def header_from(read: Callable[[int, int], bytes], size: int, name: str) -> tupl
         raise InputError(name, "not a .safetensors file (no header length and JSON header)")
     n = int.from_bytes(head[:8], "little")
     raw = read(8, 8 + n)
+    import json  # here: formats.py imports this module for looks_like on every run
+
     try:
         entries = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:

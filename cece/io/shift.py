@@ -27,13 +27,11 @@ from dataclasses import field
 import numpy as np
 
 from cece.errors import InputError, OptionError
-from cece.io import bfloat16, weights
+from cece.io import bfloat16, tables, weights
 from cece.io.arrays import ArrayInput
-from cece.io.arrow import ArrowTable
 from cece.io.blocks import Source
 from cece.io.colspecs import one_role, parse_cols
 from cece.io.inputs import Predictions, open_input
-from cece.io.jsonl import JsonlTable
 from cece.io.labels import Labels
 from cece.io.layout import Inference
 from cece.losses import sequences
@@ -108,8 +106,8 @@ def open_mask_column(column: str | None, labels: Labels, opts: LossOptions) -> M
                 "columns",
                 hint="a mask column belongs to the table that holds the labels",
             )
-        if isinstance(data, JsonlTable | ArrowTable) and (
-            isinstance(data, JsonlTable) or data.records
+        if (tables.is_jsonl(data) or tables.is_arrow(data)) and (
+            tables.is_jsonl(data) or data.records
         ):
             f = data.field(column.strip(), "--mask")
             if f.width is not None or not f.numeric:
@@ -296,4 +294,4 @@ def _shifted_weights(spec: str, given: tuple, samples: tuple, stdin_format: str)
 
 
 def _records(data: object) -> bool:
-    return isinstance(data, JsonlTable) or (isinstance(data, ArrowTable) and data.records)
+    return tables.is_jsonl(data) or (tables.is_arrow(data) and data.records)

@@ -8,8 +8,9 @@ that names labels or another role (``label,weight``) says the table is not targe
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cece.errors import InputError
-from cece.io.arrow import ArrowTable
 from cece.io.columns import LABEL_NAMES, shell_word
 from cece.io.layout import (
     SCORE_PREFIXES,
@@ -19,7 +20,10 @@ from cece.io.layout import (
     int_token,
     other_role,
 )
-from cece.io.text import TextTable
+
+if TYPE_CHECKING:
+    from cece.io.arrow import ArrowTable
+    from cece.io.text import TextTable
 
 
 def by_name(

@@ -10,7 +10,6 @@ span kept, so that blocks that do not fall on chunk boundaries read each chunk o
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
@@ -34,6 +33,8 @@ def kind_of(meta: dict[str, bytes | None]) -> str | None:
     raw = meta.get("zarr.json")
     if raw is None:
         return None
+    import json  # here: readers.py imports this module on every run
+
     try:
         node = json.loads(raw).get("node_type")
     except (ValueError, AttributeError):

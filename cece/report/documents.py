@@ -8,7 +8,6 @@ numpy versions, the platform, and which kernels and text parsers ran).
 
 from __future__ import annotations
 
-import json
 import math
 from typing import TextIO
 
@@ -122,6 +121,8 @@ def document(result: Result) -> dict:
 
 
 def write_json(result: Result, out: TextIO) -> None:
+    import json  # here: only -f json needs it
+
     out.write(json.dumps(plain(document(result)), indent=2, allow_nan=False) + "\n")
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import codecs
-import csv
 import io
-import json
 import os
 from collections.abc import Callable
 from typing import IO, TextIO
@@ -105,6 +103,9 @@ class RecordWriter:
 
     def _python(self, records: Records) -> str:
         """The chunk formatted by Python: the same text as the C formatter's."""
+        import csv  # here, as json below: a -q run writes no records
+        import json
+
         assert self.fields is not None
         columns = [self._column(records[f], f in NULLABLE) for f in self.fields]
         if self.csv:
@@ -142,6 +143,8 @@ class RecordWriter:
             return values.tolist()
         if self.csv:
             return ["" if v is None else _text(v) for v in values.tolist()]
+        import json
+
         return [
             null if v is None else json.dumps(v if v in (True, False) else str(v))
             for v in values.tolist()
@@ -174,11 +177,15 @@ class JsonSamples:
             self.started = True
 
     def _opening(self) -> str:
+        import json
+
         head = json.dumps(header(self.command), indent=2)[:-2]  # without "\n}"
         return head + ',\n  "samples": ['
 
     def finish(self, result: Result) -> None:
         """The rest of the document, after the last record."""
+        import json
+
         if not self.started:
             self.out.write(self._opening())
         doc = document(result)

@@ -14,8 +14,8 @@ from dataclasses import field
 
 from cece.errors import CeceError
 from cece.io.arrow import ArrowTable
-from cece.io.jsonl import Field, JsonlTable
-from cece.io.records import label_candidates, label_field
+from cece.io.jsonl import JsonlTable
+from cece.io.records import Field, label_candidates, label_field
 from cece.structs import struct
 
 
