@@ -17,10 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cece.losses.sigmoid import binary_terms
 from cece.losses.softmax import categorical_terms
-from cece.losses.terms import clip_moves
+from cece.losses.terms import clip_moves, count_clip_moves
 
 from conftest import run_cece
 
@@ -160,3 +162,29 @@ def test_binary_counts_the_side_the_target_weighs():
     assert (t.clipped_low, t.clipped_high) == (2, 2)
     t = binary_terms(p, y, kind="probs", eps=0.0)
     assert (t.clipped_low, t.clipped_high) == (0, 0) and math.isinf(float(t.loss.max()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(0, 1),
+            st.sampled_from([0.0, 1.0, 1e-8, 1 - 1e-8, 1e-16, 1e-7, 5e-324, math.nan]),
+        ),
+        max_size=30,
+    ),
+    st.sampled_from([1e-7, 1e-15, 1e-3]),
+    st.booleans(),
+)
+def test_count_clip_moves_is_its_definition(values, eps, masked):
+    """Whatever shortcut it takes: the values outside [eps, 1 − eps] (where the mask is set)
+    whose clip moves the loss beyond rounding (clip_moves), split below and above."""
+    p = np.array(values, dtype=np.float64)
+    mass = np.arange(len(p)) % 2 == 0 if masked else None
+    keep = [
+        v for i, v in enumerate(values) if (mass is None or mass[i]) and (v < eps or v > 1 - eps)
+    ]
+    kept = np.array(keep, dtype=np.float64)
+    moved = kept[clip_moves(kept, eps, 1e-16)] if len(keep) else kept
+    want = (int(np.count_nonzero(moved < eps)), int(np.count_nonzero(moved >= eps)))
+    assert count_clip_moves(p, eps, 1e-16, mass) == want

@@ -1796,6 +1796,37 @@ static PyObject *py_row_sums(PyObject *self, PyObject *args) {
     return result;
 }
 
+static PyObject *py_off_one(PyObject *self, PyObject *args) {
+    /* off_one(sums, tol) -> (max |s - 1| over the float64 row sums (NaN left out; 0.0 for
+       none), the first index where |s - 1| > tol (-1: none), how many): the probability
+       rows' check in one pass, where numpy made three temporaries of the block's length */
+    PyObject *so;
+    double tol;
+    if (!PyArg_ParseTuple(args, "Od", &so, &tol)) return NULL;
+    Py_buffer sums;
+    if (get(so, &sums, 0)) return NULL;
+    if (kind_of(&sums) != 8) {
+        PyBuffer_Release(&sums);
+        PyErr_SetString(PyExc_ValueError, "off_one: float64 sums expected");
+        return NULL;
+    }
+    const double *s = sums.buf;
+    Py_ssize_t n = sums.len / 8, first = -1, count = 0;
+    double most = 0.0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double d = fabs(s[i] - 1.0);
+        most = d > most ? d : most; /* NaN compares false: left out */
+        if (d > tol) {
+            if (first < 0) first = i;
+            count++;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&sums);
+    return Py_BuildValue("(dnn)", most, first, count);
+}
+
 static PyObject *py_loss_moments(PyObject *self, PyObject *args) {
     /* (sum, sum of squared deviations from sum / n) of float64 losses, as numpy sums them;
        spread false: the first pass alone (the same sum), and NaN */
@@ -1918,6 +1949,7 @@ static PyMethodDef methods[] = {
     {"index_pick", py_index_pick, METH_VARARGS, "Each row's label value and arg-max check."},
     {"row_sums", py_row_sums, METH_VARARGS, "Row sums in double, in order; min and max."},
     {"loss_moments", py_loss_moments, METH_VARARGS, "A block's loss sum and spread, as numpy."},
+    {"off_one", py_off_one, METH_VARARGS, "Row sums' largest distance from 1; those past tol."},
     {"parse_plain", py_parse_plain, METH_VARARGS, "Plain numeric text into float64 rows."},
     {"count_byte", py_count_byte, METH_VARARGS, "Occurrences of a byte, GIL released."},
     {"neg_log_clip", py_neg_log_clip, METH_VARARGS, "-log clip(v, eps, 1 - eps), float64."},

@@ -91,6 +91,10 @@ def loss_moments(loss: np.ndarray, spread: bool = True, /) -> tuple[float, float
     """(sum, sum of squared deviations from sum / n) of float64 losses, by numpy's pairwise
     summation (the same to the bit); ``spread`` false: the sum alone, and NaN. Any CPU."""
 
+def off_one(sums: np.ndarray, tol: float, /) -> tuple[float, int, int]:
+    """(max |s - 1| over float64 row sums, NaN left out, 0.0 for none; the first index where
+    |s - 1| > tol, -1 for none; how many). Any CPU."""
+
 def exp_log(x: np.ndarray, e: np.ndarray, lg: np.ndarray, /) -> None:
     """exp and log of float64 values (the tests hold them to libm). RuntimeError where
     available() is false."""

@@ -226,6 +226,15 @@ def row_sums(x: np.ndarray, c: int, out: np.ndarray, ext: np.ndarray) -> None:
             out += x[:, j]
 
 
+def off_one(sums: np.ndarray, tol: float) -> tuple[float, int, int]:
+    """(max |s − 1| over float64 row sums, NaN left out and 0.0 for none; the first index
+    where |s − 1| > tol, −1 for none; how many): the compiled kernel's results."""
+    d = np.abs(np.asarray(sums, dtype=np.float64) - 1.0)
+    kept = d[~np.isnan(d)]
+    off = np.flatnonzero(d > tol)
+    return float(kept.max()) if kept.size else 0.0, int(off[0]) if off.size else -1, off.size
+
+
 def bce_logits(
     x: np.ndarray,
     k: int,

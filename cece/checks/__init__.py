@@ -197,11 +197,9 @@ class KindDetector:
         in_range = self.lo >= 0 and self.hi <= 1
         if in_range and self.rows_sum_to_one and not self.renormalize and len(block):
             sums = kernels.row_sums(block) if sums is None else sums
-            off_one = np.abs(sums - 1)
-            self.max_off = max(self.max_off, float(off_one.max()))
-            off = np.flatnonzero(off_one > ROW_SUM_TOL)
-            if off.size and self.bad_sum is None:
-                r = int(off[0])
+            most, r, _ = kernels.off_one(sums, ROW_SUM_TOL)
+            self.max_off = max(self.max_off, most)
+            if r >= 0 and self.bad_sum is None:
                 self.bad_sum = (start + r, float(sums[r]))
         if self.possible["probs"]:
             if self.renormalize:

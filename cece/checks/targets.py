@@ -32,11 +32,11 @@ class RowSums:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def update(self, sums: np.ndarray, start: int) -> None:
-        off = np.flatnonzero(np.abs(sums - 1) > self.tol)
-        if off.size:
-            found = (start + int(off[0]), float(sums[off[0]]))
+        _, r, count = kernels.off_one(sums, self.tol)
+        if count:
+            found = (start + r, float(sums[r]))
             with self.lock:
-                self.count += int(off.size)
+                self.count += count
                 if self.first is None or found[0] < self.first[0]:
                     self.first = found
 

@@ -119,12 +119,17 @@ class _FromProbs(_Picked):
             return v
         return np.clip(v, self.eps, 1 - self.eps)
 
-    def clipped(self, y: np.ndarray | None, mass: np.ndarray, unit: float) -> tuple[int, int]:
+    def clipped(
+        self, y: np.ndarray | None, mass: np.ndarray | None, unit: float
+    ) -> tuple[int, int]:
         """Values whose clip moves the loss (``count_clip_moves``): the target class's of the
-        rows in ``mass`` (``y`` given), else every value where ``mass`` (N, C) is set."""
+        rows in ``mass`` (``y`` given; None: every row), else every value where ``mass``
+        (N, C) is set."""
         if y is None:
+            assert mass is not None  # (N, C): which values carry target mass
             return count_clip_moves(self.wide, self.eps, unit, mass)
-        return count_clip_moves(self._pick(y)[0][mass], self.eps, unit)
+        picked = self._pick(y)[0]
+        return count_clip_moves(picked if mass is None else picked[mass], self.eps, unit)
 
     def at(self, y: np.ndarray) -> np.ndarray:
         return kernels.neg_log_clip(self._pick(y)[0], self.eps)
@@ -307,7 +312,7 @@ def categorical_terms(
     if isinstance(plain, _FromProbs) and eps > 0:
         unit = default_eps(preds.dtype)
         if targets.ndim == 1 and not eps_ls:  # one term per sample: its target class
-            clipped = plain.clipped(target, kernels.ones(n, bool) if valid is None else valid, unit)
+            clipped = plain.clipped(target, valid, unit)  # valid None: every row
         elif targets.ndim == 1:  # smoothed index targets: every class has target mass
             mass = np.ones(preds.shape, bool)
             clipped = plain.clipped(None, mass if valid is None else mass & valid[:, None], unit)

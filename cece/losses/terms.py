@@ -58,7 +58,9 @@ def count_clip_moves(
 ) -> tuple[int, int]:
     """(below eps, above 1 − eps): the values of ``p`` (where ``mass``, the target's share of
     their ``−log p`` term, is non-zero) whose clip moves the loss (:func:`clip_moves`)."""
-    if eps <= 0:
+    if eps <= 0 or not p.size:
+        return 0, 0
+    if p.min() >= eps and p.max() <= 1 - eps:  # the usual case, no temporaries (NaN: below)
         return 0, 0
     hit = (p < eps) | (p > 1 - eps)
     if mass is not None:
