@@ -1138,6 +1138,143 @@ TARGET static inline __m256d bce_p4(__m256d v, __m256d t, __m256d w, __m256d thr
     return _mm256_add_pd(l, zero);
 }
 
+/* -- the same, 8 lanes a vector (AVX-512), probabilities in one column ------------------------
+
+   log_split8, log_d8, logz8 and bce_p8 are log_split4, log_d4, logz4 and bce_p4 over 8 double
+   lanes: the same operations in the same order on each lane (compares and blends become mask
+   registers), so each element's loss and right count are the same bits at either width. A
+   vector of 8 holding a soft target takes both logarithms on all 8 lanes where AVX2 may take
+   one on 4 of them; a hard lane's loss is the same either way (the other side's term is
+   masked to +0 and the sum is + 0 as bce_p4 ends). tests/test_bce_isa.py holds the widths to
+   the same bits. */
+TARGET512 static inline __m512d libm_lanes8(__m512d x, __m512d res, double lo, double hi,
+                                           double (*f)(double)) {
+    const __mmask8 ok = _mm512_cmp_pd_mask(x, _mm512_set1_pd(lo), _CMP_GE_OQ) &
+                        _mm512_cmp_pd_mask(x, _mm512_set1_pd(hi), _CMP_LT_OQ);
+    const unsigned special = (unsigned)(__mmask8)~ok;
+    if (special) {
+        double xx[8], rr[8];
+        _mm512_storeu_pd(xx, x);
+        _mm512_storeu_pd(rr, res);
+        for (int q = 0; q < 8; q++)
+            if (special >> q & 1) rr[q] = f(xx[q]);
+        res = _mm512_loadu_pd(rr);
+    }
+    return res;
+}
+
+TARGET512 static inline __m512d log_d8(__m512d z) {
+#define C(v) _mm512_set1_pd(v)
+#define CI(v) _mm512_set1_epi64((long long)(v))
+    const __m512i ix = _mm512_castpd_si512(z);
+    const __m512i tmp = _mm512_sub_epi64(ix, CI(0x3fe6000000000000LL));
+    const __m512i i = _mm512_and_si512(_mm512_srli_epi64(tmp, 45), CI(127));
+    const __m512i kb = _mm512_srli_epi64(_mm512_add_epi64(tmp, CI(0x8000000000000000ULL)), 52);
+    const __m512d kd = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(kb, CI(0x4330000000000000LL))),
+                                     C(4503599627370496.0 + 2048.0));
+    const __m512d zp = _mm512_castsi512_pd(
+        _mm512_sub_epi64(ix, _mm512_and_si512(tmp, CI(0xfff0000000000000ULL))));
+    const __m512d r = _mm512_fmsub_pd(zp, _mm512_i64gather_pd(i, CECE_LOGD_INVC, 8), C(1.0));
+    const __m512d r2 = _mm512_mul_pd(r, r), r4 = _mm512_mul_pd(r2, r2);
+    const __m512d p01 = _mm512_fmadd_pd(C(1.0 / 3), r, C(-0.5));
+    const __m512d p23 = _mm512_fmadd_pd(C(1.0 / 5), r, C(-0.25));
+    const __m512d p45 = _mm512_fmadd_pd(C(1.0 / 7), r, C(-1.0 / 6));
+    const __m512d q = _mm512_fmadd_pd(_mm512_fmadd_pd(C(-0.125), r2, p45), r4,
+                                      _mm512_fmadd_pd(p23, r2, p01));
+    const __m512d r2q = _mm512_mul_pd(r2, q);
+    const __m512d logc = _mm512_i64gather_pd(i, CECE_LOGD_LOGC, 8);
+    const __m512d hi = _mm512_fmadd_pd(kd, C(CECE_LN2_HI), logc);
+    const __m512d lo = _mm512_fmadd_pd(kd, C(CECE_LN2_LO), r2q);
+    return _mm512_add_pd(hi, _mm512_add_pd(r, lo));
+#undef CI
+#undef C
+}
+
+TARGET512 static inline __m512d logz8(__m512d z) {
+    return libm_lanes8(z, log_d8(z), 0x1p-1022, INFINITY, log);
+}
+
+TARGET512 static inline __m512d bce_p8(__m512d v, __m512d t, __m512d w, __m512d thr, __m512d lo,
+                                      __m512d hi, int clip, __m512d *right, __mmask8 *soft,
+                                      __mmask8 *bad_y, Py_ssize_t *hits) {
+    const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);
+    __m512d c = v;
+    if (clip) {
+        __mmask8 h = _mm512_cmp_pd_mask(v, lo, _CMP_LT_OQ) | _mm512_cmp_pd_mask(v, hi, _CMP_GT_OQ);
+        if (h) *hits += __builtin_popcount(h);
+        c = _mm512_min_pd(hi, _mm512_max_pd(lo, v)); /* a NaN v stays NaN */
+    }
+    const __m512d wy = _mm512_mul_pd(w, t), u = _mm512_sub_pd(one, t);
+    const __m512d d = _mm512_sub_pd(one, c);
+    const __m512d corr = _mm512_mul_pd(_mm512_sub_pd(_mm512_sub_pd(one, d), c),
+                                       _mm512_sub_pd(_mm512_set1_pd(2.0), d));
+    const __m512d sv = _mm512_fnmadd_pd(t, t, t);
+    const __mmask8 softm = _mm512_cmp_pd_mask(sv, zero, _CMP_GT_OQ);
+    *soft |= softm;
+    *bad_y |= _mm512_cmp_pd_mask(sv, zero, _CMP_NGE_UQ);
+    __m512d l;
+    if (!softm) {
+        const __mmask8 pos = _mm512_cmp_pd_mask(u, zero, _CMP_EQ_OQ);
+        const __m512d lg = _mm512_add_pd(logz8(_mm512_mask_blend_pd(pos, d, c)),
+                                         _mm512_maskz_mov_pd((__mmask8)~pos, corr));
+        l = _mm512_mul_pd(_mm512_mask_blend_pd(pos, u, wy), _mm512_sub_pd(zero, lg));
+    } else {
+        __m512d la = _mm512_mul_pd(wy, _mm512_sub_pd(zero, logz8(c)));
+        __m512d lb = _mm512_mul_pd(u, _mm512_sub_pd(zero, _mm512_add_pd(logz8(d), corr)));
+        la = _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(wy, zero, _CMP_NEQ_UQ), la);
+        lb = _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(u, zero, _CMP_NEQ_UQ), lb);
+        l = _mm512_add_pd(la, lb);
+    }
+    const __mmask8 pred = _mm512_cmp_pd_mask(v, thr, _CMP_GT_OQ);
+    const __mmask8 pos = _mm512_cmp_pd_mask(t, _mm512_set1_pd(0.5), _CMP_GE_OQ);
+    *right = _mm512_maskz_mov_pd((__mmask8)~(pred ^ pos), one);
+    return _mm512_add_pd(l, zero);
+}
+
+/* 8 float32 or float64 values at element i, as doubles */
+TARGET512 static inline __m512d load8_f(const char *p, Py_ssize_t i, int kind) {
+    if (kind == F32) return _mm512_cvtps_pd(_mm256_loadu_ps((const float *)p + i));
+    return _mm512_loadu_pd((const double *)p + i);
+}
+
+/* The k = 1 loop of bce_probs_rows over the first n - n % 8 elements of float32/float64
+   probabilities p against float32/float64 targets y, 8 at a time: losses and right counts
+   stored, Σ right and the loss extrema into *st, any soft target or bad one as an all-ones
+   AVX2 flag, the clip's moves into *hits; returns the elements done (the caller's AVX2 loop
+   takes the rest). Σ right and the extrema are exact in any order. */
+TARGET512 static Py_ssize_t bce_probs_col8(const char *p, int pkind, const char *y, int ykind,
+                                           double pw, Py_ssize_t n, double thr, double eps,
+                                           double *loss, double *correct, __m256d *soft,
+                                           __m256d *bad_y, Py_ssize_t *hits, BceStats *st) {
+    const __m512d zero = _mm512_setzero_pd(), w = _mm512_set1_pd(pw), tv = _mm512_set1_pd(thr);
+    const __m512d lo = _mm512_set1_pd(eps), hi = _mm512_set1_pd(1.0 - eps);
+    const int clip = eps > 0;
+    __mmask8 soft8 = 0, bad8 = 0;
+    __m512d rsum = zero, lmin = _mm512_set1_pd(INFINITY), lmax = _mm512_set1_pd(-INFINITY);
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m512d r, l = bce_p8(load8_f(p, i, pkind), load8_y(y, i, ykind), w, tv, lo, hi, clip,
+                              &r, &soft8, &bad8, hits);
+        _mm512_storeu_pd(loss + i, l);
+        _mm512_storeu_pd(correct + i, r);
+        rsum = _mm512_add_pd(rsum, r);
+        lmin = _mm512_min_pd(lmin, l);
+        lmax = _mm512_max_pd(lmax, l);
+    }
+    double rs[8], mn[8], mx[8];
+    _mm512_storeu_pd(rs, rsum);
+    _mm512_storeu_pd(mn, lmin);
+    _mm512_storeu_pd(mx, lmax);
+    for (int q = 0; q < 8; q++) {
+        st->correct_sum += rs[q];
+        st->loss_min = mn[q] < st->loss_min ? mn[q] : st->loss_min;
+        st->loss_max = mx[q] > st->loss_max ? mx[q] : st->loss_max;
+    }
+    if (soft8) *soft = _mm256_or_pd(*soft, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
+    if (bad8) *bad_y = _mm256_or_pd(*bad_y, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
+    return i;
+}
+
 /* bce_probs: (n, k) probabilities p against targets y (float32/64), each row's elements
    summed as numpy sums a row (0 + its pairwise sum; one column: the element), correct[i] its
    elements with (p > thr) == (y >= 0.5); returns the elements the clip to [eps, 1 - eps] moved
@@ -1160,6 +1297,9 @@ TARGET static Py_ssize_t bce_probs_rows(const char *p, int pkind, const char *y,
         const __m256d w = _mm256_set1_pd(pw ? pw[0] : 1.0);
         __m256d rsum = zero, lmin = _mm256_set1_pd(INFINITY), lmax = _mm256_set1_pd(-INFINITY);
         Py_ssize_t i = 0;
+        if (SIMD_WIDTH == 16 && (pkind == F32 || pkind == F64)) /* the rest: the loop below */
+            i = bce_probs_col8(p, pkind, y, ykind, pw ? pw[0] : 1.0, n, thr, eps, loss, correct,
+                               &soft, &bad_y, &hits, st);
         for (; i + 4 <= n; i += 4) {
             __m256d r, l = bce_p4(load4(p, i, pkind), load4(y, i, ykind), w, tv, lo, hi, clip,
                                   &r, &soft, &bad_y, &hits);
