@@ -71,7 +71,7 @@ def test_every_regime_gives_the_same_bits_at_both_widths(dtype, target, eps):
 @settings(max_examples=200, deadline=None)
 @given(
     p=hnp.arrays(
-        st.sampled_from([np.float32, np.float64]),
+        np.float64,
         st.integers(1, 70),
         elements=st.one_of(
             st.floats(0, 1, width=32),
@@ -84,6 +84,7 @@ def test_any_block_gives_the_same_bits_at_both_widths(p, data):
     """Any probabilities (0, 1, subnormals, NaN), targets hard, soft or invalid, float32 or
     float64, a pos_weight, a clip and a threshold: the same outputs at both widths."""
     n = len(p)
+    p = p.astype(data.draw(st.sampled_from([np.float32, np.float64])))  # float32: subnormals 0
     ydtype = data.draw(st.sampled_from([np.float32, np.float64]))
     valid = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0, 1, width=32))
     invalid = st.one_of(valid, st.floats(-0.5, 1.5, width=32), st.just(np.nan))
