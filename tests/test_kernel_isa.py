@@ -217,6 +217,21 @@ def test_few_classes_give_the_same_bits_at_both_widths(dtype, t):
         assert a[3] == b[3] == 0
 
 
+@pytest.mark.parametrize("c", [2, 10, 63])
+def test_float64_few_classes_without_the_arg_max_stored(isa, c):
+    """The engine may pass no array for the arg-max (None): the losses and right flags are
+    those of the call that stores it, in whole steps of 8 rows and in the tail."""
+    rng = np.random.default_rng(c)
+    x = rng.standard_normal((259, c)) * 6
+    x[5, 0], x[17] = np.nan, -np.inf
+    y = rng.integers(0, c, 259)
+    nll, cor, pred, bad = run_on(isa, x, y)
+    nll2, cor2 = np.empty(259), np.empty(259, np.uint8)
+    bad2 = kernels._fast.softmax_index(x, c, y.astype(np.int64), nll2, cor2, None)
+    assert bad == bad2 == 2
+    assert np.array_equal(nll, nll2, equal_nan=True) and np.array_equal(cor, cor2)
+
+
 @pytest.mark.skipif(len(ISAS) < 2, reason="this CPU runs one instruction set")
 @pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
 def test_many_classes_agree_at_both_widths(dtype):

@@ -580,6 +580,31 @@ TARGET512 static inline __m512d exp_d8(__m512d x) {
     return _mm512_maskz_mov_pd((__mmask8)~under, p);
 }
 
+TARGET512 static inline __m512d log1p_d8(__m512d s);
+
+/* finish_f64 for a whole step of 8 rows (i..i+7; the step's lanes of col): the sums' log1p at
+   once (log1p_d8), the label's logit by a gather, and the losses, right flags and arg-max
+   stored by vector. Each row's operations are finish_f64's: the same bits. The labels are in
+   0..c-1 (first_bad_label ran on the step). */
+TARGET512 static Py_ssize_t finish_f64_8(const double *col, Py_ssize_t i, __m512d m, __m512d top,
+                                        __m512d sum, __mmask8 flagged, const int64_t *y,
+                                        double *nll, uint8_t *correct, int64_t *pred) {
+    const __m512d lp = log1p_d8(sum);
+    const __m512i yi = _mm512_loadu_si512((const void *)(y + i));
+    const __m512i at = _mm512_add_epi64(_mm512_mullo_epi64(yi, _mm512_set1_epi64(TILE)),
+                                        _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m512d xy = _mm512_i64gather_pd(at, col, 8);
+    const __mmask8 bad = flagged | _mm512_cmp_pd_mask(m, _mm512_set1_pd(-INFINITY), _CMP_EQ_OQ);
+    const __m512d l = _mm512_add_pd(lp, _mm512_sub_pd(m, xy));
+    _mm512_storeu_pd(nll + i, _mm512_mask_mov_pd(l, bad, _mm512_set1_pd(NAN)));
+    const __mmask8 right =
+        _mm512_mask_cmp_pd_mask((__mmask8)~bad, top, _mm512_cvtepi64_pd(yi), _CMP_EQ_OQ);
+    _mm_storel_epi64((__m128i *)(correct + i),
+                     _mm512_cvtepi64_epi8(_mm512_maskz_mov_epi64(right, _mm512_set1_epi64(1))));
+    if (pred) _mm512_storeu_si512((void *)(pred + i), _mm512_maskz_cvttpd_epi64((__mmask8)~bad, top));
+    return __builtin_popcount(bad);
+}
+
 TARGET512 static Py_ssize_t softmax_small_f64_avx512(const double *x, Py_ssize_t n,
                                                     Py_ssize_t c, const int64_t *y, double *nll,
                                                     uint8_t *correct, int64_t *pred, double *t,
@@ -608,12 +633,15 @@ TARGET512 static Py_ssize_t softmax_small_f64_avx512(const double *x, Py_ssize_t
                 __mmask8 at_top = _mm512_cmp_pd_mask(top, jv, _CMP_EQ_OQ);
                 sum = _mm512_add_pd(sum, _mm512_maskz_mov_pd((__mmask8)~at_top, e));
             }
+            if (rows - g >= 8) {
+                bad += finish_f64_8(col, i0 + g, m, top, sum, flag, y, nll, correct, pred);
+                continue;
+            }
             double mf[8], tf[8], sf[8];
             _mm512_storeu_pd(mf, m);
             _mm512_storeu_pd(tf, top);
             _mm512_storeu_pd(sf, sum);
-            bad += finish_f64(col, i0 + g, rows - g < 8 ? rows - g : 8, mf, tf, sf, flag, y, nll,
-                              correct, pred);
+            bad += finish_f64(col, i0 + g, rows - g, mf, tf, sf, flag, y, nll, correct, pred);
         }
     }
     return bad;
@@ -1163,32 +1191,59 @@ TARGET512 static inline __m512d libm_lanes8(__m512d x, __m512d res, double lo, d
     return res;
 }
 
-TARGET512 static inline __m512d log_d8(__m512d z) {
-#define C(v) _mm512_set1_pd(v)
-#define CI(v) _mm512_set1_epi64((long long)(v))
+#define C8(v) _mm512_set1_pd(v)
+#define CI8(v) _mm512_set1_epi64((long long)(v))
+TARGET512 static inline __m512d log_split8(__m512d z, __m512d *kd, __m512i *i, __m512d *r2q) {
     const __m512i ix = _mm512_castpd_si512(z);
-    const __m512i tmp = _mm512_sub_epi64(ix, CI(0x3fe6000000000000LL));
-    const __m512i i = _mm512_and_si512(_mm512_srli_epi64(tmp, 45), CI(127));
-    const __m512i kb = _mm512_srli_epi64(_mm512_add_epi64(tmp, CI(0x8000000000000000ULL)), 52);
-    const __m512d kd = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(kb, CI(0x4330000000000000LL))),
-                                     C(4503599627370496.0 + 2048.0));
+    const __m512i tmp = _mm512_sub_epi64(ix, CI8(0x3fe6000000000000LL));
+    *i = _mm512_and_si512(_mm512_srli_epi64(tmp, 45), CI8(127));
+    const __m512i kb = _mm512_srli_epi64(_mm512_add_epi64(tmp, CI8(0x8000000000000000ULL)), 52);
+    *kd = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(kb, CI8(0x4330000000000000LL))),
+                        C8(4503599627370496.0 + 2048.0));
     const __m512d zp = _mm512_castsi512_pd(
-        _mm512_sub_epi64(ix, _mm512_and_si512(tmp, CI(0xfff0000000000000ULL))));
-    const __m512d r = _mm512_fmsub_pd(zp, _mm512_i64gather_pd(i, CECE_LOGD_INVC, 8), C(1.0));
+        _mm512_sub_epi64(ix, _mm512_and_si512(tmp, CI8(0xfff0000000000000ULL))));
+    const __m512d r = _mm512_fmsub_pd(zp, _mm512_i64gather_pd(*i, CECE_LOGD_INVC, 8), C8(1.0));
     const __m512d r2 = _mm512_mul_pd(r, r), r4 = _mm512_mul_pd(r2, r2);
-    const __m512d p01 = _mm512_fmadd_pd(C(1.0 / 3), r, C(-0.5));
-    const __m512d p23 = _mm512_fmadd_pd(C(1.0 / 5), r, C(-0.25));
-    const __m512d p45 = _mm512_fmadd_pd(C(1.0 / 7), r, C(-1.0 / 6));
-    const __m512d q = _mm512_fmadd_pd(_mm512_fmadd_pd(C(-0.125), r2, p45), r4,
+    const __m512d p01 = _mm512_fmadd_pd(C8(1.0 / 3), r, C8(-0.5));
+    const __m512d p23 = _mm512_fmadd_pd(C8(1.0 / 5), r, C8(-0.25));
+    const __m512d p45 = _mm512_fmadd_pd(C8(1.0 / 7), r, C8(-1.0 / 6));
+    const __m512d q = _mm512_fmadd_pd(_mm512_fmadd_pd(C8(-0.125), r2, p45), r4,
                                       _mm512_fmadd_pd(p23, r2, p01));
-    const __m512d r2q = _mm512_mul_pd(r2, q);
-    const __m512d logc = _mm512_i64gather_pd(i, CECE_LOGD_LOGC, 8);
-    const __m512d hi = _mm512_fmadd_pd(kd, C(CECE_LN2_HI), logc);
-    const __m512d lo = _mm512_fmadd_pd(kd, C(CECE_LN2_LO), r2q);
-    return _mm512_add_pd(hi, _mm512_add_pd(r, lo));
-#undef CI
-#undef C
+    *r2q = _mm512_mul_pd(r2, q);
+    return r;
 }
+
+TARGET512 static inline __m512d log_d8(__m512d z) {
+    __m512d kd, r2q;
+    __m512i i;
+    const __m512d r = log_split8(z, &kd, &i, &r2q);
+    const __m512d logc = _mm512_i64gather_pd(i, CECE_LOGD_LOGC, 8);
+    const __m512d hi = _mm512_fmadd_pd(kd, C8(CECE_LN2_HI), logc);
+    const __m512d lo = _mm512_fmadd_pd(kd, C8(CECE_LN2_LO), r2q);
+    return _mm512_add_pd(hi, _mm512_add_pd(r, lo));
+}
+
+/* log1p_d4 on 8 lanes (the float64 few-classes kernel's epilogue at AVX-512: finish_f64_8) */
+TARGET512 static inline __m512d log1p_d8(__m512d s) {
+    const __m512d one = C8(1.0);
+    const __m512d u = _mm512_add_pd(s, one);
+    const __m512d c = _mm512_sub_pd(s, _mm512_sub_pd(u, one));
+    __m512d kd, r2q;
+    __m512i i;
+    const __m512d r = log_split8(u, &kd, &i, &r2q);
+    const __m512d w = _mm512_fmadd_pd(kd, C8(CECE_LN2_HI),
+                                      _mm512_i64gather_pd(i, CECE_LOGD_LOGC43_HI, 8));
+    const __m512d hi = _mm512_add_pd(w, r);
+    const __m512d bb = _mm512_sub_pd(hi, w);
+    const __m512d lo1 = _mm512_add_pd(_mm512_sub_pd(w, _mm512_sub_pd(hi, bb)), _mm512_sub_pd(r, bb));
+    const __m512d tail = _mm512_fmadd_pd(kd, C8(CECE_LN2_LO),
+                                         _mm512_i64gather_pd(i, CECE_LOGD_LOGC43_LO, 8));
+    const __m512d lo = _mm512_add_pd(_mm512_add_pd(lo1, tail),
+                                     _mm512_add_pd(r2q, _mm512_div_pd(c, u)));
+    return libm_lanes8(s, _mm512_add_pd(hi, lo), 0.0, 2047.0, log1p);
+}
+#undef CI8
+#undef C8
 
 TARGET512 static inline __m512d logz8(__m512d z) {
     return libm_lanes8(z, log_d8(z), 0x1p-1022, INFINITY, log);
