@@ -225,7 +225,7 @@ def test_float64_few_classes_without_the_arg_max_stored(isa, c):
     x = rng.standard_normal((259, c)) * 6
     x[5, 0], x[17] = np.nan, -np.inf
     y = rng.integers(0, c, 259)
-    nll, cor, pred, bad = run_on(isa, x, y)
+    nll, cor, _, bad = run_on(isa, x, y)
     nll2, cor2 = np.empty(259), np.empty(259, np.uint8)
     bad2 = kernels._fast.softmax_index(x, c, y.astype(np.int64), nll2, cor2, None)
     assert bad == bad2 == 2
