@@ -217,6 +217,30 @@ def test_few_classes_give_the_same_bits_at_both_widths(dtype, t):
         assert a[3] == b[3] == 0
 
 
+@pytest.mark.parametrize("c", [2, 3, 9])
+def test_float64_far_differences_give_each_row_its_own_bits(isa, c):
+    """The float64 exp takes a whole vector to its slow path (exp4_far / exp_d8_far) when one
+    lane's x - max is below -708 (or NaN, -inf): the other lanes, rows of their own, must come
+    out with the bits they have beside ordinary neighbours, at both widths. Rows of near
+    differences alone, then the same rows interleaved with rows of far ones (-708 to -760,
+    -inf), one a step: each near row's loss the same to the bit, and each far one within
+    float64 rounding of the reference (subnormal terms included)."""
+    rng = np.random.default_rng(c)
+    near = np.zeros((64, c))
+    near[:, 1:] = -rng.uniform(0, 40, (64, c - 1))
+    far = np.zeros((64, c))
+    far[:, 1:] = -rng.choice([707.99, 708.01, 720.0, 745.1, 745.2, 760.0, np.inf], (64, c - 1))
+    both = np.empty((128, c))
+    both[0::2], both[1::2] = near, far
+    y = np.zeros(64, np.int64)
+    alone = run_on(isa, near, y)[0]
+    mixed = run_on(isa, both, np.zeros(128, np.int64))[0]
+    assert np.array_equal(mixed[0::2], alone)
+    want = reference(far, y)
+    assert np.allclose(mixed[1::2], want, rtol=1e-15, atol=5e-324)
+    check(isa, near, y)
+
+
 @pytest.mark.parametrize("c", [2, 10, 63])
 def test_float64_few_classes_without_the_arg_max_stored(isa, c):
     """The engine may pass no array for the arg-max (None): the losses and right flags are

@@ -3,8 +3,8 @@
  * doubles, exp of 8 floats, float16 and bfloat16 conversion, loading rows of any float type as
  * doubles.
  *
- * exp: Cody-Waite range reduction and the Taylor series to r^13 by Estrin's scheme (no
- * division); log: Cephes (S. L. Moshier). Both within 2 ulp of libm, checked in
+ * exp: a 16-entry table of 2^(j/16) and the Taylor series to r^7 (no division), within 1 ulp
+ * of libm; log: Cephes (S. L. Moshier), within 2 ulp of libm; both checked in
  * tests/test_fast.py. The float kernels' log1p of their sums (log1p_tab4) is a table and a
  * short series instead, within ~2e-12 (tests/test_kernel_accuracy.py). Everything here needs
  * AVX2, FMA and F16C: callers check cpu_ok() (once, when the module loads) before calling any
@@ -63,7 +63,7 @@ static int cpu_avx512(void) {
 
 #if CECE_X86
 
-/* -- exp and log, 4 doubles at a time (Cephes exp.c and log.c) ------------------------------ */
+/* -- exp and log, 4 doubles at a time (exp: a table and a short series; log: Cephes log.c) ---- */
 
 TARGET static inline __m256d pow2i(__m256d n) {
     /* 2^n for integral n in [-1022, 1023], built from the exponent bits */
@@ -72,40 +72,79 @@ TARGET static inline __m256d pow2i(__m256d n) {
     return _mm256_castsi256_pd(_mm256_slli_epi64(e, 52));
 }
 
-/* e^r by its Taylor series to r^13 by Estrin's scheme, into a new variable `out`: written
-   once for exp4 and its 8-lane twin exp_d8 (_fast.c), so both widths do the same operations */
-#define EXP_TAYLOR13(r, out, V, SET1, FMADD, MUL)                                          \
-    V out;                                                                                 \
-    {                                                                                      \
-        V r2 = MUL(r, r), r4 = MUL(r2, r2), r8 = MUL(r4, r4);                              \
-        V a01 = FMADD(r, SET1(1.0), SET1(1.0));                                            \
-        V a23 = FMADD(r, SET1(1.0 / 6), SET1(0.5));                                        \
-        V a45 = FMADD(r, SET1(1.0 / 120), SET1(1.0 / 24));                                 \
-        V a67 = FMADD(r, SET1(1.0 / 5040), SET1(1.0 / 720));                               \
-        V a89 = FMADD(r, SET1(1.0 / 362880), SET1(1.0 / 40320));                           \
-        V a1011 = FMADD(r, SET1(1.0 / 39916800), SET1(1.0 / 3628800));                     \
-        V a1213 = FMADD(r, SET1(1.0 / 6227020800.0), SET1(1.0 / 479001600));               \
-        V b0 = FMADD(r2, a23, a01), b1 = FMADD(r2, a67, a45), b2 = FMADD(r2, a1011, a89);  \
-        out = FMADD(r8, FMADD(r4, a1213, b2), FMADD(r4, b1, b0));                          \
+/* The float64 exp (exp4 here, exp_d8 in _fast.c at 8 lanes): e^x = 2^n 2^(j/16) e^r with k =
+   round(16 x / ln 2) = 16 n + j taken by the 1.5 * 2^52 trick (no rounding instruction), r = x
+   - k ln(2)/16 (Cody-Waite, the high part of 38 bits: k times it is exact), |r| <= ln(2)/32;
+   e^r - 1 = em1 by its Taylor series to r^7 (EXPM1_TAYLOR7, Estrin's scheme; the rest below
+   1.3e-18 relative); 2^(j/16) = TH[j] (1 + TL[j]) from a 16-entry table (exptabd.h,
+   gen_exptabd.py), looked up by k's low four bits (AVX2 a gather, AVX-512 a two-vector
+   permute: the same entry), and S = 2^n TH[j] built from integer bits alone (TADJ[j] + (k <<
+   48)). The result is S (1 + u), u = em1 + TL (1 + em1), by one FMA: one rounding of the result
+   and ~2^-58 relative from the rest, so at most ~0.52 ulp from e^x (tests/test_fast.py holds
+   it to 1 ulp of libm and measures it against 80-bit long double). x outside [-708, 709]
+   (results near overflow or in the subnormals), -inf, +inf and NaN go to exp4_far: the same
+   operations on x clamped to [-745.13, 709.78] with 2^n applied in two halves after the FMA,
+   which gives the same bits wherever the result is normal (a power of two scales a rounding
+   exactly), and below e^-745.13 zero. Each lane's result depends on its own x alone: both
+   widths give the same bits. Until 2026-12-03 this was a Taylor series to r^13 on |r| <=
+   ln(2)/2 (within 2 ulp of libm; ~60 % more operations a value). */
+#define EXPM1_TAYLOR7(r, out, V, SET1, FMADD, MUL)                                        \
+    V out;                                                                               \
+    {                                                                                    \
+        V r2 = MUL(r, r), r4 = MUL(r2, r2);                                              \
+        V a23 = FMADD(r, SET1(1.0 / 6), SET1(0.5));                                      \
+        V a45 = FMADD(r, SET1(1.0 / 120), SET1(1.0 / 24));                               \
+        V a67 = FMADD(r, SET1(1.0 / 5040), SET1(1.0 / 720));                             \
+        out = FMADD(r4, FMADD(r2, a67, a45), FMADD(r2, a23, r));                         \
     }
 
-TARGET static inline __m256d exp4(__m256d x) {
-    /* e^x = 2^n e^r, n = round(x / ln 2), |r| <= ln(2)/2 (Cody-Waite, two-part ln 2);
-       e^r by its Taylor series to r^13 (remainder < 2e-17), evaluated by Estrin's scheme:
-       no division, short dependency chains. */
-    const __m256d minlog = _mm256_set1_pd(-745.1332191019412);
-    const __m256d maxlog = _mm256_set1_pd(709.782712893384);
-    __m256d under = _mm256_cmp_pd(x, minlog, _CMP_LT_OQ);
-    x = _mm256_min_pd(_mm256_max_pd(x, minlog), maxlog);
-    __m256d n = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(1.4426950408889634073599)),
-                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(6.93147180369123816490e-01), x);
-    r = _mm256_fnmadd_pd(n, _mm256_set1_pd(1.90821492927058770002e-10), r);
-    EXP_TAYLOR13(r, p, __m256d, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_mul_pd);
-    /* 2^n in two halves, so that results down to the subnormals stay right */
-    __m256d n1 = _mm256_floor_pd(_mm256_mul_pd(n, _mm256_set1_pd(0.5)));
+#include "exptabd.h"
+
+#define EXPD_MAGIC 6755399441055744.0 /* 1.5 * 2^52: t = x 16/ln 2 + it holds k in its low bits */
+#define EXPD_MINLOG (-745.1332191019412)
+#define EXPD_MAXLOG 709.782712893384
+
+/* k's reduction and the table's entries of exp4 (see above): r, u and k's bits ti; TADJ[j] */
+TARGET static inline __m256d exp4_u(__m256d x, __m256i *ti, __m256i *tadj, __m256d *kd) {
+    const __m256d magic = _mm256_set1_pd(EXPD_MAGIC);
+    const __m256d t = _mm256_fmadd_pd(x, _mm256_set1_pd(CECE_EXPD_16_LN2), magic);
+    *kd = _mm256_sub_pd(t, magic);
+    __m256d r = _mm256_fnmadd_pd(*kd, _mm256_set1_pd(CECE_EXPD_LN2_16_HI), x);
+    r = _mm256_fnmadd_pd(*kd, _mm256_set1_pd(CECE_EXPD_LN2_16_LO), r);
+    *ti = _mm256_castpd_si256(t);
+    const __m256i j = _mm256_and_si256(*ti, _mm256_set1_epi64x(15));
+    *tadj = _mm256_i64gather_epi64((const long long *)CECE_EXPD_TADJ, j, 8);
+    const __m256d tl = _mm256_i64gather_pd(CECE_EXPD_TL, j, 8);
+    EXPM1_TAYLOR7(r, em1, __m256d, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_mul_pd);
+    return _mm256_add_pd(em1, _mm256_fmadd_pd(em1, tl, tl));
+}
+
+/* exp4 of vectors with a lane outside [-708, 709] (or NaN): see above */
+TARGET __attribute__((noinline)) static __m256d exp4_far(__m256d x) {
+    const __m256d minlog = _mm256_set1_pd(EXPD_MINLOG);
+    const __m256d under = _mm256_cmp_pd(x, minlog, _CMP_LT_OQ);
+    x = _mm256_min_pd(_mm256_set1_pd(EXPD_MAXLOG), _mm256_max_pd(minlog, x)); /* NaN stays */
+    __m256i ti, tadj;
+    __m256d kd;
+    const __m256d u = exp4_u(x, &ti, &tadj, &kd);
+    const __m256i j = _mm256_and_si256(ti, _mm256_set1_epi64x(15));
+    const __m256d th = _mm256_castsi256_pd(_mm256_add_epi64(tadj, _mm256_slli_epi64(j, 48)));
+    __m256d p = _mm256_fmadd_pd(th, u, th);
+    const __m256d n = _mm256_floor_pd(_mm256_mul_pd(kd, _mm256_set1_pd(1.0 / 16)));
+    const __m256d n1 = _mm256_floor_pd(_mm256_mul_pd(n, _mm256_set1_pd(0.5)));
     p = _mm256_mul_pd(_mm256_mul_pd(p, pow2i(n1)), pow2i(_mm256_sub_pd(n, n1)));
     return _mm256_andnot_pd(under, p);
+}
+
+TARGET static inline __m256d exp4(__m256d x) {
+    const __m256d far = _mm256_or_pd(_mm256_cmp_pd(x, _mm256_set1_pd(-708.0), _CMP_NGE_UQ),
+                                     _mm256_cmp_pd(x, _mm256_set1_pd(709.0), _CMP_NLE_UQ));
+    if (_mm256_movemask_pd(far)) return exp4_far(x);
+    __m256i ti, tadj;
+    __m256d kd;
+    const __m256d u = exp4_u(x, &ti, &tadj, &kd);
+    const __m256d s = _mm256_castsi256_pd(_mm256_add_epi64(tadj, _mm256_slli_epi64(ti, 48)));
+    return _mm256_fmadd_pd(s, u, s);
 }
 
 TARGET static inline __m256d log4(__m256d x) {
