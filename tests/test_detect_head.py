@@ -74,7 +74,7 @@ def test_the_head_alone_is_read_when_it_decides(cece, tmp_path, logits, monkeypa
     seen: list[int] = []
     update = KindDetector.update
     monkeypatch.setattr(
-        KindDetector, "update", lambda s, b, i: seen.append(len(b)) or update(s, b, i)
+        KindDetector, "update", lambda s, b, i, y=None: seen.append(len(b)) or update(s, b, i, y)
     )
     run = _run(cece, tmp_path, logits, "-q")
     assert run.code == 0, run.err

@@ -135,3 +135,32 @@ def test_blocks_whose_look_verified_them_give_the_explicit_run_s_numbers(write, 
     explicit = json.loads(_run(write, x, y, "--from", "probs", "-f", "json").out)
     assert auto["input"]["kind"] == "probs"
     assert auto["loss"] == explicit["loss"] and auto["stats"] == explicit["stats"]
+
+
+def test_later_blocks_looks_take_the_loss_s_picks(write, blocks, monkeypatch):
+    """A worker's look at a block of probabilities against class indices takes the values at
+    the labels and the right flags in its own pass (kernels.row_stats with the labels), and
+    the loss uses them instead of reading the block again: every block after the ones the
+    main thread looks at; the numbers are --from probs's (checked above)."""
+    import cece._native as kernels
+
+    if not kernels.compiled(np.zeros((2, 2), np.float32)):
+        pytest.skip("the fused pass is the compiled kernel's")  # the numpy path: no picks
+    kept = []
+    recall = kernels.recall_picks
+    monkeypatch.setattr(kernels, "recall_picks", lambda x, y: kept.append(recall(x, y)) or kept[-1])
+    x, y = _probs(5)
+    assert _run(write, x, y, "-q").code == 0
+    assert len(kept) == 11 and sum(k is not None for k in kept) >= 7  # the first few: main's
+
+
+@pytest.mark.parametrize("block", [0, 6])
+def test_a_bad_label_in_a_looked_block_is_the_explicit_run_s_error(write, blocks, block):
+    """A label outside 0..C-1 in a block whose look takes the picks: nothing is kept, and the
+    error line is the one --from probs gives (the loss's own check, naming the row)."""
+    x, y = _probs()
+    y[block * ROWS + 11] = C + 2
+    auto, explicit = _run(write, x, y), _run(write, x, y, "--from", "probs")
+    assert auto.code == explicit.code == 2
+    assert auto.err.splitlines()[-1] == explicit.err.splitlines()[-1]
+    assert f"row {block * ROWS + 11}" in auto.err

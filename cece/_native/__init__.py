@@ -38,7 +38,15 @@ from cece._native._numpy import (
     lse_parts,
     take,
 )
-from cece._native.buffers import arange, ones, output, reuse_outputs, scratch
+from cece._native.buffers import (
+    arange,
+    ones,
+    output,
+    recall_picks,
+    remember_picks,
+    reuse_outputs,
+    scratch,
+)
 from cece.errors import label_error
 
 __all__ = [
@@ -214,9 +222,11 @@ def index_pick(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     the block, else numpy: the same values). A row holding NaN is never right. A label
     outside 0..c-1 raises the library's error, its row never read."""
     n, c = x.shape
+    y64 = y.astype(np.int64, copy=False)
+    if (kept := recall_picks(x, y64)) is not None:  # the block's look took them (row_stats)
+        return kept
     kernels = _fast if compiled(x) else _numpy
     xy, correct = np.empty(n), np.empty(n, np.bool_)
-    y64 = y.astype(np.int64, copy=False)
     code = kernels.index_pick(x, c, y64, xy, correct.view(np.uint8))
     if code == -1:
         raise MemoryError("cece: the compiled kernel could not allocate its work buffer")
@@ -237,16 +247,35 @@ def row_sums(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def row_stats(x: np.ndarray) -> tuple[np.ndarray | None, float, float]:
+def row_stats(
+    x: np.ndarray, labels: np.ndarray | None = None
+) -> tuple[np.ndarray | None, float, float]:
     """(:func:`row_sums`, the minimum, the maximum) of a non-empty block, in one pass for
     2-D blocks of 2 to ``SMALL_C`` columns (the sums None for other blocks: numpy's two
     reductions give the extrema, faster on one column, and the caller sums if it needs to).
-    NaN anywhere makes both extrema NaN; a zero extremum is +0.0 on either path."""
+    NaN anywhere makes both extrema NaN; a zero extremum is +0.0 on either path.
+
+    ``labels`` (the block's class indices, int64, as the loss will pick them): the compiled
+    pass also takes :func:`index_pick`'s outputs, kept for the ``index_pick`` of the same
+    block and labels in the same worker (:func:`remember_picks`), which then reads nothing;
+    a label outside 0..c-1 leaves nothing kept (``index_pick`` raises on it as before)."""
     if x.ndim != 2 or not 1 < x.shape[1] <= SMALL_C:
         return None, float(x.min()) + 0.0, float(x.max()) + 0.0
     n, c = x.shape
     out, ext = np.empty(n), np.empty(2)
-    (_fast if compiled(x) else _numpy).row_sums(x, c, out, ext)
+    fast = compiled(x)
+    if (
+        fast
+        and labels is not None
+        and labels.dtype == np.int64
+        and labels.shape == (n,)
+        and (labels.flags.c_contiguous)
+    ):
+        xy, correct = np.empty(n), np.empty(n, np.bool_)
+        if _fast.row_sums(x, c, out, ext, labels, xy, correct.view(np.uint8)) == 0:
+            remember_picks(x, labels, (xy, correct))
+    else:
+        (_fast if fast else _numpy).row_sums(x, c, out, ext)
     return out, float(ext[0]) + 0.0, float(ext[1]) + 0.0
 
 

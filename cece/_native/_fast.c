@@ -1639,6 +1639,11 @@ TARGET static void pick_small_f(const char *x, int kind, Py_ssize_t n, Py_ssize_
                     nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
                     mn = _mm256_min_ps(mn, v);
                     mx = _mm256_max_ps(mx, v);
+                    if (xy) { /* row_sums_pick: the pick's arg-max too, as below */
+                        top = _mm256_blendv_ps(top, jv, _mm256_cmp_ps(v, m, _CMP_GT_OQ));
+                        m = _mm256_max_ps(v, m);
+                        jv = _mm256_add_ps(jv, one);
+                    }
                 }
                 double lo[8], hi[8];
                 _mm256_storeu_pd(lo, LO4(mn));
@@ -1659,7 +1664,8 @@ TARGET static void pick_small_f(const char *x, int kind, Py_ssize_t n, Py_ssize_
                 _mm256_storeu_pd(sv, s_lo);
                 _mm256_storeu_pd(sv + 4, s_hi);
                 for (Py_ssize_t r = 0; r < k; r++) sums[i0 + g + r] = sv[r];
-            } else {
+            }
+            if (xy) {
                 float tv[8];
                 _mm256_storeu_ps(tv, top);
                 pick_finish(col, NULL, tv, _mm256_movemask_ps(nan), y + i0 + g, k,
@@ -1691,6 +1697,11 @@ TARGET static void pick_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c, c
                     nan = _mm256_or_pd(nan, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
                     mn = _mm256_min_pd(mn, v);
                     mx = _mm256_max_pd(mx, v);
+                    if (xy) {
+                        top = _mm256_blendv_pd(top, jv, _mm256_cmp_pd(v, m, _CMP_GT_OQ));
+                        m = _mm256_max_pd(v, m);
+                        jv = _mm256_add_pd(jv, one);
+                    }
                 }
                 double lo[4], hi[4];
                 _mm256_storeu_pd(lo, mn);
@@ -1708,7 +1719,8 @@ TARGET static void pick_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c, c
                 double sv[4];
                 _mm256_storeu_pd(sv, s);
                 for (Py_ssize_t r = 0; r < k; r++) sums[i0 + g + r] = sv[r];
-            } else {
+            }
+            if (xy) {
                 double td[4];
                 float tv[4];
                 _mm256_storeu_pd(td, top);
@@ -1739,20 +1751,23 @@ TARGET static void pick_rows(const char *x, int kind, Py_ssize_t n, Py_ssize_t c
         if (sums) {
             sums[i] = s;
             extrema_rows(ext, &lo, &m, nan, 1);
-        } else {
+        }
+        if (xy) {
             xy[i] = elem(row, y[i], kind);
             correct[i] = !nan && top == y[i];
         }
     }
 }
 
-/* index_pick (sums NULL: labels checked first, every one; -2 - the first bad row, nothing
-   read) or row_sums (y, xy, correct NULL), which also gives the values' (min, max) in ext
-   (NaN, NaN where any value is NaN; inf, -inf for none); -1: no memory */
+/* index_pick (sums NULL), row_sums (y, xy, correct NULL), which also gives the values' (min,
+   max) in ext (NaN, NaN where any value is NaN; inf, -inf for none), or both in one pass
+   (row_sums_pick: the detection's look at a block and its picks, one read of it). With y
+   the labels are checked first, every one: -2 - the first bad row, nothing read; -1: no
+   memory */
 TARGET static Py_ssize_t pick(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
                               const int64_t *y, double *xy, uint8_t *correct, double *sums,
                               double *ext) {
-    if (!sums) {
+    if (y) {
         Py_ssize_t wrong = first_bad_label(y, n, c);
         if (wrong >= 0) return -2 - wrong;
     }
@@ -2005,38 +2020,49 @@ static PyObject *py_index_pick(PyObject *self, PyObject *args) {
 }
 
 static PyObject *py_row_sums(PyObject *self, PyObject *args) {
-    PyObject *xo, *oo, *eo;
+    /* row_sums(x, c, sums, ext[, y, xy, correct]) -> 0, or with y -2 - the first row whose
+       label is outside 0..c-1 (the sums and extrema done, nothing picked): with y, index_pick's
+       outputs too, in the same pass (row_sums_pick) */
+    PyObject *xo, *oo, *eo, *yo = Py_None, *vo = Py_None, *co = Py_None;
     Py_ssize_t c;
     if (!cpu_ready()) return NULL;
-    if (!PyArg_ParseTuple(args, "OnOO", &xo, &c, &oo, &eo)) return NULL;
-    Py_buffer x, out, ext;
+    if (!PyArg_ParseTuple(args, "OnOO|OOO", &xo, &c, &oo, &eo, &yo, &vo, &co)) return NULL;
+    const int picks = yo != Py_None;
+    Py_buffer x, out, ext, y = {0}, v = {0}, cor = {0};
     if (get(xo, &x, 0)) return NULL;
     if (get(oo, &out, 1)) { PyBuffer_Release(&x); return NULL; }
     if (get(eo, &ext, 1)) { PyBuffer_Release(&x); PyBuffer_Release(&out); return NULL; }
+    if (picks && (get(yo, &y, 0) || get(vo, &v, 1) || get(co, &cor, 1))) {
+        PyBuffer_Release(&x); PyBuffer_Release(&out); PyBuffer_Release(&ext);
+        if (y.obj) PyBuffer_Release(&y);
+        if (v.obj) PyBuffer_Release(&v);
+        return NULL;
+    }
     int kind = kind_of(&x);
     Py_ssize_t n = c > 0 && kind ? x.len / KSIZE(kind) / c : 0;
     PyObject *result = NULL;
     if (!kind || c <= 0 || x.len != n * c * KSIZE(kind) || kind_of(&out) != 8 ||
-        out.len != n * 8 || kind_of(&ext) != 8 || ext.len != 16) {
+        out.len != n * 8 || kind_of(&ext) != 8 || ext.len != 16 ||
+        (picks && (y.itemsize != 8 || y.len != n * 8 || kind_of(&v) != 8 || v.len != n * 8 ||
+                   cor.itemsize != 1 || cor.len != n))) {
         PyErr_SetString(PyExc_ValueError, "row_sums: bad shapes or dtypes");
     } else {
-#if CECE_X86
         Py_ssize_t code = 0;
+#if CECE_X86
         Py_BEGIN_ALLOW_THREADS
-        code = pick(x.buf, kind, n, c, NULL, NULL, NULL, out.buf, ext.buf);
+        code = pick(x.buf, kind, n, c, picks ? y.buf : NULL, picks ? v.buf : NULL,
+                    picks ? cor.buf : NULL, out.buf, ext.buf);
+        if (code <= -2) /* a bad label: the sums alone */
+            code = pick(x.buf, kind, n, c, NULL, NULL, NULL, out.buf, ext.buf) < 0 ? -1 : code;
         Py_END_ALLOW_THREADS
-        if (code == -1) {
-            PyErr_NoMemory();
-        } else {
-            Py_INCREF(Py_None);
-            result = Py_None;
-        }
-#else
-        Py_INCREF(Py_None);
-        result = Py_None;
 #endif
+        if (code == -1)
+            PyErr_NoMemory();
+        else
+            result = PyLong_FromSsize_t(code);
     }
     PyBuffer_Release(&x); PyBuffer_Release(&out); PyBuffer_Release(&ext);
+    if (picks) { PyBuffer_Release(&y); PyBuffer_Release(&v); PyBuffer_Release(&cor); }
     return result;
 }
 

@@ -82,10 +82,21 @@ def index_pick(x: np.ndarray, c: int, y: np.ndarray, xy: np.ndarray, correct: np
     memory, or -2 - i when row i's label is outside 0..c-1 (nothing computed). RuntimeError where available() is
     false."""
 
-def row_sums(x: np.ndarray, c: int, out: np.ndarray, ext: np.ndarray, /) -> None:
+def row_sums(
+    x: np.ndarray,
+    c: int,
+    out: np.ndarray,
+    ext: np.ndarray,
+    y: np.ndarray | None = None,
+    xy: np.ndarray | None = None,
+    correct: np.ndarray | None = None,
+    /,
+) -> int:
     """Each row's sum of (n, c) float16/32/64 or bfloat16 values into out (float64), added in
     order from 0; ext (2 float64): the values' (min, max), NaN and NaN where any is NaN (inf,
-    -inf for none). RuntimeError where available() is false; MemoryError."""
+    -inf for none). With y, xy and correct: index_pick's outputs too, in the same pass; returns
+    0, or -2 - i when row i's label is outside 0..c-1 (the sums and extrema done, nothing
+    picked). RuntimeError where available() is false; MemoryError."""
 
 def loss_moments(loss: np.ndarray, spread: bool = True, /) -> tuple[float, float]:
     """(sum, sum of squared deviations from sum / n) of float64 losses, by numpy's pairwise

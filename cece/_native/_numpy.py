@@ -200,10 +200,9 @@ def softmax_index(
 
 
 def index_pick(x: np.ndarray, c: int, y: np.ndarray, xy: np.ndarray, correct: np.ndarray) -> int:
-    """Each row's value at its label (float64, exact) into ``xy``, and whether the label is
-    the row's first maximum (a row holding NaN: never) into ``correct`` (uint8), for the
-    kinds that need no softmax (probabilities, log-probabilities). Returns 0, or -2 − i when
-    row i's label is outside 0..c-1 (nothing computed), as the compiled kernel does."""
+    """Each row's value at its label (float64, exact) into ``xy``, and whether the label is the
+    row's first maximum (a row holding NaN: never) into ``correct`` (uint8). Returns 0, or
+    -2 − i when row i's label is outside 0..c-1 (nothing computed), as the compiled kernel."""
     row = _first_bad_label(y, c)
     if row >= 0:
         return -2 - row
@@ -214,16 +213,17 @@ def index_pick(x: np.ndarray, c: int, y: np.ndarray, xy: np.ndarray, correct: np
     return 0
 
 
-def row_sums(x: np.ndarray, c: int, out: np.ndarray, ext: np.ndarray) -> None:
-    """Each row's sum in float64, its values added in order from 0 (column by column: the
-    compiled kernel's order, the same bits); ``ext`` (2 float64): the values' (min, max), NaN
-    and NaN where any is NaN (inf, −inf for none)."""
+def row_sums(x, c: int, out: np.ndarray, ext: np.ndarray, y=None, xy=None, correct=None) -> int:
+    """Each row's float64 sum, added in order from 0 (the compiled order: the same bits); ``ext``:
+    the (min, max), NaN if any is; with ``y``, :func:`index_pick`'s outputs and code too."""
+    code = 0 if y is None else index_pick(x, c, y, xy, correct)
     x = _exact_float(x).reshape(len(out), c)
     ext[:] = (x.min(), x.max()) if x.size else (np.inf, -np.inf)
     out[:] = 0.0
     with np.errstate(invalid="ignore"):  # inf − inf: NaN, as the compiled sum gives
         for j in range(c):
             out += x[:, j]
+    return code
 
 
 def off_one(sums: np.ndarray, tol: float) -> tuple[float, int, int]:

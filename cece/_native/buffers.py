@@ -25,6 +25,32 @@ def reuse_outputs(on: bool = True) -> None:
     keep it off and get arrays of their own.
     """
     _LOCAL.reuse = on
+    _LOCAL.picks = None  # a block's picks never outlive its computation (remember_picks)
+
+
+def _where(a: np.ndarray) -> tuple:
+    return (a.__array_interface__["data"][0], a.shape, a.strides, a.dtype.str)
+
+
+def remember_picks(x: np.ndarray, y: np.ndarray, picks: tuple[np.ndarray, np.ndarray]) -> None:
+    """Keep the (values at the labels, right flags) a look at block ``x`` took with labels ``y``
+    (``row_stats``' fused pass), for the ``index_pick`` of the same block and labels that
+    follows in the same worker. Only inside the engine's workers (reused outputs on): there a
+    block's memory holds the same values from its look to its reduction, and
+    :func:`reuse_outputs`, which brackets each block, forgets them; library calls keep
+    nothing."""
+    if getattr(_LOCAL, "reuse", False):
+        _LOCAL.picks = (_where(x), _where(y), picks)
+
+
+def recall_picks(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The picks :func:`remember_picks` kept for the same memory of ``x`` and ``y`` (the same
+    address, shape, strides and dtype), once; None otherwise."""
+    kept = getattr(_LOCAL, "picks", None)
+    if kept is None or kept[0] != _where(x) or kept[1] != _where(y):
+        return None
+    _LOCAL.picks = None
+    return kept[2]
 
 
 def output(name: str, n: int, dtype) -> np.ndarray:

@@ -188,10 +188,12 @@ class KindDetector:
             and self.max_off <= ROUNDED_SUM_TOL
         )
 
-    def update(self, block: np.ndarray, start: int) -> None:
+    def update(self, block: np.ndarray, start: int, labels: np.ndarray | None = None) -> None:
+        """Learn from ``block`` (rows from ``start``); ``labels``: its class indices, for the
+        pass to take the loss's picks as well (:func:`kernels.row_stats`)."""
         if self.settled:
             return
-        sums, lo, hi = kernels.row_stats(block)  # one pass over rows of few classes
+        sums, lo, hi = kernels.row_stats(block, labels)  # one pass over rows of few classes
         self.finite = math.isfinite(lo) and math.isfinite(hi)
         self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
         in_range = self.lo >= 0 and self.hi <= 1
@@ -281,7 +283,7 @@ class Decided(KindDetector):
     def kind(self) -> str:
         return self.decided
 
-    def update(self, block: np.ndarray, start: int) -> None:
+    def update(self, block: np.ndarray, start: int, labels: np.ndarray | None = None) -> None:
         return None
 
 

@@ -189,6 +189,15 @@ class Categorical(Task):
             focal_alpha=o.focal_alpha,
         )
 
+    def pick_labels(self, block: dict) -> np.ndarray | None:
+        """The block's labels where they reach ``kernels.index_pick`` as read (int64 class
+        indices; nothing ignored, masked, mapped or renormalized): Task.pick_labels."""
+        raw, plain = block.get("labels"), self.mask is None and self.label_map is None
+        if plain and self.ignore_target is None and self.labels.form == "index":
+            as_read = isinstance(raw, np.ndarray) and raw.dtype == np.intp and raw.ndim == 1
+            return raw if as_read and not self.opts.renormalize else None
+        return None
+
     def compiled_pass(self, kind: str, p: np.ndarray) -> bool:  # + the probabilities' pass
         pick = self.labels.form in ("index", "name") and picks(kind, self.opts.renormalize)
         return (self.fused(kind) or pick) and kernels.compiled(p)
@@ -304,17 +313,7 @@ class Categorical(Task):
             self.rescale.finish()
         if detector is not None and kind == "logits":
             self.undecided(detector)
-        if (
-            detector is not None
-            and kind == "logits"
-            and detector.bad_sum
-            and detector.lo >= 0
-            and detector.hi <= 1
-        ):  # rows far from 1 (all-zero logits, sigmoid outputs): logits, said
-            diag.warn(
-                f"{name}: {detector.reason()}, so they were treated as logits",
-                hint="if they are probabilities, pass --from probs",
-            )
+            guesses.logits_in_unit_range(detector, name, diag)
         if kind == "probs" and self.pred_sums.count:
             row, total = self.pred_sums.first  # type: ignore[misc]
             message = (

@@ -71,23 +71,36 @@ def detect(
         raise KindChanged
 
 
-def look(task: Task, watch: KindDetector, values: np.ndarray, start: int, *, check: bool) -> None:
+def look(
+    task: Task,
+    watch: KindDetector,
+    values: np.ndarray,
+    start: int,
+    *,
+    check: bool,
+    labels: np.ndarray | None = None,
+) -> None:
     """``watch`` learns from a block's values (the first 2^16 first, where they may settle it);
     ``check``: values the detector's one pass found not finite are checked (the check raises,
-    naming the place, or finds −inf logits)."""
+    naming the place, or finds −inf logits). ``labels``: the block's class indices, which the
+    look at the whole block picks at as well (``Task.pick_labels``)."""
     head = max(1, (1 << 16) // max(1, math.prod(values.shape[1:])))
     for part in (values[:head], values) if len(values) > head else (values,):
-        watch.update(part, start)
+        watch.update(part, start, labels if part is values else None)
         if check and not watch.finite:
             task.check_values(None, part, start)
         if watch.settled:
             break
 
 
-def block_look(task: Task, values: np.ndarray, start: int, *, check: bool) -> KindDetector:
-    """A worker's look at one block: a fresh detector of the task's, having seen it."""
+def block_look(
+    task: Task, values: np.ndarray, start: int, block: dict, *, check: bool
+) -> KindDetector:
+    """A worker's look at one block: a fresh detector of the task's, having seen it (and
+    having taken the loss's picks where the task reads class indices as they are: one pass
+    over the block for both, ``kernels.row_stats``)."""
     local = task.detector()
-    look(task, local, values, start, check=check)
+    look(task, local, values, start, check=check, labels=task.pick_labels(block))
     return local
 
 

@@ -1,11 +1,12 @@
 """What a categorical run's inputs look like when they are not what the command expects: a
-one-column PREDS (swapped arguments, or binary scores), a 1-D PREDS beside a target row."""
+one-column PREDS (swapped arguments, or binary scores), a 1-D PREDS beside a target row,
+values in [0, 1] that the detection read as logits."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from cece.checks import KindDetector
+from cece.checks import Diagnostics, KindDetector
 from cece.errors import CeceError, InputError
 from cece.io import blocks, inputs
 from cece.io.blocks import Source
@@ -60,3 +61,13 @@ def undecided(detector: KindDetector, preds_name: str, sources: list[Source]) ->
         ),
         sources,
     )
+
+
+def logits_in_unit_range(detector: KindDetector, preds_name: str, diag: Diagnostics) -> None:
+    """Values in [0, 1] read as logits because rows are far from summing to 1 (all-zero
+    logits, sigmoid outputs): said, with the option that decides."""
+    if detector.bad_sum and detector.lo >= 0 and detector.hi <= 1:
+        diag.warn(
+            f"{preds_name}: {detector.reason()}, so they were treated as logits",
+            hint="if they are probabilities, pass --from probs",
+        )

@@ -215,7 +215,8 @@ class Pass:
             local = None  # ``look``: the block's detection, here (detection.py)
             check = self.watching[0] is not None  # --from auto: values checked as looked at
             if look:
-                local = detection.block_look(self.task, bfloat16.values(p), start, check=check)
+                values = bfloat16.values(p)
+                local = detection.block_look(self.task, values, start, block, check=check)
                 if detection.rules_out(local, kind):  # the fold changes the kind: no compute
                     return _Done(Summary(), 0, detected=local)
             checked = local is not None and check and local.verifies(kind, p)
