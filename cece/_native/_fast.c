@@ -26,7 +26,7 @@
  *       loss[i] = sum_j w_j y_ij softplus(-x_ij) + (1 - y_ij) softplus(x_ij), 0 * inf = 0
  *       (a -inf logit: 0 on target 0, inf on a target above 0); float32 logits by a
  *       division-free log1p(e^-|x|) in double lanes (~5e-9 relative), the others by exp4 and
- *       log1p4 (libm-close)
+ *       log1p_unit4 (within ~2 ulp; float64 logits in one column 8 lanes a vector with AVX-512)
  *       correct[i] = #{j : (x_ij > threshold_logit) == (y_ij >= 0.5)}
  *       stats (4 float64, optional): the first row whose target is outside [0, 1] or NaN (-1:
  *       none; every target is checked in the pass), and for k = 1 the sum of correct and the
@@ -609,6 +609,23 @@ TARGET512 static inline __m512d exp_d8(__m512d x) {
     return _mm512_fmadd_pd(s, u, s);
 }
 
+/* log1p_unit4 (simd.h) on 8 doubles: the same operations, the tables by permutes */
+TARGET512 static inline __m512d log1p_unit8(__m512d u) {
+    const __m512d magic = _mm512_set1_pd(EXPD_MAGIC);
+    const __m512d t = _mm512_fmadd_pd(_mm512_min_pd(u, _mm512_set1_pd(0.968)),
+                                      _mm512_set1_pd(16.0), magic);
+    const __m512i i = _mm512_castpd_si512(t);
+#define TAB16_8(T) _mm512_permutex2var_pd(_mm512_load_pd(T), i, _mm512_load_pd((T) + 8))
+    const __m512d inv = TAB16_8(CECE_L1PD_INV), hi = TAB16_8(CECE_L1PD_HI);
+    const __m512d lo = TAB16_8(CECE_L1PD_LO);
+#undef TAB16_8
+    const __m512d g = _mm512_fmadd_pd(u, inv, _mm512_sub_pd(inv, _mm512_set1_pd(1.0)));
+    LOG1P_SERIES12(g, s, __m512d, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_mul_pd);
+    const __m512d r = _mm512_add_pd(hi, s);
+    const __m512d e = _mm512_sub_pd(s, _mm512_sub_pd(r, hi));
+    return _mm512_add_pd(r, _mm512_add_pd(e, lo));
+}
+
 TARGET512 static inline __m512d log1p_d8(__m512d s);
 
 /* finish_f64 for a whole step of 8 rows (i..i+7; the step's lanes of col): the sums' log1p at
@@ -772,8 +789,9 @@ TARGET static inline void log1p_exp_neg4_f32_n(const int n, const __m256d *x, __
 /* The per-element BCE of 4 logits x against targets y: loss and right-count lanes added into
    *loss and *right; *soft gets lanes with a target strictly between 0 and 1, *bad_y lanes with
    a target outside [0, 1] or NaN. `low`: float32 logits (the division-free log1p(e^-|x|) above);
-   else float64, float16 and bfloat16 (libm-close exp4 and log1p4, the results the tests hold
-   16-bit inputs to at 1e-13). */
+   else float64, float16 and bfloat16 (exp4 and log1p_unit4, within ~2 ulp of the exact value:
+   tests/test_fast.py, tests/test_bce_isa.py; Cephes' log1p with two divisions until
+   2026-12-03). */
 TARGET static inline void bce4(__m256d x, __m256d y, __m256d w, __m256d thr, __m256d *loss,
                                __m256d *right, __m256d *soft, __m256d *bad_y, int low,
                                const __m256d *given) {
@@ -784,7 +802,7 @@ TARGET static inline void bce4(__m256d x, __m256d y, __m256d w, __m256d thr, __m
     else if (low)
         log1p_exp_neg4_f32_n(1, &x, &t);
     else
-        t = log1p4(exp4(_mm256_sub_pd(zero, _mm256_andnot_pd(_mm256_set1_pd(-0.0), x))));
+        t = log1p_unit4(exp4(_mm256_sub_pd(zero, _mm256_andnot_pd(_mm256_set1_pd(-0.0), x))));
     __m256d sp_neg = _mm256_add_pd(_mm256_max_pd(_mm256_sub_pd(zero, x), zero), t);
     __m256d sp_pos = _mm256_add_pd(_mm256_max_pd(x, zero), t);
     /* w y softplus(-x) with 0 * inf = 0: a -inf logit (probability 0) costs 0 on target 0 */
@@ -911,10 +929,14 @@ TARGET512 static inline __m512d log1p_exp_neg8_f32(__m512d x) {
 #undef C
 }
 
-TARGET512 static inline void bce8(__m512d x, __m512d y, __m512d w, __m512d thr, __m512d *loss,
-                                  __m512d *right, __mmask8 *soft, __mmask8 *bad_y) {
+/* bce4 on 8 lanes (the same operations: the same bits); `dbl`: float64 logits (exp_d8 and
+   log1p_unit8), else float32 ones (log1p_exp_neg8_f32) */
+TARGET512 static inline __attribute__((always_inline)) void bce8(
+    __m512d x, __m512d y, __m512d w, __m512d thr, __m512d *loss, __m512d *right,
+    __mmask8 *soft, __mmask8 *bad_y, const int dbl) {
     const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);
-    __m512d t = log1p_exp_neg8_f32(x);
+    const __m512d neg_abs = _mm512_sub_pd(zero, _mm512_abs_pd(x));
+    __m512d t = dbl ? log1p_unit8(exp_d8(neg_abs)) : log1p_exp_neg8_f32(x);
     __m512d sp_neg = _mm512_add_pd(_mm512_max_pd(_mm512_sub_pd(zero, x), zero), t);
     __m512d sp_pos = _mm512_add_pd(_mm512_max_pd(x, zero), t);
     __m512d wy = _mm512_mul_pd(w, y);
@@ -936,25 +958,26 @@ TARGET512 static inline __m512d load8_y(const char *y, Py_ssize_t i, int ykind) 
     return _mm512_loadu_pd((const double *)y + i);
 }
 
-/* bce_column for float32 logits at 16 rows a step (two vectors of 8); the last n % 16 rows go
-   through the AVX2 bce_column, which adds its figures into *st, *soft and *bad_y. The block's
-   Σ right and extrema are exact in any order, so they are the AVX2 kernel's too. */
-TARGET512 static Py_ssize_t bce_column_f32_avx512(const char *x, const char *y, int ykind,
-                                                  double pw, Py_ssize_t n, double thr_logit,
-                                                  double *loss, double *correct, __m256d *soft,
-                                                  __m256d *bad_y, BceStats *st) {
+/* bce_column for float32 or float64 logits (xkind, a constant in each caller) at 16 rows a step
+   (two vectors of 8); the last n % 16 rows go through the AVX2 bce_column, which adds its
+   figures into *st, *soft and *bad_y. The block's Σ right and extrema are exact in any order,
+   so they are the AVX2 kernel's too. */
+TARGET512 static inline __attribute__((always_inline)) Py_ssize_t
+bce_column_avx512(const char *x, const int xkind, const char *y, int ykind, double pw,
+                  Py_ssize_t n, double thr_logit, double *loss, double *correct, __m256d *soft,
+                  __m256d *bad_y, BceStats *st) {
     const __m512d zero = _mm512_setzero_pd(), w = _mm512_set1_pd(pw);
     const __m512d inf = _mm512_set1_pd(INFINITY), thr = _mm512_set1_pd(thr_logit);
-    const float *xf = (const float *)x;
+    const int dbl = xkind == F64;
     Py_ssize_t i = 0, bad = 0;
     __mmask8 soft8 = 0, bad8 = 0;
     __m512d rsum = zero, lmin = inf, lmax = _mm512_set1_pd(-INFINITY);
     for (; i + 16 <= n; i += 16) {
-        __m512d xa = _mm512_cvtps_pd(_mm256_loadu_ps(xf + i)), ya = load8_y(y, i, ykind);
-        __m512d xb = _mm512_cvtps_pd(_mm256_loadu_ps(xf + i + 8)), yb = load8_y(y, i + 8, ykind);
+        __m512d xa = load8_y(x, i, xkind), ya = load8_y(y, i, ykind);
+        __m512d xb = load8_y(x, i + 8, xkind), yb = load8_y(y, i + 8, ykind);
         __m512d la = zero, ra = zero, lb = zero, rb = zero;
-        bce8(xa, ya, w, thr, &la, &ra, &soft8, &bad8);
-        bce8(xb, yb, w, thr, &lb, &rb, &soft8, &bad8);
+        bce8(xa, ya, w, thr, &la, &ra, &soft8, &bad8, dbl);
+        bce8(xb, yb, w, thr, &lb, &rb, &soft8, &bad8, dbl);
         _mm512_storeu_pd(loss + i, la);
         _mm512_storeu_pd(loss + i + 8, lb);
         _mm512_storeu_pd(correct + i, ra);
@@ -980,9 +1003,23 @@ TARGET512 static Py_ssize_t bce_column_f32_avx512(const char *x, const char *y, 
     if (soft8) *soft = _mm256_or_pd(*soft, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
     if (bad8) *bad_y = _mm256_or_pd(*bad_y, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
     if (i < n)
-        bad += bce_column(x + (size_t)i * 4, F32, y + (size_t)i * ykind, ykind, pw, n - i,
+        bad += bce_column(x + (size_t)i * xkind, xkind, y + (size_t)i * ykind, ykind, pw, n - i,
                           _mm256_set1_pd(thr_logit), loss + i, correct + i, soft, bad_y, st);
     return bad;
+}
+
+TARGET512 static Py_ssize_t bce_column_f32_avx512(const char *x, const char *y, int ykind,
+                                                  double pw, Py_ssize_t n, double thr_logit,
+                                                  double *loss, double *correct, __m256d *soft,
+                                                  __m256d *bad_y, BceStats *st) {
+    return bce_column_avx512(x, F32, y, ykind, pw, n, thr_logit, loss, correct, soft, bad_y, st);
+}
+
+TARGET512 static Py_ssize_t bce_column_f64_avx512(const char *x, const char *y, int ykind,
+                                                  double pw, Py_ssize_t n, double thr_logit,
+                                                  double *loss, double *correct, __m256d *soft,
+                                                  __m256d *bad_y, BceStats *st) {
+    return bce_column_avx512(x, F64, y, ykind, pw, n, thr_logit, loss, correct, soft, bad_y, st);
 }
 
 TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int ykind,
@@ -1007,7 +1044,11 @@ TARGET static Py_ssize_t bce_rows(const char *x, int xkind, const char *y, int y
             break;
         case F16: bad = bce_column(x, F16, y, ykind, w, n, thr, loss, correct, &soft, &bad_y, st); break;
         case BF16: bad = bce_column(x, BF16, y, ykind, w, n, thr, loss, correct, &soft, &bad_y, st); break;
-        default: bad = bce_column(x, F64, y, ykind, w, n, thr, loss, correct, &soft, &bad_y, st);
+        default:
+            bad = SIMD_WIDTH == 16
+                      ? bce_column_f64_avx512(x, y, ykind, w, n, thr_logit, loss, correct, &soft,
+                                              &bad_y, st)
+                      : bce_column(x, F64, y, ykind, w, n, thr, loss, correct, &soft, &bad_y, st);
         }
     } else {
         for (Py_ssize_t i = 0; i < n; i++) {

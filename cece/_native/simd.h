@@ -147,6 +147,49 @@ TARGET static inline __m256d exp4(__m256d x) {
     return _mm256_fmadd_pd(s, u, s);
 }
 
+/* log1p(g) for |g| <= 0.034 by its series to g^12 (g + g^2 q(g), q by Estrin's scheme; the
+   rest below 4e-19 relative): written once for log1p_unit4 and its 8-lane twin */
+#define LOG1P_SERIES12(g, out, V, SET1, FMADD, MUL)                                       \
+    V out;                                                                               \
+    {                                                                                    \
+        V g2 = MUL(g, g), g4 = MUL(g2, g2), g8 = MUL(g4, g4);                            \
+        V p01 = FMADD(g, SET1(1.0 / 3), SET1(-0.5));                                     \
+        V p23 = FMADD(g, SET1(1.0 / 5), SET1(-0.25));                                    \
+        V p45 = FMADD(g, SET1(1.0 / 7), SET1(-1.0 / 6));                                 \
+        V p67 = FMADD(g, SET1(1.0 / 9), SET1(-0.125));                                   \
+        V p89 = FMADD(g, SET1(1.0 / 11), SET1(-0.1));                                    \
+        V q03 = FMADD(g2, p23, p01), q47 = FMADD(g2, p67, p45);                          \
+        V q810 = FMADD(g2, SET1(-1.0 / 12), p89);                                        \
+        V q = FMADD(g8, q810, FMADD(g4, q47, q03));                                      \
+        out = FMADD(g2, q, g);                                                           \
+    }
+
+/* log1p(u) for u in [0, 1] (NaN stays NaN): binary cross-entropy's log1p(e^-|x|) of float64,
+   float16 and bfloat16 logits, with no division. i = round(16 u) (at most 15; the 1.5 * 2^52
+   trick), g = (1 + u) INV[i] - 1 by one FMA (INV[i] ~ 16 / (16 + i) in 9 bits, so INV - 1 is
+   exact; |g| <= 0.034; INV[0] = 1: g = u exactly, so small u keep their relative precision),
+   log1p(u) = -ln INV[i] + log1p(g) with -ln INV[i] = HI + LO (exptabd.h, gen_exptabd.py) and
+   log1p(g) by LOG1P_SERIES12; HI + s is summed with its rounding error (Fast2Sum: |HI| > |s|
+   wherever HI is not 0) and LO, before the last rounding. Its 8-lane twin log1p_unit8
+   (_fast.c) looks the tables up by permutes: the same values, the same bits. It replaced
+   Cephes' log with the log1p correction (two divisions a vector) on 2026-12-03, for the
+   AVX-512 binary kernel of float64 logits; at 4 lanes its gathers cost about what the
+   divisions did. */
+TARGET static inline __m256d log1p_unit4(__m256d u) {
+    const __m256d magic = _mm256_set1_pd(EXPD_MAGIC);
+    const __m256d t = _mm256_fmadd_pd(_mm256_min_pd(u, _mm256_set1_pd(0.968)),
+                                      _mm256_set1_pd(16.0), magic);
+    const __m256i i = _mm256_and_si256(_mm256_castpd_si256(t), _mm256_set1_epi64x(15));
+    const __m256d inv = _mm256_i64gather_pd(CECE_L1PD_INV, i, 8);
+    const __m256d hi = _mm256_i64gather_pd(CECE_L1PD_HI, i, 8);
+    const __m256d lo = _mm256_i64gather_pd(CECE_L1PD_LO, i, 8);
+    const __m256d g = _mm256_fmadd_pd(u, inv, _mm256_sub_pd(inv, _mm256_set1_pd(1.0)));
+    LOG1P_SERIES12(g, s, __m256d, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_mul_pd);
+    const __m256d r = _mm256_add_pd(hi, s);
+    const __m256d e = _mm256_sub_pd(s, _mm256_sub_pd(r, hi)); /* hi + s - r, exactly */
+    return _mm256_add_pd(r, _mm256_add_pd(e, lo));
+}
+
 TARGET static inline __m256d log4(__m256d x) {
     /* x > 0, finite. x = f 2^e with f in [0.5, 1) */
     const __m256i bits = _mm256_castpd_si256(x);
@@ -180,13 +223,6 @@ TARGET static inline __m256d log4(__m256d x) {
     return _mm256_fmadd_pd(e, _mm256_set1_pd(0.693359375), z);
 }
 
-TARGET static inline __m256d log1p4(__m256d r) {
-    /* r >= 0: log(u) + (r - (u - 1)) / u with u = 1 + r (the classic log1p correction) */
-    const __m256d one = _mm256_set1_pd(1.0);
-    __m256d u = _mm256_add_pd(one, r);
-    __m256d corr = _mm256_div_pd(_mm256_sub_pd(r, _mm256_sub_pd(u, one)), u);
-    return _mm256_add_pd(log4(u), corr);
-}
 
 /* log1p(s) of the float kernels' sums (doubles s >= 0; NaN stays NaN) within ~2e-12 relative,
    with no division: u = 1 + s rounded and c = s - (u - 1) what the rounding lost (exact);
