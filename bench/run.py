@@ -28,7 +28,8 @@ GB). Compare figures only at the same state.
 
 The 10⁷ × 10 logits also come as float64 (the same values) and as the float32 probabilities
 of a softmax of them (read as probabilities by cece's own detection: no ``--from``), and the
-binary logits as the float32 probabilities of their sigmoid: the kernels of every input kind.
+binary logits as the float32 probabilities of their sigmoid and as float64: the kernels of
+every input kind.
 
 The LM dump comes in float32, float16 and bfloat16 (the float32 values rounded to nearest
 even, saved as uint16 bits and read with ``--dtype bfloat16``, as ``tensor.view(torch.uint16)``
@@ -141,6 +142,7 @@ def make_data(root: Path, scale: float, only: str | None = None) -> dict[str, tu
         "categorical 1e5×1000 f32",
         "binary 1e7 f32",
         "binary 1e7 f32 probs",
+        "binary 1e7 f64",
         "CSV",
     )
     if only == "start-up":  # a 3-row file of its own
@@ -177,6 +179,7 @@ def make_data(root: Path, scale: float, only: str | None = None) -> dict[str, tu
     )
     b1, b1_y = data["binary 1e7 f32"]
     data["binary 1e7 f32 probs"] = (_derived(root / "b1p.npy", b1, _sigmoid), b1_y)
+    data["binary 1e7 f64"] = (_derived(root / "b1f64.npy", b1, _widen), b1_y)
     csv = root / "c10.csv"
     if not csv.exists():
         src = np.load(data["categorical 1e7×10 f32"][0], mmap_mode="r")
