@@ -164,3 +164,24 @@ def test_a_bad_label_in_a_looked_block_is_the_explicit_run_s_error(write, blocks
     assert auto.code == explicit.code == 2
     assert auto.err.splitlines()[-1] == explicit.err.splitlines()[-1]
     assert f"row {block * ROWS + 11}" in auto.err
+
+
+def test_only_blocks_computed_from_their_picks_take_them(write, blocks, monkeypatch):
+    """The look takes the picks where the block is computed as probabilities or
+    log-probabilities; --from logits's look (the spy that warns of probabilities fed as
+    logits) takes none, since the softmax kernel reads the block itself."""
+    import cece._native as kernels
+
+    with_labels = []
+    row_stats = kernels.row_stats
+    monkeypatch.setattr(
+        kernels,
+        "row_stats",
+        lambda x, labels=None: with_labels.append(labels is not None) or row_stats(x, labels),
+    )
+    x, y = _probs(5)
+    assert _run(write, x, y, "-q", "--from", "logits").code == 0
+    assert with_labels and not any(with_labels)
+    with_labels.clear()
+    assert _run(write, np.log(x), y, "-q").code == 0  # log-probabilities, detected
+    assert any(with_labels)

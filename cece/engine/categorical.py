@@ -189,13 +189,14 @@ class Categorical(Task):
             focal_alpha=o.focal_alpha,
         )
 
-    def pick_labels(self, block: dict) -> np.ndarray | None:
+    def pick_labels(self, block: dict, kind: str) -> np.ndarray | None:
         """The block's labels where they reach ``kernels.index_pick`` as read (int64 class
         indices; nothing ignored, masked, mapped or renormalized): Task.pick_labels."""
         raw, plain = block.get("labels"), self.mask is None and self.label_map is None
-        if plain and self.ignore_target is None and self.labels.form == "index":
+        plain = plain and self.ignore_target is None and not self.opts.renormalize
+        if plain and self.labels.form == "index" and picks(kind, False):
             as_read = isinstance(raw, np.ndarray) and raw.dtype == np.intp and raw.ndim == 1
-            return raw if as_read and not self.opts.renormalize else None
+            return raw if as_read else None
         return None
 
     def compiled_pass(self, kind: str, p: np.ndarray) -> bool:  # + the probabilities' pass

@@ -94,13 +94,14 @@ def look(
 
 
 def block_look(
-    task: Task, values: np.ndarray, start: int, block: dict, *, check: bool
+    task: Task, values: np.ndarray, start: int, block: dict, kind: str, *, check: bool
 ) -> KindDetector:
-    """A worker's look at one block: a fresh detector of the task's, having seen it (and
-    having taken the loss's picks where the task reads class indices as they are: one pass
-    over the block for both, ``kernels.row_stats``)."""
+    """A worker's look at one block: a fresh detector of the task's, having seen it (and,
+    where the block is to be computed as ``kind`` probabilities against class indices read
+    as they are, having taken the loss's picks: one pass over the block for both,
+    ``kernels.row_stats``)."""
     local = task.detector()
-    look(task, local, values, start, check=check, labels=task.pick_labels(block))
+    look(task, local, values, start, check=check, labels=task.pick_labels(block, kind))
     return local
 
 

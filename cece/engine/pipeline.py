@@ -216,7 +216,7 @@ class Pass:
             check = self.watching[0] is not None  # --from auto: values checked as looked at
             if look:
                 values = bfloat16.values(p)
-                local = detection.block_look(self.task, values, start, block, check=check)
+                local = detection.block_look(self.task, values, start, block, kind, check=check)
                 if detection.rules_out(local, kind):  # the fold changes the kind: no compute
                     return _Done(Summary(), 0, detected=local)
             checked = local is not None and check and local.verifies(kind, p)

@@ -54,9 +54,10 @@ class Task:
     def detector(self) -> KindDetector:
         return KindDetector(renormalize=self.opts.renormalize)
 
-    def pick_labels(self, block: dict) -> np.ndarray | None:
+    def pick_labels(self, block: dict, kind: str) -> np.ndarray | None:
         """The block's labels, where the look at it can take the loss's picks in its own pass
-        (categorical class indices read as they are); None by default."""
+        (categorical class indices read as they are, the kind in use probabilities or
+        log-probabilities); None by default."""
         return None
 
     def verify(self, kind: str, p: np.ndarray, start: int) -> None:
