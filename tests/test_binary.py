@@ -399,6 +399,25 @@ def test_per_sample_fields_threshold_and_per_class(write):
     assert by_label["a"]["mean"] == pytest.approx(-(math.log(0.9) + math.log(0.7)) / 2)
 
 
+@pytest.mark.parametrize(
+    "labels",
+    [np.array([False, True, True]), np.array([0, 1, 1]), np.array([0, 1, 1], np.float32)],
+    ids=["bool", "int64", "float32"],
+)
+def test_a_record_target_is_the_same_number_from_logits_and_probabilities(write, labels):
+    """The target a record carries is a number (the schema's), whatever dtype the labels were
+    read as, and the same from the fused logit and probability paths: never JSON's false."""
+    y = write("y.npy", labels)
+    got = {}
+    for kind, preds in (("logits", [-1.5, 0.3, 2.0]), ("probs", [0.2, 0.6, 0.9])):
+        x = write(f"{kind}.npy", np.array(preds, np.float32))
+        lines = run_cece("binary", x, y, "--from", kind, "-f", "jsonl").out.splitlines()
+        got[kind] = [json.loads(line, parse_constant=str)["target"] for line in lines]
+        assert '"target":0.0' in lines[0] and '"target":1.0' in lines[1]
+    assert got["logits"] == got["probs"] == [0.0, 1.0, 1.0]
+    assert all(type(v) is float for v in got["logits"] + got["probs"])
+
+
 def test_mean_is_over_elements_and_sum_adds_elements():
     x, y = "[[0.1, 0.2], [0.3, 0.4]]", "[[0, 1], [1, 1]]"
     # by hand: −log(1 − p) where y = 0, −log p where y = 1

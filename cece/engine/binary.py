@@ -244,7 +244,7 @@ class Binary(Task):
             rec["row"], rec["column"] = divmod(rec["index"], self.k)
         if self.k == 1 or self.opts.elementwise:
             assert t.target is not None and t.details is not None  # set for one column
-            rec["target"] = t.target[rows]
+            rec["target"] = t.target[rows].astype(np.float64)  # a number, whatever was read
             rec.update(t.details(rows))
         else:
             rec["accuracy"] = t.correct[rows]

@@ -314,7 +314,7 @@ def _probs_fused(
             out["entropy"] = bernoulli.binary_entropy(yf).mean(axis=1, dtype=np.float64)
             out["kl"] = bernoulli.kl_probs(yf, p).mean(axis=1, dtype=np.float64)
     if k == 1:
-        out["target"] = y_raw[:, 0].astype(np.float64)
+        out["target"] = y_raw[:, 0]  # as read: a view, as _logits_fused keeps it
         if n and bad_target < 0:  # counted in the pass, exactly
             out["correct_sum"], out["extrema"] = right_sum, (lo, hi)
 
