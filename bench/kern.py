@@ -97,7 +97,7 @@ def main() -> None:
             def call(x=x, c=c, y=y, loss=loss, right=right):
                 impl.bce_logits(x, c, y, None, 0.0, loss, right)
         else:  # probabilities, clipped by their dtype's eps as cece's default
-            loss, right, stats = np.empty(n), np.empty(n), np.empty(4)
+            loss, right, stats = np.empty(n), np.empty(n), np.empty(6)
             eps = float(np.finfo(x.dtype).eps)
 
             def call(x=x, c=c, y=y, loss=loss, right=right, stats=stats, eps=eps):

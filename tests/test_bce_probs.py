@@ -40,7 +40,7 @@ def impl(name: str):
 def run(name, p, y, pw=None, threshold=0.5, eps=0.0):
     """(loss, right, (hits, soft), stats) of one call of the kernel ``name``."""
     n, k = p.shape
-    loss, right, stats = np.empty(n), np.empty(n), np.empty(4)
+    loss, right, stats = np.empty(n), np.empty(n), np.empty(6)
     w = None if pw is None else np.ascontiguousarray(np.broadcast_to(np.float64(pw), (k,)))
     code = impl(name).bce_probs(p, k, y, w, threshold, eps, loss, right, stats)
     return loss, right, code, stats
@@ -111,7 +111,7 @@ def test_zero_and_one_without_a_clip(name):
     assert loss[0] == 0 and loss[1] == np.inf and loss[2] == np.inf and loss[3] == 0
     assert not np.signbit(loss[[0, 3]]).any()  # 0, not −0
     close(loss[4:], [element(0.25, 0.5)])
-    assert hits == 0 and soft == 1 and stats[2:].tolist() == [0.0, np.inf]
+    assert hits == 0 and soft == 1 and stats[2:4].tolist() == [0.0, np.inf]
 
 
 @pytest.mark.parametrize("name", IMPLS)
@@ -148,7 +148,7 @@ def test_the_compiled_kernel_refuses_bad_arguments(args):
     if not kernels.AVAILABLE:
         pytest.skip("the compiled kernels are not built")
     p, y = np.full((4, 2), 0.5), np.zeros((4, 2))
-    loss, right, stats, eps = np.empty(4), np.empty(4), np.empty(4), 0.0
+    loss, right, stats, eps = np.empty(4), np.empty(4), np.empty(6), 0.0
     if args == "shape":
         p = np.full(7, 0.5)
     elif args == "eps":
@@ -168,6 +168,12 @@ def test_the_compiled_kernel_refuses_bad_arguments(args):
 dtypes = st.sampled_from([np.float16, np.float32, np.float64, "bfloat16"])
 
 
+def _bits(v: np.ndarray) -> np.ndarray:
+    """bfloat16 bits of ``v``: its float32 values rounded to nearest even."""
+    u = v.astype(np.float32).view(np.uint32)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16).view(kernels.BFLOAT16)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     n=st.integers(0, 40),
@@ -185,11 +191,7 @@ def test_the_twins_agree_with_the_formula(n, k, dtype, soft, pw, eps, threshold,
     v[rng.random((n, k)) < 0.1] = 0.0
     v[rng.random((n, k)) < 0.1] = 1.0
     y = rng.random((n, k)) if soft else rng.integers(0, 2, (n, k)).astype(np.float64)
-    if dtype == "bfloat16":  # the float32 values rounded to nearest even, as bits
-        u = v.astype(np.float32).view(np.uint32)
-        p = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16).view(kernels.BFLOAT16)
-    else:
-        p = v.astype(dtype)
+    p = _bits(v) if dtype == "bfloat16" else v.astype(dtype)
     values = kernels.as_float64(p)
     w = np.linspace(0.5, 3, k) if pw == "columns" else pw
     ws = np.broadcast_to(np.float64(1.0 if w is None else w), (k,))
@@ -209,7 +211,31 @@ def test_the_twins_agree_with_the_formula(n, k, dtype, soft, pw, eps, threshold,
         assert stats[0] == -1
         if k == 1 and n:
             assert stats[1] == right.sum()
-            assert stats[2:].tolist() == [loss.min(), loss.max()]
+            assert stats[2:4].tolist() == [loss.min(), loss.max()]
+            assert stats[4:].tolist() == [values.min(), values.max()]
+        else:
+            assert stats[4:].tolist() == [math.inf, -math.inf]
+
+
+@pytest.mark.parametrize("name", IMPLS)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, "bfloat16"])
+def test_the_pass_keeps_the_extrema_of_what_it_read(name, dtype):
+    """The probabilities' (min, max) the pass keeps for one column are numpy's, whatever the
+    values (outside [0, 1], ±inf, -0.0 as +0.0) and wherever they sit (every AVX2 tail and
+    8-lane step): NaN both where any is NaN, the caller's check of the range in the pass."""
+    rng = np.random.default_rng(5)
+    for n in range(1, 21):
+        for odd in (-0.25, 1.5, -0.0, np.inf, -np.inf, np.nan, 3e38):
+            for at in {0, n // 2, n - 1}:
+                v = rng.random(n)
+                v[at] = odd
+                with np.errstate(over="ignore"):  # 3e38: inf in float16
+                    p = _bits(v) if dtype == "bfloat16" else v.astype(dtype)
+                values = kernels.as_float64(p)
+                stats = run(name, p.reshape(n, 1), np.zeros((n, 1)))[3]
+                want = [values.min() + 0.0, values.max() + 0.0]
+                assert np.array_equal(stats[4:], want, equal_nan=True), (n, odd, at)
+                assert not np.signbit(stats[4:][stats[4:] == 0]).any()
 
 
 def test_binary_terms_takes_the_pass_and_keeps_its_figures():

@@ -185,3 +185,94 @@ def test_only_blocks_computed_from_their_picks_take_them(write, blocks, monkeypa
     with_labels.clear()
     assert _run(write, np.log(x), y, "-q").code == 0  # log-probabilities, detected
     assert any(with_labels)
+
+
+def _column(seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Sigmoid probabilities in one column and their 0/1 targets."""
+    rng = np.random.default_rng(seed)
+    return rng.random(N).astype(np.float32), (rng.random(N) < 0.5).astype(np.float32)
+
+
+def _binary(write, x, y, *args):
+    return run_cece("binary", write("p.npy", x), write("t.npy", y), *args)
+
+
+def test_binary_probabilities_are_looked_at_by_their_own_pass(write, blocks, monkeypatch):
+    """Blocks of one column computed as probabilities: the loss's pass keeps their extrema
+    (Terms.extent), which are the look at every block after the main thread's first ones
+    and the explicit run's range check: no pass of their own. The numbers are --from probs's."""
+    import cece._native as kernels
+
+    looked = []
+    row_stats = kernels.row_stats
+    monkeypatch.setattr(
+        kernels, "row_stats", lambda x, labels=None: looked.append(len(x)) or row_stats(x, labels)
+    )
+    x, y = _column()
+    auto = json.loads(_binary(write, x, y, "-f", "json").out)
+    assert auto["input"]["kind"] == "probs"
+    assert 0 < len(looked) <= 4 and sum(looked) <= 3 * ROWS  # the main thread's looks alone
+    looked.clear()
+    explicit = json.loads(_binary(write, x, y, "-f", "json", "--from", "probs").out)
+    assert not looked
+    assert auto["loss"] == explicit["loss"] and auto["stats"] == explicit["stats"]
+
+
+@pytest.mark.parametrize("block", [0, 1, 4, 10])
+@pytest.mark.parametrize("value", [1.7, -0.5])
+def test_a_binary_block_out_of_range_is_read_as_in_order(write, blocks, block, value):
+    """A value outside [0, 1] in any block: under --from auto, logits from the first block on
+    (the --from logits numbers); under --from probs, the error line naming its place."""
+    x, y = _column()
+    row = block * ROWS + 5
+    x[row] = value
+    auto = _binary(write, x, y, "-f", "json")
+    logits = _binary(write, x, y, "-f", "json", "--from", "logits")
+    assert auto.code == logits.code == 0, auto.err
+    assert json.loads(auto.out)["loss"] == json.loads(logits.out)["loss"]
+    assert "treating predictions as logits" in auto.err
+    explicit = _binary(write, x, y, "--from", "probs")
+    assert explicit.code == 2
+    assert explicit.err_lines[0] == (
+        f"cece: error: {write('p.npy', x)}: row {row}, column 0: {value:g} is not a probability "
+        "(expected a value in [0, 1])"
+    )
+
+
+@pytest.mark.parametrize("block", [0, 1, 4, 10])
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+@pytest.mark.parametrize("kind", ["auto", "probs"])
+def test_a_binary_block_not_finite_is_the_same_error_line(write, blocks, block, value, kind):
+    x, y = _column()
+    row = block * ROWS + 9
+    x[row] = value
+    run = _binary(write, x, y, "--from", kind)
+    assert run.code == 2
+    want = f"cece: error: {write('p.npy', x)}: row {row}, column 0: found {value} value"
+    assert run.err_lines[0].startswith(want), run.err
+
+
+def test_labels_whose_picks_were_taken_are_not_ranged_again(write, blocks, monkeypatch):
+    """The look's pass that took a block's picks found every label in 0..C-1: the loss's own
+    range check of those labels (a min and a max over them) is skipped for exactly those
+    blocks, and the numbers are --from probs's."""
+    import cece._native as kernels
+    from cece import checks
+
+    if not kernels.compiled(np.zeros((2, 2), np.float32)):
+        pytest.skip("the fused pass is the compiled kernel's")  # the numpy path: no picks
+    ranged = []
+    index_targets = checks.index_targets
+
+    def spy(*args, bounds=True, **kwargs):
+        ranged.append(bounds)
+        return index_targets(*args, bounds=bounds, **kwargs)
+
+    monkeypatch.setattr(checks, "index_targets", spy)
+    x, y = _probs(5)
+    auto = json.loads(_run(write, x, y, "-f", "json").out)
+    assert len(ranged) == 11 and ranged.count(False) >= 7  # the first few: main's looks
+    ranged.clear()
+    explicit = json.loads(_run(write, x, y, "--from", "probs", "-f", "json").out)
+    assert ranged == [True] * 11
+    assert auto["loss"] == explicit["loss"] and auto["stats"] == explicit["stats"]

@@ -42,6 +42,7 @@ from cece._native.buffers import (
     arange,
     ones,
     output,
+    picks_kept,
     recall_picks,
     remember_picks,
     reuse_outputs,
@@ -70,6 +71,7 @@ __all__ = [
     "off_one",
     "ones",
     "output",
+    "picks_kept",
     "predicted_rows",
     "reuse_outputs",
     "row_stats",
@@ -308,16 +310,20 @@ def bce_logits(
 
 def bce_probs(
     x: np.ndarray, y: np.ndarray, pos_weight, threshold: float, eps: float
-) -> tuple[np.ndarray, np.ndarray, int, bool, tuple[int, float, float, float]]:
+) -> tuple[np.ndarray, np.ndarray, int, bool, tuple[int, float, float, float], tuple[float, float]]:
     """(Σ loss per row, right per row, elements the clip to [eps, 1 − eps] moved, any soft
     target, (first row with a target outside [0, 1] or NaN or -1, Σ right, min loss, max
-    loss)) of (n, k) probabilities, one pass, as :func:`bce_logits` of logits."""
-    return _bce("bce_probs", x, y, pos_weight, threshold, eps)
+    loss), (min, max) of the probabilities) of (n, k) probabilities, one pass, as
+    :func:`bce_logits` of logits. The probabilities are not checked: their extrema, kept
+    for one column (else inf, -inf; both NaN where one is NaN, a zero as +0.0, as
+    :func:`row_stats`), let the caller check their range without a pass of its own."""
+    loss, right, hits, soft, checked = _bce("bce_probs", x, y, pos_weight, threshold, eps)
+    return loss, right, hits, soft, checked[:4], checked[4:]
 
 
 def _bce(
     name: str, x: np.ndarray, y: np.ndarray, pos_weight, *args: float
-) -> tuple[np.ndarray, np.ndarray, int, bool, tuple[int, float, float, float]]:
+) -> tuple[np.ndarray, np.ndarray, int, bool, tuple]:
     """One call of the BCE kernel ``name`` (compiled where it takes ``x``, else numpy): the
     outputs, the weights per column, the targets as it reads them, the figures it keeps."""
     n, k = x.shape
@@ -333,10 +339,9 @@ def _bce(
             y = np.ascontiguousarray(y, dtype=np.float64)
     else:
         kernels = _numpy
-    stats = np.empty(4)
+    stats = np.empty(6 if name == "bce_probs" else 4)
     count, soft = getattr(kernels, name)(x, k, y, w, *args, loss, right, stats)
-    checked = (int(stats[0]), float(stats[1]), float(stats[2]), float(stats[3]))
-    return loss, right, count, bool(soft), checked
+    return loss, right, count, bool(soft), (int(stats[0]), *map(float, stats[1:]))
 
 
 def neg_log_clip(v: np.ndarray, eps: float) -> np.ndarray:

@@ -75,10 +75,12 @@
 
 /* What bce_rows reports beside its outputs: the first row holding a target outside [0, 1] (or
    -1), and for one column the sum of `correct` and the extrema of `loss` (exact whatever the
-   order, so the caller's sums of them are the same to the bit). Outside the x86 part: the Python glue fills it on any CPU. */
+   order, so the caller's sums of them are the same to the bit); bce_probs_rows also the extrema
+   of the probabilities it read, for one column (NaN both where one is NaN): the check of their
+   range, without a pass of its own. Outside the x86 part: the Python glue fills it on any CPU. */
 typedef struct {
     Py_ssize_t bad_target_row;
-    double correct_sum, loss_min, loss_max;
+    double correct_sum, loss_min, loss_max, x_min, x_max;
 } BceStats;
 
 static int CPU_OK;  /* cpu_ok(), once, when the module loads */
@@ -1369,7 +1371,7 @@ TARGET512 static inline __m512d load8_f(const char *p, Py_ssize_t i, int kind) {
 
 /* The k = 1 loop of bce_probs_rows over the first n - n % 8 elements of float32/float64
    probabilities p against float32/float64 targets y, 8 at a time: losses and right counts
-   stored, Σ right and the loss extrema into *st, any soft target or bad one as an all-ones
+   stored, Σ right and the loss and value extrema into *st, any soft target or bad one as an all-ones
    AVX2 flag, the clip's moves into *hits; returns the elements done (the caller's AVX2 loop
    takes the rest). Σ right and the extrema are exact in any order. */
 TARGET512 static Py_ssize_t bce_probs_col8(const char *p, int pkind, const char *y, int ykind,
@@ -1379,27 +1381,37 @@ TARGET512 static Py_ssize_t bce_probs_col8(const char *p, int pkind, const char 
     const __m512d zero = _mm512_setzero_pd(), w = _mm512_set1_pd(pw), tv = _mm512_set1_pd(thr);
     const __m512d lo = _mm512_set1_pd(eps), hi = _mm512_set1_pd(1.0 - eps);
     const int clip = eps > 0;
-    __mmask8 soft8 = 0, bad8 = 0;
+    __mmask8 soft8 = 0, bad8 = 0, nan8 = 0;
     __m512d rsum = zero, lmin = _mm512_set1_pd(INFINITY), lmax = _mm512_set1_pd(-INFINITY);
+    __m512d vmin = lmin, vmax = lmax;
     Py_ssize_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        __m512d r, l = bce_p8(load8_f(p, i, pkind), load8_y(y, i, ykind), w, tv, lo, hi, clip,
-                              &r, &soft8, &bad8, hits);
+        const __m512d v = load8_f(p, i, pkind);
+        __m512d r, l = bce_p8(v, load8_y(y, i, ykind), w, tv, lo, hi, clip, &r, &soft8, &bad8,
+                              hits);
         _mm512_storeu_pd(loss + i, l);
         _mm512_storeu_pd(correct + i, r);
         rsum = _mm512_add_pd(rsum, r);
         lmin = _mm512_min_pd(lmin, l);
         lmax = _mm512_max_pd(lmax, l);
+        vmin = _mm512_min_pd(vmin, v);
+        vmax = _mm512_max_pd(vmax, v);
+        nan8 |= _mm512_cmp_pd_mask(v, v, _CMP_UNORD_Q);
     }
-    double rs[8], mn[8], mx[8];
+    double rs[8], mn[8], mx[8], vn[8], vx[8];
     _mm512_storeu_pd(rs, rsum);
     _mm512_storeu_pd(mn, lmin);
     _mm512_storeu_pd(mx, lmax);
+    _mm512_storeu_pd(vn, vmin);
+    _mm512_storeu_pd(vx, vmax);
     for (int q = 0; q < 8; q++) {
         st->correct_sum += rs[q];
         st->loss_min = mn[q] < st->loss_min ? mn[q] : st->loss_min;
         st->loss_max = mx[q] > st->loss_max ? mx[q] : st->loss_max;
+        st->x_min = vn[q] < st->x_min ? vn[q] : st->x_min;
+        st->x_max = vx[q] > st->x_max ? vx[q] : st->x_max;
     }
+    if (nan8) st->x_min = st->x_max = NAN; /* kept: a comparison with NaN is false */
     if (soft8) *soft = _mm256_or_pd(*soft, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
     if (bad8) *bad_y = _mm256_or_pd(*bad_y, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
     return i;
@@ -1426,28 +1438,38 @@ TARGET static Py_ssize_t bce_probs_rows(const char *p, int pkind, const char *y,
     if (k == 1) {
         const __m256d w = _mm256_set1_pd(pw ? pw[0] : 1.0);
         __m256d rsum = zero, lmin = _mm256_set1_pd(INFINITY), lmax = _mm256_set1_pd(-INFINITY);
+        __m256d vmin = lmin, vmax = lmax, vnan = zero;
         Py_ssize_t i = 0;
         if (SIMD_WIDTH == 16 && (pkind == F32 || pkind == F64)) /* the rest: the loop below */
             i = bce_probs_col8(p, pkind, y, ykind, pw ? pw[0] : 1.0, n, thr, eps, loss, correct,
                                &soft, &bad_y, &hits, st);
         for (; i + 4 <= n; i += 4) {
-            __m256d r, l = bce_p4(load4(p, i, pkind), load4(y, i, ykind), w, tv, lo, hi, clip,
-                                  &r, &soft, &bad_y, &hits);
+            const __m256d v = load4(p, i, pkind);
+            __m256d r, l = bce_p4(v, load4(y, i, ykind), w, tv, lo, hi, clip, &r, &soft, &bad_y,
+                                  &hits);
             _mm256_storeu_pd(loss + i, l);
             _mm256_storeu_pd(correct + i, r);
             rsum = _mm256_add_pd(rsum, r);
             lmin = _mm256_min_pd(lmin, l);
             lmax = _mm256_max_pd(lmax, l);
+            vmin = _mm256_min_pd(vmin, v);
+            vmax = _mm256_max_pd(vmax, v);
+            vnan = _mm256_or_pd(vnan, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
         }
-        double rs[4], mn[4], mx[4];
+        double rs[4], mn[4], mx[4], vn[4], vx[4];
         _mm256_storeu_pd(rs, rsum);
         _mm256_storeu_pd(mn, lmin);
         _mm256_storeu_pd(mx, lmax);
+        _mm256_storeu_pd(vn, vmin);
+        _mm256_storeu_pd(vx, vmax);
         for (int q = 0; q < 4; q++) { /* integers: exact in any order */
             st->correct_sum += rs[q];
             st->loss_min = mn[q] < st->loss_min ? mn[q] : st->loss_min;
             st->loss_max = mx[q] > st->loss_max ? mx[q] : st->loss_max;
+            st->x_min = vn[q] < st->x_min ? vn[q] : st->x_min;
+            st->x_max = vx[q] > st->x_max ? vx[q] : st->x_max;
         }
+        if (_mm256_movemask_pd(vnan)) st->x_min = st->x_max = NAN;
         if (i < n) { /* the last 1..3: padded with p = 1/2, y = 0 (never moved, soft or bad) */
             Py_ssize_t m = n - i;
             __m256d r, l = bce_p4(load_tail(p, i, m, pkind, 0.5), load_tail(y, i, m, ykind, 0.0),
@@ -1456,13 +1478,19 @@ TARGET static Py_ssize_t bce_probs_rows(const char *p, int pkind, const char *y,
             _mm256_storeu_pd(lv, l);
             _mm256_storeu_pd(rv, r);
             for (Py_ssize_t q = 0; q < m; q++) {
+                const double v = elem(p, i + q, pkind);
                 loss[i + q] = lv[q];
                 correct[i + q] = rv[q];
                 st->correct_sum += rv[q];
                 st->loss_min = lv[q] < st->loss_min ? lv[q] : st->loss_min;
                 st->loss_max = lv[q] > st->loss_max ? lv[q] : st->loss_max;
+                if (v != v || st->x_min != st->x_min) { st->x_min = st->x_max = NAN; continue; }
+                st->x_min = v < st->x_min ? v : st->x_min;
+                st->x_max = v > st->x_max ? v : st->x_max;
             }
         }
+        st->x_min += 0.0; /* -0.0 as +0.0, as the numpy twin gives it */
+        st->x_max += 0.0;
     } else {
         double *terms = malloc(sizeof(double) * (size_t)(k + 4));
         if (!terms) return -1;
@@ -1531,6 +1559,31 @@ TARGET static void neg_log_clip(const double *v, double *out, Py_ssize_t n, doub
             memcpy(out + i, t, sizeof(double) * (size_t)m);
         }
     }
+}
+
+/* off_one's loop, 4 sums a step: max_pd keeps its second operand where the first is NaN (the
+   NaN left out, as the scalar loop's compare); the first index past tol found in the step
+   that has one. Returns the elements done; *most, *first, *count as py_off_one's. */
+TARGET static Py_ssize_t off_one4(const double *s, Py_ssize_t n, double tol, double *most,
+                                  Py_ssize_t *first, Py_ssize_t *count) {
+    const __m256d one = _mm256_set1_pd(1.0), t = _mm256_set1_pd(tol);
+    const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+    __m256d m = _mm256_setzero_pd();
+    Py_ssize_t i = 0, past = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m256d d = _mm256_and_pd(_mm256_sub_pd(_mm256_loadu_pd(s + i), one), abs_mask);
+        m = _mm256_max_pd(d, m);
+        const int hit = _mm256_movemask_pd(_mm256_cmp_pd(d, t, _CMP_GT_OQ));
+        if (hit) {
+            if (*first < 0) *first = i + __builtin_ctz((unsigned)hit);
+            past += __builtin_popcount((unsigned)hit);
+        }
+    }
+    double mm[4];
+    _mm256_storeu_pd(mm, m);
+    for (int q = 0; q < 4; q++) *most = mm[q] > *most ? mm[q] : *most;
+    *count += past;
+    return i;
 }
 
 TARGET static void vec_exp_log(const double *x, double *e, double *lg, Py_ssize_t n) {
@@ -1951,7 +2004,7 @@ static PyObject *py_bce_logits(PyObject *self, PyObject *args) {
     } else {
         Py_ssize_t bad = 0;
         int soft = 0;
-        BceStats st = {-1, 0.0, INFINITY, -INFINITY};
+        BceStats st = {-1, 0.0, INFINITY, -INFINITY, INFINITY, -INFINITY};
 #if CECE_X86
         Py_BEGIN_ALLOW_THREADS
         bad = bce_rows(x.buf, xk, y.buf, yk, have_w ? w.buf : NULL, n, k, thr, loss.buf, cor.buf,
@@ -2000,13 +2053,13 @@ static PyObject *py_bce_probs(PyObject *self, PyObject *args) {
     PyObject *result = NULL;
     if (!pk || (yk != 4 && yk != 8) || k <= 0 || p.len != n * k * KSIZE(pk) ||
         y.len != n * k * yk || (have_w && (kind_of(&w) != 8 || w.len != k * 8)) ||
-        loss.len != n * 8 || cor.len != n * 8 || kind_of(&sb) != 8 || sb.len != 4 * 8 ||
+        loss.len != n * 8 || cor.len != n * 8 || kind_of(&sb) != 8 || sb.len != 6 * 8 ||
         !(eps >= 0.0 && eps < 0.5)) {
         PyErr_SetString(PyExc_ValueError, "bce_probs: bad shapes, dtypes or eps");
     } else {
         Py_ssize_t hits = 0;
         int soft = 0;
-        BceStats st = {-1, 0.0, INFINITY, -INFINITY};
+        BceStats st = {-1, 0.0, INFINITY, -INFINITY, INFINITY, -INFINITY};
 #if CECE_X86
         Py_BEGIN_ALLOW_THREADS
         hits = bce_probs_rows(p.buf, pk, y.buf, yk, have_w ? w.buf : NULL, n, k, thr, eps,
@@ -2021,6 +2074,8 @@ static PyObject *py_bce_probs(PyObject *self, PyObject *args) {
             out[1] = st.correct_sum;
             out[2] = st.loss_min;
             out[3] = st.loss_max;
+            out[4] = st.x_min;
+            out[5] = st.x_max;
             result = Py_BuildValue("(ni)", hits, soft);
         }
     }
@@ -2122,10 +2177,13 @@ static PyObject *py_off_one(PyObject *self, PyObject *args) {
         return NULL;
     }
     const double *s = sums.buf;
-    Py_ssize_t n = sums.len / 8, first = -1, count = 0;
+    Py_ssize_t n = sums.len / 8, first = -1, count = 0, i = 0;
     double most = 0.0;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < n; i++) {
+#if CECE_X86
+    if (CPU_OK) i = off_one4(s, n, tol, &most, &first, &count); /* the rest: one at a time */
+#endif
+    for (; i < n; i++) {
         double d = fabs(s[i] - 1.0);
         most = d > most ? d : most; /* NaN compares false: left out */
         if (d > tol) {

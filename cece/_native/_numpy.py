@@ -304,8 +304,8 @@ def bce_probs(
     ``Σ_j w_j y_ij (−log c_ij) + (1 − y_ij)(−log1p(−c_ij))`` with ``c = clip(p, eps, 1 − eps)``
     (none at ``eps = 0``) and 0·inf = 0; ``correct_i`` counts the elements with
     ``(p > threshold) == (y >= 0.5)``. Returns (elements the clip moved, any target strictly
-    between 0 and 1); ``stats`` as :func:`bce_logits` fills it. The probabilities are not
-    checked (the caller has)."""
+    between 0 and 1); ``stats`` as :func:`bce_logits` fills it, then the probabilities'
+    (min, max) for one column. The probabilities are not checked (the caller does)."""
     n = len(loss)
     x = as_float64(p).reshape(n, k)
     y = np.asarray(y).reshape(n, k).astype(np.float64, copy=False)
@@ -326,9 +326,9 @@ def bce_probs(
         np.sum(right, axis=1, dtype=np.float64, out=correct)
     stats[0] = _first_bad_target(y)
     if k == 1 and n:
-        stats[1:] = np.count_nonzero(right), loss.min(), loss.max()
+        stats[1:] = np.count_nonzero(right), loss.min(), loss.max(), x.min() + 0, x.max() + 0
     else:
-        stats[1:] = 0.0, np.inf, -np.inf
+        stats[1:] = 0.0, np.inf, -np.inf, np.inf, -np.inf
     return hits, int(bool(np.any((y > 0) & (y < 1))))
 
 

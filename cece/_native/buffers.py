@@ -46,11 +46,17 @@ def remember_picks(x: np.ndarray, y: np.ndarray, picks: tuple[np.ndarray, np.nda
 def recall_picks(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The picks :func:`remember_picks` kept for the same memory of ``x`` and ``y`` (the same
     address, shape, strides and dtype), once; None otherwise."""
-    kept = getattr(_LOCAL, "picks", None)
-    if kept is None or kept[0] != _where(x) or kept[1] != _where(y):
+    if not picks_kept(x, y):
         return None
-    _LOCAL.picks = None
+    kept, _LOCAL.picks = _LOCAL.picks, None
     return kept[2]
+
+
+def picks_kept(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether :func:`remember_picks` holds picks for this memory of ``x`` and ``y``: the pass
+    that took them found every label in 0..c-1 (``row_sums`` keeps nothing otherwise)."""
+    kept = getattr(_LOCAL, "picks", None)
+    return kept is not None and kept[0] == _where(x) and kept[1] == _where(y)
 
 
 def output(name: str, n: int, dtype) -> np.ndarray:

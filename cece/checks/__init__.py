@@ -194,10 +194,25 @@ class KindDetector:
         if self.settled:
             return
         sums, lo, hi = kernels.row_stats(block, labels)  # one pass over rows of few classes
+        self._learn(lo, hi, block, start, sums)
+
+    def saw(self, lo: float, hi: float) -> None:
+        """Learn from a block's extrema alone (NaN both where a value is NaN), as the pass that
+        computed it kept them (binary probabilities: ``Terms.extent``): what :meth:`update`
+        learns where there are no row sums to take and no log-probabilities to rule out."""
+        assert not self.rows_sum_to_one and not self.possible["log-probs"]
+        if not self.settled:
+            self._learn(lo, hi, None, 0, None)
+
+    def _learn(
+        self, lo: float, hi: float, block: np.ndarray | None, start: int, sums: np.ndarray | None
+    ) -> None:
         self.finite = math.isfinite(lo) and math.isfinite(hi)
         self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
         in_range = self.lo >= 0 and self.hi <= 1
-        if in_range and self.rows_sum_to_one and not self.renormalize and len(block):
+        rows = block is not None and len(block) > 0  # saw(): none, and nothing to sum
+        if in_range and self.rows_sum_to_one and not self.renormalize and rows:
+            assert block is not None
             sums = kernels.row_sums(block) if sums is None else sums
             most, r, _ = kernels.off_one(sums, ROW_SUM_TOL)
             self.max_off = max(self.max_off, most)
@@ -210,7 +225,7 @@ class KindDetector:
                 self.possible["probs"] = in_range and self.bad_sum is None
         if self.possible["log-probs"]:
             ok = hi <= 0
-            if ok and self.rows_sum_to_one:
+            if ok and self.rows_sum_to_one and block is not None:
                 ok = bool(np.all(np.abs(_logsumexp(block)) <= ROW_SUM_TOL))
             self.possible["log-probs"] = ok
 

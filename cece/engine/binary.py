@@ -145,6 +145,9 @@ class Binary(Task):
     def fused(self, kind: str) -> bool:
         return kind == "logits" and self._one_pass(kind)
 
+    def range_in_pass(self, kind: str) -> bool:  # one column: the probabilities' pass
+        return kind == "probs" and self.k == 1 and self._one_pass(kind)
+
     def compiled_pass(self, kind: str, p: np.ndarray) -> bool:  # + the probabilities' pass
         return self._one_pass(kind) and kernels.compiled(p)
 

@@ -230,8 +230,8 @@ class Categorical(Task):
             else:
                 p = temperature.soften(bfloat16.values(p), o.temperature, start, self.preds.name)
         raw = self.mask.apply(block, start) if self.mask else block["labels"]  # mask 0: -100
-        # the compiled fused kernel checks every label's range in its pass (no min/max here)
-        bounds = not (self.fused(kind) and kernels.compiled(p))
+        # the range checked in a compiled pass (the fused kernel's; the look's that took picks)
+        bounds = not ((self.fused(kind) and kernels.compiled(p)) or kernels.picks_kept(p, raw))
         y = self.targets(start, raw, bounds=bounds)
         try:
             t = categorical_terms(

@@ -22,6 +22,7 @@ from cece.checks import KindDetector
 from cece.engine.task import Task
 from cece.errors import CeceError
 from cece.io import bfloat16
+from cece.losses.terms import Terms
 
 if TYPE_CHECKING:
     from cece.engine.pipeline import Pass
@@ -103,6 +104,25 @@ def block_look(
     local = task.detector()
     look(task, local, values, start, check=check, labels=task.pick_labels(block, kind))
     return local
+
+
+def worker_look(
+    run: Pass, start: int, p: np.ndarray, block: dict, kind: str, *, check: bool
+) -> tuple[KindDetector, Terms | None]:
+    """A worker's look at one block, and the block's terms where computing them was the look:
+    where the pass keeps the values' extrema (``Task.range_in_pass``: binary probabilities),
+    they are what :func:`block_look` would learn, without a pass of its own; the terms are
+    the block's if the look leaves ``kind`` possible."""
+    task = run.task
+    if task.range_in_pass(kind):
+        t = run.terms(start, p, block, kind, checked=check)
+        if t.extent is not None:
+            local = task.detector()
+            local.saw(*t.extent)
+            if check and not local.finite:
+                task.check_values(None, bfloat16.values(p), start)  # raises, naming the place
+            return local, t
+    return block_look(task, bfloat16.values(p), start, block, kind, check=check), None
 
 
 def rules_out(local: KindDetector, kind: str) -> bool:

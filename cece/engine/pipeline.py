@@ -23,7 +23,7 @@ from cece.engine.detection import KindChanged
 from cece.engine.reduce import LossLog, Summary, Worst, block_moments, histogram
 from cece.engine.result import Result
 from cece.engine.task import ClassCounts, Records, Task, weights_warning
-from cece.errors import InputError
+from cece.errors import CeceError, InputError
 from cece.io import arrays, bfloat16, blocks
 from cece.losses.terms import Terms
 from cece.parallel import settle, shared_pool, worker_threads
@@ -212,15 +212,15 @@ class Pass:
         kernels may write into reused buffers, and the block's pages are dropped after it."""
         kernels.reuse_outputs(True)
         try:
-            local = None  # ``look``: the block's detection, here (detection.py)
+            local = t = None  # ``look``: the block's detection, here (detection.py)
             check = self.watching[0] is not None  # --from auto: values checked as looked at
             if look:
-                values = bfloat16.values(p)
-                local = detection.block_look(self.task, values, start, block, kind, check=check)
+                local, t = detection.worker_look(self, start, p, block, kind, check=check)
                 if detection.rules_out(local, kind):  # the fold changes the kind: no compute
                     return _Done(Summary(), 0, detected=local)
             checked = local is not None and check and local.verifies(kind, p)
-            t = self._terms(start, p, block, kind, checked)
+            if t is None:
+                t = self.terms(start, p, block, kind, checked)
             if self.on_terms is not None:
                 self.on_terms(start, bfloat16.values(p), block, t, kind)
             done = self._reduce(start, t)
@@ -232,23 +232,36 @@ class Pass:
             kernels.reuse_outputs(False)
             arrays.release_block(block.values())  # while its pages' tables are in cache
 
-    def _terms(
+    def terms(
         self, start: int, p: np.ndarray, block: dict, kind: str, checked: bool = False
     ) -> Terms:
-        """``checked``: the block's detection found its values finite and of ``kind``, as the
-        checks below would (:meth:`KindDetector.verifies`): they are not read again."""
+        """A block's terms, its values checked. ``checked``: the block's detection found them
+        finite and of ``kind`` (:meth:`KindDetector.verifies`): they are not read again; where
+        the pass keeps their extrema (``Task.range_in_pass``), those are the check."""
         fused = self.task.fused(kind)  # the fused kernels check finiteness themselves
         if not fused:  # the fused kernels read bfloat16 bits as they are; others need values
             p = bfloat16.values(p)
         self.kernels.add("compiled" if self.task.compiled_pass(kind, p) else "numpy")
-        if not fused and not checked:
+        after = not checked and self.task.range_in_pass(kind)  # checked by the pass's extrema
+        if not fused and not checked and not after:
             self.task.check_values(kind, p, start)
-        if not checked:
+        if not checked and not after:
             self.task.verify(kind, p, start)
-        t = self.task.terms(start, p, block, kind)
+        try:
+            t = self.task.terms(start, p, block, kind)
+        except CeceError:  # a bad target: the predictions' own errors first, as checked before
+            if after:
+                self._check_range(kind, p, start)
+            raise
         if not t.finite and fused:
             self.task.check_values(kind, bfloat16.values(p), start)  # raises, naming the place
+        if after and not (t.extent is not None and t.extent[0] >= 0 and t.extent[1] <= 1):
+            self._check_range(kind, p, start)  # raises, naming the place (NaN fails both)
         return t
+
+    def _check_range(self, kind: str, p: np.ndarray, start: int) -> None:
+        self.task.check_values(kind, p, start)
+        self.task.verify(kind, p, start)
 
     def _reduce(self, start: int, t: Terms) -> _Done:
         keep, valid, scale = self.task.keep, t.valid, self.scale

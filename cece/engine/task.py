@@ -78,6 +78,12 @@ class Task:
         """Whether blocks go to a fused kernel, which also checks that they are finite."""
         return False
 
+    def range_in_pass(self, kind: str) -> bool:
+        """Whether the block's pass keeps the extrema of the values it reads (``Terms.extent``),
+        so that the checks of their range (:meth:`check_values`, :meth:`verify`) and a
+        worker's look need no pass of their own; False by default."""
+        return False
+
     def compiled_pass(self, kind: str, p: np.ndarray) -> bool:
         """Whether this block's per-row pass runs compiled (JSON ``environment.kernels``):
         a fused kernel, by default, where the kernels take the block's dtype."""

@@ -301,7 +301,7 @@ def _probs_fused(
     numpy, the same numbers to an ulp), which also checks the targets; the clip's counts,
     and the entropy and excess of soft targets, in numpy where there are any."""
     n, k = x.shape
-    total, right, hits, soft, checked = kernels.bce_probs(x, y, pos_weight, threshold, eps)
+    total, right, hits, soft, checked, extent = kernels.bce_probs(x, y, pos_weight, threshold, eps)
     bad_target, right_sum, lo, hi = checked
     s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     out: dict = {}
@@ -315,6 +315,7 @@ def _probs_fused(
             out["kl"] = bernoulli.kl_probs(yf, p).mean(axis=1, dtype=np.float64)
     if k == 1:
         out["target"] = y_raw[:, 0]  # as read: a view, as _logits_fused keeps it
+        out["extent"] = extent
         if n and bad_target < 0:  # counted in the pass, exactly
             out["correct_sum"], out["extrema"] = right_sum, (lo, hi)
 

@@ -105,6 +105,9 @@ class Terms:
     # reductions): Σ correct, and (min, max) of loss
     correct_sum: float | None = None
     extrema: tuple[float, float] | None = None
+    # (min, max) of the predictions the fused probability pass read (one column; NaN both
+    # where one is NaN): their range checked without a pass of its own
+    extent: tuple[float, float] | None = None
 
 
 def weighted_mean(numerator: float, denominator: float) -> float:
