@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from cece import _native as kernels
 from cece._native import _numpy, gen_logdtab
 from cece.losses.sigmoid import binary_terms
+from cece.losses.terms import count_clip_moves
 
 import reference
 from conftest import run_cece
@@ -284,16 +285,45 @@ def test_neg_log_clip_against_libm(name, eps):
     """The categorical loss of probabilities' −log clip(p_y) (``neg_log_clip``): the same
     logarithm; 0 gives inf without a clip, 1 gives 0 (not −0), NaN stays NaN."""
     v = np.concatenate([grid(), [0.0, 1.0, 5e-324]])
-    out = np.empty(v.size)
-    impl(name).neg_log_clip(v, out, eps)
+    out, ext = np.empty(v.size), np.empty(4)
+    impl(name).neg_log_clip(v, out, eps, ext)
     want = [element(float(a), 1.0, eps=eps) for a in v]
     close(out, want)
     assert not np.signbit(out).any()
+    assert ext.tolist() == [v.min(), v.max(), out.min(), out.max()]
     if name == ("compiled" if kernels.FAST else "numpy"):  # the path the losses take
-        np.testing.assert_array_equal(kernels.neg_log_clip(v, eps), out)
+        got, picked, loss = kernels.neg_log_clip(v, eps)
+        np.testing.assert_array_equal(got, out)
+        assert [*picked, *loss] == ext.tolist()
     nan = np.array([np.nan, 0.5, np.nan])
-    impl(name).neg_log_clip(nan, out[:3], eps)
+    impl(name).neg_log_clip(nan, out[:3], eps, ext)
     assert np.isnan(out[[0, 2]]).all() and out[1] == -math.log(0.5)
+    assert np.isnan(ext).all()
+
+
+@pytest.mark.parametrize("name", IMPLS)
+@pytest.mark.parametrize("eps", [0.0, 0.1])
+def test_neg_log_clip_keeps_numpy_s_extrema_in_its_pass(name, eps):
+    """The (min, max) of the picked values and of their losses, kept in the pass, are numpy's
+    of the input and of the output wherever the extreme sits (each 8-lane step, each AVX2
+    step, each tail), NaN both where either holds one (a negative value's log: NaN), a zero
+    as +0.0, and (inf, -inf) for no values."""
+    rng = np.random.default_rng(9)
+    for n in range(20):
+        for odd in (0.0, -0.0, 1.0, 1e-300, np.nan, -0.5, 0.999999):
+            for at in {0, n // 2, max(n - 1, 0)} if n else {0}:
+                v = rng.random(n)
+                if n:
+                    v[at] = odd
+                out, ext = np.empty(n), np.empty(4)
+                impl(name).neg_log_clip(v, out, eps, ext)
+                if not n:
+                    assert ext.tolist() == [np.inf, -np.inf, np.inf, -np.inf]
+                    continue
+                with np.errstate(invalid="ignore"):
+                    want = [v.min() + 0.0, v.max() + 0.0, out.min(), out.max()]
+                assert np.array_equal(ext, want, equal_nan=True), (n, odd, at)
+                assert not np.signbit(ext[:2][ext[:2] == 0]).any()
 
 
 @pytest.mark.parametrize("eps", [-1e-9, 0.5, math.nan])
@@ -301,6 +331,44 @@ def test_neg_log_clip_refuses_a_clip_outside_its_range(eps):
     if not kernels.AVAILABLE:
         pytest.skip("the compiled kernels are not built")
     with pytest.raises(ValueError, match="neg_log_clip"):
-        kernels._fast.neg_log_clip(np.full(3, 0.5), np.empty(3), eps)
+        kernels._fast.neg_log_clip(np.full(3, 0.5), np.empty(3), eps, np.empty(4))
     with pytest.raises(ValueError, match="neg_log_clip"):
-        kernels._fast.neg_log_clip(np.full(3, 0.5), np.empty(2), 0.0)
+        kernels._fast.neg_log_clip(np.full(3, 0.5), np.empty(2), 0.0, np.empty(4))
+    with pytest.raises(ValueError, match="neg_log_clip"):  # room for the four extrema
+        kernels._fast.neg_log_clip(np.full(3, 0.5), np.empty(3), 0.0, np.empty(3))
+
+
+@pytest.mark.parametrize(
+    "kwargs, kept",
+    [
+        ({}, True),
+        ({"eps": 0.0}, True),
+        ({"weight": np.array([1.0, 2.0, 0.5])}, False),  # the loss is w_y·(−log p_y)
+        ({"label_smoothing": 0.1}, False),
+        ({"ignore_index": 1}, False),  # ignored rows' loss is 0
+        ({"focal_gamma": 2.0}, False),
+    ],
+)
+def test_categorical_probabilities_keep_the_loss_extrema_of_their_pass(kwargs, kept):
+    """Probabilities against class indices: the loss's (min, max) are the ones neg_log_clip
+    kept in its pass where the loss is its output as it is (else the reduction takes them
+    from the loss), and the clip's counts are the same with the picked values' kept extrema."""
+    from cece.losses.softmax import categorical_terms
+
+    rng = np.random.default_rng(4)
+    e = rng.random((300, 3)) + 0.01
+    p = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    p[7] = [0.0, 1.0, 0.0]  # clipped where picked
+    p[8] = [1e-9, 1 - 1e-9, 0.0]
+    y = rng.integers(0, 3, 300)
+    y[7], y[8] = 0, 0
+    t = categorical_terms(p, y, kind="probs", **kwargs)
+    if kept:
+        assert t.extrema == (t.loss.min(), t.loss.max())
+    else:
+        assert t.extrema is None
+    if not kwargs:
+        assert (t.clipped_low, t.clipped_high) == count_clip_moves(
+            p[np.arange(300), y].astype(np.float64), F32_EPS, F32_EPS
+        )
+        assert t.clipped_low == 2

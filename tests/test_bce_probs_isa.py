@@ -122,13 +122,14 @@ def test_neg_log_clip_gives_the_same_bits_at_both_widths(eps):
             before = kernels._fast.simd()
             kernels._fast.simd(isa)
             try:
-                out = np.empty(n)
-                kernels._fast.neg_log_clip(v[:n], out, eps)
+                out, ext = np.empty(n), np.empty(4)
+                kernels._fast.neg_log_clip(v[:n], out, eps, ext)
             finally:
                 kernels._fast.simd(before)
-            got.append(out)
-        assert np.array_equal(got[0], got[1], equal_nan=True), n
-        assert not np.any(np.signbit(got[0]) != np.signbit(got[1]))
+            got.append((out, ext))
+        assert np.array_equal(got[0][0], got[1][0], equal_nan=True), n
+        assert np.array_equal(got[0][1], got[1][1], equal_nan=True), n  # the extrema too
+        assert not np.any(np.signbit(got[0][0]) != np.signbit(got[1][0]))
 
 
 @pytest.mark.parametrize("isa", ISAS)

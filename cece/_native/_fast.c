@@ -34,7 +34,7 @@
  *   bce_probs(p, k, y, pos_weight, threshold, eps, loss, correct, stats) -> (clipped, soft)
  *       the same sums from probabilities clipped to [eps, 1 - eps], one float64 logarithm
  *       (log_d4, within 2.4e-16) per hard target; the probabilities are not checked here
- *   neg_log_clip(v, out, eps): -log clip(v, eps, 1 - eps) of float64 values, by log_d4
+ *   neg_log_clip(v, out, eps, ext): -log clip(v, eps, 1 - eps) of float64 values, by log_d4
  *   exp_log(x, e, lg): exp and log of float64 values (the tests hold them to libm)
  *   parse_plain(text, ncols, delimiter, out), count_byte(text, byte): parse.c
  *   available() -> whether this CPU runs the kernels (x86-64 with AVX2, FMA and F16C)
@@ -1529,36 +1529,95 @@ TARGET static Py_ssize_t bce_probs_rows(const char *p, int pkind, const char *y,
    (losses/softmax.py); numpy's log of them took ~8 ns a value, this ~1. */
 /* neg_log_clip's loop at 8 lanes (AVX-512) over the first n - n % 8 values: logz8 is logz4's
    operations on each lane, the same bits; returns the values done */
+/* The extrema neg_log_clip keeps in its pass: of v (ext[0], ext[1]) and of out (ext[2],
+   ext[3]); a NaN among either makes both of its pair NaN (as numpy's min and max). */
+static void ext_lane(double *ext, double vmin, double vmax, double omin, double omax) {
+    ext[0] = vmin < ext[0] ? vmin : ext[0];
+    ext[1] = vmax > ext[1] ? vmax : ext[1];
+    ext[2] = omin < ext[2] ? omin : ext[2];
+    ext[3] = omax > ext[3] ? omax : ext[3];
+}
+
 TARGET512 static Py_ssize_t neg_log_clip8(const double *v, double *out, Py_ssize_t n,
-                                          double eps) {
+                                          double eps, double *ext, int *nan) {
     const __m512d lo = _mm512_set1_pd(eps), hi = _mm512_set1_pd(1.0 - eps);
     const __m512d zero = _mm512_setzero_pd();
+    __m512d vmin = _mm512_set1_pd(INFINITY), vmax = _mm512_set1_pd(-INFINITY);
+    __m512d omin = vmin, omax = vmax;
+    __mmask8 vnan = 0, onan = 0;
     Py_ssize_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        __m512d x = _mm512_loadu_pd(v + i);
+        const __m512d raw = _mm512_loadu_pd(v + i);
+        __m512d x = raw;
         if (eps > 0) x = _mm512_min_pd(hi, _mm512_max_pd(lo, x)); /* a NaN stays NaN */
-        _mm512_storeu_pd(out + i, _mm512_add_pd(_mm512_sub_pd(zero, logz8(x)), zero));
+        const __m512d r = _mm512_add_pd(_mm512_sub_pd(zero, logz8(x)), zero);
+        _mm512_storeu_pd(out + i, r);
+        vmin = _mm512_min_pd(vmin, raw);
+        vmax = _mm512_max_pd(vmax, raw);
+        omin = _mm512_min_pd(omin, r);
+        omax = _mm512_max_pd(omax, r);
+        vnan |= _mm512_cmp_pd_mask(raw, raw, _CMP_UNORD_Q);
+        onan |= _mm512_cmp_pd_mask(r, r, _CMP_UNORD_Q);
     }
+    double a[8], b[8], c[8], d[8];
+    _mm512_storeu_pd(a, vmin);
+    _mm512_storeu_pd(b, vmax);
+    _mm512_storeu_pd(c, omin);
+    _mm512_storeu_pd(d, omax);
+    for (int q = 0; q < 8; q++) ext_lane(ext, a[q], b[q], c[q], d[q]);
+    nan[0] |= vnan != 0;
+    nan[1] |= onan != 0;
     return i;
 }
 
-TARGET static void neg_log_clip(const double *v, double *out, Py_ssize_t n, double eps) {
+TARGET static void neg_log_clip(const double *v, double *out, Py_ssize_t n, double eps,
+                                double *ext) {
     const __m256d lo = _mm256_set1_pd(eps), hi = _mm256_set1_pd(1.0 - eps);
     const __m256d zero = _mm256_setzero_pd();
-    Py_ssize_t i = SIMD_WIDTH == 16 ? neg_log_clip8(v, out, n, eps) : 0;
-    for (; i < n; i += 4) {
-        const Py_ssize_t m = n - i < 4 ? n - i : 4;
-        __m256d x = m == 4 ? _mm256_loadu_pd(v + i) : load_tail(v, i, m, F64, 1.0);
+    int nan[2] = {0, 0};
+    ext[0] = ext[2] = INFINITY;
+    ext[1] = ext[3] = -INFINITY;
+    Py_ssize_t i = SIMD_WIDTH == 16 ? neg_log_clip8(v, out, n, eps, ext, nan) : 0;
+    __m256d vmin = _mm256_set1_pd(INFINITY), vmax = _mm256_set1_pd(-INFINITY);
+    __m256d omin = vmin, omax = vmax, vbad = zero, obad = zero;
+    for (; i + 4 <= n; i += 4) {
+        const __m256d raw = _mm256_loadu_pd(v + i);
+        __m256d x = raw;
         if (eps > 0) x = _mm256_min_pd(hi, _mm256_max_pd(lo, x)); /* a NaN stays NaN */
-        __m256d r = _mm256_add_pd(_mm256_sub_pd(zero, logz4(x)), zero); /* -log 1 = 0, not -0 */
-        if (m == 4) {
-            _mm256_storeu_pd(out + i, r);
-        } else {
-            double t[4];
-            _mm256_storeu_pd(t, r);
-            memcpy(out + i, t, sizeof(double) * (size_t)m);
+        const __m256d r = _mm256_add_pd(_mm256_sub_pd(zero, logz4(x)), zero); /* -log 1: 0 */
+        _mm256_storeu_pd(out + i, r);
+        vmin = _mm256_min_pd(vmin, raw);
+        vmax = _mm256_max_pd(vmax, raw);
+        omin = _mm256_min_pd(omin, r);
+        omax = _mm256_max_pd(omax, r);
+        vbad = _mm256_or_pd(vbad, _mm256_cmp_pd(raw, raw, _CMP_UNORD_Q));
+        obad = _mm256_or_pd(obad, _mm256_cmp_pd(r, r, _CMP_UNORD_Q));
+    }
+    double a[4], b[4], c[4], d[4];
+    _mm256_storeu_pd(a, vmin);
+    _mm256_storeu_pd(b, vmax);
+    _mm256_storeu_pd(c, omin);
+    _mm256_storeu_pd(d, omax);
+    for (int q = 0; q < 4; q++) ext_lane(ext, a[q], b[q], c[q], d[q]);
+    nan[0] |= _mm256_movemask_pd(vbad) != 0;
+    nan[1] |= _mm256_movemask_pd(obad) != 0;
+    if (i < n) { /* the last 1..3, padded with 1 */
+        const Py_ssize_t m = n - i;
+        __m256d x = load_tail(v, i, m, F64, 1.0);
+        if (eps > 0) x = _mm256_min_pd(hi, _mm256_max_pd(lo, x));
+        double t[4];
+        _mm256_storeu_pd(t, _mm256_add_pd(_mm256_sub_pd(zero, logz4(x)), zero));
+        memcpy(out + i, t, sizeof(double) * (size_t)m);
+        for (Py_ssize_t q = 0; q < m; q++) {
+            nan[0] |= v[i + q] != v[i + q];
+            nan[1] |= t[q] != t[q];
+            ext_lane(ext, v[i + q], v[i + q], t[q], t[q]);
         }
     }
+    if (nan[0]) ext[0] = ext[1] = NAN;
+    if (nan[1]) ext[2] = ext[3] = NAN;
+    ext[0] += 0.0; /* a zero as +0.0, as the numpy twin gives it */
+    ext[1] += 0.0;
 }
 
 /* off_one's loop, 4 sums a step: max_pd keeps its second operand where the first is NaN (the
@@ -2220,26 +2279,28 @@ static PyObject *py_loss_moments(PyObject *self, PyObject *args) {
 }
 
 static PyObject *py_neg_log_clip(PyObject *self, PyObject *args) {
-    PyObject *vo, *oo;
+    PyObject *vo, *oo, *eo;
     double eps;
     if (!cpu_ready()) return NULL;
-    if (!PyArg_ParseTuple(args, "OOd", &vo, &oo, &eps)) return NULL;
-    Py_buffer v, o;
+    if (!PyArg_ParseTuple(args, "OOdO", &vo, &oo, &eps, &eo)) return NULL;
+    Py_buffer v, o, e;
     if (get(vo, &v, 0)) return NULL;
     if (get(oo, &o, 1)) { PyBuffer_Release(&v); return NULL; }
+    if (get(eo, &e, 1)) { PyBuffer_Release(&v); PyBuffer_Release(&o); return NULL; }
     PyObject *result = NULL;
-    if (kind_of(&v) != 8 || kind_of(&o) != 8 || o.len != v.len || !(eps >= 0.0 && eps < 0.5)) {
+    if (kind_of(&v) != 8 || kind_of(&o) != 8 || o.len != v.len || kind_of(&e) != 8 ||
+        e.len != 4 * 8 || !(eps >= 0.0 && eps < 0.5)) {
         PyErr_SetString(PyExc_ValueError, "neg_log_clip: bad shapes, dtypes or eps");
     } else {
 #if CECE_X86
         Py_BEGIN_ALLOW_THREADS
-        neg_log_clip(v.buf, o.buf, v.len / 8, eps);
+        neg_log_clip(v.buf, o.buf, v.len / 8, eps, e.buf);
         Py_END_ALLOW_THREADS
 #endif
         Py_INCREF(Py_None);
         result = Py_None;
     }
-    PyBuffer_Release(&v); PyBuffer_Release(&o);
+    PyBuffer_Release(&v); PyBuffer_Release(&o); PyBuffer_Release(&e);
     return result;
 }
 

@@ -53,10 +53,11 @@ def bce_logits(
     ``correct``, the minimum and the maximum of ``loss``. RuntimeError where available() is
     false."""
 
-def neg_log_clip(v: np.ndarray, out: np.ndarray, eps: float, /) -> None:
+def neg_log_clip(v: np.ndarray, out: np.ndarray, eps: float, ext: np.ndarray, /) -> None:
     """-log clip(v, eps, 1 - eps) of float64 values into out (no clip at eps = 0; 0 <= eps <
-    1/2, else ValueError, as for bad shapes or dtypes). RuntimeError where available() is
-    false."""
+    1/2, else ValueError, as for bad shapes or dtypes); ext (4 float64): the (min, max) of v
+    (a zero as +0.0) and of out, NaN both where one is NaN. RuntimeError where available()
+    is false."""
 
 def bce_probs(
     p: np.ndarray,
@@ -72,7 +73,8 @@ def bce_probs(
 ) -> tuple[int, int]:
     """(n, k) float16/32/64 or bfloat16 probabilities and float32/64 targets into per-row loss
     sums and right counts (float64), p clipped to [eps, 1 - eps] (0 <= eps < 1/2). Returns
-    (elements the clip moved, any soft target); ``stats`` as bce_logits fills it. ValueError
+    (elements the clip moved, any soft target); ``stats`` (6 float64) as bce_logits fills it,
+    then for k = 1 the (min, max) of p (NaN both where one is NaN; a zero as +0.0). ValueError
     on bad shapes, dtypes or eps; RuntimeError where available() is false."""
 
 def index_pick(x: np.ndarray, c: int, y: np.ndarray, xy: np.ndarray, correct: np.ndarray, /) -> int:

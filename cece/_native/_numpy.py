@@ -301,11 +301,10 @@ def bce_probs(
     stats: np.ndarray,
 ) -> tuple[int, int]:
     """Binary cross-entropy of (n, k) probabilities, each row summed, into ``loss``:
-    ``Σ_j w_j y_ij (−log c_ij) + (1 − y_ij)(−log1p(−c_ij))`` with ``c = clip(p, eps, 1 − eps)``
-    (none at ``eps = 0``) and 0·inf = 0; ``correct_i`` counts the elements with
-    ``(p > threshold) == (y >= 0.5)``. Returns (elements the clip moved, any target strictly
-    between 0 and 1); ``stats`` as :func:`bce_logits` fills it, then the probabilities'
-    (min, max) for one column. The probabilities are not checked (the caller does)."""
+    ``Σ_j w_j y_ij (−log c_ij) + (1 − y_ij)(−log1p(−c_ij))``, ``c = clip(p, eps, 1 − eps)`` (none
+    at ``eps = 0``), 0·inf = 0; ``correct_i`` counts the elements with ``(p > threshold) == (y
+    >= 0.5)``. Returns (elements the clip moved, any soft target); ``stats`` as
+    :func:`bce_logits` fills it, then the (unchecked) probabilities' (min, max) for one column."""
     n = len(loss)
     x = as_float64(p).reshape(n, k)
     y = np.asarray(y).reshape(n, k).astype(np.float64, copy=False)
@@ -332,14 +331,15 @@ def bce_probs(
     return hits, int(bool(np.any((y > 0) & (y < 1))))
 
 
-def neg_log_clip(v: np.ndarray, out: np.ndarray, eps: float) -> None:
+def neg_log_clip(v: np.ndarray, out: np.ndarray, eps: float, ext: np.ndarray) -> None:
     """−log clip(v, eps, 1 − eps) of float64 values into ``out`` (no clip at eps = 0; −log 1
-    is 0, not −0)."""
+    is 0, not −0); ``ext``: the (min, max) of ``v`` (a zero as +0.0) and of ``out``."""
     c = np.clip(v, eps, 1 - eps) if eps > 0 else v
     with np.errstate(divide="ignore", invalid="ignore"):
         np.log(c, out=out)
     np.negative(out, out=out)
     out += 0.0
+    ext[:] = (v.min() + 0, v.max() + 0, out.min(), out.max()) if len(v) else (np.inf, -np.inf) * 2
 
 
 def _first_bad_target(y: np.ndarray) -> int:

@@ -113,6 +113,8 @@ class _FromProbs(_Picked):
     def __init__(self, p: np.ndarray, eps: float) -> None:
         super().__init__(p)
         self.eps = eps
+        # of the last at(y): y, then the (min, max) of its picked values and of their losses
+        self.extrema: tuple[np.ndarray, tuple[float, float], tuple[float, float]] | None = None
 
     def _clip(self, v: np.ndarray) -> np.ndarray:
         if self.eps <= 0:
@@ -129,10 +131,15 @@ class _FromProbs(_Picked):
             assert mass is not None  # (N, C): which values carry target mass
             return count_clip_moves(self.wide, self.eps, unit, mass)
         picked = self._pick(y)[0]
-        return count_clip_moves(picked if mass is None else picked[mass], self.eps, unit)
+        if mass is None:  # the picked values' extrema, kept by at(y)'s pass where it ran
+            known = self.extrema[1] if self.extrema and self.extrema[0] is y else None
+            return count_clip_moves(picked, self.eps, unit, extent=known)
+        return count_clip_moves(picked[mass], self.eps, unit)
 
     def at(self, y: np.ndarray) -> np.ndarray:
-        return kernels.neg_log_clip(self._pick(y)[0], self.eps)
+        out, picked, loss = kernels.neg_log_clip(self._pick(y)[0], self.eps)
+        self.extrema = (y, picked, loss)
+        return out
 
     def matrix(self) -> np.ndarray:
         with np.errstate(divide="ignore"):
@@ -289,6 +296,9 @@ def categorical_terms(
             loss = (1 - eps_ls) * loss + (eps_ls / n_classes) * smooth
             out.update(_smoothed_index_info(plain, y, eps_ls, n_classes))
         denom = kernels.ones(n) if wy is None else wy  # shared: a plain block (reduce)
+        plain_loss = wy is None and not eps_ls and valid is None  # the loss as at(y) gave it
+        if isinstance(nlq, _FromProbs) and plain_loss and nlq.extrema:
+            out["extrema"] = nlq.extrema[2]  # kept in its pass
         correct = nlq.correct(y)
         if valid is not None:
             loss, denom, correct = np.where(valid, loss, 0.0), denom * valid, correct & valid

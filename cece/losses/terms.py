@@ -54,13 +54,18 @@ def clip_moves(v: np.ndarray, eps: float, unit: float, *, complement: bool = Fal
 
 
 def count_clip_moves(
-    p: np.ndarray, eps: float, unit: float, mass: np.ndarray | None = None
+    p: np.ndarray,
+    eps: float,
+    unit: float,
+    mass: np.ndarray | None = None,
+    extent: tuple[float, float] | None = None,
 ) -> tuple[int, int]:
     """(below eps, above 1 − eps): the values of ``p`` (where ``mass``, the target's share of
     their ``−log p`` term, is non-zero) whose clip moves the loss (:func:`clip_moves`)."""
     if eps <= 0 or not p.size:
         return 0, 0
-    if p.min() >= eps and p.max() <= 1 - eps:  # the usual case, no temporaries (NaN: below)
+    lo, hi = (p.min(), p.max()) if extent is None else extent  # ``extent``: p's, known
+    if lo >= eps and hi <= 1 - eps:  # the usual case, no temporaries (NaN: below)
         return 0, 0
     hit = (p < eps) | (p > 1 - eps)
     if mass is not None:
