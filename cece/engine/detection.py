@@ -1,10 +1,10 @@
 """Kind detection over a pass's blocks (``--from auto``, and the spy that watches ``--from
 logits`` for probabilities).
 
-The main thread looks at the first blocks, in order, before they are computed: the first 2^16
-values mostly settle the kind (logits leave [0, 1]), and nothing else is read for it. Where the
-values keep more than one kind possible (probabilities: every block must be seen), each block
-after those is looked at by the worker that computes it, with a detector of its own, and the
+The main thread looks at the first block before it is computed: its first 2^16 values mostly
+settle the kind (logits leave [0, 1]), and nothing else is read for it. Where the values keep
+more than one kind possible (probabilities: every block must be seen), each later block is
+looked at by the worker that computes it, with a detector of its own, and the
 fold absorbs that detector in block order (:meth:`KindDetector.absorb`, the rule
 :meth:`KindDetector.merged` applies to shards): the verdict is the one a look in order gives,
 and the main thread no longer reads every block first. A worker whose block rules out the kind

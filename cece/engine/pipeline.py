@@ -158,7 +158,7 @@ class Pass:
             for start, block in blocks.aligned_blocks(task.sources, rows):
                 p = block["preds"]
                 watch = spy if detector is None else detector
-                later = self.rows > 0 and watch is not None and not watch.settled
+                later = start > 0 and watch is not None and not watch.settled
                 if not later:  # else the worker looks, and the fold learns it
                     detection.detect(self, detector, spy, p, start)
                 assert self.kind is not None  # decided by detect on the first block
