@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -372,3 +373,17 @@ def test_categorical_probabilities_keep_the_loss_extrema_of_their_pass(kwargs, k
             p[np.arange(300), y].astype(np.float64), F32_EPS, F32_EPS
         )
         assert t.clipped_low == 2
+
+
+@pytest.mark.parametrize("eps", [None, 0.0])
+def test_the_pass_over_values_checked_after_it_stays_quiet(eps):
+    """The engine checks one column's probabilities by the pass's extrema, after the pass
+    (Task.range_in_pass): values outside [0, 1] reach the pass and its figures (the clip's
+    counts, a soft target's entropy and KL) before the error, and no numpy warning may reach
+    stderr first (a Dask worker has no filter for them)."""
+    p = np.array([[0.2], [1.25], [-0.5], [0.7]], np.float32)
+    y = np.array([[0.3], [1.0], [0.0], [0.5]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = binary_terms(p, y, kind="probs", eps=eps)
+    assert t.extent == (-0.5, 1.25)

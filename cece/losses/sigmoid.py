@@ -305,14 +305,18 @@ def _probs_fused(
     bad_target, right_sum, lo, hi = checked
     s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     out: dict = {}
-    if hits or soft:
-        x64, yf = kernels.as_float64(x), y.astype(np.float64)
-        if hits:
-            out["clipped_low"], out["clipped_high"] = bernoulli.clipped(x64, yf, eps, unit)
-        if soft:
-            p = np.clip(x64, eps, 1 - eps) if eps > 0 else x64
-            out["entropy"] = bernoulli.binary_entropy(yf).mean(axis=1, dtype=np.float64)
-            out["kl"] = bernoulli.kl_probs(yf, p).mean(axis=1, dtype=np.float64)
+    # quiet: values or targets outside [0, 1] reach here where the caller checks them after
+    # the pass (the engine's Task.range_in_pass; a bad target): then an error follows and
+    # these figures are dropped, and no numpy warning may reach stderr first (a Dask worker)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if hits or soft:
+            x64, yf = kernels.as_float64(x), y.astype(np.float64)
+            if hits:
+                out["clipped_low"], out["clipped_high"] = bernoulli.clipped(x64, yf, eps, unit)
+            if soft:
+                p = np.clip(x64, eps, 1 - eps) if eps > 0 else x64
+                out["entropy"] = bernoulli.binary_entropy(yf).mean(axis=1, dtype=np.float64)
+                out["kl"] = bernoulli.kl_probs(yf, p).mean(axis=1, dtype=np.float64)
     if k == 1:
         out["target"] = y_raw[:, 0]  # as read: a view, as _logits_fused keeps it
         out["extent"] = extent
