@@ -132,6 +132,21 @@ def test_unweighted_binary_is_scipys_paired_t_test(write, k):
         assert doc["delta"]["only_candidate_right"] == int((rc & ~rb).sum())
 
 
+@pytest.mark.parametrize("kind", ["probs", "logits"])
+@pytest.mark.parametrize("dtype", ["bool", "int8", "float32"])
+def test_binary_records_carry_the_target_as_a_number(write, kind, dtype):
+    """compare --binary's records: the target is a number (0.0, 1.0), whatever dtype the
+    labels were read as, as cece binary's records write it (never JSON's false)."""
+    y = write("y.npy", np.array([0, 1, 1, 0, 1]).astype(dtype))
+    b = write("b.npy", np.array([0.1, 0.9, 0.5, 0.3, 0.7]))
+    c = write("c.npy", np.array([0.2, 0.8, 0.6, 0.3, 0.6]))
+    out = run_cece("compare", "--binary", b, c, y, "--from", kind, "-f", "jsonl").out
+    lines = out.splitlines()
+    targets = [json.loads(line)["target"] for line in lines]
+    assert targets == [0.0, 1.0, 1.0, 0.0, 1.0] and all(type(v) is float for v in targets)
+    assert '"target":0.0' in lines[0]
+
+
 # -- weighted: the ratio formula -------------------------------------------------------------------
 
 

@@ -274,3 +274,19 @@ def test_labels_whose_picks_were_taken_are_not_ranged_again(write, blocks, monke
     explicit = json.loads(_run(write, x, y, "--from", "probs", "-f", "json").out)
     assert ranged == [True] * 11
     assert auto["loss"] == explicit["loss"] and auto["stats"] == explicit["stats"]
+
+
+@pytest.mark.parametrize("block", [0, 4])
+@pytest.mark.parametrize("bad", ["nan", "logit"])
+def test_a_bad_prediction_is_named_before_a_bad_target_in_its_block(write, blocks, block, bad):
+    """A block holding a bad target and, later in it, a NaN prediction: the prediction's error
+    line, under auto as under --from probs, whichever thread looks at the block; a logit
+    there instead changes the kind first, and the target's error is then --from logits's."""
+    x, y = _column()
+    y[block * ROWS + 3] = 2.0
+    x[block * ROWS + 9] = np.nan if bad == "nan" else 1.5
+    auto = _binary(write, x, y)
+    explicit = _binary(write, x, y, "--from", "probs" if bad == "nan" else "logits")
+    assert auto.code == explicit.code == 2
+    assert auto.err_lines[0] == explicit.err_lines[0], auto.err
+    assert f"row {block * ROWS + (9 if bad == 'nan' else 3)}" in auto.err_lines[0]

@@ -145,6 +145,9 @@ class Binary(Task):
     def fused(self, kind: str) -> bool:
         return kind == "logits" and self._one_pass(kind)
 
+    def record_target(self, target: np.ndarray) -> np.ndarray:  # a number, whatever was read
+        return target.astype(np.float64)
+
     def range_in_pass(self, kind: str) -> bool:  # one column: the probabilities' pass
         return kind == "probs" and self.k == 1 and self._one_pass(kind)
 
@@ -247,7 +250,7 @@ class Binary(Task):
             rec["row"], rec["column"] = divmod(rec["index"], self.k)
         if self.k == 1 or self.opts.elementwise:
             assert t.target is not None and t.details is not None  # set for one column
-            rec["target"] = t.target[rows].astype(np.float64)  # a number, whatever was read
+            rec["target"] = self.record_target(t.target[rows])
             rec.update(t.details(rows))
         else:
             rec["accuracy"] = t.correct[rows]

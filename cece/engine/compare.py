@@ -375,7 +375,7 @@ def _records(start: int, b: dict, c: dict, delta: np.ndarray, task: Task) -> Rec
     rec: Records = {"index": start * task.elements + np.arange(n)}
     ignore = task.opts.ignore_index
     if b["target"] is not None:  # an ignored sample's label as given (-100), or its class
-        rec["target"] = b["target"]
+        rec["target"] = task.record_target(b["target"])
         if ignore is not None:
             named: int = (getattr(task, "label_map", None) or {}).get(ignore, ignore)
             rec["target"] = np.where(valid, b["target"], named)

@@ -115,7 +115,13 @@ def worker_look(
     the block's if the look leaves ``kind`` possible."""
     task = run.task
     if task.range_in_pass(kind):
-        t = run.terms(start, p, block, kind, checked=check)
+        try:
+            t = run.terms(start, p, block, kind, checked=check)
+        except CeceError:  # a bad target or weight: the values' own look first, as before
+            local = block_look(task, bfloat16.values(p), start, block, kind, check=check)
+            if rules_out(local, kind):  # the kind changes (the new pass meets the error)
+                return local, None
+            raise
         if t.extent is not None:
             local = task.detector()
             local.saw(*t.extent)

@@ -78,6 +78,10 @@ class Task:
         """Whether blocks go to a fused kernel, which also checks that they are finite."""
         return False
 
+    def record_target(self, target: np.ndarray) -> np.ndarray:
+        """The targets as a record writes them (the rows recorded only); as read by default."""
+        return target
+
     def range_in_pass(self, kind: str) -> bool:
         """Whether the block's pass keeps the extrema of the values it reads (``Terms.extent``),
         so that the checks of their range (:meth:`check_values`, :meth:`verify`) and a
