@@ -101,3 +101,48 @@ def test_index_pick_uses_the_kept_picks_and_raises_as_before_without_them():
             kernels.index_pick(x, bad)
     finally:
         kernels.reuse_outputs(False)
+
+
+@needs_fast
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "float64"])
+def test_every_pattern_of_right_rows_in_a_step_of_eight(dtype):
+    """The compiled pass flags eight rows at a time (four in float64): each of the 256
+    patterns of right and wrong rows in eight comes out as index_pick's numpy twin gives it (step s holds the bits
+    of s; NaN rows among them are never right)."""
+    n, c = 8 * 256, 5
+    x = np.full((n, c), 0.1, np.float32)
+    x[:, 2] = 0.6  # the arg-max of every row
+    rows = np.arange(n)
+    bits = (rows // 8 >> rows % 8) & 1
+    y = np.where(bits == 1, 2, (rows * 3 + 1) % 2 * 3 + 1)  # 2: right; 1 or 4: wrong
+    x[::37, 4] = np.nan
+    x = typed(x, dtype)
+    xy, cor = np.empty(n), np.empty(n, np.uint8)
+    assert kernels._fast.row_sums(x, c, np.empty(n), np.empty(2), y, xy, cor) == 0
+    xy2, cor2 = np.empty(n), np.empty(n, np.uint8)
+    assert _numpy.index_pick(x, c, y, xy2, cor2) == 0
+    assert np.array_equal(cor, cor2) and np.array_equal(xy, xy2, equal_nan=True)
+    want = bits.astype(np.uint8)
+    want[::37] = 0
+    assert np.array_equal(cor, want)
+
+
+@needs_fast
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 3, 4, 5, 7, 8, 9, 127, 128, 129, 300])
+def test_the_extrema_of_the_pass_come_from_any_row_and_class(n, dtype):
+    """The pass keeps its extrema in vectors over whole steps of eight rows (four in
+    float64) and row by row in a last partial step: the smallest and the largest value, placed at every row and class in
+    turn, are found (NaN anywhere: both NaN)."""
+    c = 3
+    rng = np.random.default_rng(n)
+    base = (rng.random((n, c)) * 0.5 + 0.25).astype(dtype)
+    for i in range(n):
+        for j in range(c):
+            for v in (-3.0, 7.0, np.nan):
+                x = base.copy()
+                x[i, j] = v
+                ext = np.empty(2)
+                kernels._fast.row_sums(x, c, np.empty(n), ext)
+                want = [np.nan, np.nan] if np.isnan(v) else [x.min(), x.max()]
+                assert np.array_equal(ext, want, equal_nan=True), (i, j, v)

@@ -1768,10 +1768,29 @@ static inline void extrema_rows(Extrema *e, const double *lo, const double *hi, 
     }
 }
 
+/* 8 labels (checked: 0 <= y < c < 2^24) as float32 lanes, exact */
+TARGET static INLINE __m256 labels8_ps(const int64_t *y) {
+    const __m256i lo32 = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    __m256i a = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)y), lo32);
+    __m256i b = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(y + 4)), lo32);
+    return _mm256_cvtepi32_ps(_mm256_permute2x128_si256(a, b, 0x20));
+}
+
+/* the 8 lanes of a movemask as 8 bytes 0/1 (lane r -> byte r, little-endian): the product
+   moves bit r of the low 7 to bit 8r without carries (its terms land 7 bits apart), bit 7 is
+   moved alone (all 256 masks: tests/test_row_picks.py) */
+static INLINE uint64_t mask_bytes(unsigned m) {
+    return (((uint64_t)(m & 0x7F) * 0x0002040810204081ULL) & 0x0101010101010101ULL) |
+           ((uint64_t)(m >> 7) << 56);
+}
+
 TARGET static void pick_small_f(const char *x, int kind, Py_ssize_t n, Py_ssize_t c,
                                 const int64_t *y, double *xy, uint8_t *correct, double *sums,
                                 Extrema *ext, float *t, size_t limit) {
     const __m256 one = _mm256_set1_ps(1.0f);
+    /* the extrema of whole steps, folded into ext at the end */
+    __m256 vlo = _mm256_set1_ps(INFINITY), vhi = _mm256_set1_ps(-INFINITY);
+    __m256 vnan = _mm256_setzero_ps();
     for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
         Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
         load_tile_avx2(x, kind, n, i0, rows, c, t);
@@ -1781,6 +1800,10 @@ TARGET static void pick_small_f(const char *x, int kind, Py_ssize_t n, Py_ssize_
             const Py_ssize_t k = rows - g < 8 ? rows - g : 8;
             __m256 m = _mm256_loadu_ps(col), top = _mm256_setzero_ps(), jv = one;
             __m256 nan = _mm256_cmp_ps(m, m, _CMP_UNORD_Q);
+            /* whole steps with labels: the label's value picked in the loop (pv) */
+            const int whole = xy && k == 8;
+            const __m256 yf = whole ? labels8_ps(y + i0 + g) : _mm256_setzero_ps();
+            __m256 pv = m;
             __m256d s_lo = _mm256_add_pd(_mm256_setzero_pd(), LO4(m));
             __m256d s_hi = _mm256_add_pd(_mm256_setzero_pd(), HI4(m));
             if (sums) {
@@ -1794,31 +1817,44 @@ TARGET static void pick_small_f(const char *x, int kind, Py_ssize_t n, Py_ssize_
                     mx = _mm256_max_ps(mx, v);
                     if (xy) { /* row_sums_pick: the pick's arg-max too, as below */
                         top = _mm256_blendv_ps(top, jv, _mm256_cmp_ps(v, m, _CMP_GT_OQ));
+                        pv = _mm256_blendv_ps(pv, v, _mm256_cmp_ps(jv, yf, _CMP_EQ_OQ));
                         m = _mm256_max_ps(v, m);
                         jv = _mm256_add_ps(jv, one);
                     }
                 }
-                double lo[8], hi[8];
-                _mm256_storeu_pd(lo, LO4(mn));
-                _mm256_storeu_pd(lo + 4, HI4(mn));
-                _mm256_storeu_pd(hi, LO4(mx));
-                _mm256_storeu_pd(hi + 4, HI4(mx));
-                extrema_rows(ext, lo, hi, _mm256_movemask_ps(nan), k);
+                if (k == 8) {
+                    vlo = _mm256_min_ps(vlo, mn);
+                    vhi = _mm256_max_ps(vhi, mx);
+                    vnan = _mm256_or_ps(vnan, nan);
+                    _mm256_storeu_pd(sums + i0 + g, s_lo);
+                    _mm256_storeu_pd(sums + i0 + g + 4, s_hi);
+                } else {
+                    double lo[8], hi[8], sv[8];
+                    _mm256_storeu_pd(lo, LO4(mn));
+                    _mm256_storeu_pd(lo + 4, HI4(mn));
+                    _mm256_storeu_pd(hi, LO4(mx));
+                    _mm256_storeu_pd(hi + 4, HI4(mx));
+                    extrema_rows(ext, lo, hi, _mm256_movemask_ps(nan), k);
+                    _mm256_storeu_pd(sv, s_lo);
+                    _mm256_storeu_pd(sv + 4, s_hi);
+                    for (Py_ssize_t r = 0; r < k; r++) sums[i0 + g + r] = sv[r];
+                }
             } else {
                 for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_ps(jv, one)) {
                     __m256 v = _mm256_loadu_ps(col + j * TILE);
                     nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
                     top = _mm256_blendv_ps(top, jv, _mm256_cmp_ps(v, m, _CMP_GT_OQ));
+                    pv = _mm256_blendv_ps(pv, v, _mm256_cmp_ps(jv, yf, _CMP_EQ_OQ));
                     m = _mm256_max_ps(v, m); /* v NaN: m kept */
                 }
             }
-            if (sums) {
-                double sv[8];
-                _mm256_storeu_pd(sv, s_lo);
-                _mm256_storeu_pd(sv + 4, s_hi);
-                for (Py_ssize_t r = 0; r < k; r++) sums[i0 + g + r] = sv[r];
-            }
-            if (xy) {
+            if (whole) {
+                _mm256_storeu_pd(xy + i0 + g, LO4(pv));
+                _mm256_storeu_pd(xy + i0 + g + 4, HI4(pv));
+                const __m256 hit = _mm256_andnot_ps(nan, _mm256_cmp_ps(top, yf, _CMP_EQ_OQ));
+                const uint64_t bytes = mask_bytes((unsigned)_mm256_movemask_ps(hit));
+                memcpy(correct + i0 + g, &bytes, 8);
+            } else if (xy) {
                 float tv[8];
                 _mm256_storeu_ps(tv, top);
                 pick_finish(col, NULL, tv, _mm256_movemask_ps(nan), y + i0 + g, k,
@@ -1826,12 +1862,31 @@ TARGET static void pick_small_f(const char *x, int kind, Py_ssize_t n, Py_ssize_
             }
         }
     }
+    if (sums) {
+        float lo[8], hi[8];
+        _mm256_storeu_ps(lo, vlo);
+        _mm256_storeu_ps(hi, vhi);
+        for (int r = 0; r < 8; r++) {
+            ext->lo = lo[r] < ext->lo ? lo[r] : ext->lo;
+            ext->hi = hi[r] > ext->hi ? hi[r] : ext->hi;
+        }
+        ext->nan |= _mm256_movemask_ps(vnan) != 0;
+    }
+}
+
+/* 4 labels (checked: 0 <= y < c < 2^31) as float64 lanes, exact */
+TARGET static INLINE __m256d labels4_pd(const int64_t *y) {
+    const __m256i lo32 = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    __m256i a = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)y), lo32);
+    return _mm256_cvtepi32_pd(_mm256_castsi256_si128(a));
 }
 
 TARGET static void pick_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c, const int64_t *y,
                                   double *xy, uint8_t *correct, double *sums, Extrema *ext,
                                   double *t, size_t limit) {
     const __m256d one = _mm256_set1_pd(1.0);
+    __m256d vlo = _mm256_set1_pd(INFINITY), vhi = _mm256_set1_pd(-INFINITY);
+    __m256d vnan = _mm256_setzero_pd();
     for (Py_ssize_t i0 = 0; i0 < n; i0 += TILE) {
         Py_ssize_t rows = n - i0 < TILE ? n - i0 : TILE;
         load_tile_f64(x, i0, rows, c, t);
@@ -1841,6 +1896,9 @@ TARGET static void pick_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c, c
             const Py_ssize_t k = rows - g < 4 ? rows - g : 4;
             __m256d m = _mm256_loadu_pd(col), top = _mm256_setzero_pd(), jv = one;
             __m256d nan = _mm256_cmp_pd(m, m, _CMP_UNORD_Q);
+            const int whole = xy && k == 4;
+            const __m256d yd = whole ? labels4_pd(y + i0 + g) : _mm256_setzero_pd();
+            __m256d pv = m;
             __m256d s = _mm256_add_pd(_mm256_setzero_pd(), m);
             if (sums) {
                 __m256d mn = m, mx = m;
@@ -1852,28 +1910,41 @@ TARGET static void pick_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c, c
                     mx = _mm256_max_pd(mx, v);
                     if (xy) {
                         top = _mm256_blendv_pd(top, jv, _mm256_cmp_pd(v, m, _CMP_GT_OQ));
+                        pv = _mm256_blendv_pd(pv, v, _mm256_cmp_pd(jv, yd, _CMP_EQ_OQ));
                         m = _mm256_max_pd(v, m);
                         jv = _mm256_add_pd(jv, one);
                     }
                 }
-                double lo[4], hi[4];
-                _mm256_storeu_pd(lo, mn);
-                _mm256_storeu_pd(hi, mx);
-                extrema_rows(ext, lo, hi, _mm256_movemask_pd(nan), k);
+                if (k == 4) {
+                    vlo = _mm256_min_pd(vlo, mn);
+                    vhi = _mm256_max_pd(vhi, mx);
+                    vnan = _mm256_or_pd(vnan, nan);
+                    _mm256_storeu_pd(sums + i0 + g, s);
+                } else {
+                    double lo[4], hi[4], sv[4];
+                    _mm256_storeu_pd(lo, mn);
+                    _mm256_storeu_pd(hi, mx);
+                    extrema_rows(ext, lo, hi, _mm256_movemask_pd(nan), k);
+                    _mm256_storeu_pd(sv, s);
+                    for (Py_ssize_t r = 0; r < k; r++) sums[i0 + g + r] = sv[r];
+                }
             } else {
                 for (Py_ssize_t j = 1; j < c; j++, jv = _mm256_add_pd(jv, one)) {
                     __m256d v = _mm256_loadu_pd(col + j * TILE);
                     nan = _mm256_or_pd(nan, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
                     top = _mm256_blendv_pd(top, jv, _mm256_cmp_pd(v, m, _CMP_GT_OQ));
+                    pv = _mm256_blendv_pd(pv, v, _mm256_cmp_pd(jv, yd, _CMP_EQ_OQ));
                     m = _mm256_max_pd(v, m);
                 }
             }
-            if (sums) {
-                double sv[4];
-                _mm256_storeu_pd(sv, s);
-                for (Py_ssize_t r = 0; r < k; r++) sums[i0 + g + r] = sv[r];
-            }
-            if (xy) {
+            if (whole) {
+                _mm256_storeu_pd(xy + i0 + g, pv);
+                const __m256d hit = _mm256_andnot_pd(nan, _mm256_cmp_pd(top, yd, _CMP_EQ_OQ));
+                /* bits 0..3 to bytes 0..3: the product's terms land 7 bits apart */
+                const uint32_t bytes =
+                    ((uint32_t)_mm256_movemask_pd(hit) * 0x00204081u) & 0x01010101u;
+                memcpy(correct + i0 + g, &bytes, 4);
+            } else if (xy) {
                 double td[4];
                 float tv[4];
                 _mm256_storeu_pd(td, top);
@@ -1882,6 +1953,12 @@ TARGET static void pick_small_f64(const double *x, Py_ssize_t n, Py_ssize_t c, c
                             correct + i0 + g);
             }
         }
+    }
+    if (sums) {
+        double lo[4], hi[4];
+        _mm256_storeu_pd(lo, vlo);
+        _mm256_storeu_pd(hi, vhi);
+        extrema_rows(ext, lo, hi, _mm256_movemask_pd(vnan), 4);
     }
 }
 
