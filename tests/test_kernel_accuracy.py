@@ -440,3 +440,37 @@ def test_the_exponential_keeps_its_own_bound_at_every_distance(t):
             assert err.max() <= 7e-8, (a0, t, width, err.max(), int(np.argmax(err)))
             got.append(nll)
         assert all(np.array_equal(got[0], g) for g in got[1:])
+
+
+@pytest.mark.skipif(not kernels.FAST, reason="the compiled float64 kernel")
+def test_float64_steps_near_the_exp_range_limit_give_the_same_bits_at_both_widths():
+    """The float64 kernels check exp's range once a step (4 or 8 rows) where every x − max
+    of the step is in [−708, 0] and finite, else per vector as before. Rows of 10 logits
+    whose spans sit on both sides of 708 (one such row among near ones in a step, every
+    position), with −inf, +inf and NaN among them: the reference's losses (1e-14) and the
+    same bits at both widths."""
+    rng = np.random.default_rng(2026_12_03)
+    n, c = 8 * 40, 10
+    x = rng.normal(0, 3, (n, c))
+    for i in range(0, n, 9):  # one far row a step, moving through the positions
+        x[i, rng.integers(c)] = x[i].max() - rng.choice([707.9, 708.0, 708.1, 730.0, 760.0])
+    x[17, 3], x[50, 0], x[99, 9] = -np.inf, np.nan, np.inf
+    y = labels(x, rng)
+    finite = np.isfinite(x).all(axis=1) | (x[:, 3] == -np.inf)
+    want = reference(x[finite], y[finite])
+    outs = []
+    for width in ["avx2"] + (["avx512"] if _avx512() else []):
+        before = kernels._fast.simd()
+        kernels._fast.simd(width)
+        try:
+            nll, cor = np.empty(n), np.empty(n, np.uint8)
+            kernels._fast.softmax_index(x, c, y, nll, cor, None, 1.0)
+        finally:
+            kernels._fast.simd(before)
+        outs.append(nll)
+        got = nll[finite]
+        assert np.array_equal(got == 0, want == 0)
+        live = want > 0
+        assert (np.abs(got[live] - want[live]) / want[live]).max() <= 1e-14, width
+        assert np.isnan(nll[~finite]).all()
+    assert all(np.array_equal(o, outs[0], equal_nan=True) for o in outs)

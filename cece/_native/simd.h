@@ -136,15 +136,20 @@ TARGET __attribute__((noinline)) static __m256d exp4_far(__m256d x) {
     return _mm256_andnot_pd(under, p);
 }
 
-TARGET static inline __m256d exp4(__m256d x) {
-    const __m256d far = _mm256_or_pd(_mm256_cmp_pd(x, _mm256_set1_pd(-708.0), _CMP_NGE_UQ),
-                                     _mm256_cmp_pd(x, _mm256_set1_pd(709.0), _CMP_NLE_UQ));
-    if (_mm256_movemask_pd(far)) return exp4_far(x);
+/* exp4 of lanes all in [-708, 709] */
+TARGET static inline __m256d exp4_near(__m256d x) {
     __m256i ti, tadj;
     __m256d kd;
     const __m256d u = exp4_u(x, &ti, &tadj, &kd);
     const __m256d s = _mm256_castsi256_pd(_mm256_add_epi64(tadj, _mm256_slli_epi64(ti, 48)));
     return _mm256_fmadd_pd(s, u, s);
+}
+
+TARGET static inline __m256d exp4(__m256d x) {
+    const __m256d far = _mm256_or_pd(_mm256_cmp_pd(x, _mm256_set1_pd(-708.0), _CMP_NGE_UQ),
+                                     _mm256_cmp_pd(x, _mm256_set1_pd(709.0), _CMP_NLE_UQ));
+    if (_mm256_movemask_pd(far)) return exp4_far(x);
+    return exp4_near(x);
 }
 
 /* log1p(g) for |g| <= 0.034 by its series to g^12 (g + g^2 q(g), q by Estrin's scheme; the
