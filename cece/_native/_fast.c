@@ -2020,7 +2020,8 @@ TARGET static void pick_rows(const char *x, int kind, Py_ssize_t n, Py_ssize_t c
 }
 
 /* index_pick (sums NULL), row_sums (y, xy, correct NULL), which also gives the values' (min,
-   max) in ext (NaN, NaN where any value is NaN; inf, -inf for none), or both in one pass
+   max) in ext (NaN, NaN where any value is NaN; inf, -inf for none; a zero's sign either:
+   row_stats adds +0.0), or both in one pass
    (row_sums_pick: the detection's look at a block and its picks, one read of it). With y
    the labels are checked first, every one: -2 - the first bad row, nothing read; -1: no
    memory */
