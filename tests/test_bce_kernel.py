@@ -299,3 +299,24 @@ def test_reported_extrema_and_accuracy_are_the_samples_own(tmp_path, kernel_path
     assert (s["min"], s["max"]) == (losses.min(), losses.max())
     assert s["accuracy"] == np.count_nonzero((x > 0) == (y >= 0.5)) / n
     np.testing.assert_allclose(s["sum"], math.fsum(losses), rtol=1e-15)
+
+
+@pytest.mark.parametrize("pw", [None, 0.0, 0.3, 7.0])
+@pytest.mark.parametrize("k", [1, 3])
+def test_numpy_hard_targets_give_the_bits_of_the_weighted_sum(pw, k):
+    """The numpy path takes each element's own side where every target is 0 or 1, and the
+    weighted sum of both sides otherwise: on the same rows both give the same bits, at every
+    regime and at ±inf and NaN (one soft row appended sends a block to the weighted sum)."""
+    edges = [s * v for v in EDGES for s in (1, -1)] + [-np.inf, np.inf, np.nan]
+    x = np.array(edges * 2, np.float64)
+    y = np.repeat([0.0, 1.0], len(edges))
+    x = np.resize(x, (len(x) // k) * k).reshape(-1, k)
+    y = np.resize(y, x.size).reshape(-1, k)
+    x[::5] = x[::5][:, ::-1]  # both targets within a row
+    hard = run("numpy", x, y, pw)
+    soft = run("numpy", np.vstack([x, np.zeros((1, k))]), np.vstack([y, np.full((1, k), 0.5)]), pw)
+    assert hard[2][1] == 0 and soft[2][1] == 1
+    assert hard[0].tobytes() == soft[0][:-1].tobytes()
+    assert np.array_equal(hard[1], soft[1][:-1]) and hard[2][0] == soft[2][0] > 0
+    if k == 1:
+        assert np.isinf(hard[0]).any() and np.isnan(hard[0]).any() and (hard[0] == 0).any()

@@ -387,3 +387,32 @@ def test_the_pass_over_values_checked_after_it_stays_quiet(eps):
         warnings.simplefilter("error")
         t = binary_terms(p, y, kind="probs", eps=eps)
     assert t.extent == (-0.5, 1.25)
+
+
+@pytest.mark.parametrize("eps", [0.0, 1e-7])
+@pytest.mark.parametrize("pw", [None, 0.0, 0.3, 7.0])
+@pytest.mark.parametrize("k", [1, 3])
+def test_numpy_hard_targets_give_the_bits_of_the_weighted_sum(k, pw, eps):
+    """The numpy path takes each element's own side where every target is 0 or 1, and the
+    weighted sum of both sides otherwise: on the same rows both give the same bits, a zero's
+    sign too, at 0, 1, -0.0, the clip's edges and NaN (one soft row appended sends a block to
+    the weighted sum)."""
+    edges = [0.0, -0.0, 1.0, 1e-300, 5e-324, 1e-7, 0.5, 1 - 1e-7, 1 - 2**-53, 0.25, np.nan]
+    p = np.array(edges * 2, np.float64)
+    y = np.repeat([0.0, 1.0], len(edges))
+    p = np.resize(p, (len(p) // k) * k).reshape(-1, k)
+    y = np.resize(y, p.size).reshape(-1, k)
+    hard = run("numpy", p, y, pw, eps=eps)
+    soft = run(
+        "numpy",
+        np.vstack([p, np.full((1, k), 0.5)]),
+        np.vstack([y, np.full((1, k), 0.5)]),
+        pw,
+        eps=eps,
+    )
+    assert hard[2][1] == 0 and soft[2][1] == 1 and hard[2][0] == soft[2][0]
+    assert hard[0].tobytes() == soft[0][:-1].tobytes()
+    assert np.array_equal(hard[1], soft[1][:-1])
+    if k == 1 and eps == 0:
+        assert np.isinf(hard[0]).any() and np.isnan(hard[0]).any()
+        assert (np.signbit(hard[0]) & (hard[0] == 0)).sum() == 0 and (hard[0] == 0).any()

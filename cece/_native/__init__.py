@@ -29,15 +29,7 @@ import os
 import numpy as np
 
 from cece._native import _numpy
-from cece._native._numpy import (
-    BFLOAT16,
-    SMALL_C,
-    argmax_correct,
-    as_float64,
-    bfloat16_to_float32,
-    lse_parts,
-    take,
-)
+from cece._native._numpy import SMALL_C, argmax_correct, lse_parts, take
 from cece._native.buffers import (
     arange,
     ones,
@@ -48,6 +40,7 @@ from cece._native.buffers import (
     reuse_outputs,
     scratch,
 )
+from cece._native.widen import BFLOAT16, as_float64, bfloat16_to_float32
 from cece.errors import label_error
 
 __all__ = [
@@ -257,27 +250,26 @@ def row_stats(
     reductions give the extrema, faster on one column, and the caller sums if it needs to).
     NaN anywhere makes both extrema NaN; a zero extremum is +0.0 on either path.
 
-    ``labels`` (the block's class indices, int64, as the loss will pick them): the compiled
-    pass also takes :func:`index_pick`'s outputs, kept for the ``index_pick`` of the same
+    ``labels`` (the block's class indices, int64, as the loss will pick them): the pass (either
+    path) also takes :func:`index_pick`'s outputs, kept for the ``index_pick`` of the same
     block and labels in the same worker (:func:`remember_picks`), which then reads nothing;
     a label outside 0..c-1 leaves nothing kept (``index_pick`` raises on it as before)."""
     if x.ndim != 2 or not 1 < x.shape[1] <= SMALL_C:
         return None, float(x.min()) + 0.0, float(x.max()) + 0.0
     n, c = x.shape
     out, ext = np.empty(n), np.empty(2)
-    fast = compiled(x)
+    kernels = _fast if compiled(x) else _numpy
     if (
-        fast
-        and labels is not None
+        labels is not None
         and labels.dtype == np.int64
         and labels.shape == (n,)
         and (labels.flags.c_contiguous)
     ):
         xy, correct = np.empty(n), np.empty(n, np.bool_)
-        if _fast.row_sums(x, c, out, ext, labels, xy, correct.view(np.uint8)) == 0:
+        if kernels.row_sums(x, c, out, ext, labels, xy, correct.view(np.uint8)) == 0:
             remember_picks(x, labels, (xy, correct))
     else:
-        (_fast if fast else _numpy).row_sums(x, c, out, ext)
+        kernels.row_sums(x, c, out, ext)
     return out, float(ext[0]) + 0.0, float(ext[1]) + 0.0
 
 

@@ -8,7 +8,9 @@ kernels. It also holds the numpy building blocks the losses use on every path (`
 numpy reduces long contiguous runs quickly and short rows slowly (the row maxima of a
 65,536 × 10 block take 2.8 ms with ``x.max(axis=1)`` but 0.5 ms as column maxima of the
 transposed block, copy included, on the 2-core AVX2 machines cece is built on), so blocks with
-few classes are transposed once and reduced along axis 0.
+few classes are transposed, widened to float64 a chunk at a time (in the core's cache), and
+reduced along axis 0. The binary kernels are in ``_numpy_binary.py``; the widening of
+bfloat16, float16 and float32 in ``widen.py``.
 """
 
 from __future__ import annotations
@@ -17,40 +19,12 @@ import math
 
 import numpy as np
 
+from cece._native._numpy_binary import bce_logits as bce_logits  # the twins, one module
+from cece._native._numpy_binary import bce_probs as bce_probs
 from cece._native.buffers import arange, output, scratch
+from cece._native.widen import as_float64, exact_float
 
 SMALL_C = 64  # up to this many classes, work on the transposed block
-BFLOAT16 = np.dtype("V2")  # how cece holds bfloat16 bits (numpy has no bfloat16 type)
-
-
-def bfloat16_to_float32(bits: np.ndarray) -> np.ndarray:
-    """bfloat16 bit patterns (any 2-byte dtype, any layout) → float32, exactly: bfloat16 is the
-    top half of a float32, so ``float32_bits = bf16_bits << 16`` (NaN and inf included)."""
-    wide = np.ascontiguousarray(bits).view(np.uint16).astype(np.uint32)
-    wide <<= 16
-    return wide.view(np.float32)
-
-
-def as_float64(x: np.ndarray) -> np.ndarray:
-    """Logits of any dtype the kernels take (bfloat16 bits included) as float64, exactly."""
-    x = np.asarray(x)
-    if x.dtype == BFLOAT16:
-        x = bfloat16_to_float32(x)
-    with np.errstate(invalid="ignore"):  # signalling NaN patterns: quiet NaNs (rows counted)
-        return x.astype(np.float64, copy=False)
-
-
-def _exact_float(x: np.ndarray) -> np.ndarray:
-    """Logits as float32 or float64, exactly: float16 and bfloat16 widened to float32 (numpy's
-    float16 loops are slow), float32 and float64 as they are. lse_parts widens to float64 in
-    its own pass, and maxima, arg-maxima, x_y and finiteness are the same in either type."""
-    x = np.asarray(x)
-    if x.dtype == BFLOAT16:
-        return bfloat16_to_float32(x)
-    if x.dtype == np.float16:
-        with np.errstate(invalid="ignore"):
-            return x.astype(np.float32)
-    return x if x.dtype in (np.float32, np.float64) else as_float64(x)
 
 
 def take(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -61,44 +35,59 @@ def take(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return x[arange(n), y]
 
 
-def row_max(x: np.ndarray) -> np.ndarray:
-    c = x.shape[1]
-    if c <= SMALL_C:
-        m = x[:, 0].copy()
-        for j in range(1, c):
-            np.maximum(m, x[:, j], out=m)
-        return m
-    return x.max(axis=1)
-
-
 def lse_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(m, log_z, s) in float64 for float64 or float32 rows (float32 values are widened
-    exactly on the way into the float64 work buffer, with no float64 copy of the block): the
-    row maxima, log Σ e^{x − m} and Σ e^{x − m} (≥ 1).
+    """(m, log_z, tops) for float64 or float32 rows (float32 values are widened exactly on the
+    way into the float64 work buffer, with no float64 copy of the block): the row maxima and
+    log Σ e^{x − m} in float64, and how many classes attain the maximum (int64; ≥ 2: a tie).
 
-    The maximal terms (e^0 = 1) are left out of the sum and added back as a count, and
-    ``log_z = log1p(rest)``: a confident, correct prediction keeps its tiny loss to full
-    relative precision.
+    The maximal terms (e^0 = 1) are left out of the sum (subtracted: 1 − 1 is 0 exactly) and
+    added back as a count, and ``log_z = log1p(rest)``: a confident, correct prediction keeps
+    its tiny loss to full relative precision. A row holding NaN or +inf, or only −inf, has a
+    non-finite maximum. Blocks with few classes go a chunk of rows at a time (``CHUNK``
+    values), transposed: each chunk's passes stay in the core's cache.
     """
     n, c = x.shape
-    if c <= SMALL_C:
-        xt = scratch((c, n), np.float64)
-        np.copyto(xt, x.T)
-        m = xt.max(axis=0)
-        np.subtract(xt, m, out=xt)
-        tops = xt == 0
-        np.exp(xt, out=xt)
-        np.putmask(xt, tops, 0.0)
-        rest = np.add.reduce(xt, axis=0) + (np.add.reduce(tops, axis=0) - 1)
-    else:
-        m = x.max(axis=1).astype(np.float64)
+    m, log_z, tops = np.empty(n), np.empty(n), np.empty(n, np.int64)
+    if c > SMALL_C:
+        m[:] = x.max(axis=1)  # in x's type, then widened: a float64 out= casts slowly
         # x − m in float64 (dtype=): a float32 subtraction would round
         d = np.subtract(x, m[:, None], out=scratch(x.shape, np.float64), dtype=np.float64)
-        tops = d == 0
-        np.exp(d, out=d)
-        np.putmask(d, tops, 0.0)
-        rest = d.sum(axis=1) + (tops.sum(axis=1) - 1)
-    return m, np.log1p(rest), rest + 1.0
+        _log_z(d, d == 0, 1, log_z, tops)
+        return m, log_z, tops
+    rows = _chunk_rows(n, c)
+    work = scratch((rows * c * 9,), np.uint8)
+    d = work[: rows * c * 8].view(np.float64).reshape(c, rows)
+    top = work[rows * c * 8 :].view(np.bool_).reshape(c, rows)
+    for i in range(0, n, rows):
+        k = min(rows, n - i)
+        part, dk, tk = slice(i, i + k), d[:, :k], top[:, :k]
+        np.copyto(dk, x[part].T)  # widened exactly, transposed
+        np.max(dk, axis=0, out=m[part])
+        np.subtract(dk, m[part], out=dk)
+        np.equal(dk, 0, out=tk)
+        _log_z(dk, tk, 0, log_z[part], tops[part])
+    return m, log_z, tops
+
+
+CHUNK = 1 << 18  # values of a chunk of the passes over few classes: 2.3 MiB of work
+
+
+def _chunk_rows(n: int, c: int) -> int:
+    """Rows of a chunk: ``CHUNK`` values, whose work stays in a core's cache. A chunk's dozen
+    numpy calls each hold the GIL while they start: smaller chunks ran slower on two
+    threads than on one (8192 × 10 values: 1.1× one thread's speed; 2¹⁸: 1.6-1.8×)."""
+    return max(1, min(n, CHUNK // c))
+
+
+def _log_z(d: np.ndarray, top: np.ndarray, axis: int, log_z: np.ndarray, tops: np.ndarray) -> None:
+    """log1p(rest) into ``log_z`` and the count of maxima into ``tops``, of x − m in ``d``
+    (overwritten), ``top`` where it is 0."""
+    np.exp(d, out=d)
+    np.subtract(d, top, out=d)  # the maximal terms out: e^0 − 1 = 0
+    np.add.reduce(top, axis=axis, out=tops)
+    rest = np.add.reduce(d, axis=axis)
+    rest += tops - 1
+    np.log1p(rest, out=log_z)
 
 
 def argmax_correct(
@@ -173,14 +162,14 @@ def softmax_index(
     row = _first_bad_label(y, c)
     if row >= 0:
         return -2 - row
-    x = _exact_float(x).reshape(len(y), c)
+    x = exact_float(x).reshape(len(y), c)
     if temperature != 1:
         x = as_float64(x) / temperature
     with np.errstate(invalid="ignore"):  # rows of −inf only: NaN, counted below
-        m, log_z, s = lse_parts(x)
+        m, log_z, tops = lse_parts(x)
         xy = take(x, y)
         np.add(log_z, m - xy, out=nll)
-    right = argmax_correct(x, m, xy, y, maybe_tied=s >= 2.0)
+    right = argmax_correct(x, m, xy, y, maybe_tied=tops >= 2)
     correct[:] = right
     if predicted is not None:
         predicted[:] = y
@@ -188,8 +177,8 @@ def softmax_index(
         if wrong.size:  # the arg-max only where the label is not it
             predicted[wrong] = np.argmax(x[wrong], axis=1)
     count = 0
-    if not np.isfinite(x).all():
-        bad = (np.isnan(x) | (x == np.inf)).any(axis=1) | np.isneginf(x).all(axis=1)
+    if not np.isfinite(m).all():  # NaN or +inf in the row, or only −inf (lse_parts)
+        bad = ~np.isfinite(m)
         nll[bad], correct[bad] = np.nan, 0
         if predicted is not None:
             predicted[bad] = 0
@@ -206,129 +195,77 @@ def index_pick(x: np.ndarray, c: int, y: np.ndarray, xy: np.ndarray, correct: np
     row = _first_bad_label(y, c)
     if row >= 0:
         return -2 - row
-    x = _exact_float(x).reshape(len(y), c)
+    x = exact_float(x).reshape(len(y), c)
+    if c <= SMALL_C:
+        _small_rows(x, y=y, xy=xy, correct=correct)
+        return 0
     v = take(x, y)
     xy[:] = v
-    correct[:] = argmax_correct(x, row_max(x), v, y)
+    correct[:] = argmax_correct(x, x.max(axis=1), v, y)
     return 0
 
 
 def row_sums(x, c: int, out: np.ndarray, ext: np.ndarray, y=None, xy=None, correct=None) -> int:
     """Each row's float64 sum, added in order from 0 (the compiled order: the same bits); ``ext``:
-    the (min, max), NaN if any is; with ``y``, :func:`index_pick`'s outputs and code too."""
-    code = 0 if y is None else index_pick(x, c, y, xy, correct)
-    x = _exact_float(x).reshape(len(out), c)
+    the (min, max), NaN if any is; with ``y``, :func:`index_pick`'s outputs and code too (a
+    label outside 0..c-1: the sums and extrema done, nothing picked, as the compiled pass)."""
+    bad = -1 if y is None else _first_bad_label(y, c)
+    if bad >= 0:
+        y = None
+    x = exact_float(x).reshape(len(out), c)
+    if c <= SMALL_C:
+        ext[:] = _small_rows(x, out, y, xy, correct)
+        return -2 - bad if bad >= 0 else 0
+    if y is not None:
+        index_pick(x, c, y, xy, correct)
     ext[:] = (x.min(), x.max()) if x.size else (np.inf, -np.inf)
     out[:] = 0.0
     with np.errstate(invalid="ignore"):  # inf − inf: NaN, as the compiled sum gives
         for j in range(c):
             out += x[:, j]
-    return code
+    return -2 - bad if bad >= 0 else 0
+
+
+def _small_rows(x: np.ndarray, sums=None, y=None, xy=None, correct=None) -> tuple[float, float]:
+    """The one pass of :func:`row_sums` and :func:`index_pick` over rows of few classes, a
+    chunk of rows at a time, transposed and widened to float64 in the core's cache: each row's
+    sum into ``sums`` (reduced along the classes in order, then + 0.0: the compiled bits) and
+    the (min, max) returned; with ``y``, the picks. A row's first maximum is the label where
+    its value is the maximum and no other class attains it (rows of tied maxima: an arg-max)."""
+    n, c = x.shape
+    rows = _chunk_rows(n, c)
+    work = scratch((rows * c * 9,), np.uint8)
+    d = work[: rows * c * 8].view(np.float64).reshape(c, rows)
+    top = work[rows * c * 8 :].view(np.bool_).reshape(c, rows)
+    ext = np.empty((2, -(-n // rows)))
+    for i in range(0, n, rows):
+        k = min(rows, n - i)
+        part, dk, tk = slice(i, i + k), d[:, :k], top[:, :k]
+        np.copyto(dk, x[part].T)  # widened exactly, transposed
+        if sums is not None:
+            with np.errstate(invalid="ignore"):  # inf − inf: NaN, as the compiled sum gives
+                np.add.reduce(dk, axis=0, out=sums[part])
+            ext[:, i // rows] = dk.min(), dk.max()
+        if y is not None:
+            m = dk.max(axis=0)
+            np.equal(dk, m, out=tk)
+            v = take(x[part], y[part])
+            xy[part] = v
+            tied = np.add.reduce(tk, axis=0) >= 2
+            correct[part] = argmax_correct(x[part], m, v, y[part], maybe_tied=tied)
+    if sums is not None:
+        sums += 0.0  # a row of -0.0 only: +0.0 (a sum from 0), whatever numpy starts from
+    return (ext[0].min(), ext[1].max()) if n else (np.inf, -np.inf)
 
 
 def off_one(sums: np.ndarray, tol: float) -> tuple[float, int, int]:
     """(max |s − 1| over float64 row sums, NaN left out and 0.0 for none; the first index
     where |s − 1| > tol, −1 for none; how many): the compiled kernel's results."""
     d = np.abs(np.asarray(sums, dtype=np.float64) - 1.0)
-    kept = d[~np.isnan(d)]
-    off = np.flatnonzero(d > tol)
-    return float(kept.max()) if kept.size else 0.0, int(off[0]) if off.size else -1, off.size
-
-
-def bce_logits(
-    x: np.ndarray,
-    k: int,
-    y: np.ndarray,
-    pos_weight: np.ndarray | None,
-    threshold_logit: float,
-    loss: np.ndarray,
-    correct: np.ndarray,
-    stats: np.ndarray | None = None,
-) -> tuple[int, int]:
-    """Binary cross-entropy of (n, k) logits, each row summed, into ``loss``.
-
-    ``loss_i = Σ_j w_j y_ij softplus(−x_ij) + (1 − y_ij) softplus(x_ij)`` with
-    ``softplus(x) = max(x, 0) + log1p(e^{−|x|})``; ``correct_i`` counts the elements on the
-    right side of ``threshold_logit``. Returns (rows holding NaN or +inf, any target strictly
-    between 0 and 1). ``stats`` (4 float64), when given, receives the first row whose target
-    is outside [0, 1] or NaN (−1: none), and for k = 1 the sum of ``correct`` and the minimum
-    and maximum of ``loss``.
-    """
-    n = len(loss)
-    x = as_float64(x).reshape(n, k)
-    y = np.asarray(y).reshape(n, k).astype(np.float64, copy=False)
-    finite = bool(np.isfinite(x).all())
-    tail = np.abs(x)  # then log1p(e^{−|x|}), in place: one temporary, not four
-    np.negative(tail, out=tail)
-    np.exp(tail, out=tail)
-    np.log1p(tail, out=tail)
-    nlq = np.maximum(x, 0.0)  # −log(1 − σ(x)) = max(x, 0) + log1p(e^{−|x|})
-    nlq += tail
-    nlp = np.negative(x)  # −log σ(x) = max(−x, 0) + log1p(e^{−|x|})
-    np.maximum(nlp, 0.0, out=nlp)
-    nlp += tail
-    wy = y if pos_weight is None else pos_weight * y
-    with np.errstate(invalid="ignore"):
-        terms = _xmul(wy, nlp, finite)
-        terms += _xmul(1 - y, nlq, finite)
-    right = (x > threshold_logit) == (y >= 0.5)
-    if k == 1:  # a sum over one column is the column
-        np.copyto(loss, terms[:, 0])
-        np.copyto(correct, right[:, 0])
-    else:
-        np.sum(terms, axis=1, dtype=np.float64, out=loss)
-        np.sum(right, axis=1, dtype=np.float64, out=correct)
-    if stats is not None:
-        stats[0] = _first_bad_target(y)
-        if k == 1 and n:
-            stats[1:] = np.count_nonzero(right), loss.min(), loss.max()
-        else:
-            stats[1:] = 0.0, np.inf, -np.inf
-    # −inf is a logit (σ = 0: 0 on target 0, inf above); NaN and +inf are not
-    bad = 0 if finite else int(np.count_nonzero((np.isnan(x) | (x == np.inf)).any(axis=1)))
-    return bad, int(bool(np.any((y > 0) & (y < 1))))
-
-
-def bce_probs(
-    p: np.ndarray,
-    k: int,
-    y: np.ndarray,
-    pos_weight: np.ndarray | None,
-    threshold: float,
-    eps: float,
-    loss: np.ndarray,
-    correct: np.ndarray,
-    stats: np.ndarray,
-) -> tuple[int, int]:
-    """Binary cross-entropy of (n, k) probabilities, each row summed, into ``loss``:
-    ``Σ_j w_j y_ij (−log c_ij) + (1 − y_ij)(−log1p(−c_ij))``, ``c = clip(p, eps, 1 − eps)`` (none
-    at ``eps = 0``), 0·inf = 0; ``correct_i`` counts the elements with ``(p > threshold) == (y
-    >= 0.5)``. Returns (elements the clip moved, any soft target); ``stats`` as
-    :func:`bce_logits` fills it, then the (unchecked) probabilities' (min, max) for one column."""
-    n = len(loss)
-    x = as_float64(p).reshape(n, k)
-    y = np.asarray(y).reshape(n, k).astype(np.float64, copy=False)
-    c, hits = x, 0
-    if eps > 0:
-        hits = int(np.count_nonzero((x < eps) | (x > 1 - eps)))
-        c = np.clip(x, eps, 1 - eps)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        nlp, nlq = -np.log(c), -np.log1p(-c)
-        wy = y if pos_weight is None else pos_weight * y
-        terms = _xmul(wy, nlp) + _xmul(1 - y, nlq)
-    right = (x > threshold) == (y >= 0.5)
-    if k == 1:
-        np.copyto(loss, terms[:, 0])
-        np.copyto(correct, right[:, 0])
-    else:
-        np.sum(terms, axis=1, dtype=np.float64, out=loss)
-        np.sum(right, axis=1, dtype=np.float64, out=correct)
-    stats[0] = _first_bad_target(y)
-    if k == 1 and n:
-        stats[1:] = np.count_nonzero(right), loss.min(), loss.max(), x.min() + 0, x.max() + 0
-    else:
-        stats[1:] = 0.0, np.inf, -np.inf, np.inf, -np.inf
-    return hits, int(bool(np.any((y > 0) & (y < 1))))
+    worst = float(np.fmax.reduce(d)) if d.size else 0.0  # fmax: NaN only where all are
+    off = d > tol  # NaN: not off
+    count = int(np.count_nonzero(off))
+    return 0.0 if math.isnan(worst) else worst, int(off.argmax()) if count else -1, count
 
 
 def neg_log_clip(v: np.ndarray, out: np.ndarray, eps: float, ext: np.ndarray) -> None:
@@ -340,13 +277,6 @@ def neg_log_clip(v: np.ndarray, out: np.ndarray, eps: float, ext: np.ndarray) ->
     np.negative(out, out=out)
     out += 0.0
     ext[:] = (v.min() + 0, v.max() + 0, out.min(), out.max()) if len(v) else (np.inf, -np.inf) * 2
-
-
-def _first_bad_target(y: np.ndarray) -> int:
-    """The first row of (n, k) targets holding one outside [0, 1] or NaN, or −1."""
-    if not y.size or (y.min() >= 0 and y.max() <= 1):  # NaN fails both comparisons
-        return -1
-    return int(np.flatnonzero(~((y >= 0) & (y <= 1)).all(axis=1))[0])
 
 
 def loss_moments(loss: np.ndarray, spread: bool = True) -> tuple[float, float]:
@@ -361,14 +291,6 @@ def loss_moments(loss: np.ndarray, spread: bool = True) -> tuple[float, float]:
     with np.errstate(invalid="ignore", over="ignore"):  # an inf loss: the spread is nan
         dev = np.subtract(loss, total / len(loss), out=output("deviation", len(loss), np.float64))
         return total, float(np.add.reduce(np.multiply(dev, dev, out=dev)))  # no BLAS
-
-
-def _xmul(y: np.ndarray, v: np.ndarray, finite: bool = False) -> np.ndarray:
-    """y·v with 0·inf = 0 (``finite``: the logits are finite, so v is too)."""
-    out = y * v
-    if not finite and not np.isfinite(v).all():
-        out[y == 0] = 0
-    return out
 
 
 def exp_log(x: np.ndarray, e: np.ndarray, lg: np.ndarray) -> None:

@@ -38,7 +38,7 @@ class _FromLogits:
 
     def __init__(self, x: np.ndarray) -> None:
         self.x = x
-        self.m, self.log_z, self.s = kernels.lse_parts(x)
+        self.m, self.log_z, self.tops = kernels.lse_parts(x)
         self._d: np.ndarray | None = None
         self._xy: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -66,8 +66,7 @@ class _FromLogits:
         return self.log_z * t.sum(axis=1, dtype=np.float64) - _xdot(t, self.d)
 
     def correct(self, y: np.ndarray) -> np.ndarray:
-        # a row with tied maxima has two terms e^0 = 1 in its sum: only those can be ties
-        return kernels.argmax_correct(self.x, self.m, self._take(y), y, maybe_tied=self.s >= 2.0)
+        return kernels.argmax_correct(self.x, self.m, self._take(y), y, maybe_tied=self.tops >= 2)
 
     def predicted(self, rows) -> np.ndarray:
         return np.argmax(self.x[rows], axis=1)
