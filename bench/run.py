@@ -6,6 +6,7 @@
     python bench/run.py --only LM --runs 3    # the language-model dumps alone
     python bench/run.py --only start-up       # cece --help and a 3-row run; --only records:
                                               # -f jsonl / -f csv of 10⁷ records
+    python bench/run.py --numpy --only 1e7    # the numpy fallback (CECE_NO_FAST=1)
     (bench/text.py: CSVs against polars', pyarrow's and pandas' own reads; bench/records.py,
     bench/kern.py: the record writer and the kernels in process)
 
@@ -40,6 +41,7 @@ dumps are); after the table, the bfloat16 run is compared with its float16 twin 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -270,13 +272,21 @@ def main() -> None:
         help="an interpreter with PyTorch for the reference script",
     )
     parser.add_argument("--only", metavar="TEXT", help="only datasets whose name has TEXT")
+    parser.add_argument(
+        "--numpy",
+        action="store_true",
+        help="cece on its numpy path (CECE_NO_FAST=1), the fallback's figures",
+    )
     args = parser.parse_args()
+    if args.numpy:
+        os.environ["CECE_NO_FAST"] = "1"  # inherited by every command; only cece reads it
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="cece-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     py = sys.executable
     cece = [str(Path(py).parent / "cece")]
     torch_py = args.torch_python or (py if _has_torch(py) else None)
-    print(f"data in {root}; {args.runs} runs each; medians\n")
+    path = "cece on its numpy path (CECE_NO_FAST=1); " if args.numpy else ""
+    print(f"{path}data in {root}; {args.runs} runs each; medians\n")
     try:
         data = make_data(root, 0.1 if args.quick else 1.0, args.only)
         tiny = root / "floor-start.npy"  # the floor's own faults (Python and numpy), subtracted
