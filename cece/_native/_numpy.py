@@ -48,13 +48,20 @@ def lse_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     n, c = x.shape
     m, log_z, tops = np.empty(n), np.empty(n), np.empty(n, np.int64)
-    if c > SMALL_C:
-        m[:] = x.max(axis=1)  # in x's type, then widened: a float64 out= casts slowly
-        # x − m in float64 (dtype=): a float32 subtraction would round
-        d = np.subtract(x, m[:, None], out=scratch(x.shape, np.float64), dtype=np.float64)
-        _log_z(d, d == 0, 1, log_z, tops)
-        return m, log_z, tops
     rows = _chunk_rows(n, c)
+    if c > SMALL_C:  # rows as they are, a chunk of rows at a time
+        m[:] = x.max(axis=1)  # in x's type, then widened: a float64 out= casts slowly
+        work = scratch((rows * c * 9,), np.uint8)
+        d = work[: rows * c * 8].view(np.float64).reshape(rows, c)
+        top = work[rows * c * 8 :].view(np.bool_).reshape(rows, c)
+        for i in range(0, n, rows):
+            k = min(rows, n - i)
+            part, dk, tk = slice(i, i + k), d[:k], top[:k]
+            # x − m in float64 (dtype=): a float32 subtraction would round
+            np.subtract(x[part], m[part, None], out=dk, dtype=np.float64)
+            np.equal(dk, 0, out=tk)
+            _log_z(dk, tk, 1, log_z[part], tops[part])
+        return m, log_z, tops
     work = scratch((rows * c * 9,), np.uint8)
     d = work[: rows * c * 8].view(np.float64).reshape(c, rows)
     top = work[rows * c * 8 :].view(np.bool_).reshape(c, rows)
