@@ -130,7 +130,11 @@ class Cluster:
                 "cece starts a local cluster",
             ) from None
         self.address = address or self.client.scheduler.address
-        self._same_versions()
+        try:
+            self._same_versions()
+        except BaseException:  # __exit__ does not run when __enter__ raises: close here
+            self.__exit__(None, None, None)
+            raise
         link = getattr(self.client, "dashboard_link", None)
         if link:
             self.note(f"Dask dashboard: {link}")
