@@ -411,7 +411,9 @@ def test_numpy_hard_targets_give_the_bits_of_the_weighted_sum(k, pw, eps):
         eps=eps,
     )
     assert hard[2][1] == 0 and soft[2][1] == 1 and hard[2][0] == soft[2][0]
-    assert hard[0].tobytes() == soft[0][:-1].tobytes()
+    a, b = hard[0], soft[0][:-1]
+    nan = np.isnan(a)  # a NaN's sign and payload are numpy's (they differ across versions)
+    assert np.array_equal(nan, np.isnan(b)) and a[~nan].tobytes() == b[~nan].tobytes()
     assert np.array_equal(hard[1], soft[1][:-1])
     if k == 1 and eps == 0:
         assert np.isinf(hard[0]).any() and np.isnan(hard[0]).any()

@@ -46,8 +46,9 @@ def _check(x: np.ndarray, rows: list[int] | None = None) -> None:
             assert math.isnan(want_m) == math.isnan(m[i]), (i, row, m[i])
             continue
         assert m[i] == want_m and tops[i] == want_tops, (i, row, m[i], tops[i])
-        # an ulp for each e^{x − m} and each addition, one for log1p
-        bound = (2 * x.shape[1] + 1) * 2.0**-53
+        # 3 ulps for each e^{x − m} (numpy's own exp: up to 2.5 in numpy 1.24's AVX-512 loop),
+        # one for each addition, 4 for log1p and the rounding of the reference
+        bound = (4 * x.shape[1] + 4) * 2.0**-53
         assert log_z[i] == pytest.approx(want_z, rel=bound, abs=1e-300), (i, row)
 
 
