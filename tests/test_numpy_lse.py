@@ -167,3 +167,34 @@ def test_a_bad_label_leaves_the_sums_done_and_nothing_picked():
     assert sums.tolist() == [0.75] * 10 and ext.tolist() == [0.25, 0.25]
     assert xy.tolist() == [-1.0] * 10
     assert _numpy.index_pick(x, 3, y, xy, cor) == -8
+
+
+@pytest.mark.parametrize(
+    "where", ["a block of one row", "the last row of a block alone in its chunk"]
+)
+def test_a_chunk_of_one_row_adds_in_class_order(where):
+    """numpy reduces a (c, 1) column otherwise than a chunk of two rows or more (which it adds
+    class after class): a row alone in its chunk (a one-row block, or n = chunk + 1) is added in
+    class order too, as the compiled kernels add. The rows below (found by a differential fuzz
+    against the previous numpy path) come out otherwise by numpy's reduction of the column."""
+    for c, row, sums in (
+        (10, [0.0, -3, -2.5, -2, -1, -1.5, -0.5, -0.5, -0.5, -1], False),
+        (9, [1.0] + [1e-16] * 8, True),
+    ):
+        n = 1 if where == "a block of one row" else _numpy._chunk_rows(1 << 40, c) + 1
+        x = np.zeros((n, c))
+        x[-1] = row
+        total = 0.0
+        if sums:
+            got, ext = np.empty(n), np.empty(2)
+            assert _numpy.row_sums(x, c, got, ext) == 0
+            for v in row:
+                total += v
+            assert got[-1] == total == 1.0
+        else:
+            _m, log_z, _tops = _numpy.lse_parts(x)
+            e = np.exp(np.array(row))
+            e[0] = 0.0  # the maximal term, left out
+            for v in e:
+                total += float(v)
+            assert log_z[-1] == np.log1p(total)

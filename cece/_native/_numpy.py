@@ -69,7 +69,7 @@ def lse_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         k = min(rows, n - i)
         part, dk, tk = slice(i, i + k), d[:, :k], top[:, :k]
         np.copyto(dk, x[part].T)  # widened exactly, transposed
-        np.max(dk, axis=0, out=m[part])
+        _in_order(np.maximum, dk, m[part])
         np.subtract(dk, m[part], out=dk)
         np.equal(dk, 0, out=tk)
         _log_z(dk, tk, 0, log_z[part], tops[part])
@@ -86,13 +86,23 @@ def _chunk_rows(n: int, c: int) -> int:
     return max(1, min(n, CHUNK // c))
 
 
+def _in_order(ufunc: np.ufunc, d: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``ufunc`` over the classes (axis 0) of a (c, k) chunk into ``out``, class after class, as
+    the compiled kernels add: numpy reduces a chunk of two rows or more so, but a (c, 1) column
+    pairwise (a one-row block, or the last row of one), which accumulates here instead."""
+    if d.shape[1] > 1:
+        return ufunc.reduce(d, axis=0, out=out)
+    out[...] = ufunc.accumulate(d, axis=0)[-1]
+    return out
+
+
 def _log_z(d: np.ndarray, top: np.ndarray, axis: int, log_z: np.ndarray, tops: np.ndarray) -> None:
     """log1p(rest) into ``log_z`` and the count of maxima into ``tops``, of x − m in ``d``
     (overwritten), ``top`` where it is 0."""
     np.exp(d, out=d)
     np.subtract(d, top, out=d)  # the maximal terms out: e^0 − 1 = 0
     np.add.reduce(top, axis=axis, out=tops)
-    rest = np.add.reduce(d, axis=axis)
+    rest = np.add.reduce(d, axis=1) if axis else _in_order(np.add, d, np.empty(d.shape[1]))
     rest += tops - 1
     np.log1p(rest, out=log_z)
 
@@ -214,7 +224,8 @@ def index_pick(x: np.ndarray, c: int, y: np.ndarray, xy: np.ndarray, correct: np
 
 def row_sums(x, c: int, out: np.ndarray, ext: np.ndarray, y=None, xy=None, correct=None) -> int:
     """Each row's float64 sum, added in order from 0 (the compiled order: the same bits); ``ext``:
-    the (min, max), NaN if any is; with ``y``, :func:`index_pick`'s outputs and code too (a
+    the (min, max), NaN if any is (a zero's sign either, as the compiled pass's: row_stats adds
+    +0.0); with ``y``, :func:`index_pick`'s outputs and code too (a
     label outside 0..c-1: the sums and extrema done, nothing picked, as the compiled pass)."""
     bad = -1 if y is None else _first_bad_label(y, c)
     if bad >= 0:
@@ -251,10 +262,10 @@ def _small_rows(x: np.ndarray, sums=None, y=None, xy=None, correct=None) -> tupl
         np.copyto(dk, x[part].T)  # widened exactly, transposed
         if sums is not None:
             with np.errstate(invalid="ignore"):  # inf − inf: NaN, as the compiled sum gives
-                np.add.reduce(dk, axis=0, out=sums[part])
+                _in_order(np.add, dk, sums[part])
             ext[:, i // rows] = dk.min(), dk.max()
         if y is not None:
-            m = dk.max(axis=0)
+            m = _in_order(np.maximum, dk, np.empty(k))
             np.equal(dk, m, out=tk)
             v = take(x[part], y[part])
             xy[part] = v
