@@ -253,3 +253,26 @@ def test_kl_of_a_distribution_with_itself_is_zero(data):
     q /= q.sum(1, keepdims=True)
     terms = categorical_terms(x, q)
     np.testing.assert_allclose(terms.kl, 0, atol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["logits", "probs"])
+@pytest.mark.parametrize(
+    "extra", [{}, {"weight": np.array([1.0, 2.0, 0.5, 3.0])}, {"focal_gamma": 2.0}]
+)
+def test_smoothed_index_targets_report_the_smoothed_target_s_entropy_and_kl(kind, extra):
+    """Index targets under --label-smoothing: H and KL are those of the smoothed one-hot target
+    against softmax x (SciPy), with or without class weights and focal terms (plain and
+    unweighted, the loss is that cross-entropy and is taken for it; otherwise it is computed)."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((50, 4)) * 3
+    y = rng.integers(0, 4, 50)
+    eps = 0.1
+    preds = x if kind == "logits" else scipy.special.softmax(x, axis=1)
+    terms = categorical_terms(preds, y, kind=kind, label_smoothing=eps, **extra)
+    t = np.full((50, 4), eps / 4)
+    t[np.arange(50), y] += 1 - eps
+    kl = (scipy.special.xlogy(t, t) - t * scipy.special.log_softmax(x, axis=1)).sum(axis=1)
+    np.testing.assert_allclose(terms.entropy, scipy.stats.entropy(t, axis=1), rtol=1e-12)
+    np.testing.assert_allclose(terms.kl, kl, rtol=1e-9, atol=1e-12)
+    if not extra:
+        np.testing.assert_allclose(terms.loss, terms.entropy + terms.kl, rtol=1e-12)

@@ -293,7 +293,9 @@ def categorical_terms(
         if eps_ls:
             smooth = _weighted_row_sum(nlq, np.ones(n_classes) if w is None else w)
             loss = (1 - eps_ls) * loss + (eps_ls / n_classes) * smooth
-            out.update(_smoothed_index_info(plain, y, eps_ls, n_classes))
+            # unweighted and not focal, the loss is the cross-entropy the info needs
+            ce = loss if (w is None and nlq is plain) else None
+            out.update(_smoothed_index_info(plain, y, eps_ls, n_classes, ce))
         denom = kernels.ones(n) if wy is None else wy  # shared: a plain block (reduce)
         plain_loss = wy is None and not eps_ls and valid is None  # the loss as at(y) gave it
         if isinstance(nlq, _FromProbs) and plain_loss and nlq.extrema:
@@ -353,9 +355,12 @@ def _weighted_row_sum(nlq, w: np.ndarray) -> np.ndarray:
     A multiply and numpy's own row sums, not ``@``: BLAS's matrix-vector product may sum in an
     order that depends on its thread count, and results must not.
     """
+    ones = bool(np.all(w == 1))  # v · 1 is v, to the bit: no product pass
     if isinstance(nlq, _FromLogits):
-        return nlq.log_z * w.sum() - np.add.reduce(np.multiply(nlq.d, w), axis=1)
-    return np.add.reduce(np.multiply(nlq.matrix(), w), axis=1)
+        d = nlq.d
+        return nlq.log_z * w.sum() - np.add.reduce(d if ones else np.multiply(d, w), axis=1)
+    v = nlq.matrix()
+    return np.add.reduce(v if ones else np.multiply(v, w), axis=1)
 
 
 def _entropy_kl(t: np.ndarray, ce: np.ndarray) -> dict:
@@ -366,9 +371,13 @@ def _entropy_kl(t: np.ndarray, ce: np.ndarray) -> dict:
     return {"entropy": h, "kl": np.maximum(ce - h, 0.0)}
 
 
-def _smoothed_index_info(nlq, y: np.ndarray, eps_ls: float, n_classes: int) -> dict:
-    """Entropy and KL for index targets under label smoothing (a soft target)."""
+def _smoothed_index_info(
+    nlq, y: np.ndarray, eps_ls: float, n_classes: int, ce: np.ndarray | None = None
+) -> dict:
+    """Entropy and KL for index targets under label smoothing (a soft target); ``ce``: the
+    smoothed cross-entropy where the caller has it (the same operations: not again)."""
     hi, lo = 1 - eps_ls + eps_ls / n_classes, eps_ls / n_classes
     h = -(hi * math.log(hi) + (n_classes - 1) * lo * math.log(lo))
-    ce = (1 - eps_ls) * nlq.at(y) + lo * _weighted_row_sum(nlq, np.ones(n_classes))
+    if ce is None:
+        ce = (1 - eps_ls) * nlq.at(y) + lo * _weighted_row_sum(nlq, np.ones(n_classes))
     return {"entropy": np.full(len(y), h), "kl": np.maximum(ce - h, 0.0)}
