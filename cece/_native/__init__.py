@@ -40,7 +40,7 @@ from cece._native.buffers import (
     reuse_outputs,
     scratch,
 )
-from cece._native.widen import BFLOAT16, as_float64, bfloat16_to_float32
+from cece._native.widen import BFLOAT16, as_float64, bfloat16_to_float32, exact_float
 from cece.errors import label_error
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "bfloat16_to_float32",
     "compiled",
     "describe",
+    "exact_float",
     "index_pick",
     "kernels_line",
     "loss_moments",

@@ -211,8 +211,10 @@ def picks(kind: str, renormalize: bool) -> bool:
 
 def _neg_log_q(preds: np.ndarray, kind: str, *, eps: float, renormalize: bool):
     if kind == "logits" or (kind == "log-probs" and renormalize):
-        # log-softmax of log-probabilities renormalizes them
-        return _FromLogits(preds.astype(compute_dtype(preds.dtype), copy=False))
+        # log-softmax of log-probabilities renormalizes them; float32 rows as they are (no
+        # float64 copy of the block): lse_parts widens them chunk by chunk, and x − m, the
+        # picks and the arg-max are exact in float64 from them
+        return _FromLogits(kernels.exact_float(preds))
     if kind == "probs":
         if renormalize:
             x = preds.astype(compute_dtype(preds.dtype), copy=False)
