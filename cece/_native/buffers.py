@@ -14,6 +14,7 @@ import numpy as np
 
 _ARANGE: dict[int, np.ndarray] = {}
 _LOCAL = threading.local()
+_MAKING = threading.Lock()  # one thread makes a cached constant; the others wait for it
 
 
 def reuse_outputs(on: bool = True) -> None:
@@ -88,9 +89,12 @@ def arange(n: int) -> np.ndarray:
     """0..n-1, cached (read-only): blocks come in a handful of sizes."""
     rows = _ARANGE.get(n)
     if rows is None:
-        fresh = np.arange(n)
-        fresh.setflags(write=False)
-        rows = _ARANGE.setdefault(n, fresh)  # two threads at once: one array, the first's
+        with _MAKING:  # two workers meeting a new block size at once: one array, made once
+            rows = _ARANGE.get(n)
+            if rows is None:
+                rows = np.arange(n)
+                rows.setflags(write=False)
+                _ARANGE[n] = rows
     return rows
 
 
@@ -102,10 +106,15 @@ def ones(n: int, dtype=np.float64) -> np.ndarray:
     key = (n, np.dtype(dtype).str)
     value = _CONST.get(key)
     if value is None:
-        fresh = np.ones(n, dtype)
-        fresh.setflags(write=False)
-        # setdefault, atomic under the GIL: two workers meeting a new block size at once get
-        # the same array, which the engine tells plain blocks by (``weight is ones(n)``); a
-        # second array made a block take the general moments, a different rounding of them
-        value = _CONST.setdefault(key, fresh)
+        # made once, under the lock: two workers meeting a new block size at once get the
+        # same array, which the engine tells plain blocks by (``weight is ones(n)``; a second
+        # array made a block take the general moments, a different rounding of them), and the
+        # second waits for the first's array instead of faulting in a 2 MiB one of its own
+        # while the first does (the two first touches at once took up to 7x as long)
+        with _MAKING:
+            value = _CONST.get(key)
+            if value is None:
+                value = np.ones(n, dtype)
+                value.setflags(write=False)
+                _CONST[key] = value
     return value
