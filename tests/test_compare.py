@@ -255,6 +255,25 @@ def test_kinds_per_file_stated_in_notes_and_json(write):
     np.testing.assert_allclose(forced["delta"]["mean"], doc["delta"]["mean"], rtol=1e-9)
 
 
+def test_a_kind_revised_in_a_later_block_is_noted_once_as_revised(write):
+    """Rows far into each file rule out the first rows' probabilities: each file's notes are
+    the first verdict, then the revised one saying so; none repeated by the passes after."""
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 3, 300)
+    base, cand = (rng.dirichlet(np.ones(3), 300) for _ in range(2))
+    base[200] = [0.9, 0.9, 0.1]  # in [0, 1], summing to 1.9: logits, from this block on
+    cand[250] = [0.8, 0.8, 0.3]
+    args = [write("b.npy", base), write("c.npy", cand), write("y.npy", y)]
+    run = run_cece("compare", *args, "-f", "json")
+    doc = _json(run)
+    assert doc["baseline"]["input"]["kind"] == doc["candidate"]["input"]["kind"] == "logits"
+    for name in ("b.npy", "c.npy"):
+        notes = [line for line in run.err_lines if f"{name}: treating" in line]
+        assert len(notes) == 2, run.err
+        assert "treating predictions as probs (" in notes[0]
+        assert "as logits, not probs as the first rows suggested (" in notes[1]
+
+
 def test_quiet_prints_delta_and_records_stream_per_sample(write):
     base, cand, y = _logits(60, 3, 10)
     y[3] = -1

@@ -64,6 +64,11 @@ def test_a_later_block_ruling_out_probabilities_makes_them_logits_as_in_order(
     assert auto.code == logits.code == 0, auto.err
     assert json.loads(auto.out)["loss"] == json.loads(logits.out)["loss"]
     assert said in auto.err
+    # the first rows' verdict was noted; the revised one says that it revises it
+    notes = [line for line in auto.err_lines if "treating predictions as" in line]
+    assert len(notes) == 2, auto.err
+    assert "treating predictions as probs (" in notes[0]
+    assert "treating predictions as logits, not probs as the first rows suggested (" in notes[1]
 
 
 @pytest.mark.parametrize("block", [1, 4, 9])

@@ -224,12 +224,16 @@ def compare(
         for note in [*task.preds.notes, *pipeline.layout_notes(task)]:
             task.diag.note(note)
     detectors = [t.detector() if t.opts.kind == "auto" else None for t in tasks]
+    noted: list[str | None] = [None] * len(tasks)  # each task's kind its last pass noted
     for _ in range(3):
         run = _PairedPass(tasks, on_pairs, on_progress, keep_delta=resamples is not None)
+        for one, kind in zip(run.passes, noted):
+            one.noted = kind  # a kind noted again is not repeated; a changed one, revised
         try:
             run.go(detectors)
             break
         except pipeline.KindChanged:
+            noted = [one.kind or kind for one, kind in zip(run.passes, noted)]
             continue
         except InputError as error:
             located = blocks.editor_line(error, [s for t in tasks for s in t.sources])

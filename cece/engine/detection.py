@@ -57,9 +57,10 @@ def detect(
         task.undecided(detector)
     if run.kind is None:
         run.kind = detector.kind
-        if run.announce:
+        if run.announce and run.kind != run.noted:  # an earlier pass's note, revised
+            revised = f", not {run.noted} as the first rows suggested" if run.noted else ""
             task.diag.note(
-                f"{task.preds.name}: treating {task.noun} as {run.kind} "
+                f"{task.preds.name}: treating {task.noun} as {run.kind}{revised} "
                 f"({detector.reason()}); --from sets the kind"
             )
     elif detector.kind != run.kind:

@@ -86,13 +86,15 @@ def passes(
         task.diag.note(note)
     if detector is None and task.opts.kind == "auto":
         detector = task.detector()
+    noted = None  # the kind a pass gave up, which it noted: the next pass revises the note
     for _ in range(3):
         loop = Pass(task, on_records, on_progress, on_terms)
-        loop.announce = announce
+        loop.announce, loop.noted = announce, noted
         try:
             loop.go(detector)
             break
         except KindChanged:
+            noted = loop.kind
             continue
         except InputError as error:  # a text file's sample row → the line an editor shows
             located = blocks.editor_line(error, task.sources)
@@ -139,6 +141,7 @@ class Pass:
         self.axes = task.record_axes()
         self.sequences = task.sequence_sums()  # per-sequence sums, or None
         self.announce = True  # note the kind --from auto decided
+        self.noted: str | None = None  # the kind an earlier pass noted (a new pass's note)
         self.watching: tuple[KindDetector | None, KindDetector | None] = (None, None)
 
     def go(self, detector: KindDetector | None) -> None:
