@@ -234,6 +234,47 @@ def test_shape_mismatch_is_an_error():
     assert "does not match P's" in line and "literal '[[0.2,0.3,0.5]]'" in line
 
 
+def _csv(header: list[str], rows: np.ndarray, ids=None) -> str:
+    """A CSV of float rows (shortest round-trip digits), after an integer id column if given."""
+    lines = [",".join(repr(float(v)) for v in r) for r in rows]
+    if ids is not None:
+        lines = [f"{int(i)},{line}" for i, line in zip(ids, lines)]
+    return ",".join(header) + "\n" + "".join(line + "\n" for line in lines)
+
+
+def test_kl_refuses_files_naming_their_columns_differently_and_pred_cols_decides(write):
+    """The same logits written with the columns in another order: paired by position, KL was
+    0.92 where it is 0. Refused (naming --pred-cols); --pred-cols takes both by name."""
+    x = np.random.default_rng(3).normal(size=(10, 3)).tolist()
+    p = write("teacher.csv", _csv(["cat", "dog", "pig"], np.array(x)))
+    q = write("student.csv", _csv(["pig", "cat", "dog"], np.array(x)[:, [2, 0, 1]]))
+    run = run_cece("kl", p, q, "--from", "logits", "-q")
+    assert run.code == 2 and run.out == ""
+    line = run.error_line()
+    assert "student.csv: names its columns pig,cat,dog, P (" in line
+    assert "teacher.csv) cat,dog,pig" in line
+    assert "--pred-cols" in run.err
+    named = run_cece("kl", p, q, "--from", "logits", "--pred-cols", "cat,dog,pig", "-q")
+    assert named.code == 0 and float(named.out) == 0.0
+    other = write("other.csv", _csv(["a", "b", "c"], np.array(x)))
+    assert run_cece("kl", p, other, "--from", "logits", "-q").code == 2
+
+
+def test_kl_refuses_rows_whose_ids_list_the_samples_in_another_order(write):
+    rng = np.random.default_rng(3)
+    pp, qq, ids = rng.dirichlet(np.ones(3), 10), rng.dirichlet(np.ones(3), 10), rng.permutation(10)
+    order = np.argsort(ids)
+    p = write("p.csv", _csv(["id", "a", "b", "c"], pp, ids + 100))
+    q = write("q.csv", _csv(["id", "a", "b", "c"], qq[order], ids[order] + 100))
+    run = run_cece("kl", p, q, "-q")
+    assert run.code == 2 and run.out == ""
+    assert "the files list the samples in different orders" in run.error_line()
+    same = write("q2.csv", _csv(["id", "a", "b", "c"], qq, ids + 100))
+    ok = run_cece("kl", p, same, "-q")
+    assert ok.code == 0, ok.err
+    assert float(ok.out) == pytest.approx(scipy.special.rel_entr(pp, qq).sum(1).mean(), 1e-12)
+
+
 def test_probabilities_outside_0_1_are_an_error_under_from_probs():
     line = run_cece("entropy", "[[1.5,-0.5]]", "--from", "probs").error_line()
     assert "1.5 is not a probability" in line

@@ -29,7 +29,7 @@ from cece.engine.task import (
     weight_sources,
 )
 from cece.errors import InputError, OptionError
-from cece.io import blocks, inputs
+from cece.io import blocks, inputs, pairing
 from cece.losses import divergence, temperature
 from cece.losses.terms import Terms, default_eps
 
@@ -207,6 +207,16 @@ class KL(Entropy):
                 f"({self.preds.name})",
                 hint="P and Q need the same rows and columns",
             )
+        p = self.preds
+        if p.classes and q.classes and list(p.classes) != list(q.classes):
+            raise InputError(
+                q.name,
+                f"names its columns {','.join(q.classes)}, P ({p.name}) "
+                f"{','.join(p.classes)}: rows are compared column by column",
+                hint="P and Q must hold the same classes in the same order "
+                "(--pred-cols takes the named columns in the order given, from both)",
+            )
+        pairing.check(p, q.source)  # both tables name their rows: the names agree
         q.source.parts = {"q" if k == "preds" else k: v for k, v in q.source.parts.items()}
         self.q = q
         self.preds.notes.extend(q.notes)  # Q's bfloat16 (--q-dtype), stated with P's
