@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from conftest import run_cece
 
@@ -176,3 +177,29 @@ def test_binary_with_swapped_arguments_is_refused_under_auto():
     assert meant.code == 0 and "look swapped" in meant.err
     assert run_cece("binary", p, y, "-q", "--strict").code == 0
     assert run_cece("binary", "[0,1,1]", "[0,1,1]", "--label-smoothing", "0.1", "-q").code == 0
+
+
+def test_categorical_with_one_hot_preds_and_probability_targets_is_refused_under_auto(write):
+    """One-hot labels given as PREDS and predict_proba rows as dense targets gave 22.5 with a
+    clipping warning only (the binary command refused the same swap): refused the same way."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(10, 3))
+    proba = np.exp(x) / np.exp(x).sum(1, keepdims=True)
+    onehot = np.eye(3)[rng.integers(0, 3, 10)]
+    p, y = write("proba.npy", proba), write("onehot.npy", onehot)
+    run = run_cece("categorical", y, p, "-q")
+    assert run.code == 2 and run.out == ""
+    assert run.error_line() == (
+        f"cece: error: {y} holds only 0s and 1s and {p} probabilities in (0, 1): the arguments "
+        "look swapped (predictions come first: cece categorical PREDS LABELS)"
+    )
+    assert run.err_lines[1] == "  hint: pass --from probs to score 0/1 predictions as given"
+    meant = run_cece("categorical", y, p, "--from", "probs", "-q")
+    assert meant.code == 0 and "look swapped" in meant.err
+    right = run_cece("categorical", p, y, "-q", "--strict")  # in order: one-hot targets
+    assert right.code == 0 and float(right.out) == pytest.approx(
+        -np.log((proba * onehot).sum(1)).mean(), rel=1e-12
+    )
+    # 0/1 predictions against one-hot targets, or a soft target row of one file: no swap
+    assert run_cece("categorical", y, y, "-q", "--eps", "0").code == 0
+    assert run_cece("categorical", p, p, "-q", "--strict").code == 0

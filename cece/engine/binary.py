@@ -14,6 +14,7 @@ import numpy as np
 from cece import _native as kernels
 from cece import checks
 from cece.checks import KindDetector, RowSums
+from cece.engine import guesses
 from cece.engine.reduce import Summary
 from cece.engine.task import (
     Records,
@@ -30,7 +31,7 @@ from cece.engine.task import (
     weight_column,
     weight_sources,
 )
-from cece.errors import CeceError, InputError, OptionError
+from cece.errors import InputError, OptionError
 from cece.io import evidence, inputs, labels
 from cece.io.labels import POSITIVE_HINT
 from cece.losses import sigmoid
@@ -241,7 +242,7 @@ class Binary(Task):
         if not self.soft and t.entropy is not None:  # smoothing alone does not make them soft
             raw = block["labels"]
             self.soft = not o.label_smoothing or bool(np.any((raw > 0) & (raw < 1)))
-        if self.hard_preds and (kind != "probs" or not np.all((p == 0) | (p == 1))):
+        if self.hard_preds and not guesses.zeros_ones(p, kind):
             self.hard_preds = False
         return t
 
@@ -287,27 +288,12 @@ class Binary(Task):
             ]
         )
 
-    def _swapped(self, kind: str) -> None:
-        """Hard 0/1 predictions against soft targets: most likely LABELS given as PREDS and
-        predicted probabilities as targets, a wrong number. Under --from auto it is refused;
-        --from probs says the 0/1 values are meant (a warning then)."""
-        if not (kind == "probs" and self.hard_preds and self.soft):
-            return
-        message = (
-            f"{self.preds.name} holds only 0s and 1s and {self.labels.name} probabilities "
-            "in (0, 1): the arguments look swapped (predictions come first: "
-            "cece binary PREDS TARGETS)"
-        )
-        if self.opts.kind == "auto":
-            raise CeceError(message, hint="pass --from probs to score 0/1 predictions as given")
-        self.diag.warn(message)
-
     def finish(self, kind: str, detector: KindDetector | None, summary: Summary) -> None:
         diag, name = self.diag, self.preds.name
         for rows in (self.rescale, self.pos_rows):
             if rows is not None:
                 rows.finish()
-        self._swapped(kind)
+        guesses.swapped(self, self.labels.name, kind, self.hard_preds, self.soft, "PREDS TARGETS")
         clip_warning(self, summary, self.eps(kind))
         rows_sum_to_one = (
             kind == "probs" and self.k >= 2 and self.rows_seen and self.row_sums.count == 0

@@ -114,6 +114,8 @@ class Categorical(Task):
         self.pred_sums = RowSums(tol=math.sqrt(default_eps(preds.dtype)))  # scikit-learn
         self.target_sums = RowSums(tol=1e-6)
         self.soft = opts.label_smoothing > 0
+        self.fractional = False  # dense targets with a value strictly between 0 and 1
+        self.hard_preds = True  # every prediction exactly 0 or 1 (labels given as PREDS?)
         self.names = None if self.classes is None else np.asarray(self.classes, dtype=object)
 
     def _sequence_labels(self, labels_arg: str | None) -> shift.SequenceLabels | None:
@@ -217,8 +219,8 @@ class Categorical(Task):
         checks.dense_targets(raw, start, name, self.target_sums)
         if self.one_row:
             guesses.one_distribution(raw, self.preds.name, name)
-        if not self.soft and not np.all((raw == 0) | (raw == 1)):
-            self.soft = True
+        if not self.fractional and not np.all((raw == 0) | (raw == 1)):
+            self.soft = self.fractional = True
         return raw
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
@@ -230,6 +232,8 @@ class Categorical(Task):
             else:
                 p = temperature.soften(bfloat16.values(p), o.temperature, start, self.preds.name)
         raw = self.mask.apply(block, start) if self.mask else block["labels"]  # mask 0: -100
+        if self.hard_preds and (self.labels.form != "dense" or not guesses.zeros_ones(p, kind)):
+            self.hard_preds = False  # 0/1 probabilities against dense targets (finish: swapped?)
         # the range checked in a compiled pass (the fused kernel's; the look's that took picks)
         bounds = not ((self.fused(kind) and kernels.compiled(p)) or kernels.picks_kept(p, raw))
         y = self.targets(start, raw, bounds=bounds)
@@ -334,6 +338,9 @@ class Categorical(Task):
                 f"{self.labels.name}: {self.target_sums.count} target row(s) do not sum "
                 f"to 1 (row {row} sums to {total:.9g})"
             )
+        guesses.swapped(
+            self, self.labels.name, kind, self.hard_preds, self.fractional, "PREDS LABELS"
+        )
         clip_warning(self, summary, self.eps(kind))
         if summary.count == 0 and opts.reduction == "mean":
             diag.warn(checks.ALL_IGNORED)
@@ -375,26 +382,16 @@ class Categorical(Task):
         }
 
     def options_dict(self, kind: str) -> dict:
+        sequence = ("per_sequence", "sequence_ids", "bytes", "words") if self.seq else ()
         return self.opts.to_json(
-            (
-                "from",
-                "reduction",
-                "base",
-                "eps",
-                "weight",
-                "ignore_index",
-                "label_smoothing",
-                "sample_weight",
-                "focal_gamma",
-                "focal_alpha",
-                "renormalize",
-                "rescale",
-                "shift",
-                "mask",
-                "temperature",
-                "top_k",
-                *(("per_sequence", "sequence_ids", "bytes", "words") if self.seq else ()),
-            ),
+            (*_OPTIONS, *sequence),
             eps=self.eps(kind),
             weight=None if self.weight is None else self.weight.tolist(),
         )
+
+
+_OPTIONS = (  # the options a document states (options_dict), in order
+    "from", "reduction", "base", "eps", "weight", "ignore_index", "label_smoothing",
+    "sample_weight", "focal_gamma", "focal_alpha", "renormalize", "rescale", "shift", "mask",
+    "temperature", "top_k"
+)  # fmt: skip

@@ -1,16 +1,22 @@
-"""What a categorical run's inputs look like when they are not what the command expects: a
-one-column PREDS (swapped arguments, or binary scores), a 1-D PREDS beside a target row,
-values in [0, 1] that the detection read as logits."""
+"""What a run's inputs look like when they are not what the command expects: a one-column
+PREDS (swapped arguments, or binary scores), 0/1 predictions against probability targets
+(swapped arguments), a 1-D PREDS beside a target row, values in [0, 1] that the detection read
+as logits."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cece.checks import Diagnostics, KindDetector
 from cece.errors import CeceError, InputError
-from cece.io import blocks, inputs
+from cece.io import bfloat16, blocks, inputs
 from cece.io.blocks import Source
 from cece.options import LossOptions
+
+if TYPE_CHECKING:
+    from cece.engine.task import Task
 
 
 def one_column_hint(preds_arg: str, labels_arg: str | None, opts: LossOptions) -> str:
@@ -28,6 +34,30 @@ def one_column_hint(preds_arg: str, labels_arg: str | None, opts: LossOptions) -
                 "predictions come first: cece categorical PREDS LABELS"
             )
     return "for one column of scores or probabilities use cece binary"
+
+
+def zeros_ones(p: np.ndarray, kind: str) -> bool:
+    """Probabilities (``kind``) that are all exactly 0 or 1: labels, rather, given as PREDS?"""
+    v = bfloat16.values(p)
+    return kind == "probs" and bool(np.all((v == 0) | (v == 1)))
+
+
+def swapped(task: Task, labels: str, kind: str, hard: bool, soft: bool, usage: str) -> None:
+    """Predictions all exactly 0 or 1 (``hard``: :func:`zeros_ones` of every block) against
+    targets (file ``labels``) with values strictly between (``soft``): most likely LABELS given as PREDS and
+    predicted probabilities as targets, a wrong number. Under --from auto it is refused;
+    --from probs says the 0/1 values are meant (a warning then). ``usage``: the command's
+    arguments, in order."""
+    if not (kind == "probs" and hard and soft):
+        return
+    message = (
+        f"{task.preds.name} holds only 0s and 1s and {labels} probabilities in "
+        f"(0, 1): the arguments look swapped (predictions come first: cece {task.command} "
+        f"{usage})"
+    )
+    if task.opts.kind == "auto":
+        raise CeceError(message, hint="pass --from probs to score 0/1 predictions as given")
+    task.diag.warn(message)
 
 
 def one_distribution(raw: np.ndarray, preds_name: str, name: str) -> None:

@@ -95,7 +95,6 @@ def passes(
             break
         except KindChanged:
             noted = loop.kind
-            continue
         except InputError as error:  # a text file's sample row → the line an editor shows
             located = blocks.editor_line(error, task.sources)
             if located is error:
@@ -387,9 +386,7 @@ class Pass:
         }
 
     def _histogram(self) -> dict | None:
-        if not self.task.keep.hist:
-            return None
-        return histogram(self.log.all())
+        return histogram(self.log.all()) if self.task.keep.hist else None
 
 
 def _with_axes(fields: list[str], axes: tuple[list[str], tuple] | None) -> list[str]:
