@@ -197,3 +197,18 @@ def test_the_mask_column_is_not_the_label_column_and_json_names_it(tmp_path):
     doc = json.loads(run.out)
     assert doc["input"]["mask"]["column"] == "m"
     assert f"cece: note: {f}: --mask 2: column 'm' (position 2)" in run.err_lines
+
+
+def test_a_refusal_hint_offers_only_columns_taken_as_scores(tmp_path):
+    """A weight column refused beside an integer label column (LABELS given apart): the hint
+    named the label column as a score too (--pred-cols a,b,c,label), and following it gave
+    a wrong number. It offers what the scores rule takes."""
+    dump = tmp_path / "dump.csv"
+    dump.write_text("a,b,c,label,sample_weight\n0.5,0.25,-1.5,2,0.7\n-0.5,1.25,0.5,0,1.5\n")
+    labels = tmp_path / "y.csv"
+    labels.write_text("2\n0\n")
+    line, hint = _error(dump, labels)
+    assert "column 'sample_weight' is named as a weight: not a class score" in line
+    assert hint == "  hint: choose the score columns with --pred-cols a,b,c"
+    ok = run_cece("categorical", dump, labels, "--pred-cols", "a,b,c", "-q")
+    assert ok.code == 0, ok.err

@@ -349,10 +349,20 @@ def test_binary_with_predict_proba_columns_hints_categorical():
     )
     assert run.err_lines[-1] == (
         "  hint: two prediction columns and one label (predict_proba?): cece categorical reads "
-        "them as two classes; --pred-cols 1 takes column 1 alone as P(positive)"
+        "them as two classes; --pred-cols 1:2 takes the second alone as P(positive)"
     )
     doc = loss_json("categorical", f("pp.csv"), f("py.csv"))
     np.testing.assert_allclose(doc["loss"], ORACLES["predict_proba_categorical"], rtol=1e-12)
+
+
+def test_the_predict_proba_hint_names_the_second_prediction_column(write):
+    """The label column between the two: the hint names P(class 1)'s column, not position 1
+    (the label, which the hint named before), and following it gives the loss."""
+    dump = write("dump.csv", "p0,y,p1\n0.2,1,0.8\n0.6,0,0.4\n")
+    run = run_cece("binary", dump, "--label-col", "y")
+    assert run.err_lines[-1].endswith("--pred-cols p1 takes the second alone as P(positive)")
+    ok = run_cece("binary", dump, "--label-col", "y", "--pred-cols", "p1", "-q")
+    assert ok.code == 0 and float(ok.out) == pytest.approx(-(np.log(0.8) + np.log(0.6)) / 2)
 
 
 def test_get_dummies_of_the_observed_classes_only_hints_reindex():

@@ -138,7 +138,7 @@ def _refuse_foreign(table: TextTable | ArrowTable, left: list[int], why: dict[in
         table.name,
         f"column {col!r} {why[c]}: not a class score{also if others else ''}; "
         "--pred-cols chooses the score columns",
-        hint=_pred_cols_hint(table, [k for k in left if k not in why])
+        hint=_pred_cols_hint(table, [k for k in left if k not in score_refusals(table, left)])
         if len(why) < len(left)
         else f"--pred-cols {shell_word(pred_cols_spec(table, left), 0)} takes "
         f"{'it' if len(left) == 1 else 'them'} as scores all the same",

@@ -16,7 +16,7 @@ from cece.errors import EMPTY_LABEL_HINT, InputError
 from cece.io import tables
 from cece.io.arrays import ArrayInput
 from cece.io.blocks import Source
-from cece.io.columns import boolean_column
+from cece.io.columns import boolean_column, pred_cols_spec
 from cece.io.layout import Inference
 
 if TYPE_CHECKING:
@@ -146,15 +146,25 @@ def target_width(width: int, k: int, name: str, preds: Predictions) -> None:
         return
     hint = None
     if width == 1 and k == 2:
+        second = _second_column(preds)
         hint = (
             "two prediction columns and one label (predict_proba?): cece categorical reads "
-            "them as two classes; --pred-cols 1 takes column 1 alone as P(positive)"
+            f"them as two classes; --pred-cols {second} takes the second alone as P(positive)"
         )
     raise InputError(
         name,
         f"{width} target column(s); expected {k}, one per prediction column of {preds.name}",
         hint=hint,
     )
+
+
+def _second_column(preds: Predictions) -> str:
+    """The --pred-cols value of PREDS' second prediction column: its name, or its position in
+    the file (the columns taken, where a table has others; else 1)."""
+    cols, table = preds.source.parts.get("preds"), preds.source.data
+    if not cols or len(cols) != 2 or not (tables.is_text(table) or tables.is_arrow(table)):
+        return "1"
+    return pred_cols_spec(table, cols[1:])
 
 
 def columns_hint(table: object, cols: list[int], preds: Predictions) -> str:
