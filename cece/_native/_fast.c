@@ -148,6 +148,22 @@ static PyObject *py_simd(PyObject *self, PyObject *args) {
 
 #define SCALE4(v) (scaled ? _mm256_div_pd((v), tv) : (v))
 
+/* s + e into s, the rounding error added into comp (Neumaier's TwoSum, lane by lane): a row's
+   terms summed with an error that does not grow with its length. Plain sums in 4 lanes were
+   up to 1813 ulp off at 50257 classes (26 at 4096); the numpy path's pairwise sums are within
+   1. */
+#define ADD_COMPENSATED(s, comp, e)                                                      \
+    do {                                                                                 \
+        const __m256d t_ = _mm256_add_pd((s), (e));                                      \
+        const __m256d big_ = _mm256_cmp_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), (s)),  \
+                                           _mm256_andnot_pd(_mm256_set1_pd(-0.0), (e)),  \
+                                           _CMP_GE_OQ);                                  \
+        const __m256d hi_ = _mm256_blendv_pd((e), (s), big_);                            \
+        const __m256d lo_ = _mm256_blendv_pd((s), (e), big_);                            \
+        (comp) = _mm256_add_pd((comp), _mm256_add_pd(_mm256_sub_pd(hi_, t_), lo_));      \
+        (s) = t_;                                                                        \
+    } while (0)
+
 #define SOFTMAX_ROWS(NAME, T, KIND)                                                              \
 TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int64_t *y,         \
                               double *nll, uint8_t *correct, int64_t *pred, double temp) {      \
@@ -164,7 +180,7 @@ TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int6
             Py_ssize_t top = scaled ? row_argmax_scaled(row, c, temp) : row_argmax_##T(row, c);  \
             double m = elem(row, top, KIND) / temp;                                              \
             const __m256d mm = _mm256_set1_pd(m), tt = _mm256_set1_pd((double)top);             \
-            __m256d s = _mm256_setzero_pd(), flag = _mm256_setzero_pd();                         \
+            __m256d s = _mm256_setzero_pd(), comp = s, flag = _mm256_setzero_pd();              \
             Py_ssize_t j = 0;                                                                    \
             for (; j + 4 <= c; j += 4) {                                                         \
                 __m256d v = SCALE4(load4(row, j, KIND));                                         \
@@ -172,7 +188,7 @@ TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int6
                 __m256d e = exp4(_mm256_sub_pd(v, mm));                                          \
                 __m256d at_top = _mm256_cmp_pd(_mm256_add_pd(lane, _mm256_set1_pd((double)j)),   \
                                                tt, _CMP_EQ_OQ);                                  \
-                s = _mm256_add_pd(s, _mm256_andnot_pd(at_top, e));                               \
+                ADD_COMPENSATED(s, comp, _mm256_andnot_pd(at_top, e));                           \
             }                                                                                    \
             if (j < c) {                                                                         \
                 __m256d v = SCALE4(load_tail(row, j, c - j, KIND, -INFINITY));                   \
@@ -182,7 +198,7 @@ TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int6
                 __m256d e = exp4(_mm256_sub_pd(v, mm));                                          \
                 __m256d at_top = _mm256_cmp_pd(_mm256_add_pd(lane, _mm256_set1_pd((double)j)),   \
                                                tt, _CMP_EQ_OQ);                                  \
-                s = _mm256_add_pd(s, _mm256_andnot_pd(at_top, e));                               \
+                ADD_COMPENSATED(s, comp, _mm256_andnot_pd(at_top, e));                           \
             }                                                                                    \
             if (_mm256_movemask_pd(flag) || m == -INFINITY) { /* NaN, +inf, all -inf: */      \
                 bad++;                                                                           \
@@ -192,7 +208,7 @@ TARGET static Py_ssize_t NAME(const T *x, Py_ssize_t n, Py_ssize_t c, const int6
                 if (pred) pred[i] = 0;                                                           \
                 continue;                                                                        \
             }                                                                                    \
-            rest[r] = hsum4(s);                                                                  \
+            rest[r] = hsum4(_mm256_add_pd(s, comp));                                             \
             base[r] = m - elem(row, y[i], KIND) / temp;                                          \
             if (pred) pred[i] = top;                                                             \
             correct[i] = top == y[i];                                                            \
