@@ -4,6 +4,7 @@ ValueError (CeceError) with the command line's wording, on the compiled and the 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -216,6 +217,25 @@ def test_what_stays_allowed(kernel_path):
     np.testing.assert_allclose(  # integers take the numpy path: the same to rounding
         cece.categorical_cross_entropy(X.astype(int), [0, 2], reduction="none"), plain, rtol=1e-15
     )
+
+
+@pytest.mark.parametrize("eps", [5e-324, 1e-319, 1e-310])
+def test_label_smoothing_whose_share_underflows_is_the_plain_loss(eps, kernel_path):
+    """ε / C below the smallest float is 0: its entropy term is 0 · log 0 = 0 (math.log(0)
+    raised ValueError: the CLI's exit 3). The loss and H are the unsmoothed ones to rounding."""
+    x, y = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 0.25]]), np.array([0, 2])
+    plain = cece.categorical_cross_entropy(x, y, reduction="none")
+    got = cece.categorical_cross_entropy(x, y, label_smoothing=eps, reduction="none")
+    np.testing.assert_allclose(got, plain, rtol=1e-15)
+    wide = np.zeros((1, 50257), np.float32)
+    assert cece.categorical_cross_entropy(wide, [0], label_smoothing=eps) == pytest.approx(
+        math.log(50257), rel=1e-7
+    )
+    run = run_cece("categorical", "[[1,2,3]]", "[0]", "--from", "logits",
+                   "--label-smoothing", repr(eps), "-f", "json")  # fmt: skip
+    assert run.code == 0, run.err
+    h = [float(v) for v in re.findall(r'"entropy": ([-+0-9.e]+)', run.out)]
+    assert h and all(0 <= v < 1e-300 for v in h), h
 
 
 @FIXTURES

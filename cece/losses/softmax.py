@@ -379,7 +379,11 @@ def _smoothed_index_info(
     """Entropy and KL for index targets under label smoothing (a soft target); ``ce``: the
     smoothed cross-entropy where the caller has it (the same operations: not again)."""
     hi, lo = 1 - eps_ls + eps_ls / n_classes, eps_ls / n_classes
-    h = -(hi * math.log(hi) + (n_classes - 1) * lo * math.log(lo))
+    h = -(_xlogx(hi) + (n_classes - 1) * _xlogx(lo))  # ε/C may underflow to 0: 0·log 0 = 0
     if ce is None:
         ce = (1 - eps_ls) * nlq.at(y) + lo * _weighted_row_sum(nlq, np.ones(n_classes))
     return {"entropy": np.full(len(y), h), "kl": np.maximum(ce - h, 0.0)}
+
+
+def _xlogx(v: float) -> float:
+    return v * math.log(v) if v > 0 else 0.0
