@@ -219,6 +219,34 @@ def test_what_stays_allowed(kernel_path):
     )
 
 
+WIDE = [
+    (np.array([[2**53 + 1, 2**53]], np.int64), "row 0, column 0: 9007199254740993 (int64)"),
+    (np.array([[2**64 - 1, 2**64 - 2]], np.uint64), "row 0, column 0: 18446744073709551615"),
+    (
+        np.array([[1e18, 1e18]], np.longdouble) + np.array([[1, 0]], np.longdouble),
+        "row 0, column 0: 1000000000000000001 (float128)",
+    ),
+]
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant <= 52, reason="long double is float64 here")
+@pytest.mark.parametrize("x, where", WIDE, ids=["int64", "uint64", "longdouble"])
+def test_values_float64_does_not_hold_are_refused(x, where, write, kernel_path):
+    """Rounded to float64, the logits [2^53 + 1, 2^53] tie: 0.693 where log(1 + e) = 1.313.
+    Refused in the library and in the CLI; what float64 holds exactly is taken."""
+    message = f"preds: {where}"
+    error = raises(InputError, message, cece.categorical_cross_entropy, x, [1])
+    assert "has no exact float64 value" in str(error)
+    run = run_cece("categorical", write("x.npy", x), "[1]", "--from", "logits", "-q")
+    assert run.code == 2 and run.out == "" and "has no exact float64 value" in run.err
+    exact = x - x.min()  # small now: exact in float64, and the same logits up to a shift
+    got = cece.categorical_cross_entropy(exact, [1])
+    assert got == pytest.approx(math.log1p(math.e), rel=1e-15)
+    p = np.array([np.longdouble(1) - np.longdouble(1e-19)])
+    raises(InputError, "probs: row 0: 0.9999999999999999999 (float128)",
+           cece.binary_cross_entropy, p, [0.0], eps=0.0)  # fmt: skip
+
+
 @pytest.mark.parametrize("eps", [5e-324, 1e-319, 1e-310])
 def test_label_smoothing_whose_share_underflows_is_the_plain_loss(eps, kernel_path):
     """ε / C below the smallest float is 0: its entropy term is 0 · log 0 = 0 (math.log(0)

@@ -27,7 +27,7 @@ from cece.io.columns import (
 )
 from cece.io.lazy import WINDOW
 from cece.io.records import label_candidates, label_field, pred_columns
-from cece.losses import validate
+from cece.losses import domain, validate
 from cece.structs import struct
 
 if TYPE_CHECKING:
@@ -184,6 +184,7 @@ def _array_predictions(
     arr, name = data.array, data.name
     if arr.dtype.kind not in "iufb" and not data.bfloat16:
         raise InputError(name, f"holds {arr.dtype} values; expected numbers")
+    domain.exact_in_float64(arr, name)  # int64 beyond 2^53, long doubles: refused
     shape = arr.shape
     if arr.ndim == 0:
         arr = arr.reshape(1, 1)

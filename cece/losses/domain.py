@@ -8,11 +8,16 @@
   loss is 0 for target 0 and ``inf`` for any target above 0.
 * **Rows to renormalize** (``--renormalize``, scipy.stats.entropy's ``p / p.sum()``) may be
   counts: any finite row of values ≥ 0 with a positive sum.
+* **Values wider than float64** (int64 and uint64 beyond 2^53, long doubles) are taken where
+  float64 holds them exactly, as everything is computed in float64; others are refused
+  (:func:`exact_in_float64`): rounded, logits 2^53 + 1 and 2^53 would tie.
 
 This module imports only numpy and :mod:`cece.errors`; :mod:`cece.losses.validate` uses it.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -20,6 +25,39 @@ from cece.errors import InputError
 
 NONFINITE_HINT = "remove or impute non-finite values first"
 LOGITS_HINT = 'these look like logits: pass kind="logits"'
+
+
+def exact_in_float64(x, name: str) -> None:
+    """Refuse predictions that float64 does not hold exactly: integers beyond 2^53 and long
+    doubles (``x``: an array, memory-mapped or lazy, read a chunk of rows at a time). cece
+    computes in float64, and the rounding would change the loss silently (the logits
+    [2^53 + 1, 2^53] tie: 0.693 for log(1 + e) = 1.313)."""
+    kind, size = x.dtype.kind, x.dtype.itemsize
+    if not ((kind in "iu" and size >= 8) or (kind == "f" and size > 8)):
+        return
+    rows = x.shape[0] if x.ndim else 1
+    step = max(1, (1 << 20) // max(1, math.prod(x.shape[1:])))
+    for start in range(0, rows, step):
+        part = np.asarray(x[start : start + step] if x.ndim else x)
+        block = part.reshape(len(part), -1) if x.ndim >= 2 else part.reshape(-1)
+        if kind in "iu":
+            bad = (block > 2**53) | (block < -(2**53)) if kind == "i" else block > 2**53
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):
+                bad = np.isfinite(block) & (block.astype(np.float64).astype(x.dtype) != block)
+        if bad.any():
+            row, col = first_true(bad)
+            v = block[(row, col) if col is not None else row]
+            shown = np.format_float_positional(v, unique=True, trim="-") if kind == "f" else str(v)
+            raise InputError(
+                name,
+                f"{shown} ({x.dtype}) has no exact "
+                "float64 value: cece computes in float64, and rounding it would change the "
+                "loss",
+                row=start + row if x.ndim else None,
+                column=col if x.ndim == 2 else None,
+                hint="convert the predictions to float64 first to accept the rounding",
+            )
 
 
 def first_true(mask: np.ndarray) -> tuple[int, int | None]:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from cece.errors import InputError, OptionError, describe, label_error
+from cece.losses import domain
 from cece.losses.domain import LOGITS_HINT, first_true, kind_values, logit_values, nonfinite_error
 from cece.losses.tensors import plain, widened
 
@@ -256,6 +257,7 @@ def predictions(
     """Finite values, possible under ``kind``; rows to renormalize: ≥ 0 with a positive sum.
     ``softmax`` True/False: logits and log-probabilities may be −inf (a class of probability
     0; :func:`cece.losses.domain.logit_values`), rows of a softmax not all of them."""
+    domain.exact_in_float64(x, name)
     if softmax is not None and kind != "probs":
         logit_values(x, 0, name, softmax=softmax)
     else:
@@ -390,11 +392,6 @@ def distribution_arg(
     not_empty(x, name)
     if x.ndim != 2:
         raise InputError(name, f"has shape {x.shape}; expected (N, C): one distribution per row")
-    predictions(
-        x,
-        name,
-        kind,
-        renormalize=renormalize,
-        hint=f'these look like logits: pass {option}="logits"',
-    )
+    hint = f'these look like logits: pass {option}="logits"'
+    predictions(x, name, kind, renormalize=renormalize, hint=hint)
     return x
