@@ -219,6 +219,34 @@ def test_what_stays_allowed(kernel_path):
     )
 
 
+def test_a_weight_of_zero_leaves_an_infinite_term_out(kernel_path):
+    """A −inf logit on the label gives the sample the loss inf; a factor of 0 on that sample
+    (class weight, sample weight, rescale, focal alpha, label smoothing's 1 − ε) gave 0 · inf =
+    NaN, and the mean was NaN with exit 0 and no warning. A weight of 0 leaves the term out, as
+    pos_weight 0 always did; what is left is the other sample's loss."""
+    x, y = np.array([[1.0, -np.inf, 2.0], [1.0, 2.0, 3.0]]), np.array([1, 0])
+    other = math.log(math.exp(1) + math.exp(2) + math.exp(3)) - 1  # row 1's loss
+    cce = cece.categorical_cross_entropy
+    assert cce(x, y, weight=[1.0, 0.0, 1.0]) == pytest.approx(other, rel=1e-15)
+    assert cce(x, y, sample_weight=[0.0, 1.0]) == pytest.approx(other, rel=1e-15)
+    assert cce(x, y, rescale=[0.0, 1.0]) == pytest.approx(other / 2, rel=1e-15)
+    assert cce(x, y, focal_alpha=0.0) == 0.0
+    assert cce(x, y, label_smoothing=1.0) == np.inf  # the smoothing term holds the inf
+    assert cce(x, np.eye(3)[y], label_smoothing=1.0) == np.inf  # as one-hot rows
+    probs = np.array([[0.0, 0.5, 0.5], [0.2, 0.3, 0.5]])
+    got = cce(probs, [0, 0], kind="probs", eps=0.0, sample_weight=[0.0, 1.0])
+    assert got == pytest.approx(-math.log(0.2), rel=1e-15)
+    xb, yb = np.array([-np.inf, 1.0]), np.array([1.0, 1.0])
+    bce = cece.binary_cross_entropy_with_logits
+    softplus = math.log1p(math.exp(-1.0))  # the second element's loss
+    assert bce(xb, yb, rescale=[0.0, 1.0]) == pytest.approx(softplus / 2, rel=1e-15)
+    assert bce(xb, yb, sample_weight=[0.0, 1.0]) == pytest.approx(softplus, rel=1e-15)
+    assert bce(xb, yb, focal_alpha=0.0) == 0.0
+    run = run_cece("categorical", "[[1,-Infinity,2],[1,2,3]]", "[1,0]", "--from", "logits",
+                   "--weight", "1,0,1", "-q")  # fmt: skip
+    assert run.code == 0 and float(run.out) == pytest.approx(other, rel=1e-15)
+
+
 WIDE = [
     (np.array([[2**53 + 1, 2**53]], np.int64), "row 0, column 0: 9007199254740993 (int64)"),
     (np.array([[2**64 - 1, 2**64 - 2]], np.uint64), "row 0, column 0: 18446744073709551615"),

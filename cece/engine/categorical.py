@@ -38,7 +38,7 @@ from cece.io import bfloat16, evidence, inputs, labels, meaning, shift
 from cece.io.layout import Inference
 from cece.losses import fused, temperature, topk
 from cece.losses.softmax import categorical_terms, picks
-from cece.losses.terms import Terms, default_eps
+from cece.losses.terms import Terms, default_eps, weigh
 
 
 class Categorical(Task):
@@ -258,7 +258,7 @@ class Categorical(Task):
                 checks.index_targets(y, start, self.labels.name, self.n_columns, self.ignore_target)
             raise
         if (r := sample_rescale(self, block, start, len(p))) is not None:
-            t.loss, t.numerator, t.extrema = t.loss * r, t.numerator * r, None
+            t.loss, t.numerator, t.extrema = weigh(r, t.loss), weigh(r, t.numerator), None
         if o.top_k is not None:  # ranks are the same before and after T, softmax or log
             assert t.target is not None  # categorical_terms sets it
             y = np.where(t.valid, t.target, 0)  # ignored rows: any class, masked below

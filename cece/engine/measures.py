@@ -31,7 +31,7 @@ from cece.engine.task import (
 from cece.errors import InputError, OptionError
 from cece.io import blocks, inputs, pairing
 from cece.losses import divergence, temperature
-from cece.losses.terms import Terms, default_eps
+from cece.losses.terms import Terms, default_eps, weigh
 
 
 def _rows_warning(task: Task, name: str, sums: RowSums, kind: str) -> None:
@@ -117,10 +117,10 @@ class Entropy(Task):
         if s is not None and elements > 1:
             s = np.repeat(s, elements)
         if (r := sample_rescale(self, block, start, n // elements)) is not None:
-            v = v * (np.repeat(r, elements) if elements > 1 else r)
+            v = weigh(np.repeat(r, elements) if elements > 1 else r, v)
         return Terms(
             loss=v,
-            numerator=v if s is None else s * v,
+            numerator=v if s is None else weigh(s, v),
             weight=kernels.ones(n) if s is None else s,
             valid=kernels.ones(n, bool),
             correct=np.zeros(n, bool),

@@ -20,7 +20,7 @@ from cece.losses import temperature as temperature_scaling
 from cece.losses.divergence import entropy, kl_divergence
 from cece.losses.sigmoid import binary_terms
 from cece.losses.softmax import categorical_terms
-from cece.losses.terms import KINDS, Terms, compute_dtype, default_eps, reduce_terms
+from cece.losses.terms import KINDS, Terms, compute_dtype, default_eps, reduce_terms, weigh
 
 __all__ = [
     "KINDS",
@@ -158,7 +158,7 @@ def categorical_cross_entropy(
             r = np.asarray(rescale)
             r = r.reshape(-1) if r.shape == samples and len(samples) > 1 else r
             f = broadcast.element_factors(r, 1, len(preds), "rescale")[:, 0]
-            terms.loss, terms.numerator = terms.loss * f, terms.numerator * f
+            terms.loss, terms.numerator = weigh(f, terms.loss), weigh(f, terms.numerator)
         out = reduce_terms(terms, reduction)
     return out.reshape(samples) if isinstance(out, np.ndarray) else out
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from cece import _native as kernels
-from cece.losses.terms import Terms
+from cece.losses.terms import Terms, weigh
 
 
 def fused(
@@ -56,7 +56,7 @@ def index_logits(
     )
     w = None if weight is None else np.asarray(weight, dtype=np.float64)
     kept = bool(finite and len(y)) and w is None and valid is None  # loss is nll: its (min, max)
-    loss = nll if w is None else w[y] * nll
+    loss = nll if w is None else weigh(w[y], nll)
     denom = kernels.ones(len(y)) if w is None else w[y]
     if valid is not None:
         loss, denom, correct = np.where(valid, loss, 0.0), denom * valid, correct & valid
@@ -74,7 +74,7 @@ def index_logits(
 
     return Terms(
         loss=loss,
-        numerator=loss if s is None else s * loss,
+        numerator=loss if s is None else weigh(s, loss),
         weight=denom,
         valid=kernels.ones(len(y), bool) if valid is None else valid,
         correct=correct,

@@ -36,7 +36,7 @@ import numpy as np
 
 from cece import _native as kernels
 from cece.losses import bernoulli
-from cece.losses.terms import Terms, compute_dtype, default_eps
+from cece.losses.terms import Terms, compute_dtype, default_eps, weigh
 
 
 class _Fused(NamedTuple):
@@ -154,7 +154,7 @@ def binary_terms(
     if focal_gamma is not None or focal_alpha is not None:
         loss = _focal(loss, y, nlp, nlq, focal_gamma or 0.0, focal_alpha)
     if rescale is not None:
-        loss = loss * rescale
+        loss = weigh(rescale, loss)
     s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     out: dict = {}
     right = predicted == (y_raw >= 0.5)
@@ -193,7 +193,7 @@ def binary_terms(
     total = loss.sum(axis=1, dtype=np.float64)
     return Terms(
         loss=total / k,
-        numerator=total if s is None else s * total,
+        numerator=total if s is None else weigh(s, total),
         weight=weight,
         valid=np.ones(n, bool),
         correct=correct,
@@ -228,7 +228,7 @@ def _elements(
 
     return Terms(
         loss=e,
-        numerator=e if sw is None else sw * e,
+        numerator=e if sw is None else weigh(sw, e),
         weight=np.ones(m) if sw is None else sw,
         valid=np.ones(m, bool),
         correct=(flat_predicted == (target >= 0.5)).astype(np.float64),
@@ -285,7 +285,7 @@ def _row_terms(total: np.ndarray, right: np.ndarray, s, k: int, **out) -> Terms:
     n = len(total)
     return Terms(
         loss=total / k if k > 1 else total,
-        numerator=total if s is None else s * total,
+        numerator=total if s is None else weigh(s, total),
         weight=(kernels.ones(n) if k == 1 else np.full(n, float(k))) if s is None else k * s,
         valid=kernels.ones(n, bool),
         correct=right / k if k > 1 else right,
@@ -345,5 +345,5 @@ def _focal(loss, y, nlp, nlq, gamma: float, alpha: float | None) -> np.ndarray:
     log_one_minus_pt = np.logaddexp(log_a, log_b)
     out = loss * np.exp(gamma * log_one_minus_pt) if gamma else loss
     if alpha is not None:
-        out = out * (alpha * y + (1 - alpha) * (1 - y))
+        out = weigh(alpha * y + (1 - alpha) * (1 - y), out)
     return out

@@ -28,7 +28,7 @@ import numpy as np
 from cece import _native as kernels
 from cece.losses.fused import fused, index_logits
 from cece.losses.temperature import soften, temperature_kind
-from cece.losses.terms import KINDS, Terms, compute_dtype, count_clip_moves, default_eps
+from cece.losses.terms import KINDS, Terms, compute_dtype, count_clip_moves, default_eps, weigh
 
 # -- −log q for one block of predictions -----------------------------------------------------------
 
@@ -182,8 +182,8 @@ class _Focal:
         # 1 − q = −expm1(−nll): exact where q is close to 1 (Keras: 1 − clip(p)).
         nll = nll.astype(np.float64)
         with np.errstate(invalid="ignore"):
-            f = self.alpha * np.power(-np.expm1(-nll), self.gamma) * nll
-        return np.where(np.isposinf(nll), np.inf, f)
+            f = weigh(self.alpha * np.power(-np.expm1(-nll), self.gamma), nll)
+        return np.where(np.isposinf(nll) & (self.alpha != 0), np.inf, f)
 
     def at(self, y: np.ndarray) -> np.ndarray:
         return self._f(self.base.at(y))
@@ -291,10 +291,10 @@ def categorical_terms(
         if valid is not None:
             y = np.where(valid, y, 0)
         wy = None if w is None else w[y]
-        loss = nlq.at(y) if wy is None else wy * nlq.at(y)
+        loss = nlq.at(y) if wy is None else weigh(wy, nlq.at(y))
         if eps_ls:
             smooth = _weighted_row_sum(nlq, np.ones(n_classes) if w is None else w)
-            loss = (1 - eps_ls) * loss + (eps_ls / n_classes) * smooth
+            loss = weigh(1 - eps_ls, loss) + weigh(eps_ls / n_classes, smooth)
             # unweighted and not focal, the loss is the cross-entropy the info needs
             ce = loss if (w is None and nlq is plain) else None
             out.update(_smoothed_index_info(plain, y, eps_ls, n_classes, ce))
@@ -338,7 +338,7 @@ def categorical_terms(
 
     return Terms(
         loss=loss,
-        numerator=loss if s is None else s * loss,
+        numerator=loss if s is None else weigh(s, loss),
         weight=denom,
         valid=kernels.ones(n, bool) if valid is None else valid,
         correct=correct,

@@ -14,6 +14,16 @@ from cece.structs import struct
 KINDS = ("logits", "probs", "log-probs")
 
 
+def weigh(w, v):
+    """``w · v`` (weights, factors: arrays or numbers, broadcast), 0 where ``w`` is 0 even
+    against an infinite ``v``: a weight of 0 leaves the term out (0 · inf = 0, as for
+    pos_weight), where IEEE's 0 · inf = NaN would make the whole mean NaN, silently."""
+    with np.errstate(invalid="ignore"):  # 0 · inf, replaced below
+        out = np.multiply(w, v, dtype=np.float64)
+    zero = np.equal(w, 0)
+    return np.where(zero, 0.0, out) if np.any(zero) else out
+
+
 def compute_dtype(dtype: np.dtype) -> type[np.float64]:
     """float64, whatever the input: a block is converted when it is computed, so float32 data
     stay float32 in memory and still get float64 results (as the compiled kernels give)."""
