@@ -129,3 +129,57 @@ def test_any_column_above_one_among_probabilities_is_found(tmp_path_factory, k, 
     pd.DataFrame(values, columns=[f"c{i}x" for i in range(k + 1)]).to_csv(path, index=False)
     table = load(resolve(str(path)))
     assert outside_distribution(table, list(range(k + 1))) == [at]
+
+
+LOGITS = RNG.normal(size=(30, 3))
+LABELS = RNG.integers(0, 3, 30)
+
+
+def _dump(tmp_path, suffix: str, **extra) -> str:
+    """An evaluation dump as pandas writes it: logits, the label, and the loop's columns."""
+    frame = pd.DataFrame(LOGITS, columns=["cat", "dog", "pig"])
+    frame["label"] = LABELS
+    for name, value in extra.items():
+        frame[name] = value
+    path = tmp_path / f"dump.{suffix}"
+    frame.to_csv(path, index=False) if suffix == "csv" else frame.to_parquet(path)
+    return str(path)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+@pytest.mark.parametrize(
+    "extra, why",
+    [
+        ({"epoch": 3.0}, "column 'epoch' is named as a run's bookkeeping"),
+        ({"temperature": RNG.uniform(0, 3, 30)}, "column 'temperature' is named as a run's"),
+        ({"gstep": 1500.0}, "column 'gstep' holds 1500.0 in every row sampled"),
+    ],
+    ids=["epoch", "temperature", "constant"],
+)
+def test_a_dumps_bookkeeping_column_is_not_taken_as_a_class(tmp_path, suffix, extra, why):
+    """An epoch, a step or a temperature written on every row was one more class: 3.04 for a
+    loss of 1.29 (1499.8 for a step of 1500), with a note that -q hides. Refused: by its name,
+    or (no telling name) by one value in every row beside scores that vary."""
+    path = _dump(tmp_path, suffix, **extra)
+    run = run_cece("categorical", path, "--label-col", "label", "-q")
+    assert run.code == 2 and run.out == "", run.err
+    assert why in run.error_line()
+    assert run.err_lines[-1] == "  hint: choose the score columns with --pred-cols cat,dog,pig"
+    ok = run_cece("categorical", path, "--label-col", "label", "--pred-cols", "cat,dog,pig", "-q")
+    want = reference.categorical(LOGITS.tolist(), LABELS.tolist(), kind="logits")
+    assert ok.code == 0 and float(ok.out) == pytest.approx(want, rel=1e-12)
+
+
+def test_a_constant_zero_column_stays_a_class(tmp_path):
+    """A class never predicted has probability 0 in every row, and a reference class the logit
+    0: constant, and a class all the same."""
+    probs = RNG.dirichlet([1.0, 1.0], 30)
+    frame = pd.DataFrame({"a": probs[:, 0], "b": probs[:, 1], "c": 0.0, "label": LABELS % 2})
+    path = tmp_path / "p.csv"
+    frame.to_csv(path, index=False)
+    run = run_cece("categorical", path, "--label-col", "label", "-q")
+    assert run.code == 0, run.err
+    want = reference.categorical(
+        frame[["a", "b", "c"]].values.tolist(), (LABELS % 2).tolist(), kind="probs"
+    )
+    assert float(run.out) == pytest.approx(want, rel=1e-12)
