@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import reference
 from conftest import run_cece
 
 DUMPS = Path(__file__).resolve().parent / "data" / "dumps"
@@ -245,6 +246,43 @@ def test_inference_refuses_when_not_conclusive(tmp_path, text, message, hint):
     r = run_cece("categorical", path)
     assert r.error_line() == f"cece: error: {path}: {message}"
     assert r.err_lines[-1] == f"  hint: {hint}"
+
+
+def test_lists_of_whole_numbers_do_not_compete_with_the_scores(tmp_path):
+    """HF-style records hold input_ids and attention_mask beside the logits: those lists of
+    whole numbers are no scores (README), so the logits are the one list, and the note says
+    which were passed over. The hint of a refusal names a list of scores, never the ids
+    (following it gave a softmax over token ids, 1306.6)."""
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(size=(25, 3)), rng.integers(0, 3, 25)
+    path = tmp_path / "eval.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "input_ids": [101, 2023, 102],
+                    "attention_mask": [1, 1, 1],
+                    "logits": x[i].tolist(),
+                    "label": int(y[i]),
+                }
+            )
+            + "\n"
+            for i in range(25)
+        )
+    )
+    run = run_cece("categorical", path, "-q")
+    assert run.code == 0, run.err
+    assert float(run.out) == pytest.approx(reference.categorical(x.tolist(), y.tolist()), 1e-12)
+    notes = run_cece("categorical", path, "-f", "json").err
+    assert (
+        "predictions from field 'logits' (3 values per record), the only list of non-integer "
+        "numbers (input_ids, attention_mask: whole numbers only)" in notes
+    )
+    both = tmp_path / "two.jsonl"
+    both.write_text('{"input_ids":[1,2,3],"logits":[1,2.5,3],"probs":[0.2,0.3,0.5],"label":0}\n')
+    r = run_cece("categorical", both)
+    assert "several fields hold lists of numbers (logits, probs)" in r.error_line()
+    assert r.err_lines[-1] == "  hint: name them with --pred-cols, e.g. --pred-cols logits"
 
 
 def test_unknown_and_object_fields(tmp_path):

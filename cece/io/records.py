@@ -101,6 +101,10 @@ def _infer_preds(table: RecordTable, exclude: set[str]) -> Field:
         for f in table.fields.values()
         if f.width is not None and f.numeric and f.path not in exclude
     ]
+    # lists of whole numbers only (input_ids, attention_mask) do not compete with scores
+    whole = [f.path for f in lists if f.kind == "integer"]
+    if len(whole) < len(lists):
+        lists = [f for f in lists if f.kind != "integer"]
     if len(lists) > 1:
         names = ", ".join(f.path for f in lists)
         raise InputError(
@@ -124,10 +128,12 @@ def _infer_preds(table: RecordTable, exclude: set[str]) -> Field:
             f"{table.what} {f.path!r} holds whole numbers only (ids or labels, not scores?)",
             hint=f"pass --pred-cols {f.path} if they are prediction scores",
         )
+    passed = f" ({', '.join(whole)}: whole numbers only)" if whole else ""
     table.notes.append(
         f"{name}: predictions from {table.what} {f.path!r} ({f.width} values per "
         f"{'record' if table.what == 'field' else 'row'}), "
-        "the only list of numbers; --pred-cols names another"
+        f"the only list of {'non-integer ' if whole else ''}numbers{passed}; --pred-cols "
+        "names another"
     )
     return f
 
