@@ -312,13 +312,39 @@ def test_arrow_ragged_list_column(tmp_path):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
-    table = pa.table({"logits": pa.array([[1.0, 2.0], [1.0, 2.0, 3.0]]), "label": [0, 1]})
+    rows = [[1.0, 2.0, 3.0]] * 15 + [[1.0, 2.0]] + [[1.0, 2.0, 3.0]] * 4
+    table = pa.table({"logits": pa.array(rows), "label": [0] * 20})
     pq.write_table(table, tmp_path / "r.parquet")
-    line = run_cece("categorical", tmp_path / "r.parquet", "--pred-cols", "logits").error_line()
-    assert line == (
-        f"cece: error: {tmp_path / 'r.parquet'}: column 'logits' holds lists of different "
-        "lengths; expected one length (one score per class)"
+    message = (
+        f"cece: error: {tmp_path / 'r.parquet'}: row 15: column 'logits' holds lists of "
+        "different lengths (2 values; row 0 holds 3); expected one length (one score per class)"
     )
+    line = run_cece("categorical", tmp_path / "r.parquet", "--pred-cols", "logits").error_line()
+    assert line == message
+    assert run_cece("categorical", tmp_path / "r.parquet").error_line() == message  # inferred
+
+
+def test_arrow_nulls_are_named_at_their_row(tmp_path):
+    """A null row, a null entry of a list, a null label: each named at its own row (all were
+    "row 0", the block's first)."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    x = [[float(i), 1.0, 2.0] for i in range(20)]
+    cases = {
+        "row 7: column 'logits' has null values": (x[:7] + [None] + x[8:], list(range(20))),
+        "row 12: column 'logits' has null entries": (
+            x[:12] + [[1.0, None, 2.0]] + x[13:],
+            list(range(20)),
+        ),
+        "row 11: column 'label' has null values": (x, [*range(11), None, *range(12, 20)]),
+    }
+    for message, (rows, labels) in cases.items():
+        labels = [None if v is None else v % 3 for v in labels]
+        table = pa.table({"logits": pa.array(rows, pa.list_(pa.float64())), "label": labels})
+        path = tmp_path / "n.parquet"
+        pq.write_table(table, path)
+        assert run_cece("categorical", path, "-q").error_line() == f"cece: error: {path}: {message}"
 
 
 def test_one_json_object_is_not_records(tmp_path):

@@ -185,10 +185,12 @@ class ArrowTable:
                 f"(columns are {', '.join(self.fields)})"
             )
         if found.kind == "ragged":
+            row, n, first, width = _ragged(self._table.column(path))  # type: ignore[attr-defined]
             raise InputError(
                 self.name,
-                f"column {path!r} holds lists of different lengths; expected one length "
-                "(one score per class)",
+                f"column {path!r} holds lists of different lengths ({n} values; row {first} "
+                f"holds {width}); expected one length (one score per class)",
+                row=row,
             )
         return found
 
@@ -291,8 +293,9 @@ class ArrowTable:
         for c in text_cols:
             col = batch.column(self.columns[c][0].path)  # type: ignore[attr-defined]
             if col.null_count:
+                at = start + _first_null(col)
                 raise InputError(
-                    self.name, f"column {self.columns[c][0].path!r} has null values", row=start
+                    self.name, f"column {self.columns[c][0].path!r} has null values", row=at
                 )
             texts.append(np.asarray(col.to_numpy(zero_copy_only=False), dtype=object))
         return ParsedBlock(start, floats, texts)
@@ -300,13 +303,17 @@ class ArrowTable:
     def _values(self, start: int, batch: object, f: Field) -> np.ndarray:
         col = batch.column(f.path)  # type: ignore[attr-defined]
         if col.null_count:
-            raise InputError(self.name, f"column {f.path!r} has null values", row=start)
+            at = start + _first_null(col)
+            raise InputError(self.name, f"column {f.path!r} has null values", row=at)
         if f.width is None:
             values = col.to_numpy(zero_copy_only=False)
         else:
             flat = col.flatten()
             if flat.null_count:
-                raise InputError(self.name, f"column {f.path!r} has null entries", row=start)
+                import pyarrow.compute as pc
+
+                at = start + pc.list_parent_indices(col)[_first_null(flat)].as_py()
+                raise InputError(self.name, f"column {f.path!r} has null entries", row=at)
             values = flat.to_numpy(zero_copy_only=False).reshape(len(col), f.width)
         if f.path in self.bits:
             from cece.io.bfloat16 import to_float32
@@ -319,6 +326,25 @@ class ArrowTable:
         if values.dtype.kind in "iub" or values.dtype.itemsize < 4:
             return values.astype(np.float64 if values.dtype.kind != "f" else np.float32)
         return values
+
+
+def _first_null(col: object) -> int:
+    """The position of a column's first null."""
+    import pyarrow.compute as pc
+
+    return int(pc.index(col.is_null(), True).as_py())  # type: ignore[attr-defined]
+
+
+def _ragged(col: object) -> tuple[int, int, int, int]:
+    """(row, its length, the first row, its length) of a list column's first row whose length
+    is not the first row's (null rows, which have none, left out)."""
+    import pyarrow.compute as pc
+
+    lengths = pc.list_value_length(col).to_numpy(zero_copy_only=False).astype(float)
+    rows = np.flatnonzero(~np.isnan(lengths))
+    first = int(rows[0])
+    row = int(rows[lengths[rows] != lengths[first]][0])
+    return row, int(lengths[row]), first, int(lengths[first])
 
 
 def _is_list(kind: object) -> bool:

@@ -113,6 +113,9 @@ def _infer_preds(table: RecordTable, exclude: set[str]) -> Field:
             hint=f"name them with --pred-cols, e.g. --pred-cols {lists[0].path}",
         )
     if not lists:
+        ragged = [f.path for f in table.fields.values() if f.kind == "ragged"]
+        if ragged and ragged[0] not in exclude:
+            table.field(ragged[0], "--pred-cols")  # the list column, refused at its row
         scalars = [f.path for f in table.fields.values() if f.numeric and f.path not in exclude]
         known = ", ".join(table.fields) or "none"
         raise InputError(
