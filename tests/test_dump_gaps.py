@@ -294,6 +294,30 @@ def test_inspect_states_an_unnamed_non_integer_first_column(write):
     assert said in doc["notes"]
 
 
+@pytest.mark.parametrize("columns", [["cat", "dog", "pig"], None], ids=["named", "default"])
+def test_a_string_index_is_row_names_and_pairs_the_rows(tmp_path, columns):
+    """pandas' to_csv() of frames indexed by image ids: the unnamed first column of text is
+    the row names (skipped, stated), with pandas' default column names too (header ",0,1,2",
+    which was read as data); two such files pair by those names, and a shuffle is refused
+    (no option got past the refusal of the text column before)."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(size=(25, 3)), rng.integers(0, 3, 25)
+    ids = [f"img_{i:03d}.png" for i in range(25)]
+    pd.DataFrame(x, columns=columns, index=ids).to_csv(tmp_path / "p.csv")
+    pd.Series(y, index=ids, name="label").to_csv(tmp_path / "y.csv")
+    want = reference.categorical(x.tolist(), y.tolist())
+    run = run_cece("categorical", tmp_path / "p.csv", tmp_path / "y.csv", "-q")
+    assert run.code == 0, run.err
+    assert float(run.out) == pytest.approx(want, rel=1e-12)
+    notes = run_cece("categorical", tmp_path / "p.csv", tmp_path / "y.csv", "-f", "json").err
+    assert "an unnamed first column of text: the row names DataFrame.to_csv writes" in notes
+    shuffled = pd.Series(y, index=ids, name="label").sample(frac=1, random_state=0)
+    shuffled.to_csv(tmp_path / "y_shuffled.csv")
+    line = run_cece("categorical", tmp_path / "p.csv", tmp_path / "y_shuffled.csv").error_line()
+    assert "the files list the samples in different orders" in line
+
+
 # -- 4. sample-weight files written by pandas ------------------------------------------------------
 
 

@@ -34,8 +34,8 @@ LABEL_NAMES = ("label", "labels", "target", "targets", "y", "y_true", "class", "
 
 def index_columns(table: TextTable | ArrowTable, cols: list[int]) -> dict[int, Inference]:
     """The row-index columns among ``cols``: pandas' metadata says so (Parquet, Feather), or
-    the name and integer cells do (``index_column``); an unnamed first column that does not
-    hold integers is refused."""
+    the name and integer cells do (``index_column``), or an unnamed first column of text
+    (a string index: row names); an unnamed first column of other numbers is refused."""
     header, name = table.header, table.name
     found: dict[int, Inference] = {}
     if not header:
@@ -53,6 +53,9 @@ def index_columns(table: TextTable | ArrowTable, cols: list[int]) -> dict[int, I
             raise InputError(
                 name, "no columns left: column 0, without a name, is taken for a row index"
             )
+        elif c == 0 and header[0].strip().lower() in ("", "unnamed: 0") and text_column(table, 0):
+            said = "an unnamed first column of text: the row names DataFrame.to_csv writes"
+            found[c] = Inference(name, "skipped column", f"{said}, skipped")
         elif c == 0 and header[0].strip().lower() in ("", "unnamed: 0"):
             raise InputError(
                 name,

@@ -162,6 +162,10 @@ def numeric_header(first: list[str], below: list[list[str]]) -> tuple[str, str]:
     other inputs decide, or ``--header``/``--no-header``.
     """
     cells = [f.strip() for f in first]
+    if len(cells) > 2 and not cells[0] and below and all(_names_a_row(r) for r in below):
+        # DataFrame(p, index=names).to_csv(): the index's empty header cell over text row
+        # names, then the column labels (pandas' 0..C-1)
+        return numeric_header(first[1:], [r[1:] for r in below])
     if len(cells) > 1 and all(_INTEGRAL_FLOAT.fullmatch(f) for f in cells):
         # pd.DataFrame(p, columns=clf.classes_) with a float y writes 0.0,1.0,2.0: a header
         # as likely as a row of logits, so the other inputs' row counts decide
@@ -197,6 +201,15 @@ def numeric_header(first: list[str], below: list[list[str]]) -> tuple[str, str]:
     if values == list(range(n)):  # pandas' own default labels (1..C over integers: data)
         return "ambiguous", row
     return "data", ""
+
+
+def _names_a_row(row: list[str]) -> bool:
+    """A row whose first cell is text: a row name (not a number, True/False or empty)."""
+    head = row[0].strip() if row else ""
+    return bool(head) and not (int_token(head) or decimal(head) or _NUMBERISH.fullmatch(head))
+
+
+_NUMBERISH = re.compile(r"[-+]?(nan|inf|infinity)", re.IGNORECASE)
 
 
 def index_column(name: str, cells: list[str], position: int) -> str | None:
