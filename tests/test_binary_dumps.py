@@ -233,9 +233,32 @@ def test_pt_errors(cece):
     r = _run(cece, "categorical", "no_tensor.pt", "labels.npy")
     assert _error(r)[0] == "cece: error: no_tensor.pt: holds a OrderedDict without tensors"
     r = _run(cece, "categorical", "eval_dict.pt:nope", "labels.npy")
-    assert (
-        _error(r)[0] == "cece: error: eval_dict.pt:nope: has no member 'nope' (dict at that level)"
+    assert _error(r)[0] == (
+        "cece: error: eval_dict.pt:nope: has no member 'nope'; the dict holds logits, labels"
     )
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_a_missing_pt_member_lists_what_is_there(cece, tmp_path):
+    """A key that is not there names the keys that are, at the level the path reached."""
+    import torch
+
+    path = tmp_path / "run.pt"
+    torch.save(
+        {"outputs": {"logits": torch.zeros(4, 3)}, "labels": torch.tensor([0, 1, 2, 0])}, path
+    )
+    r = cece("categorical", f"{path}:outputs.logit", f"{path}:labels")
+    assert _error(r)[0] == (
+        f"cece: error: {path}:outputs.logit: has no member 'logit' under 'outputs'; the dict "
+        "holds logits"
+    )
+    r = cece("categorical", f"{path}:output.logits", f"{path}:labels")
+    assert _error(r)[0].endswith("has no member 'output.logits'; the dict holds outputs, labels")
+    torch.save([torch.zeros(4, 3), torch.tensor([0, 1, 2, 0])], tmp_path / "l.pt")
+    r = cece("categorical", f"{tmp_path / 'l.pt'}:5", f"{tmp_path / 'l.pt'}:1")
+    assert _error(r)[0].endswith("l.pt:5: has no member '5'; the list holds 0..1")
+    r = cece("categorical", f"{path}:outputs.logits", f"{path}:labels", "-q")
+    assert r.code == 0 and float(r.out) == pytest.approx(math.log(3), rel=1e-12)
 
 
 BLOCK_TORCH = """

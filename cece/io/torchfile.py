@@ -93,9 +93,10 @@ def _keys(obj, torch) -> list[str]:
     return []
 
 
-def _member(obj, key: str, name: str):
+def _member(obj, key: str, name: str, under: str = ""):
     """``key`` in a dict (its string form), or an index of a list/tuple; dotted paths go down
-    nested containers when no key has the whole name."""
+    nested containers when no key has the whole name. ``under``: the path above, for the
+    message (``has no member 'logit' under 'outputs'; the dict holds logits``)."""
     if isinstance(obj, dict):
         by_name = {str(k): v for k, v in obj.items()}
         if key in by_name:
@@ -109,10 +110,19 @@ def _member(obj, key: str, name: str):
     head, dot, rest = key.partition(".")
     if dot and isinstance(obj, (dict, list, tuple)):
         try:
-            return _member(_member(obj, head, name), rest, name)
+            inner = _member(obj, head, name)
         except InputError:
             pass
-    raise InputError(name, f"has no member {key!r} ({type(obj).__name__} at that level)")
+        else:
+            return _member(inner, rest, name, f"{under}.{head}" if under else head)
+    at = f"has no member {key!r}" + (f" under {under!r}" if under else "")
+    if isinstance(obj, dict):
+        members = [str(k) for k in obj]
+        shown = ", ".join(members[:12]) + (", …" if len(members) > 12 else "")
+        raise InputError(name, f"{at}; the dict holds {shown or 'nothing'}")
+    if isinstance(obj, (list, tuple)):
+        raise InputError(name, f"{at}; the {type(obj).__name__} holds 0..{len(obj) - 1}")
+    raise InputError(name, f"{at} ({type(obj).__name__} at that level)")
 
 
 def _array(torch, t, name: str) -> ArrayInput:
