@@ -212,3 +212,18 @@ def test_a_refusal_hint_offers_only_columns_taken_as_scores(tmp_path):
     assert hint == "  hint: choose the score columns with --pred-cols a,b,c"
     ok = run_cece("categorical", dump, labels, "--pred-cols", "a,b,c", "-q")
     assert ok.code == 0, ok.err
+
+
+def test_label_col_with_array_labels_is_refused(tmp_path):
+    """--label-col names a table's column; with LABELS an array it was dropped without a word
+    (exit 0, null in the JSON options)."""
+    np = pytest.importorskip("numpy")
+    x, y = tmp_path / "x.npy", tmp_path / "y.npy"
+    np.save(x, np.array([[0.2, 0.8], [0.6, 0.4]]))
+    np.save(y, np.array([1, 0]))
+    for command in ("categorical", "binary"):
+        labels = y if command == "categorical" else "[[0,1],[1,0]]"
+        run = run_cece(command, x, labels, "--label-col", "label", "-q")
+        assert run.code == 2 and run.out == ""
+        assert run.error_line().startswith("cece: error: --label-col 'label' picks a column of a ")
+        assert run.err_lines[-1] == "  hint: leave --label-col out for array labels"

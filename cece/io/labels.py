@@ -69,6 +69,7 @@ def open_labels(
         return Labels(preds.name, form, preds.source)
     _check_label_like(preds, arg)
     data = open_input(arg, stdin_format, header)
+    meaning.no_columns(data, label_col)
     if isinstance(data, ArrayInput):
         return _array_labels(bfloat16.numbers(data), preds)
     if tables.is_jsonl(data) or (tables.is_arrow(data) and data.records):
@@ -309,6 +310,7 @@ def open_binary_targets(
         return Labels(preds.name, "binary", preds.source)
     _check_label_like(preds, arg)
     data = open_input(arg, stdin_format, header)
+    meaning.no_columns(data, label_col)
     if tables.is_jsonl(data) or (tables.is_arrow(data) and data.records):
         source = Source(data.name, data)
         return _record_labels(data, preds, label_col, source, binary=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cece.errors import EMPTY_LABEL_HINT, InputError
+from cece.errors import EMPTY_LABEL_HINT, InputError, OptionError
 from cece.io import tables
 from cece.io.arrays import ArrayInput
 from cece.io.blocks import Source
@@ -121,6 +121,17 @@ def _same_either_way(arr: np.ndarray, axis: int) -> bool:
     if arr.size > SYMMETRY_LIMIT or arr.dtype.kind not in "iufb":
         return False
     return bool(np.array_equal(np.moveaxis(arr, axis, -1), arr, equal_nan=arr.dtype.kind == "f"))
+
+
+def no_columns(data: object, label_col: str | None) -> None:
+    """--label-col names a column of a table: LABELS given as an array has none to pick (the
+    option was dropped without a word)."""
+    if label_col is not None and isinstance(data, ArrayInput):
+        raise OptionError(
+            f"--label-col {label_col!r} picks a column of a table; {data.name} is an array "
+            f"of shape {tuple(data.array.shape)}, read whole as the labels",
+            hint="leave --label-col out for array labels",
+        )
 
 
 def empty_label(table: object, col: int) -> None:
