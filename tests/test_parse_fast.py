@@ -220,3 +220,26 @@ def test_long_rows_then_short_rows():
     assert out.tobytes() == want.tobytes()
     bad = text.replace(lines[650], lines[650] + ",1.5")  # a long field after a skip: refused
     assert parse_table(bad, 4, ",")[0] == -1
+
+
+@pytest.mark.parametrize("rows", [2, 100_000], ids=["small", "pandas-sized"])
+def test_an_overflowing_negative_number_is_refused_and_a_spelled_inf_is_a_logit(tmp_path, rows):
+    """-1e400 overflows float64 to -inf, which cece takes for a masked logit only where the
+    cell spells it (-inf, -Infinity); as 1e400, an overflow is refused at its line."""
+    from conftest import run_cece
+
+    body = "".join(f"{i % 7}.5,{i % 5}.25,{i % 3}.0\n" for i in range(rows - 1))
+    for cell, ok in (("-inf", True), ("-Infinity", True), ("-1e400", False), ("-1E+999", False)):
+        path = tmp_path / "x.csv"
+        path.write_text("a,b,c\n" + body + f"1.0,{cell},2.0\n")
+        labels = tmp_path / "y.npy"
+        np.save(labels, np.zeros(rows, np.int64))
+        run = run_cece("categorical", path, labels, "--from", "logits", "-q")
+        if ok:
+            assert run.code == 0, run.err
+        else:
+            assert run.code == 2 and run.out == ""
+            assert run.error_line() == (
+                f"cece: error: {path}: line {rows + 1}, column 1 ('b'): found {cell}; "
+                "expected a finite number"
+            )

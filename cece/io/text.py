@@ -311,8 +311,9 @@ class TextTable:
             return self._parse_python(start, raw, float_cols, text_cols)
         if values is None:
             values = np.empty((len(frame), 0))
-        # -inf is a number (a logit of probability 0); the checks decide where it may stand
-        if (np.isnan(values) | (values == np.inf)).any() or any(pd.isna(t).any() for t in texts):
+        # -inf is a number (a logit of probability 0) where the cell spells it; the checks
+        # decide where it may stand; -1e400 (an overflow) is refused as 1e400 is (_number)
+        if (~np.isfinite(values)).any() or any(pd.isna(t).any() for t in texts):
             return self._parse_python(start, raw, float_cols, text_cols)
         self.parsers.add("pandas")
         return ParsedBlock(start, values, texts)
@@ -329,7 +330,8 @@ class TextTable:
                 hint=number_hint(text, self.delimiter),
                 **where,
             )
-        if value != value or value == float("inf"):  # -inf: see _parse_pandas
+        spelled = text.strip().lstrip("+-").lower() in ("inf", "infinity")  # not an overflow
+        if value != value or value == float("inf") or (value == -float("inf") and not spelled):
             raise InputError(
                 self.name,
                 f"found {text.strip()}; expected a finite number",
