@@ -390,3 +390,19 @@ def test_token_labels_table_hints_an_array(write):
         f"  hint: one label per token of {logits} (2, 5, 7)? N-D labels come as an array: "
         "np.save('labels.npy', labels)"
     )
+
+
+def test_byte_string_labels_are_class_names(write):
+    """np.save of an 'S' array (h5py hands labels so) named the class "b'cat'": decoded."""
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    names = np.array(["cat", "dog", "pig", "cat"])
+    preds = write("x.npy", x)
+    as_bytes = run_cece("categorical", preds, write("yb.npy", names.astype("S")), "--classes",
+                        "cat,dog,pig", "-q")  # fmt: skip
+    as_text = run_cece("categorical", preds, write("yu.npy", names), "--classes",
+                       "cat,dog,pig", "-q")  # fmt: skip
+    assert as_bytes.code == 0, as_bytes.err
+    assert as_bytes.out == as_text.out
+    bad = run_cece("categorical", preds, write("yx.npy", np.array([b"cat", b"cow", b"pig", b"cat"])),
+                   "--classes", "cat,dog,pig")  # fmt: skip
+    assert "row 1: class 'cow' is not one of the classes (cat, dog, pig)" in bad.error_line()

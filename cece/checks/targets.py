@@ -74,15 +74,15 @@ def name_targets(
             hint="give PREDS a header row, or pass --classes a,b,c",
         )
     lookup = {c: i for i, c in enumerate(classes)}
-    y = np.fromiter((lookup.get(str(v).strip(), -1) for v in values), np.intp, len(values))
+    y = np.fromiter((lookup.get(_text(v).strip(), -1) for v in values), np.intp, len(values))
     missing = np.flatnonzero(y < 0)
     if missing.size:
         r = int(missing[0])
-        if not str(values[r]).strip():  # pandas' NaN: an empty cell
+        if not _text(values[r]).strip():  # pandas' NaN: an empty cell
             raise InputError(name, "empty label", row=start + r, hint=EMPTY_LABEL_HINT)
         shown = ", ".join(classes[:8]) + (", ..." if len(classes) > 8 else "")
         raise InputError(
-            name, f"class {str(values[r])!r} is not one of the classes ({shown})", row=start + r
+            name, f"class {_text(values[r])!r} is not one of the classes ({shown})", row=start + r
         )
     return y
 
@@ -107,3 +107,10 @@ def dense_targets(block: np.ndarray, start: int, name: str, stats: RowSums) -> N
     """Dense (one-hot or soft) target rows: finite, in [0, 1]; row sums tracked."""
     validate.unit_interval(block, start, name, hint=validate.DENSE_HINT)
     stats.update(kernels.row_sums(block), start)
+
+
+def _text(value: object) -> str:
+    """A label as text: byte strings (NumPy's ``S`` arrays, as h5py gives them) decoded."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
