@@ -219,6 +219,7 @@ def test_what_stays_allowed(kernel_path):
     )
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # valid calls: no numpy warning escapes
 def test_a_weight_of_zero_leaves_an_infinite_term_out(kernel_path):
     """A −inf logit on the label gives the sample the loss inf; a factor of 0 on that sample
     (class weight, sample weight, rescale, focal alpha, label smoothing's 1 − ε) gave 0 · inf =
@@ -242,6 +243,8 @@ def test_a_weight_of_zero_leaves_an_infinite_term_out(kernel_path):
     assert bce(xb, yb, rescale=[0.0, 1.0]) == pytest.approx(softplus / 2, rel=1e-15)
     assert bce(xb, yb, sample_weight=[0.0, 1.0]) == pytest.approx(softplus, rel=1e-15)
     assert bce(xb, yb, focal_alpha=0.0) == 0.0
+    dense = cce(np.array([[1.0, -np.inf, 2.0]]), np.array([[0.5, 0.0, 0.5]]))  # no mass on it
+    assert dense == pytest.approx(math.log1p(math.e) - 0.5, rel=1e-15)
     run = run_cece("categorical", "[[1,-Infinity,2],[1,2,3]]", "[1,0]", "--from", "logits",
                    "--weight", "1,0,1", "-q")  # fmt: skip
     assert run.code == 0 and float(run.out) == pytest.approx(other, rel=1e-15)

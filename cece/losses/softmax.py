@@ -197,7 +197,8 @@ class _Focal:
 
 def _xdot(t: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Row-wise Σ_c t_c v_c with 0 · ±inf = 0 (only where the target has mass)."""
-    prod = np.multiply(t, v, dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # 0 · inf, set to 0 below
+        prod = np.multiply(t, v, dtype=np.float64)
     if not np.isfinite(v).all():
         prod[t == 0] = 0.0
     return prod.sum(axis=1)
