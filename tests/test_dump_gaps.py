@@ -318,6 +318,32 @@ def test_a_string_index_is_row_names_and_pairs_the_rows(tmp_path, columns):
     assert "the files list the samples in different orders" in line
 
 
+@pytest.mark.parametrize("sep", [" ", "\t"], ids=["write.table", "tab"])
+@pytest.mark.parametrize("names", ["numbers", "text"])
+def test_r_write_table_row_names_under_a_short_header(tmp_path, sep, names):
+    """R's write.table(df) writes no header cell over the row names (the header one field
+    short of the rows) and quotes every text field: the first line was refused as column
+    'V1' of text, and its hint led to a second error. The row names are the unnamed first
+    column (skipped), stated."""
+    rng = np.random.default_rng(19)
+    p, y = rng.dirichlet(np.ones(3), 15), rng.integers(0, 3, 15)
+    rows = [f"{i + 1}" if names == "numbers" else f"s{i + 1}" for i in range(15)]
+    text = sep.join(f'"V{j}"' for j in (1, 2, 3)) + "\n"
+    text += "".join(
+        f'"{r}"' + sep + sep.join(repr(float(v)) for v in p[i]) + "\n" for i, r in enumerate(rows)
+    )
+    path = tmp_path / "r_table.txt"
+    path.write_text(text)
+    labels = tmp_path / "y.npy"
+    np.save(labels, y)
+    run = run_cece("categorical", path, labels, "-f", "json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["loss"] == pytest.approx(
+        reference.categorical(p.tolist(), y.tolist(), kind="probs"), rel=1e-12
+    )
+    assert "the header is one field short of the rows: R's row names, unnamed" in run.err
+
+
 # -- 4. sample-weight files written by pandas ------------------------------------------------------
 
 

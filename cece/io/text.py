@@ -81,12 +81,18 @@ class TextTable:
             self.delimiter = "\t" if "\t" in head[0] else ";" if ";" in head[0] else ","
         first = self.split(head[0])
         self._first_line_no = self._head_lines + 1
+        self.sample_rows = [self.split(line) for line in head[1:]]
+        self.inferred: list[Inference] = []  # what was decided about the layout, and why
+        named = any(parse_number(f) is None for f in first)  # a header's names, not data
+        if named and self.sample_rows and all(len(r) == len(first) + 1 for r in self.sample_rows):
+            # R's write.table: no header cell over the row names, the rows one field longer
+            first = ["", *first]
+            said = "the header is one field short of the rows: R's row names, unnamed"
+            self.inferred.append(Inference(name, "header", said))
         self.ncols = len(first)
         self._buffers = Buffers(self.ncols, keep=2 * worker_threads() + 4)  # parser output
         self.first_fields = first
-        self.sample_rows = [self.split(line) for line in head[1:]]
         self.header: list[str] | None = None
-        self.inferred: list[Inference] = []  # what was decided about the layout, and why
         self.pending: str | None = None  # a first row that may be a header: the other inputs decide
         self.numeric_header = False  # a numeric first row read as pandas' header (0, 1, ...)
         if is_header(first, self.sample_rows):
@@ -147,8 +153,10 @@ class TextTable:
     def split(self, line: str) -> list[str]:
         """Fields of one line."""
         line = line.rstrip("\r\n")
-        if self.delimiter == " ":
-            return line.split()
+        if self.delimiter == " ":  # runs of blanks; quoted fields as R's write.table quotes
+            if '"' not in line:
+                return line.split()
+            return next(csv.reader([line.strip()], delimiter=" ", skipinitialspace=True), [""])
         return next(csv.reader([line], delimiter=self.delimiter), [""])
 
     @property
