@@ -99,12 +99,19 @@ def decode(data: bytes, name: str, line: int | None = None) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            name,
-            f"not a text table: byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8",
-            line=line,
-            hint="expected CSV/TSV text, .npy, .npz, .parquet or .feather",
-        ) from None
+        at = exc.start
+        found = f"byte 0x{data[at]:02x} at offset {at} is not UTF-8"
+        hint = "expected CSV/TSV text, .npy, .npz, .parquet or .feather"
+        before = data[max(0, at - 200) : at]
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode Text" and the like
+            found, hint = "UTF-16 text (its byte-order mark), not UTF-8", _RESAVE + "UTF-16"
+        elif before and all(32 <= b < 127 or b in (9, 10, 13) for b in before):
+            found += " (text in Windows-1252 or another 8-bit encoding?)"  # Excel's "CSV"
+            hint = _RESAVE + "CP1252"
+        raise InputError(name, f"not a text table: {found}", line=line, hint=hint) from None
+
+
+_RESAVE = 'save it as UTF-8 (Excel: "CSV UTF-8"), or convert it: iconv -t UTF-8 -f '
 
 
 def number_hint(text: str, delimiter: str) -> str | None:
