@@ -300,3 +300,13 @@ def test_python_dash_m_and_installed_entry_point():
     )
     assert proc.returncode == 0, proc.stderr
     assert float(proc.stdout) == pytest.approx(G.A2_MEAN, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "option, cece_s", [("--units", "--base (-b 2 for bits"), ("--gamma", "--focal-gamma")]
+)
+def test_a_peers_option_name_points_at_ceces(option, cece_s):
+    """--units bits gave Click's guess "(Possible options: --hist, --quiet)"."""
+    run = run_cece("categorical", "[[1,2]]", "[0]", option, "2")
+    assert run.code == 2 and run.out == ""
+    assert run.error_line().startswith(f"cece: error: no such option: {option}; cece's is {cece_s}")

@@ -213,7 +213,29 @@ def _usage_error(exc: Exception, debug: bool, args: list[str]) -> int:
     message = message[0].lower() + message[1:] if message else message
     ctx = getattr(exc, "ctx", None)
     where = f"{ctx.command_path} --help" if ctx is not None else "cece --help"
+    option = getattr(exc, "option_name", None)
+    if option in PEER_OPTIONS:  # a peer's word for a cece option: name cece's, not Click's guess
+        message = f"no such option: {option}; cece's is {PEER_OPTIONS[option]}"
     return _error(message.rstrip("."), f"see {where}", ExitCode.INPUT_ERROR, debug)
+
+
+PEER_OPTIONS = {  # options users bring from other tools, and cece's for what they mean
+    "--units": "--base (-b 2 for bits, -b 10 for hartleys; nats by default)",
+    "--bits": "--base 2 (-b 2)",
+    "--nats": "--base e (the default)",
+    "--log-base": "--base (-b)",
+    "--reduce": "--reduction (-r)",
+    "--logits": "--from logits",
+    "--probs": "--from probs",
+    "--probabilities": "--from probs",
+    "--log-probs": "--from log-probs",
+    "--smoothing": "--label-smoothing",
+    "--class-weight": "--weight (one per class); per sample: --sample-weight",
+    "--class-weights": "--weight (one per class); per sample: --sample-weight",
+    "--weights": "--weight (one per class) or --sample-weight (one per sample)",
+    "--gamma": "--focal-gamma",
+    "--alpha": "--focal-alpha",
+}
 
 
 def _shell_expanded(exc: Exception, message: str, args: list[str]) -> tuple[str, str] | None:
