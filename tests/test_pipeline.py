@@ -296,8 +296,8 @@ def test_merge_refuses_shards_of_different_computations(tmp_path):
     sh(f"cece categorical {LOGITS} {LABELS} -f json -o {c} -b 2")
     smooth = sh(f"cece merge {a} {b}")
     assert smooth.returncode == 2 and smooth.stderr.strip() == (
-        f"cece: error: {b}: was computed with label_smoothing = 0.1, but {a} with 0.0; shards "
-        "must use the same options"
+        f"cece: error: {b}: was computed with --label-smoothing 0.1, but {a} with "
+        "--label-smoothing 0; shards must use the same options"
     )
     units = sh(f"cece merge {a} {c}")
     assert units.returncode == 2 and "a categorical loss in bits" in units.stderr

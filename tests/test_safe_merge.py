@@ -257,8 +257,8 @@ def test_shards_with_other_class_counts_or_definitions_are_refused(base, tmp_pat
                        "logits", "--focal-gamma", "1")  # fmt: skip
     refused(
         run_cece("merge", base, masked),
-        f"{masked}: was computed with focal_gamma = 1.0, but {base} with None; shards must use "
-        "the same options",
+        f"{masked}: was computed with --focal-gamma 1, but {base} without --focal-gamma; shards "
+        "must use the same options",
     )
 
 

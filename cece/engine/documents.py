@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cece.checks import Diagnostics, of_sums, sums_warnings
 from cece.engine import sequences
-from cece.engine.provenance import DEFINITION
+from cece.engine.provenance import DEFINITION, with_option
 from cece.engine.reduce import Summary
 from cece.engine.result import Result
 from cece.errors import CeceError, InputError
@@ -211,10 +211,14 @@ def _same_options(first: dict, doc: dict, name: str, path: str) -> None:
                     f"{'with' if b is None else 'without'} it; shards must use the same options",
                 )
         elif a != b and (key in _SAME or (key in first and key in doc)):
+            theirs, ours = (
+                (with_option(key, b), with_option(key, a))
+                if key in DEFINITION  # in the command line's words: --weight 1,2, not weight = None
+                else (f"with {key} = {b!r}", f"with {a!r}")
+            )
             raise InputError(
                 path,
-                f"was computed with {key} = {b!r}, but {name} with {a!r}; shards must use the "
-                "same options",
+                f"was computed {theirs}, but {name} {ours}; shards must use the same options",
             )
 
 

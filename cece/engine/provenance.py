@@ -124,12 +124,12 @@ def check_baseline_definition(path: str, baseline: dict, options: dict, keys=Non
     key, theirs, mine = found
     raise InputError(
         path,
-        f"the baseline was computed {_with(key, theirs)}, this run "
-        f"{_with(key, mine)}: not the same loss",
+        f"the baseline was computed {with_option(key, theirs)}, this run "
+        f"{with_option(key, mine)}: not the same loss",
     )
 
 
-def _with(key: str, value: object) -> str:
+def with_option(key: str, value: object) -> str:
     """``with --temperature 2``, ``without --temperature``, ``with --mask``."""
     flag, how = DEFINITION[key]
     if value is None or value is False:
