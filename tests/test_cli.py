@@ -310,3 +310,19 @@ def test_a_peers_option_name_points_at_ceces(option, cece_s):
     run = run_cece("categorical", "[[1,2]]", "[0]", option, "2")
     assert run.code == 2 and run.out == ""
     assert run.error_line().startswith(f"cece: error: no such option: {option}; cece's is {cece_s}")
+
+
+def test_csv_text_read_as_tsv_is_named(tmp_path):
+    """--stdin-format tsv (or a .tsv name) over comma-separated text was one text column:
+    "column 'a,b,c' holds text", or "1 prediction column"."""
+    run = run_cece(
+        "categorical", "-", "[2]", "--stdin-format", "tsv", stdin=b"a,b,c\n0.1,0.2,0.7\n"
+    )
+    assert run.error_line() == (
+        "cece: error: <stdin>: line 1: read as TSV, but its first line has no tab and has commas"
+    )
+    assert run.err_lines[-1] == "  hint: --stdin-format csv (or name the file .csv)"
+    one = run_cece(
+        "categorical", "[[1,2],[2,1]]", "-", "--stdin-format", "tsv", "-q", stdin=b"0\n1\n"
+    )
+    assert one.code == 0, one.err  # one column: no tab to find

@@ -52,6 +52,7 @@ PEEK = 1 << 16
 
 
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
+_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", " ": "whitespace"}
 
 
 @struct
@@ -77,6 +78,13 @@ class TextTable:
         self.parsers: set[str] = set()  # which parsers read blocks: compiled, python, pandas
         head, self._head_lines = self._peek(fmt)
         self.delimiter = _DELIMITERS.get(fmt) or sniff_delimiter(head[0])
+        if fmt == "tsv" and "\t" not in head[0] and (found := sniff_delimiter(head[0])) != " ":
+            raise InputError(  # a CSV given as TSV: one text column, and a misleading error
+                name,
+                f"read as TSV, but its first line has no tab and has {_NAMES[found]}",
+                line=self._head_lines + 1,
+                hint="--stdin-format csv (or name the file .csv)",
+            )
         if self.delimiter in (",", ";") and fmt == "csv" and "," not in head[0]:
             self.delimiter = "\t" if "\t" in head[0] else ";" if ";" in head[0] else ","
         first = self.split(head[0])
@@ -349,7 +357,7 @@ class TextTable:
         return value
 
     def _ragged(self, line_no: int, found: int) -> InputError:
-        sep = {"\t": "tabs", ",": "commas", ";": "semicolons", " ": "whitespace"}[self.delimiter]
+        sep = _NAMES[self.delimiter]
         return InputError(
             self.name,
             f"{found} fields, expected {self.ncols} like line {self._first_line_no}",
