@@ -344,6 +344,14 @@ def test_r_write_table_row_names_under_a_short_header(tmp_path, sep, names):
     assert "the header is one field short of the rows: R's row names, unnamed" in run.err
 
 
+def test_a_trailing_delimiter_is_not_r_row_names(write):
+    """Rows one field longer by a trailing comma ("1.5,2.5,3.5,") are ragged rows, as before
+    (R's rows end with a value)."""
+    path = write("trail.csv", "a,b,c\n1.5,2.5,3.5,\n0.5,0.25,1.0,\n")
+    line = run_cece("categorical", path, "[0,1]").error_line()
+    assert line == f"cece: error: {path}: line 2: 4 fields, expected 3 like line 1"
+
+
 # -- 4. sample-weight files written by pandas ------------------------------------------------------
 
 

@@ -92,7 +92,8 @@ class TextTable:
         self.sample_rows = [self.split(line) for line in head[1:]]
         self.inferred: list[Inference] = []  # what was decided about the layout, and why
         named = any(parse_number(f) is None for f in first)  # a header's names, not data
-        if named and self.sample_rows and all(len(r) == len(first) + 1 for r in self.sample_rows):
+        rows = self.sample_rows  # one field longer, and not by a trailing delimiter ("1,2,3,")
+        if named and rows and all(len(r) == len(first) + 1 and r[-1].strip() for r in rows):
             # R's write.table: no header cell over the row names, the rows one field longer
             first = ["", *first]
             said = "the header is one field short of the rows: R's row names, unnamed"
