@@ -38,8 +38,10 @@ def one_column_hint(preds_arg: str, labels_arg: str | None, opts: LossOptions) -
 
 def zeros_ones(p: np.ndarray, kind: str) -> bool:
     """Probabilities (``kind``) that are all exactly 0 or 1: labels, rather, given as PREDS?"""
+    if kind != "probs":
+        return False
     v = bfloat16.values(p)
-    return kind == "probs" and bool(np.all((v == 0) | (v == 1)))
+    return bool(np.all((v == 0) | (v == 1)))
 
 
 def swapped(task: Task, labels: str, kind: str, hard: bool, soft: bool, usage: str) -> None:
