@@ -183,3 +183,17 @@ def test_a_constant_zero_column_stays_a_class(tmp_path):
         frame[["a", "b", "c"]].values.tolist(), (LABELS % 2).tolist(), kind="probs"
     )
     assert float(run.out) == pytest.approx(want, rel=1e-12)
+
+
+def test_columns_all_constant_are_kept(tmp_path):
+    """A classifier that predicts [1, 0, 0] for every row: every column is constant, none
+    varies, so none is taken for bookkeeping (the 0s do not count as columns that vary)."""
+    frame = pd.DataFrame({"a": 1.0, "b": 0.0, "c": 0.0, "label": LABELS[:20]})
+    path = tmp_path / "degenerate.csv"
+    frame.to_csv(path, index=False)
+    run = run_cece("categorical", path, "--label-col", "label", "--eps", "0.001", "-q")
+    assert run.code == 0, run.err
+    want = reference.categorical(
+        frame[["a", "b", "c"]].values.tolist(), LABELS[:20].tolist(), kind="probs", eps=0.001
+    )
+    assert float(run.out) == pytest.approx(want, rel=1e-12)

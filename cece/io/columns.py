@@ -175,7 +175,7 @@ def foreign_columns(table: TextTable | ArrowTable, left: list[int]) -> dict[int,
             why[c] = f"is named as {role}"
     constants = {c: v for c in left if c not in why and (v := _constant(table, c)) is not None}
     if len(constants) + len(why) < len(left):  # beside columns that vary: not class scores
-        why.update({c: f"holds {v} in every row sampled" for c, v in constants.items()})
+        why.update({c: f"holds {v} in every row sampled" for c, v in constants.items() if v})
     if names:
         members, breakers = pattern_breakers(names)
         for i in breakers:
@@ -293,10 +293,11 @@ CONSTANT_ROWS = 8  # rows sampled that must agree before a column is called cons
 
 
 def _constant(table: TextTable | ArrowTable, col: int) -> str | None:
-    """The one value a column holds in every sampled row (at least CONSTANT_ROWS of them),
-    when it is not 0: an epoch, a step, a temperature written on every row of a dump, not a
-    class score (a class never predicted has probability 0 throughout, and a reference class
-    logit 0; those are kept)."""
+    """The one value a column holds in every sampled row (at least CONSTANT_ROWS of them), as
+    written, or "" when that value is 0; None when the column varies. A constant other than 0
+    is an epoch, a step, a temperature written on every row of a dump, not a class score; a
+    class never predicted has probability 0 throughout, and a reference class the logit 0:
+    those are kept (and do not count as columns that vary)."""
     cells = (
         [str(v) for v in table.head_cells(col, 64)]
         if tables.is_arrow(table)
@@ -305,9 +306,9 @@ def _constant(table: TextTable | ArrowTable, col: int) -> str | None:
     if len(cells) < CONSTANT_ROWS:
         return None
     values = {parse_number(v.strip()) for v in cells}
-    if len(values) != 1 or None in values or 0 in values:
+    if len(values) != 1 or None in values:
         return None
-    return cells[0].strip()
+    return "" if 0 in values else cells[0].strip()
 
 
 def _sampled(table: TextTable | ArrowTable, col: int) -> list[str]:
