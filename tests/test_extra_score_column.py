@@ -151,15 +151,15 @@ def _dump(tmp_path, suffix: str, **extra) -> str:
     "extra, why",
     [
         ({"epoch": 3.0}, "column 'epoch' is named as a run's bookkeeping"),
-        ({"temperature": RNG.uniform(0, 3, 30)}, "column 'temperature' is named as a run's"),
-        ({"gstep": 1500.0}, "column 'gstep' holds 1500.0 in every row sampled"),
+        ({"global_step": 1500.0}, "column 'global_step' is named as a run's bookkeeping"),
+        ({"lr": RNG.uniform(0, 1e-3, 30)}, "column 'lr' is named as a run's bookkeeping"),
     ],
-    ids=["epoch", "temperature", "constant"],
+    ids=["epoch", "global_step", "lr"],
 )
 def test_a_dumps_bookkeeping_column_is_not_taken_as_a_class(tmp_path, suffix, extra, why):
-    """An epoch, a step or a temperature written on every row was one more class: 3.04 for a
-    loss of 1.29 (1499.8 for a step of 1500), with a note that -q hides. Refused: by its name,
-    or (no telling name) by one value in every row beside scores that vary."""
+    """An epoch, a step or a learning rate written on every row was one more class: 3.04 for a
+    loss of 1.29 (1499.8 for a step of 1500), with a note that -q hides. Refused by its name
+    (names no class would have; the values do not tell: a class may be constant too)."""
     path = _dump(tmp_path, suffix, **extra)
     run = run_cece("categorical", path, "--label-col", "label", "-q")
     assert run.code == 2 and run.out == "", run.err
@@ -197,3 +197,26 @@ def test_columns_all_constant_are_kept(tmp_path):
         frame[["a", "b", "c"]].values.tolist(), LABELS[:20].tolist(), kind="probs", eps=0.001
     )
     assert float(run.out) == pytest.approx(want, rel=1e-12)
+
+
+def test_constant_columns_and_class_names_like_run_columns_stay_classes(tmp_path):
+    """A class-sorted test set scored by a confident model (1.0 in every row sampled), a class
+    masked throughout (-inf), and classes named Energy, Time, step: all class scores."""
+    n = 30
+    probs = np.zeros((n, 3))
+    probs[:, 0] = 1.0  # every row sampled predicts class 0 with probability 1
+    frame = pd.DataFrame(probs, columns=["Energy", "Time", "step"])
+    frame["label"] = 0
+    path = tmp_path / "sorted.csv"
+    frame.to_csv(path, index=False)
+    run = run_cece("categorical", path, "--label-col", "label", "-q")
+    assert run.code == 0 and float(run.out) < 1e-15, run.err  # −log(1 − eps): the clip
+    logits = RNG.normal(size=(n, 3))
+    logits[:, 2] = -np.inf
+    masked = tmp_path / "masked.csv"
+    pd.DataFrame(logits, columns=["a", "b", "c"]).assign(label=LABELS[:n] % 2).to_csv(
+        masked, index=False
+    )
+    run = run_cece("categorical", masked, "--label-col", "label", "--from", "logits", "-q")
+    want = reference.categorical(logits[:, :2].tolist(), (LABELS[:n] % 2).tolist(), kind="logits")
+    assert run.code == 0 and float(run.out) == pytest.approx(want, rel=1e-12), run.err

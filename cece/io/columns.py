@@ -173,9 +173,6 @@ def foreign_columns(table: TextTable | ArrowTable, left: list[int]) -> dict[int,
             why[c] = "holds True/False"
         elif names and (role := other_role(names[i])) is not None:
             why[c] = f"is named as {role}"
-    constants = {c: v for c in left if c not in why and (v := _constant(table, c)) is not None}
-    if len(constants) + len(why) < len(left):  # beside columns that vary: not class scores
-        why.update({c: f"holds {v} in every row sampled" for c, v in constants.items() if v})
     if names:
         members, breakers = pattern_breakers(names)
         for i in breakers:
@@ -287,28 +284,6 @@ def _integer_column(table: TextTable | ArrowTable, col: int) -> bool:
         return table.is_integer(col)
     cells = _sampled(table, col)
     return bool(cells) and all(int_token(v) for v in cells)
-
-
-CONSTANT_ROWS = 8  # rows sampled that must agree before a column is called constant
-
-
-def _constant(table: TextTable | ArrowTable, col: int) -> str | None:
-    """The one value a column holds in every sampled row (at least CONSTANT_ROWS of them), as
-    written, or "" when that value is 0; None when the column varies. A constant other than 0
-    is an epoch, a step, a temperature written on every row of a dump, not a class score; a
-    class never predicted has probability 0 throughout, and a reference class the logit 0:
-    those are kept (and do not count as columns that vary)."""
-    cells = (
-        [str(v) for v in table.head_cells(col, 64)]
-        if tables.is_arrow(table)
-        else _sampled(table, col)
-    )
-    if len(cells) < CONSTANT_ROWS:
-        return None
-    values = {parse_number(v.strip()) for v in cells}
-    if len(values) != 1 or None in values:
-        return None
-    return "" if 0 in values else cells[0].strip()
 
 
 def _sampled(table: TextTable | ArrowTable, col: int) -> list[str]:

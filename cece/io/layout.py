@@ -76,10 +76,9 @@ OTHER_ROLES = {
     "a predicted class": (*NOT_SCORES, "argmax", "pred_class", "top1", "top_1", "top_class"),
     "an id": (*ID_NAMES, "uid", "uuid", "key", "example_id", "image_id", "index"),
     "a margin": ("margin", "logit_gap"),
-    "a run's bookkeeping": (  # columns an evaluation loop writes beside the scores
-        *("epoch", "epochs", "step", "steps", "global_step", "iteration", "iter", "fold"),
-        *("lr", "learning_rate", "temperature", "seed", "time", "timestamp", "duration"),
-        *("latency", "latency_ms", "runtime", "elapsed", "kl", "kl_div", "energy", "grad_norm"),
+    "a run's bookkeeping": (  # an evaluation loop's columns; no word a class would be named
+        *("epoch", "epochs", "global_step", "iteration", "learning_rate", "lr", "seed"),
+        *("timestamp", "latency_ms", "runtime", "elapsed", "grad_norm", "kl_div"),
     ),
 }
 _ROLE_PARTS = (  # a name made of a role word and a qualifier: val_loss, conf_score, weight_1
