@@ -229,6 +229,12 @@ def test_a_weight_of_zero_leaves_an_infinite_term_out(kernel_path):
     other = math.log(math.exp(1) + math.exp(2) + math.exp(3)) - 1  # row 1's loss
     cce = cece.categorical_cross_entropy
     assert cce(x, y, weight=[1.0, 0.0, 1.0]) == pytest.approx(other, rel=1e-15)
+    # with smoothing, the masked class's weight 0 leaves its −inf out of the uniform part too
+    smooth = cce(x, [0, 0], weight=[1.0, 0.0, 1.0], label_smoothing=0.1, reduction="none")
+    for row, got in zip(x, smooth):
+        nlq = np.log(np.exp(row).sum()) - row
+        want = 0.9 * nlq[0] + 0.1 / 3 * (nlq[0] + nlq[2])
+        assert got == pytest.approx(want, rel=1e-14)
     assert cce(x, y, sample_weight=[0.0, 1.0]) == pytest.approx(other, rel=1e-15)
     assert cce(x, y, rescale=[0.0, 1.0]) == pytest.approx(other / 2, rel=1e-15)
     assert cce(x, y, focal_alpha=0.0) == 0.0

@@ -359,11 +359,11 @@ def _weighted_row_sum(nlq, w: np.ndarray) -> np.ndarray:
     order that depends on its thread count, and results must not.
     """
     ones = bool(np.all(w == 1))  # v · 1 is v, to the bit: no product pass
-    if isinstance(nlq, _FromLogits):
+    if isinstance(nlq, _FromLogits):  # a class of weight 0 leaves its −inf out (weigh)
         d = nlq.d
-        return nlq.log_z * w.sum() - np.add.reduce(d if ones else np.multiply(d, w), axis=1)
+        return nlq.log_z * w.sum() - np.add.reduce(d if ones else weigh(w, d), axis=1)
     v = nlq.matrix()
-    return np.add.reduce(v if ones else np.multiply(v, w), axis=1)
+    return np.add.reduce(v if ones else weigh(w, v), axis=1)
 
 
 def _entropy_kl(t: np.ndarray, ce: np.ndarray) -> dict:
