@@ -258,6 +258,11 @@ def test_kl_refuses_files_naming_their_columns_differently_and_pred_cols_decides
     assert named.code == 0 and float(named.out) == 0.0
     other = write("other.csv", _csv(["a", "b", "c"], np.array(x)))
     assert run_cece("kl", p, other, "--from", "logits", "-q").code == 2
+    positions = run_cece("kl", p, other, "--from", "logits", "--pred-cols", "0:3", "-q")
+    assert positions.code == 0 and float(positions.out) == 0.0  # chosen: as they stand
+    default = write("default.csv", _csv(["0", "1", "2"], np.array(x)))  # pandas' 0..C-1
+    run = run_cece("kl", p, default, "--from", "logits", "-f", "json")
+    assert run.code == 0 and "paired with P's" in run.err and "by position" in run.err
 
 
 def test_kl_refuses_rows_whose_ids_list_the_samples_in_another_order(write):

@@ -208,14 +208,7 @@ class KL(Entropy):
                 hint="P and Q need the same rows and columns",
             )
         p = self.preds
-        if p.classes and q.classes and list(p.classes) != list(q.classes):
-            raise InputError(
-                q.name,
-                f"names its columns {','.join(q.classes)}, P ({p.name}) "
-                f"{','.join(p.classes)}: rows are compared column by column",
-                hint="P and Q must hold the same classes in the same order "
-                "(--pred-cols takes the named columns in the order given, from both)",
-            )
+        self._same_columns(p.classes, q.classes, q.name)
         pairing.check(p, q.source)  # both tables name their rows: the names agree
         q.source.parts = {"q" if k == "preds" else k: v for k, v in q.source.parts.items()}
         self.q = q
@@ -228,6 +221,27 @@ class KL(Entropy):
         self.infinite: list = [0, None]  # rows with KL = inf, and the first of them
         q_kind = o.q_kind or o.kind
         self.q_kind = q_kind if q_kind != "auto" else self._detect_q()
+
+    def _same_columns(self, mine: list[str] | None, theirs: list[str] | None, q: str) -> None:
+        """P's and Q's columns are compared by position: headers naming them differently are
+        refused, unless --pred-cols chose the columns (names from both, or positions) or one
+        header is pandas' default 0..C-1, which names nothing (then stated)."""
+        if not mine or not theirs or list(mine) == list(theirs) or self.opts.pred_cols:
+            return
+        default = [str(i) for i in range(len(mine))]
+        if default in (list(mine), list(theirs)):
+            self.preds.notes.append(
+                f"{q}: columns paired with P's ({self.preds.name}) by position; one header is "
+                "pandas' default 0..C-1"
+            )
+            return
+        raise InputError(
+            q,
+            f"names its columns {','.join(theirs)}, P ({self.preds.name}) {','.join(mine)}: "
+            "rows are compared column by column",
+            hint=f"--pred-cols {','.join(mine)} takes the named columns from both, in that "
+            f"order; --pred-cols 0:{len(mine)} pairs them as they stand",
+        )
 
     def _detect_q(self) -> str:
         rows = blocks.rows_per_block(self.n_columns, self.q.dtype.itemsize)
