@@ -55,6 +55,13 @@ _DELIMITERS = {"csv": ",", "tsv": "\t"}
 _NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", " ": "whitespace"}
 
 
+def _comma_table(lines: list[str]) -> bool:
+    """Lines with no tab and the same two commas or more: a comma-separated table (not a
+    one-column TSV whose values hold a decimal comma or a comma in a name)."""
+    counts = {line.count(",") for line in lines if line.strip()}
+    return not any("\t" in line for line in lines) and len(counts) == 1 and counts.pop() >= 2
+
+
 @struct
 class ParsedBlock:
     """Rows ``start_row ..`` of a table: float columns stacked, text columns as str arrays."""
@@ -78,12 +85,12 @@ class TextTable:
         self.parsers: set[str] = set()  # which parsers read blocks: compiled, python, pandas
         head, self._head_lines = self._peek(fmt)
         self.delimiter = _DELIMITERS.get(fmt) or sniff_delimiter(head[0])
-        if fmt == "tsv" and "\t" not in head[0] and (found := sniff_delimiter(head[0])) != " ":
-            raise InputError(  # a CSV given as TSV: one text column, and a misleading error
+        if fmt == "tsv" and _comma_table(head):  # a CSV given as TSV: one text column
+            raise InputError(
                 name,
-                f"read as TSV, but its first line has no tab and has {_NAMES[found]}",
+                "read as TSV, but its lines have no tab and the same commas",
                 line=self._head_lines + 1,
-                hint="--stdin-format csv (or name the file .csv)",
+                hint="--stdin-format csv" if name == "<stdin>" else "name the file .csv",
             )
         if self.delimiter in (",", ";") and fmt == "csv" and "," not in head[0]:
             self.delimiter = "\t" if "\t" in head[0] else ";" if ";" in head[0] else ","
