@@ -319,9 +319,12 @@ def test_csv_text_read_as_tsv_is_named(tmp_path):
         "categorical", "-", "[2]", "--stdin-format", "tsv", stdin=b"a,b,c\n0.1,0.2,0.7\n"
     )
     assert run.error_line() == (
-        "cece: error: <stdin>: line 1: read as TSV, but its first line has no tab and has commas"
+        "cece: error: <stdin>: line 1: read as TSV, but its lines have no tab and the same commas"
     )
-    assert run.err_lines[-1] == "  hint: --stdin-format csv (or name the file .csv)"
+    assert run.err_lines[-1] == "  hint: --stdin-format csv"
+    euro = tmp_path / "p.tsv"  # one column with decimal commas: its own message, as before
+    euro.write_text("p\n0,5\n0,25\n")
+    assert "looks like a decimal comma" in run_cece("binary", euro, "[1,0]").err
     one = run_cece(
         "categorical", "[[1,2],[2,1]]", "-", "--stdin-format", "tsv", "-q", stdin=b"0\n1\n"
     )
