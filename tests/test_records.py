@@ -275,8 +275,14 @@ def test_lists_of_whole_numbers_do_not_compete_with_the_scores(tmp_path):
     assert float(run.out) == pytest.approx(reference.categorical(x.tolist(), y.tolist()), 1e-12)
     notes = run_cece("categorical", path, "-f", "json").err
     assert (
-        "predictions from field 'logits' (3 values per record), the only list of non-integer "
-        "numbers (input_ids, attention_mask: whole numbers only)" in notes
+        "predictions from field 'logits' (3 values per record), the only list of numbers but "
+        "token ids and masks (input_ids, attention_mask)" in notes
+    )
+    hard = tmp_path / "hard.jsonl"  # whole numbers not named as tokens: scores as much
+    hard.write_text('{"pred_onehot":[0,1,0],"probs":[0.1,0.8,0.1],"label":1}\n')
+    assert (
+        "several fields hold lists of numbers (pred_onehot, probs)"
+        in run_cece("categorical", hard).error_line()
     )
     both = tmp_path / "two.jsonl"
     both.write_text('{"input_ids":[1,2,3],"logits":[1,2.5,3],"probs":[0.2,0.3,0.5],"label":0}\n')

@@ -101,10 +101,10 @@ def _infer_preds(table: RecordTable, exclude: set[str]) -> Field:
         for f in table.fields.values()
         if f.width is not None and f.numeric and f.path not in exclude
     ]
-    # lists of whole numbers only (input_ids, attention_mask) do not compete with scores
-    whole = [f.path for f in lists if f.kind == "integer"]
+    # token ids and masks (lists of whole numbers named so) do not compete with scores
+    whole = [f.path for f in lists if f.kind == "integer" and _token_field(f.path)]
     if len(whole) < len(lists):
-        lists = [f for f in lists if f.kind != "integer"]
+        lists = [f for f in lists if f.path not in whole]
     if len(lists) > 1:
         names = ", ".join(f.path for f in lists)
         raise InputError(
@@ -131,14 +131,19 @@ def _infer_preds(table: RecordTable, exclude: set[str]) -> Field:
             f"{table.what} {f.path!r} holds whole numbers only (ids or labels, not scores?)",
             hint=f"pass --pred-cols {f.path} if they are prediction scores",
         )
-    passed = f" ({', '.join(whole)}: whole numbers only)" if whole else ""
+    passed = f" but token ids and masks ({', '.join(whole)})" if whole else ""
     table.notes.append(
         f"{name}: predictions from {table.what} {f.path!r} ({f.width} values per "
         f"{'record' if table.what == 'field' else 'row'}), "
-        f"the only list of {'non-integer ' if whole else ''}numbers{passed}; --pred-cols "
-        "names another"
+        f"the only list of numbers{passed}; --pred-cols names another"
     )
     return f
+
+
+def _token_field(path: str) -> bool:
+    """A field named as a tokenizer's output: input_ids, attention_mask, token_type_ids..."""
+    last = path.rsplit(".", 1)[-1].lower()
+    return last in ("ids", "tokens", "mask") or last.endswith(("_ids", "_mask", "_tokens"))
 
 
 def label_candidates(
