@@ -329,3 +329,12 @@ def test_csv_text_read_as_tsv_is_named(tmp_path):
         "categorical", "[[1,2],[2,1]]", "-", "--stdin-format", "tsv", "-q", stdin=b"0\n1\n"
     )
     assert one.code == 0, one.err  # one column: no tab to find
+
+
+def test_a_peers_option_name_only_points_at_options_the_command_has():
+    """binary has no --weight: Click's own guess (--pos-weight) stands."""
+    run = run_cece("binary", "[0.2]", "[1]", "--class-weights", "2")
+    assert run.error_line() == (
+        "cece: error: no such option: --class-weights (Possible options: --pos-weight, "
+        "--sample-weight)"
+    )

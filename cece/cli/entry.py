@@ -214,9 +214,16 @@ def _usage_error(exc: Exception, debug: bool, args: list[str]) -> int:
     ctx = getattr(exc, "ctx", None)
     where = f"{ctx.command_path} --help" if ctx is not None else "cece --help"
     option = getattr(exc, "option_name", None)
-    if option in PEER_OPTIONS:  # a peer's word for a cece option: name cece's, not Click's guess
+    if option in PEER_OPTIONS and _has(ctx, PEER_OPTIONS[option].split()[0]):
+        # a peer's word for an option of this command: name cece's, not Click's guess
         message = f"no such option: {option}; cece's is {PEER_OPTIONS[option]}"
     return _error(message.rstrip("."), f"see {where}", ExitCode.INPUT_ERROR, debug)
+
+
+def _has(ctx: object, option: str) -> bool:
+    """Whether the command of a usage error takes ``option``."""
+    params = getattr(getattr(ctx, "command", None), "params", [])
+    return any(option in getattr(p, "opts", ()) for p in params)
 
 
 PEER_OPTIONS = {  # options users bring from other tools, and cece's for what they mean
