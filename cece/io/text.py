@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -52,6 +53,7 @@ PEEK = 1 << 16
 
 
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
+_LONG_EXPONENT = re.compile(rb"[eE][+-]?\d{3}")
 _NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", " ": "whitespace"}
 
 
@@ -336,8 +338,12 @@ class TextTable:
         if values is None:
             values = np.empty((len(frame), 0))
         # -inf is a number (a logit of probability 0) where the cell spells it; the checks
-        # decide where it may stand; -1e400 (an overflow) is refused as 1e400 is (_number)
-        if (~np.isfinite(values)).any() or any(pd.isna(t).any() for t in texts):
+        # decide where it may stand. An overflow (-1e400) is refused as 1e400 is (_number):
+        # only an exponent of 3 digits or more can overflow, so only such a block is re-read
+        bad = np.isnan(values) | (values == np.inf)
+        if (values == -np.inf).any() and _LONG_EXPONENT.search(raw):
+            bad = ~np.isfinite(values)
+        if bad.any() or any(pd.isna(t).any() for t in texts):
             return self._parse_python(start, raw, float_cols, text_cols)
         self.parsers.add("pandas")
         return ParsedBlock(start, values, texts)
