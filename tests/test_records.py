@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -486,3 +487,22 @@ def test_a_json_array_of_records_names_json_lines(tmp_path):
     assert r.err_lines[-1] == (
         "  hint: pandas writes them with to_json(path, orient='records', lines=True)"
     )
+
+
+def test_json_numbers_that_overflow_are_refused_as_in_text_tables(tmp_path):
+    """-1e400 read as -inf was a masked logit from JSON Lines, a .json file and a literal,
+    while a CSV refused it; -Infinity (JSON's spelling) stays a logit of probability 0."""
+    lines = tmp_path / "o.jsonl"
+    lines.write_text('{"logits":[1,-1e400,2],"label":0}\n')
+    assert run_cece("categorical", lines).error_line() == (
+        f"cece: error: {lines}: line 1: not valid JSON (the number -1e400 overflows float64)"
+    )
+    doc = tmp_path / "o.json"
+    doc.write_text("[[1,-1e400,2]]")
+    assert "the number -1e400 overflows float64" in run_cece("categorical", doc, "[0]").error_line()
+    literal = run_cece("categorical", "[[1,-1e400,2]]", "[0]", "--from", "logits")
+    assert literal.error_line() == (
+        "cece: error: literal '[[1,-1e400,2]]': the number -1e400 overflows float64"
+    )
+    spelled = run_cece("categorical", "[[1,-Infinity,2]]", "[0]", "--from", "logits", "-q")
+    assert spelled.code == 0 and float(spelled.out) == pytest.approx(math.log1p(math.e), 1e-15)

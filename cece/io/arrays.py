@@ -19,6 +19,7 @@ from typing import BinaryIO, cast
 import numpy as np
 
 from cece.errors import CeceError, InputError
+from cece.io.fields import json_float
 from cece.io.lazy import LazyArray, RowBlocks
 from cece.structs import struct
 
@@ -280,7 +281,7 @@ def json_bytes(data: bytes, name: str) -> np.ndarray:
     import json  # here: only .json inputs need it
 
     try:
-        value = json.loads(data.decode("utf-8-sig"))
+        value = json.loads(data.decode("utf-8-sig"), parse_float=json_float)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(name, f"not valid JSON ({exc})") from None
     if isinstance(value, list) and value and isinstance(value[0], dict):

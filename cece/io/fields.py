@@ -87,6 +87,23 @@ def needs_python(raw: bytes) -> bool:
     return bool((per_line % 2).any())
 
 
+def json_float(text: str) -> float:
+    """A JSON number with a fraction or exponent, as Python reads it (``json.loads``'
+    ``parse_float``); one that overflows float64 is refused, as in text tables: ``-1e400``
+    would be −inf, a masked logit, where only ``-Infinity`` spells one."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text} overflows float64")
+    return value
+
+
+def comma_table(lines: list[str]) -> bool:
+    """Lines with no tab and the same two commas or more: a comma-separated table (not a
+    one-column TSV whose values hold a decimal comma or a comma in a name)."""
+    counts = {line.count(",") for line in lines if line.strip()}
+    return not any("\t" in line for line in lines) and len(counts) == 1 and counts.pop() >= 2
+
+
 def sniff_delimiter(line: str) -> str:
     """The delimiter of a table from its first line: tab, comma, semicolon or whitespace."""
     for delim in ("\t", ",", ";"):

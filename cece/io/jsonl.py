@@ -21,6 +21,7 @@ import numpy as np
 
 from cece.errors import InputError, OptionError, describe
 from cece.io.compression import ByteStream
+from cece.io.fields import json_float
 from cece.io.records import Field
 from cece.io.text import ParsedBlock
 
@@ -60,7 +61,7 @@ class JsonlTable:
 
     def _record(self, raw: bytes | str, line_no: int) -> dict:
         try:
-            rec = json.loads(raw)
+            rec = json.loads(raw, parse_float=json_float)
         except ValueError as exc:
             msg = getattr(exc, "msg", str(exc))
             raise InputError(self.name, f"not valid JSON ({msg})", line=line_no) from None
@@ -167,7 +168,7 @@ class JsonlTable:
             if not kept:
                 continue
             try:
-                records = json.loads("[" + ",".join(kept) + "]")
+                records = json.loads("[" + ",".join(kept) + "]", parse_float=json_float)
                 bad = next((i for i, r in enumerate(records) if not isinstance(r, dict)), None)
             except ValueError:
                 records, bad = None, 0

@@ -33,6 +33,7 @@ from cece.io.arrays import (
     window_rows,
 )
 from cece.io.compression import COMPRESSIONS, Guarded, opener, stream_opener
+from cece.io.fields import json_float
 from cece.io.formats import FORMATS, KEYED, MAGIC, SUFFIX, looks_like_jsonl, one_object
 from cece.io.lazy import WINDOW
 from cece.structs import struct
@@ -75,8 +76,10 @@ def resolve(arg: str) -> Spec:
     import json  # here: a path is the usual argument
 
     try:
-        value = json.loads(arg)
-    except ValueError:
+        value = json.loads(arg, parse_float=json_float)
+    except ValueError as exc:
+        if "overflows float64" in str(exc):  # a literal, but a number no float holds
+            raise InputError(f"literal {arg!r}", str(exc)) from None
         value = None
     if value is not None and is_literal(value):
         return Spec(

@@ -27,6 +27,7 @@ from cece.io.compression import ByteStream
 from cece.io.fields import (
     BARE_CR,
     check_line_ends,
+    comma_table,
     decode,
     is_header,
     needs_python,
@@ -57,13 +58,6 @@ _LONG_EXPONENT = re.compile(rb"[eE][+-]?\d{3}")
 _NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", " ": "whitespace"}
 
 
-def _comma_table(lines: list[str]) -> bool:
-    """Lines with no tab and the same two commas or more: a comma-separated table (not a
-    one-column TSV whose values hold a decimal comma or a comma in a name)."""
-    counts = {line.count(",") for line in lines if line.strip()}
-    return not any("\t" in line for line in lines) and len(counts) == 1 and counts.pop() >= 2
-
-
 @struct
 class ParsedBlock:
     """Rows ``start_row ..`` of a table: float columns stacked, text columns as str arrays."""
@@ -87,7 +81,7 @@ class TextTable:
         self.parsers: set[str] = set()  # which parsers read blocks: compiled, python, pandas
         head, self._head_lines = self._peek(fmt)
         self.delimiter = _DELIMITERS.get(fmt) or sniff_delimiter(head[0])
-        if fmt == "tsv" and _comma_table(head):  # a CSV given as TSV: one text column
+        if fmt == "tsv" and comma_table(head):  # a CSV given as TSV: one text column
             raise InputError(
                 name,
                 "read as TSV, but its lines have no tab and the same commas",
