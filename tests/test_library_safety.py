@@ -284,6 +284,25 @@ def test_values_float64_does_not_hold_are_refused(x, where, write, kernel_path):
            cece.binary_cross_entropy, p, [0.0], eps=0.0)  # fmt: skip
 
 
+def test_integers_float64_holds_are_taken_beyond_2_53(write, kernel_path):
+    """2^60 + 256 and 2^60 are float64 values: taken, in arrays and in Parquet int64 columns
+    (which the refusal missed: 2^53 + 1 there was rounded too)."""
+    x = np.array([[2**60 + 256, 2**60]], np.int64)
+    assert cece.categorical_cross_entropy(x, [1]) == pytest.approx(256.0, rel=1e-15)
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    for a, b, ok in ((2**53 + 1, 2**53, False), (2**60 + 256, 2**60, True)):
+        path = write("big.parquet", b"")
+        table = {"a": pa.array([a, 1], pa.int64()), "b": pa.array([b, 2], pa.int64())}
+        pq.write_table(pa.table({**table, "label": [1, 0]}), path)
+        run = run_cece("categorical", path, "--label-col", "label", "--from", "logits", "-q")
+        if ok:
+            assert run.code == 0 and float(run.out) == pytest.approx((256 + math.log1p(math.e)) / 2)
+        else:
+            assert "row 0: 9007199254740993 (int64) has no exact float64 value" in run.error_line()
+
+
 @pytest.mark.parametrize("eps", [5e-324, 1e-319, 1e-310])
 def test_label_smoothing_whose_share_underflows_is_the_plain_loss(eps, kernel_path):
     """ε / C below the smallest float is 0: its entropy term is 0 · log 0 = 0 (math.log(0)

@@ -23,6 +23,7 @@ import numpy as np
 from cece.errors import InputError, OptionError
 from cece.io.records import Field
 from cece.io.text import ParsedBlock
+from cece.losses import domain
 
 
 class ArrowTable:
@@ -241,7 +242,7 @@ class ArrowTable:
                 yield self._record_block(start, batch, float_cols, text_cols)
                 start += batch.num_rows
                 continue
-            columns = [self._column(batch, c) for c in float_cols]
+            columns = [self._column(batch, c, start) for c in float_cols]
             kinds = {col.dtype for col in columns}
             dtype = np.float32 if kinds == {np.dtype(np.float32)} else np.float64
             floats = np.empty((batch.num_rows, len(float_cols)), dtype=dtype)
@@ -260,12 +261,13 @@ class ArrowTable:
             yield ParsedBlock(start, floats, texts)
             start += batch.num_rows
 
-    def _column(self, batch: object, c: int) -> np.ndarray:
+    def _column(self, batch: object, c: int, start: int = 0) -> np.ndarray:
         values = batch.column(c).to_numpy(zero_copy_only=False)  # type: ignore[attr-defined]
         if self._table.column_names[c] in self.bits:  # type: ignore[attr-defined]
             from cece.io.bfloat16 import to_float32
 
             return to_float32(values)
+        domain.exact_in_float64(values, self.name, start)  # int64 beyond 2^53: refused
         return values
 
     def _record_block(
@@ -324,6 +326,7 @@ class ArrowTable:
                 self.name, f"column {f.path!r} holds {values.dtype} values; expected numbers"
             )
         if values.dtype.kind in "iub" or values.dtype.itemsize < 4:
+            domain.exact_in_float64(values, self.name, start)  # int64 beyond 2^53: refused
             return values.astype(np.float64 if values.dtype.kind != "f" else np.float32)
         return values
 

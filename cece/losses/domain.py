@@ -27,11 +27,12 @@ NONFINITE_HINT = "remove or impute non-finite values first"
 LOGITS_HINT = 'these look like logits: pass kind="logits"'
 
 
-def exact_in_float64(x, name: str) -> None:
-    """Refuse predictions that float64 does not hold exactly: integers beyond 2^53 and long
-    doubles (``x``: an array, memory-mapped or lazy, read a chunk of rows at a time). cece
-    computes in float64, and the rounding would change the loss silently (the logits
-    [2^53 + 1, 2^53] tie: 0.693 for log(1 + e) = 1.313)."""
+def exact_in_float64(x, name: str, first: int = 0) -> None:
+    """Refuse predictions that float64 does not hold exactly: integers beyond 2^53 that are not
+    among its values, and long doubles (``x``: an array, memory-mapped or lazy, read a chunk of
+    rows at a time; ``first``: the input's row of its first row). cece computes in float64,
+    and the rounding would change the loss silently (the logits [2^53 + 1, 2^53] tie: 0.693
+    for log(1 + e) = 1.313)."""
     kind, size = x.dtype.kind, x.dtype.itemsize
     if not ((kind in "iu" and size >= 8) or (kind == "f" and size > 8)):
         return
@@ -42,6 +43,12 @@ def exact_in_float64(x, name: str) -> None:
         block = part.reshape(len(part), -1) if x.ndim >= 2 else part.reshape(-1)
         if kind in "iu":
             bad = (block > 2**53) | (block < -(2**53)) if kind == "i" else block > 2**53
+            if bad.any():  # beyond 2^53, float64 still holds some exactly (2^60): those pass
+                big = block[bad].astype(np.float64)
+                top = 2.0**63 if kind == "i" else 2.0**64
+                inside = np.abs(big) < top
+                exact = inside & (np.where(inside, big, 0).astype(block.dtype) == block[bad])
+                bad[bad] = ~exact
         else:
             with np.errstate(over="ignore", invalid="ignore"):
                 bad = np.isfinite(block) & (block.astype(np.float64).astype(x.dtype) != block)
@@ -54,7 +61,7 @@ def exact_in_float64(x, name: str) -> None:
                 f"{shown} ({x.dtype}) has no exact "
                 "float64 value: cece computes in float64, and rounding it would change the "
                 "loss",
-                row=start + row if x.ndim else None,
+                row=first + start + row if x.ndim else None,
                 column=col if x.ndim == 2 else None,
                 hint="convert the predictions to float64 first to accept the rounding",
             )
