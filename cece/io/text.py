@@ -97,8 +97,7 @@ class TextTable:
         named = any(parse_number(f) is None for f in first)  # a header's names, not data
         rows = self.sample_rows  # one field longer, and not by a trailing delimiter ("1,2,3,")
         if named and rows and all(len(r) == len(first) + 1 and r[-1].strip() for r in rows):
-            # R's write.table: no header cell over the row names, the rows one field longer
-            first = ["", *first]
+            first = ["", *first]  # R's write.table: no header cell over the row names
             said = "the header is one field short of the rows: R's row names, unnamed"
             self.inferred.append(Inference(name, "header", said))
         self.ncols = len(first)
@@ -168,7 +167,8 @@ class TextTable:
         if self.delimiter == " ":  # runs of blanks; quoted fields as R's write.table quotes
             if '"' not in line:
                 return line.split()
-            return next(csv.reader([line.strip()], delimiter=" ", skipinitialspace=True), [""])
+            blanks = line.replace("\t", " ").strip()  # tabs are blanks too, as split() has it
+            return next(csv.reader([blanks], delimiter=" ", skipinitialspace=True), [""])
         return next(csv.reader([line], delimiter=self.delimiter), [""])
 
     @property
