@@ -219,13 +219,15 @@ CASES = [
         "categorical latin1_header.csv [0]",
         "latin1_header.csv: not a text table: byte 0xe9 at offset 3 is not UTF-8 (text in "
         "Windows-1252 or another 8-bit encoding?)",
-        hint='save it as UTF-8 (Excel: "CSV UTF-8"), or convert it: iconv -t UTF-8 -f CP1252',
+        hint='save it as UTF-8 (Excel: "CSV UTF-8"), or convert it: iconv -f CP1252 -t UTF-8 '
+        "latin1_header.csv > utf8.csv",
     ),
     case(
         "utf16",
         "categorical utf16.csv labels2.csv",
         "utf16.csv: not a text table: UTF-16 text (its byte-order mark), not UTF-8",
-        hint='save it as UTF-8 (Excel: "CSV UTF-8"), or convert it: iconv -t UTF-8 -f UTF-16',
+        hint='save it as UTF-8 (Excel: "CSV UTF-8"), or convert it: iconv -f UTF-16 -t UTF-8 '
+        "utf16.csv > utf8.csv",
     ),
     case(
         "duplicate-class-names",

@@ -324,7 +324,7 @@ def test_arrow_ragged_list_column(tmp_path):
     pq.write_table(table, tmp_path / "r.parquet")
     message = (
         f"cece: error: {tmp_path / 'r.parquet'}: row 15: column 'logits' holds lists of "
-        "different lengths (2 values; row 0 holds 3); expected one length (one score per class)"
+        "different lengths (2 value(s); row 0 holds 3); expected one length (one score per class)"
     )
     line = run_cece("categorical", tmp_path / "r.parquet", "--pred-cols", "logits").error_line()
     assert line == message

@@ -12,8 +12,9 @@ decides once, at import, which one computes, and every caller goes through it:
 * the softmax kernels of 16/32-bit logits, and BCE of float32 logits in one column, in AVX-512
   (16 floats, 8 doubles a vector) where the CPU has F/BW/VL/DQ, else AVX2; ``CECE_SIMD=avx2``
   keeps AVX2 (``simd()`` names the one that runs);
-* numpy otherwise, or when ``CECE_NO_FAST=1``; the numpy path computes in float64 too, so both
-  give the same results to float64 rounding;
+* numpy otherwise, or when ``CECE_NO_FAST=1``; the numpy path computes in float64 too: both
+  agree to float64 rounding on float64 inputs, and within the kernels' contract (1.1e-7
+  relative) on 16/32-bit logits, which the kernels compute in float32 lanes;
 * ``CECE_REQUIRE_FAST=1`` makes importing this module fail (ImportError) when the extension
   was not built or this CPU cannot run it, instead of falling back: CI sets it, so a broken
   build cannot pass as the numpy path. ``CECE_NO_FAST=1`` still picks numpy after the check.

@@ -189,8 +189,8 @@ class ArrowTable:
             row, n, first, width = _ragged(self._table.column(path))  # type: ignore[attr-defined]
             raise InputError(
                 self.name,
-                f"column {path!r} holds lists of different lengths ({n} values; row {first} "
-                f"holds {width}); expected one length (one score per class)",
+                f"column {path!r} holds lists of different lengths ({n} value(s); row "
+                f"{first} holds {width}); expected one length (one score per class)",
                 row=row,
             )
         return found

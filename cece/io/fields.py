@@ -121,14 +121,18 @@ def decode(data: bytes, name: str, line: int | None = None) -> str:
         hint = "expected CSV/TSV text, .npy, .npz, .parquet or .feather"
         before = data[max(0, at - 200) : at]
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode Text" and the like
-            found, hint = "UTF-16 text (its byte-order mark), not UTF-8", _RESAVE + "UTF-16"
+            found, hint = "UTF-16 text (its byte-order mark), not UTF-8", _resave("UTF-16", name)
         elif before and all(32 <= b < 127 or b in (9, 10, 13) for b in before):
             found += " (text in Windows-1252 or another 8-bit encoding?)"  # Excel's "CSV"
-            hint = _RESAVE + "CP1252"
+            hint = _resave("CP1252", name)
         raise InputError(name, f"not a text table: {found}", line=line, hint=hint) from None
 
 
-_RESAVE = 'save it as UTF-8 (Excel: "CSV UTF-8"), or convert it: iconv -t UTF-8 -f '
+def _resave(encoding: str, name: str) -> str:
+    return (
+        f'save it as UTF-8 (Excel: "CSV UTF-8"), or convert it: iconv -f {encoding} -t UTF-8 '
+        f"{name} > utf8.csv"
+    )
 
 
 def number_hint(text: str, delimiter: str) -> str | None:

@@ -121,7 +121,8 @@ def _member(obj, key: str, name: str, under: str = ""):
         shown = ", ".join(members[:12]) + (", …" if len(members) > 12 else "")
         raise InputError(name, f"{at}; the dict holds {shown or 'nothing'}")
     if isinstance(obj, (list, tuple)):
-        raise InputError(name, f"{at}; the {type(obj).__name__} holds 0..{len(obj) - 1}")
+        held = f"0..{len(obj) - 1}" if obj else "nothing"
+        raise InputError(name, f"{at}; the {type(obj).__name__} holds {held}")
     raise InputError(name, f"{at} ({type(obj).__name__} at that level)")
 
 
