@@ -406,3 +406,12 @@ def test_byte_string_labels_are_class_names(write):
     bad = run_cece("categorical", preds, write("yx.npy", np.array([b"cat", b"cow", b"pig", b"cat"])),
                    "--classes", "cat,dog,pig")  # fmt: skip
     assert "row 1: class 'cow' is not one of the classes (cat, dog, pig)" in bad.error_line()
+
+
+def test_byte_string_labels_take_positive(write):
+    """--positive over byte-string labels compared b'cat' with 'cat' and refused the file."""
+    p = write("p.npy", np.array([0.9, 0.2, 0.7, 0.4]))
+    names = np.array(["cat", "dog", "cat", "dog"])
+    as_bytes = run_cece("binary", p, write("yb.npy", names.astype("S")), "--positive", "cat", "-q")
+    as_text = run_cece("binary", p, write("yu.npy", names), "--positive", "cat", "-q")
+    assert as_bytes.code == 0 and as_bytes.out == as_text.out, as_bytes.err

@@ -179,6 +179,8 @@ class Binary(Task):
         pos, name = self.opts.positive, self.labels.name
         assert pos is not None  # called only with --positive
         values = np.asarray(raw).reshape(-1)
+        if values.dtype.kind == "S":  # byte strings (h5py's labels): the names they spell
+            values = np.char.decode(values, "utf-8", "replace")
         if values.dtype.kind in "iufb":
             number = checks.parse_label(pos)
             if number is None:
