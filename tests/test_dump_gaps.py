@@ -344,6 +344,14 @@ def test_r_write_table_row_names_under_a_short_header(tmp_path, sep, names):
     assert "the header is one field short of the rows: R's row names, unnamed" in run.err
 
 
+def test_a_header_short_of_its_last_name_is_not_r_row_names(write):
+    """Over a first column of unquoted numbers, a short header is a missing last name: the
+    rows stay ragged (the first column was read as a row index, and the scores shifted)."""
+    path = write("short.csv", "a,b\n1,2,3\n4,5,6\n")
+    line = run_cece("categorical", path, "[0,1]").error_line()
+    assert line == f"cece: error: {path}: line 2: 3 fields, expected 2 like line 1"
+
+
 def test_a_trailing_delimiter_is_not_r_row_names(write):
     """Rows one field longer by a trailing comma ("1.5,2.5,3.5,") are ragged rows, as before
     (R's rows end with a value)."""

@@ -33,6 +33,7 @@ from cece.io.fields import (
     needs_python,
     number_hint,
     parse_number,
+    r_row_names,
     sniff_delimiter,
 )
 from cece.io.layout import Inference, numeric_header
@@ -94,9 +95,7 @@ class TextTable:
         self._first_line_no = self._head_lines + 1
         self.sample_rows = [self.split(line) for line in head[1:]]
         self.inferred: list[Inference] = []  # what was decided about the layout, and why
-        named = any(parse_number(f) is None for f in first)  # a header's names, not data
-        rows = self.sample_rows  # one field longer, and not by a trailing delimiter ("1,2,3,")
-        if named and rows and all(len(r) == len(first) + 1 and r[-1].strip() for r in rows):
+        if r_row_names(first, self.sample_rows, head[1:]):
             first = ["", *first]  # R's write.table: no header cell over the row names
             said = "the header is one field short of the rows: R's row names, unnamed"
             self.inferred.append(Inference(name, "header", said))
