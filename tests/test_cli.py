@@ -334,7 +334,6 @@ def test_csv_text_read_as_tsv_is_named(tmp_path):
 def test_a_peers_option_name_only_points_at_options_the_command_has():
     """binary has no --weight: Click's own guess (--pos-weight) stands."""
     run = run_cece("binary", "[0.2]", "[1]", "--class-weights", "2")
-    assert run.error_line() == (
-        "cece: error: no such option: --class-weights (Possible options: --pos-weight, "
-        "--sample-weight)"
-    )
+    line = run.error_line()  # Click's wording (it differs between Click releases)
+    assert line.startswith("cece: error: no such option: --class-weights")
+    assert "--pos-weight" in line and "cece's is" not in line
