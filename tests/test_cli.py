@@ -322,6 +322,9 @@ def test_csv_text_read_as_tsv_is_named(tmp_path):
         "cece: error: <stdin>: line 1: read as TSV, but its lines have no tab and the same commas"
     )
     assert run.err_lines[-1] == "  hint: --stdin-format csv"
+    names = tmp_path / "names.tsv"  # one column of names holding commas: not a CSV table
+    names.write_text("Smith, John, Jr\nDoe, Jane, Sr\n")
+    assert "read as TSV" not in run_cece("categorical", "[[1,2],[2,1]]", names).err
     euro = tmp_path / "p.tsv"  # one column with decimal commas: its own message, as before
     euro.write_text("p\n0,5\n0,25\n")
     assert "looks like a decimal comma" in run_cece("binary", euro, "[1,0]").err

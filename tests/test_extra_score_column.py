@@ -152,9 +152,12 @@ def _dump(tmp_path, suffix: str, **extra) -> str:
     [
         ({"epoch": 3.0}, "column 'epoch' is named as a run's bookkeeping"),
         ({"global_step": 1500.0}, "column 'global_step' is named as a run's bookkeeping"),
-        ({"lr": RNG.uniform(0, 1e-3, 30)}, "column 'lr' is named as a run's bookkeeping"),
+        (
+            {"learning_rate": RNG.uniform(0, 1e-3, 30)},
+            "column 'learning_rate' is named as a run's bookkeeping",
+        ),
     ],
-    ids=["epoch", "global_step", "lr"],
+    ids=["epoch", "global_step", "learning_rate"],
 )
 def test_a_dumps_bookkeeping_column_is_not_taken_as_a_class(tmp_path, suffix, extra, why):
     """An epoch, a step or a learning rate written on every row was one more class: 3.04 for a
@@ -201,11 +204,12 @@ def test_columns_all_constant_are_kept(tmp_path):
 
 def test_constant_columns_and_class_names_like_run_columns_stay_classes(tmp_path):
     """A class-sorted test set scored by a confident model (1.0 in every row sampled), a class
-    masked throughout (-inf), and classes named Energy, Time, step: all class scores."""
+    masked throughout (-inf), and classes named Energy, lr (logistic regression), seed: all
+    class scores."""
     n = 30
     probs = np.zeros((n, 3))
     probs[:, 0] = 1.0  # every row sampled predicts class 0 with probability 1
-    frame = pd.DataFrame(probs, columns=["Energy", "Time", "step"])
+    frame = pd.DataFrame(probs, columns=["Energy", "lr", "seed"])
     frame["label"] = 0
     path = tmp_path / "sorted.csv"
     frame.to_csv(path, index=False)

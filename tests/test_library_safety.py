@@ -300,7 +300,10 @@ def test_integers_float64_holds_are_taken_beyond_2_53(write, kernel_path):
         if ok:
             assert run.code == 0 and float(run.out) == pytest.approx((256 + math.log1p(math.e)) / 2)
         else:
-            assert "row 0: 9007199254740993 (int64) has no exact float64 value" in run.error_line()
+            line = run.error_line()
+            assert "row 0, column a: 9007199254740993 (int64) has no exact float64 value" in line
+    smallest = np.array([[-(2**63), 0]], np.int64)  # -2^63 is a float64 too
+    assert cece.categorical_cross_entropy(smallest, [1]) == 0.0
 
 
 @pytest.mark.parametrize("eps", [5e-324, 1e-319, 1e-310])

@@ -263,11 +263,12 @@ class ArrowTable:
 
     def _column(self, batch: object, c: int, start: int = 0) -> np.ndarray:
         values = batch.column(c).to_numpy(zero_copy_only=False)  # type: ignore[attr-defined]
-        if self._table.column_names[c] in self.bits:  # type: ignore[attr-defined]
+        column = self._table.column_names[c]  # type: ignore[attr-defined]
+        if column in self.bits:
             from cece.io.bfloat16 import to_float32
 
             return to_float32(values)
-        domain.exact_in_float64(values, self.name, start)  # int64 beyond 2^53: refused
+        domain.exact_in_float64(values, self.name, start, column)  # int64 beyond 2^53
         return values
 
     def _record_block(
@@ -326,7 +327,7 @@ class ArrowTable:
                 self.name, f"column {f.path!r} holds {values.dtype} values; expected numbers"
             )
         if values.dtype.kind in "iub" or values.dtype.itemsize < 4:
-            domain.exact_in_float64(values, self.name, start)  # int64 beyond 2^53: refused
+            domain.exact_in_float64(values, self.name, start, f.path)  # int64 beyond 2^53
             return values.astype(np.float64 if values.dtype.kind != "f" else np.float32)
         return values
 
@@ -345,8 +346,7 @@ def _ragged(col: object) -> tuple[int, int, int, int]:
 
     lengths = pc.list_value_length(col).to_numpy(zero_copy_only=False).astype(float)
     rows = np.flatnonzero(~np.isnan(lengths))
-    first = int(rows[0])
-    row = int(rows[lengths[rows] != lengths[first]][0])
+    first, row = int(rows[0]), int(rows[lengths[rows] != lengths[rows[0]]][0])
     return row, int(lengths[row]), first, int(lengths[first])
 
 

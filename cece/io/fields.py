@@ -101,7 +101,8 @@ def comma_table(lines: list[str]) -> bool:
     """Lines with no tab and the same two commas or more: a comma-separated table (not a
     one-column TSV whose values hold a decimal comma or a comma in a name)."""
     counts = {line.count(",") for line in lines if line.strip()}
-    return not any("\t" in line for line in lines) and len(counts) == 1 and counts.pop() >= 2
+    loose = any("\t" in line or ", " in line for line in lines)  # tabs, or names ("Smith, J")
+    return not loose and len(counts) == 1 and counts.pop() >= 2
 
 
 def r_row_names(first: list[str], rows: list[list[str]], lines: list[str]) -> bool:

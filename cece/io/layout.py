@@ -77,8 +77,8 @@ OTHER_ROLES = {
     "an id": (*ID_NAMES, "uid", "uuid", "key", "example_id", "image_id", "index"),
     "a margin": ("margin", "logit_gap"),
     "a run's bookkeeping": (  # an evaluation loop's columns; no word a class would be named
-        *("epoch", "epochs", "global_step", "iteration", "learning_rate", "lr", "seed"),
-        *("timestamp", "latency_ms", "runtime", "elapsed", "grad_norm", "kl_div"),
+        *("epoch", "epochs", "global_step", "iteration", "learning_rate", "timestamp"),
+        *("latency_ms", "runtime", "elapsed", "grad_norm", "kl_div"),
     ),
 }
 _ROLE_PARTS = (  # a name made of a role word and a qualifier: val_loss, conf_score, weight_1

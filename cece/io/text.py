@@ -55,7 +55,7 @@ PEEK = 1 << 16
 
 
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
-_LONG_EXPONENT = re.compile(rb"[eE][+-]?\d{3}")
+_LONG_EXPONENT = re.compile(rb"[eE][+-]?\d{3}|\d{300}")  # what could overflow: 1e400, 10^300
 _NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", " ": "whitespace"}
 
 

@@ -27,10 +27,11 @@ NONFINITE_HINT = "remove or impute non-finite values first"
 LOGITS_HINT = 'these look like logits: pass kind="logits"'
 
 
-def exact_in_float64(x, name: str, first: int = 0) -> None:
+def exact_in_float64(x, name: str, first: int = 0, column: str | None = None) -> None:
     """Refuse predictions that float64 does not hold exactly: integers beyond 2^53 that are not
     among its values, and long doubles (``x``: an array, memory-mapped or lazy, read a chunk of
-    rows at a time; ``first``: the input's row of its first row). cece computes in float64,
+    rows at a time; ``first``: the input's row of its first row; ``column``: a 1-D ``x``'s
+    name in its table). cece computes in float64,
     and the rounding would change the loss silently (the logits [2^53 + 1, 2^53] tie: 0.693
     for log(1 + e) = 1.313)."""
     kind, size = x.dtype.kind, x.dtype.itemsize
@@ -46,7 +47,7 @@ def exact_in_float64(x, name: str, first: int = 0) -> None:
             if bad.any():  # beyond 2^53, float64 still holds some exactly (2^60): those pass
                 big = block[bad].astype(np.float64)
                 top = 2.0**63 if kind == "i" else 2.0**64
-                inside = np.abs(big) < top
+                inside = (big >= -top) & (big < top)  # -2^63 is a float64 and an int64
                 exact = inside & (np.where(inside, big, 0).astype(block.dtype) == block[bad])
                 bad[bad] = ~exact
         else:
@@ -62,7 +63,7 @@ def exact_in_float64(x, name: str, first: int = 0) -> None:
                 "float64 value: cece computes in float64, and rounding it would change the "
                 "loss",
                 row=first + start + row if x.ndim else None,
-                column=col if x.ndim == 2 else None,
+                column=col if x.ndim == 2 else column,
                 hint="convert the predictions to float64 first to accept the rounding",
             )
 
