@@ -311,3 +311,15 @@ def test_kl_gate_and_merge(write, tmp_path):
 def test_bad_q_from_value():
     run = run_cece("kl", "[[0.5,0.5]]", "[[0.5,0.5]]", "--q-from", "odds")
     assert run.code == 2 and "cece: error:" in run.err
+
+
+def test_kl_offers_positions_only_where_both_files_hold_the_scores_alike(write):
+    """P with pandas' row index, Q without: "--pred-cols 0:3" would take P's index as a
+    class, so only the names are offered."""
+    p = write("p.csv", ",a,b,c\n0,1.5,2.5,3.5\n1,3.5,2.5,1.5\n")
+    q = write("q.csv", "x,y,z\n1.5,2.5,3.5\n3.5,2.5,1.5\n")
+    run = run_cece("kl", p, q, "--from", "logits")
+    assert (
+        run.err_lines[-1]
+        == "  hint: --pred-cols a,b,c takes the named columns from both, in that order"
+    )

@@ -30,6 +30,7 @@ from cece.engine.task import (
 )
 from cece.errors import InputError, OptionError
 from cece.io import blocks, inputs, pairing
+from cece.io.colspecs import position_spec
 from cece.losses import divergence, temperature
 from cece.losses.terms import Terms, default_eps, weigh
 
@@ -208,7 +209,7 @@ class KL(Entropy):
                 hint="P and Q need the same rows and columns",
             )
         p = self.preds
-        self._same_columns(p.classes, q.classes, q.name)
+        self._same_columns(p.classes, q.classes, q)
         pairing.check(p, q.source)  # both tables name their rows: the names agree
         q.source.parts = {"q" if k == "preds" else k: v for k, v in q.source.parts.items()}
         self.q = q
@@ -222,7 +223,9 @@ class KL(Entropy):
         q_kind = o.q_kind or o.kind
         self.q_kind = q_kind if q_kind != "auto" else self._detect_q()
 
-    def _same_columns(self, mine: list[str] | None, theirs: list[str] | None, q: str) -> None:
+    def _same_columns(
+        self, mine: list[str] | None, theirs: list[str] | None, q: inputs.Predictions
+    ) -> None:
         """P's and Q's columns are compared by position: headers naming them differently are
         refused, unless --pred-cols chose the columns (names from both, or positions) or one
         header is pandas' default 0..C-1, which names nothing (then stated)."""
@@ -231,16 +234,20 @@ class KL(Entropy):
         default = [str(i) for i in range(len(mine))]
         if default in (list(mine), list(theirs)):
             self.preds.notes.append(
-                f"{q}: columns paired with P's ({self.preds.name}) by position; one header is "
-                "pandas' default 0..C-1"
+                f"{q.name}: columns paired with P's ({self.preds.name}) by position; one "
+                "header is pandas' default 0..C-1"
             )
             return
+        hint = f"--pred-cols {','.join(mine)} takes the named columns from both, in that order"
+        at = self.preds.source.parts.get("preds"), q.source.parts.get("preds")
+        if at[0] == at[1]:  # the same positions in both files: offered as they stand
+            spec = position_spec(at[0]) if at[0] else f"0:{len(mine)}"
+            hint += f"; --pred-cols {spec} pairs them as they stand"
         raise InputError(
-            q,
+            q.name,
             f"names its columns {','.join(theirs)}, P ({self.preds.name}) {','.join(mine)}: "
             "rows are compared column by column",
-            hint=f"--pred-cols {','.join(mine)} takes the named columns from both, in that "
-            f"order; --pred-cols 0:{len(mine)} pairs them as they stand",
+            hint=hint,
         )
 
     def _detect_q(self) -> str:

@@ -332,7 +332,7 @@ class TextTable:
             values = np.empty((len(frame), 0))
         # -inf is a number (a logit of probability 0) where the cell spells it; the checks
         # decide where it may stand. An overflow (-1e400) is refused as 1e400 is (_number):
-        # only an exponent of 3 digits or more can overflow, so only such a block is re-read
+        # only a 3-digit exponent or a 300-digit run can overflow: only such a block is re-read
         bad = np.isnan(values) | (values == np.inf)
         if (values == -np.inf).any() and _LONG_EXPONENT.search(raw):
             bad = ~np.isfinite(values)
