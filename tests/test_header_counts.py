@@ -57,3 +57,25 @@ def test_neither_reading_fits_is_the_row_count_error(tmp_path):
     run = run_cece("kl", tmp_path / "p.npy", tmp_path / "q.csv", "--from", "probs", "-q")
     assert run.code == 2
     assert run.err.startswith("cece: error: row counts differ")
+
+
+def test_reordered_pandas_header_is_a_header_or_data_as_the_counts_say(tmp_path):
+    """``2,0,1`` above decimals is pandas' default header reordered (``df[[2, 0, 1]]``);
+    ``np.savetxt`` of logits whose first row is 2,0,1 is data when only that reading fits."""
+    p = np.array([[0.3, 0.3, 0.4], [0.4, 0.5, 0.1], [0.5, 0.25, 0.25]])
+    np.save(tmp_path / "p.npy", p)
+    q = np.array([[2.0, 0.0, 1.0], [0.25, 1.5, -0.5], [0.125, 0.5, 2.5]])
+    np.savetxt(tmp_path / "q.csv", q, delimiter=",", fmt="%.17g")
+    run = run_cece("kl", tmp_path / "p.npy", tmp_path / "q.csv", "--q-from", "logits", "-q")
+    assert run.code == 0, run.err
+    log_q = q - np.log(np.exp(q).sum(axis=1, keepdims=True))
+    assert float(run.out) == pytest.approx(_kl(p, np.exp(log_q)).mean(), rel=1e-12)
+    short = tmp_path / "short.npy"
+    np.save(short, p[:2])
+    (tmp_path / "named.csv").write_text("2,0,1\n0.25,1.5,-0.5\n0.125,0.5,2.5\n")
+    named = ("kl", short, tmp_path / "named.csv", "--q-from", "logits")
+    assert "(pandas' default names, reordered)" in run_cece(*named).error_line()
+    run = run_cece(*named, "--pred-cols", "0:3", "-f", "json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["input"]["rows"] == 2
+    assert "first row 2,0,1 read as a header (pandas' default column names, reordered" in run.err

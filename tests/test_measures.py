@@ -7,6 +7,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.special
 import scipy.stats
@@ -322,4 +323,40 @@ def test_kl_offers_positions_only_where_both_files_hold_the_scores_alike(write):
     assert (
         run.err_lines[-1]
         == "  hint: --pred-cols a,b,c takes the named columns from both, in that order"
+    )
+
+
+def test_kl_pairs_pandas_default_columns_reordered_by_name(write):
+    """P as ``pd.DataFrame(p).to_csv(index=False)`` (header 0,1,2), Q the same frame's columns
+    reordered (``df[[2, 0, 1]]``): Q's 2,0,1 was read as a row of data, P's header then as data
+    too (the row counts agreed), and KL was 0.17 over 6 rows where it is 0.73 over 5."""
+    rng = np.random.default_rng(0)
+    pp, qq = rng.dirichlet(np.ones(3), 5), rng.dirichlet(np.ones(3), 5)
+    p = write("p.csv", pd.DataFrame(pp).to_csv(index=False))
+    q = write("q.csv", pd.DataFrame(qq)[[2, 0, 1]].to_csv(index=False))
+    run = run_cece("kl", p, q)
+    assert run.code == 2 and run.out == ""
+    assert "q.csv: names its columns 2,0,1, P (" in run.error_line()
+    assert "--pred-cols name:0,name:1,name:2 takes the named columns from both" in run.err
+    named = run_cece("kl", p, q, "--pred-cols", "name:0,name:1,name:2", "-f", "json")
+    assert named.code == 0, named.err
+    assert "q.csv: first row 2,0,1 read as a header (pandas' default column names, reordered" in (
+        named.err
+    )
+    named = run_cece("kl", p, q, "--pred-cols", "name:0,name:1,name:2", "-q")
+    truth = scipy.special.rel_entr(pp, qq).sum(1).mean()
+    assert float(named.out) == pytest.approx(truth, rel=1e-12)
+    # the integers are names in both files: read as positions they would be refused
+    assert run_cece("kl", p, q, "--pred-cols", "0,1,2", "-q").code == 2
+    # beside a file without names, the reordered header is refused; 0:3 takes it as it stands
+    arr = write("p.npy", pp)
+    for args in ((arr, q), (q, arr)):
+        run = run_cece("kl", *args)
+        assert run.code == 2 and "names its columns 2,0,1 (pandas' default names, reordered)" in (
+            run.error_line()
+        )
+        assert run.err_lines[-1] == "  hint: --pred-cols 0:3 pairs them as they stand"
+    run = run_cece("kl", arr, q, "--pred-cols", "0:3", "-q")
+    assert float(run.out) == pytest.approx(
+        scipy.special.rel_entr(pp, qq[:, [2, 0, 1]]).sum(1).mean()
     )

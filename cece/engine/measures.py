@@ -31,6 +31,7 @@ from cece.engine.task import (
 from cece.errors import InputError, OptionError
 from cece.io import blocks, inputs, pairing
 from cece.io.colspecs import position_spec
+from cece.io.layout import int_token
 from cece.losses import divergence, temperature
 from cece.losses.terms import Terms, default_eps, weigh
 
@@ -209,13 +210,14 @@ class KL(Entropy):
                 hint="P and Q need the same rows and columns",
             )
         p = self.preds
-        self._same_columns(p.classes, q.classes, q)
         pairing.check(p, q.source)  # both tables name their rows: the names agree
         q.source.parts = {"q" if k == "preds" else k: v for k, v in q.source.parts.items()}
         self.q = q
         self.preds.notes.extend(q.notes)  # Q's bfloat16 (--q-dtype), stated with P's
         self.sources.append(q.source)
         self.settle()
+        inputs.refresh_classes(q, None, "q")  # Q's first row settled as a header or data
+        self._same_columns(self.preds.classes, q.classes, q)
         self.q_sums = RowSums(tol=math.sqrt(default_eps(q.dtype)))
         self.q_note: str | None = None
         self.lock = threading.Lock()
@@ -228,17 +230,33 @@ class KL(Entropy):
     ) -> None:
         """P's and Q's columns are compared by position: headers naming them differently are
         refused, unless --pred-cols chose the columns (names from both, or positions) or one
-        header is pandas' default 0..C-1, which names nothing (then stated)."""
-        if not mine or not theirs or list(mine) == list(theirs) or self.opts.pred_cols:
+        header is pandas' default 0..C-1, which names nothing (then stated). A header of
+        0..C-1 reordered (``df[[2, 0, 1]]``) names its columns: beside a file without names it
+        is refused too."""
+        if self.opts.pred_cols or (mine and theirs and list(mine) == list(theirs)):
+            return
+        if not mine or not theirs:
+            named, other = (q, self.preds) if theirs else (self.preds, q)
+            header = list(theirs or mine or [])
+            default = [str(i) for i in range(len(header))]
+            if header != default and sorted(header) == sorted(default):
+                raise InputError(
+                    named.name,
+                    f"names its columns {','.join(header)} (pandas' default names, reordered); "
+                    f"{other.name} has no names to pair them with",
+                    hint=f"--pred-cols 0:{len(header)} pairs them as they stand",
+                )
             return
         default = [str(i) for i in range(len(mine))]
-        if default in (list(mine), list(theirs)):
+        reordered = sorted(mine) == sorted(theirs)  # df[[2, 0, 1]]: 0..C-1 names its columns
+        if default in (list(mine), list(theirs)) and not reordered:
             self.preds.notes.append(
                 f"{q.name}: columns paired with P's ({self.preds.name}) by position; one "
                 "header is pandas' default 0..C-1"
             )
             return
-        hint = f"--pred-cols {','.join(mine)} takes the named columns from both, in that order"
+        names = ",".join(f"name:{c}" if int_token(c) else c for c in mine)
+        hint = f"--pred-cols {names} takes the named columns from both, in that order"
         at = self.preds.source.parts.get("preds"), q.source.parts.get("preds")
         if at[0] == at[1]:  # the same positions in both files: offered as they stand
             spec = position_spec(at[0]) if at[0] else f"0:{len(mine)}"

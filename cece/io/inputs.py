@@ -144,11 +144,13 @@ def open_input(
     return data
 
 
-def refresh_classes(preds: Predictions, classes: tuple[str, ...] | None) -> None:
+def refresh_classes(
+    preds: Predictions, classes: tuple[str, ...] | None, part: str = "preds"
+) -> None:
     """Class names once a first row is settled as a header (or as data), unless --classes."""
     table = preds.source.data
     if classes is None and tables.is_text(table):
-        cols = preds.source.parts["preds"] or []
+        cols = preds.source.parts[part] or []
         preds.classes = [table.header[c] for c in cols] if table.header else None
 
 

@@ -153,8 +153,9 @@ def numeric_header(first: list[str], below: list[list[str]]) -> tuple[str, str]:
     """A first row of numbers: ``("header" | "data" | "ambiguous", why)``.
 
     A header candidate is a row of integer cells: ``0..C-1`` or ``1..C`` (pandas' default
-    column labels, or integer class names), ``0`` alone in a one-column file, or any
-    increasing integers (``classes_`` are sorted). It is a header when the cells below are
+    column labels, or integer class names), ``0`` alone in a one-column file, any
+    increasing integers (``classes_`` are sorted) or ``0..C-1`` reordered (``df[[2, 0, 1]]``).
+    It is a header when the cells below are
     written differently: a column whose first cell is an integer and whose cells below are
     never integers (pandas writes floats as ``0.0``, never ``0``). A candidate of the first
     kinds without that evidence (integers below too) is ``ambiguous``: the row counts of the
@@ -188,10 +189,13 @@ def numeric_header(first: list[str], below: list[list[str]]) -> tuple[str, str]:
         return "ambiguous", row  # integers above: a %g writer's data as much as a header
     if sequence and written_apart and len(written_apart) < n:
         return "ambiguous", row  # a column of integers below too: a %g writer's data as well
-    if written_apart and (sequence or (increasing and len(written_apart) == n)):
+    reordered = n > 2 and not sequence and sorted(values) == list(range(n))  # df[[2, 0, 1]]
+    if written_apart and (sequence or ((increasing or reordered) and len(written_apart) == n)):
         why = (
             "pandas' default column names"
             if values == list(range(n))
+            else "pandas' default column names, reordered"
+            if reordered
             else "integer class names, as pandas writes them"
         )
         return "header", (
