@@ -265,13 +265,13 @@ CASES = [
     ),
     case(
         "neg-inf-cell",
-        "entropy neginf_cell.csv",  # categorical takes -inf logits (probability 0)
+        "entropy neginf_cell.csv --from probs",  # -inf logits are probability 0
         "neginf_cell.csv: line 3, column 2: found -inf value; expected a finite number",
         hint="remove or impute non-finite values first",
     ),
     case(
         "infinity-word",
-        "entropy infinity_word.csv",
+        "entropy infinity_word.csv --from probs",
         "infinity_word.csv: line 3, column 0 ('cat'): found -inf value; expected a finite number",
         hint="remove or impute non-finite values first",
     ),
@@ -283,7 +283,7 @@ CASES = [
     ),
     case(
         "neg-inf-npy",
-        "entropy neginf.npy",
+        "entropy neginf.npy --from probs",
         "neginf.npy: row 1, column 1: found -inf value; expected a finite number",
         hint="remove or impute non-finite values first",
     ),

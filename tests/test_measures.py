@@ -360,3 +360,34 @@ def test_kl_pairs_pandas_default_columns_reordered_by_name(write):
     assert float(run.out) == pytest.approx(
         scipy.special.rel_entr(pp, qq[:, [2, 0, 1]]).sum(1).mean()
     )
+
+
+@pytest.mark.parametrize("fast", ["", "1"])
+def test_masked_logits_are_classes_of_probability_zero(write, monkeypatch, fast):
+    """A −inf logit (a vocabulary mask) or log-probability is a class of probability 0 in
+    entropy and kl as in categorical; they were refused ("found -inf value") with no reason.
+    Literals take Python's spelling (``-inf``, as ``print(array)`` writes it)."""
+    monkeypatch.setenv("CECE_NO_FAST", fast)
+    x = np.array([[0.0, -np.inf, 1.0], [2.0, 0.5, -1.0], [-np.inf, 3.0, 3.0]])
+    z = np.array([[0.5, 0.0, -0.5], [1.0, -np.inf, 0.0], [0.0, 1.0, 2.0]])
+    p, q = scipy.special.softmax(x, axis=1), scipy.special.softmax(z, axis=1)
+    xs, zs = write("x.npy", x), write("z.npy", z)
+    run = run_cece("entropy", xs, "-r", "none", "-q")
+    assert run.code == 0, run.err
+    want = scipy.stats.entropy(p, axis=1)
+    np.testing.assert_allclose([float(v) for v in run.out.split()], want, rtol=1e-12)
+    run = run_cece("kl", xs, zs, "-r", "none", "-q")
+    assert run.code == 0, run.err
+    got = [float(v) for v in run.out.split()]
+    assert got[1] == math.inf  # Q masks a class P gives 0.18
+    np.testing.assert_allclose(got, scipy.stats.entropy(p, q, axis=1), rtol=1e-12)
+    assert "KL is infinite in 1 row(s) (first: row 1)" in run.err
+    run = run_cece("entropy", "[[0, -inf, 1]]", "--from", "logits", "-q")
+    assert float(run.out) == pytest.approx(want[0], rel=1e-12)
+    logp = x - scipy.special.logsumexp(x, axis=1, keepdims=True)
+    assert entropy(logp, kind="log-probs") == pytest.approx(want, rel=1e-12)
+    assert kl_divergence(x, z, kind_p="logits", kind_q="logits")[1] == math.inf
+    with pytest.raises(ValueError, match="every value of the row is -inf"):
+        entropy(np.full((1, 3), -np.inf), kind="logits")
+    with pytest.raises(ValueError, match="found -inf value"):
+        entropy(np.array([[0.5, -np.inf, 0.5]]))  # probabilities

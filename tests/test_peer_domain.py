@@ -297,7 +297,10 @@ def test_library_neg_inf_rules():
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["entropy", "[[1,-Infinity]]"], "row 0, column 1: found -inf value"),
+        (["entropy", "[[1,-Infinity]]", "--from", "probs"], "row 0, column 1: found -inf value"),
+        (["kl", "[[0.5,0.5]]", "[[1,-Infinity]]", "--q-from", "probs"], "found -inf value"),
+        (["entropy", "[[1,-Infinity]]"], "found -inf among values in [0, 1]"),
+        (["kl", "[[1,2]]", "[[1,-Infinity]]"], "found -inf among values in [0, 1]"),
         (["categorical", "[[0.5,-Infinity]]", "[0]", "--from", "probs"], "found -inf value"),
         (["categorical", "[[1,2]]", "[-Infinity]"], "found -inf label"),
         (["binary", "[[1,2]]", "[[0,-Infinity]]"], "found -inf target"),
@@ -350,7 +353,10 @@ def test_inspect_says_what_neg_inf_logits_are(write):
     x[1, 2] = -np.inf
     doc = json.loads(run_cece("inspect", write("x.npy", x), "--format", "json").out)
     notes = " ".join(doc.get("notes", []))
-    assert "1 -inf value(s): as logits, classes of probability 0 (categorical, binary)" in notes
+    assert (
+        "1 -inf value(s): as logits, classes of probability 0 (categorical, binary, entropy, kl)"
+        in notes
+    )
 
 
 def test_neg_inf_in_json_lines(write):

@@ -12,11 +12,13 @@ import builtins
 import gzip
 import io
 import json
+import math
 import os
 import shutil
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -385,6 +387,46 @@ def test_is_sharded(here):
     for arg in (None, "", "-", "@", "plain.npy", "odd*name.npy", "[0,2]", "[[1,2],[3,4]]", "0.7"):
         assert not is_sharded(arg), arg
     assert not is_sharded("https://host/p.npy?token=1")  # a query string, not a wildcard
+    # Python's and numpy's spellings of the non-finite: a literal (it was a pattern, matching
+    # nothing, with a FutureWarning from the character class "[[0,-inf]")
+    for arg in ("[[0,-inf]]", "[[0, -inf, 1]]", "[nan, 0.5]", "[[inf, 1], [-Infinity, 2]]"):
+        assert not is_sharded(arg), arg
+    assert is_sharded('["inf", x]')  # quotes: read as JSON only
+
+
+def test_a_literal_spelled_as_python_prints_it(here):
+    from cece.io.fields import json_literal
+
+    assert json_literal("[[0, -inf, +inf], [nan, 1e5, -Infinity]]") == [
+        [0, -math.inf, math.inf],
+        [pytest.approx(math.nan, nan_ok=True), 1e5, -math.inf],
+    ]
+    for text in ('["inf", -inf]', "[info]", "[-1e400, -inf]", "[1.inf]"):
+        with pytest.raises(ValueError):
+            json_literal(text)
+    run = run_cece("entropy", "[[0, -inf, 1]]", "--from", "logits", "-q")
+    assert run.code == 0 and float(run.out) == pytest.approx(0.5822031088882179, rel=1e-12)
+    run = run_cece("categorical", "[[0.5, nan]]", "[0]")
+    assert run.error_line() == (
+        "cece: error: literal '[[0.5, nan]]': row 0, column 1: found nan value; expected a "
+        "finite number"
+    )
+
+
+def test_a_character_class_is_read_as_glob_reads_it(here):
+    """``[[a]`` (``[`` inside a class), ``[&~|]``: literal characters, without Python's
+    FutureWarning about nested sets and set operations reaching the user."""
+    for name in ("a[.npy", "b&.npy", "c~.npy", "d1.npy"):
+        save(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for pattern, matched in (
+            ("a[[]*.npy", ["a[.npy"]),
+            ("[b-c][&~|]*.npy", ["b&.npy", "c~.npy"]),
+        ):
+            assert [s.preds for s in resolve(pattern, None, {})] == matched
+        run = run_cece("entropy", "[[a]]")
+    assert run.err == "cece: error: [[a]]: no file matches the pattern\n"
 
 
 # ----------------------------------------------------------------------------------------- URLs

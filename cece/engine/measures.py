@@ -58,6 +58,7 @@ class Entropy(Task):
     command = "entropy"
     noun = "P"
     accuracy = False
+    neg_inf_logits = True  # a masked class (−inf logit or log-probability): probability 0
 
     def open(self, preds_arg: str, labels_arg: str | None) -> None:
         temperature.check_temperature(self.opts.temperature)
@@ -268,10 +269,18 @@ class KL(Entropy):
             hint=hint,
         )
 
+    def _check_q(self, q: np.ndarray, start: int, kind: str | None) -> None:
+        """Q's values as P's are checked (``check_values``): finite, or −inf where a logit or
+        a log-probability may be (a class of probability 0)."""
+        if kind == "probs":
+            checks.check_finite(q, start, self.q.name)
+        elif checks.logit_values(q, start, self.q.name, softmax=True) and kind is None:
+            checks.neg_inf_evidence(q, start, self.q.name)
+
     def _detect_q(self) -> str:
         rows = blocks.rows_per_block(self.n_columns, self.q.dtype.itemsize)
         first = next(blocks.source_blocks(self.q.source, rows))["q"]
-        checks.check_finite(first, 0, self.q.name)
+        self._check_q(first, 0, None)
         detector = KindDetector(renormalize=self.opts.renormalize)
         detector.update(first, 0)
         self.q_note = (
@@ -282,7 +291,7 @@ class KL(Entropy):
 
     def terms(self, start: int, p: np.ndarray, block: dict, kind: str) -> Terms:
         q = block["q"]
-        checks.check_finite(q, start, self.q.name)
+        self._check_q(q, start, self.q_kind)
         checks.check_explicit_kind(
             self.q_kind, q, start, self.q.name, self.q_sums, renormalize=self.opts.renormalize
         )

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from cece.errors import InputError
 
 _NUMBERISH = re.compile(r"[+-]?(?=[\d.,' ]*\d)[\d.,' ]+%?|[+-]?\d+(\.\d*)?%")
@@ -80,6 +78,8 @@ def needs_python(raw: bytes) -> bool:
         return True
     if b'"' not in raw:
         return False
+    import numpy as np  # here: the shards' listing (cece.io.shards) reads literals without it
+
     buf = np.frombuffer(raw, np.uint8)
     quotes = np.flatnonzero(buf == 34)
     newlines = np.flatnonzero(buf == 10)
@@ -95,6 +95,31 @@ def json_float(text: str) -> float:
     if value in (float("inf"), float("-inf")):
         raise ValueError(f"the number {text} overflows float64")
     return value
+
+
+_BARE = re.compile(r"(?<![\w.\"])([-+]?)(inf|infinity|nan)(?![\w\"])", re.IGNORECASE)
+
+
+def json_literal(text: str) -> object:
+    """An inline literal as JSON reads it (numbers by :func:`json_float`), with Python's and
+    numpy's spellings of the non-finite: ``[[0, -inf]]`` as ``repr`` and ``print(array)``
+    write a masked logit, ``nan``, ``inf``, read as JSON's ``-Infinity``, ``NaN``,
+    ``Infinity`` (only outside quotes: a literal with a quoted name is JSON as it stands).
+    ``ValueError`` when it is not one."""
+    import json  # here: a path is the usual argument
+
+    try:
+        return json.loads(text, parse_float=json_float)
+    except ValueError:
+        if '"' in text or not _BARE.search(text):
+            raise
+
+    def spelled(m: re.Match[str]) -> str:
+        if m[2].lower() == "nan":
+            return "NaN"
+        return "-Infinity" if m[1] == "-" else "Infinity"
+
+    return json.loads(_BARE.sub(spelled, text), parse_float=json_float)
 
 
 def comma_table(lines: list[str]) -> bool:

@@ -33,7 +33,7 @@ from cece.io.arrays import (
     window_rows,
 )
 from cece.io.compression import COMPRESSIONS, Guarded, opener, stream_opener
-from cece.io.fields import json_float
+from cece.io.fields import json_literal
 from cece.io.formats import FORMATS, KEYED, MAGIC, SUFFIX, looks_like_jsonl, one_object
 from cece.io.lazy import WINDOW
 from cece.structs import struct
@@ -73,10 +73,8 @@ def resolve(arg: str) -> Spec:
     base, sep, key = arg.rpartition(":")
     if sep and key and exists(base) and (formats.keyed(base) or zarrs.local_kind(base)):
         return Spec(arg, arg, "path", base, key=key)
-    import json  # here: a path is the usual argument
-
     try:
-        value = json.loads(arg, parse_float=json_float)
+        value = json_literal(arg)
     except ValueError as exc:
         if "overflows float64" in str(exc):  # a literal, but a number no float holds
             raise InputError(f"literal {arg!r}", str(exc)) from None

@@ -21,13 +21,13 @@ came from) are in :mod:`cece.io.shardnames`.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cece.errors import InputError, OptionError
+from cece.io.fields import json_literal
 from cece.io.rowcount import fsspec_for, is_url, is_zarr, rows_of, split_member
 from cece.io.shardnames import complete_sets, natural_key, patterns_of
 
@@ -56,7 +56,7 @@ def is_sharded(arg: str | None) -> bool:
     if not _magic(arg):
         return False
     try:
-        json.loads(arg)  # '[0,2]': an inline literal, not a character class
+        json_literal(arg)  # '[0,2]', '[[0,-inf]]': an inline literal, not a character class
         return False
     except ValueError:
         return True
@@ -214,8 +214,9 @@ def _regex(tokens: list[tuple[str, str]]) -> re.Pattern[str]:
             parts.append("([^/])")
         else:
             body = text[1:-1]
-            body = "^" + body[1:] if body.startswith("!") else body
-            parts.append("([" + body.replace("\\", "\\\\") + "])")
+            negate = body.startswith("!")
+            body = re.sub(r"([\\\[\]&~|^])", r"\\\1", body[negate:])  # as glob reads them
+            parts.append("([" + "^" * negate + body + "])")
     return re.compile("".join(parts), re.S)
 
 

@@ -393,5 +393,5 @@ def distribution_arg(
     if x.ndim != 2:
         raise InputError(name, f"has shape {x.shape}; expected (N, C): one distribution per row")
     hint = f'these look like logits: pass {option}="logits"'
-    predictions(x, name, kind, renormalize=renormalize, hint=hint)
+    predictions(x, name, kind, renormalize=renormalize, hint=hint, softmax=True)
     return x

@@ -91,7 +91,7 @@ def classify(r: Report, arg: str) -> None:
     if v.neginf and not (v.nan or v.posinf):  # masked logits: classes of probability 0
         r.notes.append(
             f"{v.neginf} -inf value(s): as logits, classes of probability 0 (categorical, "
-            "binary); an error anywhere else"
+            "binary, entropy, kl); an error anywhere else"
         )
     elif v.nan or v.posinf or v.neginf:
         row, col, value = v.first_bad  # type: ignore[misc]
