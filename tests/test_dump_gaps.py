@@ -344,6 +344,31 @@ def test_r_write_table_row_names_under_a_short_header(tmp_path, sep, names):
     assert "the header is one field short of the rows: R's row names, unnamed" in run.err
 
 
+@pytest.mark.parametrize("sep", [" ", "\t"], ids=["write.table", "tab"])
+def test_r_write_table_quote_false_row_names(tmp_path, sep):
+    """write.table(df, quote=FALSE): R's default row names 1, 2, 3, ... unquoted under a
+    header one field short. They were refused as column 'V1' of integers, with a hint that
+    led to a ragged-row error."""
+    rng = np.random.default_rng(23)
+    p, y = rng.dirichlet(np.ones(3), 12), rng.integers(0, 3, 12)
+    text = sep.join(f"V{j}" for j in (1, 2, 3)) + "\n"
+    text += "".join(
+        f"{i + 1}" + sep + sep.join(repr(float(v)) for v in p[i]) + "\n" for i in range(12)
+    )
+    path = tmp_path / "r_table.txt"
+    path.write_text(text)
+    np.save(tmp_path / "y.npy", y)
+    run = run_cece("categorical", path, tmp_path / "y.npy", "-f", "json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["loss"] == pytest.approx(
+        reference.categorical(p.tolist(), y.tolist(), kind="probs"), rel=1e-12
+    )
+    assert "the header is one field short of the rows: R's row names, unnamed" in run.err
+    later = path.read_text().replace("\n1" + sep, "\n3" + sep, 1)  # not R's 1, 2, 3, ...
+    path.write_text(later)
+    assert "line 2: 4 fields, expected 3" in run_cece("categorical", path, "[0]").error_line()
+
+
 def test_a_header_short_of_its_last_name_is_not_r_row_names(write):
     """Over a first column of unquoted numbers, a short header is a missing last name: the
     rows stay ragged (the first column was read as a row index, and the scores shifted)."""

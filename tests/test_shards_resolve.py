@@ -832,3 +832,16 @@ def test_rows_of_urls_by_range_reads():
         assert rows_of("memory://s21a-rows/t.npz:logits") == 5
     finally:
         fs.rm("/s21a-rows", recursive=True)
+
+
+def test_a_literal_integer_beyond_int64_is_named(here):
+    """numpy holds ``10**23`` in a list as an object: the literal was "mixes numbers and text"."""
+    run = run_cece("categorical", "[[1,2,100000000000000000000000]]", "[0]")
+    assert run.err_lines[0] == (
+        "cece: error: literal: row 0, column 2: the integer 100000000000000000000000 is beyond int64"
+    )
+    assert run.err_lines[1] == "  hint: write it as a decimal (1.5e+30) to have it read as a float"
+    run = run_cece("categorical", "[[1,2,3],[1,2,3]]", "[0, 100000000000000000000000]")
+    assert "row 1: the integer 100000000000000000000000 is beyond int64" in run.error_line()
+    ok = run_cece("categorical", "[[1,2,1e23]]", "[2]", "-q")
+    assert ok.code == 0 and float(ok.out) == 0.0

@@ -267,8 +267,30 @@ def literal_array(name: str, value: object) -> np.ndarray:
             hint="every row of a nested list needs the same length",
         ) from None
     if array.dtype.kind not in "iufU":
+        huge = _huge_integer(value, ())
+        if huge is not None:  # numpy holds it as an object, not an int64
+            where, number = huge
+            at = dict(zip(("row", "column"), where)) if array.ndim <= 2 else {}
+            raise InputError(
+                name,
+                f"the integer {number} is beyond int64",
+                **at,
+                hint="write it as a decimal (1.5e+30) to have it read as a float",
+            )
         raise InputError(name, "mixes numbers and text; expected numbers or class names")
     return array
+
+
+def _huge_integer(value: object, at: tuple[int, ...]) -> tuple[tuple[int, ...], int] | None:
+    """The first integer of a literal that int64 does not hold, with its place."""
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            if (found := _huge_integer(v, (*at, i))) is not None:
+                return found
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        return at, value
+    return None
 
 
 def json_file(path: str, name: str) -> np.ndarray:

@@ -133,13 +133,16 @@ def comma_table(lines: list[str]) -> bool:
 def r_row_names(first: list[str], rows: list[list[str]], lines: list[str]) -> bool:
     """R's ``write.table(df)``: a header of names (``first``) one field short of every sampled
     row, no cell over the row names. The rows are longer by a value at their start, not by a
-    trailing delimiter (``1,2,3,``), and that value is quoted (R quotes row names) or text: a
-    header short of its *last* name, over a first column of numbers, stays a ragged-row error."""
+    trailing delimiter (``1,2,3,``), and that value is quoted (R quotes row names), text, or
+    R's default row names ``1, 2, 3, ...`` (``quote=FALSE``): a header short of its *last*
+    name, over a first column of other numbers, stays a ragged-row error."""
     if not rows or all(parse_number(f) is not None for f in first):
         return False
     quoted = all(line.lstrip().startswith('"') for line in lines if line.strip())
     texts = all(parse_number(r[0]) is None for r in rows if r)
-    return (quoted or texts) and all(len(r) == len(first) + 1 and r[-1].strip() for r in rows)
+    counted = [r[0].strip() for r in rows if r] == [str(i + 1) for i in range(len(rows))]
+    shape = all(len(r) == len(first) + 1 and r[-1].strip() for r in rows)
+    return (quoted or texts or counted) and shape
 
 
 def sniff_delimiter(line: str) -> str:

@@ -7,8 +7,8 @@ row, NaN) is re-read by the Python parser, which is slow but says exactly what i
 ``preds.csv: line 4, column 2 ('dog'): expected a number, found 'abc'``.
 
 Rules: the first line that is not a ``#`` comment is a header when any of its fields is not a
-number; blank lines are allowed only at the end; a UTF-8 byte-order mark and CRLF line ends are
-accepted; quoted fields may not contain line breaks.
+number; blank lines only at the end; a UTF-8 BOM and CRLF line ends are accepted; quoted fields
+may not contain line breaks; a header one field short of the rows is R's (or a ragged row).
 """
 
 from __future__ import annotations
@@ -100,6 +100,8 @@ class TextTable:
             said = "the header is one field short of the rows: R's row names, unnamed"
             self.inferred.append(Inference(name, "header", said))
         self.ncols = len(first)
+        if self.sample_rows and all(len(r) == len(first) + 1 for r in self.sample_rows):
+            raise self._ragged(self._first_line_no + 1, len(self.sample_rows[0]))
         self._buffers = Buffers(self.ncols, keep=2 * worker_threads() + 4)  # parser output
         self.first_fields = first
         self.header: list[str] | None = None
@@ -182,8 +184,6 @@ class TextTable:
 
     def line_of(self, row: int) -> int:
         return self.data_line + row
-
-    # -- blocks --------------------------------------------------------------------------------
 
     def _raw_blocks(self) -> Iterator[tuple[int, bytes | memoryview]]:
         """(first data row, bytes of whole lines), from the first data line to the end."""
