@@ -295,6 +295,29 @@ def test_torch_saved_class_axis_refused_with_torch():
     _torch_saved_refused_and_decided()
 
 
+@pytest.mark.parametrize("option", [["--shift"], ["--mask", "ones"]])
+def test_class_axis_checked_under_shift_and_mask(fake_torch, write, option):
+    """--shift and --mask open the labels on their own path, which skipped the check: the
+    torch.save file was computed on the last axis (1.67 with an all-ones mask, where the
+    refusal stood without it), and the .npy's note was missing."""
+    if option[-1] == "ones":
+        option = ["--mask", write("ones.npy", np.ones((2, 5), dtype=np.int64))]
+    line = run_cece("categorical", f("bct.pt"), f("bct_y.pt"), *option).error_line()
+    assert "classes on axis 1 (PyTorch's (N, C, ...) layout, a torch.save file) or on the " in line
+    run = run_cece("categorical", f("bct.npy"), f("bct_y.npy"), *option)
+    assert run.code == 0 and f"cece: note: {f('bct.npy')}: {AXIS_NOTE}" in notes(run)
+    x, y = np.load(f("bct.npy")).astype(np.float64), np.load(f("bct_y.npy"))
+    if option[0] == "--shift":  # HF's shift, on the axis --class-axis 1 names
+        x, y = np.moveaxis(x, 1, -1)[:, :-1], y[:, 1:]
+    else:
+        x = np.moveaxis(x, 1, -1)
+    keep = y.reshape(-1) != -100
+    flat, labels = x.reshape(-1, 5)[keep], y.reshape(-1)[keep]
+    want = reference.categorical(flat.tolist(), labels.tolist(), kind="logits")
+    run = run_cece("categorical", f("bct.pt"), f("bct_y.pt"), *option, "--class-axis", "1", "-q")
+    assert float(run.out) == pytest.approx(want, rel=1e-12)
+
+
 # -- finding 14: label messages ----------------------------------------------------------------
 
 

@@ -166,6 +166,28 @@ def test_shift_equals_sliced_inputs(write):
     assert float(a.out) == pytest.approx(float(b.out), rel=1e-12)
 
 
+def test_labels_that_look_already_shifted_are_said(write):
+    """HF's shift_labels (labels[:, 1:] padded with -100 at the end, shape (B, T)) given with
+    --shift are shifted twice (the loss of other tokens): every sequence ending in -100 is
+    the sign, said in a note; ordinary labels get no such note."""
+    rng = np.random.default_rng(7)
+    logits, ids = rng.standard_normal((3, 7, 11)), rng.integers(0, 11, (3, 7))
+    shifted = np.concatenate([ids[:, 1:], np.full((3, 1), -100)], axis=1)
+    x = write("x.npy", logits)
+    run = run_cece("categorical", x, write("s.npy", shifted), "--shift")
+    said = "every sequence's last label is -100, as in labels already shifted"
+    assert run.code == 0 and said in run.err and "drop --shift" in run.err
+    right = run_cece("categorical", x, write("s2.npy", shifted), "--ignore-index", "-100", "-q")
+    want = reference.categorical(
+        logits[:, :-1].reshape(-1, 11).tolist(), ids[:, 1:].ravel().tolist()
+    )
+    assert float(right.out) == pytest.approx(want, rel=1e-12)
+    run = run_cece("categorical", x, write("y.npy", ids), "--shift")
+    assert run.code == 0 and said not in run.err
+    run = run_cece("categorical", x, write("y.npy", ids), "--shift", "--ignore-index", "3")
+    assert said.replace("-100", "3") not in run.err
+
+
 def test_records_mark_the_dropped_positions(write):
     rng = np.random.default_rng(2)
     x, y = write("x.npy", rng.standard_normal((2, 3, 4))), write("y.npy", np.array([[1, 2, 3]] * 2))

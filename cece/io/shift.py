@@ -27,7 +27,7 @@ from dataclasses import field
 import numpy as np
 
 from cece.errors import InputError, OptionError
-from cece.io import bfloat16, tables, weights
+from cece.io import bfloat16, meaning, tables, weights
 from cece.io.arrays import ArrayInput
 from cece.io.blocks import Source
 from cece.io.colspecs import one_role, parse_cols
@@ -199,6 +199,13 @@ def open_sequence_labels(
         b, t = samples
         if given == (b, t):
             found.append(_shift_note(name, b, t, "shifted here"))
+            if t > 1 and bool(np.all(arr[:, -1] == ignore_index)):  # HF's shift_labels
+                said = (
+                    f"every sequence's last label is {ignore_index}, as in labels already "
+                    "shifted (Hugging Face's shift_labels): if they are, drop --shift, which "
+                    "shifts them again"
+                )
+                found.append(Inference(name, "labels", said))
         elif given == (b, t - 1):
             found.append(_shift_note(name, b, t, "given shifted"))
         else:
@@ -210,6 +217,7 @@ def open_sequence_labels(
             )
     elif given != samples and arr.ndim != 1:
         raise InputError(name, f"labels have shape {given}; --mask expects {samples}")
+    found += meaning.class_axis_fits(samples, preds, name)  # (N, C, T), C == T: which axis?
     keep = None if mask is None else _mask(mask, given, samples, shift, stdin_format)
     vec = _scored(arr, keep, samples, shift, ignore_index)
     weights = None
