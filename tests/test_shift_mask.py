@@ -260,7 +260,7 @@ def test_nd_sample_weight_without_shift(write):
         ),
         (
             ["x.npy", "yf.npy", "--shift"],
-            "cece: error: yf.npy: row 0: expected a class index, found 0.5",
+            "cece: error: yf.npy: row 0, column 1: expected a class index, found 0.5",
         ),
     ],
 )
@@ -295,3 +295,25 @@ def test_unshifted_labels_hint_at_shift(write):
         "  hint: labels one shorter than each sequence: shifted for a causal LM? --shift "
         "scores them"
     )
+
+
+def test_label_errors_name_their_place_in_the_labels_array(write):
+    """Under --shift the sample is a position of the logits (b·T + t): "row 2" pointed at
+    another label of the (B, T) file, or at none. The row and column of the file are named."""
+    x = write("x.npy", np.random.default_rng(1).normal(size=(2, 4, 5)))
+    cases = [
+        ([[1, 2, 3, 5], [0, 1, 2, 3]], ["--shift"], "row 0, column 3: label 5 is out of range"),
+        ([[1, 2, 3, 4], [0, 1, 2, 9]], ["--shift"], "row 1, column 3: label 9 is out of range"),
+        ([[2, 3, 4], [1, 2, 9]], ["--shift"], "row 1, column 2: label 9 is out of range"),
+        ([[1, 2, 3, 5], [0, 1, 2, 3]], ["--mask", "[[1,1,1,1],[1,1,1,1]]"], "row 0, column 3"),
+    ]
+    for labels, option, place in cases:
+        y = write("y.npy", np.array(labels))
+        assert run_cece("categorical", x, y, *option).error_line() == (
+            f"cece: error: {y}: {place}"
+            + ("" if "label" in place else ": label 5 is out of range")
+            + " for 5 classes (expected 0..4)"
+        )
+    nan = write("nan.npy", np.array([[1.0, 2, 3, 4], [0, 1, 2, np.nan]]))
+    line = run_cece("categorical", x, nan, "--shift").error_line()
+    assert line == f"cece: error: {nan}: row 1, column 3: found nan label; expected a finite number"

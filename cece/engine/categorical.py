@@ -120,7 +120,7 @@ class Categorical(Task):
 
     def _sequence_labels(self, labels_arg: str | None) -> shift.SequenceLabels | None:
         """``--shift`` / ``--mask``: the labels as scored (not scored: the ignore value)."""
-        seq = shift.sequence_labels(labels_arg, self.preds, self.opts)
+        seq = self.sequence_labels = shift.sequence_labels(labels_arg, self.preds, self.opts)
         self.sequence_facts = {} if seq is None else seq.facts
         return self._ignoring(seq)
 

@@ -96,7 +96,7 @@ def passes(
         except KindChanged:
             noted = loop.kind
         except InputError as error:  # a text file's sample row → the line an editor shows
-            located = blocks.editor_line(error, task.sources)
+            located = task.locate(error)
             if located is error:
                 raise
             located.sample = error.row  # the sample row, for a shard's row among all shards

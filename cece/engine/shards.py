@@ -148,7 +148,8 @@ def failed(part: Part, first_row: int | None) -> CeceError:
     assert error is not None
     sample = error.sample if isinstance(error, InputError) else None
     if isinstance(error, InputError) and error.row is not None and first_row is not None:
-        row = error.row - (part.shard.window[0] if part.shard.window else 0)
+        at = error.row if sample is None else sample  # a --shift label's row: its position
+        row = at - (part.shard.window[0] if part.shard.window else 0)
         return InputError(
             error.source,
             f"{error.detail} (row {first_row + row} of all shards)",

@@ -16,7 +16,7 @@ from cece import _native as kernels
 from cece import checks
 from cece.checks import Diagnostics, KindDetector
 from cece.engine.reduce import Summary
-from cece.errors import OptionError
+from cece.errors import InputError, OptionError
 from cece.io import blocks, evidence, factors, inputs, weights
 from cece.io.layout import Inference
 from cece.losses.broadcast import Rows, element_factors, fitting_shape
@@ -50,6 +50,12 @@ class Task:
 
     def open(self, preds_arg: str, labels_arg: str | None) -> None:
         raise NotImplementedError
+
+    def locate(self, error: InputError) -> InputError:
+        """An error at a sample row, placed where the user finds it: a text file's line, or
+        the row and column of a --shift/--mask labels array (the sample is a position)."""
+        placed = getattr(self, "sequence_labels", None)
+        return blocks.editor_line(placed.place(error) if placed else error, self.sources)
 
     def detector(self) -> KindDetector:
         return KindDetector(renormalize=self.opts.renormalize)

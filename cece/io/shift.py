@@ -50,6 +50,17 @@ class SequenceLabels:
     facts: dict = field(default_factory=dict)  # JSON input.shift / input.mask
     ignore_index: int = IGNORE
     notes: list[str] = field(default_factory=list)
+    grid: tuple[int, int] | None = None  # a (B, T) file: positions T, the label's offset
+
+    def place(self, error: InputError) -> InputError:
+        """An error at sample ``b·T + t`` (a position of the logits) placed in the (B, T)
+        labels file: row b, column t + 1 of labels shifted here, t of labels given shifted."""
+        if self.grid is None or error.source != self.labels.name or error.row is None:
+            return error
+        b, t = divmod(error.row, self.grid[0])
+        return InputError(
+            error.source, error.detail, row=b, column=t + self.grid[1], hint=error.hint
+        )
 
 
 def mask_column(opts: LossOptions) -> str | None:
@@ -236,7 +247,9 @@ def open_sequence_labels(
         }
     if keep is not None:
         facts["mask"] = {"file": mask, "masked": int(np.count_nonzero(~keep))}
-    return SequenceLabels(labels, weights, facts)
+    two_d = arr.ndim == len(samples) == 2  # (B, T) or (B, T - 1): row b, column t
+    grid = (samples[1], int(shift and given == samples)) if two_d else None
+    return SequenceLabels(labels, weights, facts, grid=grid)
 
 
 def _shift_note(name: str, b: int, t: int, how: str) -> Inference:
