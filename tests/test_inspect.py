@@ -106,3 +106,27 @@ def test_table_output_names_everything(monkeypatch):
 
 def test_missing_file_is_an_error():
     assert "no such file" in run_cece("inspect", "nope.csv").error_line()
+
+
+def test_an_lms_labels_and_logits(write):
+    """(B, T) int64 labels or input ids were "logits", with a suggestion that is refused; a
+    (B, T, V) array's notes never named --shift. The suggestion runs once LOGITS is given."""
+    rng = np.random.default_rng(4)
+    ids = rng.integers(0, 11, (3, 7))
+    ids[2, 5:] = -100
+    y = write("labels.npy", ids)
+    doc = _inspect(y)
+    assert doc["kind"] == "labels or token ids, a row a sequence"
+    assert (
+        doc["why"] == "an array of whole numbers -100..10 (-100: Hugging Face's ignored positions)"
+    )
+    x = write("logits.npy", rng.standard_normal((3, 7, 11)))
+    args = shlex.split(doc["suggestion"].split("  (")[0].replace("LOGITS", str(x)))
+    run = run_cece(*args[1:], "-q")
+    assert run.code == 0, run.err
+    assert (
+        f"a causal LM's logits against its input ids: cece categorical {x} IDS --shift"
+        in (_inspect(x)["notes"])
+    )
+    assert _inspect(write("ints.npy", np.array([[1, 2, 3], [2, 4, 6]])))["kind"] != "logits"
+    assert _inspect("[[1,2,3],[2,4,6]]")["kind"] == "logits"  # a literal: integer logits

@@ -138,7 +138,19 @@ def classify(r: Report, arg: str) -> None:
         r.kind, r.why = "one-hot targets", f"every row is {c} values of 0/1 with a single 1"
         r.suggestion = f"cece categorical PREDS {f}  (dense targets)"
         return
+    stored = r.format == "array (NumPy)" and r.dtype.startswith(("int", "uint"))
+    if stored and (v.lo < 0 or v.hi > 1) and len(r.shape) == 2:
+        r.kind = "labels or token ids, a row a sequence"  # an LM's (B, T): not scores
+        why = " (-100: Hugging Face's ignored positions)" if v.lo == -100 else ""
+        r.why = f"an array of whole numbers {int(v.lo)}..{int(v.hi)}{why}"
+        r.suggestion = f"cece categorical LOGITS {f} --shift  (LOGITS of shape (B, T, V))"
+        r.notes.append("labels already shifted (B, T - 1), or given with --mask: no --shift")
+        return
     kind = v.detector.kind
+    if len(r.shape) == 3 and kind != "probs":  # (B, T, V): a causal LM's logits
+        r.notes.append(
+            f"a causal LM's logits against its input ids: cece categorical {f} IDS --shift"
+        )
     if kind == "probs":
         r.kind, r.why = "probabilities", v.detector.reason()
         r.suggestion = f"cece categorical {f}{label_hint}{labels}"
