@@ -506,3 +506,25 @@ def test_json_numbers_that_overflow_are_refused_as_in_text_tables(tmp_path):
     )
     spelled = run_cece("categorical", "[[1,-Infinity,2]]", "[0]", "--from", "logits", "-q")
     assert spelled.code == 0 and float(spelled.out) == pytest.approx(math.log1p(math.e), 1e-15)
+
+
+def test_one_sequence_a_row_is_refused_with_what_to_do(tmp_path):
+    """Parquet as `datasets` stores an LM's (T, V) logits a row (list<list<float>>): the
+    message said "values that are not numbers" and nothing more."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rng = np.random.default_rng(0)
+    table = pa.table(
+        {
+            "logits": [rng.normal(size=(4, 5)).tolist() for _ in range(3)],
+            "labels": [rng.integers(0, 5, 4).tolist() for _ in range(3)],
+        }
+    )
+    pq.write_table(table, tmp_path / "seq.parquet")
+    run = run_cece("categorical", tmp_path / "seq.parquet", "--pred-cols", "logits")
+    assert run.code == 2
+    assert "column 'logits' holds values that are not numbers" in run.error_line()
+    assert run.err_lines[-1] == (
+        "  hint: a record is one sample: a number or a list of numbers; sequences (B, T, V) go "
+        "in an array file (.npy, .safetensors), or one record a token"
+    )

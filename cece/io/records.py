@@ -80,6 +80,10 @@ def _pred_field(table: RecordTable, path: str, spec: str) -> Field:
         raise InputError(
             table.name,
             f"{table.what} {path!r} holds {what}, not prediction scores (--pred-cols {spec!r})",
+            hint=None
+            if f.kind == "text"
+            else "a record is one sample: a number or a list of numbers; sequences "
+            "(B, T, V) go in an array file (.npy, .safetensors), or one record a token",
         )
     return f
 
