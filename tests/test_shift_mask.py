@@ -317,3 +317,33 @@ def test_label_errors_name_their_place_in_the_labels_array(write):
     nan = write("nan.npy", np.array([[1.0, 2, 3, 4], [0, 1, 2, np.nan]]))
     line = run_cece("categorical", x, nan, "--shift").error_line()
     assert line == f"cece: error: {nan}: row 1, column 3: found nan label; expected a finite number"
+
+
+def test_lm_shapes_under_shift_and_mask(write):
+    """(B, T, 1) labels are squeezed as without --shift/--mask (they were refused); (B, V, T)
+    logits get the --class-axis hint; one position a sequence has nothing to score (it was
+    a nan mean with exit 0)."""
+    rng = np.random.default_rng(8)
+    logits, ids = rng.standard_normal((3, 7, 11)), rng.integers(0, 11, (3, 7))
+    x, y = write("x.npy", logits), write("y.npy", ids)
+    want = float(run_cece("categorical", x, y, "--shift", "-q").out)
+    assert want == pytest.approx(_hf(logits, ids), rel=1e-12)
+    y1 = write("y1.npy", ids[:, :, None])
+    run = run_cece("categorical", x, y1, "--shift")
+    assert run.code == 0, run.err
+    assert "labels of shape (3, 7, 1): the trailing axis of size 1 squeezed" in run.err
+    assert float(run_cece("categorical", x, y1, "--shift", "-q").out) == want
+    mask = write("m.npy", np.ones((3, 7), dtype=np.int64))
+    run = run_cece("categorical", x, y1, "--mask", mask, "-q")
+    assert float(run.out) == float(run_cece("categorical", x, y, "-q").out)
+    bvt = write("bvt.npy", np.ascontiguousarray(logits.transpose(0, 2, 1)))
+    run = run_cece("categorical", bvt, y, "--shift")
+    assert run.err_lines[-1] == "  hint: --class-axis 1 if the logits are (B, V, T)"
+    run = run_cece("categorical", bvt, y, "--shift", "--class-axis", "1", "-q")
+    assert float(run.out) == pytest.approx(want, rel=1e-12)
+    one = write("one.npy", logits[:, :1])
+    line = run_cece("categorical", one, write("y2.npy", ids[:, :1]), "--shift").error_line()
+    assert line == (
+        f"cece: error: {one}: sequences of 1 position under --shift: no position has a next "
+        "token to score"
+    )

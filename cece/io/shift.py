@@ -205,9 +205,18 @@ def open_sequence_labels(
     if arr.dtype.kind not in "iuf":
         raise InputError(name, f"holds {arr.dtype} values; {option} needs class indices")
     found: list[Inference] = []
+    if arr.ndim == len(samples) + 1 and arr.shape[-1] == 1:  # a language model's (B, T, 1)
+        said = f"labels of shape {arr.shape}: the trailing axis of size 1 squeezed"
+        found.append(Inference(name, "labels", said))
+        arr = arr[..., 0]
     given = arr.shape
     if shift:
         b, t = samples
+        if t < 2:
+            raise InputError(
+                preds.name,
+                f"sequences of {t} position under --shift: no position has a next token to score",
+            )
         if given == (b, t):
             found.append(_shift_note(name, b, t, "shifted here"))
             if t > 1 and bool(np.all(arr[:, -1] == ignore_index)):  # HF's shift_labels
@@ -220,11 +229,14 @@ def open_sequence_labels(
         elif given == (b, t - 1):
             found.append(_shift_note(name, b, t, "given shifted"))
         else:
+            last = (preds.shape or (0,))[-1]  # (B, V, T): the sequence axis last
+            axis = len(given) == 2 and given[-1] in (last, last - 1) and preds.class_axis == -1
             raise InputError(
                 name,
                 f"labels have shape {given}; --shift expects {(b, t)} (the input ids, "
                 f"shifted here) or {(b, t - 1)} (already shifted) for {preds.name} "
                 f"of shape {preds.shape}",
+                hint="--class-axis 1 if the logits are (B, V, T)" if axis else None,
             )
     elif given != samples and arr.ndim != 1:
         raise InputError(name, f"labels have shape {given}; --mask expects {samples}")
