@@ -1,12 +1,13 @@
-"""A numeric first row read as pandas' header (``0,1`` above decimals) yields to the row
-counts: ``np.savetxt`` of a one-hot first row is data when only that reading makes the inputs'
-row counts agree (found by test_measures' Hypothesis test)."""
+"""A numeric first row read as pandas' header (``0,1`` above decimals) that the row counts
+contradict (only the data reading makes them agree: ``np.savetxt`` of a one-hot first row, or a
+pandas file one row short) is refused; --header / --no-header decide."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import run_cece
@@ -27,17 +28,34 @@ def files(tmp_path):
     return tmp_path, p, q
 
 
-def test_one_hot_first_row_is_data_when_the_counts_say_so(files):
+def test_one_hot_first_row_or_a_short_pandas_file_is_refused(files, tmp_path):
+    """``0,1`` above decimals: pandas' header, or ``np.savetxt``'s one-hot first row? Only the
+    data reading makes the row counts agree, which a pandas file one row short does too (it
+    gained a sample, and every row was paired with the next one's label): refused, and
+    --no-header / --header decide."""
     d, p, q = files
-    run = run_cece("kl", d / "q.csv", d / "p.npy", "--from", "probs", "-r", "none", "-f", "json")
-    assert run.code == 0, run.err
-    doc = json.loads(run.out)
+    run = run_cece("kl", d / "q.csv", d / "p.npy", "--from", "probs", "-r", "none")
+    assert run.error_line() == (
+        f"cece: error: {d / 'q.csv'}: is the first row (0,1) pandas' header or a row of data? "
+        "As a header the file has 2 rows, as data 3, as the other input has"
+    )
+    assert run.err_lines[-1] == (
+        "  hint: --header reads the first rows of text inputs as headers, --no-header as data"
+    )
+    args = ("kl", d / "q.csv", d / "p.npy", "--from", "probs", "-r", "none", "--no-header")
+    doc = json.loads(run_cece(*args, "-f", "json").out)
     assert doc["input"]["rows"] == 3
-    assert "first row 0,1 read as data: 3 rows, as the other input has" in run.err
-    assert [i["what"] for i in doc["input"]["inferred"]] == ["no header"]
-    q_run = run_cece("kl", d / "p.npy", d / "q.csv", "--from", "probs", "-r", "none", "-q")
-    want = _kl(p, q)
-    np.testing.assert_allclose([float(v) for v in q_run.out.split()], want, rtol=1e-12)
+    q_run = run_cece(
+        "kl", d / "p.npy", d / "q.csv", "--from", "probs", "-r", "none", "-q", "--no-header"
+    )
+    np.testing.assert_allclose([float(v) for v in q_run.out.split()], _kl(p, q), rtol=1e-12)
+    # pd.DataFrame(x[:11]).to_csv(index=False) beside 12 labels: refused, not shifted
+    x = np.random.default_rng(2).normal(size=(12, 4))
+    (tmp_path / "x11.csv").write_text(pd.DataFrame(x[:11]).to_csv(index=False))
+    np.save(tmp_path / "y.npy", np.arange(12) % 4)
+    run = run_cece("categorical", tmp_path / "x11.csv", tmp_path / "y.npy")
+    assert "is the first row (0,1,2,3) pandas' header or a row of data?" in run.error_line()
+    assert run.code == 2 and run.out == ""
 
 
 def test_pandas_header_stays_a_header_when_the_counts_agree(tmp_path):
@@ -66,7 +84,9 @@ def test_reordered_pandas_header_is_a_header_or_data_as_the_counts_say(tmp_path)
     np.save(tmp_path / "p.npy", p)
     q = np.array([[2.0, 0.0, 1.0], [0.25, 1.5, -0.5], [0.125, 0.5, 2.5]])
     np.savetxt(tmp_path / "q.csv", q, delimiter=",", fmt="%.17g")
-    run = run_cece("kl", tmp_path / "p.npy", tmp_path / "q.csv", "--q-from", "logits", "-q")
+    args = ("kl", tmp_path / "p.npy", tmp_path / "q.csv", "--q-from", "logits", "-q")
+    assert "pandas' header or a row of data?" in run_cece(*args).error_line()
+    run = run_cece(*args, "--no-header")
     assert run.code == 0, run.err
     log_q = q - np.log(np.exp(q).sum(axis=1, keepdims=True))
     assert float(run.out) == pytest.approx(_kl(p, np.exp(log_q)).mean(), rel=1e-12)

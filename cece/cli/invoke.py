@@ -120,6 +120,7 @@ def _measure(command: str, v: dict[str, Any]) -> int:
             "renormalize": v["renormalize"],
             "pred_cols": v["pred_cols"],
             "class_axis": v["class_axis"],
+            "header": v["header"],
             "stdin_format": v["stdin_format"].value,
             "dtype": v["dtype"].value,
             "sample_weight": v["sample_weight"],

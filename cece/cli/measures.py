@@ -27,6 +27,7 @@ from cece.cli.params import (
     ElementwiseOpt,
     FailAboveOpt,
     FormatOpt,
+    HeaderOpt,
     HistOpt,
     MeasureRescaleOpt,
     OutputOpt,
@@ -95,6 +96,7 @@ def entropy(
     temperature: TemperatureOpt = None,
     pred_cols: PredColsOpt = None,
     class_axis: ClassAxisOpt = -1,
+    header: HeaderOpt = None,
     stdin_format: StdinOpt = StdinFormat.csv,
     dtype: DTypeOpt = DType.auto,
     fmt: FormatOpt = Format.table,
@@ -161,6 +163,7 @@ def kl(
     temperature: TemperatureOpt = None,
     pred_cols: PredColsOpt = None,
     class_axis: ClassAxisOpt = -1,
+    header: HeaderOpt = None,
     stdin_format: StdinOpt = StdinFormat.csv,
     dtype: DTypeOpt = DType.auto,
     q_dtype: Annotated[

@@ -7,6 +7,7 @@ it is used (start-up)."""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -114,21 +115,14 @@ def run_measure(
 
     measures.check_kind(loss["kind"])
     measures.check_kind(loss.get("q_kind"), "--q-from")
+    given = ("kind", "reduction", "base", "renormalize", "pred_cols", "class_axis", "stdin_format")
+    optional = ("q_kind", "header", "sample_weight", "rescale", "temperature")
+    values: dict[str, Any] = {k: loss[k] for k in given} | {k: loss.get(k) for k in optional}
     opts = LossOptions(
-        kind=loss["kind"],
-        q_kind=loss.get("q_kind"),
-        reduction=loss["reduction"],
-        base=loss["base"],
-        renormalize=loss["renormalize"],
-        pred_cols=loss["pred_cols"],
-        class_axis=loss["class_axis"],
-        stdin_format=loss["stdin_format"],
+        **values,
         dtype=loss.get("dtype", "auto"),
-        sample_weight=loss.get("sample_weight"),
         elementwise=loss.get("elementwise", False),
         q_dtype=loss.get("q_dtype", "auto") if command == "kl" else None,
-        rescale=loss.get("rescale"),
-        temperature=loss.get("temperature"),
     )
     task_class = measures.KL if command == "kl" else measures.Entropy
     return run(task_class, p, q, opts, output_from(out), EngineOptions(**engine or {}))

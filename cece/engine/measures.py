@@ -89,6 +89,7 @@ class Entropy(Task):
             class_axis=o.class_axis,
             pred_cols=o.pred_cols,
             stdin_format=o.stdin_format,
+            header=o.header,
             dtype=o.dtype,
             kind=o.kind,
             weight_col=weight_column(o),
@@ -194,6 +195,7 @@ class KL(Entropy):
             class_axis=o.class_axis,
             pred_cols=o.pred_cols,
             stdin_format=o.stdin_format,
+            header=o.header,
             dtype=o.q_dtype or "auto",  # --dtype is P's (README: "bfloat16")
             kind=o.q_kind or o.kind,
             dtype_option="--q-dtype",

@@ -61,8 +61,11 @@ def settle_headers(sources: list[Source]) -> None:
 
 
 def _numeric_headers(sources: list[Source]) -> None:
-    """A numeric first row read as pandas' header (``0,1`` above decimals) is data after all
-    when only that reading makes the row counts agree (``np.savetxt`` of a one-hot first row)."""
+    """A numeric first row read as pandas' header (``0,1`` above decimals) where only the
+    data reading makes the row counts agree: ``np.savetxt`` of a one-hot first row, or a
+    pandas file one row short (a truncated dump). The values cannot tell: refused, naming
+    ``--header``/``--no-header`` (taken as data, a short file gained a sample and every row
+    after it was paired with the next one's label)."""
     for src in sources:
         table = src.data
         if not tables.is_text(table) or not table.numeric_header:
@@ -74,10 +77,12 @@ def _numeric_headers(sources: list[Source]) -> None:
         n = table.table_lines()
         if counts == {n}:
             first = ",".join(table.first_fields)
-            table.set_header(
-                False,
-                f"first row {first} read as data: {n} rows, as the other "
-                f"input{'s have' if len(others) > 1 else ' has'}",
+            have = "the other inputs have" if len(others) > 1 else "the other input has"
+            raise InputError(
+                table.name,
+                f"is the first row ({first}) pandas' header or a row of data? As a header the "
+                f"file has {n - 1} rows, as data {n}, as {have}",
+                hint=HEADER_HINT,
             )
 
 
