@@ -224,3 +224,61 @@ def test_constant_columns_and_class_names_like_run_columns_stay_classes(tmp_path
     run = run_cece("categorical", masked, "--label-col", "label", "--from", "logits", "-q")
     want = reference.categorical(logits[:, :2].tolist(), (LABELS[:n] % 2).tolist(), kind="logits")
     assert run.code == 0 and float(run.out) == pytest.approx(want, rel=1e-12), run.err
+
+
+def _brute_force(rows: np.ndarray, k: int) -> list[tuple[int, ...]]:
+    """The sets of k columns without which every row is a distribution, one set at a time."""
+    import itertools
+
+    from cece.io.distributions import _distributions
+
+    n = rows.shape[1]
+    return [
+        d
+        for d in itertools.combinations(range(n), k)
+        if n - k >= 2 and _distributions(np.delete(rows, d, axis=1))
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    classes=st.integers(2, 6),
+    rows=st.integers(2, 5),
+    extra=st.sampled_from(["unit", "above", "zeros", "normal", "minus-one"]),
+    log=st.booleans(),
+)
+def test_sets_found_as_one_at_a_time(seed, classes, rows, extra, log):
+    """The vectorized search (a row's sum less the dropped columns') finds the sets the
+    one-set-at-a-time search finds: probabilities or log-probabilities beside two columns."""
+    from cece.io.distributions import _without
+
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.ones(classes), rows)
+    p = np.log(p) if log else p
+    make = {
+        "unit": lambda: rng.uniform(0, 1, rows),
+        "above": lambda: rng.uniform(1, 5, rows),
+        "zeros": lambda: np.zeros(rows),
+        "normal": lambda: rng.normal(size=rows),
+        "minus-one": lambda: np.full(rows, -1.0),
+    }[extra]
+    table = np.column_stack([p, make(), make()])[:, rng.permutation(classes + 2)]
+    for k in (1, 2):
+        assert sorted(_without(table, k)) == _brute_force(table, k)
+
+
+def test_a_thousand_columns_are_weighed_in_vector_steps(write):
+    """1000 logits columns (an ImageNet dump): the search weighed each of the ~500 000 pairs
+    one at a time, once per column, and ran for hours; probabilities beside a weight column
+    are still found."""
+    rng = np.random.default_rng(1)
+    x = write("x.csv", pd.DataFrame(rng.normal(size=(30, 1000))).to_csv(index=False))
+    y = rng.integers(0, 1000, 30)
+    run = run_cece("categorical", x, write("y.npy", y), "-q")
+    assert run.code == 0, run.err
+    p = rng.dirichlet(np.ones(999), 30)
+    frame = pd.DataFrame(np.column_stack([p, rng.choice([0.5, 2.0], 30)]))
+    p_csv = write("p.csv", frame.to_csv(index=False, header=False))  # no names to go by
+    line = run_cece("categorical", p_csv, write("y2.npy", y % 999)).error_line()
+    assert "without column 999 every row sampled of columns 0:999 is a distribution" in line

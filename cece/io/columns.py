@@ -201,7 +201,8 @@ def _refuse_outside(table: TextTable | ArrowTable, left: list[int]) -> None:
     """Probabilities beside one or two other columns: without them every row sampled is a
     distribution. Evidence, not proof (logits could happen to look so): refused, and both
     readings are named."""
-    outside = [c for c in left if c in outside_columns(table, left)]
+    found = outside_columns(table, left)  # once: it weighs every set of one or two columns
+    outside = [c for c in left if c in found]
     if not outside:
         return
     rest = [c for c in left if c not in outside]
