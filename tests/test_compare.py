@@ -578,3 +578,17 @@ def test_without_an_interval_the_gate_judges_delta_itself():
 def test_a_table_with_undefined_intervals_shows_them(write):
     run = run_cece("compare", "[[1,2]]", "[[2,1]]", "[0]", "--from", "logits")
     assert run.code == 0 and "[nan, nan]" in run.out
+
+
+def test_a_nan_interval_has_a_nan_perplexity_interval():
+    """One sample: the interval is nan, and so is its perplexity (it was inf, inf: e^nan was
+    taken as beyond float64's range), as cece categorical gives."""
+    run = run_cece("compare", "[[1,2,3]]", "[[1,2,4]]", "[0]", "--from", "logits", "-f", "json")
+    doc = json.loads(run.out)
+    for side in ("baseline", "candidate"):
+        assert doc[side]["stats"]["ci"] == ["nan", "nan"]
+        assert doc[side]["stats"]["perplexity_ci"] == ["nan", "nan"]
+    one = json.loads(
+        run_cece("categorical", "[[1,2,3]]", "[0]", "--from", "logits", "-f", "json").out
+    )
+    assert one["stats"]["perplexity_ci"] == ["nan", "nan"]

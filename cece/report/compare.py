@@ -16,6 +16,7 @@ from cece.engine.uncertainty import RatioMoments, interval
 from cece.options import BASES
 from cece.report.documents import environment, header, stats
 from cece.report.numbers import fmt, number, plain, sig
+from cece.report.uncertainty import exp_nats
 
 RECORD_FIELDS = ("index", "target", "baseline", "candidate", "delta", "ignored")
 
@@ -31,12 +32,8 @@ def side_stats(result: Result, moments: RatioMoments, confidence: float) -> dict
     out["stderr"], out["ci"] = moments.stderr, [low, high]
     if "perplexity_ci" in out:
         scale = BASES[result.options["base"]][0]
-        out["perplexity_ci"] = [_exp(low * scale), _exp(high * scale)]
+        out["perplexity_ci"] = [exp_nats(low * scale), exp_nats(high * scale)]
     return out
-
-
-def _exp(x: float) -> float:
-    return math.exp(x) if x < 709.78 else math.inf  # e^709.78 is float64's max
 
 
 def document(comparison: Comparison) -> dict:

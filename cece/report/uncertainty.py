@@ -36,11 +36,15 @@ def interval_stats(
 
 
 def _power(value: float, unit: str) -> float:
-    """base^value for the unit's base (e^(value·nats per unit)), inf past float64's range."""
-    nats = value * SCALES[unit]
+    """base^value for the unit's base (e^(value·nats per unit))."""
+    return exp_nats(value * SCALES[unit])
+
+
+def exp_nats(nats: float) -> float:
+    """e^nats: nan for nan (an interval of one sample), inf past float64's range."""
     if math.isnan(nats):
         return math.nan
-    return math.exp(nats) if nats < 709.78 else math.inf
+    return math.exp(nats) if nats < 709.78 else math.inf  # e^709.78 is float64's max
 
 
 def percent(confidence: float) -> str:
