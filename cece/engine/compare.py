@@ -30,7 +30,7 @@ from cece.engine.result import Result
 from cece.engine.task import Records, Task
 from cece.engine.uncertainty import RatioMoments, check_confidence, interval, t_test_p_value
 from cece.errors import CeceError, InputError, OptionError
-from cece.io import blocks
+from cece.io import blocks, pairing
 from cece.losses.terms import Terms
 from cece.parallel import settle, shared_pool
 from cece.structs import struct
@@ -109,6 +109,7 @@ def check_pairable(base: Task, cand: Task) -> None:
             f"{b} names its classes {','.join(base.classes)}, {c} {','.join(cand.classes)}",
             hint="both models must score the same classes, in the same order",
         )
+    pairing.check(base.preds, cand.preds.source)  # both name their rows: the same, in order
 
 
 def _grab(t: Terms, scale: float) -> dict:
