@@ -16,6 +16,7 @@ import shlex
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -630,3 +631,25 @@ def test_integer_first_row_above_a_column_of_integers_is_not_a_sure_header(write
     np.testing.assert_allclose(quiet("categorical", preds, named), want, rtol=1e-12)
     as_header = quiet("categorical", preds, both, "--header")
     np.testing.assert_allclose(as_header, reference.categorical(x[1:], [1, 2, 1]), rtol=1e-12)
+
+
+def test_labels_written_with_a_string_index(tmp_path):
+    """``pd.Series(y, index=ids).to_csv()`` (first line ``,0``: the index's empty cell, the
+    Series' default name): refused as two columns, and ``--label-col 1`` read the header as a
+    label (13 labels for 12 rows). The empty cell over the row names makes it a header."""
+    rng = np.random.default_rng(31)
+    ids = [f"img_{i:03d}" for i in range(12)]
+    x, y = rng.normal(size=(12, 4)), rng.integers(0, 4, 12)
+    pd.DataFrame(x, index=ids).to_csv(tmp_path / "x.csv")
+    pd.DataFrame(x).to_csv(tmp_path / "x0.csv", index=False)
+    pd.Series(y, index=ids).to_csv(tmp_path / "y.csv")
+    want = reference.categorical(x.tolist(), y.tolist())
+    for preds in ("x.csv", "x0.csv"):
+        run = run_cece("categorical", tmp_path / preds, tmp_path / "y.csv", "-f", "json")
+        assert run.code == 0, run.err
+        assert json.loads(run.out)["loss"] == pytest.approx(want, rel=1e-12)
+    assert "first row ,0 read as a header (an empty cell over the row names: pandas' index)" in (
+        run.err
+    )
+    run = run_cece("categorical", tmp_path / "x.csv", tmp_path / "y.csv", "--label-col", "1", "-q")
+    assert float(run.out) == pytest.approx(want, rel=1e-12)

@@ -162,10 +162,14 @@ def numeric_header(first: list[str], below: list[list[str]]) -> tuple[str, str]:
     other inputs decide, or ``--header``/``--no-header``.
     """
     cells = [f.strip() for f in first]
-    if len(cells) > 2 and not cells[0] and below and all(_names_a_row(r) for r in below):
+    if len(cells) > 1 and not cells[0] and below and all(_names_a_row(r) for r in below):
         # DataFrame(p, index=names).to_csv(): the index's empty header cell over text row
-        # names, then the column labels (pandas' 0..C-1)
-        return numeric_header(first[1:], [r[1:] for r in below])
+        # names, then the column labels (pandas' 0..C-1); a row of data would have a name
+        verdict, why = numeric_header(first[1:], [r[1:] for r in below])
+        why = why if verdict == "header" else f"first row {shown(cells)} read as a header "
+        return "header", why + "(an empty cell over the row names: pandas' index)" * (
+            verdict != "header"
+        )
     if len(cells) > 1 and all(_INTEGRAL_FLOAT.fullmatch(f) for f in cells):
         # pd.DataFrame(p, columns=clf.classes_) with a float y writes 0.0,1.0,2.0: a header
         # as likely as a row of logits, so the other inputs' row counts decide
