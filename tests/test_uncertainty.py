@@ -188,3 +188,22 @@ def test_confidence_outside_the_open_unit_interval_is_refused(bad):
 def test_mismatched_lengths_are_refused():
     with pytest.raises(OptionError, match="3 numerators but 2 denominators"):
         RatioMoments.of(np.ones(3), np.ones(2))
+
+
+def test_a_weight_of_zero_is_not_a_sample():
+    """Pairs (0, 0) (a sample of weight 0: 0 · loss = 0) are dropped: n, the n/(n − 1) factor
+    and the t degrees of freedom are those of the samples that weigh. With one left, stderr is
+    nan (it was 0, and a compare gate failed "beyond noise" on one sample)."""
+    rng = np.random.default_rng(4)
+    loss, weight = rng.exponential(size=12), rng.uniform(0.5, 2, size=12)
+    weight[[1, 4, 5, 9]] = 0.0
+    mom = RatioMoments.of(weight * loss, weight)
+    keep = weight > 0
+    dropped = RatioMoments.of(weight[keep] * loss[keep], weight[keep])
+    assert mom.n == dropped.n == 8
+    assert mom.stderr == pytest.approx(dropped.stderr, rel=1e-14)
+    assert mom.mean == pytest.approx(dropped.mean, rel=1e-14)
+    one = np.zeros(12)
+    one[3] = 1.0
+    assert math.isnan(RatioMoments.of(one * loss, one).stderr)
+    assert RatioMoments.of(one * loss, one).n == 1

@@ -178,7 +178,10 @@ def bootstrap_interval(
     mean). Resample r takes n samples with replacement, the r-th row of
     ``numpy.random.default_rng(seed).integers(0, n, size=(resamples, n))`` (drawn in chunks of
     rows, the same stream); the interval is ``numpy.percentile`` (linear) of the resampled Δ
-    at 100·(1 ∓ confidence)/2."""
+    at 100·(1 ∓ confidence)/2. Samples of weight 0 are not samples (as in ``RatioMoments``):
+    resampled, they made resamples of Σwᵢ = 0 and the interval nan."""
+    if w is not None and not (weighed := (w != 0) | (d != 0)).all():
+        d, w = d[weighed], w[weighed]
     n = len(d)
     if n == 0:
         return math.nan, math.nan

@@ -56,6 +56,12 @@ class RatioMoments:
             b = np.asarray(b, dtype=np.float64).ravel()
             if len(b) != n:
                 raise OptionError(f"{n} numerators but {len(b)} denominators")
+            weighed = (b != 0) | (a != 0)  # a weight of 0 (0 · loss = 0): not a sample
+            if not weighed.all():
+                a, b = a[weighed], b[weighed]
+                n = len(a)
+                if not n:
+                    return cls()
         sum_a = float(a.sum())
         sum_b = float(n) if b is None else float(b.sum())
         m = sum_a / sum_b if sum_b else 0.0
