@@ -275,3 +275,40 @@ def test_old_documents_still_merge_with_a_note(base):
     assert json.loads(run.out)["input"]["shards_without_fingerprint"] == [old_a, old_b]
     quiet = run_cece("merge", old_a, old_b, "-q")
     assert quiet.err == "" and float(quiet.out) > 0  # -q: the number alone
+
+
+@pytest.mark.parametrize(
+    "damage, found",
+    [
+        (lambda d: d["input"].update(class_count="four"), "ValueError: invalid literal"),
+        (lambda d: d["summary"].update(weighted_sum=None), "TypeError: unsupported operand"),
+        (lambda d: d.update(options=None), "no 'options' object or no 'summary.count'"),
+        (lambda d: d.update(summary={}), "no 'options' object or no 'summary.count'"),
+        (lambda d: d.update(summary=[1, 2]), "no 'summary.count'"),
+    ],
+)
+def test_a_damaged_shard_is_an_input_error(base, tmp_path, damage, found):
+    """A shard edited by hand: merge stopped with exit 3 ("internal error ... please report
+    it"), or took an empty summary as an empty shard."""
+    doc = json.loads(Path(base).read_text())
+    damage(doc)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    run = run_cece("merge", base, str(bad))
+    assert run.code == 2, run.err
+    assert run.error_line().startswith(f"cece: error: {bad}: a damaged cece JSON document (")
+    assert found in run.error_line()
+
+
+def test_a_compare_document_is_named_as_such(base, tmp_path):
+    cmp = tmp_path / "cmp.json"
+    args = ("compare", LOGITS, LOGITS, LABELS, "--from", "logits", "-f", "json", "-o", str(cmp))
+    assert run_cece(*args).code == 0
+    for run in (
+        run_cece("merge", base, str(cmp)),
+        run_cece("categorical", LOGITS, LABELS, "--baseline", str(cmp)),
+    ):
+        assert run.code == 2
+        assert run.error_line() == (
+            f"cece: error: {cmp}: is a cece compare document: two models' losses, not one"
+        )

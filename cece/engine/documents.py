@@ -59,6 +59,12 @@ def load(path: str) -> dict:
         raise InputError(
             path, f"not a JSON document ({exc})", hint="use a file written by cece ... -f json"
         ) from None
+    if isinstance(doc, dict) and doc.get("command") == "compare":
+        raise InputError(
+            path,
+            "is a cece compare document: two models' losses, not one",
+            hint="use a document of the loss command (cece categorical ... -f json) of one model",
+        )
     if not isinstance(doc, dict) or "summary" not in doc or "unit" not in doc:
         raise InputError(
             path,
@@ -134,11 +140,28 @@ def check_baseline(
     )
 
 
+def _shard(path: str) -> dict:
+    """A shard's document, its sums readable (a damaged one is an input error, not exit 3)."""
+    doc = load(path)
+    try:
+        if not isinstance(doc.get("options", {}), dict) or "count" not in doc["summary"]:
+            raise ValueError("no 'options' object or no 'summary.count'")
+        Summary.from_dict(doc["summary"]).merge(Summary.from_dict(doc["summary"]))  # its sums
+        class_count(doc)
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise InputError(
+            path,
+            f"a damaged cece JSON document ({type(exc).__name__}: {exc})",
+            hint="use the file as cece wrote it (cece ... -f json -o FILE)",
+        ) from None
+    return doc
+
+
 def merge(paths: list[str], diag: Diagnostics | None = None) -> Result:
     """The union of shard summaries, as a Result the renderers can show. What is said of a
     run's sums (every sample ignored, the weights summing to 0) is said of the union's, in
     its ``warnings`` and to ``diag`` (a shard's own is dropped: its sums are not the union's)."""
-    docs = [load(p) for p in paths]
+    docs = [_shard(p) for p in paths]
     first, name = docs[0], paths[0]
     for doc, path in zip(docs[1:], paths[1:]):
         if loss_command(doc) != loss_command(first) or doc.get("unit") != first.get("unit"):
