@@ -312,3 +312,30 @@ def test_a_compare_document_is_named_as_such(base, tmp_path):
         assert run.error_line() == (
             f"cece: error: {cmp}: is a cece compare document: two models' losses, not one"
         )
+
+
+def test_a_shard_computed_from_a_copy_of_a_file_counts_once(tmp_path):
+    """The repeat check compared whole fingerprints (path and mtime included): a shard computed
+    from a copied predictions or labels file counted twice (count 17 for 12)."""
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(12, 4)), rng.integers(0, 4, 12)
+    for i, rows in enumerate((slice(0, 5), slice(5, 12))):
+        np.save(tmp_path / f"x{i}.npy", x[rows])
+        np.save(tmp_path / f"y{i}.npy", y[rows])
+    (tmp_path / "x0_copy.npy").write_bytes((tmp_path / "x0.npy").read_bytes())
+    (tmp_path / "y0_copy.npy").write_bytes((tmp_path / "y0.npy").read_bytes())
+    docs = [
+        write_doc(tmp_path / f"{name}.json", "categorical", tmp_path / xs, tmp_path / ys)
+        for name, xs, ys in (
+            ("m0", "x0.npy", "y0.npy"),
+            ("m1", "x1.npy", "y1.npy"),
+            ("copy", "x0_copy.npy", "y0.npy"),
+            ("ycopy", "x0.npy", "y0_copy.npy"),
+        )
+    ]
+    for twice in docs[2:]:
+        run = run_cece("merge", docs[0], twice, docs[1])
+        assert run.code == 2
+        assert f"{twice}: was computed from the same inputs as {docs[0]}" in run.error_line()
+    run = run_cece("merge", docs[0], docs[1], "-f", "json")
+    assert json.loads(run.out)["stats"]["count"] == 12

@@ -280,13 +280,19 @@ def _given_once(docs: list[dict], paths: list[str]) -> None:
             if any("stdin" in p for p in prints):
                 continue  # standard input cannot be told apart
             mark = json.dumps(prints, sort_keys=True)
-            if (other := inputs.get(mark)) is not None:
+            # the inputs' contents (a copied file has another path and mtime, the same digest)
+            held = [[p.get("digest"), p.get("size"), p.get("rows")] for p in prints]
+            content = json.dumps(held) if all(h[0] for h in held) else None
+            twin = inputs.get(mark) or (inputs.get(content) if content else None)
+            if twin is not None:
                 raise InputError(
                     path,
-                    f"was computed from the same inputs as {other} ({_files(prints)}); a shard "
+                    f"was computed from the same inputs as {twin} ({_files(prints)}); a shard "
                     "given twice counts twice",
                 )
             inputs[mark] = path
+            if content:
+                inputs[content] = path
 
 
 def _files(prints: list[dict]) -> str:
