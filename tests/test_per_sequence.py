@@ -422,7 +422,7 @@ def test_counts_checked_after_a_column_of_ids(tmp_path):
 def test_merge_refuses_straddling_ids(tmp_path):
     docs = []
     for i in range(2):
-        np.save(tmp_path / f"x{i}.npy", np.zeros((2, 3)))
+        np.save(tmp_path / f"x{i}.npy", np.full((2, 3), float(i)))  # two shards, not one twice
         np.save(tmp_path / f"y{i}.npy", np.array([0, 1]))
         np.save(tmp_path / f"i{i}.npy", np.array([4, 4]))
         docs.append(_doc(tmp_path, f"x{i}.npy", f"y{i}.npy", f"i{i}.npy"))
