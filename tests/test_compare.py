@@ -643,3 +643,18 @@ def test_samples_of_weight_zero_are_not_samples_of_the_interval(write):
         for i in (2, 7)
     ]
     assert doc["delta"]["stderr"] == pytest.approx(stats.sem(d), rel=1e-9)
+
+
+def test_compare_refuses_shards_and_has_no_engine(write, tmp_path):
+    """compare's help listed --engine with "patterns and @list.txt are shards on either"; a
+    pattern was "no such file", and --engine dask ran locally without a word."""
+    for i in range(2):
+        np.save(tmp_path / f"p-{i}.npy", np.zeros((2, 3)))
+    y = write("y.npy", np.array([0, 1]))
+    line = run_cece("compare", str(tmp_path / "p-*.npy"), str(tmp_path / "p-0.npy"), y).error_line()
+    assert "cece compare takes one file for each model, not a pattern or @list of shards" in line
+    run = run_cece(
+        "compare", str(tmp_path / "p-0.npy"), str(tmp_path / "p-1.npy"), y, "--engine", "dask"
+    )
+    assert run.code == 2 and "--engine" in run.error_line()
+    assert "Engine" not in run_cece("compare", "--help").out

@@ -31,6 +31,7 @@ from cece.cli.params import (
 OWN = {"preds", "labels", "kind", "reduction", "rows", "worst", "per_class", "hist", "samples"}
 OWN |= {"baseline", "tolerance"}
 OWN |= {"per_sequence", "sequence_ids", "n_bytes", "n_words"}  # statistics of one model's sequences
+OWN |= {"engine", "scheduler", "workers"}  # one file a model, on this machine
 STATS = "Statistics"
 OUTPUT = ("fmt", "quiet", "output", "fail_above", "strict")
 

@@ -73,7 +73,17 @@ def run_compare(args: tuple[str, str], labels: str | None, *, binary: bool, valu
 
 
 def check_inputs(args: tuple[str, str], labels: str | None, values: dict) -> None:
-    """Standard input is read once: not for what both files are scored against."""
+    """Standard input is read once: not for what both files are scored against. One file a
+    model, on this machine (the loss commands take shards and Dask, compare does not yet)."""
+    from cece.io.shards import is_sharded
+
+    for arg in (*args, labels):
+        if is_sharded(arg):
+            refuse(
+                f"{arg}: cece compare takes one file for each model, not a pattern or @list "
+                "of shards",
+                hint="concatenate the shards, or compare the shards one pair at a time",
+            )
     if [*args].count("-") > 1:
         refuse("only one input can come from standard input ('-')")
     shared = {"LABELS": labels, "--sample-weight": values.get("sample_weight")}
