@@ -339,3 +339,15 @@ def test_a_shard_computed_from_a_copy_of_a_file_counts_once(tmp_path):
         assert f"{twice}: was computed from the same inputs as {docs[0]}" in run.error_line()
     run = run_cece("merge", docs[0], docs[1], "-f", "json")
     assert json.loads(run.out)["stats"]["count"] == 12
+
+
+def test_options_outside_the_definition_are_named_as_flags(base, tmp_path):
+    """It said "was computed with top_k = 2, but base.json with None"."""
+    other = write_doc(
+        tmp_path / "k.json", "categorical", LOGITS, LABELS, "--from", "logits", "--top-k", "2"
+    )
+    refused(
+        run_cece("merge", base, other),
+        f"{other}: was computed with --top-k 2, but {base} without --top-k; shards must use "
+        "the same options",
+    )

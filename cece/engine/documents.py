@@ -237,12 +237,18 @@ def _same_options(first: dict, doc: dict, name: str, path: str) -> None:
             theirs, ours = (
                 (with_option(key, b), with_option(key, a))
                 if key in DEFINITION  # in the command line's words: --weight 1,2, not weight = None
-                else (f"with {key} = {b!r}", f"with {a!r}")
+                else (_with(key, b), _with(key, a))
             )
             raise InputError(
                 path,
                 f"was computed {theirs}, but {name} {ours}; shards must use the same options",
             )
+
+
+def _with(key: str, value: object) -> str:
+    """``with --top-k 2``, ``without --top-k`` (the options outside the loss's definition)."""
+    flag = "--" + key.replace("_", "-")
+    return f"without {flag}" if value is None else f"with {flag} {value}"
 
 
 def class_count(doc: dict) -> int | None:
