@@ -351,3 +351,19 @@ def test_options_outside_the_definition_are_named_as_flags(base, tmp_path):
         f"{other}: was computed with --top-k 2, but {base} without --top-k; shards must use "
         "the same options",
     )
+
+
+def test_quiet_merge_of_unreduced_shards_prints_their_mean(tmp_path):
+    """Shards written with --reduction none: merge -q printed nothing, with exit 0."""
+    docs = [
+        write_doc(
+            tmp_path / f"n{i}.json", "categorical", logits, labels, "--from", "logits", "-r", "none"
+        )
+        for i, (logits, labels) in enumerate((("[[1,2,3],[0,0,1]]", "[0,2]"), ("[[2,1,0]]", "[1]")))
+    ]
+    run = run_cece("merge", *docs, "-q")
+    assert run.code == 0
+    x = np.array([[1, 2, 3], [0, 0, 1], [2, 1, 0]], dtype=float)
+    lse = np.log(np.exp(x).sum(axis=1))
+    want = float(np.mean(lse - x[[0, 1, 2], [0, 2, 1]]))
+    assert float(run.out) == pytest.approx(want, rel=1e-12)

@@ -219,9 +219,12 @@ def _nulls(record: dict) -> dict:
 
 
 def quiet(result: Result, out: TextIO) -> None:
-    """-q: the reduced value alone; with --reduction none, one loss per line."""
+    """-q: the reduced value alone; with --reduction none, one loss per line (a merge of such
+    shards has no losses left, only their sums: their mean, as a baseline reads it)."""
     if result.loss is not None:
         out.write(number(result.loss) + "\n")
+    elif result.command == "merge":
+        out.write(number(result.summary.mean) + "\n")
     else:
         for rec in result.samples or []:
             out.write(number(rec["loss"]) + "\n")
