@@ -37,6 +37,7 @@ class Task:
     accuracy = True  # the arg-max can be right or wrong (not for entropy and KL)
     perplexity = True  # base^mean means something (not for KL)
     elements = 1  # per-sample records per input row (--elementwise: K)
+    sequence_labels: Any = None  # categorical --shift/--mask: errors placed in the (B, T) file
 
     def __init__(self, opts: LossOptions, diag: Diagnostics, keep: Keep | None = None) -> None:
         self.opts, self.diag = opts, diag
@@ -54,8 +55,8 @@ class Task:
     def locate(self, error: InputError) -> InputError:
         """An error at a sample row, placed where the user finds it: a text file's line, or
         the row and column of a --shift/--mask labels array (the sample is a position)."""
-        placed = getattr(self, "sequence_labels", None)
-        return blocks.editor_line(placed.place(error) if placed else error, self.sources)
+        placed = self.sequence_labels.place(error) if self.sequence_labels else error
+        return blocks.editor_line(placed, self.sources)
 
     def detector(self) -> KindDetector:
         return KindDetector(renormalize=self.opts.renormalize)

@@ -155,20 +155,23 @@ def numeric_header(first: list[str], below: list[list[str]]) -> tuple[str, str]:
     A header candidate is a row of integer cells: ``0..C-1`` or ``1..C`` (pandas' default
     column labels, or integer class names), ``0`` alone in a one-column file, any
     increasing integers (``classes_`` are sorted) or ``0..C-1`` reordered (``df[[2, 0, 1]]``).
-    It is a header when the cells below are
-    written differently: a column whose first cell is an integer and whose cells below are
-    never integers (pandas writes floats as ``0.0``, never ``0``). A candidate of the first
-    kinds without that evidence (integers below too) is ``ambiguous``: the row counts of the
-    other inputs decide, or ``--header``/``--no-header``.
+    It is a header when the cells below are written differently: a column whose first cell
+    is an integer and whose cells below are never integers (pandas writes floats as ``0.0``,
+    never ``0``). A candidate of the first kinds without that evidence (integers below too)
+    is ``ambiguous``: the row counts of the other inputs decide, or ``--header``/
+    ``--no-header``. Above text row names, after an empty cell, it is a header: a row of
+    data would have a name there.
     """
     cells = [f.strip() for f in first]
     if len(cells) > 1 and not cells[0] and below and all(_names_a_row(r) for r in below):
         # DataFrame(p, index=names).to_csv(): the index's empty header cell over text row
         # names, then the column labels (pandas' 0..C-1); a row of data would have a name
         verdict, why = numeric_header(first[1:], [r[1:] for r in below])
-        why = why if verdict == "header" else f"first row {shown(cells)} read as a header "
-        return "header", why + "(an empty cell over the row names: pandas' index)" * (
-            verdict != "header"
+        if verdict == "header":
+            return verdict, why
+        return "header", (
+            f"first row {shown(cells)} read as a header (an empty cell over the row names: "
+            "pandas' index)"
         )
     if len(cells) > 1 and all(_INTEGRAL_FLOAT.fullmatch(f) for f in cells):
         # pd.DataFrame(p, columns=clf.classes_) with a float y writes 0.0,1.0,2.0: a header
