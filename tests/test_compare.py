@@ -658,3 +658,14 @@ def test_compare_refuses_shards_and_has_no_engine(write, tmp_path):
     )
     assert run.code == 2 and "--engine" in run.error_line()
     assert "Engine" not in run_cece("compare", "--help").out
+
+
+def test_the_zero_weights_warning_names_no_option_compare_lacks(write):
+    """Its hint was "--reduction sum gives the weighted sum": compare has no --reduction."""
+    x = write("x.npy", np.array([[1.0, 2.0], [2.0, 1.0]]))
+    args = (x, x, "[0,1]", "--from", "logits", "--weight", "0,0")
+    run = run_cece("compare", *args)
+    assert "the weights of the counted samples sum to 0" in run.err
+    assert "--reduction" not in run.err
+    one = run_cece("categorical", x, "[0,1]", "--from", "logits", "--weight", "0,0")
+    assert "  hint: --reduction sum gives the weighted sum" in one.err_lines

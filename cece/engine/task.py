@@ -38,6 +38,7 @@ class Task:
     perplexity = True  # base^mean means something (not for KL)
     elements = 1  # per-sample records per input row (--elementwise: K)
     sequence_labels: Any = None  # categorical --shift/--mask: errors placed in the (B, T) file
+    reduces = True  # the command has --reduction (compare has not): hints may name it
 
     def __init__(self, opts: LossOptions, diag: Diagnostics, keep: Keep | None = None) -> None:
         self.opts, self.diag = opts, diag
@@ -310,7 +311,8 @@ def weights_warning(task: Task, summary: Summary) -> None:
     a warning (JSON ``warnings``; an error under --strict), for every loss command."""
     found = checks.denominator_warning(summary.count, summary.weight_sum, summary.mean)
     if found is not None and task.opts.reduction == "mean":
-        task.diag.warn(found[0], hint=found[1])
+        hint = found[1] if task.reduces or "--reduction" not in found[1] else None
+        task.diag.warn(found[0], hint=hint)
 
 
 def clip_warning(task: Task, summary: Summary, eps: float | None) -> None:
