@@ -669,3 +669,13 @@ def test_the_zero_weights_warning_names_no_option_compare_lacks(write):
     assert "--reduction" not in run.err
     one = run_cece("categorical", x, "[0,1]", "--from", "logits", "--weight", "0,0")
     assert "  hint: --reduction sum gives the weighted sum" in one.err_lines
+
+
+def test_compare_csv_writes_booleans_as_the_loss_commands_do(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    args = ("sample_data/catdogpig_logits.csv", "sample_data/soft_probs.csv")
+    run = run_cece(
+        "compare", *args, "sample_data/catdogpig_labels.csv", "-f", "csv", "--ignore-index", "5"
+    )
+    rows = [line.split(",") for line in run.out.splitlines()]
+    assert rows[0][-1] == "ignored" and {r[-1] for r in rows[1:]} == {"false"}  # was False

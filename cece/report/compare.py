@@ -16,6 +16,7 @@ from cece.engine.uncertainty import RatioMoments, interval
 from cece.options import BASES
 from cece.report.documents import environment, header, stats
 from cece.report.numbers import fmt, number, plain, sig
+from cece.report.records import csv_text
 from cece.report.uncertainty import exp_nats
 
 RECORD_FIELDS = ("index", "target", "baseline", "candidate", "delta", "ignored")
@@ -133,16 +134,20 @@ class PairWriter:
                 self.csv.writerow(self.fields)
         columns = [_values(records[f]) for f in self.fields]
         if self.csv is not None:
-            self.csv.writerows(
-                ["" if v is None else number(v) if isinstance(v, float) else v for v in row]
-                for row in zip(*columns)
-            )
+            self.csv.writerows([_cell(v) for v in row] for row in zip(*columns))
             return
         dumps, fields = json.dumps, self.fields
         self.out.writelines(
             dumps(plain(dict(zip(fields, row))), allow_nan=False, separators=(",", ":")) + "\n"
             for row in zip(*columns)
         )
+
+
+def _cell(v: object) -> object:
+    """A CSV cell as the loss commands write one: ``true``/``false``, an empty nan."""
+    if isinstance(v, bool):
+        return csv_text(v)
+    return "" if v is None else number(v) if isinstance(v, float) else v
 
 
 def _values(column: np.ndarray) -> list:

@@ -142,7 +142,7 @@ class RecordWriter:
         if kind in "iu":
             return values.tolist()
         if self.csv:
-            return ["" if v is None else _text(v) for v in values.tolist()]
+            return ["" if v is None else csv_text(v) for v in values.tolist()]
         import json
 
         return [
@@ -208,7 +208,7 @@ def _byte_stream(out: TextIO) -> IO[bytes] | None:
         return None
 
 
-def _text(value: object) -> str:
+def csv_text(value: object) -> str:
     """A CSV cell of an object column: true/false as the boolean columns write them."""
     return "true" if value is True else "false" if value is False else str(value)
 
