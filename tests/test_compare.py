@@ -284,7 +284,7 @@ def test_quiet_prints_delta_and_records_stream_per_sample(write):
     assert quiet.code == 0 and float(quiet.out) == doc["delta"]["mean"] and quiet.err == ""
     rows = run_cece("compare", *args, "-f", "csv").out.splitlines()
     assert rows[0] == "index,target,baseline,candidate,delta,ignored"
-    assert rows[4] == "3,-1,,,,True"
+    assert rows[4] == "3,-1,,,,true"
     lines = [json.loads(x) for x in run_cece("compare", *args, "-f", "jsonl").out.splitlines()]
     assert len(lines) == 60 and lines[3]["delta"] is None and lines[3]["ignored"] is True
     keep = y != -1
