@@ -175,3 +175,20 @@ def test_readme_two_sequences_as_a_token_table(write):
         "-q",
     )
     assert r.out == shifted.out == "2.328352649481682\n"
+
+
+def test_an_unused_mask_field_is_said(write):
+    """A token table's attention_mask, without --mask: the padding it marks was scored with
+    nothing said. A note names it and the option."""
+    rows = [([2.0, 0.5, -1.0], 0, 1), ([0.1, 0.2, 0.3], 2, 1), ([1.0, 1.0, 1.0], 1, 0)]
+    text = "".join(
+        json.dumps({"logits": x, "label": y, "attention_mask": m}) + "\n" for x, y, m in rows
+    )
+    path = write("tok.jsonl", text)
+    run = run_cece("categorical", path)
+    said = f"cece: note: {path}: field 'attention_mask' is not used; --mask attention_mask leaves out the records where it is 0"
+    assert run.code == 0 and said in run.err_lines
+    masked = run_cece("categorical", path, "--mask", "attention_mask", "-q")
+    assert "is not used" not in masked.err
+    want = reference.categorical([r[0] for r in rows[:2]], [r[1] for r in rows[:2]])
+    assert float(masked.out) == pytest.approx(want, rel=1e-12)

@@ -26,7 +26,7 @@ from cece.io.columns import (
     text_column,
 )
 from cece.io.lazy import WINDOW
-from cece.io.records import label_candidates, label_field, pred_columns
+from cece.io.records import label_candidates, label_field, pred_columns, unused_mask
 from cece.losses import domain, validate
 from cece.structs import struct
 
@@ -264,6 +264,8 @@ def _record_predictions(
                 "(scores, labels, weights, mask...)",
             )
     source.parts["preds"] = cols
+    if mask is None:
+        unused_mask(table, {p for _, p in roles})
     if label is not None:
         source.parts["labels"] = table.add(label)
         if label.kind == "text":

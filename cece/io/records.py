@@ -200,6 +200,22 @@ def label_field(table: RecordTable, spec: str | None, option: str = "--label-col
     return f
 
 
+MASK_FIELDS = ("attention_mask", "loss_mask", "label_mask", "mask")
+
+
+def unused_mask(table: RecordTable, used: set[str]) -> None:
+    """A token table's mask field that no option takes (``--mask`` leaves out the records
+    where it is 0, as a collator's ``labels[mask == 0] = -100``): said, since the padding it
+    marks is scored without it."""
+    for f in table.fields.values():
+        named = f.keys[-1].strip().lower() in MASK_FIELDS
+        if named and f.width is None and f.numeric and f.path not in used:
+            table.notes.append(
+                f"{table.name}: {table.what} {f.path!r} is not used; --mask {f.path} "
+                "leaves out the records where it is 0"
+            )
+
+
 def _preds_paths(table: RecordTable) -> list[str]:
     preds = table.layout.get("preds")
     return [] if preds is None else [preds] if isinstance(preds, str) else list(preds)
