@@ -367,3 +367,14 @@ def test_quiet_merge_of_unreduced_shards_prints_their_mean(tmp_path):
     lse = np.log(np.exp(x).sum(axis=1))
     want = float(np.mean(lse - x[[0, 1, 2], [0, 2, 1]]))
     assert float(run.out) == pytest.approx(want, rel=1e-12)
+
+
+def test_per_class_rows_survive_a_shard_with_no_counted_sample(tmp_path):
+    """A shard whose samples are all ignored lists no class (``per_class: []``): the merged
+    per-class table was dropped whole."""
+    common = ("--from", "logits", "--ignore-index", "-100", "--per-class")
+    a = write_doc(tmp_path / "a.json", "categorical", "[[1,2,3],[0,1,0]]", "[0,1]", *common)
+    b = write_doc(tmp_path / "b.json", "categorical", "[[1,2,3]]", "[-100]", *common)
+    doc = json.loads(run_cece("merge", a, b, "-f", "json").out)
+    assert [(r["class"], r["count"]) for r in doc["per_class"]] == [("0", 1), ("1", 1)]
+    assert doc["per_class"][0]["mean"] == pytest.approx(2.40760596444438, rel=1e-12)

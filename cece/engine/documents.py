@@ -336,7 +336,7 @@ def _common(docs: list[dict], key: str) -> str | None:
 
 def _merge_per_class(docs: list[dict]) -> list[dict] | None:
     """Per-class rows of every shard combined (counts add; means and accuracies weight)."""
-    if not all(d.get("per_class") for d in docs):
+    if not all(isinstance(d.get("per_class"), list) for d in docs):  # [] : none counted
         return None
     rows: dict[str, list[float]] = {}
     for doc in docs:
