@@ -378,3 +378,18 @@ def test_per_class_rows_survive_a_shard_with_no_counted_sample(tmp_path):
     doc = json.loads(run_cece("merge", a, b, "-f", "json").out)
     assert [(r["class"], r["count"]) for r in doc["per_class"]] == [("0", 1), ("1", 1)]
     assert doc["per_class"][0]["mean"] == pytest.approx(2.40760596444438, rel=1e-12)
+
+
+def test_merged_kl_keeps_its_entropy_and_kl_means(tmp_path):
+    """stats.entropy and stats.kl of kl (and of soft targets) were dropped from the merge,
+    though their sums are in every shard's summary."""
+    a = write_doc(tmp_path / "a.json", "kl", "[[0.2,0.8],[0.5,0.5]]", "[[0.3,0.7],[0.4,0.6]]")
+    b = write_doc(tmp_path / "b.json", "kl", "[[0.1,0.9]]", "[[0.5,0.5]]")
+    merged = json.loads(run_cece("merge", a, b, "-f", "json").out)["stats"]
+    whole = run_cece(
+        "kl", "[[0.2,0.8],[0.5,0.5],[0.1,0.9]]", "[[0.3,0.7],[0.4,0.6],[0.5,0.5]]", "-f", "json"
+    )
+    one = json.loads(whole.out)["stats"]
+    for key in ("mean", "entropy", "kl"):
+        assert merged[key] == pytest.approx(one[key], rel=1e-12), key
+    assert "mean H(P,Q)" in run_cece("merge", a, b).out

@@ -219,12 +219,13 @@ def aggregate_grid(result: Result) -> Grid:
             table.add_row(*more[key])
             continue
         if key in s and not (key in ("ignored", "sequences_empty") and not s[key]):
-            if result.command == "kl" and key == "kl":  # the mean already; H(P,Q) instead
+            kl = "kl" in (result.command, result.input.get("command"))  # a kl run, or merged
+            if kl and key == "kl":  # the mean already; H(P,Q) instead
                 table.add_row("mean H(P,Q)", fmt(s["entropy"] + s["kl"]))
                 continue
             label = (
                 {"entropy": "mean H(P)"}
-                if result.command == "kl"
+                if kl
                 else {"entropy": "mean entropy H(t)", "kl": "mean KL(t‖q)"}
             ).get(key, key)
             label = SEQUENCE_STATS.get(key, label)
