@@ -347,3 +347,19 @@ def test_lm_shapes_under_shift_and_mask(write):
         f"cece: error: {one}: sequences of 1 position under --shift: no position has a next "
         "token to score"
     )
+
+
+def test_the_dropped_last_position_has_no_label_in_its_record(write):
+    """With --ignore-index 3 its record said "target": 3, a real token's label."""
+    rng = np.random.default_rng(9)
+    ids = rng.integers(0, 5, (2, 4))
+    x, y = write("x.npy", rng.normal(size=(2, 4, 5))), write("y.npy", ids)
+    run = run_cece("categorical", x, y, "--shift", "--ignore-index", "3", "-f", "jsonl")
+    records = [json.loads(line) for line in run.out.splitlines()]
+    for rec in records:
+        t = rec["position"]
+        if t == 3:
+            assert rec["target"] == -100 and rec["ignored"] is True
+        else:
+            label = int(ids[rec["sequence"], t + 1])
+            assert rec["target"] == label and rec["ignored"] is (label == 3)

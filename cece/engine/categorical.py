@@ -279,6 +279,8 @@ class Categorical(Task):
             ignored_as_given(rec, ~t.valid[rows], ignore)
             if self.label_map and ignore in self.label_map:  # a label that names a class
                 ignored_as_class(rec, ~t.valid[rows], self.label_map[ignore], self.names)
+            if self.sequence_labels is not None:
+                self.sequence_labels.unlabelled(rec)
         if t.entropy is not None:
             assert t.kl is not None  # set with entropy
             rec["entropy"], rec["kl"] = t.entropy[rows] / scale, t.kl[rows] / scale

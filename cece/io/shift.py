@@ -62,6 +62,13 @@ class SequenceLabels:
             error.source, error.detail, row=b, column=t + self.grid[1], hint=error.hint
         )
 
+    def unlabelled(self, rec: dict) -> None:
+        """--shift: each sequence's last position has no label. Its record says -100 (what
+        Hugging Face pads with), not the ignore value, which may be a real token."""
+        if self.facts.get("shift") and "position" in rec and "target" in rec:
+            last = rec["position"] == self.facts["shift"]["positions"] - 1
+            rec["target"] = np.where(last, IGNORE, rec["target"])
+
 
 def mask_column(opts: LossOptions) -> str | None:
     """``--mask COL``: the column it names (of the table holding the labels), or None."""
