@@ -363,3 +363,26 @@ def test_the_dropped_last_position_has_no_label_in_its_record(write):
         else:
             label = int(ids[rec["sequence"], t + 1])
             assert rec["target"] == label and rec["ignored"] is (label == 3)
+
+
+def test_nan_logits_at_a_position_not_scored_are_said_so(write):
+    """Padding that holds NaN logits (some attention kernels leave them): the refusal named a
+    flat row and said to impute; it says which sequence and position, and that no loss reads it."""
+    rng = np.random.default_rng(10)
+    logits, ids = rng.normal(size=(2, 5, 4)), rng.integers(0, 4, (2, 5))
+    ids[1, 4] = -100
+    logits[1, 3] = np.nan  # predicts ids[1, 4]: not scored
+    x, y = write("x.npy", logits), write("y.npy", ids)
+    run = run_cece("categorical", x, y, "--shift")
+    assert run.error_line() == (
+        f"cece: error: {x}: row 8, column 0: found nan value; expected a finite number "
+        "(sequence 1, position 3: not scored, its label ignored)"
+    )
+    assert (
+        run.err_lines[-1]
+        == "  hint: a position not scored still needs finite logits: write 0 there"
+    )
+    logits[1, 3] = 0.0
+    logits[0, 1] = np.nan  # scored: the message as before
+    line = run_cece("categorical", write("x2.npy", logits), y, "--shift").error_line()
+    assert line.endswith("row 1, column 0: found nan value; expected a finite number")

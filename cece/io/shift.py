@@ -54,13 +54,22 @@ class SequenceLabels:
 
     def place(self, error: InputError) -> InputError:
         """An error at sample ``b·T + t`` (a position of the logits) placed in the (B, T)
-        labels file: row b, column t + 1 of labels shifted here, t of labels given shifted."""
-        if self.grid is None or error.source != self.labels.name or error.row is None:
+        labels file: row b, column t + 1 of labels shifted here, t of labels given shifted.
+        In the logits, the flat row's sequence and position are said, and whether it is
+        scored (padding often holds NaN logits no loss reads)."""
+        if self.grid is None or error.row is None:
             return error
         b, t = divmod(error.row, self.grid[0])
-        return InputError(
-            error.source, error.detail, row=b, column=t + self.grid[1], hint=error.hint
-        )
+        if error.source == self.labels.name:
+            return InputError(
+                error.source, error.detail, row=b, column=t + self.grid[1], hint=error.hint
+            )
+        labels = self.labels.source.data.array  # type: ignore[union-attr]
+        if error.row >= len(labels) or labels[error.row] != self.ignore_index:
+            return error
+        detail = f"{error.detail} (sequence {b}, position {t}: not scored, its label ignored)"
+        hint = "a position not scored still needs finite logits: write 0 there"
+        return InputError(error.source, detail, row=error.row, column=error.column, hint=hint)
 
     def unlabelled(self, rec: dict) -> None:
         """--shift: each sequence's last position has no label. Its record says -100 (what
