@@ -528,3 +528,24 @@ def test_one_sequence_a_row_is_refused_with_what_to_do(tmp_path):
         "  hint: a record is one sample: a number or a list of numbers; sequences (B, T, V) go "
         "in an array file (.npy, .safetensors), or one record a token"
     )
+
+
+def test_per_token_log_probability_logs_get_no_misleading_hint(write):
+    """lm-eval/vLLM-style logs (one record a token: doc_id, token, logprob): the hint offered
+    --pred-cols doc_id, then "use cece binary", which read the log-probabilities as logits."""
+    text = "".join(
+        json.dumps({"doc_id": d, "token": t, "logprob": lp}) + "\n"
+        for d, t, lp in ((0, "a", -2.3), (0, "b", -0.7), (1, "c", -5.1))
+    )
+    path = write("lp.jsonl", text)
+    run = run_cece("categorical", path)
+    assert (
+        run.err_lines[-1]
+        == "  hint: name the prediction field(s) with --pred-cols, e.g. --pred-cols logprob"
+    )
+    run = run_cece("categorical", path, "--pred-cols", "logprob", "--from", "log-probs")
+    assert run.code == 2
+    assert run.err_lines[-1] == (
+        "  hint: one log-probability a sample (the target's) is its loss negated; cece needs "
+        "every class's"
+    )

@@ -33,6 +33,8 @@ def one_column_hint(preds_arg: str, labels_arg: str | None, opts: LossOptions) -
                 f"{other.name} has {other.n_classes} columns: the arguments look swapped; "
                 "predictions come first: cece categorical PREDS LABELS"
             )
+    if opts.kind == "log-probs":  # the target's log-probability alone (a per-token log)
+        return "one log-probability a sample (the target's) is its loss negated; cece needs every class's"
     return "for one column of scores or probabilities use cece binary"
 
 

@@ -120,7 +120,9 @@ def _infer_preds(table: RecordTable, exclude: set[str]) -> Field:
         ragged = [f.path for f in table.fields.values() if f.kind == "ragged"]
         if ragged and ragged[0] not in exclude:
             table.field(ragged[0], "--pred-cols")  # the list column, refused at its row
-        scalars = [f.path for f in table.fields.values() if f.numeric and f.path not in exclude]
+        scalars = [  # scores are not whole numbers (an id, a count): they are not offered
+            f.path for f in table.fields.values() if f.kind == "number" and f.path not in exclude
+        ]
         known = ", ".join(table.fields) or "none"
         raise InputError(
             name,
