@@ -386,3 +386,17 @@ def test_nan_logits_at_a_position_not_scored_are_said_so(write):
     logits[0, 1] = np.nan  # scored: the message as before
     line = run_cece("categorical", write("x2.npy", logits), y, "--shift").error_line()
     assert line.endswith("row 1, column 0: found nan value; expected a finite number")
+
+
+def test_logits_already_sliced_beside_the_input_ids_get_the_way_out(write):
+    rng = np.random.default_rng(11)
+    logits, ids = rng.standard_normal((3, 7, 5)), rng.integers(0, 5, (3, 7))
+    sliced = write("s.npy", np.ascontiguousarray(logits[:, :-1]))
+    run = run_cece("categorical", sliced, write("ids.npy", ids), "--shift")
+    assert run.err_lines[-1] == (
+        "  hint: logits already sliced (logits[:, :-1])? then labels[:, 1:] without --shift"
+    )
+    followed = run_cece(
+        "categorical", sliced, write("y.npy", np.ascontiguousarray(ids[:, 1:])), "-q"
+    )
+    assert float(followed.out) == pytest.approx(_hf(logits, ids), rel=1e-12)

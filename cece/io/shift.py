@@ -247,12 +247,17 @@ def open_sequence_labels(
         else:
             last = (preds.shape or (0,))[-1]  # (B, V, T): the sequence axis last
             axis = len(given) == 2 and given[-1] in (last, last - 1) and preds.class_axis == -1
+            sliced = given == (b, t + 1)  # logits[:, :-1] saved beside the input ids
             raise InputError(
                 name,
                 f"labels have shape {given}; --shift expects {(b, t)} (the input ids, "
                 f"shifted here) or {(b, t - 1)} (already shifted) for {preds.name} "
                 f"of shape {preds.shape}",
-                hint="--class-axis 1 if the logits are (B, V, T)" if axis else None,
+                hint="logits already sliced (logits[:, :-1])? then labels[:, 1:] without --shift"
+                if sliced
+                else "--class-axis 1 if the logits are (B, V, T)"
+                if axis
+                else None,
             )
     elif given != samples and arr.ndim != 1:
         raise InputError(name, f"labels have shape {given}; --mask expects {samples}")
