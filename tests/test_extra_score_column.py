@@ -282,3 +282,21 @@ def test_a_thousand_columns_are_weighed_in_vector_steps(write):
     p_csv = write("p.csv", frame.to_csv(index=False, header=False))  # no names to go by
     line = run_cece("categorical", p_csv, write("y2.npy", y % 999)).error_line()
     assert "without column 999 every row sampled of columns 0:999 is a distribution" in line
+
+
+@pytest.mark.parametrize("count", [40.0, 85.0, 800.0])
+def test_a_large_column_beside_log_probabilities_is_found(write, count):
+    """A token count beside log-probabilities: e^count swamped the row sum the vectorized
+    search subtracted from (inf past 709), so the count was read as one more logit (73.5
+    where the loss is 2.14). Out-of-range columns count for nothing in the rest's sum."""
+    rng = np.random.default_rng(5)
+    lp = np.log(rng.dirichlet(np.ones(3), 12))
+    frame = pd.DataFrame(lp, columns=["cat", "dog", "fox"])
+    frame["n_tokens"] = count + rng.integers(0, 50, 12)
+    line = run_cece(
+        "categorical", write("lp.csv", frame.to_csv(index=False)), write("y.npy", Y.repeat(2)[:12])
+    ).error_line()
+    assert "without column 'n_tokens' every row sampled of columns cat, dog, fox" in line
+    from cece.io.distributions import _without
+
+    assert _without(frame.to_numpy(), 1) == _brute_force(frame.to_numpy(), 1) == [(3,)]

@@ -393,3 +393,27 @@ def test_merged_kl_keeps_its_entropy_and_kl_means(tmp_path):
     for key in ("mean", "entropy", "kl"):
         assert merged[key] == pytest.approx(one[key], rel=1e-12), key
     assert "mean H(P,Q)" in run_cece("merge", a, b).out
+
+
+def test_members_of_one_archive_and_a_pattern_runs_own_shards_are_not_twins(tmp_path):
+    """The contents check compared digest, size and rows only: two members of one .npz (the
+    same file) were twins, and a pattern run whose shard files are alike refused itself."""
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=(20, 4)), rng.integers(0, 4, 20)
+    np.savez(tmp_path / "d.npz", x0=x[:10], x1=x[10:], y0=y[:10], y1=y[10:])
+    a = write_doc(
+        tmp_path / "a.json", "categorical", f"{tmp_path}/d.npz:x0", f"{tmp_path}/d.npz:y0"
+    )
+    b = write_doc(
+        tmp_path / "b.json", "categorical", f"{tmp_path}/d.npz:x1", f"{tmp_path}/d.npz:y1"
+    )
+    run = run_cece("merge", a, b, "-f", "json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["stats"]["count"] == 20
+    for i in range(2):  # two shard files with the same contents, one run
+        np.save(tmp_path / f"p-{i}.npy", x[:5])
+        np.save(tmp_path / f"l-{i}.npy", y[:5])
+    pat = write_doc(
+        tmp_path / "pat.json", "categorical", f"{tmp_path}/p-*.npy", f"{tmp_path}/l-*.npy"
+    )
+    assert run_cece("merge", pat, "-q").code == 0

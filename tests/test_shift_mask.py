@@ -400,3 +400,16 @@ def test_logits_already_sliced_beside_the_input_ids_get_the_way_out(write):
         "categorical", sliced, write("y.npy", np.ascontiguousarray(ids[:, 1:])), "-q"
     )
     assert float(followed.out) == pytest.approx(_hf(logits, ids), rel=1e-12)
+
+
+def test_a_weight_error_under_shift_is_not_said_of_the_logits(write):
+    """place() took any error not of the labels file for the logits': a negative weight at
+    an unscored position got "not scored ... finite logits" and the logits hint."""
+    rng = np.random.default_rng(12)
+    ids = np.array([[1, 2, 3, 0, 1], [2, 0, 3, -100, 1]])
+    w = np.ones((2, 5))
+    w[1, 3] = -1.0
+    args = (write("x.npy", rng.normal(size=(2, 5, 4))), write("y.npy", ids), "--shift")
+    run = run_cece("categorical", *args, "--sample-weight", write("w.npy", w))
+    assert run.code == 2 and "sample weight -1 is negative" in run.error_line()
+    assert "not scored" not in run.err and "finite logits" not in run.err

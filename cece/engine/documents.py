@@ -287,9 +287,10 @@ def _given_once(docs: list[dict], paths: list[str]) -> None:
                 continue  # standard input cannot be told apart
             mark = json.dumps(prints, sort_keys=True)
             # the inputs' contents (a copied file has another path and mtime, the same digest)
-            held = [[p.get("digest"), p.get("size"), p.get("rows")] for p in prints]
+            held = [[p.get("digest"), p.get("size"), p.get("rows"), p.get("key")] for p in prints]
             content = json.dumps(held) if all(h[0] for h in held) else None
-            twin = inputs.get(mark) or (inputs.get(content) if content else None)
+            kin = inputs.get(content) if content else None  # across documents only: a
+            twin = inputs.get(mark) or (kin if kin != path else None)  # pattern run's own
             if twin is not None:
                 raise InputError(
                     path,

@@ -43,11 +43,13 @@ def _without(rows: np.ndarray, k: int) -> list[tuple[int, ...]]:
     whole row's less the dropped columns', and every column out of range must be dropped
     (a 1000-column file took hours, each set's rows copied and summed anew)."""
     n, found = rows.shape[1], []
-    for bounded, values in ((_in_unit(rows), rows), ((rows <= 0).all(axis=0), None)):
+    for bounded, log in ((_in_unit(rows), False), ((rows <= 0).all(axis=0), True)):
         out = np.flatnonzero(~bounded)
         if len(out) > k:
             continue
-        v = values if values is not None else np.exp(rows)
+        # the columns out of range must be dropped: they count for nothing in the rest's sum
+        # (a count of 85 beside log-probabilities: e^85 would swamp the sum it is taken from)
+        v = np.where(bounded, np.exp(np.minimum(rows, 0)) if log else rows, 0.0)
         rest = v.sum(axis=1, keepdims=True) - v  # the row's sum without each column
         sets: list[tuple[int, ...]] = []
         if k == 1:

@@ -51,6 +51,7 @@ class SequenceLabels:
     ignore_index: int = IGNORE
     notes: list[str] = field(default_factory=list)
     grid: tuple[int, int] | None = None  # a (B, T) file: positions T, the label's offset
+    preds_name: str = ""  # the logits' file, whose errors at unscored positions are said so
 
     def place(self, error: InputError) -> InputError:
         """An error at sample ``b·T + t`` (a position of the logits) placed in the (B, T)
@@ -64,6 +65,8 @@ class SequenceLabels:
             return InputError(
                 error.source, error.detail, row=b, column=t + self.grid[1], hint=error.hint
             )
+        if error.source != self.preds_name:  # a weight file's row: as it was
+            return error
         labels = self.labels.source.data.array  # type: ignore[union-attr]
         if error.row >= len(labels) or labels[error.row] != self.ignore_index:
             return error
@@ -282,7 +285,7 @@ def open_sequence_labels(
         facts["mask"] = {"file": mask, "masked": int(np.count_nonzero(~keep))}
     two_d = arr.ndim == len(samples) == 2  # (B, T) or (B, T - 1): row b, column t
     grid = (samples[1], int(shift and given == samples)) if two_d else None
-    return SequenceLabels(labels, weights, facts, grid=grid)
+    return SequenceLabels(labels, weights, facts, grid=grid, preds_name=preds.name)
 
 
 def _shift_note(name: str, b: int, t: int, how: str) -> Inference:
