@@ -679,3 +679,35 @@ def test_compare_csv_writes_booleans_as_the_loss_commands_do(monkeypatch):
     )
     rows = [line.split(",") for line in run.out.splitlines()]
     assert rows[0][-1] == "ignored" and {r[-1] for r in rows[1:]} == {"false"}  # was False
+
+
+def test_a_class_weight_of_zero_under_smoothing_counts_in_delta_and_both_runs(write):
+    """--weight with a class of weight 0 and --label-smoothing: a sample of that class weighs 0
+    but carries loss (PyTorch's smoothing term is weighted over every class). Δ's moments
+    dropped it where both runs gave it the same loss, each run's kept it: Δ's stderr was over
+    fewer samples than the runs'. One rule now (weight, or either run's loss): the ratio
+    formula over all 12."""
+    rng = np.random.default_rng(3)
+    xb, y = rng.normal(size=(12, 4)), rng.integers(0, 4, 12)
+    y[[1, 5, 8]] = 2  # the class of weight 0
+    xc = xb.copy()
+    xc[[0, 3, 6, 9, 10, 11]] = rng.normal(size=(6, 4))  # rows 1, 5, 8: the same loss in both
+    cw, eps = np.array([1.0, 1.0, 0.0, 1.0]), 0.1
+    args = (write("b.npy", xb), write("c.npy", xc), write("y.npy", y), "--from", "logits")
+    opts = ("--weight", "1,1,0,1", "--label-smoothing", str(eps), "-f", "json")
+    doc = json.loads(run_cece("compare", *args, *opts).out)
+
+    def numerators(x: np.ndarray) -> np.ndarray:  # PyTorch's weighted smoothing, per sample
+        nll = -(
+            x
+            - x.max(1, keepdims=True)
+            - np.log(np.exp(x - x.max(1, keepdims=True)).sum(1, keepdims=True))
+        )
+        return (1 - eps) * cw[y] * nll[np.arange(12), y] + eps / 4 * (nll * cw).sum(1)
+
+    d, w = numerators(xc) - numerators(xb), cw[y]
+    assert (d[[1, 5, 8]] == 0).all() and (w[[1, 5, 8]] == 0).all()
+    n, m = 12, d.sum() / w.sum()
+    want = math.sqrt(n / (n - 1) * float(((d - m * w) ** 2).sum())) / float(w.sum())
+    assert doc["delta"]["mean"] == pytest.approx(m, rel=1e-9)
+    assert doc["delta"]["stderr"] == pytest.approx(want, rel=1e-9)  # it was over 9 samples

@@ -341,6 +341,13 @@ def test_lm_shapes_under_shift_and_mask(write):
     assert run.err_lines[-1] == "  hint: --class-axis 1 if the logits are (B, V, T)"
     run = run_cece("categorical", bvt, y, "--shift", "--class-axis", "1", "-q")
     assert float(run.out) == pytest.approx(want, rel=1e-12)
+    run = run_cece("categorical", bvt, y, "--mask", mask)  # the same hint under --mask
+    assert run.code == 2 and "--mask expects (3, 11)" in run.error_line()
+    assert run.err_lines[-1] == "  hint: --class-axis 1 if the logits are (B, V, T)"
+    run = run_cece("categorical", bvt, y, "--mask", mask, "--class-axis", "1", "-q")
+    assert float(run.out) == float(run_cece("categorical", x, y, "-q").out)
+    run = run_cece("categorical", x, write("y9.npy", ids[:, :5]), "--mask", mask)
+    assert run.code == 2 and "hint" not in run.err  # not a (B, V, T) shape: no hint
     one = write("one.npy", logits[:, :1])
     line = run_cece("categorical", one, write("y2.npy", ids[:, :1]), "--shift").error_line()
     assert line == (

@@ -159,9 +159,13 @@ def pair(start: int, b: dict, c: dict, names: tuple[str, str]) -> tuple[Paired, 
     counted = delta if every else delta[valid]
     rb, rc = (b["right"], c["right"]) if every else (b["right"][valid], c["right"][valid])
     a = [side["numerator"] if every else side["numerator"][valid] for side in (b, c)]
+    if w is not None and not (weighed := (w != 0) | (a[0] != 0) | (a[1] != 0)).all():
+        # a sample of weight 0 is no sample, unless either run gives it a loss (a class
+        # weight of 0 under --label-smoothing): one rule for Δ and both runs, so their n agree
+        d, w, a = d[weighed], w[weighed], [side[weighed] for side in a]
     out = Paired(
-        RatioMoments.of(d, w),
-        (RatioMoments.of(a[0], w), RatioMoments.of(a[1], w)),
+        RatioMoments.of(d, w, chosen=True),
+        (RatioMoments.of(a[0], w, chosen=True), RatioMoments.of(a[1], w, chosen=True)),
         better=int(np.count_nonzero(counted < 0)),
         worse=int(np.count_nonzero(counted > 0)),
         tied=int(np.count_nonzero(counted == 0)),
@@ -178,10 +182,9 @@ def bootstrap_interval(
     mean). Resample r takes n samples with replacement, the r-th row of
     ``numpy.random.default_rng(seed).integers(0, n, size=(resamples, n))`` (drawn in chunks of
     rows, the same stream); the interval is ``numpy.percentile`` (linear) of the resampled Δ
-    at 100·(1 ∓ confidence)/2. Samples of weight 0 are not samples (as in ``RatioMoments``):
-    resampled, they made resamples of Σwᵢ = 0 and the interval nan."""
-    if w is not None and not (weighed := (w != 0) | (d != 0)).all():
-        d, w = d[weighed], w[weighed]
+    at 100·(1 ∓ confidence)/2. ``d`` and ``w`` hold the samples that count (:func:`pair`
+    leaves out those of weight 0 and no loss: resampled, they made resamples of Σwᵢ = 0 and
+    the interval nan)."""
     n = len(d)
     if n == 0:
         return math.nan, math.nan

@@ -46,8 +46,10 @@ class RatioMoments:
     q: float = 0.0  # Σbᵢ²
 
     @classmethod
-    def of(cls, a: np.ndarray, b: np.ndarray | None = None) -> RatioMoments:
-        """The moments of one block (``b`` None: every bᵢ = 1, a plain mean of ``a``)."""
+    def of(cls, a: np.ndarray, b: np.ndarray | None = None, chosen: bool = False) -> RatioMoments:
+        """The moments of one block (``b`` None: every bᵢ = 1, a plain mean of ``a``). A pair
+        (aᵢ, bᵢ) = (0, 0), a weight of 0 and no loss, is not a sample, unless ``chosen``: the
+        caller chose the samples (``cece compare``: by both runs' losses)."""
         a = np.asarray(a, dtype=np.float64).ravel()
         n = len(a)
         if not n:
@@ -56,8 +58,8 @@ class RatioMoments:
             b = np.asarray(b, dtype=np.float64).ravel()
             if len(b) != n:
                 raise OptionError(f"{n} numerators but {len(b)} denominators")
-            weighed = (b != 0) | (a != 0)  # a weight of 0 (0 · loss = 0): not a sample
-            if not weighed.all():
+            weighed = (b != 0) | (a != 0)
+            if not chosen and not weighed.all():
                 a, b = a[weighed], b[weighed]
                 n = len(a)
                 if not n:

@@ -199,6 +199,15 @@ def _ignore_note(option: str, opts: LossOptions) -> list[str]:
     ]
 
 
+def _vocab_middle(given: tuple[int, ...], preds: Predictions, less: tuple[int, ...]) -> str | None:
+    """The hint for (B, T) labels beside (B, V, T) logits read with the classes last: the
+    labels' last axis is the logits' (less ``less``: under ``--shift``, T - 1 too)."""
+    last = (preds.shape or (0,))[-1]
+    if len(given) == 2 and preds.class_axis == -1 and any(given[-1] == last - d for d in less):
+        return "--class-axis 1 if the logits are (B, V, T)"
+    return None
+
+
 def open_sequence_labels(
     labels_arg: str | None,
     preds: Predictions,
@@ -248,8 +257,6 @@ def open_sequence_labels(
         elif given == (b, t - 1):
             found.append(_shift_note(name, b, t, "given shifted"))
         else:
-            last = (preds.shape or (0,))[-1]  # (B, V, T): the sequence axis last
-            axis = len(given) == 2 and given[-1] in (last, last - 1) and preds.class_axis == -1
             sliced = given == (b, t + 1)  # logits[:, :-1] saved beside the input ids
             raise InputError(
                 name,
@@ -258,12 +265,14 @@ def open_sequence_labels(
                 f"of shape {preds.shape}",
                 hint="logits already sliced (logits[:, :-1])? then labels[:, 1:] without --shift"
                 if sliced
-                else "--class-axis 1 if the logits are (B, V, T)"
-                if axis
-                else None,
+                else _vocab_middle(given, preds, (0, 1)),
             )
     elif given != samples and arr.ndim != 1:
-        raise InputError(name, f"labels have shape {given}; --mask expects {samples}")
+        raise InputError(
+            name,
+            f"labels have shape {given}; --mask expects {samples}",
+            hint=_vocab_middle(given, preds, (0,)),
+        )
     found += meaning.class_axis_fits(samples, preds, name)  # (N, C, T), C == T: which axis?
     keep = None if mask is None else _mask(mask, given, samples, shift, stdin_format)
     vec = _scored(arr, keep, samples, shift, ignore_index)
