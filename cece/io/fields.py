@@ -9,7 +9,7 @@ import re
 
 from cece.errors import InputError
 
-_NUMBERISH = re.compile(r"[+-]?(?=[\d.,' ]*\d)[\d.,' ]+%?|[+-]?\d+(\.\d*)?%")
+_NUMBERISH = r"[+-]?(?=[\d.,' ]*\d)[\d.,' ]+%?|[+-]?\d+(\.\d*)?%"
 
 
 BOOLEANS = {"true": 1.0, "false": 0.0}  # pandas writes bools as True/False (get_dummies)
@@ -33,7 +33,7 @@ def looks_like_number(text: str) -> bool:
     """A cell meant as a number that is not one: '0,5', '1,234.5', '20%', '' (so a column of
     them is reported cell by cell, not taken for a column of text)."""
     text = text.strip()
-    return not text or bool(_NUMBERISH.fullmatch(text))
+    return not text or bool(re.fullmatch(_NUMBERISH, text))
 
 
 def is_header(first: list[str], below: list[list[str]]) -> bool:
@@ -97,7 +97,7 @@ def json_float(text: str) -> float:
     return value
 
 
-_BARE = re.compile(r"(?<![\w.\"])([-+]?)(inf|infinity|nan)(?![\w\"])", re.IGNORECASE)
+_BARE = r"(?i)(?<![\w.\"])([-+]?)(inf|infinity|nan)(?![\w\"])"
 
 
 def json_literal(text: str) -> object:
@@ -111,7 +111,7 @@ def json_literal(text: str) -> object:
     try:
         return json.loads(text, parse_float=json_float)
     except ValueError:
-        if '"' in text or not _BARE.search(text):
+        if '"' in text or not re.search(_BARE, text):
             raise
 
     def spelled(m: re.Match[str]) -> str:
@@ -119,7 +119,7 @@ def json_literal(text: str) -> object:
             return "NaN"
         return "-Infinity" if m[1] == "-" else "Infinity"
 
-    return json.loads(_BARE.sub(spelled, text), parse_float=json_float)
+    return json.loads(re.sub(_BARE, spelled, text), parse_float=json_float)
 
 
 def comma_table(lines: list[str]) -> bool:

@@ -17,9 +17,10 @@ import re
 
 from cece.structs import struct
 
-_INT = re.compile(r"[+-]?\d+")
-_INTEGRAL_FLOAT = re.compile(r"\d+\.0")  # how pandas writes a float column label: 1.0
-_DECIMAL = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][+-]?\d+)")
+# Patterns as text, compiled by re (and cached there) on first use, not at import: start-up.
+_INT = r"[+-]?\d+"
+_INTEGRAL_FLOAT = r"\d+\.0"  # how pandas writes a float column label: 1.0
+_DECIMAL = r"[+-]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][+-]?\d+)"
 
 INDEX_NAMES = ("", "index", "level_0", "unnamed: 0", "__index_level_0__")
 ID_NAMES = ("id", "idx", "sample_id", "row_id", "sample", "row")
@@ -82,10 +83,10 @@ OTHER_ROLES = {
     ),
 }
 _ROLE_PARTS = (  # a name made of a role word and a qualifier: val_loss, conf_score, weight_1
-    ("a loss", re.compile(r"(.+_)?(loss|nll)(_.+)?")),
-    ("a confidence", re.compile(r"(.+_)?(conf|confidence)(_.+)?")),
-    ("a weight", re.compile(r"(.+_)?(sample_)?weights?(_.+)?")),
-    ("an entropy", re.compile(r"(.+_)?entropy(_.+)?")),
+    ("a loss", r"(.+_)?(loss|nll)(_.+)?"),
+    ("a confidence", r"(.+_)?(conf|confidence)(_.+)?"),
+    ("a weight", r"(.+_)?(sample_)?weights?(_.+)?"),
+    ("an entropy", r"(.+_)?entropy(_.+)?"),
 )
 HEADER_HINT = "--header reads the first rows of text inputs as headers, --no-header as data"
 
@@ -107,20 +108,26 @@ class Inference:
 
 def int_token(text: str) -> bool:
     """A cell written as an integer (``3``, ``-1``), as pandas writes integer labels."""
-    return bool(_INT.fullmatch(text.strip()))
+    return bool(re.fullmatch(_INT, text.strip()))
 
 
 def integer_name(text: str) -> int | None:
     """The integer a class name spells: ``3``, or ``3.0`` as pandas writes the float column
     labels of ``pd.DataFrame(p, columns=clf.classes_)`` for a float target; else None."""
     t = text.strip()
-    return int(t) if _INT.fullmatch(t) else int(t[:-2]) if _INTEGRAL_FLOAT.fullmatch(t) else None
+    return (
+        int(t)
+        if re.fullmatch(_INT, t)
+        else int(t[:-2])
+        if re.fullmatch(_INTEGRAL_FLOAT, t)
+        else None
+    )
 
 
 def decimal(text: str) -> bool:
     """A number written with a point or an exponent (``0.0``, ``1e-3``), or True/False."""
     text = text.strip()
-    return text.lower() in ("true", "false") or bool(_DECIMAL.fullmatch(text))
+    return text.lower() in ("true", "false") or bool(re.fullmatch(_DECIMAL, text))
 
 
 def drops_point(rows: list[list[str]]) -> bool:
@@ -173,7 +180,7 @@ def numeric_header(first: list[str], below: list[list[str]]) -> tuple[str, str]:
             f"first row {shown(cells)} read as a header (an empty cell over the row names: "
             "pandas' index)"
         )
-    if len(cells) > 1 and all(_INTEGRAL_FLOAT.fullmatch(f) for f in cells):
+    if len(cells) > 1 and all(re.fullmatch(_INTEGRAL_FLOAT, f) for f in cells):
         # pd.DataFrame(p, columns=clf.classes_) with a float y writes 0.0,1.0,2.0: a header
         # as likely as a row of logits, so the other inputs' row counts decide
         values_f = [float(f) for f in cells]
@@ -216,10 +223,10 @@ def numeric_header(first: list[str], below: list[list[str]]) -> tuple[str, str]:
 def _names_a_row(row: list[str]) -> bool:
     """A row whose first cell is text: a row name (not a number, True/False or empty)."""
     head = row[0].strip() if row else ""
-    return bool(head) and not (int_token(head) or decimal(head) or _NUMBERISH.fullmatch(head))
+    return bool(head) and not (int_token(head) or decimal(head) or re.fullmatch(_NUMBERISH, head))
 
 
-_NUMBERISH = re.compile(r"[-+]?(nan|inf|infinity)", re.IGNORECASE)
+_NUMBERISH = r"(?i)[-+]?(nan|inf|infinity)"
 
 
 def index_column(name: str, cells: list[str], position: int) -> str | None:
@@ -261,13 +268,13 @@ def other_role(name: str) -> str | None:
         if low in names:
             return what
     for what, pattern in _ROLE_PARTS:
-        if pattern.fullmatch(low):
+        if re.fullmatch(pattern, low):
             return what
     return None
 
 
-_NUMBERED = re.compile(r"([A-Za-z][A-Za-z_]*?)[_\-. ]?(\d+)")
-_PREFIXED = re.compile(r"([A-Za-z]+)[_\-. :].+")
+_NUMBERED = r"([A-Za-z][A-Za-z_]*?)[_\-. ]?(\d+)"
+_PREFIXED = r"([A-Za-z]+)[_\-. :].+"
 SCORE_PREFIXES = (
     *("p", "prob", "probs", "proba", "probability", "logit", "logits", "score", "scores"),
     *("lp", "logp", "logprob", "log_prob", "y_prob", "y_score", "pred"),
@@ -281,7 +288,7 @@ def bare_names(names: list[str], prefixes: tuple[str, ...]) -> list[str]:
     """``names`` without the prefix they all share when it is one of ``prefixes``
     (``p_toxic, p_spam`` → ``toxic, spam`` with :data:`SCORE_PREFIXES`; ``y_toxic, y_spam``
     with :data:`TARGET_PREFIXES`), else as they are."""
-    found = [_PREFIXED.fullmatch(n.strip()) for n in names]
+    found = [re.fullmatch(_PREFIXED, n.strip()) for n in names]
     heads = {m.group(1).lower() if m else None for m in found}
     if len(names) < 2 or len(heads) != 1 or heads.pop() not in prefixes:
         return [n.strip() for n in names]
@@ -292,9 +299,9 @@ def _pattern_key(name: str) -> tuple[str, str] | None:
     text = name.strip()
     if int_token(text):
         return ("integer", "")
-    if m := _NUMBERED.fullmatch(text):
+    if m := re.fullmatch(_NUMBERED, text):
         return ("numbered", m.group(1).lower())
-    if (m := _PREFIXED.fullmatch(text)) and m.group(1).lower() in SCORE_PREFIXES:
+    if (m := re.fullmatch(_PREFIXED, text)) and m.group(1).lower() in SCORE_PREFIXES:
         return ("prefixed", m.group(1).lower())
     return None
 

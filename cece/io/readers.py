@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable
@@ -93,7 +94,7 @@ def resolve(arg: str) -> Spec:
 def url_key(arg: str) -> tuple[str, str | None]:
     """``s3://b/x.safetensors:name`` → the URL and the key; a key only after a name whose
     suffix takes one (.npz, .safetensors, .pt, .pth; .zarr: an array of a group)."""
-    head = remote.SCHEME.match(arg)
+    head = re.match(remote.SCHEME, arg)
     cut = head.end() if head else 0
     base, sep, key = arg[cut:].rpartition(":")
     suffix = formats.suffix_of(base).lower()

@@ -27,7 +27,7 @@ from cece.io import safetensors, torchfile
 from cece.io.arrays import ArrayInput, npy_header
 from cece.io.lazy import LazyArray
 
-SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+)://")
+SCHEME = r"^([A-Za-z][A-Za-z0-9+.\-]+)://"
 # backend package and cece extra of the schemes cece names (others: fsspec's own message)
 BACKENDS = {
     "s3": ("s3fs", "s3"),
@@ -41,11 +41,11 @@ PEEK = 1 << 12  # the first read of a .npy file: its header, as a rule whole
 
 def is_url(arg: str) -> bool:
     """``scheme://...`` with a scheme of two or more letters (not a Windows drive)."""
-    return SCHEME.match(arg) is not None
+    return re.match(SCHEME, arg) is not None
 
 
 def scheme(url: str) -> str:
-    found = SCHEME.match(url)
+    found = re.match(SCHEME, url)
     return found.group(1).lower() if found else ""
 
 

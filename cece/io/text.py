@@ -55,7 +55,7 @@ PEEK = 1 << 16
 
 
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
-_LONG_EXPONENT = re.compile(rb"[eE][+-]?\d{3}|\d{300}")  # what could overflow: 1e400, 10^300
+_LONG_EXPONENT = rb"[eE][+-]?\d{3}|\d{300}"  # what could overflow: 1e400, 10^300
 _NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", " ": "whitespace"}
 
 
@@ -334,7 +334,7 @@ class TextTable:
         # decide where it may stand. An overflow (-1e400) is refused as 1e400 is (_number):
         # only a 3-digit exponent or a 300-digit run can overflow: only such a block is re-read
         bad = np.isnan(values) | (values == np.inf)
-        if (values == -np.inf).any() and _LONG_EXPONENT.search(raw):
+        if (values == -np.inf).any() and re.search(_LONG_EXPONENT, raw):
             bad = ~np.isfinite(values)
         if bad.any() or any(pd.isna(t).any() for t in texts):
             return self._parse_python(start, raw, float_cols, text_cols)
