@@ -420,3 +420,27 @@ def test_a_weight_error_under_shift_is_not_said_of_the_logits(write):
     run = run_cece("categorical", *args, "--sample-weight", write("w.npy", w))
     assert run.code == 2 and "sample weight -1 is negative" in run.error_line()
     assert "not scored" not in run.err and "finite logits" not in run.err
+
+
+def test_explain_a_token_under_shift_and_mask(write):
+    """cece explain takes --shift and --mask (it had neither): row b·T + t is position t of
+    sequence b, scored against label t + 1, as `cece categorical --shift` scores it; the header
+    and the JSON say the sequence and position; an unscored position says why."""
+    rng = np.random.default_rng(21)
+    logits, ids = rng.standard_normal((3, 5, 7)), rng.integers(0, 7, (3, 5))
+    mask = np.ones((3, 5), dtype=np.int64)
+    mask[2, 3:] = 0
+    x, y, m = write("x.npy", logits), write("y.npy", ids), write("m.npy", mask)
+    doc = json.loads(run_cece("explain", x, y, "--shift", "--mask", m, "-n", "6", "-f", "json").out)
+    assert (doc["sequence"], doc["position"]) == (1, 1)
+    want = reference.categorical([logits[1, 1].tolist()], [int(ids[1, 2])])  # label t + 1
+    assert doc["sample_loss"] == pytest.approx(want, rel=1e-12)
+    assert doc["loss"] == pytest.approx(_hf(logits, ids, mask), rel=1e-12)
+    run = run_cece("explain", x, y, "--shift", "--mask", m, "-n", "12")  # sequence 2, position 2
+    assert run.code == 0, run.err
+    assert "row 12 of 15 (sequence 2, position 2)" in run.out  # its label (position 3) masked
+    assert "y = -100: not scored (--shift, --mask: the ignore value here)" in run.out
+    run = run_cece("explain", x, y, "--shift", "--binary")
+    assert (
+        run.error_line() == "cece: error: --shift applies to categorical cross-entropy, not binary"
+    )

@@ -50,6 +50,8 @@ def run_explain(
             ("--weight", loss["weight"]),
             ("--ignore-index", loss["ignore_index"]),
             ("--renormalize", loss["renormalize"]),
+            ("--shift", loss["shift"]),
+            ("--mask", loss["mask"]),
         ):
             if value:
                 raise OptionError(f"{option} applies to categorical cross-entropy, not binary")
@@ -73,6 +75,8 @@ def run_explain(
             renormalize=loss["renormalize"],
             classes=parse_names(loss["classes"]),
             class_axis=loss["class_axis"],
+            shift=loss["shift"],
+            mask=loss["mask"],
         )
     task = (Binary if binary else Categorical)(
         opts, diag := Diagnostics(strict=out["strict"]), Keep(head=6, losses=False)
@@ -87,12 +91,23 @@ def run_explain(
     ex = _explanation(task, capture.found, result, binary, digits)
     diag.flush()
     say_environment(result)
-    with open_output(out["output"], [preds, labels, opts.sample_weight]) as stream:
+    place = _place(task, row)
+    with open_output(out["output"], [preds, labels, opts.sample_weight, opts.mask]) as stream:
         if out["fmt"] == "json":
-            views.write_explanation_json(ex, result, row, stream)
+            views.write_explanation_json(ex, result, row, stream, place)
         else:
-            views.explanation(ex, result, row, stream)
+            views.explanation(ex, result, row, stream, place)
     return ExitCode.OK
+
+
+def _place(task, row: int) -> dict[str, int]:
+    """Where row ``row`` sits in N-D inputs, as the records say it (``sequence`` and
+    ``position`` of a language model's (B, T) labels); empty for a plain list of samples."""
+    axes = task.record_axes()
+    if axes is None:
+        return {}
+    names, shape = axes
+    return {n: int(i) for n, i in zip(names, np.unravel_index(row, shape))}
 
 
 def _file(text: str | None) -> str | None:
@@ -177,6 +192,7 @@ def _explanation(task, found: tuple, result: engine.Result, binary: bool, digits
             ignored=not valid,
             classes=task.classes,
             digits=digits,
+            ignored_by=_ignored_by(o),
         )
     if o.focal_gamma is not None or o.focal_alpha is not None:
         ex.notes.append(
@@ -206,6 +222,15 @@ def _explanation(task, found: tuple, result: engine.Result, binary: bool, digits
             columns=task.k if binary else 1,
         )
     return ex
+
+
+def _ignored_by(o) -> str:
+    """What makes a label the ignore value: --ignore-index, and the positions --shift and
+    --mask leave unscored."""
+    made = [f for f, on in (("--shift", o.shift), ("--mask", o.mask)) if on]
+    if not made:
+        return "the --ignore-index label"
+    return f"not scored ({', '.join(made)}: the ignore value here)"
 
 
 def _mean_of(task, s) -> str:

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from cece.tools.curve import Figure
 
 
-def explanation(ex, result: Result, row: int, out: TextIO) -> None:
-    """The steps as a two-column grid: rich colours on a terminal, plain text in a pipe."""
+def explanation(ex, result: Result, row: int, out: TextIO, place: dict | None = None) -> None:
+    """The steps as a two-column grid: rich colours on a terminal, plain text in a pipe.
+    ``place``: the row's sequence and position (N-D inputs), said after its number."""
     from rich.table import Table
     from rich.text import Text
 
@@ -24,6 +25,8 @@ def explanation(ex, result: Result, row: int, out: TextIO) -> None:
     detected = " (detected)" if result.input.get("kind_detected") else ""
     rows = result.rows
     where = f"row {row} of {rows}" if rows > 1 else "the only sample"
+    if place:
+        where += " (" + ", ".join(f"{name} {i}" for name, i in place.items()) + ")"
     con.print(
         Text(f"{ex.title}, step by step · {where} · {kind}{detected} · {ex.unit}", style="bold")
     )
@@ -59,11 +62,14 @@ def explanation(ex, result: Result, row: int, out: TextIO) -> None:
         con.print(Text(f"note: {note}", style="dim"))
 
 
-def write_explanation_json(ex, result: Result, row: int, out: TextIO) -> None:
+def write_explanation_json(
+    ex, result: Result, row: int, out: TextIO, place: dict | None = None
+) -> None:
     doc = {
         **header("explain"),
         "loss_type": result.command,
         "row": row,
+        **(place or {}),
         "input": result.input,
         "options": result.options,
         "unit": ex.unit,

@@ -84,11 +84,13 @@ def categorical(
     ignored: bool = False,
     classes: list[str] | None = None,
     digits: int = 4,
+    ignored_by: str = "the --ignore-index label",
 ) -> Explanation:
     """The softmax cross-entropy of one sample.
 
     ``target`` is a class index or a dense row (one-hot or soft); ``eps`` the probability clip
-    (None: none); ``weight`` the class weights. Follows ``torch.nn.functional.cross_entropy``
+    (None: none); ``weight`` the class weights; ``ignored_by`` what made an ``ignored`` sample's
+    label the ignore value. Follows ``torch.nn.functional.cross_entropy``
     (smoothing: t = (1 − ε)·t + ε/C; class weights inside the sum) and scikit-learn's clip.
     """
     x = np.asarray(x, dtype=np.float64).ravel()
@@ -101,7 +103,7 @@ def categorical(
     name = (lambda k: f"{k} ({classes[k]!r})") if classes else str
 
     if ignored:
-        ex.add("label", f"y = {y}: the --ignore-index label")
+        ex.add("label", f"y = {y}: {ignored_by}")
         ex.add("ignored", "the sample adds nothing to the sum, nor to the mean's denominator", 0.0)
         ex.nats = 0.0
         return ex
