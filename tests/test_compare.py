@@ -711,3 +711,28 @@ def test_a_class_weight_of_zero_under_smoothing_counts_in_delta_and_both_runs(wr
     want = math.sqrt(n / (n - 1) * float(((d - m * w) ** 2).sum())) / float(w.sum())
     assert doc["delta"]["mean"] == pytest.approx(m, rel=1e-9)
     assert doc["delta"]["stderr"] == pytest.approx(want, rel=1e-9)  # it was over 9 samples
+
+
+def test_records_of_a_language_model_say_sequence_and_position(write):
+    """compare's records of (B, T, V) logits say where each token sits, as the loss commands'
+    records do (they had the flat index alone); CSV has the same columns."""
+    rng = np.random.default_rng(14)
+    xb, xc, ids = rng.normal(size=(2, 4, 5)), rng.normal(size=(2, 4, 5)), rng.integers(0, 5, (2, 4))
+    args = (write("b.npy", xb), write("c.npy", xc), write("y.npy", ids), "--shift")
+    lines = [
+        json.loads(line) for line in run_cece("compare", *args, "-f", "jsonl").out.splitlines()
+    ]
+    assert [(r["index"], r["sequence"], r["position"]) for r in lines] == [
+        (i, i // 4, i % 4) for i in range(8)
+    ]
+    assert list(lines[0])[:3] == ["index", "sequence", "position"]
+    assert lines[3]["ignored"] and lines[3]["target"] == -100  # the last position: no label
+    own = [
+        json.loads(line)
+        for line in run_cece("categorical", *args[1:], "-f", "jsonl").out.splitlines()
+    ]
+    assert [r["loss"] for r in own if not r["ignored"]] == [
+        r["candidate"] for r in lines if not r["ignored"]
+    ]
+    header = run_cece("compare", *args, "-f", "csv").out.splitlines()[0]
+    assert header == "index,sequence,position,target,baseline,candidate,delta,ignored"

@@ -380,10 +380,13 @@ def _row_mismatch(names: list[str], counts: list[int]) -> CeceError:
 
 
 def _records(start: int, b: dict, c: dict, delta: np.ndarray, task: Task) -> Records:
-    """Per-sample records: index, target, baseline's and candidate's loss, Δ (ignored: null)."""
+    """Per-sample records: index (and where it sits in N-D inputs: sequence, position), target,
+    baseline's and candidate's loss, Δ (ignored: null)."""
     n = len(delta)
     valid = b["valid"]
     rec: Records = {"index": start * task.elements + np.arange(n)}
+    if (axes := task.record_axes()) is not None:
+        rec.update(zip(axes[0], np.unravel_index(rec["index"], axes[1])))
     ignore = task.opts.ignore_index
     if b["target"] is not None:  # an ignored sample's label as given (-100), or its class
         rec["target"] = task.record_target(b["target"])

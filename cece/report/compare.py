@@ -14,12 +14,12 @@ from cece.engine.result import Result
 from cece.engine.task import Records
 from cece.engine.uncertainty import RatioMoments, interval
 from cece.options import BASES
-from cece.report.documents import environment, header, stats
+from cece.report.documents import POSITIONS, environment, header, stats
 from cece.report.numbers import fmt, number, plain, sig
 from cece.report.records import csv_text
 from cece.report.uncertainty import exp_nats
 
-RECORD_FIELDS = ("index", "target", "baseline", "candidate", "delta", "ignored")
+RECORD_FIELDS = ("index", *POSITIONS, "target", "baseline", "candidate", "delta", "ignored")
 
 
 def side_stats(result: Result, moments: RatioMoments, confidence: float) -> dict:
