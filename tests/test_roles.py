@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import run_cece
@@ -461,3 +462,53 @@ def test_a_first_text_label_above_the_same_labels_is_data():
     assert json.loads(run.out)["loss"] == pytest.approx(PEERS["ym"], rel=1e-12)
     said = f"cece: note: {y}: first row 'M' read as data: a label, as the rows below (--header decides)"
     assert said in run.err_lines
+
+
+@pytest.mark.parametrize(
+    "command, preds, labels, option, peer",
+    [
+        ("categorical", "p3.csv", "t3.csv", "--weight", "p3_weight_by_name"),
+        ("binary", "ml.csv", "ml_t.csv", "--pos-weight", "ml_pos_weight_by_name"),
+        ("binary", "ml.csv", "ml_t.csv", "--rescale", "ml_rescale_by_name"),
+    ],
+)
+@pytest.mark.parametrize("save", ["csv", "named csv", "parquet"])
+def test_factor_rows_named_as_the_classes_are_taken_by_name(
+    tmp_path, command, preds, labels, option, peer, save
+):
+    """``pd.Series(w, index=names).to_csv()`` (how a dict of class weights is saved: the names
+    are the row index) in another order than PREDS' columns: the values went to the classes
+    by position, the names skipped as row names (2.276 where PyTorch gives 1.967). They are
+    taken by name now, as a header's names are: the same peer values as the named columns."""
+    table = pd.read_csv(DATA / ("cw_named.csv" if command == "categorical" else "pw_named.csv"))
+    name = None if save == "csv" else "w"  # an unnamed Series' header is ",0"
+    series = pd.Series(table.iloc[0].to_numpy(), index=list(table.columns), name=name)
+    path = tmp_path / ("w.parquet" if save == "parquet" else "w.csv")
+    if save == "parquet":
+        series.to_frame().to_parquet(path)
+    else:
+        series.to_csv(path)
+    run = run_cece(command, DATA / preds, DATA / labels, option, path, "-f", "json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["loss"] == pytest.approx(PEERS[peer], rel=1e-12)
+    classes = "cat, dog, pig" if command == "categorical" else "toxic, spam"
+    said = f"{option}: rows taken by name in the order of the classes ({classes})"
+    assert any(line.startswith(f"cece: note: {path}: {said}") for line in run.err_lines)
+
+
+def test_factor_rows_naming_some_classes_among_others_are_refused(tmp_path):
+    w = tmp_path / "w.csv"
+    pd.Series([3.0, 1.0, 2.0], index=["pig", "cat", "w"]).to_csv(w)
+    line, hint = _refusal("categorical", DATA / "p3.csv", DATA / "t3.csv", "--weight", w)
+    assert line == (
+        f"cece: error: {w}: rows pig, cat, w name some of the classes of PREDS (cat, dog, pig) "
+        "but are not those classes: which value of --weight goes with which class is not guessed"
+    )
+    assert hint == (
+        "  hint: name the rows as the classes of PREDS, or write --weight's values in their "
+        "order without row names"
+    )
+    ids = tmp_path / "ids.csv"  # row names that are no class (sample ids): by position
+    pd.Series([3.0, 1.0, 2.0], index=["a", "b", "c"]).to_csv(ids)
+    run = run_cece("categorical", DATA / "p3.csv", DATA / "t3.csv", "--weight", ids, "-q")
+    assert run.code == 0 and "rows taken by name" not in run.err

@@ -92,7 +92,10 @@ def table_values(
         data.set_header(header, f"first row read as {'a header' if header else 'data'} ({flag})")
     if tables.is_text(data) and data.pending is not None:
         _settle_header(data, option, fits)
-    values = _values(data, _by_class_name(data, value_columns(data), classes, option))
+    cols = value_columns(data)
+    values = _values(data, _by_class_name(data, cols, classes, option))
+    if values.ndim == 1 and classes:
+        values = _by_row_name(data, cols, values, classes, option)
     return values, list(getattr(data, "inferred", []))
 
 
@@ -104,27 +107,54 @@ def _by_class_name(data, cols: list[int], classes: list[str] | None, option: str
     header = getattr(data, "header", None)
     if not header or not classes or len(cols) < 2 or getattr(data, "header_is_data", False):
         return cols
-    names, plain = [header[c].strip() for c in cols], [c.strip() for c in classes]
+    order = _name_order(data, [header[c] for c in cols], classes, option, "columns")
+    return cols if order is None else [cols[i] for i in order]
+
+
+def _by_row_name(
+    data, cols: list[int], values: np.ndarray, classes: list[str], option: str
+) -> np.ndarray:
+    """A column of values whose rows are named (the index ``pd.Series(w, index=names)
+    .to_csv()`` writes, or Parquet's) as the classes of PREDS in another order: taken by name,
+    as a header's names are (:func:`_by_class_name`); integer row names are positions."""
+    index = [c for c in range(data.ncols) if c not in cols]
+    if len(index) != 1 or len(values) < 2:
+        return values
+    names = [str(v) for b in data.blocks([], index) for v in b.texts[0]]
+    if len(names) != len(values) or all(int_token(n.strip()) for n in names):
+        return values
+    order = _name_order(data, names, classes, option, "rows")
+    return values if order is None else values[order]
+
+
+def _name_order(
+    data, given: list[str], classes: list[str], option: str, what: str
+) -> list[int] | None:
+    """Where each class of PREDS is among ``given`` names (of columns or rows), when they are
+    the classes in another order (a note says so); None to read them by position (the same
+    order, no class among them, or pandas' default names 0..K-1); names of some classes among
+    other names: refused."""
+    names, plain = [n.strip() for n in given], [c.strip() for c in classes]
     bare = bare_names(classes, SCORE_PREFIXES)  # p_cat, p_dog are the classes cat, dog
     wanted = bare if set(names) & set(bare) and not set(names) & set(plain) else plain
     if names == wanted or not set(names) & set(wanted):
-        return cols
+        return None
     if sorted(names) == sorted(wanted) and len(set(names)) == len(names):
         said = (
-            f"{option}: columns taken by name in the order of the classes "
+            f"{option}: {what} taken by name in the order of the classes "
             f"({', '.join(plain)}), not by position ({', '.join(names)})"
         )
-        data.inferred.append(Inference(data.name, "columns", said))
-        return [cols[names.index(k)] for k in wanted]
+        data.inferred.append(Inference(data.name, what, said))
+        return [names.index(k) for k in wanted]
     if all(int_token(n) for n in names):  # pandas' default header 0..K-1: positions
-        return cols
+        return None
     raise InputError(
         data.name,
-        f"columns {', '.join(names)} name some of the classes of PREDS ({', '.join(plain)}) "
+        f"{what} {', '.join(names)} name some of the classes of PREDS ({', '.join(plain)}) "
         f"but are not those classes: which value of {option} goes with which class is not "
         "guessed",
-        hint=f"name the columns as the classes of PREDS, or write {option}'s values in "
-        "their order without a header",
+        hint=f"name the {what} as the classes of PREDS, or write {option}'s values in "
+        f"their order without {'a header' if what == 'columns' else 'row names'}",
     )
 
 
