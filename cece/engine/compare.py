@@ -380,8 +380,7 @@ def _row_mismatch(names: list[str], counts: list[int]) -> CeceError:
 
 
 def _records(start: int, b: dict, c: dict, delta: np.ndarray, task: Task) -> Records:
-    """Per-sample records: index (and where it sits in N-D inputs: sequence, position), target,
-    baseline's and candidate's loss, Δ (ignored: null)."""
+    """Per-sample records: index (N-D: sequence, position), target, both losses, Δ."""
     n = len(delta)
     valid = b["valid"]
     rec: Records = {"index": start * task.elements + np.arange(n)}

@@ -21,6 +21,7 @@ from typing import BinaryIO
 import numpy as np
 
 from cece.errors import InputError, OptionError
+from cece.io import arrowschema as schema
 from cece.io.records import Field
 from cece.io.text import ParsedBlock
 from cece.losses import domain
@@ -31,11 +32,11 @@ class ArrowTable:
 
     def __init__(self, name: str, table: object) -> None:
         self.name = name
-        self._table = table
+        self._table = table = schema.plain(table)
         self.header: list[str] | None = [str(c) for c in table.column_names]  # type: ignore[attr-defined]
         self.ncols = len(self.header)
         self.header_is_data = False
-        self.fields = _fields(table)
+        self.fields = schema.fields(table)
         self.records = any(f.width is not None or f.kind == "ragged" for f in self.fields.values())
         self.cece_records = False
         self.notes: list[str] = []
@@ -154,7 +155,7 @@ class ArrowTable:
         """The NumPy dtype a column's (or a list column's) values are stored as."""
         name = self.columns[col][0].path if self.records else self._table.column_names[col]  # type: ignore[attr-defined]
         kind = self._table.schema.field(name).type  # type: ignore[attr-defined]
-        kind = kind.value_type if _is_list(kind) else kind
+        kind = kind.value_type if schema.is_list(kind) else kind
         try:
             return np.dtype(kind.to_pandas_dtype())
         except (NotImplementedError, TypeError):
@@ -226,7 +227,7 @@ class ArrowTable:
 
         out = {}
         for f in self._table.schema:  # type: ignore[attr-defined]
-            kind = f.type.value_type if _is_list(f.type) else f.type
+            kind = f.type.value_type if schema.is_list(f.type) else f.type
             if f.name in self.bits:
                 out[f.name] = np.dtype(np.float32)
             elif types.is_floating(kind):
@@ -254,10 +255,7 @@ class ArrowTable:
                         f"column {self.header[c]!r} holds {col.dtype} values; expected numbers",
                     )
                 floats[:, j] = col
-            texts = [
-                np.asarray(batch.column(c).to_numpy(zero_copy_only=False), dtype=object)
-                for c in text_cols
-            ]
+            texts = [self._texts(batch.column(c), start, self.header[c]) for c in text_cols]  # type: ignore[index]
             yield ParsedBlock(start, floats, texts)
             start += batch.num_rows
 
@@ -292,16 +290,17 @@ class ArrowTable:
             floats = np.empty((rows, len(picked)), dtype=dtype.pop() if len(dtype) == 1 else None)
             for k, (g, j) in enumerate(picked):
                 floats[:, k] = done[g.path] if j is None else done[g.path][:, j]
-        texts = []
-        for c in text_cols:
-            col = batch.column(self.columns[c][0].path)  # type: ignore[attr-defined]
-            if col.null_count:
-                at = start + _first_null(col)
-                raise InputError(
-                    self.name, f"column {self.columns[c][0].path!r} has null values", row=at
-                )
-            texts.append(np.asarray(col.to_numpy(zero_copy_only=False), dtype=object))
+        paths = [self.columns[c][0].path for c in text_cols]
+        texts = [self._texts(batch.column(p), start, p) for p in paths]  # type: ignore[attr-defined]
         return ParsedBlock(start, floats, texts)
+
+    def _texts(self, col: object, start: int, path: str) -> np.ndarray:
+        """A text column's values (class names, ids); a null is named, never read as 'None'."""
+        if col.null_count:  # type: ignore[attr-defined]
+            raise InputError(
+                self.name, f"column {path!r} has null values", row=start + _first_null(col)
+            )
+        return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)  # type: ignore[attr-defined]
 
     def _values(self, start: int, batch: object, f: Field) -> np.ndarray:
         col = batch.column(f.path)  # type: ignore[attr-defined]
@@ -348,45 +347,6 @@ def _ragged(col: object) -> tuple[int, int, int, int]:
     rows = np.flatnonzero(~np.isnan(lengths))
     first, row = int(rows[0]), int(rows[lengths[rows] != lengths[rows[0]]][0])
     return row, int(lengths[row]), first, int(lengths[first])
-
-
-def _is_list(kind: object) -> bool:
-    import pyarrow.types as types
-
-    return bool(types.is_list(kind) or types.is_large_list(kind) or types.is_fixed_size_list(kind))
-
-
-def _fields(table: object) -> dict[str, Field]:
-    """The table's columns as record fields; a list column's width from its type or lengths."""
-    import pyarrow.compute as pc
-    import pyarrow.types as types
-
-    out = {}
-    for f in table.schema:  # type: ignore[attr-defined]
-        name, kind = f.name, f.type
-        if _is_list(kind):
-            inner = kind.value_type
-            numeric = types.is_integer(inner) or types.is_floating(inner) or types.is_boolean(inner)
-            what = "integer" if types.is_integer(inner) else "number" if numeric else "other"
-            if types.is_fixed_size_list(kind):
-                width: int | None = kind.list_size
-            else:
-                lengths = pc.min_max(pc.list_value_length(table.column(name)))  # type: ignore[attr-defined]
-                lo, hi = lengths["min"].as_py(), lengths["max"].as_py()
-                width = lo if lo == hi else None
-                what = what if lo == hi else "ragged"
-            out[name] = Field(name, (name,), what, width)
-        elif types.is_integer(kind):
-            out[name] = Field(name, (name,), "integer")
-        elif types.is_floating(kind):
-            out[name] = Field(name, (name,), "number")
-        elif types.is_boolean(kind):
-            out[name] = Field(name, (name,), "bool")
-        elif types.is_string(kind) or types.is_large_string(kind):
-            out[name] = Field(name, (name,), "text")
-        else:
-            out[name] = Field(name, (name,), "other")
-    return out
 
 
 def needs_pyarrow(name: str, fmt: str) -> InputError:
