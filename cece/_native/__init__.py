@@ -202,7 +202,7 @@ def softmax_index(
 
     nll, correct = new("nll", np.float64), new("correct", np.bool_)
     top = new("predicted", np.int64) if predicted else None
-    y64 = y.astype(np.int64, copy=False)
+    y64 = np.ascontiguousarray(y, dtype=np.int64)  # a column of a table is a strided view
     if not scales(x, temperature):
         raise ValueError(f"the kernels do not divide {x.dtype} logits by {temperature!r}")
     code = kernels.softmax_index(x, c, y64, nll, correct.view(np.uint8), top, temperature, extrema)
@@ -219,7 +219,7 @@ def index_pick(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     the block, else numpy: the same values). A row holding NaN is never right. A label
     outside 0..c-1 raises the library's error, its row never read."""
     n, c = x.shape
-    y64 = y.astype(np.int64, copy=False)
+    y64 = np.ascontiguousarray(y, dtype=np.int64)  # a column of a table is a strided view
     if (kept := recall_picks(x, y64)) is not None:  # the block's look took them (row_stats)
         return kept
     kernels = _fast if compiled(x) else _numpy

@@ -126,7 +126,8 @@ def renormalizable(p: np.ndarray, start: int, name: str) -> None:
             row=start + r,
             column=c,
         )
-    zero = np.flatnonzero(p.sum(axis=1, dtype=np.float64) <= 0)
+    with np.errstate(over="ignore"):  # a sum past float64's range is positive all the same
+        zero = np.flatnonzero(p.sum(axis=1, dtype=np.float64) <= 0)
     if zero.size:
         raise InputError(
             name,

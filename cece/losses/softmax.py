@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from cece import _native as kernels
+from cece.losses.divergence import renormalized
 from cece.losses.fused import fused, index_logits
 from cece.losses.temperature import soften, temperature_kind
 from cece.losses.terms import KINDS, Terms, compute_dtype, count_clip_moves, default_eps, weigh
@@ -218,8 +219,7 @@ def _neg_log_q(preds: np.ndarray, kind: str, *, eps: float, renormalize: bool):
         return _FromLogits(kernels.exact_float(preds))
     if kind == "probs":
         if renormalize:
-            x = preds.astype(compute_dtype(preds.dtype), copy=False)
-            return _FromProbs(x / x.sum(axis=1, keepdims=True), eps)
+            return _FromProbs(renormalized(preds.astype(compute_dtype(preds.dtype))), eps)
         return _FromProbs(preds, eps)  # read as they are: float64 only where a matrix is
     if kind == "log-probs":
         return _FromLogProbs(preds)
