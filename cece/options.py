@@ -44,6 +44,7 @@ class LossOptions:
     pred_cols: str | None = None
     label_col: str | None = None
     classes: tuple[str, ...] | None = None
+    classes_file: str | None = None  # the file --classes named (an input: -o never replaces it)
     class_axis: int = -1
     stdin_format: str = "csv"
     dtype: str = "auto"  # --dtype: how PREDS' 16-bit integer/raw arrays are read ("bfloat16")
@@ -62,6 +63,20 @@ class LossOptions:
     sequence_ids: str | None = None  # --sequence-ids FILE|COL: a flat dump's sequences
     bytes: str | None = None  # --bytes N|FILE: bits per byte, byte perplexity (lm-eval)
     words: str | None = None  # --words N|FILE: word perplexity (lm-eval)
+
+    def files(self) -> list[str | None]:
+        """The options that may name input files, which ``-o`` never replaces (PREDS, LABELS
+        and ``--baseline`` beside them)."""
+        return [
+            self.sample_weight,
+            self.mask,
+            self.sequence_ids,
+            self.bytes,
+            self.words,
+            self.weight_file,
+            self.rescale,
+            self.classes_file,
+        ]
 
     @property
     def scale(self) -> float:

@@ -3,6 +3,10 @@ standard output, one `cece: error:` line naming the file (plus at most one hint)
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -284,3 +288,72 @@ def test_a_truncated_npz_is_an_error_that_leaves_no_file_open(tmp_path):
     assert run.code == 2
     assert "cut.npz: not a readable .npz file" in run.error_line()
     assert not [w for w in seen if issubclass(w.category, ResourceWarning)]
+
+
+CHILD_BUG = """
+import sys
+import cece.engine.pipeline as pipeline
+from cece.cli import entry
+
+def boom(*args, **kwargs):
+    raise ZeroDivisionError("boom")
+
+pipeline.run = boom
+sys.argv = ["cece", "categorical", "[[1,2]]", "[0]"]
+entry.main()
+"""
+
+
+def test_an_internal_error_under_debug_exits_3_with_its_traceback():
+    """Under --debug / CECE_DEBUG=1 the exception escaped main(): Python's exit 1, which CI
+    reads as a failed check. The traceback, then the line, then exit 3."""
+    env = {**os.environ, "CECE_DEBUG": "1"}
+    run = subprocess.run(
+        [sys.executable, "-c", CHILD_BUG], capture_output=True, text=True, env=env, check=False
+    )
+    assert run.returncode == 3
+    assert "Traceback" in run.stderr and "ZeroDivisionError: boom" in run.stderr
+    assert run.stderr.splitlines()[-1].startswith("cece: error: internal error (ZeroDivisionError")
+
+
+def test_results_that_cannot_be_written_are_not_a_bug(tmp_path, monkeypatch):
+    """A full disk (here /dev/full as standard output) and a directory the user cannot write
+    to were "internal error ... this is a bug in cece", exit 3."""
+    full = subprocess.run(
+        [sys.executable, "-m", "cece", "categorical", "[[1,2,3]]", "[0]", "-f", "json", "-q"],
+        stdout=open("/dev/full", "w"),  # noqa: SIM115
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    assert full.returncode == 2
+    assert (
+        full.stderr.splitlines()[-1]
+        == "cece: error: cannot write the results (No space left on device)"
+    )
+    import tempfile
+
+    from cece.report import output
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(output, "_anonymous", lambda directory: None)
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    run = run_cece("categorical", "[[1,2,3]]", "[0]", "-o", tmp_path / "out.json")
+    assert run.error_line() == (
+        f"cece: error: --output {tmp_path / 'out.json'}: cannot write in {tmp_path} "
+        "(Permission denied)"
+    )
+
+
+@pytest.mark.parametrize("command", [["explain", "[[1,2,3]]", "[0]"], ["curve"]])
+def test_a_reader_gone_before_rich_writes_ends_quietly(command):
+    """`cece explain ... | head -1`: rich turned the broken pipe into SystemExit(1)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cece", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    proc.stdout.close()  # the reader is gone before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 0, err
+    assert "Traceback" not in err and "Exception ignored" not in err

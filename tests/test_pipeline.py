@@ -349,3 +349,20 @@ def test_blas_keeps_to_one_thread_unless_the_user_says_otherwise(preset, expecte
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split()[-2:] == [expected, "True"]
+
+
+def test_a_relative_tolerance_of_a_negative_baseline(tmp_path):
+    """Class weights may be negative (as PyTorch's), and so may the loss: T% of a negative
+    baseline was base · (1 + T/100), below the baseline, so a run identical to its baseline
+    failed ("exceeds ... by 0 (-0%)")."""
+    args = f"{LOGITS} {LABELS} --from logits -r sum --weight=-1,-1,-1"
+    sh(f"cece categorical {args} -f json -o {tmp_path}/neg.json")
+    same = sh(f"cece categorical {args} -q --baseline {tmp_path}/neg.json --tolerance 1%")
+    assert same.returncode == 0, same.stderr
+    (tmp_path / "better.csv").write_text("cat,dog,pig\n3,2,1\n2,4,6\n")  # row 0 right now
+    above = sh(
+        f"cece categorical {tmp_path}/better.csv {LABELS} --from logits -r sum "
+        f"--weight=-1,-1,-1 -q --baseline {tmp_path}/neg.json --tolerance 1%"
+    )
+    assert above.returncode == 1  # −0.55 against −2.55: 2 above, +78 %: beyond 1 %
+    assert "by 2 (+78.4%), more than the tolerance 1%" in above.stderr

@@ -199,3 +199,48 @@ def test_images_go_through_the_same_atomic_writer(tmp_path, monkeypatch):
     run = run_cece("curve", "-o", str(target))
     assert run.code == 3 and target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["plot.png"]
+
+
+@pytest.mark.parametrize(
+    "command, option",
+    [
+        ("categorical", "--baseline"),
+        ("categorical", "--weight"),
+        ("categorical", "--classes"),
+        ("categorical", "--rescale"),
+        ("binary", "--pos-weight"),
+        ("compare", "--weight"),
+        ("explain", "--classes"),
+        ("merge", "--baseline"),
+    ],
+)
+def test_output_never_replaces_an_option_file(tmp_path, command, option):
+    """-o replaced the run's --baseline (a failed gate wrote over its own baseline, and the
+    re-run passed), --weight, --classes, --pos-weight and --rescale files."""
+    x, labels = tmp_path / "x.csv", tmp_path / "y.csv"
+    x.write_text("cat,dog,pig\n1,2,3\n2,4,6\n")
+    labels.write_text("0\n2\n")
+    base = tmp_path / "base.json"
+    run_cece("categorical", x, labels, "-f", "json", "-o", base)
+    contents = {
+        "--baseline": base.read_text(),
+        "--weight": "1\n2\n3\n",
+        "--classes": "cat\ndog\npig\n",
+        "--rescale": "1\n2\n",
+        "--pos-weight": "2\n",
+    }[option]
+    given = base if option == "--baseline" else tmp_path / "option.txt"
+    given.write_text(contents)
+    args = {
+        "categorical": ("categorical", x, labels),
+        "compare": ("compare", x, x, labels),
+        "explain": ("explain", x, labels),
+        "merge": ("merge", base),
+        "binary": ("binary", "[0.5, -1]", "[1, 0]"),
+    }[command]
+    run = run_cece(*args, option, given, "-o", given)
+    assert (
+        run.error_line()
+        == f"cece: error: --output {given}: refusing to overwrite the input file {given}"
+    )
+    assert given.read_text() == contents

@@ -16,6 +16,7 @@ reaches ``main()``.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import warnings
@@ -70,16 +71,15 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("cece: interrupted", file=sys.stderr)
         code = ExitCode.INTERRUPTED
+    except OSError as exc:
+        if exc.errno not in _CANNOT_WRITE:
+            code = _internal(exc, debug, argv)
+        else:  # a full disk or a read-only file system: not cece's bug
+            code = _error(
+                f"cannot write the results ({exc.strerror})", None, ExitCode.INPUT_ERROR, debug
+            )
     except Exception as exc:  # a bug in cece
-        if debug:
-            raise
-        code = _error(
-            f"internal error ({type(exc).__name__}: {exc}); this is a bug in cece, "
-            "please report it with the command you ran",
-            "rerun with --debug for the traceback",
-            ExitCode.INTERNAL_ERROR,
-            False,
-        )
+        code = _internal(exc, debug, argv)
     if argv is None:  # the command-line process: its work is done and written
         _exit_now(int(code))
     sys.exit(int(code))
@@ -188,6 +188,23 @@ def _one_blas_thread() -> None:
     """
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
+
+
+_CANNOT_WRITE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)  # writing the results
+
+
+def _internal(exc: Exception, debug: bool, argv: list[str] | None) -> int:
+    """A bug in cece: one line and exit 3; with --debug the traceback first (a caller that
+    passed ``argv``, a test, gets the exception itself)."""
+    if debug and argv is not None:
+        raise exc
+    return _error(
+        f"internal error ({type(exc).__name__}: {exc}); this is a bug in cece, "
+        "please report it with the command you ran",
+        None if debug else "rerun with --debug for the traceback",
+        ExitCode.INTERNAL_ERROR,
+        debug,
+    )
 
 
 def _error(message: str, hint: str | None, code: int, debug: bool) -> int:

@@ -68,6 +68,7 @@ def categorical_options(loss: dict) -> LossOptions:
         ignore_index=loss["ignore_index"],
         renormalize=loss["renormalize"],
         classes=parse_names(loss["classes"]),
+        classes_file=_file(loss["classes"]),
         class_axis=loss["class_axis"],
         labels_as=loss.get("labels_as"),
         weight_file=_file(loss["weight"]),
@@ -161,7 +162,7 @@ def run(
     diag = Diagnostics(strict=out.strict, quiet_notes=RUN.notes_hidden(out.quiet))
     task = task_class(opts, diag, keep)
     resume_collector()  # start-up is over: what the run creates from here is collected
-    with open_output(out.output, [*inputs, opts.words]) as stream:
+    with open_output(out.output, [preds, labels, *opts.files(), out.baseline]) as stream:
         writer = None
         if out.quiet and opts.reduction == "none":
             writer = _loss_lines(stream)
@@ -293,7 +294,7 @@ def run_merge(paths: list[str], out: dict) -> int:
     if baseline is not None:
         provenance.check_baseline_definition(str(output.baseline), baseline, result.options)
     diag.flush()  # the union's warnings, once nothing can fail before the output
-    with open_output(output.output, paths) as stream:
+    with open_output(output.output, [*paths, output.baseline]) as stream:
         _render(result, stream, output)
     return gate(result, output, baseline)
 

@@ -50,8 +50,7 @@ def run_compare(args: tuple[str, str], labels: str | None, *, binary: bool, valu
     tasks = tuple(task_class(replace(opts, kind=k), d, keep) for k, d in zip(kinds, diags))
     for task in tasks:
         task.reduces = False  # the mean, always: a hint naming --reduction is not for compare
-    inputs = [*args, labels, opts.sample_weight, opts.mask]
-    with open_output(out.output, inputs) as stream:
+    with open_output(out.output, [*args, labels, *opts.files()]) as stream:
         writer = report.PairWriter(stream, out.fmt) if out.streaming else None
         with progress.Progress() as bar:
             comparison = engine.compare(

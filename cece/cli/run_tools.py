@@ -74,6 +74,7 @@ def run_explain(
             ignore_index=loss["ignore_index"],
             renormalize=loss["renormalize"],
             classes=parse_names(loss["classes"]),
+            classes_file=_file(loss["classes"]),
             class_axis=loss["class_axis"],
             shift=loss["shift"],
             mask=loss["mask"],
@@ -92,7 +93,7 @@ def run_explain(
     diag.flush()
     say_environment(result)
     place = _place(task, row)
-    with open_output(out["output"], [preds, labels, opts.sample_weight, opts.mask]) as stream:
+    with open_output(out["output"], [preds, labels, *opts.files()]) as stream:
         if out["fmt"] == "json":
             views.write_explanation_json(ex, result, row, stream, place)
         else:

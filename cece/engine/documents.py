@@ -128,12 +128,12 @@ def check_baseline(
     tol, relative = parse_tolerance(tolerance)
     base = in_unit(value(doc), doc["unit"], result.unit)
     loss = result.loss if result.loss is not None else result.summary.mean
-    limit = base * (1 + tol / 100) if relative else base + tol
+    limit = base + abs(base) * tol / 100 if relative else base + tol  # a negative loss too
     if loss <= limit:  # False for nan on either side
         return None
     delta = loss - base
     shown = f"{tol:g}%" if relative else f"{tol:g}"
-    change = f" ({100 * delta / base:+.3g}%)" if base and math.isfinite(delta) else ""
+    change = f" ({100 * delta / abs(base):+.3g}%)" if base and math.isfinite(delta) else ""
     return (
         f"loss {loss:.10g} {result.unit} exceeds the baseline {base:.10g} ({path}) by "
         f"{delta:.3g}{change}, more than the tolerance {shown}"

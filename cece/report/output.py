@@ -89,7 +89,12 @@ def _open_output(path: str | None, inputs: Sequence[str | None], binary: bool) -
     if fd is None:  # no O_TMPFILE here: a named temporary file, removed on failure
         import tempfile  # start-up: only when -o writes a file
 
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        except OSError as exc:  # a directory this user cannot write to
+            raise OptionError(
+                f"--output {path}: cannot write in {directory} ({exc.strerror})"
+            ) from None
     try:
         with os.fdopen(fd, mode, **text) as out:  # type: ignore[call-overload]
             yield out

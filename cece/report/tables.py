@@ -291,7 +291,14 @@ def console(out: TextIO, *, width: int | None = None) -> Console:
     (and no cell is parsed for them: start-up)."""
     from rich.console import Console
 
-    return Console(
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            """The reader went away (``| head``): rich's own answer is SystemExit(1); cece's
+            is main()'s, a quiet exit 0."""
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(
         file=out, width=width, highlight=False, soft_wrap=False, markup=False, emoji=False
     )
 
