@@ -136,7 +136,7 @@ def test_nonfinite_in_arrays_names_row_and_column(write):
         ("--eps", "0.5", "--eps must be in [0, 0.5); got 0.5"),
         ("--eps", "-1e-9", "--eps must be in [0, 0.5); got -1e-09"),
         ("--label-smoothing", "1.5", "--label-smoothing must be in [0, 1]; got 1.5"),
-        ("--focal-gamma", "-1", "--focal-gamma must be in [0, inf]; got -1"),
+        ("--focal-gamma", "-1", "--focal-gamma must be in [0, inf); got -1"),
         ("--class-axis", "2", "x.npy with 2 dimensions (shape (3, 3))"),
         ("--classes", "a,b", "x.npy has 3 prediction columns"),
         ("--rows", "many", "--rows must be a number or 'all', not 'many'"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -158,7 +159,17 @@ OPTIONS = [
     ({"weight": [1, 2]}, "weight has 2 values; expected one per class (3)"),
     ({"weight": [1, np.nan, 2]}, "weight: class weights must be finite numbers"),
     ({"weight": [1, np.inf, 2]}, "weight: class weights must be finite numbers"),
-    ({"weight": ["a", "b", "c"]}, "weight must be numbers; got ['a', 'b', 'c']"),
+    ({"weight": ["a", "b", "c"]}, "weight must be real numbers; got ['a', 'b', 'c']"),
+    ({"weight": [1, 1, 1j]}, "weight must be real numbers; got [1, 1, 1j]"),
+    ({"weight": np.ones((3, 3))}, "weight must be one value or a list of them; got shape (3, 3)"),
+    (
+        {"sample_weight": np.ones((1, 2))},
+        "sample_weight must be one value or a list of them; got shape (1, 2)",
+    ),
+    ({"rescale": [1, 1j]}, "rescale must be real numbers; got array([1.+0.j, 0.+1.j])"),
+    ({"focal_gamma": math.inf}, "focal_gamma must be in [0, inf); got inf"),
+    ({"focal_alpha": math.inf}, "focal_alpha must be in [0, inf); got inf"),
+    ({"class_axis": 1.0}, "class_axis must be an integer; got 1.0"),
     ({"reduction": "avg"}, "reduction must be mean, sum or none; got 'avg'"),
     ({"reduction": None}, "reduction must be mean, sum or none; got None"),
     ({"kind": "prob"}, "kind must be logits, probs or log-probs; got 'prob'"),
@@ -168,8 +179,8 @@ OPTIONS = [
     ({"label_smoothing": "0.1"}, "label_smoothing must be a number; got '0.1'"),
     ({"eps": 0.5}, "eps must be in [0, 0.5); got 0.5"),
     ({"eps": -1e-9}, "eps must be in [0, 0.5); got -1e-09"),
-    ({"focal_gamma": -1}, "focal_gamma must be in [0, inf]; got -1"),
-    ({"focal_alpha": -0.5}, "focal_alpha must be in [0, inf]; got -0.5"),
+    ({"focal_gamma": -1}, "focal_gamma must be in [0, inf); got -1"),
+    ({"focal_alpha": -0.5}, "focal_alpha must be in [0, inf); got -0.5"),
     ({"ignore_index": 1.5}, "ignore_index must be an integer; got 1.5"),
     ({"ignore_index": True}, "ignore_index must be an integer; got True"),
     ({"sample_weight": [1, 2, 3]}, "sample_weight has 3 values; expected one per sample (2)"),
@@ -184,6 +195,24 @@ OPTIONS = [
 @pytest.mark.parametrize("kwargs, message", OPTIONS, ids=[m for _, m in OPTIONS])
 def test_categorical_options(kwargs, message, kernel_path):
     raises(OptionError, message, cece.categorical_cross_entropy, X, np.array([0, 1]), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"label_smoothing": np.complex128(0.1 + 0.5j)},
+        {"temperature": np.complex128(2 + 1j)},
+        {"focal_gamma": np.complex128(2 + 1j)},
+        {"sample_weight": np.array([1, 1j])},
+    ],
+)
+def test_complex_options_are_refused(kwargs):
+    """numpy casts a complex value to float with a ComplexWarning and drops its imaginary part:
+    the options took the real part and gave a number."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(OptionError, match=r"must be (a|real|a finite) number"):
+            cece.categorical_cross_entropy(X, np.array([0, 1]), **kwargs)
 
 
 def test_ignore_index_with_dense_targets_is_refused(kernel_path):
@@ -454,7 +483,7 @@ BINARY_OPTIONS = [
     ({"pos_weight": [1, 2]}, "pos_weight has 2 values; expected 1 or one per column (1)"),
     ({"reduction": "max"}, "reduction must be mean, sum or none; got 'max'"),
     ({"label_smoothing": 1.5}, "label_smoothing must be in [0, 1]; got 1.5"),
-    ({"focal_gamma": -2}, "focal_gamma must be in [0, inf]; got -2"),
+    ({"focal_gamma": -2}, "focal_gamma must be in [0, inf); got -2"),
     ({"focal_alpha": 1.5}, "focal_alpha must be in [0, 1]; got 1.5"),
     ({"sample_weight": [1, 1]}, "sample_weight has 2 values; expected one per sample (3)"),
     (
@@ -652,3 +681,52 @@ def test_entropy_and_kl_of_confident_logits_keep_their_relative_precision():
         assert got[0] == pytest.approx(want, rel=1e-13)
     run = run_cece("entropy", "[[36,0]]", "--from", "logits", "-q")
     assert float(run.out) == pytest.approx(CONFIDENT_ENTROPY[1][1], rel=1e-13)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda s: s.bits_per_byte(1.0, [4, 5]), "count: one total; got 2 counts"),
+        (lambda s: s.normalized_perplexity(5.0, [4, 5]), "count: one total; got 2 counts"),
+        (lambda s: s.bits_per_byte("1", 4), "a summed negative log-likelihood is a number"),
+        (lambda s: s.per_sequence(np.array([1.0, np.nan]), [1, 1]), "loss: NaN at token 1"),
+        (
+            lambda s: s.per_sequence(np.array([1.0, 2]), [1, 1], weight=[-1, 3]),
+            "weight: token weights must be ≥ 0; found -1 at position 0",
+        ),
+        (
+            lambda s: s.per_sequence(np.array([1.0, 2]), [1, 1], weight=[1.0]),
+            "weight has 1 values; expected one per token (2)",
+        ),
+        (
+            lambda s: s.per_sequence(np.array([1.0, 2]), [1, 1], valid=[True]),
+            "valid has 1 values; expected one per token (2)",
+        ),
+    ],
+)
+def test_sequence_arithmetic_refuses_what_it_cannot_mean(call, message):
+    """bits_per_byte(1.0, [4, 5]) used the first count alone (0.36 where Σ = 9 gives 0.16);
+    per_sequence took NaN losses and negative weights, and a wrong length was numpy's error."""
+    from cece.losses import sequences
+
+    with pytest.raises(OptionError) as err:
+        call(sequences)
+    assert str(err.value).startswith(message)
+
+
+def test_explain_functions_check_their_arguments():
+    """The README's `cece.tools.explain` functions checked nothing: label -1 wrapped to the last
+    class, a probability of 1.5 gave a negative loss, kind="x" gave -0.0."""
+    from cece.tools import explain, explain_binary
+
+    for call in (
+        lambda: explain.categorical([1.0, 2, 3], -1),
+        lambda: explain.categorical([1.5, 0.2, 0.3], 0, kind="probs"),
+        lambda: explain.categorical([1.0, 2, 3], 0, kind="x"),
+        lambda: explain.categorical([1.0, 2, 3], 0, label_smoothing=2),
+        lambda: explain_binary.binary([1.5], [1.0], kind="probs"),
+        lambda: explain_binary.binary([0.3], [2.0]),
+    ):
+        with pytest.raises(cece.errors.CeceError):
+            call()
+    assert explain.categorical([1.0, 2, 3], 0).nats == pytest.approx(2.40760596444438, rel=1e-15)

@@ -187,8 +187,8 @@ def record_axis_names(ndim: int) -> list[str]:
 def check_common(opts: LossOptions) -> None:
     checks.check_range(opts.eps, 0.0, 0.5, "--eps", high_open=True)
     checks.check_range(opts.label_smoothing, 0.0, 1.0, "--label-smoothing")
-    checks.check_range(opts.focal_gamma, 0.0, math.inf, "--focal-gamma")
-    checks.check_range(opts.focal_alpha, 0.0, math.inf, "--focal-alpha")
+    checks.check_range(opts.focal_gamma, 0.0, math.inf, "--focal-gamma", high_open=True)
+    checks.check_range(opts.focal_alpha, 0.0, math.inf, "--focal-alpha", high_open=True)
     if opts.base not in ("e", "2", "10"):
         raise OptionError(f"--base must be e, 2 or 10; got {opts.base!r}")
 

@@ -118,6 +118,7 @@ def categorical_cross_entropy(
     temperature_scaling.check_temperature(temperature, "temperature")
     x = validate.as_array(preds, "preds")
     t = validate.as_array(targets, "targets", "class indices or target rows")
+    validate.check_integer(class_axis, "class_axis")
     validate.not_empty(x, "preds", class_axis)
     x, t, samples = broadcast.move_classes(x, t, class_axis)
     if sample_weight is not None and np.shape(sample_weight) == samples and len(samples) > 1:

@@ -15,6 +15,7 @@ import threading
 import numpy as np
 
 from cece.errors import InputError, OptionError
+from cece.losses.domain import real_numbers
 
 SHAPE_HINT = "one per row as a column [[w1], [w2], ...], one per column as a row [[w1, w2, ...]]"
 
@@ -24,10 +25,7 @@ def element_factors(values: object, columns: int, rows: int | None, option: str)
     (1 or rows, 1 or columns). ``rows`` is None where the row count is not known yet (then a
     row-wise factor's length is checked as the rows come, :class:`Rows`). Finite numbers (of
     any sign: PyTorch takes negative ``weight=`` and ``pos_weight=`` alike)."""
-    try:
-        w = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise OptionError(f"{option} must be numbers") from None
+    w = real_numbers(values, option)
     if not np.isfinite(w).all():
         raise OptionError(f"{option} must be finite numbers")
     if w.ndim == 0 or (w.size == 1 and w.ndim <= 2):

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from cece.errors import InputError
+from cece.errors import InputError, OptionError, describe
 
 NONFINITE_HINT = "remove or impute non-finite values first"
 LOGITS_HINT = 'these look like logits: pass kind="logits"'
@@ -66,6 +66,18 @@ def exact_in_float64(x, name: str, first: int = 0, column: str | None = None) ->
                 column=col if x.ndim == 2 else column,
                 hint="convert the predictions to float64 first to accept the rounding",
             )
+
+
+def real_numbers(values: object, option: str) -> np.ndarray:
+    """An option's values as float64, where they are real numbers (integers, floats, True/False):
+    complex ones, whose imaginary part numpy would drop with a warning, and text are refused."""
+    try:
+        a = np.asarray(values)
+    except (TypeError, ValueError):  # rows of different lengths
+        a = np.asarray(None)
+    if a.dtype.kind not in "iufb":
+        raise OptionError(f"{option} must be real numbers; got {describe(values)}")
+    return a.astype(np.float64)
 
 
 def first_true(mask: np.ndarray) -> tuple[int, int | None]:

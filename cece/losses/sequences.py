@@ -69,10 +69,16 @@ def per_count(nll_sum: float, count: int) -> float:
     """``Σ nll / count`` in nats: lm-eval-harness' ``weighted_mean`` of (loglikelihood, count)
     pairs, negated (``nll = −loglikelihood``). ``count`` is a whole number ≥ 1 and ``nll_sum``
     ≥ 0 (inf allowed), else :class:`~cece.errors.OptionError`."""
-    n = int(counts(count, "count")[0])
+    c = counts(count, "count")
+    if len(c) != 1:
+        raise OptionError(f"count: one total; got {len(c)} counts (their sum is the total)")
+    if isinstance(nll_sum, (bool, np.bool_)) or not isinstance(
+        nll_sum, (int, float, np.floating, np.integer)
+    ):
+        raise OptionError(f"a summed negative log-likelihood is a number; got {describe(nll_sum)}")
     if not nll_sum >= 0:  # nan too
         raise OptionError(f"a summed negative log-likelihood is ≥ 0; got {nll_sum:g}")
-    return nll_sum / n
+    return float(nll_sum) / int(c[0])
 
 
 def bits_per_byte(nll_sum: float, n_bytes: int) -> float:
@@ -149,8 +155,14 @@ def per_sequence(
     seq = sequence_ids(sequences, "sequences")
     if len(seq) != len(loss):
         raise OptionError(f"sequences has {len(seq)} ids; expected one per token ({len(loss)})")
-    w = np.ones_like(loss) if weight is None else np.asarray(weight, dtype=np.float64).ravel()
+    if np.isnan(loss).any():
+        raise OptionError(f"loss: NaN at token {int(np.flatnonzero(np.isnan(loss))[0])}")
+    w = np.ones_like(loss)
+    if weight is not None:
+        w = validate.weights_vector(weight, "token weights", "weight")
+        validate.check_count(len(w), len(loss), "weight", "one per token")
     ok = np.ones(len(loss), bool) if valid is None else np.asarray(valid, bool).ravel()
+    validate.check_count(len(ok), len(loss), "valid", "one per token")
     starts = run_starts(seq)
     ids = seq[starts]
     if len(np.unique(ids)) != len(ids):

@@ -23,7 +23,8 @@ def check_temperature(value: object, option: str = "--temperature") -> float | N
     """``--temperature must be a finite number > 0; got 0``; the value as a float."""
     if value is None:
         return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+    odd = (bool, np.bool_, np.complexfloating)  # numbers, but not real ones for an option
+    if isinstance(value, odd) or not isinstance(value, (int, float, np.number)):
         raise OptionError(f"{option} must be a finite number > 0; got {describe(value)}")
     t = float(value)
     if not (math.isfinite(t) and t > 0):

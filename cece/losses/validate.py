@@ -124,7 +124,8 @@ def index_targets(
 
 
 def _number(value: object, option: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+    odd = (bool, np.bool_, np.complexfloating)  # numbers, but not real ones for an option
+    if isinstance(value, odd) or not isinstance(value, (int, float, np.number)):
         raise OptionError(f"{option} must be a number; got {describe(value)}")
     return float(value)
 
@@ -156,12 +157,12 @@ def check_count(count: int, expected: int, option: str, what: str) -> None:
         raise OptionError(f"{option} has {count} values; expected {what} ({expected})")
 
 
-def floats(values: object, option: str) -> np.ndarray:
-    """An option's numbers as a flat float64 array (a scalar gives one value)."""
-    try:
-        w = np.asarray(plain(values), dtype=np.float64)
-    except (TypeError, ValueError):
-        raise OptionError(f"{option} must be numbers; got {describe(values)}") from None
+def floats(values: object, option: str, one_dim: bool = False) -> np.ndarray:
+    """An option's real numbers as a flat float64 array (a scalar gives one value); ``one_dim``:
+    given as one value or a list of them."""
+    w = domain.real_numbers(plain(values), option)
+    if one_dim and w.ndim > 1 and w.shape[1:] != (1,):  # a column (N, 1) is a list
+        raise OptionError(f"{option} must be one value or a list of them; got shape {w.shape}")
     return w.ravel()
 
 
@@ -174,8 +175,9 @@ def class_weights(values: object, option: str) -> np.ndarray:
 def weights_vector(
     values: object, what: str, name: str, *, allow_negative: bool = False
 ) -> np.ndarray:
-    """Finite weights as float64; ≥ 0 unless ``allow_negative`` (class weights, as PyTorch)."""
-    w = floats(values, name)
+    """Finite weights, one dimension, as float64; ≥ 0 unless ``allow_negative`` (class weights,
+    as PyTorch)."""
+    w = floats(values, name, one_dim=True)
     if not np.isfinite(w).all():
         raise OptionError(f"{name}: {what} must be finite numbers")
     neg = np.flatnonzero(w < 0)
@@ -294,8 +296,8 @@ def categorical_args(
     check_integer(ignore_index, "ignore_index")
     check_range(label_smoothing, 0.0, 1.0, "label_smoothing")
     check_range(eps, 0.0, 0.5, "eps", high_open=True)
-    check_range(focal_gamma, 0.0, math.inf, "focal_gamma")
-    check_range(focal_alpha, 0.0, math.inf, "focal_alpha")
+    check_range(focal_gamma, 0.0, math.inf, "focal_gamma", high_open=True)
+    check_range(focal_alpha, 0.0, math.inf, "focal_alpha", high_open=True)
     x = as_array(preds, "preds")
     if x.ndim != 2:
         raise InputError(
@@ -355,7 +357,7 @@ def binary_args(
     check_choice(reduction, REDUCTIONS, "reduction")
     check_range(label_smoothing, 0.0, 1.0, "label_smoothing")
     check_range(eps, 0.0, 0.5, "eps", high_open=True)
-    check_range(focal_gamma, 0.0, math.inf, "focal_gamma")
+    check_range(focal_gamma, 0.0, math.inf, "focal_gamma", high_open=True)
     check_range(focal_alpha, 0.0, 1.0, "focal_alpha")  # α and 1 − α weigh the two classes
     x = as_array(preds, name)
     not_empty(x, name)

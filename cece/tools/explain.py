@@ -17,6 +17,7 @@ from dataclasses import field
 
 import numpy as np
 
+from cece.losses import validate
 from cece.losses.terms import weighted_mean
 from cece.options import BASES
 from cece.report.numbers import MINUS, given, num
@@ -93,6 +94,22 @@ def categorical(
     label the ignore value. Follows ``torch.nn.functional.cross_entropy``
     (smoothing: t = (1 − ε)·t + ε/C; class weights inside the sum) and scikit-learn's clip.
     """
+    validate.categorical_args(  # as the library checks them: invalid input gives no steps
+        np.atleast_2d(x),
+        np.atleast_1d(0 if ignored else target)[None]
+        if np.ndim(target)
+        else [0 if ignored else target],
+        kind=kind,
+        reduction="mean",
+        weight=weight,
+        ignore_index=None,
+        label_smoothing=label_smoothing,
+        sample_weight=None if sample_weight is None else [sample_weight],
+        focal_gamma=None,
+        focal_alpha=None,
+        eps=eps,
+        renormalize=renormalize,
+    )
     x = np.asarray(x, dtype=np.float64).ravel()
     c = len(x)
     ex = Explanation("categorical cross-entropy of one sample")

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from cece.losses import validate
 from cece.report.numbers import MINUS, given, num
 from cece.tools.explain import SHOWN, Explanation, paren, sample_weighted
 
@@ -28,6 +29,20 @@ def binary(
     Each column: −((1 − y)·log(1 − p) + w₊·y·log p), p = σ(x) for logits (PyTorch's
     ``binary_cross_entropy_with_logits``); smoothing y·(1 − ε) + ε/2 (Keras).
     """
+    validate.check_choice(kind, ("logits", "probs"), "kind")
+    validate.binary_args(  # as the library checks them: invalid input gives no steps
+        np.atleast_1d(x)[None],
+        np.atleast_1d(y)[None],
+        name=kind,
+        kind=kind,
+        reduction="mean",
+        pos_weight=pos_weight,
+        label_smoothing=label_smoothing,
+        sample_weight=None if sample_weight is None else [sample_weight],
+        focal_gamma=None,
+        focal_alpha=None,
+        eps=eps,
+    )
     x = np.atleast_1d(np.asarray(x, dtype=np.float64)).ravel()
     y = np.atleast_1d(np.asarray(y, dtype=np.float64)).ravel()
     k = len(x)
