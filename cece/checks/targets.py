@@ -14,6 +14,7 @@ import numpy as np
 
 from cece import _native as kernels
 from cece.errors import EMPTY_LABEL_HINT, InputError
+from cece.io.layout import SCORE_PREFIXES, bare_names
 from cece.losses import validate
 from cece.structs import struct
 
@@ -63,10 +64,26 @@ def index_targets(
     )
 
 
+MISSING = ("NA", "N/A", "<NA>", "null", "NULL", "None", "NaN", "nan")  # a missing label, written
+
+
 def name_targets(
     values: np.ndarray, start: int, name: str, classes: list[str] | None
 ) -> np.ndarray:
-    """Class names → indices through the PREDS header or --classes."""
+    """Class names → indices through the PREDS header or --classes (whose prefix every name
+    shares, ``p_`` or ``prob_``..., is not part of the name: :func:`cece.io.layout.bare_names`).
+    A missing label as R and polars write it (``NA``, ``null``...) is named as such: it made
+    integer labels read as names, refused at another row."""
+    texts = [_text(v).strip() for v in values]
+    missing_at = next((r for r, t in enumerate(texts) if t in MISSING), None)
+    if missing_at is not None and not (classes and texts[missing_at] in classes):
+        raise InputError(
+            name,
+            f"missing label ({texts[missing_at]})",
+            row=start + missing_at,
+            hint="drop the rows of missing labels, or write a label such as -100 and pass "
+            "--ignore-index -100",
+        )
     if not classes:
         raise InputError(
             name,
@@ -74,6 +91,8 @@ def name_targets(
             hint="give PREDS a header row, or pass --classes a,b,c",
         )
     lookup = {c: i for i, c in enumerate(classes)}
+    for i, bare in enumerate(bare_names(classes, SCORE_PREFIXES)):  # prob_cat is the class cat
+        lookup.setdefault(bare, i)
     y = np.fromiter((lookup.get(_text(v).strip(), -1) for v in values), np.intp, len(values))
     missing = np.flatnonzero(y < 0)
     if missing.size:

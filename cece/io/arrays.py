@@ -37,12 +37,22 @@ class ArrayInput:
 
 
 def is_literal(value: object) -> bool:
-    """JSON numbers, class names, or (nested) lists of them."""
+    """JSON numbers, class names, or (nested) lists of them; or lists of true/false alone (labels
+    as booleans, read as a NumPy bool array is), never mixed with numbers."""
+    if isinstance(value, list) and value and _flags(value):
+        return True
     if isinstance(value, bool):
         return False
     if isinstance(value, (int, float, str)):
         return not isinstance(value, str) or bool(value)
     return isinstance(value, list) and bool(value) and all(is_literal(v) for v in value)
+
+
+def _flags(value: object) -> bool:
+    """A (nested) list of true/false values only."""
+    if isinstance(value, list):
+        return bool(value) and all(_flags(v) for v in value)
+    return isinstance(value, bool)
 
 
 def _npy_header(fh: BinaryIO, name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
@@ -266,7 +276,7 @@ def literal_array(name: str, value: object) -> np.ndarray:
             "rows of different lengths",
             hint="every row of a nested list needs the same length",
         ) from None
-    if array.dtype.kind not in "iufU":
+    if array.dtype.kind not in "iufUb":
         huge = _huge_integer(value, ())
         if huge is not None:  # numpy holds it as an object, not an int64
             where, number = huge

@@ -228,6 +228,7 @@ def pred_cols_spec(table: TextTable | ArrowTable, cols: list[int]) -> str:
 
 
 def _pred_cols_hint(table: TextTable | ArrowTable, cols: list[int]) -> str:
+    cols = [c for c in cols if not text_column(table, c)]  # a caption is no score to offer
     if not cols or len(cols) > 12:
         return "choose the score columns with --pred-cols (names, indices or ranges like 1:11)"
     spec = pred_cols_spec(table, cols)

@@ -23,7 +23,10 @@ _INTEGRAL_FLOAT = r"\d+\.0"  # how pandas writes a float column label: 1.0
 _DECIMAL = r"[+-]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][+-]?\d+)"
 
 INDEX_NAMES = ("", "index", "level_0", "unnamed: 0", "__index_level_0__")
-ID_NAMES = ("id", "idx", "sample_id", "row_id", "sample", "row")
+ID_NAMES = (
+    *("id", "idx", "sample_id", "row_id", "sample", "row"),
+    *("example_id", "image_id", "uid", "uuid"),
+)
 NOT_SCORES = (
     "y_pred",
     "pred",
@@ -75,7 +78,7 @@ OTHER_ROLES = {
         "gold_prob",
     ),
     "a predicted class": (*NOT_SCORES, "argmax", "pred_class", "top1", "top_1", "top_class"),
-    "an id": (*ID_NAMES, "uid", "uuid", "key", "example_id", "image_id", "index"),
+    "an id": (*ID_NAMES, "key", "index"),
     "a margin": ("margin", "logit_gap"),
     "a run's bookkeeping": (  # an evaluation loop's columns; no word a class would be named
         *("epoch", "epochs", "global_step", "iteration", "learning_rate", "timestamp"),

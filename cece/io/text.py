@@ -207,18 +207,23 @@ class TextTable:
         ):
             rows = len(parsed.floats) or any(len(t) for t in parsed.texts)
             if rows and blank_at is not None:  # a blank line, then more data
-                raise InputError(
-                    self.name,
-                    "empty line inside the table",
-                    line=blank_at,
-                    hint="blank lines are allowed only at the end of a file",
-                )
+                raise self._blank_inside(blank_at)
             blank_at = blank_at or parsed.blank_at
             if rows:
                 got_any = True
                 yield parsed
         if not got_any:
             raise InputError(self.name, "a header but no data rows")
+
+    def _blank_inside(self, line: int) -> InputError:
+        """A blank line, then more data; in one column, a missing value (polars' null)."""
+        if self.ncols != 1:
+            hint = "blank lines are allowed only at the end of a file"
+            return InputError(self.name, "empty line inside the table", line=line, hint=hint)
+        hint = "drop the rows of missing values (for labels: or write -100, --ignore-index -100)"
+        return InputError(
+            self.name, "empty line: a missing value (polars' null)?", line=line, hint=hint
+        )
 
     # -- parsers -------------------------------------------------------------------------------
 
@@ -256,12 +261,7 @@ class TextTable:
                 blank_at = blank_at or line_no
                 continue
             if blank_at is not None:
-                raise InputError(
-                    self.name,
-                    "empty line inside the table",
-                    line=blank_at,
-                    hint="blank lines are allowed only at the end of a file",
-                )
+                raise self._blank_inside(blank_at)
             if '"' in line and line.count('"') % 2:
                 raise InputError(
                     self.name,
