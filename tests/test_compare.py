@@ -736,3 +736,23 @@ def test_records_of_a_language_model_say_sequence_and_position(write):
     ]
     header = run_cece("compare", *args, "-f", "csv").out.splitlines()[0]
     assert header == "index,sequence,position,target,baseline,candidate,delta,ignored"
+
+
+def test_fail_if_worse_gates_on_the_bootstrap_interval_when_asked_for_one(write):
+    """The README's CI job gives --fail-if-worse with --bootstrap; the gate read the t interval
+    alone ([-0.12, 0.55]: exit 0) beside a bootstrap interval [0.05, 0.545] above the margin."""
+    n = 30
+    pb = np.full(n, 0.5)
+    pc = np.full(n, 0.5 * np.exp(-0.05))
+    pc[7] = 0.5 * np.exp(-5)
+    base = write("b.csv", "\n".join(f"{float(p)!r},{float(1 - p)!r}" for p in pb) + "\n")
+    cand = write("c.csv", "\n".join(f"{float(p)!r},{float(1 - p)!r}" for p in pc) + "\n")
+    labels = write("y.csv", "0\n" * n)
+    args = ("compare", base, cand, labels, "--from", "probs", "--fail-if-worse")
+    t_only = run_cece(*args, "-q")
+    assert t_only.code == 0, t_only.err  # the t interval reaches below 0
+    boot = run_cece(*args, "--bootstrap", "2000", "--seed", "0", "-q")
+    assert boot.code == 1
+    assert boot.err_lines[-1].endswith(
+        "the bootstrap interval [0.05, 0.545]'s lower bound is above the margin 0 (--fail-if-worse)"
+    )

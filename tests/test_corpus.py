@@ -783,7 +783,7 @@ CASES = [
     case(
         "baseline-not-cece",
         "categorical x3.npy labels3.csv --baseline baseline_not_cece.json",
-        "baseline_not_cece.json: not a cece JSON document (no 'summary')",
+        "baseline_not_cece.json: not a cece JSON document (no 'summary' or 'unit')",
         hint="use a file written by cece ... -f json",
     ),
     case(

@@ -366,3 +366,25 @@ def test_a_relative_tolerance_of_a_negative_baseline(tmp_path):
     )
     assert above.returncode == 1  # −0.55 against −2.55: 2 above, +78 %: beyond 1 %
     assert "by 2 (+78.4%), more than the tolerance 1%" in above.stderr
+
+
+@pytest.mark.parametrize(
+    "edit, found",
+    [
+        ('.loss = "abc"', "loss 'abc' is not a number"),
+        ('.unit = "furlongs"', "unit 'furlongs' is not one of nats, bits, hartleys"),
+        ('.options = "x"', "'options' is not a JSON object"),
+    ],
+)
+def test_a_damaged_baseline_is_refused_before_the_result(baseline, tmp_path, edit, found):
+    """A hand-edited baseline failed in the gate, after the result was printed: exit 3."""
+    doc = json.loads(Path(baseline).read_text())
+    key, value = edit[1:].split(" = ")
+    doc[key] = json.loads(value)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    proc = sh(f"cece categorical {LOGITS} {LABELS} -q --baseline {bad}")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert (
+        proc.stderr.splitlines()[0] == f"cece: error: {bad}: a damaged cece JSON document ({found})"
+    )

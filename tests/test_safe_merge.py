@@ -282,9 +282,13 @@ def test_old_documents_still_merge_with_a_note(base):
     [
         (lambda d: d["input"].update(class_count="four"), "ValueError: invalid literal"),
         (lambda d: d["summary"].update(weighted_sum=None), "TypeError: unsupported operand"),
-        (lambda d: d.update(options=None), "no 'options' object or no 'summary.count'"),
-        (lambda d: d.update(summary={}), "no 'options' object or no 'summary.count'"),
+        (lambda d: d.update(options=None), "'options' is not a JSON object"),
+        (lambda d: d.update(summary={}), "no 'summary.count'"),
         (lambda d: d.update(summary=[1, 2]), "no 'summary.count'"),
+        (lambda d: d.update(unit="furlongs"), "unit 'furlongs' is not one of nats, bits"),
+        (lambda d: d.update(loss="abc"), "loss 'abc' is not a number"),
+        (lambda d: d.update(warnings="abc"), "'warnings' is not a JSON array"),
+        (lambda d: d["input"].update(fingerprint="x"), "'input.fingerprint' is not a list"),
     ],
 )
 def test_a_damaged_shard_is_an_input_error(base, tmp_path, damage, found):

@@ -117,13 +117,14 @@ def render(comparison: engine.Comparison, stream, out: OutputOptions) -> None:
 
 
 def gate(comparison: engine.Comparison, out: OutputOptions, margin: float | None) -> int:
-    """--fail-if-worse (the interval's lower bound of Δ above the margin; without an interval,
-    Δ itself) and --fail-above (the candidate's loss): exit 1, one line each. A nan fails every
-    check."""
+    """--fail-if-worse (the interval's lower bound of Δ above the margin: the bootstrap's
+    where --bootstrap asked for one, else the t interval; without an interval, Δ itself) and
+    --fail-above (the candidate's loss): exit 1, one line each. A nan fails every check."""
     failures = []
     unit = comparison.candidate.unit
     if margin is not None:
-        low = comparison.delta["ci"][0]
+        boot = comparison.bootstrap["interval"] if comparison.bootstrap is not None else None
+        low = comparison.delta["ci"][0] if boot is None else boot[0]
         mean = comparison.delta["mean"]
         if math.isnan(low) and not mean <= margin:  # fewer than 2 samples, inf or nan losses
             why = "nan" if math.isnan(mean) else f"above the margin {margin:g}"
@@ -132,9 +133,14 @@ def gate(comparison: engine.Comparison, out: OutputOptions, margin: float | None
                 f"{why} (--fail-if-worse)"
             )
         elif low > margin:
+            which = (
+                "the interval's"
+                if boot is None
+                else (f"the bootstrap interval [{numbers.sig(boot[0])}, {numbers.sig(boot[1])}]'s")
+            )
             failures.append(
                 f"the candidate is worse beyond noise: {report.delta_line(comparison, unit)}; "
-                f"the interval's lower bound is above the margin {margin:g} (--fail-if-worse)"
+                f"{which} lower bound is above the margin {margin:g} (--fail-if-worse)"
             )
     loss = comparison.candidate.loss
     if out.fail_above is not None and not (loss is not None and loss <= out.fail_above):

@@ -38,6 +38,9 @@ _SAME = (
 )
 
 
+AS_WRITTEN = "use the file as cece wrote it (cece ... -f json -o FILE)"
+
+
 def load(path: str) -> dict:
     """A JSON document written by cece (``-f json``)."""
     try:
@@ -66,12 +69,33 @@ def load(path: str) -> dict:
             hint="use a document of the loss command (cece categorical ... -f json) of one model",
         )
     if not isinstance(doc, dict) or "summary" not in doc or "unit" not in doc:
+        lacks = "'summary'" if isinstance(doc, dict) and "unit" in doc else "'summary' or 'unit'"
         raise InputError(
             path,
-            "not a cece JSON document (no 'summary')",
+            f"not a cece JSON document (no {lacks})",
             hint="use a file written by cece ... -f json",
         )
+    if (why := _damage(doc)) is not None:
+        raise InputError(path, f"a damaged cece JSON document ({why})", hint=AS_WRITTEN)
     return doc
+
+
+def _damage(doc: dict) -> str | None:
+    """What makes a document cece could have written unreadable, or None: checked when it is
+    read, so that a baseline or a shard never fails (exit 3) once the result is out."""
+    if doc["unit"] not in SCALES:
+        return f"unit {doc['unit']!r} is not one of {', '.join(SCALES)}"
+    try:
+        value(doc)
+    except (TypeError, ValueError, AttributeError):
+        return f"loss {doc.get('loss', doc.get('stats'))!r} is not a number"
+    for key, kind in (("options", dict), ("input", dict), ("stats", dict), ("warnings", list)):
+        if key in doc and not isinstance(doc[key], kind):
+            return f"{key!r} is not a JSON {'object' if kind is dict else 'array'}"
+    prints = shard_prints(doc) or []  # a string's characters are no lists either
+    if not all(isinstance(p, list) and all(isinstance(f, dict) for f in p) for p in prints):
+        return "'input.fingerprint' is not a list of files"
+    return None
 
 
 def loss_command(doc: dict) -> str | None:
@@ -144,15 +168,15 @@ def _shard(path: str) -> dict:
     """A shard's document, its sums readable (a damaged one is an input error, not exit 3)."""
     doc = load(path)
     try:
-        if not isinstance(doc.get("options", {}), dict) or "count" not in doc["summary"]:
-            raise ValueError("no 'options' object or no 'summary.count'")
+        if "count" not in doc["summary"]:  # the rest of the document: load()'s _damage
+            raise ValueError("no 'summary.count'")
         Summary.from_dict(doc["summary"]).merge(Summary.from_dict(doc["summary"]))  # its sums
         class_count(doc)
     except (ValueError, TypeError, AttributeError, KeyError) as exc:
         raise InputError(
             path,
             f"a damaged cece JSON document ({type(exc).__name__}: {exc})",
-            hint="use the file as cece wrote it (cece ... -f json -o FILE)",
+            hint=AS_WRITTEN,
         ) from None
     return doc
 
