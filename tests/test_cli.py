@@ -340,3 +340,20 @@ def test_a_peers_option_name_only_points_at_options_the_command_has():
     line = run.error_line()  # Click's wording (it differs between Click releases)
     assert line.startswith("cece: error: no such option: --class-weights")
     assert "--pos-weight" in line and "cece's is" not in line
+
+
+@pytest.mark.parametrize(
+    "reduction, said, out",
+    [
+        ("sum", "every sample is ignored; the summed loss is 0", "0.0"),
+        ("none", "every sample is ignored; each sample's loss is 0, their mean nan", "0.0\n0.0"),
+    ],
+)
+def test_every_sample_ignored_is_warned_under_every_reduction(reduction, said, out):
+    """-r sum and -r none said nothing (the mean warned), and --strict let them pass."""
+    args = ("categorical", "[[1,2,3],[1,2,3]]", "[-100,-100]", "--ignore-index", "-100")
+    run = run_cece(*args, "-r", reduction, "-q")
+    assert run.code == 0 and run.out.strip() == out
+    assert run.err_lines == [f"cece: warning: {said}"]
+    strict = run_cece(*args, "-r", reduction, "-q", "--strict")  # -r none: after the stream
+    assert strict.code == 2 and strict.err_lines[-1] == f"cece: error: {said} (--strict)"

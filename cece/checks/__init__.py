@@ -50,6 +50,7 @@ __all__ = [
     "Diagnostics",
     "KindDetector",
     "RowSums",
+    "all_ignored",
     "binary_targets",
     "check_explicit_kind",
     "check_finite",
@@ -73,6 +74,18 @@ ROW_SUM_TOL = 1e-3  # detection tolerance (CONTRACT §2)
 # as much as logits: --from auto refuses them, naming --from.
 ROUNDED_SUM_TOL = 0.1
 ALL_IGNORED = "every sample is ignored; the mean loss is nan"  # the warning, said once
+
+
+def all_ignored(reduction: str) -> str:
+    """The warning of a run whose every sample is ignored, in the terms of its reduction
+    (PyTorch: the mean nan, the sum 0, each loss 0)."""
+    if reduction == "sum":
+        return "every sample is ignored; the summed loss is 0"
+    if reduction == "none":
+        return "every sample is ignored; each sample's loss is 0, their mean nan"
+    return ALL_IGNORED
+
+
 DENOMINATOR = "the weights of the counted samples sum to "  # how denominator_warning begins
 
 
@@ -93,12 +106,14 @@ def denominator_warning(count: int, weight_sum: float, mean: float) -> tuple[str
 
 def of_sums(warning: str) -> bool:
     """Said of a run's sums (all ignored, weights summing to 0): a shard's is not the union's."""
-    return warning == ALL_IGNORED or warning.startswith(DENOMINATOR)
+    return warning.startswith(("every sample is ignored", DENOMINATOR))
 
 
 def sums_warnings(count: int, ignored: int, weight_sum: float, mean: float, reduction: str):
     """[(warning, hint)] of a whole run's sums (one run, shards, merged JSON summaries)."""
-    found: list[tuple[str, str | None]] = [(ALL_IGNORED, None)] if count == 0 and ignored else []
+    found: list[tuple[str, str | None]] = (
+        [(all_ignored(reduction), None)] if count == 0 and ignored else []
+    )
     zero = denominator_warning(count, weight_sum, mean) if reduction == "mean" else None
     return found + ([zero] if zero else [])
 

@@ -344,8 +344,8 @@ class Categorical(Task):
             self, self.labels.name, kind, self.hard_preds, self.fractional, "PREDS LABELS"
         )
         clip_warning(self, summary, self.eps(kind))
-        if summary.count == 0 and opts.reduction == "mean":
-            diag.warn(checks.ALL_IGNORED)
+        if summary.count == 0:
+            diag.warn(checks.all_ignored(opts.reduction))
         if opts.top_k is not None and opts.top_k >= self.n_columns:  # scikit-learn warns too
             diag.warn(
                 f"--top-k {opts.top_k} with {self.n_columns} classes: every sample is in the "
