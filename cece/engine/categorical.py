@@ -74,8 +74,6 @@ class Categorical(Task):
                 "cross-entropy needs 2 or more classes",
                 hint=guesses.one_column_hint(preds_arg, labels_arg, opts),
             )
-        if labels_arg is None and len(preds.source.parts.get("labels") or [0]) > 1:
-            raise OptionError("--label-col names one column for categorical labels")
         seq = self._sequence_labels(labels_arg)
         self.labels = (
             seq.labels

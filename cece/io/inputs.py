@@ -205,8 +205,8 @@ def _array_predictions(
         if arr.ndim != 2:
             raise OptionError(f"--label-col needs a 2-D table; {name} has shape {shape}")
         label = parse_cols(label_col, None, arr.shape[1], name, "--label-col")
-        source.parts["labels"] = label[:1]
-        cols = [c for c in cols if c != label[0]]
+        source.parts["labels"] = label  # several: one target per class (dense)
+        cols = [c for c in cols if c not in label]
     if pred_cols is not None:
         if arr.ndim != 2:
             raise OptionError(f"--pred-cols needs a 2-D table; {name} has shape {shape}")

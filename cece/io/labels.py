@@ -26,7 +26,7 @@ from cece.io.columns import (
 from cece.io.inputs import Predictions, as_columns, label_like, open_input
 from cece.io.layout import Inference
 from cece.io.records import label_field
-from cece.io.targetcols import by_name, not_dense_targets
+from cece.io.targetcols import by_name, in_table, not_dense_targets
 from cece.structs import struct
 
 if TYPE_CHECKING:
@@ -64,7 +64,11 @@ def open_labels(
                 "no labels: pass a LABELS file or name the label column with --label-col",
                 hint=_label_col_hint(preds),
             )
-        meaning.empty_label(preds.source.data, (preds.source.parts["labels"] or [0])[0])
+        cols = preds.source.parts["labels"] or [0]
+        if len(cols) > 1:  # a list per record, or target columns: dense targets
+            preds.source.parts["labels"] = in_table(preds, cols)
+            return Labels(preds.name, "dense", preds.source)
+        meaning.empty_label(preds.source.data, cols[0])
         form = "name" if "labels" in preds.source.text_parts else "index"
         return Labels(preds.name, form, preds.source)
     _check_label_like(preds, arg)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cece.errors import InputError
+from cece.errors import InputError, OptionError
+from cece.io import tables
 from cece.io.columns import LABEL_NAMES, shell_word
 from cece.io.layout import (
     SCORE_PREFIXES,
@@ -23,6 +24,7 @@ from cece.io.layout import (
 
 if TYPE_CHECKING:
     from cece.io.arrow import ArrowTable
+    from cece.io.inputs import Predictions
     from cece.io.text import TextTable
 
 
@@ -53,6 +55,20 @@ def by_name(
         )
     )
     return [cols[names.index(k)] for k in wanted]
+
+
+def in_table(preds: Predictions, cols: list[int]) -> list[int]:
+    """``--label-col`` naming several columns of PREDS' own table (a list per record, or one
+    target column per class): dense targets, one per class, taken by name where named."""
+    if len(cols) != preds.n_classes or "labels" in preds.source.text_parts:
+        raise OptionError(
+            f"--label-col names {len(cols)} columns; categorical labels are one column "
+            f"(class indices or names), or one target per class ({preds.n_classes})"
+        )
+    table = preds.source.data
+    if tables.is_text(table) or tables.is_arrow(table):
+        return by_name(table, cols, preds.classes, preds.name)
+    return cols
 
 
 def not_dense_targets(
